@@ -1,0 +1,20 @@
+// assistant-cli subcommands. Each lives in its own cmd_<name>.cpp and is listed
+// once in kCommands (main.cpp). A command returns the process exit code:
+// 0 ok, 1 runtime failure (message on stderr), 2 usage error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cli {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    const char* usage;
+    int (*run)(std::vector<std::string> args);
+};
+
+int runDevices(std::vector<std::string> args);
+
+}  // namespace cli

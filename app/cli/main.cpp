@@ -1,0 +1,59 @@
+// assistant-cli: the engine from a terminal (and the GPU machine, which has no Qt).
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "assistant/engine.h"
+#include "commands.h"
+#include "paths.h"
+
+namespace {
+
+constexpr cli::Command kCommands[] = {
+    {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
+};
+
+void printHelp() {
+    std::printf(
+        "assistant-cli %s\n"
+        "Usage: assistant-cli [--version] [--help] COMMAND [ARGS...]\n\n"
+        "Commands:\n",
+        std::string(assistant::versionString()).c_str());
+    for (const cli::Command& c : kCommands) std::printf("  %-12s %s\n", c.name, c.summary);
+    std::printf("\n'assistant-cli COMMAND --help' shows a command's options.\n");
+    const std::string model = app::defaultModelPath();
+    std::printf("Embedded demo model: %s\n", model.empty() ? "(not found)" : model.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        printHelp();
+        return 2;
+    }
+    const std::string first = argv[1];
+    if (first == "--version" || first == "-V") {
+        std::printf("assistant-cli %s\n", std::string(assistant::versionString()).c_str());
+        return 0;
+    }
+    if (first == "--help" || first == "-h" || first == "help") {
+        printHelp();
+        return 0;
+    }
+    for (const cli::Command& c : kCommands) {
+        if (first != c.name) continue;
+        std::vector<std::string> args(argv + 2, argv + argc);
+        for (const std::string& a : args) {
+            if (a == "--help" || a == "-h") {
+                std::printf("%s\n%s\n", c.summary, c.usage);
+                return 0;
+            }
+        }
+        return c.run(std::move(args));
+    }
+    std::fprintf(stderr, "assistant-cli: unknown command '%s' (try --help)\n", first.c_str());
+    return 2;
+}

@@ -1,0 +1,261 @@
+// The engine's whole public surface. The UI, the CLI, the RAG layer and the local
+// API server reach inference only through this header.
+//
+// Rules of the road:
+// - No exceptions, no aborts, no Qt types cross this header. Fallible calls return
+//   `Result<T>` (a std::expected) carrying an ErrorCode and a human-readable message.
+// - `Model` is immutable after load and may be shared between threads
+//   (std::shared_ptr<const Model>). `Session` holds one conversation's KV cache,
+//   token history and sampler state; it belongs to one thread at a time.
+// - The engine never prints. Diagnostics go to the log callback (setLogCallback).
+// - Generation streams through a TokenSink; returning false from it, or setting the
+//   cancel flag, stops generation within one micro-batch.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace assistant {
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+enum class ErrorCode {
+    InvalidArgument,          // a parameter is out of range or inconsistent
+    FileNotFound,             // the path does not exist or cannot be opened
+    IoError,                  // read/mmap failed
+    InvalidFormat,            // not a GGUF, truncated, inconsistent offsets/sizes
+    UnsupportedArchitecture,  // general.architecture is not one the engine runs
+    UnsupportedTensorType,    // a tensor's ggml type is unknown to the engine
+    UnsupportedTokenizer,     // tokenizer.ggml.model/pre is not implemented
+    OutOfMemory,              // allocation or device memory exhausted
+    ContextFull,              // the context is full and the policy says stop
+    Cancelled,                // the cancel flag, the sink or a progress callback stopped it
+    TemplateError,            // the chat template failed to render (or raised)
+    DeviceError,              // a GPU backend reported an error
+    NotImplemented,           // a feature that this build does not provide yet
+    Internal,                 // a bug: please report with the message
+};
+
+struct Error {
+    ErrorCode code = ErrorCode::Internal;
+    std::string message;  // names the file/field/value that failed
+};
+
+template <class T>
+using Result = std::expected<T, Error>;
+using Status = std::expected<void, Error>;
+
+// "InvalidFormat", ... for logs and UI.
+std::string_view errorCodeName(ErrorCode code);
+
+// ---------------------------------------------------------------------------
+// Logging (process-wide; default: discard everything)
+// ---------------------------------------------------------------------------
+enum class LogLevel { Debug, Info, Warning, Error };
+using LogCallback = std::function<void(LogLevel level, std::string_view message)>;
+// Thread-safe. The callback may be called from any engine thread.
+void setLogCallback(LogCallback callback);
+
+// ---------------------------------------------------------------------------
+// Devices
+// ---------------------------------------------------------------------------
+struct DeviceInfo {
+    std::string id;           // "cpu", "opencl:0", "level_zero:0:1" (stable within a run)
+    std::string name;         // "Intel(R) Arc(TM) A770 Graphics"
+    std::string backend;      // "cpu" | "opencl" | "level_zero"
+    std::string type;         // "cpu" | "gpu" | "npu" | "accelerator"
+    uint64_t memoryBytes = 0; // total device (or system) memory
+    uint64_t freeBytes = 0;   // best estimate of what is free now; 0 = unknown
+    std::string details;      // ISA features, compute units, driver version, ...
+};
+
+// Every device the compiled backends can see. A missing driver is an empty
+// contribution, never an error. The CPU is always the first entry.
+std::vector<DeviceInfo> listDevices();
+
+// "0.1.0" plus build information ("0.1.0 (Release, avx2 avx512 ...)").
+std::string_view versionString();
+
+// ---------------------------------------------------------------------------
+// Model
+// ---------------------------------------------------------------------------
+enum class KvType { F16, F32, Q8_0 };
+
+struct ModelParams {
+    std::string device = "auto";  // "auto" (best GPU if any, else CPU), "cpu", or a DeviceInfo::id
+    int gpuLayers = -1;           // -1: as many as fit in the device's free memory; 0: CPU only
+    bool useMmap = true;          // memory-map weights (false: read into RAM)
+    int threads = 0;              // CPU worker threads for load-time repacking; 0 = physical cores
+    // Called with progress in [0, 1] during load; return false to cancel (-> Cancelled).
+    std::function<bool(float progress)> progress;
+};
+
+struct ModelInfo {
+    std::string path;
+    std::string name;              // general.name, or the file name
+    std::string architecture;      // general.architecture ("llama", "qwen2", "bert", ...)
+    std::string fileType;          // dominant quantization ("Q4_0", "F16", "Q4_K_M" ...)
+    std::string tokenizerModel;    // tokenizer.ggml.model ("llama", "gpt2", "bert", ...)
+    std::string chatTemplate;      // tokenizer.chat_template, empty if none
+    uint64_t fileSize = 0;         // bytes
+    uint64_t parameterCount = 0;   // sum of tensor element counts
+    int contextLength = 0;         // trained context length
+    int embeddingLength = 0;       // n_embd
+    int layerCount = 0;
+    int headCount = 0;
+    int headCountKv = 0;
+    int vocabSize = 0;
+    bool isEmbeddingModel = false; // true for encoder-only models (bert, ...): use embed()
+    bool isDemo = false;           // true for the embedded tiny story-telling model
+};
+
+struct Message {
+    std::string role;     // "system" | "user" | "assistant" | "tool"
+    std::string content;
+};
+
+class Model {
+public:
+    // Opens and validates a GGUF file. Never crashes on bad input: a truncated or
+    // corrupt file gives InvalidFormat with a message naming the field.
+    static Result<std::shared_ptr<const Model>> load(const std::string& path,
+                                                     const ModelParams& params = {});
+    ~Model();
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
+    const ModelInfo& info() const;
+
+    // Text -> token ids. addSpecial: BOS/EOS as the vocabulary's add_bos/add_eos say.
+    // parseSpecial: "<|im_start|>" and friends become their control ids.
+    Result<std::vector<int32_t>> tokenize(std::string_view text, bool addSpecial = true,
+                                          bool parseSpecial = true) const;
+    // Token ids -> UTF-8 text (control tokens omitted).
+    std::string detokenize(std::span<const int32_t> tokens) const;
+
+    // Renders messages with the model's chat template (or a built-in fallback).
+    Result<std::string> applyChatTemplate(std::span<const Message> messages,
+                                          bool addGenerationPrompt = true) const;
+
+    // Embedding models only: one L2-normalized vector per text, batched internally.
+    Result<std::vector<std::vector<float>>> embed(std::span<const std::string> texts) const;
+
+    // Bytes of KV cache one token occupies with this model at the given type.
+    uint64_t kvBytesPerToken(KvType type) const;
+
+    struct Impl;
+    const Impl& impl() const { return *m_impl; }
+
+private:
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// ---------------------------------------------------------------------------
+// Session
+// ---------------------------------------------------------------------------
+enum class ContextPolicy {
+    DropOldestTurns,  // keep the system prompt (first message), drop the oldest turns, re-evaluate
+    StopWithError,    // return ContextFull
+};
+
+struct SessionParams {
+    int contextLength = 0;        // tokens; 0 = min(model's trained length, 4096)
+    KvType kvType = KvType::F16;  // the conformance tests use F32
+    int batchSize = 512;          // prompt tokens evaluated per micro-batch
+    int threads = 0;              // 0 = physical cores
+    ContextPolicy contextPolicy = ContextPolicy::DropOldestTurns;
+};
+
+struct SamplingParams {
+    float temperature = 0.8f;       // <= 0: greedy (argmax, lowest id wins ties)
+    int topK = 40;                  // <= 0: off
+    float topP = 0.95f;             // >= 1: off
+    float minP = 0.05f;             // <= 0: off
+    float repeatPenalty = 1.0f;     // 1: off; applied to the last repeatLastN tokens
+    int repeatLastN = 64;
+    float frequencyPenalty = 0.0f;  // OpenAI-style, over the same window
+    float presencePenalty = 0.0f;
+    uint64_t seed = 0xFFFFFFFFull;  // same seed + same input -> same output; 0xFFFFFFFF = random
+    std::vector<std::pair<int32_t, float>> logitBias;  // token id -> added logit (-inf bans)
+};
+
+struct GenerateParams {
+    SamplingParams sampling;
+    int maxTokens = 512;                       // <= 0: until EOS or the context is full
+    std::vector<std::string> stop;             // stop strings; never emitted
+    bool ignoreEos = false;                    // keep going past EOS/EOT (benchmarks, conformance)
+    const std::atomic<bool>* cancel = nullptr; // checked between micro-batches and tokens
+};
+
+struct GenerateStats {
+    int promptTokens = 0;         // tokens in this request's prompt
+    int reusedPromptTokens = 0;   // of those, served from the KV cache (prefix reuse)
+    int generatedTokens = 0;
+    double timeToFirstTokenMs = 0;
+    double promptTokensPerSecond = 0;
+    double generatedTokensPerSecond = 0;
+    int contextUsed = 0;          // tokens in the KV cache now
+    int contextSize = 0;
+    std::string device;           // DeviceInfo::id that ran the model
+};
+
+enum class StopReason { EndOfText, MaxTokens, StopString, Cancelled, ContextFull };
+
+struct GenerateResult {
+    std::string text;             // everything emitted to the sink
+    std::vector<int32_t> tokens;  // generated ids (stop strings' tokens included)
+    StopReason stopReason = StopReason::EndOfText;
+    GenerateStats stats;
+};
+
+// Receives each piece of text as soon as it is complete UTF-8; return false to stop.
+using TokenSink = std::function<bool(std::string_view piece, const GenerateStats& stats)>;
+
+class Session {
+public:
+    static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model,
+                                                   const SessionParams& params = {});
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Renders the conversation with the chat template, reuses the longest common
+    // prefix with the cached tokens, evaluates the rest and streams the answer.
+    Result<GenerateResult> generate(std::span<const Message> messages, const GenerateParams& params,
+                                    const TokenSink& sink);
+    // Same on raw text (no template) or raw token ids.
+    Result<GenerateResult> generate(std::string_view prompt, const GenerateParams& params,
+                                    const TokenSink& sink);
+    Result<GenerateResult> generate(std::span<const int32_t> prompt, const GenerateParams& params,
+                                    const TokenSink& sink);
+
+    // Low level: appends tokens to the context and returns logits, row-major
+    // [tokens.size()][vocab] when allLogits, else [1][vocab] for the last token.
+    Result<std::vector<float>> evaluate(std::span<const int32_t> tokens, bool allLogits,
+                                        const std::atomic<bool>* cancel = nullptr);
+
+    // Forgets the context (KV cache and history).
+    void reset();
+    // Keeps only the first n tokens of the context.
+    void truncate(int n);
+    std::span<const int32_t> tokens() const;
+    const std::shared_ptr<const Model>& model() const;
+    int contextSize() const;
+
+    struct Impl;
+
+private:
+    explicit Session(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace assistant

@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+
+#include "rag/store.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path tempDb(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("assistant-rag-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path p = dir / name;
+    fs::remove(p);
+    return p;
+}
+}  // namespace
+
+TEST(Store, CreatesSchemaInWalMode) {
+    const fs::path db = tempDb("create.db");
+    auto store = rag::Store::open(db.string());
+    ASSERT_TRUE(store.has_value()) << store.error();
+    EXPECT_EQ(store->schemaVersion(), 1);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(store->handle(), "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+    sqlite3_finalize(stmt);
+}
+
+TEST(Store, ReopeningKeepsData) {
+    const fs::path db = tempDb("reopen.db");
+    {
+        auto store = rag::Store::open(db.string());
+        ASSERT_TRUE(store.has_value());
+        ASSERT_EQ(sqlite3_exec(store->handle(),
+                               "INSERT INTO documents(path,size,mtime,sha256,status) VALUES('a.pdf',1,2,'x','indexed')",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+    }
+    auto store = rag::Store::open(db.string());
+    ASSERT_TRUE(store.has_value());
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(store->handle(), "SELECT count(*) FROM documents", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+}
+
+TEST(Store, RefusesANewerSchema) {
+    const fs::path db = tempDb("newer.db");
+    {
+        auto store = rag::Store::open(db.string());
+        ASSERT_TRUE(store.has_value());
+        sqlite3_exec(store->handle(), "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+    }
+    auto store = rag::Store::open(db.string());
+    ASSERT_FALSE(store.has_value());
+    EXPECT_NE(store.error().find("99"), std::string::npos) << store.error();
+}
+
+TEST(Store, NotADatabaseIsAClearError) {
+    const fs::path db = tempDb("garbage.db");
+    {
+        std::FILE* f = std::fopen(db.c_str(), "wb");
+        ASSERT_NE(f, nullptr);
+        std::fputs("this is not an SQLite database, just some text long enough to be read", f);
+        std::fclose(f);
+    }
+    auto store = rag::Store::open(db.string());
+    ASSERT_FALSE(store.has_value());
+    EXPECT_FALSE(store.error().empty());
+}
