@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, the app and the tests need.
+# Idempotent and quick when everything is present; uses sudo when not root.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config python3 python3-numpy
+  # Qt 6.4 and the QML modules the UI imports
+  qt6-base-dev qt6-declarative-dev qml6-module-qtqml qml6-module-qtquick
+  qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
+  qml6-module-qtquick-window qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript
+  qml6-module-qtquick-pdf qml6-module-qttest qt6-qpa-plugins libgl1-mesa-dri
+  # documents and storage
+  libsqlite3-dev libpoppler-cpp-dev
+  # GPU backends; PoCL runs OpenCL kernels on the CPU for tests
+  libze-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+  # kernels and tests
+  libomp-dev libgtest-dev xvfb xauth
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
