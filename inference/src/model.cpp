@@ -1,36 +1,124 @@
-#include "assistant/engine.h"
+// Model: open and validate the GGUF, bind the architecture's weights, build the
+// tokenizer, describe the model.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "chat_template/builtin_template.h"
 #include "src/log.h"
+#include "src/model_impl.h"
 
 namespace assistant {
 
-struct Model::Impl {
+using detail::makeError;
+
+namespace {
+
+// The quantization most of the weight bytes are in, e.g. "Q4_0"; "Q4_K_M" style
+// names come from general.file_type when present.
+std::string describeFileType(const gguf::File& f) {
+    static const std::map<uint64_t, const char*> kFileTypes = {
+        {0, "F32"}, {1, "F16"}, {2, "Q4_0"}, {3, "Q4_1"}, {7, "Q8_0"}, {8, "Q5_0"}, {9, "Q5_1"},
+        {10, "Q2_K"}, {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"}, {15, "Q4_K_M"},
+        {16, "Q5_K_S"}, {17, "Q5_K_M"}, {18, "Q6_K"}, {25, "IQ4_NL"}, {30, "IQ4_XS"}, {32, "BF16"},
+        {36, "TQ1_0"}, {37, "TQ2_0"},
+    };
+    if (auto ft = f.getUInt("general.file_type")) {
+        if (auto it = kFileTypes.find(*ft); it != kFileTypes.end()) return it->second;
+    }
+    std::map<std::string_view, uint64_t> bytesPerType;
+    for (const gguf::TensorInfo& t : f.tensors()) bytesPerType[kernels::typeName(t.type)] += t.bytes;
+    auto best = std::max_element(bytesPerType.begin(), bytesPerType.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+    return best == bytesPerType.end() ? "unknown" : std::string(best->first);
+}
+
+ModelInfo describe(const std::string& path, const gguf::File& f, const arch::Hparams& h,
+                   const tokenizer::Tokenizer& tok) {
     ModelInfo info;
-};
+    info.path = path;
+    info.name = std::string(f.getString("general.name").value_or(""));
+    if (info.name.empty()) info.name = std::filesystem::path(path).stem().string();
+    info.architecture = h.arch;
+    info.fileType = describeFileType(f);
+    info.tokenizerModel = tok.model();
+    info.chatTemplate = std::string(f.getString("tokenizer.chat_template").value_or(""));
+    info.fileSize = f.fileSize();
+    for (const gguf::TensorInfo& t : f.tensors()) info.parameterCount += static_cast<uint64_t>(t.elements());
+    info.contextLength = static_cast<int>(h.nCtxTrain);
+    info.embeddingLength = static_cast<int>(h.nEmbd);
+    info.layerCount = static_cast<int>(h.nLayer);
+    info.headCount = static_cast<int>(h.nHead);
+    info.headCountKv = static_cast<int>(h.nHeadKv);
+    info.vocabSize = static_cast<int>(h.nVocab);
+    return info;
+}
+
+bool reportProgress(const ModelParams& params, float value) {
+    return !params.progress || params.progress(value);
+}
+
+}  // namespace
 
 Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Model::~Model() = default;
 
-Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const ModelParams&) {
-    return std::unexpected(detail::makeError(ErrorCode::NotImplemented,
-                                             "model loading is not implemented yet (", path, ")"));
+Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const ModelParams& params) {
+    auto impl = std::make_unique<Impl>();
+    if (!reportProgress(params, 0.0f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
+    auto file = gguf::File::open(path, params.useMmap);
+    if (!file) return std::unexpected(file.error());
+    impl->file = std::move(*file);
+    if (!reportProgress(params, 0.3f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
+
+    auto arch = arch::makeArchitecture(*impl->file);
+    if (!arch) return std::unexpected(arch.error());
+    impl->arch = std::move(*arch);
+    auto tok = tokenizer::Tokenizer::fromGguf(*impl->file);
+    if (!tok) return std::unexpected(tok.error());
+    impl->tokenizer = std::move(*tok);
+    if (impl->tokenizer->vocabSize() != impl->arch->hparams().nVocab)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "tokenizer has ", impl->tokenizer->vocabSize(),
+                                         " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
+    impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
+    if (!reportProgress(params, 1.0f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
+    detail::log(LogLevel::Info, "loaded ", path, ": ", impl->info.architecture, ", ", impl->info.parameterCount,
+                " parameters, ", impl->info.fileType);
+    return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
 const ModelInfo& Model::info() const { return m_impl->info; }
 
-Result<std::vector<int32_t>> Model::tokenize(std::string_view, bool, bool) const {
-    return std::unexpected(Error{ErrorCode::NotImplemented, "tokenizer not implemented yet"});
+Result<std::vector<int32_t>> Model::tokenize(std::string_view text, bool addSpecial, bool parseSpecial) const {
+    return m_impl->tokenizer->encode(text, addSpecial, parseSpecial);
 }
 
-std::string Model::detokenize(std::span<const int32_t>) const { return {}; }
+std::string Model::detokenize(std::span<const int32_t> tokens) const {
+    return m_impl->tokenizer->decode(std::vector<int32_t>(tokens.begin(), tokens.end()));
+}
 
-Result<std::string> Model::applyChatTemplate(std::span<const Message>, bool) const {
-    return std::unexpected(Error{ErrorCode::NotImplemented, "chat templates not implemented yet"});
+Result<std::string> Model::applyChatTemplate(std::span<const Message> messages, bool addGenerationPrompt) const {
+    const tokenizer::Tokenizer& tok = *m_impl->tokenizer;
+    bool hasImStart = false, hasHeaderId = false;
+    for (int32_t id = 0; id < tok.vocabSize(); ++id) {
+        if (tok.attr(id) != tokenizer::TokenAttr::Control && tok.attr(id) != tokenizer::TokenAttr::UserDefined) continue;
+        hasImStart = hasImStart || tok.tokenText(id) == "<|im_start|>";
+        hasHeaderId = hasHeaderId || tok.tokenText(id) == "<|start_header_id|>";
+    }
+    const auto format = chat_template::detectFormat(m_impl->info.chatTemplate, hasImStart, hasHeaderId);
+    return chat_template::renderBuiltin(format, messages, addGenerationPrompt);
 }
 
 Result<std::vector<std::vector<float>>> Model::embed(std::span<const std::string>) const {
-    return std::unexpected(Error{ErrorCode::NotImplemented, "embeddings not implemented yet"});
+    return std::unexpected(makeError(ErrorCode::NotImplemented, "embeddings need an embedding model (",
+                                     m_impl->info.architecture, " is a decoder); BERT support is not built yet"));
 }
 
-uint64_t Model::kvBytesPerToken(KvType) const { return 0; }
+uint64_t Model::kvBytesPerToken(KvType type) const {
+    const arch::Hparams& h = m_impl->arch->hparams();
+    const int64_t width = h.nHeadKv * h.headDim;
+    const double perElement = type == KvType::F32 ? 4.0 : type == KvType::F16 ? 2.0 : 34.0 / 32.0;
+    return static_cast<uint64_t>(2.0 * static_cast<double>(h.nLayer * width) * perElement);
+}
 
 }  // namespace assistant

@@ -1,41 +1,238 @@
-#include "assistant/engine.h"
+// Session: one conversation's KV cache and token history. Prompts reuse the longest
+// common prefix with what is cached; generation streams complete UTF-8 pieces.
+#include <algorithm>
+#include <chrono>
+
+#include "kernels/thread_pool.h"
+#include "src/log.h"
+#include "src/model_impl.h"
+#include "src/sampling.h"
+#include "src/stop_matcher.h"
 
 namespace assistant {
 
+using detail::makeError;
+using Clock = std::chrono::steady_clock;
+
 struct Session::Impl {
     std::shared_ptr<const Model> model;
-    std::vector<int32_t> tokens;
+    SessionParams params;
+    kernels::ThreadPool pool;
+    arch::KvCache kv;
+    arch::Scratch scratch;
+    std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
     int contextSize = 0;
+
+    Impl(std::shared_ptr<const Model> m, const SessionParams& p) : model(std::move(m)), params(p), pool(p.threads) {}
+    const arch::Architecture& arch() const { return *model->impl().arch; }
+    const tokenizer::Tokenizer& tok() const { return *model->impl().tokenizer; }
+    Result<std::vector<float>> evaluate(std::span<const int32_t> batch, bool allLogits, const std::atomic<bool>* cancel);
+    Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink);
 };
+
+namespace {
+
+kernels::GgmlType cacheType(KvType t) {
+    switch (t) {
+    case KvType::F32: return kernels::GgmlType::F32;
+    case KvType::F16: return kernels::GgmlType::F16;
+    case KvType::Q8_0: return kernels::GgmlType::Q8_0;
+    }
+    return kernels::GgmlType::F16;
+}
+
+double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+}  // namespace
 
 Session::Session(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Session::~Session() = default;
 
-Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model,
-                                                 const SessionParams&) {
+Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model, const SessionParams& params) {
     if (!model) return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: no model"});
-    return std::unexpected(Error{ErrorCode::NotImplemented, "sessions are not implemented yet"});
+    if (model->info().isEmbeddingModel)
+        return std::unexpected(Error{ErrorCode::InvalidArgument, "an embedding model cannot generate text"});
+    if (params.contextLength < 0 || params.batchSize <= 0)
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "invalid session parameters: context ",
+                                         params.contextLength, ", batch ", params.batchSize));
+    auto impl = std::make_unique<Impl>(model, params);
+    const arch::Hparams& h = impl->arch().hparams();
+    impl->contextSize = params.contextLength > 0 ? params.contextLength
+                                                 : static_cast<int>(std::min<int64_t>(h.nCtxTrain, 4096));
+    const int64_t width = h.nHeadKv * h.headDim;
+    const kernels::GgmlType type = cacheType(params.kvType);
+    if (width % kernels::traits(type).blockSize != 0 || h.headDim % kernels::traits(type).blockSize != 0)
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "KV cache type ", kernels::typeName(type),
+                                         " needs a head size that is a multiple of ", kernels::traits(type).blockSize,
+                                         "; this model's is ", h.headDim, " (use f16 or f32)"));
+    impl->kv.allocate(h.nLayer, impl->contextSize, width, type);
+    return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
-namespace {
-Error notYet() { return Error{ErrorCode::NotImplemented, "generation is not implemented yet"}; }
-}  // namespace
+Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batch, bool allLogits,
+                                                  const std::atomic<bool>* cancel) {
+    const int64_t vocab = arch().hparams().nVocab;
+    if (batch.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "evaluate: no tokens"});
+    for (int32_t id : batch)
+        if (id < 0 || id >= vocab)
+            return std::unexpected(makeError(ErrorCode::InvalidArgument, "token id ", id,
+                                             " is outside the vocabulary (", vocab, ")"));
+    if (tokens.size() + batch.size() > static_cast<size_t>(contextSize))
+        return std::unexpected(makeError(ErrorCode::ContextFull, "context full: ", tokens.size(), " cached + ",
+                                         batch.size(), " new tokens exceed the context size ", contextSize));
+    std::vector<float> logits;
+    if (allLogits) logits.reserve(batch.size() * static_cast<size_t>(vocab));
+    arch::ForwardContext ctx{pool, kv, scratch};
+    const size_t step = static_cast<size_t>(params.batchSize);
+    for (size_t begin = 0; begin < batch.size(); begin += step) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            return std::unexpected(Error{ErrorCode::Cancelled, "evaluation cancelled"});
+        const size_t end = std::min(batch.size(), begin + step);
+        arch().forward(ctx, batch.subspan(begin, end - begin), static_cast<int64_t>(tokens.size()), allLogits);
+        tokens.insert(tokens.end(), batch.begin() + static_cast<std::ptrdiff_t>(begin),
+                      batch.begin() + static_cast<std::ptrdiff_t>(end));
+        if (allLogits) logits.insert(logits.end(), scratch.logits.begin(), scratch.logits.end());
+        else if (end == batch.size()) logits.assign(scratch.logits.end() - vocab, scratch.logits.end());
+    }
+    return logits;
+}
 
-Result<GenerateResult> Session::generate(std::span<const Message>, const GenerateParams&, const TokenSink&) {
-    return std::unexpected(notYet());
+Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const GenerateParams& gp,
+                                          const TokenSink& sink) {
+    const Clock::time_point t0 = Clock::now();
+    if (prompt.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "empty prompt"});
+    if (prompt.size() >= static_cast<size_t>(contextSize))
+        return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
+                                         " tokens; the context holds ", contextSize));
+    // Prefix reuse: keep what matches, evaluate the rest (at least one token, for logits).
+    size_t common = 0;
+    while (common < tokens.size() && common < prompt.size() && tokens[common] == prompt[common]) ++common;
+    if (common == prompt.size()) --common;
+    tokens.resize(common);
+
+    GenerateResult result;
+    GenerateStats& st = result.stats;
+    st.promptTokens = static_cast<int>(prompt.size());
+    st.reusedPromptTokens = static_cast<int>(common);
+    st.contextSize = contextSize;
+    st.device = "cpu";
+
+    auto logits = evaluate(prompt.subspan(common), false, gp.cancel);
+    if (!logits) {
+        if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
+        result.stopReason = StopReason::Cancelled;
+        return result;
+    }
+    const double promptSeconds = secondsSince(t0);
+    st.promptTokensPerSecond = promptSeconds > 0 ? (prompt.size() - common) / promptSeconds : 0;
+
+    Sampler sampler(gp.sampling);
+    tokenizer::StreamingDecoder decoder(tok());
+    StopMatcher stops(gp.stop);
+    Clock::time_point firstToken{};
+    auto emit = [&](const std::string& text) {
+        if (text.empty()) return true;
+        result.text += text;
+        return !sink || sink(text, st);
+    };
+
+    for (;;) {
+        if (gp.cancel && gp.cancel->load(std::memory_order_relaxed)) {
+            result.stopReason = StopReason::Cancelled;
+            break;
+        }
+        const int32_t id = sampler.sample(*logits, tokens);
+        if (result.tokens.empty()) {
+            firstToken = Clock::now();
+            st.timeToFirstTokenMs = secondsSince(t0) * 1000.0;
+        }
+        if (!gp.ignoreEos && tok().isEndOfGeneration(id)) {
+            result.stopReason = StopReason::EndOfText;
+            break;
+        }
+        result.tokens.push_back(id);
+        st.generatedTokens = static_cast<int>(result.tokens.size());
+        const double genSeconds = secondsSince(firstToken);
+        st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
+        st.contextUsed = static_cast<int>(tokens.size());
+        if (!emit(stops.push(decoder.push(id)))) {
+            result.stopReason = StopReason::Cancelled;
+            break;
+        }
+        if (stops.stopped()) {
+            result.stopReason = StopReason::StopString;
+            break;
+        }
+        if (gp.maxTokens > 0 && st.generatedTokens >= gp.maxTokens) {
+            result.stopReason = StopReason::MaxTokens;
+            break;
+        }
+        if (tokens.size() + 1 > static_cast<size_t>(contextSize)) {
+            result.stopReason = StopReason::ContextFull;
+            break;
+        }
+        const int32_t next[] = {id};
+        logits = evaluate(next, false, gp.cancel);
+        if (!logits) {
+            if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
+            result.stopReason = StopReason::Cancelled;
+            break;
+        }
+    }
+    if (result.stopReason != StopReason::StopString) emit(stops.push(decoder.flush()) + stops.flush());
+    st.contextUsed = static_cast<int>(tokens.size());
+    return result;
 }
-Result<GenerateResult> Session::generate(std::string_view, const GenerateParams&, const TokenSink&) {
-    return std::unexpected(notYet());
+
+// ----------------------------------------------------------------------------
+// Public surface
+// ----------------------------------------------------------------------------
+Result<std::vector<float>> Session::evaluate(std::span<const int32_t> tokens, bool allLogits,
+                                            const std::atomic<bool>* cancel) {
+    return m_impl->evaluate(tokens, allLogits, cancel);
 }
-Result<GenerateResult> Session::generate(std::span<const int32_t>, const GenerateParams&, const TokenSink&) {
-    return std::unexpected(notYet());
+
+Result<GenerateResult> Session::generate(std::span<const int32_t> prompt, const GenerateParams& params,
+                                         const TokenSink& sink) {
+    return m_impl->run(prompt, params, sink);
 }
-Result<std::vector<float>> Session::evaluate(std::span<const int32_t>, bool, const std::atomic<bool>*) {
-    return std::unexpected(notYet());
+
+Result<GenerateResult> Session::generate(std::string_view prompt, const GenerateParams& params,
+                                         const TokenSink& sink) {
+    auto ids = m_impl->model->tokenize(prompt, true, true);
+    if (!ids) return std::unexpected(ids.error());
+    return m_impl->run(*ids, params, sink);
 }
+
+Result<GenerateResult> Session::generate(std::span<const Message> messages, const GenerateParams& params,
+                                         const TokenSink& sink) {
+    // Context policy: drop the oldest turns after the first (system) message until
+    // the prompt leaves room to answer, or fail with ContextFull.
+    std::vector<Message> kept(messages.begin(), messages.end());
+    const size_t keepFirst = !kept.empty() && kept.front().role == "system" ? 1 : 0;
+    for (;;) {
+        auto text = m_impl->model->applyChatTemplate(kept, true);
+        if (!text) return std::unexpected(text.error());
+        const std::string& bosText = m_impl->tok().bos() >= 0 ? m_impl->tok().tokenText(m_impl->tok().bos()) : "";
+        const bool hasBos = !bosText.empty() && text->starts_with(bosText);
+        auto ids = m_impl->model->tokenize(*text, !hasBos, true);
+        if (!ids) return std::unexpected(ids.error());
+        const size_t room = static_cast<size_t>(m_impl->contextSize) / 4;
+        const bool fits = ids->size() + room <= static_cast<size_t>(m_impl->contextSize);
+        if (fits || m_impl->params.contextPolicy == ContextPolicy::StopWithError || kept.size() <= keepFirst + 1) {
+            if (ids->size() >= static_cast<size_t>(m_impl->contextSize))
+                return std::unexpected(makeError(ErrorCode::ContextFull, "the conversation needs ", ids->size(),
+                                                 " tokens; the context holds ", m_impl->contextSize));
+            return m_impl->run(*ids, params, sink);
+        }
+        kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(keepFirst));
+        detail::log(LogLevel::Info, "context full: dropped the oldest turn");
+    }
+}
+
 void Session::reset() { m_impl->tokens.clear(); }
 void Session::truncate(int n) {
-    if (n >= 0 && static_cast<size_t>(n) < m_impl->tokens.size()) m_impl->tokens.resize(n);
+    if (n >= 0 && static_cast<size_t>(n) < m_impl->tokens.size()) m_impl->tokens.resize(static_cast<size_t>(n));
 }
 std::span<const int32_t> Session::tokens() const { return m_impl->tokens; }
 const std::shared_ptr<const Model>& Session::model() const { return m_impl->model; }

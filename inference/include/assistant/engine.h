@@ -114,7 +114,6 @@ struct ModelInfo {
     int headCountKv = 0;
     int vocabSize = 0;
     bool isEmbeddingModel = false; // true for encoder-only models (bert, ...): use embed()
-    bool isDemo = false;           // true for the embedded tiny story-telling model
 };
 
 struct Message {

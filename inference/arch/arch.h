@@ -1,0 +1,82 @@
+// What every architecture file provides: hyperparameters read from GGUF metadata,
+// weights bound to the mapped tensors, and a forward pass over a micro-batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "assistant/engine.h"
+#include "kernels/ops.h"
+
+namespace gguf {
+class File;
+}
+namespace kernels {
+class ThreadPool;
+}
+
+namespace arch {
+
+struct Hparams {
+    std::string arch;        // general.architecture
+    int64_t nVocab = 0;
+    int64_t nCtxTrain = 0;
+    int64_t nEmbd = 0;
+    int64_t nLayer = 0;
+    int64_t nHead = 0;
+    int64_t nHeadKv = 0;
+    int64_t headDim = 0;     // key/value length per head
+    int64_t nFf = 0;
+    float rmsEps = 1e-5f;
+    kernels::RopeParams rope;  // dims, base, scale, neox (freqFactors bound by the arch)
+};
+
+// One session's key/value cache: per layer, `capacity` rows of nHeadKv*headDim
+// elements of `type` (F32, F16 or Q8_0).
+struct KvCache {
+    kernels::GgmlType type = kernels::GgmlType::F16;
+    int64_t capacity = 0;
+    int64_t rowWidth = 0;     // elements per row
+    size_t rowBytes = 0;
+    std::vector<std::vector<uint8_t>> k, v;  // [layer][capacity * rowBytes]
+
+    void allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType);
+    uint8_t* kRow(int64_t layer, int64_t pos) { return k[layer].data() + pos * rowBytes; }
+    uint8_t* vRow(int64_t layer, int64_t pos) { return v[layer].data() + pos * rowBytes; }
+};
+
+// Per-session working memory of a forward pass (grown on demand, reused).
+struct Scratch {
+    std::vector<float> x, cur, q, k, v, attn, ffnA, ffnB, logits;
+};
+
+struct ForwardContext {
+    kernels::ThreadPool& pool;
+    KvCache& kv;
+    Scratch& scratch;
+};
+
+class Architecture {
+public:
+    virtual ~Architecture() = default;
+    virtual const Hparams& hparams() const = 0;
+    // Evaluates `tokens` at positions pos0, pos0+1, ... (their K/V are written to the
+    // cache) and fills ctx.scratch.logits with [tokens][nVocab] when allLogits, else
+    // [1][nVocab] for the last token.
+    virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
+                         bool allLogits) const = 0;
+};
+
+// Reads the hyperparameters shared by the decoder architectures.
+assistant::Result<Hparams> readHparams(const gguf::File& file);
+
+// The architectures this build runs, for error messages ("llama, ...").
+std::string supportedArchitectures();
+
+// Binds the file's tensors to the architecture named by general.architecture.
+assistant::Result<std::unique_ptr<Architecture>> makeArchitecture(const gguf::File& file);
+
+}  // namespace arch

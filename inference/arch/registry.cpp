@@ -1,0 +1,46 @@
+// general.architecture -> the file that runs it.
+#include <string_view>
+
+#include "arch/arch.h"
+#include "gguf/gguf_file.h"
+#include "src/log.h"
+
+namespace arch {
+
+assistant::Result<std::unique_ptr<Architecture>> makeLlama(const gguf::File& f, Hparams h);
+
+namespace {
+
+struct Entry {
+    std::string_view name;
+    bool neoxRope;  // RoPE ordering is implied by the architecture, not stored in GGUF
+    assistant::Result<std::unique_ptr<Architecture>> (*make)(const gguf::File&, Hparams);
+};
+
+constexpr Entry kArchitectures[] = {
+    {"llama", false, makeLlama},
+};
+
+}  // namespace
+
+std::string supportedArchitectures() {
+    std::string out;
+    for (const Entry& e : kArchitectures) out += (out.empty() ? "" : ", ") + std::string(e.name);
+    return out;
+}
+
+assistant::Result<std::unique_ptr<Architecture>> makeArchitecture(const gguf::File& f) {
+    const std::string_view name = f.getString("general.architecture").value_or("");
+    for (const Entry& e : kArchitectures) {
+        if (e.name != name) continue;
+        auto h = readHparams(f);
+        if (!h) return std::unexpected(h.error());
+        h->rope.neox = e.neoxRope;
+        return e.make(f, std::move(*h));
+    }
+    return std::unexpected(assistant::detail::makeError(
+        assistant::ErrorCode::UnsupportedArchitecture, "architecture '", name,
+        "' is not supported (supported: ", supportedArchitectures(), ")"));
+}
+
+}  // namespace arch

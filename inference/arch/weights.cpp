@@ -1,0 +1,70 @@
+#include "arch/weights.h"
+
+#include "gguf/gguf_file.h"
+#include "kernels/ref.h"
+#include "src/log.h"
+
+namespace arch {
+
+using assistant::ErrorCode;
+using assistant::detail::makeError;
+
+namespace {
+
+assistant::Result<kernels::Matrix> toMatrix(const gguf::TensorInfo& t, int64_t cols, int64_t rows) {
+    const int64_t tRows = t.shape.size() >= 2 ? t.shape[1] : 1;
+    if (t.shape.empty() || t.shape[0] != cols || tRows != rows || t.shape.size() > 2)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "tensor '", t.name, "' has shape [",
+                                         t.shape.empty() ? 0 : t.shape[0], ", ", tRows, "], expected [", cols,
+                                         ", ", rows, "]"));
+    if (!kernels::traits(t.type).computable)
+        return std::unexpected(makeError(ErrorCode::UnsupportedTensorType, "tensor '", t.name, "' has type ",
+                                         kernels::typeName(t.type), ", which this engine cannot compute yet"));
+    return kernels::Matrix{t.type, t.data, rows, cols};
+}
+
+}  // namespace
+
+std::string layerTensor(int64_t layer, const char* suffix) {
+    return "blk." + std::to_string(layer) + "." + suffix;
+}
+
+assistant::Result<kernels::Matrix> bindMatrix(const gguf::File& f, const std::string& name, int64_t cols,
+                                              int64_t rows) {
+    const gguf::TensorInfo* t = f.tensor(name);
+    if (!t) return std::unexpected(makeError(ErrorCode::InvalidFormat, "missing tensor '", name, "'"));
+    return toMatrix(*t, cols, rows);
+}
+
+assistant::Result<std::optional<kernels::Matrix>> bindOptionalMatrix(const gguf::File& f, const std::string& name,
+                                                                     int64_t cols, int64_t rows) {
+    const gguf::TensorInfo* t = f.tensor(name);
+    if (!t) return std::optional<kernels::Matrix>{};
+    auto m = toMatrix(*t, cols, rows);
+    if (!m) return std::unexpected(m.error());
+    return std::optional<kernels::Matrix>{*m};
+}
+
+assistant::Result<std::optional<std::vector<float>>> bindOptionalVector(const gguf::File& f, const std::string& name,
+                                                                        int64_t n) {
+    const gguf::TensorInfo* t = f.tensor(name);
+    if (!t) return std::optional<std::vector<float>>{};
+    if (t->elements() != n)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "tensor '", name, "' has ", t->elements(),
+                                         " elements, expected ", n));
+    if (!kernels::traits(t->type).computable || n % kernels::traits(t->type).blockSize != 0)
+        return std::unexpected(makeError(ErrorCode::UnsupportedTensorType, "tensor '", name, "' has type ",
+                                         kernels::typeName(t->type)));
+    std::vector<float> out(static_cast<size_t>(n));
+    kernels::ref::dequantizeRow(t->type, t->data, out.data(), n);
+    return std::optional<std::vector<float>>{std::move(out)};
+}
+
+assistant::Result<std::vector<float>> bindVector(const gguf::File& f, const std::string& name, int64_t n) {
+    auto v = bindOptionalVector(f, name, n);
+    if (!v) return std::unexpected(v.error());
+    if (!*v) return std::unexpected(makeError(ErrorCode::InvalidFormat, "missing tensor '", name, "'"));
+    return std::move(**v);
+}
+
+}  // namespace arch

@@ -1,0 +1,20 @@
+// What a loaded Model holds. Shared read-only by every Session of the model.
+#pragma once
+
+#include <memory>
+
+#include "arch/arch.h"
+#include "assistant/engine.h"
+#include "gguf/gguf_file.h"
+#include "tokenizer/tokenizer.h"
+
+namespace assistant {
+
+struct Model::Impl {
+    ModelInfo info;
+    std::unique_ptr<gguf::File> file;            // the mapping the weights point into
+    std::unique_ptr<tokenizer::Tokenizer> tokenizer;
+    std::unique_ptr<arch::Architecture> arch;
+};
+
+}  // namespace assistant

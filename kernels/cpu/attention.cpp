@@ -1,0 +1,77 @@
+// Causal (optionally sliding-window, soft-capped) grouped-query attention over a
+// KV cache in F32, F16 or Q8_0. One task per (token, head).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "kernels/ref.h"
+#include "kernels/thread_pool.h"
+
+namespace kernels {
+namespace {
+
+// Cache rows as floats: F32 rows are used in place, other types are dequantized
+// once per call into `scratch`.
+const float* cacheAsFloat(const void* cache, GgmlType type, int64_t rows, int64_t width,
+                          std::vector<float>& scratch) {
+    if (type == GgmlType::F32) return static_cast<const float*>(cache);
+    scratch.resize(static_cast<size_t>(rows * width));
+    const size_t stride = rowBytes(type, width);
+    for (int64_t r = 0; r < rows; ++r)
+        ref::dequantizeRow(type, static_cast<const uint8_t*>(cache) + r * stride, scratch.data() + r * width, width);
+    return scratch.data();
+}
+
+}  // namespace
+
+void attention(ThreadPool& pool, const float* q, int64_t tokens, int64_t pos0, const void* k, const void* v,
+               GgmlType cacheType, const AttentionShape& s, float* out) {
+    const int64_t kvLen = pos0 + tokens;
+    const int64_t kvWidth = s.headsKv * s.headDim;
+    const int64_t qWidth = s.heads * s.headDim;
+    const int64_t group = s.heads / s.headsKv;
+    std::vector<float> kScratch, vScratch;
+    const float* kf = cacheAsFloat(k, cacheType, kvLen, kvWidth, kScratch);
+    const float* vf = cacheAsFloat(v, cacheType, kvLen, kvWidth, vScratch);
+
+    pool.parallelFor(tokens * s.heads, [&](int64_t task, int) {
+        const int64_t t = task / s.heads;
+        const int64_t h = task % s.heads;
+        const int64_t pos = pos0 + t;
+        const int64_t kvh = h / group;
+        const float* qh = q + t * qWidth + h * s.headDim;
+        const int64_t first = s.window > 0 ? std::max<int64_t>(0, pos - s.window + 1) : 0;
+        thread_local std::vector<float> scores;
+        scores.assign(static_cast<size_t>(pos + 1 - first), 0.0f);
+
+        float maxScore = -std::numeric_limits<float>::infinity();
+        for (int64_t j = first; j <= pos; ++j) {
+            const float* kh = kf + j * kvWidth + kvh * s.headDim;
+            float dot = 0.0f;
+            for (int64_t d = 0; d < s.headDim; ++d) dot += qh[d] * kh[d];
+            float score = dot * s.scale;
+            if (s.softCap > 0.0f) score = s.softCap * std::tanh(score / s.softCap);
+            scores[j - first] = score;
+            maxScore = std::max(maxScore, score);
+        }
+        double sum = 0.0;
+        for (float& sc : scores) {
+            sc = std::exp(sc - maxScore);
+            sum += sc;
+        }
+        const float inv = static_cast<float>(1.0 / sum);
+        for (float& sc : scores) sc *= inv;
+
+        float* oh = out + t * qWidth + h * s.headDim;
+        std::fill(oh, oh + s.headDim, 0.0f);
+        for (int64_t j = first; j <= pos; ++j) {
+            const float p = scores[j - first];
+            const float* vh = vf + j * kvWidth + kvh * s.headDim;
+            for (int64_t d = 0; d < s.headDim; ++d) oh[d] += p * vh[d];
+        }
+    });
+}
+
+}  // namespace kernels
