@@ -40,7 +40,7 @@ void expectDotMatchesDequantized(GgmlType wt, const std::vector<uint8_t>& w,
 
 }  // namespace
 
-TEST(RefDispatch, DISABLED_VecDotTypes) {
+TEST(RefDispatch, VecDotTypes) {
     using enum GgmlType;
     const std::pair<GgmlType, GgmlType> cases[] = {
         {F32, F32},     {F16, F16},     {BF16, BF16},   {Q4_0, Q8_0},   {Q4_1, Q8_1},
@@ -102,7 +102,7 @@ TEST(RefVecDot, ZeroActivationsGiveZero) {
 
 // quantize -> dequantize relative RMS error on Gaussian data, per type. The bounds
 // are about 1.3x the expected uniform rounding error of each format.
-TEST(RefQuantize, DISABLED_RoundTripErrorBounds) {
+TEST(RefQuantize, RoundTripErrorBounds) {
     using enum GgmlType;
     const std::pair<GgmlType, double> cases[] = {
         {F32, 0.0},     {F16, 5e-4},   {BF16, 4e-3},   {Q8_0, 0.008}, {Q8_1, 0.008},
@@ -124,7 +124,7 @@ TEST(RefQuantize, DISABLED_RoundTripErrorBounds) {
     }
 }
 
-TEST(RefQuantize, DISABLED_TernaryValuesRoundTripExactly) {
+TEST(RefQuantize, TernaryValuesRoundTripExactly) {
     std::mt19937 rng(11);
     std::uniform_int_distribution<int> trit(-1, 1);
     for (GgmlType t : {GgmlType::TQ1_0, GgmlType::TQ2_0}) {

@@ -32,9 +32,7 @@ inline const std::vector<TypeCase>& weightTypes() {
         {Q6_K, {208}, false},   {IQ4_NL, {0}, true},     {IQ4_XS, {0}, true},
         {TQ1_0, {52}, true},    {TQ2_0, {64}, true},
     };
-    // TEMPORARY until the K/IQ/ternary kernels land: legacy and float types only.
-    static const std::vector<TypeCase> legacy(cases.begin(), cases.begin() + 8);
-    return legacy;
+    return cases;
 }
 
 inline std::vector<float> randomFloats(std::mt19937& rng, int64_t n, float scale = 1.0f) {
