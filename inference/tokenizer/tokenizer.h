@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -22,10 +24,28 @@ namespace tokenizer {
 
 enum class TokenAttr : uint8_t { Normal, Unknown, Control, UserDefined, Unused, Byte };
 
+// Everything a tokenizer is built from: the tokenizer.* metadata of a GGUF, or a
+// hand-made vocabulary in tests. Ids of -1 mean "none".
+struct VocabSpec {
+    std::string model = "llama";         // tokenizer.ggml.model: "llama", "gpt2", "bert"
+    std::string pre;                     // tokenizer.ggml.pre; "" = "default"
+    std::string name;                    // general.name (a few quirks key on it)
+    std::vector<std::string> tokens;
+    std::vector<float> scores;           // empty = all 0 (SPM merge priority)
+    std::vector<int32_t> types;          // GGUF token_type (1..6); empty = all normal
+    std::vector<std::string> merges;     // "left right", best rank first (gpt2)
+    int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, pad = -1, cls = -1, sep = -1;
+    // Absent keys take the model's default: SPM adds BOS and a dummy-prefix space,
+    // BERT adds CLS/SEP, byte-level BPE adds nothing.
+    std::optional<bool> addBos, addEos, addSpacePrefix;
+};
+
 class Tokenizer {
 public:
     // Reads tokenizer.* from the file. UnsupportedTokenizer names the model/pre it lacks.
     static assistant::Result<std::unique_ptr<Tokenizer>> fromGguf(const gguf::File& file);
+    // Same from an explicit vocabulary (tests, other container formats).
+    static assistant::Result<std::unique_ptr<Tokenizer>> fromSpec(VocabSpec spec);
     virtual ~Tokenizer() = default;
 
     // addSpecial: BOS/EOS (or CLS/SEP) as the vocabulary's add_bos/add_eos say.
@@ -50,8 +70,30 @@ public:
     bool isEndOfGeneration(int32_t id) const;
     const std::string& model() const { return m_model; }  // "llama", "gpt2", "bert"
     const std::string& pre() const { return m_pre; }
+    int32_t unk() const { return m_unk; }
+    int32_t pad() const { return m_pad; }
+    bool addSpacePrefix() const { return m_addSpacePrefix; }
+    // Id of the token whose text is exactly `text`, or -1.
+    int32_t find(std::string_view text) const;
 
 protected:
+    // A piece of the input: raw text to run through the model's algorithm, or a
+    // special token matched verbatim (token >= 0).
+    struct Fragment {
+        std::string_view text;
+        int32_t token = -1;
+    };
+    // Copies the common fields of the spec (texts, attributes, special ids).
+    void initCommon(VocabSpec& spec);
+    // Splits `text` at occurrences of special-token texts, longest first. User-defined
+    // tokens always match; control and unknown ones only when parseSpecial.
+    std::vector<Fragment> splitSpecial(std::string_view text, bool parseSpecial) const;
+
+    std::unordered_map<std::string, int32_t> m_textToId;
+    std::vector<int32_t> m_specialByLength;  // control/user-defined/unknown ids, longest text first
+    int32_t m_unk = -1, m_pad = -1, m_eom = -1;
+    bool m_addSpacePrefix = false;
+
     std::vector<std::string> m_texts;
     std::vector<TokenAttr> m_attrs;
     std::vector<int32_t> m_endOfGeneration;

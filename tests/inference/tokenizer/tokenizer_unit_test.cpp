@@ -1,0 +1,138 @@
+// Tokenizer algorithms on tiny vocabularies built in the test (no files needed).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/unicode.h"
+
+using tokenizer::Tokenizer;
+using tokenizer::VocabSpec;
+
+namespace {
+
+// <unk> <s> </s>, the 256 byte tokens, then the pieces with their scores.
+VocabSpec tinySpm(const std::vector<std::pair<std::string, float>>& pieces) {
+    VocabSpec spec;
+    spec.model = "llama";
+    spec.tokens = {"<unk>", "<s>", "</s>"};
+    spec.types = {2, 3, 3};
+    spec.scores = {0, 0, 0};
+    for (int b = 0; b < 256; ++b) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "<0x%02X>", b);
+        spec.tokens.push_back(hex);
+        spec.types.push_back(6);
+        spec.scores.push_back(0);
+    }
+    for (const auto& [text, score] : pieces) {
+        spec.tokens.push_back(text);
+        spec.types.push_back(1);
+        spec.scores.push_back(score);
+    }
+    spec.bos = 1;
+    spec.eos = 2;
+    spec.unk = 0;
+    return spec;
+}
+
+constexpr int32_t kFirstPiece = 3 + 256;
+
+std::unique_ptr<Tokenizer> makeSpm() {
+    auto tok = Tokenizer::fromSpec(tinySpm({
+        {"\xE2\x96\x81", -1.0f},            // 259 ▁
+        {"a", -2.0f},                       // 260
+        {"b", -3.0f},                       // 261
+        {"\xE2\x96\x81" "a", -0.5f},        // 262 ▁a
+        {"ab", -0.4f},                      // 263
+        {"\xE2\x96\x81" "ab", -0.1f},       // 264 ▁ab
+        {"ba", -0.2f},                      // 265
+    }));
+    EXPECT_TRUE(tok.has_value());
+    return tok ? std::move(*tok) : nullptr;
+}
+
+}  // namespace
+
+TEST(SpmTokenizer, MergesByScoreWithDummyPrefix) {
+    auto tok = makeSpm();
+    ASSERT_TRUE(tok);
+    EXPECT_EQ(tok->model(), "llama");
+    EXPECT_TRUE(tok->addBos());
+    // "▁ab": "ab" (-0.4) beats "▁a" (-0.5), then "▁" + "ab" -> "▁ab".
+    EXPECT_EQ(tok->encode("ab", false, true), (std::vector<int32_t>{kFirstPiece + 5}));
+    EXPECT_EQ(tok->encode("ab", true, true), (std::vector<int32_t>{1, kFirstPiece + 5}));
+    // "▁aba": "ba" (-0.2) beats "ab" (-0.4) when both are possible; the leftmost wins a tie.
+    EXPECT_EQ(tok->encode("aba", false, true), (std::vector<int32_t>{kFirstPiece + 3, kFirstPiece + 6}));
+    EXPECT_TRUE(tok->encode("", false, true).empty());
+}
+
+TEST(SpmTokenizer, ByteFallbackAndSpecialTokens) {
+    auto tok = makeSpm();
+    ASSERT_TRUE(tok);
+    // "é" is not a piece: its two UTF-8 bytes become <0xC3> <0xA9>.
+    EXPECT_EQ(tok->encode("\xC3\xA9", false, true), (std::vector<int32_t>{kFirstPiece, 3 + 0xC3, 3 + 0xA9}));
+    // "<s>" is a control token: matched only with parseSpecial; the text after it gets a prefix space.
+    EXPECT_EQ(tok->encode("<s>ab", false, true), (std::vector<int32_t>{1, kFirstPiece + 5}));
+    const auto literal = tok->encode("<s>", false, false);
+    EXPECT_EQ(literal.size(), 4u);  // ▁ < s > as bytes
+}
+
+TEST(SpmTokenizer, DecodeRoundTrip) {
+    auto tok = makeSpm();
+    ASSERT_TRUE(tok);
+    for (std::string text : {"ab", " ab", "a b  ba", "\xC3\xA9t\xC3\xA9 \xF0\x9F\xA6\x99", "\n\tx"}) {
+        EXPECT_EQ(tok->decode(tok->encode(text, true, true)), text) << text;
+    }
+    EXPECT_EQ(tok->tokenToPiece(1), "");
+    EXPECT_EQ(tok->tokenToPiece(1, true), "<s>");
+    EXPECT_EQ(tok->tokenToPiece(3 + 'A'), "A");
+}
+
+TEST(StreamingDecoder, HoldsBackSplitCharacters) {
+    auto tok = makeSpm();
+    ASSERT_TRUE(tok);
+    // "a🦙é" as tokens: ▁a, then the 4 bytes of U+1F999, then the 2 bytes of é.
+    const std::vector<int32_t> ids = tok->encode("a\xF0\x9F\xA6\x99\xC3\xA9", true, true);
+    tokenizer::StreamingDecoder stream(*tok);
+    std::vector<std::string> pieces;
+    std::string all;
+    for (int32_t id : ids) {
+        pieces.push_back(stream.push(id));
+        all += pieces.back();
+    }
+    all += stream.flush();
+    EXPECT_EQ(all, "a\xF0\x9F\xA6\x99\xC3\xA9");
+    ASSERT_EQ(pieces.size(), 8u);  // BOS, ▁a, 4 + 2 bytes
+    EXPECT_EQ(pieces[1], "a");
+    EXPECT_EQ(pieces[2], "");
+    EXPECT_EQ(pieces[4], "");
+    EXPECT_EQ(pieces[5], "\xF0\x9F\xA6\x99");
+    EXPECT_EQ(pieces[6], "");
+    EXPECT_EQ(pieces[7], "\xC3\xA9");
+    // An unfinished character at the end comes out as U+FFFD.
+    tokenizer::StreamingDecoder cut(*tok);
+    EXPECT_EQ(cut.push(3 + 0xC3), "");
+    EXPECT_EQ(cut.flush(), "\xEF\xBF\xBD");
+}
+
+TEST(Unicode, Categories) {
+    using namespace tokenizer::unicode;
+    EXPECT_TRUE(isLetter(U'a'));
+    EXPECT_TRUE(isLetter(U'\u0416'));  // Ж
+    EXPECT_TRUE(isLetter(U'\u6211'));  // 我
+    EXPECT_TRUE(isNumber(U'3'));
+    EXPECT_TRUE(isNumber(U'\u00BD'));  // ½ (No)
+    EXPECT_TRUE(isPunctuation(U'!'));
+    EXPECT_FALSE(isPunctuation(U'$'));
+    EXPECT_TRUE(isSymbol(U'$'));
+    EXPECT_TRUE(isMark(U'\u0301'));
+    EXPECT_TRUE(isWhitespace(U'\u3000'));
+    EXPECT_FALSE(isLetter(U'\U0001F999'));
+    std::u32string nfd;
+    appendNfd(nfd, U'\u00C4');
+    EXPECT_EQ(nfd, (std::u32string{U'A', U'\u0308'}));
+    std::u32string lower;
+    appendLower(lower, U'\u00C4');
+    EXPECT_EQ(lower, std::u32string{U'\u00E4'});
+}

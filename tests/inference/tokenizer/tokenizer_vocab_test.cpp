@@ -1,0 +1,154 @@
+// llama.cpp's tokenizer test vectors (shared/models/vocab/*.gguf.inp/.out): every
+// case is tokenized without BOS/EOS and with special-token parsing, as upstream's
+// test-tokenizer-0 does. Also decode round trips and the stories260K prompt.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "gguf/gguf_file.h"
+#include "shared_data.h"
+#include "tokenizer/tokenizer.h"
+
+using tokenizer::Tokenizer;
+
+namespace {
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Texts of X.gguf.inp: each is followed by "\n__ggml_vocab_test__\n".
+std::vector<std::string> readInputs(const std::string& path) {
+    const std::string data = readFile(path);
+    const std::string sep = "\n__ggml_vocab_test__\n";
+    std::vector<std::string> texts;
+    size_t pos = 0;
+    while (true) {
+        const size_t hit = data.find(sep, pos);
+        if (hit == std::string::npos) break;
+        texts.push_back(data.substr(pos, hit - pos));
+        pos = hit + sep.size();
+    }
+    return texts;
+}
+
+// Lines of X.gguf.out: " id id id" per case.
+std::vector<std::vector<int32_t>> readOutputs(const std::string& path) {
+    std::istringstream in(readFile(path));
+    std::vector<std::vector<int32_t>> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ids(line);
+        std::vector<int32_t> row;
+        for (int32_t id; ids >> id;) row.push_back(id);
+        out.push_back(row);
+    }
+    return out;
+}
+
+std::string join(const std::vector<int32_t>& ids) {
+    std::string s;
+    for (int32_t id : ids) s += " " + std::to_string(id);
+    return s;
+}
+
+// Null with `why` set on failure; `unsupported` says the model type is not implemented.
+std::unique_ptr<Tokenizer> loadVocab(const std::string& path, std::string* why, bool* unsupported = nullptr) {
+    auto file = gguf::File::open(path);
+    if (!file) {
+        *why = "open: " + file.error().message;
+        return nullptr;
+    }
+    auto tok = Tokenizer::fromGguf(**file);
+    if (!tok) {
+        *why = tok.error().message;
+        if (unsupported) *unsupported = tok.error().code == assistant::ErrorCode::UnsupportedTokenizer;
+        return nullptr;
+    }
+    return std::move(*tok);
+}
+
+#define LOAD_VOCAB_OR_SKIP(tok, path)                                  \
+    std::string why;                                                   \
+    bool unsupported = false;                                          \
+    auto tok = loadVocab(path, &why, &unsupported);                    \
+    if (!tok && unsupported) GTEST_SKIP() << "not supported: " << why; \
+    ASSERT_TRUE(tok) << why
+
+class VocabTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(VocabTest, MatchesReferenceTokenization) {
+    const std::string base = testdata::sharedPath("models/vocab/ggml-vocab-" + GetParam() + ".gguf");
+    REQUIRE_SHARED(base);
+    LOAD_VOCAB_OR_SKIP(tok, base);
+    const auto inputs = readInputs(base + ".inp");
+    const auto expected = readOutputs(base + ".out");
+    ASSERT_EQ(inputs.size(), expected.size());
+    size_t passed = 0;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        const auto got = tok->encode(inputs[i], false, true);
+        if (got == expected[i]) {
+            ++passed;
+        } else {
+            ADD_FAILURE() << GetParam() << " case " << i << " text \"" << inputs[i] << "\"\n  expected:"
+                          << join(expected[i]) << "\n  got:     " << join(got);
+        }
+    }
+    std::cout << "[vocab] " << GetParam() << " (" << tok->model() << "/" << tok->pre() << "): " << passed << "/"
+              << inputs.size() << " passed\n";
+}
+
+TEST_P(VocabTest, DecodeRoundTrip) {
+    const std::string base = testdata::sharedPath("models/vocab/ggml-vocab-" + GetParam() + ".gguf");
+    REQUIRE_SHARED(base);
+    LOAD_VOCAB_OR_SKIP(tok, base);
+    if (tok->model() == "bert") GTEST_SKIP() << "WordPiece lowercases and drops accents: not lossless";
+    for (const std::string& text : readInputs(base + ".inp")) {
+        const auto ids = tok->encode(text, false, true);
+        EXPECT_EQ(tok->decode(ids), text) << GetParam() << ":" << join(ids);
+        // The streaming decoder must give the same text, piece by piece.
+        tokenizer::StreamingDecoder stream(*tok);
+        std::string streamed;
+        for (int32_t id : ids) streamed += stream.push(id);
+        streamed += stream.flush();
+        EXPECT_EQ(streamed, text) << GetParam();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Vocabs, VocabTest,
+                         testing::Values("llama-spm", "phi-3", "bert-bge", "gpt-2", "llama-bpe", "qwen2", "qwen35",
+                                         "deepseek-llm", "deepseek-coder", "falcon", "mpt", "starcoder", "refact",
+                                         "command-r"),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                             std::string name = info.param;
+                             for (char& c : name) if (c == '-') c = '_';
+                             return name;
+                         });
+
+// The forward-pass golden test's prompt: BOS, then the SPM encoding of " Zoo".
+TEST(Stories260K, ZooPrompt) {
+    const std::string path = testdata::sharedPath("models/llm/stories260K.gguf");
+    REQUIRE_SHARED(path);
+    std::string why;
+    auto tok = loadVocab(path, &why);
+    ASSERT_TRUE(tok) << why;
+    EXPECT_EQ(tok->vocabSize(), 512);
+    EXPECT_EQ(tok->bos(), 1);
+    EXPECT_EQ(tok->eos(), 2);
+    EXPECT_TRUE(tok->addBos());
+    const auto ids = tok->encode("Zoo", true, true);
+    ASSERT_GE(ids.size(), 2u);
+    EXPECT_EQ(ids[0], 1);
+    std::string pieces;
+    for (size_t i = 1; i < ids.size(); ++i) pieces += tok->tokenText(ids[i]) + "|";
+    std::cout << "[stories260K] \"Zoo\" ->" << join(ids) << " (" << pieces << ")\n";
+    EXPECT_EQ(tok->decode(ids), "Zoo");
+    EXPECT_TRUE(tok->isEndOfGeneration(2));
+}
+
+}  // namespace
