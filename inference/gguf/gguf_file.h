@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -99,6 +100,8 @@ private:
     uint64_t m_dataOffset = 0;
     std::vector<std::pair<std::string_view, Value>> m_metadata;
     std::vector<TensorInfo> m_tensors;
+    std::unordered_map<std::string_view, size_t> m_keyIndex;     // key -> m_metadata index
+    std::unordered_map<std::string_view, size_t> m_tensorIndex;  // name -> m_tensors index
     friend class Parser;
 };
 
