@@ -4,10 +4,36 @@
 #include <QQuickWindow>
 #include <QtQml/qqmlextensionplugin.h>
 
+#include <cstdio>
+#include <memory>
+
 #include "model_controller.h"
 #include "paths.h"
 
 Q_IMPORT_QML_PLUGIN(AssistantPlugin)
+
+namespace {
+
+// With ASSISTANT_REPORT_EXPOSED=1, prints "window-exposed X Y W H" (client area in
+// screen pixels) once the window has shown its first frame: the UI tests wait for it
+// before taking a screenshot.
+void reportFirstExposedFrame(QQuickWindow* window) {
+    if (!window || qEnvironmentVariableIntValue("ASSISTANT_REPORT_EXPOSED") != 1) return;
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    // frameSwapped comes from the render thread; queue it to read the window safely.
+    *connection = QObject::connect(
+        window, &QQuickWindow::frameSwapped, window,
+        [window, connection] {
+            if (!window->isExposed()) return;
+            QObject::disconnect(*connection);
+            const QRect r = window->geometry();
+            std::printf("window-exposed %d %d %d %d\n", r.x(), r.y(), r.width(), r.height());
+            std::fflush(stdout);
+        },
+        Qt::QueuedConnection);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     QGuiApplication app(argc, argv);
@@ -25,5 +51,6 @@ int main(int argc, char** argv) {
                      [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
     engine.load(root);
     if (engine.rootObjects().isEmpty()) return 1;
+    reportFirstExposedFrame(qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst()));
     return app.exec();
 }

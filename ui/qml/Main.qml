@@ -1,5 +1,6 @@
+// The main window: header, loading/error strip, conversation and composer.
 import QtQuick
-import QtQuick.Controls
+import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import QtQuick.Dialogs
 import Assistant
@@ -9,9 +10,11 @@ ApplicationWindow {
     width: 1100
     height: 720
     visible: true
+    color: Theme.window
     title: qsTr("Assistant") + (models.modelName ? " — " + models.modelName : "")
 
     ModelController { id: models }
+    ChatController { id: chat; models: models }
 
     FileDialog {
         id: openDialog
@@ -21,65 +24,49 @@ ApplicationWindow {
     }
 
     Shortcut { sequence: "Ctrl+O"; onActivated: openDialog.open() }
+    Shortcut { sequence: "Esc"; enabled: chat.busy; onActivated: chat.stop() }
 
-    header: ToolBar {
-        RowLayout {
-            anchors.fill: parent
-            anchors.leftMargin: 12
-            anchors.rightMargin: 12
-            Label {
-                text: models.modelName || qsTr("No model")
-                font.bold: true
-                font.pixelSize: 16
-            }
-            Rectangle {
-                visible: models.isDemo
-                radius: 4
-                color: "#fff3cd"
-                border.color: "#e0b84a"
-                implicitWidth: demoLabel.implicitWidth + 12
-                implicitHeight: demoLabel.implicitHeight + 6
-                Label { id: demoLabel; anchors.centerIn: parent; text: qsTr("Demo model"); color: "#7a5b00" }
-            }
-            Item { Layout.fillWidth: true }
-            Button { text: qsTr("Open GGUF model…"); onClicked: openDialog.open() }
-        }
+    header: AppHeader {
+        modelName: models.modelName
+        isDemo: models.isDemo
+        explanation: models.statusText
+        onOpenRequested: openDialog.open()
     }
 
     ColumnLayout {
         anchors.fill: parent
-        anchors.margins: 16
-        spacing: 12
+        spacing: 0
 
-        Label {
+        StatusBanner {
             Layout.fillWidth: true
-            wrapMode: Text.Wrap
-            text: models.statusText
-            color: "#444"
+            Layout.leftMargin: 24
+            Layout.rightMargin: 24
+            Layout.topMargin: visible ? 12 : 0
+            loading: chat.state === ChatController.Loading
+            progress: chat.loadProgress
+            errorText: chat.errorText
+            onCancelRequested: chat.stop()
+            onDismissRequested: chat.dismissError()
         }
 
-        Rectangle {
+        ChatView {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            color: "#f6f7f9"
-            radius: 8
-            border.color: "#dde1e6"
-            Label {
-                anchors.centerIn: parent
-                text: qsTr("Start a conversation below.")
-                color: "#889"
-            }
+            model: chat.messages
+            generating: chat.state === ChatController.Generating
+            emptyText: chat.canSend ? qsTr("Start a conversation below.")
+                                    : qsTr("Load a model to start a conversation.")
         }
 
-        RowLayout {
+        Composer {
+            id: composer
             Layout.fillWidth: true
-            TextArea {
-                id: input
-                Layout.fillWidth: true
-                placeholderText: qsTr("Ask something… (Enter sends, Shift+Enter adds a line)")
-                wrapMode: TextArea.Wrap
-            }
-            Button { text: qsTr("Send"); enabled: input.text.length > 0 }
+            canSend: chat.canSend
+            busy: chat.state === ChatController.Generating || chat.state === ChatController.Stopping
+            onSendRequested: (text) => chat.send(text)
+            onStopRequested: chat.stop()
         }
     }
+
+    Component.onCompleted: composer.focusInput()
 }

@@ -1,0 +1,104 @@
+// MessageListModel: the verbs, the roles QML sees, and the signals views rely on.
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "message_list_model.h"
+
+class MessageListModelTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void rolesAreNamedForQml() {
+        MessageListModel model;
+        const QHash<int, QByteArray> names = static_cast<QAbstractItemModel&>(model).roleNames();
+        QCOMPARE(names.value(MessageListModel::RoleRole), QByteArray("role"));
+        QCOMPARE(names.value(MessageListModel::TextRole), QByteArray("text"));
+        QCOMPARE(names.value(MessageListModel::StatsRole), QByteArray("stats"));
+    }
+
+    void appendsRowsWithRoleTextAndStats() {
+        MessageListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy count(&model, &MessageListModel::countChanged);
+
+        QCOMPARE(model.appendUser("Hello"), 0);
+        QCOMPARE(model.appendAssistant(), 1);
+        model.setStats(1, "12.0 tok/s");
+
+        QCOMPARE(inserted.count(), 2);
+        QCOMPARE(count.count(), 2);
+        QAbstractItemModel& m = model;
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.data(m.index(0, 0), MessageListModel::RoleRole).toString(), QString("user"));
+        QCOMPARE(m.data(m.index(0, 0), MessageListModel::TextRole).toString(), QString("Hello"));
+        QCOMPARE(m.data(m.index(1, 0), MessageListModel::RoleRole).toString(), QString("assistant"));
+        QCOMPARE(m.data(m.index(1, 0), MessageListModel::StatsRole).toString(), QString("12.0 tok/s"));
+    }
+
+    void appendTextGrowsTheAnswerAndSignalsOnlyTheTextRole() {
+        MessageListModel model;
+        model.appendUser("Tell me a story");
+        const int row = model.appendAssistant();
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+
+        model.appendText(row, "Once");
+        model.appendText(row, " upon");
+        model.appendText(row, "");  // no-op: nothing to repaint
+
+        QCOMPARE(model.text(row), QString("Once upon"));
+        QCOMPARE(changed.count(), 2);
+        const auto roles = changed.at(0).at(2).value<QList<int>>();
+        QCOMPARE(roles, QList<int>{MessageListModel::TextRole});
+        QCOMPARE(changed.at(0).at(0).toModelIndex().row(), row);
+    }
+
+    void outOfRangeRowsAreIgnored() {
+        MessageListModel model;
+        model.appendText(-1, "x");
+        model.appendText(3, "x");
+        model.setStats(0, "x");
+        model.removeLast();
+        QCOMPARE(model.count(), 0);
+        QCOMPARE(model.text(5), QString());
+    }
+
+    void conversationSkipsErrorsAndEmptyAnswers() {
+        MessageListModel model;
+        model.appendUser("Hi");
+        const int a = model.appendAssistant();
+        model.appendText(a, "Hello!");
+        model.appendUser("Again");
+        model.appendError("The model could not answer");
+        model.appendAssistant();  // still empty: not sent back to the engine
+
+        const QList<ChatTurn> turns = model.conversation();
+        QCOMPARE(turns.size(), 3);
+        QCOMPARE(turns[0].role, QString("user"));
+        QCOMPARE(turns[1].role, QString("assistant"));
+        QCOMPARE(turns[1].content, QString("Hello!"));
+        QCOMPARE(turns[2].content, QString("Again"));
+    }
+
+    void removeLastAndClear() {
+        MessageListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.appendUser("a");
+        model.appendAssistant();
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        model.removeLast();
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(model.count(), 1);
+
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        model.clear();
+        QCOMPARE(reset.count(), 1);
+        QCOMPARE(model.count(), 0);
+        model.clear();  // already empty: no reset
+        QCOMPARE(reset.count(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(MessageListModelTest)
+#include "message_list_model_test.moc"

@@ -1,0 +1,18 @@
+#include "chat_types.h"
+
+#include <QStringList>
+
+QString formatStats(const GenerationStats& stats) {
+    QStringList parts;
+    // A generation stopped before its first token has nothing to measure.
+    const bool measured = stats.generatedTokens > 0 || stats.contextSize > 0;
+    if (measured) {
+        parts << QStringLiteral("%1 tok/s").arg(stats.tokensPerSecond, 0, 'f', 1);
+        parts << QStringLiteral("first token %1 ms").arg(qRound(stats.timeToFirstTokenMs));
+    }
+    if (stats.contextSize > 0)
+        parts << QStringLiteral("context %1/%2").arg(stats.contextUsed).arg(stats.contextSize);
+    if (!stats.device.isEmpty()) parts << stats.device;
+    if (stats.stopped) parts << QStringLiteral("stopped");
+    return parts.join(QStringLiteral(" · "));
+}

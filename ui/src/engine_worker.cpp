@@ -1,0 +1,107 @@
+#include "engine_worker.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "assistant/engine.h"
+#include "piece_coalescer.h"
+
+namespace {
+
+// "model loading is not implemented yet (...) [NotImplemented]"
+QString describe(const assistant::Error& error) {
+    return QStringLiteral("%1 [%2]").arg(QString::fromStdString(error.message),
+                                         QString::fromUtf8(assistant::errorCodeName(error.code)));
+}
+
+GenerationStats toQt(const assistant::GenerateStats& s, bool stopped) {
+    GenerationStats out;
+    out.promptTokens = s.promptTokens;
+    out.generatedTokens = s.generatedTokens;
+    out.timeToFirstTokenMs = s.timeToFirstTokenMs;
+    out.tokensPerSecond = s.generatedTokensPerSecond;
+    out.contextUsed = s.contextUsed;
+    out.contextSize = s.contextSize;
+    out.device = QString::fromStdString(s.device);
+    out.stopped = stopped;
+    return out;
+}
+
+}  // namespace
+
+EngineWorker::EngineWorker(const std::atomic<bool>& cancel, QObject* parent)
+    : QObject(parent), m_cancel(cancel) {}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::loadModel(const QString& path) {
+    // Free the old model first: two models may not fit in memory together.
+    m_session.reset();
+    m_model.reset();
+
+    int lastPercent = -1;
+    assistant::ModelParams params;
+    params.progress = [this, &lastPercent](float progress) {
+        const int percent = static_cast<int>(std::lround(progress * 100.0f));
+        if (percent != lastPercent) {
+            lastPercent = percent;
+            emit loadProgress(percent / 100.0);
+        }
+        return !m_cancel.load();
+    };
+
+    auto model = assistant::Model::load(path.toStdString(), params);
+    if (!model) {
+        emit modelLoadFailed(path, describe(model.error()),
+                             model.error().code == assistant::ErrorCode::Cancelled);
+        return;
+    }
+    auto session = assistant::Session::create(*model);
+    if (!session) {
+        emit modelLoadFailed(path, describe(session.error()), false);
+        return;
+    }
+    m_model = std::move(*model);
+    m_session = std::move(*session);
+    const QString name = QString::fromStdString(m_model->info().name);
+    emit modelLoaded(path, name.isEmpty() ? QFileInfo(path).completeBaseName() : name);
+}
+
+void EngineWorker::generate(const QList<ChatTurn>& conversation) {
+    if (!m_session) {
+        emit generationFailed(tr("No model is loaded."));
+        return;
+    }
+    std::vector<assistant::Message> messages;
+    messages.reserve(conversation.size());
+    for (const ChatTurn& turn : conversation)
+        messages.push_back({turn.role.toStdString(), turn.content.toStdString()});
+
+    assistant::GenerateParams params;
+    params.cancel = &m_cancel;
+
+    QElapsedTimer clock;
+    clock.start();
+    PieceCoalescer coalescer;
+    const auto sink = [&](std::string_view piece, const assistant::GenerateStats&) {
+        const QString text = QString::fromUtf8(piece.data(), static_cast<qsizetype>(piece.size()));
+        if (coalescer.add(text, clock.elapsed())) emit textStreamed(coalescer.take(clock.elapsed()));
+        return !m_cancel.load();
+    };
+
+    auto result = m_session->generate(std::span<const assistant::Message>(messages), params, sink);
+    if (!coalescer.isEmpty()) emit textStreamed(coalescer.take(clock.elapsed()));
+
+    if (result) {
+        const bool stopped = result->stopReason == assistant::StopReason::Cancelled;
+        emit generationFinished(toQt(result->stats, stopped));
+    } else if (result.error().code == assistant::ErrorCode::Cancelled) {
+        emit generationFinished(toQt({}, true));
+    } else {
+        emit generationFailed(describe(result.error()));
+    }
+}
