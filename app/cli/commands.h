@@ -16,5 +16,6 @@ struct Command {
 };
 
 int runDevices(std::vector<std::string> args);
+int runInfo(std::vector<std::string> args);
 
 }  // namespace cli

@@ -13,6 +13,7 @@ namespace {
 
 constexpr cli::Command kCommands[] = {
     {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
+    {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]", cli::runInfo},
 };
 
 void printHelp() {

@@ -1,0 +1,167 @@
+// assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]: what a GGUF file holds
+// (header, hyper-parameters, tokenizer, tensors per type) and how much memory it
+// needs: the weights plus a KV cache of ctx tokens.
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "args.h"
+#include "commands.h"
+#include "gguf/gguf_file.h"
+
+namespace cli {
+
+namespace {
+
+std::string humanBytes(uint64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes);
+    int unit = 0;
+    while (v >= 1024.0 && unit < 4) {
+        v /= 1024.0;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.2f %s", v, units[unit]);
+    return buf;
+}
+
+// 292.8K, 6.74M, 1.10B: one decimal below a million, two above.
+std::string humanCount(uint64_t n) {
+    char buf[32];
+    if (n < 1000) std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
+    else if (n < 1000000) std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
+    else if (n < 1000000000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+    else std::snprintf(buf, sizeof buf, "%.2fB", n / 1e9);
+    return buf;
+}
+
+// "<arch>.<suffix>" as an integer; per-layer arrays (some models vary heads by
+// layer) give their largest entry.
+std::optional<uint64_t> archUInt(const gguf::File& f, std::string_view suffix) {
+    const gguf::Value* v = f.find(f.archKey(suffix));
+    if (!v) return std::nullopt;
+    if (const gguf::Array* a = v->asArray()) {
+        std::optional<uint64_t> best;
+        for (const gguf::Value& item : a->items)
+            if (auto u = item.asUInt(); u && (!best || *u > *best)) best = u;
+        return best;
+    }
+    return v->asUInt();
+}
+
+std::string orDash(std::optional<uint64_t> v) { return v ? std::to_string(*v) : "-"; }
+
+struct KvType {
+    const char* name;
+    uint64_t blockBytes;  // bytes per block of blockSize elements
+    uint64_t blockSize;
+};
+
+std::optional<KvType> parseKvType(const std::string& s) {
+    if (s == "f16") return KvType{"f16", 2, 1};
+    if (s == "f32") return KvType{"f32", 4, 1};
+    if (s == "q8_0") return KvType{"q8_0", 34, 32};
+    return std::nullopt;
+}
+
+// Tensors per type: count and bytes. Returns the total bytes.
+uint64_t printTensorTable(const gguf::File& f) {
+    struct Totals {
+        uint64_t count = 0, bytes = 0;
+    };
+    uint64_t weightBytes = 0;
+    std::map<uint32_t, Totals> perType;
+    for (const gguf::TensorInfo& t : f.tensors()) {
+        Totals& s = perType[static_cast<uint32_t>(t.type)];
+        ++s.count;
+        s.bytes += t.bytes;
+        weightBytes += t.bytes;
+    }
+    std::printf("\n%-10s %8s %14s %12s\n", "type", "tensors", "bytes", "size");
+    for (const auto& [type, s] : perType)
+        std::printf("%-10s %8llu %14llu %12s\n",
+                    std::string(kernels::typeName(static_cast<kernels::GgmlType>(type))).c_str(),
+                    static_cast<unsigned long long>(s.count), static_cast<unsigned long long>(s.bytes),
+                    humanBytes(s.bytes).c_str());
+    std::printf("%-10s %8zu %14llu %12s\n", "total", f.tensors().size(),
+                static_cast<unsigned long long>(weightBytes), humanBytes(weightBytes).c_str());
+    return weightBytes;
+}
+
+}  // namespace
+
+int runInfo(std::vector<std::string> argv) {
+    Args args(std::move(argv));
+    const std::optional<long long> ctxArg = args.integer("--ctx", "-c");
+    const std::string kvName = args.value("--kv-type").value_or("f16");
+    const std::vector<std::string> files = args.positional();
+    if (!args.error().empty() || files.size() != 1) {
+        std::fprintf(stderr, "info: %s\nusage: assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]\n",
+                     args.error().empty() ? "expected one GGUF file" : args.error().c_str());
+        return 2;
+    }
+    const std::optional<KvType> kvType = parseKvType(kvName);
+    if (!kvType || (ctxArg && *ctxArg <= 0)) {
+        std::fprintf(stderr, "info: %s\n", kvType ? "--ctx must be positive" : "--kv-type must be f16, f32 or q8_0");
+        return 2;
+    }
+    auto opened = gguf::File::open(files[0]);
+    if (!opened) {
+        std::fprintf(stderr, "info: %s [%s]\n", opened.error().message.c_str(),
+                     std::string(assistant::errorCodeName(opened.error().code)).c_str());
+        return 1;
+    }
+    const gguf::File& f = **opened;
+    const std::string arch(f.getString("general.architecture").value_or("-"));
+    const std::string name(
+        f.getString("general.name").value_or(std::filesystem::path(files[0]).stem().string()));
+    const gguf::Array* tokens = f.getArray("tokenizer.ggml.tokens");
+    const std::optional<uint64_t> vocab = tokens ? std::optional<uint64_t>(tokens->items.size())
+                                                 : archUInt(f, "vocab_size");
+    const std::optional<uint64_t> ctxTrained = archUInt(f, "context_length");
+    const std::optional<uint64_t> nEmbd = archUInt(f, "embedding_length");
+    const std::optional<uint64_t> nLayer = archUInt(f, "block_count");
+    const std::optional<uint64_t> nHead = archUInt(f, "attention.head_count");
+    const std::optional<uint64_t> nHeadKv = archUInt(f, "attention.head_count_kv").or_else([&] { return nHead; });
+
+    std::printf("file:             %s (%s)\n", files[0].c_str(), humanBytes(f.fileSize()).c_str());
+    std::printf("GGUF version:     %u\n", f.version());
+    std::printf("architecture:     %s\n", arch.c_str());
+    std::printf("name:             %s\n", name.c_str());
+    uint64_t parameters = 0;
+    for (const gguf::TensorInfo& t : f.tensors()) parameters += static_cast<uint64_t>(t.elements());
+    std::printf("parameters:       %s (%llu)\n", humanCount(parameters).c_str(),
+                static_cast<unsigned long long>(parameters));
+    std::printf("context length:   %s\n", orDash(ctxTrained).c_str());
+    std::printf("embedding length: %s\n", orDash(nEmbd).c_str());
+    std::printf("layers:           %s\n", orDash(nLayer).c_str());
+    std::printf("heads:            %s (kv heads %s)\n", orDash(nHead).c_str(), orDash(nHeadKv).c_str());
+    std::printf("vocab size:       %s\n", orDash(vocab).c_str());
+    std::printf("tokenizer:        %s (pre: %s)\n",
+                std::string(f.getString("tokenizer.ggml.model").value_or("-")).c_str(),
+                std::string(f.getString("tokenizer.ggml.pre").value_or("-")).c_str());
+    const uint64_t weightBytes = printTensorTable(f);
+
+    // KV cache: K and V per layer, ctx positions, n_head_kv heads of head_dim each.
+    const uint64_t ctx = ctxArg ? static_cast<uint64_t>(*ctxArg) : ctxTrained.value_or(0);
+    const uint64_t headDimDefault = nEmbd && nHead && *nHead ? *nEmbd / *nHead : 0;
+    const uint64_t headK = archUInt(f, "attention.key_length").value_or(headDimDefault);
+    const uint64_t headV = archUInt(f, "attention.value_length").value_or(headK);
+    const uint64_t kvElements = nLayer.value_or(0) * ctx * (headK + headV) * nHeadKv.value_or(0);
+    const uint64_t kvBytes = (kvElements + kvType->blockSize - 1) / kvType->blockSize * kvType->blockBytes;
+    std::printf("\nmemory estimate at context %llu, KV cache %s:\n", static_cast<unsigned long long>(ctx),
+                kvType->name);
+    std::printf("  weights:  %14llu  %s\n", static_cast<unsigned long long>(weightBytes),
+                humanBytes(weightBytes).c_str());
+    std::printf("  KV cache: %14llu  %s  (%s layers x %llu tokens x (K %llu + V %llu) x %s kv heads)\n",
+                static_cast<unsigned long long>(kvBytes), humanBytes(kvBytes).c_str(), orDash(nLayer).c_str(),
+                static_cast<unsigned long long>(ctx), static_cast<unsigned long long>(headK),
+                static_cast<unsigned long long>(headV), orDash(nHeadKv).c_str());
+    std::printf("  total:    %14llu  %s\n", static_cast<unsigned long long>(weightBytes + kvBytes),
+                humanBytes(weightBytes + kvBytes).c_str());
+    return 0;
+}
+
+}  // namespace cli
