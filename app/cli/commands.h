@@ -17,5 +17,9 @@ struct Command {
 
 int runDevices(std::vector<std::string> args);
 int runInfo(std::vector<std::string> args);
+int runGenerate(std::vector<std::string> args);
+int runTokenize(std::vector<std::string> args);
+int runPerplexity(std::vector<std::string> args);
+int runChat(std::vector<std::string> args);
 
 }  // namespace cli

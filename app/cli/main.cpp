@@ -14,6 +14,24 @@ namespace {
 constexpr cli::Command kCommands[] = {
     {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
     {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]", cli::runInfo},
+    {"generate", "continue a prompt, streaming to stdout (stats on stderr)",
+     "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
+     "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
+     "  [--kv-type f32|f16|q8_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
+     "  Without -m, the embedded demo model. --dump-logits writes float32 logits of every prompt\n"
+     "  position, then one row per generated token.",
+     cli::runGenerate},
+    {"tokenize", "show the token ids of a text",
+     "assistant-cli tokenize [-m FILE] [--no-bos] [--ids] (TEXT | -f TEXTFILE)\n"
+     "  --ids prints one JSON array of ids; BOS is added when the vocabulary says so, unless --no-bos.",
+     cli::runTokenize},
+    {"perplexity", "perplexity of a text file (llama.cpp's method)",
+     "assistant-cli perplexity [-m FILE] -f TEXTFILE [-c CTX (512)] [-t THREADS] [--kv-type f32|f16|q8_0]\n"
+     "  Non-overlapping windows of CTX tokens; the second half of each is scored.",
+     cli::runPerplexity},
+    {"chat", "interactive chat on the terminal",
+     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling options of generate]",
+     cli::runChat},
 };
 
 void printHelp() {

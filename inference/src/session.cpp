@@ -21,6 +21,7 @@ struct Session::Impl {
     arch::KvCache kv;
     arch::Scratch scratch;
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
+    std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
     int contextSize = 0;
 
     Impl(std::shared_ptr<const Model> m, const SessionParams& p) : model(std::move(m)), params(p), pool(p.threads) {}
@@ -93,6 +94,7 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
                       batch.begin() + static_cast<std::ptrdiff_t>(end));
         if (allLogits) logits.insert(logits.end(), scratch.logits.begin(), scratch.logits.end());
         else if (end == batch.size()) logits.assign(scratch.logits.end() - vocab, scratch.logits.end());
+        lastLogits.assign(scratch.logits.end() - vocab, scratch.logits.end());
     }
     return logits;
 }
@@ -104,11 +106,16 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     if (prompt.size() >= static_cast<size_t>(contextSize))
         return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
                                          " tokens; the context holds ", contextSize));
-    // Prefix reuse: keep what matches, evaluate the rest (at least one token, for logits).
+    // Prefix reuse: keep what matches, evaluate the rest. A prompt that is entirely
+    // cached reuses the stored logits of its last token.
     size_t common = 0;
     while (common < tokens.size() && common < prompt.size() && tokens[common] == prompt[common]) ++common;
-    if (common == prompt.size()) --common;
-    tokens.resize(common);
+    const bool wholePromptCached = common == prompt.size() && tokens.size() == prompt.size() && !lastLogits.empty();
+    if (common == prompt.size() && !wholePromptCached) --common;
+    if (tokens.size() != common) {
+        tokens.resize(common);
+        lastLogits.clear();
+    }
 
     GenerateResult result;
     GenerateStats& st = result.stats;
@@ -117,7 +124,8 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     st.contextSize = contextSize;
     st.device = "cpu";
 
-    auto logits = evaluate(prompt.subspan(common), false, gp.cancel);
+    Result<std::vector<float>> logits =
+        wholePromptCached ? Result<std::vector<float>>(lastLogits) : evaluate(prompt.subspan(common), false, gp.cancel);
     if (!logits) {
         if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
         result.stopReason = StopReason::Cancelled;
@@ -127,7 +135,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     st.promptTokensPerSecond = promptSeconds > 0 ? (prompt.size() - common) / promptSeconds : 0;
 
     Sampler sampler(gp.sampling);
-    tokenizer::StreamingDecoder decoder(tok());
+    tokenizer::StreamingDecoder decoder(tok(), false);
     StopMatcher stops(gp.stop);
     Clock::time_point firstToken{};
     auto emit = [&](const std::string& text) {
@@ -141,6 +149,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             result.stopReason = StopReason::Cancelled;
             break;
         }
+        if (gp.onLogits) gp.onLogits(*logits);
         const int32_t id = sampler.sample(*logits, tokens);
         if (result.tokens.empty()) {
             firstToken = Clock::now();
@@ -230,9 +239,14 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
     }
 }
 
-void Session::reset() { m_impl->tokens.clear(); }
+void Session::reset() {
+    m_impl->tokens.clear();
+    m_impl->lastLogits.clear();
+}
 void Session::truncate(int n) {
-    if (n >= 0 && static_cast<size_t>(n) < m_impl->tokens.size()) m_impl->tokens.resize(static_cast<size_t>(n));
+    if (n < 0 || static_cast<size_t>(n) >= m_impl->tokens.size()) return;
+    m_impl->tokens.resize(static_cast<size_t>(n));
+    m_impl->lastLogits.clear();
 }
 std::span<const int32_t> Session::tokens() const { return m_impl->tokens; }
 const std::shared_ptr<const Model>& Session::model() const { return m_impl->model; }

@@ -73,6 +73,9 @@ public:
     int32_t unk() const { return m_unk; }
     int32_t pad() const { return m_pad; }
     bool addSpacePrefix() const { return m_addSpacePrefix; }
+    // Whether decoding drops the leading space of the first piece (the SPM dummy
+    // prefix, WordPiece's word marks).
+    bool removesLeadingSpace() const { return m_removeLeadingSpace; }
     // Id of the token whose text is exactly `text`, or -1.
     int32_t find(std::string_view text) const;
 
@@ -93,6 +96,7 @@ protected:
     std::vector<int32_t> m_specialByLength;  // control/user-defined/unknown ids, longest text first
     int32_t m_unk = -1, m_pad = -1, m_eom = -1;
     bool m_addSpacePrefix = false;
+    bool m_removeLeadingSpace = false;
 
     std::vector<std::string> m_texts;
     std::vector<TokenAttr> m_attrs;
@@ -106,7 +110,10 @@ protected:
 // bytes of an incomplete sequence are held back until the sequence completes.
 class StreamingDecoder {
 public:
-    explicit StreamingDecoder(const Tokenizer& tokenizer) : m_tokenizer(tokenizer) {}
+    // atTextStart: the first token begins the text, so the vocabulary's dummy-prefix
+    // space is dropped; false when continuing a prompt (generation).
+    explicit StreamingDecoder(const Tokenizer& tokenizer, bool atTextStart = true)
+        : m_tokenizer(tokenizer), m_first(atTextStart) {}
     // Returns the complete UTF-8 text that token `id` finishes (possibly empty).
     std::string push(int32_t id);
     // Whatever is held back at the end (invalid sequences come out as U+FFFD).
@@ -114,8 +121,8 @@ public:
 
 private:
     const Tokenizer& m_tokenizer;
-    std::string m_pending;
     bool m_first = true;
+    std::string m_pending;
 };
 
 }  // namespace tokenizer

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu_ops_internal.h"
 #include "kernels/ops.h"
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
@@ -18,7 +19,7 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     if (actType != GgmlType::F32) {
         act.resize(actStride * static_cast<size_t>(tokens));
         for (int64_t t = 0; t < tokens; ++t)
-            ref::quantizeRow(actType, x + t * w.cols, act.data() + t * actStride, w.cols);
+            quantizeActivations(actType, x + t * w.cols, act.data() + t * actStride, w.cols);
     }
     const uint8_t* actBase = actType == GgmlType::F32 ? reinterpret_cast<const uint8_t*>(actRows) : act.data();
 

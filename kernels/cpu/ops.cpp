@@ -16,7 +16,7 @@ void getRow(const Matrix& w, int64_t row, float* out) {
 
 void rmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
     double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);  // float product, double sum
     const float mean = static_cast<float>(sum / static_cast<double>(n));
     const float scale = 1.0f / std::sqrt(mean + eps);
     for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale;

@@ -193,6 +193,9 @@ struct GenerateParams {
     std::vector<std::string> stop;             // stop strings; never emitted
     bool ignoreEos = false;                    // keep going past EOS/EOT (benchmarks, conformance)
     const std::atomic<bool>* cancel = nullptr; // checked between micro-batches and tokens
+    // Tooling hook (conformance, debugging): called with the [vocab] logits each
+    // generated token is sampled from, before penalties.
+    std::function<void(std::span<const float> logits)> onLogits;
 };
 
 struct GenerateStats {

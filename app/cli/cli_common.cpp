@@ -1,0 +1,90 @@
+#include "cli_common.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "paths.h"
+
+namespace cli {
+
+void printError(const char* command, const assistant::Error& error) {
+    std::fprintf(stderr, "%s: %s: %s\n", command, std::string(assistant::errorCodeName(error.code)).c_str(),
+                 error.message.c_str());
+}
+
+std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command) {
+    std::string path = args.value("-m", "--model").value_or("");
+    if (path.empty()) path = app::defaultModelPath();
+    if (path.empty()) {
+        std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", command);
+        return nullptr;
+    }
+    auto model = assistant::Model::load(path);
+    if (!model) {
+        printError(command, model.error());
+        return nullptr;
+    }
+    return *model;
+}
+
+bool readSessionParams(Args& args, assistant::SessionParams& params, const char* command) {
+    if (auto kv = args.value("--kv-type")) {
+        if (*kv == "f32") params.kvType = assistant::KvType::F32;
+        else if (*kv == "f16") params.kvType = assistant::KvType::F16;
+        else if (*kv == "q8_0") params.kvType = assistant::KvType::Q8_0;
+        else {
+            std::fprintf(stderr, "%s: --kv-type must be f32, f16 or q8_0 (got '%s')\n", command, kv->c_str());
+            return false;
+        }
+    }
+    if (auto c = args.integer("-c", "--ctx")) params.contextLength = static_cast<int>(*c);
+    if (auto t = args.integer("-t", "--threads")) params.threads = static_cast<int>(*t);
+    if (auto b = args.integer("-b", "--batch")) params.batchSize = static_cast<int>(*b);
+    return true;
+}
+
+void readSamplingParams(Args& args, assistant::SamplingParams& p) {
+    if (auto v = args.number("--temp")) p.temperature = static_cast<float>(*v);
+    if (auto v = args.integer("--top-k")) p.topK = static_cast<int>(*v);
+    if (auto v = args.number("--top-p")) p.topP = static_cast<float>(*v);
+    if (auto v = args.number("--min-p")) p.minP = static_cast<float>(*v);
+    if (auto v = args.number("--repeat-penalty")) p.repeatPenalty = static_cast<float>(*v);
+    if (auto v = args.integer("--repeat-last-n")) p.repeatLastN = static_cast<int>(*v);
+    if (auto v = args.integer("--seed")) p.seed = static_cast<uint64_t>(*v);
+}
+
+std::optional<std::vector<int32_t>> parseTokenIds(const std::string& text, const char* command) {
+    std::vector<int32_t> ids;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        try {
+            size_t used = 0;
+            const long v = std::stol(item, &used);
+            if (used != item.size() || v < 0 || v > INT32_MAX) throw std::out_of_range(item);
+            ids.push_back(static_cast<int32_t>(v));
+        } catch (const std::exception&) {
+            std::fprintf(stderr, "%s: '%s' is not a token id\n", command, item.c_str());
+            return std::nullopt;
+        }
+    }
+    if (ids.empty()) {
+        std::fprintf(stderr, "%s: empty token id list\n", command);
+        return std::nullopt;
+    }
+    return ids;
+}
+
+std::optional<std::string> readTextFile(const std::string& path, const char* command) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        std::fprintf(stderr, "%s: cannot read %s\n", command, path.c_str());
+        return std::nullopt;
+    }
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+}  // namespace cli

@@ -1,0 +1,32 @@
+// Pieces the assistant-cli commands share: loading a model with a clear error,
+// option parsing for engine enums, reading text files.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "assistant/engine.h"
+
+namespace cli {
+
+// -m/--model, or the embedded demo model when absent. Prints the error and returns null.
+std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command);
+
+// --kv-type f32|f16|q8_0 and -c/--ctx, -t/--threads into SessionParams. False on a bad value.
+bool readSessionParams(Args& args, assistant::SessionParams& params, const char* command);
+
+// Sampling options: --temp --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed.
+void readSamplingParams(Args& args, assistant::SamplingParams& params);
+
+// "1,2,3" -> ids; nullopt (with a message) on a malformed list.
+std::optional<std::vector<int32_t>> parseTokenIds(const std::string& text, const char* command);
+
+// Whole file as a string; nullopt (with a message) when unreadable.
+std::optional<std::string> readTextFile(const std::string& path, const char* command);
+
+void printError(const char* command, const assistant::Error& error);
+
+}  // namespace cli

@@ -1,0 +1,75 @@
+// assistant-cli perplexity: llama.cpp's method. The text is split into
+// non-overlapping windows of CTX tokens (the first token of each replaced by BOS
+// when the vocabulary adds one); the second half of each window is scored.
+#include <cmath>
+#include <cstdio>
+
+#include "cli_common.h"
+#include "commands.h"
+
+namespace cli {
+
+int runPerplexity(std::vector<std::string> argv) {
+    const char* cmd = "perplexity";
+    Args args(std::move(argv));
+    auto model = loadModel(args, cmd);
+    assistant::SessionParams sp;
+    if (!readSessionParams(args, sp, cmd)) return 2;
+    const int ctx = sp.contextLength > 0 ? sp.contextLength : 512;
+    sp.contextLength = ctx;
+    const auto file = args.value("-f", "--file");
+    args.positional();
+    if (!args.error().empty() || !file) {
+        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "-f TEXTFILE is required" : args.error().c_str());
+        return 2;
+    }
+    if (!model) return 1;
+    auto text = readTextFile(*file, cmd);
+    if (!text) return 1;
+    auto tokens = model->tokenize(*text, true, false);
+    if (!tokens) {
+        printError(cmd, tokens.error());
+        return 1;
+    }
+    const size_t windows = tokens->size() / static_cast<size_t>(ctx);
+    if (windows == 0) {
+        std::fprintf(stderr, "%s: the text has %zu tokens; need at least %d (one window)\n", cmd, tokens->size(), ctx);
+        return 1;
+    }
+    auto session = assistant::Session::create(model, sp);
+    if (!session) {
+        printError(cmd, session.error());
+        return 1;
+    }
+    auto bosIds = model->tokenize("", true, false);
+    const bool addBos = bosIds && !bosIds->empty();
+    const int64_t vocab = model->info().vocabSize;
+    double nll = 0.0;
+    size_t count = 0;
+    for (size_t w = 0; w < windows; ++w) {
+        std::vector<int32_t> window(tokens->begin() + static_cast<std::ptrdiff_t>(w * ctx),
+                                    tokens->begin() + static_cast<std::ptrdiff_t>((w + 1) * ctx));
+        if (addBos) window[0] = bosIds->front();
+        (*session)->reset();
+        auto logits = (*session)->evaluate(window, true);
+        if (!logits) {
+            printError(cmd, logits.error());
+            return 1;
+        }
+        for (int j = ctx / 2; j < ctx - 1; ++j) {
+            const float* row = logits->data() + static_cast<size_t>(j) * vocab;
+            float maxLogit = row[0];
+            for (int64_t v = 1; v < vocab; ++v) maxLogit = std::max(maxLogit, row[v]);
+            double sum = 0.0;
+            for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v] - maxLogit));
+            const int32_t target = (*tokens)[w * ctx + j + 1];
+            nll += -(static_cast<double>(row[target] - maxLogit) - std::log(sum));
+            ++count;
+        }
+        std::fprintf(stderr, "[%zu/%zu] %.4f\n", w + 1, windows, std::exp(nll / count));
+    }
+    std::printf("perplexity: %.4f\n", std::exp(nll / count));
+    return 0;
+}
+
+}  // namespace cli
