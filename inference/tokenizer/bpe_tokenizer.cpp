@@ -25,18 +25,22 @@ public:
         m_addBos = spec.addBos.value_or(false);
         m_addEos = spec.addEos.value_or(false);
         m_addSpacePrefix = spec.addSpacePrefix.value_or(false);
+        m_removeLeadingSpace = m_addSpacePrefix;
         buildByteMap();
     }
 
     std::vector<int32_t> encode(std::string_view text, bool addSpecial, bool parseSpecial) const override {
         std::vector<int32_t> out;
         if (addSpecial && m_addBos && m_bos >= 0) out.push_back(m_bos);
+        bool first = true;
         for (const Fragment& f : splitSpecial(text, parseSpecial)) {
             if (f.token >= 0) {
                 out.push_back(f.token);
+                first = false;
                 continue;
             }
-            std::string fragment = m_addSpacePrefix && out.empty() ? " " : "";
+            std::string fragment = m_addSpacePrefix && first ? " " : "";
+            first = false;
             fragment += f.text;
             for (const std::string& word : m_pre.split(fragment)) encodeWord(word, out);
         }

@@ -24,6 +24,7 @@ public:
         m_addBos = spec.addBos.value_or(true);
         m_addEos = spec.addEos.value_or(false);
         m_addSpacePrefix = spec.addSpacePrefix.value_or(true);
+        m_removeLeadingSpace = m_addSpacePrefix;
         for (int b = 0; b < 256; ++b) {
             char hex[8];
             std::snprintf(hex, sizeof hex, "<0x%02X>", b);

@@ -205,7 +205,7 @@ std::string StreamingDecoder::push(int32_t id) {
     std::string piece = m_tokenizer.tokenToPiece(id);
     // The vocabulary's dummy-prefix space is not part of the text.
     if (m_first && !piece.empty()) {
-        if (m_tokenizer.addSpacePrefix() && piece.front() == ' ') piece.erase(0, 1);
+        if (m_tokenizer.removesLeadingSpace() && piece.front() == ' ') piece.erase(0, 1);
         m_first = false;
     }
     m_pending += piece;
