@@ -26,7 +26,7 @@ double halfValue(uint16_t h) {
 
 }  // namespace
 
-TEST(Fp16, DecodesEveryPatternExactly) {
+TEST(RefFp16, DecodesEveryPatternExactly) {
     for (uint32_t h = 0; h < 65536; ++h) {
         const float f = fp16ToFp32(static_cast<uint16_t>(h));
         const double expect = halfValue(static_cast<uint16_t>(h));
@@ -39,7 +39,7 @@ TEST(Fp16, DecodesEveryPatternExactly) {
     }
 }
 
-TEST(Fp16, RoundTripsEveryPattern) {
+TEST(RefFp16, RoundTripsEveryPattern) {
     for (uint32_t h = 0; h < 65536; ++h) {
         const float f = fp16ToFp32(static_cast<uint16_t>(h));
         const uint16_t back = fp32ToFp16(f);
@@ -53,7 +53,7 @@ TEST(Fp16, RoundTripsEveryPattern) {
     }
 }
 
-TEST(Fp16, RoundsToNearestEvenBetweenNeighbours) {
+TEST(RefFp16, RoundsToNearestEvenBetweenNeighbours) {
     // For each pair of adjacent finite positive halves, the midpoint rounds to the
     // even one and points just beside it round to the nearer one.
     for (uint32_t h = 0; h < 0x7bff; ++h) {
@@ -67,7 +67,7 @@ TEST(Fp16, RoundsToNearestEvenBetweenNeighbours) {
     }
 }
 
-TEST(Fp16, OverflowUnderflowAndSpecials) {
+TEST(RefFp16, OverflowUnderflowAndSpecials) {
     EXPECT_EQ(fp32ToFp16(65504.0f), 0x7bff);
     EXPECT_EQ(fp32ToFp16(65519.99f), 0x7bff);
     EXPECT_EQ(fp32ToFp16(65520.0f), 0x7c00);  // tie rounds to even: infinity
@@ -86,7 +86,7 @@ TEST(Fp16, OverflowUnderflowAndSpecials) {
     EXPECT_TRUE(std::isnan(fp16ToFp32(fp32ToFp16(fromBits(0x7f800001)))));  // signalling NaN stays NaN
 }
 
-TEST(Bf16, DecodeAndRoundTripEveryPattern) {
+TEST(RefBf16, DecodeAndRoundTripEveryPattern) {
     for (uint32_t h = 0; h < 65536; ++h) {
         const float f = bf16ToFp32(static_cast<uint16_t>(h));
         EXPECT_EQ(bits(f), h << 16);
@@ -100,7 +100,7 @@ TEST(Bf16, DecodeAndRoundTripEveryPattern) {
     }
 }
 
-TEST(Bf16, RoundsToNearestEven) {
+TEST(RefBf16, RoundsToNearestEven) {
     for (uint32_t h = 0; h < 0x7f7f; h += 7) {
         const uint32_t mid = (h << 16) | 0x8000u;  // exactly between h and h+1
         const uint16_t even = (h & 1) ? h + 1 : h;

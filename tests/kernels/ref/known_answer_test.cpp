@@ -44,7 +44,7 @@ int qhBit(int e) { return static_cast<int>((kQh >> e) & 1u); }
 
 }  // namespace
 
-TEST(KnownAnswer, Q4_0) {
+TEST(RefKnownAnswer, Q4_0) {
     Bytes b;
     b.f16(1.0f);
     nibbleRamp(b);
@@ -57,7 +57,7 @@ TEST(KnownAnswer, Q4_0) {
     EXPECT_EQ(q, b.b);
 }
 
-TEST(KnownAnswer, Q4_1) {
+TEST(RefKnownAnswer, Q4_1) {
     Bytes b;
     b.f16(0.5f).f16(-1.0f);
     nibbleRamp(b);
@@ -73,7 +73,7 @@ TEST(KnownAnswer, Q4_1) {
     EXPECT_EQ(q, nibbleRamp(expect).b);
 }
 
-TEST(KnownAnswer, Q5_0) {
+TEST(RefKnownAnswer, Q5_0) {
     Bytes b;
     b.f16(1.0f).u32(kQh);
     nibbleRamp(b);
@@ -90,7 +90,7 @@ TEST(KnownAnswer, Q5_0) {
     }
 }
 
-TEST(KnownAnswer, Q5_1) {
+TEST(RefKnownAnswer, Q5_1) {
     Bytes b;
     b.f16(0.25f).f16(2.0f).u32(kQh);
     nibbleRamp(b);
@@ -99,7 +99,7 @@ TEST(KnownAnswer, Q5_1) {
     expectDecodes(GgmlType::Q5_1, b, e);
 }
 
-TEST(KnownAnswer, Q8_0AndRoundingHalfAwayFromZero) {
+TEST(RefKnownAnswer, Q8_0AndRoundingHalfAwayFromZero) {
     Bytes b;
     b.f16(0.5f);
     std::vector<float> e(32);
@@ -124,7 +124,7 @@ TEST(KnownAnswer, Q8_0AndRoundingHalfAwayFromZero) {
     for (int i = 0; i < 7; ++i) EXPECT_EQ(static_cast<int8_t>(q[2 + i]), expectQ[i]) << i;
 }
 
-TEST(KnownAnswer, Q8_1CarriesScaledSum) {
+TEST(RefKnownAnswer, Q8_1CarriesScaledSum) {
     std::vector<float> x(32);
     for (int i = 0; i < 32; ++i) x[i] = static_cast<float>(i) - 4.0f;  // amax 27
     std::vector<uint8_t> q(36);
@@ -144,7 +144,7 @@ TEST(KnownAnswer, Q8_1CarriesScaledSum) {
 
 // ---- 256-element super-blocks. Element index e; "sub-block" = e/16 or e/32. ----
 
-TEST(KnownAnswer, Q2_K) {
+TEST(RefKnownAnswer, Q2_K) {
     // scales byte g: low nibble = scale (g), high nibble = min (1); every qs byte is
     // 0b11100100, so 2-bit field k of a byte is k: element e reads field (e/32)%4.
     Bytes b;
@@ -156,7 +156,7 @@ TEST(KnownAnswer, Q2_K) {
     expectDecodes(GgmlType::Q2_K, b, e);
 }
 
-TEST(KnownAnswer, Q3_K) {
+TEST(RefKnownAnswer, Q3_K) {
     // hmask bit (e/32) of byte e%32 set means no -4 offset; only element 5 has it clear.
     // 6-bit scales s_j = 24 + j (scale s_j - 32 = j - 8), packed low nibbles in bytes
     // 0..7 (j<8 low nibble, j>=8 high nibble of byte j-8), top 2 bits in bytes 8..11.
@@ -207,7 +207,7 @@ void kNibbles(Bytes& b) {
 
 }  // namespace
 
-TEST(KnownAnswer, Q4_K) {
+TEST(RefKnownAnswer, Q4_K) {
     Bytes b;
     b.f16(1.0f).f16(0.25f);
     packKScales(b);
@@ -218,7 +218,7 @@ TEST(KnownAnswer, Q4_K) {
     expectDecodes(GgmlType::Q4_K, b, e);
 }
 
-TEST(KnownAnswer, Q5_K) {
+TEST(RefKnownAnswer, Q5_K) {
     // qh byte l = 37*l (mod 256): bit (e/32) of qh[e%32] is the 5th bit of element e.
     Bytes b;
     b.f16(1.0f).f16(0.25f);
@@ -234,7 +234,7 @@ TEST(KnownAnswer, Q5_K) {
     expectDecodes(GgmlType::Q5_K, b, e);
 }
 
-TEST(KnownAnswer, Q6_K) {
+TEST(RefKnownAnswer, Q6_K) {
     // Element e = 128h + 32k + l: low 4 bits from ql[64h + l + 32*(k%2)] (low nibble
     // for k<2, high for k>=2), top 2 bits from bits 2k of qh[32h + l]; q - 32 times
     // the int8 scale of e/16.
@@ -258,7 +258,7 @@ namespace {
 constexpr int kCodebook[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 }
 
-TEST(KnownAnswer, IQ4_NL) {
+TEST(RefKnownAnswer, IQ4_NL) {
     Bytes b;
     b.f16(0.5f);
     nibbleRamp(b);
@@ -271,7 +271,7 @@ TEST(KnownAnswer, IQ4_NL) {
     EXPECT_EQ(dequantize(GgmlType::IQ4_NL, q.data(), 32), e);
 }
 
-TEST(KnownAnswer, IQ4_XS) {
+TEST(RefKnownAnswer, IQ4_XS) {
     // 8 sub-blocks of 32 with 6-bit scale ls_s = 7s + 5 (value ls - 32): low nibble
     // in scales_l[s/2] (low half for even s), top 2 bits at bit 2s of scales_h.
     Bytes b;
@@ -292,7 +292,7 @@ TEST(KnownAnswer, IQ4_XS) {
     expectDecodes(GgmlType::IQ4_XS, b, e);
 }
 
-TEST(KnownAnswer, TQ1_0) {
+TEST(RefKnownAnswer, TQ1_0) {
     // A byte holds ceil(v*256/243), v the 5 trits (most significant first) in base 3.
     // Trits (2,1,0,2,1): v = 196 -> 207. qh trits (0,1,2,2) padded: v = 51 -> 54.
     // Element of trit n: qs[m], m<32: 32n+m; qs[32+m]: 160+16n+m; qh[j]: 240+4n+j.
@@ -312,7 +312,7 @@ TEST(KnownAnswer, TQ1_0) {
     EXPECT_EQ(q, b.b);
 }
 
-TEST(KnownAnswer, TQ2_0) {
+TEST(RefKnownAnswer, TQ2_0) {
     // Element 128h + 32k + m is bits 2k..2k+1 of qs[32h + m], value (q - 1) * d.
     Bytes b;
     for (int i = 0; i < 64; ++i) b.u8(static_cast<uint8_t>(i % 3 | (((i + 1) % 3) << 2) | (((i + 2) % 3) << 4) | ((i % 2) << 6)));
@@ -329,7 +329,7 @@ TEST(KnownAnswer, TQ2_0) {
     EXPECT_EQ(q, b.b);
 }
 
-TEST(KnownAnswer, Q8_KSignOfExtremeSetsScale) {
+TEST(RefKnownAnswer, Q8_KSignOfExtremeSetsScale) {
     // iscale = -127/max with max the signed extreme, so the extreme always maps to
     // -127 and d = 1/iscale takes the opposite sign; rounding is ties-to-even.
     std::vector<float> x(256, 0.0f);
