@@ -1,12 +1,13 @@
 // A small JSON value with a strict parser (RFC 8259) and a serializer. Used by the
 // chat templates (tojson), the CLI (--json), the local API server and the tests.
 // Objects keep their key order. Numbers are doubles; integers up to 2^53 are exact.
+// Value semantics: copying a Value deep-copies it (a copy never aliases the
+// original); moving is cheap and leaves the source null.
 #pragma once
 
 #include <cstdint>
 #include <expected>
 #include <initializer_list>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,9 +36,19 @@ public:
     Value(Array a);
     Value(Object o);
 
+    Value(const Value& other);
+    Value(Value&& other) noexcept;
+    Value& operator=(const Value& other);
+    Value& operator=(Value&& other) noexcept;
+    ~Value();
+
     // Strict parse: one value, optional surrounding whitespace, nothing else.
     // Error messages give the byte offset ("offset 17: expected ':'"). Nesting
-    // depth is limited (default 256) so hostile input cannot exhaust the stack.
+    // depth is limited (default 256) so hostile input cannot exhaust the stack;
+    // values above 10000 are treated as 10000. Duplicate keys: the last value
+    // wins (kept at the position of the first occurrence). Input must be valid
+    // UTF-8; lone surrogate escapes are rejected; numbers that overflow a double
+    // are rejected (underflow gives 0).
     static std::expected<Value, std::string> parse(std::string_view text, int maxDepth = 256);
 
     Type type() const { return m_type; }
@@ -55,36 +66,49 @@ public:
     const std::string& asString() const;
     const Array& asArray() const;
     const Object& asObject() const;
-    Array& mutableArray();                   // converts null to an empty array
-    Object& mutableObject();                 // converts null to an empty object
+    Array& mutableArray();                   // converts a non-array (e.g. null) to an empty array
+    Object& mutableObject();                 // converts a non-object (e.g. null) to an empty object
 
     // Object member lookup; nullptr when absent or not an object.
     const Value* find(std::string_view key) const;
     // Member / element or a shared null value when absent.
     const Value& operator[](std::string_view key) const;
     const Value& operator[](size_t index) const;
-    // Sets (or replaces) a member; converts null to an object.
+    // Sets (or replaces, in place) a member; converts null (any non-object) to
+    // an object. Returns the stored member value.
     Value& set(std::string key, Value value);
-    // Appends an element; converts null to an array.
+    // Appends an element; converts null (any non-array) to an array. Returns the
+    // stored element.
     Value& push(Value value);
     size_t size() const;                     // elements or members; 0 otherwise
 
     // indent < 0: compact ("{"a":1}"); otherwise pretty with that many spaces.
     // Non-ASCII is written as UTF-8 (ensure_ascii=false); integers without ".0".
+    // Pretty mode follows Python's json.dumps(indent=N): "," + newline, ": ".
+    // Non-integral numbers use the shortest round-trip form; NaN/Inf -> null.
     std::string dump(int indent = -1) const;
 
+    // Deep equality. Objects compare as maps (member order does not matter).
     bool operator==(const Value& other) const;
 
 private:
+    void destroy() noexcept;
+    void swap(Value& other) noexcept;
+
+    union Payload {
+        bool b;
+        double n;
+        std::string* s;
+        Array* a;
+        Object* o;
+    };
     Type m_type = Type::Null;
-    bool m_bool = false;
-    double m_number = 0.0;
-    std::shared_ptr<std::string> m_string;
-    std::shared_ptr<Array> m_array;
-    std::shared_ptr<Object> m_object;
+    Payload m_u{};
 };
 
-// Escapes s as a JSON string literal, quotes included.
+// Escapes s as a JSON string literal, quotes included. Control characters are
+// escaped (\n, \u001f), '/' and non-ASCII are not; bytes that are not valid
+// UTF-8 are written as U+FFFD so the output is always valid JSON.
 std::string quote(std::string_view s);
 
 }  // namespace json
