@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 
@@ -54,7 +55,7 @@ std::unique_ptr<Tokenizer> makeSpm() {
 
 }  // namespace
 
-TEST(SpmTokenizer, MergesByScoreWithDummyPrefix) {
+TEST(TokenizerSpm, MergesByScoreWithDummyPrefix) {
     auto tok = makeSpm();
     ASSERT_TRUE(tok);
     EXPECT_EQ(tok->model(), "llama");
@@ -67,7 +68,7 @@ TEST(SpmTokenizer, MergesByScoreWithDummyPrefix) {
     EXPECT_TRUE(tok->encode("", false, true).empty());
 }
 
-TEST(SpmTokenizer, ByteFallbackAndSpecialTokens) {
+TEST(TokenizerSpm, ByteFallbackAndSpecialTokens) {
     auto tok = makeSpm();
     ASSERT_TRUE(tok);
     // "é" is not a piece: its two UTF-8 bytes become <0xC3> <0xA9>.
@@ -78,7 +79,7 @@ TEST(SpmTokenizer, ByteFallbackAndSpecialTokens) {
     EXPECT_EQ(literal.size(), 4u);  // ▁ < s > as bytes
 }
 
-TEST(SpmTokenizer, DecodeRoundTrip) {
+TEST(TokenizerSpm, DecodeRoundTrip) {
     auto tok = makeSpm();
     ASSERT_TRUE(tok);
     for (std::string text : {"ab", " ab", "a b  ba", "\xC3\xA9t\xC3\xA9 \xF0\x9F\xA6\x99", "\n\tx"}) {
@@ -89,7 +90,7 @@ TEST(SpmTokenizer, DecodeRoundTrip) {
     EXPECT_EQ(tok->tokenToPiece(3 + 'A'), "A");
 }
 
-TEST(StreamingDecoder, HoldsBackSplitCharacters) {
+TEST(TokenizerStreamingDecoder, HoldsBackSplitCharacters) {
     auto tok = makeSpm();
     ASSERT_TRUE(tok);
     // "a🦙é" as tokens: ▁a, then the 4 bytes of U+1F999, then the 2 bytes of é.
@@ -116,7 +117,7 @@ TEST(StreamingDecoder, HoldsBackSplitCharacters) {
     EXPECT_EQ(cut.flush(), "\xEF\xBF\xBD");
 }
 
-TEST(Unicode, Categories) {
+TEST(TokenizerUnicode, Categories) {
     using namespace tokenizer::unicode;
     EXPECT_TRUE(isLetter(U'a'));
     EXPECT_TRUE(isLetter(U'\u0416'));  // Ж
@@ -135,4 +136,102 @@ TEST(Unicode, Categories) {
     std::u32string lower;
     appendLower(lower, U'\u00C4');
     EXPECT_EQ(lower, std::u32string{U'\u00E4'});
+}
+
+// ---------------------------------------------------------------------------
+// Pre-tokenizer regexes
+// ---------------------------------------------------------------------------
+namespace {
+std::vector<std::string> splitWith(std::string_view pre, std::string_view text) {
+    auto p = tokenizer::PreTokenizer::forName(pre);
+    EXPECT_TRUE(p.has_value()) << pre;
+    return p ? p->split(text) : std::vector<std::string>{};
+}
+using Words = std::vector<std::string>;
+}  // namespace
+
+TEST(TokenizerPre, Gpt2Rules) {
+    EXPECT_EQ(splitWith("gpt-2", "Hello world's  end!!"),
+              (Words{"Hello", " world", "'s", " ", " end", "!!"}));
+    // Contractions are case-sensitive in GPT-2 and not in Llama 3.
+    EXPECT_EQ(splitWith("gpt-2", "I'VE"), (Words{"I", "'", "VE"}));
+    EXPECT_EQ(splitWith("llama-bpe", "I'VE"), (Words{"I", "'VE"}));
+    EXPECT_TRUE(splitWith("gpt-2", "").empty());
+}
+
+TEST(TokenizerPre, DigitsAndNewlines) {
+    EXPECT_EQ(splitWith("llama-bpe", "1234567"), (Words{"123", "456", "7"}));
+    EXPECT_EQ(splitWith("qwen2", "123"), (Words{"1", "2", "3"}));
+    EXPECT_EQ(splitWith("llama-bpe", "a\n\n b"), (Words{"a", "\n\n", " b"}));
+    EXPECT_EQ(splitWith("starcoder", "x12"), (Words{"x", "1", "2"}));
+    EXPECT_EQ(splitWith("falcon", "a1234"), (Words{"a", "123", "4"}));
+}
+
+TEST(TokenizerPre, UnicodeClasses) {
+    // Cyrillic letters are \p{L}; U+0301 (a combining mark) joins the word only in qwen35.
+    EXPECT_EQ(splitWith("gpt-2", "\xD0\xBD\xD0\xB0 x"), (Words{"\xD0\xBD\xD0\xB0", " x"}));
+    EXPECT_EQ(splitWith("qwen35", "re\xCC\x81s"), (Words{"re\xCC\x81s"}));
+    EXPECT_EQ(splitWith("qwen2", "re\xCC\x81s"), (Words{"re", "\xCC\x81s"}));
+    EXPECT_FALSE(tokenizer::PreTokenizer::forName("no-such-pre").has_value());
+    EXPECT_FALSE(tokenizer::PreTokenizer::fromPatterns({"[a-"}).has_value());
+}
+
+// ---------------------------------------------------------------------------
+// Byte-level BPE and WordPiece on tiny vocabularies
+// ---------------------------------------------------------------------------
+TEST(TokenizerBpe, MergesByRank) {
+    VocabSpec spec;
+    spec.model = "gpt2";
+    spec.pre = "gpt-2";
+    // "Ġ" (U+0120) stands for the space byte.
+    spec.tokens = {"a", "b", "c", "\xC4\xA0", "ab", "bc", "\xC4\xA0" "a", "\xC4\xA0" "ab", "<|end|>"};
+    spec.types = {1, 1, 1, 1, 1, 1, 1, 1, 3};
+    spec.merges = {"b c", "\xC4\xA0 a", "a b", "\xC4\xA0" "a b"};
+    spec.eos = 8;
+    auto tok = Tokenizer::fromSpec(spec);
+    ASSERT_TRUE(tok.has_value()) << tok.error().message;
+    const auto& t = **tok;
+    EXPECT_FALSE(t.addBos());
+    // "abc": "b c" has the best rank, so a + bc (not ab + c).
+    EXPECT_EQ(t.encode("abc", true, true), (std::vector<int32_t>{0, 5}));
+    // " ab": Ġ a -> Ġa, then Ġa b -> Ġab.
+    EXPECT_EQ(t.encode(" ab", false, true), (std::vector<int32_t>{7}));
+    EXPECT_EQ(t.encode("ab<|end|>", false, true), (std::vector<int32_t>{4, 8}));
+    EXPECT_EQ(t.decode({7, 8}), " ab");
+    EXPECT_EQ(t.decode({7, 8}, true), " ab<|end|>");
+    EXPECT_TRUE(t.isEndOfGeneration(8));
+}
+
+TEST(TokenizerWordPiece, BasicTokenizerAndGreedyMatch) {
+    VocabSpec spec;
+    spec.model = "bert";
+    // llama.cpp's GGUF layout: "▁" marks a word start, continuations have no "##".
+    spec.tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "\xE2\x96\x81" "un", "aff", "able", "\xE2\x96\x81" "!",
+                   "\xE2\x96\x81" "apfel", "\xE2\x96\x81" "\xE6\x88\x91"};
+    spec.types = {3, 2, 3, 3, 1, 1, 1, 1, 1, 1};
+    spec.unk = 1;
+    spec.cls = 2;
+    spec.sep = 3;
+    auto tok = Tokenizer::fromSpec(spec);
+    ASSERT_TRUE(tok.has_value()) << tok.error().message;
+    const auto& t = **tok;
+    EXPECT_EQ(t.encode("Unaffable!", true, true), (std::vector<int32_t>{2, 4, 5, 6, 7, 3}));
+    // Accents are stripped after NFD; CJK ideographs are words of their own.
+    EXPECT_EQ(t.encode("\xC3\x84pfel\xE6\x88\x91", false, true), (std::vector<int32_t>{8, 9}));
+    // A word that cannot be covered is one [UNK].
+    EXPECT_EQ(t.encode("unafx", false, true), (std::vector<int32_t>{1}));
+    EXPECT_EQ(t.decode({2, 4, 5, 6, 7, 3}), "unaffable !");
+}
+
+TEST(TokenizerModels, RejectsUnknownModels) {
+    VocabSpec spec;
+    spec.model = "t5";
+    spec.tokens = {"a"};
+    auto tok = Tokenizer::fromSpec(spec);
+    ASSERT_FALSE(tok.has_value());
+    EXPECT_EQ(tok.error().code, assistant::ErrorCode::UnsupportedTokenizer);
+    spec.model = "gpt2";
+    spec.pre = "no-such-pre";
+    spec.merges = {"a a"};
+    EXPECT_EQ(Tokenizer::fromSpec(spec).error().code, assistant::ErrorCode::UnsupportedTokenizer);
 }

@@ -3,6 +3,7 @@
 // test-tokenizer-0 does. Also decode round trips and the stories260K prompt.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -80,9 +81,9 @@ std::unique_ptr<Tokenizer> loadVocab(const std::string& path, std::string* why, 
     if (!tok && unsupported) GTEST_SKIP() << "not supported: " << why; \
     ASSERT_TRUE(tok) << why
 
-class VocabTest : public testing::TestWithParam<std::string> {};
+class TokenizerVocab : public testing::TestWithParam<std::string> {};
 
-TEST_P(VocabTest, MatchesReferenceTokenization) {
+TEST_P(TokenizerVocab, MatchesReferenceTokenization) {
     const std::string base = testdata::sharedPath("models/vocab/ggml-vocab-" + GetParam() + ".gguf");
     REQUIRE_SHARED(base);
     LOAD_VOCAB_OR_SKIP(tok, base);
@@ -103,7 +104,7 @@ TEST_P(VocabTest, MatchesReferenceTokenization) {
               << inputs.size() << " passed\n";
 }
 
-TEST_P(VocabTest, DecodeRoundTrip) {
+TEST_P(TokenizerVocab, DecodeRoundTrip) {
     const std::string base = testdata::sharedPath("models/vocab/ggml-vocab-" + GetParam() + ".gguf");
     REQUIRE_SHARED(base);
     LOAD_VOCAB_OR_SKIP(tok, base);
@@ -120,7 +121,7 @@ TEST_P(VocabTest, DecodeRoundTrip) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Vocabs, VocabTest,
+INSTANTIATE_TEST_SUITE_P(Shared, TokenizerVocab,
                          testing::Values("llama-spm", "phi-3", "bert-bge", "gpt-2", "llama-bpe", "qwen2", "qwen35",
                                          "deepseek-llm", "deepseek-coder", "falcon", "mpt", "starcoder", "refact",
                                          "command-r"),
@@ -131,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(Vocabs, VocabTest,
                          });
 
 // The forward-pass golden test's prompt: BOS, then the SPM encoding of " Zoo".
-TEST(Stories260K, ZooPrompt) {
+TEST(TokenizerStories260K, ZooPrompt) {
     const std::string path = testdata::sharedPath("models/llm/stories260K.gguf");
     REQUIRE_SHARED(path);
     std::string why;
@@ -149,6 +150,32 @@ TEST(Stories260K, ZooPrompt) {
     std::cout << "[stories260K] \"Zoo\" ->" << join(ids) << " (" << pieces << ")\n";
     EXPECT_EQ(tok->decode(ids), "Zoo");
     EXPECT_TRUE(tok->isEndOfGeneration(2));
+}
+
+}  // namespace
+
+namespace {
+
+// Llama 2 has no piece for U+1F999: it is spelled with four byte tokens, and the
+// streaming decoder must hold the first three back.
+TEST(TokenizerLlamaSpm, StreamingDecoderJoinsByteTokens) {
+    const std::string path = testdata::sharedPath("models/vocab/ggml-vocab-llama-spm.gguf");
+    REQUIRE_SHARED(path);
+    std::string why;
+    auto tok = loadVocab(path, &why);
+    ASSERT_TRUE(tok) << why;
+    const auto ids = tok->encode("a \xF0\x9F\xA6\x99!", false, true);
+    const std::vector<int32_t> bytes = {243, 162, 169, 156};  // <0xF0> <0x9F> <0xA6> <0x99>
+    ASSERT_NE(std::search(ids.begin(), ids.end(), bytes.begin(), bytes.end()), ids.end()) << join(ids);
+    tokenizer::StreamingDecoder stream(*tok);
+    std::vector<std::string> pieces;
+    for (int32_t id : ids) pieces.push_back(stream.push(id));
+    std::string all;
+    for (const auto& p : pieces) {
+        EXPECT_TRUE(p.empty() || p == "a" || p == " " || p == "\xF0\x9F\xA6\x99" || p == "!") << p;
+        all += p;
+    }
+    EXPECT_EQ(all + stream.flush(), "a \xF0\x9F\xA6\x99!");
 }
 
 }  // namespace
