@@ -16,7 +16,8 @@ using assistant::ErrorCode;
 using kernels::GgmlType;
 using namespace testgguf;
 
-// A heap copy of exactly the file's size, so ASan catches any read past the end.
+// Bytes is exactly the file's size on the heap, so ASan catches any read past the end.
+// The File views the bytes: they must outlive it.
 assistant::Result<std::unique_ptr<gguf::File>> parse(const Bytes& bytes) {
     return gguf::File::fromMemory(bytes);
 }
@@ -50,7 +51,8 @@ Writer smallModel() {
 }
 
 TEST(GgufFile, ScalarValuesOfEveryType) {
-    auto file = parse(smallModel().build());
+    const Bytes bytes = smallModel().build();  // the File views these bytes
+    auto file = parse(bytes);
     ASSERT_TRUE(file) << file.error().message;
     const gguf::File& f = **file;
     EXPECT_EQ(f.version(), 3u);
@@ -114,7 +116,8 @@ TEST(GgufFile, NestedArrays) {
         .kv("a.strings", array(ValueType::String, {str("x"), str(""), str("hello")}))
         .kv("a.nested", array(ValueType::Array, {array(ValueType::I16, {i16(-1)}),
                                                  array(ValueType::String, {str("in"), str("ner")})}));
-    auto file = parse(w.build());
+    const Bytes bytes = w.build();
+    auto file = parse(bytes);
     ASSERT_TRUE(file) << file.error().message;
     const gguf::File& f = **file;
     const gguf::Array* u = f.getArray("a.u32");
@@ -141,7 +144,8 @@ Encoded nestedArray(int levels) {
 TEST(GgufFile, NestingUpToTheLimitParses) {
     Writer w;
     w.kv("deep", nestedArray(8));
-    auto file = parse(w.build());
+    const Bytes bytes = w.build();
+    auto file = parse(bytes);
     ASSERT_TRUE(file) << file.error().message;
 }
 
@@ -161,7 +165,8 @@ TEST(GgufFile, CustomAlignmentAndVersion2) {
 TEST(GgufFile, NoTensorsMayEndAfterMetadata) {
     Writer w;
     w.kv("tokenizer.ggml.model", str("gpt2"));
-    auto file = parse(w.build());
+    const Bytes bytes = w.build();
+    auto file = parse(bytes);
     ASSERT_TRUE(file) << file.error().message;
     EXPECT_TRUE((*file)->tensors().empty());
 }
