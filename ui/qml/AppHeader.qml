@@ -21,6 +21,7 @@ ToolBar {
     }
 
     ColumnLayout {
+        anchors.fill: parent
         spacing: 4
 
         RowLayout {

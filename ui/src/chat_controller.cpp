@@ -144,7 +144,16 @@ void ChatController::onModelLoadFailed(const QString& path, const QString& messa
     setState(State::NoModel);
 }
 
-void ChatController::onTextStreamed(const QString& text) { m_messages.appendText(m_answerRow, text); }
+void ChatController::onTextStreamed(const QString& text) {
+    // Models often open an answer with a space or a newline; the bubble should not.
+    if (m_messages.text(m_answerRow).isEmpty()) {
+        qsizetype start = 0;
+        while (start < text.size() && text.at(start).isSpace()) ++start;
+        m_messages.appendText(m_answerRow, text.mid(start));
+        return;
+    }
+    m_messages.appendText(m_answerRow, text);
+}
 
 void ChatController::onGenerationFinished(const GenerationStats& stats) {
     if (m_messages.text(m_answerRow).isEmpty() && stats.stopped)

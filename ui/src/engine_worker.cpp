@@ -4,6 +4,7 @@
 #include <QFileInfo>
 
 #include <cmath>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,28 @@ EngineWorker::EngineWorker(const std::atomic<bool>& cancel, QObject* parent)
 
 EngineWorker::~EngineWorker() = default;
 
+// The engine promises no exceptions, but std::bad_alloc (or a bug) can escape any
+// C++ code, and an exception unwinding through Qt's event loop aborts the app. The
+// slots below turn one into an ordinary error the user sees.
 void EngineWorker::loadModel(const QString& path) {
+    try {
+        loadModelUnguarded(path);
+    } catch (const std::exception& e) {
+        m_session.reset();
+        m_model.reset();
+        emit modelLoadFailed(path, tr("internal engine error: %1").arg(QString::fromUtf8(e.what())), false);
+    }
+}
+
+void EngineWorker::generate(const QList<ChatTurn>& conversation) {
+    try {
+        generateUnguarded(conversation);
+    } catch (const std::exception& e) {
+        emit generationFailed(tr("internal engine error: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void EngineWorker::loadModelUnguarded(const QString& path) {
     // Free the old model first: two models may not fit in memory together.
     m_session.reset();
     m_model.reset();
@@ -71,7 +93,7 @@ void EngineWorker::loadModel(const QString& path) {
     emit modelLoaded(path, name.isEmpty() ? QFileInfo(path).completeBaseName() : name);
 }
 
-void EngineWorker::generate(const QList<ChatTurn>& conversation) {
+void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation) {
     if (!m_session) {
         emit generationFailed(tr("No model is loaded."));
         return;

@@ -40,6 +40,9 @@ signals:
     void generationFailed(const QString& message);
 
 private:
+    void loadModelUnguarded(const QString& path);
+    void generateUnguarded(const QList<ChatTurn>& conversation);
+
     const std::atomic<bool>& m_cancel;
     std::shared_ptr<const assistant::Model> m_model;
     std::unique_ptr<assistant::Session> m_session;
