@@ -2,6 +2,7 @@
 // share/assistant/models): the answer streams into the last row in coalesced
 // updates, gets its stats line, and Stop ends it. Skipped when the model file is
 // missing, or while the engine reports NotImplemented for a step it lacks.
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QTest>
@@ -67,6 +68,22 @@ private slots:
         QVERIFY2(messages->stats(last).contains(QLatin1String("topped")), qPrintable(messages->stats(last)));
         QVERIFY(m_chat->send("And then?"));  // usable again after a stop
         QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+    }
+
+    void stopMidStreamKeepsThePartialAnswer() {
+        const MessageListModel* messages = m_chat->messages();
+        QVERIFY(m_chat->send("Once upon a time"));
+        const int answer = messages->count() - 1;
+        QVERIFY(QTest::qWaitFor([&] { return !messages->text(answer).isEmpty() || !m_chat->busy(); }, kWaitMs));
+        skipIfEngineLacks(messages->text(answer));
+        QCOMPARE(m_chat->state(), ChatController::State::Generating);
+        m_chat->stop();
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+        QVERIFY2(t.elapsed() < 1000, "the worker did not honour the cancel flag promptly");
+        QVERIFY(!messages->text(answer).isEmpty());
+        QVERIFY2(messages->stats(answer).endsWith(QLatin1String("stopped")), qPrintable(messages->stats(answer)));
     }
 
 private:

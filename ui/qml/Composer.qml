@@ -1,5 +1,5 @@
 // Where the user writes. Enter sends, Shift+Enter adds a line; while an answer is
-// being written the Send button becomes Stop.
+// being written the Send button becomes Stop (Esc does the same).
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -56,6 +56,11 @@ Rectangle {
                     border.color: input.activeFocus ? Theme.accent : Theme.border
                 }
                 Keys.onPressed: (event) => {
+                    if (event.key === Qt.Key_Escape && root.busy) {
+                        event.accepted = true
+                        root.stopRequested()
+                        return
+                    }
                     const isEnter = event.key === Qt.Key_Return || event.key === Qt.Key_Enter
                     if (isEnter && !(event.modifiers & Qt.ShiftModifier)) {
                         event.accepted = true

@@ -24,7 +24,7 @@ ApplicationWindow {
     }
 
     Shortcut { sequence: "Ctrl+O"; onActivated: openDialog.open() }
-    Shortcut { sequence: "Esc"; enabled: chat.busy; onActivated: chat.stop() }
+    Shortcut { sequence: StandardKey.Cancel; enabled: chat.busy; onActivated: chat.stop() }
 
     header: AppHeader {
         modelName: models.modelName

@@ -1,5 +1,6 @@
 // Composer: Enter sends and clears, Shift+Enter adds a line, nothing is sent while
-// the model cannot take it, and the action button turns into Stop while busy.
+// the model cannot take it, the action button turns into Stop while busy, and Esc
+// in the field stops.
 import QtQuick
 import QtTest
 import Assistant
@@ -66,6 +67,15 @@ Item {
             mouseClick(button)
             compare(stopped.count, 1)
             compare(sent.count, 0)
+        }
+
+        function test_escapeStopsOnlyWhileBusy() {
+            keyClick(Qt.Key_Escape)
+            compare(stopped.count, 0)
+            composer.busy = true
+            composer.focusInput()
+            keyClick(Qt.Key_Escape)
+            compare(stopped.count, 1)
         }
     }
 }
