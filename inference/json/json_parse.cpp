@@ -1,4 +1,4 @@
-// json::Value::parse: a strict RFC 8259 recursive-descent parser.
+// json::Value::parse: a strict RFC 8259 parser (iterative: no recursion).
 //  - exactly one value, surrounded by optional whitespace (space, tab, LF, CR)
 //  - strings: all escapes, \uXXXX surrogate pairs -> UTF-8, lone surrogates and
 //    unescaped control characters rejected, raw bytes must be valid UTF-8
@@ -13,7 +13,9 @@
 #include <charconv>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <unordered_set>
+#include <vector>
 
 #include "json_utf8.h"
 
@@ -21,7 +23,8 @@ namespace json {
 
 namespace {
 
-constexpr int kMaxDepthCap = 10000;     // recursion bound whatever the caller asks
+// Whatever the caller asks: dump, copy, compare and destroy recurse per level.
+constexpr int kMaxDepthCap = 10000;
 constexpr size_t kIndexThreshold = 16;  // members before duplicate lookup is hashed
 
 class Parser {
@@ -29,23 +32,148 @@ public:
     Parser(std::string_view text, int maxDepth)
         : m_text(text), m_maxDepth(maxDepth < kMaxDepthCap ? maxDepth : kMaxDepthCap) {}
 
+    // Iterative: open containers live on an explicit stack (m_frames), so the
+    // depth of the document never turns into depth of the C++ call stack.
     std::expected<Value, std::string> run() {
-        Value result;
-        skipWhitespace();
-        if (!parseValue(result, 0)) return std::unexpected(std::move(m_error));
-        skipWhitespace();
-        if (m_pos != m_text.size()) {
-            fail(m_pos, "unexpected data after the value");
-            return std::unexpected(std::move(m_error));
+        Value value;  // the value most recently completed
+        for (;;) {
+            // A value starts here.
+            skipWhitespace();
+            if (atEnd()) return error(fail(m_pos, "unexpected end of input, expected a value"));
+            const unsigned char c = peek();
+            if (c == '[' || c == '{') {
+                const bool isObject = c == '{';
+                if (m_depth >= m_maxDepth)
+                    return error(fail(m_pos, "nesting deeper than " + std::to_string(m_maxDepth) + " levels"));
+                Frame& f = pushFrame(isObject);
+                ++m_pos;
+                skipWhitespace();
+                if (!atEnd() && peek() == (isObject ? '}' : ']')) {
+                    ++m_pos;
+                    value = popFrame();
+                } else {
+                    if (isObject && !parseKey(f)) return error(false);
+                    continue;  // parse the first element
+                }
+            } else if (!parseScalar(value)) {
+                return error(false);
+            }
+
+            // `value` is complete: hand it to its container, closing every
+            // container that ends right after it.
+            for (;;) {
+                if (m_depth == 0) {
+                    skipWhitespace();
+                    if (!atEnd()) return error(fail(m_pos, "unexpected data after the value"));
+                    return value;
+                }
+                Frame& f = *m_frames[m_depth - 1];
+                if (f.isObject) addMember(f, std::move(value));
+                else f.array.push_back(std::move(value));
+                skipWhitespace();
+                if (!atEnd() && peek() == ',') {
+                    ++m_pos;
+                    if (f.isObject && !parseKey(f)) return error(false);
+                    break;  // parse the next element
+                }
+                if (!atEnd() && peek() == (f.isObject ? '}' : ']')) {
+                    ++m_pos;
+                    value = popFrame();
+                    continue;
+                }
+                return error(failUnexpected(f.isObject ? "',' or '}'" : "',' or ']'"));
+            }
         }
-        return result;
     }
 
 private:
+    // Hashes member indices of one object by their key, so a new key is looked
+    // up in O(1) once the object is large.
+    struct KeyHash {
+        const Object* obj;
+        size_t operator()(size_t i) const { return std::hash<std::string>()((*obj)[i].first); }
+    };
+    struct KeyEq {
+        const Object* obj;
+        bool operator()(size_t a, size_t b) const { return (*obj)[a].first == (*obj)[b].first; }
+    };
+
+    // One open container. Frames are heap-allocated (the index points at `object`)
+    // and reused level by level.
+    struct Frame {
+        bool isObject = false;
+        Array array;
+        Object object;
+        std::string key;  // key of the member whose value is being parsed
+        std::unordered_set<size_t, KeyHash, KeyEq> index{0, KeyHash{&object}, KeyEq{&object}};
+    };
+
     std::string_view m_text;
     size_t m_pos = 0;
     int m_maxDepth;
+    int m_depth = 0;  // open containers: m_frames[0 .. m_depth)
+    std::vector<std::unique_ptr<Frame>> m_frames;
     std::string m_error;
+
+    std::unexpected<std::string> error(bool) { return std::unexpected(std::move(m_error)); }
+
+    Frame& pushFrame(bool isObject) {
+        if (m_frames.size() <= static_cast<size_t>(m_depth)) m_frames.push_back(std::make_unique<Frame>());
+        Frame& f = *m_frames[m_depth++];
+        f.isObject = isObject;
+        return f;
+    }
+
+    Value popFrame() {
+        Frame& f = *m_frames[--m_depth];
+        Value v;
+        if (f.isObject) {
+            v = Value(std::move(f.object));
+            f.object.clear();
+            f.index.clear();
+        } else {
+            v = Value(std::move(f.array));
+            f.array.clear();
+        }
+        return v;
+    }
+
+    // Object member: string key, ':'; leaves m_pos at the start of the value.
+    bool parseKey(Frame& f) {
+        skipWhitespace();
+        if (atEnd() || peek() != '"') return failUnexpected("a string key");
+        f.key.clear();
+        if (!parseString(f.key)) return false;
+        skipWhitespace();
+        if (atEnd() || peek() != ':') return failUnexpected("':'");
+        ++m_pos;
+        return true;
+    }
+
+    // Duplicate keys: the last value wins, at the position of the first.
+    static void addMember(Frame& f, Value value) {
+        Object& members = f.object;
+        if (members.size() < kIndexThreshold) {
+            for (auto& [k, v] : members) {
+                if (k == f.key) {
+                    v = std::move(value);
+                    return;
+                }
+            }
+            members.emplace_back(std::move(f.key), std::move(value));
+            if (members.size() == kIndexThreshold)
+                for (size_t i = 0; i < members.size(); ++i) f.index.insert(i);
+            return;
+        }
+        // The index hashes members by position: append, then look the new one up.
+        members.emplace_back(std::move(f.key), std::move(value));
+        const size_t added = members.size() - 1;
+        auto [it, inserted] = f.index.insert(added);
+        if (!inserted) {
+            members[*it].second = std::move(members[added].second);
+            members.pop_back();
+        }
+    }
 
     bool fail(size_t offset, std::string_view message) {
         m_error = "offset " + std::to_string(offset) + ": ";
@@ -97,15 +225,12 @@ private:
         return true;
     }
 
-    bool parseValue(Value& out, int depth) {
-        if (atEnd()) return fail(m_pos, "unexpected end of input, expected a value");
+    bool parseScalar(Value& out) {
         switch (peek()) {
-        case '{': return parseObject(out, depth + 1);
-        case '[': return parseArray(out, depth + 1);
         case '"': {
-            std::string s;
-            if (!parseString(s)) return false;
-            out = Value(std::move(s));
+            std::string str;
+            if (!parseString(str)) return false;
+            out = Value(std::move(str));
             return true;
         }
         case 't': return parseLiteral("true", Value(true), out);
@@ -114,114 +239,6 @@ private:
         default:
             if (peek() == '-' || (peek() >= '0' && peek() <= '9')) return parseNumber(out);
             return failUnexpected("a value");
-        }
-    }
-
-    bool checkDepth(int depth) {
-        if (depth > m_maxDepth)
-            return fail(m_pos, "nesting deeper than " + std::to_string(m_maxDepth) + " levels");
-        return true;
-    }
-
-    bool parseArray(Value& out, int depth) {
-        if (!checkDepth(depth)) return false;
-        ++m_pos;  // '['
-        Array items;
-        skipWhitespace();
-        if (!atEnd() && peek() == ']') {
-            ++m_pos;
-            out = Value(std::move(items));
-            return true;
-        }
-        for (;;) {
-            skipWhitespace();
-            Value item;
-            if (!parseValue(item, depth)) return false;
-            items.push_back(std::move(item));
-            skipWhitespace();
-            if (!atEnd() && peek() == ',') {
-                ++m_pos;
-                continue;
-            }
-            if (!atEnd() && peek() == ']') {
-                ++m_pos;
-                break;
-            }
-            return failUnexpected("',' or ']'");
-        }
-        out = Value(std::move(items));
-        return true;
-    }
-
-    // Hashes member indices by their key, so a new key is looked up in O(1).
-    struct KeyHash {
-        const Object* obj;
-        size_t operator()(size_t i) const { return std::hash<std::string>()((*obj)[i].first); }
-    };
-    struct KeyEq {
-        const Object* obj;
-        bool operator()(size_t a, size_t b) const { return (*obj)[a].first == (*obj)[b].first; }
-    };
-
-    bool parseObject(Value& out, int depth) {
-        if (!checkDepth(depth)) return false;
-        ++m_pos;  // '{'
-        Object members;
-        std::unordered_set<size_t, KeyHash, KeyEq> index(0, KeyHash{&members}, KeyEq{&members});
-        skipWhitespace();
-        if (!atEnd() && peek() == '}') {
-            ++m_pos;
-            out = Value(std::move(members));
-            return true;
-        }
-        for (;;) {
-            skipWhitespace();
-            if (atEnd() || peek() != '"') return failUnexpected("a string key");
-            std::string key;
-            if (!parseString(key)) return false;
-            skipWhitespace();
-            if (atEnd() || peek() != ':') return failUnexpected("':'");
-            ++m_pos;
-            skipWhitespace();
-            Value value;
-            if (!parseValue(value, depth)) return false;
-            addMember(members, index, std::move(key), std::move(value));
-            skipWhitespace();
-            if (!atEnd() && peek() == ',') {
-                ++m_pos;
-                continue;
-            }
-            if (!atEnd() && peek() == '}') {
-                ++m_pos;
-                break;
-            }
-            return failUnexpected("',' or '}'");
-        }
-        out = Value(std::move(members));
-        return true;
-    }
-
-    template <class Index>
-    static void addMember(Object& members, Index& index, std::string key, Value value) {
-        if (members.size() < kIndexThreshold) {
-            for (auto& [k, v] : members) {
-                if (k == key) {
-                    v = std::move(value);
-                    return;
-                }
-            }
-            members.emplace_back(std::move(key), std::move(value));
-            if (members.size() == kIndexThreshold)
-                for (size_t i = 0; i < members.size(); ++i) index.insert(i);
-            return;
-        }
-        // The index hashes members by position: append, then look the new one up.
-        members.emplace_back(std::move(key), std::move(value));
-        const size_t added = members.size() - 1;
-        auto [it, inserted] = index.insert(added);
-        if (!inserted) {
-            members[*it].second = std::move(members[added].second);
-            members.pop_back();
         }
     }
 

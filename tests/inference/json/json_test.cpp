@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__unix__)
+#include <pthread.h>
+#endif
+
 #include "json/json.h"
 
 namespace {
@@ -487,6 +491,34 @@ TEST(JsonDepth, LimitIsEnforcedWithoutStackOverflow) {
     EXPECT_FALSE(Value::parse("[]", 0).has_value());
     EXPECT_TRUE(Value::parse(nested(5000, "[", "]"), 5000).has_value());
 }
+
+#if defined(__unix__)
+// The parser keeps open containers on the heap, not the call stack: hostile
+// nesting is rejected even on a thread with a small stack.
+TEST(JsonDepth, ParserDoesNotRecurse) {
+    struct Job {
+        bool hostileRejected = false;
+        bool validAccepted = false;
+    } job;
+    auto body = [](void* arg) -> void* {
+        auto* j = static_cast<Job*>(arg);
+        std::string hostile(2000000, '[');
+        j->hostileRejected = !Value::parse(hostile, INT_MAX).has_value();
+        std::string valid = std::string(256, '[') + std::string(256, ']');
+        j->validAccepted = Value::parse(valid).has_value();
+        return nullptr;
+    };
+    pthread_attr_t attr;
+    ASSERT_EQ(pthread_attr_init(&attr), 0);
+    ASSERT_EQ(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+    pthread_t thread;
+    ASSERT_EQ(pthread_create(&thread, &attr, body, &job), 0);
+    ASSERT_EQ(pthread_join(thread, nullptr), 0);
+    pthread_attr_destroy(&attr);
+    EXPECT_TRUE(job.hostileRejected);
+    EXPECT_TRUE(job.validAccepted);
+}
+#endif
 
 TEST(JsonHostile, LargeInputsStayLinear) {
     const auto start = std::chrono::steady_clock::now();
