@@ -45,7 +45,7 @@ public:
     // Strict parse: one value, optional surrounding whitespace, nothing else.
     // Error messages give the byte offset ("offset 17: expected ':'"). Nesting
     // depth is limited (default 256) so hostile input cannot exhaust the stack;
-    // values above 10000 are treated as 10000. Duplicate keys: the last value
+    // values above 1000 are treated as 1000. Duplicate keys: the last value
     // wins (kept at the position of the first occurrence). Input must be valid
     // UTF-8; lone surrogate escapes are rejected; numbers that overflow a double
     // are rejected (underflow gives 0).

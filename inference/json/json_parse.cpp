@@ -24,7 +24,7 @@ namespace json {
 namespace {
 
 // Whatever the caller asks: dump, copy, compare and destroy recurse per level.
-constexpr int kMaxDepthCap = 10000;
+constexpr int kMaxDepthCap = 1000;  // destroying a tree recurses once per level
 constexpr size_t kIndexThreshold = 16;  // members before duplicate lookup is hashed
 
 class Parser {

@@ -489,7 +489,8 @@ TEST(JsonDepth, LimitIsEnforcedWithoutStackOverflow) {
     EXPECT_FALSE(Value::parse(nested(11, "[", "]"), 10).has_value());
     EXPECT_TRUE(Value::parse("7", 0).has_value());
     EXPECT_FALSE(Value::parse("[]", 0).has_value());
-    EXPECT_TRUE(Value::parse(nested(5000, "[", "]"), 5000).has_value());
+    EXPECT_TRUE(Value::parse(nested(1000, "[", "]"), 5000).has_value());   // capped at 1000
+    EXPECT_FALSE(Value::parse(nested(1001, "[", "]"), 5000).has_value());
 }
 
 #if defined(__unix__)
