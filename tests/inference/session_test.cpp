@@ -1,0 +1,194 @@
+// Session behaviour on the embedded demo model (shipped in resources/, so `unit`).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "assistant/engine.h"
+
+namespace {
+
+const std::string kDemo = std::string(ASSISTANT_SOURCE_DIR) + "/resources/models/stories260K.gguf";
+
+std::shared_ptr<const assistant::Model> demoModel() {
+    static auto model = assistant::Model::load(kDemo);
+    EXPECT_TRUE(model.has_value()) << model.error().message;
+    return model ? *model : nullptr;
+}
+
+assistant::GenerateParams greedy(int maxTokens) {
+    assistant::GenerateParams p;
+    p.sampling.temperature = 0.0f;
+    p.maxTokens = maxTokens;
+    return p;
+}
+
+std::unique_ptr<assistant::Session> newSession(assistant::SessionParams sp = {}) {
+    auto s = assistant::Session::create(demoModel(), sp);
+    EXPECT_TRUE(s.has_value()) << s.error().message;
+    return s ? std::move(*s) : nullptr;
+}
+
+TEST(Session, DescribesTheModel) {
+    const assistant::ModelInfo& info = demoModel()->info();
+    EXPECT_EQ(info.architecture, "llama");
+    EXPECT_EQ(info.vocabSize, 512);
+    EXPECT_EQ(info.layerCount, 5);
+    EXPECT_EQ(info.headCountKv, 4);
+    EXPECT_EQ(info.tokenizerModel, "llama");
+}
+
+TEST(Session, StreamedPiecesAddUpToTheResult) {
+    auto session = newSession();
+    std::string streamed;
+    int calls = 0;
+    auto r = session->generate(std::string_view("Once upon a time"), greedy(40),
+                               [&](std::string_view piece, const assistant::GenerateStats& st) {
+                                   streamed += piece;
+                                   ++calls;
+                                   EXPECT_GT(st.contextSize, 0);
+                                   return true;
+                               });
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(streamed, r->text);
+    EXPECT_GT(calls, 5);
+    EXPECT_EQ(r->stopReason, assistant::StopReason::MaxTokens);
+    EXPECT_EQ(r->stats.generatedTokens, 40);
+}
+
+TEST(Session, SameSeedSameOutput) {
+    assistant::GenerateParams p;
+    p.sampling.temperature = 0.9f;
+    p.sampling.seed = 1234;
+    p.maxTokens = 30;
+    auto a = newSession()->generate(std::string_view("Tom"), p, nullptr);
+    auto b = newSession()->generate(std::string_view("Tom"), p, nullptr);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->tokens, b->tokens);
+}
+
+TEST(Session, FollowUpReusesThePrefix) {
+    auto session = newSession();
+    auto first = session->generate(std::string_view("Lily went to the park"), greedy(10), nullptr);
+    ASSERT_TRUE(first.has_value());
+    // The next prompt extends what is cached: only the new tokens are evaluated.
+    std::vector<int32_t> cached(session->tokens().begin(), session->tokens().end());
+    std::vector<int32_t> next = cached;
+    auto more = demoModel()->tokenize(" and then", false, false);
+    ASSERT_TRUE(more.has_value());
+    next.insert(next.end(), more->begin(), more->end());
+    auto second = session->generate(std::span<const int32_t>(next), greedy(5), nullptr);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->stats.reusedPromptTokens, static_cast<int>(cached.size()));
+    EXPECT_EQ(second->stats.promptTokens, static_cast<int>(next.size()));
+}
+
+TEST(Session, ReuseGivesTheSameTokensAsAFreshSession) {
+    auto warm = newSession();
+    ASSERT_TRUE(warm->generate(std::string_view("The cat sat"), greedy(8), nullptr));
+    auto again = warm->generate(std::string_view("The cat sat on"), greedy(12), nullptr);
+    auto fresh = newSession()->generate(std::string_view("The cat sat on"), greedy(12), nullptr);
+    ASSERT_TRUE(again && fresh);
+    EXPECT_EQ(again->tokens, fresh->tokens);
+    EXPECT_GT(again->stats.reusedPromptTokens, 0);
+}
+
+TEST(Session, StopStringIsNotEmitted) {
+    auto reference = newSession()->generate(std::string_view("Zoo"), greedy(60), nullptr);
+    ASSERT_TRUE(reference.has_value());
+    const std::string stop = "park";
+    ASSERT_NE(reference->text.find(stop), std::string::npos);
+    auto p = greedy(60);
+    p.stop = {stop};
+    std::string streamed;
+    auto r = newSession()->generate(std::string_view("Zoo"), p, [&](std::string_view piece, const auto&) {
+        streamed += piece;
+        return true;
+    });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->stopReason, assistant::StopReason::StopString);
+    EXPECT_EQ(streamed, reference->text.substr(0, reference->text.find(stop)));
+    EXPECT_EQ(r->text, streamed);
+}
+
+TEST(Session, SinkReturningFalseStops) {
+    int calls = 0;
+    auto r = newSession()->generate(std::string_view("Zoo"), greedy(100), [&](std::string_view, const auto&) {
+        return ++calls < 3;
+    });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->stopReason, assistant::StopReason::Cancelled);
+    EXPECT_EQ(calls, 3);
+}
+
+TEST(Session, CancelFlagStops) {
+    std::atomic<bool> cancel{true};
+    auto p = greedy(100);
+    p.cancel = &cancel;
+    auto r = newSession()->generate(std::string_view("Zoo"), p, nullptr);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->stopReason, assistant::StopReason::Cancelled);
+    EXPECT_TRUE(r->tokens.empty());
+}
+
+TEST(Session, FullContextStopsCleanly) {
+    assistant::SessionParams sp;
+    sp.contextLength = 32;
+    auto session = newSession(sp);
+    auto r = session->generate(std::string_view("Zoo"), greedy(0), nullptr);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->stopReason, assistant::StopReason::ContextFull);
+    EXPECT_EQ(r->stats.contextUsed, 32);
+    // A prompt longer than the context is a clear error, not a crash.
+    std::vector<int32_t> tooLong(40, 100);
+    auto e = session->generate(std::span<const int32_t>(tooLong), greedy(5), nullptr);
+    ASSERT_FALSE(e.has_value());
+    EXPECT_EQ(e.error().code, assistant::ErrorCode::ContextFull);
+}
+
+TEST(Session, MessagesDropOldestTurnsWhenFull) {
+    assistant::SessionParams sp;
+    sp.contextLength = 64;
+    auto session = newSession(sp);
+    std::vector<assistant::Message> messages = {{"system", "Lily"}};
+    for (int i = 0; i < 12; ++i) {
+        messages.push_back({"user", "Tom had a big red ball and a dog."});
+        messages.push_back({"assistant", "They played in the park."});
+    }
+    messages.push_back({"user", "One day"});
+    auto r = session->generate(messages, greedy(5), nullptr);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_LE(r->stats.promptTokens, 64);
+
+    sp.contextPolicy = assistant::ContextPolicy::StopWithError;
+    auto strict = newSession(sp)->generate(messages, greedy(5), nullptr);
+    ASSERT_FALSE(strict.has_value());
+    EXPECT_EQ(strict.error().code, assistant::ErrorCode::ContextFull);
+}
+
+TEST(Session, KvCacheTypesAgreeOnGreedyText) {
+    std::vector<std::vector<int32_t>> outputs;
+    for (assistant::KvType t : {assistant::KvType::F32, assistant::KvType::F16}) {
+        assistant::SessionParams sp;
+        sp.kvType = t;
+        auto r = newSession(sp)->generate(std::string_view("Zoo"), greedy(20), nullptr);
+        ASSERT_TRUE(r.has_value());
+        outputs.push_back(r->tokens);
+    }
+    EXPECT_EQ(outputs[0], outputs[1]);
+    // Q8_0 needs a head size that is a multiple of 32; this model's is 8.
+    assistant::SessionParams q8;
+    q8.kvType = assistant::KvType::Q8_0;
+    auto s = assistant::Session::create(demoModel(), q8);
+    ASSERT_FALSE(s.has_value());
+    EXPECT_EQ(s.error().code, assistant::ErrorCode::InvalidArgument);
+}
+
+TEST(Session, BadTokenIdsAreRejected) {
+    const int32_t bad[] = {1, 100000};
+    auto r = newSession()->evaluate(bad, false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, assistant::ErrorCode::InvalidArgument);
+}
+
+}  // namespace

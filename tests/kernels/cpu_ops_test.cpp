@@ -1,0 +1,140 @@
+// CPU-backend ops against straightforward double-precision formulas.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "kernels/ref.h"
+#include "kernels/thread_pool.h"
+
+namespace {
+
+std::vector<float> randomVector(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+TEST(ThreadPool, RunsEveryTaskOnce) {
+    for (int threads : {1, 2, 5}) {
+        kernels::ThreadPool pool(threads);
+        EXPECT_EQ(pool.size(), threads);
+        for (int64_t tasks : {0, 1, 7, 1000}) {
+            std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+            pool.parallelFor(tasks, [&](int64_t t, int thread) {
+                EXPECT_GE(thread, 0);
+                EXPECT_LT(thread, threads);
+                hits[static_cast<size_t>(t)]++;
+            });
+            for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+        }
+    }
+}
+
+TEST(CpuOps, RmsNorm) {
+    const auto x = randomVector(100, 1), w = randomVector(100, 2);
+    std::vector<float> out(100);
+    kernels::rmsNorm(x.data(), w.data(), 100, 1e-5f, out.data());
+    double ss = 0;
+    for (float v : x) ss += double(v) * v;
+    const double scale = 1.0 / std::sqrt(ss / 100 + 1e-5);
+    for (int i = 0; i < 100; ++i) EXPECT_NEAR(out[i], x[i] * scale * w[i], 1e-5);
+}
+
+TEST(CpuOps, RopeRotatesPairsByTheRightAngle) {
+    for (bool neox : {false, true}) {
+        const int64_t heads = 2, headDim = 8;
+        const auto x = randomVector(heads * headDim, 3);
+        std::vector<float> y = x;
+        const float factors[] = {1.0f, 2.0f, 4.0f};
+        kernels::RopeParams p{6, 10000.0f, 0.5f, neox, factors};  // 6 of 8 dims rotated
+        kernels::rope(y.data(), heads, headDim, 5, p);
+        for (int64_t h = 0; h < heads; ++h) {
+            for (int64_t i = 0; i < 3; ++i) {
+                const double angle = 5 * 0.5 * std::pow(10000.0, -2.0 * i / 6) / factors[i];
+                const int64_t a = h * headDim + (neox ? i : 2 * i), b = h * headDim + (neox ? i + 3 : 2 * i + 1);
+                EXPECT_NEAR(y[a], x[a] * std::cos(angle) - x[b] * std::sin(angle), 1e-5);
+                EXPECT_NEAR(y[b], x[a] * std::sin(angle) + x[b] * std::cos(angle), 1e-5);
+            }
+            for (int64_t d = 6; d < 8; ++d) EXPECT_EQ(y[h * headDim + d], x[h * headDim + d]);  // not rotated
+        }
+    }
+}
+
+// Naive causal GQA attention in double.
+std::vector<double> naiveAttention(const std::vector<float>& q, const std::vector<float>& k,
+                                   const std::vector<float>& v, int64_t tokens, int64_t pos0,
+                                   const kernels::AttentionShape& s) {
+    const int64_t qW = s.heads * s.headDim, kvW = s.headsKv * s.headDim;
+    std::vector<double> out(static_cast<size_t>(tokens * qW), 0.0);
+    for (int64_t t = 0; t < tokens; ++t)
+        for (int64_t h = 0; h < s.heads; ++h) {
+            const int64_t kvh = h / (s.heads / s.headsKv), pos = pos0 + t;
+            std::vector<double> w;
+            int64_t first = s.window > 0 ? std::max<int64_t>(0, pos - s.window + 1) : 0;
+            double mx = -1e300, sum = 0;
+            for (int64_t j = first; j <= pos; ++j) {
+                double d = 0;
+                for (int64_t e = 0; e < s.headDim; ++e) d += double(q[t * qW + h * s.headDim + e]) * k[j * kvW + kvh * s.headDim + e];
+                d *= s.scale;
+                if (s.softCap > 0) d = s.softCap * std::tanh(d / s.softCap);
+                w.push_back(d);
+                mx = std::max(mx, d);
+            }
+            for (double& x : w) sum += (x = std::exp(x - mx));
+            for (int64_t j = first; j <= pos; ++j)
+                for (int64_t e = 0; e < s.headDim; ++e)
+                    out[t * qW + h * s.headDim + e] += w[j - first] / sum * v[j * kvW + kvh * s.headDim + e];
+        }
+    return out;
+}
+
+TEST(CpuOps, AttentionMatchesNaiveForEveryCacheType) {
+    kernels::ThreadPool pool(2);
+    const int64_t tokens = 5, pos0 = 11, len = pos0 + tokens;
+    for (auto type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0})
+        for (int64_t window : {0, 4})
+            for (float cap : {0.0f, 2.0f}) {
+                kernels::AttentionShape s{8, 2, 32, 1.0f / std::sqrt(32.0f), window, cap};
+                const int64_t kvW = s.headsKv * s.headDim;
+                const auto q = randomVector(tokens * s.heads * s.headDim, 4);
+                const auto k = randomVector(len * kvW, 5), v = randomVector(len * kvW, 6);
+                const size_t stride = kernels::rowBytes(type, kvW);
+                std::vector<uint8_t> kc(stride * len), vc(stride * len);
+                std::vector<float> kq(len * kvW), vq(len * kvW);  // what the cache holds, as floats
+                for (int64_t r = 0; r < len; ++r) {
+                    kernels::storeRow(type, &k[r * kvW], kvW, &kc[r * stride]);
+                    kernels::storeRow(type, &v[r * kvW], kvW, &vc[r * stride]);
+                    kernels::ref::dequantizeRow(type, &kc[r * stride], &kq[r * kvW], kvW);
+                    kernels::ref::dequantizeRow(type, &vc[r * stride], &vq[r * kvW], kvW);
+                }
+                std::vector<float> out(q.size());
+                kernels::attention(pool, q.data(), tokens, pos0, kc.data(), vc.data(), type, s, out.data());
+                const auto expect = naiveAttention(q, kq, vq, tokens, pos0, s);
+                for (size_t i = 0; i < out.size(); ++i)
+                    ASSERT_NEAR(out[i], expect[i], 1e-4) << kernels::typeName(type) << " window " << window;
+            }
+}
+
+TEST(CpuOps, MatmulMatchesReferenceOnOddShapes) {
+    kernels::ThreadPool pool(3);
+    for (auto type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0}) {
+        const int64_t rows = 37, cols = 96, tokens = 3;
+        const auto wf = randomVector(rows * cols, 7);
+        std::vector<uint8_t> w(kernels::rowBytes(type, cols) * rows);
+        for (int64_t r = 0; r < rows; ++r)
+            ASSERT_TRUE(kernels::ref::quantizeRow(type, &wf[r * cols], &w[r * kernels::rowBytes(type, cols)], cols));
+        const auto x = randomVector(tokens * cols, 8);
+        std::vector<float> got(tokens * rows), expect(tokens * rows);
+        kernels::matmul(pool, kernels::Matrix{type, w.data(), rows, cols}, x.data(), tokens, got.data());
+        kernels::ref::matmul(type, w.data(), rows, cols, x.data(), tokens, expect.data());
+        for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 2e-2 + 1e-3 * std::fabs(expect[i]));
+    }
+}
+
+}  // namespace
