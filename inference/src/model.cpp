@@ -54,6 +54,15 @@ ModelInfo describe(const std::string& path, const gguf::File& f, const arch::Hpa
     return info;
 }
 
+// Which built-in chat format fits: from the template text, else the special tokens.
+chat_template::BuiltinFormat chooseChatFormat(const std::string& templateText, const tokenizer::Tokenizer& tok) {
+    auto isSpecial = [&](std::string_view text) {
+        const int32_t id = tok.find(text);
+        return id >= 0 && (tok.attr(id) == tokenizer::TokenAttr::Control || tok.attr(id) == tokenizer::TokenAttr::UserDefined);
+    };
+    return chat_template::detectFormat(templateText, isSpecial("<|im_start|>"), isSpecial("<|start_header_id|>"));
+}
+
 bool reportProgress(const ModelParams& params, float value) {
     return !params.progress || params.progress(value);
 }
@@ -81,6 +90,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         return std::unexpected(makeError(ErrorCode::InvalidFormat, "tokenizer has ", impl->tokenizer->vocabSize(),
                                          " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
     impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
+    impl->chatFormat = chooseChatFormat(impl->info.chatTemplate, *impl->tokenizer);
     if (!reportProgress(params, 1.0f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
     detail::log(LogLevel::Info, "loaded ", path, ": ", impl->info.architecture, ", ", impl->info.parameterCount,
                 " parameters, ", impl->info.fileType);
@@ -98,15 +108,7 @@ std::string Model::detokenize(std::span<const int32_t> tokens) const {
 }
 
 Result<std::string> Model::applyChatTemplate(std::span<const Message> messages, bool addGenerationPrompt) const {
-    const tokenizer::Tokenizer& tok = *m_impl->tokenizer;
-    bool hasImStart = false, hasHeaderId = false;
-    for (int32_t id = 0; id < tok.vocabSize(); ++id) {
-        if (tok.attr(id) != tokenizer::TokenAttr::Control && tok.attr(id) != tokenizer::TokenAttr::UserDefined) continue;
-        hasImStart = hasImStart || tok.tokenText(id) == "<|im_start|>";
-        hasHeaderId = hasHeaderId || tok.tokenText(id) == "<|start_header_id|>";
-    }
-    const auto format = chat_template::detectFormat(m_impl->info.chatTemplate, hasImStart, hasHeaderId);
-    return chat_template::renderBuiltin(format, messages, addGenerationPrompt);
+    return chat_template::renderBuiltin(m_impl->chatFormat, messages, addGenerationPrompt);
 }
 
 Result<std::vector<std::vector<float>>> Model::embed(std::span<const std::string>) const {

@@ -6,10 +6,10 @@
 //   4. starting from single characters, the adjacent pair with the best (lowest)
 //      merge rank is merged, leftmost on ties, until no pair has a rank.
 //      Llama-3 style vocabularies first take a word whole if it is a token.
-#include <queue>
 #include <unordered_map>
 
 #include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/tokenizer_internal.h"
 #include "tokenizer/unicode.h"
 
@@ -70,22 +70,6 @@ public:
     }
 
 private:
-    struct Symbol {
-        int32_t prev, next;
-        size_t begin, length;  // bytes of the mapped word
-    };
-    struct Bigram {
-        int32_t left, right;
-        int32_t rank;
-        size_t length;  // left.length + right.length when queued: stale entries differ
-    };
-    struct BigramOrder {
-        bool operator()(const Bigram& a, const Bigram& b) const {
-            return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
-        }
-    };
-    using Queue = std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder>;
-
     void buildByteMap() {
         int extra = 0;
         for (int b = 0; b < 256; ++b) {
@@ -112,19 +96,6 @@ private:
         return out;
     }
 
-    void tryAddBigram(const std::string& word, const std::vector<Symbol>& symbols, int32_t left, int32_t right,
-                      Queue& queue) const {
-        if (left < 0 || right < 0) return;
-        const Symbol& l = symbols[left];
-        const Symbol& r = symbols[right];
-        std::string key;
-        key.reserve(l.length + r.length + 1);
-        key.append(word, l.begin, l.length).append(1, ' ').append(word, r.begin, r.length);
-        const auto it = m_ranks.find(key);
-        if (it == m_ranks.end()) return;
-        queue.push({left, right, it->second, l.length + r.length});
-    }
-
     void encodeWord(std::string_view raw, std::vector<int32_t>& out) const {
         std::string word;
         for (char c : raw) word += m_byteToText[static_cast<uint8_t>(c)];
@@ -136,35 +107,17 @@ private:
                 return;
             }
         }
-        std::vector<Symbol> symbols;
-        for (size_t pos = 0; pos < word.size();) {
-            const size_t len = std::min(unicode::utf8Length(static_cast<uint8_t>(word[pos])), word.size() - pos);
-            const auto index = static_cast<int32_t>(symbols.size());
-            symbols.push_back({index - 1, index + 1, pos, len});
-            pos += len;
-        }
-        symbols.back().next = -1;
-
-        Queue queue;
-        for (size_t i = 1; i < symbols.size(); ++i) {
-            tryAddBigram(word, symbols, static_cast<int32_t>(i - 1), static_cast<int32_t>(i), queue);
-        }
-        while (!queue.empty()) {
-            const Bigram bigram = queue.top();
-            queue.pop();
-            Symbol& l = symbols[bigram.left];
-            Symbol& r = symbols[bigram.right];
-            if (l.length == 0 || r.length == 0 || l.length + r.length != bigram.length) continue;
-            l.length += r.length;
-            r.length = 0;
-            l.next = r.next;
-            if (r.next >= 0) symbols[r.next].prev = bigram.left;
-            tryAddBigram(word, symbols, l.prev, bigram.left, queue);
-            tryAddBigram(word, symbols, bigram.left, l.next, queue);
-        }
-
-        for (int32_t i = 0; i >= 0; i = symbols[i].next) {
-            const std::string_view piece = std::string_view(word).substr(symbols[i].begin, symbols[i].length);
+        // Merge by rank: a lower rank merges first.
+        const auto pieces = detail::mergeSymbols(word, [this](std::string_view left, std::string_view right)
+                                                           -> std::optional<double> {
+            std::string key;
+            key.reserve(left.size() + right.size() + 1);
+            key.append(left).append(1, ' ').append(right);
+            const auto it = m_ranks.find(key);
+            if (it == m_ranks.end()) return std::nullopt;
+            return -static_cast<double>(it->second);
+        });
+        for (const std::string_view piece : pieces) {
             const int32_t id = find(piece);
             if (id >= 0) {
                 out.push_back(id);

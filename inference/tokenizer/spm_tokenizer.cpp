@@ -7,8 +7,8 @@
 //      until no pair forms a piece;
 //   4. a remaining symbol that is not a piece falls back to <0xXX> byte tokens.
 #include <cstdio>
-#include <queue>
 
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/tokenizer_internal.h"
 #include "tokenizer/unicode.h"
 
@@ -82,69 +82,21 @@ public:
     }
 
 private:
-    struct Symbol {
-        int32_t prev, next;
-        size_t begin, length;  // bytes of the escaped text
-    };
-    struct Bigram {
-        int32_t left, right;
-        float score;
-        size_t length;  // left.length + right.length when queued: stale entries differ
-    };
-    struct BigramOrder {
-        bool operator()(const Bigram& a, const Bigram& b) const {
-            return a.score < b.score || (a.score == b.score && a.left > b.left);
-        }
-    };
-    using Queue = std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder>;
-
     // "<0x41>" -> 0x41.
     static int byteValue(const std::string& text) {
         if (text.size() == 6 && text.starts_with("<0x")) return std::stoi(text.substr(3, 2), nullptr, 16);
         return text.empty() ? 0 : static_cast<uint8_t>(text[0]);
     }
 
-    void tryAddBigram(std::string_view text, const std::vector<Symbol>& symbols, int32_t left, int32_t right,
-                      Queue& queue) const {
-        if (left < 0 || right < 0) return;
-        const Symbol& l = symbols[left];
-        const Symbol& r = symbols[right];
-        const int32_t id = find(text.substr(l.begin, l.length + r.length));
-        if (id < 0) return;
-        queue.push({left, right, m_scores[id], l.length + r.length});
-    }
-
     void encodeText(std::string_view text, std::vector<int32_t>& out) const {
-        std::vector<Symbol> symbols;
-        for (size_t pos = 0; pos < text.size();) {
-            const size_t len = std::min(unicode::utf8Length(static_cast<uint8_t>(text[pos])), text.size() - pos);
-            const auto index = static_cast<int32_t>(symbols.size());
-            symbols.push_back({index - 1, index + 1, pos, len});
-            pos += len;
-        }
-        if (symbols.empty()) return;
-        symbols.back().next = -1;
-
-        Queue queue;
-        for (size_t i = 1; i < symbols.size(); ++i) {
-            tryAddBigram(text, symbols, static_cast<int32_t>(i - 1), static_cast<int32_t>(i), queue);
-        }
-        while (!queue.empty()) {
-            const Bigram bigram = queue.top();
-            queue.pop();
-            Symbol& l = symbols[bigram.left];
-            Symbol& r = symbols[bigram.right];
-            if (l.length == 0 || r.length == 0 || l.length + r.length != bigram.length) continue;
-            l.length += r.length;
-            r.length = 0;
-            l.next = r.next;
-            if (r.next >= 0) symbols[r.next].prev = bigram.left;
-            tryAddBigram(text, symbols, l.prev, bigram.left, queue);
-            tryAddBigram(text, symbols, bigram.left, l.next, queue);
-        }
-
-        for (int32_t i = 0; i >= 0; i = symbols[i].next) {
-            const std::string_view piece = text.substr(symbols[i].begin, symbols[i].length);
+        // Merge by score: the pair whose merged piece scores highest merges first.
+        const auto pieces = detail::mergeSymbols(text, [this](std::string_view left, std::string_view right)
+                                                           -> std::optional<double> {
+            const int32_t id = find(std::string_view(left.data(), left.size() + right.size()));
+            if (id < 0) return std::nullopt;
+            return m_scores[id];
+        });
+        for (const std::string_view piece : pieces) {
             const int32_t id = find(piece);
             if (id >= 0) {
                 out.push_back(id);

@@ -15,13 +15,12 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     const size_t actStride = rowBytes(actType, w.cols);
     // Converted activations: [tokens][actStride] bytes, shared by all threads.
     thread_local std::vector<uint8_t> act;
-    const float* actRows = x;
     if (actType != GgmlType::F32) {
         act.resize(actStride * static_cast<size_t>(tokens));
         for (int64_t t = 0; t < tokens; ++t)
             quantizeActivations(actType, x + t * w.cols, act.data() + t * actStride, w.cols);
     }
-    const uint8_t* actBase = actType == GgmlType::F32 ? reinterpret_cast<const uint8_t*>(actRows) : act.data();
+    const uint8_t* actBase = actType == GgmlType::F32 ? reinterpret_cast<const uint8_t*>(x) : act.data();
 
     const int64_t rowsPerTask = std::max<int64_t>(1, std::min<int64_t>(64, w.rows / (4 * pool.size())));
     const int64_t tasks = (w.rows + rowsPerTask - 1) / rowsPerTask;
