@@ -1,7 +1,6 @@
 // ChatController without a model: the streaming coalescer, the stats line, and the
 // controller's state machine around loads that fail, are cancelled or are replaced.
-// (The engine returns an error for a missing file today and NotImplemented for any
-// load while its core is being written; both must end in NoModel with a message.)
+// (A missing or corrupt file must end in NoModel with a message.)
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
