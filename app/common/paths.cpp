@@ -10,6 +10,7 @@ namespace app {
 namespace {
 
 constexpr const char* kDemoModel = "stories260K.gguf";
+constexpr const char* kDefaultEmbedder = "use-lite.gguf";
 
 fs::path executableDir() {
     std::error_code ec;
@@ -22,18 +23,24 @@ bool isFile(const fs::path& p) {
     return !p.empty() && fs::is_regular_file(p, ec);
 }
 
-}  // namespace
-
-std::string defaultModelPath() {
-    if (const char* env = std::getenv("ASSISTANT_DEFAULT_MODEL"); env && isFile(env)) return env;
+// $envVar if it names a file, else <exe dir>/../share/assistant/models/<file>, else
+// the source tree's resources/models/<file>; empty if none exists.
+std::string findShippedModel(const char* envVar, const char* file) {
+    if (const char* env = std::getenv(envVar); env && isFile(env)) return env;
     const fs::path candidates[] = {
-        executableDir() / ".." / "share" / "assistant" / "models" / kDemoModel,
-        fs::path(ASSISTANT_SOURCE_DIR) / "resources" / "models" / kDemoModel,
+        executableDir() / ".." / "share" / "assistant" / "models" / file,
+        fs::path(ASSISTANT_SOURCE_DIR) / "resources" / "models" / file,
     };
     for (const fs::path& p : candidates)
         if (isFile(p)) return fs::weakly_canonical(p).string();
     return {};
 }
+
+}  // namespace
+
+std::string defaultModelPath() { return findShippedModel("ASSISTANT_DEFAULT_MODEL", kDemoModel); }
+
+std::string defaultEmbedderPath() { return findShippedModel("ASSISTANT_DEFAULT_EMBEDDER", kDefaultEmbedder); }
 
 std::string userDataDir() {
     if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return (fs::path(xdg) / "assistant").string();
