@@ -32,6 +32,15 @@ struct Hparams {
     int64_t nFf = 0;
     float rmsEps = 1e-5f;
     kernels::RopeParams rope;  // dims, base, scale, neox (freqFactors bound by the arch)
+    // Optional per-architecture keys (0 = absent).
+    int64_t slidingWindow = 0;     // attention.sliding_window (tokens)
+    float attnSoftCap = 0.0f;      // attn_logit_softcapping
+    float finalSoftCap = 0.0f;     // final_logit_softcapping
+    int64_t nExpert = 0;           // expert_count
+    int64_t nExpertUsed = 0;       // expert_used_count
+    int64_t nFfExpert = 0;         // expert_feed_forward_length
+    int64_t ropeOrigCtx = 0;       // rope.scaling.original_context_length
+    float ropeAttnFactor = 1.0f;   // rope.scaling.attn_factor (LongRoPE magnitude scale)
 };
 
 // One session's key/value cache: per layer, `capacity` rows of nHeadKv*headDim
@@ -51,6 +60,7 @@ struct KvCache {
 // Per-session working memory of a forward pass (grown on demand, reused).
 struct Scratch {
     std::vector<float> x, cur, q, k, v, attn, ffnA, ffnB, logits;
+    std::vector<float> moe;  // MoE: per (token, chosen expert) outputs [n][k][E]
 };
 
 struct ForwardContext {

@@ -57,6 +57,27 @@ assistant::Result<Hparams> readHparams(const gguf::File& f) {
     double factor = f.getFloat(f.archKey("rope.scale_linear")).value_or(0.0);
     if (factor == 0.0) factor = f.getFloat(f.archKey("rope.scaling.factor")).value_or(0.0);
     if (scaling != "none" && factor > 0.0 && std::isfinite(factor)) h.rope.freqScale = static_cast<float>(1.0 / factor);
+    h.ropeOrigCtx = static_cast<int64_t>(f.getUInt(f.archKey("rope.scaling.original_context_length")).value_or(0));
+    const double attnFactor = f.getFloat(f.archKey("rope.scaling.attn_factor")).value_or(1.0);
+    if (attnFactor > 0.0 && std::isfinite(attnFactor)) h.ropeAttnFactor = static_cast<float>(attnFactor);
+
+    // Sliding window, soft-capping (Gemma-2, Mistral) and experts (MoE); validated by
+    // the architectures that use them.
+    h.slidingWindow = static_cast<int64_t>(f.getUInt(f.archKey("attention.sliding_window")).value_or(0));
+    if (h.slidingWindow < 0 || h.slidingWindow > (int64_t{1} << 31)) h.slidingWindow = 0;
+    const double attnCap = f.getFloat(f.archKey("attn_logit_softcapping")).value_or(0.0);
+    const double finalCap = f.getFloat(f.archKey("final_logit_softcapping")).value_or(0.0);
+    if (!(attnCap >= 0.0 && std::isfinite(attnCap)) || !(finalCap >= 0.0 && std::isfinite(finalCap)))
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "invalid logit soft-capping ", attnCap, " / ",
+                                         finalCap));
+    h.attnSoftCap = static_cast<float>(attnCap);
+    h.finalSoftCap = static_cast<float>(finalCap);
+    h.nExpert = static_cast<int64_t>(f.getUInt(f.archKey("expert_count")).value_or(0));
+    h.nExpertUsed = static_cast<int64_t>(f.getUInt(f.archKey("expert_used_count")).value_or(0));
+    h.nFfExpert = static_cast<int64_t>(f.getUInt(f.archKey("expert_feed_forward_length")).value_or(0));
+    if (h.nExpert > 4096 || h.nExpertUsed > h.nExpert || h.nFfExpert > (int64_t{1} << 24))
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "invalid expert counts: ", h.nExpertUsed, " of ",
+                                         h.nExpert, ", expert ffn ", h.nFfExpert));
     return h;
 }
 

@@ -8,6 +8,11 @@
 namespace arch {
 
 assistant::Result<std::unique_ptr<Architecture>> makeLlama(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makeQwen2(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makeQwen3(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makeQwen3Moe(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makePhi3(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makeGemma2(const gguf::File& f, Hparams h);
 
 namespace {
 
@@ -19,6 +24,11 @@ struct Entry {
 
 constexpr Entry kArchitectures[] = {
     {"llama", false, makeLlama},
+    {"qwen2", true, makeQwen2},
+    {"qwen3", true, makeQwen3},
+    {"qwen3moe", true, makeQwen3Moe},
+    {"phi3", true, makePhi3},
+    {"gemma2", true, makeGemma2},
 };
 
 }  // namespace

@@ -45,6 +45,39 @@ assistant::Result<std::optional<kernels::Matrix>> bindOptionalMatrix(const gguf:
     return std::optional<kernels::Matrix>{*m};
 }
 
+assistant::Result<kernels::Matrix> bindMatrixRows(const gguf::File& f, const std::string& name, int64_t cols,
+                                                  int64_t totalRows, int64_t firstRow, int64_t rows) {
+    auto whole = bindMatrix(f, name, cols, totalRows);
+    if (!whole) return std::unexpected(whole.error());
+    if (firstRow < 0 || rows <= 0 || firstRow + rows > totalRows)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "tensor '", name, "': rows [", firstRow, ", ",
+                                         firstRow + rows, ") out of ", totalRows));
+    kernels::Matrix m = *whole;
+    m.data = static_cast<const uint8_t*>(m.data) + static_cast<size_t>(firstRow) * m.rowStride();
+    m.rows = rows;
+    return m;
+}
+
+assistant::Result<std::vector<kernels::Matrix>> bindExperts(const gguf::File& f, const std::string& name,
+                                                            int64_t cols, int64_t rows, int64_t nExpert) {
+    const gguf::TensorInfo* t = f.tensor(name);
+    if (!t) return std::unexpected(makeError(ErrorCode::InvalidFormat, "missing tensor '", name, "'"));
+    if (t->shape.size() != 3 || t->shape[0] != cols || t->shape[1] != rows || t->shape[2] != nExpert)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "expert tensor '", name, "' has shape [",
+                                         t->shape.empty() ? 0 : t->shape[0], ", ",
+                                         t->shape.size() > 1 ? t->shape[1] : 0, ", ",
+                                         t->shape.size() > 2 ? t->shape[2] : 0, "], expected [", cols, ", ", rows,
+                                         ", ", nExpert, "]"));
+    if (!kernels::traits(t->type).computable)
+        return std::unexpected(makeError(ErrorCode::UnsupportedTensorType, "tensor '", name, "' has type ",
+                                         kernels::typeName(t->type), ", which this engine cannot compute yet"));
+    std::vector<kernels::Matrix> experts;
+    const size_t expertBytes = kernels::rowBytes(t->type, cols) * static_cast<size_t>(rows);
+    for (int64_t e = 0; e < nExpert; ++e)
+        experts.push_back(kernels::Matrix{t->type, t->data + static_cast<size_t>(e) * expertBytes, rows, cols});
+    return experts;
+}
+
 assistant::Result<std::optional<std::vector<float>>> bindOptionalVector(const gguf::File& f, const std::string& name,
                                                                         int64_t n) {
     const gguf::TensorInfo* t = f.tensor(name);

@@ -26,7 +26,25 @@ assistant::Result<std::vector<float>> bindVector(const gguf::File& f, const std:
 assistant::Result<std::optional<std::vector<float>>> bindOptionalVector(const gguf::File& f, const std::string& name,
                                                                         int64_t n);
 
+// Rows [firstRow, firstRow + rows) of a 2-D tensor of shape [cols, totalRows]: a view
+// into the mapping, for fused tensors (Phi-3's attn_qkv = [q; k; v], ffn_up = [gate; up]).
+assistant::Result<kernels::Matrix> bindMatrixRows(const gguf::File& f, const std::string& name, int64_t cols,
+                                                  int64_t totalRows, int64_t firstRow, int64_t rows);
+
+// The nExpert matrices of a 3-D expert tensor of shape [cols, rows, nExpert], each a
+// view into the mapping (experts are never copied: a model larger than RAM pages).
+assistant::Result<std::vector<kernels::Matrix>> bindExperts(const gguf::File& f, const std::string& name,
+                                                            int64_t cols, int64_t rows, int64_t nExpert);
+
 // "blk.<layer>.<suffix>"
 std::string layerTensor(int64_t layer, const char* suffix);
+
+// dst = *expr, or return its error from the enclosing function (Result or Status).
+#define BIND(dst, expr)                                  \
+    do {                                                 \
+        auto r_ = (expr);                                \
+        if (!r_) return std::unexpected(r_.error());     \
+        dst = std::move(*r_);                            \
+    } while (0)
 
 }  // namespace arch

@@ -68,4 +68,44 @@ void attention(ThreadPool& pool, const float* q, int64_t tokens, int64_t pos0, c
 // Writes one row of n floats into a cache row of type F32, F16 or Q8_0.
 void storeRow(GgmlType type, const float* src, int64_t n, void* dst);
 
+// ---- Activations (activations.cpp) -------------------------------------------------
+
+// GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+float gelu(float x);
+
+// out = gelu(gate) * up (GEGLU, Gemma's feed-forward). The reference engine evaluates
+// GELU through an fp16 lookup table: the input is rounded to fp16 and the GELU value
+// stored as fp16; we do the same so that logits agree to its tolerance. |gate| >= 10
+// skips the table (0, or gate itself). In place allowed (out == gate).
+void geglu(const float* gate, const float* up, int64_t n, float* out);
+
+// x = cap * tanh(x / cap), in place (Gemma-2 final logit soft-capping). cap > 0.
+void softCap(float* x, int64_t n, float cap);
+
+// x *= s, in place.
+void scale(float* x, int64_t n, float s);
+
+// ---- Per-row helpers (row_ops.cpp) ---------------------------------------------------
+
+// x[t][i] += bias[i] for t < rows, i < n (projection biases, e.g. Qwen2's Q/K/V).
+void addBias(float* x, const float* bias, int64_t rows, int64_t n);
+
+// RMSNorm of each of `groups` consecutive slices of `width` values, in place, each
+// slice multiplied by the same weight[width] (per-head Q/K norm: groups = tokens*heads,
+// width = headDim).
+void rmsNormGroups(float* x, const float* weight, int64_t groups, int64_t width, float eps);
+
+// ---- Mixture-of-experts routing (moe.cpp) --------------------------------------------
+
+struct ExpertChoice {
+    int32_t expert = 0;
+    float weight = 0.0f;
+};
+
+// Softmax over all nExpert router logits, then the k most probable experts in
+// descending order (ties: lower id first). normalize: their weights are divided by
+// their sum (Qwen3-MoE, Mixtral); otherwise the softmax probabilities are kept.
+// out: [k]. Requires 0 < k <= nExpert.
+void routeTopK(const float* logits, int64_t nExpert, int64_t k, bool normalize, ExpertChoice* out);
+
 }  // namespace kernels

@@ -166,13 +166,19 @@ TEST_P(CausalLmConformance, MatchesReferenceLogitsAndGreedyIds) {
     }
 }
 
+std::string testName(const ::testing::TestParamInfo<std::string>& info) {
+    std::string n = info.param;
+    std::replace(n.begin(), n.end(), '.', '_');
+    std::replace(n.begin(), n.end(), '-', '_');
+    return n;
+}
+
 INSTANTIATE_TEST_SUITE_P(Llama, CausalLmConformance,
-                         ::testing::Values("llama-a", "llama-a.Q8_0", "llama-a.Q4_K_M", "llama3rope-a"),
-                         [](const auto& info) {
-                             std::string n = info.param;
-                             std::replace(n.begin(), n.end(), '.', '_');
-                             std::replace(n.begin(), n.end(), '-', '_');
-                             return n;
-                         });
+                         ::testing::Values("llama-a", "llama-a.Q8_0", "llama-a.Q4_K_M", "llama3rope-a"), testName);
+INSTANTIATE_TEST_SUITE_P(Qwen, CausalLmConformance,
+                         ::testing::Values("qwen2-a", "qwen2-a.Q4_0", "qwen3-a", "qwen3moe-a", "qwen3moe-a.Q8_0"),
+                         testName);
+INSTANTIATE_TEST_SUITE_P(Phi3, CausalLmConformance, ::testing::Values("phi3-a", "phi3-a.Q6_K"), testName);
+INSTANTIATE_TEST_SUITE_P(Gemma2, CausalLmConformance, ::testing::Values("gemma2-a"), testName);
 
 }  // namespace
