@@ -1,6 +1,9 @@
 #include "kernels/cpu_features.h"
 
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -126,6 +129,71 @@ std::string cpuFeatureString(const CpuFeatures& f) {
     add(f.amxInt8, "amx-int8");
     add(f.amxBf16, "amx-bf16");
     return out;
+}
+
+namespace {
+
+CpuIsa bestIsa() {
+    for (int i = kCpuIsaCount - 1; i > 0; --i)
+        if (cpuIsaSupported(static_cast<CpuIsa>(i))) return static_cast<CpuIsa>(i);
+    return CpuIsa::Scalar;
+}
+
+// The best supported family, or the one ASSISTANT_CPU_ISA names when it is supported.
+CpuIsa initialIsa() {
+    const char* env = std::getenv("ASSISTANT_CPU_ISA");
+    if (!env || !*env) return bestIsa();
+    for (int i = 0; i < kCpuIsaCount; ++i) {
+        const auto isa = static_cast<CpuIsa>(i);
+        if (std::strcmp(env, cpuIsaName(isa)) != 0) continue;
+        if (cpuIsaSupported(isa)) return isa;
+        std::fprintf(stderr, "ASSISTANT_CPU_ISA=%s: not supported by this CPU, using %s\n", env,
+                     cpuIsaName(bestIsa()));
+        return bestIsa();
+    }
+    std::fprintf(stderr, "ASSISTANT_CPU_ISA=%s: unknown (scalar, avx2, avxvnni, avx512, avx512vnni), using %s\n",
+                 env, cpuIsaName(bestIsa()));
+    return bestIsa();
+}
+
+std::atomic<int>& isaSlot() {
+    static std::atomic<int> slot{static_cast<int>(initialIsa())};
+    return slot;
+}
+
+}  // namespace
+
+bool cpuIsaSupported(CpuIsa isa) {
+    const CpuFeatures& f = cpuFeatures();
+    const bool avx2 = f.avx2 && f.fma && f.f16c;
+    const bool avx512 = avx2 && f.avx512f && f.avx512bw && f.avx512vl;
+    switch (isa) {
+        case CpuIsa::Scalar: return true;
+        case CpuIsa::Avx2: return avx2;
+        case CpuIsa::AvxVnni: return avx2 && f.avxvnni;
+        case CpuIsa::Avx512: return avx512;
+        case CpuIsa::Avx512Vnni: return avx512 && f.avx512vnni;
+    }
+    return false;
+}
+
+CpuIsa activeCpuIsa() { return static_cast<CpuIsa>(isaSlot().load(std::memory_order_relaxed)); }
+
+bool setCpuIsa(CpuIsa isa) {
+    if (!cpuIsaSupported(isa)) return false;
+    isaSlot().store(static_cast<int>(isa), std::memory_order_relaxed);
+    return true;
+}
+
+const char* cpuIsaName(CpuIsa isa) {
+    switch (isa) {
+        case CpuIsa::Scalar: return "scalar";
+        case CpuIsa::Avx2: return "avx2";
+        case CpuIsa::AvxVnni: return "avxvnni";
+        case CpuIsa::Avx512: return "avx512";
+        case CpuIsa::Avx512Vnni: return "avx512vnni";
+    }
+    return "?";
 }
 
 }  // namespace kernels

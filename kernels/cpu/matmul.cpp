@@ -1,19 +1,110 @@
-// Matrix multiplication on the CPU backend: activations are converted once to the
-// weight type's dot-product type, then row blocks are spread over the pool.
+// Matrix multiplication on the CPU backend. Activations are converted once per call
+// to the weight type's dot-product type (in parallel over tokens), then row blocks
+// are spread over the pool; each block runs the register-blocked kernel of the
+// active ISA family (matmul_<isa>.cpp), or the scalar reference when that family
+// has no kernel for the type.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "kernels/cpu_ops_internal.h"
 #include "kernels/ops.h"
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
+#include "matmul_isa.h"
 
 namespace kernels {
+namespace cpu {
 
-void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, float* out) {
+const IsaKernels* isaKernels(CpuIsa isa) {
+#if defined(__x86_64__)
+    switch (isa) {
+        case CpuIsa::Scalar: return nullptr;
+        case CpuIsa::Avx2: return &kernelsAvx2();
+        case CpuIsa::AvxVnni: return &kernelsAvxVnni();
+        case CpuIsa::Avx512: return &kernelsAvx512();
+        case CpuIsa::Avx512Vnni: return &kernelsAvx512Vnni();
+    }
+#endif
+    (void)isa;
+    return nullptr;
+}
+
+}  // namespace cpu
+
+namespace {
+
+// Per-calling-thread buffers of converted activations (reused across calls).
+struct ActScratch {
+    std::vector<uint8_t> blocks;
+    std::vector<float> d;
+    std::vector<int32_t> sums;
+    std::vector<float> floats;
+};
+
+void forTokens(ThreadPool& pool, int64_t tokens, const std::function<void(int64_t)>& fn) {
+    if (tokens == 1) {
+        fn(0);
+        return;
+    }
+    pool.parallelFor(tokens, [&](int64_t t, int) { fn(t); });
+}
+
+// Fills job.act for weights of `type`; false for an activation type the kernels do not read.
+bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t tokens, int64_t k,
+                        ActScratch& s, cpu::Activations& act) {
+    const GgmlType actType = ref::vecDotType(type);
+    if (actType == GgmlType::F32) {
+        act.data = reinterpret_cast<const uint8_t*>(x);
+        act.stride = static_cast<size_t>(k) * sizeof(float);
+        return true;
+    }
+    if (actType == GgmlType::F16) {
+        // the reference rounds activations to f16; the kernels read them back as floats
+        s.floats.resize(static_cast<size_t>(tokens * k));
+        forTokens(pool, tokens, [&](int64_t t) {
+            const float* src = x + t * k;
+            float* dst = s.floats.data() + t * k;
+            for (int64_t i = 0; i < k; ++i) dst[i] = ref::fp16ToFp32(ref::fp32ToFp16(src[i]));
+        });
+        act.data = reinterpret_cast<const uint8_t*>(s.floats.data());
+        act.stride = static_cast<size_t>(k) * sizeof(float);
+        return true;
+    }
+    if (actType != GgmlType::Q8_0 && actType != GgmlType::Q8_K) return false;
+    const size_t stride = rowBytes(actType, k);
+    s.blocks.resize(stride * static_cast<size_t>(tokens));
+    const int64_t nb = k / 32;
+    if (actType == GgmlType::Q8_0) {
+        s.d.resize(static_cast<size_t>(tokens * nb));
+        s.sums.resize(static_cast<size_t>(tokens * nb));
+    }
+    forTokens(pool, tokens, [&](int64_t t) {
+        uint8_t* dst = s.blocks.data() + t * stride;
+        quantizeActivations(actType, x + t * k, dst, k);
+        if (actType != GgmlType::Q8_0) return;
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* blk = dst + b * 34;
+            uint16_t h;
+            std::memcpy(&h, blk, 2);
+            s.d[t * nb + b] = ref::fp16ToFp32(h);
+            int32_t sum = 0;
+            for (int i = 0; i < 32; ++i) sum += static_cast<int8_t>(blk[2 + i]);
+            s.sums[t * nb + b] = sum;
+        }
+    });
+    act.data = s.blocks.data();
+    act.stride = stride;
+    act.d = s.d.data();
+    act.sums = s.sums.data();
+    act.blocksPerToken = nb;
+    return true;
+}
+
+// The scalar path: the reference dot product per (row, token).
+void matmulScalar(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, float* out) {
     const GgmlType actType = ref::vecDotType(w.type);
     const size_t actStride = rowBytes(actType, w.cols);
-    // Converted activations: [tokens][actStride] bytes, shared by all threads.
     thread_local std::vector<uint8_t> act;
     if (actType != GgmlType::F32) {
         act.resize(actStride * static_cast<size_t>(tokens));
@@ -21,7 +112,6 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
             quantizeActivations(actType, x + t * w.cols, act.data() + t * actStride, w.cols);
     }
     const uint8_t* actBase = actType == GgmlType::F32 ? reinterpret_cast<const uint8_t*>(x) : act.data();
-
     const int64_t rowsPerTask = std::max<int64_t>(1, std::min<int64_t>(64, w.rows / (4 * pool.size())));
     const int64_t tasks = (w.rows + rowsPerTask - 1) / rowsPerTask;
     const auto* wBase = static_cast<const uint8_t*>(w.data);
@@ -34,6 +124,38 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
             float* o = out + t * w.rows;
             for (int64_t r = r0; r < r1; ++r) o[r] = ref::vecDot(w.type, w.cols, wBase + r * wStride, a);
         }
+    });
+}
+
+}  // namespace
+
+void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, float* out) {
+    if (tokens <= 0 || w.rows <= 0) return;
+    const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
+    const auto slot = static_cast<size_t>(w.type);
+    const cpu::TileFn tile = isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
+    thread_local ActScratch scratch;
+    cpu::MatmulJob job;
+    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, scratch, job.act)) {
+        matmulScalar(pool, w, x, tokens, out);
+        return;
+    }
+    job.w = static_cast<const uint8_t*>(w.data);
+    job.wStride = w.rowStride();
+    job.k = w.cols;
+    job.out = out;
+    job.ldo = w.rows;
+
+    // Row blocks (multiples of 4, the tiles' row count): ~8 per thread for one token
+    // (dynamic scheduling evens out the tail), up to 64 rows with many tokens so a
+    // block's weights stay in L2 while every token tile streams past them.
+    const int64_t threads = pool.size();
+    const int64_t target = tokens == 1 ? w.rows / (8 * threads) : w.rows / (4 * threads);
+    const int64_t chunk = std::clamp<int64_t>((target + 3) / 4 * 4, 4, tokens == 1 ? 1024 : 64);
+    const int64_t tasks = (w.rows + chunk - 1) / chunk;
+    pool.parallelFor(tasks, [&](int64_t task, int) {
+        const int64_t r0 = task * chunk;
+        tile(job, r0, std::min(w.rows, r0 + chunk), 0, tokens);
     });
 }
 

@@ -21,4 +21,26 @@ const CpuFeatures& cpuFeatures();
 // "avx2 fma f16c avx512f avx512bw avx512vl avx512vnni" (space-separated, detected ones).
 std::string cpuFeatureString(const CpuFeatures& f);
 
+// The kernel families of the CPU backend, one translation unit each (kernels/cpu/
+// matmul_<isa>.cpp, own compile flags). Not a strict order: AVX-VNNI (256-bit VNNI
+// without AVX-512) and AVX-512 exist on different CPUs.
+enum class CpuIsa : int {
+    Scalar = 0,      // kernels/ref, any CPU
+    Avx2 = 1,        // AVX2 + FMA + F16C, int8 dots by vpmaddubsw/vpmaddwd
+    AvxVnni = 2,     // AVX2 + AVX-VNNI (vpdpbusd on ymm, Alder Lake and later)
+    Avx512 = 3,      // AVX-512 F/BW/VL, int8 dots by vpmaddubsw/vpmaddwd
+    Avx512Vnni = 4,  // AVX-512 F/BW/VL + VNNI (Cascade Lake and later)
+};
+inline constexpr int kCpuIsaCount = 5;
+
+// Whether this CPU (and OS) can run the kernels of `isa`.
+bool cpuIsaSupported(CpuIsa isa);
+// The family the kernels use now: the best supported one, unless the environment
+// variable ASSISTANT_CPU_ISA (scalar|avx2|avxvnni|avx512|avx512vnni) or setCpuIsa
+// asked for another supported one.
+CpuIsa activeCpuIsa();
+// Forces a family (tests, benchmarks); an unsupported one is refused (returns false).
+bool setCpuIsa(CpuIsa isa);
+const char* cpuIsaName(CpuIsa isa);
+
 }  // namespace kernels

@@ -1,0 +1,55 @@
+// Interface between the matmul driver (matmul.cpp) and the per-ISA kernel files
+// (matmul_<isa>.cpp, each compiled with its own -m flags). Private to kernels/cpu/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/cpu_features.h"
+
+namespace kernels::cpu {
+
+// Activations of one matmul, converted once (by the driver) and shared by all rows.
+//   Q8_0 weights family (Q4_0, Q5_0, Q8_0, IQ4_NL): `data` holds [tokens][K/32] Q8_0
+//     blocks (34 bytes: f16 d, int8 qs[32]); `d` their scales as float and `sums` the
+//     sum of each block's qs, both [tokens][K/32].
+//   Q8_K family (K-quants, ternary): `data` holds [tokens][K/256] Q8_K blocks (292
+//     bytes: float d, int8 qs[256], int16 bsums[16]).
+//   F32 / F16 weights: `data` holds [tokens][K] floats (rounded to f16 for F16).
+struct Activations {
+    const uint8_t* data = nullptr;
+    size_t stride = 0;  // bytes per token in `data`
+    const float* d = nullptr;
+    const int32_t* sums = nullptr;
+    int64_t blocksPerToken = 0;  // K/32 for the Q8_0 family
+};
+
+// One matmul: out[t * ldo + r] = dot(weight row r, activation t).
+struct MatmulJob {
+    const uint8_t* w = nullptr;  // row r at w + r * wStride (GGUF layout, or a repacked type's)
+    size_t wStride = 0;
+    int64_t k = 0;               // elements per row
+    Activations act;
+    float* out = nullptr;
+    int64_t ldo = 0;
+};
+
+// Computes rows [r0, r1) x tokens [t0, t1) of a job, register-blocked.
+using TileFn = void (*)(const MatmulJob& job, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
+
+inline constexpr size_t kTypeSlots = 40;  // GGUF type ids 0..39
+
+struct IsaKernels {
+    TileFn tile[kTypeSlots] = {};  // by weight type id; null: the scalar reference
+};
+
+// One table per ISA translation unit; defined only where the compiler builds it.
+const IsaKernels& kernelsAvx2();
+const IsaKernels& kernelsAvxVnni();
+const IsaKernels& kernelsAvx512();
+const IsaKernels& kernelsAvx512Vnni();
+
+// The table of an ISA family, or null for Scalar.
+const IsaKernels* isaKernels(CpuIsa isa);
+
+}  // namespace kernels::cpu

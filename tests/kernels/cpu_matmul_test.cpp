@@ -1,0 +1,139 @@
+// Optimized CPU matmul kernels against kernels/ref, for every weight type and every
+// ISA family this machine can run (the others are reported as skipped), on odd
+// shapes: rows not a multiple of the 4-row tile, token counts around the 2- and
+// 4-token tiles, several K. Weights are random blocks (random quants, sane scales),
+// so every bit pattern of the quants is exercised, not only what a quantizer writes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/ops.h"
+#include "kernels/ref.h"
+#include "kernels/thread_pool.h"
+
+namespace {
+
+using kernels::CpuIsa;
+using kernels::GgmlType;
+
+std::vector<float> randomVector(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+void putHalf(uint8_t* p, float v) {
+    const uint16_t h = kernels::ref::fp32ToFp16(v);
+    std::memcpy(p, &h, 2);
+}
+
+// Offsets of the f16 scale fields in one block of `type` (random bytes there could be inf/NaN).
+std::vector<size_t> halfFields(GgmlType type) {
+    switch (type) {
+        case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: case GgmlType::IQ4_NL: return {0};
+        case GgmlType::Q4_1: case GgmlType::Q5_1: return {0, 2};
+        case GgmlType::Q2_K: return {80, 82};
+        case GgmlType::Q3_K: return {108};
+        case GgmlType::Q4_K: case GgmlType::Q5_K: return {0, 2};
+        case GgmlType::Q6_K: return {208};
+        case GgmlType::TQ1_0: return {52};
+        case GgmlType::TQ2_0: return {64};
+        default: return {};
+    }
+}
+
+// rows x cols weights of `type`: random quant bytes with scales in [0.002, 0.02].
+std::vector<uint8_t> randomWeights(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+    const size_t bytes = kernels::rowBytes(type, cols) * static_cast<size_t>(rows);
+    std::vector<uint8_t> w(bytes);
+    if (type == GgmlType::F32 || type == GgmlType::F16) {
+        const auto f = randomVector(static_cast<size_t>(rows * cols), seed);
+        for (int64_t r = 0; r < rows; ++r)
+            kernels::ref::quantizeRow(type, &f[r * cols], &w[r * kernels::rowBytes(type, cols)], cols);
+        return w;
+    }
+    for (uint8_t& b : w) b = static_cast<uint8_t>(rng());
+    const auto& t = kernels::traits(type);
+    for (size_t blk = 0; blk < bytes / t.blockBytes; ++blk)
+        for (size_t off : halfFields(type)) putHalf(&w[blk * t.blockBytes + off], scale(rng));
+    return w;
+}
+
+struct IsaGuard {
+    CpuIsa saved = kernels::activeCpuIsa();
+    ~IsaGuard() { kernels::setCpuIsa(saved); }
+};
+
+std::vector<CpuIsa> runnableIsas() {
+    std::vector<CpuIsa> out;
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i)
+        if (kernels::cpuIsaSupported(static_cast<CpuIsa>(i))) out.push_back(static_cast<CpuIsa>(i));
+    return out;
+}
+
+void checkType(GgmlType type, std::initializer_list<int64_t> colsList) {
+    IsaGuard guard;
+    kernels::ThreadPool pool1(1), pool3(3);
+    uint32_t seed = 1;
+    for (CpuIsa isa : runnableIsas()) {
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        for (int64_t cols : colsList)
+            for (int64_t rows : {1, 6, 37})
+                for (int64_t tokens : {1, 2, 3, 5, 9}) {
+                    const auto w = randomWeights(type, rows, cols, ++seed);
+                    const auto x = randomVector(static_cast<size_t>(tokens * cols), ++seed);
+                    std::vector<float> got(tokens * rows, NAN), expect(tokens * rows);
+                    kernels::ref::matmul(type, w.data(), rows, cols, x.data(), tokens, expect.data());
+                    kernels::ThreadPool& pool = (rows + tokens) % 2 ? pool3 : pool1;
+                    kernels::matmul(pool, kernels::Matrix{type, w.data(), rows, cols}, x.data(), tokens, got.data());
+                    float maxAbs = 0.0f;
+                    for (float e : expect) maxAbs = std::max(maxAbs, std::fabs(e));
+                    for (size_t i = 0; i < got.size(); ++i)
+                        ASSERT_NEAR(got[i], expect[i], 1e-5f + 1e-4f * maxAbs)
+                            << kernels::typeName(type) << " isa " << kernels::cpuIsaName(isa) << " rows " << rows
+                            << " cols " << cols << " tokens " << tokens << " at " << i;
+                }
+    }
+}
+
+TEST(CpuMatmul, IsaSelectionRespectsSupport) {
+    IsaGuard guard;
+    EXPECT_TRUE(kernels::cpuIsaSupported(CpuIsa::Scalar));
+    for (CpuIsa isa : runnableIsas()) {
+        EXPECT_TRUE(kernels::setCpuIsa(isa));
+        EXPECT_EQ(kernels::activeCpuIsa(), isa);
+    }
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<CpuIsa>(i);
+        if (!kernels::cpuIsaSupported(isa)) EXPECT_FALSE(kernels::setCpuIsa(isa)) << kernels::cpuIsaName(isa);
+    }
+    std::printf("[ info ] ISA families here:");
+    for (CpuIsa isa : runnableIsas()) std::printf(" %s", kernels::cpuIsaName(isa));
+    std::printf("\n");
+}
+
+TEST(CpuMatmul, F32) { checkType(GgmlType::F32, {8, 37, 256}); }
+TEST(CpuMatmul, F16) { checkType(GgmlType::F16, {8, 37, 256}); }
+TEST(CpuMatmul, Q4_0) { checkType(GgmlType::Q4_0, {32, 96, 512}); }
+TEST(CpuMatmul, Q4_1) { checkType(GgmlType::Q4_1, {32, 96}); }
+TEST(CpuMatmul, Q5_0) { checkType(GgmlType::Q5_0, {32, 96}); }
+TEST(CpuMatmul, Q5_1) { checkType(GgmlType::Q5_1, {32, 96}); }
+TEST(CpuMatmul, Q8_0) { checkType(GgmlType::Q8_0, {32, 96, 512}); }
+TEST(CpuMatmul, IQ4_NL) { checkType(GgmlType::IQ4_NL, {32, 96}); }
+TEST(CpuMatmul, Q2_K) { checkType(GgmlType::Q2_K, {256, 768}); }
+TEST(CpuMatmul, Q3_K) { checkType(GgmlType::Q3_K, {256, 768}); }
+TEST(CpuMatmul, Q4_K) { checkType(GgmlType::Q4_K, {256, 768}); }
+TEST(CpuMatmul, Q5_K) { checkType(GgmlType::Q5_K, {256, 768}); }
+TEST(CpuMatmul, Q6_K) { checkType(GgmlType::Q6_K, {256, 768}); }
+TEST(CpuMatmul, TQ1_0) { checkType(GgmlType::TQ1_0, {256, 768}); }
+TEST(CpuMatmul, TQ2_0) { checkType(GgmlType::TQ2_0, {256, 768}); }
+
+}  // namespace
