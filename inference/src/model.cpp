@@ -54,13 +54,21 @@ ModelInfo describe(const std::string& path, const gguf::File& f, const arch::Hpa
     return info;
 }
 
-// Which built-in chat format fits: from the template text, else the special tokens.
-chat_template::BuiltinFormat chooseChatFormat(const std::string& templateText, const tokenizer::Tokenizer& tok) {
+// Which built-in chat format fits: from the template text, the architecture, else
+// the special tokens.
+chat_template::BuiltinFormat chooseChatFormat(const std::string& templateText, const std::string& architecture,
+                                              const tokenizer::Tokenizer& tok) {
     auto isSpecial = [&](std::string_view text) {
         const int32_t id = tok.find(text);
         return id >= 0 && (tok.attr(id) == tokenizer::TokenAttr::Control || tok.attr(id) == tokenizer::TokenAttr::UserDefined);
     };
-    return chat_template::detectFormat(templateText, isSpecial("<|im_start|>"), isSpecial("<|start_header_id|>"));
+    chat_template::VocabHints hints;
+    hints.imStart = isSpecial("<|im_start|>");
+    hints.headerId = isSpecial("<|start_header_id|>");
+    hints.inst = isSpecial("[INST]");
+    hints.phiUser = isSpecial("<|user|>");
+    hints.startOfTurn = isSpecial("<start_of_turn>");
+    return chat_template::detectFormat(templateText, architecture, hints);
 }
 
 bool reportProgress(const ModelParams& params, float value) {
@@ -90,7 +98,10 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         return std::unexpected(makeError(ErrorCode::InvalidFormat, "tokenizer has ", impl->tokenizer->vocabSize(),
                                          " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
     impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
-    impl->chatFormat = chooseChatFormat(impl->info.chatTemplate, *impl->tokenizer);
+    const std::string& templateText =
+        params.chatTemplateOverride.empty() ? impl->info.chatTemplate : params.chatTemplateOverride;
+    if (auto named = chat_template::builtinFormatByName(params.chatTemplateOverride)) impl->chatFormat = *named;
+    else impl->chatFormat = chooseChatFormat(templateText, impl->info.architecture, *impl->tokenizer);
     if (!reportProgress(params, 1.0f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
     detail::log(LogLevel::Info, "loaded ", path, ": ", impl->info.architecture, ", ", impl->info.parameterCount,
                 " parameters, ", impl->info.fileType);

@@ -6,6 +6,7 @@
 #include "kernels/thread_pool.h"
 #include "src/log.h"
 #include "src/model_impl.h"
+#include "src/reasoning_splitter.h"
 #include "src/sampling.h"
 #include "src/stop_matcher.h"
 
@@ -28,7 +29,9 @@ struct Session::Impl {
     const arch::Architecture& arch() const { return *model->impl().arch; }
     const tokenizer::Tokenizer& tok() const { return *model->impl().tokenizer; }
     Result<std::vector<float>> evaluate(std::span<const int32_t> batch, bool allLogits, const std::atomic<bool>* cancel);
-    Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink);
+    // splitter: null for plain text; else routes <think> text to the Reasoning channel.
+    Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink,
+                               ReasoningSplitter* splitter = nullptr);
 };
 
 namespace {
@@ -100,7 +103,7 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
 }
 
 Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const GenerateParams& gp,
-                                          const TokenSink& sink) {
+                                          const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (prompt.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "empty prompt"});
     if (prompt.size() >= static_cast<size_t>(contextSize))
@@ -138,10 +141,19 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     tokenizer::StreamingDecoder decoder(tok(), false);
     StopMatcher stops(gp.stop);
     Clock::time_point firstToken{};
-    auto emit = [&](const std::string& text) {
+    auto emitOn = [&](StreamChannel channel, const std::string& text) {
         if (text.empty()) return true;
-        result.text += text;
+        (channel == StreamChannel::Reasoning ? result.reasoning : result.text) += text;
+        st.channel = channel;
         return !sink || sink(text, st);
+    };
+    auto emitPieces = [&](const std::vector<ReasoningSplitter::Piece>& pieces) {
+        for (const ReasoningSplitter::Piece& p : pieces)
+            if (!emitOn(p.channel, p.text)) return false;
+        return true;
+    };
+    auto emit = [&](const std::string& text) {
+        return splitter ? emitPieces(splitter->push(text)) : emitOn(StreamChannel::Content, text);
     };
 
     for (;;) {
@@ -189,6 +201,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         }
     }
     if (result.stopReason != StopReason::StopString) emit(stops.push(decoder.flush()) + stops.flush());
+    if (splitter) emitPieces(splitter->flush());
     st.contextUsed = static_cast<int>(tokens.size());
     return result;
 }
@@ -232,7 +245,9 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
             if (ids->size() >= static_cast<size_t>(m_impl->contextSize))
                 return std::unexpected(makeError(ErrorCode::ContextFull, "the conversation needs ", ids->size(),
                                                  " tokens; the context holds ", m_impl->contextSize));
-            return m_impl->run(*ids, params, sink);
+            if (!params.splitReasoning) return m_impl->run(*ids, params, sink);
+            ReasoningSplitter splitter(promptOpensReasoning(*text));
+            return m_impl->run(*ids, params, sink, &splitter);
         }
         kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(keepFirst));
         detail::log(LogLevel::Info, "context full: dropped the oldest turn");

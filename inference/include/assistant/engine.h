@@ -96,6 +96,12 @@ struct ModelParams {
     int threads = 0;              // CPU worker threads for load-time repacking; 0 = physical cores
     // Called with progress in [0, 1] during load; return false to cancel (-> Cancelled).
     std::function<bool(float progress)> progress;
+    // Chat template used instead of the GGUF's tokenizer.chat_template: either Jinja
+    // text (Hugging Face chat-template syntax) or the name of a built-in format
+    // ("chatml", "llama3", "mistral", "phi3", "gemma", "plain"). Empty (default): the
+    // model's own template; a model without one, or one whose template does not
+    // parse, gets the nearest built-in format (a warning goes to the log).
+    std::string chatTemplateOverride;
 };
 
 struct ModelInfo {
@@ -196,7 +202,18 @@ struct GenerateParams {
     // Tooling hook (conformance, debugging): called with the [vocab] logits each
     // generated token is sampled from, before penalties.
     std::function<void(std::span<const float> logits)> onLogits;
+    // generate(messages) only: split <think>...</think> into the Reasoning channel
+    // (see StreamChannel). When the rendered prompt ends inside an open <think>
+    // (DeepSeek-R1 templates), generation starts on the Reasoning channel. The raw
+    // text and token-id overloads never split: their output is plain text.
+    bool splitReasoning = true;
 };
+
+// Which stream a generated piece belongs to. Reasoning models (DeepSeek-R1, Qwen3,
+// QwQ, ...) think inside <think>...</think> before they answer; chat generation
+// (generate(messages)) strips those tags and marks the text between them Reasoning,
+// so a UI can fold it and an API can send it as reasoning_content.
+enum class StreamChannel { Content, Reasoning };
 
 struct GenerateStats {
     int promptTokens = 0;         // tokens in this request's prompt
@@ -208,12 +225,15 @@ struct GenerateStats {
     int contextUsed = 0;          // tokens in the KV cache now
     int contextSize = 0;
     std::string device;           // DeviceInfo::id that ran the model
+    // The channel of the piece passed to the sink together with these stats.
+    StreamChannel channel = StreamChannel::Content;
 };
 
 enum class StopReason { EndOfText, MaxTokens, StopString, Cancelled, ContextFull };
 
 struct GenerateResult {
-    std::string text;             // everything emitted to the sink
+    std::string text;             // everything emitted to the sink on the Content channel
+    std::string reasoning;        // everything emitted on the Reasoning channel (tags stripped)
     std::vector<int32_t> tokens;  // generated ids (stop strings' tokens included)
     StopReason stopReason = StopReason::EndOfText;
     GenerateStats stats;
