@@ -12,7 +12,8 @@ PACKAGES=(
   qml6-module-qtquick-window qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript
   qml6-module-qtquick-pdf qml6-module-qttest qt6-qpa-plugins libgl1-mesa-dri
   # documents and storage
-  libsqlite3-dev libpoppler-cpp-dev
+  libsqlite3-dev libpoppler-cpp-dev libicu-dev libzip-dev libxml2-dev
+  libtesseract-dev tesseract-ocr-eng
   # GPU backends; PoCL runs OpenCL kernels on the CPU for tests
   libze-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
   # kernels and tests

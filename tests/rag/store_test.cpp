@@ -22,7 +22,7 @@ TEST(Store, CreatesSchemaInWalMode) {
     const fs::path db = tempDb("create.db");
     auto store = rag::Store::open(db.string());
     ASSERT_TRUE(store.has_value()) << store.error();
-    EXPECT_EQ(store->schemaVersion(), 1);
+    EXPECT_EQ(store->schemaVersion(), rag::Store::latestSchemaVersion());
     sqlite3_stmt* stmt = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(store->handle(), "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);

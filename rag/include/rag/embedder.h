@@ -1,0 +1,43 @@
+// Dense text embeddings through the engine's public API (assistant::Model::embed):
+// the default embedder shipped in resources/ or any GGUF embedding model (BERT family).
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "assistant/engine.h"
+
+namespace rag {
+
+class Embedder {
+public:
+    // Loads an embedding model (Model::info().isEmbeddingModel must be true).
+    static std::expected<Embedder, std::string> load(const std::string& path);
+    // Wraps an already loaded model; `fileHash` identifies its weights in the store.
+    Embedder(std::shared_ptr<const assistant::Model> model, std::string fileHash);
+
+    // Stored in embedders.name: the model's general.name.
+    const std::string& name() const { return m_name; }
+    // sha256 of the file's size, first and last 4 MiB (hashing a whole large model
+    // would take seconds for nothing: a changed model changes those too).
+    const std::string& fileHash() const { return m_fileHash; }
+    int dims() const { return m_dims; }
+
+    // One L2-normalized float vector [dims] per text, in `batch`-sized calls.
+    // Thread-safe (Model is immutable).
+    std::expected<std::vector<std::vector<float>>, std::string> embed(const std::vector<std::string>& texts,
+                                                                      int batch = 16) const;
+
+private:
+    std::shared_ptr<const assistant::Model> m_model;
+    std::string m_name;
+    std::string m_fileHash;
+    int m_dims = 0;
+};
+
+// The hash Embedder::load uses for a model file.
+std::expected<std::string, std::string> modelFileHash(const std::string& path);
+
+}  // namespace rag

@@ -1,0 +1,51 @@
+// Answering from documents: a prompt that fits the model's context with 5-8 retrieved
+// chunks labelled [n] (file and page), and the mapping of the answer's [n] markers
+// back to those sources.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assistant/engine.h"
+#include "rag/retrieve.h"
+
+namespace rag {
+
+struct Source {
+    int n = 0;  // the label: [n]
+    int64_t chunkId = 0;
+    std::string path;
+    int pageFrom = 1, pageTo = 1;
+    std::string excerpt;  // the chunk text as given to the model
+};
+
+struct PromptOptions {
+    int contextTokens = 4096;  // the session's context size
+    int answerTokens = 512;    // kept free for the answer
+    int minChunks = 5;         // truncate the last chunk rather than give fewer (when there are enough hits)
+    int maxChunks = 8;
+    // Tokens of a text; default: bytes / 4 rounded up. Pass the model's tokenizer.
+    std::function<int(std::string_view)> countTokens;
+};
+
+struct AssembledPrompt {
+    std::vector<assistant::Message> messages;  // system (instructions + sources), user (question)
+    std::vector<Source> sources;               // the chunks in the prompt, n = 1, 2, ...
+};
+
+AssembledPrompt assemblePrompt(const std::string& question, const std::vector<SearchHit>& hits,
+                               const PromptOptions& options = {});
+
+// "file.pdf, p. 3" or "file.pdf, pp. 3-4" (file name only).
+std::string sourceLabel(const Source& source);
+
+// Numbers cited in the answer, first mention first, each once: "[2]", "[1, 3]",
+// "[1][2]", "[2-4]" are understood.
+std::vector<int> citationNumbers(std::string_view answer);
+
+// The sources the answer cites (unknown numbers are dropped), in first-mention order.
+std::vector<Source> citedSources(std::string_view answer, const std::vector<Source>& sources);
+
+}  // namespace rag

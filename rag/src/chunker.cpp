@@ -1,0 +1,206 @@
+// Chunking in two steps:
+// 1. Units: the text is cut into sentences (paragraphs split at sentence ends; a
+//    sentence longer than the target split at spaces; a word longer than the target
+//    cut at a character boundary). Each unit remembers how strong the boundary after
+//    it is: paragraph end > sentence end > word end.
+// 2. Packing: a chunk takes units while it fits the target, and ends at the strongest
+//    boundary found in its second half. The next chunk starts about `overlapChars`
+//    before the previous end, at a sentence start when one is near, else a word start.
+#include "rag/chunker.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace rag {
+namespace {
+
+enum Strength { kWordEnd = 0, kSentenceEnd = 1, kParagraphEnd = 2 };
+
+struct Unit {
+    size_t begin, end;  // byte offsets, [begin, end), no leading/trailing space
+    Strength after;
+};
+
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+void trim(const std::string& t, size_t& b, size_t& e) {
+    while (b < e && isSpace(t[b])) ++b;
+    while (e > b && isSpace(t[e - 1])) --e;
+}
+
+// Largest cut <= want that does not split a UTF-8 sequence.
+size_t utf8Floor(const std::string& t, size_t want, size_t floor) {
+    while (want > floor && (static_cast<unsigned char>(t[want]) & 0xC0) == 0x80) --want;
+    return want;
+}
+
+void splitWords(const std::string& t, size_t b, size_t e, size_t target, Strength last,
+                std::vector<Unit>& out) {
+    size_t i = b;
+    while (i < e) {
+        while (i < e && isSpace(t[i])) ++i;
+        if (i >= e) break;
+        size_t w = i;
+        while (w < e && !isSpace(t[w])) ++w;
+        // Group words greedily up to the target so units stay sentence-sized.
+        size_t end = w;
+        while (end < e) {
+            size_t n = end;
+            while (n < e && isSpace(t[n])) ++n;
+            size_t m = n;
+            while (m < e && !isSpace(t[m])) ++m;
+            if (m - i > target || n >= e) break;
+            end = m;
+        }
+        if (end - i > target) {  // one word longer than the target
+            end = utf8Floor(t, i + target, i + 1);
+            if (end <= i) end = std::min(e, i + target);
+        }
+        out.push_back({i, end, end >= e ? last : kWordEnd});
+        i = end;
+    }
+}
+
+void splitSentences(const std::string& t, size_t b, size_t e, size_t target, std::vector<Unit>& out) {
+    size_t start = b;
+    auto emit = [&](size_t s, size_t en, Strength after) {
+        trim(t, s, en);
+        if (s >= en) return;
+        if (en - s <= target) out.push_back({s, en, after});
+        else splitWords(t, s, en, target, after, out);
+    };
+    for (size_t i = b; i < e; ++i) {
+        const char c = t[i];
+        if (c != '.' && c != '!' && c != '?') continue;
+        size_t j = i + 1;
+        while (j < e && (t[j] == ')' || t[j] == ']' || t[j] == '"' || t[j] == '\'')) ++j;
+        if (j < e && !isSpace(t[j])) continue;
+        if (j >= e) break;
+        emit(start, j, kSentenceEnd);
+        start = j;
+        i = j;
+    }
+    emit(start, e, kParagraphEnd);
+}
+
+std::vector<Unit> makeUnits(const std::string& t, size_t target) {
+    std::vector<Unit> units;
+    size_t start = 0;
+    size_t i = 0;
+    while (i < t.size()) {
+        if (t[i] != '\n') {
+            ++i;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\r')) ++j;
+        if (j < t.size() && t[j] == '\n') {  // blank line: paragraph break
+            splitSentences(t, start, i, target, units);
+            while (j < t.size() && isSpace(t[j])) ++j;
+            start = i = j;
+        } else {
+            i = j;
+        }
+    }
+    splitSentences(t, start, t.size(), target, units);
+    return units;
+}
+
+int pageOf(const std::vector<size_t>& pageStarts, size_t pos) {
+    const auto it = std::upper_bound(pageStarts.begin(), pageStarts.end(), pos);
+    return static_cast<int>(it - pageStarts.begin());
+}
+
+}  // namespace
+
+std::string documentText(const std::vector<std::string>& pages) {
+    std::string text;
+    for (size_t i = 0; i < pages.size(); ++i) {
+        if (i) text += "\n\n";
+        text += pages[i];
+    }
+    return text;
+}
+
+std::vector<Chunk> chunkDocument(const std::vector<std::string>& pages, const ChunkerOptions& options) {
+    const size_t target = static_cast<size_t>(std::max(options.targetChars, 50));
+    const size_t overlap = std::min(static_cast<size_t>(std::max(options.overlapChars, 0)), target / 2);
+    std::vector<size_t> pageStarts;
+    size_t offset = 0;
+    for (size_t i = 0; i < pages.size(); ++i) {
+        pageStarts.push_back(offset);
+        offset += pages[i].size() + 2;
+    }
+    const std::string text = documentText(pages);
+    const std::vector<Unit> units = makeUnits(text, target);
+    std::vector<Chunk> chunks;
+    if (units.empty()) return chunks;
+
+    size_t start = units[0].begin;
+    size_t first = 0;    // first unit ending after `start`
+    size_t prevEnd = 0;  // end of the previous chunk: the next must reach past it
+    while (true) {
+        // Candidate ends: unit ends within the target; keep the strongest in the second half.
+        size_t bestEnd = 0;
+        int bestStrength = -1;
+        size_t last = first;
+        for (size_t u = first; u < units.size() && units[u].end <= start + target; ++u) {
+            last = u;
+            if (units[u].end <= prevEnd) continue;
+            const size_t len = units[u].end - start;
+            const int strength = len * 2 >= target ? units[u].after : -1;
+            if (strength >= bestStrength) {
+                bestStrength = strength;
+                bestEnd = units[u].end;
+            }
+        }
+        if (bestEnd <= std::max(start, prevEnd))  // guard; unreachable with overlap <= target / 2
+            bestEnd = utf8Floor(text, std::min(units.back().end, start + target), start + 1);
+        Chunk c;
+        c.ordinal = static_cast<int>(chunks.size());
+        c.charStart = static_cast<int64_t>(start);
+        c.charEnd = static_cast<int64_t>(bestEnd);
+        c.text = text.substr(start, bestEnd - start);
+        c.pageFrom = pageOf(pageStarts, start);
+        c.pageTo = pageOf(pageStarts, bestEnd - 1);
+        chunks.push_back(std::move(c));
+        (void)last;
+        prevEnd = bestEnd;
+        while (first < units.size() && units[first].end <= bestEnd) ++first;
+        if (first >= units.size()) break;
+
+        // Next start: a unit start in [bestEnd - 1.5*overlap, bestEnd) closest to
+        // bestEnd - overlap; else a word start after bestEnd - overlap; else no overlap.
+        size_t next = units[first].begin > bestEnd ? units[first].begin : bestEnd;
+        if (overlap > 0) {
+            const size_t want = bestEnd > overlap ? bestEnd - overlap : 0;
+            const size_t lo = bestEnd > overlap + overlap / 2 ? bestEnd - overlap - overlap / 2 : 0;
+            size_t best = 0;
+            size_t bestDistance = SIZE_MAX;
+            for (size_t u = first; u-- > 0;) {
+                if (units[u].begin < lo) break;
+                if (units[u].begin <= start || units[u].begin >= bestEnd) continue;
+                const size_t d = units[u].begin > want ? units[u].begin - want : want - units[u].begin;
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = units[u].begin;
+                }
+            }
+            if (best == 0) {
+                for (size_t p = std::max(want, start + 1); p < bestEnd; ++p)
+                    if (isSpace(text[p - 1]) && !isSpace(text[p])) {
+                        best = p;
+                        break;
+                    }
+            }
+            // The next unit must still fit after the overlap.
+            if (best > start && units[first].end - best <= target) next = best;
+        }
+        start = next;
+        // Units entirely before the new start are done; `first` may point into a unit.
+        while (first > 0 && units[first - 1].end > start) --first;
+    }
+    return chunks;
+}
+
+}  // namespace rag

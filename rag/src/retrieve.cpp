@@ -1,0 +1,156 @@
+#include "rag/retrieve.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+namespace rag {
+namespace {
+
+// Plain loops over contiguous rows: -O3 vectorizes them for the baseline ISA.
+float dotF32(const float* a, const float* b, size_t n) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; ++i) s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+int32_t dotI8(const int8_t* a, const int8_t* b, size_t n) {
+    int32_t s = 0;
+    for (size_t i = 0; i < n; ++i) s += int32_t(a[i]) * int32_t(b[i]);
+    return s;
+}
+
+float quantizeRow(const float* v, size_t n, int8_t* out) {
+    float maxAbs = 0;
+    for (size_t i = 0; i < n; ++i) maxAbs = std::max(maxAbs, std::fabs(v[i]));
+    const float scale = maxAbs > 0 ? maxAbs / 127.0f : 1.0f;
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(std::lrint(v[i] / scale));
+    return scale;
+}
+
+// Indices of the k best scores, best first (ties: lower index first).
+std::vector<uint32_t> topIndices(const std::vector<float>& scores, size_t k) {
+    std::vector<uint32_t> idx(scores.size());
+    std::iota(idx.begin(), idx.end(), 0u);
+    k = std::min(k, idx.size());
+    auto better = [&](uint32_t a, uint32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+    std::partial_sort(idx.begin(), idx.begin() + static_cast<ptrdiff_t>(k), idx.end(), better);
+    idx.resize(k);
+    return idx;
+}
+
+}  // namespace
+
+DenseIndex::DenseIndex(EmbeddingMatrix matrix, bool forcePrefilter)
+    : m_dims(matrix.dims), m_ids(std::move(matrix.chunkIds)), m_values(std::move(matrix.values)) {
+    if (m_ids.size() > kPrefilterRows || forcePrefilter) {
+        const size_t d = static_cast<size_t>(m_dims);
+        m_q8.resize(m_values.size());
+        m_scales.resize(m_ids.size());
+        for (size_t r = 0; r < m_ids.size(); ++r) m_scales[r] = quantizeRow(&m_values[r * d], d, &m_q8[r * d]);
+    }
+}
+
+std::vector<ScoredChunk> DenseIndex::exact(std::span<const float> query, int k) const {
+    const size_t d = static_cast<size_t>(m_dims);
+    std::vector<float> scores(m_ids.size());
+    for (size_t r = 0; r < m_ids.size(); ++r) scores[r] = dotF32(&m_values[r * d], query.data(), d);
+    std::vector<ScoredChunk> out;
+    for (uint32_t i : topIndices(scores, static_cast<size_t>(k))) out.push_back({m_ids[i], scores[i]});
+    return out;
+}
+
+std::vector<ScoredChunk> DenseIndex::search(std::span<const float> query, int k) const {
+    if (k <= 0 || m_ids.empty() || query.size() != static_cast<size_t>(m_dims)) return {};
+    if (m_q8.empty()) return exact(query, k);
+    const size_t d = static_cast<size_t>(m_dims);
+    std::vector<int8_t> q(d);
+    quantizeRow(query.data(), d, q.data());
+    std::vector<float> approx(m_ids.size());
+    for (size_t r = 0; r < m_ids.size(); ++r)
+        approx[r] = static_cast<float>(dotI8(&m_q8[r * d], q.data(), d)) * m_scales[r];
+    const size_t candidates = std::max<size_t>(static_cast<size_t>(k) * 20, 256);
+    std::vector<float> exactScores;
+    std::vector<uint32_t> rows = topIndices(approx, candidates);
+    for (uint32_t r : rows) exactScores.push_back(dotF32(&m_values[r * d], query.data(), d));
+    std::vector<ScoredChunk> out;
+    for (uint32_t i : topIndices(exactScores, static_cast<size_t>(k))) out.push_back({m_ids[rows[i]], exactScores[i]});
+    return out;
+}
+
+StoreResult<DenseIndex> loadDenseIndex(Store& store, const Embedder& embedder, const std::string& collection) {
+    auto id = store.embedderId(embedder.name(), embedder.fileHash(), embedder.dims());
+    if (!id) return std::unexpected(id.error());
+    auto matrix = store.loadEmbeddings(*id, collection);
+    if (!matrix) return std::unexpected(matrix.error());
+    return DenseIndex(std::move(*matrix));
+}
+
+bool parseSearchMode(const std::string& text, SearchMode& mode) {
+    if (text == "bm25") mode = SearchMode::Bm25;
+    else if (text == "dense") mode = SearchMode::Dense;
+    else if (text == "hybrid") mode = SearchMode::Hybrid;
+    else return false;
+    return true;
+}
+
+std::vector<ScoredChunk> reciprocalRankFusion(const std::vector<std::vector<ScoredChunk>>& lists, int k, int rrfK) {
+    std::unordered_map<int64_t, float> fused;
+    std::vector<int64_t> order;  // first appearance, for a stable tie-break
+    for (const auto& list : lists)
+        for (size_t rank = 0; rank < list.size(); ++rank) {
+            auto [it, inserted] = fused.try_emplace(list[rank].chunkId, 0.0f);
+            if (inserted) order.push_back(list[rank].chunkId);
+            it->second += 1.0f / static_cast<float>(rrfK + static_cast<int>(rank) + 1);
+        }
+    std::vector<ScoredChunk> out;
+    for (int64_t id : order) out.push_back({id, fused[id]});
+    std::stable_sort(out.begin(), out.end(), [](const ScoredChunk& a, const ScoredChunk& b) { return a.score > b.score; });
+    if (k >= 0 && out.size() > static_cast<size_t>(k)) out.resize(static_cast<size_t>(k));
+    return out;
+}
+
+StoreResult<std::vector<SearchHit>> Retriever::search(const std::string& query, const SearchOptions& options) {
+    std::vector<ScoredChunk> bm25, dense, ranked;
+    const int n = std::max(options.candidates, options.k);
+    if (options.mode != SearchMode::Dense) {
+        auto r = m_store.searchBm25(query, n, options.collection);
+        if (!r) return std::unexpected(r.error());
+        bm25 = std::move(*r);
+    }
+    if (options.mode != SearchMode::Bm25) {
+        if (!m_embedder || !m_index)
+            return std::unexpected("dense search needs an embedding model (--embedder) and its vectors");
+        auto q = m_embedder->embed({query});
+        if (!q) return std::unexpected(q.error());
+        dense = m_index->search((*q)[0], n);
+    }
+    if (options.mode == SearchMode::Bm25) ranked = std::move(bm25);
+    else if (options.mode == SearchMode::Dense) ranked = std::move(dense);
+    else ranked = reciprocalRankFusion({bm25, dense}, options.k, options.rrfK);
+    if (ranked.size() > static_cast<size_t>(options.k)) ranked.resize(static_cast<size_t>(options.k));
+    std::vector<int64_t> ids;
+    for (const auto& s : ranked) ids.push_back(s.chunkId);
+    auto records = m_store.chunks(ids);
+    if (!records) return std::unexpected(records.error());
+    std::unordered_map<int64_t, const ChunkRecord*> byId;
+    for (const ChunkRecord& c : *records) byId[c.id] = &c;
+    std::vector<SearchHit> hits;
+    for (const auto& s : ranked) {
+        auto it = byId.find(s.chunkId);
+        if (it == byId.end()) continue;
+        const ChunkRecord& c = *it->second;
+        hits.push_back({c.id, c.documentId, c.path, c.pageFrom, c.pageTo, s.score, c.text});
+    }
+    return hits;
+}
+
+}  // namespace rag
