@@ -21,5 +21,6 @@ int runGenerate(std::vector<std::string> args);
 int runTokenize(std::vector<std::string> args);
 int runPerplexity(std::vector<std::string> args);
 int runChat(std::vector<std::string> args);
+int runQuantize(std::vector<std::string> args);
 
 }  // namespace cli

@@ -36,12 +36,11 @@ constexpr std::array<Kernels, kTableSize> makeTable() {
     set(Q5_1, {dequantize_q5_1_ref, quantize_q5_1_ref, dot_q5_1_q8_1_ref, Q8_1});
     set(Q8_0, {dequantize_q8_0_ref, quantize_q8_0_ref, dot_q8_0_q8_0_ref, Q8_0});
     set(Q8_1, {dequantize_q8_1_ref, quantize_q8_1_ref, nullptr, Q8_1});  // activations only
-    // K-quants: weight quantizers still to come (quantize = nullptr)
-    set(Q2_K, {dequantize_q2_k_ref, nullptr, dot_q2_k_q8_k_ref, Q8_K});
-    set(Q3_K, {dequantize_q3_k_ref, nullptr, dot_q3_k_q8_k_ref, Q8_K});
-    set(Q4_K, {dequantize_q4_k_ref, nullptr, dot_q4_k_q8_k_ref, Q8_K});
-    set(Q5_K, {dequantize_q5_k_ref, nullptr, dot_q5_k_q8_k_ref, Q8_K});
-    set(Q6_K, {dequantize_q6_k_ref, nullptr, dot_q6_k_q8_k_ref, Q8_K});
+    set(Q2_K, {dequantize_q2_k_ref, quantize_q2_k_ref, dot_q2_k_q8_k_ref, Q8_K});
+    set(Q3_K, {dequantize_q3_k_ref, quantize_q3_k_ref, dot_q3_k_q8_k_ref, Q8_K});
+    set(Q4_K, {dequantize_q4_k_ref, quantize_q4_k_ref, dot_q4_k_q8_k_ref, Q8_K});
+    set(Q5_K, {dequantize_q5_k_ref, quantize_q5_k_ref, dot_q5_k_q8_k_ref, Q8_K});
+    set(Q6_K, {dequantize_q6_k_ref, quantize_q6_k_ref, dot_q6_k_q8_k_ref, Q8_K});
     set(Q8_K, {dequantize_q8_k_ref, quantize_q8_k_ref, nullptr, Q8_K});  // activations only
     // non-linear 4-bit
     set(IQ4_NL, {dequantize_iq4_nl_ref, quantize_iq4_nl_ref, dot_iq4_nl_q8_0_ref, Q8_0});

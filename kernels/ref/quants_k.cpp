@@ -1,6 +1,5 @@
 // K-quants: Q2_K, Q3_K, Q4_K, Q5_K, Q6_K weights (256-element super-blocks) and the
-// Q8_K activations they are dotted with. Weight quantization (the make_q*_quants
-// searches) is not here yet: quantizeRow reports false for Q2_K..Q6_K.
+// Q8_K activations they are dotted with. Weight quantization is in quantize_k.cpp.
 //
 // Dot products follow ggml's generic kernels: integer sums per sub-block, then the
 // float accumulation they use. Q2_K adds per super-block; Q3_K..Q6_K keep 8 float

@@ -46,6 +46,12 @@ void dequantize_q5_k_ref(const void* src, float* dst, int64_t n);
 void dequantize_q6_k_ref(const void* src, float* dst, int64_t n);
 void dequantize_q8_k_ref(const void* src, float* dst, int64_t n);
 void quantize_q8_k_ref(const float* src, void* dst, int64_t n);
+// quantize_k.cpp (weight quantizers)
+void quantize_q2_k_ref(const float* src, void* dst, int64_t n);
+void quantize_q3_k_ref(const float* src, void* dst, int64_t n);
+void quantize_q4_k_ref(const float* src, void* dst, int64_t n);
+void quantize_q5_k_ref(const float* src, void* dst, int64_t n);
+void quantize_q6_k_ref(const float* src, void* dst, int64_t n);
 float dot_q2_k_q8_k_ref(int64_t n, const void* w, const void* a);
 float dot_q3_k_q8_k_ref(int64_t n, const void* w, const void* a);
 float dot_q4_k_q8_k_ref(int64_t n, const void* w, const void* a);
