@@ -69,6 +69,20 @@ struct ForwardContext {
     Scratch& scratch;
 };
 
+// Encoder-only models (bert, use-lite): whole sequences in, one pooled vector each.
+class Encoder {
+public:
+    virtual ~Encoder() = default;
+    // Length of the pooled vector (may differ from nEmbd, e.g. after a projection).
+    virtual int64_t outputSize() const = 0;
+    // Runs `seqs` (each 1 .. nCtxTrain valid ids) through the encoder as one batch:
+    // their tokens go through every matmul together. pooled: [seqs][outputSize()],
+    // not L2-normalized. tokenStates (optional): [sum of lengths][nEmbd], the final
+    // hidden state of every token, sequences in order.
+    virtual void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,
+                        std::vector<float>& pooled, std::vector<float>* tokenStates) const = 0;
+};
+
 class Architecture {
 public:
     virtual ~Architecture() = default;
@@ -78,6 +92,8 @@ public:
     // [1][nVocab] for the last token.
     virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
                          bool allLogits) const = 0;
+    // Non-null for encoder-only models (Model::embed); Session refuses those models.
+    virtual const Encoder* encoder() const { return nullptr; }
 };
 
 // Reads the hyperparameters shared by the decoder architectures.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "chat_template/builtin_template.h"
+#include "kernels/thread_pool.h"
 #include "src/log.h"
 #include "src/model_impl.h"
 
@@ -98,6 +99,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         return std::unexpected(makeError(ErrorCode::InvalidFormat, "tokenizer has ", impl->tokenizer->vocabSize(),
                                          " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
     impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
+    impl->info.isEmbeddingModel = impl->arch->encoder() != nullptr;
     const std::string& templateText =
         params.chatTemplateOverride.empty() ? impl->info.chatTemplate : params.chatTemplateOverride;
     if (auto named = chat_template::builtinFormatByName(params.chatTemplateOverride)) impl->chatFormat = *named;
@@ -122,9 +124,63 @@ Result<std::string> Model::applyChatTemplate(std::span<const Message> messages, 
     return chat_template::renderBuiltin(m_impl->chatFormat, messages, addGenerationPrompt);
 }
 
-Result<std::vector<std::vector<float>>> Model::embed(std::span<const std::string>) const {
-    return std::unexpected(makeError(ErrorCode::NotImplemented, "embeddings need an embedding model (",
-                                     m_impl->info.architecture, " is a decoder); BERT support is not built yet"));
+Result<std::vector<std::vector<float>>> Model::embed(std::span<const std::string> texts) const {
+    if (!m_impl->arch->encoder())
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "embeddings need an embedding model (bert, ",
+                                         "use-lite); ", m_impl->info.architecture, " is a decoder"));
+    std::vector<std::vector<int32_t>> sequences;
+    sequences.reserve(texts.size());
+    for (const std::string& text : texts) sequences.push_back(m_impl->tokenizer->encode(text, true, true));
+    return embedTokens(sequences);
+}
+
+Result<std::vector<std::vector<float>>> Model::embedTokens(std::span<const std::vector<int32_t>> sequences) const {
+    const arch::Encoder* encoder = m_impl->arch->encoder();
+    if (!encoder)
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "embeddings need an embedding model (bert, ",
+                                         "use-lite); ", m_impl->info.architecture, " is a decoder"));
+    const arch::Hparams& h = m_impl->arch->hparams();
+    // Validate, and cut sequences longer than the trained context (keeping a final
+    // control token such as BERT's [SEP] at the end).
+    std::vector<std::vector<int32_t>> seqs(sequences.begin(), sequences.end());
+    for (size_t i = 0; i < seqs.size(); ++i) {
+        std::vector<int32_t>& s = seqs[i];
+        if (s.empty()) return std::unexpected(makeError(ErrorCode::InvalidArgument, "input ", i, " has no tokens"));
+        for (int32_t id : s)
+            if (id < 0 || id >= h.nVocab)
+                return std::unexpected(makeError(ErrorCode::InvalidArgument, "input ", i, ": token id ", id,
+                                                 " is outside the vocabulary [0, ", h.nVocab, ")"));
+        if (static_cast<int64_t>(s.size()) > h.nCtxTrain) {
+            detail::log(LogLevel::Warning, "embed: input ", i, " has ", s.size(), " tokens; keeping the first ",
+                        h.nCtxTrain, " (the model's context)");
+            const int32_t last = s.back();
+            s.resize(static_cast<size_t>(h.nCtxTrain));
+            if (m_impl->tokenizer->attr(last) == tokenizer::TokenAttr::Control) s.back() = last;
+        }
+    }
+    // Sequences go through the encoder in batches of about kBatchTokens tokens: wide
+    // enough for the matmuls, small enough to bound the activations ([tokens][nFf]).
+    constexpr int64_t kBatchTokens = 2048;
+    kernels::ThreadPool pool(0);
+    const int64_t dim = encoder->outputSize();
+    std::vector<std::vector<float>> out;
+    out.reserve(seqs.size());
+    std::vector<float> pooled;
+    for (size_t first = 0; first < seqs.size();) {
+        size_t last = first;
+        int64_t tokens = 0;
+        while (last < seqs.size() && (last == first || tokens + static_cast<int64_t>(seqs[last].size()) <= kBatchTokens))
+            tokens += static_cast<int64_t>(seqs[last++].size());
+        encoder->encode(pool, std::span(seqs).subspan(first, last - first), pooled, nullptr);
+        for (size_t s = 0; s < last - first; ++s) {
+            std::vector<float> v(pooled.begin() + static_cast<int64_t>(s) * dim,
+                                 pooled.begin() + static_cast<int64_t>(s + 1) * dim);
+            kernels::l2Normalize(v.data(), dim);
+            out.push_back(std::move(v));
+        }
+        first = last;
+    }
+    return out;
 }
 
 uint64_t Model::kvBytesPerToken(KvType type) const {

@@ -150,8 +150,14 @@ public:
     Result<std::string> applyChatTemplate(std::span<const Message> messages,
                                           bool addGenerationPrompt = true) const;
 
-    // Embedding models only: one L2-normalized vector per text, batched internally.
+    // Embedding models only (info().isEmbeddingModel): one L2-normalized vector per
+    // text, batched internally (several texts share every matmul). Texts are
+    // tokenized with the model's special tokens (BERT: [CLS] ... [SEP]); a text longer
+    // than the model's context is cut to it. Thread-safe; uses all physical cores.
     Result<std::vector<std::vector<float>>> embed(std::span<const std::string> texts) const;
+    // Same from token ids (each sequence non-empty, ids in [0, vocabSize)), used as
+    // given: no special tokens are added.
+    Result<std::vector<std::vector<float>>> embedTokens(std::span<const std::vector<int32_t>> sequences) const;
 
     // Bytes of KV cache one token occupies with this model at the given type.
     uint64_t kvBytesPerToken(KvType type) const;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "kernels/ggml_type.h"
 
@@ -37,6 +38,41 @@ void swiglu(const float* gate, const float* up, int64_t n, float* out);
 
 // y += x
 void addInPlace(float* y, const float* x, int64_t n);
+
+// ---- Encoder-only models (encoder_ops.cpp: BERT, USE-Lite) ---------------------------
+
+// out = (x - mean) / sqrt(var + eps) * weight + bias over n values (weight, bias may
+// be null). Sums in double. In place allowed.
+void layerNorm(const float* x, const float* weight, const float* bias, int64_t n, float eps, float* out);
+
+// GELU (tanh form) the way the reference engine evaluates it for BERT: input rounded
+// to fp16, value looked up in an fp16 table; x <= -10 -> 0, x >= 10 -> x.
+void geluTableInPlace(float* x, int64_t n);
+
+// x = max(x, 0)
+void reluInPlace(float* x, int64_t n);
+
+// x[r][i] += bias[i] for r < rows, i < n.
+void addRowBias(float* x, const float* bias, int64_t rows, int64_t n);
+
+// Bidirectional (non-causal) attention inside each sequence of a packed batch.
+// Sequence s owns rows seqStart[s] .. seqStart[s+1]-1 (seqStart has nSeq+1 entries).
+// q, k, v: rows of heads*headDim values at rowStride floats apart (they may be
+// column slices of one fused QKV buffer); out: rows of heads*headDim at outStride.
+// softmax(scale * q.k) over the keys of the query's own sequence; (sequence, head)
+// pairs are spread over the pool.
+void encoderAttention(ThreadPool& pool, const float* q, const float* k, const float* v, int64_t rowStride,
+                      std::span<const int64_t> seqStart, int64_t heads, int64_t headDim, float scale, float* out,
+                      int64_t outStride);
+
+enum class Pooling { Mean, Cls, Last };
+
+// One vector of n values per sequence of x ([rows][n], packed as in encoderAttention):
+// mean of its rows, its first row (CLS) or its last row. out: [nSeq][n].
+void poolSequences(const float* x, int64_t n, std::span<const int64_t> seqStart, Pooling pooling, float* out);
+
+// x /= sqrt(max(sum x^2, minSumSquares)) (TF's l2_normalize; 0 stays 0).
+void l2Normalize(float* x, int64_t n, float minSumSquares = 1e-12f);
 
 struct RopeParams {
     int dims = 0;                         // rotated dimensions per head (<= headDim)

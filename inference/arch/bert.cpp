@@ -1,0 +1,186 @@
+// BERT encoder (bert): absolute positions, post-LN blocks, GELU feed-forward, pooling
+// as the GGUF declares. Several sequences are packed into one [tokens][E] batch so
+// that every matmul sees all their tokens; attention stays inside each sequence.
+//
+//   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])
+//   for each layer:
+//     x = LN(x + Wo · attention(Wq·x + bq, Wk·x + bk, Wv·x + bv) + bo)   (non-causal)
+//     x = LN(x + Wdown · gelu(Wup·x + bup) + bdown)
+//   pooled = mean | first (CLS) | last token of x      (bert.pooling_type 1 | 2 | 3)
+#include <cmath>
+
+#include "arch/arch.h"
+#include "arch/weights.h"
+#include "gguf/gguf_file.h"
+#include "kernels/thread_pool.h"
+#include "src/log.h"
+
+namespace arch {
+namespace {
+
+using assistant::ErrorCode;
+using assistant::detail::makeError;
+using kernels::Matrix;
+
+#define ENC_BIND(dst, expr)                          \
+    do {                                             \
+        auto r_ = (expr);                            \
+        if (!r_) return std::unexpected(r_.error()); \
+        dst = std::move(*r_);                        \
+    } while (0)
+
+// E = nEmbd, F = nFf, V = nVocab, C = nCtxTrain
+struct BertLayer {
+    Matrix wq, wk, wv;                 // [E][E]
+    std::vector<float> bq, bk, bv;     // [E]
+    Matrix wo;                         // [E][E]
+    std::vector<float> bo;             // [E]
+    std::vector<float> attnNormW, attnNormB;  // [E] attn_output_norm
+    Matrix wUp;                        // [F][E]
+    std::vector<float> bUp;            // [F]
+    Matrix wDown;                      // [E][F]
+    std::vector<float> bDown;          // [E]
+    std::vector<float> outNormW, outNormB;    // [E] layer_output_norm
+};
+
+class Bert final : public Architecture, public Encoder {
+public:
+    explicit Bert(Hparams h) : m_h(std::move(h)) {}
+
+    assistant::Status bind(const gguf::File& f);
+    const Hparams& hparams() const override { return m_h; }
+    // Session refuses embedding models (ModelInfo::isEmbeddingModel), so there are
+    // no logits to produce: an encoder has no language-model head.
+    void forward(ForwardContext& ctx, std::span<const int32_t>, int64_t, bool) const override {
+        ctx.scratch.logits.clear();
+    }
+    const Encoder* encoder() const override { return this; }
+    int64_t outputSize() const override { return m_h.nEmbd; }
+    void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
+                std::vector<float>* tokenStates) const override;
+
+private:
+    Hparams m_h;
+    float m_eps = 1e-12f;
+    kernels::Pooling m_pooling = kernels::Pooling::Mean;
+    Matrix m_tokenEmbd;                    // [V][E]
+    std::vector<float> m_tokenType0;       // [E] row 0 of token_types (every token is type 0)
+    Matrix m_posEmbd;                      // [C][E]
+    std::vector<float> m_embNormW, m_embNormB;  // [E]
+    std::vector<BertLayer> m_layers;
+};
+
+assistant::Status Bert::bind(const gguf::File& f) {
+    const int64_t E = m_h.nEmbd;
+    if (m_h.nHead * m_h.headDim != E)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "bert: ", m_h.nHead, " heads x ", m_h.headDim,
+                                         " != embedding length ", E));
+    if (m_h.nFf <= 0) {
+        if (const gguf::TensorInfo* t = f.tensor("blk.0.ffn_up.weight"); t && t->shape.size() == 2)
+            m_h.nFf = t->shape[1];
+    }
+    m_eps = static_cast<float>(f.getFloat(f.archKey("attention.layer_norm_epsilon")).value_or(1e-12));
+    // llama.cpp's pooling types: 0 none, 1 mean, 2 cls, 3 last, 4 rank.
+    const uint64_t pooling = f.getUInt(f.archKey("pooling_type")).value_or(0);
+    if (pooling == 2) m_pooling = kernels::Pooling::Cls;
+    else if (pooling == 3) m_pooling = kernels::Pooling::Last;
+    else if (pooling == 0)
+        assistant::detail::log(assistant::LogLevel::Warning, "bert: no pooling type in the file; using mean pooling");
+    else if (pooling != 1)
+        return std::unexpected(makeError(ErrorCode::NotImplemented, "bert: pooling type ", pooling,
+                                         " (rank) is not supported; supported: mean, cls, last"));
+
+    ENC_BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", E, m_h.nVocab));
+    const gguf::TensorInfo* types = f.tensor("token_types.weight");
+    const int64_t nTypes = types && types->shape.size() == 2 ? types->shape[1] : 0;
+    Matrix tokenTypes;
+    ENC_BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
+    m_tokenType0.resize(static_cast<size_t>(E));
+    kernels::getRow(tokenTypes, 0, m_tokenType0.data());
+    ENC_BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    ENC_BIND(m_embNormW, bindVector(f, "token_embd_norm.weight", E));
+    ENC_BIND(m_embNormB, bindVector(f, "token_embd_norm.bias", E));
+
+    m_layers.resize(static_cast<size_t>(m_h.nLayer));
+    for (int64_t l = 0; l < m_h.nLayer; ++l) {
+        BertLayer& L = m_layers[static_cast<size_t>(l)];
+        ENC_BIND(L.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, E));
+        ENC_BIND(L.bq, bindVector(f, layerTensor(l, "attn_q.bias"), E));
+        ENC_BIND(L.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, E));
+        ENC_BIND(L.bk, bindVector(f, layerTensor(l, "attn_k.bias"), E));
+        ENC_BIND(L.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, E));
+        ENC_BIND(L.bv, bindVector(f, layerTensor(l, "attn_v.bias"), E));
+        ENC_BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), E, E));
+        ENC_BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
+        ENC_BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_output_norm.weight"), E));
+        ENC_BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_output_norm.bias"), E));
+        ENC_BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, m_h.nFf));
+        ENC_BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
+        ENC_BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), m_h.nFf, E));
+        ENC_BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
+        ENC_BIND(L.outNormW, bindVector(f, layerTensor(l, "layer_output_norm.weight"), E));
+        ENC_BIND(L.outNormB, bindVector(f, layerTensor(l, "layer_output_norm.bias"), E));
+    }
+    return {};
+}
+
+void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
+                  std::vector<float>* tokenStates) const {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf, D = m_h.headDim;
+    std::vector<int64_t> start{0};
+    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
+    const int64_t n = start.back();  // tokens of the whole batch
+
+    std::vector<float> x(n * E), cur(n * E), q(n * E), k(n * E), v(n * E), attn(n * E), ffn(n * F), row(E);
+    for (size_t s = 0; s < seqs.size(); ++s) {
+        for (size_t p = 0; p < seqs[s].size(); ++p) {
+            float* xt = &x[(start[s] + static_cast<int64_t>(p)) * E];
+            kernels::getRow(m_tokenEmbd, seqs[s][p], xt);
+            kernels::addInPlace(xt, m_tokenType0.data(), E);
+            kernels::getRow(m_posEmbd, static_cast<int64_t>(p), row.data());
+            kernels::addInPlace(xt, row.data(), E);
+            kernels::layerNorm(xt, m_embNormW.data(), m_embNormB.data(), E, m_eps, xt);
+        }
+    }
+
+    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    for (const BertLayer& L : m_layers) {
+        // --- attention, then residual and LayerNorm
+        kernels::matmul(pool, L.wq, x.data(), n, q.data());
+        kernels::matmul(pool, L.wk, x.data(), n, k.data());
+        kernels::matmul(pool, L.wv, x.data(), n, v.data());
+        kernels::addRowBias(q.data(), L.bq.data(), n, E);
+        kernels::addRowBias(k.data(), L.bk.data(), n, E);
+        kernels::addRowBias(v.data(), L.bv.data(), n, E);
+        kernels::encoderAttention(pool, q.data(), k.data(), v.data(), E, start, m_h.nHead, D, scale, attn.data(), E);
+        kernels::matmul(pool, L.wo, attn.data(), n, cur.data());
+        kernels::addRowBias(cur.data(), L.bo.data(), n, E);
+        kernels::addInPlace(x.data(), cur.data(), n * E);
+        for (int64_t t = 0; t < n; ++t)
+            kernels::layerNorm(&x[t * E], L.attnNormW.data(), L.attnNormB.data(), E, m_eps, &x[t * E]);
+
+        // --- feed-forward, then residual and LayerNorm
+        kernels::matmul(pool, L.wUp, x.data(), n, ffn.data());
+        kernels::addRowBias(ffn.data(), L.bUp.data(), n, F);
+        kernels::geluTableInPlace(ffn.data(), n * F);
+        kernels::matmul(pool, L.wDown, ffn.data(), n, cur.data());
+        kernels::addRowBias(cur.data(), L.bDown.data(), n, E);
+        kernels::addInPlace(x.data(), cur.data(), n * E);
+        for (int64_t t = 0; t < n; ++t)
+            kernels::layerNorm(&x[t * E], L.outNormW.data(), L.outNormB.data(), E, m_eps, &x[t * E]);
+    }
+
+    pooled.resize(seqs.size() * static_cast<size_t>(E));
+    kernels::poolSequences(x.data(), E, start, m_pooling, pooled.data());
+    if (tokenStates) *tokenStates = std::move(x);
+}
+
+}  // namespace
+
+assistant::Result<std::unique_ptr<Architecture>> makeBert(const gguf::File& f, Hparams h) {
+    auto model = std::make_unique<Bert>(std::move(h));
+    if (auto st = model->bind(f); !st) return std::unexpected(st.error());
+    return std::unique_ptr<Architecture>(std::move(model));
+}
+
+}  // namespace arch
