@@ -1,0 +1,198 @@
+// Architecture selection and metadata handling on tiny GGUFs built in memory:
+// the unsupported-architecture error, Mistral-style llama metadata (sliding window),
+// fused/3-D tensor binding and hparams validation.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "arch/weights.h"
+#include "gguf/gguf_file.h"
+#include "gguf_writer.h"
+#include "kernels/thread_pool.h"
+
+namespace {
+
+using kernels::GgmlType;
+using testgguf::Bytes;
+
+Bytes randomF32(uint64_t n, uint32_t seed, float mean = 0.0f, float sd = 0.2f) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(mean, sd);
+    Bytes out(n * sizeof(float));
+    for (uint64_t i = 0; i < n; ++i) {
+        const float v = dist(rng);
+        std::memcpy(out.data() + i * sizeof(float), &v, sizeof(float));
+    }
+    return out;
+}
+
+// A 2-layer llama: E=32, 4 heads of 8, 2 KV heads, F=64, V=16. slidingWindow > 0 adds
+// Mistral's key.
+Bytes tinyLlama(const std::string& arch, int64_t slidingWindow) {
+    const uint64_t E = 32, kv = 16, F = 64, V = 16;
+    testgguf::Writer w;
+    w.kv("general.architecture", testgguf::str(arch));
+    const auto key = [&](const char* k) { return arch + "." + k; };
+    w.kv(key("context_length"), testgguf::u32(64));
+    w.kv(key("embedding_length"), testgguf::u32(E));
+    w.kv(key("block_count"), testgguf::u32(2));
+    w.kv(key("feed_forward_length"), testgguf::u32(F));
+    w.kv(key("attention.head_count"), testgguf::u32(4));
+    w.kv(key("attention.head_count_kv"), testgguf::u32(2));
+    w.kv(key("rope.freq_base"), testgguf::f32(1000000.0f));
+    w.kv(key("attention.layer_norm_rms_epsilon"), testgguf::f32(1e-5f));
+    w.kv(key("vocab_size"), testgguf::u32(V));
+    if (slidingWindow > 0) w.kv(key("attention.sliding_window"), testgguf::u32(static_cast<uint32_t>(slidingWindow)));
+    uint32_t seed = 10;
+    w.tensor("token_embd.weight", {E, V}, GgmlType::F32, randomF32(E * V, seed++, 0.0f, 1.0f));
+    for (int l = 0; l < 2; ++l) {
+        const std::string b = "blk." + std::to_string(l) + ".";
+        w.tensor(b + "attn_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+        w.tensor(b + "attn_q.weight", {E, E}, GgmlType::F32, randomF32(E * E, seed++, 0.0f, 0.5f));
+        w.tensor(b + "attn_k.weight", {E, kv}, GgmlType::F32, randomF32(E * kv, seed++, 0.0f, 0.5f));
+        w.tensor(b + "attn_v.weight", {E, kv}, GgmlType::F32, randomF32(E * kv, seed++));
+        w.tensor(b + "attn_output.weight", {E, E}, GgmlType::F32, randomF32(E * E, seed++));
+        w.tensor(b + "ffn_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+        w.tensor(b + "ffn_gate.weight", {E, F}, GgmlType::F32, randomF32(E * F, seed++));
+        w.tensor(b + "ffn_up.weight", {E, F}, GgmlType::F32, randomF32(E * F, seed++));
+        w.tensor(b + "ffn_down.weight", {F, E}, GgmlType::F32, randomF32(F * E, seed++));
+    }
+    w.tensor("output_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+    w.tensor("output.weight", {E, V}, GgmlType::F32, randomF32(E * V, seed++));
+    return w.build();
+}
+
+std::unique_ptr<gguf::File> openGguf(const Bytes& bytes) {
+    auto f = gguf::File::fromMemory(bytes);
+    EXPECT_TRUE(f.has_value()) << (f ? "" : f.error().message);
+    return f ? std::move(*f) : nullptr;
+}
+
+// All-position logits [n][V] of one forward pass over `tokens` from position 0.
+std::vector<float> runForward(const arch::Architecture& a, const std::vector<int32_t>& tokens) {
+    const arch::Hparams& h = a.hparams();
+    kernels::ThreadPool pool(1);
+    arch::KvCache kv;
+    kv.allocate(h.nLayer, 64, h.nHeadKv * h.headDim, GgmlType::F32);
+    arch::Scratch scratch;
+    arch::ForwardContext ctx{pool, kv, scratch};
+    a.forward(ctx, tokens, 0, true);
+    return scratch.logits;
+}
+
+TEST(DecoderArch, UnsupportedArchitectureNamesItAndTheSupportedList) {
+    const Bytes bytes = tinyLlama("mamba", 0);
+    auto f = openGguf(bytes);
+    ASSERT_TRUE(f);
+    auto a = arch::makeArchitecture(*f);
+    ASSERT_FALSE(a.has_value());
+    EXPECT_EQ(a.error().code, assistant::ErrorCode::UnsupportedArchitecture);
+    const std::string& msg = a.error().message;
+    EXPECT_NE(msg.find("'mamba'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(arch::supportedArchitectures()), std::string::npos) << msg;
+    for (const char* name : {"llama", "qwen2", "qwen3", "qwen3moe", "phi3", "gemma2"})
+        EXPECT_NE(arch::supportedArchitectures().find(name), std::string::npos) << name;
+}
+
+TEST(DecoderArch, MistralStyleLlamaLoadsAndHonoursItsSlidingWindow) {
+    const Bytes mistral = tinyLlama("llama", 4);
+    const Bytes plain = tinyLlama("llama", 0);
+    auto fm = openGguf(mistral), fp = openGguf(plain);
+    ASSERT_TRUE(fm && fp);
+    auto am = arch::makeArchitecture(*fm);
+    auto ap = arch::makeArchitecture(*fp);
+    ASSERT_TRUE(am.has_value()) << am.error().message;
+    ASSERT_TRUE(ap.has_value()) << ap.error().message;
+    EXPECT_EQ((*am)->hparams().slidingWindow, 4);
+    EXPECT_EQ((*am)->hparams().nHeadKv, 2);
+    EXPECT_FLOAT_EQ((*am)->hparams().rope.freqBase, 1000000.0f);
+    EXPECT_FALSE((*am)->hparams().rope.neox);
+
+    const std::vector<int32_t> tokens = {1, 5, 9, 3, 7, 2, 11, 4, 6, 15};
+    const std::vector<float> lm = runForward(**am, tokens);
+    const std::vector<float> lp = runForward(**ap, tokens);
+    ASSERT_EQ(lm.size(), tokens.size() * 16);
+    ASSERT_EQ(lm.size(), lp.size());
+    // Positions 0..3 see at most 4 keys: the window changes nothing there; later
+    // positions drop their oldest keys and their logits move.
+    for (size_t i = 0; i < 4 * 16; ++i) ASSERT_EQ(lm[i], lp[i]) << i;
+    float laterDiff = 0.0f;
+    for (size_t i = 4 * 16; i < lm.size(); ++i) laterDiff = std::max(laterDiff, std::fabs(lm[i] - lp[i]));
+    EXPECT_GT(laterDiff, 1e-4f);
+}
+
+TEST(DecoderArch, Gemma2WithoutSlidingWindowIsRejected) {
+    // A llama-shaped file labelled gemma2 misses gemma2's window key (and post-norms).
+    const Bytes bytes = tinyLlama("gemma2", 0);
+    auto f = openGguf(bytes);
+    ASSERT_TRUE(f);
+    auto a = arch::makeArchitecture(*f);
+    ASSERT_FALSE(a.has_value());
+    EXPECT_NE(a.error().message.find("sliding_window"), std::string::npos) << a.error().message;
+}
+
+TEST(DecoderArch, QwenFilesWithoutTheirExtraTensorsAreRejectedByName) {
+    for (const auto& [arch, tensor] : {std::pair<std::string, std::string>{"qwen2", "attn_q.bias"},
+                                       {"qwen3", "attn_q_norm.weight"},
+                                       {"phi3", "attn_qkv.weight"},
+                                       {"qwen3moe", "attn_q_norm.weight"}}) {
+        const Bytes bytes = tinyLlama(arch, 0);
+        auto f = openGguf(bytes);
+        ASSERT_TRUE(f);
+        auto a = arch::makeArchitecture(*f);
+        ASSERT_FALSE(a.has_value()) << arch;
+        EXPECT_NE(a.error().message.find(tensor), std::string::npos) << arch << ": " << a.error().message;
+    }
+}
+
+TEST(DecoderArch, ExpertsAndFusedRowsAreViewsIntoTheMapping) {
+    testgguf::Writer w;
+    w.kv("general.architecture", testgguf::str("x"));
+    w.tensor("exps", {32, 8, 4}, GgmlType::Q8_0);  // 4 experts of [8 rows][32 cols]
+    w.tensor("fused", {32, 12}, GgmlType::F32);
+    const Bytes bytes = w.build();
+    auto f = openGguf(bytes);
+    ASSERT_TRUE(f);
+    auto experts = arch::bindExperts(*f, "exps", 32, 8, 4);
+    ASSERT_TRUE(experts.has_value()) << experts.error().message;
+    ASSERT_EQ(experts->size(), 4u);
+    const gguf::TensorInfo* t = f->tensor("exps");
+    const size_t expertBytes = kernels::rowBytes(GgmlType::Q8_0, 32) * 8;
+    for (size_t e = 0; e < 4; ++e) {
+        EXPECT_EQ((*experts)[e].data, t->data + e * expertBytes);
+        EXPECT_EQ((*experts)[e].rows, 8);
+        EXPECT_EQ((*experts)[e].cols, 32);
+    }
+    EXPECT_FALSE(arch::bindExperts(*f, "exps", 32, 8, 5).has_value());
+    EXPECT_FALSE(arch::bindExperts(*f, "fused", 32, 12, 1).has_value());
+
+    auto rows = arch::bindMatrixRows(*f, "fused", 32, 12, 8, 4);
+    ASSERT_TRUE(rows.has_value()) << rows.error().message;
+    EXPECT_EQ(rows->data, f->tensor("fused")->data + 8 * 32 * sizeof(float));
+    EXPECT_EQ(rows->rows, 4);
+    EXPECT_FALSE(arch::bindMatrixRows(*f, "fused", 32, 12, 10, 4).has_value());
+}
+
+TEST(DecoderArch, InvalidExpertCountsAreRejected) {
+    testgguf::Writer w;
+    w.kv("general.architecture", testgguf::str("qwen3moe"));
+    w.kv("qwen3moe.embedding_length", testgguf::u32(32));
+    w.kv("qwen3moe.block_count", testgguf::u32(1));
+    w.kv("qwen3moe.attention.head_count", testgguf::u32(4));
+    w.kv("qwen3moe.expert_count", testgguf::u32(4));
+    w.kv("qwen3moe.expert_used_count", testgguf::u32(8));
+    const Bytes bytes = w.build();
+    auto f = openGguf(bytes);
+    ASSERT_TRUE(f);
+    auto h = arch::readHparams(*f);
+    ASSERT_FALSE(h.has_value());
+    EXPECT_NE(h.error().message.find("expert"), std::string::npos) << h.error().message;
+}
+
+}  // namespace
