@@ -1,7 +1,11 @@
-// Gemma-2 decoder: scaled embeddings, a norm before AND after each block, a GELU-gated
-// feed-forward, tanh soft-capping of attention scores and of the final logits, and
-// sliding-window attention on every other layer. NeoX-ordered RoPE.
+// Gemma-2 and Gemma-3 decoders: scaled embeddings, a norm before AND after each block,
+// a GELU-gated feed-forward, sliding-window attention on some layers, NeoX RoPE.
+// Gemma-2 soft-caps attention scores and final logits and alternates windowed and
+// global layers; Gemma-3 drops the soft-caps, adds per-head Q/K RMSNorm, uses the
+// window on 5 of every 6 layers, and rotates windowed layers with base 10000 and no
+// scaling (rope.freq_base and rope.scaling apply to its global layers only).
 //
+// Gemma-2:
 //   x = embed(tokens) * sqrt(E)                                  [n][E]
 //   for each layer l:
 //     a = Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
@@ -10,6 +14,9 @@
 //     x += postAttnNorm(a)
 //     x += postFfwNorm(Wdown · (gelu(Wgate·norm(x)) * Wup·norm(x)))
 //   logits = cap_f · tanh(Wout · norm(x) / cap_f)                 [n][V]
+// Gemma-3: q, k = headNorm(...) before RoPE; no cap_a; window on layers l % 6 < 5;
+// cap_f only when final_logit_softcapping is present. It has no conformance
+// reference in ../shared (gemma2 has one).
 //
 // The GGUF stores Gemma's norm weights with the +1 already added (plain RMSNorm here).
 #include <cmath>
@@ -22,23 +29,30 @@
 namespace arch {
 namespace {
 
-struct Gemma2Layer {
+struct GemmaVariant {
+    bool qkNorm = false;         // per-head Q/K RMSNorm (Gemma-3)
+    bool attnSoftCap = false;    // attn_logit_softcapping applies (Gemma-2)
+    int64_t windowPattern = 2;   // layer l is windowed when l % pattern < pattern - 1
+    float windowRopeBase = 0.0f; // > 0: windowed layers use this base and scale 1 (Gemma-3)
+};
+
+struct GemmaLayer {
     AttentionWeights attn;           // norm, Wq [H*D][E], Wk/Wv [Hkv*D][E], Wo [E][H*D]
     std::vector<float> postAttnNorm; // [E]
     FfnWeights ffn;                  // norm, gate/up [F][E], down [E][F]
     std::vector<float> postFfwNorm;  // [E]
 };
 
-class Gemma2 final : public Architecture {
+class Gemma final : public Architecture {
 public:
-    explicit Gemma2(Hparams h) : m_h(std::move(h)) {}
+    Gemma(Hparams h, GemmaVariant v) : m_h(std::move(h)), m_variant(v) {}
 
     assistant::Status bind(const gguf::File& f) {
         BIND(m_embd, bindEmbeddings(f, m_h));
         m_layers.resize(static_cast<size_t>(m_h.nLayer));
         for (int64_t l = 0; l < m_h.nLayer; ++l) {
-            Gemma2Layer& L = m_layers[l];
-            BIND(L.attn, bindAttention(f, m_h, l, AttentionLayout{}));
+            GemmaLayer& L = m_layers[l];
+            BIND(L.attn, bindAttention(f, m_h, l, AttentionLayout{.qkNorm = m_variant.qkNorm}));
             BIND(L.postAttnNorm, bindNorm(f, m_h, l, "post_attention_norm.weight"));
             BIND(L.ffn, bindFfn(f, m_h, l));
             BIND(L.postFfwNorm, bindNorm(f, m_h, l, "post_ffw_norm.weight"));
@@ -50,27 +64,33 @@ public:
     void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const override {
         const int64_t n = static_cast<int64_t>(tokens.size());
         prepareScratch(ctx.scratch, m_h, n, m_h.nFf);
-        AttentionParams ap;
-        ap.rope = m_h.rope;
-        // Query scale 1/sqrt(D); Gemma-2 27B (46 layers) uses 1/sqrt(E/H) instead
-        // (its query_pre_attn_scalar), which the GGUF does not store.
-        const float qDim = m_h.nLayer == 46 ? static_cast<float>(m_h.nEmbd / m_h.nHead)
-                                            : static_cast<float>(m_h.headDim);
-        ap.shape = {m_h.nHead, m_h.nHeadKv, m_h.headDim, 1.0f / std::sqrt(qDim)};
-        ap.shape.softCap = m_h.attnSoftCap;
+        // Query scale 1/sqrt(D); the 27B models (Gemma-2: 46 layers, Gemma-3: 62) use
+        // 1/sqrt(E/H) instead (their query_pre_attn_scalar), which the GGUF does not store.
+        const bool is27b = m_h.nLayer == (m_variant.qkNorm ? 62 : 46);
+        const float qDim = is27b ? static_cast<float>(m_h.nEmbd / m_h.nHead) : static_cast<float>(m_h.headDim);
+        AttentionParams global;
+        global.rope = m_h.rope;
+        global.shape = {m_h.nHead, m_h.nHeadKv, m_h.headDim, 1.0f / std::sqrt(qDim)};
+        if (m_variant.attnSoftCap) global.shape.softCap = m_h.attnSoftCap;
+        AttentionParams windowed = global;
+        windowed.shape.window = m_h.slidingWindow;
+        if (m_variant.windowRopeBase > 0.0f) {
+            windowed.rope.freqBase = m_variant.windowRopeBase;
+            windowed.rope.freqScale = 1.0f;
+        }
+        const int64_t pattern = m_variant.windowPattern;
 
         embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, std::sqrt(static_cast<float>(m_h.nEmbd)),
                     ctx.scratch.x.data());
-        for (int64_t l = 0; l < m_h.nLayer; ++l) {
-            ap.shape.window = l % 2 == 0 ? m_h.slidingWindow : 0;
-            runLayer(ctx, l, n, pos0, ap);
-        }
+        // Without a window key (Gemma-3 only) every layer is global.
+        for (int64_t l = 0; l < m_h.nLayer; ++l)
+            runLayer(ctx, l, n, pos0, m_h.slidingWindow > 0 && l % pattern < pattern - 1 ? windowed : global);
         outputLogits(ctx, m_h, m_embd, n, allLogits, m_h.finalSoftCap);
     }
 
 private:
     void runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const {
-        const Gemma2Layer& L = m_layers[l];
+        const GemmaLayer& L = m_layers[l];
         Scratch& s = ctx.scratch;
         const int64_t E = m_h.nEmbd;
         const float eps = m_h.rmsEps;
@@ -85,9 +105,16 @@ private:
     }
 
     Hparams m_h;
+    GemmaVariant m_variant;
     EmbeddingWeights m_embd;
-    std::vector<Gemma2Layer> m_layers;
+    std::vector<GemmaLayer> m_layers;
 };
+
+assistant::Result<std::unique_ptr<Architecture>> makeGemma(const gguf::File& f, Hparams h, GemmaVariant v) {
+    auto model = std::make_unique<Gemma>(std::move(h), v);
+    if (auto st = model->bind(f); !st) return std::unexpected(st.error());
+    return std::unique_ptr<Architecture>(std::move(model));
+}
 
 }  // namespace
 
@@ -95,9 +122,12 @@ assistant::Result<std::unique_ptr<Architecture>> makeGemma2(const gguf::File& f,
     if (h.slidingWindow <= 0)
         return std::unexpected(assistant::detail::makeError(assistant::ErrorCode::InvalidFormat,
                                                             "gemma2 model without gemma2.attention.sliding_window"));
-    auto model = std::make_unique<Gemma2>(std::move(h));
-    if (auto st = model->bind(f); !st) return std::unexpected(st.error());
-    return std::unique_ptr<Architecture>(std::move(model));
+    return makeGemma(f, std::move(h), GemmaVariant{.qkNorm = false, .attnSoftCap = true, .windowPattern = 2});
+}
+
+assistant::Result<std::unique_ptr<Architecture>> makeGemma3(const gguf::File& f, Hparams h) {
+    return makeGemma(f, std::move(h),
+                     GemmaVariant{.qkNorm = true, .attnSoftCap = false, .windowPattern = 6, .windowRopeBase = 10000.0f});
 }
 
 }  // namespace arch

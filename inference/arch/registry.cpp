@@ -14,6 +14,7 @@ assistant::Result<std::unique_ptr<Architecture>> makeQwen3(const gguf::File& f, 
 assistant::Result<std::unique_ptr<Architecture>> makeQwen3Moe(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makePhi3(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makeGemma2(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makeGemma3(const gguf::File& f, Hparams h);
 
 namespace {
 
@@ -31,6 +32,7 @@ constexpr Entry kArchitectures[] = {
     {"qwen3moe", true, makeQwen3Moe},
     {"phi3", true, makePhi3},
     {"gemma2", true, makeGemma2},
+    {"gemma3", true, makeGemma3},
 };
 
 }  // namespace

@@ -32,26 +32,28 @@ Bytes randomF32(uint64_t n, uint32_t seed, float mean = 0.0f, float sd = 0.2f) {
     return out;
 }
 
-// A 2-layer llama: E=32, 4 heads of 8, 2 KV heads, F=64, V=16. slidingWindow > 0 adds
-// Mistral's key.
-Bytes tinyLlama(const std::string& arch, int64_t slidingWindow) {
+// A llama-shaped model: E=32, 4 heads of 8, 2 KV heads, F=64, V=16, `layers` layers.
+// slidingWindow > 0 adds Mistral's (or Gemma's) key; gemma3Tensors adds the
+// post-attention/post-ffw norms and per-head Q/K norms of Gemma-3.
+Bytes tinyLlama(const std::string& arch, int64_t slidingWindow, bool gemma3Tensors = false, int layers = 2,
+                float ropeBase = 1000000.0f) {
     const uint64_t E = 32, kv = 16, F = 64, V = 16;
     testgguf::Writer w;
     w.kv("general.architecture", testgguf::str(arch));
     const auto key = [&](const char* k) { return arch + "." + k; };
     w.kv(key("context_length"), testgguf::u32(64));
     w.kv(key("embedding_length"), testgguf::u32(E));
-    w.kv(key("block_count"), testgguf::u32(2));
+    w.kv(key("block_count"), testgguf::u32(static_cast<uint32_t>(layers)));
     w.kv(key("feed_forward_length"), testgguf::u32(F));
     w.kv(key("attention.head_count"), testgguf::u32(4));
     w.kv(key("attention.head_count_kv"), testgguf::u32(2));
-    w.kv(key("rope.freq_base"), testgguf::f32(1000000.0f));
+    w.kv(key("rope.freq_base"), testgguf::f32(ropeBase));
     w.kv(key("attention.layer_norm_rms_epsilon"), testgguf::f32(1e-5f));
     w.kv(key("vocab_size"), testgguf::u32(V));
     if (slidingWindow > 0) w.kv(key("attention.sliding_window"), testgguf::u32(static_cast<uint32_t>(slidingWindow)));
     uint32_t seed = 10;
     w.tensor("token_embd.weight", {E, V}, GgmlType::F32, randomF32(E * V, seed++, 0.0f, 1.0f));
-    for (int l = 0; l < 2; ++l) {
+    for (int l = 0; l < layers; ++l) {
         const std::string b = "blk." + std::to_string(l) + ".";
         w.tensor(b + "attn_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
         w.tensor(b + "attn_q.weight", {E, E}, GgmlType::F32, randomF32(E * E, seed++, 0.0f, 0.5f));
@@ -62,6 +64,12 @@ Bytes tinyLlama(const std::string& arch, int64_t slidingWindow) {
         w.tensor(b + "ffn_gate.weight", {E, F}, GgmlType::F32, randomF32(E * F, seed++));
         w.tensor(b + "ffn_up.weight", {E, F}, GgmlType::F32, randomF32(E * F, seed++));
         w.tensor(b + "ffn_down.weight", {F, E}, GgmlType::F32, randomF32(F * E, seed++));
+        if (gemma3Tensors) {
+            w.tensor(b + "attn_q_norm.weight", {8}, GgmlType::F32, randomF32(8, seed++, 1.0f, 0.1f));
+            w.tensor(b + "attn_k_norm.weight", {8}, GgmlType::F32, randomF32(8, seed++, 1.0f, 0.1f));
+            w.tensor(b + "post_attention_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+            w.tensor(b + "post_ffw_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+        }
     }
     w.tensor("output_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
     w.tensor("output.weight", {E, V}, GgmlType::F32, randomF32(E * V, seed++));
@@ -96,7 +104,7 @@ TEST(DecoderArch, UnsupportedArchitectureNamesItAndTheSupportedList) {
     const std::string& msg = a.error().message;
     EXPECT_NE(msg.find("'mamba'"), std::string::npos) << msg;
     EXPECT_NE(msg.find(arch::supportedArchitectures()), std::string::npos) << msg;
-    for (const char* name : {"llama", "qwen2", "qwen3", "qwen3moe", "phi3", "gemma2"})
+    for (const char* name : {"llama", "qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3"})
         EXPECT_NE(arch::supportedArchitectures().find(name), std::string::npos) << name;
 }
 
@@ -125,6 +133,39 @@ TEST(DecoderArch, MistralStyleLlamaLoadsAndHonoursItsSlidingWindow) {
     float laterDiff = 0.0f;
     for (size_t i = 4 * 16; i < lm.size(); ++i) laterDiff = std::max(laterDiff, std::fabs(lm[i] - lp[i]));
     EXPECT_GT(laterDiff, 1e-4f);
+}
+
+// Gemma-3 (no conformance reference): windowed layers (l % 6 < 5) use RoPE base 10000,
+// so with rope.freq_base 10000 a file with the window key differs from one without it
+// only through the window: identical logits while positions fit in it, different after.
+TEST(DecoderArch, Gemma3LoadsAndWindowsItsLocalLayers) {
+    const Bytes windowed = tinyLlama("gemma3", 4, true, 6, 10000.0f);
+    const Bytes global = tinyLlama("gemma3", 0, true, 6, 10000.0f);
+    auto fw = openGguf(windowed), fg = openGguf(global);
+    ASSERT_TRUE(fw && fg);
+    auto aw = arch::makeArchitecture(*fw);
+    auto ag = arch::makeArchitecture(*fg);
+    ASSERT_TRUE(aw.has_value()) << aw.error().message;
+    ASSERT_TRUE(ag.has_value()) << ag.error().message;
+    EXPECT_TRUE((*aw)->hparams().rope.neox);
+    const std::vector<int32_t> tokens = {2, 5, 9, 3, 7, 1, 11, 4};
+    const std::vector<float> lw = runForward(**aw, tokens);
+    const std::vector<float> lg = runForward(**ag, tokens);
+    ASSERT_EQ(lw.size(), lg.size());
+    for (size_t i = 0; i < 4 * 16; ++i) ASSERT_EQ(lw[i], lg[i]) << i;
+    float laterDiff = 0.0f;
+    for (size_t i = 4 * 16; i < lw.size(); ++i) {
+        ASSERT_TRUE(std::isfinite(lw[i]));
+        laterDiff = std::max(laterDiff, std::fabs(lw[i] - lg[i]));
+    }
+    EXPECT_GT(laterDiff, 1e-4f);
+    // The Q/K norms are required.
+    const Bytes plain = tinyLlama("gemma3", 4, false, 6, 10000.0f);
+    auto fp = openGguf(plain);
+    ASSERT_TRUE(fp);
+    auto ap = arch::makeArchitecture(*fp);
+    ASSERT_FALSE(ap.has_value());
+    EXPECT_NE(ap.error().message.find("attn_q_norm"), std::string::npos) << ap.error().message;
 }
 
 TEST(DecoderArch, Gemma2WithoutSlidingWindowIsRejected) {
