@@ -1,5 +1,9 @@
 // A pool of persistent worker threads for data-parallel loops. The calling thread
 // takes part in every loop, so a pool of N threads starts N-1 workers.
+//
+// Waiting: between loops a worker spins (with pause) for about kSpinMicros, so the
+// back-to-back matmuls of a forward pass start without a futex round trip, then
+// sleeps on a condition variable: an idle pool burns no core.
 #pragma once
 
 #include <atomic>
@@ -27,20 +31,24 @@ public:
     // Not re-entrant: fn must not call parallelFor on the same pool.
     void parallelFor(int64_t tasks, const std::function<void(int64_t task, int thread)>& fn);
 
+    static constexpr int kSpinMicros = 100;
+
 private:
     void workerLoop(int thread);
     void runTasks(int thread);
 
     std::vector<std::thread> m_workers;
-    std::mutex m_mutex;
+    std::mutex m_mutex;                        // guards sleeping only
     std::condition_variable m_wake;
-    std::condition_variable m_done;
+    std::condition_variable m_done;            // the caller sleeps here after its spin
     const std::function<void(int64_t, int)>* m_fn = nullptr;
     int64_t m_tasks = 0;
-    std::atomic<int64_t> m_next{0};
-    int m_active = 0;          // workers still inside the current loop
-    uint64_t m_generation = 0; // bumped per loop so workers see new work
-    bool m_stop = false;
+    alignas(64) std::atomic<int64_t> m_next{0};
+    alignas(64) std::atomic<uint64_t> m_generation{0};  // bumped per loop so workers see new work
+    std::atomic<int> m_pending{0};             // workers still inside the current loop
+    std::atomic<int> m_sleepers{0};            // workers waiting on m_wake
+    std::atomic<bool> m_callerSleeping{false}; // the caller waits on m_done
+    std::atomic<bool> m_stop{false};
 };
 
 }  // namespace kernels
