@@ -1,4 +1,4 @@
-// A small command-line reader for assistant-cli subcommands:
+// A small command-line reader for assistant-cli subcommands and assistant-bench:
 //   Args a(argv...); auto m = a.value("-m", "--model"); bool ids = a.flag("--ids");
 //   auto rest = a.positional(); if (auto err = a.unknown()) ...
 // Options may be given as "--opt value" or "--opt=value".

@@ -1,0 +1,248 @@
+// assistant-bench: prompt-processing (ppN) and generation (tgN) speed of the engine,
+// measured like llama-bench so the two tables compare line by line:
+//   ppN: N random tokens evaluated as one batch into an empty context;
+//   tgN: N tokens evaluated one at a time from an empty context.
+// Each test runs once untimed (warm-up: page-in, repacking caches), then -r times;
+// tokens/s is reported as mean +- sample standard deviation over the repetitions.
+// Peak RSS is the process high-water mark (getrusage) after the test.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "assistant/engine.h"
+#include "kernels/cpu_features.h"
+
+namespace {
+
+struct Options {
+    std::vector<std::string> models;
+    std::vector<int> prompts{512}, gens{128}, threads{0};
+    int reps = 5;
+    bool json = false;
+    std::string device = "cpu";
+    int gpuLayers = 0;
+    assistant::KvType kvType = assistant::KvType::F16;
+};
+
+struct Result {
+    std::string model, type, test, backend;
+    uint64_t sizeBytes = 0, params = 0;
+    int threads = 0, reps = 0;
+    double mean = 0, stddev = 0;
+    long peakRss = 0;
+};
+
+const char* kUsage =
+    "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
+    "                       [-r REPS (5)] [--kv-type f16|f32|q8_0] [--device ID] [--gpu-layers N] [--json]\n"
+    "  -p 0 or -n 0 skips that test. Prints a markdown table (llama-bench layout), or with --json one\n"
+    "  JSON array: {\"test\", \"threads\", \"tokens_per_s\", \"stddev\", \"peak_rss_bytes\", ...} per test.\n";
+
+std::vector<int> intList(const std::string& text) {
+    std::vector<int> out;
+    std::stringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) out.push_back(std::atoi(item.c_str()));
+    return out;
+}
+
+long peakRssBytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss * 1024L;  // Linux reports kilobytes
+}
+
+// Seconds for one run of the test, or a negative value on error (message printed).
+double runOnce(assistant::Session& session, const std::vector<int32_t>& tokens, bool generation) {
+    session.reset();
+    const auto start = std::chrono::steady_clock::now();
+    if (generation) {
+        for (int32_t t : tokens) {
+            const int32_t one[] = {t};
+            if (auto r = session.evaluate(one, false); !r) {
+                std::fprintf(stderr, "assistant-bench: %s\n", r.error().message.c_str());
+                return -1.0;
+            }
+        }
+    } else if (auto r = session.evaluate(tokens, false); !r) {
+        std::fprintf(stderr, "assistant-bench: %s\n", r.error().message.c_str());
+        return -1.0;
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& model, int threads, int count,
+             bool generation, Result& out) {
+    const assistant::ModelInfo& info = model->info();
+    assistant::SessionParams sp;
+    sp.threads = threads;
+    sp.kvType = opt.kvType;
+    sp.contextLength = count + 16;
+    sp.batchSize = std::max(count, 1);
+    auto session = assistant::Session::create(model, sp);
+    if (!session) {
+        std::fprintf(stderr, "assistant-bench: %s\n", session.error().message.c_str());
+        return false;
+    }
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<int32_t> token(0, std::max(info.vocabSize - 1, 0));
+    std::vector<int32_t> tokens(static_cast<size_t>(count));
+    for (int32_t& t : tokens) t = token(rng);
+
+    if (runOnce(**session, tokens, generation) < 0) return false;  // warm-up
+    std::vector<double> rates;
+    for (int r = 0; r < opt.reps; ++r) {
+        const double s = runOnce(**session, tokens, generation);
+        if (s < 0) return false;
+        rates.push_back(count / s);
+    }
+    double mean = 0, var = 0;
+    for (double v : rates) mean += v;
+    mean /= static_cast<double>(rates.size());
+    for (double v : rates) var += (v - mean) * (v - mean);
+    out.mean = mean;
+    out.stddev = rates.size() > 1 ? std::sqrt(var / static_cast<double>(rates.size() - 1)) : 0.0;
+    out.reps = opt.reps;
+    out.threads = threads;
+    out.test = (generation ? "tg" : "pp") + std::to_string(count);
+    out.peakRss = peakRssBytes();
+    return true;
+}
+
+void printMarkdownHeader() {
+    std::printf("| model | size | params | backend | threads | test | t/s | peak RSS |\n");
+    std::printf("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
+}
+
+std::string humanSize(uint64_t bytes) {
+    char buf[32];
+    if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
+    else std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(bytes) / (1ull << 20));
+    return buf;
+}
+
+std::string humanCount(uint64_t n) {
+    char buf[32];
+    if (n >= 1000000000ull) std::snprintf(buf, sizeof buf, "%.2f B", static_cast<double>(n) / 1e9);
+    else std::snprintf(buf, sizeof buf, "%.2f M", static_cast<double>(n) / 1e6);
+    return buf;
+}
+
+void printMarkdownRow(const Result& r) {
+    std::printf("| %s %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %.0f MiB |\n", r.model.c_str(), r.type.c_str(),
+                humanSize(r.sizeBytes).c_str(), humanCount(r.params).c_str(), r.backend.c_str(), r.threads,
+                r.test.c_str(), r.mean, r.stddev, static_cast<double>(r.peakRss) / (1024.0 * 1024));
+    std::fflush(stdout);
+}
+
+std::string jsonEscape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        out += c;
+    }
+    return out;
+}
+
+void printJson(const std::vector<Result>& results) {
+    std::printf("[\n");
+    for (size_t i = 0; i < results.size(); ++i) {
+        const Result& r = results[i];
+        std::printf(
+            "  {\"test\": \"%s\", \"threads\": %d, \"tokens_per_s\": %.4f, \"stddev\": %.4f, \"peak_rss_bytes\": %ld, "
+            "\"model\": \"%s\", \"type\": \"%s\", \"file_bytes\": %llu, \"params\": %llu, \"backend\": \"%s\", "
+            "\"reps\": %d}%s\n",
+            r.test.c_str(), r.threads, r.mean, r.stddev, r.peakRss, jsonEscape(r.model).c_str(), r.type.c_str(),
+            static_cast<unsigned long long>(r.sizeBytes), static_cast<unsigned long long>(r.params),
+            r.backend.c_str(), r.reps, i + 1 < results.size() ? "," : "");
+    }
+    std::printf("]\n");
+}
+
+std::optional<Options> parse(int argc, char** argv) {
+    cli::Args args(std::vector<std::string>(argv + 1, argv + argc));
+    Options opt;
+    if (args.flag("-h", "--help")) {
+        std::printf("%s", kUsage);
+        std::exit(0);
+    }
+    while (auto m = args.value("-m", "--model")) opt.models.push_back(*m);
+    if (auto p = args.value("-p", "--n-prompt")) opt.prompts = intList(*p);
+    if (auto n = args.value("-n", "--n-gen")) opt.gens = intList(*n);
+    if (auto t = args.value("-t", "--threads")) opt.threads = intList(*t);
+    if (auto r = args.integer("-r", "--repetitions")) opt.reps = static_cast<int>(*r);
+    if (auto d = args.value("--device")) opt.device = *d;
+    if (auto g = args.integer("--gpu-layers")) opt.gpuLayers = static_cast<int>(*g);
+    if (auto kv = args.value("--kv-type")) {
+        if (*kv == "f16") opt.kvType = assistant::KvType::F16;
+        else if (*kv == "f32") opt.kvType = assistant::KvType::F32;
+        else if (*kv == "q8_0") opt.kvType = assistant::KvType::Q8_0;
+        else {
+            std::fprintf(stderr, "assistant-bench: unknown --kv-type '%s'\n", kv->c_str());
+            return std::nullopt;
+        }
+    }
+    opt.json = args.flag("--json");
+    args.positional();
+    if (!args.error().empty() || opt.models.empty() || opt.reps < 1) {
+        std::fprintf(stderr, "assistant-bench: %s\n%s",
+                     args.error().empty() ? "give a model with -m and -r >= 1" : args.error().c_str(), kUsage);
+        return std::nullopt;
+    }
+    return opt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::optional<Options> opt = parse(argc, argv);
+    if (!opt) return 2;
+    std::vector<Result> results;
+    if (!opt->json) printMarkdownHeader();
+    for (const std::string& path : opt->models) {
+        for (int threads : opt->threads) {
+            assistant::ModelParams mp;
+            mp.device = opt->device;
+            mp.gpuLayers = opt->gpuLayers;
+            mp.threads = threads > 0 ? threads : 0;
+            auto model = assistant::Model::load(path, mp);
+            if (!model) {
+                std::fprintf(stderr, "assistant-bench: %s: %s\n", path.c_str(), model.error().message.c_str());
+                return 1;
+            }
+            const assistant::ModelInfo& info = (*model)->info();
+            Result base;
+            base.model = std::filesystem::path(path).stem().string();
+            base.type = info.fileType;
+            base.sizeBytes = info.fileSize;
+            base.params = info.parameterCount;
+            base.backend = opt->device == "cpu" || opt->gpuLayers == 0 ? "CPU" : opt->device;
+            const int resolvedThreads = threads > 0 ? threads : kernels::cpuFeatures().physicalCores;
+            for (int p : opt->prompts) {
+                if (p <= 0) continue;
+                Result r = base;
+                if (!runTest(*opt, *model, resolvedThreads, p, false, r)) return 1;
+                results.push_back(r);
+                if (!opt->json) printMarkdownRow(r);
+            }
+            for (int n : opt->gens) {
+                if (n <= 0) continue;
+                Result r = base;
+                if (!runTest(*opt, *model, resolvedThreads, n, true, r)) return 1;
+                results.push_back(r);
+                if (!opt->json) printMarkdownRow(r);
+            }
+        }
+    }
+    if (opt->json) printJson(results);
+    return 0;
+}
