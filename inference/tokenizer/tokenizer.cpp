@@ -108,6 +108,7 @@ assistant::Result<std::unique_ptr<Tokenizer>> Tokenizer::fromSpec(VocabSpec spec
     if (spec.model == "llama") return detail::makeSpm(spec);
     if (spec.model == "bert") return detail::makeWordPiece(spec);
     if (spec.model == "gpt2") return detail::makeBpe(spec);
+    if (spec.model == "unigram") return detail::makeUnigram(spec);
     return std::unexpected(Error{ErrorCode::UnsupportedTokenizer,
                                 "tokenizer.ggml.model \"" + spec.model + "\" is not supported"});
 }

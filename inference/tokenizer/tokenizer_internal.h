@@ -11,6 +11,7 @@ namespace tokenizer::detail {
 assistant::Result<std::unique_ptr<Tokenizer>> makeSpm(VocabSpec& spec);        // spm_tokenizer.cpp
 assistant::Result<std::unique_ptr<Tokenizer>> makeWordPiece(VocabSpec& spec);  // wordpiece_tokenizer.cpp
 assistant::Result<std::unique_ptr<Tokenizer>> makeBpe(VocabSpec& spec);        // bpe_tokenizer.cpp
+assistant::Result<std::unique_ptr<Tokenizer>> makeUnigram(VocabSpec& spec);    // unigram_tokenizer.cpp (TF.js USE)
 
 // "▁" (U+2581), SentencePiece's stand-in for a space.
 inline constexpr std::string_view kSpaceMark = "\xE2\x96\x81";

@@ -1,0 +1,192 @@
+// Universal Sentence Encoder Lite (use-lite): a 2-layer pre-LN transformer encoder
+// with sinusoidal positions, mean pooling and a tanh projection, converted from its
+// TF.js graph by tools/convert_use_lite.py (whose docstring maps every graph node).
+//
+//   x = s * E[id] + [sin(p * ts), cos(p * ts)]          s = token_embedding_scale (2)
+//   for each layer (input width w: token_embedding_length for layer 0, else E):
+//     a = Wo · MHA(Wqkv · LN(x) + bqkv) + bo             [w] -> [E], non-causal
+//     x = (w != E ? Wres · x + bres : x) + a              layer 0 widens the residual
+//     x = x + Wdown · relu(Wup · LN(x) + bup) + bdown
+//   pooled = tanh(Wout · mean_t(x) + bout)               L2-normalized by Model::embed
+#include <cmath>
+#include <optional>
+
+#include "arch/arch.h"
+#include "arch/weights.h"
+#include "gguf/gguf_file.h"
+#include "kernels/thread_pool.h"
+#include "src/log.h"
+
+namespace arch {
+namespace {
+
+using assistant::ErrorCode;
+using assistant::detail::makeError;
+using kernels::Matrix;
+
+#define ENC_BIND(dst, expr)                          \
+    do {                                             \
+        auto r_ = (expr);                            \
+        if (!r_) return std::unexpected(r_.error()); \
+        dst = std::move(*r_);                        \
+    } while (0)
+
+// E = nEmbd (512), W = this layer's input width, F = nFf (1536), V = nVocab
+struct UseLiteLayer {
+    int64_t width = 0;                     // W
+    int64_t headDim = 0;                   // W / nHead
+    std::vector<float> attnNormW, attnNormB;  // [W]
+    Matrix wQkv;                           // [3W][W], rows [q; k; v]
+    std::vector<float> bQkv;               // [3W]
+    Matrix wo;                             // [E][W]
+    std::vector<float> bo;                 // [E]
+    std::optional<Matrix> wRes;            // [E][W] when W != E
+    std::vector<float> bRes;               // [E]
+    std::vector<float> ffnNormW, ffnNormB; // [E]
+    Matrix wUp;                            // [F][E]
+    std::vector<float> bUp;                // [F]
+    Matrix wDown;                          // [E][F]
+    std::vector<float> bDown;              // [E]
+};
+
+class UseLite final : public Architecture, public Encoder {
+public:
+    explicit UseLite(Hparams h) : m_h(std::move(h)) {}
+
+    assistant::Status bind(const gguf::File& f);
+    const Hparams& hparams() const override { return m_h; }
+    // Session refuses embedding models (ModelInfo::isEmbeddingModel): no LM head.
+    void forward(ForwardContext& ctx, std::span<const int32_t>, int64_t, bool) const override {
+        ctx.scratch.logits.clear();
+    }
+    const Encoder* encoder() const override { return this; }
+    int64_t outputSize() const override { return m_h.nEmbd; }
+    void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
+                std::vector<float>* tokenStates) const override;
+
+private:
+    Hparams m_h;
+    int64_t m_dIn = 0;                 // token embedding width (256)
+    float m_embScale = 1.0f;
+    float m_eps = 1e-6f;
+    Matrix m_tokenEmbd;                // [V][dIn]
+    std::vector<float> m_timescales;   // [dIn / 2]
+    std::vector<UseLiteLayer> m_layers;
+    Matrix m_out;                      // [E][E]
+    std::vector<float> m_outB;         // [E]
+};
+
+assistant::Status UseLite::bind(const gguf::File& f) {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf;
+    m_dIn = static_cast<int64_t>(f.getUInt(f.archKey("token_embedding_length")).value_or(0));
+    if (m_dIn <= 0 || m_dIn % 2 != 0 || F <= 0)
+        return std::unexpected(makeError(ErrorCode::InvalidFormat, "use-lite: missing or odd token_embedding_length ",
+                                         m_dIn, " or feed_forward_length ", F));
+    m_embScale = static_cast<float>(f.getFloat(f.archKey("token_embedding_scale")).value_or(1.0));
+    m_eps = static_cast<float>(f.getFloat(f.archKey("attention.layer_norm_epsilon")).value_or(1e-6));
+    if (const uint64_t pooling = f.getUInt(f.archKey("pooling_type")).value_or(1); pooling != 1)
+        return std::unexpected(makeError(ErrorCode::NotImplemented, "use-lite: pooling type ", pooling,
+                                         " is not supported (mean only)"));
+    ENC_BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", m_dIn, m_h.nVocab));
+    ENC_BIND(m_timescales, bindVector(f, "position_timescales", m_dIn / 2));
+    m_layers.resize(static_cast<size_t>(m_h.nLayer));
+    for (int64_t l = 0; l < m_h.nLayer; ++l) {
+        UseLiteLayer& L = m_layers[static_cast<size_t>(l)];
+        const int64_t W = l == 0 ? m_dIn : E;
+        L.width = W;
+        L.headDim = W / m_h.nHead;
+        if (L.headDim * m_h.nHead != W)
+            return std::unexpected(makeError(ErrorCode::InvalidFormat, "use-lite: layer ", l, " width ", W,
+                                             " is not a multiple of ", m_h.nHead, " heads"));
+        ENC_BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_norm.weight"), W));
+        ENC_BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_norm.bias"), W));
+        ENC_BIND(L.wQkv, bindMatrix(f, layerTensor(l, "attn_qkv.weight"), W, 3 * W));
+        ENC_BIND(L.bQkv, bindVector(f, layerTensor(l, "attn_qkv.bias"), 3 * W));
+        ENC_BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), W, E));
+        ENC_BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
+        if (W != E) {
+            ENC_BIND(L.wRes, bindMatrix(f, layerTensor(l, "residual_proj.weight"), W, E));
+            ENC_BIND(L.bRes, bindVector(f, layerTensor(l, "residual_proj.bias"), E));
+        }
+        ENC_BIND(L.ffnNormW, bindVector(f, layerTensor(l, "ffn_norm.weight"), E));
+        ENC_BIND(L.ffnNormB, bindVector(f, layerTensor(l, "ffn_norm.bias"), E));
+        ENC_BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, F));
+        ENC_BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), F));
+        ENC_BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), F, E));
+        ENC_BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
+    }
+    ENC_BIND(m_out, bindMatrix(f, "output.weight", E, E));
+    ENC_BIND(m_outB, bindVector(f, "output.bias", E));
+    return {};
+}
+
+void UseLite::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
+                     std::vector<float>* tokenStates) const {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf, half = m_dIn / 2;
+    std::vector<int64_t> start{0};
+    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
+    const int64_t n = start.back();  // tokens of the whole batch
+
+    // x holds [n][W] while W < E (before layer 0's residual projection), then [n][E].
+    std::vector<float> x(n * E), cur(n * E), qkv(n * 3 * E), attn(n * E), res(n * E), ffn(n * F);
+    for (size_t s = 0; s < seqs.size(); ++s) {
+        for (size_t p = 0; p < seqs[s].size(); ++p) {
+            float* xt = &x[(start[s] + static_cast<int64_t>(p)) * m_dIn];
+            kernels::getRow(m_tokenEmbd, seqs[s][p], xt);
+            const float pos = static_cast<float>(p);
+            for (int64_t i = 0; i < half; ++i) {
+                const float angle = pos * m_timescales[i];  // float32, as the graph computes it
+                xt[i] = xt[i] * m_embScale + std::sin(angle);
+                xt[half + i] = xt[half + i] * m_embScale + std::cos(angle);
+            }
+        }
+    }
+
+    for (const UseLiteLayer& L : m_layers) {
+        const int64_t W = L.width;
+        // --- attention (pre-LN), fused QKV: row t = [q | k | v], each W wide
+        for (int64_t t = 0; t < n; ++t)
+            kernels::layerNorm(&x[t * W], L.attnNormW.data(), L.attnNormB.data(), W, m_eps, &cur[t * W]);
+        kernels::matmul(pool, L.wQkv, cur.data(), n, qkv.data());
+        kernels::addRowBias(qkv.data(), L.bQkv.data(), n, 3 * W);
+        kernels::encoderAttention(pool, qkv.data(), qkv.data() + W, qkv.data() + 2 * W, 3 * W, start, m_h.nHead,
+                                  L.headDim, 1.0f / std::sqrt(static_cast<float>(L.headDim)), attn.data(), W);
+        kernels::matmul(pool, L.wo, attn.data(), n, cur.data());
+        kernels::addRowBias(cur.data(), L.bo.data(), n, E);
+        if (L.wRes) {
+            kernels::matmul(pool, *L.wRes, x.data(), n, res.data());
+            kernels::addRowBias(res.data(), L.bRes.data(), n, E);
+            x.swap(res);
+        }
+        kernels::addInPlace(x.data(), cur.data(), n * E);
+
+        // --- feed-forward (pre-LN), ReLU
+        for (int64_t t = 0; t < n; ++t)
+            kernels::layerNorm(&x[t * E], L.ffnNormW.data(), L.ffnNormB.data(), E, m_eps, &cur[t * E]);
+        kernels::matmul(pool, L.wUp, cur.data(), n, ffn.data());
+        kernels::addRowBias(ffn.data(), L.bUp.data(), n, F);
+        kernels::reluInPlace(ffn.data(), n * F);
+        kernels::matmul(pool, L.wDown, ffn.data(), n, cur.data());
+        kernels::addRowBias(cur.data(), L.bDown.data(), n, E);
+        kernels::addInPlace(x.data(), cur.data(), n * E);
+    }
+
+    // --- mean over each sentence's tokens, then tanh(Wout · mean + bout)
+    std::vector<float> mean(seqs.size() * static_cast<size_t>(E));
+    kernels::poolSequences(x.data(), E, start, kernels::Pooling::Mean, mean.data());
+    pooled.resize(mean.size());
+    kernels::matmul(pool, m_out, mean.data(), static_cast<int64_t>(seqs.size()), pooled.data());
+    kernels::addRowBias(pooled.data(), m_outB.data(), static_cast<int64_t>(seqs.size()), E);
+    for (float& v : pooled) v = std::tanh(v);
+    if (tokenStates) *tokenStates = std::move(x);
+}
+
+}  // namespace
+
+assistant::Result<std::unique_ptr<Architecture>> makeUseLite(const gguf::File& f, Hparams h) {
+    auto model = std::make_unique<UseLite>(std::move(h));
+    if (auto st = model->bind(f); !st) return std::unexpected(st.error());
+    return std::unique_ptr<Architecture>(std::move(model));
+}
+
+}  // namespace arch
