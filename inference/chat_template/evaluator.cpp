@@ -1,0 +1,451 @@
+#include "chat_template/evaluator.h"
+
+#include <cmath>
+#include <cstdint>
+
+#include "chat_template/builtins.h"
+
+namespace chat_template {
+
+namespace {
+
+enum class Flow { Normal, Break, Continue };
+
+class Renderer {
+public:
+    Renderer(Dict globals, const Limits& limits) : m_limits(limits) {
+        m_scopes.push_back({std::move(globals), false});
+    }
+
+    std::string run(const Body& body) {
+        std::string out;
+        exec(body, out);
+        return out;
+    }
+
+private:
+    struct Scope {
+        Dict vars;
+        bool isolated;  // a macro call: lookups skip to the globals after it
+    };
+
+    // ---- scopes --------------------------------------------------------------
+    Value lookup(const std::string& name) const {
+        for (size_t i = m_scopes.size(); i-- > 0;) {
+            for (const auto& [k, v] : m_scopes[i].vars)
+                if (k == name) return v;
+            if (m_scopes[i].isolated) {
+                for (const auto& [k, v] : m_scopes[0].vars)
+                    if (k == name) return v;
+                break;
+            }
+        }
+        return Value::undefined(name);
+    }
+    void assign(const std::string& name, Value v) {
+        Dict& vars = m_scopes.back().vars;
+        for (auto& [k, old] : vars)
+            if (k == name) {
+                old = std::move(v);
+                return;
+            }
+        vars.emplace_back(name, std::move(v));
+    }
+    struct ScopeGuard {
+        std::vector<Scope>& s;
+        ScopeGuard(std::vector<Scope>& scopes, bool isolated) : s(scopes) { s.push_back({{}, isolated}); }
+        ~ScopeGuard() { s.pop_back(); }
+    };
+
+    void step() {
+        if (++m_steps > m_limits.maxSteps) fail("the template ran too long (more than " +
+                                                std::to_string(m_limits.maxSteps) + " loop iterations and macro calls)");
+    }
+    void append(std::string& out, std::string_view text) {
+        if (out.size() + text.size() > m_limits.maxOutputBytes)
+            fail("the template's output exceeds " + std::to_string(m_limits.maxOutputBytes) + " bytes");
+        out += text;
+    }
+
+    // ---- statements ----------------------------------------------------------
+    Flow exec(const Body& body, std::string& out) {
+        for (const StmtPtr& s : body) {
+            const Flow f = execAt(*s, out);
+            if (f != Flow::Normal) return f;
+        }
+        return Flow::Normal;
+    }
+
+    Flow execAt(const Stmt& s, std::string& out) {
+        try {
+            return execStmt(s, out);
+        } catch (Failure& f) {
+            if (f.line == 0) {
+                f.line = s.line;
+                f.column = s.column;
+            }
+            throw;
+        }
+    }
+
+    Flow execStmt(const Stmt& s, std::string& out) {
+        switch (s.kind) {
+        case StmtKind::Text: append(out, s.text); return Flow::Normal;
+        case StmtKind::Output: append(out, toStr(eval(*s.expr))); return Flow::Normal;
+        case StmtKind::If:
+            for (size_t i = 0; i < s.branches.size(); ++i)
+                if (i >= s.conditions.size() || eval(*s.conditions[i]).truthy()) return exec(s.branches[i], out);
+            return Flow::Normal;
+        case StmtKind::For: execFor(s, out); return Flow::Normal;
+        case StmtKind::Set: execSet(s); return Flow::Normal;
+        case StmtKind::SetBlock: {
+            std::string captured;
+            exec(s.branches[0], captured);
+            assign(s.targets[0], Value(std::move(captured)));
+            return Flow::Normal;
+        }
+        case StmtKind::Macro: assign(s.text, makeMacro(s)); return Flow::Normal;
+        case StmtKind::Break: return Flow::Break;
+        case StmtKind::Continue: return Flow::Continue;
+        case StmtKind::FilterBlock: {
+            std::string captured;
+            const Flow f = exec(s.branches[0], captured);
+            append(out, toStr(applyFilterChain(*s.expr, Value(std::move(captured)))));
+            return f;
+        }
+        case StmtKind::Block: return exec(s.branches[0], out);
+        }
+        return Flow::Normal;
+    }
+
+    void unpack(const std::vector<std::string>& targets, const Value& v) {
+        if (targets.size() == 1) {
+            assign(targets[0], v);
+            return;
+        }
+        const List items = iterate(v);
+        if (items.size() != targets.size())
+            fail("cannot unpack " + std::to_string(items.size()) + " values into " + std::to_string(targets.size()) +
+                 " names");
+        for (size_t i = 0; i < targets.size(); ++i) assign(targets[i], items[i]);
+    }
+
+    void execSet(const Stmt& s) {
+        Value v = eval(*s.expr);
+        if (s.text.empty()) {
+            unpack(s.targets, v);
+            return;
+        }
+        Value ns = lookup(s.targets[0]);
+        if (ns.kind() != Kind::Namespace) fail("cannot assign attribute '" + s.text + "' on a non-namespace object");
+        Dict& members = ns.mutableNamespace();
+        for (auto& [k, old] : members)
+            if (k == s.text) {
+                old = std::move(v);
+                return;
+            }
+        members.emplace_back(s.text, std::move(v));
+    }
+
+    void execFor(const Stmt& s, std::string& out) {
+        List items = iterate(eval(*s.expr));
+        if (s.filter) {  // "for x in xs if cond": loop.* counts the kept items only
+            List kept;
+            for (Value& item : items) {
+                ScopeGuard scope(m_scopes, false);
+                unpack(s.targets, item);
+                if (eval(*s.filter).truthy()) kept.push_back(std::move(item));
+            }
+            items = std::move(kept);
+        }
+        if (items.empty()) {
+            if (s.branches.size() > 1) exec(s.branches[1], out);
+            return;
+        }
+        const int64_t n = static_cast<int64_t>(items.size());
+        for (int64_t i = 0; i < n; ++i) {
+            step();
+            ScopeGuard scope(m_scopes, false);
+            Dict loop = {
+                {"index", Value(i + 1)},
+                {"index0", Value(i)},
+                {"revindex", Value(n - i)},
+                {"revindex0", Value(n - i - 1)},
+                {"first", Value(i == 0)},
+                {"last", Value(i == n - 1)},
+                {"length", Value(n)},
+                {"depth", Value(1)},
+                {"depth0", Value(0)},
+                {"previtem", i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("previtem")},
+                {"nextitem", i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("nextitem")},
+                {"cycle", Value::function("cycle", [i](const CallArgs& a) {
+                     if (a.positional.empty()) fail("loop.cycle() needs at least one value");
+                     return a.positional[static_cast<size_t>(i) % a.positional.size()];
+                 })},
+            };
+            assign("loop", Value(std::move(loop)));
+            unpack(s.targets, items[static_cast<size_t>(i)]);
+            if (exec(s.branches[0], out) == Flow::Break) break;
+        }
+    }
+
+    Value makeMacro(const Stmt& s) {
+        const Stmt* macro = &s;
+        return Value::function(s.text, [this, macro](const CallArgs& args) { return callMacro(*macro, args); });
+    }
+
+    Value callMacro(const Stmt& m, const CallArgs& args) {
+        step();
+        if (m_callDepth >= m_limits.maxCallDepth)
+            fail("macro '" + m.text + "' nested too deeply (more than " + std::to_string(m_limits.maxCallDepth) +
+                 " calls)");
+        if (args.positional.size() > m.targets.size())
+            fail("macro '" + m.text + "' takes " + std::to_string(m.targets.size()) + " arguments, " +
+                 std::to_string(args.positional.size()) + " given");
+        for (const auto& [k, v] : args.named) {
+            bool known = false;
+            for (const std::string& p : m.targets) known = known || p == k;
+            if (!known) fail("macro '" + m.text + "' has no parameter '" + k + "'");
+        }
+        ++m_callDepth;
+        struct DepthRestore {
+            int& d;
+            ~DepthRestore() { --d; }
+        } restore{m_callDepth};
+        ScopeGuard scope(m_scopes, true);
+        for (size_t i = 0; i < m.targets.size(); ++i) {
+            if (const Value* v = args.get(i, m.targets[i])) assign(m.targets[i], *v);
+            else if (m.defaults[i]) assign(m.targets[i], eval(*m.defaults[i]));
+            else assign(m.targets[i], Value::undefined(m.targets[i]));
+        }
+        std::string out;
+        exec(m.branches[0], out);
+        return Value(std::move(out));
+    }
+
+    // ---- expressions ---------------------------------------------------------
+    Value eval(const Expr& e) {
+        try {
+            return evalExpr(e);
+        } catch (Failure& f) {
+            if (f.line == 0) {
+                f.line = e.line;
+                f.column = e.column;
+            }
+            throw;
+        }
+    }
+
+    CallArgs evalArgs(const Expr& e, size_t first) {
+        CallArgs a;
+        const size_t named = e.kwNames.size();
+        const size_t positional = e.args.size() - first - named;
+        for (size_t i = 0; i < positional; ++i) a.positional.push_back(eval(*e.args[first + i]));
+        for (size_t i = 0; i < named; ++i) a.named.emplace_back(e.kwNames[i], eval(*e.args[first + positional + i]));
+        return a;
+    }
+
+    // A {% filter %} block's chain: the innermost args[0] is a placeholder for the body.
+    Value applyFilterChain(const Expr& f, Value input) {
+        if (f.kind != ExprKind::Filter) return input;
+        Value inner = applyFilterChain(*f.args[0], std::move(input));
+        return applyFilter(f.name, inner, evalArgs(f, 1));
+    }
+
+    static void requireDefined(const Value& v) {
+        if (v.isUndefined()) fail("'" + v.str() + "' is undefined");
+    }
+
+    Value evalExpr(const Expr& e) {
+        switch (e.kind) {
+        case ExprKind::Literal: return e.literal;
+        case ExprKind::Name: return lookup(e.name);
+        case ExprKind::List:
+        case ExprKind::Tuple: {
+            List l;
+            l.reserve(e.args.size());
+            for (const ExprPtr& a : e.args) l.push_back(eval(*a));
+            return Value(std::move(l));
+        }
+        case ExprKind::Dict: {
+            Dict d;
+            for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
+                Value k = eval(*e.args[i]);
+                std::string key = k.isString() ? k.str() : toStr(k);
+                Value v = eval(*e.args[i + 1]);
+                bool replaced = false;
+                for (auto& [name, old] : d)
+                    if (name == key) {
+                        old = v;
+                        replaced = true;
+                    }
+                if (!replaced) d.emplace_back(std::move(key), std::move(v));
+            }
+            return Value(std::move(d));
+        }
+        case ExprKind::GetAttr: return getAttr(eval(*e.args[0]), e.name);
+        case ExprKind::GetItem: return getItem(eval(*e.args[0]), eval(*e.args[1]));
+        case ExprKind::Slice: {
+            Value target = eval(*e.args[0]);
+            auto part = [&](int i) { return e.args[i] ? eval(*e.args[i]) : Value::none(); };
+            return getSlice(target, part(1), part(2), part(3));
+        }
+        case ExprKind::Call: {
+            Value fn = eval(*e.args[0]);
+            CallArgs args = evalArgs(e, 1);
+            if (fn.kind() != Kind::Function) {
+                requireDefined(fn);
+                fail("'" + fn.typeName() + "' object is not callable");
+            }
+            return fn.fn()(args);
+        }
+        case ExprKind::Filter: return applyFilter(e.name, eval(*e.args[0]), evalArgs(e, 1));
+        case ExprKind::Test: {
+            const bool r = applyTest(e.name, eval(*e.args[0]), evalArgs(e, 1));
+            return Value(r != e.negated);
+        }
+        case ExprKind::Unary: {
+            Value v = eval(*e.args[0]);
+            if (e.name == "not") return Value(!v.truthy());
+            requireDefined(v);
+            if (!v.isNumber()) fail("bad operand type for unary " + e.name + ": '" + v.typeName() + "'");
+            if (e.name == "+") return v.kind() == Kind::Bool ? Value(v.asInt()) : v;
+            if (v.kind() == Kind::Float) return Value(-v.asFloat());
+            if (v.asInt() == INT64_MIN) fail("integer overflow");
+            return Value(-v.asInt());
+        }
+        case ExprKind::Binary: return evalBinary(e);
+        case ExprKind::Cond:
+            if (eval(*e.args[0]).truthy()) return eval(*e.args[1]);
+            return e.args[2] ? eval(*e.args[2]) : Value::undefined("conditional expression");
+        }
+        return Value();
+    }
+
+    Value evalBinary(const Expr& e) {
+        const std::string& op = e.name;
+        Value a = eval(*e.args[0]);
+        if (op == "and") return a.truthy() ? eval(*e.args[1]) : a;
+        if (op == "or") return a.truthy() ? a : eval(*e.args[1]);
+        Value b = eval(*e.args[1]);
+        if (op == "==") return Value(equals(a, b));
+        if (op == "!=") return Value(!equals(a, b));
+        if (op == "<") return Value(lessThan(a, b));
+        if (op == ">") return Value(lessThan(b, a));
+        if (op == "<=") return Value(!lessThan(b, a));
+        if (op == ">=") return Value(!lessThan(a, b));
+        if (op == "in") return Value(contains(b, a));
+        if (op == "not in") return Value(!contains(b, a));
+        if (op == "~") {
+            std::string s = toStr(a);
+            s += toStr(b);
+            if (s.size() > m_limits.maxOutputBytes) fail("string too long");
+            return Value(std::move(s));
+        }
+        return arithmetic(op, a, b);
+    }
+
+    [[noreturn]] static Value overflow() { fail("integer overflow (the template's numbers exceed 64 bits)"); }
+
+    static bool contains(const Value& container, const Value& item) {
+        switch (container.kind()) {
+        case Kind::String:
+            if (!item.isString()) fail("'in <string>' requires a string as left operand, not " + item.typeName());
+            return container.str().find(item.str()) != std::string::npos;
+        case Kind::List:
+            for (const Value& v : container.list())
+                if (equals(v, item)) return true;
+            return false;
+        case Kind::Dict:
+        case Kind::Namespace: return item.isString() && container.find(item.str()) != nullptr;
+        case Kind::Undefined: return false;
+        default: fail("argument of type '" + container.typeName() + "' is not iterable");
+        }
+    }
+
+    Value arithmetic(const std::string& op, const Value& a, const Value& b) {
+        requireDefined(a);
+        requireDefined(b);
+        if (op == "+") {
+            if (a.isString() && b.isString()) {
+                if (a.str().size() + b.str().size() > m_limits.maxOutputBytes) fail("string too long");
+                return Value(a.str() + b.str());
+            }
+            if (a.isList() && b.isList()) {
+                List l = a.list();
+                l.insert(l.end(), b.list().begin(), b.list().end());
+                return Value(std::move(l));
+            }
+        }
+        if (op == "*" && (a.isString() || a.isList() || b.isString() || b.isList())) {
+            const Value& seq = a.isString() || a.isList() ? a : b;
+            const Value& count = a.isString() || a.isList() ? b : a;
+            if (count.kind() != Kind::Int && count.kind() != Kind::Bool)
+                fail("can't multiply sequence by non-int of type '" + count.typeName() + "'");
+            const int64_t n = std::max<int64_t>(0, count.asInt());
+            const size_t unit = seq.isString() ? seq.str().size() : seq.list().size() * 16;
+            if (unit != 0 && static_cast<uint64_t>(n) > m_limits.maxOutputBytes / unit) fail("sequence too long");
+            if (seq.isString()) {
+                std::string s;
+                for (int64_t i = 0; i < n; ++i) s += seq.str();
+                return Value(std::move(s));
+            }
+            List l;
+            for (int64_t i = 0; i < n; ++i) l.insert(l.end(), seq.list().begin(), seq.list().end());
+            return Value(std::move(l));
+        }
+        if (!a.isNumber() || !b.isNumber())
+            fail("unsupported operand types for " + op + ": '" + a.typeName() + "' and '" + b.typeName() + "'");
+        const bool ints = a.kind() != Kind::Float && b.kind() != Kind::Float;
+        const double x = a.asFloat(), y = b.asFloat();
+        const int64_t i = a.asInt(), j = b.asInt();
+        int64_t r = 0;
+        if (op == "+") return !ints ? Value(x + y) : __builtin_add_overflow(i, j, &r) ? overflow() : Value(r);
+        if (op == "-") return !ints ? Value(x - y) : __builtin_sub_overflow(i, j, &r) ? overflow() : Value(r);
+        if (op == "*") return !ints ? Value(x * y) : __builtin_mul_overflow(i, j, &r) ? overflow() : Value(r);
+        if (op == "/") {
+            if (y == 0) fail("division by zero");
+            return Value(x / y);
+        }
+        if (op == "//" || op == "%") {
+            if (y == 0) fail(op == "//" ? "integer division or modulo by zero" : "modulo by zero");
+            if (ints) {
+                if (i == INT64_MIN && j == -1) overflow();
+                int64_t q = i / j;
+                r = i % j;
+                if (r != 0 && ((r < 0) != (j < 0))) {
+                    --q;
+                    r += j;
+                }
+                return op == "//" ? Value(q) : Value(r);
+            }
+            const double q = std::floor(x / y);
+            return op == "//" ? Value(q) : Value(x - q * y);
+        }
+        if (op == "**") {
+            if (ints && j >= 0) {
+                if (i == 0 || i == 1) return Value(j == 0 ? int64_t{1} : i);
+                if (i == -1) return Value(j % 2 ? int64_t{-1} : int64_t{1});
+                int64_t p = 1;  // |i| >= 2 overflows within 63 steps
+                for (int64_t k = 0; k < j; ++k)
+                    if (__builtin_mul_overflow(p, i, &p)) overflow();
+                return Value(p);
+            }
+            return Value(std::pow(x, y));
+        }
+        fail("unknown operator " + op);
+    }
+
+    std::vector<Scope> m_scopes;
+    Limits m_limits;
+    int64_t m_steps = 0;
+    int m_callDepth = 0;
+};
+
+}  // namespace
+
+std::string evaluate(const Body& body, Dict globals, const Limits& limits) {
+    return Renderer(std::move(globals), limits).run(body);
+}
+
+}  // namespace chat_template

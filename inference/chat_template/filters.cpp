@@ -1,0 +1,486 @@
+// Filters ("x | trim"), tests ("x is defined") and the globals Hugging Face adds
+// (raise_exception, strftime_now) plus Jinja's (namespace, range, dict).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+
+#include "chat_template/builtins.h"
+#include "chat_template/text_util.h"
+
+namespace chat_template {
+
+namespace {
+
+const Value* arg(const CallArgs& a, size_t i, std::string_view name) { return a.get(i, name); }
+constexpr size_t kKeywordOnly = SIZE_MAX;  // arg(a, kKeywordOnly, "name"): no positional form
+
+bool boolArg(const CallArgs& a, size_t i, std::string_view name, bool dflt) {
+    const Value* v = arg(a, i, name);
+    return v ? v->truthy() : dflt;
+}
+
+// "a.b.0": Jinja's attribute paths for map/selectattr/sort/join.
+Value attrPath(const Value& v, const std::string& path) {
+    Value cur = v;
+    size_t start = 0;
+    for (;;) {
+        const size_t dot = path.find('.', start);
+        const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
+        cur = numeric && cur.isList() ? getItem(cur, Value(static_cast<int64_t>(std::atoll(part.c_str()))))
+                                      : getItem(cur, Value(part));
+        if (dot == std::string::npos || cur.isUndefined()) return cur;
+        start = dot + 1;
+    }
+}
+
+std::string attributeName(const CallArgs& a, size_t i) {
+    const Value* v = arg(a, i, "attribute");
+    if (!v || !v->isString()) fail("an attribute name (a string) is required");
+    return v->str();
+}
+
+// Arguments after the first `skip` positionals, for a test called from a filter.
+CallArgs rest(const CallArgs& a, size_t skip) {
+    CallArgs r;
+    for (size_t i = skip; i < a.positional.size(); ++i) r.positional.push_back(a.positional[i]);
+    return r;
+}
+
+Value selectFilter(const Value& v, const CallArgs& a, bool byAttr, bool keep) {
+    List out;
+    const size_t testAt = byAttr ? 1 : 0;
+    const std::string attr = byAttr ? attributeName(a, 0) : "";
+    const Value* test = arg(a, testAt, "test");
+    const CallArgs testArgs = rest(a, testAt + 1);
+    for (const Value& item : iterate(v)) {
+        const Value subject = byAttr ? attrPath(item, attr) : item;
+        bool ok;
+        if (!test) ok = subject.truthy();
+        else if (!test->isString()) fail("the test name must be a string");
+        else ok = applyTest(test->str(), subject, testArgs);
+        if (ok == keep) out.push_back(item);
+    }
+    return Value(std::move(out));
+}
+
+Value mapFilter(const Value& v, const CallArgs& a) {
+    List out;
+    const Value* attr = arg(a, kKeywordOnly, "attribute");
+    if (attr) {
+        if (!attr->isString()) fail("map(attribute=...) needs a string");
+        const Value* dflt = arg(a, kKeywordOnly, "default");
+        for (const Value& item : iterate(v)) {
+            Value x = attrPath(item, attr->str());
+            out.push_back(x.isUndefined() && dflt ? *dflt : x);
+        }
+        return Value(std::move(out));
+    }
+    if (a.positional.empty() || !a.positional[0].isString()) fail("map() needs a filter name or attribute=");
+    const CallArgs filterArgs = rest(a, 1);
+    for (const Value& item : iterate(v)) out.push_back(applyFilter(a.positional[0].str(), item, filterArgs));
+    return Value(std::move(out));
+}
+
+// Sort key for sort/dictsort/unique: strings compare case-insensitively by default.
+Value sortKey(const Value& v, bool caseSensitive) {
+    return !caseSensitive && v.isString() ? Value(toLower(v.str())) : v;
+}
+
+Value sortFilter(const Value& v, const CallArgs& a) {
+    const bool reverse = boolArg(a, 0, "reverse", false);
+    const bool caseSensitive = boolArg(a, 1, "case_sensitive", false);
+    const Value* attr = arg(a, 2, "attribute");
+    List items = iterate(v);
+    auto key = [&](const Value& x) { return sortKey(attr && attr->isString() ? attrPath(x, attr->str()) : x, caseSensitive); };
+    std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
+        return reverse ? lessThan(key(y), key(x)) : lessThan(key(x), key(y));
+    });
+    return Value(std::move(items));
+}
+
+Value dictsortFilter(const Value& v, const CallArgs& a) {
+    if (!v.isMapping()) fail("dictsort expects a mapping, not " + v.typeName());
+    const bool caseSensitive = boolArg(a, 0, "case_sensitive", false);
+    const Value* by = arg(a, 1, "by");
+    const bool byValue = by && by->isString() && by->str() == "value";
+    const bool reverse = boolArg(a, 2, "reverse", false);
+    List items;
+    for (const auto& [k, x] : v.dict()) items.emplace_back(List{Value(k), x});
+    auto key = [&](const Value& p) { return sortKey(p.list()[byValue ? 1 : 0], caseSensitive); };
+    std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
+        return reverse ? lessThan(key(y), key(x)) : lessThan(key(x), key(y));
+    });
+    return Value(std::move(items));
+}
+
+// Jinja 3.1's indent: the first line only with first=True, blank lines only with blank=True.
+Value indentFilter(const Value& v, const CallArgs& a) {
+    const Value* w = arg(a, 0, "width");
+    const std::string pad = w && w->isString() ? w->str() : std::string(static_cast<size_t>(std::clamp<int64_t>(w ? w->asInt() : 4, 0, 1000)), ' ');
+    const bool first = boolArg(a, 1, "first", false);
+    const bool blank = boolArg(a, 2, "blank", false);
+    std::string s = toStr(v) + "\n";
+    std::vector<std::string> lines;
+    size_t start = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\n' || s[i] == '\r') {
+            lines.push_back(s.substr(start, i - start));
+            if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+            start = i + 1;
+        }
+    }
+    std::string out;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        if (i > 0) out += "\n";
+        if (i > 0 && (blank || !lines[i].empty())) out += pad;
+        out += lines[i];
+    }
+    return Value(first ? pad + out : out);
+}
+
+Value toInt(const Value& v, const CallArgs& a) {
+    const Value* d = arg(a, 0, "default");
+    const Value dflt = d ? *d : Value(0);
+    if (v.kind() == Kind::Int || v.kind() == Kind::Bool) return Value(v.asInt());
+    if (v.kind() == Kind::Float) return std::isfinite(v.asFloat()) ? Value(v.asInt()) : dflt;
+    if (v.isString()) {
+        const std::string s = strip(v.str(), kWhitespace, true, true);
+        char* end = nullptr;
+        const long long i = std::strtoll(s.c_str(), &end, 10);
+        if (!s.empty() && end && *end == '\0') return Value(static_cast<int64_t>(i));
+        const double f = std::strtod(s.c_str(), &end);
+        if (!s.empty() && end && *end == '\0' && std::isfinite(f)) return Value(Value(f).asInt());
+    }
+    return dflt;
+}
+
+Value toFloat(const Value& v, const CallArgs& a) {
+    const Value* d = arg(a, 0, "default");
+    if (v.isNumber()) return Value(v.asFloat());
+    if (v.isString()) {
+        const std::string s = strip(v.str(), kWhitespace, true, true);
+        char* end = nullptr;
+        const double f = std::strtod(s.c_str(), &end);
+        if (!s.empty() && end && *end == '\0') return Value(f);
+    }
+    return d ? *d : Value(0.0);
+}
+
+Value tojsonFilter(const Value& v, const CallArgs& a) {
+    // Hugging Face's signature: tojson(ensure_ascii=False, indent=None, separators=None, sort_keys=False).
+    const Value* indent = arg(a, 1, "indent");
+    const bool sortKeys = boolArg(a, 99, "sort_keys", false);
+    std::string itemSep, keySep;
+    if (const Value* seps = arg(a, 2, "separators"); seps && seps->isList() && seps->list().size() == 2) {
+        itemSep = toStr(seps->list()[0]);
+        keySep = toStr(seps->list()[1]);
+    }
+    const int n = indent && indent->isNumber() ? static_cast<int>(std::clamp<int64_t>(indent->asInt(), 0, 64)) : -1;
+    return Value(toJson(v, n, sortKeys, itemSep, keySep));
+}
+
+Value minMax(const Value& v, const CallArgs& a, bool wantMax) {
+    const bool caseSensitive = boolArg(a, 0, "case_sensitive", false);
+    const Value* attr = arg(a, 1, "attribute");
+    const List items = iterate(v);
+    if (items.empty()) return Value::undefined(wantMax ? "max" : "min");
+    auto key = [&](const Value& x) { return sortKey(attr && attr->isString() ? attrPath(x, attr->str()) : x, caseSensitive); };
+    const Value* best = &items[0];
+    for (const Value& x : items)
+        if (wantMax ? lessThan(key(*best), key(x)) : lessThan(key(x), key(*best))) best = &x;
+    return *best;
+}
+
+std::string htmlEscape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        switch (c) {
+        case '&': o += "&amp;"; break;
+        case '<': o += "&lt;"; break;
+        case '>': o += "&gt;"; break;
+        case '"': o += "&#34;"; break;
+        case '\'': o += "&#39;"; break;
+        default: o += c;
+        }
+    }
+    return o;
+}
+
+using FilterFn = Value (*)(const Value&, const CallArgs&);
+
+const std::map<std::string, FilterFn, std::less<>>& filters() {
+    static const std::map<std::string, FilterFn, std::less<>> kFilters = {
+        {"trim", [](const Value& v, const CallArgs& a) {
+             const Value* chars = arg(a, 0, "chars");
+             return Value(strip(toStr(v), chars && chars->isString() ? chars->str() : std::string(kWhitespace), true, true));
+         }},
+        {"tojson", tojsonFilter},
+        {"length", [](const Value& v, const CallArgs&) { return Value(pyLen(v)); }},
+        {"count", [](const Value& v, const CallArgs&) { return Value(pyLen(v)); }},
+        {"upper", [](const Value& v, const CallArgs&) { return Value(toUpper(toStr(v))); }},
+        {"lower", [](const Value& v, const CallArgs&) { return Value(toLower(toStr(v))); }},
+        {"capitalize", [](const Value& v, const CallArgs&) { return Value(capitalize(toStr(v))); }},
+        {"title", [](const Value& v, const CallArgs&) { return Value(titleCase(toStr(v))); }},
+        {"default", [](const Value& v, const CallArgs& a) {
+             const Value* d = arg(a, 0, "default_value");
+             const bool boolean = boolArg(a, 1, "boolean", false);
+             if (v.isUndefined() || (boolean && !v.truthy())) return d ? *d : Value("");
+             return v;
+         }},
+        {"join", [](const Value& v, const CallArgs& a) {
+             const Value* sep = arg(a, 0, "d");
+             const Value* attr = arg(a, 1, "attribute");
+             std::string out;
+             bool first = true;
+             for (const Value& x : iterate(v)) {
+                 if (!first) out += sep ? toStr(*sep) : "";
+                 first = false;
+                 out += toStr(attr && attr->isString() ? attrPath(x, attr->str()) : x);
+             }
+             return Value(std::move(out));
+         }},
+        {"first", [](const Value& v, const CallArgs&) {
+             const List items = iterate(v);
+             return items.empty() ? Value::undefined("first") : items.front();
+         }},
+        {"last", [](const Value& v, const CallArgs&) {
+             const List items = iterate(v);
+             return items.empty() ? Value::undefined("last") : items.back();
+         }},
+        {"replace", [](const Value& v, const CallArgs& a) {
+             const Value* from = arg(a, 0, "old");
+             const Value* to = arg(a, 1, "new");
+             const Value* count = arg(a, 2, "count");
+             if (!from || !to) fail("replace needs the old and the new text");
+             return Value(replaceAll(toStr(v), toStr(*from), toStr(*to), count && count->isNumber() ? count->asInt() : -1));
+         }},
+        {"selectattr", [](const Value& v, const CallArgs& a) { return selectFilter(v, a, true, true); }},
+        {"rejectattr", [](const Value& v, const CallArgs& a) { return selectFilter(v, a, true, false); }},
+        {"select", [](const Value& v, const CallArgs& a) { return selectFilter(v, a, false, true); }},
+        {"reject", [](const Value& v, const CallArgs& a) { return selectFilter(v, a, false, false); }},
+        {"map", mapFilter},
+        {"list", [](const Value& v, const CallArgs&) { return Value(iterate(v)); }},
+        {"string", [](const Value& v, const CallArgs&) { return Value(toStr(v)); }},
+        {"int", toInt},
+        {"float", toFloat},
+        {"items", [](const Value& v, const CallArgs&) {
+             if (v.isUndefined()) return Value(List{});
+             if (!v.isMapping()) fail("items expects a mapping, not " + v.typeName());
+             return getAttr(v, "items").fn()(CallArgs{});
+         }},
+        {"dictsort", dictsortFilter},
+        {"indent", indentFilter},
+        {"unique", [](const Value& v, const CallArgs& a) {
+             const bool caseSensitive = boolArg(a, 0, "case_sensitive", false);
+             List out, seen;
+             for (const Value& x : iterate(v)) {
+                 Value k = sortKey(x, caseSensitive);
+                 if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, k); })) {
+                     seen.push_back(k);
+                     out.push_back(x);
+                 }
+             }
+             return Value(std::move(out));
+         }},
+        {"reverse", [](const Value& v, const CallArgs&) {
+             if (v.isString()) {
+                 List chars = iterate(v);
+                 std::string out;
+                 for (auto it = chars.rbegin(); it != chars.rend(); ++it) out += it->str();
+                 return Value(std::move(out));
+             }
+             List items = iterate(v);
+             std::reverse(items.begin(), items.end());
+             return Value(std::move(items));
+         }},
+        {"sort", sortFilter},
+        {"safe", [](const Value& v, const CallArgs&) { return v.isString() ? v : Value(toStr(v)); }},
+        {"escape", [](const Value& v, const CallArgs&) { return Value(htmlEscape(toStr(v))); }},
+        {"e", [](const Value& v, const CallArgs&) { return Value(htmlEscape(toStr(v))); }},
+        {"abs", [](const Value& v, const CallArgs&) {
+             if (!v.isNumber()) fail("bad operand type for abs(): '" + v.typeName() + "'");
+             if (v.kind() == Kind::Float) return Value(std::fabs(v.asFloat()));
+             if (v.asInt() == INT64_MIN) fail("integer overflow");
+             return Value(v.asInt() < 0 ? -v.asInt() : v.asInt());
+         }},
+        {"round", [](const Value& v, const CallArgs& a) {
+             if (!v.isNumber()) fail("round expects a number");
+             const Value* p = arg(a, 0, "precision");
+             const Value* m = arg(a, 1, "method");
+             const double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(p ? p->asInt() : 0, -300, 300)));
+             const std::string method = m && m->isString() ? m->str() : "common";
+             const double x = v.asFloat() * scale;
+             const double r = method == "floor" ? std::floor(x) : method == "ceil" ? std::ceil(x) : std::round(x);
+             return Value(r / scale);
+         }},
+        {"sum", [](const Value& v, const CallArgs& a) {
+             const Value* attr = arg(a, 0, "attribute");
+             const Value* start = arg(a, 1, "start");
+             int64_t i = start ? start->asInt() : 0;
+             double f = start ? start->asFloat() : 0;
+             bool isFloat = start && start->kind() == Kind::Float;
+             for (const Value& x : iterate(v)) {
+                 const Value n = attr && attr->isString() ? attrPath(x, attr->str()) : x;
+                 if (!n.isNumber()) fail("sum of non-numbers");
+                 isFloat = isFloat || n.kind() == Kind::Float;
+                 if (__builtin_add_overflow(i, n.asInt(), &i)) fail("integer overflow");
+                 f += n.asFloat();
+             }
+             return isFloat ? Value(f) : Value(i);
+         }},
+        {"min", [](const Value& v, const CallArgs& a) { return minMax(v, a, false); }},
+        {"max", [](const Value& v, const CallArgs& a) { return minMax(v, a, true); }},
+        {"wordcount", [](const Value& v, const CallArgs&) {
+             return Value(static_cast<int64_t>(splitWhitespace(toStr(v), -1, false).size()));
+         }},
+    };
+    return kFilters;
+}
+
+using TestFn = bool (*)(const Value&, const CallArgs&);
+
+const Value& need(const CallArgs& a, const char* test) {
+    if (a.positional.empty()) fail(std::string("test '") + test + "' needs an argument");
+    return a.positional[0];
+}
+
+const std::map<std::string, TestFn, std::less<>>& tests() {
+    static const std::map<std::string, TestFn, std::less<>> kTests = {
+        {"defined", [](const Value& v, const CallArgs&) { return !v.isUndefined(); }},
+        {"undefined", [](const Value& v, const CallArgs&) { return v.isUndefined(); }},
+        {"none", [](const Value& v, const CallArgs&) { return v.isNone(); }},
+        {"boolean", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Bool; }},
+        {"true", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Bool && v.asBool(); }},
+        {"false", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Bool && !v.asBool(); }},
+        {"integer", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Int; }},
+        {"float", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Float; }},
+        {"number", [](const Value& v, const CallArgs&) { return v.isNumber(); }},
+        {"string", [](const Value& v, const CallArgs&) { return v.isString(); }},
+        {"mapping", [](const Value& v, const CallArgs&) { return v.isDict(); }},
+        // Jinja's Undefined is iterable (empty) and a sequence.
+        {"iterable", [](const Value& v, const CallArgs&) {
+             return v.isString() || v.isList() || v.isDict() || v.isUndefined();
+         }},
+        {"sequence", [](const Value& v, const CallArgs&) {
+             return v.isString() || v.isList() || v.isDict() || v.isUndefined();
+         }},
+        {"callable", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Function; }},
+        {"sameas", [](const Value& v, const CallArgs& a) {
+             const Value& o = need(a, "sameas");
+             if (v.kind() != o.kind()) return false;
+             if (v.kind() == Kind::None || v.kind() == Kind::Bool) return equals(v, o);
+             return false;  // identity of other objects is not observable here
+         }},
+        {"eq", [](const Value& v, const CallArgs& a) { return equals(v, need(a, "eq")); }},
+        {"equalto", [](const Value& v, const CallArgs& a) { return equals(v, need(a, "equalto")); }},
+        {"==", [](const Value& v, const CallArgs& a) { return equals(v, need(a, "==")); }},
+        {"ne", [](const Value& v, const CallArgs& a) { return !equals(v, need(a, "ne")); }},
+        {"!=", [](const Value& v, const CallArgs& a) { return !equals(v, need(a, "!=")); }},
+        {"lt", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "lt")); }},
+        {"<", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "<")); }},
+        {"gt", [](const Value& v, const CallArgs& a) { return lessThan(need(a, "gt"), v); }},
+        {">", [](const Value& v, const CallArgs& a) { return lessThan(need(a, ">"), v); }},
+        {"le", [](const Value& v, const CallArgs& a) { return !lessThan(need(a, "le"), v); }},
+        {"<=", [](const Value& v, const CallArgs& a) { return !lessThan(need(a, "<="), v); }},
+        {"ge", [](const Value& v, const CallArgs& a) { return !lessThan(v, need(a, "ge")); }},
+        {">=", [](const Value& v, const CallArgs& a) { return !lessThan(v, need(a, ">=")); }},
+        {"in", [](const Value& v, const CallArgs& a) {
+             const Value& c = need(a, "in");
+             if (c.isString()) return v.isString() && c.str().find(v.str()) != std::string::npos;
+             if (c.isMapping()) return v.isString() && c.find(v.str()) != nullptr;
+             for (const Value& x : iterate(c))
+                 if (equals(x, v)) return true;
+             return false;
+         }},
+        {"divisibleby", [](const Value& v, const CallArgs& a) {
+             const int64_t d = need(a, "divisibleby").asInt();
+             if (d == 0) fail("division by zero");
+             return d == -1 || v.asInt() % d == 0;
+         }},
+        {"even", [](const Value& v, const CallArgs&) { return v.asInt() % 2 == 0; }},
+        {"odd", [](const Value& v, const CallArgs&) { return v.asInt() % 2 != 0; }},
+        {"lower", [](const Value& v, const CallArgs&) { return v.isString() && toLower(v.str()) == v.str(); }},
+        {"upper", [](const Value& v, const CallArgs&) { return v.isString() && toUpper(v.str()) == v.str(); }},
+    };
+    return kTests;
+}
+
+Value rangeFn(const CallArgs& a) {
+    if (a.positional.empty() || a.positional.size() > 3) fail("range expected 1 to 3 arguments");
+    for (const Value& v : a.positional)
+        if (v.kind() != Kind::Int && v.kind() != Kind::Bool) fail("range() arguments must be integers");
+    int64_t start = 0, stop = 0, step = 1;
+    if (a.positional.size() == 1) stop = a.positional[0].asInt();
+    else {
+        start = a.positional[0].asInt();
+        stop = a.positional[1].asInt();
+        if (a.positional.size() == 3) step = a.positional[2].asInt();
+    }
+    if (step == 0) fail("range() arg 3 must not be zero");
+    constexpr int64_t kMaxRange = 100000;  // a runaway guard: templates count messages, not millions
+    List out;
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+        if (static_cast<int64_t>(out.size()) >= kMaxRange) fail("range() is limited to 100000 items");
+        out.emplace_back(i);
+        if ((step > 0 && i > INT64_MAX - step) || (step < 0 && i < INT64_MIN - step)) break;
+    }
+    return Value(std::move(out));
+}
+
+}  // namespace
+
+Value applyFilter(const std::string& name, const Value& value, const CallArgs& args) {
+    const auto& f = filters();
+    if (name == "d") return f.at("default")(value, args);
+    const auto it = f.find(name);
+    if (it == f.end()) fail("unknown filter '" + name + "'");
+    return it->second(value, args);
+}
+
+bool hasTest(const std::string& name) { return tests().count(name) != 0; }
+
+bool applyTest(const std::string& name, const Value& value, const CallArgs& args) {
+    const auto it = tests().find(name);
+    if (it == tests().end()) fail("unknown test '" + name + "'");
+    return it->second(value, args);
+}
+
+Dict makeGlobals(const std::tm& now) {
+    Dict g;
+    g.emplace_back("raise_exception", Value::function("raise_exception", [](const CallArgs& a) -> Value {
+                       throw Failure{Failure::Kind::Raised, a.positional.empty() ? "" : toStr(a.positional[0]), 0, 0};
+                   }));
+    g.emplace_back("strftime_now", Value::function("strftime_now", [now](const CallArgs& a) {
+                       const Value* fmt = arg(a, 0, "format");
+                       if (!fmt || !fmt->isString()) fail("strftime_now needs a format string");
+                       if (fmt->str().size() > 1000) fail("strftime_now format too long");
+                       char buf[4096];
+                       const size_t n = std::strftime(buf, sizeof buf, fmt->str().c_str(), &now);
+                       return Value(std::string(buf, n));
+                   }));
+    g.emplace_back("namespace", Value::function("namespace", [](const CallArgs& a) {
+                       Dict members;
+                       for (const Value& p : a.positional) {
+                           if (!p.isDict()) fail("namespace() takes keyword arguments or a dict");
+                           members.insert(members.end(), p.dict().begin(), p.dict().end());
+                       }
+                       members.insert(members.end(), a.named.begin(), a.named.end());
+                       return Value::makeNamespace(std::move(members));
+                   }));
+    g.emplace_back("range", Value::function("range", rangeFn));
+    g.emplace_back("dict", Value::function("dict", [](const CallArgs& a) {
+                       Dict d;
+                       for (const Value& p : a.positional) {
+                           if (!p.isDict()) fail("dict() takes keyword arguments or a dict");
+                           d.insert(d.end(), p.dict().begin(), p.dict().end());
+                       }
+                       d.insert(d.end(), a.named.begin(), a.named.end());
+                       return Value(std::move(d));
+                   }));
+    return g;
+}
+
+}  // namespace chat_template
