@@ -19,6 +19,7 @@ int runDevices(std::vector<std::string> args);
 int runInfo(std::vector<std::string> args);
 int runGenerate(std::vector<std::string> args);
 int runTokenize(std::vector<std::string> args);
+int runEmbed(std::vector<std::string> args);
 int runPerplexity(std::vector<std::string> args);
 int runChat(std::vector<std::string> args);
 int runQuantize(std::vector<std::string> args);

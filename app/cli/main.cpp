@@ -25,6 +25,12 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli tokenize [-m FILE] [--no-bos] [--ids] (TEXT | -f TEXTFILE)\n"
      "  --ids prints one JSON array of ids; BOS is added when the vocabulary says so, unless --no-bos.",
      cli::runTokenize},
+    {"embed", "one L2-normalized vector per text (embedding models: bert, use-lite)",
+     "assistant-cli embed [-m FILE] [--json] [--timing] (TEXT... | -f FILE | --token-ids 101,7592,102 ...)\n"
+     "  Without -m, the shipped default embedder (USE-Lite). -f: one text per line (blank lines skipped).\n"
+     "  --token-ids (repeatable): ids used as given, no special tokens added. Prints one line of\n"
+     "  space-separated numbers per input, or with --json one JSON array of arrays; --timing: inputs/s on stderr.",
+     cli::runEmbed},
     {"perplexity", "perplexity of a text file (llama.cpp's method)",
      "assistant-cli perplexity [-m FILE] -f TEXTFILE [-c CTX (512)] [-t THREADS] [--kv-type f32|f16|q8_0]\n"
      "  Non-overlapping windows of CTX tokens; the second half of each is scored.",
