@@ -18,6 +18,8 @@ PACKAGES=(
   libze-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
   # kernels and tests
   libomp-dev libgtest-dev xvfb xauth
+  # local OpenAI-compatible API server (app/server); its tests also use curl and Node 20 + npm
+  libcpp-httplib-dev nlohmann-json3-dev curl
 )
 
 missing=()

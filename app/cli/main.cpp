@@ -38,6 +38,16 @@ constexpr cli::Command kCommands[] = {
     {"chat", "interactive chat on the terminal",
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling options of generate]",
      cli::runChat},
+#ifdef ASSISTANT_WITH_SERVER
+    {"serve", "OpenAI-compatible local API (chat, completions, embeddings) on loopback",
+     "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"
+     "  [--parallel N (2)] [--queue N (32)] [--embedder FILE | --no-embedder] [--db RAG.db]\n"
+     "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS_PER_SLOT]\n"
+     "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"
+     "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats.\n"
+     "  --cors-origin: allowed browser origins, '*' wildcards (default: localhost and Office hosts).",
+     cli::runServe},
+#endif
     {"quantize", "write a quantized copy of an F32/F16/BF16 model",
      "assistant-cli quantize IN.gguf OUT.gguf TYPE [-t THREADS] [-q]\n"
      "  TYPE: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K Q4_K_M Q5_K_M IQ4_NL TQ1_0 TQ2_0.\n"

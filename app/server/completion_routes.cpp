@@ -1,0 +1,129 @@
+// POST /v1/chat/completions and POST /v1/completions, JSON or SSE.
+//
+// A request parses and validates its body, resolves the model, then waits for a
+// generation slot (429 when the queue is full). Only then is the answer's status
+// decided: JSON answers run the generation inside the handler; SSE answers run it
+// inside httplib's chunked content provider, one "data:" event per piece, so a write
+// that fails (the client went away) returns false from the token sink and the engine
+// stops within one token. The lease travels with the provider and frees the slot when
+// httplib destroys the response, whether or not the provider ever ran.
+#include <chrono>
+#include <thread>
+
+#include "server_impl.h"
+
+namespace server {
+
+using nlohmann::json;
+using httplib::Request;
+using httplib::Response;
+
+namespace {
+
+ApiError engineError(const assistant::Error& e) {
+    switch (e.code) {
+        case assistant::ErrorCode::ContextFull:
+            return {400, e.message, "invalid_request_error", "messages", "context_length_exceeded"};
+        case assistant::ErrorCode::InvalidArgument:
+        case assistant::ErrorCode::TemplateError:
+            return {400, e.message, "invalid_request_error", "", ""};
+        default:
+            return {500, std::string(assistant::errorCodeName(e.code)) + ": " + e.message, "server_error", "", ""};
+    }
+}
+
+int64_t unixSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Everything one generation needs, shared by the handler and the SSE provider.
+struct Job {
+    std::shared_ptr<SlotPool::Lease> lease;
+    std::shared_ptr<const assistant::Model> model;
+    GenerationRequest request;
+    ResponseBuilder builder;
+    bool chat = true;
+
+    assistant::Result<assistant::GenerateResult> run(const assistant::TokenSink& sink) {
+        assistant::Session& session = *lease->slot().session;
+        if (chat) return session.generate(request.messages, request.params, sink);
+        return session.generate(std::string_view(request.prompt), request.params, sink);
+    }
+};
+
+}  // namespace
+
+void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool chat) {
+    auto body = parseBody(req.body);
+    if (!body) return sendError(res, body.error());
+    auto parsed = chat ? parseChatRequest(*body) : parseCompletionRequest(*body);
+    if (!parsed) return sendError(res, parsed.error());
+    auto model = chatModelFor(parsed->model);
+    if (!model) return sendError(res, model.error());
+    auto lease = acquireSlot();
+    if (!lease) return sendError(res, lease.error());
+
+    SlotPool::Slot& slot = (*lease)->slot();
+    if (!slot.session || slot.session->model() != *model) {
+        assistant::SessionParams sp;
+        sp.contextLength = options.contextLength;
+        const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        sp.threads = options.threadsPerSlot > 0 ? options.threadsPerSlot : std::max(1, hw / slots.size());
+        auto session = assistant::Session::create(*model, sp);
+        if (!session) return sendError(res, engineError(session.error()));
+        slot.session = std::move(*session);
+    }
+
+    const std::string modelName = parsed->model.empty() ? chatId : parsed->model;
+    const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(unixSeconds()) + "-" + std::to_string(nextId++);
+    auto job = std::make_shared<Job>(Job{*lease, *model, std::move(*parsed), ResponseBuilder(chat, modelName, id, unixSeconds()), chat});
+    job->request.params.cancel = &slot.cancel;
+
+    auto account = [this](const assistant::GenerateResult& r) {
+        generatedTokens += static_cast<uint64_t>(r.stats.generatedTokens);
+        promptTokens += static_cast<uint64_t>(r.stats.promptTokens);
+        if (r.stopReason == assistant::StopReason::Cancelled) cancelled++;
+        else completions++;
+    };
+
+    if (!job->request.stream) {
+        auto result = job->run(nullptr);
+        if (!result) return sendError(res, engineError(result.error()));
+        account(*result);
+        if (result->stopReason == assistant::StopReason::Cancelled)
+            return sendError(res, {503, "the generation was cancelled (server shutting down or model replaced)", "server_error", "", "cancelled"});
+        return sendJson(res, job->builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view()));
+    }
+
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider("text/event-stream", [job, account](size_t, httplib::DataSink& sink) {
+        bool connected = true;
+        auto send = [&](const std::string& event) {
+            connected = connected && sink.write(event.data(), event.size());
+            return connected;
+        };
+        const ResponseBuilder& b = job->builder;
+        if (job->chat) send(sseEvent(b.roleChunk()));
+        else if (job->request.echo) send(sseEvent(b.deltaChunk(job->request.prompt, false)));
+        auto result = job->run([&](std::string_view piece, const assistant::GenerateStats& st) {
+            return send(sseEvent(b.deltaChunk(piece, st.channel == assistant::StreamChannel::Reasoning)));
+        });
+        if (!result) {
+            // Headers are out: report the failure the way OpenAI does mid-stream.
+            send(sseEvent(errorBody(engineError(result.error()))));
+        } else {
+            account(*result);
+            if (result->stopReason != assistant::StopReason::Cancelled) {
+                send(sseEvent(b.finishChunk(result->stopReason)));
+                if (job->request.includeUsage) send(sseEvent(b.usageChunk(result->stats)));
+            }
+        }
+        send(std::string(kSseDone));
+        if (connected) sink.done();
+        job->lease.reset();  // free the slot now, not when httplib gets round to destroying the response
+        return connected;
+    });
+}
+
+}  // namespace server

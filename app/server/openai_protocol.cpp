@@ -1,0 +1,332 @@
+#include "openai_protocol.h"
+
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+namespace server {
+
+using nlohmann::json;
+
+namespace {
+
+ApiError badParam(const std::string& param, const std::string& message) {
+    return ApiError{400, message, "invalid_request_error", param, ""};
+}
+
+const json* field(const json& body, const char* name) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) return nullptr;
+    return &*it;
+}
+
+// Each reader: absent/null leaves `out` alone; a wrong type or range is an error.
+std::optional<ApiError> readBool(const json& body, const char* name, bool& out) {
+    const json* v = field(body, name);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) return badParam(name, std::string("'") + name + "' must be a boolean");
+    out = v->get<bool>();
+    return std::nullopt;
+}
+
+std::optional<ApiError> readNumber(const json& body, const char* name, double lo, double hi, float& out) {
+    const json* v = field(body, name);
+    if (!v) return std::nullopt;
+    if (!v->is_number()) return badParam(name, std::string("'") + name + "' must be a number");
+    const double d = v->get<double>();
+    if (!std::isfinite(d) || d < lo || d > hi)
+        return badParam(name, std::string("'") + name + "' must be between " + json(lo).dump() + " and " + json(hi).dump());
+    out = static_cast<float>(d);
+    return std::nullopt;
+}
+
+std::optional<ApiError> readInt(const json& body, const char* name, int64_t lo, int64_t hi, int64_t& out) {
+    const json* v = field(body, name);
+    if (!v) return std::nullopt;
+    if (!v->is_number_integer()) return badParam(name, std::string("'") + name + "' must be an integer");
+    // Unsigned values above INT64_MAX land here as negative; the range check catches both.
+    const int64_t i = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)
+                          ? INT64_MAX : v->get<int64_t>();
+    if (i < lo || i > hi)
+        return badParam(name, std::string("'") + name + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    out = i;
+    return std::nullopt;
+}
+
+std::optional<ApiError> readModel(const json& body, std::string& out) {
+    const json* v = field(body, "model");
+    if (!v) return std::nullopt;
+    if (!v->is_string()) return badParam("model", "'model' must be a string");
+    out = v->get<std::string>();
+    return std::nullopt;
+}
+
+// Sampling and length fields shared by chat and legacy completions.
+std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool chat) {
+    if (auto e = readModel(body, r.model)) return e;
+    if (auto e = readBool(body, "stream", r.stream)) return e;
+    if (const json* so = field(body, "stream_options")) {
+        if (!so->is_object()) return badParam("stream_options", "'stream_options' must be an object");
+        if (auto e = readBool(*so, "include_usage", r.includeUsage)) {
+            e->param = "stream_options.include_usage";
+            return e;
+        }
+    }
+    assistant::SamplingParams& s = r.params.sampling;
+    if (auto e = readNumber(body, "temperature", 0, 2, s.temperature)) return e;
+    if (auto e = readNumber(body, "top_p", 0, 1, s.topP)) return e;
+    if (auto e = readNumber(body, "min_p", 0, 1, s.minP)) return e;
+    if (auto e = readNumber(body, "frequency_penalty", -2, 2, s.frequencyPenalty)) return e;
+    if (auto e = readNumber(body, "presence_penalty", -2, 2, s.presencePenalty)) return e;
+    if (auto e = readNumber(body, "repeat_penalty", 0, 10, s.repeatPenalty)) return e;
+    int64_t i = 0;
+    if (field(body, "top_k")) {
+        if (auto e = readInt(body, "top_k", 0, 1 << 20, i)) return e;
+        s.topK = static_cast<int>(i);
+    }
+    if (field(body, "seed")) {
+        if (auto e = readInt(body, "seed", INT64_MIN, INT64_MAX, i)) return e;
+        s.seed = static_cast<uint64_t>(i);
+    }
+    // OpenAI: max_completion_tokens supersedes max_tokens; legacy completions default to 16.
+    r.params.maxTokens = chat ? 0 : 16;
+    for (const char* name : {"max_tokens", "max_completion_tokens"}) {
+        if (!field(body, name)) continue;
+        if (auto e = readInt(body, name, 1, 1 << 24, i)) return e;
+        r.params.maxTokens = static_cast<int>(i);
+    }
+    if (field(body, "n")) {
+        if (auto e = readInt(body, "n", 1, 128, i)) return e;
+        if (i != 1) return badParam("n", "only n=1 is supported");
+    }
+    if (const json* stop = field(body, "stop")) {
+        if (stop->is_string()) {
+            r.params.stop.push_back(stop->get<std::string>());
+        } else if (stop->is_array() && stop->size() <= 4) {
+            for (const json& s1 : *stop) {
+                if (!s1.is_string()) return badParam("stop", "'stop' must be a string or an array of up to 4 strings");
+                r.params.stop.push_back(s1.get<std::string>());
+            }
+        } else {
+            return badParam("stop", "'stop' must be a string or an array of up to 4 strings");
+        }
+        std::erase(r.params.stop, std::string());
+    }
+    if (const json* bias = field(body, "logit_bias")) {
+        if (!bias->is_object()) return badParam("logit_bias", "'logit_bias' must be an object of token id -> bias");
+        for (const auto& [key, value] : bias->items()) {
+            char* end = nullptr;
+            const long id = std::strtol(key.c_str(), &end, 10);
+            if (key.empty() || *end != '\0' || id < 0 || id > INT32_MAX || !value.is_number())
+                return badParam("logit_bias", "'logit_bias' must map token ids to numbers");
+            const double b = value.get<double>();
+            if (!(b >= -100 && b <= 100)) return badParam("logit_bias", "'logit_bias' values must be between -100 and 100");
+            s.logitBias.emplace_back(static_cast<int32_t>(id), b <= -100 ? -INFINITY : static_cast<float>(b));
+        }
+    }
+    return readBool(body, "ignore_eos", r.params.ignoreEos);
+}
+
+// content: a string, null, or an array of {"type":"text","text":...} parts.
+std::optional<ApiError> readContent(const json& message, size_t index, std::string& out) {
+    const std::string param = "messages[" + std::to_string(index) + "].content";
+    const json* c = field(message, "content");
+    if (!c) return std::nullopt;
+    if (c->is_string()) {
+        out = c->get<std::string>();
+        return std::nullopt;
+    }
+    if (!c->is_array()) return badParam(param, "'" + param + "' must be a string or an array of text parts");
+    for (const json& part : *c) {
+        if (!part.is_object() || part.value("type", json()) != "text" || !part.contains("text") || !part["text"].is_string())
+            return badParam(param, "'" + param + "': only parts of type \"text\" are supported");
+        out += part["text"].get<std::string>();
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+json errorBody(const ApiError& e) {
+    return json{{"error",
+                 {{"message", e.message},
+                  {"type", e.type},
+                  {"param", e.param.empty() ? json() : json(e.param)},
+                  {"code", e.code.empty() ? json() : json(e.code)}}}};
+}
+
+std::string errorJson(const ApiError& error) { return dumpJson(errorBody(error)); }
+
+std::string dumpJson(const json& value) {
+    // replace: a stray invalid UTF-8 byte becomes U+FFFD instead of an exception.
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ApiResult<json> parseBody(std::string_view body) {
+    // allow_exceptions=false: malformed text gives a "discarded" value, never a throw.
+    json parsed = json::parse(body.begin(), body.end(), nullptr, false);
+    if (parsed.is_discarded())
+        return std::unexpected(ApiError{400, "the request body is not valid JSON", "invalid_request_error", "", "invalid_json"});
+    if (!parsed.is_object())
+        return std::unexpected(ApiError{400, "the request body must be a JSON object", "invalid_request_error", "", "invalid_json"});
+    return parsed;
+}
+
+ApiResult<GenerationRequest> parseChatRequest(const json& body) {
+    GenerationRequest r;
+    const json* messages = field(body, "messages");
+    if (!messages || !messages->is_array() || messages->empty())
+        return std::unexpected(badParam("messages", "'messages' must be a non-empty array"));
+    for (size_t i = 0; i < messages->size(); ++i) {
+        const json& m = (*messages)[i];
+        const std::string param = "messages[" + std::to_string(i) + "]";
+        if (!m.is_object()) return std::unexpected(badParam(param, "'" + param + "' must be an object"));
+        const json* role = field(m, "role");
+        if (!role || !role->is_string())
+            return std::unexpected(badParam(param + ".role", "'" + param + ".role' must be a string"));
+        std::string roleName = role->get<std::string>();
+        if (roleName == "developer") roleName = "system";  // OpenAI's newer name for the system role
+        if (roleName != "system" && roleName != "user" && roleName != "assistant" && roleName != "tool")
+            return std::unexpected(badParam(param + ".role", "unknown role '" + roleName + "'"));
+        assistant::Message msg{roleName, ""};
+        if (auto e = readContent(m, i, msg.content)) return std::unexpected(*e);
+        r.messages.push_back(std::move(msg));
+    }
+    if (auto e = readCommon(body, r, true)) return std::unexpected(*e);
+    return r;
+}
+
+ApiResult<GenerationRequest> parseCompletionRequest(const json& body) {
+    GenerationRequest r;
+    const json* prompt = field(body, "prompt");
+    if (prompt && prompt->is_array() && prompt->size() == 1 && (*prompt)[0].is_string()) prompt = &(*prompt)[0];
+    if (!prompt || !prompt->is_string())
+        return std::unexpected(badParam("prompt", "'prompt' must be a string (or an array of one string)"));
+    r.prompt = prompt->get<std::string>();
+    if (r.prompt.empty()) return std::unexpected(badParam("prompt", "'prompt' must not be empty"));
+    if (auto e = readBool(body, "echo", r.echo)) return std::unexpected(*e);
+    if (auto e = readCommon(body, r, false)) return std::unexpected(*e);
+    return r;
+}
+
+ApiResult<EmbeddingRequest> parseEmbeddingRequest(const json& body) {
+    EmbeddingRequest r;
+    if (auto e = readModel(body, r.model)) return std::unexpected(*e);
+    const json* input = field(body, "input");
+    if (input && input->is_string()) {
+        r.inputs.push_back(input->get<std::string>());
+    } else if (input && input->is_array() && !input->empty() && input->size() <= 2048) {
+        for (const json& s : *input) {
+            if (!s.is_string())
+                return std::unexpected(badParam("input", "'input' must be a string or an array of strings (token arrays are not supported)"));
+            r.inputs.push_back(s.get<std::string>());
+        }
+    } else {
+        return std::unexpected(badParam("input", "'input' must be a string or a non-empty array of at most 2048 strings"));
+    }
+    if (const json* f = field(body, "encoding_format")) {
+        if (*f == "base64") r.base64 = true;
+        else if (*f != "float") return std::unexpected(badParam("encoding_format", "'encoding_format' must be \"float\" or \"base64\""));
+    }
+    if (field(body, "dimensions"))
+        return std::unexpected(badParam("dimensions", "'dimensions' is not supported: the embedder has a fixed size"));
+    return r;
+}
+
+const char* finishReason(assistant::StopReason reason) {
+    switch (reason) {
+        case assistant::StopReason::MaxTokens:
+        case assistant::StopReason::ContextFull: return "length";
+        default: return "stop";
+    }
+}
+
+std::string base64Encode(const void* data, size_t size) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const auto* p = static_cast<const unsigned char*>(data);
+    std::string out;
+    out.reserve((size + 2) / 3 * 4);
+    for (size_t i = 0; i < size; i += 3) {
+        const uint32_t b0 = p[i], b1 = i + 1 < size ? p[i + 1] : 0, b2 = i + 2 < size ? p[i + 2] : 0;
+        const uint32_t triple = (b0 << 16) | (b1 << 8) | b2;
+        out += kAlphabet[(triple >> 18) & 63];
+        out += kAlphabet[(triple >> 12) & 63];
+        out += i + 1 < size ? kAlphabet[(triple >> 6) & 63] : '=';
+        out += i + 2 < size ? kAlphabet[triple & 63] : '=';
+    }
+    return out;
+}
+
+ResponseBuilder::ResponseBuilder(bool chat, std::string model, std::string id, int64_t created)
+    : m_chat(chat), m_model(std::move(model)), m_id(std::move(id)), m_created(created) {}
+
+json ResponseBuilder::envelope(bool chunk) const {
+    const char* object = m_chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion";
+    return json{{"id", m_id}, {"object", object}, {"created", m_created}, {"model", m_model}};
+}
+
+json ResponseBuilder::usage(const assistant::GenerateStats& st) {
+    return json{{"prompt_tokens", st.promptTokens},
+                {"completion_tokens", st.generatedTokens},
+                {"total_tokens", st.promptTokens + st.generatedTokens}};
+}
+
+json ResponseBuilder::roleChunk() const {
+    json j = envelope(true);
+    j["choices"] = json::array({{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}});
+    return j;
+}
+
+json ResponseBuilder::deltaChunk(std::string_view text, bool reasoning) const {
+    json j = envelope(true);
+    json choice{{"index", 0}, {"finish_reason", nullptr}};
+    if (m_chat) {
+        choice["delta"] = json{{reasoning ? "reasoning_content" : "content", text}};
+    } else {
+        choice["text"] = text;
+        choice["logprobs"] = nullptr;
+    }
+    j["choices"] = json::array({choice});
+    return j;
+}
+
+json ResponseBuilder::finishChunk(assistant::StopReason reason) const {
+    json j = envelope(true);
+    json choice{{"index", 0}, {"finish_reason", finishReason(reason)}};
+    if (m_chat) choice["delta"] = json::object();
+    else {
+        choice["text"] = "";
+        choice["logprobs"] = nullptr;
+    }
+    j["choices"] = json::array({choice});
+    return j;
+}
+
+json ResponseBuilder::usageChunk(const assistant::GenerateStats& stats) const {
+    json j = envelope(true);
+    j["choices"] = json::array();
+    j["usage"] = usage(stats);
+    return j;
+}
+
+json ResponseBuilder::full(const assistant::GenerateResult& result, std::string_view textPrefix) const {
+    json j = envelope(false);
+    json choice{{"index", 0}, {"finish_reason", finishReason(result.stopReason)}, {"logprobs", nullptr}};
+    if (m_chat) {
+        json message{{"role", "assistant"}, {"content", result.text}};
+        if (!result.reasoning.empty()) message["reasoning_content"] = result.reasoning;
+        choice["message"] = std::move(message);
+    } else {
+        choice["text"] = std::string(textPrefix) + result.text;
+    }
+    j["choices"] = json::array({choice});
+    j["usage"] = usage(result.stats);
+    return j;
+}
+
+std::string sseEvent(const json& data) {
+    // dump() escapes newlines inside strings, so the event is one "data:" line.
+    return "data: " + dumpJson(data) + "\n\n";
+}
+
+}  // namespace server

@@ -1,0 +1,94 @@
+// The OpenAI wire format, both directions: request bodies (JSON) -> engine parameters
+// with strict type checks, and engine results -> response objects and SSE chunks.
+// Pure functions of their inputs (no I/O, no engine calls) so every rule is unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "assistant/engine.h"
+
+namespace server {
+
+// An error as OpenAI reports it: HTTP status + {"error": {message, type, param, code}}.
+struct ApiError {
+    int status = 400;
+    std::string message;
+    std::string type = "invalid_request_error";  // invalid_request_error | authentication_error | server_error ...
+    std::string param;                           // the offending field, "" = null
+    std::string code;                            // machine-readable, "" = null
+};
+
+template <class T>
+using ApiResult = std::expected<T, ApiError>;
+
+nlohmann::json errorBody(const ApiError& error);
+std::string errorJson(const ApiError& error);
+// Compact JSON text; invalid UTF-8 in strings becomes U+FFFD (never throws).
+std::string dumpJson(const nlohmann::json& value);
+
+// Body text -> JSON object. Malformed JSON, a non-object top level -> 400.
+ApiResult<nlohmann::json> parseBody(std::string_view body);
+
+// A chat or legacy completion request, validated.
+struct GenerationRequest {
+    std::string model;                       // as sent; "" when absent
+    std::vector<assistant::Message> messages;  // chat: the conversation
+    std::string prompt;                      // completions: the raw prompt
+    assistant::GenerateParams params;        // sampling, maxTokens, stop, ignoreEos (cancel left null)
+    bool stream = false;
+    bool includeUsage = false;               // stream_options.include_usage
+    bool echo = false;                       // completions: prepend the prompt to the text
+};
+
+ApiResult<GenerationRequest> parseChatRequest(const nlohmann::json& body);
+ApiResult<GenerationRequest> parseCompletionRequest(const nlohmann::json& body);
+
+struct EmbeddingRequest {
+    std::string model;
+    std::vector<std::string> inputs;
+    bool base64 = false;  // encoding_format "base64": little-endian float32, base64 (what the openai npm client asks for)
+};
+ApiResult<EmbeddingRequest> parseEmbeddingRequest(const nlohmann::json& body);
+
+// "stop" | "length"; Cancelled -> "stop" (only logged, a cancelled client gets nothing).
+const char* finishReason(assistant::StopReason reason);
+
+std::string base64Encode(const void* data, size_t size);
+
+// One request's response objects. kind: chat ("chat.completion[.chunk]") or legacy
+// completion ("text_completion"). id is "chatcmpl-..." / "cmpl-...".
+class ResponseBuilder {
+public:
+    ResponseBuilder(bool chat, std::string model, std::string id, int64_t created);
+
+    // Streaming: the first chat chunk carries the role; later ones content or reasoning.
+    nlohmann::json roleChunk() const;
+    nlohmann::json deltaChunk(std::string_view text, bool reasoning) const;
+    nlohmann::json finishChunk(assistant::StopReason reason) const;
+    // stream_options.include_usage: the extra last chunk with empty choices.
+    nlohmann::json usageChunk(const assistant::GenerateStats& stats) const;
+    // Non-streaming: the whole answer.
+    nlohmann::json full(const assistant::GenerateResult& result, std::string_view textPrefix = {}) const;
+
+    static nlohmann::json usage(const assistant::GenerateStats& stats);
+    const std::string& id() const { return m_id; }
+
+private:
+    nlohmann::json envelope(bool chunk) const;
+    bool m_chat;
+    std::string m_model;
+    std::string m_id;
+    int64_t m_created;
+};
+
+// "data: <json>\n\n" and the terminator "data: [DONE]\n\n".
+std::string sseEvent(const nlohmann::json& data);
+inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
+
+}  // namespace server

@@ -1,0 +1,74 @@
+// ApiServer's insides, shared by api_server.cpp (lifecycle, CORS, auth, models,
+// embeddings) and completion_routes.cpp (chat and legacy completions).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "api_server.h"
+#include "openai_protocol.h"
+#include "slot_pool.h"
+
+namespace server {
+
+struct ApiServer::Impl {
+    explicit Impl(ServerOptions o);
+
+    // --- lifecycle (api_server.cpp)
+    void installRoutes();
+    void loadModels();
+
+    // --- request plumbing (api_server.cpp)
+    bool originAllowed(const std::string& origin) const;
+    httplib::Server::HandlerResponse preRoute(const httplib::Request& req, httplib::Response& res);
+    void postRoute(const httplib::Request& req, httplib::Response& res);
+    void sendError(httplib::Response& res, const ApiError& error);
+    void sendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
+    // 503 while loading / failed, 404 for an unknown name, 400 for the wrong kind of model.
+    ApiResult<std::shared_ptr<const assistant::Model>> chatModelFor(const std::string& name) const;
+    ApiResult<std::shared_ptr<const assistant::Model>> embedderFor(const std::string& name) const;
+    ApiResult<std::shared_ptr<SlotPool::Lease>> acquireSlot();
+    ServerStats snapshot() const;
+
+    // --- handlers
+    void handleHealth(const httplib::Request& req, httplib::Response& res);
+    void handleModels(const httplib::Request& req, httplib::Response& res);
+    void handleModel(const httplib::Request& req, httplib::Response& res);
+    void handleStats(const httplib::Request& req, httplib::Response& res);
+    void handleEmbeddings(const httplib::Request& req, httplib::Response& res);
+    void handleGeneration(const httplib::Request& req, httplib::Response& res, bool chat);  // completion_routes.cpp
+
+    ServerOptions options;
+    httplib::Server http;
+    SlotPool slots;
+    int boundPort = 0;
+    std::thread listenThread;
+    std::thread loaderThread;
+    std::atomic<bool> running{false};
+
+    // Models: replaced under `mutex`, read as shared_ptr copies (a request keeps its model alive).
+    mutable std::mutex mutex;
+    std::condition_variable modelsSettled;
+    ModelState state = ModelState::None;
+    std::string loadError;
+    std::shared_ptr<const assistant::Model> chatModel;
+    std::shared_ptr<const assistant::Model> embedder;
+    std::string chatId;      // file stem: "stories260K"
+    std::string embedderId;
+
+    std::atomic<uint64_t> requests{0}, completions{0}, cancelled{0}, rejected{0}, clientErrors{0};
+    std::atomic<uint64_t> generatedTokens{0}, promptTokens{0};
+    std::atomic<uint64_t> nextId{1};
+};
+
+// "/models/foo.Q4_K.gguf" -> "foo.Q4_K"
+std::string modelIdFromPath(const std::string& path);
+
+}  // namespace server

@@ -1,0 +1,142 @@
+// The official openai npm client against `assistant-cli serve` with the demo model.
+// usage: node openai_client_test.mjs ASSISTANT_CLI MODEL.gguf [EMBEDDER]
+// Exits non-zero on the first failed check.
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startServer } from './server_process.mjs';
+
+const [cli, modelPath, embedderPath] = process.argv.slice(2);
+if (!cli || !modelPath) {
+  console.error('usage: node openai_client_test.mjs ASSISTANT_CLI MODEL.gguf [EMBEDDER]');
+  process.exit(2);
+}
+const modelId = modelPath.split('/').pop().replace(/\.gguf$/, '');
+const key = 'sk-test-0123456789';
+const args = ['-m', modelPath, '--api-key', key, '--parallel', '2'];
+if (embedderPath) args.push('--embedder', embedderPath);
+const server = await startServer(cli, args);
+const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 60000 });
+let failed = false;
+
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed = true;
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+  }
+}
+
+await check('models.list names the chat model', async () => {
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.ok(ids.includes(modelId), `ids: ${ids}`);
+});
+
+await check('chat.completions.create (JSON)', async () => {
+  const r = await client.chat.completions.create({
+    model: modelId, messages: [{ role: 'user', content: 'Tell me a story.' }], max_tokens: 24, temperature: 0,
+  });
+  assert.equal(r.object, 'chat.completion');
+  assert.equal(r.choices.length, 1);
+  assert.equal(r.choices[0].message.role, 'assistant');
+  assert.equal(typeof r.choices[0].message.content, 'string');
+  assert.ok(r.choices[0].message.content.length > 0);
+  assert.ok(['stop', 'length'].includes(r.choices[0].finish_reason));
+  assert.ok(r.usage.prompt_tokens > 0 && r.usage.completion_tokens > 0 && r.usage.completion_tokens <= 24);
+  assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens);
+});
+
+await check('chat.completions.create (stream, include_usage) equals the JSON answer', async () => {
+  const body = { model: modelId, messages: [{ role: 'user', content: 'Tell me a story.' }], max_completion_tokens: 24, temperature: 0 };
+  const whole = await client.chat.completions.create(body);
+  const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
+  let text = '', finish = null, usage = null, chunks = 0;
+  for await (const c of stream) {
+    assert.equal(c.object, 'chat.completion.chunk');
+    chunks++;
+    if (c.usage) usage = c.usage;
+    for (const ch of c.choices) {
+      text += ch.delta.content ?? '';
+      if (ch.finish_reason) finish = ch.finish_reason;
+    }
+  }
+  assert.ok(chunks > 3, `only ${chunks} chunks`);
+  assert.equal(text, whole.choices[0].message.content);
+  assert.equal(finish, whole.choices[0].finish_reason);
+  assert.deepEqual(usage, whole.usage);
+});
+
+// The golden greedy continuation of "Zoo" (tests/app: cli.generate_golden_stories260K).
+const golden = ' was a little girl named Lily. She loved to play outside in';
+await check('completions.create (JSON) gives the golden greedy text', async () => {
+  const r = await client.completions.create({ model: modelId, prompt: 'Zoo', max_tokens: 20, temperature: 0 });
+  assert.equal(r.object, 'text_completion');
+  assert.ok(r.choices[0].text.startsWith(golden), JSON.stringify(r.choices[0].text));
+  assert.equal(r.choices[0].finish_reason, 'length');
+  assert.equal(r.usage.completion_tokens, 20);
+});
+
+await check('completions.create (stream) gives the same text', async () => {
+  const stream = await client.completions.create({ model: modelId, prompt: 'Zoo', max_tokens: 20, temperature: 0, stream: true });
+  let text = '', finish = null;
+  for await (const c of stream) for (const ch of c.choices) { text += ch.text; if (ch.finish_reason) finish = ch.finish_reason; }
+  assert.ok(text.startsWith(golden), JSON.stringify(text));
+  assert.equal(finish, 'length');
+});
+
+await check('seed makes sampling repeatable; stop ends the text', async () => {
+  const body = { model: modelId, prompt: 'Once upon a time', max_tokens: 40, temperature: 1, seed: 1234 };
+  const a = await client.completions.create(body);
+  const b = await client.completions.create(body);
+  assert.equal(a.choices[0].text, b.choices[0].text);
+  const s = await client.completions.create({ ...body, temperature: 0, stop: ['.'] });
+  assert.ok(!s.choices[0].text.includes('.'), s.choices[0].text);
+  assert.equal(s.choices[0].finish_reason, 'stop');
+});
+
+if (embedderPath) {
+  await check('embeddings.create (string and array)', async () => {
+    const one = await client.embeddings.create({ input: 'The cat sat on the mat.' });
+    assert.equal(one.data.length, 1);
+    const many = await client.embeddings.create({ input: ['The cat sat on the mat.', 'Stocks fell sharply today.'] });
+    assert.equal(many.data.length, 2);
+    const [a, b] = many.data.map((d) => d.embedding);
+    assert.equal(a.length, one.data[0].embedding.length);
+    const norm = Math.hypot(...a);
+    assert.ok(Math.abs(norm - 1) < 1e-3, `norm ${norm}`);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - one.data[0].embedding[i]) < 1e-5);
+    assert.ok(a.some((x, i) => Math.abs(x - b[i]) > 1e-3));
+  });
+} else {
+  await check('embeddings.create without an embedding model is a clear API error', async () => {
+    await assert.rejects(client.embeddings.create({ input: 'hello' }), (e) => {
+      assert.ok(e instanceof OpenAI.APIError, String(e));
+      assert.ok([400, 503].includes(e.status), `status ${e.status}`);
+      assert.ok(/embed/.test(e.message), e.message);
+      return true;
+    });
+  });
+}
+
+await check('a wrong key is an AuthenticationError', async () => {
+  const bad = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
+  await assert.rejects(bad.models.list(), OpenAI.AuthenticationError);
+});
+
+await check('an unknown model is a NotFoundError', async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    OpenAI.NotFoundError);
+});
+
+await check('n=2 is a BadRequestError', async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: 'hi' }], n: 2 }),
+    OpenAI.BadRequestError);
+});
+
+const code = await server.stop();
+await check('the server exits cleanly on SIGTERM', async () => assert.equal(code, 0));
+process.exit(failed ? 1 : 0);
