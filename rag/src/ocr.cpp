@@ -2,24 +2,15 @@
 
 #include <tesseract/baseapi.h>
 
-#include <cstdlib>
 #include <memory>
-#include <mutex>
 
 namespace rag {
 
 std::expected<std::string, std::string> ocrGrayImage(const uint8_t* image, int width, int height,
                                                      int stride, int dpi, const std::string& language,
-                                                     int threads) {
+                                                     int) {
     if (!image || width <= 0 || height <= 0 || stride < width)
         return std::unexpected("OCR: empty page image");
-    // Tesseract's OpenMP pool reads OMP_THREAD_LIMIT once; several indexer threads each
-    // running a parallel OCR would oversubscribe small machines.
-    static std::once_flag once;
-    std::call_once(once, [threads] {
-        const std::string n = std::to_string(threads > 0 ? threads : 1);
-        setenv("OMP_THREAD_LIMIT", n.c_str(), 0);
-    });
     auto api = std::make_unique<tesseract::TessBaseAPI>();
     if (api->Init(nullptr, language.c_str(), tesseract::OEM_DEFAULT) != 0)
         return std::unexpected("OCR: Tesseract has no language data for '" + language +

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,7 +35,14 @@ void installPopplerErrorSink() {
     static std::once_flag once;
     std::call_once(once, [] {
         poppler::set_debug_error_function(
-            [](const std::string& message, void*) { t_lastPopplerError = message; }, nullptr);
+            [](const std::string& message, void*) {
+                if (!t_lastPopplerError.empty()) return;  // the first is the cause
+                t_lastPopplerError = message;
+                // Poppler escapes the trailing newline as "<0a>".
+                for (const char* tail : {"<0a>", "\n"})
+                    if (t_lastPopplerError.ends_with(tail)) t_lastPopplerError.resize(t_lastPopplerError.size() - std::strlen(tail));
+            },
+            nullptr);
     });
 }
 
@@ -51,16 +59,23 @@ constexpr double kMinReadable = 0.6;
 // Top/bottom band, as a fraction of the page height, searched for running headers.
 constexpr double kEdgeBand = 0.1;
 
-// Comparison key of a header/footer line: lower-case words, digit runs as '#'
-// ("Page 12 of 40" and "Page 13 of 40" match).
+// Comparison key of a header/footer line: lower-case words without digits, so
+// "12 Federal Register / Vol. 85" and "Federal Register / Vol. 85 13" match; a line
+// of digits only (a page number) has the key "#".
 std::string edgeKey(std::string_view line) {
-    std::string words = wordsLower(line);
+    const std::string words = wordsLower(line);
     std::string key;
-    for (size_t i = 0; i < words.size(); ++i) {
-        const bool digit = words[i] >= '0' && words[i] <= '9';
-        if (digit && !key.empty() && key.back() == '#') continue;
-        key.push_back(digit ? '#' : words[i]);
+    bool digits = false;
+    for (char c : words) {
+        if (c >= '0' && c <= '9') {
+            digits = true;
+            continue;
+        }
+        if (c == ' ' && (key.empty() || key.back() == ' ')) continue;
+        key.push_back(c);
     }
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    if (key.empty() && digits) return "#";
     return key;
 }
 
@@ -96,7 +111,9 @@ std::string stripEdges(const std::string& text, const std::set<std::string>& rep
         for (auto it = begin; it != end && seen < 3; ++it) {
             if (edgeKey(*it).empty()) continue;
             ++seen;
-            if (repeated.count(edgeKey(*it))) it->clear();
+            // Repeated edge lines, and bare page numbers ("17", "xii" is left alone).
+            const std::string key = edgeKey(*it);
+            if (repeated.count(key) || (key == "#" && wordsLower(*it).size() <= 4)) it->clear();
         }
     };
     strip(lines.begin(), lines.end());
@@ -128,6 +145,10 @@ PageKind classify(const std::string& text) {
         if (c != ' ' && c != '\n' && c != '\t') ++nonSpace;
     const size_t alnum = countAlnum(text);
     if (nonSpace == 0) return PageKind::NoText;
+    bool letters = false;
+    for (char c : text) letters = letters || (!(c >= '0' && c <= '9') && c != ' ' && c != '\n' && c != '\t');
+    // A lone page number or date stamp on a scanned page is not a text layer.
+    if (!letters && alnum < kMinPageAlnum) return PageKind::NoText;
     // Mostly symbols ("7+%-$") or unassigned/private-use code points.
     if (readableFraction(text) < kMinReadable || (nonSpace >= 3 && alnum * 2 < nonSpace))
         return alnum >= kMinPageAlnum * 10 ? PageKind::Text : PageKind::Garbage;
@@ -157,7 +178,7 @@ std::expected<std::string, std::string> ocrPage(const poppler::page& page, const
         return std::unexpected("could not render the page for OCR");
     return ocrGrayImage(reinterpret_cast<const uint8_t*>(image.const_data()), image.width(),
                         image.height(), image.bytes_per_row(), static_cast<int>(dpi),
-                        options.ocrLanguage, options.ocrThreads);
+                        options.ocrLanguage, 1);
 }
 
 }  // namespace
@@ -210,9 +231,10 @@ ExtractedDocument extractPdf(const std::string& path, const ExtractOptions& opti
         for (const std::string& key : pages[static_cast<size_t>(i)].edgeKeys) ++edgeCounts[key];
     }
     std::set<std::string> repeated;
+    if (textPages >= 3) repeated.insert("#");  // page numbers
     if (textPages >= 3)
         for (const auto& [key, n] : edgeCounts)
-            if (n >= 3 && n * 2 >= textPages) repeated.insert(key);
+            if (n >= 3 && n * 3 >= textPages) repeated.insert(key);
 
     int noText = 0, garbage = 0, sparse = 0;
     std::string ocrError;
@@ -264,6 +286,10 @@ ExtractedDocument extractPdf(const std::string& path, const ExtractOptions& opti
         out.status = DocumentStatus::Unreadable;
         out.error = "the text layer has no Unicode map (glyph codes only)" +
                     std::string(options.ocr ? "; OCR found no text" : "; OCR off");
+    } else if (!t_lastPopplerError.empty()) {
+        // Nothing readable and poppler complained: a damaged file, not a scan.
+        out.error = "damaged PDF: " + t_lastPopplerError;
+        out.pages.clear();
     } else {
         out.status = DocumentStatus::NoText;
         out.error = std::string("no text layer (scanned or drawn as curves)") +

@@ -30,7 +30,6 @@ struct ExtractOptions {
     bool ocr = true;               // OCR pages that have no usable text layer
     std::string ocrLanguage = "eng";  // Tesseract language(s), "eng+fra"
     int ocrDpi = 300;              // rendering resolution for OCR
-    int ocrThreads = 1;            // Tesseract's OpenMP threads (OMP_THREAD_LIMIT is process-wide)
     const std::atomic<bool>* cancel = nullptr;  // checked between pages
 };
 
