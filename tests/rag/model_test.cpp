@@ -1,0 +1,151 @@
+// The parts that run a model: embeddings through Model::embed (the conformance BERT
+// model bert-a), dense and hybrid retrieval over them, and map-reduce summaries
+// through Session::generate (the embedded demo model).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "rag/indexer.h"
+#include "rag/retrieve.h"
+#include "rag/summarize.h"
+#include "shared_data.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path freshDir(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("assistant-rag-model-" + std::to_string(::getpid())) / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+const char* kTopics[] = {
+    "The volcano erupted and lava flowed down the mountain into the valley.",
+    "Bake the bread in a hot oven until the crust is golden brown.",
+    "The football team won the championship after a penalty shootout.",
+    "Photosynthesis turns sunlight, water and carbon dioxide into sugar.",
+};
+
+}  // namespace
+
+TEST(RagModel, EmbedsChunksAndSearchesDenseAndHybrid) {
+    const std::string modelPath = testdata::sharedPath("conformance/models/bert-a.gguf");
+    REQUIRE_SHARED(modelPath);
+    auto embedder = rag::Embedder::load(modelPath);
+    ASSERT_TRUE(embedder.has_value()) << embedder.error();
+    ASSERT_GT(embedder->dims(), 0);
+    EXPECT_EQ(embedder->fileHash().size(), 64u);
+
+    const fs::path dir = freshDir("dense");
+    fs::create_directories(dir / "docs");
+    for (int i = 0; i < 4; ++i) std::ofstream(dir / "docs" / ("t" + std::to_string(i) + ".txt")) << kTopics[i] << "\n";
+    const std::string db = (dir / "index.db").string();
+    rag::IndexOptions options;
+    options.embedder = &*embedder;
+    options.embedBatch = 3;  // two batches, two transactions
+    int64_t embedded = 0;
+    options.onProgress = [&](const rag::IndexProgress& p) { embedded = std::max(embedded, p.chunksEmbedded); };
+    rag::Indexer indexer(db, options);
+    auto summary = indexer.run({(dir / "docs").string()});
+    ASSERT_TRUE(summary.error.empty()) << summary.error;
+    EXPECT_EQ(embedded, 4);
+
+    auto store = rag::Store::open(db);
+    ASSERT_TRUE(store.has_value());
+    auto index = rag::loadDenseIndex(*store, *embedder);
+    ASSERT_TRUE(index.has_value()) << index.error();
+    ASSERT_EQ(index->size(), 4u);
+    rag::Retriever retriever(*store, &*embedder, &*index);
+    rag::SearchOptions options2;
+    options2.k = 4;
+    for (int i = 0; i < 4; ++i) {
+        // The exact text of a chunk is its own nearest neighbour (cosine 1).
+        options2.mode = rag::SearchMode::Dense;
+        auto hits = retriever.search(kTopics[i], options2);
+        ASSERT_TRUE(hits.has_value()) << hits.error();
+        ASSERT_EQ(hits->size(), 4u);
+        EXPECT_EQ(fs::path((*hits)[0].path).filename().string(), "t" + std::to_string(i) + ".txt");
+        EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-3);
+        options2.mode = rag::SearchMode::Hybrid;
+        hits = retriever.search(kTopics[i], options2);
+        ASSERT_TRUE(hits.has_value()) << hits.error();
+        EXPECT_EQ(fs::path((*hits)[0].path).filename().string(), "t" + std::to_string(i) + ".txt");
+    }
+    // A second run embeds nothing new; int8 storage round-trips within quantization error.
+    embedded = 0;
+    ASSERT_TRUE(indexer.run({(dir / "docs").string()}).error.empty());
+    EXPECT_EQ(embedded, 0);
+    auto id = store->embedderId(embedder->name(), embedder->fileHash(), embedder->dims());
+    ASSERT_TRUE(id.has_value());
+    auto vec = embedder->embed({kTopics[0]});
+    ASSERT_TRUE(vec.has_value());
+    auto chunks = store->chunksWithoutEmbedding(*id, 10);
+    ASSERT_TRUE(chunks.has_value());
+    EXPECT_TRUE(chunks->empty());
+    auto m = store->loadEmbeddings(*id);
+    ASSERT_TRUE(m.has_value());
+    ASSERT_TRUE(store->putEmbeddings(*id, {m->chunkIds[0]}, {(*vec)[0]}, /*int8=*/true).has_value());
+    auto q = store->loadEmbeddings(*id);
+    float maxError = 0;
+    for (int d = 0; d < q->dims; ++d) maxError = std::max(maxError, std::fabs(q->values[static_cast<size_t>(d)] - (*vec)[0][static_cast<size_t>(d)]));
+    EXPECT_LT(maxError, 0.01f);
+}
+
+TEST(RagModel, SummarizesByMapReduceWithCachedSectionsAndCancel) {
+    const std::string modelPath = std::string(ASSISTANT_SOURCE_DIR) + "/resources/models/stories260K.gguf";
+    ASSERT_TRUE(fs::exists(modelPath)) << modelPath;
+    auto model = assistant::Model::load(modelPath);
+    ASSERT_TRUE(model.has_value()) << model.error().message;
+    assistant::SessionParams sp;
+    sp.contextLength = 512;
+    auto session = assistant::Session::create(*model, sp);
+    ASSERT_TRUE(session.has_value()) << session.error().message;
+
+    const fs::path dir = freshDir("summary");
+    std::string story;
+    for (int i = 0; i < 40; ++i)
+        story += "Lily went to the park with her dog number " + std::to_string(i) +
+                 ". They played with a big red ball and laughed in the sun.\n\n";
+    std::ofstream(dir / "story.txt") << story;
+    const std::string db = (dir / "index.db").string();
+    rag::Indexer indexer(db, {});
+    ASSERT_TRUE(indexer.run({(dir / "story.txt").string()}).error.empty());
+    auto store = rag::Store::open(db);
+    ASSERT_TRUE(store.has_value());
+    auto doc = store->findDocument((dir / "story.txt").string());
+    ASSERT_TRUE(doc.has_value() && doc->has_value());
+
+    rag::SummarizeOptions options;
+    options.mapTokens = 32;
+    options.reduceTokens = 48;
+    int mapEvents = 0, reduceEvents = 0;
+    options.onProgress = [&](std::string_view stage, int, int) { (stage == "map" ? mapEvents : reduceEvents)++; };
+    std::string streamed;
+    options.onFinalPiece = [&](std::string_view piece) {
+        streamed += piece;
+        return true;
+    };
+    auto first = rag::summarizeDocument(*store, (*doc)->id, **session, options);
+    ASSERT_TRUE(first.has_value()) << first.error();
+    EXPECT_GT(first->sections, 1) << "a 4 KB text does not fit a 512-token context in one section";
+    EXPECT_EQ(first->cachedSections, 0);
+    EXPECT_EQ(mapEvents, first->sections);
+    EXPECT_GE(first->reduceSteps, 1);
+    EXPECT_EQ(streamed, first->text);
+
+    auto second = rag::summarizeDocument(*store, (*doc)->id, **session, options);
+    ASSERT_TRUE(second.has_value()) << second.error();
+    EXPECT_EQ(second->cachedSections, second->sections) << "map summaries were not cached";
+    EXPECT_EQ(second->text, first->text) << "greedy reduce over the same cached summaries";
+
+    std::atomic<bool> cancel{true};
+    options.cancel = &cancel;
+    auto cancelled = rag::summarizeDocument(*store, (*doc)->id, **session, options);
+    ASSERT_TRUE(cancelled.has_value());
+    EXPECT_TRUE(cancelled->cancelled);
+}
