@@ -11,6 +11,8 @@ PACKAGES=(
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript
   qml6-module-qtquick-pdf qml6-module-qttest qt6-qpa-plugins libgl1-mesa-dri
+  # conversations and settings (QtSql SQLite driver)
+  libqt6sql6-sqlite
   # documents and storage
   libsqlite3-dev libpoppler-cpp-dev libicu-dev libzip-dev libxml2-dev
   libtesseract-dev tesseract-ocr-eng

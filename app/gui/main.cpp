@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "app_storage.h"
 #include "model_controller.h"
 #include "paths.h"
 
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
     QGuiApplication::setApplicationVersion(ASSISTANT_VERSION);
 
     ModelController::setDefaultModelPath(QString::fromStdString(app::defaultModelPath()));
+    // Conversations and settings: one SQLite file in the user's data directory.
+    AppStorage::setDefaultPath(QString::fromStdString(app::userDataDir()) + QStringLiteral("/assistant.sqlite"));
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));

@@ -8,6 +8,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QScreen>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -26,8 +27,11 @@ private slots:
 
     void rendersTheMainWindow() {
         QProcess app;
+        QTemporaryDir data;  // the app's conversations database, not the user's
+        QVERIFY(data.isValid());
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("ASSISTANT_REPORT_EXPOSED", "1");
+        env.insert("XDG_DATA_HOME", data.path());
         env.remove("QT_QPA_PLATFORM");  // the same X display as this test, never offscreen
         app.setProcessEnvironment(env);
         app.setProcessChannelMode(QProcess::SeparateChannels);

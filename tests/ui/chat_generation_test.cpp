@@ -1,10 +1,13 @@
 // ChatController end to end with the embedded demo model (stories260K, built into
 // share/assistant/models): the answer streams into the last row in coalesced
-// updates, gets its stats line, and Stop ends it. The model is copied into the build
+// updates, gets its stats line, and Stop ends it; regenerate and edit-and-resend
+// replace the tail; conversations are saved with their model, system prompt and
+// parameters and restored by a new controller. The model is copied into the build
 // tree by resources/, so a missing file is a failure.
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "chat_controller.h"
@@ -49,6 +52,96 @@ private slots:
         QVERIFY(updates.count() >= 2);  // at least one text update and the stats
     }
 
+    void regenerateReplacesTheLastAnswer() {
+        MessageListModel* messages = m_chat->messages();
+        QVERIFY(!m_chat->regenerate());  // nothing to answer again
+        QVERIFY(m_chat->send("Once upon a time"));
+        QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+        QCOMPARE(messages->count(), 2);
+        QSignalSpy removed(messages, &QAbstractItemModel::rowsRemoved);
+        QVERIFY(m_chat->regenerate());
+        QCOMPARE(removed.count(), 1);
+        QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+        QCOMPARE(messages->count(), 2);
+        QCOMPARE(messages->role(1), QString("assistant"));
+        QVERIFY(!messages->text(1).isEmpty());
+    }
+
+    void editingAMessageResendsFromThere() {
+        MessageListModel* messages = m_chat->messages();
+        QVERIFY(m_chat->send("Once upon a time"));
+        QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+        QVERIFY(m_chat->send("The end"));
+        QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+        QCOMPARE(messages->count(), 4);
+        QVERIFY(!m_chat->editMessage(1, "not a user row"));
+        QVERIFY(m_chat->editMessage(0, "A dragon"));
+        QCOMPARE(messages->count(), 2);
+        QCOMPARE(messages->text(0), QString("A dragon"));
+        QVERIFY(waitForState(*m_chat, ChatController::State::Ready));
+        QVERIFY(!messages->text(1).isEmpty());
+    }
+
+    void conversationsPersistWithModelPromptAndParameters() {
+        QTemporaryDir dir;
+        AppStorage::setDefaultPath(dir.filePath("chat.sqlite"));
+        qint64 id = 0;
+        {
+            AppStorage storage;
+            SettingsController settings;
+            settings.setStorage(&storage);
+            ChatController chat;
+            chat.setSettings(&settings);
+            chat.setStorage(&storage);
+            chat.loadModel(kDemoModel);
+            QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+            settings.setSystemPrompt("Tell short stories.");
+            QVERIFY(settings.setParam("temperature", 0.0));
+            QVERIFY(settings.setParam("maxTokens", 16));
+            QSignalSpy conversation(&chat, &ChatController::conversationChanged);
+            QVERIFY(chat.send("A cat named Tom lived in a big house and every day he"));
+            QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+            QVERIFY(conversation.count() >= 1);
+            id = chat.conversationId();
+            QVERIFY(id > 0);
+            QCOMPARE(chat.conversationTitle(), QString("A cat named Tom lived in a big house and every…"));
+            QCOMPARE(chat.conversations()->count(), 1);
+            QVERIFY(chat.renameConversation(id, "  Tom  "));
+            QCOMPARE(chat.conversationTitle(), QString("Tom"));
+            // Markdown export.
+            const QString file = dir.filePath("tom.md");
+            QVERIFY(chat.exportConversation(QUrl::fromLocalFile(file)));
+            QFile exported(file);
+            QVERIFY(exported.open(QIODevice::ReadOnly));
+            QVERIFY(exported.readAll().startsWith("# Tom\n\n## You\n\nA cat named Tom"));
+            QVERIFY(!chat.exportConversation(QUrl::fromLocalFile("/nonexistent/dir/x.md")));
+            QVERIFY(chat.errorText().contains("Could not export"));
+        }
+        // A new app: the last conversation, its prompt and parameters come back.
+        AppStorage storage;
+        SettingsController settings;
+        settings.setStorage(&storage);
+        settings.setSystemPrompt("something else");
+        ChatController chat;
+        chat.setSettings(&settings);
+        chat.setStorage(&storage);
+        QCOMPARE(chat.conversationId(), id);
+        QCOMPARE(chat.conversationTitle(), QString("Tom"));
+        QCOMPARE(chat.messages()->count(), 2);
+        QCOMPARE(chat.messages()->role(1), QString("assistant"));
+        QVERIFY(!chat.messages()->text(1).isEmpty());
+        QVERIFY(chat.messages()->stats(1).contains("tok/s"));
+        QCOMPARE(settings.systemPrompt(), QString("Tell short stories."));
+        QCOMPARE(settings.generationOptions().maxTokens, 16);
+        QVERIFY(storage.store().conversation(id)->modelPath.endsWith("stories260K.gguf"));
+        // Delete: gone from the list, the view starts a new conversation.
+        QVERIFY(chat.deleteConversation(id));
+        QCOMPARE(chat.conversations()->count(), 0);
+        QCOMPARE(chat.conversationId(), qint64(0));
+        QCOMPARE(chat.messages()->count(), 0);
+        AppStorage::setDefaultPath({});
+    }
+
     void stopEndsTheAnswer() {
         QVERIFY(m_chat->send("Once upon a time"));
         m_chat->stop();
@@ -82,5 +175,5 @@ private:
     std::unique_ptr<ChatController> m_chat;
 };
 
-QTEST_GUILESS_MAIN(ChatGenerationTest)
+QTEST_MAIN(ChatGenerationTest)
 #include "chat_generation_test.moc"

@@ -37,7 +37,7 @@ private slots:
         QCOMPARE(m.data(m.index(1, 0), MessageListModel::StatsRole).toString(), QString("12.0 tok/s"));
     }
 
-    void appendTextGrowsTheAnswerAndSignalsOnlyTheTextRole() {
+    void appendTextGrowsTheAnswerAndSignalsOnlyTextRoles() {
         MessageListModel model;
         model.appendUser("Tell me a story");
         const int row = model.appendAssistant();
@@ -50,8 +50,64 @@ private slots:
         QCOMPARE(model.text(row), QString("Once upon"));
         QCOMPARE(changed.count(), 2);
         const auto roles = changed.at(0).at(2).value<QList<int>>();
-        QCOMPARE(roles, QList<int>{MessageListModel::TextRole});
+        QCOMPARE(roles, (QList<int>{MessageListModel::TextRole, MessageListModel::AnswerRole,
+                                    MessageListModel::BlocksRole}));
         QCOMPARE(changed.at(0).at(0).toModelIndex().row(), row);
+    }
+
+    void reasoningIsFoldedOutOfTheAnswer() {
+        MessageListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.appendUser("Why?");
+        const int row = model.appendAssistant();
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.appendText(row, "<think>Because");
+        QAbstractItemModel& m = model;
+        QVERIFY(m.data(m.index(row, 0), MessageListModel::ReasoningOpenRole).toBool());
+        QCOMPARE(model.reasoning(row), QString("Because"));
+        QVERIFY(model.answer(row).isEmpty());
+        model.appendText(row, " it is.</think>**Yes**");
+        QVERIFY(!m.data(m.index(row, 0), MessageListModel::ReasoningOpenRole).toBool());
+        QCOMPARE(model.answer(row), QString("**Yes**"));
+        const QVariantList blocks = m.data(m.index(row, 0), MessageListModel::BlocksRole).toList();
+        QCOMPARE(blocks.size(), 1);
+        QCOMPARE(blocks[0].toMap().value("content").toString(), QString("<p><b>Yes</b></p>"));
+        QVERIFY(changed.last().at(2).value<QList<int>>().contains(MessageListModel::ReasoningOpenRole));
+        // The engine is not shown the reasoning; the raw text keeps it for storage.
+        QCOMPARE(model.conversation().last().content, QString("**Yes**"));
+        QVERIFY(model.messagesForStorage().last().text.startsWith("<think>"));
+    }
+
+    void removeFromDropsTheTail() {
+        MessageListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.appendUser("a");
+        model.appendText(model.appendAssistant(), "b");
+        model.appendUser("c");
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        model.removeFrom(1);
+        QCOMPARE(model.count(), 1);
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(removed.at(0).at(1).toInt(), 1);
+        QCOMPARE(removed.at(0).at(2).toInt(), 2);
+        model.removeFrom(7);  // out of range: nothing
+        QCOMPARE(model.count(), 1);
+    }
+
+    void storageRoundTripAndMarkdownExport() {
+        MessageListModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QList<StoredMessage> stored{{"user", "Hi", ""},
+                                          {"assistant", "<think>greet</think>Hello!", "9.0 tok/s"},
+                                          {"error", "boom", ""}};
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        model.setMessages(stored);
+        QCOMPARE(reset.count(), 1);
+        QCOMPARE(model.messagesForStorage(), stored);
+        QCOMPARE(model.answer(1), QString("Hello!"));
+        const QString md = model.toMarkdown("Greeting");
+        QCOMPARE(md, QString("# Greeting\n\n## You\n\nHi\n\n## Assistant\n\n> **Reasoning**\n> greet\n\n"
+                             "Hello!\n\n*9.0 tok/s*\n"));
     }
 
     void outOfRangeRowsAreIgnored() {

@@ -1,4 +1,5 @@
-// Title bar: the model's name, the demo badge, what the model is, and "Open GGUF model…".
+// Title bar: the model's name, the demo badge, what the model is, and the actions
+// (models, export, settings).
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -9,12 +10,17 @@ ToolBar {
     property string modelName
     property bool isDemo: false
     property string explanation
+    property string conversationTitle
     signal openRequested()
+    signal modelsRequested()
+    signal settingsRequested()
+    signal copyConversationRequested()
+    signal exportRequested()
 
     leftPadding: 20
-    rightPadding: 20
-    topPadding: 10
-    bottomPadding: 11
+    rightPadding: 12
+    topPadding: 8
+    bottomPadding: 9
     background: Rectangle {
         color: Theme.surface
         Rectangle { anchors.bottom: parent.bottom; width: parent.width; height: 1; color: Theme.border }
@@ -26,25 +32,35 @@ ToolBar {
 
         RowLayout {
             Layout.fillWidth: true
-            spacing: 10
+            spacing: 8
 
             Label {
                 text: root.modelName || qsTr("No model")
                 color: Theme.text
                 font.bold: true
-                font.pixelSize: 17
+                font.pixelSize: Theme.largeFontSize
                 elide: Text.ElideRight
-                Layout.maximumWidth: root.width * 0.5
+                Layout.maximumWidth: root.width * 0.35
             }
             DemoBadge { visible: root.isDemo }
-            Item { Layout.fillWidth: true }
+            Label {
+                visible: root.conversationTitle.length > 0
+                text: "· " + root.conversationTitle
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontSize
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+            }
+            Item { Layout.fillWidth: root.conversationTitle.length === 0 }
             Button {
                 id: openButton
-                text: qsTr("Open GGUF model…")
+                objectName: "openModelButton"
+                text: qsTr("Open model…")
+                Accessible.name: qsTr("Open a GGUF model")
                 onClicked: root.openRequested()
                 ToolTip.visible: hovered
                 ToolTip.delay: 600
-                ToolTip.text: qsTr("Ctrl+O")
+                ToolTip.text: qsTr("Open a GGUF file (Ctrl+O)")
                 contentItem: Label {
                     text: openButton.text
                     color: Theme.accent
@@ -53,11 +69,39 @@ ToolBar {
                     verticalAlignment: Text.AlignVCenter
                 }
                 background: Rectangle {
-                    implicitHeight: 34
+                    implicitHeight: 32
                     radius: 8
-                    color: openButton.down ? "#e4ebfb" : openButton.hovered ? "#eef3fd" : Theme.surface
+                    color: openButton.down ? Theme.accentSoft : openButton.hovered ? Theme.surfaceAlt : Theme.surface
                     border.color: Theme.accent
                 }
+            }
+            IconButton {
+                objectName: "modelsButton"
+                text: qsTr("Models")
+                Accessible.name: qsTr("Models and devices")
+                font.pixelSize: Theme.fontSize
+                onClicked: root.modelsRequested()
+            }
+            IconButton {
+                id: exportButton
+                objectName: "exportButton"
+                text: qsTr("Export")
+                Accessible.name: qsTr("Copy or export the conversation")
+                font.pixelSize: Theme.fontSize
+                onClicked: exportMenu.open()
+                Menu {
+                    id: exportMenu
+                    y: exportButton.height
+                    MenuItem { text: qsTr("Copy conversation as Markdown"); onTriggered: root.copyConversationRequested() }
+                    MenuItem { text: qsTr("Export to a Markdown file…"); onTriggered: root.exportRequested() }
+                }
+            }
+            IconButton {
+                objectName: "settingsButton"
+                text: qsTr("Settings")
+                Accessible.name: qsTr("Settings (Ctrl+,)")
+                font.pixelSize: Theme.fontSize
+                onClicked: root.settingsRequested()
             }
         }
 

@@ -7,19 +7,29 @@ Item {
 
     property alias model: list.model
     property bool generating: false
+    property bool canAct: true
     property string emptyText: qsTr("Start a conversation below.")
+    property alias count: list.count
+    signal copyRequested(int row)
+    signal copyTextRequested(string text)
+    signal regenerateRequested()
+    signal editRequested(int row, string text)
+
+    function scrollToEnd() { list.pinned = true; list.positionViewAtEnd() }
 
     ListView {
         id: list
+        objectName: "messageList"
         anchors.fill: parent
         anchors.leftMargin: 24
         anchors.rightMargin: 24
         topMargin: 16
         bottomMargin: 16
-        spacing: 10
+        spacing: 12
         clip: true
         boundsBehavior: Flickable.StopAtBounds
         ScrollBar.vertical: ScrollBar { }
+        Accessible.name: qsTr("Conversation")
 
         // Follow the answer as it grows unless the user scrolled up to read.
         property bool pinned: true
@@ -28,9 +38,14 @@ Item {
         onContentHeightChanged: if (pinned) Qt.callLater(positionViewAtEnd)
 
         delegate: MessageBubble {
-            required property int index
             width: ListView.view.width
             streaming: root.generating && index === ListView.view.count - 1
+            isLast: index === ListView.view.count - 1
+            canAct: root.canAct
+            onCopyRequested: (row) => root.copyRequested(row)
+            onCopyTextRequested: (text) => root.copyTextRequested(text)
+            onRegenerateRequested: root.regenerateRequested()
+            onEditRequested: (row, text) => root.editRequested(row, text)
         }
     }
 
@@ -48,7 +63,7 @@ Item {
                 width: 56
                 height: 40
                 radius: 14
-                color: "#e3e9f7"
+                color: Theme.accentSoft
                 Row {
                     anchors.centerIn: parent
                     spacing: 6
@@ -58,15 +73,7 @@ Item {
                     }
                 }
             }
-            Rectangle {
-                x: 12
-                y: 32
-                width: 14
-                height: 14
-                rotation: 45
-                color: "#e3e9f7"
-                z: -1
-            }
+            Rectangle { x: 12; y: 32; width: 14; height: 14; rotation: 45; color: Theme.accentSoft; z: -1 }
         }
         Label {
             anchors.horizontalCenter: parent.horizontalCenter

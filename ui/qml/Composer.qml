@@ -45,7 +45,10 @@ Rectangle {
                 id: input
                 objectName: "composerInput"
                 placeholderText: root.placeholder
+                placeholderTextColor: Theme.textMuted
+                Accessible.name: qsTr("Message")
                 wrapMode: TextArea.Wrap
+                selectionColor: Theme.selection
                 font.pixelSize: Theme.fontSize
                 color: Theme.text
                 padding: 10
@@ -78,11 +81,12 @@ Rectangle {
             enabled: stopMode || (root.canSend && input.text.trim().length > 0)
             Layout.alignment: Qt.AlignBottom
             onClicked: stopMode ? root.stopRequested() : root.submit()
+            Accessible.name: stopMode ? qsTr("Stop the answer") : qsTr("Send message")
             ToolTip.visible: stopMode && hovered
             ToolTip.text: qsTr("Esc")
             contentItem: Label {
                 text: action.text
-                color: action.enabled ? Theme.accentText : "#f0f2f5"
+                color: action.enabled ? Theme.accentText : Theme.textMuted
                 font.pixelSize: Theme.fontSize
                 font.bold: true
                 horizontalAlignment: Text.AlignHCenter
@@ -92,9 +96,9 @@ Rectangle {
                 implicitWidth: 84
                 implicitHeight: 40
                 radius: 10
-                color: !action.enabled ? "#b9c3d6"
-                     : action.stopMode ? (action.down ? "#a93226" : Theme.danger)
-                     : (action.down ? "#2f5bc0" : Theme.accent)
+                color: !action.enabled ? Theme.disabled
+                     : action.stopMode ? (action.down ? Theme.dangerPressed : Theme.danger)
+                     : (action.down ? Theme.accentPressed : Theme.accent)
             }
         }
     }

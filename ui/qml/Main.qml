@@ -1,4 +1,5 @@
-// The main window: header, loading/error strip, conversation and composer.
+// The main window: conversations on the left; header, loading/error strip,
+// conversation and composer on the right; Settings and Models as dialogs.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -7,64 +8,172 @@ import Assistant
 
 ApplicationWindow {
     id: window
+    objectName: "mainWindow"
     width: 1100
     height: 720
+    minimumWidth: 640
+    minimumHeight: 480
     visible: true
     color: Theme.window
     title: qsTr("Assistant") + (models.modelName ? " — " + models.modelName : "")
 
+    // Basic-style controls (dialogs, menus, fields) follow the theme through the palette.
+    palette.window: Theme.surface
+    palette.windowText: Theme.text
+    palette.base: Theme.surface
+    palette.alternateBase: Theme.surfaceAlt
+    palette.text: Theme.text
+    palette.button: Theme.surfaceAlt
+    palette.buttonText: Theme.text
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.placeholderText: Theme.textMuted
+    palette.brightText: Theme.textMuted
+    palette.mid: Theme.border
+    palette.light: Theme.surface
+    palette.dark: Theme.border
+    palette.toolTipBase: Theme.surface
+    palette.toolTipText: Theme.text
+    font.pixelSize: Theme.fontSize
+
+    AppStorage { id: storage }
+    SettingsController { id: settings; objectName: "settings"; storage: storage }
     ModelController { id: models }
-    ChatController { id: chat; models: models }
+    ModelLibrary { id: library; storage: storage }
+    ChatController {
+        id: chat
+        objectName: "chat"
+        settings: settings
+        storage: storage
+        models: models
+    }
+
+    Binding { target: Theme; property: "dark"; value: settings.darkMode }
+    Binding { target: Theme; property: "fontSize"; value: settings.fontSize }
 
     FileDialog {
         id: openDialog
         title: qsTr("Open a GGUF model")
         nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
-        onAccepted: models.openModel(selectedFile)
+        onAccepted: {
+            library.add(selectedFile)
+            models.openModel(selectedFile)
+        }
+    }
+    FileDialog {
+        id: exportDialog
+        title: qsTr("Export the conversation")
+        fileMode: FileDialog.SaveFile
+        defaultSuffix: "md"
+        nameFilters: [qsTr("Markdown (*.md)")]
+        onAccepted: chat.exportConversation(selectedFile)
+    }
+    SettingsDialog {
+        id: settingsDialog
+        objectName: "settingsDialog"
+        settings: settings
+        modelName: chat.loadedModelName
+        onReloadRequested: chat.reloadModel()
+    }
+    ModelsDialog {
+        id: modelsDialog
+        library: library
+        currentPath: chat.loadedModelPath
+        onLoadRequested: (path) => models.openModel("file://" + path)
     }
 
     Shortcut { sequence: "Ctrl+O"; onActivated: openDialog.open() }
+    Shortcut { sequence: "Ctrl+N"; onActivated: { chat.newConversation(); composer.focusInput() } }
+    Shortcut { sequence: "Ctrl+F"; onActivated: { sidebar.visible = true; sidebar.focusSearch() } }
+    Shortcut { sequence: "Ctrl+,"; onActivated: settingsDialog.open() }
+    Shortcut { sequence: "Ctrl+Shift+C"; onActivated: chat.copyConversation() }
     Shortcut { sequence: StandardKey.Cancel; enabled: chat.busy; onActivated: chat.stop() }
 
     header: AppHeader {
         modelName: models.modelName
         isDemo: models.isDemo
         explanation: models.statusText
+        conversationTitle: chat.conversationTitle
         onOpenRequested: openDialog.open()
+        onModelsRequested: modelsDialog.open()
+        onSettingsRequested: settingsDialog.open()
+        onCopyConversationRequested: chat.copyConversation()
+        onExportRequested: exportDialog.open()
     }
 
-    ColumnLayout {
+    RowLayout {
         anchors.fill: parent
         spacing: 0
 
-        StatusBanner {
-            Layout.fillWidth: true
-            Layout.leftMargin: 24
-            Layout.rightMargin: 24
-            Layout.topMargin: visible ? 12 : 0
-            loading: chat.state === ChatController.Loading
-            progress: chat.loadProgress
-            errorText: chat.errorText
-            onCancelRequested: chat.stop()
-            onDismissRequested: chat.dismissError()
+        Sidebar {
+            id: sidebar
+            Layout.fillHeight: true
+            Layout.preferredWidth: window.width < 900 ? 210 : 260
+            visible: window.width >= 720
+            conversations: chat.conversations
+            currentId: chat.conversationId
+            canSwitch: !(chat.state === ChatController.Generating || chat.state === ChatController.Stopping)
+            onNewRequested: { chat.newConversation(); composer.focusInput() }
+            onOpenRequested: (id) => chat.openConversation(id)
+            onRenameRequested: (id, title) => chat.renameConversation(id, title)
+            onDeleteRequested: (id) => chat.deleteConversation(id)
         }
 
-        ChatView {
+        ColumnLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            model: chat.messages
-            generating: chat.state === ChatController.Generating
-            emptyText: chat.canSend ? qsTr("Start a conversation below.")
-                                    : qsTr("Load a model to start a conversation.")
-        }
+            spacing: 0
 
-        Composer {
-            id: composer
-            Layout.fillWidth: true
-            canSend: chat.canSend
-            busy: chat.state === ChatController.Generating || chat.state === ChatController.Stopping
-            onSendRequested: (text) => chat.send(text)
-            onStopRequested: chat.stop()
+            StatusBanner {
+                Layout.fillWidth: true
+                Layout.leftMargin: 24
+                Layout.rightMargin: 24
+                Layout.topMargin: visible ? 12 : 0
+                loading: chat.state === ChatController.Loading
+                progress: chat.loadProgress
+                errorText: chat.errorText || storage.errorText
+                onCancelRequested: chat.stop()
+                onDismissRequested: chat.dismissError()
+            }
+
+            ChatView {
+                id: chatView
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                model: chat.messages
+                generating: chat.state === ChatController.Generating || chat.state === ChatController.Stopping
+                canAct: chat.canSend
+                emptyText: chat.canSend ? qsTr("Start a conversation below.")
+                                        : qsTr("Load a model to start a conversation.")
+                onCopyRequested: (row) => chat.copyMessage(row)
+                onCopyTextRequested: (text) => chat.copyText(text)
+                onRegenerateRequested: chat.regenerate()
+                onEditRequested: (row, text) => chat.editMessage(row, text)
+            }
+
+            Composer {
+                id: composer
+                Layout.fillWidth: true
+                canSend: chat.canSend
+                busy: chat.state === ChatController.Generating || chat.state === ChatController.Stopping
+                onSendRequested: (text) => { chatView.scrollToEnd(); chat.send(text) }
+                onStopRequested: chat.stop()
+            }
+        }
+    }
+
+    // Drop GGUF files or folders anywhere: they join the model list; a single
+    // file is loaded.
+    DropArea {
+        anchors.fill: parent
+        keys: ["text/uri-list"]
+        onDropped: (drop) => {
+            if (!drop.hasUrls) return
+            const added = library.addUrls(drop.urls)
+            const first = String(drop.urls[0])
+            if (drop.urls.length === 1 && first.toLowerCase().endsWith(".gguf")) models.openModel(drop.urls[0])
+            else if (added > 0) modelsDialog.open()
+            drop.accept()
         }
     }
 

@@ -34,7 +34,7 @@ Rectangle {
         }
         Label {
             visible: root.loading
-            text: qsTr("Loading model…")
+            text: qsTr("Loading model… %1%").arg(Math.round(root.progress * 100))
             color: Theme.text
         }
         ProgressBar {
@@ -52,9 +52,11 @@ Rectangle {
             color: Theme.danger
             wrapMode: Text.Wrap
         }
-        Button {
-            flat: true
+        IconButton {
+            objectName: "bannerButton"
+            tint: Theme.accent
             text: root.loading ? qsTr("Cancel") : qsTr("Dismiss")
+            Accessible.name: root.loading ? qsTr("Cancel loading") : qsTr("Dismiss error")
             onClicked: root.loading ? root.cancelRequested() : root.dismissRequested()
         }
     }

@@ -1,34 +1,39 @@
 #include "chat_controller.h"
 
+#include <QClipboard>
+#include <QFile>
 #include <QFileInfo>
+#include <QGuiApplication>
+#include <QSaveFile>
 
 #include "engine_worker.h"
+
+namespace {
+const QString kLastConversationKey = QStringLiteral("lastConversation");
+}
 
 ChatController::ChatController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<ChatTurn>();
     qRegisterMetaType<QList<ChatTurn>>();
     qRegisterMetaType<GenerationStats>();
+    qRegisterMetaType<GenerationOptions>();
+    qRegisterMetaType<LoadOptions>();
 
     m_thread.setObjectName(QStringLiteral("engine"));
     m_worker = new EngineWorker(m_cancel);
     m_worker->moveToThread(&m_thread);
 
     // GUI -> worker.
-    connect(this, &ChatController::loadRequested, m_worker, &EngineWorker::loadModel,
-            Qt::QueuedConnection);
-    connect(this, &ChatController::generateRequested, m_worker, &EngineWorker::generate,
-            Qt::QueuedConnection);
+    connect(this, &ChatController::loadRequested, m_worker, &EngineWorker::loadModel, Qt::QueuedConnection);
+    connect(this, &ChatController::generateRequested, m_worker, &EngineWorker::generate, Qt::QueuedConnection);
     // Worker -> GUI.
-    connect(m_worker, &EngineWorker::loadProgress, this, &ChatController::onLoadProgress,
-            Qt::QueuedConnection);
-    connect(m_worker, &EngineWorker::modelLoaded, this, &ChatController::onModelLoaded,
-            Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::loadProgress, this, &ChatController::onLoadProgress, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::modelLoaded, this, &ChatController::onModelLoaded, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::modelLoadFailed, this, &ChatController::onModelLoadFailed,
             Qt::QueuedConnection);
-    connect(m_worker, &EngineWorker::textStreamed, this, &ChatController::onTextStreamed,
+    connect(m_worker, &EngineWorker::textStreamed, this, &ChatController::onTextStreamed, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::generationFinished, this, &ChatController::onGenerationFinished,
             Qt::QueuedConnection);
-    connect(m_worker, &EngineWorker::generationFinished, this,
-            &ChatController::onGenerationFinished, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::generationFailed, this, &ChatController::onGenerationFailed,
             Qt::QueuedConnection);
 
@@ -48,18 +53,39 @@ void ChatController::setModels(ModelController* models) {
     if (m_models) disconnect(m_models, nullptr, this, nullptr);
     m_models = models;
     if (m_models) {
-        connect(m_models, &ModelController::modelChanged, this,
-                [this] { loadModel(m_models->modelPath()); });
+        connect(m_models, &ModelController::modelChanged, this, [this] { loadModel(m_models->modelPath()); });
         loadModel(m_models->modelPath());
     }
     emit modelsChanged();
 }
 
+void ChatController::setStorage(AppStorage* storage) {
+    if (storage == m_storage) return;
+    m_storage = storage;
+    m_conversations.setStore(m_storage ? &m_storage->store() : nullptr);
+    if (m_storage) {
+        const qint64 last = m_storage->store().setting(kLastConversationKey).toLongLong();
+        if (last > 0) openConversation(last);
+    }
+    emit storageChanged();
+}
+
+void ChatController::setSettings(SettingsController* settings) {
+    if (settings == m_settings) return;
+    m_settings = settings;
+    if (m_settings && !m_loadedPath.isEmpty()) m_settings->setModelKey(QFileInfo(m_loadedPath).fileName());
+    emit settingsChanged();
+}
+
+LoadOptions ChatController::loadOptions() const { return m_settings ? m_settings->loadOptions() : LoadOptions{}; }
+
 void ChatController::loadModel(const QString& path) {
     if (path.isEmpty()) return;
-    const bool alreadyThere = (m_state == State::Ready && path == m_loadedPath) ||
-                              (m_state == State::Loading && path == m_loadingPath &&
-                               m_pendingPath.isEmpty() && !m_cancel);
+    // The preset of the model about to load decides its load options.
+    if (m_settings) m_settings->setModelKey(QFileInfo(path).fileName());
+    const bool alreadyThere =
+        (m_state == State::Ready && path == m_loadedPath && loadOptions() == m_loadedOptions) ||
+        (m_state == State::Loading && path == m_loadingPath && m_pendingPath.isEmpty() && !m_cancel);
     if (alreadyThere) return;
     if (m_state == State::NoModel || m_state == State::Ready) {
         startLoad(path);
@@ -71,16 +97,49 @@ void ChatController::loadModel(const QString& path) {
     if (m_state == State::Generating) setState(State::Stopping);
 }
 
+void ChatController::reloadModel() {
+    const QString path = !m_loadedPath.isEmpty() ? m_loadedPath : m_models ? m_models->modelPath() : QString();
+    loadModel(path);
+}
+
 bool ChatController::send(const QString& text) {
     const QString trimmed = text.trimmed();
     if (!canSend() || trimmed.isEmpty()) return false;
     m_messages.appendUser(trimmed);
-    const QList<ChatTurn> conversation = m_messages.conversation();
+    if (m_conversation.title.isEmpty()) {
+        m_conversation.title = titleFor(trimmed);
+        m_conversation.titleIsAuto = true;
+        emit conversationChanged();
+    }
+    startAnswer();
+    return true;
+}
+
+bool ChatController::regenerate() {
+    if (!canSend()) return false;
+    int lastUser = m_messages.count() - 1;
+    while (lastUser >= 0 && m_messages.role(lastUser) != QLatin1String("user")) --lastUser;
+    if (lastUser < 0) return false;
+    m_messages.removeFrom(lastUser + 1);
+    startAnswer();
+    return true;
+}
+
+bool ChatController::editMessage(int row, const QString& text) {
+    if (!canSend() || m_messages.role(row) != QLatin1String("user") || text.trimmed().isEmpty()) return false;
+    m_messages.removeFrom(row);
+    return send(text);
+}
+
+void ChatController::startAnswer() {
+    QList<ChatTurn> conversation = m_messages.conversation();
+    if (m_settings && !m_settings->systemPrompt().trimmed().isEmpty())
+        conversation.prepend({QStringLiteral("system"), m_settings->systemPrompt().trimmed()});
     m_answerRow = m_messages.appendAssistant();
     m_cancel = false;
     setState(State::Generating);
-    emit generateRequested(conversation);
-    return true;
+    saveConversation();
+    emit generateRequested(conversation, m_settings ? m_settings->generationOptions() : GenerationOptions{});
 }
 
 void ChatController::stop() {
@@ -93,13 +152,109 @@ void ChatController::stop() {
     }
 }
 
-void ChatController::clearConversation() {
+void ChatController::clearConversation() { newConversation(); }
+
+void ChatController::dismissError() { setError({}); }
+
+void ChatController::newConversation() {
     if (m_state == State::Generating || m_state == State::Stopping) return;
     m_messages.clear();
     m_answerRow = -1;
+    m_conversation = {};
+    if (m_storage) m_storage->store().setSetting(kLastConversationKey, QStringLiteral("0"));
+    emit conversationChanged();
 }
 
-void ChatController::dismissError() { setError({}); }
+bool ChatController::openConversation(qint64 id) {
+    if (!m_storage || m_state == State::Generating || m_state == State::Stopping) return false;
+    ConversationStore& store = m_storage->store();
+    const std::optional<ConversationMeta> meta = store.conversation(id);
+    if (!meta) return false;
+    m_conversation = *meta;
+    m_messages.setMessages(store.messages(id));
+    m_answerRow = -1;
+    store.setSetting(kLastConversationKey, QString::number(id));
+    if (m_settings) m_settings->applyConversation(meta->systemPrompt, meta->params);
+    // The conversation remembers its model: switch to it if it still exists.
+    if (m_models && !meta->modelPath.isEmpty() && meta->modelPath != m_models->modelPath() &&
+        QFileInfo::exists(meta->modelPath))
+        m_models->openModel(QUrl::fromLocalFile(meta->modelPath));
+    emit conversationChanged();
+    return true;
+}
+
+bool ChatController::renameConversation(qint64 id, const QString& title) {
+    const QString t = title.simplified();
+    if (!m_storage || t.isEmpty() || !m_storage->store().rename(id, t)) return false;
+    if (id == m_conversation.id) {
+        m_conversation.title = t;
+        m_conversation.titleIsAuto = false;
+        emit conversationChanged();
+    }
+    m_conversations.refresh();
+    return true;
+}
+
+bool ChatController::deleteConversation(qint64 id) {
+    // The answer being written would recreate it when it finishes.
+    const bool answering = m_state == State::Generating || m_state == State::Stopping;
+    if (!m_storage || (answering && id == m_conversation.id) || !m_storage->store().remove(id)) return false;
+    if (id == m_conversation.id) newConversation();
+    m_conversations.refresh();
+    return true;
+}
+
+void ChatController::saveConversation() {
+    if (!m_storage || m_messages.count() == 0) return;
+    ConversationStore& store = m_storage->store();
+    m_conversation.modelPath = m_loadedPath;
+    if (m_settings) {
+        m_conversation.systemPrompt = m_settings->systemPrompt();
+        m_conversation.params = m_settings->paramsJson();
+    }
+    const bool created = m_conversation.id == 0;
+    if (created) {
+        m_conversation.id = store.create(m_conversation);
+        if (m_conversation.id == 0) return setError(tr("The conversation could not be saved: %1").arg(store.lastError()));
+        store.setSetting(kLastConversationKey, QString::number(m_conversation.id));
+    } else if (!store.update(m_conversation)) {
+        return setError(tr("The conversation could not be saved: %1").arg(store.lastError()));
+    }
+    if (!store.saveMessages(m_conversation.id, m_messages.messagesForStorage()))
+        return setError(tr("The conversation could not be saved: %1").arg(store.lastError()));
+    m_conversations.refresh();
+    if (created) emit conversationChanged();
+}
+
+QString ChatController::titleFor(const QString& firstMessage) {
+    constexpr int kMaxChars = 48;
+    QString line = firstMessage.trimmed().section(u'\n', 0, 0).simplified();
+    if (line.size() <= kMaxChars) return line;
+    // Cut at a word boundary when there is one in the last third.
+    const qsizetype space = line.lastIndexOf(u' ', kMaxChars);
+    line.truncate(space > kMaxChars * 2 / 3 ? space : kMaxChars);
+    return line + QStringLiteral("…");
+}
+
+void ChatController::copyMessage(int row) const { copyText(m_messages.answer(row)); }
+
+void ChatController::copyText(const QString& text) const {
+    if (QClipboard* clipboard = QGuiApplication::clipboard()) clipboard->setText(text);
+}
+
+QString ChatController::conversationMarkdown() const { return m_messages.toMarkdown(m_conversation.title); }
+
+void ChatController::copyConversation() const { copyText(conversationMarkdown()); }
+
+bool ChatController::exportConversation(const QUrl& file) {
+    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(conversationMarkdown().toUtf8()) < 0 || !out.commit()) {
+        setError(tr("Could not export to %1: %2").arg(path, out.errorString()));
+        return false;
+    }
+    return true;
+}
 
 void ChatController::startLoad(QString path) {
     m_pendingPath.clear();
@@ -109,7 +264,8 @@ void ChatController::startLoad(QString path) {
     emit loadProgressChanged();
     setError({});
     setState(State::Loading);
-    emit loadRequested(path);
+    m_loadedOptions = loadOptions();
+    emit loadRequested(path, m_loadedOptions);
 }
 
 bool ChatController::startPendingLoad() {
@@ -131,28 +287,27 @@ void ChatController::onModelLoaded(const QString& path, const QString& name) {
     setState(State::Ready);
 }
 
-void ChatController::onModelLoadFailed(const QString& path, const QString& message,
-                                       bool cancelled) {
+void ChatController::onModelLoadFailed(const QString& path, const QString& message, bool cancelled) {
     // The worker dropped the previous model before trying this one.
     m_loadedPath.clear();
     m_loadedModelName.clear();
     emit loadedModelChanged();
     if (startPendingLoad()) return;
     const QString file = QFileInfo(path).fileName();
-    setError(cancelled ? tr("Loading %1 was cancelled.").arg(file)
-                       : tr("Could not load %1: %2").arg(file, message));
+    setError(cancelled ? tr("Loading %1 was cancelled.").arg(file) : tr("Could not load %1: %2").arg(file, message));
     setState(State::NoModel);
 }
 
-void ChatController::onTextStreamed(const QString& text) {
+void ChatController::onTextStreamed(const QString& text, const GenerationStats& stats) {
     // Models often open an answer with a space or a newline; the bubble should not.
     if (m_messages.text(m_answerRow).isEmpty()) {
         qsizetype start = 0;
         while (start < text.size() && text.at(start).isSpace()) ++start;
         m_messages.appendText(m_answerRow, text.mid(start));
-        return;
+    } else {
+        m_messages.appendText(m_answerRow, text);
     }
-    m_messages.appendText(m_answerRow, text);
+    m_messages.setStats(m_answerRow, formatStats(stats));
 }
 
 void ChatController::onGenerationFinished(const GenerationStats& stats) {
@@ -161,15 +316,16 @@ void ChatController::onGenerationFinished(const GenerationStats& stats) {
     else
         m_messages.setStats(m_answerRow, formatStats(stats));
     m_answerRow = -1;
+    saveConversation();
     if (startPendingLoad()) return;
     setState(State::Ready);
 }
 
 void ChatController::onGenerationFailed(const QString& message) {
-    if (m_answerRow == m_messages.count() - 1 && m_messages.text(m_answerRow).isEmpty())
-        m_messages.removeLast();
+    if (m_answerRow == m_messages.count() - 1 && m_messages.text(m_answerRow).isEmpty()) m_messages.removeLast();
     m_messages.appendError(tr("The model could not answer: %1").arg(message));
     m_answerRow = -1;
+    saveConversation();
     if (startPendingLoad()) return;
     setState(State::Ready);
 }

@@ -1,18 +1,25 @@
 // The chat view-model: owns the conversation, the worker thread and the
 // EngineWorker living on it. QML talks to this object only; it never blocks.
+// With a storage it saves every conversation (messages, model, system prompt and
+// parameters), lists them, and restores the last one; with settings it sends the
+// system prompt and the current model's parameter preset.
 #pragma once
 
 #include <QObject>
 #include <QPointer>
 #include <QString>
 #include <QThread>
+#include <QUrl>
 #include <QtQml/qqmlregistration.h>
 
 #include <atomic>
 
+#include "app_storage.h"
 #include "chat_types.h"
+#include "conversation_list_model.h"
 #include "message_list_model.h"
 #include "model_controller.h"
+#include "settings_controller.h"
 
 class EngineWorker;
 
@@ -20,13 +27,19 @@ class ChatController : public QObject {
     Q_OBJECT
     QML_ELEMENT
     Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
+    Q_PROPERTY(ConversationListModel* conversations READ conversations CONSTANT)
     Q_PROPERTY(ModelController* models READ models WRITE setModels NOTIFY modelsChanged)
+    Q_PROPERTY(AppStorage* storage READ storage WRITE setStorage NOTIFY storageChanged)
+    Q_PROPERTY(SettingsController* settings READ settings WRITE setSettings NOTIFY settingsChanged)
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY stateChanged)
     Q_PROPERTY(bool canSend READ canSend NOTIFY stateChanged)
     Q_PROPERTY(double loadProgress READ loadProgress NOTIFY loadProgressChanged)
     Q_PROPERTY(QString loadedModelName READ loadedModelName NOTIFY loadedModelChanged)
+    Q_PROPERTY(QString loadedModelPath READ loadedModelPath NOTIFY loadedModelChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
+    Q_PROPERTY(QString conversationTitle READ conversationTitle NOTIFY conversationChanged)
 
 public:
     enum class State {
@@ -42,58 +55,100 @@ public:
     ~ChatController() override;
 
     MessageListModel* messages() { return &m_messages; }
+    ConversationListModel* conversations() { return &m_conversations; }
     ModelController* models() const { return m_models; }
     // The selected model (ModelController::modelPath) is loaded whenever it changes.
     void setModels(ModelController* models);
+    AppStorage* storage() const { return m_storage; }
+    // Lists the stored conversations and restores the last one.
+    void setStorage(AppStorage* storage);
+    SettingsController* settings() const { return m_settings; }
+    void setSettings(SettingsController* settings);
 
     State state() const { return m_state; }
     bool busy() const { return m_state == State::Loading || m_state >= State::Generating; }
     bool canSend() const { return m_state == State::Ready; }
     double loadProgress() const { return m_loadProgress; }
     QString loadedModelName() const { return m_loadedModelName; }
+    QString loadedModelPath() const { return m_loadedPath; }
     QString errorText() const { return m_errorText; }
+    qint64 conversationId() const { return m_conversation.id; }
+    QString conversationTitle() const { return m_conversation.title; }
 
     // Loads path now, or as soon as the current job has stopped.
     Q_INVOKABLE void loadModel(const QString& path);
+    // Loads the current model again (the load parameters changed).
+    Q_INVOKABLE void reloadModel();
     // Appends the user's message and starts the answer. False if not Ready or empty.
     Q_INVOKABLE bool send(const QString& text);
+    // Answers the last user message again (the previous answer is replaced).
+    Q_INVOKABLE bool regenerate();
+    // Replaces user message `row` with text, drops everything after it and answers anew.
+    Q_INVOKABLE bool editMessage(int row, const QString& text);
     // Cancels the running load or generation (Esc, the Stop button).
     Q_INVOKABLE void stop();
     Q_INVOKABLE void clearConversation();
     Q_INVOKABLE void dismissError();
 
+    // Conversations (need a storage).
+    Q_INVOKABLE void newConversation();
+    Q_INVOKABLE bool openConversation(qint64 id);
+    Q_INVOKABLE bool renameConversation(qint64 id, const QString& title);
+    Q_INVOKABLE bool deleteConversation(qint64 id);
+
+    // Clipboard and export.
+    Q_INVOKABLE void copyMessage(int row) const;
+    Q_INVOKABLE void copyText(const QString& text) const;
+    Q_INVOKABLE QString conversationMarkdown() const;
+    Q_INVOKABLE void copyConversation() const;
+    Q_INVOKABLE bool exportConversation(const QUrl& file);
+
+    // "Once upon a time, there was…" -> a one-line title of at most 48 characters.
+    static QString titleFor(const QString& firstMessage);
+
 signals:
     void modelsChanged();
+    void storageChanged();
+    void settingsChanged();
     void stateChanged();
     void loadProgressChanged();
     void loadedModelChanged();
     void errorTextChanged();
+    void conversationChanged();
 
     // To the worker (queued); not for QML.
-    void loadRequested(const QString& path);
-    void generateRequested(const QList<ChatTurn>& conversation);
+    void loadRequested(const QString& path, const LoadOptions& options);
+    void generateRequested(const QList<ChatTurn>& conversation, const GenerationOptions& options);
 
 private:
     void onLoadProgress(double progress);
     void onModelLoaded(const QString& path, const QString& name);
     void onModelLoadFailed(const QString& path, const QString& message, bool cancelled);
-    void onTextStreamed(const QString& text);
+    void onTextStreamed(const QString& text, const GenerationStats& stats);
     void onGenerationFinished(const GenerationStats& stats);
     void onGenerationFailed(const QString& message);
 
     void startLoad(QString path);  // by value: callers pass m_pendingPath, cleared here
     // The worker returned from a job: start a load that waited for it, if any.
     bool startPendingLoad();
+    void startAnswer();
+    void saveConversation();
     void setState(State state);
     void setError(const QString& text);
+    LoadOptions loadOptions() const;
 
     MessageListModel m_messages;
+    ConversationListModel m_conversations;
     QPointer<ModelController> m_models;
+    QPointer<AppStorage> m_storage;
+    QPointer<SettingsController> m_settings;
+    ConversationMeta m_conversation;  // id 0: not saved yet
     State m_state = State::NoModel;
     double m_loadProgress = 0;
     QString m_loadingPath;
     QString m_pendingPath;
     QString m_loadedPath;
+    LoadOptions m_loadedOptions;
     QString m_loadedModelName;
     QString m_errorText;
     int m_answerRow = -1;

@@ -13,6 +13,14 @@ struct ChatTurn {
     QString content;
 };
 
+// One row of a conversation as it is stored (see storage/conversation_store.h).
+struct StoredMessage {
+    QString role;  // "user" | "assistant" | "error"
+    QString text;  // raw, reasoning section included
+    QString stats;
+    bool operator==(const StoredMessage&) const = default;
+};
+
 // What the stats line under an answer shows (from assistant::GenerateStats).
 struct GenerationStats {
     int promptTokens = 0;
@@ -25,8 +33,29 @@ struct GenerationStats {
     bool stopped = false;        // the user pressed Stop
 };
 
+// Sampling and length of one answer (assistant::GenerateParams; same defaults).
+struct GenerationOptions {
+    double temperature = 0.8;
+    int topK = 40;
+    double topP = 0.95;
+    double minP = 0.05;
+    double repeatPenalty = 1.0;
+    int maxTokens = 512;  // <= 0: until the end of text or a full context
+};
+
+// How a model is loaded and its session created (ModelParams + SessionParams).
+struct LoadOptions {
+    int contextLength = 0;  // tokens; 0 = the engine's default (min(trained, 4096))
+    int threads = 0;        // 0 = physical cores
+    QString device = QStringLiteral("auto");
+    int gpuLayers = -1;     // -1 = as many as fit
+    bool operator==(const LoadOptions&) const = default;
+};
+
 // "42.1 tok/s · first token 120 ms · context 350/4096 · cpu", plus " · stopped".
 QString formatStats(const GenerationStats& stats);
 
 Q_DECLARE_METATYPE(ChatTurn)
 Q_DECLARE_METATYPE(GenerationStats)
+Q_DECLARE_METATYPE(GenerationOptions)
+Q_DECLARE_METATYPE(LoadOptions)

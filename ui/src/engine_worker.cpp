@@ -42,9 +42,9 @@ EngineWorker::~EngineWorker() = default;
 // The engine promises no exceptions, but std::bad_alloc (or a bug) can escape any
 // C++ code, and an exception unwinding through Qt's event loop aborts the app. The
 // slots below turn one into an ordinary error the user sees.
-void EngineWorker::loadModel(const QString& path) {
+void EngineWorker::loadModel(const QString& path, const LoadOptions& options) {
     try {
-        loadModelUnguarded(path);
+        loadModelUnguarded(path, options);
     } catch (const std::exception& e) {
         m_session.reset();
         m_model.reset();
@@ -52,21 +52,24 @@ void EngineWorker::loadModel(const QString& path) {
     }
 }
 
-void EngineWorker::generate(const QList<ChatTurn>& conversation) {
+void EngineWorker::generate(const QList<ChatTurn>& conversation, const GenerationOptions& options) {
     try {
-        generateUnguarded(conversation);
+        generateUnguarded(conversation, options);
     } catch (const std::exception& e) {
         emit generationFailed(tr("internal engine error: %1").arg(QString::fromUtf8(e.what())));
     }
 }
 
-void EngineWorker::loadModelUnguarded(const QString& path) {
+void EngineWorker::loadModelUnguarded(const QString& path, const LoadOptions& options) {
     // Free the old model first: two models may not fit in memory together.
     m_session.reset();
     m_model.reset();
 
     int lastPercent = -1;
     assistant::ModelParams params;
+    params.device = options.device.isEmpty() ? std::string("auto") : options.device.toStdString();
+    params.gpuLayers = options.gpuLayers;
+    params.threads = options.threads;
     params.progress = [this, &lastPercent](float progress) {
         const int percent = static_cast<int>(std::lround(progress * 100.0f));
         if (percent != lastPercent) {
@@ -82,7 +85,10 @@ void EngineWorker::loadModelUnguarded(const QString& path) {
                              model.error().code == assistant::ErrorCode::Cancelled);
         return;
     }
-    auto session = assistant::Session::create(*model);
+    assistant::SessionParams sessionParams;
+    sessionParams.contextLength = options.contextLength;
+    sessionParams.threads = options.threads;
+    auto session = assistant::Session::create(*model, sessionParams);
     if (!session) {
         emit modelLoadFailed(path, describe(session.error()), false);
         return;
@@ -93,7 +99,7 @@ void EngineWorker::loadModelUnguarded(const QString& path) {
     emit modelLoaded(path, name.isEmpty() ? QFileInfo(path).completeBaseName() : name);
 }
 
-void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation) {
+void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options) {
     if (!m_session) {
         emit generationFailed(tr("No model is loaded."));
         return;
@@ -105,18 +111,27 @@ void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation) {
 
     assistant::GenerateParams params;
     params.cancel = &m_cancel;
+    params.maxTokens = options.maxTokens;
+    params.sampling.temperature = static_cast<float>(options.temperature);
+    params.sampling.topK = options.topK;
+    params.sampling.topP = static_cast<float>(options.topP);
+    params.sampling.minP = static_cast<float>(options.minP);
+    params.sampling.repeatPenalty = static_cast<float>(options.repeatPenalty);
 
     QElapsedTimer clock;
     clock.start();
     PieceCoalescer coalescer;
-    const auto sink = [&](std::string_view piece, const assistant::GenerateStats&) {
+    assistant::GenerateStats lastStats;
+    const auto sink = [&](std::string_view piece, const assistant::GenerateStats& stats) {
+        lastStats = stats;
         const QString text = QString::fromUtf8(piece.data(), static_cast<qsizetype>(piece.size()));
-        if (coalescer.add(text, clock.elapsed())) emit textStreamed(coalescer.take(clock.elapsed()));
+        if (coalescer.add(text, clock.elapsed()))
+            emit textStreamed(coalescer.take(clock.elapsed()), toQt(stats, false));
         return !m_cancel.load();
     };
 
     auto result = m_session->generate(std::span<const assistant::Message>(messages), params, sink);
-    if (!coalescer.isEmpty()) emit textStreamed(coalescer.take(clock.elapsed()));
+    if (!coalescer.isEmpty()) emit textStreamed(coalescer.take(clock.elapsed()), toQt(lastStats, false));
 
     if (result) {
         const bool stopped = result->stopReason == assistant::StopReason::Cancelled;

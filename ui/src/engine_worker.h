@@ -27,21 +27,22 @@ public:
 
 public slots:
     // Drops the current model, then loads path and creates a session for it.
-    void loadModel(const QString& path);
+    void loadModel(const QString& path, const LoadOptions& options);
     // Streams the answer to the last user turn of conversation.
-    void generate(const QList<ChatTurn>& conversation);
+    void generate(const QList<ChatTurn>& conversation, const GenerationOptions& options);
 
 signals:
     void loadProgress(double progress);  // [0, 1], at most every whole percent
     void modelLoaded(const QString& path, const QString& name);
     void modelLoadFailed(const QString& path, const QString& message, bool cancelled);
-    void textStreamed(const QString& text);  // coalesced to about one per frame
+    // Coalesced to about one per frame; stats so far (the live stats line).
+    void textStreamed(const QString& text, const GenerationStats& stats);
     void generationFinished(const GenerationStats& stats);
     void generationFailed(const QString& message);
 
 private:
-    void loadModelUnguarded(const QString& path);
-    void generateUnguarded(const QList<ChatTurn>& conversation);
+    void loadModelUnguarded(const QString& path, const LoadOptions& options);
+    void generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options);
 
     const std::atomic<bool>& m_cancel;
     std::shared_ptr<const assistant::Model> m_model;

@@ -1,36 +1,42 @@
 #include "message_list_model.h"
 
+#include "markdown.h"
+
 MessageListModel::MessageListModel(QObject* parent) : QAbstractListModel(parent) {}
 
-int MessageListModel::appendUser(const QString& text) {
-    return append({QStringLiteral("user"), text, {}});
-}
+int MessageListModel::appendUser(const QString& text) { return append(makeMessage(QStringLiteral("user"), text, {})); }
 
-int MessageListModel::appendAssistant() { return append({QStringLiteral("assistant"), {}, {}}); }
+int MessageListModel::appendAssistant() { return append(makeMessage(QStringLiteral("assistant"), {}, {})); }
 
-int MessageListModel::appendError(const QString& text) {
-    return append({QStringLiteral("error"), text, {}});
-}
+int MessageListModel::appendError(const QString& text) { return append(makeMessage(QStringLiteral("error"), text, {})); }
 
 void MessageListModel::appendText(int row, const QString& text) {
     if (!isValidRow(row) || text.isEmpty()) return;
-    m_messages[row].text += text;
+    Message& m = m_messages[row];
+    m.text += text;
+    const bool wasOpen = m.reasoningOpen;
+    const QString oldReasoning = m.reasoning;
+    derive(m);
+    QList<int> roles{TextRole, AnswerRole, BlocksRole};
+    if (m.reasoning != oldReasoning) roles << ReasoningRole;
+    if (m.reasoningOpen != wasOpen) roles << ReasoningOpenRole;
     const QModelIndex i = index(row);
-    emit dataChanged(i, i, {TextRole});
+    emit dataChanged(i, i, roles);
 }
 
 void MessageListModel::setStats(int row, const QString& stats) {
-    if (!isValidRow(row)) return;
+    if (!isValidRow(row) || m_messages[row].stats == stats) return;
     m_messages[row].stats = stats;
     const QModelIndex i = index(row);
     emit dataChanged(i, i, {StatsRole});
 }
 
-void MessageListModel::removeLast() {
-    if (m_messages.isEmpty()) return;
-    const int row = count() - 1;
-    beginRemoveRows({}, row, row);
-    m_messages.removeLast();
+void MessageListModel::removeLast() { removeFrom(count() - 1); }
+
+void MessageListModel::removeFrom(int row) {
+    if (!isValidRow(row)) return;
+    beginRemoveRows({}, row, count() - 1);
+    m_messages.remove(row, count() - row);
     endRemoveRows();
     emit countChanged();
 }
@@ -43,17 +49,64 @@ void MessageListModel::clear() {
     emit countChanged();
 }
 
+void MessageListModel::setMessages(const QList<StoredMessage>& messages) {
+    beginResetModel();
+    m_messages.clear();
+    for (const StoredMessage& s : messages) {
+        m_messages.append(makeMessage(s.role, s.text, s.stats));
+    }
+    endResetModel();
+    emit countChanged();
+}
+
+QList<StoredMessage> MessageListModel::messagesForStorage() const {
+    QList<StoredMessage> out;
+    out.reserve(m_messages.size());
+    for (const Message& m : m_messages) out.append({m.role, m.text, m.stats});
+    return out;
+}
+
 QString MessageListModel::text(int row) const { return isValidRow(row) ? m_messages[row].text : QString(); }
 QString MessageListModel::role(int row) const { return isValidRow(row) ? m_messages[row].role : QString(); }
 QString MessageListModel::stats(int row) const { return isValidRow(row) ? m_messages[row].stats : QString(); }
+QString MessageListModel::answer(int row) const { return isValidRow(row) ? m_messages[row].answer : QString(); }
+QString MessageListModel::reasoning(int row) const {
+    return isValidRow(row) ? m_messages[row].reasoning : QString();
+}
 
 QList<ChatTurn> MessageListModel::conversation() const {
     QList<ChatTurn> turns;
     for (const Message& m : m_messages) {
-        if (m.role == QLatin1String("error") || m.text.isEmpty()) continue;
-        turns.append({m.role, m.text});
+        if (m.role == QLatin1String("error") || m.answer.isEmpty()) continue;
+        turns.append({m.role, m.answer});
     }
     return turns;
+}
+
+QString MessageListModel::toMarkdown(const QString& title) const {
+    QString out = QStringLiteral("# %1\n").arg(title.isEmpty() ? tr("Conversation") : title);
+    for (const Message& m : m_messages) {
+        if (m.role == QLatin1String("error")) continue;
+        out += m.role == QLatin1String("user") ? tr("\n## You\n\n") : tr("\n## Assistant\n\n");
+        if (!m.reasoning.isEmpty()) {
+            // A quoted block keeps the reasoning apart from the answer when rendered.
+            QString quoted = m.reasoning;
+            quoted.replace(u'\n', QStringLiteral("\n> "));
+            out += tr("> **Reasoning**\n> ") + quoted + QStringLiteral("\n\n");
+        }
+        out += m.answer.trimmed() + u'\n';
+        if (!m.stats.isEmpty()) out += QStringLiteral("\n*%1*\n").arg(m.stats);
+    }
+    return out;
+}
+
+MessageListModel::Message MessageListModel::makeMessage(const QString& role, const QString& text, const QString& stats) {
+    Message m;
+    m.role = role;
+    m.text = text;
+    m.stats = stats;
+    derive(m);
+    return m;
 }
 
 int MessageListModel::append(Message message) {
@@ -63,6 +116,20 @@ int MessageListModel::append(Message message) {
     endInsertRows();
     emit countChanged();
     return row;
+}
+
+void MessageListModel::derive(Message& m) {
+    if (m.role == QLatin1String("assistant")) {
+        markdown::ReasoningSplit split = markdown::splitReasoning(m.text);
+        m.answer = std::move(split.answer);
+        m.reasoning = std::move(split.reasoning);
+        m.reasoningOpen = split.reasoningOpen;
+    } else {
+        m.answer = m.text;
+    }
+    // The user's own text is shown as written; only answers are Markdown.
+    m.blocks = m.role == QLatin1String("assistant") ? markdown::toVariantList(markdown::toBlocks(m.answer))
+                                                    : QVariantList{};
 }
 
 int MessageListModel::rowCount(const QModelIndex& parent) const {
@@ -76,10 +143,17 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case RoleRole: return m.role;
     case TextRole: return m.text;
     case StatsRole: return m.stats;
+    case AnswerRole: return m.answer;
+    case ReasoningRole: return m.reasoning;
+    case ReasoningOpenRole: return m.reasoningOpen;
+    case BlocksRole: return m.blocks;
     default: return {};
     }
 }
 
 QHash<int, QByteArray> MessageListModel::roleNames() const {
-    return {{RoleRole, "role"}, {TextRole, "text"}, {StatsRole, "stats"}};
+    return {{RoleRole, "role"},         {TextRole, "text"},
+            {StatsRole, "stats"},       {AnswerRole, "answer"},
+            {ReasoningRole, "reasoning"}, {ReasoningOpenRole, "reasoningOpen"},
+            {BlocksRole, "blocks"}};
 }

@@ -1,10 +1,14 @@
 // The messages of the current conversation, for the chat view. GUI thread only.
-// Roles: role ("user" | "assistant" | "error"), text, stats (the line under an answer).
+// Roles: role ("user" | "assistant" | "error"), text (raw, as the model wrote it),
+// answer (text without its <think> section), reasoning, reasoningOpen (still inside
+// <think>), blocks (the answer as Markdown blocks, see markdown.h), stats (the line
+// under an answer).
 #pragma once
 
 #include <QAbstractListModel>
 #include <QList>
 #include <QString>
+#include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
 #include "chat_types.h"
@@ -16,7 +20,15 @@ class MessageListModel : public QAbstractListModel {
     Q_PROPERTY(int count READ count NOTIFY countChanged)
 
 public:
-    enum Roles { RoleRole = Qt::UserRole + 1, TextRole, StatsRole };
+    enum Roles {
+        RoleRole = Qt::UserRole + 1,
+        TextRole,
+        StatsRole,
+        AnswerRole,
+        ReasoningRole,
+        ReasoningOpenRole,
+        BlocksRole,
+    };
 
     explicit MessageListModel(QObject* parent = nullptr);
 
@@ -29,14 +41,24 @@ public:
     void appendText(int row, const QString& text);
     void setStats(int row, const QString& stats);
     void removeLast();
+    // Removes rows [row, count): editing a message drops everything after it.
+    void removeFrom(int row);
     void clear();
+    // Replaces everything (a conversation restored from the store).
+    void setMessages(const QList<StoredMessage>& messages);
+    QList<StoredMessage> messagesForStorage() const;
 
     QString text(int row) const;
     QString role(int row) const;
     QString stats(int row) const;
+    QString answer(int row) const;
+    QString reasoning(int row) const;
 
-    // User and assistant turns for the engine; errors and empty answers left out.
+    // User and assistant turns for the engine; errors, empty answers and reasoning
+    // sections left out (a model is not shown its own earlier thoughts).
     QList<ChatTurn> conversation() const;
+    // The conversation as a Markdown document ("## You", "## Assistant" sections).
+    QString toMarkdown(const QString& title) const;
 
 signals:
     void countChanged();
@@ -46,9 +68,16 @@ private:
         QString role;
         QString text;
         QString stats;
+        // Derived from text for assistant rows; refreshed on every change.
+        QString answer;
+        QString reasoning;
+        bool reasoningOpen = false;
+        QVariantList blocks;
     };
 
+    static Message makeMessage(const QString& role, const QString& text, const QString& stats);
     int append(Message message);
+    static void derive(Message& m);
     bool isValidRow(int row) const { return row >= 0 && row < count(); }
 
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -34,7 +34,7 @@ void ModelController::openModel(const QUrl& file) {
         setStatus(tr("%1 is not a GGUF model file.").arg(QFileInfo(path).fileName()));
         return;
     }
-    select(path, false);
+    select(path, path == defaultModelPathSlot());
 }
 
 void ModelController::select(const QString& path, bool demo) {

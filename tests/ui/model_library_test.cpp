@@ -1,0 +1,112 @@
+// ModelLibrary with the real engine: the demo model is described (architecture,
+// parameters, quantization, context) with a fit estimate; a folder adds its GGUF
+// files; a file that is not GGUF, or a GGUF the engine cannot run, gets a clear
+// message; the list persists; devices are listed.
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "app_storage.h"
+#include "model_library.h"
+
+namespace {
+const QString kDemoModel = QStringLiteral(DEMO_MODEL_PATH);
+constexpr int kWaitMs = 20000;
+
+QVariant roleOf(const ModelLibrary& lib, int row, int role) {
+    const QAbstractItemModel& m = lib;
+    return m.data(m.index(row, 0), role);
+}
+}  // namespace
+
+class ModelLibraryTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void describesTheDemoModelWithAFitEstimate() {
+        ModelLibrary lib;
+        QAbstractItemModelTester tester(&lib, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy changed(&lib, &QAbstractItemModel::dataChanged);
+        QCOMPARE(lib.add(QUrl::fromLocalFile(kDemoModel)), 1);
+        QCOMPARE(lib.add(QUrl::fromLocalFile(kDemoModel)), 0);  // no duplicates
+        QCOMPARE(roleOf(lib, 0, ModelLibrary::StatusRole).toString(), QString("inspecting"));
+        QVERIFY(QTest::qWaitFor([&] { return roleOf(lib, 0, ModelLibrary::StatusRole).toString() != "inspecting"; }, kWaitMs));
+        QCOMPARE(roleOf(lib, 0, ModelLibrary::StatusRole).toString(), QString("ready"));
+        QCOMPARE(roleOf(lib, 0, ModelLibrary::ArchitectureRole).toString(), QString("llama"));
+        QVERIFY(roleOf(lib, 0, ModelLibrary::ParametersRole).toString().endsWith('K'));
+        QVERIFY(!roleOf(lib, 0, ModelLibrary::QuantizationRole).toString().isEmpty());
+        QVERIFY(roleOf(lib, 0, ModelLibrary::ContextLengthRole).toInt() > 0);
+        QVERIFY(roleOf(lib, 0, ModelLibrary::FileSizeRole).toString().endsWith("MiB"));
+        QVERIFY(QTest::qWaitFor([&] { return !lib.devices().isEmpty(); }, kWaitMs));
+        const QString fit = roleOf(lib, 0, ModelLibrary::FitRole).toString();
+        QVERIFY2(fit.startsWith("Needs about") && fit.contains("RAM"), qPrintable(fit));
+        QVERIFY(roleOf(lib, 0, ModelLibrary::FitsRole).toBool());  // a 1 MiB model fits anywhere
+        // The estimate follows the chosen context.
+        lib.setContextLength(64);
+        const QString small = roleOf(lib, 0, ModelLibrary::FitRole).toString();
+        QVERIFY2(small.contains("at 64 tokens"), qPrintable(small));
+        QCOMPARE(lib.devices().first().toMap().value("id").toString(), QString("cpu"));
+    }
+
+    void rejectsFilesThatAreNotModels() {
+        QTemporaryDir dir;
+        QFile text(dir.filePath("notes.gguf"));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("hello, not a model");
+        text.close();
+        ModelLibrary lib;
+        QCOMPARE(lib.add(QUrl::fromLocalFile(text.fileName())), 0);
+        QVERIFY2(lib.lastError().contains("not a GGUF"), qPrintable(lib.lastError()));
+        QCOMPARE(lib.add(QUrl::fromLocalFile(dir.filePath("missing.gguf"))), 0);
+        QVERIFY(lib.lastError().contains("does not exist"));
+
+        // GGUF magic but truncated: listed, then marked unsupported with the engine's reason.
+        QFile broken(dir.filePath("broken.gguf"));
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write(QByteArray("GGUF\x03\x00\x00\x00", 8));
+        broken.close();
+        QCOMPARE(lib.add(QUrl::fromLocalFile(broken.fileName())), 1);
+        QVERIFY(QTest::qWaitFor([&] { return roleOf(lib, 0, ModelLibrary::StatusRole).toString() != "inspecting"; }, kWaitMs));
+        QCOMPARE(roleOf(lib, 0, ModelLibrary::StatusRole).toString(), QString("unsupported"));
+        const QString error = roleOf(lib, 0, ModelLibrary::ErrorRole).toString();
+        QVERIFY2(error.startsWith("Not a supported GGUF model"), qPrintable(error));
+    }
+
+    void folderAndPersistence() {
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(kDemoModel, dir.filePath("a.gguf")));
+        QVERIFY(QFile::copy(kDemoModel, dir.filePath("b.gguf")));
+        QFile other(dir.filePath("readme.txt"));
+        QVERIFY(other.open(QIODevice::WriteOnly));
+        other.close();
+        AppStorage::setDefaultPath(dir.filePath("db.sqlite"));
+        {
+            AppStorage storage;
+            ModelLibrary lib;
+            lib.setStorage(&storage);
+            QCOMPARE(lib.addUrls({QUrl::fromLocalFile(dir.path())}), 2);
+            QCOMPARE(lib.pathAt(0), dir.filePath("a.gguf"));
+            lib.remove(0);
+            QCOMPARE(lib.count(), 1);
+        }
+        AppStorage storage;
+        ModelLibrary again;
+        again.setStorage(&storage);
+        QCOMPARE(again.count(), 1);
+        QCOMPARE(again.pathAt(0), dir.filePath("b.gguf"));
+        AppStorage::setDefaultPath({});
+    }
+
+    void humanReadableSizes() {
+        QCOMPARE(ModelLibrary::humanBytes(512), QString("512 B"));
+        QCOMPARE(ModelLibrary::humanBytes(1185376), QString("1.13 MiB"));
+        QCOMPARE(ModelLibrary::humanBytes(quint64(4) << 30), QString("4.00 GiB"));
+        QCOMPARE(ModelLibrary::humanCount(260100), QString("260.1K"));
+        QCOMPARE(ModelLibrary::humanCount(6740000000ull), QString("6.74B"));
+    }
+};
+
+QTEST_GUILESS_MAIN(ModelLibraryTest)
+#include "model_library_test.moc"

@@ -1,0 +1,115 @@
+// SettingsController: persisted look, system prompt and personas, per-model
+// presets with clamping, and what the engine receives.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "app_storage.h"
+#include "settings_controller.h"
+
+class SettingsControllerTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init() {
+        QVERIFY(m_dir.isValid());
+        AppStorage::setDefaultPath(m_dir.filePath(QStringLiteral("s%1.sqlite").arg(m_run++)));
+    }
+    void cleanupTestCase() { AppStorage::setDefaultPath({}); }
+
+    void lookIsSavedAndRestored() {
+        AppStorage storage;
+        QVERIFY2(storage.errorText().isEmpty(), qPrintable(storage.errorText()));
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            QCOMPARE(s.theme(), QString("system"));
+            QSignalSpy theme(&s, &SettingsController::themeChanged);
+            s.setTheme("dark");
+            QVERIFY(s.darkMode());
+            s.setTheme("nonsense");  // falls back to following the system
+            QCOMPARE(s.theme(), QString("system"));
+            s.setTheme("light");
+            QVERIFY(!s.darkMode());
+            QCOMPARE(theme.count(), 3);
+            s.setFontSize(40);
+            QCOMPARE(s.fontSize(), 24);  // clamped
+            s.setSystemPrompt("Answer in French.");
+        }
+        SettingsController again;
+        again.setStorage(&storage);
+        QCOMPARE(again.theme(), QString("light"));
+        QCOMPARE(again.fontSize(), 24);
+        QCOMPARE(again.systemPrompt(), QString("Answer in French."));
+    }
+
+    void personas() {
+        AppStorage storage;
+        SettingsController s;
+        s.setStorage(&storage);
+        QSignalSpy changed(&s, &SettingsController::personasChanged);
+        s.setSystemPrompt("You are a pirate.");
+        s.savePersona("Pirate");
+        s.setSystemPrompt("You are terse.");
+        s.savePersona("Terse");
+        s.savePersona("Terse");  // replaces, no duplicate
+        QCOMPARE(s.personas().size(), 2);
+        s.applyPersona("Pirate");
+        QCOMPARE(s.systemPrompt(), QString("You are a pirate."));
+        s.removePersona("Pirate");
+        QCOMPARE(s.personas().size(), 1);
+        QVERIFY(changed.count() >= 4);
+        SettingsController again;
+        again.setStorage(&storage);
+        QCOMPARE(again.personas().size(), 1);
+        QCOMPARE(again.personas()[0].toMap().value("name").toString(), QString("Terse"));
+    }
+
+    void presetsArePerModelAndClamped() {
+        AppStorage storage;
+        SettingsController s;
+        s.setStorage(&storage);
+        s.setModelKey("a.gguf");
+        QVERIFY(s.setParam("temperature", 0.1));
+        QVERIFY(s.setParam("topK", "7"));
+        QVERIFY(s.setParam("contextLength", 2048));
+        QVERIFY(s.setParam("device", "cpu"));
+        QVERIFY(s.setParam("topP", 5));  // clamped to 1
+        QVERIFY(!s.setParam("nonsense", 1));
+        QVERIFY(!s.setParam("topK", "many"));
+        QCOMPARE(s.params().value("topP").toDouble(), 1.0);
+
+        const GenerationOptions g = s.generationOptions();
+        QCOMPARE(g.temperature, 0.1);
+        QCOMPARE(g.topK, 7);
+        const LoadOptions l = s.loadOptions();
+        QCOMPARE(l.contextLength, 2048);
+        QCOMPARE(l.device, QString("cpu"));
+
+        s.setModelKey("b.gguf");  // another model: defaults
+        QCOMPARE(s.generationOptions().temperature, GenerationOptions{}.temperature);
+        s.setModelKey("a.gguf");  // back: its preset
+        QCOMPARE(s.generationOptions().topK, 7);
+        s.resetParams();
+        QCOMPARE(s.params(), SettingsController::defaultParams());
+    }
+
+    void conversationParametersComeBack() {
+        AppStorage storage;
+        SettingsController s;
+        s.setStorage(&storage);
+        s.setModelKey("a.gguf");
+        s.applyConversation("Be kind.", QJsonObject{{"temperature", 0.0}, {"maxTokens", 64}});
+        QCOMPARE(s.systemPrompt(), QString("Be kind."));
+        QCOMPARE(s.generationOptions().temperature, 0.0);
+        QCOMPARE(s.generationOptions().maxTokens, 64);
+        QCOMPARE(s.paramsJson().value("maxTokens").toInt(), 64);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    int m_run = 0;
+};
+
+QTEST_MAIN(SettingsControllerTest)
+#include "settings_controller_test.moc"

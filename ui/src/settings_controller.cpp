@@ -1,0 +1,194 @@
+#include "settings_controller.h"
+
+#include <QGuiApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPalette>
+
+#include <algorithm>
+
+namespace {
+
+// key -> [min, max] for numbers; "device" is a string.
+struct Range {
+    const char* key;
+    double min;
+    double max;
+    bool integer;
+};
+constexpr Range kRanges[] = {
+    {"temperature", 0, 2, false}, {"topK", 0, 1000, true},       {"topP", 0, 1, false},
+    {"minP", 0, 1, false},        {"repeatPenalty", 0.5, 2, false}, {"maxTokens", 0, 131072, true},
+    {"contextLength", 0, 1048576, true}, {"threads", 0, 512, true}, {"gpuLayers", -1, 1000, true},
+};
+
+QString presetKey(const QString& model) { return QStringLiteral("preset:") + model; }
+
+}  // namespace
+
+SettingsController::SettingsController(QObject* parent) : QObject(parent) {}
+
+QVariantMap SettingsController::defaultParams() {
+    const GenerationOptions g;
+    const LoadOptions l;
+    return {{QStringLiteral("temperature"), g.temperature}, {QStringLiteral("topK"), g.topK},
+            {QStringLiteral("topP"), g.topP},               {QStringLiteral("minP"), g.minP},
+            {QStringLiteral("repeatPenalty"), g.repeatPenalty}, {QStringLiteral("maxTokens"), g.maxTokens},
+            {QStringLiteral("contextLength"), l.contextLength}, {QStringLiteral("threads"), l.threads},
+            {QStringLiteral("device"), l.device},           {QStringLiteral("gpuLayers"), l.gpuLayers}};
+}
+
+void SettingsController::setStorage(AppStorage* storage) {
+    if (storage == m_storage) return;
+    m_storage = storage;
+    load();
+    emit storageChanged();
+}
+
+void SettingsController::load() {
+    if (!m_storage) return;
+    ConversationStore& s = m_storage->store();
+    m_theme = s.setting(QStringLiteral("theme"), QStringLiteral("system"));
+    m_fontSize = std::clamp(s.setting(QStringLiteral("fontSize"), QStringLiteral("14")).toInt(), 10, 24);
+    m_systemPrompt = s.setting(QStringLiteral("systemPrompt"));
+    m_personas = QJsonDocument::fromJson(s.setting(QStringLiteral("personas"), QStringLiteral("[]")).toUtf8())
+                     .array().toVariantList();
+    emit themeChanged();
+    emit fontSizeChanged();
+    emit systemPromptChanged();
+    emit personasChanged();
+    loadPreset();
+}
+
+void SettingsController::save(const QString& key, const QString& value) {
+    if (m_storage) m_storage->store().setSetting(key, value);
+}
+
+void SettingsController::setTheme(const QString& theme) {
+    const QString t = theme == QLatin1String("light") || theme == QLatin1String("dark") ? theme : QStringLiteral("system");
+    if (t == m_theme) return;
+    m_theme = t;
+    save(QStringLiteral("theme"), t);
+    emit themeChanged();
+}
+
+bool SettingsController::darkMode() const {
+    if (m_theme == QLatin1String("dark")) return true;
+    if (m_theme == QLatin1String("light")) return false;
+    // Qt 6.4 has no colour-scheme hint: a dark system palette means a dark desktop.
+    return QGuiApplication::palette().color(QPalette::Window).lightness() < 128;
+}
+
+void SettingsController::setFontSize(int pixels) {
+    pixels = std::clamp(pixels, 10, 24);
+    if (pixels == m_fontSize) return;
+    m_fontSize = pixels;
+    save(QStringLiteral("fontSize"), QString::number(pixels));
+    emit fontSizeChanged();
+}
+
+void SettingsController::setSystemPrompt(const QString& prompt) {
+    if (prompt == m_systemPrompt) return;
+    m_systemPrompt = prompt;
+    save(QStringLiteral("systemPrompt"), prompt);
+    emit systemPromptChanged();
+}
+
+void SettingsController::savePersona(const QString& name) {
+    const QString n = name.trimmed();
+    if (n.isEmpty()) return;
+    removePersona(n);
+    m_personas.append(QVariantMap{{QStringLiteral("name"), n}, {QStringLiteral("prompt"), m_systemPrompt}});
+    savePersonas();
+}
+
+void SettingsController::removePersona(const QString& name) {
+    const auto it = std::remove_if(m_personas.begin(), m_personas.end(), [&](const QVariant& p) {
+        return p.toMap().value(QStringLiteral("name")).toString() == name;
+    });
+    if (it == m_personas.end()) return;
+    m_personas.erase(it, m_personas.end());
+    savePersonas();
+}
+
+void SettingsController::applyPersona(const QString& name) {
+    for (const QVariant& p : std::as_const(m_personas))
+        if (p.toMap().value(QStringLiteral("name")).toString() == name)
+            setSystemPrompt(p.toMap().value(QStringLiteral("prompt")).toString());
+}
+
+void SettingsController::savePersonas() {
+    save(QStringLiteral("personas"),
+         QString::fromUtf8(QJsonDocument(QJsonArray::fromVariantList(m_personas)).toJson(QJsonDocument::Compact)));
+    emit personasChanged();
+}
+
+void SettingsController::setModelKey(const QString& key) {
+    if (key == m_modelKey) return;
+    m_modelKey = key;
+    loadPreset();
+}
+
+void SettingsController::loadPreset() {
+    m_params = defaultParams();
+    if (m_storage && !m_modelKey.isEmpty()) {
+        const QJsonObject saved =
+            QJsonDocument::fromJson(m_storage->store().setting(presetKey(m_modelKey)).toUtf8()).object();
+        for (auto it = saved.begin(); it != saved.end(); ++it)
+            if (m_params.contains(it.key())) m_params.insert(it.key(), it.value().toVariant());
+    }
+    emit paramsChanged();
+}
+
+bool SettingsController::setParam(const QString& key, const QVariant& value) {
+    QVariant v;
+    if (key == QLatin1String("device")) {
+        v = value.toString().trimmed().isEmpty() ? QStringLiteral("auto") : value.toString().trimmed();
+    } else {
+        const Range* range = std::find_if(std::begin(kRanges), std::end(kRanges),
+                                          [&](const Range& r) { return key == QLatin1String(r.key); });
+        if (range == std::end(kRanges)) return false;
+        bool ok = false;
+        double d = value.toDouble(&ok);
+        if (!ok) return false;
+        d = std::clamp(d, range->min, range->max);
+        v = range->integer ? QVariant(qRound(d)) : QVariant(d);
+    }
+    if (m_params.value(key) == v) return true;
+    m_params.insert(key, v);
+    if (!m_modelKey.isEmpty())
+        save(presetKey(m_modelKey), QString::fromUtf8(QJsonDocument(paramsJson()).toJson(QJsonDocument::Compact)));
+    emit paramsChanged();
+    return true;
+}
+
+void SettingsController::resetParams() {
+    m_params = defaultParams();
+    if (!m_modelKey.isEmpty()) save(presetKey(m_modelKey), QStringLiteral("{}"));
+    emit paramsChanged();
+}
+
+void SettingsController::applyConversation(const QString& systemPrompt, const QJsonObject& params) {
+    setSystemPrompt(systemPrompt);
+    for (auto it = params.begin(); it != params.end(); ++it) setParam(it.key(), it.value().toVariant());
+}
+
+GenerationOptions SettingsController::generationOptions() const {
+    GenerationOptions g;
+    g.temperature = m_params.value(QStringLiteral("temperature")).toDouble();
+    g.topK = m_params.value(QStringLiteral("topK")).toInt();
+    g.topP = m_params.value(QStringLiteral("topP")).toDouble();
+    g.minP = m_params.value(QStringLiteral("minP")).toDouble();
+    g.repeatPenalty = m_params.value(QStringLiteral("repeatPenalty")).toDouble();
+    g.maxTokens = m_params.value(QStringLiteral("maxTokens")).toInt();
+    return g;
+}
+
+LoadOptions SettingsController::loadOptions() const {
+    LoadOptions l;
+    l.contextLength = m_params.value(QStringLiteral("contextLength")).toInt();
+    l.threads = m_params.value(QStringLiteral("threads")).toInt();
+    l.device = m_params.value(QStringLiteral("device")).toString();
+    l.gpuLayers = m_params.value(QStringLiteral("gpuLayers")).toInt();
+    return l;
+}
