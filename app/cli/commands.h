@@ -22,6 +22,7 @@ int runTokenize(std::vector<std::string> args);
 int runEmbed(std::vector<std::string> args);
 int runPerplexity(std::vector<std::string> args);
 int runChat(std::vector<std::string> args);
+int runTemplate(std::vector<std::string> args);
 int runServe(std::vector<std::string> args);  // only with ASSISTANT_WITH_SERVER
 int runQuantize(std::vector<std::string> args);
 

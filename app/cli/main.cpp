@@ -38,6 +38,14 @@ constexpr cli::Command kCommands[] = {
     {"chat", "interactive chat on the terminal",
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling options of generate]",
      cli::runChat},
+    {"template", "render a chat template (the model's or a file's) for a conversation, exactly",
+     "assistant-cli template (-m MODEL.gguf | --template-file FILE.jinja) --messages MESSAGES.json\n"
+     "  [--vars VARS.json] [--now 2025-07-26T14:05:09]\n"
+     "  Prints the prompt with no newline added. --vars: a JSON object of template variables\n"
+     "  (add_generation_prompt, bos_token, eos_token, tools, ...); with -m, bos_token and eos_token\n"
+     "  default to the model's. --now fixes the clock of strftime_now. Exit status 3 when the\n"
+     "  template calls raise_exception (its message on stderr).",
+     cli::runTemplate},
 #ifdef ASSISTANT_WITH_SERVER
     {"serve", "OpenAI-compatible local API (chat, completions, embeddings) on loopback",
      "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"

@@ -93,6 +93,7 @@ std::expected<std::string, TemplateError> Template::render(const json::Value& co
             }
         Limits limits;
         limits.maxOutputBytes = options.maxOutputBytes;
+        limits.maxSteps = options.maxSteps;
         return evaluate(m_impl->body, std::move(globals), limits);
     } catch (const Failure& f) {
         return std::unexpected(toError(f));

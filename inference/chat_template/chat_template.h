@@ -37,7 +37,8 @@ struct TemplateError {
 
 struct RenderOptions {
     std::optional<std::tm> now;  // the clock strftime_now reads; empty: the local time now
-    size_t maxOutputBytes = size_t{16} << 20;
+    size_t maxOutputBytes = size_t{16} << 20;  // runaway guards: output bytes,
+    int64_t maxSteps = 2'000'000;              // loop iterations + macro calls
 };
 
 class Template {

@@ -265,7 +265,7 @@ private:
             List l;
             l.reserve(e.args.size());
             for (const ExprPtr& a : e.args) l.push_back(eval(*a));
-            return Value(std::move(l));
+            return e.kind == ExprKind::Tuple ? Value::tuple(std::move(l)) : Value(std::move(l));
         }
         case ExprKind::Dict: {
             Dict d;

@@ -108,7 +108,7 @@ Value dictsortFilter(const Value& v, const CallArgs& a) {
     const bool byValue = by && by->isString() && by->str() == "value";
     const bool reverse = boolArg(a, 2, "reverse", false);
     List items;
-    for (const auto& [k, x] : v.dict()) items.emplace_back(List{Value(k), x});
+    for (const auto& [k, x] : v.dict()) items.push_back(Value::tuple(List{Value(k), x}));
     auto key = [&](const Value& p) { return sortKey(p.list()[byValue ? 1 : 0], caseSensitive); };
     std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
         return reverse ? lessThan(key(y), key(x)) : lessThan(key(x), key(y));

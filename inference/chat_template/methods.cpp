@@ -113,7 +113,7 @@ Value stringMethod(const Value& self, const std::string& name, const CallArgs& a
 Value dictMethod(const Value& self, const std::string& name, const CallArgs& a) {
     if (name == "items") {
         List out;
-        for (const auto& [k, v] : self.dict()) out.emplace_back(List{Value(k), v});
+        for (const auto& [k, v] : self.dict()) out.push_back(Value::tuple(List{Value(k), v}));
         return Value(std::move(out));
     }
     if (name == "keys") {

@@ -155,14 +155,15 @@ void repr(const Value& v, std::string& out, int depth) {
     switch (v.kind()) {
     case Kind::String: out += reprString(v.str()); return;
     case Kind::List: {
-        out += '[';
+        out += v.isTuple() ? '(' : '[';
         bool first = true;
         for (const Value& e : v.list()) {
             if (!first) out += ", ";
             first = false;
             repr(e, out, depth + 1);
         }
-        out += ']';
+        if (v.isTuple() && v.list().size() == 1) out += ',';
+        out += v.isTuple() ? ')' : ']';
         return;
     }
     case Kind::Dict:

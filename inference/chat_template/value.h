@@ -61,6 +61,13 @@ public:
     Value(const char* s) : m_kind(Kind::String), m_str(s) {}
     Value(List l) : m_kind(Kind::List), m_list(std::make_shared<const List>(std::move(l))) {}
     Value(Dict d) : m_kind(Kind::Dict), m_dict(std::make_shared<Dict>(std::move(d))) {}
+    // A Python tuple: a list that prints as "(a, b)" (dict.items(), (x, y) literals).
+    static Value tuple(List l) {
+        Value v(std::move(l));
+        v.m_int = 1;
+        return v;
+    }
+    bool isTuple() const { return m_kind == Kind::List && m_int == 1; }
     static Value makeNamespace(Dict d);
     static Value function(std::string name, Function fn);
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <map>
 
-#include "chat_template/builtin_template.h"
+#include "chat_template/model_chat.h"
 #include "kernels/thread_pool.h"
 #include "src/log.h"
 #include "src/model_impl.h"
@@ -100,10 +100,15 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
                                          " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
     impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
     impl->info.isEmbeddingModel = impl->arch->encoder() != nullptr;
-    const std::string& templateText =
-        params.chatTemplateOverride.empty() ? impl->info.chatTemplate : params.chatTemplateOverride;
-    if (auto named = chat_template::builtinFormatByName(params.chatTemplateOverride)) impl->chatFormat = *named;
-    else impl->chatFormat = chooseChatFormat(templateText, impl->info.architecture, *impl->tokenizer);
+    {
+        const tokenizer::Tokenizer& tok = *impl->tokenizer;
+        const std::string& templateText =
+            params.chatTemplateOverride.empty() ? impl->info.chatTemplate : params.chatTemplateOverride;
+        auto tokenText = [&](int32_t id) { return id >= 0 ? tok.tokenText(id) : std::string(); };
+        impl->chat = chat_template::prepareModelChat(impl->info.chatTemplate, params.chatTemplateOverride,
+                                                     chooseChatFormat(templateText, impl->info.architecture, tok),
+                                                     tokenText(tok.bos()), tokenText(tok.eos()));
+    }
     if (!reportProgress(params, 1.0f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
     detail::log(LogLevel::Info, "loaded ", path, ": ", impl->info.architecture, ", ", impl->info.parameterCount,
                 " parameters, ", impl->info.fileType);
@@ -121,7 +126,7 @@ std::string Model::detokenize(std::span<const int32_t> tokens) const {
 }
 
 Result<std::string> Model::applyChatTemplate(std::span<const Message> messages, bool addGenerationPrompt) const {
-    return chat_template::renderBuiltin(m_impl->chatFormat, messages, addGenerationPrompt);
+    return chat_template::renderMessages(m_impl->chat, messages, addGenerationPrompt);
 }
 
 Result<std::vector<std::vector<float>>> Model::embed(std::span<const std::string> texts) const {

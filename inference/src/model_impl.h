@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "arch/arch.h"
-#include "chat_template/builtin_template.h"
+#include "chat_template/model_chat.h"
 #include "assistant/engine.h"
 #include "gguf/gguf_file.h"
 #include "tokenizer/tokenizer.h"
@@ -16,7 +16,7 @@ struct Model::Impl {
     std::unique_ptr<gguf::File> file;            // the mapping the weights point into
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;
     std::unique_ptr<arch::Architecture> arch;
-    chat_template::BuiltinFormat chatFormat = chat_template::BuiltinFormat::Plain;  // chosen at load
+    chat_template::ModelChat chat;               // the chat template or built-in format, chosen at load
 };
 
 }  // namespace assistant
