@@ -33,7 +33,9 @@ assistant::Result<kernels::Matrix> bindMatrix(const gguf::File& f, const std::st
                                               int64_t rows) {
     const gguf::TensorInfo* t = f.tensor(name);
     if (!t) return std::unexpected(makeError(ErrorCode::InvalidFormat, "missing tensor '", name, "'"));
-    return toMatrix(*t, cols, rows);
+    auto m = toMatrix(*t, cols, rows);
+    if (m && kernels::repackForCpu(*m)) f.release(*t);  // CPU layout made at load; drop the mapped original
+    return m;
 }
 
 assistant::Result<std::optional<kernels::Matrix>> bindOptionalMatrix(const gguf::File& f, const std::string& name,
@@ -42,6 +44,7 @@ assistant::Result<std::optional<kernels::Matrix>> bindOptionalMatrix(const gguf:
     if (!t) return std::optional<kernels::Matrix>{};
     auto m = toMatrix(*t, cols, rows);
     if (!m) return std::unexpected(m.error());
+    if (kernels::repackForCpu(*m)) f.release(*t);
     return std::optional<kernels::Matrix>{*m};
 }
 

@@ -1,5 +1,8 @@
 // Causal (optionally sliding-window, soft-capped) grouped-query attention over a
-// KV cache in F32, F16 or Q8_0. One task per (token, head).
+// KV cache in F32, F16 or Q8_0. With an ISA family active: the fused, tiled kernel of
+// attention_simd.inc (online softmax, cache read in its own type), one task per
+// (KV head, block of query tokens). Scalar: the reference below, one task per
+// (token, head), over the cache dequantized once per call.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,6 +11,7 @@
 #include "kernels/ops.h"
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
+#include "matmul_isa.h"
 
 namespace kernels {
 namespace {
@@ -28,6 +32,32 @@ const float* cacheAsFloat(const void* cache, GgmlType type, int64_t rows, int64_
 
 void attention(ThreadPool& pool, const float* q, int64_t tokens, int64_t pos0, const void* k, const void* v,
                GgmlType cacheType, const AttentionShape& s, float* out) {
+    const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
+    if (isa && isa->attention && tokens > 0 && s.headsKv > 0 && s.heads % s.headsKv == 0) {
+        cpu::AttentionJob job;
+        job.q = q;
+        job.pos0 = pos0;
+        job.k = static_cast<const uint8_t*>(k);
+        job.v = static_cast<const uint8_t*>(v);
+        job.cacheType = cacheType;
+        job.rowStride = rowBytes(cacheType, s.headsKv * s.headDim);
+        job.heads = s.heads;
+        job.headsKv = s.headsKv;
+        job.headDim = s.headDim;
+        job.scale = s.scale;
+        job.window = s.window;
+        job.softCap = s.softCap;
+        job.out = out;
+        // Query blocks of up to 128 rows (group heads x tokens) share each K/V tile.
+        const int64_t group = s.heads / s.headsKv;
+        const int64_t block = std::max<int64_t>(1, 128 / group);
+        const int64_t blocks = (tokens + block - 1) / block;
+        pool.parallelFor(s.headsKv * blocks, [&](int64_t task, int) {
+            const int64_t t0 = (task % blocks) * block;
+            isa->attention(job, task / blocks, t0, std::min(tokens, t0 + block));
+        });
+        return;
+    }
     const int64_t kvLen = pos0 + tokens;
     const int64_t kvWidth = s.headsKv * s.headDim;
     const int64_t qWidth = s.heads * s.headDim;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/cpu_features.h"
+#include "kernels/ggml_type.h"
 
 namespace kernels::cpu {
 
@@ -37,10 +38,29 @@ struct MatmulJob {
 // Computes rows [r0, r1) x tokens [t0, t1) of a job, register-blocked.
 using TileFn = void (*)(const MatmulJob& job, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
 
+// Causal attention (ops.h: attention) over a cache of F32, F16 or Q8_0 rows.
+struct AttentionJob {
+    const float* q = nullptr;  // [tokens][heads * headDim]
+    int64_t pos0 = 0;
+    const uint8_t* k = nullptr;
+    const uint8_t* v = nullptr;
+    GgmlType cacheType = GgmlType::F32;
+    size_t rowStride = 0;      // bytes per cache row (headsKv * headDim elements)
+    int64_t heads = 0, headsKv = 0, headDim = 0;
+    float scale = 1.0f;
+    int64_t window = 0;
+    float softCap = 0.0f;
+    float* out = nullptr;      // [tokens][heads * headDim]
+};
+
+// Query tokens [t0, t1) of the heads that share KV head `kvHead`.
+using AttentionFn = void (*)(const AttentionJob& job, int64_t kvHead, int64_t t0, int64_t t1);
+
 inline constexpr size_t kTypeSlots = 40;  // GGUF type ids 0..39
 
 struct IsaKernels {
     TileFn tile[kTypeSlots] = {};  // by weight type id; null: the scalar reference
+    AttentionFn attention = nullptr;
 };
 
 // One table per ISA translation unit; defined only where the compiler builds it.

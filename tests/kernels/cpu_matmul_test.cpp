@@ -113,7 +113,9 @@ TEST(CpuMatmul, IsaSelectionRespectsSupport) {
     }
     for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
         const auto isa = static_cast<CpuIsa>(i);
-        if (!kernels::cpuIsaSupported(isa)) EXPECT_FALSE(kernels::setCpuIsa(isa)) << kernels::cpuIsaName(isa);
+        if (!kernels::cpuIsaSupported(isa)) {
+            EXPECT_FALSE(kernels::setCpuIsa(isa)) << kernels::cpuIsaName(isa);
+        }
     }
     std::printf("[ info ] ISA families here:");
     for (CpuIsa isa : runnableIsas()) std::printf(" %s", kernels::cpuIsaName(isa));
@@ -135,5 +137,42 @@ TEST(CpuMatmul, Q5_K) { checkType(GgmlType::Q5_K, {256, 768}); }
 TEST(CpuMatmul, Q6_K) { checkType(GgmlType::Q6_K, {256, 768}); }
 TEST(CpuMatmul, TQ1_0) { checkType(GgmlType::TQ1_0, {256, 768}); }
 TEST(CpuMatmul, TQ2_0) { checkType(GgmlType::TQ2_0, {256, 768}); }
+
+}  // namespace
+
+namespace {
+
+TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
+    const int64_t rows = 7, cols = 512;
+    const auto w = randomWeights(GgmlType::TQ1_0, rows, cols, 42);
+    kernels::Matrix m{GgmlType::TQ1_0, w.data(), rows, cols};
+    ASSERT_TRUE(kernels::repackForCpu(m));
+    EXPECT_EQ(m.type, GgmlType::TQ2_0);
+    EXPECT_NE(m.data, static_cast<const void*>(w.data()));
+    std::vector<float> a(cols), b(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+        kernels::ref::dequantizeRow(GgmlType::TQ1_0, &w[r * kernels::rowBytes(GgmlType::TQ1_0, cols)], a.data(), cols);
+        kernels::getRow(m, r, b.data());
+        for (int64_t i = 0; i < cols; ++i) ASSERT_EQ(a[i], b[i]) << "row " << r << " col " << i;
+    }
+    // binding the same tensor again shares the packed copy
+    kernels::Matrix again{GgmlType::TQ1_0, w.data(), rows, cols};
+    ASSERT_TRUE(kernels::repackForCpu(again));
+    EXPECT_EQ(again.data, m.data);
+    again = kernels::Matrix{};
+    // the copy keeps the packed data alive
+    kernels::Matrix copy = m;
+    m = kernels::Matrix{};
+    const auto x = randomVector(cols * 3, 43);
+    std::vector<float> got(rows * 3), expect(rows * 3);
+    kernels::ThreadPool pool(2);
+    kernels::matmul(pool, copy, x.data(), 3, got.data());
+    kernels::ref::matmul(GgmlType::TQ1_0, w.data(), rows, cols, x.data(), 3, expect.data());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 1e-4f * (1.0f + std::fabs(expect[i])));
+    // other types are left alone
+    kernels::Matrix q{GgmlType::Q4_0, w.data(), 1, 32};
+    EXPECT_FALSE(kernels::repackForCpu(q));
+    EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
+}
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "kernels/ggml_type.h"
@@ -19,8 +20,18 @@ struct Matrix {
     const void* data = nullptr;
     int64_t rows = 0;
     int64_t cols = 0;
+    // Set by repackForCpu: keeps the repacked copy that `data` points to alive
+    // (shared by copies of the Matrix, e.g. tied embedding and output).
+    std::shared_ptr<const void> owned = nullptr;
     size_t rowStride() const { return rowBytes(type, cols); }
 };
+
+// Load-time repacking into the layout the CPU kernels read fastest, done once per
+// weight by the model loader. Today: TQ1_0 (base-3, 1.69 bits) becomes the
+// VNNI-ready 2-bit layout of TQ2_0 (same values, codes expanded to int8 by a shift
+// and an AND, no lookup table). Returns true when `w` now points to its own memory;
+// the loader may then release the original (mapped) pages. False: w is unchanged.
+bool repackForCpu(Matrix& w);
 
 // out[t][r] = sum_k W[r][k] * x[t][k] for t < tokens. x: [tokens][w.cols], out:
 // [tokens][w.rows]. Activations are converted once to the type the weight's dot

@@ -1,0 +1,75 @@
+// Load-time weight repacking for the CPU kernels (ops.h: repackForCpu).
+//
+// TQ1_0 -> TQ2_0: a TQ1_0 byte holds 5 trits as a base-3 fixed-point fraction, which
+// costs a multiply per trit to decode in the inner loop; TQ2_0 holds the same
+// values as 2-bit codes that `(byte >> 2l) & 3` turns into vpdpbusd operands. The
+// conversion is exact (same d, same trits); the weights grow from 54 to 66 bytes per
+// 256 values, and decode becomes as cheap as TQ2_0's.
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+#include "kernels/ops.h"
+
+namespace kernels {
+namespace {
+
+constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
+
+// Trit n (0, 1, 2) of a TQ1_0 byte (the layout's fixed-point decoding).
+inline int trit(uint8_t b, int n) {
+    const uint8_t shifted = static_cast<uint8_t>(b * kPow3[n]);
+    return (static_cast<uint16_t>(shifted) * 3) >> 8;
+}
+
+// One 256-value block: TQ1_0 (48 bytes qs, 4 bytes qh, f16 d) -> TQ2_0 (64 bytes, f16 d).
+// TQ1_0 element order: qs[0..31] trit n -> 32n + m; qs[32..47] trit n -> 160 + 16n + m;
+// qh[j] trit n -> 240 + 4n + j. TQ2_0: element 128h + 32l + m in bits 2l of byte 32h + m.
+void tq1BlockToTq2(const uint8_t* src, uint8_t* dst) {
+    uint8_t codes[256];
+    for (int m = 0; m < 32; ++m)
+        for (int n = 0; n < 5; ++n) codes[32 * n + m] = static_cast<uint8_t>(trit(src[m], n));
+    for (int m = 0; m < 16; ++m)
+        for (int n = 0; n < 5; ++n) codes[160 + 16 * n + m] = static_cast<uint8_t>(trit(src[32 + m], n));
+    for (int j = 0; j < 4; ++j)
+        for (int n = 0; n < 4; ++n) codes[240 + 4 * n + j] = static_cast<uint8_t>(trit(src[48 + j], n));
+    std::memset(dst, 0, 64);
+    for (int e = 0; e < 256; ++e) dst[32 * (e / 128) + e % 32] |= static_cast<uint8_t>(codes[e] << (2 * ((e / 32) % 4)));
+    std::memcpy(dst + 64, src + 52, 2);  // d
+}
+
+}  // namespace
+
+bool repackForCpu(Matrix& w) {
+    if (w.type != GgmlType::TQ1_0 || !w.data || w.cols % 256 != 0 || w.rows <= 0) return false;
+    // A tensor bound several times (row slices of a fused QKV, tied embeddings) is
+    // repacked once: later calls share the first copy while it is alive.
+    using Key = std::tuple<const void*, int64_t, int64_t>;
+    static std::mutex mutex;
+    static std::map<Key, std::weak_ptr<const void>> done;
+    std::lock_guard lock(mutex);
+    const Key key{w.data, w.rows, w.cols};
+    if (auto it = done.find(key); it != done.end()) {
+        if (std::shared_ptr<const void> prev = it->second.lock()) {
+            w.type = GgmlType::TQ2_0;
+            w.data = prev.get();
+            w.owned = std::move(prev);
+            return true;
+        }
+        done.erase(it);
+    }
+    const int64_t blocks = w.rows * (w.cols / 256);
+    std::shared_ptr<uint8_t[]> packed(new (std::nothrow) uint8_t[static_cast<size_t>(blocks) * 66]);
+    if (!packed) return false;  // keep the original layout (the scalar kernel reads it)
+    const auto* src = static_cast<const uint8_t*>(w.data);
+    for (int64_t b = 0; b < blocks; ++b) tq1BlockToTq2(src + b * 54, packed.get() + b * 66);
+    w.type = GgmlType::TQ2_0;
+    w.data = packed.get();
+    w.owned = std::shared_ptr<const void>(packed, packed.get());
+    done[key] = w.owned;
+    return true;
+}
+
+}  // namespace kernels
