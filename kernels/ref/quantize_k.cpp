@@ -79,6 +79,8 @@ Affine fitAffine(const float* x, const float* w, int n, int nmax) {
         const double e = best.scale * l - best.min - x[i];
         bestErr += w[i] * e * e;
     }
+    double sxx = 0;
+    for (int i = 0; i < n; ++i) sxx += static_cast<double>(w[i]) * x[i] * x[i];
     for (int step = 0; step <= 20; ++step) {
         const float iscale = (static_cast<float>(nmax) - 1.0f + 0.1f * static_cast<float>(step)) / (hi - lo);
         double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
@@ -99,12 +101,9 @@ Affine fitAffine(const float* x, const float* w, int n, int nmax) {
             scale = sll > 0.0 ? slx / sll : 0.0;
         }
         if (scale <= 0.0) continue;
-        double err = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const int l = std::clamp(nearestInt(static_cast<float>((x[i] - offset) / scale)), 0, nmax);
-            const double e = scale * l + offset - x[i];
-            err += w[i] * e * e;
-        }
+        // weighted squared error of x ~= scale*l + offset, expanded over the sums above
+        const double err = sxx + scale * scale * sll + offset * offset * sw - 2 * scale * slx - 2 * offset * sx +
+                           2 * scale * offset * sl;
         if (err < bestErr) {
             bestErr = err;
             best = {static_cast<float>(scale), static_cast<float>(-offset)};
