@@ -3,6 +3,7 @@
 // a user: type a prompt, press Enter, see the answer stream and its stats line,
 // stop an answer with Esc, switch to the dark theme. Screenshots in light and dark
 // (and at 800x600) are kept in the build tree (SCREENSHOT_DIR).
+#include <QAbstractItemModel>
 #include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
@@ -150,6 +151,45 @@ private slots:
         save(QStringLiteral("settings-light.png"), nullptr);
         QTest::keyClick(m_window, Qt::Key_Escape);
         QTRY_VERIFY(!settingsDialog->property("visible").toBool());
+    }
+
+    // How a Markdown answer with reasoning, a table and code looks (the demo model
+    // writes none): a stored conversation shown in both themes.
+    void markdownAnswerScreenshots() {
+        const QString answer = QStringLiteral(
+            "<think>The user wants a comparison; a table fits.</think>"
+            "## Sorting in C++\n\nUse `std::sort` for **random-access** ranges:\n\n"
+            "1. Include `<algorithm>`\n2. Call it on *begin* and *end*\n   - stable? use `std::stable_sort`\n\n"
+            "| Function | Complexity |\n|---|---|\n| `std::sort` | O(n log n) |\n| `std::stable_sort` | O(n log² n) |\n\n"
+            "```cpp\nstd::vector<int> v{3, 1, 2};\nstd::sort(v.begin(), v.end());\n```\n\n> Tip: prefer ranges in C++20.");
+        m_chat->messages()->setMessages({{"user", "How do I sort a vector?", ""},
+                                         {"assistant", answer, "41.2 tok/s · first token 85 ms · context 212/4096 · cpu"}});
+        m_window->resize(1100, 760);
+        m_settings->setProperty("theme", QStringLiteral("light"));
+        QTest::qWait(400);
+        QQuickItem* copy = findItem(m_window->contentItem(), QStringLiteral("codeCopyButton"));
+        QVERIFY2(copy && copy->isVisible(), "the code block has no Copy button");
+        save(QStringLiteral("markdown-light.png"), nullptr);
+        m_settings->setProperty("theme", QStringLiteral("dark"));
+        QTest::qWait(300);
+        save(QStringLiteral("markdown-dark.png"), nullptr);
+        m_settings->setProperty("theme", QStringLiteral("light"));
+        m_chat->newConversation();
+    }
+
+    void modelsDialogDescribesTheDemoModel() {
+        QObject* dialog = m_window->findChild<QObject*>(QStringLiteral("modelsDialog"));
+        QVERIFY(dialog);
+        auto* library = qvariant_cast<QAbstractItemModel*>(dialog->property("library"));
+        QVERIFY(library);
+        QVERIFY(QMetaObject::invokeMethod(library, "add", Q_ARG(QUrl, QUrl::fromLocalFile(kDemoModel))));
+        QVERIFY(QMetaObject::invokeMethod(dialog, "open"));
+        const QModelIndex first = library->index(0, 0);
+        const int statusRole = library->roleNames().key("status");
+        QTRY_COMPARE_WITH_TIMEOUT(library->data(first, statusRole).toString(), QString("ready"), kWaitMs);
+        QTest::qWait(300);
+        save(QStringLiteral("models-light.png"), nullptr);
+        QVERIFY(QMetaObject::invokeMethod(dialog, "close"));
     }
 
     void cleanupTestCase() {

@@ -78,7 +78,9 @@ ApplicationWindow {
     ModelsDialog {
         id: modelsDialog
         library: library
+        objectName: "modelsDialog"
         currentPath: chat.loadedModelPath
+        runningDevice: chat.device
         onLoadRequested: (path) => models.openModel("file://" + path)
     }
 

@@ -57,6 +57,8 @@ Dialog {
                         Accessible.name: qsTr("Context length for the estimate")
                         from: 0; to: 131072; stepSize: 1024; editable: true
                         value: root.library ? root.library.contextLength : 0
+                        textFromValue: (v, locale) => v === 0 ? qsTr("default") : String(v)
+                        valueFromText: (text, locale) => text === qsTr("default") ? 0 : parseInt(text) || 0
                         onValueModified: root.library.contextLength = value
                     }
                 }

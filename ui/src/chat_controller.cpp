@@ -308,6 +308,7 @@ void ChatController::onTextStreamed(const QString& text, const GenerationStats& 
         m_messages.appendText(m_answerRow, text);
     }
     m_messages.setStats(m_answerRow, formatStats(stats));
+    setDevice(stats.device);
 }
 
 void ChatController::onGenerationFinished(const GenerationStats& stats) {
@@ -334,6 +335,12 @@ void ChatController::setState(State state) {
     if (state == m_state) return;
     m_state = state;
     emit stateChanged();
+}
+
+void ChatController::setDevice(const QString& device) {
+    if (device.isEmpty() || device == m_device) return;
+    m_device = device;
+    emit deviceChanged();
 }
 
 void ChatController::setError(const QString& text) {

@@ -38,6 +38,8 @@ class ChatController : public QObject {
     Q_PROPERTY(QString loadedModelName READ loadedModelName NOTIFY loadedModelChanged)
     Q_PROPERTY(QString loadedModelPath READ loadedModelPath NOTIFY loadedModelChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    // The device that ran the last answer ("cpu", "opencl:0"; empty before one).
+    Q_PROPERTY(QString device READ device NOTIFY deviceChanged)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
     Q_PROPERTY(QString conversationTitle READ conversationTitle NOTIFY conversationChanged)
 
@@ -72,6 +74,7 @@ public:
     QString loadedModelName() const { return m_loadedModelName; }
     QString loadedModelPath() const { return m_loadedPath; }
     QString errorText() const { return m_errorText; }
+    QString device() const { return m_device; }
     qint64 conversationId() const { return m_conversation.id; }
     QString conversationTitle() const { return m_conversation.title; }
 
@@ -115,6 +118,7 @@ signals:
     void loadedModelChanged();
     void errorTextChanged();
     void conversationChanged();
+    void deviceChanged();
 
     // To the worker (queued); not for QML.
     void loadRequested(const QString& path, const LoadOptions& options);
@@ -135,6 +139,7 @@ private:
     void saveConversation();
     void setState(State state);
     void setError(const QString& text);
+    void setDevice(const QString& device);
     LoadOptions loadOptions() const;
 
     MessageListModel m_messages;
@@ -151,6 +156,7 @@ private:
     LoadOptions m_loadedOptions;
     QString m_loadedModelName;
     QString m_errorText;
+    QString m_device;
     int m_answerRow = -1;
 
     std::atomic<bool> m_cancel{false};
