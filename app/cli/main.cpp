@@ -46,6 +46,29 @@ constexpr cli::Command kCommands[] = {
      "  default to the model's. --now fixes the clock of strftime_now. Exit status 3 when the\n"
      "  template calls raise_exception (its message on stderr).",
      cli::runTemplate},
+#ifdef ASSISTANT_WITH_RAG
+    {"index", "add files and folders to the document index (PDF, text, Markdown, DOCX, ODT)",
+     "assistant-cli index PATH... [--db FILE] [--embedder FILE] [--json] [--password PW] [--no-ocr]\n"
+     "  [--no-embed] [--collection NAME]\n"
+     "  One line per file: status, path, detail (--json: one array of {path, status, pages, chunks,\n"
+     "  detail}). Unchanged files are skipped, changed ones re-indexed, deleted ones removed.\n"
+     "  Without --embedder, the shipped default embedder when present (else BM25 only).",
+     cli::runIndex},
+    {"docs", "list the indexed documents and their status",
+     "assistant-cli docs [--db FILE] [--json] [--collection NAME]", cli::runDocs},
+    {"search", "search the document index",
+     "assistant-cli search \"query\" [--db FILE] [-k K (8)] [--mode bm25|dense|hybrid] [--json]\n"
+     "  [--embedder FILE] [--collection NAME]\n"
+     "  Prints file, page, score and an excerpt (--json: one array of {path, page_from, page_to,\n"
+     "  score, text}). hybrid (the default) falls back to bm25 when there are no vectors.",
+     cli::runSearch},
+    {"ask", "answer a question from the indexed documents, with cited sources",
+     "assistant-cli ask \"question\" -m MODEL [--db FILE] [-k K (8)] [--embedder FILE] [-n N] [-c CTX]\n"
+     "  [...sampling options of generate]",
+     cli::runAsk},
+    {"summarize", "summarize a whole document (map-reduce; section summaries are cached)",
+     "assistant-cli summarize FILE -m MODEL [--db FILE] [-c CTX] [-n N] [--no-ocr]", cli::runSummarize},
+#endif
 #ifdef ASSISTANT_WITH_SERVER
     {"serve", "OpenAI-compatible local API (chat, completions, embeddings) on loopback",
      "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"

@@ -1,0 +1,51 @@
+// assistant-cli docs: everything in the document index with its status.
+#include <cstdio>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "json/json.h"
+#include "rag/store.h"
+
+namespace cli {
+
+int runDocs(std::vector<std::string> argv) {
+    const char* cmd = "docs";
+    Args args(std::move(argv));
+    const auto db = ragDatabasePath(args);
+    const auto collection = args.value("--collection");
+    const bool json = args.flag("--json");
+    if (!args.error().empty() || !args.positional().empty() || !args.error().empty()) {
+        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "takes no arguments" : args.error().c_str());
+        return 2;
+    }
+    if (!db) return 1;
+    auto store = rag::Store::open(*db);
+    if (!store) {
+        std::fprintf(stderr, "%s: %s\n", cmd, store.error().c_str());
+        return 1;
+    }
+    auto docs = store->listDocuments(collection.value_or(""));
+    if (!docs) {
+        std::fprintf(stderr, "%s: %s\n", cmd, docs.error().c_str());
+        return 1;
+    }
+    if (json) {
+        json::Value out = json::Array{};
+        for (const rag::DocumentRecord& d : *docs) {
+            json::Value o;
+            o.set("path", d.path);
+            o.set("status", d.status);
+            o.set("pages", d.pages);
+            o.set("chunks", d.chunks);
+            o.set("detail", d.error);
+            out.push(std::move(o));
+        }
+        std::printf("%s\n", out.dump().c_str());
+        return 0;
+    }
+    for (const rag::DocumentRecord& d : *docs)
+        std::printf("%-10s %s%s%s\n", d.status.c_str(), d.path.c_str(), d.error.empty() ? "" : "  ", d.error.c_str());
+    return 0;
+}
+
+}  // namespace cli

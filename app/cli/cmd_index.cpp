@@ -1,0 +1,71 @@
+// assistant-cli index: add files and folders to the document index (incremental:
+// unchanged files are skipped, changed ones re-chunked, deleted ones removed).
+#include <cstdio>
+#include <filesystem>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "json/json.h"
+#include "rag/indexer.h"
+
+namespace cli {
+
+int runIndex(std::vector<std::string> argv) {
+    const char* cmd = "index";
+    Args args(std::move(argv));
+    const auto db = ragDatabasePath(args);
+    const auto embedderPath = args.value("--embedder");
+    const auto password = args.value("--password");
+    const auto collection = args.value("--collection");
+    const bool noOcr = args.flag("--no-ocr");
+    const bool noEmbed = args.flag("--no-embed");
+    const bool json = args.flag("--json");
+    const std::vector<std::string> paths = args.positional();
+    if (!args.error().empty() || paths.empty()) {
+        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "give at least one file or folder" : args.error().c_str());
+        return 2;
+    }
+    if (!db) return 1;
+    std::optional<rag::Embedder> embedder;
+    if (!noEmbed) embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
+    if (embedderPath && !embedder) return 1;
+
+    rag::IndexOptions options;
+    options.extract.ocr = !noOcr;
+    if (password) options.extract.password = *password;
+    if (collection) options.collection = *collection;
+    if (embedder) options.embedder = &*embedder;
+    options.onFile = [&](const rag::FileResult& f) {
+        if (!json) std::printf("%-10s %s%s%s\n", f.status.c_str(), f.path.c_str(), f.detail.empty() ? "" : "  ", f.detail.c_str());
+        std::fflush(stdout);
+    };
+    int lastEmbedded = -1;
+    options.onProgress = [&](const rag::IndexProgress& p) {
+        if (p.phase != rag::IndexProgress::Phase::Embedding || p.chunksEmbedded == lastEmbedded) return;
+        lastEmbedded = static_cast<int>(p.chunksEmbedded);
+        std::fprintf(stderr, "\rembedding: %lld chunks (%.0f/s)", static_cast<long long>(p.chunksEmbedded), p.ratePerSecond);
+    };
+    rag::Indexer indexer(*db, options);
+    const rag::IndexSummary summary = indexer.run(paths);
+    if (lastEmbedded >= 0) std::fprintf(stderr, "\n");
+    if (json) {
+        json::Value out = json::Array{};
+        for (const rag::FileResult& f : summary.files) {
+            json::Value o;
+            o.set("path", f.path);
+            o.set("status", f.status);
+            o.set("pages", f.pages);
+            o.set("chunks", f.chunks);
+            o.set("detail", f.detail);
+            out.push(std::move(o));
+        }
+        std::printf("%s\n", out.dump().c_str());
+    }
+    if (!summary.error.empty()) {
+        std::fprintf(stderr, "%s: %s\n", cmd, summary.error.c_str());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace cli

@@ -1,0 +1,87 @@
+// assistant-cli summarize: a whole-document summary by map-reduce (section summaries
+// are cached in the index, so a second run or a resumed one is quick).
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "rag/indexer.h"
+#include "rag/summarize.h"
+
+namespace cli {
+
+namespace {
+std::atomic<bool> g_summaryCancel{false};
+}
+
+int runSummarize(std::vector<std::string> argv) {
+    const char* cmd = "summarize";
+    Args args(std::move(argv));
+    const auto db = ragDatabasePath(args);
+    assistant::SessionParams sessionParams;
+    if (!readSessionParams(args, sessionParams, cmd)) return 2;
+    rag::SummarizeOptions options;
+    readSamplingParams(args, options.sampling);
+    if (auto n = args.integer("-n", "--max-tokens")) options.reduceTokens = static_cast<int>(*n);
+    const bool noOcr = args.flag("--no-ocr");
+    auto model = loadModel(args, cmd);
+    const std::vector<std::string> rest = args.positional();
+    if (!args.error().empty() || rest.size() != 1) {
+        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "give one FILE" : args.error().c_str());
+        return 2;
+    }
+    if (!model || !db) return 1;
+    // Index the file first (a no-op when it is already indexed and unchanged).
+    rag::IndexOptions indexOptions;
+    indexOptions.extract.ocr = !noOcr;
+    rag::Indexer indexer(*db, indexOptions);
+    const rag::IndexSummary indexed = indexer.run({rest.front()});
+    if (!indexed.error.empty() || indexed.files.empty()) {
+        std::fprintf(stderr, "%s: %s\n", cmd, indexed.error.empty() ? "nothing to summarize" : indexed.error.c_str());
+        return 1;
+    }
+    const rag::FileResult& file = indexed.files.front();
+    auto store = rag::Store::open(*db);
+    if (!store) {
+        std::fprintf(stderr, "%s: %s\n", cmd, store.error().c_str());
+        return 1;
+    }
+    auto doc = store->findDocument(file.path);
+    if (!doc || !*doc || (*doc)->chunks == 0) {
+        std::fprintf(stderr, "%s: %s has no text to summarize (%s%s%s)\n", cmd, file.path.c_str(), file.status.c_str(),
+                     file.detail.empty() ? "" : ": ", file.detail.c_str());
+        return 1;
+    }
+    auto session = assistant::Session::create(model, sessionParams);
+    if (!session) {
+        printError(cmd, session.error());
+        return 1;
+    }
+    std::signal(SIGINT, [](int) { g_summaryCancel = true; });
+    options.cancel = &g_summaryCancel;
+    options.onProgress = [](std::string_view stage, int done, int total) {
+        std::fprintf(stderr, "\r%.*s %d/%d", static_cast<int>(stage.size()), stage.data(), done, total);
+        if (done == total) std::fprintf(stderr, "\n");
+    };
+    options.onFinalPiece = [](std::string_view piece) {
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+        return true;
+    };
+    auto result = rag::summarizeDocument(*store, (*doc)->id, **session, options);
+    std::printf("\n");
+    if (!result) {
+        std::fprintf(stderr, "%s: %s\n", cmd, result.error().c_str());
+        return 1;
+    }
+    if (result->cancelled) {
+        std::fprintf(stderr, "%s: cancelled (finished section summaries are kept)\n", cmd);
+        return 1;
+    }
+    std::fprintf(stderr, "%s: %d sections (%d from cache), %d reduce steps\n", cmd, result->sections,
+                 result->cachedSections, result->reduceSteps);
+    return 0;
+}
+
+}  // namespace cli
