@@ -83,11 +83,12 @@ std::unique_ptr<gguf::File> openGguf(const Bytes& bytes) {
 }
 
 // All-position logits [n][V] of one forward pass over `tokens` from position 0.
-std::vector<float> runForward(const arch::Architecture& a, const std::vector<int32_t>& tokens) {
+std::vector<float> runForward(const arch::Architecture& a, const std::vector<int32_t>& tokens,
+                              int64_t contextLength = 64) {
     const arch::Hparams& h = a.hparams();
     kernels::ThreadPool pool(1);
     arch::KvCache kv;
-    kv.allocate(h.nLayer, 64, h.nHeadKv * h.headDim, GgmlType::F32);
+    kv.allocate(h.nLayer, contextLength, h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
     arch::ForwardContext ctx{pool, kv, scratch};
     a.forward(ctx, tokens, 0, true);
@@ -166,6 +167,66 @@ TEST(DecoderArch, Gemma3LoadsAndWindowsItsLocalLayers) {
     auto ap = arch::makeArchitecture(*fp);
     ASSERT_FALSE(ap.has_value());
     EXPECT_NE(ap.error().message.find("attn_q_norm"), std::string::npos) << ap.error().message;
+}
+
+// A 1-layer phi3 (fused attn_qkv and ffn_up), E=32, 4 heads of 8, 2 KV heads, F=64.
+// longFactor > 0 adds LongRoPE tensors (short factors 1, long factors longFactor) with
+// original context 32; linearFactor > 0 adds linear RoPE scaling instead.
+Bytes tinyPhi3(float longFactor, float linearFactor) {
+    const uint64_t E = 32, kv = 16, F = 64, V = 16;
+    testgguf::Writer w;
+    w.kv("general.architecture", testgguf::str("phi3"));
+    w.kv("phi3.context_length", testgguf::u32(64));
+    w.kv("phi3.embedding_length", testgguf::u32(E));
+    w.kv("phi3.block_count", testgguf::u32(1));
+    w.kv("phi3.feed_forward_length", testgguf::u32(F));
+    w.kv("phi3.attention.head_count", testgguf::u32(4));
+    w.kv("phi3.attention.head_count_kv", testgguf::u32(2));
+    w.kv("phi3.attention.layer_norm_rms_epsilon", testgguf::f32(1e-5f));
+    w.kv("phi3.vocab_size", testgguf::u32(V));
+    if (longFactor > 0) w.kv("phi3.rope.scaling.original_context_length", testgguf::u32(32));
+    if (linearFactor > 0) {
+        w.kv("phi3.rope.scaling.type", testgguf::str("linear"));
+        w.kv("phi3.rope.scaling.factor", testgguf::f32(linearFactor));
+    }
+    uint32_t seed = 50;
+    w.tensor("token_embd.weight", {E, V}, GgmlType::F32, randomF32(E * V, seed++, 0.0f, 1.0f));
+    w.tensor("blk.0.attn_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+    w.tensor("blk.0.attn_qkv.weight", {E, E + 2 * kv}, GgmlType::F32, randomF32(E * (E + 2 * kv), seed++, 0.0f, 0.5f));
+    w.tensor("blk.0.attn_output.weight", {E, E}, GgmlType::F32, randomF32(E * E, seed++));
+    w.tensor("blk.0.ffn_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+    w.tensor("blk.0.ffn_up.weight", {E, 2 * F}, GgmlType::F32, randomF32(E * 2 * F, seed++));
+    w.tensor("blk.0.ffn_down.weight", {F, E}, GgmlType::F32, randomF32(F * E, seed++));
+    w.tensor("output_norm.weight", {E}, GgmlType::F32, randomF32(E, seed++, 1.0f, 0.1f));
+    if (longFactor > 0) {
+        Bytes shortF(4 * sizeof(float)), longF(4 * sizeof(float));
+        for (int i = 0; i < 4; ++i) {
+            const float one = 1.0f;
+            std::memcpy(shortF.data() + i * sizeof(float), &one, sizeof(float));
+            std::memcpy(longF.data() + i * sizeof(float), &longFactor, sizeof(float));
+        }
+        w.tensor("rope_factors_short.weight", {4}, GgmlType::F32, shortF);
+        w.tensor("rope_factors_long.weight", {4}, GgmlType::F32, longF);
+    }
+    return w.build();
+}
+
+// LongRoPE: a session context up to original_context_length rotates with the short
+// factors (here 1: same as no factors), a longer one with the long factors (here 4:
+// the same angles as linear scaling by 4). Same weights, so logits are bit-identical.
+TEST(DecoderArch, Phi3ChoosesLongRopeFactorsByContextLength) {
+    const Bytes longRope = tinyPhi3(4.0f, 0.0f), plain = tinyPhi3(0.0f, 0.0f), linear = tinyPhi3(0.0f, 4.0f);
+    auto fl = openGguf(longRope), fp = openGguf(plain), fs = openGguf(linear);
+    ASSERT_TRUE(fl && fp && fs);
+    auto al = arch::makeArchitecture(*fl), ap = arch::makeArchitecture(*fp), as = arch::makeArchitecture(*fs);
+    ASSERT_TRUE(al.has_value()) << al.error().message;
+    ASSERT_TRUE(ap.has_value() && as.has_value());
+    const std::vector<int32_t> tokens = {1, 7, 3, 12, 5, 9};
+    const std::vector<float> shortCtx = runForward(**al, tokens, 32);
+    const std::vector<float> longCtx = runForward(**al, tokens, 64);
+    EXPECT_EQ(shortCtx, runForward(**ap, tokens, 32));
+    EXPECT_EQ(longCtx, runForward(**as, tokens, 64));
+    EXPECT_NE(shortCtx, longCtx);
 }
 
 TEST(DecoderArch, Gemma2WithoutSlidingWindowIsRejected) {
