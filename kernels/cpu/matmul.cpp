@@ -36,6 +36,9 @@ namespace {
 
 // Per-calling-thread buffers of converted activations (reused across calls).
 struct ActScratch {
+    std::vector<int8_t> pairQs;
+    std::vector<float> pairD;
+    std::vector<int32_t> pairInit;
     std::vector<uint8_t> blocks;
     std::vector<float> d;
     std::vector<int32_t> sums;
@@ -52,7 +55,8 @@ void forTokens(ThreadPool& pool, int64_t tokens, const std::function<void(int64_
 
 // Fills job.act for weights of `type`; false for an activation type the kernels do not read.
 bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t tokens, int64_t k,
-                        ActScratch& s, cpu::Activations& act) {
+                        const cpu::IsaKernels& isa, ActScratch& s, cpu::Activations& act) {
+    bool paired = isa.pairedQ8;
     const GgmlType actType = ref::vecDotType(type);
     if (actType == GgmlType::F32) {
         act.data = reinterpret_cast<const uint8_t*>(x);
@@ -75,15 +79,26 @@ bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t
     const size_t stride = rowBytes(actType, k);
     s.blocks.resize(stride * static_cast<size_t>(tokens));
     const int64_t nb = k / 32;
+    // the offset the weight codes carry: Q4_0 nibbles - 8, Q8_0 as w + 128 in vpdpbusd
+    const int32_t offset = type == GgmlType::Q4_0 ? 8 : 128;
+    paired = paired && (type == GgmlType::Q4_0 || type == GgmlType::Q8_0);
+    const int64_t np = paired ? nb / 2 : 0;
     if (actType == GgmlType::Q8_0) {
         s.d.resize(static_cast<size_t>(tokens * nb));
         s.sums.resize(static_cast<size_t>(tokens * nb));
+        s.pairQs.resize(static_cast<size_t>(tokens * np * 64));
+        s.pairD.resize(static_cast<size_t>(tokens * np * 16));
+        s.pairInit.resize(static_cast<size_t>(tokens * np * 16));
     }
     forTokens(pool, tokens, [&](int64_t t) {
         uint8_t* dst = s.blocks.data() + t * stride;
-        quantizeActivations(actType, x + t * k, dst, k);
+        if (actType == GgmlType::Q8_0 && isa.quantizeQ8_0) {
+            isa.quantizeQ8_0(x + t * k, k, dst, &s.d[t * nb], &s.sums[t * nb]);
+        } else {
+            quantizeActivations(actType, x + t * k, dst, k);
+        }
         if (actType != GgmlType::Q8_0) return;
-        for (int64_t b = 0; b < nb; ++b) {
+        for (int64_t b = 0; b < nb && !isa.quantizeQ8_0; ++b) {
             const uint8_t* blk = dst + b * 34;
             uint16_t h;
             std::memcpy(&h, blk, 2);
@@ -92,7 +107,22 @@ bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t
             for (int i = 0; i < 32; ++i) sum += static_cast<int8_t>(blk[2 + i]);
             s.sums[t * nb + b] = sum;
         }
+        for (int64_t p = 0; p < np; ++p) {
+            const int64_t i = t * np + p, b = 2 * p;
+            std::memcpy(&s.pairQs[i * 64], dst + b * 34 + 2, 32);
+            std::memcpy(&s.pairQs[i * 64 + 32], dst + (b + 1) * 34 + 2, 32);
+            for (int l = 0; l < 16; ++l) {
+                s.pairD[i * 16 + l] = s.d[t * nb + b + l / 8];
+                s.pairInit[i * 16 + l] = l % 8 ? 0 : -offset * s.sums[t * nb + b + l / 8];
+            }
+        }
     });
+    if (np > 0) {
+        act.pairQs = s.pairQs.data();
+        act.pairD = s.pairD.data();
+        act.pairInit = s.pairInit.data();
+        act.pairsPerToken = np;
+    }
     act.data = s.blocks.data();
     act.stride = stride;
     act.d = s.d.data();
@@ -136,7 +166,7 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     const cpu::TileFn tile = isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
     thread_local ActScratch scratch;
     cpu::MatmulJob job;
-    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, scratch, job.act)) {
+    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, scratch, job.act)) {
         matmulScalar(pool, w, x, tokens, out);
         return;
     }

@@ -23,6 +23,14 @@ struct Activations {
     const float* d = nullptr;
     const int32_t* sums = nullptr;
     int64_t blocksPerToken = 0;  // K/32 for the Q8_0 family
+    // Q4_0 / Q8_0 weights with a table that asks for pairs (IsaKernels::pairedQ8):
+    // blocks 2p, 2p+1 of each token as one 64-byte vector of qs, their scales as 16
+    // floats (8 + 8) and the offset term as 16 int32 (lanes 0 and 8, the rest 0), so
+    // the 512-bit kernels read the token side with plain loads. [tokens][K/64][...].
+    const int8_t* pairQs = nullptr;
+    const float* pairD = nullptr;
+    const int32_t* pairInit = nullptr;
+    int64_t pairsPerToken = 0;
 };
 
 // One matmul: out[t * ldo + r] = dot(weight row r, activation t).
@@ -61,6 +69,10 @@ inline constexpr size_t kTypeSlots = 40;  // GGUF type ids 0..39
 struct IsaKernels {
     TileFn tile[kTypeSlots] = {};  // by weight type id; null: the scalar reference
     AttentionFn attention = nullptr;
+    bool pairedQ8 = false;  // Q4_0 / Q8_0 kernels read Activations::pair*
+    // n floats (n % 32 == 0) -> Q8_0 blocks bit-identical to quantizeActivations(Q8_0),
+    // plus each block's scale as float and the sum of its qs. Null: the scalar one.
+    void (*quantizeQ8_0)(const float* x, int64_t n, uint8_t* blocks, float* d, int32_t* sums) = nullptr;
 };
 
 // One table per ISA translation unit; defined only where the compiler builds it.

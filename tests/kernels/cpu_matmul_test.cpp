@@ -176,3 +176,37 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
 }
 
 }  // namespace
+
+#include "../../kernels/cpu/matmul_isa.h"
+#include "kernels/cpu_ops_internal.h"
+
+namespace {
+
+TEST(CpuMatmul, SimdActivationQuantizationIsBitIdentical) {
+    const int64_t n = 32 * 40;
+    auto x = randomVector(n, 77);
+    for (int64_t i = 0; i < 32; ++i) x[i] = 0.0f;                  // all-zero block
+    x[40] = 1e-9f;                                                  // tiny scale (f16 subnormal)
+    for (int64_t i = 64; i < 96; ++i) x[i] = (i % 2 ? 1 : -1) * 0.5f * (i - 63);  // ties
+    std::vector<uint8_t> want(kernels::rowBytes(GgmlType::Q8_0, n)), got(want.size());
+    kernels::quantizeActivations(GgmlType::Q8_0, x.data(), want.data(), n);
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<CpuIsa>(i);
+        const kernels::cpu::IsaKernels* k = kernels::cpu::isaKernels(isa);
+        if (!kernels::cpuIsaSupported(isa) || !k || !k->quantizeQ8_0) continue;
+        std::vector<float> d(n / 32);
+        std::vector<int32_t> sums(n / 32);
+        k->quantizeQ8_0(x.data(), n, got.data(), d.data(), sums.data());
+        ASSERT_EQ(got, want) << kernels::cpuIsaName(isa);
+        for (int64_t b = 0; b < n / 32; ++b) {
+            int32_t s = 0;
+            for (int e = 0; e < 32; ++e) s += static_cast<int8_t>(want[b * 34 + 2 + e]);
+            uint16_t h;
+            std::memcpy(&h, &want[b * 34], 2);
+            EXPECT_EQ(sums[b], s);
+            EXPECT_EQ(d[b], kernels::ref::fp16ToFp32(h));
+        }
+    }
+}
+
+}  // namespace
