@@ -30,6 +30,18 @@ const std::vector<uint16_t>& geluFp16Table() {
     return table;
 }
 
+// q.k over n values with 8 independent partial sums: the compiler turns them into
+// vector lanes (a single running sum would be a serial dependency chain).
+float dot(const float* a, const float* b, int64_t n) {
+    float acc[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
+    float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; ++i) sum += a[i] * b[i];
+    return sum;
+}
+
 }  // namespace
 
 void layerNorm(const float* x, const float* weight, const float* bias, int64_t n, float eps, float* out) {
@@ -87,10 +99,7 @@ void encoderAttention(ThreadPool& pool, const float* q, const float* k, const fl
             const float* qi = q + (begin + i) * rowStride + h * headDim;
             float maxScore = -INFINITY;
             for (int64_t j = 0; j < len; ++j) {
-                const float* kj = k + (begin + j) * rowStride + h * headDim;
-                float dot = 0.0f;
-                for (int64_t d = 0; d < headDim; ++d) dot += qi[d] * kj[d];
-                p[j] = dot * scale;
+                p[j] = dot(qi, k + (begin + j) * rowStride + h * headDim, headDim) * scale;
                 maxScore = std::max(maxScore, p[j]);
             }
             double sum = 0.0;
