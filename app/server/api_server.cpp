@@ -1,9 +1,11 @@
 #include "api_server.h"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <random>
+#include <sys/socket.h>
 
 #include "server_impl.h"
 
@@ -356,6 +358,12 @@ assistant::Status ApiServer::start() {
     d.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     d.http.set_payload_max_length(o.maxBodyBytes);
     d.http.set_tcp_nodelay(true);  // SSE pieces are tiny: no Nagle delay on the first token
+    // httplib's default adds SO_REUSEPORT, which lets a second server share the port
+    // (the kernel would split requests between them); keep only SO_REUSEADDR.
+    d.http.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     d.http.set_keep_alive_timeout(5);
     d.http.set_read_timeout(30);
     d.http.set_write_timeout(30);
@@ -376,7 +384,14 @@ assistant::Status ApiServer::start() {
         if (!o.modelPath.empty() || !o.embedderPath.empty()) d.state = ModelState::Loading;
     }
     if (d.state == ModelState::Loading) d.loaderThread = std::thread([&d] { d.loadModels(); });
-    d.listenThread = std::thread([&d] { d.http.listen_after_bind(); });
+    d.listenEnded = false;
+    d.listenThread = std::thread([&d] {
+        d.http.listen_after_bind();
+        d.listenEnded = true;
+    });
+    // httplib's stop() only acts once the accept loop runs: return when it does, so an
+    // immediate stop() cannot be lost (and leave the listener thread running forever).
+    while (!d.http.is_running() && !d.listenEnded) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return {};
 }
 

@@ -5,11 +5,12 @@
 // decided: JSON answers run the generation inside the handler; SSE answers run it
 // inside httplib's chunked content provider, one "data:" event per piece, so a write
 // that fails (the client went away) returns false from the token sink and the engine
-// stops within one token. The lease travels with the provider and frees the slot when
+// stops within one token; JSON answers peek at their socket every 8 tokens instead. The lease travels with the provider and frees the slot when
 // httplib destroys the response, whether or not the provider ever ran.
 #include <chrono>
 #include <thread>
 
+#include "connection_probe.h"
 #include "server_impl.h"
 
 namespace server {
@@ -87,11 +88,18 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
     };
 
     if (!job->request.stream) {
-        auto result = job->run(nullptr);
+        // Nothing is written until the end, so look at the socket every few tokens.
+        const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+        int sinceCheck = 0;
+        auto result = job->run([&](std::string_view, const assistant::GenerateStats&) {
+            if (++sinceCheck < 8) return true;
+            sinceCheck = 0;
+            return !probe.peerClosed();
+        });
         if (!result) return sendError(res, engineError(result.error()));
         account(*result);
         if (result->stopReason == assistant::StopReason::Cancelled)
-            return sendError(res, {503, "the generation was cancelled (server shutting down or model replaced)", "server_error", "", "cancelled"});
+            return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
         return sendJson(res, job->builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view()));
     }
 

@@ -52,6 +52,7 @@ struct ApiServer::Impl {
     std::thread listenThread;
     std::thread loaderThread;
     std::atomic<bool> running{false};
+    std::atomic<bool> listenEnded{false};
 
     // Models: replaced under `mutex`, read as shared_ptr copies (a request keeps its model alive).
     mutable std::mutex mutex;

@@ -1,0 +1,144 @@
+// ApiServer as the GUI drives it: 503 while the model loads (load held on its progress
+// callback), a model handed over with setChatModel, a non-streaming client that hangs
+// up (its generation is cancelled), and a port that is already taken.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "api_server.h"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string kModel = ASSISTANT_SOURCE_DIR "/resources/models/stories260K.gguf";
+const std::string kChat = R"({"messages":[{"role":"user","content":"Hi"}],"max_tokens":4})";
+
+template <class Pred>
+bool waitFor(Pred pred, std::chrono::milliseconds limit = 20s) {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return pred();
+}
+
+std::string errorCode(const httplib::Result& r) {
+    return json::parse(r->body)["error"]["code"].get<std::string>();
+}
+
+}  // namespace
+
+TEST(ServerApi, AnswersLoadingWith503UntilTheModelIsReady) {
+    std::atomic<bool> release{false}, loading{false};
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.modelParams.progress = [&](float) {
+        loading = true;
+        waitFor([&] { return release.load(); });
+        return true;
+    };
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    ASSERT_TRUE(waitFor([&] { return loading.load(); }));
+    httplib::Client client("127.0.0.1", api.port());
+    auto health = client.Get("/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 503);
+    EXPECT_EQ(json::parse(health->body)["status"], "loading");
+    auto chat = client.Post("/v1/chat/completions", kChat, "application/json");
+    ASSERT_TRUE(chat);
+    EXPECT_EQ(chat->status, 503);
+    EXPECT_EQ(errorCode(chat), "model_loading");
+    EXPECT_EQ(api.modelState(), server::ModelState::Loading);
+
+    release = true;
+    EXPECT_EQ(api.waitForModels(), server::ModelState::Ready);
+    EXPECT_EQ(client.Get("/health")->status, 200);
+    chat = client.Post("/v1/chat/completions", kChat, "application/json");
+    ASSERT_TRUE(chat);
+    EXPECT_EQ(chat->status, 200) << chat->body;
+    api.stop();
+    EXPECT_FALSE(api.isRunning());
+}
+
+TEST(ServerApi, GuiHandsOverItsModelAndShowsUrlAndToken) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.apiKey = server::generateApiKey();
+    EXPECT_EQ(o.apiKey.size(), 41u);
+    EXPECT_NE(o.apiKey, server::generateApiKey());
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    EXPECT_EQ(api.url(), "http://127.0.0.1:" + std::to_string(api.port()));
+    EXPECT_EQ(api.apiKey(), o.apiKey);
+
+    httplib::Client client("127.0.0.1", api.port());
+    client.set_bearer_token_auth(o.apiKey.c_str());
+    auto r = client.Post("/v1/chat/completions", kChat, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(errorCode(r), "model_not_loaded");
+
+    auto model = assistant::Model::load(kModel);
+    ASSERT_TRUE(model);
+    api.setChatModel(*model);
+    r = client.Post("/v1/chat/completions", kChat, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(json::parse(r->body)["model"], "stories260K");
+    EXPECT_EQ(api.stats().completions, 1u);
+}
+
+TEST(ServerApi, NonStreamingClientThatHangsUpCancelsItsGeneration) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.parallel = 1;
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    ASSERT_EQ(api.waitForModels(), server::ModelState::Ready);
+
+    const std::string body = R"({"prompt":"Once upon a time","max_tokens":1900,"ignore_eos":true})";
+    const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(api.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    ASSERT_TRUE(waitFor([&] { return api.stats().busySlots == 1; }));
+    close(fd);
+    ASSERT_TRUE(waitFor([&] { return api.stats().busySlots == 0; }));
+    const server::ServerStats s = api.stats();
+    EXPECT_EQ(s.cancelled, 1u);
+    EXPECT_EQ(s.completions, 0u);
+    EXPECT_LT(s.generatedTokens, 1900u);
+}
+
+TEST(ServerApi, ATakenPortIsAClearError) {
+    server::ServerOptions o;
+    o.port = 0;
+    server::ApiServer first(o);
+    ASSERT_TRUE(first.start());
+    o.port = first.port();
+    server::ApiServer second(o);
+    auto started = second.start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, assistant::ErrorCode::IoError);
+    EXPECT_NE(started.error().message.find(std::to_string(o.port)), std::string::npos);
+}
