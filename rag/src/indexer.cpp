@@ -234,7 +234,7 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
             progress.currentFile.clear();
             const auto embedStart = Clock::now();
             const int batch = std::max(1, m_options.embedBatch);
-            if (auto total = store->chunkCount()) progress.chunksToEmbed = *total;
+            if (auto todo = store->countChunksWithoutEmbedding(*embedderId)) progress.chunksToEmbed = *todo;
             while (checkpoint()) {
                 auto todo = store->chunksWithoutEmbedding(*embedderId, batch);
                 if (!todo) {
@@ -260,6 +260,9 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
                 progress.chunksEmbedded += static_cast<int64_t>(ids.size());
                 const double s = std::chrono::duration<double>(Clock::now() - embedStart).count();
                 progress.ratePerSecond = s > 0 ? progress.chunksEmbedded / s : 0;
+                progress.etaSeconds = progress.ratePerSecond > 0
+                                          ? (progress.chunksToEmbed - progress.chunksEmbedded) / progress.ratePerSecond
+                                          : -1;
                 report();
             }
         }

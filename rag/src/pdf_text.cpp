@@ -140,9 +140,9 @@ struct PageText {
 };
 
 PageKind classify(const std::string& text) {
-    size_t nonSpace = 0;
+    size_t nonSpace = 0;  // code points, not bytes (CJK letters are 3 bytes)
     for (char c : text)
-        if (c != ' ' && c != '\n' && c != '\t') ++nonSpace;
+        if (c != ' ' && c != '\n' && c != '\t' && (static_cast<unsigned char>(c) & 0xC0) != 0x80) ++nonSpace;
     const size_t alnum = countAlnum(text);
     if (nonSpace == 0) return PageKind::NoText;
     bool letters = false;

@@ -370,6 +370,14 @@ StoreResult<std::vector<ChunkRecord>> Store::chunksWithoutEmbedding(int64_t embe
     return out;
 }
 
+StoreResult<int64_t> Store::countChunksWithoutEmbedding(int64_t embedderId) {
+    Statement s(m_db, "SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM embeddings e"
+                      " WHERE e.embedder_id = ?1 AND e.chunk_id = c.id)");
+    s.bind(1, embedderId);
+    if (s.step() != SQLITE_ROW) return std::unexpected(s.error("count chunks to embed"));
+    return s.int64(0);
+}
+
 StoreResult<void> Store::putEmbeddings(int64_t embedderId, const std::vector<int64_t>& chunkIds,
                                        const std::vector<std::vector<float>>& vectors, bool int8) {
     if (chunkIds.size() != vectors.size()) return std::unexpected("putEmbeddings: ids and vectors differ in count");

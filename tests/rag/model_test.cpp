@@ -48,12 +48,16 @@ TEST(RagModel, EmbedsChunksAndSearchesDenseAndHybrid) {
     rag::IndexOptions options;
     options.embedder = &*embedder;
     options.embedBatch = 3;  // two batches, two transactions
-    int64_t embedded = 0;
-    options.onProgress = [&](const rag::IndexProgress& p) { embedded = std::max(embedded, p.chunksEmbedded); };
+    int64_t embedded = 0, toEmbed = 0;
+    options.onProgress = [&](const rag::IndexProgress& p) {
+        embedded = std::max(embedded, p.chunksEmbedded);
+        toEmbed = std::max(toEmbed, p.chunksToEmbed);
+    };
     rag::Indexer indexer(db, options);
     auto summary = indexer.run({(dir / "docs").string()});
     ASSERT_TRUE(summary.error.empty()) << summary.error;
     EXPECT_EQ(embedded, 4);
+    EXPECT_EQ(toEmbed, 4);
 
     auto store = rag::Store::open(db);
     ASSERT_TRUE(store.has_value());

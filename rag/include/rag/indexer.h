@@ -32,7 +32,7 @@ struct IndexProgress {
     int pagesDone = 0;         // pages extracted this run
     int64_t chunksDone = 0;    // chunks committed this run
     int64_t chunksEmbedded = 0;
-    int64_t chunksToEmbed = 0; // known when the embedding phase starts
+    int64_t chunksToEmbed = 0; // chunks without a vector when the embedding phase started
     std::string currentFile;
     double elapsedSeconds = 0;
     double ratePerSecond = 0;  // pages/s while extracting, chunks/s while embedding

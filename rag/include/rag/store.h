@@ -111,6 +111,7 @@ public:
     StoreResult<int64_t> embedderId(const std::string& name, const std::string& fileHash, int dims);
     // Up to `limit` chunks (id, text) with no embedding from this embedder, by id.
     StoreResult<std::vector<ChunkRecord>> chunksWithoutEmbedding(int64_t embedderId, int limit);
+    StoreResult<int64_t> countChunksWithoutEmbedding(int64_t embedderId);
     // One transaction. int8: each row stored as round(v / scale), scale = max|v| / 127.
     StoreResult<void> putEmbeddings(int64_t embedderId, const std::vector<int64_t>& chunkIds,
                                     const std::vector<std::vector<float>>& vectors, bool int8 = false);
