@@ -1,12 +1,16 @@
-// BERT encoder (bert): absolute positions, post-LN blocks, GELU feed-forward, pooling
-// as the GGUF declares. Several sequences are packed into one [tokens][E] batch so
-// that every matmul sees all their tokens; attention stays inside each sequence.
+// BERT encoders: `bert` (absolute positions, GELU feed-forward) and `nomic-bert`
+// (fused QKV, NeoX RoPE instead of position embeddings, SwiGLU feed-forward, no
+// projection biases). Post-LN blocks, pooling as the GGUF declares. Several sequences
+// are packed into one [tokens][E] batch so that every matmul sees all their tokens;
+// attention stays inside each sequence.
 //
 //   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])
 //   for each layer:
 //     x = LN(x + Wo · attention(Wq·x + bq, Wk·x + bk, Wv·x + bv) + bo)   (non-causal)
 //     x = LN(x + Wdown · gelu(Wup·x + bup) + bdown)
 //   pooled = mean | first (CLS) | last token of x      (bert.pooling_type 1 | 2 | 3)
+// nomic-bert: q, k, v = rows of Wqkv·x, q and k rotated (NeoX pairs, position in the
+// sequence); the FFN is Wdown · (silu(Wgate·x) * Wup·x); absent biases are skipped.
 #include <cmath>
 
 #include "arch/arch.h"
@@ -31,21 +35,24 @@ using kernels::Matrix;
 
 // E = nEmbd, F = nFf, V = nVocab, C = nCtxTrain
 struct BertLayer {
-    Matrix wq, wk, wv;                 // [E][E]
+    Matrix wq, wk, wv;                 // [E][E] (bert)
     std::vector<float> bq, bk, bv;     // [E]
+    Matrix wQkv;                       // [3E][E] (nomic-bert), rows [q; k; v]
+    std::vector<float> bQkv;           // [3E] or empty
     Matrix wo;                         // [E][E]
-    std::vector<float> bo;             // [E]
+    std::vector<float> bo;             // [E] or empty (nomic-bert)
     std::vector<float> attnNormW, attnNormB;  // [E] attn_output_norm
     Matrix wUp;                        // [F][E]
-    std::vector<float> bUp;            // [F]
+    std::vector<float> bUp;            // [F] or empty
+    Matrix wGate;                      // [F][E] (nomic-bert)
     Matrix wDown;                      // [E][F]
-    std::vector<float> bDown;          // [E]
+    std::vector<float> bDown;          // [E] or empty
     std::vector<float> outNormW, outNormB;    // [E] layer_output_norm
 };
 
 class Bert final : public Architecture, public Encoder {
 public:
-    explicit Bert(Hparams h) : m_h(std::move(h)) {}
+    Bert(Hparams h, bool nomic) : m_h(std::move(h)), m_nomic(nomic) {}
 
     assistant::Status bind(const gguf::File& f);
     const Hparams& hparams() const override { return m_h; }
@@ -61,14 +68,26 @@ public:
 
 private:
     Hparams m_h;
+    bool m_nomic = false;                  // nomic-bert: fused QKV, RoPE, SwiGLU
     float m_eps = 1e-12f;
     kernels::Pooling m_pooling = kernels::Pooling::Mean;
     Matrix m_tokenEmbd;                    // [V][E]
     std::vector<float> m_tokenType0;       // [E] row 0 of token_types (every token is type 0)
-    Matrix m_posEmbd;                      // [C][E]
+    Matrix m_posEmbd;                      // [C][E] (bert only)
     std::vector<float> m_embNormW, m_embNormB;  // [E]
     std::vector<BertLayer> m_layers;
 };
+
+// A bias that may be absent: empty when it is.
+assistant::Result<std::vector<float>> optionalVector(const gguf::File& f, const std::string& name, int64_t n) {
+    auto v = bindOptionalVector(f, name, n);
+    if (!v) return std::unexpected(v.error());
+    return v->value_or(std::vector<float>{});
+}
+
+void addBiasIfAny(float* x, const std::vector<float>& bias, int64_t rows) {
+    if (!bias.empty()) kernels::addRowBias(x, bias.data(), rows, static_cast<int64_t>(bias.size()));
+}
 
 assistant::Status Bert::bind(const gguf::File& f) {
     const int64_t E = m_h.nEmbd;
@@ -97,27 +116,36 @@ assistant::Status Bert::bind(const gguf::File& f) {
     ENC_BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
     m_tokenType0.resize(static_cast<size_t>(E));
     kernels::getRow(tokenTypes, 0, m_tokenType0.data());
-    ENC_BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    if (!m_nomic) ENC_BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
     ENC_BIND(m_embNormW, bindVector(f, "token_embd_norm.weight", E));
     ENC_BIND(m_embNormB, bindVector(f, "token_embd_norm.bias", E));
 
     m_layers.resize(static_cast<size_t>(m_h.nLayer));
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         BertLayer& L = m_layers[static_cast<size_t>(l)];
-        ENC_BIND(L.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, E));
-        ENC_BIND(L.bq, bindVector(f, layerTensor(l, "attn_q.bias"), E));
-        ENC_BIND(L.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, E));
-        ENC_BIND(L.bk, bindVector(f, layerTensor(l, "attn_k.bias"), E));
-        ENC_BIND(L.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, E));
-        ENC_BIND(L.bv, bindVector(f, layerTensor(l, "attn_v.bias"), E));
+        if (m_nomic) {
+            ENC_BIND(L.wQkv, bindMatrix(f, layerTensor(l, "attn_qkv.weight"), E, 3 * E));
+            ENC_BIND(L.bQkv, optionalVector(f, layerTensor(l, "attn_qkv.bias"), 3 * E));
+            ENC_BIND(L.bo, optionalVector(f, layerTensor(l, "attn_output.bias"), E));
+            ENC_BIND(L.wGate, bindMatrix(f, layerTensor(l, "ffn_gate.weight"), E, m_h.nFf));
+            ENC_BIND(L.bUp, optionalVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
+            ENC_BIND(L.bDown, optionalVector(f, layerTensor(l, "ffn_down.bias"), E));
+        } else {
+            ENC_BIND(L.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, E));
+            ENC_BIND(L.bq, bindVector(f, layerTensor(l, "attn_q.bias"), E));
+            ENC_BIND(L.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, E));
+            ENC_BIND(L.bk, bindVector(f, layerTensor(l, "attn_k.bias"), E));
+            ENC_BIND(L.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, E));
+            ENC_BIND(L.bv, bindVector(f, layerTensor(l, "attn_v.bias"), E));
+            ENC_BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
+            ENC_BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
+            ENC_BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
+        }
         ENC_BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), E, E));
-        ENC_BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
         ENC_BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_output_norm.weight"), E));
         ENC_BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_output_norm.bias"), E));
         ENC_BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, m_h.nFf));
-        ENC_BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
         ENC_BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), m_h.nFf, E));
-        ENC_BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
         ENC_BIND(L.outNormW, bindVector(f, layerTensor(l, "layer_output_norm.weight"), E));
         ENC_BIND(L.outNormB, bindVector(f, layerTensor(l, "layer_output_norm.bias"), E));
     }
@@ -131,14 +159,18 @@ void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t
     for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
     const int64_t n = start.back();  // tokens of the whole batch
 
-    std::vector<float> x(n * E), cur(n * E), q(n * E), k(n * E), v(n * E), attn(n * E), ffn(n * F), row(E);
+    // bert: q, k, v separate [n][E]; nomic-bert: q holds the fused [n][3E] rows.
+    std::vector<float> x(n * E), cur(n * E), q(n * (m_nomic ? 3 : 1) * E), k(m_nomic ? 0 : n * E),
+        v(m_nomic ? 0 : n * E), attn(n * E), ffn(n * F), gate(m_nomic ? n * F : 0), row(E);
     for (size_t s = 0; s < seqs.size(); ++s) {
         for (size_t p = 0; p < seqs[s].size(); ++p) {
             float* xt = &x[(start[s] + static_cast<int64_t>(p)) * E];
             kernels::getRow(m_tokenEmbd, seqs[s][p], xt);
             kernels::addInPlace(xt, m_tokenType0.data(), E);
-            kernels::getRow(m_posEmbd, static_cast<int64_t>(p), row.data());
-            kernels::addInPlace(xt, row.data(), E);
+            if (!m_nomic) {
+                kernels::getRow(m_posEmbd, static_cast<int64_t>(p), row.data());
+                kernels::addInPlace(xt, row.data(), E);
+            }
             kernels::layerNorm(xt, m_embNormW.data(), m_embNormB.data(), E, m_eps, xt);
         }
     }
@@ -146,25 +178,43 @@ void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
     for (const BertLayer& L : m_layers) {
         // --- attention, then residual and LayerNorm
-        kernels::matmul(pool, L.wq, x.data(), n, q.data());
-        kernels::matmul(pool, L.wk, x.data(), n, k.data());
-        kernels::matmul(pool, L.wv, x.data(), n, v.data());
-        kernels::addRowBias(q.data(), L.bq.data(), n, E);
-        kernels::addRowBias(k.data(), L.bk.data(), n, E);
-        kernels::addRowBias(v.data(), L.bv.data(), n, E);
-        kernels::encoderAttention(pool, q.data(), k.data(), v.data(), E, start, m_h.nHead, D, scale, attn.data(), E);
+        if (m_nomic) {
+            kernels::matmul(pool, L.wQkv, x.data(), n, q.data());
+            addBiasIfAny(q.data(), L.bQkv, n);
+            for (size_t s = 0; s < seqs.size(); ++s)
+                for (int64_t t = start[s]; t < start[s + 1]; ++t) {
+                    kernels::rope(&q[t * 3 * E], m_h.nHead, D, t - start[s], m_h.rope);
+                    kernels::rope(&q[t * 3 * E + E], m_h.nHead, D, t - start[s], m_h.rope);
+                }
+            kernels::encoderAttention(pool, q.data(), q.data() + E, q.data() + 2 * E, 3 * E, start, m_h.nHead, D,
+                                      scale, attn.data(), E);
+        } else {
+            kernels::matmul(pool, L.wq, x.data(), n, q.data());
+            kernels::matmul(pool, L.wk, x.data(), n, k.data());
+            kernels::matmul(pool, L.wv, x.data(), n, v.data());
+            kernels::addRowBias(q.data(), L.bq.data(), n, E);
+            kernels::addRowBias(k.data(), L.bk.data(), n, E);
+            kernels::addRowBias(v.data(), L.bv.data(), n, E);
+            kernels::encoderAttention(pool, q.data(), k.data(), v.data(), E, start, m_h.nHead, D, scale, attn.data(),
+                                      E);
+        }
         kernels::matmul(pool, L.wo, attn.data(), n, cur.data());
-        kernels::addRowBias(cur.data(), L.bo.data(), n, E);
+        addBiasIfAny(cur.data(), L.bo, n);
         kernels::addInPlace(x.data(), cur.data(), n * E);
         for (int64_t t = 0; t < n; ++t)
             kernels::layerNorm(&x[t * E], L.attnNormW.data(), L.attnNormB.data(), E, m_eps, &x[t * E]);
 
         // --- feed-forward, then residual and LayerNorm
         kernels::matmul(pool, L.wUp, x.data(), n, ffn.data());
-        kernels::addRowBias(ffn.data(), L.bUp.data(), n, F);
-        kernels::geluTableInPlace(ffn.data(), n * F);
+        addBiasIfAny(ffn.data(), L.bUp, n);
+        if (m_nomic) {
+            kernels::matmul(pool, L.wGate, x.data(), n, gate.data());
+            kernels::swiglu(gate.data(), ffn.data(), n * F, ffn.data());
+        } else {
+            kernels::geluTableInPlace(ffn.data(), n * F);
+        }
         kernels::matmul(pool, L.wDown, ffn.data(), n, cur.data());
-        kernels::addRowBias(cur.data(), L.bDown.data(), n, E);
+        addBiasIfAny(cur.data(), L.bDown, n);
         kernels::addInPlace(x.data(), cur.data(), n * E);
         for (int64_t t = 0; t < n; ++t)
             kernels::layerNorm(&x[t * E], L.outNormW.data(), L.outNormB.data(), E, m_eps, &x[t * E]);
@@ -178,7 +228,13 @@ void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t
 }  // namespace
 
 assistant::Result<std::unique_ptr<Architecture>> makeBert(const gguf::File& f, Hparams h) {
-    auto model = std::make_unique<Bert>(std::move(h));
+    auto model = std::make_unique<Bert>(std::move(h), false);
+    if (auto st = model->bind(f); !st) return std::unexpected(st.error());
+    return std::unique_ptr<Architecture>(std::move(model));
+}
+
+assistant::Result<std::unique_ptr<Architecture>> makeNomicBert(const gguf::File& f, Hparams h) {
+    auto model = std::make_unique<Bert>(std::move(h), true);
     if (auto st = model->bind(f); !st) return std::unexpected(st.error());
     return std::unique_ptr<Architecture>(std::move(model));
 }

@@ -10,6 +10,7 @@ namespace arch {
 assistant::Result<std::unique_ptr<Architecture>> makeLlama(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makeBert(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makeUseLite(const gguf::File& f, Hparams h);
+assistant::Result<std::unique_ptr<Architecture>> makeNomicBert(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makeQwen2(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makeQwen3(const gguf::File& f, Hparams h);
 assistant::Result<std::unique_ptr<Architecture>> makeQwen3Moe(const gguf::File& f, Hparams h);
@@ -29,6 +30,7 @@ constexpr Entry kArchitectures[] = {
     {"llama", false, makeLlama},
     {"bert", false, makeBert},
     {"use-lite", false, makeUseLite},
+    {"nomic-bert", true, makeNomicBert},
     {"qwen2", true, makeQwen2},
     {"qwen3", true, makeQwen3},
     {"qwen3moe", true, makeQwen3Moe},
