@@ -94,6 +94,8 @@ bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t
         uint8_t* dst = s.blocks.data() + t * stride;
         if (actType == GgmlType::Q8_0 && isa.quantizeQ8_0) {
             isa.quantizeQ8_0(x + t * k, k, dst, &s.d[t * nb], &s.sums[t * nb]);
+        } else if (actType == GgmlType::Q8_K && isa.quantizeQ8_K) {
+            isa.quantizeQ8_K(x + t * k, k, dst);
         } else {
             quantizeActivations(actType, x + t * k, dst, k);
         }

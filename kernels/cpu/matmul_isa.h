@@ -73,6 +73,8 @@ struct IsaKernels {
     // n floats (n % 32 == 0) -> Q8_0 blocks bit-identical to quantizeActivations(Q8_0),
     // plus each block's scale as float and the sum of its qs. Null: the scalar one.
     void (*quantizeQ8_0)(const float* x, int64_t n, uint8_t* blocks, float* d, int32_t* sums) = nullptr;
+    // n floats (n % 256 == 0) -> Q8_K blocks bit-identical to the reference's.
+    void (*quantizeQ8_K)(const float* x, int64_t n, uint8_t* blocks) = nullptr;
 };
 
 // One table per ISA translation unit; defined only where the compiler builds it.

@@ -210,3 +210,27 @@ TEST(CpuMatmul, SimdActivationQuantizationIsBitIdentical) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CpuMatmul, SimdQ8KQuantizationIsBitIdentical) {
+    const int64_t n = 256 * 6;
+    auto x = randomVector(n, 78);
+    for (int64_t i = 0; i < 256; ++i) x[i] = 0.0f;  // all-zero block
+    x[300] = 9.0f;                                    // +max and -max: the first one wins
+    x[400] = -9.0f;
+    x[600] = -7.5f;                                   // negative extreme
+    for (int64_t i = 768; i < 1024; ++i) x[i] = 0.25f * static_cast<float>(i % 9) - 1.0f;  // ties
+    std::vector<uint8_t> want(kernels::rowBytes(GgmlType::Q8_K, n)), got(want.size());
+    ASSERT_TRUE(kernels::ref::quantizeRow(GgmlType::Q8_K, x.data(), want.data(), n));
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<CpuIsa>(i);
+        const kernels::cpu::IsaKernels* k = kernels::cpu::isaKernels(isa);
+        if (!kernels::cpuIsaSupported(isa) || !k || !k->quantizeQ8_K) continue;
+        std::fill(got.begin(), got.end(), 0xAA);
+        k->quantizeQ8_K(x.data(), n, got.data());
+        ASSERT_EQ(got, want) << kernels::cpuIsaName(isa);
+    }
+}
+
+}  // namespace
