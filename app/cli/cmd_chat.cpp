@@ -43,7 +43,12 @@ int runChat(std::vector<std::string> argv) {
         }
         if (line.empty()) continue;
         messages.push_back({"user", line});
-        auto result = (*session)->generate(messages, gp, [](std::string_view piece, const assistant::GenerateStats&) {
+        // Reasoning (<think> text) goes to stderr, so stdout holds only the answer.
+        auto result = (*session)->generate(messages, gp, [](std::string_view piece, const assistant::GenerateStats& st) {
+            if (st.channel == assistant::StreamChannel::Reasoning) {
+                std::fwrite(piece.data(), 1, piece.size(), stderr);
+                return true;
+            }
             std::fwrite(piece.data(), 1, piece.size(), stdout);
             std::fflush(stdout);
             return true;
