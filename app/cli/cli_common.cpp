@@ -20,10 +20,23 @@ std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* comman
         std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", command);
         return nullptr;
     }
-    auto model = assistant::Model::load(path);
+    assistant::ModelParams params;
+    const std::optional<std::string> device = args.value("--device");
+    const std::optional<long long> gpuLayers = args.integer("--gpu-layers");
+    if (device) params.device = *device;
+    if (gpuLayers) params.gpuLayers = static_cast<int>(*gpuLayers);
+    auto model = assistant::Model::load(path, params);
     if (!model) {
         printError(command, model.error());
         return nullptr;
+    }
+    const assistant::ModelInfo& info = (*model)->info();
+    if (device || gpuLayers) {  // asked for explicitly: say where the layers run
+        if (info.gpuLayers > 0)
+            std::fprintf(stderr, "%s: %d of %d layers on %s\n", command, info.gpuLayers, info.layerCount,
+                         info.device.c_str());
+        else if (!info.deviceNote.empty())
+            std::fprintf(stderr, "%s: GPU not used: %s\n", command, info.deviceNote.c_str());
     }
     return *model;
 }

@@ -12,7 +12,8 @@
 
 namespace cli {
 
-// -m/--model, or the embedded demo model when absent. Prints the error and returns null.
+// -m/--model, or the embedded demo model when absent; --device and --gpu-layers into
+// ModelParams. Prints the error and returns null.
 std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command);
 
 // --kv-type f32|f16|q8_0 and -c/--ctx, -t/--threads into SessionParams. False on a bad value.

@@ -18,6 +18,7 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
      "  [--kv-type f32|f16|q8_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
+     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]\n"
      "  Without -m, the embedded demo model. --dump-logits writes float32 logits of every prompt\n"
      "  position, then one row per generated token.",
      cli::runGenerate},
@@ -36,7 +37,8 @@ constexpr cli::Command kCommands[] = {
      "  Non-overlapping windows of CTX tokens; the second half of each is scored.",
      cli::runPerplexity},
     {"chat", "interactive chat on the terminal",
-     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling options of generate]",
+     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling options of generate]\n"
+     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",
      "assistant-cli template (-m MODEL.gguf | --template-file FILE.jinja) --messages MESSAGES.json\n"

@@ -63,10 +63,14 @@ struct Scratch {
     std::vector<float> moe;  // MoE: per (token, chosen expert) outputs [n][k][E]
 };
 
+class GpuLayers;    // src/gpu_offload.h
+struct DecoderDesc;  // src/gpu_offload.h
+
 struct ForwardContext {
     kernels::ThreadPool& pool;
     KvCache& kv;
     Scratch& scratch;
+    GpuLayers* gpu = nullptr;  // the session's offloaded layers, or null (CPU only)
 };
 
 // Encoder-only models (bert, use-lite): whole sequences in, one pooled vector each.
@@ -94,6 +98,8 @@ public:
                          bool allLogits) const = 0;
     // Non-null for encoder-only models (Model::embed); Session refuses those models.
     virtual const Encoder* encoder() const { return nullptr; }
+    // Llama-family decoders that the GPU path can run describe their weights here.
+    virtual bool describeDecoder(DecoderDesc&) const { return false; }
 };
 
 // Reads the hyperparameters shared by the decoder architectures.

@@ -15,6 +15,7 @@
 #include "arch/decoder_blocks.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
+#include "src/gpu_offload.h"
 
 namespace arch {
 namespace {
@@ -31,8 +32,10 @@ public:
     assistant::Status bind(const gguf::File& f);
     const Hparams& hparams() const override { return m_h; }
     void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const override;
+    bool describeDecoder(DecoderDesc& d) const override;
 
 private:
+    AttentionParams attentionParams() const;
     void runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const;
 
     Hparams m_h;
@@ -62,15 +65,34 @@ void Llama::forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_
     const int64_t n = static_cast<int64_t>(tokens.size());
     prepareScratch(ctx.scratch, m_h, n, m_h.nFf);
 
+    const AttentionParams ap = attentionParams();
+
+    embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, 1.0f, ctx.scratch.x.data());
+    for (int64_t l = 0; l < m_h.nLayer; ++l) {
+        if (ctx.gpu && ctx.gpu->runsLayer(l)) l = ctx.gpu->runLayers(ctx, l, n, pos0) - 1;  // the offloaded tail
+        else runLayer(ctx, l, n, pos0, ap);
+    }
+    if (!ctx.gpu || !ctx.gpu->outputLogits(ctx, n, allLogits)) outputLogits(ctx, m_h, m_embd, n, allLogits);
+}
+
+AttentionParams Llama::attentionParams() const {
     AttentionParams ap;
     ap.rope = m_h.rope;
     ap.rope.freqFactors = m_ropeFreqs.empty() ? nullptr : m_ropeFreqs.data();
     ap.shape = {m_h.nHead, m_h.nHeadKv, m_h.headDim, 1.0f / std::sqrt(static_cast<float>(m_h.headDim))};
     ap.shape.window = m_h.slidingWindow;  // Mistral; 0 = full causal attention
+    return ap;
+}
 
-    embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, 1.0f, ctx.scratch.x.data());
-    for (int64_t l = 0; l < m_h.nLayer; ++l) runLayer(ctx, l, n, pos0, ap);
-    outputLogits(ctx, m_h, m_embd, n, allLogits);
+bool Llama::describeDecoder(DecoderDesc& d) const {
+    d.h = &m_h;
+    d.embd = &m_embd;
+    for (const LlamaLayer& L : m_layers) {
+        d.attn.push_back(&L.attn);
+        d.ffn.push_back(&L.ffn);
+    }
+    d.params = attentionParams();
+    return true;
 }
 
 void Llama::runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const {

@@ -7,6 +7,7 @@
 #include "chat_template/model_chat.h"
 #include "assistant/engine.h"
 #include "gguf/gguf_file.h"
+#include "src/gpu_offload.h"
 #include "tokenizer/tokenizer.h"
 
 namespace assistant {
@@ -17,6 +18,7 @@ struct Model::Impl {
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;
     std::unique_ptr<arch::Architecture> arch;
     chat_template::ModelChat chat;               // the chat template or built-in format, chosen at load
+    std::unique_ptr<arch::GpuModel> gpu;         // offloaded layers (ModelParams::device), or null
 };
 
 }  // namespace assistant

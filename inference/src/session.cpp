@@ -21,6 +21,7 @@ struct Session::Impl {
     kernels::ThreadPool pool;
     arch::KvCache kv;
     arch::Scratch scratch;
+    std::unique_ptr<arch::GpuLayers> gpu;  // the model's offloaded layers: their KV cache and activations
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
     std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
     int contextSize = 0;
@@ -70,6 +71,11 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
                                          " needs a head size that is a multiple of ", kernels::traits(type).blockSize,
                                          "; this model's is ", h.headDim, " (use f16 or f32)"));
     impl->kv.allocate(h.nLayer, impl->contextSize, width, type);
+    if (const arch::GpuModel* gpuModel = model->impl().gpu.get()) {
+        std::string error;
+        impl->gpu = gpuModel->createSession(impl->contextSize, type, error);
+        if (!impl->gpu) return std::unexpected(makeError(ErrorCode::OutOfMemory, error));
+    }
     return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
@@ -86,13 +92,16 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
                                          batch.size(), " new tokens exceed the context size ", contextSize));
     std::vector<float> logits;
     if (allLogits) logits.reserve(batch.size() * static_cast<size_t>(vocab));
-    arch::ForwardContext ctx{pool, kv, scratch};
+    arch::ForwardContext ctx{pool, kv, scratch, gpu.get()};
     const size_t step = static_cast<size_t>(params.batchSize);
     for (size_t begin = 0; begin < batch.size(); begin += step) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             return std::unexpected(Error{ErrorCode::Cancelled, "evaluation cancelled"});
         const size_t end = std::min(batch.size(), begin + step);
         arch().forward(ctx, batch.subspan(begin, end - begin), static_cast<int64_t>(tokens.size()), allLogits);
+        if (gpu)
+            if (std::string e = gpu->takeError(); !e.empty())
+                return std::unexpected(makeError(ErrorCode::DeviceError, "GPU: ", e));
         tokens.insert(tokens.end(), batch.begin() + static_cast<std::ptrdiff_t>(begin),
                       batch.begin() + static_cast<std::ptrdiff_t>(end));
         if (allLogits) logits.insert(logits.end(), scratch.logits.begin(), scratch.logits.end());
@@ -125,7 +134,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     st.promptTokens = static_cast<int>(prompt.size());
     st.reusedPromptTokens = static_cast<int>(common);
     st.contextSize = contextSize;
-    st.device = "cpu";
+    st.device = model->info().device;
 
     Result<std::vector<float>> logits =
         wholePromptCached ? Result<std::vector<float>>(lastLogits) : evaluate(prompt.subspan(common), false, gp.cancel);

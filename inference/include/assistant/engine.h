@@ -120,6 +120,9 @@ struct ModelInfo {
     int headCountKv = 0;
     int vocabSize = 0;
     bool isEmbeddingModel = false; // true for encoder-only models (bert, ...): use embed()
+    std::string device = "cpu";    // DeviceInfo::id running the offloaded layers, "cpu" if none
+    int gpuLayers = 0;             // layers on that device (the last ones, with the output head)
+    std::string deviceNote;        // why no GPU runs the model when one was asked for ("auto" included)
 };
 
 struct Message {

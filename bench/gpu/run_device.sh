@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the engine without Qt on the device machine (NVIDIA GPU through NVIDIA's
+# OpenCL ICD), runs the OpenCL tests there and the GPU benchmarks on synthetic models.
+#
+#   bench/gpu/run_device.sh CARRY OUT [quick]
+#
+# CARRY (git-ignored, named in the device tool's `carry`) holds:
+#   deb/        ocl-icd-libopencl1, ocl-icd-opencl-dev, opencl-c-headers, libgtest-dev .debs
+#               (`apt-get download ...`), unpacked here into /tmp/ocl
+#   make_synth_gguf.py gguf_min.py ggml-vocab-llama-spm.gguf   (from ../shared/bench, ../shared/models/vocab)
+#   shared/conformance/models/llama-a*.gguf ...                (for gpu_offload_test)
+# OUT receives the logs. `quick` skips the 8B models.
+set -uo pipefail
+carry=$(realpath "${1:-.gpu-carry}")
+out=${2:-/tmp/gpu-out}
+mode=${3:-full}
+mkdir -p "$out"
+root=/tmp/ocl
+mkdir -p $root/vendors /tmp/models
+for f in "$carry"/deb/*.deb; do dpkg -x "$f" $root; done
+if [ -e /usr/local/nvidia/lib64/libnvidia-opencl.so.1 ]; then
+  echo /usr/local/nvidia/lib64/libnvidia-opencl.so.1 > $root/vendors/nvidia.icd
+  export OCL_ICD_VENDORS=$root/vendors
+fi
+export LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export ASSISTANT_OPENCL_CACHE=/tmp/clcache
+
+# Synthetic models in the background while the engine builds.
+gen() {
+  [ -s /tmp/models/$1-$2.gguf ] && return
+  python3 "$carry/make_synth_gguf.py" --preset "$1" --type "$2" --vocab "$carry/ggml-vocab-llama-spm.gguf" \
+    --out /tmp/models/$1-$2.gguf > "$out/gen-$1-$2.log" 2>&1
+}
+gen tinyllama-1.1b q4_0 &
+if [ "$mode" != quick ]; then gen llama3-8b q4_0 & gen llama3-8b q8_0 & fi
+
+t0=$(date +%s)
+cmake -S . -B build-dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSISTANT_WITH_QT=OFF -DASSISTANT_WITH_RAG=OFF \
+  -DOpenCL_INCLUDE_DIR=$root/usr/include -DOpenCL_LIBRARY=$root/usr/lib/x86_64-linux-gnu/libOpenCL.so \
+  -DGTest_DIR=$root/usr/lib/x86_64-linux-gnu/cmake/GTest -DASSISTANT_SHARED_DIR="$carry/shared" \
+  > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+cmake --build build-dev -j"$(nproc)" --target assistant-cli assistant-gpu-bench kernels_opencl_test gpu_offload_test \
+  > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s"
+
+build-dev/bin/assistant-cli devices | tee "$out/devices.txt"
+dev=$(build-dev/bin/assistant-cli devices | grep -o 'opencl:[0-9]*\.[0-9]*' | head -1)
+export ASSISTANT_TEST_OPENCL_DEVICE=$dev
+build-dev/bin/kernels_opencl_test > "$out/kernels_opencl_test.log" 2>&1; echo "kernels_opencl_test rc=$?"
+grep -E "FAILED|PASSED" "$out/kernels_opencl_test.log" | head -20
+build-dev/bin/gpu_offload_test > "$out/gpu_offload_test.log" 2>&1; echo "gpu_offload_test rc=$?"
+grep -E "FAILED|PASSED" "$out/gpu_offload_test.log" | head -20
+
+wait
+ls -la /tmp/models
+for m in /tmp/models/tinyllama-1.1b-q4_0.gguf /tmp/models/llama3-8b-q4_0.gguf /tmp/models/llama3-8b-q8_0.gguf; do
+  [ -s "$m" ] || continue
+  echo "== $m"
+  build-dev/bin/assistant-gpu-bench -m "$m" --device "$dev" -p 512 -n 128 -r 3 --profile --peak-gbs 3350 2>&1 |
+    tee "$out/bench-$(basename "$m" .gguf).txt"
+done

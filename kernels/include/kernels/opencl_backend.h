@@ -1,0 +1,146 @@
+// OpenCL backend: one device, one in-order queue, weights converted to device layouts
+// at upload, and the ops of a llama-family forward pass enqueued without host round
+// trips (the caller reads back once, at the end of a token).
+//
+// Thread safety: ops share kernel objects (their arguments are set per launch), so a
+// caller holds lock() for a whole sequence of launches; uploads lock internally.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernels/ggml_type.h"
+#include "kernels/ops.h"
+
+struct _cl_mem;
+
+namespace kernels::opencl {
+
+// A device buffer; releases itself.
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(_cl_mem* mem, size_t bytes) : m_mem(mem), m_bytes(bytes) {}
+    ~Buffer();
+    Buffer(Buffer&& o) noexcept : m_mem(o.m_mem), m_bytes(o.m_bytes) { o.m_mem = nullptr; o.m_bytes = 0; }
+    Buffer& operator=(Buffer&& o) noexcept;
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    _cl_mem* get() const { return m_mem; }
+    size_t bytes() const { return m_bytes; }
+    explicit operator bool() const { return m_mem != nullptr; }
+
+private:
+    _cl_mem* m_mem = nullptr;
+    size_t m_bytes = 0;
+};
+
+// Device layouts (cl/common.cl describes each).
+enum class WeightFormat : int { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q4F = 4, Q8_0 = 5, Q8F = 6 };
+
+// A weight matrix on the device: rows x cols (one or several stacked GGUF matrices).
+struct Weight {
+    WeightFormat format = WeightFormat::F32;
+    GgmlType sourceType = GgmlType::F32;
+    int64_t rows = 0;
+    int64_t cols = 0;
+    int group = 32;   // values per scale (Q8F: 16 for Q6_K)
+    Buffer a, s, m;   // values, scales, offsets (s, m empty where the format has none)
+    size_t bytes() const { return a.bytes() + s.bytes() + m.bytes(); }
+};
+
+// Per-kernel totals from profiling events (Backend created with profiling on).
+struct KernelStat {
+    std::string name;   // "matvec_q4_0", "attn_split", ...
+    int64_t calls = 0;
+    double seconds = 0;  // device time
+    double bytes = 0;    // bytes the kernel must move at least (weights + activations)
+};
+
+template <class T>
+using Expected = std::expected<T, std::string>;
+
+class Backend {
+public:
+    // deviceId: "opencl:P.D" as kernels::openclDevices() names it. Builds the program
+    // (or loads it from the disk cache: $ASSISTANT_OPENCL_CACHE, else
+    // $XDG_CACHE_HOME/assistant/opencl, else ~/.cache/assistant/opencl).
+    static Expected<std::unique_ptr<Backend>> create(const std::string& deviceId, bool profiling = false);
+    ~Backend();
+    Backend(const Backend&) = delete;
+    Backend& operator=(const Backend&) = delete;
+
+    const std::string& deviceId() const;
+    const std::string& deviceName() const;
+    bool isGpu() const;
+    uint64_t memoryBytes() const;
+    uint64_t maxAllocBytes() const;
+    bool programFromCache() const;  // the last create() found the compiled program on disk
+
+    // Weight types upload() converts: F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q5_K, Q6_K.
+    static bool supports(GgmlType type);
+    // Bytes a matrix takes on the device after conversion.
+    static size_t deviceBytes(GgmlType type, int64_t rows, int64_t cols);
+    // Converts and uploads `parts` stacked by rows (same type and cols; cols % 32 == 0).
+    Expected<Weight> upload(std::span<const Matrix* const> parts);
+    Expected<Buffer> alloc(size_t bytes);
+    Expected<Buffer> uploadFloats(std::span<const float> values);
+
+    // Blocking transfers (the queue is in order: a read also waits for every op before it).
+    void write(const Buffer& dst, size_t offset, const void* src, size_t bytes);
+    void read(const Buffer& src, size_t offset, void* dst, size_t bytes);
+    void finish();
+
+    // ---- ops; shapes row-major, all offsets and strides in floats ----
+    // out[t*ldo + ooff + r] (+)= sum_k W[r][k] * in(t, k) for t < tokens, where in(t, k) is
+    // x[t*ldx + k], or with swigluInput silu(x[t*ldx + k]) * x[t*ldx + cols + k].
+    void matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t tokens, const Buffer& out, int64_t ldo,
+                int64_t ooff, bool accumulate, bool swigluInput = false);
+    // out[r] = rmsnorm(x[xoff + r*cols ..]) * weight for r < rows; out is [rows][cols].
+    void rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64_t rows, int64_t cols, float eps,
+                 const Buffer& out);
+    // out[t][i] = silu(gu[t][i]) * gu[t][f + i]; gu is [tokens][2f].
+    void swiglu(const Buffer& gu, int64_t tokens, int64_t f, const Buffer& out);
+    // y += x, n floats.
+    void add(const Buffer& y, const Buffer& x, int64_t n);
+    // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in
+    // place, then k and v to cache rows pos0.. (rows of headsKv*D values of kvType: F32 or
+    // F16). freq[i] = base^(-2i/dims) / freqFactor_i (ropeFrequencies()).
+    void ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
+                     int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
+                     const Buffer& vCache, GgmlType kvType);
+    // Causal attention of the q part of qkv over cache rows 0 .. pos0+tokens-1;
+    // out is [tokens][heads*D].
+    void attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const Buffer& kCache,
+                   const Buffer& vCache, GgmlType kvType, const AttentionShape& shape, const Buffer& out);
+    // out[t] = row ids[t] of w as floats (embedding lookup); ids: int32 [tokens].
+    void getRows(const Weight& w, const Buffer& ids, int64_t tokens, const Buffer& out);
+
+    // Holds the queue for a sequence of launches.
+    std::mutex& lock();
+    // The first error since the last call ("" if none): a failed launch or transfer.
+    std::string takeError();
+    // Profiling (create(.., true)): totals per kernel since the last call; waits for the queue.
+    std::vector<KernelStat> takeStats();
+
+    struct Impl;
+
+private:
+    explicit Backend(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// freq[i] for RoPE pair i < dims/2: base^(-2i/dims) advanced by repeated multiplication
+// (as the CPU backend does), divided by freqFactors[i] when given.
+std::vector<float> ropeFrequencies(const RopeParams& rope);
+
+// "opencl:P.D" of the first GPU-type OpenCL device, "" if none.
+std::string firstOpenclGpu();
+
+}  // namespace kernels::opencl

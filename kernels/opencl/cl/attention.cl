@@ -1,0 +1,107 @@
+// Causal grouped-query attention over the KV cache, flash-decoding style: the keys of
+// a query are cut into nSplit ranges of splitLen positions; one work-group per
+// (range, head, token) runs an online softmax over its range in tiles of AT_WG keys
+// and writes (max, sum, unnormalized output); attn_merge combines the ranges.
+// Decode uses many ranges (the only parallelism there is heads x ranges); prefill one.
+// q: qkv rows [n][ldq] (q heads first); caches: rows of headsKv*D values (F32 or F16).
+#define AT_WG 64
+#define AT_MAXD 256
+
+inline float kv_load(global const uchar* cache, int kvType, size_t index) {
+    return kvType == 0 ? ((global const float*)cache)[index] : vload_half(index, (global const half*)cache);
+}
+
+inline float wg_reduce(local float* red, float v, int lid, int isMax) {
+    red[lid] = v;
+    for (int s = AT_WG / 2; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < s) red[lid] = isMax ? fmax(red[lid], red[lid + s]) : red[lid] + red[lid + s];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+kernel void attn_split(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
+                       int kvType, global float* partO, global float* partMs, int heads, int headsKv, int D,
+                       int pos0, float scale, int window, float softCap, int nSplit, int splitLen) {
+    local float qs[AT_MAXD];
+    local float p[AT_WG];
+    local float red[AT_WG];
+    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);
+    const int pos = pos0 + t;
+    const int hk = h / (heads / headsKv);
+    const int rowW = headsKv * D;
+    int lo = split * splitLen;
+    const int hi = min(lo + splitLen, pos + 1);
+    if (window > 0) lo = max(lo, pos - window + 1);
+    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];
+    barrier(CLK_LOCAL_MEM_FENCE);
+
+    float m = -INFINITY, l = 0.0f;
+    float o[AT_MAXD / AT_WG];
+    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;
+    for (int base = lo; base < hi; base += AT_WG) {
+        const int j = base + lid;
+        float s = -INFINITY;
+        if (j < hi) {
+            const size_t kr = (size_t)j * rowW + hk * D;
+            float qk = 0.0f;
+            if ((D & 7) == 0) {  // 8 values per load: 16 or 32 contiguous bytes
+                for (int d = 0; d < D; d += 8) {
+                    const float8 kv = kvType == 0 ? vload8(0, (global const float*)kcache + kr + d)
+                                                  : vload_half8(0, (global const half*)kcache + kr + d);
+                    const float8 qv = vload8(0, qs + d);
+                    qk += dot(kv.lo, qv.lo) + dot(kv.hi, qv.hi);
+                }
+            } else {
+                for (int d = 0; d < D; ++d) qk += qs[d] * kv_load(kcache, kvType, kr + d);
+            }
+            s = qk * scale;
+            if (softCap > 0.0f) s = softCap * tanh(s / softCap);
+        }
+        const float tileMax = wg_reduce(red, s, lid, 1);
+        const float newM = fmax(m, tileMax);
+        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);
+        const float e = j < hi ? exp(s - newM) : 0.0f;
+        p[lid] = e;
+        const float tileSum = wg_reduce(red, e, lid, 0);  // its barriers also publish p[]
+        l = l * corr + tileSum;
+        const int count = min(AT_WG, hi - base);
+        for (int i = 0; i * AT_WG + lid < D; ++i) {
+            const int d = i * AT_WG + lid;
+            float acc = o[i] * corr;
+            for (int jj = 0; jj < count; ++jj)
+                acc += p[jj] * kv_load(vcache, kvType, (size_t)(base + jj) * rowW + hk * D + d);
+            o[i] = acc;
+        }
+        m = newM;
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const size_t slot = ((size_t)t * heads + h) * nSplit + split;
+    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];
+    if (lid == 0) {
+        partMs[2 * slot] = m;
+        partMs[2 * slot + 1] = l;
+    }
+}
+
+// out[t][h*D + d] = sum_s o_s[d] e^(m_s - M) / sum_s l_s e^(m_s - M). Items: (d, h, t).
+kernel void attn_merge(global const float* partO, global const float* partMs, global float* out, int heads, int D,
+                       int nSplit) {
+    const int d = get_global_id(0), h = get_global_id(1), t = get_global_id(2);
+    if (d >= D) return;
+    const size_t slot0 = ((size_t)t * heads + h) * nSplit;
+    float M = -INFINITY;
+    for (int s = 0; s < nSplit; ++s) M = fmax(M, partMs[2 * (slot0 + s)]);
+    float num = 0.0f, den = 0.0f;
+    for (int s = 0; s < nSplit; ++s) {
+        const float ms = partMs[2 * (slot0 + s)];
+        if (ms == -INFINITY) continue;
+        const float w = exp(ms - M);
+        num += partO[(slot0 + s) * D + d] * w;
+        den += partMs[2 * (slot0 + s) + 1] * w;
+    }
+    out[(size_t)t * heads * D + h * D + d] = den > 0.0f ? num / den : 0.0f;
+}

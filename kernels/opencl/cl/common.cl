@@ -1,0 +1,70 @@
+// Shared definitions of the OpenCL backend's kernels.
+//
+// Weight formats on the device (converted at upload, see cl_weights.cpp). A matrix
+// is rows x cols, cols a multiple of 32; every format keeps three arrays:
+//   a: the values, s: per-group scales, m: per-group offsets (unused by some)
+//   F32  a = float[rows*cols]
+//   F16  a = half[rows*cols]
+//   Q4_0 a = 16 bytes per 32 values (element j: low nibble of byte j, j+16: high
+//        nibble), s = half per 32;            x = s * (q - 8)
+//   Q4_1 as Q4_0 with s, m = half per 32;      x = s * q + m
+//   Q4F  as Q4_1 with float s, m (Q4_K: scale d*sc and offset -dmin*m are exact in float)
+//   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
+//   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
+//        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
+// Offsets into the arrays are computed in size_t: an 8B model's matrices exceed 2^31 bytes
+// only in total, but row * cols alone can exceed int range for the output matrix.
+
+#define FMT_F32 0
+#define FMT_F16 1
+#define FMT_Q4_0 2
+#define FMT_Q4_1 3
+#define FMT_Q4F 4
+#define FMT_Q8_0 5
+#define FMT_Q8F 6
+
+#define WARGS global const uchar* wa, global const uchar* ws, global const uchar* wm, int wg
+
+// Eight consecutive weights of row `row` from column k0 (k0 % 8 == 0) as floats.
+inline float8 nib8(uint2 b, int high) {
+    const uint sh = high ? 4u : 0u;
+    return (float8)((float)((b.x >> sh) & 15u), (float)((b.x >> (8u + sh)) & 15u),
+                    (float)((b.x >> (16u + sh)) & 15u), (float)((b.x >> (24u + sh)) & 15u),
+                    (float)((b.y >> sh) & 15u), (float)((b.y >> (8u + sh)) & 15u),
+                    (float)((b.y >> (16u + sh)) & 15u), (float)((b.y >> (24u + sh)) & 15u));
+}
+
+inline float8 deq8_f32(WARGS, size_t row, int cols, int k0) {
+    return vload8(0, (global const float*)wa + row * cols + k0);
+}
+inline float8 deq8_f16(WARGS, size_t row, int cols, int k0) {
+    return vload_half8(0, (global const half*)wa + row * cols + k0);
+}
+inline float8 deq8_q4_0(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    const uint2 b = vload2(0, (global const uint*)(wa + blk * 16 + (w & 15)));
+    return vload_half(blk, (global const half*)ws) * (nib8(b, w >= 16) - 8.0f);
+}
+inline float8 deq8_q4_1(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    const uint2 b = vload2(0, (global const uint*)(wa + blk * 16 + (w & 15)));
+    return vload_half(blk, (global const half*)ws) * nib8(b, w >= 16) + vload_half(blk, (global const half*)wm);
+}
+inline float8 deq8_q4f(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    const uint2 b = vload2(0, (global const uint*)(wa + blk * 16 + (w & 15)));
+    return ((global const float*)ws)[blk] * nib8(b, w >= 16) + ((global const float*)wm)[blk];
+}
+inline float8 deq8_q8_0(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    return vload_half(i / 32, (global const half*)ws) * convert_float8(vload8(0, (global const char*)wa + i));
+}
+inline float8 deq8_q8f(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    const float8 q = convert_float8(vload8(0, (global const char*)wa + i));
+    const float8 r = ((global const float*)ws)[i / wg] * q;
+    return wm ? r + ((global const float*)wm)[i / wg] : r;
+}

@@ -1,0 +1,122 @@
+// Matrix-vector product for decode: out[ooff + r] (+)= sum_k W[r][k] * x[k], with x
+// already in the weight's activation type (quantize.cl): integer sums per 32-value block
+// times the two scales, as the CPU backend computes them.
+//
+// Work-group: MV_ROWS rows x MV_LANES lanes. Lane l of a row reads the blocks l, l + 32,
+// ... so neighbouring lanes read neighbouring blocks of the same row (16 or 32
+// contiguous bytes each: coalesced); the lanes' partial sums meet in local memory
+// (portable: NVIDIA's OpenCL has no sub-group functions).
+// Activations: xq int8 [cols] with xd scales per xg values (half for xg 32, float for
+// 256) and xs (Q8_1 block sums, half); or half / float values in xq (F16 / F32 weights).
+#define MV_LANES 32
+#define MV_ROWS 4
+
+#define XARGS global const uchar* xq, global const uchar* xd, global const uchar* xs, int xg
+
+inline int isum16(char16 a, char16 b) {
+    const int16 p = convert_int16(a) * convert_int16(b);
+    const int8 s8 = p.lo + p.hi;
+    const int4 s4 = s8.lo + s8.hi;
+    return s4.x + s4.y + s4.z + s4.w;
+}
+inline int hsum16(char16 a) {
+    const int16 p = convert_int16(a);
+    const int8 s8 = p.lo + p.hi;
+    const int4 s4 = s8.lo + s8.hi;
+    return s4.x + s4.y + s4.z + s4.w;
+}
+inline float xscale(XARGS, size_t blk) {
+    return xg == 32 ? vload_half(blk, (global const half*)xd) : ((global const float*)xd)[blk * 32 / xg];
+}
+
+// One 32-value block: weight block `wb` (global index), activation block `b` (in the row).
+inline float dot32_q4_0(WARGS, XARGS, size_t wb, int b) {
+    const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
+    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
+    const int s = isum16(lo, x0) + isum16(hi, x1) - 8 * (hsum16(x0) + hsum16(x1));
+    return (float)s * vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
+}
+inline float dot32_q4_1(WARGS, XARGS, size_t wb, int b) {
+    const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
+    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
+    const int s = isum16(lo, x0) + isum16(hi, x1);
+    return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
+           vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
+}
+inline float dot32_q4f(WARGS, XARGS, size_t wb, int b) {
+    const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
+    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
+    const int s = isum16(lo, x0) + isum16(hi, x1);
+    const int sx = hsum16(x0) + hsum16(x1);
+    return xscale(xq, xd, xs, xg, b) *
+           (((global const float*)ws)[wb] * (float)s + ((global const float*)wm)[wb] * (float)sx);
+}
+inline float dot32_q8_0(WARGS, XARGS, size_t wb, int b) {
+    const char16 w0 = vload16(0, (global const char*)wa + wb * 32), w1 = vload16(1, (global const char*)wa + wb * 32);
+    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
+    const int s = isum16(w0, x0) + isum16(w1, x1);
+    return (float)s * vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
+}
+inline float dot32_q8f(WARGS, XARGS, size_t wb, int b) {
+    const char16 w0 = vload16(0, (global const char*)wa + wb * 32), w1 = vload16(1, (global const char*)wa + wb * 32);
+    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
+    const int s0 = isum16(w0, x0), s1 = isum16(w1, x1);
+    global const float* sc = (global const float*)ws;
+    global const float* mn = (global const float*)wm;
+    float r;
+    if (wg == 16) {
+        r = sc[2 * wb] * (float)s0 + sc[2 * wb + 1] * (float)s1;
+        if (mn) r += mn[2 * wb] * (float)hsum16(x0) + mn[2 * wb + 1] * (float)hsum16(x1);
+    } else {
+        r = sc[wb] * (float)(s0 + s1);
+        if (mn) r += mn[wb] * (float)(hsum16(x0) + hsum16(x1));
+    }
+    return xscale(xq, xd, xs, xg, b) * r;
+}
+inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
+inline float dot32_f16(WARGS, XARGS, size_t wb, int b) {
+    global const half* p = (global const half*)wa + wb * 32;
+    global const half* x = (global const half*)xq + b * 32;
+    return dot8h(vload_half8(0, p), vload_half8(0, x)) + dot8h(vload_half8(1, p), vload_half8(1, x)) +
+           dot8h(vload_half8(2, p), vload_half8(2, x)) + dot8h(vload_half8(3, p), vload_half8(3, x));
+}
+inline float dot32_f32(WARGS, XARGS, size_t wb, int b) {
+    global const float* p = (global const float*)wa + wb * 32;
+    global const float* x = (global const float*)xq + b * 32;
+    return dot8h(vload8(0, p), vload8(0, x)) + dot8h(vload8(1, p), vload8(1, x)) + dot8h(vload8(2, p), vload8(2, x)) +
+           dot8h(vload8(3, p), vload8(3, x));
+}
+
+#define DEFINE_MATVEC(NAME, DOT)                                                                   \
+    kernel void NAME(WARGS, XARGS, global float* out, int rows, int cols, int accum, int ooff) {   \
+        local float red[MV_ROWS * MV_LANES];                                                       \
+        const int lid = get_local_id(0);                                                           \
+        const int lane = lid % MV_LANES;                                                           \
+        const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                \
+        float acc = 0.0f;                                                                          \
+        if (row < rows) {                                                                          \
+            const int nb = cols / 32;                                                              \
+            for (int b = lane; b < nb; b += MV_LANES)                                              \
+                acc += DOT(wa, ws, wm, wg, xq, xd, xs, xg, (size_t)row * nb + b, b);               \
+        }                                                                                          \
+        red[lid] = acc;                                                                            \
+        for (int s = MV_LANES / 2; s > 0; s >>= 1) {                                               \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                          \
+            if (lane < s) red[lid] += red[lid + s];                                                \
+        }                                                                                          \
+        if (lane == 0 && row < rows) {                                                             \
+            const float r = red[lid];                                                              \
+            out[ooff + row] = accum ? out[ooff + row] + r : r;                                     \
+        }                                                                                          \
+    }
+
+DEFINE_MATVEC(matvec_f32, dot32_f32)
+DEFINE_MATVEC(matvec_f16, dot32_f16)
+DEFINE_MATVEC(matvec_q4_0, dot32_q4_0)
+DEFINE_MATVEC(matvec_q4_1, dot32_q4_1)
+DEFINE_MATVEC(matvec_q4f, dot32_q4f)
+DEFINE_MATVEC(matvec_q8_0, dot32_q8_0)
+DEFINE_MATVEC(matvec_q8f, dot32_q8f)

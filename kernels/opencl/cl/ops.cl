@@ -1,0 +1,85 @@
+// Row-wise and element-wise ops: RMSNorm, SwiGLU, add, RoPE + KV-cache store.
+
+// out[t][i] = x[t][i] / sqrt(mean(x[t]^2) + eps) * w[i]; one work-group of NORM_WG per row.
+#define NORM_WG 256
+// x starts at element xoff (the last row of a batch, say); out is dense [rows][cols].
+kernel void rms_norm(global const float* x, int xoff, global const float* w, global float* out, int cols, float eps) {
+    local float red[NORM_WG];
+    const int lid = get_local_id(0);
+    const size_t base = (size_t)get_group_id(0) * cols;
+    x += xoff;
+    float s = 0.0f;
+    for (int i = lid; i < cols; i += NORM_WG) s += x[base + i] * x[base + i];
+    red[lid] = s;
+    for (int step = NORM_WG / 2; step > 0; step >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < step) red[lid] += red[lid + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float scale = 1.0f / sqrt(red[0] / (float)cols + eps);
+    for (int i = lid; i < cols; i += NORM_WG) out[base + i] = x[base + i] * scale * (w ? w[i] : 1.0f);
+}
+
+// out[t][i] = silu(gu[t][i]) * gu[t][f + i] for i < f; gu is [n][2f] (gate | up).
+kernel void swiglu(global const float* gu, global float* out, int f) {
+    const int i = get_global_id(0), t = get_global_id(1);
+    if (i >= f) return;
+    const float g = gu[(size_t)t * 2 * f + i];
+    out[(size_t)t * f + i] = g / (1.0f + exp(-g)) * gu[(size_t)t * 2 * f + f + i];
+}
+
+// y[i] += x[i]
+kernel void add_inplace(global float* y, global const float* x, int n) {
+    const int i = get_global_id(0);
+    if (i < n) y[i] += x[i];
+}
+
+// Stores one value into a cache row: kvType 0 = F32, 1 = F16.
+inline void kv_store(global uchar* cache, int kvType, size_t index, float v) {
+    if (kvType == 0) ((global float*)cache)[index] = v;
+    else vstore_half_rte(v, index, (global half*)cache);
+}
+
+// RoPE of the queries and keys of n tokens at positions pos0.., then the keys and
+// values go to the cache rows pos0... qkv is [n][ldq] with q (heads x D), k and v
+// (headsKv x D each) at columns 0, heads*D and (heads+headsKv)*D. freq[i] is the
+// angle per position of pair i (base^(-2i/dims) / freqFactor_i, from the host).
+// Items: (pair i < D/2, slot < heads + 2*headsKv, token t); slots: q heads, k heads, v heads.
+kernel void rope_kv(global float* qkv, int ldq, int heads, int headsKv, int D, int pos0, int dims, int neox,
+                    float freqScale, global const float* freq, global uchar* kcache, global uchar* vcache,
+                    int kvType) {
+    const int i = get_global_id(0), slot = get_global_id(1), t = get_global_id(2);
+    if (i >= D / 2) return;
+    const int pos = pos0 + t;
+    global float* row = qkv + (size_t)t * ldq;
+    const int pairs = dims / 2;
+    if (slot >= heads + headsKv) {  // value: copy two elements
+        const int h = slot - heads - headsKv;
+        global const float* v = row + (heads + headsKv) * D + h * D;
+        const size_t dst = (size_t)pos * headsKv * D + h * D + 2 * i;
+        kv_store(vcache, kvType, dst, v[2 * i]);
+        kv_store(vcache, kvType, dst + 1, v[2 * i + 1]);
+        return;
+    }
+    const bool isK = slot >= heads;
+    global float* v = row + slot * D;  // k heads follow the q heads
+    int a, b;
+    if (i < pairs) {
+        a = neox ? i : 2 * i;
+        b = neox ? i + pairs : 2 * i + 1;
+        const float angle = freqScale * ((float)pos * freq[i]);
+        const float c = cos(angle), s = sin(angle);
+        const float x0 = v[a], x1 = v[b];
+        v[a] = x0 * c - x1 * s;
+        v[b] = x0 * s + x1 * c;
+    } else {  // dims < D: the tail is not rotated; item i covers values 2i, 2i+1 (neox: same)
+        a = 2 * i;
+        b = 2 * i + 1;
+    }
+    if (isK) {
+        const int h = slot - heads;
+        const size_t dst = (size_t)pos * headsKv * D + h * D;
+        kv_store(kcache, kvType, dst + a, v[a]);
+        kv_store(kcache, kvType, dst + b, v[b]);
+    }
+}

@@ -1,0 +1,80 @@
+// Activation quantization before a weight product, as the CPU backend does it (its
+// x86 path), so that both backends round activations the same way:
+//   Q8_0 / Q8_1 (for Q4_0, Q8_0 / Q4_1): per 32 values d = amax/127, q = rint(x*127/amax),
+//       d stored as half; Q8_1 also s = half(d * sum(q)).
+//   Q8_K (for the K-quants): per 256 values iscale = -127/max (max: the value of largest
+//       magnitude), q = min(127, rint(iscale*x)), d = 1/iscale as float.
+//   F16 (for F16 weights): round to nearest even.
+// x rows are [n][ldx]; act = 1 reads silu(x[k]) * x[k + k] (SwiGLU of [gate | up]).
+// Outputs are dense: q [n][k], d and s [n][k/group].
+
+inline float act_load(global const float* x, int k, int i, int act) {
+    if (!act) return x[i];
+    const float g = x[i];
+    return g / (1.0f + exp(-g)) * x[k + i];
+}
+
+// One item per 32 values (global: k/32 x n).
+kernel void quantize_q8_0(global const float* x, int ldx, int k, int act, global char* q, global half* d,
+                          global half* s) {
+    const int b = get_global_id(0), t = get_global_id(1);
+    if (b >= k / 32) return;
+    global const float* row = x + (size_t)t * ldx;
+    float v[32];
+    float amax = 0.0f;
+    for (int i = 0; i < 32; ++i) {
+        v[i] = act_load(row, k, b * 32 + i, act);
+        amax = fmax(amax, fabs(v[i]));
+    }
+    const float dd = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    const size_t o = (size_t)t * k + b * 32;
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) {
+        const int qi = (int)rint(v[i] * id);
+        q[o + i] = (char)qi;
+        sum += qi;
+    }
+    const size_t bi = (size_t)t * (k / 32) + b;
+    vstore_half_rte(dd, bi, d);
+    if (s) vstore_half_rte(dd * (float)sum, bi, s);
+}
+
+// One item per 256 values (global: k/256 x n).
+kernel void quantize_q8_k(global const float* x, int ldx, int k, int act, global char* q, global float* d) {
+    const int b = get_global_id(0), t = get_global_id(1);
+    if (b >= k / 256) return;
+    global const float* row = x + (size_t)t * ldx;
+    float amax = 0.0f, mx = 0.0f;
+    for (int i = 0; i < 256; ++i) {
+        const float v = act_load(row, k, b * 256 + i, act);
+        if (fabs(v) > amax) {
+            amax = fabs(v);
+            mx = v;
+        }
+    }
+    const size_t o = (size_t)t * k + b * 256;
+    const size_t bi = (size_t)t * (k / 256) + b;
+    if (amax == 0.0f) {
+        for (int i = 0; i < 256; ++i) q[o + i] = 0;
+        d[bi] = 0.0f;
+        return;
+    }
+    const float iscale = -127.0f / mx;
+    for (int i = 0; i < 256; ++i) q[o + i] = (char)min(127, (int)rint(iscale * act_load(row, k, b * 256 + i, act)));
+    d[bi] = 1.0f / iscale;
+}
+
+// global: k x n
+kernel void quantize_f16(global const float* x, int ldx, int k, int act, global half* out) {
+    const int i = get_global_id(0), t = get_global_id(1);
+    if (i >= k) return;
+    vstore_half_rte(act_load(x + (size_t)t * ldx, k, i, act), (size_t)t * k + i, out);
+}
+
+// out[t][i] = x[t][i] or the SwiGLU of it, as floats (for F32 weights); global: k x n.
+kernel void activation_f32(global const float* x, int ldx, int k, int act, global float* out) {
+    const int i = get_global_id(0), t = get_global_id(1);
+    if (i >= k) return;
+    out[(size_t)t * k + i] = act_load(x + (size_t)t * ldx, k, i, act);
+}

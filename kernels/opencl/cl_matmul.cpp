@@ -1,0 +1,126 @@
+// Weight products: matrix-vector (one token: decode) and tiled matrix-matrix
+// (prefill), and the embedding lookup, for every device weight format.
+#include <algorithm>
+
+#include "cl_runtime.h"
+
+namespace kernels::opencl {
+namespace {
+
+constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
+constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
+
+// Kernel names per format, in WeightFormat order (stable storage for profiling).
+const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1",
+                               "matvec_q4f", "matvec_q8_0", "matvec_q8f"};
+const char* const kMatmul[] = {"matmul_f32", "matmul_f16", "matmul_q4_0", "matmul_q4_1",
+                               "matmul_q4f", "matmul_q8_0", "matmul_q8f"};
+const char* const kGetRows[] = {"get_rows_f32", "get_rows_f16", "get_rows_q4_0", "get_rows_q4_1",
+                                "get_rows_q4f", "get_rows_q8_0", "get_rows_q8f"};
+
+}  // namespace
+
+namespace {
+
+// The activation type a weight format's kernels read (as the CPU backend's vecDotType).
+enum class Act { F32, F16, Q8_0, Q8_1, Q8_K };
+
+Act actOf(WeightFormat f) {
+    switch (f) {
+    case WeightFormat::F32: return Act::F32;
+    case WeightFormat::F16: return Act::F16;
+    case WeightFormat::Q4_1: return Act::Q8_1;
+    case WeightFormat::Q4F:
+    case WeightFormat::Q8F: return Act::Q8_K;
+    default: return Act::Q8_0;
+    }
+}
+
+bool grow(Backend& be, Buffer& b, size_t bytes) {
+    if (b.bytes() >= bytes) return true;
+    auto r = be.alloc(bytes);
+    if (!r) return false;
+    b = std::move(*r);
+    return true;
+}
+
+}  // namespace
+
+void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t tokens, const Buffer& out, int64_t ldo,
+                     int64_t ooff, bool accumulate, bool swigluInput) {
+    Impl& b = *m_impl;
+    const int fmt = static_cast<int>(w.format);
+    const Act act = actOf(w.format);
+    const size_t n = static_cast<size_t>(tokens), k = static_cast<size_t>(w.cols);
+    if (k % (act == Act::Q8_K ? 256 : 32) != 0) {
+        b.fail("matmul: K-quant rows must be a multiple of 256", CL_INVALID_VALUE);
+        return;
+    }
+    // 1. activations into the weight's activation type (dense [tokens][cols])
+    const Buffer* xq = &x;
+    int xfmt = 0, xg = 32;
+    const size_t aBytes = n * k * (act == Act::F32 ? 4 : act == Act::F16 ? 2 : 1);
+    const size_t dBytes = act == Act::Q8_K ? n * (k / 256) * 4 : n * (k / 32) * 2;
+    if (act != Act::F32 || swigluInput || ldx != w.cols) {
+        if (!grow(*this, b.actQ, aBytes) || !grow(*this, b.actD, dBytes) || !grow(*this, b.actS, n * (k / 32) * 2)) {
+            b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+            return;
+        }
+        const char* name = act == Act::F32 ? "activation_f32" : act == Act::F16 ? "quantize_f16"
+                           : act == Act::Q8_K ? "quantize_q8_k" : "quantize_q8_0";
+        cl_kernel qk = b.kernel(name);
+        const int a = swigluInput ? 1 : 0, ld = static_cast<int>(ldx), kk = static_cast<int>(k);
+        bool ok = false;
+        size_t global[2] = {k, n};
+        if (act == Act::F32 || act == Act::F16) ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ);
+        else if (act == Act::Q8_K) {
+            ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ, b.actD);
+            global[0] = k / 256;
+        } else {
+            static const Buffer kNone;
+            ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ, b.actD, act == Act::Q8_1 ? b.actS : kNone);
+            global[0] = k / 32;
+        }
+        if (!ok) return;
+        const size_t local[2] = {std::min<size_t>(64, global[0]), 1};
+        b.launch(name, qk, 2, global, local, static_cast<double>(n * k * 4 * (swigluInput ? 2 : 1) + aBytes));
+        xq = &b.actQ;
+    }
+    xfmt = act == Act::F32 ? 0 : act == Act::F16 ? 1 : act == Act::Q8_K ? 3 : 2;
+    xg = act == Act::Q8_K ? 256 : 32;
+
+    // 2. the product
+    const double bytes = static_cast<double>(w.bytes()) + static_cast<double>(aBytes) +
+                         4.0 * static_cast<double>(tokens * w.rows);
+    if (tokens == 1) {
+        cl_kernel kv = b.kernel(kMatvec[fmt]);
+        if (!kv || !b.setArgs(kv, w.a, w.s, w.m, w.group, *xq, b.actD, b.actS, xg, out, static_cast<int>(w.rows),
+                              static_cast<int>(w.cols), accumulate ? 1 : 0, static_cast<int>(ooff)))
+            return;
+        const size_t global[1] = {(static_cast<size_t>(w.rows) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes};
+        const size_t local[1] = {kMvRows * kMvLanes};
+        b.launch(kMatvec[fmt], kv, 1, global, local, bytes);
+        return;
+    }
+    cl_kernel km = b.kernel(kMatmul[fmt]);
+    if (!km || !b.setArgs(km, w.a, w.s, w.m, w.group, *xq, b.actD, xfmt, out, static_cast<int>(ldo),
+                          static_cast<int>(ooff), static_cast<int>(w.rows), static_cast<int>(w.cols),
+                          static_cast<int>(tokens), accumulate ? 1 : 0))
+        return;
+    const size_t global[2] = {(static_cast<size_t>(w.rows) + kMmTm - 1) / kMmTm * 16,
+                              (static_cast<size_t>(tokens) + kMmTn - 1) / kMmTn * 16};
+    const size_t local[2] = {16, 16};
+    b.launch(kMatmul[fmt], km, 2, global, local, bytes);
+}
+
+void Backend::getRows(const Weight& w, const Buffer& ids, int64_t tokens, const Buffer& out) {
+    Impl& b = *m_impl;
+    const int fmt = static_cast<int>(w.format);
+    cl_kernel k = b.kernel(kGetRows[fmt]);
+    if (!k || !b.setArgs(k, w.a, w.s, w.m, w.group, ids, out, static_cast<int>(w.cols))) return;
+    const size_t global[2] = {static_cast<size_t>(w.cols / 8), static_cast<size_t>(tokens)};
+    const size_t local[2] = {std::min<size_t>(64, static_cast<size_t>(w.cols / 8)), 1};
+    b.launch(kGetRows[fmt], k, 2, global, local, 8.0 * static_cast<double>(tokens * w.cols));
+}
+
+}  // namespace kernels::opencl

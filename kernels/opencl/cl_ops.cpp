@@ -1,0 +1,58 @@
+// Row-wise and element-wise ops: RMSNorm, SwiGLU, add, RoPE + KV-cache store.
+#include "cl_runtime.h"
+
+namespace kernels::opencl {
+namespace {
+constexpr size_t kNormWg = 256;  // cl/ops.cl NORM_WG
+
+int kvTypeCode(GgmlType t) { return t == GgmlType::F32 ? 0 : 1; }
+}  // namespace
+
+void Backend::rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64_t rows, int64_t cols, float eps,
+                      const Buffer& out) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("rms_norm");
+    if (!k || !b.setArgs(k, x, static_cast<int>(xoff), weight, out, static_cast<int>(cols), eps)) return;
+    const size_t global[1] = {static_cast<size_t>(rows) * kNormWg};
+    const size_t local[1] = {kNormWg};
+    b.launch("rms_norm", k, 1, global, local, 8.0 * static_cast<double>(rows * cols));
+}
+
+void Backend::swiglu(const Buffer& gu, int64_t tokens, int64_t f, const Buffer& out) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("swiglu");
+    if (!k || !b.setArgs(k, gu, out, static_cast<int>(f))) return;
+    const size_t global[2] = {static_cast<size_t>(f), static_cast<size_t>(tokens)};
+    const size_t local[2] = {64, 1};
+    b.launch("swiglu", k, 2, global, local, 12.0 * static_cast<double>(tokens * f));
+}
+
+void Backend::add(const Buffer& y, const Buffer& x, int64_t n) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("add_inplace");
+    if (!k || !b.setArgs(k, y, x, static_cast<int>(n))) return;
+    const size_t global[1] = {static_cast<size_t>(n)};
+    const size_t local[1] = {64};
+    b.launch("add_inplace", k, 1, global, local, 12.0 * static_cast<double>(n));
+}
+
+void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
+                          int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
+                          const Buffer& vCache, GgmlType kvType) {
+    Impl& b = *m_impl;
+    if (kvType != GgmlType::F32 && kvType != GgmlType::F16) {
+        b.fail("ropeStoreKv: KV cache type must be F32 or F16", CL_INVALID_VALUE);
+        return;
+    }
+    cl_kernel k = b.kernel("rope_kv");
+    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), static_cast<int>(heads), static_cast<int>(headsKv),
+                         static_cast<int>(D), static_cast<int>(pos0), rope.dims, rope.neox ? 1 : 0, rope.freqScale,
+                         freq, kCache, vCache, kvTypeCode(kvType)))
+        return;
+    const size_t global[3] = {static_cast<size_t>(D / 2), static_cast<size_t>(heads + 2 * headsKv),
+                              static_cast<size_t>(tokens)};
+    const double elems = static_cast<double>(tokens * (heads + 2 * headsKv) * D);
+    b.launch("rope_kv", k, 3, global, nullptr, elems * 10.0);
+}
+
+}  // namespace kernels::opencl

@@ -1,0 +1,70 @@
+// Private state of the OpenCL backend: context, queue, the one program and its
+// kernels, and the launch helper every op file uses.
+#pragma once
+
+#include <CL/cl.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kernels/opencl_backend.h"
+
+namespace kernels::opencl {
+
+struct Backend::Impl {
+    std::string id, name;
+    cl_platform_id platform = nullptr;
+    cl_device_id device = nullptr;
+    cl_context context = nullptr;
+    cl_command_queue queue = nullptr;
+    cl_program program = nullptr;
+    std::map<std::string, cl_kernel> kernels;
+    bool gpu = false;
+    bool profiling = false;
+    bool fromCache = false;
+    uint64_t memory = 0, maxAlloc = 0;
+    uint32_t computeUnits = 1;
+    std::mutex mutex;
+    std::string error;  // first error since takeError()
+
+    // Scratch of attention (partial outputs of the key ranges), grown on demand.
+    Buffer attnO, attnMs;
+    // Quantized activations of the current product (cl/quantize.cl), grown on demand.
+    Buffer actQ, actD, actS;
+
+    struct Pending {
+        cl_event event;
+        const char* name;
+        double bytes;
+    };
+    std::vector<Pending> pending;  // profiling events not yet read
+    std::map<std::string, KernelStat> stats;
+
+    ~Impl();
+    void fail(const char* what, cl_int code);
+    cl_kernel kernel(const char* name);  // created with the program
+
+    // Sets the arguments in order: Buffer -> its cl_mem (null for an empty one); any
+    // other value by its bytes (int, float).
+    template <class... Args>
+    bool setArgs(cl_kernel k, const Args&... args) {
+        cl_uint index = 0;
+        bool ok = true;
+        ((ok = ok && setArg(k, index++, args)), ...);
+        return ok;
+    }
+    bool setArg(cl_kernel k, cl_uint index, const Buffer& b);
+    bool setArg(cl_kernel k, cl_uint index, int v);
+    bool setArg(cl_kernel k, cl_uint index, float v);
+
+    // Enqueues an NDRange (dims 1-3); global is rounded up to local. bytes: what it moves
+    // at least, for the GB/s of profiling.
+    void launch(const char* name, cl_kernel k, cl_uint dims, const size_t* global, const size_t* local,
+                double bytes);
+};
+
+// Kernel name suffix of a weight format: "q4_0", "f16", ...
+const char* formatSuffix(WeightFormat f);
+
+}  // namespace kernels::opencl

@@ -1,0 +1,322 @@
+// OpenCL ops against kernels/ref and the CPU backend (label gpu). Runs on the first
+// OpenCL device (PoCL in CI), or $ASSISTANT_TEST_OPENCL_DEVICE ("opencl:P.D").
+// Shapes are small so that PoCL runs the suite in seconds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "kernels/device_list.h"
+#include "kernels/opencl_backend.h"
+#include "kernels/ops.h"
+#include "kernels/ref.h"
+#include "kernels/thread_pool.h"
+#include "shared_data.h"
+
+namespace {
+
+using kernels::GgmlType;
+using namespace kernels::opencl;
+
+std::string testDevice() {
+    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) return e;
+    const auto devices = kernels::openclDevices();
+    return devices.empty() ? std::string() : devices.front().id;
+}
+
+// One backend for the whole suite (building the program is the slow part on PoCL).
+Backend* backend() {
+    static std::unique_ptr<Backend> b = [] {
+        const std::string id = testDevice();
+        if (id.empty()) return std::unique_ptr<Backend>();
+        auto r = Backend::create(id);
+        if (!r) {
+            ADD_FAILURE() << "Backend::create(" << id << "): " << r.error();
+            return std::unique_ptr<Backend>();
+        }
+        return std::move(*r);
+    }();
+    return b.get();
+}
+
+#define REQUIRE_BACKEND()                                                                    \
+    Backend* be = backend();                                                                 \
+    if (!be) {                                                                               \
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";       \
+        GTEST_SKIP() << "no OpenCL device";                                                  \
+    }
+
+std::vector<float> randomFloats(size_t n, uint32_t seed, float scale = 1.0f) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+Buffer toDevice(Backend& be, const std::vector<float>& v) {
+    auto b = be.uploadFloats(v);
+    EXPECT_TRUE(b.has_value()) << (b ? "" : b.error());
+    return b ? std::move(*b) : Buffer();
+}
+
+std::vector<float> fromDevice(Backend& be, const Buffer& b, size_t n) {
+    std::vector<float> out(n);
+    be.read(b, 0, out.data(), n * 4);
+    EXPECT_EQ(be.takeError(), "");
+    return out;
+}
+
+// Max |a - b| relative to the largest |b|.
+float relError(const std::vector<float>& a, const std::vector<float>& b) {
+    float maxDiff = 0, maxRef = 1e-6f;
+    for (size_t i = 0; i < a.size(); ++i) {
+        maxDiff = std::max(maxDiff, std::fabs(a[i] - b[i]));
+        maxRef = std::max(maxRef, std::fabs(b[i]));
+    }
+    return maxDiff / maxRef;
+}
+
+struct QuantMatrix {
+    std::vector<uint8_t> bytes;
+    kernels::Matrix m;
+};
+
+QuantMatrix makeMatrix(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
+    const std::vector<float> w = randomFloats(static_cast<size_t>(rows * cols), seed, 0.5f);
+    QuantMatrix q;
+    q.bytes.resize(kernels::rowBytes(type, cols) * rows);
+    for (int64_t r = 0; r < rows; ++r)
+        EXPECT_TRUE(kernels::ref::quantizeRow(type, &w[r * cols], q.bytes.data() + r * kernels::rowBytes(type, cols), cols));
+    q.m = kernels::Matrix{type, q.bytes.data(), rows, cols};
+    return q;
+}
+
+class OpenclMatmul : public ::testing::TestWithParam<GgmlType> {};
+
+// Decode (1 token, matvec) and prefill (tiled) products, plain, accumulating and with
+// the SwiGLU input, against the CPU backend (same activation quantization: only the
+// float summation order differs) and loosely against ref::matmul (whose scalar
+// activation rounding differs from the CPU backend's x86 one).
+TEST_P(OpenclMatmul, MatchesReference) {
+    REQUIRE_BACKEND();
+    const GgmlType type = GetParam();
+    const int64_t rows = 136, cols = 512;  // rows: not a multiple of the tiles (4, 128)
+    QuantMatrix q = makeMatrix(type, rows, cols, 7);
+    const kernels::Matrix* parts[] = {&q.m};
+    auto w = be->upload(parts);
+    ASSERT_TRUE(w.has_value()) << w.error();
+    const float tol = 1e-4f;
+    kernels::ThreadPool pool(1);
+
+    for (int64_t tokens : {1, 3, 70}) {
+        const std::vector<float> x = randomFloats(static_cast<size_t>(tokens * cols), 11 + tokens);
+        std::vector<float> want(static_cast<size_t>(tokens * rows)), refOut(want.size());
+        kernels::matmul(pool, q.m, x.data(), tokens, want.data());
+        kernels::ref::matmul(type, q.bytes.data(), rows, cols, x.data(), tokens, refOut.data());
+        EXPECT_LT(relError(want, refOut), 2e-2f) << "CPU backend vs ref";
+        Buffer xb = toDevice(*be, x);
+        // out rows of ldo = rows + 5 at offset 3: the product lands in a wider buffer
+        const int64_t ldo = rows + 5, ooff = 3;
+        std::vector<float> init(static_cast<size_t>(tokens * ldo), 0.5f);
+        Buffer ob = toDevice(*be, init);
+        {
+            std::lock_guard<std::mutex> g(be->lock());
+            be->matmul(*w, xb, cols, tokens, ob, ldo, ooff, /*accumulate=*/true);
+        }
+        const std::vector<float> got = fromDevice(*be, ob, init.size());
+        std::vector<float> gotRows(want.size()), wantAcc(want.size());
+        for (int64_t t = 0; t < tokens; ++t)
+            for (int64_t r = 0; r < rows; ++r) {
+                gotRows[t * rows + r] = got[t * ldo + ooff + r];
+                wantAcc[t * rows + r] = want[t * rows + r] + 0.5f;
+            }
+        // Q4_1 prefill: the tile uses d*sum(q) of the activations, the CPU its fp16 rounding
+        const float tolT = type == GgmlType::Q4_1 && tokens > 1 ? 2e-3f : tol;
+        EXPECT_LT(relError(gotRows, wantAcc), tolT) << "tokens " << tokens;
+        EXPECT_EQ(got[0], 0.5f);  // outside [ooff, ooff + rows): untouched
+        EXPECT_EQ(got[ldo - 1], 0.5f);
+    }
+
+    // SwiGLU fused into the matvec input: x = [gate | up].
+    const std::vector<float> gu = randomFloats(static_cast<size_t>(2 * cols), 5);
+    std::vector<float> act(static_cast<size_t>(cols));
+    kernels::swiglu(gu.data(), gu.data() + cols, cols, act.data());
+    std::vector<float> want(static_cast<size_t>(rows));
+    kernels::matmul(pool, q.m, act.data(), 1, want.data());
+    Buffer gub = toDevice(*be, gu);
+    Buffer ob = toDevice(*be, std::vector<float>(static_cast<size_t>(rows), 0.0f));
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->matmul(*w, gub, 2 * cols, 1, ob, rows, 0, false, /*swigluInput=*/true);
+    }
+    EXPECT_LT(relError(fromDevice(*be, ob, rows), want), tol);
+}
+
+// Embedding lookup is exact: dequantization only.
+TEST_P(OpenclMatmul, GetRowsIsExact) {
+    REQUIRE_BACKEND();
+    const GgmlType type = GetParam();
+    const int64_t rows = 20, cols = 256;
+    QuantMatrix q = makeMatrix(type, rows, cols, 3);
+    const kernels::Matrix* parts[] = {&q.m};
+    auto w = be->upload(parts);
+    ASSERT_TRUE(w.has_value()) << w.error();
+    const std::vector<int32_t> ids = {5, 0, 19, 5};
+    auto idb = be->alloc(ids.size() * 4);
+    ASSERT_TRUE(idb.has_value());
+    auto ob = be->alloc(ids.size() * cols * 4);
+    ASSERT_TRUE(ob.has_value());
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->write(*idb, 0, ids.data(), ids.size() * 4);
+        be->getRows(*w, *idb, static_cast<int64_t>(ids.size()), *ob);
+    }
+    const std::vector<float> got = fromDevice(*be, *ob, ids.size() * cols);
+    std::vector<float> want(cols);
+    for (size_t t = 0; t < ids.size(); ++t) {
+        kernels::getRow(q.m, ids[t], want.data());
+        for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got[t * cols + c], want[c]) << "row " << t << " col " << c;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, OpenclMatmul,
+                         ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_1,
+                                           GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
+                         [](const auto& info) { return std::string(kernels::typeName(info.param)); });
+
+TEST(OpenclOps, RmsNormSwigluAdd) {
+    REQUIRE_BACKEND();
+    const int64_t rows = 3, cols = 300;
+    const std::vector<float> x = randomFloats(rows * cols, 1), w = randomFloats(cols, 2);
+    std::vector<float> want(rows * cols);
+    for (int64_t r = 0; r < rows; ++r) kernels::rmsNorm(&x[r * cols], w.data(), cols, 1e-5f, &want[r * cols]);
+    Buffer xb = toDevice(*be, x), wb = toDevice(*be, w), ob = toDevice(*be, std::vector<float>(rows * cols));
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->rmsNorm(xb, 0, wb, rows, cols, 1e-5f, ob);
+    }
+    EXPECT_LT(relError(fromDevice(*be, ob, rows * cols), want), 1e-5f);
+    {  // the last row alone, read at an offset
+        std::lock_guard<std::mutex> g(be->lock());
+        be->rmsNorm(xb, (rows - 1) * cols, wb, 1, cols, 1e-5f, ob);
+    }
+    const std::vector<float> last = fromDevice(*be, ob, cols);
+    EXPECT_LT(relError(last, std::vector<float>(want.end() - cols, want.end())), 1e-5f);
+
+    const int64_t f = 100;
+    const std::vector<float> gu = randomFloats(rows * 2 * f, 3);
+    std::vector<float> sw(rows * f);
+    for (int64_t t = 0; t < rows; ++t) kernels::swiglu(&gu[t * 2 * f], &gu[t * 2 * f + f], f, &sw[t * f]);
+    Buffer gub = toDevice(*be, gu), swb = toDevice(*be, std::vector<float>(rows * f));
+    Buffer yb = toDevice(*be, x);
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->swiglu(gub, rows, f, swb);
+        be->add(yb, xb, rows * cols);
+    }
+    EXPECT_LT(relError(fromDevice(*be, swb, rows * f), sw), 1e-5f);
+    const std::vector<float> doubled = fromDevice(*be, yb, rows * cols);
+    for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(doubled[i], 2 * x[i]);
+}
+
+// RoPE (normal and NeoX, partial dims, llama3 frequency factors) + KV store, then
+// attention over the cache, against the CPU backend with the same cache type.
+struct AttnCase {
+    bool neox;
+    int dims;
+    bool freqFactors;
+    GgmlType kvType;
+    int64_t tokens, pos0;
+    int64_t window;
+    float softCap;
+};
+
+class OpenclAttention : public ::testing::TestWithParam<AttnCase> {};
+
+TEST_P(OpenclAttention, RopeStoreAndAttentionMatchCpu) {
+    REQUIRE_BACKEND();
+    const AttnCase c = GetParam();
+    const int64_t H = 4, Hkv = 2, D = 32, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW;
+    const int64_t ctx = 150, n = c.tokens, pos0 = c.pos0;
+    std::vector<float> ff(D / 2);
+    for (size_t i = 0; i < ff.size(); ++i) ff[i] = 1.0f + 0.5f * static_cast<float>(i % 5);
+    kernels::RopeParams rope{c.dims, 10000.0f, 0.5f, c.neox, c.freqFactors ? ff.data() : nullptr};
+    kernels::AttentionShape shape{H, Hkv, D, 1.0f / std::sqrt(float(D)), c.window, c.softCap};
+    const size_t rowB = kernels::rowBytes(c.kvType, kvW);
+
+    // History 0..pos0-1 then this batch: the CPU stores everything; the device gets the
+    // history rows copied in, and the batch through ropeStoreKv.
+    std::vector<uint8_t> kc(ctx * rowB), vc(ctx * rowB);
+    const std::vector<float> hist = randomFloats(static_cast<size_t>(pos0 * 2 * kvW) + 1, 9);
+    for (int64_t p = 0; p < pos0; ++p) {
+        kernels::storeRow(c.kvType, &hist[p * 2 * kvW], kvW, kc.data() + p * rowB);
+        kernels::storeRow(c.kvType, &hist[p * 2 * kvW + kvW], kvW, vc.data() + p * rowB);
+    }
+    auto kb = be->alloc(kc.size()), vb = be->alloc(vc.size());
+    ASSERT_TRUE(kb && vb);
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->write(*kb, 0, kc.data(), kc.size());
+        be->write(*vb, 0, vc.data(), vc.size());
+    }
+    std::vector<float> qkv = randomFloats(static_cast<size_t>(n * ldq), 4);
+    Buffer qkvb = toDevice(*be, qkv);
+    Buffer freqb = toDevice(*be, ropeFrequencies(rope));
+    Buffer outb = toDevice(*be, std::vector<float>(n * qW));
+
+    std::vector<float> q(n * qW);
+    for (int64_t t = 0; t < n; ++t) {
+        float* row = &qkv[t * ldq];
+        kernels::rope(row, H, D, pos0 + t, rope);
+        kernels::rope(row + qW, Hkv, D, pos0 + t, rope);
+        kernels::storeRow(c.kvType, row + qW, kvW, kc.data() + (pos0 + t) * rowB);
+        kernels::storeRow(c.kvType, row + qW + kvW, kvW, vc.data() + (pos0 + t) * rowB);
+        std::copy(row, row + qW, &q[t * qW]);
+    }
+    std::vector<float> want(n * qW);
+    kernels::ThreadPool pool(1);
+    kernels::attention(pool, q.data(), n, pos0, kc.data(), vc.data(), c.kvType, shape, want.data());
+
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->ropeStoreKv(qkvb, ldq, n, H, Hkv, D, pos0, rope, freqb, *kb, *vb, c.kvType);
+        be->attention(qkvb, ldq, n, pos0, *kb, *vb, c.kvType, shape, outb);
+    }
+    const std::vector<float> gotQkv = fromDevice(*be, qkvb, n * ldq);
+    EXPECT_LT(relError(gotQkv, qkv), 2e-5f) << "rotated q/k";
+    std::vector<uint8_t> gotK(kc.size());
+    be->read(*kb, 0, gotK.data(), gotK.size());
+    std::vector<float> a(kvW), b(kvW);
+    for (int64_t p = pos0; p < pos0 + n; ++p) {
+        kernels::ref::dequantizeRow(c.kvType, gotK.data() + p * rowB, a.data(), kvW);
+        kernels::ref::dequantizeRow(c.kvType, kc.data() + p * rowB, b.data(), kvW);
+        EXPECT_LT(relError(a, b), 2e-3f) << "cached key at " << p;
+    }
+    EXPECT_LT(relError(fromDevice(*be, outb, n * qW), want), 2e-4f);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, OpenclAttention,
+    ::testing::Values(AttnCase{false, 32, false, GgmlType::F32, 1, 0, 0, 0.0f},     // first token
+                      AttnCase{false, 32, false, GgmlType::F16, 1, 130, 0, 0.0f},   // decode, split keys
+                      AttnCase{true, 32, false, GgmlType::F16, 7, 0, 0, 0.0f},      // neox prefill
+                      AttnCase{true, 16, true, GgmlType::F32, 5, 20, 0, 0.0f},      // partial dims + factors
+                      AttnCase{false, 24, true, GgmlType::F16, 70, 9, 0, 0.0f},     // > 64 queries and keys
+                      AttnCase{true, 32, false, GgmlType::F32, 6, 80, 16, 5.0f}));  // window + soft cap
+
+TEST(OpenclBackend, BadDeviceIdIsAnError) {
+    EXPECT_FALSE(Backend::create("opencl:99.0").has_value());
+    EXPECT_FALSE(Backend::create("cuda:0").has_value());
+}
+
+TEST(OpenclBackend, ProgramCacheIsUsedOnSecondCreate) {
+    REQUIRE_BACKEND();
+    auto again = Backend::create(be->deviceId());
+    ASSERT_TRUE(again.has_value()) << again.error();
+    EXPECT_TRUE((*again)->programFromCache());
+}
+
+}  // namespace
