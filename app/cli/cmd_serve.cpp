@@ -46,10 +46,6 @@ int runServe(std::vector<std::string> argv) {
         std::fprintf(stderr, "%s: --port must be 0..65535, --parallel 1..64, --queue >= 0, --max-body > 0\n", cmd);
         return 2;
     }
-    if (!o.ragDbPath.empty()) {
-        std::fprintf(stderr, "%s: --db: answering from documents (rag:<collection>) is not available in this build yet\n", cmd);
-        return 2;
-    }
     if (o.modelPath.empty()) o.modelPath = app::defaultModelPath();
     if (o.modelPath.empty()) {
         std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", cmd);

@@ -153,7 +153,7 @@ ApiResult<std::shared_ptr<const assistant::Model>> ApiServer::Impl::chatModelFor
         return std::unexpected(ApiError{400, "'" + name + "' is an embedding model: use /v1/embeddings",
                                         "invalid_request_error", "model", "model_not_supported"});
     if (name.starts_with("rag:"))
-        return std::unexpected(ApiError{404, "'" + name + "': answering from documents (rag:<collection>) is not available in this build",
+        return std::unexpected(ApiError{404, "'" + name + "': no document index is open (assistant-cli serve --db FILE)",
                                         "invalid_request_error", "model", "model_not_found"});
     return std::unexpected(ApiError{404, "the model '" + name + "' does not exist; GET /v1/models lists the available ones",
                                     "invalid_request_error", "model", "model_not_found"});
@@ -210,13 +210,21 @@ void ApiServer::Impl::handleModels(const Request&, Response& res) {
     };
     if (chatModel) data.push_back(entry(chatId, chatModel, "chat"));
     if (embedder) data.push_back(entry(embedderId, embedder, "embedding"));
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    if (rag && chatModel)
+        for (const std::string& c : rag->collections()) data.push_back(entry("rag:" + c, chatModel, "rag"));
+#endif
     sendJson(res, json{{"object", "list"}, {"data", data}});
 }
 
 void ApiServer::Impl::handleModel(const Request& req, Response& res) {
     const std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
     std::lock_guard lock(mutex);
-    if ((chatModel && id == chatId) || (embedder && id == embedderId))
+    bool ragModel = false;
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    ragModel = rag && chatModel && id.starts_with("rag:") && rag->hasCollection(id.substr(4));
+#endif
+    if ((chatModel && id == chatId) || (embedder && id == embedderId) || ragModel)
         return sendJson(res, json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}});
     sendError(res, {404, "the model '" + id + "' does not exist", "invalid_request_error", "model", "model_not_found"});
 }
@@ -324,7 +332,22 @@ void ApiServer::Impl::loadModels() {
         if (loaded) emb = *loaded;
         else error = options.embedderPath + ": " + loaded.error().message;
     }
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    std::unique_ptr<RagAnswerer> ragOpened;
+#endif
+    if (error.empty() && !options.ragDbPath.empty()) {
+#ifdef ASSISTANT_SERVER_WITH_RAG
+        auto opened = RagAnswerer::open(options.ragDbPath, emb, options.embedderPath);
+        if (opened) ragOpened = std::move(*opened);
+        else error = opened.error().message;
+#else
+        error = "--db: this build has no document index (configured with ASSISTANT_WITH_RAG=OFF)";
+#endif
+    }
     std::lock_guard lock(mutex);
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    rag = std::move(ragOpened);
+#endif
     if (chat) {
         chatModel = chat;
         chatId = modelIdFromPath(options.modelPath);
@@ -381,7 +404,7 @@ assistant::Status ApiServer::start() {
     d.running = true;
     {
         std::lock_guard lock(d.mutex);
-        if (!o.modelPath.empty() || !o.embedderPath.empty()) d.state = ModelState::Loading;
+        if (!o.modelPath.empty() || !o.embedderPath.empty() || !o.ragDbPath.empty()) d.state = ModelState::Loading;
     }
     if (d.state == ModelState::Loading) d.loaderThread = std::thread([&d] { d.loadModels(); });
     d.listenEnded = false;

@@ -33,6 +33,14 @@ ApiError engineError(const assistant::Error& e) {
     }
 }
 
+json citationsFor(const std::string& answer, const json& sources) {
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    return RagAnswerer::citations(answer, sources);
+#else
+    return sources;
+#endif
+}
+
 int64_t unixSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -44,6 +52,7 @@ struct Job {
     GenerationRequest request;
     ResponseBuilder builder;
     bool chat = true;
+    nlohmann::json sources;  // rag:<collection>: the prompt's numbered sources, else null
 
     assistant::Result<assistant::GenerateResult> run(const assistant::TokenSink& sink) {
         assistant::Session& session = *lease->slot().session;
@@ -59,8 +68,24 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
     if (!body) return sendError(res, body.error());
     auto parsed = chat ? parseChatRequest(*body) : parseCompletionRequest(*body);
     if (!parsed) return sendError(res, parsed.error());
-    auto model = chatModelFor(parsed->model);
+    // rag:<collection> answers from the document index with the chat model.
+    const bool ragRequest = chat && parsed->model.starts_with("rag:");
+    auto model = chatModelFor(ragRequest ? std::string() : parsed->model);
     if (!model) return sendError(res, model.error());
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    RagAnswerer* ragAnswerer = nullptr;
+    if (ragRequest) {
+        std::lock_guard lock(mutex);
+        ragAnswerer = rag.get();
+    }
+    if (ragRequest && !ragAnswerer)
+        return sendError(res, {404, "'" + parsed->model + "': no document index is open (assistant-cli serve --db FILE)",
+                               "invalid_request_error", "model", "model_not_found"});
+#else
+    if (ragRequest)
+        return sendError(res, {404, "'" + parsed->model + "': this build has no document index", "invalid_request_error",
+                               "model", "model_not_found"});
+#endif
     auto lease = acquireSlot();
     if (!lease) return sendError(res, lease.error());
 
@@ -79,6 +104,16 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
     const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(unixSeconds()) + "-" + std::to_string(nextId++);
     auto job = std::make_shared<Job>(Job{*lease, *model, std::move(*parsed), ResponseBuilder(chat, modelName, id, unixSeconds()), chat});
     job->request.params.cancel = &slot.cancel;
+#ifdef ASSISTANT_SERVER_WITH_RAG
+    if (ragRequest) {
+        const int answer = job->request.params.maxTokens > 0 ? job->request.params.maxTokens : 512;
+        auto prompt = ragAnswerer->prepare(job->request.model.substr(4), job->request.messages, **model,
+                                           slot.session->contextSize(), answer);
+        if (!prompt) return sendError(res, prompt.error());
+        job->request.messages = std::move(prompt->messages);
+        job->sources = std::move(prompt->sources);
+    }
+#endif
 
     auto account = [this](const assistant::GenerateResult& r) {
         generatedTokens += static_cast<uint64_t>(r.stats.generatedTokens);
@@ -100,7 +135,9 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         account(*result);
         if (result->stopReason == assistant::StopReason::Cancelled)
             return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
-        return sendJson(res, job->builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view()));
+        json answer = job->builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view());
+        if (!job->sources.is_null()) answer["citations"] = citationsFor(result->text, job->sources);
+        return sendJson(res, answer);
     }
 
     res.set_header("Cache-Control", "no-cache");
@@ -124,6 +161,13 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
             account(*result);
             if (result->stopReason != assistant::StopReason::Cancelled) {
                 send(sseEvent(b.finishChunk(result->stopReason)));
+                if (!job->sources.is_null()) {
+                    // The sources as one extra chunk with no choices, like the usage chunk.
+                    json event = b.usageChunk(result->stats);
+                    event.erase("usage");
+                    event["citations"] = citationsFor(result->text, job->sources);
+                    send(sseEvent(event));
+                }
                 if (job->request.includeUsage) send(sseEvent(b.usageChunk(result->stats)));
             }
         }

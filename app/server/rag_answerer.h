@@ -1,0 +1,52 @@
+// `rag:<collection>` models: chat that answers from the document index (rag/).
+// The last user message is the question; rag/ retrieves chunks of the collection
+// (hybrid BM25 + dense when the server's embedder indexed it, else BM25), assembles
+// the prompt with numbered sources, and maps the answer's [n] markers back to them.
+// Built only when rag/ is (ASSISTANT_WITH_RAG); the server then links it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "assistant/engine.h"
+#include "openai_protocol.h"
+
+namespace server {
+
+struct RagPrompt {
+    std::vector<assistant::Message> messages;  // what the chat model answers
+    nlohmann::json sources;                    // [{n, file, path, page_from, page_to, excerpt}]
+};
+
+class RagAnswerer {
+public:
+    // Opens the index at dbPath (SQLite). embedder/embedderPath: the model that embeds
+    // questions for dense search (null: BM25 only). Errors name the file.
+    static ApiResult<std::unique_ptr<RagAnswerer>> open(const std::string& dbPath,
+                                                        std::shared_ptr<const assistant::Model> embedder,
+                                                        const std::string& embedderPath);
+    ~RagAnswerer();
+
+    std::vector<std::string> collections();
+    bool hasCollection(const std::string& name);
+
+    // 404 for an unknown collection, 400 without a user question.
+    ApiResult<RagPrompt> prepare(const std::string& collection, const std::vector<assistant::Message>& conversation,
+                                 const assistant::Model& chatModel, int contextTokens, int answerTokens);
+
+    // The sources the answer cites ([n] markers); all prompt sources when it cites none.
+    static nlohmann::json citations(const std::string& answer, const nlohmann::json& sources);
+
+    struct Impl;
+
+private:
+    explicit RagAnswerer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace server
