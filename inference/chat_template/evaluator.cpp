@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <memory>
 
 #include "chat_template/builtins.h"
 
@@ -148,42 +149,50 @@ private:
     }
 
     void execFor(const Stmt& s, std::string& out) {
-        List items = iterate(eval(*s.expr));
+        const Value seq = eval(*s.expr);
+        List owned;  // a list is iterated in place (it is immutable); anything else is materialized
+        if (!seq.isList() || s.filter) owned = iterate(seq);
         if (s.filter) {  // "for x in xs if cond": loop.* counts the kept items only
             List kept;
-            for (Value& item : items) {
+            for (Value& item : owned) {
                 ScopeGuard scope(m_scopes, false);
                 unpack(s.targets, item);
                 if (eval(*s.filter).truthy()) kept.push_back(std::move(item));
             }
-            items = std::move(kept);
+            owned = std::move(kept);
         }
+        const List& items = seq.isList() && !s.filter ? seq.list() : owned;
         if (items.empty()) {
             if (s.branches.size() > 1) exec(s.branches[1], out);
             return;
         }
+        // One loop object per loop, updated in place each iteration (a namespace, so
+        // loop.x reads members): no per-iteration allocation of its 12 members.
         const int64_t n = static_cast<int64_t>(items.size());
+        auto index = std::make_shared<int64_t>(0);
+        Value loop = Value::makeNamespace({
+            {"index", Value()}, {"index0", Value()}, {"revindex", Value()}, {"revindex0", Value()},
+            {"first", Value()}, {"last", Value()}, {"length", Value(n)}, {"depth", Value(1)}, {"depth0", Value(0)},
+            {"previtem", Value()}, {"nextitem", Value()},
+            {"cycle", Value::function("cycle", [index](const CallArgs& a) {
+                 if (a.positional.empty()) fail("loop.cycle() needs at least one value");
+                 return a.positional[static_cast<size_t>(*index) % a.positional.size()];
+             })},
+        });
+        Dict& m = loop.mutableNamespace();
         for (int64_t i = 0; i < n; ++i) {
             step();
+            *index = i;
+            m[0].second = Value(i + 1);
+            m[1].second = Value(i);
+            m[2].second = Value(n - i);
+            m[3].second = Value(n - i - 1);
+            m[4].second = Value(i == 0);
+            m[5].second = Value(i == n - 1);
+            m[9].second = i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("previtem");
+            m[10].second = i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("nextitem");
             ScopeGuard scope(m_scopes, false);
-            Dict loop = {
-                {"index", Value(i + 1)},
-                {"index0", Value(i)},
-                {"revindex", Value(n - i)},
-                {"revindex0", Value(n - i - 1)},
-                {"first", Value(i == 0)},
-                {"last", Value(i == n - 1)},
-                {"length", Value(n)},
-                {"depth", Value(1)},
-                {"depth0", Value(0)},
-                {"previtem", i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("previtem")},
-                {"nextitem", i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("nextitem")},
-                {"cycle", Value::function("cycle", [i](const CallArgs& a) {
-                     if (a.positional.empty()) fail("loop.cycle() needs at least one value");
-                     return a.positional[static_cast<size_t>(i) % a.positional.size()];
-                 })},
-            };
-            assign("loop", Value(std::move(loop)));
+            assign("loop", loop);
             unpack(s.targets, items[static_cast<size_t>(i)]);
             if (exec(s.branches[0], out) == Flow::Break) break;
         }

@@ -179,7 +179,7 @@ Value tojsonFilter(const Value& v, const CallArgs& a) {
         keySep = toStr(seps->list()[1]);
     }
     const int n = indent && indent->isNumber() ? static_cast<int>(std::clamp<int64_t>(indent->asInt(), 0, 64)) : -1;
-    return Value(toJson(v, n, sortKeys, itemSep, keySep));
+    return Value(toJson(v, n, sortKeys, itemSep, keySep, boolArg(a, 0, "ensure_ascii", false)));
 }
 
 Value minMax(const Value& v, const CallArgs& a, bool wantMax) {

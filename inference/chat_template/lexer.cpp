@@ -60,7 +60,7 @@ public:
             push(TokenType::Text, std::move(text), pos);
             size_t p = at + 2 + (sign ? 1 : 0);
             if (kind == '#') p = comment(at, p);
-            else p = tag(kind == '{', at, p);
+            else if (kind != '%' || !rawBlock(at, p, p)) p = tag(kind == '{', at, p);
             lineStarting = p > 0 && m_src[p - 1] == '\n';
             pos = p;
         }
@@ -101,6 +101,37 @@ private:
             ++p;
         }
         return p;
+    }
+
+    // {% raw %}...{% endraw %}: the body is text, tags in it are not interpreted.
+    // On success sets next to just past the closing tag.
+    bool rawBlock(size_t open, size_t p, size_t& next) {
+        auto skipSpace = [&](size_t q) {
+            while (q < m_src.size() && isSpace(m_src[q])) ++q;
+            return q;
+        };
+        size_t q = skipSpace(p);
+        if (m_src.substr(q, 3) != "raw") return false;
+        q = skipSpace(q + 3);
+        const char openSign = q < m_src.size() && (m_src[q] == '-' || m_src[q] == '+') ? m_src[q] : 0;
+        if (m_src.substr(q + (openSign ? 1 : 0), 2) != "%}") return false;
+        const size_t bodyStart = afterClose(q + (openSign ? 1 : 0) + 2, openSign == '-' ? '-' : '+', true);
+        for (size_t at = m_src.find("{%", bodyStart); at != std::string_view::npos; at = m_src.find("{%", at + 2)) {
+            size_t e = at + 2;
+            const char endSign = e < m_src.size() && (m_src[e] == '-' || m_src[e] == '+') ? m_src[e] : 0;
+            e = skipSpace(e + (endSign ? 1 : 0));
+            if (m_src.substr(e, 6) != "endraw") continue;
+            e = skipSpace(e + 6);
+            const char closeSign = e < m_src.size() && (m_src[e] == '-' || m_src[e] == '+') ? m_src[e] : 0;
+            if (m_src.substr(e + (closeSign ? 1 : 0), 2) != "%}") continue;
+            std::string body(m_src.substr(bodyStart, at - bodyStart));
+            if (endSign == '-')
+                while (!body.empty() && isSpace(body.back())) body.pop_back();
+            push(TokenType::Text, std::move(body), bodyStart);
+            next = afterClose(e + (closeSign ? 1 : 0) + 2, closeSign, true);
+            return true;
+        }
+        error(open, "unclosed raw block (missing '{% endraw %}')");
     }
 
     size_t comment(size_t open, size_t p) {

@@ -183,9 +183,45 @@ void repr(const Value& v, std::string& out, int depth) {
     }
 }
 
-void jsonString(const std::string& s, std::string& out) {
+// ensureAscii: non-ASCII as \uXXXX (UTF-16, surrogate pairs above U+FFFF), as
+// Python's json.dumps(ensure_ascii=True); invalid UTF-8 bytes become U+FFFD.
+void appendAsciiEscape(const std::string& s, size_t& i, std::string& out) {
+    const auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+    const unsigned c = b(i);
+    unsigned cp = 0xFFFD;
+    size_t n = 1;
+    if (c >= 0xF0 && c < 0xF5) n = 4, cp = c & 0x07;
+    else if (c >= 0xE0) n = 3, cp = c & 0x0F;
+    else if (c >= 0xC2 && c < 0xE0) n = 2, cp = c & 0x1F;
+    if (n > 1) {
+        for (size_t k = 1; k < n; ++k) {
+            if ((b(i + k) & 0xC0) != 0x80) {
+                n = 1;
+                cp = 0xFFFD;
+                break;
+            }
+            cp = (cp << 6) | (b(i + k) & 0x3F);
+        }
+    }
+    i += n - 1;
+    char buf[32];
+    if (cp >= 0x10000) {
+        cp -= 0x10000;
+        std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+    } else {
+        std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+    }
+    out += buf;
+}
+
+void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
     out += '"';
-    for (unsigned char c : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (ensureAscii && c >= 0x80) {
+            appendAsciiEscape(s, i, out);
+            continue;
+        }
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -208,6 +244,7 @@ void jsonString(const std::string& s, std::string& out) {
 struct JsonWriter {
     int indent;
     bool sortKeys;
+    bool ensureAscii;
     std::string_view itemSep, keySep;
     std::string out;
 
@@ -227,7 +264,7 @@ struct JsonWriter {
             out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : formatFloat(d);
             return;
         }
-        case Kind::String: jsonString(v.str(), out); return;
+        case Kind::String: jsonString(v.str(), out, ensureAscii); return;
         case Kind::List: {
             if (v.list().empty()) {
                 out += "[]";
@@ -260,7 +297,7 @@ struct JsonWriter {
                 if (!first) out += itemSep;
                 first = false;
                 if (indent >= 0) newline(level + 1);
-                jsonString(m->first, out);
+                jsonString(m->first, out, ensureAscii);
                 out += keySep;
                 write(m->second, level + 1);
             }
@@ -299,8 +336,9 @@ std::string toRepr(const Value& v) {
     return out;
 }
 
-std::string toJson(const Value& v, int indent, bool sortKeys, std::string_view itemSep, std::string_view keySep) {
-    JsonWriter w{indent, sortKeys, itemSep, keySep, {}};
+std::string toJson(const Value& v, int indent, bool sortKeys, std::string_view itemSep, std::string_view keySep,
+                   bool ensureAscii) {
+    JsonWriter w{indent, sortKeys, ensureAscii, itemSep, keySep, {}};
     if (w.itemSep.empty()) w.itemSep = indent >= 0 ? "," : ", ";
     if (w.keySep.empty()) w.keySep = ": ";
     w.write(v, 0);

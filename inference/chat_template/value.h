@@ -120,8 +120,9 @@ std::string toRepr(const Value& v);
 std::string formatFloat(double d);
 // json.dumps(v, ensure_ascii=False, indent=indent, sort_keys=sortKeys) with the
 // default separators (", " and ": ", or "," + newline when indented). indent < 0: none.
+// ensureAscii: non-ASCII escaped as \uXXXX.
 std::string toJson(const Value& v, int indent, bool sortKeys, std::string_view itemSep = {},
-                   std::string_view keySep = {});
+                   std::string_view keySep = {}, bool ensureAscii = false);
 
 bool equals(const Value& a, const Value& b);
 // Python's <: numbers, strings, lists; anything else fails.
