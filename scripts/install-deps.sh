@@ -13,6 +13,8 @@ PACKAGES=(
   qml6-module-qtquick-pdf qml6-module-qttest qt6-qpa-plugins libgl1-mesa-dri
   # conversations and settings (QtSql SQLite driver)
   libqt6sql6-sqlite
+  # the icon is rendered from SVG at build time
+  qt6-svg-dev
   # documents and storage
   libsqlite3-dev libpoppler-cpp-dev libicu-dev libzip-dev libxml2-dev
   libtesseract-dev tesseract-ocr-eng

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app_storage.h"
+#include "documents_controller.h"
 #include "model_controller.h"
 #include "paths.h"
 
@@ -45,6 +46,9 @@ int main(int argc, char** argv) {
     ModelController::setDefaultModelPath(QString::fromStdString(app::defaultModelPath()));
     // Conversations and settings: one SQLite file in the user's data directory.
     AppStorage::setDefaultPath(QString::fromStdString(app::userDataDir()) + QStringLiteral("/assistant.sqlite"));
+    // The document index, shared with `assistant-cli index/search/ask`.
+    DocumentsController::setDefaultDatabasePath(QString::fromStdString(app::userDataDir()) +
+                                                QStringLiteral("/documents.db"));
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));

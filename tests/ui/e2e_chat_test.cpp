@@ -17,6 +17,7 @@
 
 #include "app_storage.h"
 #include "chat_controller.h"
+#include "documents_controller.h"
 #include "model_controller.h"
 
 Q_IMPORT_QML_PLUGIN(AssistantPlugin)
@@ -64,6 +65,7 @@ private slots:
         QDir().mkpath(kShots);
         ModelController::setDefaultModelPath(kDemoModel);
         AppStorage::setDefaultPath(m_data.filePath(QStringLiteral("assistant.sqlite")));
+        DocumentsController::setDefaultDatabasePath(m_data.filePath(QStringLiteral("documents.db")));
 
         m_engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
         m_engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Assistant/qml/Main.qml")));

@@ -110,6 +110,22 @@ private slots:
                              "Hello!\n\n*9.0 tok/s*\n"));
     }
 
+    void citationsOfKnownSourcesBecomeLinks() {
+        MessageListModel model;
+        const int row = model.appendAssistant();
+        model.appendText(row, "Zenda [1], also [3].");
+        model.setSources(row, {QVariantMap{{"n", 1}, {"path", "/d/f.pdf"}, {"page", 2}}});
+        const QAbstractItemModel& m = model;
+        const QVariantList blocks = m.data(m.index(row, 0), MessageListModel::BlocksRole).toList();
+        QCOMPARE(blocks[0].toMap().value("content").toString(),
+                 QString("<p>Zenda <a href=\"cite:1\">[1]</a>, also [3].</p>"));  // [3]: no such source
+        // Sources survive the storage round trip.
+        MessageListModel restored;
+        restored.setMessages(model.messagesForStorage());
+        QCOMPARE(restored.sources(0).size(), 1);
+        QCOMPARE(restored.sources(0)[0].toMap().value("page").toInt(), 2);
+    }
+
     void outOfRangeRowsAreIgnored() {
         MessageListModel model;
         model.appendText(-1, "x");

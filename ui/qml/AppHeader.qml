@@ -13,6 +13,7 @@ ToolBar {
     property string conversationTitle
     signal openRequested()
     signal modelsRequested()
+    signal documentsRequested()
     signal settingsRequested()
     signal copyConversationRequested()
     signal exportRequested()
@@ -81,6 +82,13 @@ ToolBar {
                 Accessible.name: qsTr("Models and devices")
                 font.pixelSize: Theme.fontSize
                 onClicked: root.modelsRequested()
+            }
+            IconButton {
+                objectName: "documentsButton"
+                text: qsTr("Documents")
+                Accessible.name: qsTr("My documents")
+                font.pixelSize: Theme.fontSize
+                onClicked: root.documentsRequested()
             }
             IconButton {
                 id: exportButton

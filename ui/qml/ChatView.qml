@@ -14,6 +14,7 @@ Item {
     signal copyTextRequested(string text)
     signal regenerateRequested()
     signal editRequested(int row, string text)
+    signal sourceRequested(var source)
 
     function scrollToEnd() { list.pinned = true; list.positionViewAtEnd() }
 
@@ -46,6 +47,7 @@ Item {
             onCopyTextRequested: (text) => root.copyTextRequested(text)
             onRegenerateRequested: root.regenerateRequested()
             onEditRequested: (row, text) => root.editRequested(row, text)
+            onSourceRequested: (source) => root.sourceRequested(source)
         }
     }
 

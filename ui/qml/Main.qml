@@ -40,10 +40,12 @@ ApplicationWindow {
     SettingsController { id: settings; objectName: "settings"; storage: storage }
     ModelController { id: models }
     ModelLibrary { id: library; storage: storage }
+    DocumentsController { id: documents; objectName: "documents" }
     ChatController {
         id: chat
         objectName: "chat"
         settings: settings
+        documents: documents
         storage: storage
         models: models
     }
@@ -84,6 +86,17 @@ ApplicationWindow {
         onLoadRequested: (path) => models.openModel("file://" + path)
     }
 
+    DocumentsDialog { id: documentsDialog; objectName: "documentsDialog"; documents: documents }
+    Loader {
+        id: sourceViewer
+        objectName: "sourceViewer"
+        active: false
+        source: "SourceViewer.qml"
+        property var pending: ({})
+        function show(s) { pending = s; active = true; if (item) { item.source = s; item.open() } }
+        onLoaded: { item.parent = window.contentItem; item.source = pending; item.open() }
+    }
+
     Shortcut { sequence: "Ctrl+O"; onActivated: openDialog.open() }
     Shortcut { sequence: "Ctrl+N"; onActivated: { chat.newConversation(); composer.focusInput() } }
     Shortcut { sequence: "Ctrl+F"; onActivated: { sidebar.visible = true; sidebar.focusSearch() } }
@@ -98,6 +111,7 @@ ApplicationWindow {
         conversationTitle: chat.conversationTitle
         onOpenRequested: openDialog.open()
         onModelsRequested: modelsDialog.open()
+        onDocumentsRequested: documentsDialog.open()
         onSettingsRequested: settingsDialog.open()
         onCopyConversationRequested: chat.copyConversation()
         onExportRequested: exportDialog.open()
@@ -151,6 +165,38 @@ ApplicationWindow {
                 onCopyTextRequested: (text) => chat.copyText(text)
                 onRegenerateRequested: chat.regenerate()
                 onEditRequested: (row, text) => chat.editMessage(row, text)
+                onSourceRequested: (source) => sourceViewer.show(source)
+            }
+
+            RowLayout {
+                Layout.fillWidth: true
+                Layout.leftMargin: 24
+                Layout.rightMargin: 24
+                visible: documents.available
+                Switch {
+                    id: useDocs
+                    objectName: "useDocumentsSwitch"
+                    text: qsTr("Use my documents")
+                    Accessible.name: text
+                    checked: chat.useDocuments
+                    onToggled: chat.useDocuments = checked
+                    font.pixelSize: Theme.smallFontSize + 1
+                    contentItem: Label {
+                        leftPadding: useDocs.indicator.width + 6
+                        text: useDocs.text
+                        color: Theme.textMuted
+                        font: useDocs.font
+                        verticalAlignment: Text.AlignVCenter
+                    }
+                }
+                Label {
+                    visible: chat.useDocuments
+                    text: documents.documents.count > 0 ? qsTr("%n document(s) indexed", "", documents.documents.count)
+                                                        : qsTr("No documents yet: add some in Documents.")
+                    color: Theme.textMuted
+                    font.pixelSize: Theme.smallFontSize
+                }
+                Item { Layout.fillWidth: true }
             }
 
             Composer {
@@ -171,10 +217,20 @@ ApplicationWindow {
         keys: ["text/uri-list"]
         onDropped: (drop) => {
             if (!drop.hasUrls) return
-            const added = library.addUrls(drop.urls)
-            const first = String(drop.urls[0])
-            if (drop.urls.length === 1 && first.toLowerCase().endsWith(".gguf")) models.openModel(drop.urls[0])
-            else if (added > 0) modelsDialog.open()
+            // GGUF files and folders join the model list; other files are documents.
+            const ggufs = drop.urls.filter(u => String(u).toLowerCase().endsWith(".gguf"))
+            const others = drop.urls.filter(u => !String(u).toLowerCase().endsWith(".gguf"))
+            if (ggufs.length === 1 && others.length === 0) {
+                library.addUrls(ggufs)
+                models.openModel(ggufs[0])
+            } else if (ggufs.length > 0) {
+                library.addUrls(ggufs)
+                modelsDialog.open()
+            }
+            if (others.length > 0 && documents.available) {
+                documents.add(others)
+                chat.useDocuments = true
+            }
             drop.accept()
         }
     }

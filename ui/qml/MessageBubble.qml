@@ -15,6 +15,7 @@ Item {
     required property string reasoning
     required property bool reasoningOpen
     required property var blocks
+    required property var sources    // [{n, path, page, pageTo, label, excerpt}] ("Use my documents")
     property bool streaming: false   // the answer is still being written
     property bool isLast: false
     property bool canAct: true       // the model is idle: regenerate / edit allowed
@@ -22,6 +23,16 @@ Item {
     signal copyTextRequested(string text)
     signal regenerateRequested()
     signal editRequested(int row, string text)
+    signal sourceRequested(var source)
+
+    function openLink(link) {
+        if (link.startsWith("cite:")) {
+            const n = parseInt(link.substring(5))
+            for (const s of root.sources) if (s.n === n) { root.sourceRequested(s); return }
+        } else {
+            Qt.openUrlExternally(link)
+        }
+    }
 
     readonly property bool isUser: role === "user"
     readonly property bool isError: role === "error"
@@ -126,7 +137,7 @@ Item {
                                 font.pixelSize: Theme.fontSize
                                 color: Theme.text
                                 selectionColor: Theme.selection
-                                onLinkActivated: (link) => Qt.openUrlExternally(link)
+                                onLinkActivated: (link) => root.openLink(link)
                                 HoverHandler { cursorShape: parent.hoveredLink ? Qt.PointingHandCursor : Qt.IBeamCursor }
                             }
                         }
@@ -137,6 +148,25 @@ Item {
                                 language: modelData.language
                                 onCopyRequested: (code) => root.copyTextRequested(code)
                             }
+                        }
+                    }
+                }
+
+                // The documents the answer was given; each opens at its page.
+                Flow {
+                    visible: root.isAssistant && root.sources.length > 0
+                    width: parent.width
+                    spacing: 4
+                    Label { text: qsTr("Sources:"); color: Theme.textMuted; font.pixelSize: Theme.smallFontSize; topPadding: 4 }
+                    Repeater {
+                        model: root.isAssistant ? root.sources : []
+                        delegate: IconButton {
+                            required property var modelData
+                            objectName: "sourceButton"
+                            text: "[" + modelData.n + "] " + modelData.label
+                            tint: Theme.accent
+                            Accessible.name: qsTr("Open source %1").arg(modelData.label)
+                            onClicked: root.sourceRequested(modelData)
                         }
                     }
                 }

@@ -10,7 +10,13 @@
 
 namespace {
 const QString kLastConversationKey = QStringLiteral("lastConversation");
+
+GenerationStats stoppedEarly() {
+    GenerationStats s;
+    s.stopped = true;
+    return s;
 }
+}  // namespace
 
 ChatController::ChatController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<ChatTurn>();
@@ -77,6 +83,21 @@ void ChatController::setSettings(SettingsController* settings) {
     emit settingsChanged();
 }
 
+void ChatController::setDocuments(DocumentsController* documents) {
+    if (documents == m_documents) return;
+    if (m_documents) disconnect(m_documents, nullptr, this, nullptr);
+    m_documents = documents;
+    if (m_documents)
+        connect(m_documents, &DocumentsController::retrieved, this, &ChatController::onRetrieved);
+    emit documentsChanged();
+}
+
+void ChatController::setUseDocuments(bool use) {
+    if (use == m_useDocuments) return;
+    m_useDocuments = use;
+    emit useDocumentsChanged();
+}
+
 LoadOptions ChatController::loadOptions() const { return m_settings ? m_settings->loadOptions() : LoadOptions{}; }
 
 void ChatController::loadModel(const QString& path) {
@@ -133,13 +154,47 @@ bool ChatController::editMessage(int row, const QString& text) {
 
 void ChatController::startAnswer() {
     QList<ChatTurn> conversation = m_messages.conversation();
-    if (m_settings && !m_settings->systemPrompt().trimmed().isEmpty())
-        conversation.prepend({QStringLiteral("system"), m_settings->systemPrompt().trimmed()});
     m_answerRow = m_messages.appendAssistant();
     m_cancel = false;
     setState(State::Generating);
     saveConversation();
+    if (m_useDocuments && m_documents && !conversation.isEmpty()) {
+        // The worker searches the index; onRetrieved starts the answer.
+        static qint64 nextId = 0;
+        m_retrievalId = ++nextId;
+        int context = m_contextSize;
+        if (context <= 0 && m_settings) context = m_settings->loadOptions().contextLength;
+        m_documents->retrieve(m_retrievalId, conversation.last().content, context > 0 ? context : 2048);
+        return;
+    }
+    emitGenerate(conversation);
+}
+
+void ChatController::emitGenerate(QList<ChatTurn> conversation) {
+    if (m_settings && !m_settings->systemPrompt().trimmed().isEmpty()) {
+        if (!conversation.isEmpty() && conversation.first().role == QLatin1String("system"))
+            conversation.first().content.prepend(m_settings->systemPrompt().trimmed() + QStringLiteral("\n\n"));
+        else
+            conversation.prepend({QStringLiteral("system"), m_settings->systemPrompt().trimmed()});
+    }
     emit generateRequested(conversation, m_settings ? m_settings->generationOptions() : GenerationOptions{});
+}
+
+void ChatController::onRetrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
+                                 const QVariantList& sources, const QString& error) {
+    if (requestId != m_retrievalId) return;  // an answer that was stopped meanwhile
+    m_retrievalId = 0;
+    if (m_cancel) return onGenerationFinished(stoppedEarly());
+    QList<ChatTurn> conversation = m_messages.conversation();
+    if (!error.isEmpty()) {
+        setError(tr("Your documents could not be searched (%1); answering without them.").arg(error));
+    } else if (!sources.isEmpty()) {
+        // The question is replaced by the assembled one; the sources go first, as system.
+        conversation.last().content = userPrompt;
+        conversation.prepend({QStringLiteral("system"), systemPrompt});
+        m_messages.setSources(m_answerRow, sources);
+    }
+    emitGenerate(conversation);
 }
 
 void ChatController::stop() {
@@ -149,6 +204,11 @@ void ChatController::stop() {
     } else if (m_state == State::Generating) {
         m_cancel = true;
         setState(State::Stopping);
+        // Still waiting for the documents: nothing runs on the engine to answer.
+        if (m_retrievalId != 0) {
+            m_retrievalId = 0;
+            onGenerationFinished(stoppedEarly());
+        }
     }
 }
 
@@ -161,6 +221,7 @@ void ChatController::newConversation() {
     m_messages.clear();
     m_answerRow = -1;
     m_conversation = {};
+    setUseDocuments(false);
     if (m_storage) m_storage->store().setSetting(kLastConversationKey, QStringLiteral("0"));
     emit conversationChanged();
 }
@@ -175,6 +236,7 @@ bool ChatController::openConversation(qint64 id) {
     m_answerRow = -1;
     store.setSetting(kLastConversationKey, QString::number(id));
     if (m_settings) m_settings->applyConversation(meta->systemPrompt, meta->params);
+    setUseDocuments(meta->params.value(QStringLiteral("useDocuments")).toBool());
     // The conversation remembers its model: switch to it if it still exists.
     if (m_models && !meta->modelPath.isEmpty() && meta->modelPath != m_models->modelPath() &&
         QFileInfo::exists(meta->modelPath))
@@ -212,6 +274,7 @@ void ChatController::saveConversation() {
         m_conversation.systemPrompt = m_settings->systemPrompt();
         m_conversation.params = m_settings->paramsJson();
     }
+    m_conversation.params.insert(QStringLiteral("useDocuments"), m_useDocuments);
     const bool created = m_conversation.id == 0;
     if (created) {
         m_conversation.id = store.create(m_conversation);
@@ -280,6 +343,7 @@ void ChatController::onLoadProgress(double progress) {
 }
 
 void ChatController::onModelLoaded(const QString& path, const QString& name) {
+    m_contextSize = 0;
     m_loadedPath = path;
     m_loadedModelName = name;
     emit loadedModelChanged();
@@ -309,6 +373,7 @@ void ChatController::onTextStreamed(const QString& text, const GenerationStats& 
     }
     m_messages.setStats(m_answerRow, formatStats(stats));
     setDevice(stats.device);
+    if (stats.contextSize > 0) m_contextSize = stats.contextSize;
 }
 
 void ChatController::onGenerationFinished(const GenerationStats& stats) {

@@ -17,6 +17,7 @@
 #include "app_storage.h"
 #include "chat_types.h"
 #include "conversation_list_model.h"
+#include "documents_controller.h"
 #include "message_list_model.h"
 #include "model_controller.h"
 #include "settings_controller.h"
@@ -31,6 +32,9 @@ class ChatController : public QObject {
     Q_PROPERTY(ModelController* models READ models WRITE setModels NOTIFY modelsChanged)
     Q_PROPERTY(AppStorage* storage READ storage WRITE setStorage NOTIFY storageChanged)
     Q_PROPERTY(SettingsController* settings READ settings WRITE setSettings NOTIFY settingsChanged)
+    Q_PROPERTY(DocumentsController* documents READ documents WRITE setDocuments NOTIFY documentsChanged)
+    // "Use my documents" for this conversation: answers get [n] sources from the index.
+    Q_PROPERTY(bool useDocuments READ useDocuments WRITE setUseDocuments NOTIFY useDocumentsChanged)
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY stateChanged)
     Q_PROPERTY(bool canSend READ canSend NOTIFY stateChanged)
@@ -66,6 +70,10 @@ public:
     void setStorage(AppStorage* storage);
     SettingsController* settings() const { return m_settings; }
     void setSettings(SettingsController* settings);
+    DocumentsController* documents() const { return m_documents; }
+    void setDocuments(DocumentsController* documents);
+    bool useDocuments() const { return m_useDocuments; }
+    void setUseDocuments(bool use);
 
     State state() const { return m_state; }
     bool busy() const { return m_state == State::Loading || m_state >= State::Generating; }
@@ -113,6 +121,8 @@ signals:
     void modelsChanged();
     void storageChanged();
     void settingsChanged();
+    void documentsChanged();
+    void useDocumentsChanged();
     void stateChanged();
     void loadProgressChanged();
     void loadedModelChanged();
@@ -131,6 +141,9 @@ private:
     void onTextStreamed(const QString& text, const GenerationStats& stats);
     void onGenerationFinished(const GenerationStats& stats);
     void onGenerationFailed(const QString& message);
+    void onRetrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
+                     const QVariantList& sources, const QString& error);
+    void emitGenerate(QList<ChatTurn> conversation);
 
     void startLoad(QString path);  // by value: callers pass m_pendingPath, cleared here
     // The worker returned from a job: start a load that waited for it, if any.
@@ -147,6 +160,10 @@ private:
     QPointer<ModelController> m_models;
     QPointer<AppStorage> m_storage;
     QPointer<SettingsController> m_settings;
+    QPointer<DocumentsController> m_documents;
+    bool m_useDocuments = false;
+    qint64 m_retrievalId = 0;  // the retrieval the current answer waits for; 0: none
+    int m_contextSize = 0;     // of the loaded session, from the last stats
     ConversationMeta m_conversation;  // id 0: not saved yet
     State m_state = State::NoModel;
     double m_loadProgress = 0;

@@ -18,6 +18,7 @@ struct StoredMessage {
     QString role;  // "user" | "assistant" | "error"
     QString text;  // raw, reasoning section included
     QString stats;
+    QString sources = {};  // JSON array of the documents an answer was given ([{n, path, page, ...}])
     bool operator==(const StoredMessage&) const = default;
 };
 

@@ -1,5 +1,9 @@
 #include "message_list_model.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
 #include "markdown.h"
 
 MessageListModel::MessageListModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -31,6 +35,18 @@ void MessageListModel::setStats(int row, const QString& stats) {
     emit dataChanged(i, i, {StatsRole});
 }
 
+void MessageListModel::setSources(int row, const QVariantList& sources) {
+    if (!isValidRow(row)) return;
+    m_messages[row].sources = sources;
+    derive(m_messages[row]);
+    const QModelIndex i = index(row);
+    emit dataChanged(i, i, {SourcesRole, BlocksRole});
+}
+
+QVariantList MessageListModel::sources(int row) const {
+    return isValidRow(row) ? m_messages[row].sources : QVariantList{};
+}
+
 void MessageListModel::removeLast() { removeFrom(count() - 1); }
 
 void MessageListModel::removeFrom(int row) {
@@ -53,7 +69,8 @@ void MessageListModel::setMessages(const QList<StoredMessage>& messages) {
     beginResetModel();
     m_messages.clear();
     for (const StoredMessage& s : messages) {
-        m_messages.append(makeMessage(s.role, s.text, s.stats));
+        m_messages.append(makeMessage(s.role, s.text, s.stats,
+                                      QJsonDocument::fromJson(s.sources.toUtf8()).array().toVariantList()));
     }
     endResetModel();
     emit countChanged();
@@ -62,7 +79,11 @@ void MessageListModel::setMessages(const QList<StoredMessage>& messages) {
 QList<StoredMessage> MessageListModel::messagesForStorage() const {
     QList<StoredMessage> out;
     out.reserve(m_messages.size());
-    for (const Message& m : m_messages) out.append({m.role, m.text, m.stats});
+    for (const Message& m : m_messages) {
+        const QString sources = m.sources.isEmpty() ? QString()
+            : QString::fromUtf8(QJsonDocument(QJsonArray::fromVariantList(m.sources)).toJson(QJsonDocument::Compact));
+        out.append({m.role, m.text, m.stats, sources});
+    }
     return out;
 }
 
@@ -100,11 +121,13 @@ QString MessageListModel::toMarkdown(const QString& title) const {
     return out;
 }
 
-MessageListModel::Message MessageListModel::makeMessage(const QString& role, const QString& text, const QString& stats) {
+MessageListModel::Message MessageListModel::makeMessage(const QString& role, const QString& text, const QString& stats,
+                                                       const QVariantList& sources) {
     Message m;
     m.role = role;
     m.text = text;
     m.stats = stats;
+    m.sources = sources;
     derive(m);
     return m;
 }
@@ -128,8 +151,30 @@ void MessageListModel::derive(Message& m) {
         m.answer = m.text;
     }
     // The user's own text is shown as written; only answers are Markdown.
-    m.blocks = m.role == QLatin1String("assistant") ? markdown::toVariantList(markdown::toBlocks(m.answer))
-                                                    : QVariantList{};
+    if (m.role != QLatin1String("assistant")) {
+        m.blocks.clear();
+        return;
+    }
+    QList<markdown::Block> blocks = markdown::toBlocks(m.answer);
+    if (!m.sources.isEmpty()) {
+        // [n] of a source the answer was given becomes a link the view opens.
+        static const QRegularExpression cite(QStringLiteral("\\[(\\d{1,3})\\]"));
+        for (markdown::Block& b : blocks) {
+            if (b.kind != markdown::Block::Kind::RichText) continue;
+            QString out;
+            qsizetype at = 0;
+            for (auto it = cite.globalMatch(b.content); it.hasNext();) {
+                const auto match = it.next();
+                const int n = match.captured(1).toInt();
+                out += b.content.mid(at, match.capturedStart() - at);
+                out += n >= 1 && n <= m.sources.size()
+                           ? QStringLiteral("<a href=\"cite:%1\">[%1]</a>").arg(n) : match.captured(0);
+                at = match.capturedEnd();
+            }
+            b.content = out + b.content.mid(at);
+        }
+    }
+    m.blocks = markdown::toVariantList(blocks);
 }
 
 int MessageListModel::rowCount(const QModelIndex& parent) const {
@@ -147,6 +192,7 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
     case ReasoningRole: return m.reasoning;
     case ReasoningOpenRole: return m.reasoningOpen;
     case BlocksRole: return m.blocks;
+    case SourcesRole: return m.sources;
     default: return {};
     }
 }
@@ -155,5 +201,5 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
     return {{RoleRole, "role"},         {TextRole, "text"},
             {StatsRole, "stats"},       {AnswerRole, "answer"},
             {ReasoningRole, "reasoning"}, {ReasoningOpenRole, "reasoningOpen"},
-            {BlocksRole, "blocks"}};
+            {BlocksRole, "blocks"},     {SourcesRole, "sources"}};
 }

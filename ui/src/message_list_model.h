@@ -1,8 +1,9 @@
 // The messages of the current conversation, for the chat view. GUI thread only.
 // Roles: role ("user" | "assistant" | "error"), text (raw, as the model wrote it),
 // answer (text without its <think> section), reasoning, reasoningOpen (still inside
-// <think>), blocks (the answer as Markdown blocks, see markdown.h), stats (the line
-// under an answer).
+// <think>), blocks (the answer as Markdown blocks, see markdown.h; [n] citations
+// become "cite:n" links), stats (the line under an answer), sources (the document
+// excerpts an answer was given: [{n, path, page, pageTo, label, excerpt}]).
 #pragma once
 
 #include <QAbstractListModel>
@@ -28,6 +29,7 @@ public:
         ReasoningRole,
         ReasoningOpenRole,
         BlocksRole,
+        SourcesRole,
     };
 
     explicit MessageListModel(QObject* parent = nullptr);
@@ -40,6 +42,8 @@ public:
     int appendError(const QString& text);
     void appendText(int row, const QString& text);
     void setStats(int row, const QString& stats);
+    void setSources(int row, const QVariantList& sources);
+    QVariantList sources(int row) const;
     void removeLast();
     // Removes rows [row, count): editing a message drops everything after it.
     void removeFrom(int row);
@@ -73,9 +77,11 @@ private:
         QString reasoning;
         bool reasoningOpen = false;
         QVariantList blocks;
+        QVariantList sources;
     };
 
-    static Message makeMessage(const QString& role, const QString& text, const QString& stats);
+    static Message makeMessage(const QString& role, const QString& text, const QString& stats,
+                               const QVariantList& sources = {});
     int append(Message message);
     static void derive(Message& m);
     bool isValidRow(int row) const { return row >= 0 && row < count(); }

@@ -31,6 +31,8 @@ const char* const kMigrations[] = {
     " stats TEXT NOT NULL DEFAULT '', PRIMARY KEY(conversation_id, position));"
     "CREATE INDEX conversations_updated ON conversations(updated_at);"
     "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: the document excerpts an answer was given ("Use my documents"), JSON.
+    "ALTER TABLE messages ADD COLUMN sources TEXT NOT NULL DEFAULT '';",
 };
 
 QString jsonText(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
@@ -196,11 +198,12 @@ QList<ConversationMeta> ConversationStore::list(const QString& search) const {
 
 QList<StoredMessage> ConversationStore::messages(qint64 id) const {
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("SELECT role, text, stats FROM messages WHERE conversation_id = ? ORDER BY position"));
+    q.prepare(QStringLiteral("SELECT role, text, stats, sources FROM messages WHERE conversation_id = ? ORDER BY position"));
     q.addBindValue(id);
     QList<StoredMessage> out;
     if (!q.exec()) return fail(QStringLiteral("reading messages of %1").arg(id), q.lastError().text()), out;
-    while (q.next()) out.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString()});
+    while (q.next())
+        out.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString()});
     return out;
 }
 
@@ -212,13 +215,14 @@ bool ConversationStore::saveMessages(qint64 id, const QList<StoredMessage>& mess
     q.prepare(QStringLiteral("DELETE FROM messages WHERE conversation_id = ?"));
     q.addBindValue(id);
     bool ok = q.exec();
-    q.prepare(QStringLiteral("INSERT INTO messages(conversation_id, position, role, text, stats) VALUES(?, ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO messages(conversation_id, position, role, text, stats, sources) VALUES(?, ?, ?, ?, ?, ?)"));
     for (qsizetype i = 0; ok && i < messages.size(); ++i) {
         q.addBindValue(id);
         q.addBindValue(qint64(i));
         q.addBindValue(text(messages[i].role));
         q.addBindValue(text(messages[i].text));
         q.addBindValue(text(messages[i].stats));
+        q.addBindValue(text(messages[i].sources));
         ok = q.exec();
     }
     if (ok) {

@@ -10,6 +10,7 @@
 //        position INTEGER, role TEXT, text TEXT, stats TEXT,
 //        PRIMARY KEY(conversation_id, position))
 //      settings(key TEXT PRIMARY KEY, value TEXT)
+//   2: messages.sources TEXT (JSON array of the document excerpts an answer was given)
 #pragma once
 
 #include <QJsonObject>

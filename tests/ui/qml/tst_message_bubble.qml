@@ -22,6 +22,7 @@ Item {
         blocks: [{kind: "text", content: "<p><b>Hi</b></p>", language: ""},
                  {kind: "code", content: "ls -l", language: "sh"}]
         isLast: true
+        sources: []
     }
 
     MessageBubble {
@@ -35,6 +36,7 @@ Item {
         reasoning: ""
         reasoningOpen: false
         blocks: []
+        sources: []
     }
 
     SignalSpy { id: copiedText; target: answer; signalName: "copyTextRequested" }

@@ -1,0 +1,145 @@
+// DocumentsController with the real rag/ library: files and folders are indexed
+// with per-file statuses and reasons, progress reaches "Done", pause and resume,
+// BM25 retrieval gives [n] sources with their excerpts, removal; and with the demo
+// model, "Use my documents" attaches the sources to the answer (kept when saved).
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "chat_controller.h"
+#include "documents_controller.h"
+
+namespace {
+constexpr int kWaitMs = 30000;
+const QString kDemoModel = QStringLiteral(DEMO_MODEL_PATH);
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+QString statusOf(DocumentListModel* docs, const QString& fileName) {
+    const QAbstractItemModel& m = *docs;
+    for (int i = 0; i < docs->count(); ++i)
+        if (m.data(m.index(i, 0), DocumentListModel::FileNameRole).toString() == fileName)
+            return m.data(m.index(i, 0), DocumentListModel::StatusRole).toString() + u'|' +
+                   m.data(m.index(i, 0), DocumentListModel::DetailRole).toString();
+    return {};
+}
+}  // namespace
+
+class DocumentsControllerTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init() {
+        QVERIFY(m_dir.isValid());
+        m_docs = m_dir.filePath(QStringLiteral("docs%1").arg(m_run));
+        QVERIFY(QDir().mkpath(m_docs));
+        DocumentsController::setDefaultDatabasePath(m_dir.filePath(QStringLiteral("index%1.db").arg(m_run++)));
+        writeFile(m_docs + "/freedonia.txt", "Freedonia facts.\n\nThe capital of Freedonia is Zenda, on the river Vltava.\n");
+        writeFile(m_docs + "/notes.md", "# Cooking\n\nBoil the pasta for nine minutes.\n");
+        writeFile(m_docs + "/broken.pdf", "%PDF-1.7 this is not really a PDF");
+    }
+
+    void indexesAFolderWithStatusesAndRetrieves() {
+        DocumentsController c;
+        QVERIFY(c.available());
+        QAbstractItemModelTester tester(c.documents(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy indexing(&c, &DocumentsController::indexingChanged);
+        c.add({QUrl::fromLocalFile(m_docs)});
+        QVERIFY(c.indexing());
+        QVERIFY(QTest::qWaitFor([&] { return !c.indexing(); }, kWaitMs));
+        QVERIFY2(c.errorText().isEmpty(), qPrintable(c.errorText()));
+        QVERIFY(indexing.count() >= 2);  // started (perhaps queued first), finished
+        QCOMPARE(c.progress(), 1.0);
+        QVERIFY2(c.progressText().startsWith("Done"), qPrintable(c.progressText()));
+        QVERIFY(QTest::qWaitFor([&] { return c.documents()->count() == 3; }, kWaitMs));
+        QVERIFY(statusOf(c.documents(), "freedonia.txt").startsWith("indexed|"));
+        const QString broken = statusOf(c.documents(), "broken.pdf");
+        QVERIFY2(broken.startsWith("failed|") && broken.size() > 8, qPrintable(broken));  // with a reason
+
+        QSignalSpy retrieved(&c, &DocumentsController::retrieved);
+        c.retrieve(42, "What is the capital of Freedonia?", 2048);
+        QVERIFY(retrieved.wait(kWaitMs));
+        const QList<QVariant> args = retrieved.takeFirst();
+        QCOMPARE(args.at(0).toLongLong(), 42);
+        QVERIFY2(args.at(4).toString().isEmpty(), qPrintable(args.at(4).toString()));
+        const QVariantList sources = args.at(3).toList();
+        QVERIFY(!sources.isEmpty());
+        const QVariantMap first = sources.first().toMap();
+        QCOMPARE(first.value("n").toInt(), 1);
+        QVERIFY(first.value("path").toString().endsWith("freedonia.txt"));
+        QVERIFY(first.value("excerpt").toString().contains("Zenda"));
+        QVERIFY(args.at(1).toString().contains("Zenda"));  // the system prompt carries the source
+
+        // Remove one: gone from the list.
+        int row = -1;
+        for (int i = 0; i < c.documents()->count(); ++i)
+            if (c.documents()->row(i)->path.endsWith("notes.md")) row = i;
+        QVERIFY(row >= 0);
+        c.remove(row);
+        QVERIFY(QTest::qWaitFor([&] { return c.documents()->count() == 2; }, kWaitMs));
+    }
+
+    void pauseAndResume() {
+        DocumentsController c;
+        c.add({QUrl::fromLocalFile(m_docs)});
+        c.pause();
+        QVERIFY(c.paused());
+        QCOMPARE(c.progressText(), QString("Paused."));
+        QTest::qWait(300);
+        QVERIFY(c.indexing());  // held, not finished
+        c.resume();
+        QVERIFY(!c.paused());
+        QVERIFY(QTest::qWaitFor([&] { return !c.indexing(); }, kWaitMs));
+        QVERIFY(QTest::qWaitFor([&] { return c.documents()->count() == 3; }, kWaitMs));
+    }
+
+    void missingPathIsAClearError() {
+        DocumentsController c;
+        c.add({QUrl::fromLocalFile(m_dir.filePath("nope"))});
+        QVERIFY(!c.indexing());
+        QVERIFY(c.errorText().contains("does not exist"));
+    }
+
+    void answersFromDocumentsCarrySources() {
+        QVERIFY2(QFileInfo::exists(kDemoModel), qPrintable(kDemoModel));
+        DocumentsController docs;
+        docs.add({QUrl::fromLocalFile(m_docs)});
+        QVERIFY(QTest::qWaitFor([&] { return !docs.indexing(); }, kWaitMs));
+        AppStorage::setDefaultPath({});  // in memory
+        AppStorage storage;
+        SettingsController settings;
+        settings.setStorage(&storage);
+        ChatController chat;
+        chat.setSettings(&settings);
+        chat.setDocuments(&docs);
+        chat.loadModel(kDemoModel);
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        QVERIFY(settings.setParam("maxTokens", 16));  // the prompt is what matters here
+        chat.setUseDocuments(true);
+        QVERIFY(chat.send("capital of Freedonia"));
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        const QVariantList sources = chat.messages()->sources(1);
+        QVERIFY(!sources.isEmpty());
+        QVERIFY(sources.first().toMap().value("excerpt").toString().contains("Zenda"));
+        QVERIFY(chat.messages()->stats(1).contains("tok/s"));
+        // Without the toggle: no sources.
+        chat.setUseDocuments(false);
+        QVERIFY(chat.send("Once upon a time"));
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        QVERIFY(chat.messages()->sources(3).isEmpty());
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_docs;
+    int m_run = 0;
+};
+
+QTEST_GUILESS_MAIN(DocumentsControllerTest)
+#include "documents_controller_test.moc"

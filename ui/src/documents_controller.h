@@ -1,0 +1,143 @@
+// The documents view-model: the files in the document index with their status,
+// indexing runs (rag::Indexer on its own thread) with progress, rate, ETA, pause,
+// resume and cancel, and retrieval for "Use my documents" (BM25 over the index,
+// prompt with [n] sources). Store reads and retrieval run on a worker thread
+// (DocumentWorker, the only class in ui/ that calls rag/); QML sees queued signals.
+#pragma once
+
+#include <QAbstractListModel>
+#include <QList>
+#include <QThread>
+#include <QTimer>
+#include <QUrl>
+#include <QVariantList>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+namespace rag {
+class Indexer;
+}
+
+// One indexed file as the view shows it (rag::DocumentRecord).
+struct DocumentRow {
+    qint64 id = 0;
+    QString path;
+    QString status;  // "indexed" | "ocr" | "encrypted" | "no_text" | "unreadable" | "failed"
+    QString detail;  // why, or a note
+    int pages = 0;
+    int chunks = 0;
+};
+Q_DECLARE_METATYPE(DocumentRow)
+
+class DocumentListModel : public QAbstractListModel {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("DocumentListModel is owned by DocumentsController")
+    Q_PROPERTY(int count READ count NOTIFY countChanged)
+
+public:
+    enum Roles { IdRole = Qt::UserRole + 1, PathRole, FileNameRole, StatusRole, DetailRole, PagesRole, ChunksRole };
+    explicit DocumentListModel(QObject* parent = nullptr) : QAbstractListModel(parent) {}
+    int count() const { return static_cast<int>(m_rows.size()); }
+    void setRows(const QList<DocumentRow>& rows);
+    const DocumentRow* row(int i) const { return i >= 0 && i < count() ? &m_rows[i] : nullptr; }
+
+signals:
+    void countChanged();
+
+private:
+    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : count(); }
+    QVariant data(const QModelIndex& index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    QList<DocumentRow> m_rows;
+};
+
+class DocumentWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit DocumentWorker(QString dbPath) : m_dbPath(std::move(dbPath)) {}
+public slots:
+    void list();
+    void remove(qint64 documentId);
+    // BM25 retrieval and prompt assembly for one question.
+    void retrieve(qint64 requestId, const QString& question, int contextTokens);
+signals:
+    void listed(const QList<DocumentRow>& rows);
+    // systemPrompt holds the sources; sources: [{n, path, page, pageTo, label, excerpt}].
+    void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
+                   const QVariantList& sources, const QString& error);
+    void failed(const QString& message);
+private:
+    QString m_dbPath;
+};
+
+class DocumentsController : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(DocumentListModel* documents READ documents CONSTANT)
+    Q_PROPERTY(bool available READ available CONSTANT)  // built with rag/
+    Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
+    Q_PROPERTY(bool paused READ paused NOTIFY indexingChanged)
+    Q_PROPERTY(double progress READ progress NOTIFY progressChanged)  // [0, 1]; -1 unknown
+    Q_PROPERTY(QString progressText READ progressText NOTIFY progressChanged)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+
+public:
+    explicit DocumentsController(QObject* parent = nullptr);
+    ~DocumentsController() override;
+
+    // Set once by the app (userDataDir()/documents.sqlite) or a test.
+    static void setDefaultDatabasePath(const QString& path);
+
+    DocumentListModel* documents() { return &m_documents; }
+    bool available() const;
+    // A run is going, or files wait for one.
+    bool indexing() const { return m_indexer != nullptr || !m_pending.isEmpty(); }
+    bool paused() const;
+    double progress() const { return m_progress; }
+    QString progressText() const { return m_progressText; }
+    QString errorText() const { return m_errorText; }
+
+    // Files and folders (recursively); queued behind a running index.
+    Q_INVOKABLE void add(const QList<QUrl>& urls);
+    Q_INVOKABLE void pause();
+    Q_INVOKABLE void resume();
+    Q_INVOKABLE void cancel();
+    Q_INVOKABLE void remove(int row);
+    Q_INVOKABLE void refresh();
+
+    // Asynchronous: answers with retrieved(requestId, ...).
+    void retrieve(qint64 requestId, const QString& question, int contextTokens);
+
+signals:
+    void indexingChanged();
+    void progressChanged();
+    void errorTextChanged();
+    void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
+                   const QVariantList& sources, const QString& error);
+    // To the worker.
+    void listRequested();
+    void removeRequested(qint64 documentId);
+    void retrieveRequested(qint64 requestId, const QString& question, int contextTokens);
+
+private:
+    void startRun();
+    void pollRun();
+    void setError(const QString& text);
+
+    DocumentListModel m_documents;
+    QString m_dbPath;
+    QThread m_thread;
+    DocumentWorker* m_worker = nullptr;
+    std::unique_ptr<rag::Indexer> m_indexer;
+    QStringList m_pending;
+    // The worker created/migrated the database (first list): an indexer opening it
+    // at the same moment would find it locked.
+    bool m_storeReady = false;
+    bool m_pausePending = false;  // pause() before the run started
+    QTimer m_poll;
+    double m_progress = -1;
+    QString m_progressText;
+    QString m_errorText;
+};
