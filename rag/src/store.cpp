@@ -6,7 +6,9 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cctype>
 #include <cstring>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -149,7 +151,13 @@ constexpr const char* kChunkColumns =
 }  // namespace
 
 std::string ftsQuery(const std::string& text) {
-    std::string out;
+    // English function words match most chunks: BM25 gives them almost no weight, but
+    // FTS5 still has to score every row that contains them (hundreds of ms on 100k
+    // chunks). They are dropped unless the query has nothing else.
+    static const std::set<std::string> kStopwords = {
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it",
+        "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "which", "with"};
+    std::vector<std::string> words, kept;
     size_t i = 0;
     while (i < text.size()) {
         // Words: runs of ASCII letters/digits or any non-ASCII bytes (unicode61 splits those).
@@ -157,11 +165,19 @@ std::string ftsQuery(const std::string& text) {
         while (i < text.size() && !wordByte(static_cast<unsigned char>(text[i]))) ++i;
         size_t j = i;
         while (j < text.size() && wordByte(static_cast<unsigned char>(text[j]))) ++j;
-        if (j > i) {
-            if (!out.empty()) out += " OR ";
-            out += '"' + text.substr(i, j - i) + '"';
-        }
+        if (j > i) words.push_back(text.substr(i, j - i));
         i = j;
+    }
+    for (const std::string& w : words) {
+        std::string lower = w;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!kStopwords.count(lower)) kept.push_back(w);
+    }
+    if (kept.empty()) kept = std::move(words);
+    std::string out;
+    for (const std::string& w : kept) {
+        if (!out.empty()) out += " OR ";
+        out += '"' + w + '"';
     }
     return out;
 }
@@ -330,10 +346,18 @@ StoreResult<std::vector<ScoredChunk>> Store::searchBm25(const std::string& query
     std::vector<ScoredChunk> out;
     const std::string match = ftsQuery(query);
     if (match.empty() || limit <= 0) return out;
-    Statement s(m_db, std::string("SELECT f.rowid, -bm25(chunks_fts) FROM chunks_fts f"
-                                  " JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id"
-                                  " WHERE chunks_fts MATCH ?2 AND") +
-                          kInCollection + "ORDER BY bm25(chunks_fts) LIMIT ?3");
+    // Without a collection the query stays inside FTS5, whose "ORDER BY rank" is
+    // optimized; joining every match to chunks/documents first costs more than the
+    // ranking on large indexes.
+    const std::string sql =
+        collection.empty()
+            ? std::string("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ?2 AND ?1 = ''"
+                          " ORDER BY rank LIMIT ?3")
+            : std::string("SELECT f.rowid, -bm25(chunks_fts) FROM chunks_fts f"
+                          " JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id"
+                          " WHERE chunks_fts MATCH ?2 AND") +
+                  kInCollection + "ORDER BY bm25(chunks_fts) LIMIT ?3";
+    Statement s(m_db, sql);
     s.bind(1, collection).bind(2, match).bind(3, static_cast<int64_t>(limit));
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.int64(0), static_cast<float>(s.real(1))});

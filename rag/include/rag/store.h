@@ -128,7 +128,8 @@ private:
     sqlite3* m_db = nullptr;
 };
 
-// FTS5 MATCH expression for free text: '"w1" OR "w2" ...' (empty when no words).
+// FTS5 MATCH expression for free text: '"w1" OR "w2" ...' (empty when no words);
+// common English function words are left out unless nothing else remains.
 std::string ftsQuery(const std::string& text);
 
 }  // namespace rag
