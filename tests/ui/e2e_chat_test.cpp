@@ -194,6 +194,45 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(dialog, "close"));
     }
 
+    // "Use my documents": a PDF is indexed, the answer lists its sources, and clicking
+    // one opens the in-app viewer at the cited page with the excerpt.
+    void documentSourcesOpenInTheViewer() {
+        auto* documents = m_window->findChild<DocumentsController*>(QStringLiteral("documents"));
+        QVERIFY(documents);
+        if (!documents->available()) QSKIP("built without rag/ (ASSISTANT_WITH_RAG=OFF)");
+        QVERIFY2(QFileInfo::exists(QStringLiteral(SAMPLE_PDF)), SAMPLE_PDF);
+        documents->add({QUrl::fromLocalFile(QStringLiteral(SAMPLE_PDF))});
+        QVERIFY(QTest::qWaitFor([&] { return !documents->indexing(); }, kWaitMs));
+        QVERIFY2(documents->errorText().isEmpty(), qPrintable(documents->errorText()));
+        QTRY_COMPARE(documents->documents()->count(), 1);  // the list is re-read after the run
+        QCOMPARE(documents->documents()->row(0)->status, QString("indexed"));
+
+        m_window->resize(1100, 760);
+        m_chat->setUseDocuments(true);
+        typePrompt(QStringLiteral("What does the document say on the first page"));
+        QVERIFY(QTest::qWaitFor([&] { return m_chat->canSend(); }, kWaitMs));
+        QVERIFY(!m_chat->messages()->sources(1).isEmpty());
+        QTest::qWait(300);
+        QList<QQuickItem*> buttons;
+        visibleItemsNamed(m_window->contentItem(), QStringLiteral("sourceButton"), buttons);
+        QVERIFY2(!buttons.isEmpty(), "no source buttons under the answer");
+        save(QStringLiteral("documents-answer-light.png"), nullptr);
+        QQuickItem* button = buttons.first();
+        QTest::mouseClick(m_window, Qt::LeftButton, {},
+                          button->mapToScene(QPointF(button->width() / 2, button->height() / 2)).toPoint());
+        QObject* loader = m_window->findChild<QObject*>(QStringLiteral("sourceViewer"));
+        QVERIFY(loader);
+        QTRY_VERIFY_WITH_TIMEOUT(loader->property("status").toInt() == 1 /* Loader.Ready */, 10000);
+        QObject* viewer = qvariant_cast<QObject*>(loader->property("item"));
+        QVERIFY(viewer);
+        QTRY_VERIFY(viewer->property("visible").toBool());
+        QVERIFY(viewer->property("isPdf").toBool());
+        QTest::qWait(1000);  // the page renders
+        save(QStringLiteral("source-viewer-light.png"), nullptr);
+        QVERIFY(QMetaObject::invokeMethod(viewer, "close"));
+        m_chat->setUseDocuments(false);
+    }
+
     void cleanupTestCase() {
         if (m_window) m_window->close();
     }

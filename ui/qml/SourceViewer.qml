@@ -59,10 +59,11 @@ Dialog {
             visible: root.isPdf
             Layout.fillWidth: true
             Layout.fillHeight: true
+            clip: true
             document: pdf
         }
         Label {
-            visible: root.isPdf && pdf.status === PdfDocument.Error
+            visible: root.isPdf && pdf.pageCount === 0
             text: qsTr("The PDF could not be opened.")
             color: Theme.danger
         }

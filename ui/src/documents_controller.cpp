@@ -103,6 +103,10 @@ void DocumentWorker::retrieve(qint64 requestId, const QString& question, int con
     rag::PromptOptions options;
     if (contextTokens > 0) options.contextTokens = contextTokens;
     options.answerTokens = std::min(512, options.contextTokens / 4);
+    // No tokenizer here (the model lives on the engine thread): assume 2 bytes per
+    // token, safe for small vocabularies (the demo's 512 tokens give ~2.6 bytes per
+    // token; rag's default of 4 overflowed its 2048-token context).
+    options.countTokens = [](std::string_view text) { return int((text.size() + 1) / 2); };
     const rag::AssembledPrompt prompt = rag::assemblePrompt(question.toStdString(), *hits, options);
     QVariantList sources;
     for (const rag::Source& s : prompt.sources)
