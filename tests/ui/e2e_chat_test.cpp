@@ -230,6 +230,12 @@ private slots:
         QTest::qWait(1000);  // the page renders
         save(QStringLiteral("source-viewer-light.png"), nullptr);
         QVERIFY(QMetaObject::invokeMethod(viewer, "close"));
+        QObject* documentsDialog = m_window->findChild<QObject*>(QStringLiteral("documentsDialog"));
+        QVERIFY(documentsDialog);
+        QVERIFY(QMetaObject::invokeMethod(documentsDialog, "open"));
+        QTest::qWait(400);
+        save(QStringLiteral("documents-dialog-light.png"), nullptr);
+        QVERIFY(QMetaObject::invokeMethod(documentsDialog, "close"));
         m_chat->setUseDocuments(false);
     }
 

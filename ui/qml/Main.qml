@@ -31,7 +31,7 @@ ApplicationWindow {
     palette.brightText: Theme.textMuted
     palette.mid: Theme.border
     palette.light: Theme.surface
-    palette.dark: Theme.border
+    palette.dark: Theme.accent  // Basic: progress fill, switch checked
     palette.toolTipBase: Theme.surface
     palette.toolTipText: Theme.text
     font.pixelSize: Theme.fontSize
