@@ -172,8 +172,8 @@ ApiResult<std::shared_ptr<const assistant::Model>> ApiServer::Impl::embedderFor(
                                     "invalid_request_error", "model", "model_not_found"});
 }
 
-ApiResult<std::shared_ptr<SlotPool::Lease>> ApiServer::Impl::acquireSlot() {
-    auto lease = slots.acquire(std::chrono::milliseconds(options.queueTimeoutMs));
+ApiResult<std::shared_ptr<SlotPool::Lease>> ApiServer::Impl::acquireSlot(const std::function<bool()>& abandoned) {
+    auto lease = slots.acquire(std::chrono::milliseconds(options.queueTimeoutMs), abandoned);
     if (lease) return *lease;
     switch (lease.error()) {
         case SlotPool::Rejection::QueueFull:
@@ -182,6 +182,8 @@ ApiResult<std::shared_ptr<SlotPool::Lease>> ApiServer::Impl::acquireSlot() {
                                             "rate_limit_error", "", "server_busy"});
         case SlotPool::Rejection::Timeout:
             return std::unexpected(ApiError{503, "timed out waiting for a free generation slot", "server_error", "", "queue_timeout"});
+        case SlotPool::Rejection::Abandoned:
+            return std::unexpected(ApiError{499, "the client closed the connection while queued", "invalid_request_error", "", "client_closed"});
         case SlotPool::Rejection::Stopped: break;
     }
     return std::unexpected(ApiError{503, "the server is shutting down", "server_error", "", "shutting_down"});

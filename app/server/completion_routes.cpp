@@ -86,8 +86,13 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         return sendError(res, {404, "'" + parsed->model + "': this build has no document index", "invalid_request_error",
                                "model", "model_not_found"});
 #endif
-    auto lease = acquireSlot();
-    if (!lease) return sendError(res, lease.error());
+    // Lets a request that waits in the queue, or generates a JSON answer, notice a hang-up.
+    const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    auto lease = acquireSlot([&probe] { return probe.peerClosed(); });
+    if (!lease) {
+        if (lease.error().status == 499) cancelled++;
+        return sendError(res, lease.error());
+    }
 
     SlotPool::Slot& slot = (*lease)->slot();
     if (!slot.session || slot.session->model() != *model) {
@@ -124,7 +129,6 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
 
     if (!job->request.stream) {
         // Nothing is written until the end, so look at the socket every few tokens.
-        const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
         int sinceCheck = 0;
         auto result = job->run([&](std::string_view, const assistant::GenerateStats&) {
             if (++sinceCheck < 8) return true;

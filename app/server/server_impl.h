@@ -37,7 +37,7 @@ struct ApiServer::Impl {
     // 503 while loading / failed, 404 for an unknown name, 400 for the wrong kind of model.
     ApiResult<std::shared_ptr<const assistant::Model>> chatModelFor(const std::string& name) const;
     ApiResult<std::shared_ptr<const assistant::Model>> embedderFor(const std::string& name) const;
-    ApiResult<std::shared_ptr<SlotPool::Lease>> acquireSlot();
+    ApiResult<std::shared_ptr<SlotPool::Lease>> acquireSlot(const std::function<bool()>& abandoned = {});
     ServerStats snapshot() const;
 
     // --- handlers

@@ -16,7 +16,7 @@ SlotPool::SlotPool(int slots, int maxQueue) : m_maxQueue(std::max(0, maxQueue)) 
 SlotPool::Lease::~Lease() { m_pool->release(m_slot); }
 
 std::expected<std::shared_ptr<SlotPool::Lease>, SlotPool::Rejection> SlotPool::acquire(
-    std::chrono::milliseconds maxWait) {
+    std::chrono::milliseconds maxWait, const std::function<bool()>& abandoned) {
     std::unique_lock lock(m_mutex);
     if (m_stopped) return std::unexpected(Rejection::Stopped);
     // A free slot goes to the oldest waiter first, so a newcomer may not jump the queue.
@@ -29,13 +29,21 @@ std::expected<std::shared_ptr<SlotPool::Lease>, SlotPool::Rejection> SlotPool::a
     if (static_cast<int>(m_waiting.size()) >= m_maxQueue) return std::unexpected(Rejection::QueueFull);
     const uint64_t ticket = m_nextTicket++;
     m_waiting.push_back(ticket);
-    const bool ready = m_freed.wait_for(lock, maxWait, [&] {
-        return m_stopped || (!m_free.empty() && m_waiting.front() == ticket);
-    });
+    const auto deadline = std::chrono::steady_clock::now() + maxWait;
+    auto ready = [&] { return m_stopped || (!m_free.empty() && m_waiting.front() == ticket); };
+    bool gone = false;
+    while (!ready() && std::chrono::steady_clock::now() < deadline) {
+        m_freed.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)), ready);
+        if (!ready() && abandoned && abandoned()) {
+            gone = true;
+            break;
+        }
+    }
+    const bool got = ready() && !gone;
     m_waiting.erase(std::find(m_waiting.begin(), m_waiting.end(), ticket));
-    if (m_stopped || !ready) {
+    if (m_stopped || !got) {
         m_freed.notify_all();  // the next ticket may now be at the front
-        return std::unexpected(m_stopped ? Rejection::Stopped : Rejection::Timeout);
+        return std::unexpected(m_stopped ? Rejection::Stopped : gone ? Rejection::Abandoned : Rejection::Timeout);
     }
     Slot* slot = m_free.back();
     m_free.pop_back();

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -43,13 +44,15 @@ public:
         Slot* m_slot;
     };
 
-    enum class Rejection { QueueFull, Timeout, Stopped };
+    enum class Rejection { QueueFull, Timeout, Stopped, Abandoned };
 
     SlotPool(int slots, int maxQueue);
 
     // Waits (FIFO) up to maxWait for a free slot. QueueFull at once when maxQueue
-    // requests already wait; Stopped after stop().
-    std::expected<std::shared_ptr<Lease>, Rejection> acquire(std::chrono::milliseconds maxWait);
+    // requests already wait; Stopped after stop(); Abandoned when `abandoned` (polled
+    // every 50 ms while waiting: the client hung up) returns true.
+    std::expected<std::shared_ptr<Lease>, Rejection> acquire(std::chrono::milliseconds maxWait,
+                                                             const std::function<bool()>& abandoned = {});
 
     // Cancels every running generation and fails every waiter (server shutdown).
     void stop();

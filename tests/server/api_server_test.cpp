@@ -101,6 +101,43 @@ TEST(ServerApi, GuiHandsOverItsModelAndShowsUrlAndToken) {
     EXPECT_EQ(api.stats().completions, 1u);
 }
 
+// A raw connection that sent one request and can hang up at any moment.
+int sendRaw(int port, const std::string& body) {
+    const std::string request = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+    if (send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) return -1;
+    return fd;
+}
+
+TEST(ServerApi, AQueuedClientThatHangsUpLeavesTheQueue) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.parallel = 1;
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    ASSERT_EQ(api.waitForModels(), server::ModelState::Ready);
+    const std::string longBody = R"({"prompt":"Once upon a time","max_tokens":1900,"ignore_eos":true})";
+    const int running = sendRaw(api.port(), longBody);
+    ASSERT_GE(running, 0);
+    ASSERT_TRUE(waitFor([&] { return api.stats().busySlots == 1; }));
+    const int queued = sendRaw(api.port(), longBody);
+    ASSERT_GE(queued, 0);
+    ASSERT_TRUE(waitFor([&] { return api.stats().queued == 1; }));
+    close(queued);
+    EXPECT_TRUE(waitFor([&] { return api.stats().queued == 0; }, 5s));
+    EXPECT_EQ(api.stats().cancelled, 1u);
+    close(running);
+    EXPECT_TRUE(waitFor([&] { return api.stats().busySlots == 0; }));
+    EXPECT_EQ(api.stats().cancelled, 2u);
+}
+
 TEST(ServerApi, NonStreamingClientThatHangsUpCancelsItsGeneration) {
     server::ServerOptions o;
     o.port = 0;

@@ -2,6 +2,7 @@
 // queue, timeouts, shutdown waking every waiter.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "slot_pool.h"
@@ -61,4 +62,19 @@ TEST(ServerSlotPool, CancelAllTouchesOnlyBusySlots) {
     auto b = pool.acquire(0ms);
     ASSERT_TRUE(b);
     EXPECT_FALSE((*b)->slot().cancel.load());  // a fresh lease starts uncancelled
+}
+
+TEST(ServerSlotPool, AWaiterWhoseClientLeftGivesUpItsPlace) {
+    SlotPool pool(1, 2);
+    auto a = pool.acquire(0ms);
+    ASSERT_TRUE(a);
+    std::atomic<bool> gone{false};
+    std::expected<std::shared_ptr<SlotPool::Lease>, SlotPool::Rejection> waited;
+    std::thread waiter([&] { waited = pool.acquire(10s, [&] { return gone.load(); }); });
+    while (pool.queued() == 0) std::this_thread::yield();
+    gone = true;
+    waiter.join();
+    ASSERT_FALSE(waited);
+    EXPECT_EQ(waited.error(), SlotPool::Rejection::Abandoned);
+    EXPECT_EQ(pool.queued(), 0);
 }
