@@ -53,9 +53,12 @@ grep -E "FAILED|PASSED" "$out/gpu_offload_test.log" | head -20
 
 wait
 ls -la /tmp/models
+# HBM peak of the card (H100 SXM 3.35 TB/s, H200 4.8 TB/s) for the % of peak column
+peak=3350
+if command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200; then peak=4800; fi
 for m in /tmp/models/tinyllama-1.1b-q4_0.gguf /tmp/models/llama3-8b-q4_0.gguf /tmp/models/llama3-8b-q8_0.gguf; do
   [ -s "$m" ] || continue
   echo "== $m"
-  build-dev/bin/assistant-gpu-bench -m "$m" --device "$dev" -p 512 -n 128 -r 3 --profile --peak-gbs 3350 2>&1 |
+  build-dev/bin/assistant-gpu-bench -m "$m" --device "$dev" -p 512 -n 128 -r 3 --profile --peak-gbs $peak 2>&1 |
     tee "$out/bench-$(basename "$m" .gguf).txt"
 done

@@ -60,11 +60,13 @@ std::filesystem::path cacheDir() {
 
 // Correctly rounded division where the device has it: activation scales (127 / amax)
 // then round exactly as the CPU backend's.
-std::string buildOptions(cl_device_id device) {
+std::string buildOptions(cl_device_id device, const std::string& platformName) {
     cl_device_fp_config fp = 0;
     clGetDeviceInfo(device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, nullptr);
     std::string o = "-cl-std=CL1.2";
     if (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) o += " -cl-fp32-correctly-rounded-divide-sqrt";
+    // NVIDIA's compiler takes inline PTX: dp4a for the int8 block sums (sm_61 and later).
+    if (platformName.find("NVIDIA") != std::string::npos) o += " -DASSISTANT_NV_DP4A";
     return o;
 }
 
@@ -81,7 +83,7 @@ std::string buildLog(cl_program program, cl_device_id device) {
 // (platform, device, driver, options, source) matches, else built and stored.
 Expected<cl_program> buildProgram(Backend::Impl& b, bool& fromCache) {
     const std::string src = programSource();
-    const std::string options = buildOptions(b.device);
+    const std::string options = buildOptions(b.device, platformString(b.platform, CL_PLATFORM_NAME));
     const char* kBuildOptions = options.c_str();
     const std::string keyText = platformString(b.platform, CL_PLATFORM_NAME) + "|" +
                                 platformString(b.platform, CL_PLATFORM_VERSION) + "|" + b.name + "|" +
@@ -113,6 +115,11 @@ Expected<cl_program> buildProgram(Backend::Impl& b, bool& fromCache) {
     cl_program p = clCreateProgramWithSource(b.context, 1, &text, &length, &err);
     if (!p || err != CL_SUCCESS) return std::unexpected("clCreateProgramWithSource failed (" + std::to_string(err) + ")");
     err = clBuildProgram(p, 1, &b.device, kBuildOptions, nullptr, nullptr);
+    if (err != CL_SUCCESS && options.find("ASSISTANT_NV_DP4A") != std::string::npos) {
+        // inline PTX refused: the portable integer sums (the cache key keeps the dp4a options)
+        const std::string portable = options.substr(0, options.find(" -DASSISTANT_NV_DP4A"));
+        err = clBuildProgram(p, 1, &b.device, portable.c_str(), nullptr, nullptr);
+    }
     if (err != CL_SUCCESS) {
         std::string log = buildLog(p, b.device);
         clReleaseProgram(p);

@@ -25,6 +25,52 @@ inline int hsum16(char16 a) {
     const int4 s4 = s8.lo + s8.hi;
     return s4.x + s4.y + s4.z + s4.w;
 }
+// Integer sums of one 32-value block: q holds 4-bit values (byte j: value j | value j+16
+// << 4), x0/x1 the int8 activations 0-15 / 16-31; *xsum gets their sum.
+#ifdef ASSISTANT_NV_DP4A
+// NVIDIA: the dp4a instruction through inline PTX (4 byte products + add per instruction).
+inline int dp4a_us(uint a, int b, int c) {
+    int r;
+    asm volatile("dp4a.u32.s32 %0, %1, %2, %3;" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+}
+inline int dp4a_ss(int a, int b, int c) {
+    int r;
+    asm volatile("dp4a.s32.s32 %0, %1, %2, %3;" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+}
+inline int isum_nib(uint4 q, global const char* x, int* xsum) {
+    const int4 x0 = vload4(0, (global const int*)x), x1 = vload4(1, (global const int*)x);
+    const uint4 lo = q & (uint4)(0x0F0F0F0Fu), hi = (q >> 4) & (uint4)(0x0F0F0F0Fu);
+    int s = dp4a_us(lo.x, x0.x, 0);
+    s = dp4a_us(lo.y, x0.y, s); s = dp4a_us(lo.z, x0.z, s); s = dp4a_us(lo.w, x0.w, s);
+    s = dp4a_us(hi.x, x1.x, s); s = dp4a_us(hi.y, x1.y, s); s = dp4a_us(hi.z, x1.z, s); s = dp4a_us(hi.w, x1.w, s);
+    const int ones = 0x01010101;
+    int t = dp4a_ss(ones, x0.x, 0);
+    t = dp4a_ss(ones, x0.y, t); t = dp4a_ss(ones, x0.z, t); t = dp4a_ss(ones, x0.w, t);
+    t = dp4a_ss(ones, x1.x, t); t = dp4a_ss(ones, x1.y, t); t = dp4a_ss(ones, x1.z, t); t = dp4a_ss(ones, x1.w, t);
+    *xsum = t;
+    return s;
+}
+inline int isum_b32(global const char* w, global const char* x) {
+    const int8 a = vload8(0, (global const int*)w), b = vload8(0, (global const int*)x);
+    int s = dp4a_ss(a.s0, b.s0, 0);
+    s = dp4a_ss(a.s1, b.s1, s); s = dp4a_ss(a.s2, b.s2, s); s = dp4a_ss(a.s3, b.s3, s);
+    s = dp4a_ss(a.s4, b.s4, s); s = dp4a_ss(a.s5, b.s5, s); s = dp4a_ss(a.s6, b.s6, s); s = dp4a_ss(a.s7, b.s7, s);
+    return s;
+}
+#else
+inline int isum_nib(uint4 q, global const char* x, int* xsum) {
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
+    const char16 x0 = vload16(0, x), x1 = vload16(1, x);
+    *xsum = hsum16(x0) + hsum16(x1);
+    return isum16(lo, x0) + isum16(hi, x1);
+}
+inline int isum_b32(global const char* w, global const char* x) {
+    return isum16(vload16(0, w), vload16(0, x)) + isum16(vload16(1, w), vload16(1, x));
+}
+#endif
+
 inline float xscale(XARGS, size_t blk) {
     return xg == 32 ? vload_half(blk, (global const half*)xd) : ((global const float*)xd)[blk * 32 / xg];
 }
@@ -32,32 +78,26 @@ inline float xscale(XARGS, size_t blk) {
 // One 32-value block: weight block `wb` (global index), activation block `b` (in the row).
 inline float dot32_q4_0(WARGS, XARGS, size_t wb, int b) {
     const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
-    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
-    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
-    const int s = isum16(lo, x0) + isum16(hi, x1) - 8 * (hsum16(x0) + hsum16(x1));
+    int sx;
+    const int s = isum_nib(q, (global const char*)xq + b * 32, &sx) - 8 * sx;
     return (float)s * vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
 }
 inline float dot32_q4_1(WARGS, XARGS, size_t wb, int b) {
     const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
-    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
-    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
-    const int s = isum16(lo, x0) + isum16(hi, x1);
+    int sx;
+    const int s = isum_nib(q, (global const char*)xq + b * 32, &sx);
     return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
            vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
 }
 inline float dot32_q4f(WARGS, XARGS, size_t wb, int b) {
     const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
-    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
-    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
-    const int s = isum16(lo, x0) + isum16(hi, x1);
-    const int sx = hsum16(x0) + hsum16(x1);
+    int sx;
+    const int s = isum_nib(q, (global const char*)xq + b * 32, &sx);
     return xscale(xq, xd, xs, xg, b) *
            (((global const float*)ws)[wb] * (float)s + ((global const float*)wm)[wb] * (float)sx);
 }
 inline float dot32_q8_0(WARGS, XARGS, size_t wb, int b) {
-    const char16 w0 = vload16(0, (global const char*)wa + wb * 32), w1 = vload16(1, (global const char*)wa + wb * 32);
-    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
-    const int s = isum16(w0, x0) + isum16(w1, x1);
+    const int s = isum_b32((global const char*)wa + wb * 32, (global const char*)xq + b * 32);
     return (float)s * vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
 }
 inline float dot32_q8f(WARGS, XARGS, size_t wb, int b) {

@@ -9,7 +9,14 @@ kernel void rms_norm(global const float* x, int xoff, global const float* w, glo
     const size_t base = (size_t)get_group_id(0) * cols;
     x += xoff;
     float s = 0.0f;
-    for (int i = lid; i < cols; i += NORM_WG) s += x[base + i] * x[base + i];
+    if ((cols & 3) == 0) {  // float4 loads
+        for (int i = lid * 4; i < cols; i += NORM_WG * 4) {
+            const float4 v = vload4(0, x + base + i);
+            s += dot(v, v);
+        }
+    } else {
+        for (int i = lid; i < cols; i += NORM_WG) s += x[base + i] * x[base + i];
+    }
     red[lid] = s;
     for (int step = NORM_WG / 2; step > 0; step >>= 1) {
         barrier(CLK_LOCAL_MEM_FENCE);
