@@ -133,6 +133,19 @@ private slots:
         QVERIFY(chat.send("Once upon a time"));
         QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
         QVERIFY(chat.messages()->sources(3).isEmpty());
+
+        // "Summarize this document": the summary streams into a new answer.
+        qint64 id = 0;
+        for (int i = 0; i < docs.documents()->count(); ++i)
+            if (docs.documents()->row(i)->path.endsWith("freedonia.txt")) id = docs.documents()->row(i)->id;
+        QVERIFY(id > 0);
+        QVERIFY(!chat.summarizeDocument(0, "none"));
+        QVERIFY(chat.summarizeDocument(id, "freedonia.txt"));
+        QCOMPARE(chat.messages()->text(4), QString("Summarize “freedonia.txt”"));
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        QCOMPARE(chat.messages()->role(5), QString("assistant"));
+        QVERIFY(!chat.messages()->text(5).isEmpty());
+        QVERIFY2(chat.messages()->stats(5).startsWith("Summary of"), qPrintable(chat.messages()->stats(5)));
     }
 
 private:

@@ -9,6 +9,8 @@ import QtQuick.Dialogs
 Dialog {
     id: root
     property var documents   // DocumentsController
+    property bool canSummarize: false
+    signal summarizeRequested(var documentId, string fileName)
 
     title: qsTr("My documents")
     modal: true
@@ -97,6 +99,7 @@ Dialog {
             delegate: Rectangle {
                 id: doc
                 required property int index
+                required property var documentId
                 required property string fileName
                 required property string path
                 required property string status
@@ -127,6 +130,14 @@ Dialog {
                             font.pixelSize: Theme.smallFontSize
                             wrapMode: Text.Wrap
                         }
+                    }
+                    IconButton {
+                        objectName: "summarizeButton"
+                        visible: doc.ok
+                        enabled: root.canSummarize
+                        text: qsTr("Summarize")
+                        Accessible.name: qsTr("Summarize %1").arg(doc.fileName)
+                        onClicked: { root.summarizeRequested(doc.documentId, doc.fileName); root.close() }
                     }
                     IconButton {
                         text: qsTr("Remove")

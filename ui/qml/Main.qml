@@ -86,7 +86,13 @@ ApplicationWindow {
         onLoadRequested: (path) => models.openModel("file://" + path)
     }
 
-    DocumentsDialog { id: documentsDialog; objectName: "documentsDialog"; documents: documents }
+    DocumentsDialog {
+        id: documentsDialog
+        objectName: "documentsDialog"
+        documents: documents
+        canSummarize: chat.canSend
+        onSummarizeRequested: (documentId, fileName) => chat.summarizeDocument(documentId, fileName)
+    }
     Loader {
         id: sourceViewer
         objectName: "sourceViewer"

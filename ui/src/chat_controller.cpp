@@ -32,6 +32,10 @@ ChatController::ChatController(QObject* parent) : QObject(parent) {
     // GUI -> worker.
     connect(this, &ChatController::loadRequested, m_worker, &EngineWorker::loadModel, Qt::QueuedConnection);
     connect(this, &ChatController::generateRequested, m_worker, &EngineWorker::generate, Qt::QueuedConnection);
+    connect(this, &ChatController::summarizeRequested, m_worker, &EngineWorker::summarize, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::summaryProgress, this, [this](const QString& text) {
+        if (m_summarizing) m_messages.setStats(m_answerRow, text);
+    }, Qt::QueuedConnection);
     // Worker -> GUI.
     connect(m_worker, &EngineWorker::loadProgress, this, &ChatController::onLoadProgress, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::modelLoaded, this, &ChatController::onModelLoaded, Qt::QueuedConnection);
@@ -150,6 +154,23 @@ bool ChatController::editMessage(int row, const QString& text) {
     if (!canSend() || m_messages.role(row) != QLatin1String("user") || text.trimmed().isEmpty()) return false;
     m_messages.removeFrom(row);
     return send(text);
+}
+
+bool ChatController::summarizeDocument(qint64 documentId, const QString& fileName) {
+    if (!canSend() || !m_documents || !m_documents->available() || documentId <= 0) return false;
+    const QString request = tr("Summarize “%1”").arg(fileName);
+    m_messages.appendUser(request);
+    if (m_conversation.title.isEmpty()) {
+        m_conversation.title = titleFor(request);
+        emit conversationChanged();
+    }
+    m_answerRow = m_messages.appendAssistant();
+    m_cancel = false;
+    m_summarizing = true;
+    setState(State::Generating);
+    saveConversation();
+    emit summarizeRequested(m_documents->databasePath(), documentId);
+    return true;
 }
 
 void ChatController::startAnswer() {
@@ -371,6 +392,7 @@ void ChatController::onTextStreamed(const QString& text, const GenerationStats& 
     } else {
         m_messages.appendText(m_answerRow, text);
     }
+    if (m_summarizing) return;  // its stats line is the summary's progress
     m_messages.setStats(m_answerRow, formatStats(stats));
     setDevice(stats.device);
     if (stats.contextSize > 0) m_contextSize = stats.contextSize;
@@ -379,8 +401,11 @@ void ChatController::onTextStreamed(const QString& text, const GenerationStats& 
 void ChatController::onGenerationFinished(const GenerationStats& stats) {
     if (m_messages.text(m_answerRow).isEmpty() && stats.stopped)
         m_messages.setStats(m_answerRow, tr("Stopped before the first token."));
+    else if (m_summarizing)
+        m_messages.setStats(m_answerRow, m_messages.stats(m_answerRow) + (stats.stopped ? tr(" · stopped") : QString()));
     else
         m_messages.setStats(m_answerRow, formatStats(stats));
+    m_summarizing = false;
     m_answerRow = -1;
     saveConversation();
     if (startPendingLoad()) return;
@@ -390,6 +415,7 @@ void ChatController::onGenerationFinished(const GenerationStats& stats) {
 void ChatController::onGenerationFailed(const QString& message) {
     if (m_answerRow == m_messages.count() - 1 && m_messages.text(m_answerRow).isEmpty()) m_messages.removeLast();
     m_messages.appendError(tr("The model could not answer: %1").arg(message));
+    m_summarizing = false;
     m_answerRow = -1;
     saveConversation();
     if (startPendingLoad()) return;

@@ -96,6 +96,9 @@ public:
     Q_INVOKABLE bool regenerate();
     // Replaces user message `row` with text, drops everything after it and answers anew.
     Q_INVOKABLE bool editMessage(int row, const QString& text);
+    // "Summarize this document": a map-reduce summary of an indexed document (needs
+    // documents) written as the answer to a "Summarize …" message; Stop cancels it.
+    Q_INVOKABLE bool summarizeDocument(qint64 documentId, const QString& fileName);
     // Cancels the running load or generation (Esc, the Stop button).
     Q_INVOKABLE void stop();
     Q_INVOKABLE void clearConversation();
@@ -133,6 +136,7 @@ signals:
     // To the worker (queued); not for QML.
     void loadRequested(const QString& path, const LoadOptions& options);
     void generateRequested(const QList<ChatTurn>& conversation, const GenerationOptions& options);
+    void summarizeRequested(const QString& dbPath, qint64 documentId);
 
 private:
     void onLoadProgress(double progress);
@@ -163,7 +167,8 @@ private:
     QPointer<DocumentsController> m_documents;
     bool m_useDocuments = false;
     qint64 m_retrievalId = 0;  // the retrieval the current answer waits for; 0: none
-    int m_contextSize = 0;     // of the loaded session, from the last stats
+    int m_contextSize = 0;
+    bool m_summarizing = false;  // the running job is a document summary     // of the loaded session, from the last stats
     ConversationMeta m_conversation;  // id 0: not saved yet
     State m_state = State::NoModel;
     double m_loadProgress = 0;

@@ -91,6 +91,7 @@ public:
     static void setDefaultDatabasePath(const QString& path);
 
     DocumentListModel* documents() { return &m_documents; }
+    QString databasePath() const { return m_dbPath; }
     bool available() const;
     // A run is going, or files wait for one.
     bool indexing() const { return m_indexer != nullptr || !m_pending.isEmpty(); }

@@ -9,6 +9,10 @@
 #include <vector>
 
 #include "assistant/engine.h"
+#ifdef ASSISTANT_HAVE_RAG
+#include "rag/store.h"
+#include "rag/summarize.h"
+#endif
 #include "piece_coalescer.h"
 
 namespace {
@@ -146,4 +150,42 @@ void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const 
     } else {
         emit generationFailed(describe(result.error()));
     }
+}
+
+void EngineWorker::summarize(const QString& dbPath, qint64 documentId) {
+#ifdef ASSISTANT_HAVE_RAG
+    try {
+        if (!m_session) return emit generationFailed(tr("No model is loaded."));
+        auto store = rag::Store::open(dbPath.toStdString());
+        if (!store) return emit generationFailed(QString::fromStdString(store.error()));
+        QElapsedTimer clock;
+        clock.start();
+        PieceCoalescer coalescer;
+        rag::SummarizeOptions options;
+        options.cancel = &m_cancel;
+        options.onProgress = [this](std::string_view stage, int done, int total) {
+            emit summaryProgress(stage == "map" ? tr("Summarizing: part %1 of %2").arg(done).arg(total)
+                                                : tr("Summarizing: combining, step %1 of %2").arg(done).arg(total));
+        };
+        options.onFinalPiece = [&](std::string_view piece) {
+            const QString text = QString::fromUtf8(piece.data(), static_cast<qsizetype>(piece.size()));
+            if (coalescer.add(text, clock.elapsed())) emit textStreamed(coalescer.take(clock.elapsed()), {});
+            return !m_cancel.load();
+        };
+        auto result = rag::summarizeDocument(*store, documentId, *m_session, options);
+        if (!coalescer.isEmpty()) emit textStreamed(coalescer.take(clock.elapsed()), {});
+        if (!result) return emit generationFailed(QString::fromStdString(result.error()));
+        GenerationStats stats;
+        stats.stopped = result->cancelled || m_cancel.load();
+        emit summaryProgress(tr("Summary of %n part(s)", nullptr, result->sections) +
+                             (result->cachedSections > 0 ? tr(" (%1 from the cache)").arg(result->cachedSections) : QString()));
+        emit generationFinished(stats);
+    } catch (const std::exception& e) {
+        emit generationFailed(tr("internal engine error: %1").arg(QString::fromUtf8(e.what())));
+    }
+#else
+    Q_UNUSED(dbPath)
+    Q_UNUSED(documentId)
+    emit generationFailed(tr("this build has no document index"));
+#endif
 }

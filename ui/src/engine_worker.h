@@ -30,6 +30,9 @@ public slots:
     void loadModel(const QString& path, const LoadOptions& options);
     // Streams the answer to the last user turn of conversation.
     void generate(const QList<ChatTurn>& conversation, const GenerationOptions& options);
+    // Map-reduce summary of an indexed document (rag::summarizeDocument) with this
+    // session's model; the final summary streams like an answer.
+    void summarize(const QString& dbPath, qint64 documentId);
 
 signals:
     void loadProgress(double progress);  // [0, 1], at most every whole percent
@@ -39,6 +42,7 @@ signals:
     void textStreamed(const QString& text, const GenerationStats& stats);
     void generationFinished(const GenerationStats& stats);
     void generationFailed(const QString& message);
+    void summaryProgress(const QString& text);  // "Summarizing: part 2 of 5"
 
 private:
     void loadModelUnguarded(const QString& path, const LoadOptions& options);
