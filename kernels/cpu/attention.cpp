@@ -52,10 +52,16 @@ void attention(ThreadPool& pool, const float* q, int64_t tokens, int64_t pos0, c
         const int64_t group = s.heads / s.headsKv;
         const int64_t block = std::max<int64_t>(1, 128 / group);
         const int64_t blocks = (tokens + block - 1) / block;
-        pool.parallelFor(s.headsKv * blocks, [&](int64_t task, int) {
+        auto run = [&](int64_t task, int) {
             const int64_t t0 = (task % blocks) * block;
             isa->attention(job, task / blocks, t0, std::min(tokens, t0 + block));
-        });
+        };
+        // Short contexts of small models: the caller alone (waking workers costs more).
+        if (tokens * (pos0 + tokens) * s.heads * s.headDim < (int64_t{1} << 16)) {
+            for (int64_t task = 0; task < s.headsKv * blocks; ++task) run(task, 0);
+        } else {
+            pool.parallelFor(s.headsKv * blocks, run);
+        }
         return;
     }
     const int64_t kvLen = pos0 + tokens;

@@ -45,6 +45,9 @@ struct ActScratch {
     std::vector<float> floats;
 };
 
+// Below this many multiply-adds a matmul is not split over threads.
+constexpr int64_t kInlineMacs = int64_t{1} << 17;
+
 void forTokens(ThreadPool& pool, int64_t tokens, const std::function<void(int64_t)>& fn) {
     if (tokens == 1) {
         fn(0);
@@ -181,6 +184,13 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     // Row blocks (multiples of 4, the tiles' row count): ~8 per thread for one token
     // (dynamic scheduling evens out the tail), up to 64 rows with many tokens so a
     // block's weights stay in L2 while every token tile streams past them.
+    // Tiny products (the demo model's 64-wide rows) run on the caller: waking a worker
+    // costs more than the work, and on a busy machine a descheduled worker costs a
+    // whole scheduler slice.
+    if (w.rows * w.cols * tokens < kInlineMacs) {
+        tile(job, 0, w.rows, 0, tokens);
+        return;
+    }
     const int64_t threads = pool.size();
     const int64_t target = tokens == 1 ? w.rows / (8 * threads) : w.rows / (4 * threads);
     const int64_t chunk = std::clamp<int64_t>((target + 3) / 4 * 4, 4, tokens == 1 ? 1024 : 64);
