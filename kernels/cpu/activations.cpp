@@ -11,6 +11,14 @@ namespace {
 constexpr float kSqrt2OverPi = 0.79788456080286535588f;
 constexpr float kGeluCoef = 0.044715f;
 
+}  // namespace
+
+float gelu(float x) {
+    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kGeluCoef * x * x)));
+}
+
+namespace {
+
 // GELU of every fp16 value, itself rounded to fp16 (65536 x 2 bytes, built once).
 // This is how the reference engine evaluates GELU on the CPU; rounding the input
 // and output to fp16 moves Gemma-2's logits by ~1e-3, which is its whole tolerance.
@@ -24,22 +32,21 @@ const std::array<uint16_t, 65536>& geluFp16Table() {
     return table;
 }
 
-}  // namespace
-
-float gelu(float x) {
-    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kGeluCoef * x * x)));
+// GELU through the fp16 table; saturated outside (-10, 10) like the reference.
+float geluFp16(float x) {
+    if (x <= -10.0f) return 0.0f;
+    if (x >= 10.0f) return x;
+    return ref::fp16ToFp32(geluFp16Table()[ref::fp32ToFp16(x)]);
 }
 
+}  // namespace
+
 void geglu(const float* gate, const float* up, int64_t n, float* out) {
-    const auto& table = geluFp16Table();
-    for (int64_t i = 0; i < n; ++i) {
-        const float g = gate[i];
-        float act;
-        if (g <= -10.0f) act = 0.0f;
-        else if (g >= 10.0f) act = g;
-        else act = ref::fp16ToFp32(table[ref::fp32ToFp16(g)]);
-        out[i] = act * up[i];
-    }
+    for (int64_t i = 0; i < n; ++i) out[i] = geluFp16(gate[i]) * up[i];
+}
+
+void geluTableInPlace(float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] = geluFp16(x[i]);
 }
 
 void softCap(float* x, int64_t n, float cap) {

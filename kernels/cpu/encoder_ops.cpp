@@ -1,4 +1,4 @@
-// Ops of the encoder-only models (BERT, USE-Lite): LayerNorm, GELU and ReLU,
+// Ops of the encoder-only models (BERT, USE-Lite): LayerNorm, ReLU (GELU: activations.cpp),
 // per-row biases, bidirectional attention over a packed batch of sequences, pooling
 // and L2 normalization. Norm sums accumulate in double, as the reference engine does.
 #include <algorithm>
@@ -12,23 +12,6 @@
 namespace kernels {
 
 namespace {
-
-float geluTanhExact(float x) {
-    constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
-    constexpr float kCoefA = 0.044715f;
-    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
-}
-
-// The reference engine's GELU table: one fp16 output per fp16 input (65536 entries).
-const std::vector<uint16_t>& geluFp16Table() {
-    static const std::vector<uint16_t> table = [] {
-        std::vector<uint16_t> t(65536);
-        for (uint32_t i = 0; i < 65536; ++i)
-            t[i] = ref::fp32ToFp16(geluTanhExact(ref::fp16ToFp32(static_cast<uint16_t>(i))));
-        return t;
-    }();
-    return table;
-}
 
 // q.k over n values with 8 independent partial sums: the compiler turns them into
 // vector lanes (a single running sum would be a serial dependency chain).
@@ -61,15 +44,6 @@ void layerNorm(const float* x, const float* weight, const float* bias, int64_t n
         for (int64_t i = 0; i < n; ++i) out[i] *= weight[i];
     if (bias)
         for (int64_t i = 0; i < n; ++i) out[i] += bias[i];
-}
-
-void geluTableInPlace(float* x, int64_t n) {
-    const std::vector<uint16_t>& table = geluFp16Table();
-    for (int64_t i = 0; i < n; ++i) {
-        const float v = x[i];
-        if (v <= -10.0f) x[i] = 0.0f;
-        else if (v < 10.0f) x[i] = ref::fp16ToFp32(table[ref::fp32ToFp16(v)]);
-    }
 }
 
 void reluInPlace(float* x, int64_t n) {
