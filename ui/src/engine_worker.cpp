@@ -92,11 +92,6 @@ void EngineWorker::loadModelUnguarded(const QString& path, const LoadOptions& op
     assistant::SessionParams sessionParams;
     sessionParams.contextLength = options.contextLength;
     sessionParams.threads = options.threads;
-    // A tiny model (the demo) is a few microseconds of work per token: waking worker
-    // threads costs more than it saves, badly so on a busy machine (measured: the demo
-    // at 2 threads 47 tok/s vs 4860 tok/s at 1 with a loaded CPU).
-    constexpr uint64_t kTinyModelParameters = 20'000'000;
-    if (options.threads == 0 && (*model)->info().parameterCount < kTinyModelParameters) sessionParams.threads = 1;
     auto session = assistant::Session::create(*model, sessionParams);
     if (!session) {
         emit modelLoadFailed(path, describe(session.error()), false);
