@@ -26,13 +26,6 @@ using assistant::ErrorCode;
 using assistant::detail::makeError;
 using kernels::Matrix;
 
-#define ENC_BIND(dst, expr)                          \
-    do {                                             \
-        auto r_ = (expr);                            \
-        if (!r_) return std::unexpected(r_.error()); \
-        dst = std::move(*r_);                        \
-    } while (0)
-
 // E = nEmbd, F = nFf, V = nVocab, C = nCtxTrain
 struct BertLayer {
     Matrix wq, wk, wv;                 // [E][E] (bert)
@@ -109,45 +102,45 @@ assistant::Status Bert::bind(const gguf::File& f) {
         return std::unexpected(makeError(ErrorCode::NotImplemented, "bert: pooling type ", pooling,
                                          " (rank) is not supported; supported: mean, cls, last"));
 
-    ENC_BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", E, m_h.nVocab));
+    BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", E, m_h.nVocab));
     const gguf::TensorInfo* types = f.tensor("token_types.weight");
     const int64_t nTypes = types && types->shape.size() == 2 ? types->shape[1] : 0;
     Matrix tokenTypes;
-    ENC_BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
+    BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
     m_tokenType0.resize(static_cast<size_t>(E));
     kernels::getRow(tokenTypes, 0, m_tokenType0.data());
-    if (!m_nomic) ENC_BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
-    ENC_BIND(m_embNormW, bindVector(f, "token_embd_norm.weight", E));
-    ENC_BIND(m_embNormB, bindVector(f, "token_embd_norm.bias", E));
+    if (!m_nomic) BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    BIND(m_embNormW, bindVector(f, "token_embd_norm.weight", E));
+    BIND(m_embNormB, bindVector(f, "token_embd_norm.bias", E));
 
     m_layers.resize(static_cast<size_t>(m_h.nLayer));
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         BertLayer& L = m_layers[static_cast<size_t>(l)];
         if (m_nomic) {
-            ENC_BIND(L.wQkv, bindMatrix(f, layerTensor(l, "attn_qkv.weight"), E, 3 * E));
-            ENC_BIND(L.bQkv, optionalVector(f, layerTensor(l, "attn_qkv.bias"), 3 * E));
-            ENC_BIND(L.bo, optionalVector(f, layerTensor(l, "attn_output.bias"), E));
-            ENC_BIND(L.wGate, bindMatrix(f, layerTensor(l, "ffn_gate.weight"), E, m_h.nFf));
-            ENC_BIND(L.bUp, optionalVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
-            ENC_BIND(L.bDown, optionalVector(f, layerTensor(l, "ffn_down.bias"), E));
+            BIND(L.wQkv, bindMatrix(f, layerTensor(l, "attn_qkv.weight"), E, 3 * E));
+            BIND(L.bQkv, optionalVector(f, layerTensor(l, "attn_qkv.bias"), 3 * E));
+            BIND(L.bo, optionalVector(f, layerTensor(l, "attn_output.bias"), E));
+            BIND(L.wGate, bindMatrix(f, layerTensor(l, "ffn_gate.weight"), E, m_h.nFf));
+            BIND(L.bUp, optionalVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
+            BIND(L.bDown, optionalVector(f, layerTensor(l, "ffn_down.bias"), E));
         } else {
-            ENC_BIND(L.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, E));
-            ENC_BIND(L.bq, bindVector(f, layerTensor(l, "attn_q.bias"), E));
-            ENC_BIND(L.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, E));
-            ENC_BIND(L.bk, bindVector(f, layerTensor(l, "attn_k.bias"), E));
-            ENC_BIND(L.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, E));
-            ENC_BIND(L.bv, bindVector(f, layerTensor(l, "attn_v.bias"), E));
-            ENC_BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
-            ENC_BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
-            ENC_BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
+            BIND(L.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, E));
+            BIND(L.bq, bindVector(f, layerTensor(l, "attn_q.bias"), E));
+            BIND(L.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, E));
+            BIND(L.bk, bindVector(f, layerTensor(l, "attn_k.bias"), E));
+            BIND(L.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, E));
+            BIND(L.bv, bindVector(f, layerTensor(l, "attn_v.bias"), E));
+            BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
+            BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), m_h.nFf));
+            BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
         }
-        ENC_BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), E, E));
-        ENC_BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_output_norm.weight"), E));
-        ENC_BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_output_norm.bias"), E));
-        ENC_BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, m_h.nFf));
-        ENC_BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), m_h.nFf, E));
-        ENC_BIND(L.outNormW, bindVector(f, layerTensor(l, "layer_output_norm.weight"), E));
-        ENC_BIND(L.outNormB, bindVector(f, layerTensor(l, "layer_output_norm.bias"), E));
+        BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), E, E));
+        BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_output_norm.weight"), E));
+        BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_output_norm.bias"), E));
+        BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, m_h.nFf));
+        BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), m_h.nFf, E));
+        BIND(L.outNormW, bindVector(f, layerTensor(l, "layer_output_norm.weight"), E));
+        BIND(L.outNormB, bindVector(f, layerTensor(l, "layer_output_norm.bias"), E));
     }
     return {};
 }

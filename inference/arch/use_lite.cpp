@@ -24,13 +24,6 @@ using assistant::ErrorCode;
 using assistant::detail::makeError;
 using kernels::Matrix;
 
-#define ENC_BIND(dst, expr)                          \
-    do {                                             \
-        auto r_ = (expr);                            \
-        if (!r_) return std::unexpected(r_.error()); \
-        dst = std::move(*r_);                        \
-    } while (0)
-
 // E = nEmbd (512), W = this layer's input width, F = nFf (1536), V = nVocab
 struct UseLiteLayer {
     int64_t width = 0;                     // W
@@ -87,8 +80,8 @@ assistant::Status UseLite::bind(const gguf::File& f) {
     if (const uint64_t pooling = f.getUInt(f.archKey("pooling_type")).value_or(1); pooling != 1)
         return std::unexpected(makeError(ErrorCode::NotImplemented, "use-lite: pooling type ", pooling,
                                          " is not supported (mean only)"));
-    ENC_BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", m_dIn, m_h.nVocab));
-    ENC_BIND(m_timescales, bindVector(f, "position_timescales", m_dIn / 2));
+    BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", m_dIn, m_h.nVocab));
+    BIND(m_timescales, bindVector(f, "position_timescales", m_dIn / 2));
     m_layers.resize(static_cast<size_t>(m_h.nLayer));
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         UseLiteLayer& L = m_layers[static_cast<size_t>(l)];
@@ -98,25 +91,25 @@ assistant::Status UseLite::bind(const gguf::File& f) {
         if (L.headDim * m_h.nHead != W)
             return std::unexpected(makeError(ErrorCode::InvalidFormat, "use-lite: layer ", l, " width ", W,
                                              " is not a multiple of ", m_h.nHead, " heads"));
-        ENC_BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_norm.weight"), W));
-        ENC_BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_norm.bias"), W));
-        ENC_BIND(L.wQkv, bindMatrix(f, layerTensor(l, "attn_qkv.weight"), W, 3 * W));
-        ENC_BIND(L.bQkv, bindVector(f, layerTensor(l, "attn_qkv.bias"), 3 * W));
-        ENC_BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), W, E));
-        ENC_BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
+        BIND(L.attnNormW, bindVector(f, layerTensor(l, "attn_norm.weight"), W));
+        BIND(L.attnNormB, bindVector(f, layerTensor(l, "attn_norm.bias"), W));
+        BIND(L.wQkv, bindMatrix(f, layerTensor(l, "attn_qkv.weight"), W, 3 * W));
+        BIND(L.bQkv, bindVector(f, layerTensor(l, "attn_qkv.bias"), 3 * W));
+        BIND(L.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), W, E));
+        BIND(L.bo, bindVector(f, layerTensor(l, "attn_output.bias"), E));
         if (W != E) {
-            ENC_BIND(L.wRes, bindMatrix(f, layerTensor(l, "residual_proj.weight"), W, E));
-            ENC_BIND(L.bRes, bindVector(f, layerTensor(l, "residual_proj.bias"), E));
+            BIND(L.wRes, bindMatrix(f, layerTensor(l, "residual_proj.weight"), W, E));
+            BIND(L.bRes, bindVector(f, layerTensor(l, "residual_proj.bias"), E));
         }
-        ENC_BIND(L.ffnNormW, bindVector(f, layerTensor(l, "ffn_norm.weight"), E));
-        ENC_BIND(L.ffnNormB, bindVector(f, layerTensor(l, "ffn_norm.bias"), E));
-        ENC_BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, F));
-        ENC_BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), F));
-        ENC_BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), F, E));
-        ENC_BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
+        BIND(L.ffnNormW, bindVector(f, layerTensor(l, "ffn_norm.weight"), E));
+        BIND(L.ffnNormB, bindVector(f, layerTensor(l, "ffn_norm.bias"), E));
+        BIND(L.wUp, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, F));
+        BIND(L.bUp, bindVector(f, layerTensor(l, "ffn_up.bias"), F));
+        BIND(L.wDown, bindMatrix(f, layerTensor(l, "ffn_down.weight"), F, E));
+        BIND(L.bDown, bindVector(f, layerTensor(l, "ffn_down.bias"), E));
     }
-    ENC_BIND(m_out, bindMatrix(f, "output.weight", E, E));
-    ENC_BIND(m_outB, bindVector(f, "output.bias", E));
+    BIND(m_out, bindMatrix(f, "output.weight", E, E));
+    BIND(m_outB, bindVector(f, "output.bias", E));
     return {};
 }
 
