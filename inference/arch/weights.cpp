@@ -55,10 +55,7 @@ assistant::Result<kernels::Matrix> bindMatrixRows(const gguf::File& f, const std
     if (firstRow < 0 || rows <= 0 || firstRow + rows > totalRows)
         return std::unexpected(makeError(ErrorCode::InvalidFormat, "tensor '", name, "': rows [", firstRow, ", ",
                                          firstRow + rows, ") out of ", totalRows));
-    kernels::Matrix m = *whole;
-    m.data = static_cast<const uint8_t*>(m.data) + static_cast<size_t>(firstRow) * m.rowStride();
-    m.rows = rows;
-    return m;
+    return kernels::sliceRows(*whole, firstRow, rows);
 }
 
 assistant::Result<std::vector<kernels::Matrix>> bindExperts(const gguf::File& f, const std::string& name,

@@ -168,22 +168,24 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     if (tokens <= 0 || w.rows <= 0) return;
     const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
     const auto slot = static_cast<size_t>(w.type);
-    const cpu::TileFn tile = isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
+    const cpu::TileFn tileX8 = isa && w.interleaved && slot < cpu::kTypeSlots ? isa->tileX8[slot] : nullptr;
+    const cpu::TileFn tile = tileX8 ? tileX8 : isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
     thread_local ActScratch scratch;
     cpu::MatmulJob job;
     if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, scratch, job.act)) {
         matmulScalar(pool, w, x, tokens, out);
         return;
     }
-    job.w = static_cast<const uint8_t*>(w.data);
-    job.wStride = w.rowStride();
+    job.w = static_cast<const uint8_t*>(tileX8 ? w.interleaved : w.data);
+    job.wStride = tileX8 ? w.interleavedGroupBytes : w.rowStride();
     job.k = w.cols;
     job.out = out;
     job.ldo = w.rows;
 
-    // Row blocks (multiples of 4, the tiles' row count): ~8 per thread for one token
-    // (dynamic scheduling evens out the tail), up to 64 rows with many tokens so a
-    // block's weights stay in L2 while every token tile streams past them.
+    // Row blocks (multiples of 4, the tiles' row count, or of 8 for interleaved
+    // weights): ~8 per thread for one token (dynamic scheduling evens out the tail),
+    // up to 64 rows with many tokens so a block's weights stay in L2 while every
+    // token tile streams past them.
     // Tiny products (the demo model's 64-wide rows) run on the caller: waking a worker
     // costs more than the work, and on a busy machine a descheduled worker costs a
     // whole scheduler slice.
@@ -192,8 +194,9 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
         return;
     }
     const int64_t threads = pool.size();
+    const int64_t unit = tileX8 ? 8 : 4;
     const int64_t target = tokens == 1 ? w.rows / (8 * threads) : w.rows / (4 * threads);
-    const int64_t chunk = std::clamp<int64_t>((target + 3) / 4 * 4, 4, tokens == 1 ? 1024 : 64);
+    const int64_t chunk = std::clamp<int64_t>((target + unit - 1) / unit * unit, unit, tokens == 1 ? 1024 : 64);
     const int64_t tasks = (w.rows + chunk - 1) / chunk;
     pool.parallelFor(tasks, [&](int64_t task, int) {
         const int64_t r0 = task * chunk;

@@ -68,6 +68,9 @@ inline constexpr size_t kTypeSlots = 40;  // GGUF type ids 0..39
 
 struct IsaKernels {
     TileFn tile[kTypeSlots] = {};  // by weight type id; null: the scalar reference
+    // Kernels on Matrix::interleaved (groups of 8 rows, matmul_x8.inc); r0, r1 are
+    // multiples of 8 and job.wStride is the group stride. Null: no such layout.
+    TileFn tileX8[kTypeSlots] = {};
     AttentionFn attention = nullptr;
     bool pairedQ8 = false;  // Q4_0 / Q8_0 kernels read Activations::pair*
     // n floats (n % 32 == 0) -> Q8_0 blocks bit-identical to quantizeActivations(Q8_0),

@@ -1,5 +1,9 @@
 // Load-time weight repacking for the CPU kernels (ops.h: repackForCpu).
 //
+// Q4_0, Q8_0 -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
+// activation broadcast feeds 8 rows and each row's sum stays in its own lane. Made
+// only when the active ISA's table has a kernel for it.
+//
 // TQ1_0 -> TQ2_0: a TQ1_0 byte holds 5 trits as a base-3 fixed-point fraction, which
 // costs a multiply per trit to decode in the inner loop; TQ2_0 holds the same
 // values as 2-bit codes that `(byte >> 2l) & 3` turns into vpdpbusd operands. The
@@ -11,7 +15,9 @@
 #include <mutex>
 #include <tuple>
 
+#include "kernels/cpu_features.h"
 #include "kernels/ops.h"
+#include "matmul_isa.h"
 
 namespace kernels {
 namespace {
@@ -40,25 +46,94 @@ void tq1BlockToTq2(const uint8_t* src, uint8_t* dst) {
     std::memcpy(dst + 64, src + 52, 2);  // d
 }
 
-}  // namespace
+// Bytes of one block column of an 8-row group, and of the source block.
+size_t x8BlockBytes(GgmlType t) { return t == GgmlType::Q4_0 ? 144 : 272; }
+size_t srcBlockBytes(GgmlType t) { return t == GgmlType::Q4_0 ? 18 : 34; }
 
-bool repackForCpu(Matrix& w) {
-    if (w.type != GgmlType::TQ1_0 || !w.data || w.cols % 256 != 0 || w.rows <= 0) return false;
-    // A tensor bound several times (row slices of a fused QKV, tied embeddings) is
-    // repacked once: later calls share the first copy while it is alive.
-    using Key = std::tuple<const void*, int64_t, int64_t>;
+// Rows 8g..8g+7 of w, block b -> one interleaved block: the 8 f16 scales, then
+// 4-byte words of the rows' quant bytes, word c of row i at chunk c lane i.
+void interleaveBlock(const uint8_t* w, size_t rowStride, GgmlType t, int64_t b, uint8_t* dst) {
+    const size_t qBytes = srcBlockBytes(t) - 2;
+    for (int i = 0; i < 8; ++i) {
+        const uint8_t* src = w + i * rowStride + b * srcBlockBytes(t);
+        std::memcpy(dst + 2 * i, src, 2);
+        for (size_t c = 0; c < qBytes / 4; ++c) std::memcpy(dst + 16 + 32 * c + 4 * i, src + 2 + 4 * c, 4);
+    }
+}
+
+bool wantsInterleave(const Matrix& w) {
+    if ((w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0) || w.rows % 8 != 0 || w.cols % 32 != 0) return false;
+    const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
+    return isa && isa->tileX8[static_cast<size_t>(w.type)];
+}
+
+using Key = std::tuple<const void*, int64_t, int64_t>;
+
+// A tensor bound several times (row slices of a fused QKV, tied embeddings) is
+// repacked once: later calls share the first copy while it is alive.
+std::shared_ptr<const void> findDone(std::map<Key, std::weak_ptr<const void>>& done, const Key& key) {
+    auto it = done.find(key);
+    if (it == done.end()) return nullptr;
+    if (std::shared_ptr<const void> prev = it->second.lock()) return prev;
+    done.erase(it);
+    return nullptr;
+}
+
+bool interleave(Matrix& w) {
     static std::mutex mutex;
     static std::map<Key, std::weak_ptr<const void>> done;
     std::lock_guard lock(mutex);
     const Key key{w.data, w.rows, w.cols};
-    if (auto it = done.find(key); it != done.end()) {
-        if (std::shared_ptr<const void> prev = it->second.lock()) {
-            w.type = GgmlType::TQ2_0;
-            w.data = prev.get();
-            w.owned = std::move(prev);
-            return true;
-        }
-        done.erase(it);
+    const int64_t nb = w.cols / 32, groups = w.rows / 8;
+    const size_t groupBytes = static_cast<size_t>(nb) * x8BlockBytes(w.type);
+    std::shared_ptr<const void> packed = findDone(done, key);
+    if (!packed) {
+        std::shared_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[groupBytes * static_cast<size_t>(groups)]);
+        if (!buf) return false;  // the GGUF layout's kernels still work
+        const auto* src = static_cast<const uint8_t*>(w.data);
+        const size_t stride = w.rowStride();
+        for (int64_t g = 0; g < groups; ++g)
+            for (int64_t b = 0; b < nb; ++b)
+                interleaveBlock(src + g * 8 * stride, stride, w.type, b,
+                                buf.get() + g * groupBytes + b * x8BlockBytes(w.type));
+        packed = std::shared_ptr<const void>(buf, buf.get());
+        done[key] = packed;
+    }
+    w.interleaved = packed.get();
+    w.interleavedGroupBytes = groupBytes;
+    w.interleavedOwned = std::move(packed);
+    return true;
+}
+
+}  // namespace
+
+Matrix sliceRows(const Matrix& w, int64_t first, int64_t count) {
+    Matrix m = w;
+    m.data = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(first) * w.rowStride();
+    m.rows = count;
+    if (w.interleaved && first % 8 == 0 && count % 8 == 0) {
+        m.interleaved = static_cast<const uint8_t*>(w.interleaved) + static_cast<size_t>(first / 8) * w.interleavedGroupBytes;
+    } else {
+        m.interleaved = nullptr;
+        m.interleavedGroupBytes = 0;
+        m.interleavedOwned = nullptr;
+    }
+    return m;
+}
+
+bool repackForCpu(Matrix& w) {
+    if (!w.data || w.rows <= 0) return false;
+    if (wantsInterleave(w)) return interleave(w);
+    if (w.type != GgmlType::TQ1_0 || w.cols % 256 != 0) return false;
+    static std::mutex mutex;
+    static std::map<Key, std::weak_ptr<const void>> done;
+    std::lock_guard lock(mutex);
+    const Key key{w.data, w.rows, w.cols};
+    if (std::shared_ptr<const void> prev = findDone(done, key)) {
+        w.type = GgmlType::TQ2_0;
+        w.data = prev.get();
+        w.owned = std::move(prev);
+        return true;
     }
     const int64_t blocks = w.rows * (w.cols / 256);
     std::shared_ptr<uint8_t[]> packed(new (std::nothrow) uint8_t[static_cast<size_t>(blocks) * 66]);

@@ -86,20 +86,28 @@ void checkType(GgmlType type, std::initializer_list<int64_t> colsList) {
     for (CpuIsa isa : runnableIsas()) {
         ASSERT_TRUE(kernels::setCpuIsa(isa));
         for (int64_t cols : colsList)
-            for (int64_t rows : {1, 6, 37})
+            for (int64_t rows : {1, 6, 37, 40})
                 for (int64_t tokens : {1, 2, 3, 5, 9}) {
                     const auto w = randomWeights(type, rows, cols, ++seed);
                     const auto x = randomVector(static_cast<size_t>(tokens * cols), ++seed);
-                    std::vector<float> got(tokens * rows, NAN), expect(tokens * rows);
+                    std::vector<float> expect(tokens * rows);
                     kernels::ref::matmul(type, w.data(), rows, cols, x.data(), tokens, expect.data());
                     kernels::ThreadPool& pool = (rows + tokens) % 2 ? pool3 : pool1;
-                    kernels::matmul(pool, kernels::Matrix{type, w.data(), rows, cols}, x.data(), tokens, got.data());
                     float maxAbs = 0.0f;
                     for (float e : expect) maxAbs = std::max(maxAbs, std::fabs(e));
-                    for (size_t i = 0; i < got.size(); ++i)
-                        ASSERT_NEAR(got[i], expect[i], 1e-5f + 1e-4f * maxAbs)
-                            << kernels::typeName(type) << " isa " << kernels::cpuIsaName(isa) << " rows " << rows
-                            << " cols " << cols << " tokens " << tokens << " at " << i;
+                    // the GGUF layout, then the layout the loader makes for this ISA
+                    kernels::Matrix packed{type, w.data(), rows, cols};
+                    const bool repacked = kernels::repackForCpu(packed);
+                    for (const kernels::Matrix& m : {kernels::Matrix{type, w.data(), rows, cols}, packed}) {
+                        std::vector<float> got(tokens * rows, NAN);
+                        kernels::matmul(pool, m, x.data(), tokens, got.data());
+                        for (size_t i = 0; i < got.size(); ++i)
+                            ASSERT_NEAR(got[i], expect[i], 1e-5f + 1e-4f * maxAbs)
+                                << kernels::typeName(type) << " isa " << kernels::cpuIsaName(isa) << " rows " << rows
+                                << " cols " << cols << " tokens " << tokens << " at " << i
+                                << (m.interleaved ? " (interleaved)" : repacked ? " (repacked)" : "");
+                        if (!repacked) break;
+                    }
                 }
     }
 }
@@ -169,10 +177,52 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
     kernels::matmul(pool, copy, x.data(), 3, got.data());
     kernels::ref::matmul(GgmlType::TQ1_0, w.data(), rows, cols, x.data(), 3, expect.data());
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 1e-4f * (1.0f + std::fabs(expect[i])));
-    // other types are left alone
-    kernels::Matrix q{GgmlType::Q4_0, w.data(), 1, 32};
+    // types without a repacked layout are left alone
+    kernels::Matrix q{GgmlType::Q6_K, w.data(), 1, 256};
     EXPECT_FALSE(kernels::repackForCpu(q));
     EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
+}
+
+// Q4_0 / Q8_0 rows interleaved by 8 on the ISA paths that have kernels for it: the
+// GGUF layout stays readable, row slices of whole groups keep the interleaved copy,
+// and every ISA (with or without such kernels) computes the same products.
+TEST(CpuRepack, InterleavedRowsGiveTheSameProducts) {
+    IsaGuard guard;
+    kernels::ThreadPool pool(2);
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0}) {
+        const int64_t rows = 48, cols = 128, tokens = 5;
+        const auto w = randomWeights(type, rows, cols, 7);
+        const auto x = randomVector(cols * tokens, 8);
+        std::vector<float> expect(rows * tokens);
+        kernels::ref::matmul(type, w.data(), rows, cols, x.data(), tokens, expect.data());
+        for (CpuIsa loadIsa : runnableIsas()) {
+            ASSERT_TRUE(kernels::setCpuIsa(loadIsa));
+            kernels::Matrix m{type, w.data(), rows, cols};
+            const bool interleaved = kernels::repackForCpu(m);
+            EXPECT_EQ(interleaved, m.interleaved != nullptr);
+            EXPECT_EQ(m.data, static_cast<const void*>(w.data()));
+            if (loadIsa == CpuIsa::Avx2 || loadIsa == CpuIsa::AvxVnni) EXPECT_TRUE(interleaved) << kernels::cpuIsaName(loadIsa);
+            // a row slice (a fused QKV's K part) of whole groups, and one that is not
+            const kernels::Matrix whole = kernels::sliceRows(m, 16, 24), odd = kernels::sliceRows(m, 4, 12);
+            EXPECT_EQ(whole.interleaved != nullptr, interleaved);
+            EXPECT_EQ(odd.interleaved, nullptr);
+            for (CpuIsa runIsa : runnableIsas()) {  // tests and benches switch ISA after loading
+                ASSERT_TRUE(kernels::setCpuIsa(runIsa));
+                for (const auto& [slice, first] : {std::pair{m, int64_t{0}}, std::pair{whole, int64_t{16}},
+                                                   std::pair{odd, int64_t{4}}}) {
+                    std::vector<float> got(slice.rows * tokens, NAN);
+                    kernels::matmul(pool, slice, x.data(), tokens, got.data());
+                    for (int64_t t = 0; t < tokens; ++t)
+                        for (int64_t r = 0; r < slice.rows; ++r) {
+                            const float e = expect[t * rows + first + r];
+                            ASSERT_NEAR(got[t * slice.rows + r], e, 1e-4f * (1.0f + std::fabs(e)))
+                                << kernels::typeName(type) << " loaded on " << kernels::cpuIsaName(loadIsa) << ", run on "
+                                << kernels::cpuIsaName(runIsa) << ", slice from " << first << " row " << r << " token " << t;
+                        }
+                }
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -192,8 +242,10 @@ TEST(CpuMatmul, SimdActivationQuantizationIsBitIdentical) {
     kernels::quantizeActivations(GgmlType::Q8_0, x.data(), want.data(), n);
     for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
         const auto isa = static_cast<CpuIsa>(i);
+        // a table is built by code compiled for its ISA: only ask for supported ones
+        if (!kernels::cpuIsaSupported(isa)) continue;
         const kernels::cpu::IsaKernels* k = kernels::cpu::isaKernels(isa);
-        if (!kernels::cpuIsaSupported(isa) || !k || !k->quantizeQ8_0) continue;
+        if (!k || !k->quantizeQ8_0) continue;
         std::vector<float> d(n / 32);
         std::vector<int32_t> sums(n / 32);
         k->quantizeQ8_0(x.data(), n, got.data(), d.data(), sums.data());
@@ -225,8 +277,10 @@ TEST(CpuMatmul, SimdQ8KQuantizationIsBitIdentical) {
     ASSERT_TRUE(kernels::ref::quantizeRow(GgmlType::Q8_K, x.data(), want.data(), n));
     for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
         const auto isa = static_cast<CpuIsa>(i);
+        // a table is built by code compiled for its ISA: only ask for supported ones
+        if (!kernels::cpuIsaSupported(isa)) continue;
         const kernels::cpu::IsaKernels* k = kernels::cpu::isaKernels(isa);
-        if (!kernels::cpuIsaSupported(isa) || !k || !k->quantizeQ8_K) continue;
+        if (!k || !k->quantizeQ8_K) continue;
         std::fill(got.begin(), got.end(), 0xAA);
         k->quantizeQ8_K(x.data(), n, got.data());
         ASSERT_EQ(got, want) << kernels::cpuIsaName(isa);

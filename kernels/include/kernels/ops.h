@@ -23,14 +23,29 @@ struct Matrix {
     // Set by repackForCpu: keeps the repacked copy that `data` points to alive
     // (shared by copies of the Matrix, e.g. tied embedding and output).
     std::shared_ptr<const void> owned = nullptr;
+    // Set by repackForCpu when the active CPU kernels read `type` fastest with rows
+    // interleaved in groups of 8 (kernels/cpu/matmul_x8.inc gives the layouts):
+    // that copy, `interleavedGroupBytes` apart per group. `data` keeps the GGUF layout
+    // for everything else (row lookup, GPU upload, ISA paths without such a kernel).
+    const void* interleaved = nullptr;
+    size_t interleavedGroupBytes = 0;
+    std::shared_ptr<const void> interleavedOwned = nullptr;
     size_t rowStride() const { return rowBytes(type, cols); }
 };
 
+// Rows [first, first + count) of w as a matrix of their own (a slice of a fused
+// tensor). An interleaved copy is kept when the slice is whole groups of 8 rows.
+Matrix sliceRows(const Matrix& w, int64_t first, int64_t count);
+
 // Load-time repacking into the layout the CPU kernels read fastest, done once per
-// weight by the model loader. Today: TQ1_0 (base-3, 1.69 bits) becomes the
-// VNNI-ready 2-bit layout of TQ2_0 (same values, codes expanded to int8 by a shift
-// and an AND, no lookup table). Returns true when `w` now points to its own memory;
-// the loader may then release the original (mapped) pages. False: w is unchanged.
+// weight by the model loader. TQ1_0 (base-3, 1.69 bits) becomes the VNNI-ready 2-bit
+// layout of TQ2_0 (same values, codes expanded to int8 by a shift and an AND, no
+// lookup table): `data` then points to that copy. Q4_0 and Q8_0 with a row count
+// divisible by 8, when the active ISA has kernels for it, gain an interleaved copy
+// (Matrix::interleaved) and keep `data`, which the CPU then no longer reads. Returns
+// true when the CPU kernels read only memory of w's own; the loader may then
+// release the original (mapped) pages, which are read back from the file if another
+// path needs them. False: w is unchanged.
 bool repackForCpu(Matrix& w);
 
 // out[t][r] = sum_k W[r][k] * x[t][k] for t < tokens. x: [tokens][w.cols], out:
