@@ -1,6 +1,6 @@
 // Load-time weight repacking for the CPU kernels (ops.h: repackForCpu).
 //
-// Q4_0, Q8_0 -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
+// Q4_0, Q8_0, Q4_K -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
 // activation broadcast feeds 8 rows and each row's sum stays in its own lane. Made
 // only when the active ISA's table has a kernel for it.
 //
@@ -46,23 +46,61 @@ void tq1BlockToTq2(const uint8_t* src, uint8_t* dst) {
     std::memcpy(dst + 64, src + 52, 2);  // d
 }
 
-// Bytes of one block column of an 8-row group, and of the source block.
-size_t x8BlockBytes(GgmlType t) { return t == GgmlType::Q4_0 ? 144 : 272; }
-size_t srcBlockBytes(GgmlType t) { return t == GgmlType::Q4_0 ? 18 : 34; }
+// One block column of an 8-row group: its bytes, the source block's, the elements.
+struct X8Format {
+    size_t bytes, srcBytes;
+    int64_t elements;
+};
 
-// Rows 8g..8g+7 of w, block b -> one interleaved block: the 8 f16 scales, then
-// 4-byte words of the rows' quant bytes, word c of row i at chunk c lane i.
-void interleaveBlock(const uint8_t* w, size_t rowStride, GgmlType t, int64_t b, uint8_t* dst) {
-    const size_t qBytes = srcBlockBytes(t) - 2;
-    for (int i = 0; i < 8; ++i) {
-        const uint8_t* src = w + i * rowStride + b * srcBlockBytes(t);
+X8Format x8Format(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return {144, 18, 32};
+        case GgmlType::Q8_0: return {272, 34, 32};
+        case GgmlType::Q4_K: return {1184, 144, 256};
+        default: return {0, 0, 0};
+    }
+}
+
+// Q4_0 / Q8_0: the 8 f16 scales, then 4-byte words of the rows' quant bytes, word c
+// of row i at chunk c lane i. `src` is block b of row 0.
+void interleaveLegacy(const uint8_t* src, size_t rowStride, size_t srcBytes, uint8_t* dst) {
+    const size_t qBytes = srcBytes - 2;
+    for (int i = 0; i < 8; ++i, src += rowStride) {
         std::memcpy(dst + 2 * i, src, 2);
         for (size_t c = 0; c < qBytes / 4; ++c) std::memcpy(dst + 16 + 32 * c + 4 * i, src + 2 + 4 * c, 4);
     }
 }
 
+// Scale and min of sub-block s from a Q4_K block's 12 packed bytes (6 bits each).
+void q4kScaleMin(const uint8_t* q, int s, uint8_t& sc, uint8_t& m) {
+    if (s < 4) {
+        sc = q[s] & 63;
+        m = q[s + 4] & 63;
+    } else {
+        sc = static_cast<uint8_t>((q[s + 4] & 0xf) | ((q[s - 4] >> 6) << 4));
+        m = static_cast<uint8_t>((q[s + 4] >> 4) | ((q[s] >> 6) << 4));
+    }
+}
+
+// Q4_K: d[8], dmin[8], scales by sub-block, mins by pairs of sub-blocks, then the
+// nibble bytes in 4-byte words (matmul_x8.inc: Q4_Kx8).
+void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
+    for (int i = 0; i < 8; ++i, src += rowStride) {
+        std::memcpy(dst + 2 * i, src, 2);
+        std::memcpy(dst + 16 + 2 * i, src + 2, 2);
+        for (int s = 0; s < 8; ++s) {
+            uint8_t sc, m;
+            q4kScaleMin(src + 4, s, sc, m);
+            dst[32 + 8 * s + i] = sc;
+            dst[96 + 16 * (s / 2) + 2 * i + s % 2] = m;
+        }
+        for (int c = 0; c < 32; ++c) std::memcpy(dst + 160 + 32 * c + 4 * i, src + 16 + 4 * c, 4);
+    }
+}
+
 bool wantsInterleave(const Matrix& w) {
-    if ((w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0) || w.rows % 8 != 0 || w.cols % 32 != 0) return false;
+    const X8Format f = x8Format(w.type);
+    if (f.bytes == 0 || w.rows % 8 != 0 || w.cols % f.elements != 0) return false;
     const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
     return isa && isa->tileX8[static_cast<size_t>(w.type)];
 }
@@ -84,8 +122,9 @@ bool interleave(Matrix& w) {
     static std::map<Key, std::weak_ptr<const void>> done;
     std::lock_guard lock(mutex);
     const Key key{w.data, w.rows, w.cols};
-    const int64_t nb = w.cols / 32, groups = w.rows / 8;
-    const size_t groupBytes = static_cast<size_t>(nb) * x8BlockBytes(w.type);
+    const X8Format f = x8Format(w.type);
+    const int64_t nb = w.cols / f.elements, groups = w.rows / 8;
+    const size_t groupBytes = static_cast<size_t>(nb) * f.bytes;
     std::shared_ptr<const void> packed = findDone(done, key);
     if (!packed) {
         std::shared_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[groupBytes * static_cast<size_t>(groups)]);
@@ -93,9 +132,12 @@ bool interleave(Matrix& w) {
         const auto* src = static_cast<const uint8_t*>(w.data);
         const size_t stride = w.rowStride();
         for (int64_t g = 0; g < groups; ++g)
-            for (int64_t b = 0; b < nb; ++b)
-                interleaveBlock(src + g * 8 * stride, stride, w.type, b,
-                                buf.get() + g * groupBytes + b * x8BlockBytes(w.type));
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* blk = src + g * 8 * stride + b * f.srcBytes;
+                uint8_t* dst = buf.get() + g * groupBytes + b * f.bytes;
+                if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, dst);
+                else interleaveLegacy(blk, stride, f.srcBytes, dst);
+            }
         packed = std::shared_ptr<const void>(buf, buf.get());
         done[key] = packed;
     }

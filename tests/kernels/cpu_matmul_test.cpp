@@ -183,14 +183,14 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
     EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
 }
 
-// Q4_0 / Q8_0 rows interleaved by 8 on the ISA paths that have kernels for it: the
+// Q4_0 / Q8_0 / Q4_K rows interleaved by 8 on the ISA paths that have kernels for it: the
 // GGUF layout stays readable, row slices of whole groups keep the interleaved copy,
 // and every ISA (with or without such kernels) computes the same products.
 TEST(CpuRepack, InterleavedRowsGiveTheSameProducts) {
     IsaGuard guard;
     kernels::ThreadPool pool(2);
-    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0}) {
-        const int64_t rows = 48, cols = 128, tokens = 5;
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K}) {
+        const int64_t rows = 48, cols = 512, tokens = 5;
         const auto w = randomWeights(type, rows, cols, 7);
         const auto x = randomVector(cols * tokens, 8);
         std::vector<float> expect(rows * tokens);
