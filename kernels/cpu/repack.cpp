@@ -1,6 +1,6 @@
 // Load-time weight repacking for the CPU kernels (ops.h: repackForCpu).
 //
-// Q4_0, Q8_0, Q4_K -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
+// Q4_0, Q8_0, Q4_K, Q6_K -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
 // activation broadcast feeds 8 rows and each row's sum stays in its own lane. Made
 // only when the active ISA's table has a kernel for it.
 //
@@ -57,6 +57,7 @@ X8Format x8Format(GgmlType t) {
         case GgmlType::Q4_0: return {144, 18, 32};
         case GgmlType::Q8_0: return {272, 34, 32};
         case GgmlType::Q4_K: return {1184, 144, 256};
+        case GgmlType::Q6_K: return {1680, 210, 256};
         default: return {0, 0, 0};
     }
 }
@@ -98,6 +99,40 @@ void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
     }
 }
 
+// Q6_K: d[8], scales by 16-element group, low 4 bits of two sub-blocks per byte,
+// high 2 bits of four sub-blocks per byte (matmul_x8.inc: Q6_Kx8).
+void interleaveQ6K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
+    for (int i = 0; i < 8; ++i, src += rowStride) {
+        const uint8_t* ql = src;
+        const uint8_t* qh = src + 128;
+        std::memcpy(dst + 2 * i, src + 208, 2);
+        for (int gi = 0; gi < 16; ++gi) dst[16 + 8 * gi + i] = src[192 + gi];
+        uint8_t q[256];  // codes 0..63 in element order
+        for (int half = 0; half < 2; ++half)
+            for (int l = 0; l < 32; ++l) {
+                const uint8_t* L = ql + 64 * half;
+                const uint8_t h = qh[32 * half + l];
+                uint8_t* o = q + 128 * half;
+                o[l] = static_cast<uint8_t>((L[l] & 0xf) | ((h & 3) << 4));
+                o[l + 32] = static_cast<uint8_t>((L[l + 32] & 0xf) | (((h >> 2) & 3) << 4));
+                o[l + 64] = static_cast<uint8_t>((L[l] >> 4) | (((h >> 4) & 3) << 4));
+                o[l + 96] = static_cast<uint8_t>((L[l + 32] >> 4) | (((h >> 6) & 3) << 4));
+            }
+        for (int c = 0; c < 4; ++c)
+            for (int w = 0; w < 8; ++w)
+                for (int k = 0; k < 4; ++k)
+                    dst[144 + 32 * (8 * c + w) + 4 * i + k] =
+                        static_cast<uint8_t>((q[64 * c + 4 * w + k] & 0xf) | ((q[64 * c + 32 + 4 * w + k] & 0xf) << 4));
+        for (int h = 0; h < 2; ++h)
+            for (int w = 0; w < 8; ++w)
+                for (int k = 0; k < 4; ++k) {
+                    uint8_t b = 0;
+                    for (int m = 0; m < 4; ++m) b |= static_cast<uint8_t>((q[32 * (4 * h + m) + 4 * w + k] >> 4) << (2 * m));
+                    dst[1168 + 32 * (8 * h + w) + 4 * i + k] = b;
+                }
+    }
+}
+
 bool wantsInterleave(const Matrix& w) {
     const X8Format f = x8Format(w.type);
     if (f.bytes == 0 || w.rows % 8 != 0 || w.cols % f.elements != 0) return false;
@@ -136,6 +171,7 @@ bool interleave(Matrix& w) {
                 const uint8_t* blk = src + g * 8 * stride + b * f.srcBytes;
                 uint8_t* dst = buf.get() + g * groupBytes + b * f.bytes;
                 if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, dst);
+                else if (w.type == GgmlType::Q6_K) interleaveQ6K(blk, stride, dst);
                 else interleaveLegacy(blk, stride, f.srcBytes, dst);
             }
         packed = std::shared_ptr<const void>(buf, buf.get());

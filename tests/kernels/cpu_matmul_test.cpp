@@ -178,18 +178,18 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
     kernels::ref::matmul(GgmlType::TQ1_0, w.data(), rows, cols, x.data(), 3, expect.data());
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 1e-4f * (1.0f + std::fabs(expect[i])));
     // types without a repacked layout are left alone
-    kernels::Matrix q{GgmlType::Q6_K, w.data(), 1, 256};
+    kernels::Matrix q{GgmlType::Q5_K, w.data(), 1, 256};
     EXPECT_FALSE(kernels::repackForCpu(q));
     EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
 }
 
-// Q4_0 / Q8_0 / Q4_K rows interleaved by 8 on the ISA paths that have kernels for it: the
+// Q4_0 / Q8_0 / Q4_K / Q6_K rows interleaved by 8 on the ISA paths that have kernels for it: the
 // GGUF layout stays readable, row slices of whole groups keep the interleaved copy,
 // and every ISA (with or without such kernels) computes the same products.
 TEST(CpuRepack, InterleavedRowsGiveTheSameProducts) {
     IsaGuard guard;
     kernels::ThreadPool pool(2);
-    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K}) {
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
         const int64_t rows = 48, cols = 512, tokens = 5;
         const auto w = randomWeights(type, rows, cols, 7);
         const auto x = randomVector(cols * tokens, 8);
