@@ -46,11 +46,31 @@ ThreadPool::~ThreadPool() {
     for (std::thread& t : m_workers) t.join();
 }
 
-void ThreadPool::runTasks(int thread) {
+// Task claims: one word holds the loop's generation, its task count and the next
+// task, so a worker that wakes late (descheduled on a busy machine) can never claim
+// a task of a loop it did not see, and a loop ends when its tasks are done, not when
+// every worker has checked in.
+namespace {
+constexpr uint64_t kIndexBits = 20, kTasksBits = 20;
+constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
+inline uint64_t packClaim(uint64_t gen, uint64_t tasks) { return (gen << (kIndexBits + kTasksBits)) | (tasks << kIndexBits); }
+inline uint64_t claimGen(uint64_t v) { return v >> (kIndexBits + kTasksBits); }
+inline uint64_t claimTasks(uint64_t v) { return (v >> kIndexBits) & kIndexMask; }
+}  // namespace
+
+void ThreadPool::runTasks(int thread, uint64_t gen) {
+    uint64_t v = m_next.load(std::memory_order_acquire);
     for (;;) {
-        const int64_t task = m_next.fetch_add(1, std::memory_order_relaxed);
-        if (task >= m_tasks) return;
-        (*m_fn)(task, thread);
+        if (claimGen(v) != gen || (v & kIndexMask) >= claimTasks(v)) return;
+        if (!m_next.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
+        // a claimed task keeps its loop (and m_fn) alive until it is counted done
+        (*m_fn)(static_cast<int64_t>(v & kIndexMask), thread);
+        const uint64_t done = m_completed.fetch_add(1) + 1;  // seq_cst: pairs with m_callerSleeping
+        if (done == claimTasks(v) && m_callerSleeping.load()) {
+            std::lock_guard lock(m_mutex);
+            m_done.notify_one();
+        }
+        v = m_next.load(std::memory_order_acquire);
     }
 }
 
@@ -69,11 +89,7 @@ void ThreadPool::workerLoop(int thread) {
         }
         if (m_stop.load()) return;
         seen = m_generation.load(std::memory_order_acquire);
-        runTasks(thread);
-        if (m_pending.fetch_sub(1) == 1 && m_callerSleeping.load()) {
-            std::lock_guard lock(m_mutex);
-            m_done.notify_one();
-        }
+        runTasks(thread, seen & ((uint64_t{1} << (64 - kIndexBits - kTasksBits)) - 1));
     }
 }
 
@@ -83,23 +99,30 @@ void ThreadPool::parallelFor(int64_t tasks, const std::function<void(int64_t, in
         for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
         return;
     }
+    constexpr int64_t kMaxTasks = int64_t{1} << kTasksBits;
+    if (tasks >= kMaxTasks) {  // a claim word counts fewer: run it as several loops
+        for (int64_t base = 0; base < tasks; base += kMaxTasks - 1)
+            parallelFor(std::min(kMaxTasks - 1, tasks - base), [&](int64_t t, int th) { fn(base + t, th); });
+        return;
+    }
+    const uint64_t gen = (m_generation.load() + 1) & ((uint64_t{1} << (64 - kIndexBits - kTasksBits)) - 1);
     m_fn = &fn;
-    m_tasks = tasks;
-    m_next.store(0, std::memory_order_relaxed);
-    m_pending.store(static_cast<int>(m_workers.size()), std::memory_order_relaxed);
+    m_completed.store(0, std::memory_order_relaxed);
+    m_next.store(packClaim(gen, static_cast<uint64_t>(tasks)), std::memory_order_release);
     m_generation.fetch_add(1);  // seq_cst: publishes the fields above
     if (m_sleepers.load() > 0) {
         std::lock_guard lock(m_mutex);
         m_wake.notify_all();
     }
-    runTasks(0);
-    // Workers finish their last task soon after the caller runs out: spin, then sleep
-    // (a descheduled worker on an oversubscribed machine needs this core).
-    auto done = [&] { return m_pending.load(std::memory_order_acquire) == 0; };
+    runTasks(0, gen);
+    // The loop is over when every task is done; workers that have not woken yet find
+    // nothing to claim. Spin for the last tasks, then sleep (a descheduled worker on
+    // an oversubscribed machine needs this core).
+    auto done = [&] { return m_completed.load() == static_cast<uint64_t>(tasks); };
     if (!spinFor(done)) {
         std::unique_lock lock(m_mutex);
         m_callerSleeping.store(true);
-        m_done.wait(lock, [&] { return m_pending.load() == 0; });
+        m_done.wait(lock, done);
         m_callerSleeping.store(false);
     }
     m_fn = nullptr;

@@ -36,6 +36,35 @@ TEST(ThreadPool, RunsEveryTaskOnce) {
     }
 }
 
+// Many short loops back to back on more threads than cores: workers wake late, miss
+// whole loops, and must never run a task of a loop twice or of the wrong loop.
+TEST(ThreadPool, BackToBackLoopsOnAnOversubscribedMachine) {
+    kernels::ThreadPool pool(6);
+    std::vector<std::atomic<int>> hits(9);
+    std::atomic<int64_t> total{0};
+    int64_t expected = 0;
+    for (int loop = 0; loop < 20000; ++loop) {
+        const int64_t tasks = 1 + loop % 9;
+        for (int64_t t = 0; t < tasks; ++t) hits[static_cast<size_t>(t)].store(0);
+        pool.parallelFor(tasks, [&](int64_t t, int) {
+            hits[static_cast<size_t>(t)]++;
+            total += loop;
+        });
+        for (int64_t t = 0; t < tasks; ++t) ASSERT_EQ(hits[static_cast<size_t>(t)].load(), 1) << "loop " << loop;
+        expected += tasks * loop;
+    }
+    EXPECT_EQ(total.load(), expected);
+}
+
+// More tasks than one claim word counts run as several loops, each task once.
+TEST(ThreadPool, HugeTaskCounts) {
+    kernels::ThreadPool pool(3);
+    const int64_t tasks = (int64_t{1} << 20) + 5;
+    std::vector<uint8_t> hits(static_cast<size_t>(tasks), 0);
+    pool.parallelFor(tasks, [&](int64_t t, int) { hits[static_cast<size_t>(t)]++; });
+    for (int64_t t = 0; t < tasks; ++t) ASSERT_EQ(hits[static_cast<size_t>(t)], 1) << t;
+}
+
 TEST(CpuOps, RmsNorm) {
     const auto x = randomVector(100, 1), w = randomVector(100, 2);
     std::vector<float> out(100);

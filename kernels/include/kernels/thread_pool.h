@@ -1,6 +1,10 @@
 // A pool of persistent worker threads for data-parallel loops. The calling thread
 // takes part in every loop, so a pool of N threads starts N-1 workers.
 //
+// A loop ends when its tasks are done: a worker that is asleep or descheduled when
+// it starts simply finds nothing left to claim, so on a busy machine the caller does
+// not wait for a thread the scheduler has not run.
+//
 // Waiting: between loops a worker spins (with pause) for about kSpinMicros, so the
 // back-to-back matmuls of a forward pass start without a futex round trip, then
 // sleeps on a condition variable: an idle pool burns no core.
@@ -35,17 +39,16 @@ public:
 
 private:
     void workerLoop(int thread);
-    void runTasks(int thread);
+    void runTasks(int thread, uint64_t gen);
 
     std::vector<std::thread> m_workers;
     std::mutex m_mutex;                        // guards sleeping only
     std::condition_variable m_wake;
     std::condition_variable m_done;            // the caller sleeps here after its spin
     const std::function<void(int64_t, int)>* m_fn = nullptr;
-    int64_t m_tasks = 0;
-    alignas(64) std::atomic<int64_t> m_next{0};
+    alignas(64) std::atomic<uint64_t> m_next{0};       // claim word: generation | tasks | next task
+    alignas(64) std::atomic<uint64_t> m_completed{0};  // tasks of the current loop done
     alignas(64) std::atomic<uint64_t> m_generation{0};  // bumped per loop so workers see new work
-    std::atomic<int> m_pending{0};             // workers still inside the current loop
     std::atomic<int> m_sleepers{0};            // workers waiting on m_wake
     std::atomic<bool> m_callerSleeping{false}; // the caller waits on m_done
     std::atomic<bool> m_stop{false};
