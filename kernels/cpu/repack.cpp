@@ -1,6 +1,6 @@
 // Load-time weight repacking for the CPU kernels (ops.h: repackForCpu).
 //
-// Q4_0, Q8_0, Q4_K, Q6_K -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
+// Q4_0, Q8_0, Q4_K, Q6_K, TQ2_0 (and TQ1_0 as TQ2_0) -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
 // activation broadcast feeds 8 rows and each row's sum stays in its own lane. Made
 // only when the active ISA's table has a kernel for it.
 //
@@ -58,6 +58,8 @@ X8Format x8Format(GgmlType t) {
         case GgmlType::Q8_0: return {272, 34, 32};
         case GgmlType::Q4_K: return {1184, 144, 256};
         case GgmlType::Q6_K: return {1680, 210, 256};
+        case GgmlType::TQ2_0: return {528, 66, 256};
+        case GgmlType::TQ1_0: return {528, 54, 256};  // made TQ2_0x8 through tq1BlockToTq2
         default: return {0, 0, 0};
     }
 }
@@ -133,6 +135,22 @@ void interleaveQ6K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
     }
 }
 
+// TQ2_0 (TQ1_0 converted first): d[8], then the code bytes in 4-byte words
+// (matmul_x8.inc: TQ2_0x8).
+void interleaveTq2(const uint8_t* src, size_t rowStride, bool fromTq1, uint8_t* dst) {
+    uint8_t tq2[66];
+    for (int i = 0; i < 8; ++i, src += rowStride) {
+        const uint8_t* b = src;
+        if (fromTq1) {
+            tq1BlockToTq2(src, tq2);
+            b = tq2;
+        }
+        std::memcpy(dst + 2 * i, b + 64, 2);
+        for (int h = 0; h < 2; ++h)
+            for (int w = 0; w < 8; ++w) std::memcpy(dst + 16 + 256 * h + 32 * w + 4 * i, b + 32 * h + 4 * w, 4);
+    }
+}
+
 bool wantsInterleave(const Matrix& w) {
     const X8Format f = x8Format(w.type);
     if (f.bytes == 0 || w.rows % 8 != 0 || w.cols % f.elements != 0) return false;
@@ -172,6 +190,8 @@ bool interleave(Matrix& w) {
                 uint8_t* dst = buf.get() + g * groupBytes + b * f.bytes;
                 if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, dst);
                 else if (w.type == GgmlType::Q6_K) interleaveQ6K(blk, stride, dst);
+                else if (w.type == GgmlType::TQ2_0 || w.type == GgmlType::TQ1_0)
+                    interleaveTq2(blk, stride, w.type == GgmlType::TQ1_0, dst);
                 else interleaveLegacy(blk, stride, f.srcBytes, dst);
             }
         packed = std::shared_ptr<const void>(buf, buf.get());
