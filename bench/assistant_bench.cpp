@@ -1,12 +1,16 @@
 // assistant-bench: prompt-processing (ppN) and generation (tgN) speed of the engine,
 // measured like llama-bench so the two tables compare line by line:
 //   ppN: N random tokens evaluated as one batch into an empty context;
-//   tgN: N tokens evaluated one at a time from an empty context.
+//   tgN: N tokens evaluated one at a time from an empty context;
+//   with -d D, both after D context tokens (untimed; llama-bench's -d), named "tgN @ dD".
+// The header names the CPU and the ISA path its kernels run on (ASSISTANT_CPU_ISA
+// picks a lower one).
 // Each test runs once untimed (warm-up: page-in, repacking caches), then -r times;
 // tokens/s is reported as mean +- sample standard deviation over the repetitions.
 // Peak RSS is the process high-water mark (getrusage) after the test.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,7 +29,7 @@ namespace {
 
 struct Options {
     std::vector<std::string> models;
-    std::vector<int> prompts{512}, gens{128}, threads{0};
+    std::vector<int> prompts{512}, gens{128}, threads{0}, depths{0};
     int reps = 5;
     bool json = false;
     std::string device = "cpu";
@@ -43,8 +47,10 @@ struct Result {
 
 const char* kUsage =
     "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
-    "                       [-r REPS (5)] [--kv-type f16|f32|q8_0] [--device ID] [--gpu-layers N] [--json]\n"
-    "  -p 0 or -n 0 skips that test. Prints a markdown table (llama-bench layout), or with --json one\n"
+    "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0] [--device ID]\n"
+    "                       [--gpu-layers N] [--json]\n"
+    "  -p 0 or -n 0 skips that test; -d: the tests run after that many context tokens. Prints the CPU\n"
+    "  and its kernels' ISA, then a markdown table (llama-bench layout), or with --json one\n"
     "  JSON array: {\"test\", \"threads\", \"tokens_per_s\", \"stddev\", \"peak_rss_bytes\", ...} per test.\n";
 
 std::vector<int> intList(const std::string& text) {
@@ -61,8 +67,14 @@ long peakRssBytes() {
 }
 
 // Seconds for one run of the test, or a negative value on error (message printed).
-double runOnce(assistant::Session& session, const std::vector<int32_t>& tokens, bool generation) {
+double runOnce(assistant::Session& session, const std::vector<int32_t>& context, const std::vector<int32_t>& tokens,
+               bool generation) {
     session.reset();
+    if (!context.empty())
+        if (auto r = session.evaluate(context, false); !r) {
+            std::fprintf(stderr, "assistant-bench: %s\n", r.error().message.c_str());
+            return -1.0;
+        }
     const auto start = std::chrono::steady_clock::now();
     if (generation) {
         for (int32_t t : tokens) {
@@ -80,13 +92,13 @@ double runOnce(assistant::Session& session, const std::vector<int32_t>& tokens, 
 }
 
 bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& model, int threads, int count,
-             bool generation, Result& out) {
+             int depth, bool generation, Result& out) {
     const assistant::ModelInfo& info = model->info();
     assistant::SessionParams sp;
     sp.threads = threads;
     sp.kvType = opt.kvType;
-    sp.contextLength = count + 16;
-    sp.batchSize = std::max(count, 1);
+    sp.contextLength = depth + count + 16;
+    sp.batchSize = std::max({count, depth > 0 ? 512 : 1, 1});
     auto session = assistant::Session::create(model, sp);
     if (!session) {
         std::fprintf(stderr, "assistant-bench: %s\n", session.error().message.c_str());
@@ -94,13 +106,14 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     }
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int32_t> token(0, std::max(info.vocabSize - 1, 0));
-    std::vector<int32_t> tokens(static_cast<size_t>(count));
+    std::vector<int32_t> tokens(static_cast<size_t>(count)), context(static_cast<size_t>(depth));
     for (int32_t& t : tokens) t = token(rng);
+    for (int32_t& t : context) t = token(rng);
 
-    if (runOnce(**session, tokens, generation) < 0) return false;  // warm-up
+    if (runOnce(**session, context, tokens, generation) < 0) return false;  // warm-up
     std::vector<double> rates;
     for (int r = 0; r < opt.reps; ++r) {
-        const double s = runOnce(**session, tokens, generation);
+        const double s = runOnce(**session, context, tokens, generation);
         if (s < 0) return false;
         rates.push_back(count / s);
     }
@@ -112,7 +125,7 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     out.stddev = rates.size() > 1 ? std::sqrt(var / static_cast<double>(rates.size() - 1)) : 0.0;
     out.reps = opt.reps;
     out.threads = threads;
-    out.test = (generation ? "tg" : "pp") + std::to_string(count);
+    out.test = (generation ? "tg" : "pp") + std::to_string(count) + (depth > 0 ? " @ d" + std::to_string(depth) : "");
     out.peakRss = peakRssBytes();
     return true;
 }
@@ -160,10 +173,11 @@ void printJson(const std::vector<Result>& results) {
         std::printf(
             "  {\"test\": \"%s\", \"threads\": %d, \"tokens_per_s\": %.4f, \"stddev\": %.4f, \"peak_rss_bytes\": %ld, "
             "\"model\": \"%s\", \"type\": \"%s\", \"file_bytes\": %llu, \"params\": %llu, \"backend\": \"%s\", "
-            "\"reps\": %d}%s\n",
+            "\"reps\": %d, \"cpu\": \"%s\", \"isa\": \"%s\"}%s\n",
             r.test.c_str(), r.threads, r.mean, r.stddev, r.peakRss, jsonEscape(r.model).c_str(), r.type.c_str(),
             static_cast<unsigned long long>(r.sizeBytes), static_cast<unsigned long long>(r.params),
-            r.backend.c_str(), r.reps, i + 1 < results.size() ? "," : "");
+            r.backend.c_str(), r.reps, jsonEscape(kernels::cpuFeatures().brand).c_str(),
+            kernels::cpuIsaName(kernels::activeCpuIsa()), i + 1 < results.size() ? "," : "");
     }
     std::printf("]\n");
 }
@@ -179,6 +193,7 @@ std::optional<Options> parse(int argc, char** argv) {
     if (auto p = args.value("-p", "--n-prompt")) opt.prompts = intList(*p);
     if (auto n = args.value("-n", "--n-gen")) opt.gens = intList(*n);
     if (auto t = args.value("-t", "--threads")) opt.threads = intList(*t);
+    if (auto d = args.value("-d", "--n-depth")) opt.depths = intList(*d);
     if (auto r = args.integer("-r", "--repetitions")) opt.reps = static_cast<int>(*r);
     if (auto d = args.value("--device")) opt.device = *d;
     if (auto g = args.integer("--gpu-layers")) opt.gpuLayers = static_cast<int>(*g);
@@ -207,7 +222,11 @@ int main(int argc, char** argv) {
     const std::optional<Options> opt = parse(argc, argv);
     if (!opt) return 2;
     std::vector<Result> results;
-    if (!opt->json) printMarkdownHeader();
+    if (!opt->json) {
+        std::printf("CPU: %s; kernels: %s\n\n", kernels::cpuFeatures().brand.c_str(),
+                    kernels::cpuIsaName(kernels::activeCpuIsa()));
+        printMarkdownHeader();
+    }
     for (const std::string& path : opt->models) {
         for (int threads : opt->threads) {
             assistant::ModelParams mp;
@@ -227,19 +246,21 @@ int main(int argc, char** argv) {
             base.params = info.parameterCount;
             base.backend = opt->device == "cpu" || opt->gpuLayers == 0 ? "CPU" : opt->device;
             const int resolvedThreads = threads > 0 ? threads : kernels::cpuFeatures().physicalCores;
-            for (int p : opt->prompts) {
-                if (p <= 0) continue;
-                Result r = base;
-                if (!runTest(*opt, *model, resolvedThreads, p, false, r)) return 1;
-                results.push_back(r);
-                if (!opt->json) printMarkdownRow(r);
-            }
-            for (int n : opt->gens) {
-                if (n <= 0) continue;
-                Result r = base;
-                if (!runTest(*opt, *model, resolvedThreads, n, true, r)) return 1;
-                results.push_back(r);
-                if (!opt->json) printMarkdownRow(r);
+            for (int depth : opt->depths) {
+                for (int p : opt->prompts) {
+                    if (p <= 0) continue;
+                    Result r = base;
+                    if (!runTest(*opt, *model, resolvedThreads, p, std::max(depth, 0), false, r)) return 1;
+                    results.push_back(r);
+                    if (!opt->json) printMarkdownRow(r);
+                }
+                for (int n : opt->gens) {
+                    if (n <= 0) continue;
+                    Result r = base;
+                    if (!runTest(*opt, *model, resolvedThreads, n, std::max(depth, 0), true, r)) return 1;
+                    results.push_back(r);
+                    if (!opt->json) printMarkdownRow(r);
+                }
             }
         }
     }
