@@ -64,6 +64,16 @@ TEST(CpuAttention, FusedKernelMatchesNaiveOnEveryIsa) {
         {6, 3, 32, 20, 0, 9, 0.0f},    // sliding window from position 0
         {4, 4, 64, 5, 70, 0, 3.0f},    // soft cap, no grouping
         {4, 2, 80, 9, 40, 0, 0.0f},    // 80-wide heads: Q8_0 slices cross blocks
+        // one token (the lane-per-head decode kernel): 8 heads per KV head, odd groups,
+        // the first token, a window, a soft cap, 80- and 128-wide heads, more than 8 heads
+        {32, 4, 64, 1, 300, 0, 0.0f},
+        {14, 2, 64, 1, 77, 0, 0.0f},
+        {8, 8, 64, 1, 0, 0, 0.0f},
+        {8, 2, 64, 1, 90, 33, 0.0f},
+        {8, 4, 32, 1, 50, 0, 5.0f},
+        {4, 2, 80, 1, 21, 0, 0.0f},
+        {16, 2, 128, 1, 40, 0, 0.0f},
+        {32, 2, 64, 1, 40, 0, 0.0f},
     };
     for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
         const auto isa = static_cast<kernels::CpuIsa>(i);
