@@ -87,8 +87,11 @@ void ThreadPool::workerLoop(int thread) {
             m_wake.wait(lock, [&] { return m_generation.load() != seen; });
             m_sleepers.fetch_sub(1);
         }
+        // generation before stop: a loop ends without waiting for late workers, so the
+        // destructor may bump the generation right after a worker woke for an earlier
+        // loop; reading it first means that worker then sees m_stop (set before the bump)
+        seen = m_generation.load();
         if (m_stop.load()) return;
-        seen = m_generation.load(std::memory_order_acquire);
         runTasks(thread, seen & ((uint64_t{1} << (64 - kIndexBits - kTasksBits)) - 1));
     }
 }

@@ -56,6 +56,18 @@ TEST(ThreadPool, BackToBackLoopsOnAnOversubscribedMachine) {
     EXPECT_EQ(total.load(), expected);
 }
 
+// A pool destroyed right after a loop that its workers woke too late for: every
+// worker must still see the stop (a worker that read the destructor's generation as
+// a new loop's would sleep forever and the join would hang).
+TEST(ThreadPool, DestroyedRightAfterShortLoops) {
+    for (int round = 0; round < 3000; ++round) {
+        kernels::ThreadPool pool(3);
+        std::atomic<int> n{0};
+        pool.parallelFor(2, [&](int64_t, int) { n++; });
+        ASSERT_EQ(n.load(), 2);
+    }
+}
+
 // More tasks than one claim word counts run as several loops, each task once.
 TEST(ThreadPool, HugeTaskCounts) {
     kernels::ThreadPool pool(3);
