@@ -159,6 +159,16 @@ size_t compareAll(const Batch& batch) {
                           << got->substr(0, 300);
             continue;
         }
+        // A template Jinja2 cannot compile must not parse here either (the caller falls
+        // back to a built-in format), and one that compiles must parse.
+        if (kind == "syntax")
+            EXPECT_EQ(got.error().kind, chat_template::TemplateError::Kind::Syntax)
+                << job.name << ": Jinja2 rejects the template (" << message << "), we fail at run time: "
+                << got.error().describe();
+        else
+            EXPECT_NE(got.error().kind, chat_template::TemplateError::Kind::Syntax)
+                << job.name << ": Jinja2 compiles the template (then fails: " << message
+                << "), we reject it: " << got.error().describe();
         if (kind == "raised") {
             ++raised;
             EXPECT_EQ(got.error().kind, chat_template::TemplateError::Kind::Raised)
