@@ -170,21 +170,42 @@ std::string formatFloat(double d) {
 
 namespace {
 
+// Python's str.isprintable() is false for control, format, separator (other than
+// the space), surrogate and private-use characters: repr() escapes those. This
+// covers the ones templates and chat content meet; unassigned code points print.
+bool isPrintable(uint32_t c) {
+    if (c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD) return false;
+    if (c == 0x61C || c == 0x180E || c == 0x1680 || c == 0x3000 || c == 0xFEFF) return false;
+    if ((c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F)) return false;
+    if ((c >= 0xD800 && c <= 0xF8FF) || (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F) || c >= 0xF0000)
+        return false;
+    return true;
+}
+
 std::string reprString(const std::string& s) {
     const bool useDouble = s.find('\'') != std::string::npos && s.find('"') == std::string::npos;
     const char q = useDouble ? '"' : '\'';
     std::string out(1, q);
-    for (unsigned char c : s) {
-        if (c == '\\') out += "\\\\";
-        else if (c == static_cast<unsigned char>(q)) out += std::string("\\") + q;
-        else if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\x%02x", c);
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        uint32_t cp = c;
+        if (n > 1 && i + n <= s.size()) {
+            cp = c & (0x7F >> n);
+            for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+        }
+        char b[16];
+        if (cp == '\\') out += "\\\\";
+        else if (cp == static_cast<unsigned char>(q)) out += std::string("\\") + q;
+        else if (cp == '\n') out += "\\n";
+        else if (cp == '\r') out += "\\r";
+        else if (cp == '\t') out += "\\t";
+        else if (isPrintable(cp)) out.append(s, i, std::min(n, s.size() - i));
+        else {
+            std::snprintf(b, sizeof b, cp <= 0xFF ? "\\x%02x" : cp <= 0xFFFF ? "\\u%04x" : "\\U%08x", cp);
             out += b;
-        } else out += static_cast<char>(c);
+        }
+        i += std::min(n, s.size() - i);
     }
     return out + q;
 }
