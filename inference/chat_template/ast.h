@@ -44,7 +44,7 @@ struct Expr {
     bool negated = false;          // Test: "is not"
 };
 
-enum class StmtKind { Text, Output, If, For, Set, SetBlock, Macro, CallBlock, Break, Continue, FilterBlock, Block };
+enum class StmtKind { Text, Output, If, For, Set, SetBlock, Macro, CallBlock, Break, Continue, FilterBlock, Block, With };
 
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
@@ -58,8 +58,8 @@ struct Stmt {
                                        // (filter chain, innermost args[0] unused), CallBlock (the call)
     std::vector<ExprPtr> conditions;   // If: one per branch (an else branch has none)
     std::vector<Body> branches;        // If: bodies; For: [body, else-body]; others: [body]
-    std::vector<std::string> targets;  // For: loop variables; Set: names; Macro, CallBlock: parameters
-    std::vector<ExprPtr> defaults;     // Macro, CallBlock: default per parameter (null = required)
+    std::vector<std::string> targets;  // For: loop variables; Set, With: names; Macro, CallBlock: parameters
+    std::vector<ExprPtr> defaults;     // Macro, CallBlock: default per parameter (null = required); With: values
     ExprPtr filter;                    // For: "if" filter
     bool recursive = false;            // For: "recursive" (loop(items) renders the body again)
     bool usesVarargs = false;          // Macro: the body reads varargs (extra positionals land there)

@@ -132,6 +132,13 @@ private:
             return Flow::Normal;
         }
         case StmtKind::Block: return exec(s.branches[0], out);
+        case StmtKind::With: {
+            List values;
+            for (const ExprPtr& v : s.defaults) values.push_back(eval(*v));
+            ScopeGuard scope(m_scopes, top());
+            for (size_t i = 0; i < s.targets.size(); ++i) assign(s.targets[i], values[i]);
+            return exec(s.branches[0], out);
+        }
         }
         return Flow::Normal;
     }
@@ -225,9 +232,30 @@ private:
         }
     }
 
+    // A macro defined at the top level reads the globals as they are when it runs; one
+    // defined inside a loop or another macro also sees that scope's variables as they
+    // were at its definition (a closure).
     Value makeMacro(const Stmt& s) {
         const Stmt* macro = &s;
-        return Value::function(s.text, [this, macro](const CallArgs& args) { return callMacro(*macro, args, kNoParent); });
+        auto closure = std::make_shared<Vars>();
+        for (size_t i = top(); i > 0; i = m_scopes[i].parent == kNoParent ? 0 : m_scopes[i].parent)
+            for (const auto& [k, v] : m_scopes[i].vars)
+                if (std::none_of(closure->begin(), closure->end(), [&](const auto& c) { return c.first == k; }))
+                    closure->emplace_back(k, v);
+        return Value::function(s.text, [this, macro, closure](const CallArgs& args) {
+            if (closure->empty()) return callMacro(*macro, args, kNoParent);
+            // The closure was taken before the macro's own name was bound: find the
+            // macro where it is called from, so that it can call itself.
+            Vars vars = *closure;
+            if (std::none_of(vars.begin(), vars.end(), [&](const auto& c) { return c.first == macro->text; }))
+                vars.emplace_back(macro->text, lookup(macro->text));
+            m_scopes.push_back({std::move(vars), kNoParent});
+            struct Pop {
+                std::vector<Scope>& s;
+                ~Pop() { s.pop_back(); }
+            } pop{m_scopes};
+            return callMacro(*macro, args, top());
+        });
     }
 
     // {% call(params) m(args) %}body{% endcall %}: m(args, caller=<body as a macro>).

@@ -297,6 +297,32 @@ Value truncateFilter(const Value& v, const CallArgs& a) {
     return Value(head + end);
 }
 
+// groupby(attribute, default=None, case_sensitive=False): (grouper, items) pairs
+// sorted by the key; case-insensitive keys report the first item's own value.
+Value groupbyFilter(const Value& v, const CallArgs& a) {
+    const Value* attr = arg(a, 0, "attribute");
+    if (!attr) fail("groupby() needs an attribute");
+    const Value* dflt = arg(a, 1, "default");
+    const bool caseSensitive = boolArg(a, 2, "case_sensitive", false);
+    auto rawKey = [&](const Value& x) {
+        Value k = attr->isString() ? attrPath(x, attr->str()) : getItem(x, *attr);
+        return k.isUndefined() && dflt ? *dflt : k;
+    };
+    auto key = [&](const Value& x) { return sortKey(rawKey(x), caseSensitive); };
+    List items = iterate(v);
+    std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) { return lessThan(key(x), key(y)); });
+    List out;
+    for (size_t i = 0; i < items.size();) {
+        const Value k = key(items[i]);
+        List group;
+        size_t j = i;
+        for (; j < items.size() && equals(key(items[j]), k); ++j) group.push_back(items[j]);
+        out.push_back(Value::groupTuple(caseSensitive ? k : rawKey(items[i]), std::move(group)));
+        i = j;
+    }
+    return Value(std::move(out));
+}
+
 // batch(n, fill_with=None): lists of n items, the last one padded when fill_with is given.
 Value batchFilter(const Value& v, const CallArgs& a) {
     const Value* countArg = arg(a, 0, "linecount");
@@ -410,6 +436,7 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
              return getAttr(Value(toStr(v)), "center").fn()(c);
          }},
         {"truncate", truncateFilter},
+        {"groupby", groupbyFilter},
         {"batch", batchFilter},
         {"slice", sliceFilter},
         {"attr", [](const Value& v, const CallArgs& a) {

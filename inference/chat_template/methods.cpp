@@ -286,6 +286,7 @@ Value getAttr(const Value& obj, const std::string& name) {
         return Value::undefined(name);
     case Kind::List:
         if (obj.isGenerator()) return Value::undefined(name);
+        if (obj.isGroupTuple() && (name == "grouper" || name == "list")) return obj.list()[name == "grouper" ? 0 : 1];
         if (obj.isTuple() && name != "index" && name != "count") return Value::undefined(name);
         if (in(kListMethods, name)) return bind(obj, name, listMethod);
         if (in(kListMutators, name)) unsafe(obj, name);

@@ -132,6 +132,7 @@ private:
         if (n == "set") return parseSet();
         if (n == "macro") return parseMacro();
         if (n == "call") return parseCallBlock();
+        if (n == "with") return parseWith();
         if (n == "break" || n == "continue") {
             auto s = stmt(n == "break" ? StmtKind::Break : StmtKind::Continue, t);
             advance();
@@ -281,6 +282,25 @@ private:
         expectBlockEnd();
         std::string end;
         s->branches.push_back(parseBody({"endcall"}, end));
+        advance();
+        expectBlockEnd();
+        return s;
+    }
+
+    // {% with a = 1, b = x %}body{% endwith %}: a scope with those names (values
+    // evaluated outside it).
+    StmtPtr parseWith() {
+        auto s = stmt(StmtKind::With, cur());
+        advance();
+        while (cur().type != TokenType::BlockEnd) {
+            if (!s->targets.empty()) expectOp(",");
+            s->targets.push_back(expectName());
+            expectOp("=");
+            s->defaults.push_back(parseExpression());
+        }
+        expectBlockEnd();
+        std::string end;
+        s->branches.push_back(parseBody({"endwith"}, end));
         advance();
         expectBlockEnd();
         return s;
@@ -742,11 +762,14 @@ private:
     }
     void checkStmt(const Stmt& s, bool soft) {
         const bool inner = s.kind == StmtKind::If ? true : s.kind == StmtKind::Output || s.kind == StmtKind::Set ? soft : false;
+        if (s.kind == StmtKind::With)  // the values belong to the enclosing frame
+            for (const ExprPtr& d : s.defaults) checkExpr(d.get(), soft);
         // the iterable of a for and the call of a call block belong to the enclosing frame
         checkExpr(s.expr.get(), s.kind == StmtKind::For || s.kind == StmtKind::CallBlock ? soft : inner);
         checkExpr(s.filter.get(), inner);
         for (const ExprPtr& c : s.conditions) checkExpr(c.get(), inner);
-        for (const ExprPtr& d : s.defaults) checkExpr(d.get(), inner);
+        if (s.kind != StmtKind::With)
+            for (const ExprPtr& d : s.defaults) checkExpr(d.get(), inner);
         for (const Body& b : s.branches) checkBody(b, inner);
     }
 

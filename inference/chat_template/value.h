@@ -72,7 +72,14 @@ public:
         v.m_int = 1;
         return v;
     }
-    bool isTuple() const { return m_kind == Kind::List && m_int == 1; }
+    bool isTuple() const { return m_kind == Kind::List && (m_int == 1 || m_int == 3); }
+    // groupby's (grouper, list) pairs: tuples that also have those two attributes.
+    static Value groupTuple(Value grouper, List items) {
+        Value v(List{std::move(grouper), Value(std::move(items))});
+        v.m_int = 3;
+        return v;
+    }
+    bool isGroupTuple() const { return m_kind == Kind::List && m_int == 3; }
     // A one-shot iterator over items (select, map, ...): see the header comment.
     static Value generator(List l) {
         Value v(std::move(l));
