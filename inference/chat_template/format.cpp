@@ -3,6 +3,8 @@
 //   "{}: {:>8.2f}".format(name, x)  str.format with the format-spec mini-language
 // Numbers are laid out by hand (sign, prefix, grouping, padding) so negative hex,
 // "%+d", "{:,}" and "{:*^9}" come out as Python prints them.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -212,8 +214,14 @@ Spec parseSpec(const std::string& s) {
         i = 1;
     }
     if (at(i) == "+" || at(i) == "-" || at(i) == " ") spec.sign = at(i++)[0];
-    if (at(i) == "#") spec.alternate = true, ++i;
-    if (at(i) == "0") spec.zero = true, ++i;
+    if (at(i) == "#") {
+        spec.alternate = true;
+        ++i;
+    }
+    if (at(i) == "0") {
+        spec.zero = true;
+        ++i;
+    }
     while (!at(i).empty() && std::isdigit(static_cast<unsigned char>(at(i)[0]))) spec.width = std::min<int64_t>(spec.width * 10 + (at(i++)[0] - '0'), 100000);
     if (at(i) == "," || at(i) == "_") spec.grouping = at(i++)[0];
     if (at(i) == ".") {
@@ -244,7 +252,7 @@ std::string formatValue(const Value& v, const std::string& specText) {
     const bool isFloat = v.kind() == Kind::Float;
     char type = spec.type;
     if (type == 's' || type == 'c') fail(std::string("Unknown format code '") + type + "' for object of type '" + v.typeName() + "'");
-    if (!isFloat && std::string_view("eEfFgG%").find(type ? type : 'd') == std::string_view::npos && type && std::string_view("bdoxXn").find(type) == std::string_view::npos)
+    if (!isFloat && type && std::string_view("eEfFgG%bdoxXn").find(type) == std::string_view::npos)
         fail(std::string("Unknown format code '") + type + "' for object of type 'int'");
     if (isFloat && type && std::string_view("bdoxXc").find(type) != std::string_view::npos)
         fail(std::string("Unknown format code '") + type + "' for object of type 'float'");
