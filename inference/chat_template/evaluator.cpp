@@ -124,10 +124,12 @@ private:
         case StmtKind::Continue: return Flow::Continue;
         case StmtKind::FilterBlock: {
             std::string captured;
+            Flow f;
             {
                 ScopeGuard scope(m_scopes, top());
-                exec(s.branches[0], captured);
+                f = exec(s.branches[0], captured);
             }
+            if (f != Flow::Normal) return f;  // Jinja renders the body inline: break skips the rest
             append(out, toStr(applyFilterChain(*s.expr, Value(std::move(captured)))));
             return Flow::Normal;
         }
