@@ -22,6 +22,8 @@ PACKAGES=(
   libze-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
   # kernels and tests
   libomp-dev libgtest-dev xvfb xauth
+  # the chat-template tests render with Jinja2 as the oracle (/usr/bin/python3)
+  python3-jinja2
   # local OpenAI-compatible API server (app/server); its tests also use curl and Node 20 + npm
   libcpp-httplib-dev nlohmann-json3-dev curl
 )

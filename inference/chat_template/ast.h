@@ -25,6 +25,7 @@ enum class ExprKind {
     Test,      // args[0] is [not] name(args[1..])
     Unary,     // name in {"-", "+", "not"}; args[0]
     Binary,    // name is the operator; args[0], args[1]
+    Compare,   // args[0] ops[0] args[1] ops[1] args[2] ...: Python's chained comparison
     Cond,      // args[1] if args[0] else args[2] (args[2] may be null)
 };
 
@@ -38,10 +39,12 @@ struct Expr {
     Value literal;
     std::vector<ExprPtr> args;
     std::vector<std::string> kwNames;
-    bool negated = false;  // Test: "is not"
+    std::vector<std::string> ops;  // Compare: "==", "<", "in", "not in", ...
+    ExprPtr starArgs, starKwargs;  // Call/Filter/Test: f(*list, **dict), null when absent
+    bool negated = false;          // Test: "is not"
 };
 
-enum class StmtKind { Text, Output, If, For, Set, SetBlock, Macro, Break, Continue, FilterBlock, Block };
+enum class StmtKind { Text, Output, If, For, Set, SetBlock, Macro, CallBlock, Break, Continue, FilterBlock, Block, With };
 
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
@@ -51,12 +54,16 @@ struct Stmt {
     StmtKind kind = StmtKind::Text;
     int line = 0, column = 0;
     std::string text;                  // Text; Macro: name; Set: namespace attribute ("" = plain names)
-    ExprPtr expr;                      // Output, For (iterable), Set (value), FilterBlock (filter, args[0] unused)
+    ExprPtr expr;                      // Output, For (iterable), Set (value), FilterBlock and SetBlock
+                                       // (filter chain, innermost args[0] unused), CallBlock (the call)
     std::vector<ExprPtr> conditions;   // If: one per branch (an else branch has none)
     std::vector<Body> branches;        // If: bodies; For: [body, else-body]; others: [body]
-    std::vector<std::string> targets;  // For: loop variables; Set: names; Macro: parameters
-    std::vector<ExprPtr> defaults;     // Macro: default per parameter (null = required)
+    std::vector<std::string> targets;  // For: loop variables; Set, With: names; Macro, CallBlock: parameters
+    std::vector<ExprPtr> defaults;     // Macro, CallBlock: default per parameter (null = required); With: values
     ExprPtr filter;                    // For: "if" filter
+    bool recursive = false;            // For: "recursive" (loop(items) renders the body again)
+    bool usesVarargs = false;          // Macro: the body reads varargs (extra positionals land there)
+    bool usesKwargs = false;           // Macro: the body reads kwargs (extra keywords land there)
 };
 
 }  // namespace chat_template

@@ -21,9 +21,17 @@ Value getSlice(const Value& obj, const Value& start, const Value& stop, const Va
 Value applyFilter(const std::string& name, const Value& value, const CallArgs& args);
 bool applyTest(const std::string& name, const Value& value, const CallArgs& args);
 bool hasTest(const std::string& name);
+// Whether Jinja 3.1 has a filter / test of that name (implemented here or not): the
+// parser rejects other names as Jinja's compiler does.
+bool isKnownFilter(std::string_view name);
+bool isKnownTest(std::string_view name);
 
 // raise_exception, strftime_now (on the given clock), namespace, range, dict.
-Dict makeGlobals(const std::tm& now);
+Vars makeGlobals(const std::tm& now);
+
+// Python's `format % values` (printf-style) and str.format(*args, **kwargs).
+std::string percentFormat(const std::string& format, const Value& values);
+std::string strFormat(const std::string& format, const CallArgs& args);
 
 // Python's len(): code points of a string, items of a list or dict.
 int64_t pyLen(const Value& v);

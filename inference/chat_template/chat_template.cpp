@@ -79,7 +79,7 @@ std::expected<std::shared_ptr<const Template>, TemplateError> Template::parse(st
 std::expected<std::string, TemplateError> Template::render(const json::Value& context,
                                                            const RenderOptions& options) const {
     try {
-        Dict globals = makeGlobals(options.now ? *options.now : localNow());
+        Vars globals = makeGlobals(options.now ? *options.now : localNow());
         if (context.isObject())
             for (const auto& [k, v] : context.asObject()) {
                 Value value = fromJson(v);

@@ -1,8 +1,10 @@
 #include "chat_template/evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "chat_template/builtins.h"
 
@@ -14,8 +16,8 @@ enum class Flow { Normal, Break, Continue };
 
 class Renderer {
 public:
-    Renderer(Dict globals, const Limits& limits) : m_limits(limits) {
-        m_scopes.push_back({std::move(globals), false});
+    Renderer(Vars globals, const Limits& limits) : m_limits(limits) {
+        m_scopes.push_back({std::move(globals), kNoParent});
     }
 
     std::string run(const Body& body) {
@@ -25,26 +27,27 @@ public:
     }
 
 private:
+    static constexpr size_t kNoParent = SIZE_MAX;
+    // Lookups walk a scope, then its parent, ... then the globals (scope 0). A for
+    // body's parent is the scope below it; a macro's is none (it sees its arguments
+    // and the globals); a call block's caller() sees the scope the call block ran in.
     struct Scope {
-        Dict vars;
-        bool isolated;  // a macro call: lookups skip to the globals after it
+        Vars vars;
+        size_t parent;
     };
 
     // ---- scopes --------------------------------------------------------------
     Value lookup(const std::string& name) const {
-        for (size_t i = m_scopes.size(); i-- > 0;) {
+        for (size_t i = m_scopes.size() - 1;;) {
             for (const auto& [k, v] : m_scopes[i].vars)
                 if (k == name) return v;
-            if (m_scopes[i].isolated) {
-                for (const auto& [k, v] : m_scopes[0].vars)
-                    if (k == name) return v;
-                break;
-            }
+            if (i == 0) break;
+            i = m_scopes[i].parent == kNoParent ? 0 : m_scopes[i].parent;
         }
         return Value::undefined(name);
     }
     void assign(const std::string& name, Value v) {
-        Dict& vars = m_scopes.back().vars;
+        Vars& vars = m_scopes.back().vars;
         for (auto& [k, old] : vars)
             if (k == name) {
                 old = std::move(v);
@@ -54,9 +57,10 @@ private:
     }
     struct ScopeGuard {
         std::vector<Scope>& s;
-        ScopeGuard(std::vector<Scope>& scopes, bool isolated) : s(scopes) { s.push_back({{}, isolated}); }
+        ScopeGuard(std::vector<Scope>& scopes, size_t parent) : s(scopes) { s.push_back({{}, parent}); }
         ~ScopeGuard() { s.pop_back(); }
     };
+    size_t top() const { return m_scopes.size() - 1; }
 
     void step() {
         if (++m_steps > m_limits.maxSteps) fail("the template ran too long (more than " +
@@ -97,24 +101,46 @@ private:
             for (size_t i = 0; i < s.branches.size(); ++i)
                 if (i >= s.conditions.size() || eval(*s.conditions[i]).truthy()) return exec(s.branches[i], out);
             return Flow::Normal;
-        case StmtKind::For: execFor(s, out); return Flow::Normal;
+        case StmtKind::For: {
+            const Value seq = eval(*s.expr);
+            execFor(s, seq.isList() ? seq.consume() : iterate(seq), 0, out);
+            return Flow::Normal;
+        }
         case StmtKind::Set: execSet(s); return Flow::Normal;
         case StmtKind::SetBlock: {
             std::string captured;
-            exec(s.branches[0], captured);
-            assign(s.targets[0], Value(std::move(captured)));
+            {
+                ScopeGuard scope(m_scopes, top());
+                exec(s.branches[0], captured);
+            }
+            Value v(std::move(captured));
+            if (s.expr) v = applyFilterChain(*s.expr, std::move(v));
+            assign(s.targets[0], std::move(v));
             return Flow::Normal;
         }
         case StmtKind::Macro: assign(s.text, makeMacro(s)); return Flow::Normal;
+        case StmtKind::CallBlock: append(out, toStr(execCallBlock(s))); return Flow::Normal;
         case StmtKind::Break: return Flow::Break;
         case StmtKind::Continue: return Flow::Continue;
         case StmtKind::FilterBlock: {
             std::string captured;
-            const Flow f = exec(s.branches[0], captured);
+            Flow f;
+            {
+                ScopeGuard scope(m_scopes, top());
+                f = exec(s.branches[0], captured);
+            }
+            if (f != Flow::Normal) return f;  // Jinja renders the body inline: break skips the rest
             append(out, toStr(applyFilterChain(*s.expr, Value(std::move(captured)))));
-            return f;
+            return Flow::Normal;
         }
         case StmtKind::Block: return exec(s.branches[0], out);
+        case StmtKind::With: {
+            List values;
+            for (const ExprPtr& v : s.defaults) values.push_back(eval(*v));
+            ScopeGuard scope(m_scopes, top());
+            for (size_t i = 0; i < s.targets.size(); ++i) assign(s.targets[i], values[i]);
+            return exec(s.branches[0], out);
+        }
         }
         return Flow::Normal;
     }
@@ -126,8 +152,10 @@ private:
         }
         const List items = iterate(v);
         if (items.size() != targets.size())
-            fail("cannot unpack " + std::to_string(items.size()) + " values into " + std::to_string(targets.size()) +
-                 " names");
+            fail(items.size() < targets.size()
+                     ? "not enough values to unpack (expected " + std::to_string(targets.size()) + ", got " +
+                           std::to_string(items.size()) + ")"
+                     : "too many values to unpack (expected " + std::to_string(targets.size()) + ")");
         for (size_t i = 0; i < targets.size(); ++i) assign(targets[i], items[i]);
     }
 
@@ -138,47 +166,55 @@ private:
             return;
         }
         Value ns = lookup(s.targets[0]);
-        if (ns.kind() != Kind::Namespace) fail("cannot assign attribute '" + s.text + "' on a non-namespace object");
-        Dict& members = ns.mutableNamespace();
-        for (auto& [k, old] : members)
-            if (k == s.text) {
-                old = std::move(v);
-                return;
-            }
-        members.emplace_back(s.text, std::move(v));
+        if (ns.kind() != Kind::Namespace) fail("cannot assign attribute on non-namespace object");
+        dictSet(ns.mutableNamespace(), Value(s.text), std::move(v));
     }
 
-    void execFor(const Stmt& s, std::string& out) {
-        const Value seq = eval(*s.expr);
-        List owned;  // a list is iterated in place (it is immutable); anything else is materialized
-        if (!seq.isList() || s.filter) owned = iterate(seq);
+    // One loop over items (already materialized: a filter or a later change to the
+    // list cannot disturb it). depth0 counts recursive loop(...) calls.
+    void execFor(const Stmt& s, List items, int depth0, std::string& out) {
         if (s.filter) {  // "for x in xs if cond": loop.* counts the kept items only
             List kept;
-            for (Value& item : owned) {
-                ScopeGuard scope(m_scopes, false);
+            for (Value& item : items) {
+                ScopeGuard scope(m_scopes, top());
                 unpack(s.targets, item);
                 if (eval(*s.filter).truthy()) kept.push_back(std::move(item));
             }
-            owned = std::move(kept);
+            items = std::move(kept);
         }
-        const List& items = seq.isList() && !s.filter ? seq.list() : owned;
         if (items.empty()) {
             if (s.branches.size() > 1) exec(s.branches[1], out);
             return;
         }
         // One loop object per loop, updated in place each iteration (a namespace, so
-        // loop.x reads members): no per-iteration allocation of its 12 members.
+        // loop.x reads members).
         const int64_t n = static_cast<int64_t>(items.size());
         auto index = std::make_shared<int64_t>(0);
-        Value loop = Value::makeNamespace({
+        auto lastChanged = std::make_shared<std::optional<List>>();
+        Dict members = {
             {"index", Value()}, {"index0", Value()}, {"revindex", Value()}, {"revindex0", Value()},
-            {"first", Value()}, {"last", Value()}, {"length", Value(n)}, {"depth", Value(1)}, {"depth0", Value(0)},
-            {"previtem", Value()}, {"nextitem", Value()},
+            {"first", Value()}, {"last", Value()}, {"length", Value(n)}, {"depth", Value(depth0 + 1)},
+            {"depth0", Value(depth0)}, {"previtem", Value()}, {"nextitem", Value()},
             {"cycle", Value::function("cycle", [index](const CallArgs& a) {
-                 if (a.positional.empty()) fail("loop.cycle() needs at least one value");
+                 if (a.positional.empty()) fail("no items for cycling given");
                  return a.positional[static_cast<size_t>(*index) % a.positional.size()];
              })},
-        });
+            {"changed", Value::function("changed", [lastChanged](const CallArgs& a) {
+                 if (*lastChanged && lastChanged->value().size() == a.positional.size() &&
+                     std::equal(a.positional.begin(), a.positional.end(), lastChanged->value().begin(), equals))
+                     return Value(false);
+                 *lastChanged = a.positional;
+                 return Value(true);
+             })},
+        };
+        Value loop = s.recursive ? Value::callableNamespace(std::move(members), "loop",
+                                                            [this, &s, depth0](const CallArgs& a) {
+                                                                if (a.positional.size() != 1) fail("loop() takes one iterable");
+                                                                std::string inner;
+                                                                execFor(s, iterate(a.positional[0]), depth0 + 1, inner);
+                                                                return Value(std::move(inner));
+                                                            })
+                                 : Value::makeNamespace(std::move(members));
         Dict& m = loop.mutableNamespace();
         for (int64_t i = 0; i < n; ++i) {
             step();
@@ -191,42 +227,90 @@ private:
             m[5].second = Value(i == n - 1);
             m[9].second = i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("previtem");
             m[10].second = i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("nextitem");
-            ScopeGuard scope(m_scopes, false);
+            ScopeGuard scope(m_scopes, top());
             assign("loop", loop);
             unpack(s.targets, items[static_cast<size_t>(i)]);
             if (exec(s.branches[0], out) == Flow::Break) break;
         }
     }
 
+    // A macro defined at the top level reads the globals as they are when it runs; one
+    // defined inside a loop or another macro also sees that scope's variables as they
+    // were at its definition (a closure).
     Value makeMacro(const Stmt& s) {
         const Stmt* macro = &s;
-        return Value::function(s.text, [this, macro](const CallArgs& args) { return callMacro(*macro, args); });
+        auto closure = std::make_shared<Vars>();
+        for (size_t i = top(); i > 0; i = m_scopes[i].parent == kNoParent ? 0 : m_scopes[i].parent)
+            for (const auto& [k, v] : m_scopes[i].vars)
+                if (std::none_of(closure->begin(), closure->end(), [&](const auto& c) { return c.first == k; }))
+                    closure->emplace_back(k, v);
+        return Value::function(s.text, [this, macro, closure](const CallArgs& args) {
+            if (closure->empty()) return callMacro(*macro, args, kNoParent);
+            // The closure was taken before the macro's own name was bound: find the
+            // macro where it is called from, so that it can call itself.
+            Vars vars = *closure;
+            if (std::none_of(vars.begin(), vars.end(), [&](const auto& c) { return c.first == macro->text; }))
+                vars.emplace_back(macro->text, lookup(macro->text));
+            m_scopes.push_back({std::move(vars), kNoParent});
+            struct Pop {
+                std::vector<Scope>& s;
+                ~Pop() { s.pop_back(); }
+            } pop{m_scopes};
+            return callMacro(*macro, args, top());
+        });
     }
 
-    Value callMacro(const Stmt& m, const CallArgs& args) {
+    // {% call(params) m(args) %}body{% endcall %}: m(args, caller=<body as a macro>).
+    Value execCallBlock(const Stmt& s) {
+        const Expr& call = *s.expr;
+        const size_t home = top();
+        Value caller = Value::function("caller", [this, &s, home](const CallArgs& args) {
+            return callMacro(s, args, home);
+        });
+        Value fn = eval(*call.args[0]);
+        CallArgs args = evalArgs(call, 1);
+        args.named.emplace_back("caller", std::move(caller));
+        if (!fn.isCallable()) fail("'" + fn.typeName() + "' object is not callable");
+        return fn.fn()(args);
+    }
+
+    // A macro call (or a call block's caller, whose scope's parent is the scope the
+    // call block ran in). Parameters without an argument or default are undefined;
+    // extra arguments go to varargs/kwargs when the body reads them.
+    Value callMacro(const Stmt& m, const CallArgs& args, size_t parent) {
         step();
+        const std::string name = m.kind == StmtKind::Macro ? m.text : "caller";
         if (m_callDepth >= m_limits.maxCallDepth)
-            fail("macro '" + m.text + "' nested too deeply (more than " + std::to_string(m_limits.maxCallDepth) +
+            fail("macro '" + name + "' nested too deeply (more than " + std::to_string(m_limits.maxCallDepth) +
                  " calls)");
-        if (args.positional.size() > m.targets.size())
-            fail("macro '" + m.text + "' takes " + std::to_string(m.targets.size()) + " arguments, " +
-                 std::to_string(args.positional.size()) + " given");
+        if (args.positional.size() > m.targets.size() && !m.usesVarargs)
+            fail("macro '" + name + "' takes not more than " + std::to_string(m.targets.size()) + " argument(s)");
+        Dict extraKw;
+        Value caller;
         for (const auto& [k, v] : args.named) {
-            bool known = false;
-            for (const std::string& p : m.targets) known = known || p == k;
-            if (!known) fail("macro '" + m.text + "' has no parameter '" + k + "'");
+            if (std::find(m.targets.begin(), m.targets.end(), k) != m.targets.end()) continue;
+            if (k == "caller" && m.kind == StmtKind::Macro) caller = v;
+            else if (m.usesKwargs) extraKw.emplace_back(Value(k), v);
+            else fail("macro '" + name + "' takes no keyword argument '" + k + "'");
         }
         ++m_callDepth;
         struct DepthRestore {
             int& d;
             ~DepthRestore() { --d; }
         } restore{m_callDepth};
-        ScopeGuard scope(m_scopes, true);
+        ScopeGuard scope(m_scopes, parent);
         for (size_t i = 0; i < m.targets.size(); ++i) {
             if (const Value* v = args.get(i, m.targets[i])) assign(m.targets[i], *v);
             else if (m.defaults[i]) assign(m.targets[i], eval(*m.defaults[i]));
             else assign(m.targets[i], Value::undefined(m.targets[i]));
         }
+        if (!caller.isUndefined()) assign("caller", caller);
+        if (m.usesVarargs) {
+            List extra;
+            for (size_t i = m.targets.size(); i < args.positional.size(); ++i) extra.push_back(args.positional[i]);
+            assign("varargs", Value::tuple(std::move(extra)));
+        }
+        if (m.usesKwargs) assign("kwargs", Value(std::move(extraKw)));
         std::string out;
         exec(m.branches[0], out);
         return Value(std::move(out));
@@ -250,7 +334,17 @@ private:
         const size_t named = e.kwNames.size();
         const size_t positional = e.args.size() - first - named;
         for (size_t i = 0; i < positional; ++i) a.positional.push_back(eval(*e.args[first + i]));
+        if (e.starArgs)
+            for (const Value& v : iterate(eval(*e.starArgs))) a.positional.push_back(v);
         for (size_t i = 0; i < named; ++i) a.named.emplace_back(e.kwNames[i], eval(*e.args[first + positional + i]));
+        if (e.starKwargs) {
+            const Value kw = eval(*e.starKwargs);
+            if (!kw.isMapping()) fail("argument after ** must be a mapping, not " + kw.typeName());
+            for (const auto& [k, v] : kw.dict()) {
+                if (!k.isString()) fail("keywords must be strings");
+                a.named.emplace_back(k.str(), v);
+            }
+        }
         return a;
     }
 
@@ -280,15 +374,7 @@ private:
             Dict d;
             for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
                 Value k = eval(*e.args[i]);
-                std::string key = k.isString() ? k.str() : toStr(k);
-                Value v = eval(*e.args[i + 1]);
-                bool replaced = false;
-                for (auto& [name, old] : d)
-                    if (name == key) {
-                        old = v;
-                        replaced = true;
-                    }
-                if (!replaced) d.emplace_back(std::move(key), std::move(v));
+                dictSet(d, std::move(k), eval(*e.args[i + 1]));
             }
             return Value(std::move(d));
         }
@@ -302,7 +388,7 @@ private:
         case ExprKind::Call: {
             Value fn = eval(*e.args[0]);
             CallArgs args = evalArgs(e, 1);
-            if (fn.kind() != Kind::Function) {
+            if (!fn.isCallable()) {
                 requireDefined(fn);
                 fail("'" + fn.typeName() + "' object is not callable");
             }
@@ -324,6 +410,15 @@ private:
             return Value(-v.asInt());
         }
         case ExprKind::Binary: return evalBinary(e);
+        case ExprKind::Compare: {
+            Value left = eval(*e.args[0]);
+            for (size_t i = 0; i < e.ops.size(); ++i) {
+                Value right = eval(*e.args[i + 1]);
+                if (!compare(e.ops[i], left, right)) return Value(false);
+                left = std::move(right);
+            }
+            return Value(true);
+        }
         case ExprKind::Cond:
             if (eval(*e.args[0]).truthy()) return eval(*e.args[1]);
             return e.args[2] ? eval(*e.args[2]) : Value::undefined("conditional expression");
@@ -337,14 +432,6 @@ private:
         if (op == "and") return a.truthy() ? eval(*e.args[1]) : a;
         if (op == "or") return a.truthy() ? a : eval(*e.args[1]);
         Value b = eval(*e.args[1]);
-        if (op == "==") return Value(equals(a, b));
-        if (op == "!=") return Value(!equals(a, b));
-        if (op == "<") return Value(lessThan(a, b));
-        if (op == ">") return Value(lessThan(b, a));
-        if (op == "<=") return Value(!lessThan(b, a));
-        if (op == ">=") return Value(!lessThan(a, b));
-        if (op == "in") return Value(contains(b, a));
-        if (op == "not in") return Value(!contains(b, a));
         if (op == "~") {
             std::string s = toStr(a);
             s += toStr(b);
@@ -356,25 +443,21 @@ private:
 
     [[noreturn]] static Value overflow() { fail("integer overflow (the template's numbers exceed 64 bits)"); }
 
-    static bool contains(const Value& container, const Value& item) {
-        switch (container.kind()) {
-        case Kind::String:
-            if (!item.isString()) fail("'in <string>' requires a string as left operand, not " + item.typeName());
-            return container.str().find(item.str()) != std::string::npos;
-        case Kind::List:
-            for (const Value& v : container.list())
-                if (equals(v, item)) return true;
-            return false;
-        case Kind::Dict:
-        case Kind::Namespace: return item.isString() && container.find(item.str()) != nullptr;
-        case Kind::Undefined: return false;
-        default: fail("argument of type '" + container.typeName() + "' is not iterable");
-        }
+    static bool compare(const std::string& op, const Value& a, const Value& b) {
+        if (op == "==") return equals(a, b);
+        if (op == "!=") return !equals(a, b);
+        if (op == "<") return lessThan(a, b);
+        if (op == ">") return lessThan(b, a);
+        if (op == "<=") return lessOrEqual(a, b);
+        if (op == ">=") return lessOrEqual(b, a);
+        if (op == "in") return contains(b, a);
+        return !contains(b, a);  // "not in"
     }
 
     Value arithmetic(const std::string& op, const Value& a, const Value& b) {
         requireDefined(a);
         requireDefined(b);
+        if (op == "%" && a.isString()) return Value(percentFormat(a.str(), b));
         if (op == "+") {
             if (a.isString() && b.isString()) {
                 if (a.str().size() + b.str().size() > m_limits.maxOutputBytes) fail("string too long");
@@ -453,7 +536,7 @@ private:
 
 }  // namespace
 
-std::string evaluate(const Body& body, Dict globals, const Limits& limits) {
+std::string evaluate(const Body& body, Vars globals, const Limits& limits) {
     return Renderer(std::move(globals), limits).run(body);
 }
 

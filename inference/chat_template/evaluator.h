@@ -21,6 +21,6 @@ struct Limits {
 
 // Renders body with the given globals (template variables and builtins). Throws
 // Failure with the line and column of the failing node.
-std::string evaluate(const Body& body, Dict globals, const Limits& limits);
+std::string evaluate(const Body& body, Vars globals, const Limits& limits);
 
 }  // namespace chat_template

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "chat_template/builtins.h"
 #include "chat_template/text_util.h"
@@ -49,8 +51,11 @@ CallArgs rest(const CallArgs& a, size_t skip) {
     return r;
 }
 
+// select/reject/selectattr/rejectattr/map return generators, as in Jinja; over a
+// false value (none, undefined, 0, '') they yield nothing instead of failing.
 Value selectFilter(const Value& v, const CallArgs& a, bool byAttr, bool keep) {
     List out;
+    if (!v.truthy()) return Value::generator({});
     const size_t testAt = byAttr ? 1 : 0;
     const std::string attr = byAttr ? attributeName(a, 0) : "";
     const Value* test = arg(a, testAt, "test");
@@ -63,11 +68,12 @@ Value selectFilter(const Value& v, const CallArgs& a, bool byAttr, bool keep) {
         else ok = applyTest(test->str(), subject, testArgs);
         if (ok == keep) out.push_back(item);
     }
-    return Value(std::move(out));
+    return Value::generator(std::move(out));
 }
 
 Value mapFilter(const Value& v, const CallArgs& a) {
     List out;
+    if (!v.truthy()) return Value::generator({});
     const Value* attr = arg(a, kKeywordOnly, "attribute");
     if (attr) {
         if (!attr->isString()) fail("map(attribute=...) needs a string");
@@ -76,12 +82,13 @@ Value mapFilter(const Value& v, const CallArgs& a) {
             Value x = attrPath(item, attr->str());
             out.push_back(x.isUndefined() && dflt ? *dflt : x);
         }
-        return Value(std::move(out));
+        return Value::generator(std::move(out));
     }
     if (a.positional.empty() || !a.positional[0].isString()) fail("map() needs a filter name or attribute=");
-    const CallArgs filterArgs = rest(a, 1);
+    CallArgs filterArgs = rest(a, 1);
+    filterArgs.named = a.named;
     for (const Value& item : iterate(v)) out.push_back(applyFilter(a.positional[0].str(), item, filterArgs));
-    return Value(std::move(out));
+    return Value::generator(std::move(out));
 }
 
 // Sort key for sort/dictsort/unique: strings compare case-insensitively by default.
@@ -108,7 +115,7 @@ Value dictsortFilter(const Value& v, const CallArgs& a) {
     const bool byValue = by && by->isString() && by->str() == "value";
     const bool reverse = boolArg(a, 2, "reverse", false);
     List items;
-    for (const auto& [k, x] : v.dict()) items.push_back(Value::tuple(List{Value(k), x}));
+    for (const auto& [k, x] : v.dict()) items.push_back(Value::tuple(List{k, x}));
     auto key = [&](const Value& p) { return sortKey(p.list()[byValue ? 1 : 0], caseSensitive); };
     std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
         return reverse ? lessThan(key(y), key(x)) : lessThan(key(x), key(y));
@@ -141,16 +148,50 @@ Value indentFilter(const Value& v, const CallArgs& a) {
     return Value(first ? pad + out : out);
 }
 
+// Python's int(text, base): optional sign, digits with single underscores between
+// them, a 0x/0o/0b prefix allowed when it matches the base (or base 0).
+std::optional<int64_t> parsePyInt(std::string s, int64_t base) {
+    s = strip(s, kWhitespace, true, true);
+    bool neg = false;
+    if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        s.erase(0, 1);
+    }
+    if (s.size() > 1 && s[0] == '0' && std::string_view("xXoObB").find(s[1]) != std::string_view::npos) {
+        const int64_t prefixBase = s[1] == 'x' || s[1] == 'X' ? 16 : s[1] == 'o' || s[1] == 'O' ? 8 : 2;
+        if (base == 0 || base == prefixBase) {
+            base = prefixBase;
+            s.erase(0, 2);
+            if (!s.empty() && s[0] == '_') s.erase(0, 1);
+        }
+    }
+    if (base == 0) base = 10;
+    if (s.empty() || s.front() == '_' || s.back() == '_' || base < 2 || base > 36) return std::nullopt;
+    int64_t r = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '_') {
+            if (s[i - 1] == '_') return std::nullopt;
+            continue;
+        }
+        const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'z' ? c - 'a' + 10 : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : 99;
+        if (d >= base) return std::nullopt;
+        if (__builtin_mul_overflow(r, base, &r) || __builtin_add_overflow(r, d, &r)) fail("integer overflow");
+    }
+    return neg ? -r : r;
+}
+
+// Jinja's int filter: int(value) or int(text, base), else int(float(value)), else the default.
 Value toInt(const Value& v, const CallArgs& a) {
     const Value* d = arg(a, 0, "default");
     const Value dflt = d ? *d : Value(0);
+    const Value* b = arg(a, 1, "base");
     if (v.kind() == Kind::Int || v.kind() == Kind::Bool) return Value(v.asInt());
     if (v.kind() == Kind::Float) return std::isfinite(v.asFloat()) ? Value(v.asInt()) : dflt;
     if (v.isString()) {
+        if (auto i = parsePyInt(v.str(), b && b->isNumber() ? b->asInt() : 10)) return Value(*i);
         const std::string s = strip(v.str(), kWhitespace, true, true);
         char* end = nullptr;
-        const long long i = std::strtoll(s.c_str(), &end, 10);
-        if (!s.empty() && end && *end == '\0') return Value(static_cast<int64_t>(i));
         const double f = std::strtod(s.c_str(), &end);
         if (!s.empty() && end && *end == '\0' && std::isfinite(f)) return Value(Value(f).asInt());
     }
@@ -172,14 +213,19 @@ Value toFloat(const Value& v, const CallArgs& a) {
 Value tojsonFilter(const Value& v, const CallArgs& a) {
     // Hugging Face's signature: tojson(ensure_ascii=False, indent=None, separators=None, sort_keys=False).
     const Value* indent = arg(a, 1, "indent");
-    const bool sortKeys = boolArg(a, 99, "sort_keys", false);
+    const bool sortKeys = boolArg(a, 3, "sort_keys", false);
     std::string itemSep, keySep;
     if (const Value* seps = arg(a, 2, "separators"); seps && seps->isList() && seps->list().size() == 2) {
         itemSep = toStr(seps->list()[0]);
         keySep = toStr(seps->list()[1]);
     }
-    const int n = indent && indent->isNumber() ? static_cast<int>(std::clamp<int64_t>(indent->asInt(), 0, 64)) : -1;
-    return Value(toJson(v, n, sortKeys, itemSep, keySep, boolArg(a, 0, "ensure_ascii", false)));
+    // json.dumps: an int indent is that many spaces, a string indent is used as is.
+    std::string indentText;
+    if (indent && indent->isString()) indentText = indent->str();
+    else if (indent && indent->isNumber()) indentText.assign(static_cast<size_t>(std::clamp<int64_t>(indent->asInt(), 0, 64)), ' ');
+    const bool pretty = indent && !indent->isNone() && !indent->isUndefined();
+    return Value(toJson(v, pretty ? indentText : std::optional<std::string>(), sortKeys, itemSep, keySep,
+                        boolArg(a, 0, "ensure_ascii", false)));
 }
 
 Value minMax(const Value& v, const CallArgs& a, bool wantMax) {
@@ -192,6 +238,128 @@ Value minMax(const Value& v, const CallArgs& a, bool wantMax) {
     for (const Value& x : items)
         if (wantMax ? lessThan(key(*best), key(x)) : lessThan(key(x), key(*best))) best = &x;
     return *best;
+}
+
+// Jinja's round: "common" is Python's round(value, precision) (the exact binary
+// value rounded, ties to even; an int stays an int), floor/ceil scale by 10**precision.
+Value roundFilter(const Value& v, const CallArgs& a) {
+    if (!v.isNumber()) fail("round expects a number");
+    const Value* p = arg(a, 0, "precision");
+    const Value* m = arg(a, 1, "method");
+    const int64_t precision = std::clamp<int64_t>(p ? p->asInt() : 0, -300, 300);
+    const std::string method = m && m->isString() ? m->str() : "common";
+    if (method != "common" && method != "floor" && method != "ceil") fail("method must be common, ceil or floor");
+    if (method == "common") {
+        if (v.kind() != Kind::Float) {  // round(int, n): the int itself for n >= 0, else to 10**-n, ties to even
+            if (precision >= 0) return Value(v.asInt());
+            if (precision < -18) return Value(int64_t{0});
+            int64_t unit = 1;
+            for (int64_t i = 0; i < -precision; ++i) unit *= 10;
+            const int64_t x = v.asInt();
+            int64_t q = x / unit, r = x % unit;
+            if (r < 0) r += unit, --q;  // floor division
+            if (2 * r > unit || (2 * r == unit && (q & 1))) ++q;
+            int64_t out = 0;
+            if (__builtin_mul_overflow(q, unit, &out)) fail("integer overflow");
+            return Value(out);
+        }
+        const double x = v.asFloat();
+        if (!std::isfinite(x) || precision < 0) return Value(std::nearbyint(x * std::pow(10.0, static_cast<double>(precision))) /
+                                                             std::pow(10.0, static_cast<double>(precision)));
+        char buf[400];  // printf rounds the exact value, ties to even: Python's round()
+        std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(precision), x);
+        return Value(std::strtod(buf, nullptr));
+    }
+    const double scale = std::pow(10.0, static_cast<double>(precision));
+    const double x = v.asFloat() * scale;
+    return Value((method == "floor" ? std::floor(x) : std::ceil(x)) / scale);
+}
+
+Value truncateFilter(const Value& v, const CallArgs& a) {
+    const std::string s = toStr(v);
+    const Value* lengthArg = arg(a, 0, "length");
+    const int64_t length = lengthArg ? lengthArg->asInt() : 255;
+    const bool killwords = boolArg(a, 1, "killwords", false);
+    const Value* endArg = arg(a, 2, "end");
+    const std::string end = endArg ? toStr(*endArg) : "...";
+    const Value* leewayArg = arg(a, 3, "leeway");
+    const int64_t leeway = leewayArg && !leewayArg->isNone() ? leewayArg->asInt() : 5;
+    const List chars = iterate(Value(s));
+    const int64_t n = static_cast<int64_t>(chars.size());
+    if (n <= length + leeway) return Value(s);
+    const int64_t keep = std::clamp<int64_t>(length - static_cast<int64_t>(codepointCount(end)), 0, n);
+    std::string head;
+    for (int64_t i = 0; i < keep; ++i) head += chars[static_cast<size_t>(i)].str();
+    if (!killwords) {
+        const size_t space = head.rfind(' ');
+        if (space != std::string::npos) head.resize(space);
+    }
+    return Value(head + end);
+}
+
+// groupby(attribute, default=None, case_sensitive=False): (grouper, items) pairs
+// sorted by the key; case-insensitive keys report the first item's own value.
+Value groupbyFilter(const Value& v, const CallArgs& a) {
+    const Value* attr = arg(a, 0, "attribute");
+    if (!attr) fail("groupby() needs an attribute");
+    const Value* dflt = arg(a, 1, "default");
+    const bool caseSensitive = boolArg(a, 2, "case_sensitive", false);
+    auto rawKey = [&](const Value& x) {
+        Value k = attr->isString() ? attrPath(x, attr->str()) : getItem(x, *attr);
+        return k.isUndefined() && dflt ? *dflt : k;
+    };
+    auto key = [&](const Value& x) { return sortKey(rawKey(x), caseSensitive); };
+    List items = iterate(v);
+    std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) { return lessThan(key(x), key(y)); });
+    List out;
+    for (size_t i = 0; i < items.size();) {
+        const Value k = key(items[i]);
+        List group;
+        size_t j = i;
+        for (; j < items.size() && equals(key(items[j]), k); ++j) group.push_back(items[j]);
+        out.push_back(Value::groupTuple(caseSensitive ? k : rawKey(items[i]), std::move(group)));
+        i = j;
+    }
+    return Value(std::move(out));
+}
+
+// batch(n, fill_with=None): lists of n items, the last one padded when fill_with is given.
+Value batchFilter(const Value& v, const CallArgs& a) {
+    const Value* countArg = arg(a, 0, "linecount");
+    if (!countArg || !countArg->isNumber() || countArg->asInt() <= 0) fail("batch() needs a positive count");
+    const size_t count = static_cast<size_t>(countArg->asInt());
+    const Value* fill = arg(a, 1, "fill_with");
+    List out, cur;
+    for (const Value& x : iterate(v)) {
+        cur.push_back(x);
+        if (cur.size() == count) out.emplace_back(std::exchange(cur, {}));
+    }
+    if (!cur.empty()) {
+        if (fill && !fill->isNone()) cur.resize(count, *fill);
+        out.emplace_back(std::move(cur));
+    }
+    return Value::generator(std::move(out));
+}
+
+// slice(n, fill_with=None): n columns; the first len % n get one item more.
+Value sliceFilter(const Value& v, const CallArgs& a) {
+    const Value* slicesArg = arg(a, 0, "slices");
+    if (!slicesArg || !slicesArg->isNumber() || slicesArg->asInt() <= 0) fail("slice() needs a positive count");
+    const size_t slices = static_cast<size_t>(std::min<int64_t>(slicesArg->asInt(), 100000));
+    const Value* fill = arg(a, 1, "fill_with");
+    const List seq = iterate(v);
+    const size_t per = seq.size() / slices, extra = seq.size() % slices;
+    List out;
+    size_t offset = 0;
+    for (size_t i = 0; i < slices; ++i) {
+        const size_t start = offset + i * per;
+        if (i < extra) ++offset;
+        const size_t end = offset + (i + 1) * per;
+        List part(seq.begin() + static_cast<std::ptrdiff_t>(start), seq.begin() + static_cast<std::ptrdiff_t>(end));
+        if (fill && !fill->isNone() && i >= extra) part.push_back(*fill);
+        out.emplace_back(std::move(part));
+    }
+    return Value::generator(std::move(out));
 }
 
 std::string htmlEscape(const std::string& s) {
@@ -247,8 +415,37 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
              return items.empty() ? Value::undefined("first") : items.front();
          }},
         {"last", [](const Value& v, const CallArgs&) {
+             if (v.isGenerator()) fail("'generator' object is not reversible");
              const List items = iterate(v);
              return items.empty() ? Value::undefined("last") : items.back();
+         }},
+        {"format", [](const Value& v, const CallArgs& a) {
+             if (!a.positional.empty() && !a.named.empty())
+                 fail("can't handle positional and keyword arguments at the same time");
+             if (!a.named.empty()) {
+                 Dict d;
+                 for (const auto& [k, x] : a.named) d.emplace_back(Value(k), x);
+                 return Value(percentFormat(toStr(v), Value(std::move(d))));
+             }
+             return Value(percentFormat(toStr(v), Value::tuple(a.positional)));
+         }},
+        {"center", [](const Value& v, const CallArgs& a) {
+             const Value* w = arg(a, 0, "width");
+             CallArgs c;
+             c.positional.push_back(w ? *w : Value(80));
+             return getAttr(Value(toStr(v)), "center").fn()(c);
+         }},
+        {"truncate", truncateFilter},
+        {"groupby", groupbyFilter},
+        {"batch", batchFilter},
+        {"slice", sliceFilter},
+        {"attr", [](const Value& v, const CallArgs& a) {
+             const Value* name = arg(a, 0, "name");
+             if (!name || !name->isString()) fail("attr() needs an attribute name");
+             // getattr, not getitem: a dict's keys are not attributes
+             if (v.isDict() && !v.find(name->str())) return getAttr(v, name->str());
+             if (v.isDict()) return getAttr(Value(Dict{}), name->str());
+             return getAttr(v, name->str());
          }},
         {"replace", [](const Value& v, const CallArgs& a) {
              const Value* from = arg(a, 0, "old");
@@ -267,9 +464,9 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
         {"int", toInt},
         {"float", toFloat},
         {"items", [](const Value& v, const CallArgs&) {
-             if (v.isUndefined()) return Value(List{});
-             if (!v.isMapping()) fail("items expects a mapping, not " + v.typeName());
-             return getAttr(v, "items").fn()(CallArgs{});
+             if (v.isUndefined()) return Value::generator({});
+             if (!v.isDict()) fail("Can only get item pairs from a mapping.");
+             return Value::generator(getAttr(v, "items").fn()(CallArgs{}).list());
          }},
         {"dictsort", dictsortFilter},
         {"indent", indentFilter},
@@ -283,7 +480,7 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
                      out.push_back(x);
                  }
              }
-             return Value(std::move(out));
+             return Value::generator(std::move(out));
          }},
         {"reverse", [](const Value& v, const CallArgs&) {
              if (v.isString()) {
@@ -292,9 +489,11 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
                  for (auto it = chars.rbegin(); it != chars.rend(); ++it) out += it->str();
                  return Value(std::move(out));
              }
+             // reversed(list) is an iterator; a generator is read into a list first
+             const bool wasGenerator = v.isGenerator();
              List items = iterate(v);
              std::reverse(items.begin(), items.end());
-             return Value(std::move(items));
+             return wasGenerator ? Value(std::move(items)) : Value::generator(std::move(items));
          }},
         {"sort", sortFilter},
         {"safe", [](const Value& v, const CallArgs&) { return v.isString() ? v : Value(toStr(v)); }},
@@ -306,16 +505,7 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
              if (v.asInt() == INT64_MIN) fail("integer overflow");
              return Value(v.asInt() < 0 ? -v.asInt() : v.asInt());
          }},
-        {"round", [](const Value& v, const CallArgs& a) {
-             if (!v.isNumber()) fail("round expects a number");
-             const Value* p = arg(a, 0, "precision");
-             const Value* m = arg(a, 1, "method");
-             const double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(p ? p->asInt() : 0, -300, 300)));
-             const std::string method = m && m->isString() ? m->str() : "common";
-             const double x = v.asFloat() * scale;
-             const double r = method == "floor" ? std::floor(x) : method == "ceil" ? std::ceil(x) : std::round(x);
-             return Value(r / scale);
-         }},
+        {"round", roundFilter},
         {"sum", [](const Value& v, const CallArgs& a) {
              const Value* attr = arg(a, 0, "attribute");
              const Value* start = arg(a, 1, "start");
@@ -360,14 +550,17 @@ const std::map<std::string, TestFn, std::less<>>& tests() {
         {"number", [](const Value& v, const CallArgs&) { return v.isNumber(); }},
         {"string", [](const Value& v, const CallArgs&) { return v.isString(); }},
         {"mapping", [](const Value& v, const CallArgs&) { return v.isDict(); }},
-        // Jinja's Undefined is iterable (empty) and a sequence.
+        // Jinja's Undefined is iterable (empty) and a sequence; a generator is iterable only.
         {"iterable", [](const Value& v, const CallArgs&) {
              return v.isString() || v.isList() || v.isDict() || v.isUndefined();
          }},
         {"sequence", [](const Value& v, const CallArgs&) {
-             return v.isString() || v.isList() || v.isDict() || v.isUndefined();
+             return v.isString() || (v.isList() && !v.isGenerator()) || v.isDict() || v.isUndefined();
          }},
-        {"callable", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Function; }},
+        {"filter", [](const Value& v, const CallArgs&) { return v.isString() && filters().count(v.str()) != 0; }},
+        {"test", [](const Value& v, const CallArgs&) { return v.isString() && isKnownTest(v.str()); }},
+        {"escaped", [](const Value&, const CallArgs&) { return false; }},
+        {"callable", [](const Value& v, const CallArgs&) { return v.isCallable(); }},
         {"sameas", [](const Value& v, const CallArgs& a) {
              const Value& o = need(a, "sameas");
              if (v.kind() != o.kind()) return false;
@@ -380,6 +573,8 @@ const std::map<std::string, TestFn, std::less<>>& tests() {
         {"ne", [](const Value& v, const CallArgs& a) { return !equals(v, need(a, "ne")); }},
         {"!=", [](const Value& v, const CallArgs& a) { return !equals(v, need(a, "!=")); }},
         {"lt", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "lt")); }},
+        {"lessthan", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "lessthan")); }},
+        {"greaterthan", [](const Value& v, const CallArgs& a) { return lessThan(need(a, "greaterthan"), v); }},
         {"<", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "<")); }},
         {"gt", [](const Value& v, const CallArgs& a) { return lessThan(need(a, "gt"), v); }},
         {">", [](const Value& v, const CallArgs& a) { return lessThan(need(a, ">"), v); }},
@@ -387,14 +582,7 @@ const std::map<std::string, TestFn, std::less<>>& tests() {
         {"<=", [](const Value& v, const CallArgs& a) { return !lessThan(need(a, "<="), v); }},
         {"ge", [](const Value& v, const CallArgs& a) { return !lessThan(v, need(a, "ge")); }},
         {">=", [](const Value& v, const CallArgs& a) { return !lessThan(v, need(a, ">=")); }},
-        {"in", [](const Value& v, const CallArgs& a) {
-             const Value& c = need(a, "in");
-             if (c.isString()) return v.isString() && c.str().find(v.str()) != std::string::npos;
-             if (c.isMapping()) return v.isString() && c.find(v.str()) != nullptr;
-             for (const Value& x : iterate(c))
-                 if (equals(x, v)) return true;
-             return false;
-         }},
+        {"in", [](const Value& v, const CallArgs& a) { return contains(need(a, "in"), v); }},
         {"divisibleby", [](const Value& v, const CallArgs& a) {
              const int64_t d = need(a, "divisibleby").asInt();
              if (d == 0) fail("division by zero");
@@ -402,8 +590,15 @@ const std::map<std::string, TestFn, std::less<>>& tests() {
          }},
         {"even", [](const Value& v, const CallArgs&) { return v.asInt() % 2 == 0; }},
         {"odd", [](const Value& v, const CallArgs&) { return v.asInt() % 2 != 0; }},
-        {"lower", [](const Value& v, const CallArgs&) { return v.isString() && toLower(v.str()) == v.str(); }},
-        {"upper", [](const Value& v, const CallArgs&) { return v.isString() && toUpper(v.str()) == v.str(); }},
+        // str(value).islower() / .isupper(): cased characters, all of one case
+        {"lower", [](const Value& v, const CallArgs&) {
+             const std::string s = toStr(v);
+             return toUpper(s) != s && toLower(s) == s;
+         }},
+        {"upper", [](const Value& v, const CallArgs&) {
+             const std::string s = toStr(v);
+             return toLower(s) != s && toUpper(s) == s;
+         }},
     };
     return kTests;
 }
@@ -436,7 +631,7 @@ Value applyFilter(const std::string& name, const Value& value, const CallArgs& a
     const auto& f = filters();
     if (name == "d") return f.at("default")(value, args);
     const auto it = f.find(name);
-    if (it == f.end()) fail("unknown filter '" + name + "'");
+    if (it == f.end()) fail(isKnownFilter(name) ? "filter '" + name + "' is not supported" : "No filter named '" + name + "'.");
     return it->second(value, args);
 }
 
@@ -444,12 +639,25 @@ bool hasTest(const std::string& name) { return tests().count(name) != 0; }
 
 bool applyTest(const std::string& name, const Value& value, const CallArgs& args) {
     const auto it = tests().find(name);
-    if (it == tests().end()) fail("unknown test '" + name + "'");
+    if (it == tests().end()) fail("No test named '" + name + "' found.");
     return it->second(value, args);
 }
 
-Dict makeGlobals(const std::tm& now) {
-    Dict g;
+bool isKnownFilter(std::string_view name) {
+    static constexpr std::string_view kJinjaFilters[] = {
+        "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
+        "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent", "int", "items", "join",
+        "last", "length", "list", "lower", "map", "max", "min", "pprint", "random", "reject", "rejectattr",
+        "replace", "reverse", "round", "safe", "select", "selectattr", "slice", "sort", "string", "striptags",
+        "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode", "urlize", "wordcount",
+        "wordwrap", "xmlattr"};
+    return std::find(std::begin(kJinjaFilters), std::end(kJinjaFilters), name) != std::end(kJinjaFilters);
+}
+
+bool isKnownTest(std::string_view name) { return tests().count(name) != 0; }
+
+Vars makeGlobals(const std::tm& now) {
+    Vars g;
     g.emplace_back("raise_exception", Value::function("raise_exception", [](const CallArgs& a) -> Value {
                        throw Failure{Failure::Kind::Raised, a.positional.empty() ? "" : toStr(a.positional[0]), 0, 0};
                    }));
@@ -465,9 +673,9 @@ Dict makeGlobals(const std::tm& now) {
                        Dict members;
                        for (const Value& p : a.positional) {
                            if (!p.isDict()) fail("namespace() takes keyword arguments or a dict");
-                           members.insert(members.end(), p.dict().begin(), p.dict().end());
+                           for (const auto& [k, v] : p.dict()) dictSet(members, k, v);
                        }
-                       members.insert(members.end(), a.named.begin(), a.named.end());
+                       for (const auto& [k, v] : a.named) dictSet(members, Value(k), v);
                        return Value::makeNamespace(std::move(members));
                    }));
     g.emplace_back("range", Value::function("range", rangeFn));
@@ -475,9 +683,9 @@ Dict makeGlobals(const std::tm& now) {
                        Dict d;
                        for (const Value& p : a.positional) {
                            if (!p.isDict()) fail("dict() takes keyword arguments or a dict");
-                           d.insert(d.end(), p.dict().begin(), p.dict().end());
+                           for (const auto& [k, v] : p.dict()) dictSet(d, k, v);
                        }
-                       d.insert(d.end(), a.named.begin(), a.named.end());
+                       for (const auto& [k, v] : a.named) dictSet(d, Value(k), v);
                        return Value(std::move(d));
                    }));
     return g;

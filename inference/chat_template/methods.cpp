@@ -41,6 +41,25 @@ bool prefixTest(const Value& self, const CallArgs& a, bool suffix) {
     return one(*v);
 }
 
+// ljust/rjust/center/zfill to `width` code points with `fill`.
+std::string pad(const std::string& s, int64_t width, const std::string& fill, const std::string& how) {
+    const int64_t len = static_cast<int64_t>(codepointCount(s));
+    if (width <= len) return s;
+    const int64_t margin = width - len;
+    int64_t left = how == "rjust" ? margin : how == "center" ? margin / 2 + (margin & width & 1) : 0;
+    if (how == "zfill") {
+        const bool sign = !s.empty() && (s[0] == '-' || s[0] == '+');
+        std::string out = sign ? s.substr(0, 1) : "";
+        for (int64_t i = 0; i < margin; ++i) out += '0';
+        return out + (sign ? s.substr(1) : s);
+    }
+    std::string out;
+    for (int64_t i = 0; i < left; ++i) out += fill;
+    out += s;
+    for (int64_t i = left; i < margin; ++i) out += fill;
+    return out;
+}
+
 Value stringMethod(const Value& self, const std::string& name, const CallArgs& a) {
     const std::string& s = self.str();
     if (name == "strip") return Value(strip(s, stripSet(a), true, true));
@@ -98,10 +117,53 @@ Value stringMethod(const Value& self, const std::string& name, const CallArgs& a
         }
         return Value(std::move(out));
     }
+    if (name == "format") return Value(strFormat(s, a));
+    if (name == "splitlines") {
+        List out;
+        size_t start = 0;
+        for (size_t i = 0; i < s.size(); ++i) {
+            if (s[i] != '\n' && s[i] != '\r') continue;
+            out.emplace_back(s.substr(start, i - start));
+            if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+            start = i + 1;
+        }
+        if (start < s.size()) out.emplace_back(s.substr(start));
+        return Value(std::move(out));
+    }
+    if (name == "removeprefix" || name == "removesuffix") {
+        const std::string affix = strArg(a, 0, name == "removeprefix" ? "prefix" : "suffix", name.c_str());
+        if (name == "removeprefix") return Value(s.starts_with(affix) ? s.substr(affix.size()) : s);
+        return Value(s.ends_with(affix) && !affix.empty() ? s.substr(0, s.size() - affix.size()) : s);
+    }
+    if (name == "ljust" || name == "rjust" || name == "center" || name == "zfill") {
+        const Value* w = arg(a, 0, "width");
+        if (!w || (w->kind() != Kind::Int && w->kind() != Kind::Bool)) fail(name + "() needs an integer width");
+        const Value* f = arg(a, 1, "fillchar");
+        const std::string fill = name == "zfill" ? "0" : f ? toStr(*f) : " ";
+        if (codepointCount(fill) != 1) fail("The fill character must be exactly one character long");
+        return Value(pad(s, std::min<int64_t>(w->asInt(), 1 << 20), fill, name));
+    }
+    if (name == "partition" || name == "rpartition") {
+        const std::string sep = strArg(a, 0, "sep", name.c_str());
+        if (sep.empty()) fail("empty separator");
+        const size_t at = name == "partition" ? s.find(sep) : s.rfind(sep);
+        if (at == std::string::npos)
+            return name == "partition" ? Value::tuple(List{Value(s), Value(""), Value("")})
+                                       : Value::tuple(List{Value(""), Value(""), Value(s)});
+        return Value::tuple(List{Value(s.substr(0, at)), Value(sep), Value(s.substr(at + sep.size()))});
+    }
+    if (name == "swapcase") {
+        std::string o = s;
+        for (char& c : o) c = std::isupper(static_cast<unsigned char>(c)) ? static_cast<char>(c + 32)
+                              : std::islower(static_cast<unsigned char>(c)) ? static_cast<char>(c - 32) : c;
+        return Value(std::move(o));
+    }
+    if (name == "casefold") return Value(toLower(s));
+    if (name == "istitle") return Value(s != toLower(s) && titleCase(s) == s);
     auto all = [&](auto pred) {
         return Value(!s.empty() && std::all_of(s.begin(), s.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); }));
     };
-    if (name == "isdigit") return all([](unsigned char c) { return c >= '0' && c <= '9'; });
+    if (name == "isdigit" || name == "isdecimal" || name == "isnumeric") return all([](unsigned char c) { return c >= '0' && c <= '9'; });
     if (name == "isalpha") return all([](unsigned char c) { return std::isalpha(c) != 0 || c >= 0x80; });
     if (name == "isalnum") return all([](unsigned char c) { return std::isalnum(c) != 0 || c >= 0x80; });
     if (name == "isspace") return all([](unsigned char c) { return kWhitespace.find(static_cast<char>(c)) != std::string_view::npos; });
@@ -113,14 +175,15 @@ Value stringMethod(const Value& self, const std::string& name, const CallArgs& a
 Value dictMethod(const Value& self, const std::string& name, const CallArgs& a) {
     if (name == "items") {
         List out;
-        for (const auto& [k, v] : self.dict()) out.push_back(Value::tuple(List{Value(k), v}));
+        for (const auto& [k, v] : self.dict()) out.push_back(Value::tuple(List{k, v}));
         return Value(std::move(out));
     }
     if (name == "keys") {
         List out;
-        for (const auto& [k, v] : self.dict()) out.emplace_back(k);
+        for (const auto& [k, v] : self.dict()) out.push_back(k);
         return Value(std::move(out));
     }
+    if (name == "copy") return Value(self.dict());
     if (name == "values") {
         List out;
         for (const auto& [k, v] : self.dict()) out.push_back(v);
@@ -129,8 +192,8 @@ Value dictMethod(const Value& self, const std::string& name, const CallArgs& a) 
     if (name == "get") {
         const Value* key = arg(a, 0, "key");
         if (!key) fail("get expected at least 1 argument");
-        const Value* found = key->isString() ? self.find(key->str()) : nullptr;
-        if (found) return *found;
+        requireHashable(*key);
+        if (const Value* found = self.findKey(*key)) return *found;
         const Value* def = arg(a, 1, "default");
         return def ? *def : Value::none();
     }
@@ -138,6 +201,27 @@ Value dictMethod(const Value& self, const std::string& name, const CallArgs& a) 
 }
 
 Value listMethod(const Value& self, const std::string& name, const CallArgs& a) {
+    // pop and clear change the list: Jinja's sandbox allows them (they are not in its
+    // list of unsafe list methods), and a template may rely on that.
+    if (name == "copy") return Value(self.list());
+    if (name == "clear") {
+        self.mutableList().clear();
+        return Value::none();
+    }
+    if (name == "pop") {
+        List& l = self.mutableList();
+        const Value* at = arg(a, 0, "index");
+        if (at && at->kind() != Kind::Int && at->kind() != Kind::Bool)
+            fail("'" + at->typeName() + "' object cannot be interpreted as an integer");
+        int64_t i = at ? at->asInt() : -1;
+        const int64_t n = static_cast<int64_t>(l.size());
+        if (n == 0) fail("pop from empty list");
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) fail("pop index out of range");
+        Value v = l[static_cast<size_t>(i)];
+        l.erase(l.begin() + i);
+        return v;
+    }
     const Value* x = arg(a, 0, "value");
     if (!x) fail(name + "() takes exactly one argument");
     if (name == "index") {
@@ -150,16 +234,16 @@ Value listMethod(const Value& self, const std::string& name, const CallArgs& a) 
     return Value(n);
 }
 
-constexpr std::array<std::string_view, 24> kStringMethods = {
+constexpr std::array<std::string_view, 39> kStringMethods = {
     "strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "startswith", "endswith",
     "split", "rsplit", "replace", "find", "rfind", "index", "rindex", "count", "join", "isdigit",
-    "isalpha", "isalnum", "isspace", "islower", "isupper"};
-constexpr std::array<std::string_view, 4> kDictMethods = {"items", "keys", "values", "get"};
-constexpr std::array<std::string_view, 7> kDictMutators = {"pop", "popitem", "update", "setdefault", "clear", "copy",
-                                                           "fromkeys"};
-constexpr std::array<std::string_view, 2> kListMethods = {"index", "count"};
-constexpr std::array<std::string_view, 9> kListMutators = {"append", "extend", "insert", "pop",  "remove",
-                                                           "sort",   "reverse", "clear", "copy"};
+    "isalpha", "isalnum", "isspace", "islower", "isupper", "format", "splitlines", "removeprefix",
+    "removesuffix", "ljust", "rjust", "center", "zfill", "partition", "rpartition", "swapcase", "casefold",
+    "istitle", "isdecimal", "isnumeric"};
+constexpr std::array<std::string_view, 5> kDictMethods = {"items", "keys", "values", "get", "copy"};
+constexpr std::array<std::string_view, 5> kDictMutators = {"pop", "popitem", "update", "setdefault", "clear"};
+constexpr std::array<std::string_view, 5> kListMethods = {"index", "count", "pop", "copy", "clear"};
+constexpr std::array<std::string_view, 6> kListMutators = {"append", "extend", "insert", "remove", "sort", "reverse"};
 
 template <size_t N>
 bool in(const std::array<std::string_view, N>& names, const std::string& n) {
@@ -201,6 +285,9 @@ Value getAttr(const Value& obj, const std::string& name) {
         if (in(kStringMethods, name)) return bind(obj, name, stringMethod);
         return Value::undefined(name);
     case Kind::List:
+        if (obj.isGenerator()) return Value::undefined(name);
+        if (obj.isGroupTuple() && (name == "grouper" || name == "list")) return obj.list()[name == "grouper" ? 0 : 1];
+        if (obj.isTuple() && name != "index" && name != "count") return Value::undefined(name);
         if (in(kListMethods, name)) return bind(obj, name, listMethod);
         if (in(kListMutators, name)) unsafe(obj, name);
         return Value::undefined(name);
@@ -213,14 +300,15 @@ Value getItem(const Value& obj, const Value& key) {
     case Kind::Undefined: fail("'" + obj.str() + "' is undefined (indexing it)");
     case Kind::Dict:
     case Kind::Namespace: {
-        const std::string k = key.isString() ? key.str() : toStr(key);
-        if (const Value* v = obj.find(k)) return *v;
-        if (key.isString()) return getAttr(obj, k);  // d['items'] falls back to the method
-        return Value::undefined(k);
+        if (key.isList() && !key.isTuple()) return Value::undefined(bracketed(key));  // unhashable: no item
+        if (const Value* v = obj.findKey(key)) return *v;
+        if (key.isString()) return getAttr(obj, key.str());  // d['items'] falls back to the method
+        return Value::undefined(bracketed(key));
     }
     case Kind::List:
     case Kind::String: {
         if (key.isString()) return getAttr(obj, key.str());
+        if (obj.isGenerator()) return Value::undefined(bracketed(key));  // not subscriptable
         if (key.kind() != Kind::Int && key.kind() != Kind::Bool)
             fail(obj.typeName() + " indices must be integers, not " + key.typeName());
         const List chars = obj.isString() ? iterate(obj) : List{};
@@ -270,9 +358,10 @@ int64_t pyLen(const Value& v) {
     switch (v.kind()) {
     case Kind::Undefined: return 0;
     case Kind::String: return static_cast<int64_t>(codepointCount(v.str()));
-    case Kind::List: return static_cast<int64_t>(v.list().size());
-    case Kind::Dict:
-    case Kind::Namespace: return static_cast<int64_t>(v.dict().size());
+    case Kind::List:
+        if (v.isGenerator()) fail("object of type 'generator' has no len()");
+        return static_cast<int64_t>(v.list().size());
+    case Kind::Dict: return static_cast<int64_t>(v.dict().size());
     default: fail("object of type '" + v.typeName() + "' has no len()");
     }
 }

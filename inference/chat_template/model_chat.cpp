@@ -39,6 +39,10 @@ assistant::Result<std::string> renderMessages(const ModelChat& chat, std::span<c
     }
     json::Value context = json::Value(json::Object{});
     context.set("messages", std::move(list));
+    // transformers always passes these two, None when the caller gives none: templates
+    // written against it test `tools is not none` as often as `tools is defined`.
+    context.set("tools", json::Value());
+    context.set("documents", json::Value());
     context.set("add_generation_prompt", addGenerationPrompt);
     context.set("bos_token", chat.bosToken);
     context.set("eos_token", chat.eosToken);

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "chat_template/builtins.h"
+
 namespace chat_template {
 
 namespace {
@@ -129,6 +131,8 @@ private:
         if (n == "for") return parseFor();
         if (n == "set") return parseSet();
         if (n == "macro") return parseMacro();
+        if (n == "call") return parseCallBlock();
+        if (n == "with") return parseWith();
         if (n == "break" || n == "continue") {
             auto s = stmt(n == "break" ? StmtKind::Break : StmtKind::Continue, t);
             advance();
@@ -187,9 +191,12 @@ private:
         s->expr = parseOr();  // not a conditional: a trailing "if" filters the loop
         if (isName("if")) {
             advance();
-            s->filter = parseExpression();
+            s->filter = parseOr();
         }
-        if (isName("recursive")) error(cur(), "recursive loops are not supported");
+        if (isName("recursive")) {
+            s->recursive = true;
+            advance();
+        }
         expectBlockEnd();
         std::string end;
         s->branches.push_back(parseBody({"else", "endfor"}, end));
@@ -216,8 +223,9 @@ private:
                 s->targets.push_back(expectName());
             }
         }
-        if (cur().type == TokenType::BlockEnd && s->text.empty() && s->targets.size() == 1) {
-            s->kind = StmtKind::SetBlock;  // {% set name %}...{% endset %}
+        if ((cur().type == TokenType::BlockEnd || isOp("|")) && s->text.empty() && s->targets.size() == 1) {
+            s->kind = StmtKind::SetBlock;  // {% set name [| filters] %}...{% endset %}
+            if (isOp("|")) s->expr = parseFilterChain();
             advance();
             std::string end;
             s->branches.push_back(parseBody({"endset"}, end));
@@ -231,42 +239,109 @@ private:
         return s;
     }
 
-    StmtPtr parseMacro() {
-        auto s = stmt(StmtKind::Macro, cur());
-        advance();
-        s->text = expectName();
+    // "(a, b=1)": parameter names and defaults of a macro or a call block's caller.
+    void parseParameters(Stmt& s) {
         expectOp("(");
         while (!isOp(")")) {
-            s->targets.push_back(expectName());
+            s.targets.push_back(expectName());
             if (isOp("=")) {
                 advance();
-                s->defaults.push_back(parseExpression());
+                s.defaults.push_back(parseExpression());
             } else {
-                s->defaults.push_back(nullptr);
+                s.defaults.push_back(nullptr);
             }
             if (!isOp(",")) break;
             advance();
         }
         expectOp(")");
+    }
+
+    StmtPtr parseMacro() {
+        auto s = stmt(StmtKind::Macro, cur());
+        advance();
+        s->text = expectName();
+        parseParameters(*s);
         expectBlockEnd();
         std::string end;
         s->branches.push_back(parseBody({"endmacro"}, end));
         advance();
         if (cur().type == TokenType::Name) advance();  // {% endmacro name %}
         expectBlockEnd();
+        s->usesVarargs = readsName(s->branches[0], "varargs");
+        s->usesKwargs = readsName(s->branches[0], "kwargs");
         return s;
     }
 
-    StmtPtr parseFilterBlock() {
-        auto s = stmt(StmtKind::FilterBlock, cur());
+    // {% call [(params)] macro(args) %}body{% endcall %}: the body becomes caller().
+    StmtPtr parseCallBlock() {
+        auto s = stmt(StmtKind::CallBlock, cur());
         advance();
-        // The filter chain applies to a placeholder (args[0] of the innermost filter).
+        if (isOp("(")) parseParameters(*s);
+        s->expr = parseExpression();
+        if (s->expr->kind != ExprKind::Call) error(cur(), "expected a call after 'call'");
+        expectBlockEnd();
+        std::string end;
+        s->branches.push_back(parseBody({"endcall"}, end));
+        advance();
+        expectBlockEnd();
+        return s;
+    }
+
+    // {% with a = 1, b = x %}body{% endwith %}: a scope with those names (values
+    // evaluated outside it).
+    StmtPtr parseWith() {
+        auto s = stmt(StmtKind::With, cur());
+        advance();
+        while (cur().type != TokenType::BlockEnd) {
+            if (!s->targets.empty()) expectOp(",");
+            s->targets.push_back(expectName());
+            expectOp("=");
+            s->defaults.push_back(parseExpression());
+        }
+        expectBlockEnd();
+        std::string end;
+        s->branches.push_back(parseBody({"endwith"}, end));
+        advance();
+        expectBlockEnd();
+        return s;
+    }
+
+    // Whether a Name node `name` occurs anywhere in the body (Jinja's test for a
+    // macro that takes varargs/kwargs).
+    static bool readsName(const Expr* e, std::string_view name) {
+        if (!e) return false;
+        if (e->kind == ExprKind::Name && e->name == name) return true;
+        for (const ExprPtr& a : e->args)
+            if (readsName(a.get(), name)) return true;
+        return readsName(e->starArgs.get(), name) || readsName(e->starKwargs.get(), name);
+    }
+    static bool readsName(const Body& body, std::string_view name) {
+        for (const StmtPtr& s : body) {
+            if (readsName(s->expr.get(), name) || readsName(s->filter.get(), name)) return true;
+            for (const ExprPtr& c : s->conditions)
+                if (readsName(c.get(), name)) return true;
+            for (const ExprPtr& d : s->defaults)
+                if (readsName(d.get(), name)) return true;
+            for (const Body& b : s->branches)
+                if (s->kind != StmtKind::Macro && readsName(b, name)) return true;
+        }
+        return false;
+    }
+
+    // "| f(args) | g": a chain applied to a placeholder (args[0] of the innermost filter).
+    ExprPtr parseFilterChain() {
         ExprPtr chain = node(ExprKind::Literal, cur());
         do {
             if (isOp("|")) advance();
             chain = parseFilterCall(std::move(chain));
         } while (isOp("|"));
-        s->expr = std::move(chain);
+        return chain;
+    }
+
+    StmtPtr parseFilterBlock() {
+        auto s = stmt(StmtKind::FilterBlock, cur());
+        advance();
+        s->expr = parseFilterChain();
         expectBlockEnd();
         std::string end;
         s->branches.push_back(parseBody({"endfilter"}, end));
@@ -346,10 +421,12 @@ private:
         }
         return parseCompare();
     }
+    // a < b < c is (a < b) and (b < c), with b evaluated once, as in Python.
     ExprPtr parseCompare() {
-        ExprPtr left = parseAdd();
+        const Token& start = cur();
+        ExprPtr first = parseAdd();
+        ExprPtr chain;
         for (;;) {
-            const Token& at = cur();
             std::string op;
             if (cur().type == TokenType::Op &&
                 (cur().text == "==" || cur().text == "!=" || cur().text == "<" || cur().text == ">" ||
@@ -364,9 +441,14 @@ private:
                 advance();
                 advance();
             } else {
-                return left;
+                return chain ? std::move(chain) : std::move(first);
             }
-            left = binary(op, std::move(left), parseAdd(), at);
+            if (!chain) {
+                chain = node(ExprKind::Compare, start);
+                chain->args.push_back(std::move(first));
+            }
+            chain->ops.push_back(std::move(op));
+            chain->args.push_back(parseAdd());
         }
     }
     ExprPtr parseAdd() {
@@ -525,13 +607,18 @@ private:
     void parseArgs(Expr& e) {
         expectOp("(");
         while (!isOp(")")) {
-            if (cur().type == TokenType::Name && peek().type == TokenType::Op && peek().text == "=") {
+            if (isOp("*") || isOp("**")) {  // f(*list) / f(**dict)
+                ExprPtr& slot = isOp("*") ? e.starArgs : e.starKwargs;
+                if (slot) error(cur(), "repeated " + cur().text + " argument");
+                advance();
+                slot = parseExpression();
+            } else if (cur().type == TokenType::Name && peek().type == TokenType::Op && peek().text == "=") {
                 e.kwNames.push_back(cur().text);
                 advance();
                 advance();
                 e.args.push_back(parseExpression());
             } else {
-                if (!e.kwNames.empty()) error(cur(), "positional argument after a keyword argument");
+                if (!e.kwNames.empty() || e.starKwargs) error(cur(), "positional argument after a keyword argument");
                 e.args.push_back(parseExpression());
             }
             if (!isOp(",")) break;
@@ -602,7 +689,9 @@ private:
 
     ExprPtr parseFilterCall(ExprPtr target) {
         auto f = node(ExprKind::Filter, cur());
+        const Token& nameTok = cur();
         f->name = expectName();
+        if (!isKnownFilter(f->name)) m_unknown.push_back({f.get(), nameTok, "No filter named '" + f->name + "'."});
         while (isOp(".")) {  // dotted filter names are not used by templates; keep the error clear
             error(cur(), "dotted filter names are not supported");
         }
@@ -623,7 +712,9 @@ private:
                     t->negated = true;
                     advance();
                 }
+                const Token& nameTok = cur();
                 t->name = expectName();
+                if (!isKnownTest(t->name)) m_unknown.push_back({t.get(), nameTok, "No test named '" + t->name + "'."});
                 t->args.push_back(std::move(e));
                 if (isOp("(")) {
                     parseArgs(*t);
@@ -641,13 +732,60 @@ private:
         }
     }
 
+public:
+    // Jinja rejects an unknown filter or test when it compiles the template, except
+    // inside an if statement or a conditional expression ("soft" there: it fails only
+    // when reached). A for, macro, call, set or filter block's body is not soft again.
+    void rejectUnknownNames(const Body& body) {
+        if (m_unknown.empty()) return;
+        for (const StmtPtr& s : body) checkStmt(*s, false);
+    }
+
+private:
+    struct Unknown {
+        const Expr* node;
+        Token at;
+        std::string message;
+    };
+    void checkExpr(const Expr* e, bool soft) {
+        if (!e) return;
+        soft = soft || e->kind == ExprKind::Cond;
+        if (!soft)
+            for (const Unknown& u : m_unknown)
+                if (u.node == e) error(u.at, u.message);
+        for (const ExprPtr& a : e->args) checkExpr(a.get(), soft);
+        checkExpr(e->starArgs.get(), soft);
+        checkExpr(e->starKwargs.get(), soft);
+    }
+    void checkBody(const Body& body, bool soft) {
+        for (const StmtPtr& s : body) checkStmt(*s, soft);
+    }
+    void checkStmt(const Stmt& s, bool soft) {
+        const bool inner = s.kind == StmtKind::If ? true : s.kind == StmtKind::Output || s.kind == StmtKind::Set ? soft : false;
+        if (s.kind == StmtKind::With)  // the values belong to the enclosing frame
+            for (const ExprPtr& d : s.defaults) checkExpr(d.get(), soft);
+        // the iterable of a for and the call of a call block belong to the enclosing frame
+        checkExpr(s.expr.get(), s.kind == StmtKind::For || s.kind == StmtKind::CallBlock ? soft : inner);
+        checkExpr(s.filter.get(), inner);
+        for (const ExprPtr& c : s.conditions) checkExpr(c.get(), inner);
+        if (s.kind != StmtKind::With)
+            for (const ExprPtr& d : s.defaults) checkExpr(d.get(), inner);
+        for (const Body& b : s.branches) checkBody(b, inner);
+    }
+
     const std::vector<Token>& m_t;
     size_t m_i = 0;
     int m_depth = 0;
+    std::vector<Unknown> m_unknown;  // filters and tests Jinja does not have
 };
 
 }  // namespace
 
-Body parse(const std::vector<Token>& tokens) { return Parser(tokens).parseTemplate(); }
+Body parse(const std::vector<Token>& tokens) {
+    Parser p(tokens);
+    Body body = p.parseTemplate();
+    p.rejectUnknownNames(body);
+    return body;
+}
 
 }  // namespace chat_template

@@ -6,9 +6,6 @@ namespace chat_template {
 
 namespace {
 bool isWs(char c) { return kWhitespace.find(c) != std::string_view::npos; }
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80; }
 }  // namespace
 
 std::string strip(std::string_view s, std::string_view chars, bool left, bool right) {
@@ -20,31 +17,133 @@ std::string strip(std::string_view s, std::string_view chars, bool left, bool ri
     return std::string(s.substr(b, e - b));
 }
 
+namespace {
+
+// UTF-8 <-> code points (invalid bytes pass through as U+FFFD-free raw bytes).
+uint32_t decode(std::string_view s, size_t& i) {
+    const auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+    const uint32_t c = b(i);
+    size_t n = c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (c < 0x80 || n == 1 || i + n > s.size()) {
+        ++i;
+        return c < 0x80 ? c : 0x110000 + c;  // a stray byte: kept as is by encode
+    }
+    uint32_t cp = c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (b(i + k) & 0x3F);
+    i += n;
+    return cp;
+}
+
+void encode(uint32_t cp, std::string& out) {
+    if (cp >= 0x110000) out += static_cast<char>(cp - 0x110000);
+    else if (cp < 0x80) out += static_cast<char>(cp);
+    else if (cp < 0x800) out += {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+    else if (cp < 0x10000)
+        out += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+                static_cast<char>(0x80 | (cp & 0x3F))};
+    else
+        out += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
+                static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+}
+
+// Simple case mapping for the scripts templates meet: ASCII, Latin-1, Latin
+// Extended-A, Greek and Cyrillic (Python maps all of Unicode; outside these
+// ranges characters are kept).
+uint32_t lowerCp(uint32_t c) {
+    if (c >= 'A' && c <= 'Z') return c + 32;
+    if (c < 0xC0) return c;
+    if (c <= 0xDE && c != 0xD7) return c + 32;
+    if (c == 0x178) return 0xFF;
+    if (c >= 0x100 && c <= 0x17F) {
+        if (c == 0x130) return 'i';
+        const bool oddUpper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;
+        return oddUpper ? (c % 2 ? c + 1 : c) : (c % 2 ? c : c + 1);
+    }
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+    if (c >= 0x410 && c <= 0x42F) return c + 32;
+    if (c >= 0x400 && c <= 0x40F) return c + 80;
+    return c;
+}
+
+uint32_t upperCp(uint32_t c) {
+    if (c >= 'a' && c <= 'z') return c - 32;
+    if (c < 0xE0) return c;
+    if (c <= 0xFE && c != 0xF7) return c - 32;
+    if (c == 0xFF) return 0x178;
+    if (c >= 0x100 && c <= 0x17F) {
+        if (c == 0x131) return 'I';
+        const bool oddUpper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+        if (c == 0x130 || c == 0x138 || c == 0x149) return c;
+        if (c == 0x17F) return 'S';
+        return oddUpper ? (c % 2 ? c : c - 1) : (c % 2 ? c - 1 : c);
+    }
+    if (c == 0x3C2) return 0x3A3;  // final sigma
+    if (c >= 0x3B1 && c <= 0x3C9) return c - 32;
+    if (c >= 0x430 && c <= 0x44F) return c - 32;
+    if (c >= 0x450 && c <= 0x45F) return c - 80;
+    return c;
+}
+
+bool isCased(uint32_t c) { return lowerCp(c) != c || upperCp(c) != c || c == 0xDF; }
+
+std::vector<uint32_t> codepoints(std::string_view s) {
+    std::vector<uint32_t> out;
+    for (size_t i = 0; i < s.size();) out.push_back(decode(s, i));
+    return out;
+}
+
+// Python's lower(): Σ becomes final ς after a cased letter when no cased letter follows.
+void appendLower(const std::vector<uint32_t>& cps, size_t i, std::string& out) {
+    if (cps[i] == 0x3A3) {
+        const bool after = i > 0 && isCased(cps[i - 1]);
+        const bool before = i + 1 < cps.size() && isCased(cps[i + 1]);
+        encode(after && !before ? 0x3C2 : 0x3C3, out);
+        return;
+    }
+    encode(lowerCp(cps[i]), out);
+}
+
+void appendUpper(uint32_t c, std::string& out) {
+    if (c == 0xDF) out += "SS";
+    else encode(upperCp(c), out);
+}
+
+}  // namespace
+
 std::string toUpper(std::string_view s) {
-    std::string o(s);
-    std::transform(o.begin(), o.end(), o.begin(), upper);
+    std::string o;
+    for (uint32_t c : codepoints(s)) appendUpper(c, o);
     return o;
 }
 
 std::string toLower(std::string_view s) {
-    std::string o(s);
-    std::transform(o.begin(), o.end(), o.begin(), lower);
+    const std::vector<uint32_t> cps = codepoints(s);
+    std::string o;
+    for (size_t i = 0; i < cps.size(); ++i) appendLower(cps, i, o);
     return o;
 }
 
+// Python's title(): a cased character after an uncased one is upper-cased, others lowered.
 std::string titleCase(std::string_view s) {
-    std::string o(s);
-    bool prevLetter = false;
-    for (char& c : o) {
-        c = prevLetter ? lower(c) : upper(c);
-        prevLetter = isAlpha(c);
+    const std::vector<uint32_t> cps = codepoints(s);
+    std::string o;
+    bool prevCased = false;
+    for (size_t i = 0; i < cps.size(); ++i) {
+        if (prevCased) appendLower(cps, i, o);
+        else appendUpper(cps[i], o);
+        prevCased = isCased(cps[i]);
     }
     return o;
 }
 
 std::string capitalize(std::string_view s) {
-    std::string o = toLower(s);
-    if (!o.empty()) o[0] = upper(o[0]);
+    const std::vector<uint32_t> cps = codepoints(s);
+    std::string o;
+    for (size_t i = 0; i < cps.size(); ++i) {
+        if (i == 0) appendUpper(cps[i], o);
+        else appendLower(cps, i, o);
+    }
     return o;
 }
 

@@ -1,5 +1,5 @@
-// String helpers with Python's str semantics (ASCII case mapping; lengths and
-// indices in code points).
+// String helpers with Python's str semantics (case mapping for Latin, Greek and
+// Cyrillic letters; lengths and indices in code points).
 #pragma once
 
 #include <cstdint>

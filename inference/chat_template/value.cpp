@@ -21,6 +21,21 @@ Value Value::makeNamespace(Dict d) {
     return v;
 }
 
+Value Value::callableNamespace(Dict d, std::string name, Function fn) {
+    Value v = makeNamespace(std::move(d));
+    v.m_str = std::move(name);
+    v.m_fn = std::make_shared<const Function>(std::move(fn));
+    return v;
+}
+
+const List& Value::consume() const {
+    static const List kEmpty;
+    if (!isGenerator()) return *m_list;
+    if (*m_consumed) return kEmpty;
+    *m_consumed = true;
+    return *m_list;
+}
+
 Value Value::function(std::string name, Function fn) {
     Value v(Kind::Function);
     v.m_str = std::move(name);
@@ -31,8 +46,32 @@ Value Value::function(std::string name, Function fn) {
 const Value* Value::find(std::string_view key) const {
     if (!isMapping()) return nullptr;
     for (const auto& [k, v] : *m_dict)
-        if (k == key) return &v;
+        if (k.isString() && k.str() == key) return &v;
     return nullptr;
+}
+
+const Value* Value::findKey(const Value& key) const {
+    if (!isMapping()) return nullptr;
+    for (const auto& [k, v] : *m_dict)
+        if (equals(k, key)) return &v;
+    return nullptr;
+}
+
+void requireHashable(const Value& v) {
+    if (v.isList() && !v.isTuple()) fail("unhashable type: 'list'");
+    if (v.isMapping()) fail("unhashable type: '" + v.typeName() + "'");
+    if (v.isTuple())
+        for (const Value& e : v.list()) requireHashable(e);
+}
+
+void dictSet(Dict& d, Value key, Value value) {
+    requireHashable(key);
+    for (auto& [k, old] : d)
+        if (equals(k, key)) {
+            old = std::move(value);
+            return;
+        }
+    d.emplace_back(std::move(key), std::move(value));
 }
 
 bool Value::truthy() const {
@@ -43,7 +82,7 @@ bool Value::truthy() const {
     case Kind::Int: return m_int != 0;
     case Kind::Float: return m_float != 0.0;
     case Kind::String: return !m_str.empty();
-    case Kind::List: return !m_list->empty();
+    case Kind::List: return isGenerator() || !m_list->empty();
     case Kind::Dict: return !m_dict->empty();
     case Kind::Namespace:
     case Kind::Function: return true;
@@ -59,7 +98,7 @@ std::string Value::typeName() const {
     case Kind::Int: return "int";
     case Kind::Float: return "float";
     case Kind::String: return "str";
-    case Kind::List: return "list";
+    case Kind::List: return isGenerator() ? "generator" : isTuple() ? "tuple" : "list";
     case Kind::Dict: return "dict";
     case Kind::Namespace: return "Namespace";
     case Kind::Function: return "function";
@@ -86,7 +125,7 @@ Value fromJson(const json::Value& v) {
     case json::Type::Object: {
         Dict d;
         d.reserve(v.size());
-        for (const auto& [k, e] : v.asObject()) d.emplace_back(k, fromJson(e));
+        for (const auto& [k, e] : v.asObject()) d.emplace_back(Value(k), fromJson(e));
         return Value(std::move(d));
     }
     }
@@ -131,21 +170,42 @@ std::string formatFloat(double d) {
 
 namespace {
 
+// Python's str.isprintable() is false for control, format, separator (other than
+// the space), surrogate and private-use characters: repr() escapes those. This
+// covers the ones templates and chat content meet; unassigned code points print.
+bool isPrintable(uint32_t c) {
+    if (c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD) return false;
+    if (c == 0x61C || c == 0x180E || c == 0x1680 || c == 0x3000 || c == 0xFEFF) return false;
+    if ((c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F)) return false;
+    if ((c >= 0xD800 && c <= 0xF8FF) || (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F) || c >= 0xF0000)
+        return false;
+    return true;
+}
+
 std::string reprString(const std::string& s) {
     const bool useDouble = s.find('\'') != std::string::npos && s.find('"') == std::string::npos;
     const char q = useDouble ? '"' : '\'';
     std::string out(1, q);
-    for (unsigned char c : s) {
-        if (c == '\\') out += "\\\\";
-        else if (c == static_cast<unsigned char>(q)) out += std::string("\\") + q;
-        else if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\x%02x", c);
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        uint32_t cp = c;
+        if (n > 1 && i + n <= s.size()) {
+            cp = c & (0x7F >> n);
+            for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+        }
+        char b[16];
+        if (cp == '\\') out += "\\\\";
+        else if (cp == static_cast<unsigned char>(q)) out += std::string("\\") + q;
+        else if (cp == '\n') out += "\\n";
+        else if (cp == '\r') out += "\\r";
+        else if (cp == '\t') out += "\\t";
+        else if (isPrintable(cp)) out.append(s, i, std::min(n, s.size() - i));
+        else {
+            std::snprintf(b, sizeof b, cp <= 0xFF ? "\\x%02x" : cp <= 0xFFFF ? "\\u%04x" : "\\U%08x", cp);
             out += b;
-        } else out += static_cast<char>(c);
+        }
+        i += std::min(n, s.size() - i);
     }
     return out + q;
 }
@@ -155,6 +215,10 @@ void repr(const Value& v, std::string& out, int depth) {
     switch (v.kind()) {
     case Kind::String: out += reprString(v.str()); return;
     case Kind::List: {
+        if (v.isGenerator()) {
+            out += "<generator object at 0x7f0000000000>";  // Python prints an address here
+            return;
+        }
         out += v.isTuple() ? '(' : '[';
         bool first = true;
         for (const Value& e : v.list()) {
@@ -173,7 +237,8 @@ void repr(const Value& v, std::string& out, int depth) {
         for (const auto& [k, e] : v.dict()) {
             if (!first) out += ", ";
             first = false;
-            out += reprString(k) + ": ";
+            repr(k, out, depth + 1);
+            out += ": ";
             repr(e, out, depth + 1);
         }
         out += v.kind() == Kind::Namespace ? "}>" : "}";
@@ -242,7 +307,7 @@ void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
 }
 
 struct JsonWriter {
-    int indent;
+    const std::optional<std::string>& indent;
     bool sortKeys;
     bool ensureAscii;
     std::string_view itemSep, keySep;
@@ -250,7 +315,21 @@ struct JsonWriter {
 
     void newline(int level) {
         out += '\n';
-        out.append(static_cast<size_t>(indent * level), ' ');
+        for (int i = 0; i < level; ++i) out += *indent;
+    }
+    // json.dumps turns keys into strings: 1 -> "1", 1.5 -> "1.5", True -> "true", None -> "null".
+    std::string key(const Value& k) {
+        switch (k.kind()) {
+        case Kind::String: return k.str();
+        case Kind::None: return "null";
+        case Kind::Bool: return k.asBool() ? "true" : "false";
+        case Kind::Int: return std::to_string(k.asInt());
+        case Kind::Float: {
+            const double d = k.asFloat();
+            return std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : formatFloat(d);
+        }
+        default: fail("keys must be str, int, float, bool or None, not " + k.typeName());
+        }
     }
     void write(const Value& v, int level) {
         if (level > 200) fail("value nested too deeply for tojson");
@@ -266,6 +345,7 @@ struct JsonWriter {
         }
         case Kind::String: jsonString(v.str(), out, ensureAscii); return;
         case Kind::List: {
+            if (v.isGenerator()) fail("Object of type generator is not JSON serializable");
             if (v.list().empty()) {
                 out += "[]";
                 return;
@@ -275,10 +355,10 @@ struct JsonWriter {
             for (const Value& e : v.list()) {
                 if (!first) out += itemSep;
                 first = false;
-                if (indent >= 0) newline(level + 1);
+                if (indent) newline(level + 1);
                 write(e, level + 1);
             }
-            if (indent >= 0) newline(level);
+            if (indent) newline(level);
             out += ']';
             return;
         }
@@ -287,21 +367,22 @@ struct JsonWriter {
                 out += "{}";
                 return;
             }
-            std::vector<const std::pair<std::string, Value>*> members;
+            std::vector<const std::pair<Value, Value>*> members;
             for (const auto& m : v.dict()) members.push_back(&m);
             if (sortKeys)
-                std::stable_sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->first < b->first; });
+                std::stable_sort(members.begin(), members.end(),
+                                 [](auto* a, auto* b) { return lessThan(a->first, b->first); });
             out += '{';
             bool first = true;
             for (const auto* m : members) {
                 if (!first) out += itemSep;
                 first = false;
-                if (indent >= 0) newline(level + 1);
-                jsonString(m->first, out, ensureAscii);
+                if (indent) newline(level + 1);
+                jsonString(key(m->first), out, ensureAscii);
                 out += keySep;
                 write(m->second, level + 1);
             }
-            if (indent >= 0) newline(level);
+            if (indent) newline(level);
             out += '}';
             return;
         }
@@ -336,10 +417,10 @@ std::string toRepr(const Value& v) {
     return out;
 }
 
-std::string toJson(const Value& v, int indent, bool sortKeys, std::string_view itemSep, std::string_view keySep,
-                   bool ensureAscii) {
+std::string toJson(const Value& v, const std::optional<std::string>& indent, bool sortKeys, std::string_view itemSep,
+                   std::string_view keySep, bool ensureAscii) {
     JsonWriter w{indent, sortKeys, ensureAscii, itemSep, keySep, {}};
-    if (w.itemSep.empty()) w.itemSep = indent >= 0 ? "," : ", ";
+    if (w.itemSep.empty()) w.itemSep = indent ? "," : ", ";
     if (w.keySep.empty()) w.keySep = ": ";
     w.write(v, 0);
     return std::move(w.out);
@@ -351,6 +432,8 @@ bool equals(const Value& a, const Value& b) {
         return a.asInt() == b.asInt();
     }
     if (a.kind() != b.kind()) return false;
+    if (a.isList() && a.isTuple() != b.isTuple()) return false;
+    if (a.isList() && (a.isGenerator() || b.isGenerator())) return &a.list() == &b.list();  // identity
     switch (a.kind()) {
     case Kind::Undefined:
     case Kind::None: return true;
@@ -365,7 +448,7 @@ bool equals(const Value& a, const Value& b) {
     case Kind::Namespace: {
         if (a.dict().size() != b.dict().size()) return false;
         for (const auto& [k, v] : a.dict()) {
-            const Value* other = b.find(k);
+            const Value* other = b.findKey(k);
             if (!other || !equals(v, *other)) return false;
         }
         return true;
@@ -380,7 +463,7 @@ bool lessThan(const Value& a, const Value& b) {
         return a.asInt() < b.asInt();
     }
     if (a.isString() && b.isString()) return a.str() < b.str();
-    if (a.isList() && b.isList()) {
+    if (a.isList() && b.isList() && a.isTuple() == b.isTuple() && !a.isGenerator() && !b.isGenerator()) {
         const List &x = a.list(), &y = b.list();
         for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
             if (lessThan(x[i], y[i])) return true;
@@ -391,13 +474,29 @@ bool lessThan(const Value& a, const Value& b) {
     fail("'<' not supported between instances of '" + a.typeName() + "' and '" + b.typeName() + "'");
 }
 
+bool contains(const Value& container, const Value& item) {
+    switch (container.kind()) {
+    case Kind::String:
+        if (!item.isString()) fail("'in <string>' requires string as left operand, not " + item.typeName());
+        return container.str().find(item.str()) != std::string::npos;
+    case Kind::List:
+        for (const Value& v : container.consume())
+            if (equals(v, item)) return true;
+        return false;
+    case Kind::Dict:
+    case Kind::Namespace: requireHashable(item); return container.findKey(item) != nullptr;
+    case Kind::Undefined: return false;
+    default: fail("argument of type '" + container.typeName() + "' is not iterable");
+    }
+}
+
 List iterate(const Value& v) {
     switch (v.kind()) {
     case Kind::Undefined: return {};
-    case Kind::List: return v.list();
+    case Kind::List: return v.consume();
     case Kind::Dict: {
         List keys;
-        for (const auto& [k, e] : v.dict()) keys.emplace_back(k);
+        for (const auto& [k, e] : v.dict()) keys.push_back(k);
         return keys;
     }
     case Kind::String: {

@@ -27,6 +27,17 @@ TEST(ModelChat, OwnTemplateGetsBosEosAndGenerationPrompt) {
     EXPECT_EQ(*out, "<s><system>Be brief.</s><user>Hi</s><assistant>");
 }
 
+// As transformers renders: tools and documents are defined, and None without any.
+TEST(ModelChat, ToolsAndDocumentsAreNoneNotUndefined) {
+    auto chat = chat_template::prepareModelChat(
+        "{{ tools is defined }}{{ tools is none }}{{ documents is defined }}{{ documents is none }}", "",
+        BuiltinFormat::Plain, "", "");
+    ASSERT_TRUE(chat.jinja);
+    auto out = chat_template::renderMessages(chat, kConversation, true);
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(*out, "TrueTrueTrueTrue");
+}
+
 TEST(ModelChat, UnparsableTemplateFallsBackToTheNearestBuiltin) {
     const std::string broken = "{% for m in messages %}<|im_start|>{{ m.role | frobnicate( }}{% endfor %}";
     const BuiltinFormat detected = chat_template::detectFormat(broken, "qwen2", {});
