@@ -53,6 +53,9 @@ struct LoadOptions {
     bool operator==(const LoadOptions&) const = default;
 };
 
+// A measured duration: "< 1 ms", "3.4 ms" (one decimal below 10 ms), "120 ms".
+QString formatMilliseconds(double ms);
+
 // "42.1 tok/s · first token 120 ms · context 350/4096 · cpu", plus " · stopped".
 QString formatStats(const GenerationStats& stats);
 
