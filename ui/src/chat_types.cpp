@@ -1,6 +1,14 @@
 #include "chat_types.h"
 
+#include <QFileInfo>
 #include <QStringList>
+
+QString modelTitle(const QString& generalName, const QString& architecture, const QString& path) {
+    const QString name = generalName.trimmed();
+    if (name.isEmpty() || name.compare(architecture.trimmed(), Qt::CaseInsensitive) == 0)
+        return QFileInfo(path).completeBaseName();
+    return name;
+}
 
 QString formatMilliseconds(double ms) {
     // The demo model answers in well under a millisecond: "0 ms" would read as "not
