@@ -40,7 +40,12 @@ ApplicationWindow {
     SettingsController { id: settings; objectName: "settings"; storage: storage }
     ModelController { id: models }
     ModelLibrary { id: library; storage: storage }
-    DocumentsController { id: documents; objectName: "documents" }
+    DocumentsController {
+        id: documents
+        objectName: "documents"
+        ocrEnabled: settings.ocrEnabled
+        ocrLanguage: settings.ocrLanguage
+    }
     ChatController {
         id: chat
         objectName: "chat"
@@ -48,6 +53,14 @@ ApplicationWindow {
         documents: documents
         storage: storage
         models: models
+    }
+
+    LocalApiController {
+        id: localApi
+        objectName: "localApi"
+        settings: settings
+        modelPath: chat.loadedModelPath
+        documentsDb: documents.available ? documents.databasePath : ""
     }
 
     Binding { target: Theme; property: "dark"; value: settings.darkMode }
@@ -74,6 +87,10 @@ ApplicationWindow {
         id: settingsDialog
         objectName: "settingsDialog"
         settings: settings
+        localApi: localApi
+        devices: library.devices
+        documentsAvailable: documents.available
+        reloadNeeded: chat.reloadNeeded
         modelName: chat.loadedModelName
         onReloadRequested: chat.reloadModel()
     }

@@ -198,6 +198,8 @@ void DocumentsController::add(const QList<QUrl>& urls) {
 void DocumentsController::startRun() {
 #ifdef ASSISTANT_HAVE_RAG
     rag::IndexOptions options;
+    options.extract.ocr = m_ocrEnabled;
+    options.extract.ocrLanguage = m_ocrLanguage.toStdString();
     // Progress and per-file results arrive on the indexer's thread: queue them here.
     options.onProgress = [this](const rag::IndexProgress& p) {
         QMetaObject::invokeMethod(this, [this, p] {

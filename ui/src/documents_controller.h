@@ -77,11 +77,16 @@ class DocumentsController : public QObject {
     QML_ELEMENT
     Q_PROPERTY(DocumentListModel* documents READ documents CONSTANT)
     Q_PROPERTY(bool available READ available CONSTANT)  // built with rag/
+    Q_PROPERTY(QString databasePath READ databasePath CONSTANT)
     Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
     Q_PROPERTY(bool paused READ paused NOTIFY indexingChanged)
     Q_PROPERTY(double progress READ progress NOTIFY progressChanged)  // [0, 1]; -1 unknown
     Q_PROPERTY(QString progressText READ progressText NOTIFY progressChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    // For the next indexing run (Main.qml binds them to the settings): OCR of pages
+    // without a text layer, and Tesseract's language(s), "eng+fra".
+    Q_PROPERTY(bool ocrEnabled MEMBER m_ocrEnabled NOTIFY ocrChanged)
+    Q_PROPERTY(QString ocrLanguage MEMBER m_ocrLanguage NOTIFY ocrChanged)
 
 public:
     explicit DocumentsController(QObject* parent = nullptr);
@@ -99,6 +104,8 @@ public:
     double progress() const { return m_progress; }
     QString progressText() const { return m_progressText; }
     QString errorText() const { return m_errorText; }
+    bool ocrEnabled() const { return m_ocrEnabled; }
+    QString ocrLanguage() const { return m_ocrLanguage; }
 
     // Files and folders (recursively); queued behind a running index.
     Q_INVOKABLE void add(const QList<QUrl>& urls);
@@ -115,6 +122,7 @@ signals:
     void indexingChanged();
     void progressChanged();
     void errorTextChanged();
+    void ocrChanged();
     void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
                    const QVariantList& sources, const QString& error);
     // To the worker.
@@ -141,4 +149,6 @@ private:
     double m_progress = -1;
     QString m_progressText;
     QString m_errorText;
+    bool m_ocrEnabled = true;
+    QString m_ocrLanguage = QStringLiteral("eng");
 };
