@@ -28,10 +28,10 @@ ApplicationWindow {
     palette.highlight: Theme.accent
     palette.highlightedText: Theme.accentText
     palette.placeholderText: Theme.textMuted
-    palette.brightText: Theme.textMuted
+    palette.brightText: Theme.accentText  // Basic: text on palette.dark (highlighted buttons)
     palette.mid: Theme.border
     palette.light: Theme.surface
-    palette.dark: Theme.accent  // Basic: progress fill, switch checked
+    palette.dark: Theme.accent  // Basic: progress fill, switch checked, highlighted buttons
     palette.toolTipBase: Theme.surface
     palette.toolTipText: Theme.text
     font.pixelSize: Theme.fontSize

@@ -37,8 +37,8 @@ Dialog {
         TabBar {
             id: tabs
             Layout.fillWidth: true
-            TabButton { text: qsTr("Models") }
-            TabButton { text: qsTr("Devices") }
+            AppTabButton { text: qsTr("Models") }
+            AppTabButton { text: qsTr("Devices") }
         }
         StackLayout {
             Layout.fillWidth: true
