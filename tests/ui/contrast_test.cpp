@@ -216,6 +216,29 @@ private slots:
                                                 failures.join(QStringLiteral("\n  "))));
     }
 
+    // The prompt a password-protected PDF opens (DocumentsDialog.askPassword).
+    void passwordPrompt_data() { mainWindow_data(); }
+    void passwordPrompt() {
+        QFETCH(QString, theme);
+        QVERIFY(m_settings->setProperty("theme", theme));
+        QObject* documents = m_window->findChild<QObject*>(QStringLiteral("documentsDialog"));
+        QVERIFY(documents);
+        QVERIFY(QMetaObject::invokeMethod(documents, "askPassword", Q_ARG(QVariant, QStringLiteral("/home/me/Taxes 2025.pdf")),
+                                          Q_ARG(QVariant, false)));
+        QObject* prompt = documents->findChild<QObject*>(QStringLiteral("passwordDialog"));
+        QVERIFY(prompt);
+        QTRY_VERIFY(prompt->property("opened").toBool());
+        QTest::qWait(200);
+        auto* content = qvariant_cast<QQuickItem*>(prompt->property("contentItem"));
+        QVERIFY(content && content->parentItem());
+        const QStringList failures = measure(content->parentItem(), QStringLiteral("documents-password-%1%2.png").arg(theme, m_suffix));
+        QVERIFY(QMetaObject::invokeMethod(prompt, "close"));
+        QVERIFY(QMetaObject::invokeMethod(documents, "close"));
+        QTRY_VERIFY(!documents->property("visible").toBool());
+        QVERIFY2(failures.isEmpty(), qPrintable(QStringLiteral("unreadable text (%1):\n  ").arg(theme) +
+                                                failures.join(QStringLiteral("\n  "))));
+    }
+
     void mainWindow_data() {
         QTest::addColumn<QString>("theme");
         QTest::newRow("light") << "light";

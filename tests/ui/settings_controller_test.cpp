@@ -157,6 +157,24 @@ private slots:
         QCOMPARE(again.ocrLanguage(), QString("deu+fra"));
     }
 
+    void documentPasswordsAreKeptOnlyWhenAsked() {
+        AppStorage storage;
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            QVERIFY(s.documentPasswords().isEmpty());
+            s.rememberDocumentPassword("/docs/a.pdf", "secret");
+            QCOMPARE(s.documentPasswords().value("/docs/a.pdf").toString(), QString("secret"));
+        }
+        SettingsController again;
+        again.setStorage(&storage);
+        QCOMPARE(again.documentPasswords().value("/docs/a.pdf").toString(), QString("secret"));
+        again.forgetDocumentPasswords();
+        SettingsController third;
+        third.setStorage(&storage);
+        QVERIFY(third.documentPasswords().isEmpty());
+    }
+
     // "Follow the system": a palette change while running (the desktop switching to
     // dark) flips darkMode and says so; a fixed theme ignores it.
     void systemThemeFollowsPaletteChanges() {

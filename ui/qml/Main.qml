@@ -45,6 +45,9 @@ ApplicationWindow {
         objectName: "documents"
         ocrEnabled: settings.ocrEnabled
         ocrLanguage: settings.ocrLanguage
+        savedPasswords: settings.documentPasswords
+        onPasswordNeeded: (path, retry) => documentsDialog.askPassword(path, retry)
+        onRememberPasswordRequested: (path, password) => settings.rememberDocumentPassword(path, password)
     }
     ChatController {
         id: chat

@@ -323,6 +323,17 @@ Dialog {
                     }
                 }
                 Hint { text: qsTr("Tesseract language codes: eng, deu, fra, spa…; several with +, like eng+fra. Applies to documents indexed from now on.") }
+                Heading { text: qsTr("PDF passwords"); topPadding: 8 }
+                Hint {
+                    text: qsTr("A password-protected PDF asks for its password when it is added. It is kept only if you tick “Remember”. Kept now: %1.")
+                          .arg(root.settings ? Object.keys(root.settings.documentPasswords).length : 0)
+                }
+                Button {
+                    objectName: "forgetPasswordsButton"
+                    text: qsTr("Forget kept passwords")
+                    enabled: root.settings && Object.keys(root.settings.documentPasswords).length > 0
+                    onClicked: root.settings.forgetDocumentPasswords()
+                }
                 Item { Layout.fillHeight: true }
             }
 

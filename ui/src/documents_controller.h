@@ -6,6 +6,8 @@
 #pragma once
 
 #include <QAbstractListModel>
+#include <QHash>
+#include <QSet>
 #include <QList>
 #include <QThread>
 #include <QTimer>
@@ -87,6 +89,9 @@ class DocumentsController : public QObject {
     // without a text layer, and Tesseract's language(s), "eng+fra".
     Q_PROPERTY(bool ocrEnabled MEMBER m_ocrEnabled NOTIFY ocrChanged)
     Q_PROPERTY(QString ocrLanguage MEMBER m_ocrLanguage NOTIFY ocrChanged)
+    // PDF passwords the user chose to keep (path -> password; Main.qml binds the
+    // settings' list). Passwords typed without "remember" live only in this object.
+    Q_PROPERTY(QVariantMap savedPasswords MEMBER m_savedPasswords NOTIFY savedPasswordsChanged)
 
 public:
     explicit DocumentsController(QObject* parent = nullptr);
@@ -114,6 +119,9 @@ public:
     Q_INVOKABLE void cancel();
     Q_INVOKABLE void remove(int row);
     Q_INVOKABLE void refresh();
+    // Indexes the password-protected PDF at path again with password; with remember,
+    // asks for it to be kept (rememberPasswordRequested).
+    Q_INVOKABLE void unlock(const QString& path, const QString& password, bool remember);
 
     // Asynchronous: answers with retrieved(requestId, ...).
     void retrieve(qint64 requestId, const QString& question, int contextTokens);
@@ -123,6 +131,10 @@ signals:
     void progressChanged();
     void errorTextChanged();
     void ocrChanged();
+    void savedPasswordsChanged();
+    // A run found a password-protected PDF; retry: the password given was wrong.
+    void passwordNeeded(const QString& path, bool retry);
+    void rememberPasswordRequested(const QString& path, const QString& password);
     void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
                    const QVariantList& sources, const QString& error);
     // To the worker.
@@ -151,4 +163,7 @@ private:
     QString m_errorText;
     bool m_ocrEnabled = true;
     QString m_ocrLanguage = QStringLiteral("eng");
+    QVariantMap m_savedPasswords;
+    QHash<QString, QString> m_sessionPasswords;  // path -> password, not kept
+    QSet<QString> m_triedPasswords;              // paths of the current run given one
 };

@@ -90,7 +90,10 @@ void SettingsController::load() {
     }
     m_ocrEnabled = s.setting(QStringLiteral("ocrEnabled"), QStringLiteral("1")) == QLatin1String("1");
     m_ocrLanguage = s.setting(QStringLiteral("ocrLanguage"), QStringLiteral("eng"));
+    m_documentPasswords = QJsonDocument::fromJson(s.setting(QStringLiteral("documentPasswords"), QStringLiteral("{}")).toUtf8())
+                              .object().toVariantMap();
     m_systemDark = darkMode();
+    emit documentPasswordsChanged();
     emit themeChanged();
     emit fontSizeChanged();
     emit systemPromptChanged();
@@ -132,6 +135,20 @@ void SettingsController::regenerateApiToken() {
     m_apiToken = newApiToken();
     save(QStringLiteral("apiToken"), m_apiToken);
     emit apiChanged();
+}
+
+void SettingsController::rememberDocumentPassword(const QString& path, const QString& password) {
+    if (path.isEmpty()) return;
+    m_documentPasswords.insert(path, password);
+    save(QStringLiteral("documentPasswords"),
+         QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(m_documentPasswords)).toJson(QJsonDocument::Compact)));
+    emit documentPasswordsChanged();
+}
+
+void SettingsController::forgetDocumentPasswords() {
+    m_documentPasswords.clear();
+    save(QStringLiteral("documentPasswords"), QStringLiteral("{}"));
+    emit documentPasswordsChanged();
 }
 
 void SettingsController::setOcrEnabled(bool enabled) {

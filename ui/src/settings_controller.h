@@ -40,6 +40,9 @@ class SettingsController : public QObject {
     // OCR of PDF pages without a text layer, and Tesseract's language(s) ("eng+fra").
     Q_PROPERTY(bool ocrEnabled READ ocrEnabled WRITE setOcrEnabled NOTIFY ocrChanged)
     Q_PROPERTY(QString ocrLanguage READ ocrLanguage WRITE setOcrLanguage NOTIFY ocrChanged)
+    // PDF passwords the user asked to keep: path -> password (stored as typed, in the
+    // app's settings database; only when the user ticks "Remember").
+    Q_PROPERTY(QVariantMap documentPasswords READ documentPasswords NOTIFY documentPasswordsChanged)
 
 public:
     explicit SettingsController(QObject* parent = nullptr);
@@ -68,6 +71,10 @@ public:
     QString ocrLanguage() const { return m_ocrLanguage; }
     // Letters, digits and '_' joined by '+' ("eng", "deu+fra"); anything else is refused.
     void setOcrLanguage(const QString& language);
+
+    QVariantMap documentPasswords() const { return m_documentPasswords; }
+    Q_INVOKABLE void rememberDocumentPassword(const QString& path, const QString& password);
+    Q_INVOKABLE void forgetDocumentPasswords();
 
     // A new random API token (the old one stops working when the server restarts).
     Q_INVOKABLE void regenerateApiToken();
@@ -99,6 +106,7 @@ signals:
     void paramsChanged();
     void apiChanged();
     void ocrChanged();
+    void documentPasswordsChanged();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -121,5 +129,6 @@ private:
     QString m_apiToken;
     bool m_ocrEnabled = true;
     QString m_ocrLanguage = QStringLiteral("eng");
+    QVariantMap m_documentPasswords;
     bool m_systemDark = false;  // the last darkMode seen while following the system
 };
