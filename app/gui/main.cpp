@@ -9,8 +9,12 @@
 
 #include "app_storage.h"
 #include "documents_controller.h"
+#include "local_api_controller.h"
 #include "model_controller.h"
 #include "paths.h"
+#ifdef ASSISTANT_HAVE_SERVER
+#include "local_api_backend.h"
+#endif
 
 Q_IMPORT_QML_PLUGIN(AssistantPlugin)
 
@@ -49,6 +53,11 @@ int main(int argc, char** argv) {
     // The document index, shared with `assistant-cli index/search/ask`.
     DocumentsController::setDefaultDatabasePath(QString::fromStdString(app::userDataDir()) +
                                                 QStringLiteral("/documents.db"));
+
+#ifdef ASSISTANT_HAVE_SERVER
+    // Settings › Local API: the OpenAI-compatible server, in this process.
+    LocalApiController::setBackendFactory([] { return makeLocalApiBackend(app::defaultEmbedderPath()); });
+#endif
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));

@@ -84,6 +84,31 @@ private slots:
         QCOMPARE(formatStats(cancelledEarly), QString("stopped"));
     }
 
+    // The demo model's first token comes in well under a millisecond: the line says
+    // so instead of "0 ms", and short times keep a decimal.
+    void statsLineFirstTokenTimes_data() {
+        QTest::addColumn<double>("ms");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("0.02 ms") << 0.02 << "first token < 1 ms";
+        QTest::newRow("0.999 ms") << 0.999 << "first token < 1 ms";
+        QTest::newRow("1 ms") << 1.0 << "first token 1.0 ms";
+        QTest::newRow("3.46 ms") << 3.46 << "first token 3.5 ms";
+        QTest::newRow("9.94 ms") << 9.94 << "first token 9.9 ms";
+        QTest::newRow("10.4 ms") << 10.4 << "first token 10 ms";
+        QTest::newRow("119.6 ms") << 119.6 << "first token 120 ms";
+        QTest::newRow("2.5 s") << 2500.2 << "first token 2500 ms";
+    }
+    void statsLineFirstTokenTimes() {
+        QFETCH(double, ms);
+        QFETCH(QString, shown);
+        GenerationStats s;
+        s.generatedTokens = 3;
+        s.tokensPerSecond = 1000;
+        s.timeToFirstTokenMs = ms;
+        s.contextSize = 512;
+        QVERIFY2(formatStats(s).split(QStringLiteral(" · ")).contains(shown), qPrintable(formatStats(s)));
+    }
+
     // --- ChatController ----------------------------------------------------------
     void startsWithoutModelAndRefusesToSend() {
         ChatController c;

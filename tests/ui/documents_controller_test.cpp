@@ -106,6 +106,39 @@ private slots:
         QVERIFY(c.errorText().contains("does not exist"));
     }
 
+    // A password-protected PDF asks for its password; a wrong one asks again, the
+    // right one indexes it; only a password given with "remember" is handed on to
+    // be kept.
+    void protectedPdfAsksForItsPassword() {
+        const QString pdf = m_dir.filePath(QStringLiteral("locked%1.pdf").arg(m_run));
+        QVERIFY(QFile::copy(QStringLiteral(ENCRYPTED_PDF), pdf));  // user password "test"
+        DocumentsController c;
+        QSignalSpy asked(&c, &DocumentsController::passwordNeeded);
+        QSignalSpy remember(&c, &DocumentsController::rememberPasswordRequested);
+        c.add({QUrl::fromLocalFile(pdf)});
+        QVERIFY(QTest::qWaitFor([&] { return !c.indexing(); }, kWaitMs));
+        QTRY_COMPARE(asked.count(), 1);
+        QCOMPARE(asked[0][0].toString(), pdf);
+        QCOMPARE(asked[0][1].toBool(), false);
+        QTRY_COMPARE(c.documents()->count(), 1);
+        QCOMPARE(c.documents()->row(0)->status, QString("encrypted"));
+
+        c.unlock(pdf, "wrong", false);
+        QVERIFY(QTest::qWaitFor([&] { return !c.indexing(); }, kWaitMs));
+        QTRY_COMPARE(asked.count(), 2);
+        QCOMPARE(asked[1][1].toBool(), true);  // retry
+        QCOMPARE(remember.count(), 0);
+
+        c.unlock(pdf, "test", true);
+        QVERIFY(QTest::qWaitFor([&] { return !c.indexing(); }, kWaitMs));
+        QTRY_VERIFY(c.documents()->row(0) && c.documents()->row(0)->status != QLatin1String("encrypted"));
+        QCOMPARE(c.documents()->row(0)->status, QString("indexed"));
+        QCOMPARE(asked.count(), 2);
+        QCOMPARE(remember.count(), 1);
+        QCOMPARE(remember[0][0].toString(), pdf);
+        QCOMPARE(remember[0][1].toString(), QString("test"));
+    }
+
     void answersFromDocumentsCarrySources() {
         QVERIFY2(QFileInfo::exists(kDemoModel), qPrintable(kDemoModel));
         DocumentsController docs;

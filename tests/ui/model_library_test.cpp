@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include "app_storage.h"
+#include "chat_types.h"
 #include "model_library.h"
 
 namespace {
@@ -35,6 +36,9 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return roleOf(lib, 0, ModelLibrary::StatusRole).toString() != "inspecting"; }, kWaitMs));
         QCOMPARE(roleOf(lib, 0, ModelLibrary::StatusRole).toString(), QString("ready"));
         QCOMPARE(roleOf(lib, 0, ModelLibrary::ArchitectureRole).toString(), QString("llama"));
+        // Its general.name is "llama" (the architecture, written by llama2.c's
+        // converter): the card is titled by the file name instead.
+        QCOMPARE(roleOf(lib, 0, ModelLibrary::NameRole).toString(), QString("stories260K"));
         QVERIFY(roleOf(lib, 0, ModelLibrary::ParametersRole).toString().endsWith('K'));
         QVERIFY(!roleOf(lib, 0, ModelLibrary::QuantizationRole).toString().isEmpty());
         QVERIFY(roleOf(lib, 0, ModelLibrary::ContextLengthRole).toInt() > 0);
@@ -48,6 +52,24 @@ private slots:
         const QString small = roleOf(lib, 0, ModelLibrary::FitRole).toString();
         QVERIFY2(small.contains("at 64 tokens"), qPrintable(small));
         QCOMPARE(lib.devices().first().toMap().value("id").toString(), QString("cpu"));
+    }
+
+    void titleIsTheNameElseTheFileName_data() {
+        QTest::addColumn<QString>("generalName");
+        QTest::addColumn<QString>("architecture");
+        QTest::addColumn<QString>("title");
+        QTest::newRow("named") << "Llama 3.2 1B Instruct" << "llama" << "Llama 3.2 1B Instruct";
+        QTest::newRow("no name") << "" << "qwen2" << "Model-Q4_K_M";
+        QTest::newRow("blank name") << "  " << "qwen2" << "Model-Q4_K_M";
+        QTest::newRow("name is the architecture") << "llama" << "llama" << "Model-Q4_K_M";
+        QTest::newRow("same, other case") << "Gemma3" << "gemma3" << "Model-Q4_K_M";
+        QTest::newRow("name contains the architecture") << "llama-7b" << "llama" << "llama-7b";
+    }
+    void titleIsTheNameElseTheFileName() {
+        QFETCH(QString, generalName);
+        QFETCH(QString, architecture);
+        QFETCH(QString, title);
+        QCOMPARE(modelTitle(generalName, architecture, "/models/Model-Q4_K_M.gguf"), title);
     }
 
     void rejectsFilesThatAreNotModels() {

@@ -1,5 +1,7 @@
 // SettingsController: persisted look, system prompt and personas, per-model
 // presets with clamping, and what the engine receives.
+#include <QGuiApplication>
+#include <QPalette>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -104,6 +106,105 @@ private slots:
         QCOMPARE(s.generationOptions().temperature, 0.0);
         QCOMPARE(s.generationOptions().maxTokens, 64);
         QCOMPARE(s.paramsJson().value("maxTokens").toInt(), 64);
+    }
+
+    void localApiSettingsPersist() {
+        AppStorage storage;
+        QString token;
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            QVERIFY(!s.apiEnabled());  // off until the user turns it on
+            QCOMPARE(s.apiPort(), 8765);
+            token = s.apiToken();
+            QCOMPARE(token.size(), 32);  // made on first use
+            QSignalSpy changed(&s, &SettingsController::apiChanged);
+            s.setApiEnabled(true);
+            s.setApiPort(80);  // below 1024: clamped
+            QCOMPARE(s.apiPort(), 1024);
+            s.setApiPort(9001);
+            s.regenerateApiToken();
+            QVERIFY(s.apiToken() != token);
+            QCOMPARE(s.apiToken().size(), 32);
+            token = s.apiToken();
+            QCOMPARE(changed.count(), 4);
+        }
+        SettingsController again;
+        again.setStorage(&storage);
+        QVERIFY(again.apiEnabled());
+        QCOMPARE(again.apiPort(), 9001);
+        QCOMPARE(again.apiToken(), token);
+    }
+
+    void ocrSettingsPersistAndLanguagesAreChecked() {
+        AppStorage storage;
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            QVERIFY(s.ocrEnabled());
+            QCOMPARE(s.ocrLanguage(), QString("eng"));
+            s.setOcrEnabled(false);
+            s.setOcrLanguage(" deu+fra ");
+            QCOMPARE(s.ocrLanguage(), QString("deu+fra"));
+            for (const char* bad : {"", "eng+", "eng fra", "../eng", "+eng"}) {
+                s.setOcrLanguage(bad);
+                QCOMPARE(s.ocrLanguage(), QString("deu+fra"));
+            }
+        }
+        SettingsController again;
+        again.setStorage(&storage);
+        QVERIFY(!again.ocrEnabled());
+        QCOMPARE(again.ocrLanguage(), QString("deu+fra"));
+    }
+
+    void documentPasswordsAreKeptOnlyWhenAsked() {
+        AppStorage storage;
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            QVERIFY(s.documentPasswords().isEmpty());
+            s.rememberDocumentPassword("/docs/a.pdf", "secret");
+            QCOMPARE(s.documentPasswords().value("/docs/a.pdf").toString(), QString("secret"));
+        }
+        SettingsController again;
+        again.setStorage(&storage);
+        QCOMPARE(again.documentPasswords().value("/docs/a.pdf").toString(), QString("secret"));
+        again.forgetDocumentPasswords();
+        SettingsController third;
+        third.setStorage(&storage);
+        QVERIFY(third.documentPasswords().isEmpty());
+    }
+
+    // "Follow the system": a palette change while running (the desktop switching to
+    // dark) flips darkMode and says so; a fixed theme ignores it.
+    void systemThemeFollowsPaletteChanges() {
+        const QPalette original = QGuiApplication::palette();
+        QPalette light;
+        light.setColor(QPalette::Window, QColor("#f0f0f0"));
+        light.setColor(QPalette::WindowText, QColor("#101010"));
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor("#202020"));
+        dark.setColor(QPalette::WindowText, QColor("#f0f0f0"));
+        QGuiApplication::setPalette(light);
+
+        SettingsController s;
+        QCOMPARE(s.theme(), QString("system"));
+        QVERIFY(!s.darkMode());
+        QSignalSpy theme(&s, &SettingsController::themeChanged);
+        QGuiApplication::setPalette(dark);
+        QTRY_VERIFY(s.darkMode());
+        QCOMPARE(theme.count(), 1);
+        QGuiApplication::setPalette(light);
+        QTRY_VERIFY(!s.darkMode());
+        QCOMPARE(theme.count(), 2);
+
+        s.setTheme("light");
+        theme.clear();
+        QGuiApplication::setPalette(dark);
+        QCoreApplication::processEvents();
+        QVERIFY(!s.darkMode());
+        QCOMPARE(theme.count(), 0);
+        QGuiApplication::setPalette(original);
     }
 
 private:

@@ -1,6 +1,8 @@
 // Documents: the files in the document index with their status (and why), adding
 // files or folders (dialog or drop), indexing progress with rate and ETA, pause,
-// resume, cancel, and removing a document.
+// resume, cancel, and removing a document. A password-protected PDF asks for its
+// password (askPassword, also called by Main.qml when a run finds one); it is kept
+// only when the user ticks "Remember".
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -18,6 +20,62 @@ Dialog {
     width: Math.min(parent ? parent.width - 40 : 760, 760)
     height: Math.min(parent ? parent.height - 40 : 600, 600)
     anchors.centerIn: parent
+
+    function askPassword(path, retry) {
+        passwordDialog.path = path
+        passwordDialog.retry = retry
+        passwordField.text = ""
+        rememberBox.checked = false
+        if (!root.opened) root.open()
+        passwordDialog.open()
+    }
+
+    Dialog {
+        id: passwordDialog
+        objectName: "passwordDialog"
+        property string path
+        property bool retry: false
+        title: qsTr("Password protected PDF")
+        modal: true
+        anchors.centerIn: parent
+        width: Math.min(root.width - 40, 440)
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        onAccepted: root.documents.unlock(path, passwordField.text, rememberBox.checked)
+        onOpened: passwordField.forceActiveFocus()
+        contentItem: ColumnLayout {
+            spacing: 8
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                color: Theme.text
+                text: (passwordDialog.retry ? qsTr("That password did not open “%1”. Try again:")
+                                            : qsTr("“%1” is protected by a password. Enter it to index the document:"))
+                      .arg(passwordDialog.path.split("/").pop())
+            }
+            TextField {
+                id: passwordField
+                objectName: "pdfPasswordField"
+                Layout.fillWidth: true
+                echoMode: TextInput.Password
+                color: Theme.text
+                Accessible.name: qsTr("PDF password")
+                onAccepted: passwordDialog.accept()
+            }
+            CheckBox {
+                id: rememberBox
+                objectName: "rememberPasswordBox"
+                Layout.fillWidth: true
+                text: qsTr("Remember this password (kept unencrypted in the app's data)")
+                contentItem: Label {
+                    leftPadding: rememberBox.indicator.width + 6
+                    text: rememberBox.text
+                    color: Theme.text
+                    wrapMode: Text.Wrap
+                    verticalAlignment: Text.AlignVCenter
+                }
+            }
+        }
+    }
 
     FileDialog {
         id: fileDialog
@@ -138,6 +196,12 @@ Dialog {
                         text: qsTr("Summarize")
                         Accessible.name: qsTr("Summarize %1").arg(doc.fileName)
                         onClicked: { root.summarizeRequested(doc.documentId, doc.fileName); root.close() }
+                    }
+                    IconButton {
+                        visible: doc.status === "encrypted"
+                        text: qsTr("Password…")
+                        Accessible.name: qsTr("Enter the password of %1").arg(doc.fileName)
+                        onClicked: root.askPassword(doc.path, false)
                     }
                     IconButton {
                         text: qsTr("Remove")

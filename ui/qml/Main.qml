@@ -28,10 +28,10 @@ ApplicationWindow {
     palette.highlight: Theme.accent
     palette.highlightedText: Theme.accentText
     palette.placeholderText: Theme.textMuted
-    palette.brightText: Theme.textMuted
+    palette.brightText: Theme.accentText  // Basic: text on palette.dark (highlighted buttons)
     palette.mid: Theme.border
     palette.light: Theme.surface
-    palette.dark: Theme.accent  // Basic: progress fill, switch checked
+    palette.dark: Theme.accent  // Basic: progress fill, switch checked, highlighted buttons
     palette.toolTipBase: Theme.surface
     palette.toolTipText: Theme.text
     font.pixelSize: Theme.fontSize
@@ -40,7 +40,15 @@ ApplicationWindow {
     SettingsController { id: settings; objectName: "settings"; storage: storage }
     ModelController { id: models }
     ModelLibrary { id: library; storage: storage }
-    DocumentsController { id: documents; objectName: "documents" }
+    DocumentsController {
+        id: documents
+        objectName: "documents"
+        ocrEnabled: settings.ocrEnabled
+        ocrLanguage: settings.ocrLanguage
+        savedPasswords: settings.documentPasswords
+        onPasswordNeeded: (path, retry) => documentsDialog.askPassword(path, retry)
+        onRememberPasswordRequested: (path, password) => settings.rememberDocumentPassword(path, password)
+    }
     ChatController {
         id: chat
         objectName: "chat"
@@ -48,6 +56,14 @@ ApplicationWindow {
         documents: documents
         storage: storage
         models: models
+    }
+
+    LocalApiController {
+        id: localApi
+        objectName: "localApi"
+        settings: settings
+        modelPath: chat.loadedModelPath
+        documentsDb: documents.available ? documents.databasePath : ""
     }
 
     Binding { target: Theme; property: "dark"; value: settings.darkMode }
@@ -74,6 +90,10 @@ ApplicationWindow {
         id: settingsDialog
         objectName: "settingsDialog"
         settings: settings
+        localApi: localApi
+        devices: library.devices
+        documentsAvailable: documents.available
+        reloadNeeded: chat.reloadNeeded
         modelName: chat.loadedModelName
         onReloadRequested: chat.reloadModel()
     }

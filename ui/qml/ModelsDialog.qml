@@ -37,8 +37,8 @@ Dialog {
         TabBar {
             id: tabs
             Layout.fillWidth: true
-            TabButton { text: qsTr("Models") }
-            TabButton { text: qsTr("Devices") }
+            AppTabButton { text: qsTr("Models") }
+            AppTabButton { text: qsTr("Devices") }
         }
         StackLayout {
             Layout.fillWidth: true
@@ -155,7 +155,7 @@ Dialog {
                     wrapMode: Text.Wrap
                     color: Theme.text
                     text: (root.runningDevice.length > 0 ? qsTr("The model runs on %1. ").arg(root.runningDevice) : "")
-                          + qsTr("With the device set to “auto” the engine picks the GPU with the most free memory when there is one, else the CPU; choose another in Settings › Parameters.")
+                          + qsTr("With the device set to “auto” the engine picks the GPU with the most free memory when there is one, else the CPU; choose another in Settings › Model loading.")
                 }
                 ListView {
                     Layout.fillWidth: true

@@ -1,6 +1,7 @@
-// Settings (Ctrl+,): look, system prompt and personas, and the current model's
-// parameter preset. Every change is saved at once; load parameters (context,
-// threads, device, GPU layers) apply when the model is reloaded.
+// Settings (Ctrl+,): pages listed on the left. Look; system prompt and personas;
+// the current model's sampling preset; how models load (device, GPU layers,
+// threads, context: applied when the model is next loaded); documents (OCR); the
+// local API for the office extension. Every change is saved at once.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -8,14 +9,18 @@ import QtQuick.Layouts
 Dialog {
     id: root
     property var settings            // SettingsController
+    property var localApi            // LocalApiController
+    property var devices: []         // ModelLibrary.devices
+    property bool documentsAvailable: true
+    property bool reloadNeeded: false
     property string modelName
     signal reloadRequested()
 
     title: qsTr("Settings")
     modal: true
     standardButtons: Dialog.Close
-    width: Math.min(parent ? parent.width - 40 : 640, 640)
-    height: Math.min(parent ? parent.height - 40 : 560, 560)
+    width: Math.min(parent ? parent.width - 40 : 780, 780)
+    height: Math.min(parent ? parent.height - 40 : 580, 580)
     anchors.centerIn: parent
 
     // One labelled numeric parameter of the preset.
@@ -36,20 +41,62 @@ Dialog {
         }
         Label { text: field.hint; color: Theme.textMuted; font.pixelSize: Theme.smallFontSize; Layout.fillWidth: true; wrapMode: Text.Wrap }
     }
+    // A note under a setting.
+    component Hint: Label {
+        Layout.fillWidth: true
+        color: Theme.textMuted
+        font.pixelSize: Theme.smallFontSize
+        wrapMode: Text.Wrap
+    }
+    component Heading: Label {
+        Layout.fillWidth: true
+        font.bold: true
+        color: Theme.text
+        wrapMode: Text.Wrap
+    }
+    // A number with a word for its special value (0 or -1), no digit grouping.
+    component NumberBox: SpinBox {
+        id: box
+        property int specialValue: 0
+        property string specialText
+        editable: true
+        Layout.preferredWidth: 190
+        textFromValue: (v, locale) => v === box.specialValue && box.specialText.length > 0 ? box.specialText : String(v)
+        valueFromText: (text, locale) => text === box.specialText ? box.specialValue : (parseInt(text) || 0)
+        validator: RegularExpressionValidator { regularExpression: /.*/ }  // words too; valueFromText decides
+    }
 
-    contentItem: ColumnLayout {
-        spacing: 10
-        TabBar {
-            id: tabs
-            Layout.fillWidth: true
-            TabButton { text: qsTr("Appearance") }
-            TabButton { text: qsTr("System prompt") }
-            TabButton { text: qsTr("Parameters") }
+    contentItem: RowLayout {
+        spacing: 16
+        ButtonGroup { id: pageGroup }
+        ColumnLayout {
+            id: pages
+            objectName: "settingsPages"
+            Layout.alignment: Qt.AlignTop
+            Layout.minimumWidth: 170
+            Layout.maximumWidth: 170
+            spacing: 2
+            property int current: 0
+            Repeater {
+                model: [qsTr("Appearance"), qsTr("System prompt"), qsTr("Parameters"), qsTr("Model loading"),
+                        qsTr("Documents"), qsTr("Local API")]
+                AppTabButton {
+                    required property int index
+                    required property string modelData
+                    objectName: "settingsPage" + index
+                    vertical: true
+                    Layout.fillWidth: true
+                    text: modelData
+                    checked: pages.current === index
+                    ButtonGroup.group: pageGroup
+                    onCheckedChanged: if (checked) pages.current = index
+                }
+            }
         }
         StackLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            currentIndex: tabs.currentIndex
+            currentIndex: pages.current
 
             // --- Appearance
             GridLayout {
@@ -133,9 +180,10 @@ Dialog {
 
             // --- Parameters of the current model
             ScrollView {
+                id: paramsView
                 clip: true
                 ColumnLayout {
-                    width: root.availableWidth - 20
+                    width: paramsView.availableWidth - 12
                     spacing: 6
                     Label {
                         Layout.fillWidth: true
@@ -150,14 +198,230 @@ Dialog {
                     ParamField { key: "minP"; label: qsTr("Min-p"); hint: qsTr("0 = off") }
                     ParamField { key: "repeatPenalty"; label: qsTr("Repeat penalty"); hint: qsTr("1 = off") }
                     ParamField { key: "maxTokens"; label: qsTr("Max tokens"); hint: qsTr("per answer; 0 = until done") }
-                    Label { text: qsTr("Loading (applied on reload)"); font.bold: true; color: Theme.text; topPadding: 8 }
-                    ParamField { key: "contextLength"; label: qsTr("Context length"); hint: qsTr("tokens; 0 = model's, at most 4096") }
-                    ParamField { key: "threads"; label: qsTr("Threads"); hint: qsTr("0 = physical cores") }
-                    ParamField { key: "device"; label: qsTr("Device"); hint: qsTr("auto, cpu, or an id from Models › Devices") }
-                    ParamField { key: "gpuLayers"; label: qsTr("GPU layers"); hint: qsTr("-1 = as many as fit, 0 = CPU only") }
+                    Button { text: qsTr("Reset to defaults"); onClicked: root.settings.resetParams() }
+                }
+            }
+
+            // --- How the model loads (the preset's load options)
+            ScrollView {
+                id: loadingView
+                clip: true
+                GridLayout {
+                    width: loadingView.availableWidth - 12
+                    columns: 2
+                    columnSpacing: 16
+                    rowSpacing: 8
+                    Heading {
+                        Layout.columnSpan: 2
+                        text: qsTr("Loading %1").arg(root.modelName || qsTr("the current model"))
+                    }
+                    Hint {
+                        Layout.columnSpan: 2
+                        text: qsTr("Saved for this model. Changes take effect when the model is next loaded.")
+                    }
+                    Label { text: qsTr("Device"); color: Theme.text }
+                    ComboBox {
+                        id: deviceBox
+                        objectName: "deviceBox"
+                        Accessible.name: qsTr("Device")
+                        Layout.fillWidth: true
+                        textRole: "label"
+                        valueRole: "id"
+                        model: [{ id: "auto", label: qsTr("Automatic (the GPU with most free memory, else the CPU)") },
+                                { id: "cpu", label: qsTr("CPU only") }]
+                               .concat(root.devices.filter(d => d.id !== "cpu")
+                                                  .map(d => ({ id: d.id, label: d.name + " (" + d.id + ")" })))
+                        readonly property string wanted: root.settings ? String(root.settings.params.device) : "auto"
+                        currentIndex: Math.max(0, indexOfValue(wanted))
+                        onActivated: root.settings.setParam("device", currentValue)
+                    }
+                    Label { text: qsTr("GPU layers"); color: Theme.text }
+                    NumberBox {
+                        objectName: "gpuLayersBox"
+                        Accessible.name: qsTr("GPU layers")
+                        from: -1; to: 999
+                        specialValue: -1; specialText: qsTr("all that fit")
+                        value: root.settings ? root.settings.params.gpuLayers : -1
+                        onValueModified: root.settings.setParam("gpuLayers", value)
+                    }
+                    Item { width: 1; height: 1 }
+                    Hint { text: qsTr("Layers placed on the GPU; 0 keeps the model on the CPU.") }
+                    Label { text: qsTr("Threads"); color: Theme.text }
+                    NumberBox {
+                        objectName: "threadsBox"
+                        Accessible.name: qsTr("Threads")
+                        from: 0; to: 512
+                        specialValue: 0; specialText: qsTr("automatic")
+                        value: root.settings ? root.settings.params.threads : 0
+                        onValueModified: root.settings.setParam("threads", value)
+                    }
+                    Item { width: 1; height: 1 }
+                    Hint { text: qsTr("CPU threads; automatic uses one per physical core.") }
+                    Label { text: qsTr("Context size"); color: Theme.text }
+                    NumberBox {
+                        objectName: "contextBox"
+                        Accessible.name: qsTr("Context size")
+                        from: 0; to: 1048576; stepSize: 1024
+                        specialValue: 0; specialText: qsTr("model's")
+                        value: root.settings ? root.settings.params.contextLength : 0
+                        onValueModified: root.settings.setParam("contextLength", value)
+                    }
+                    Item { width: 1; height: 1 }
+                    Hint { text: qsTr("Tokens the conversation can hold; the model's own, at most 4096, by default. More needs more memory.") }
+                    Label {
+                        Layout.columnSpan: 2
+                        Layout.fillWidth: true
+                        objectName: "reloadNotice"
+                        visible: root.reloadNeeded
+                        text: qsTr("Changed since the model was loaded: reload it to apply.")
+                        color: Theme.demoText
+                        wrapMode: Text.Wrap
+                    }
                     RowLayout {
-                        Button { text: qsTr("Reload model"); onClicked: root.reloadRequested() }
+                        Layout.columnSpan: 2
+                        Button { text: qsTr("Reload the model now"); highlighted: root.reloadNeeded; onClicked: root.reloadRequested() }
                         Button { text: qsTr("Reset to defaults"); onClicked: root.settings.resetParams() }
+                    }
+                }
+            }
+
+            // --- Documents
+            ColumnLayout {
+                spacing: 8
+                Heading { text: qsTr("Reading documents") }
+                Hint {
+                    visible: !root.documentsAvailable
+                    text: qsTr("This build has no document index.")
+                }
+                Switch {
+                    id: ocrSwitch
+                    objectName: "ocrSwitch"
+                    text: qsTr("Read scanned pages with OCR")
+                    Accessible.name: text
+                    enabled: root.documentsAvailable
+                    checked: root.settings ? root.settings.ocrEnabled : true
+                    onToggled: root.settings.ocrEnabled = checked
+                    contentItem: Label {
+                        leftPadding: ocrSwitch.indicator.width + 8
+                        text: ocrSwitch.text
+                        color: Theme.text
+                        verticalAlignment: Text.AlignVCenter
+                    }
+                }
+                Hint { text: qsTr("Pages without a text layer (scans, photos) are recognized with Tesseract; slower to index.") }
+                RowLayout {
+                    Label { text: qsTr("OCR language"); color: Theme.text; Layout.preferredWidth: 150 }
+                    TextField {
+                        id: ocrLanguage
+                        objectName: "ocrLanguageField"
+                        Accessible.name: qsTr("OCR language")
+                        enabled: root.documentsAvailable && ocrSwitch.checked
+                        Layout.preferredWidth: 160
+                        color: Theme.text
+                        text: root.settings ? root.settings.ocrLanguage : "eng"
+                        onEditingFinished: { root.settings.ocrLanguage = text; text = root.settings.ocrLanguage }
+                    }
+                }
+                Hint { text: qsTr("Tesseract language codes: eng, deu, fra, spa…; several with +, like eng+fra. Applies to documents indexed from now on.") }
+                Heading { text: qsTr("PDF passwords"); topPadding: 8 }
+                Hint {
+                    text: qsTr("A password-protected PDF asks for its password when it is added. It is kept only if you tick “Remember”. Kept now: %1.")
+                          .arg(root.settings ? Object.keys(root.settings.documentPasswords).length : 0)
+                }
+                Button {
+                    objectName: "forgetPasswordsButton"
+                    text: qsTr("Forget kept passwords")
+                    enabled: root.settings && Object.keys(root.settings.documentPasswords).length > 0
+                    onClicked: root.settings.forgetDocumentPasswords()
+                }
+                Item { Layout.fillHeight: true }
+            }
+
+            // --- Local API
+            ScrollView {
+                id: apiView
+                clip: true
+                ColumnLayout {
+                    width: apiView.availableWidth - 12
+                    spacing: 8
+                    Heading { text: qsTr("Local API") }
+                    Hint {
+                        text: qsTr("An OpenAI-compatible server on this computer (127.0.0.1 only) for the LibreOffice extension and other apps. It answers with the model loaded here.")
+                    }
+                    Switch {
+                        id: apiSwitch
+                        objectName: "apiSwitch"
+                        text: qsTr("Serve the local API")
+                        Accessible.name: text
+                        enabled: root.localApi ? root.localApi.available : false
+                        checked: root.settings ? root.settings.apiEnabled : false
+                        onToggled: root.settings.apiEnabled = checked
+                        contentItem: Label {
+                            leftPadding: apiSwitch.indicator.width + 8
+                            text: apiSwitch.text
+                            color: Theme.text
+                            verticalAlignment: Text.AlignVCenter
+                        }
+                    }
+                    Label {
+                        objectName: "apiStatus"
+                        Layout.fillWidth: true
+                        text: root.localApi ? root.localApi.statusText : ""
+                        color: root.localApi && root.localApi.errorText.length > 0 ? Theme.danger
+                               : root.localApi && root.localApi.running ? Theme.success : Theme.textMuted
+                        wrapMode: Text.Wrap
+                    }
+                    GridLayout {
+                        Layout.fillWidth: true
+                        columns: 3
+                        columnSpacing: 12
+                        rowSpacing: 8
+                        Label { text: qsTr("Port"); color: Theme.text }
+                        NumberBox {
+                            objectName: "apiPortBox"
+                            Accessible.name: qsTr("Port")
+                            from: 1024; to: 65535
+                            value: root.settings ? root.settings.apiPort : 8765
+                            onValueModified: root.settings.apiPort = value
+                        }
+                        Item { Layout.fillWidth: true; height: 1 }
+                        Label { text: qsTr("URL"); color: Theme.text }
+                        TextField {
+                            objectName: "apiUrlField"
+                            Accessible.name: qsTr("URL for the office extension")
+                            Layout.fillWidth: true
+                            readOnly: true
+                            selectByMouse: true
+                            color: Theme.text
+                            font.family: Theme.monoFamily
+                            text: root.localApi ? root.localApi.url : ""
+                        }
+                        Button { text: qsTr("Copy"); Accessible.name: qsTr("Copy the URL"); onClicked: root.localApi.copyToClipboard(root.localApi.url) }
+                        Label { text: qsTr("Token"); color: Theme.text }
+                        TextField {
+                            objectName: "apiTokenField"
+                            Accessible.name: qsTr("API token")
+                            Layout.fillWidth: true
+                            readOnly: true
+                            selectByMouse: true
+                            color: Theme.text
+                            font.family: Theme.monoFamily
+                            text: root.settings ? root.settings.apiToken : ""
+                            onTextChanged: cursorPosition = 0  // show the start, not the end
+                        }
+                        RowLayout {
+                            Button { text: qsTr("Copy"); Accessible.name: qsTr("Copy the token"); onClicked: root.localApi.copyToClipboard(root.settings.apiToken) }
+                            Button {
+                                objectName: "regenerateTokenButton"
+                                text: qsTr("Regenerate")
+                                Accessible.name: qsTr("Make a new token")
+                                onClicked: root.settings.regenerateApiToken()
+                            }
+                        }
+                    }
+                    Hint {
+                        text: qsTr("In Writer: Assistant › Settings, paste the URL as the server URL and the token as the token. Other OpenAI clients use the base URL %1/v1 and the token as API key. A new token stops the old one at once.")
+                              .arg(root.localApi ? root.localApi.url : "")
                     }
                 }
             }

@@ -82,7 +82,9 @@ void ChatController::setStorage(AppStorage* storage) {
 
 void ChatController::setSettings(SettingsController* settings) {
     if (settings == m_settings) return;
+    if (m_settings) disconnect(m_settings, &SettingsController::paramsChanged, this, nullptr);
     m_settings = settings;
+    if (m_settings) connect(m_settings, &SettingsController::paramsChanged, this, &ChatController::reloadNeededChanged);
     if (m_settings && !m_loadedPath.isEmpty()) m_settings->setModelKey(QFileInfo(m_loadedPath).fileName());
     emit settingsChanged();
 }
@@ -368,6 +370,7 @@ void ChatController::onModelLoaded(const QString& path, const QString& name) {
     m_loadedPath = path;
     m_loadedModelName = name;
     emit loadedModelChanged();
+    emit reloadNeededChanged();
     if (startPendingLoad()) return;
     setState(State::Ready);
 }

@@ -42,6 +42,9 @@ class ChatController : public QObject {
     Q_PROPERTY(QString loadedModelName READ loadedModelName NOTIFY loadedModelChanged)
     Q_PROPERTY(QString loadedModelPath READ loadedModelPath NOTIFY loadedModelChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    // The settings' load options (device, GPU layers, threads, context) differ from
+    // those the loaded model was loaded with: they apply on the next load.
+    Q_PROPERTY(bool reloadNeeded READ reloadNeeded NOTIFY reloadNeededChanged)
     // The device that ran the last answer ("cpu", "opencl:0"; empty before one).
     Q_PROPERTY(QString device READ device NOTIFY deviceChanged)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
@@ -82,6 +85,7 @@ public:
     QString loadedModelName() const { return m_loadedModelName; }
     QString loadedModelPath() const { return m_loadedPath; }
     QString errorText() const { return m_errorText; }
+    bool reloadNeeded() const { return !m_loadedPath.isEmpty() && loadOptions() != m_loadedOptions; }
     QString device() const { return m_device; }
     qint64 conversationId() const { return m_conversation.id; }
     QString conversationTitle() const { return m_conversation.title; }
@@ -132,6 +136,7 @@ signals:
     void errorTextChanged();
     void conversationChanged();
     void deviceChanged();
+    void reloadNeededChanged();
 
     // To the worker (queued); not for QML.
     void loadRequested(const QString& path, const LoadOptions& options);

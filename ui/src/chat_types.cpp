@@ -1,6 +1,22 @@
 #include "chat_types.h"
 
+#include <QFileInfo>
 #include <QStringList>
+
+QString modelTitle(const QString& generalName, const QString& architecture, const QString& path) {
+    const QString name = generalName.trimmed();
+    if (name.isEmpty() || name.compare(architecture.trimmed(), Qt::CaseInsensitive) == 0)
+        return QFileInfo(path).completeBaseName();
+    return name;
+}
+
+QString formatMilliseconds(double ms) {
+    // The demo model answers in well under a millisecond: "0 ms" would read as "not
+    // measured", so say what was measured.
+    if (ms < 1.0) return QStringLiteral("< 1 ms");
+    if (ms < 10.0) return QStringLiteral("%1 ms").arg(ms, 0, 'f', 1);
+    return QStringLiteral("%1 ms").arg(qRound64(ms));
+}
 
 QString formatStats(const GenerationStats& stats) {
     QStringList parts;
@@ -8,7 +24,7 @@ QString formatStats(const GenerationStats& stats) {
     const bool measured = stats.generatedTokens > 0 || stats.contextSize > 0;
     if (measured) {
         parts << QStringLiteral("%1 tok/s").arg(stats.tokensPerSecond, 0, 'f', 1);
-        parts << QStringLiteral("first token %1 ms").arg(qRound(stats.timeToFirstTokenMs));
+        parts << QStringLiteral("first token ") + formatMilliseconds(stats.timeToFirstTokenMs);
     }
     if (stats.contextSize > 0)
         parts << QStringLiteral("context %1/%2").arg(stats.contextUsed).arg(stats.contextSize);

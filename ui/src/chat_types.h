@@ -53,6 +53,14 @@ struct LoadOptions {
     bool operator==(const LoadOptions&) const = default;
 };
 
+// The title of a model in the UI: general.name, else the file name (without .gguf).
+// Some converters (llama2.c's, for the demo model) write the architecture ("llama")
+// as general.name; such a name says nothing about the model, so the file name wins.
+QString modelTitle(const QString& generalName, const QString& architecture, const QString& path);
+
+// A measured duration: "< 1 ms", "3.4 ms" (one decimal below 10 ms), "120 ms".
+QString formatMilliseconds(double ms);
+
 // "42.1 tok/s · first token 120 ms · context 350/4096 · cpu", plus " · stopped".
 QString formatStats(const GenerationStats& stats);
 

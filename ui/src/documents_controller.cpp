@@ -198,6 +198,12 @@ void DocumentsController::add(const QList<QUrl>& urls) {
 void DocumentsController::startRun() {
 #ifdef ASSISTANT_HAVE_RAG
     rag::IndexOptions options;
+    options.extract.ocr = m_ocrEnabled;
+    options.extract.ocrLanguage = m_ocrLanguage.toStdString();
+    for (auto it = m_savedPasswords.cbegin(); it != m_savedPasswords.cend(); ++it)
+        options.passwords[it.key().toStdString()] = it.value().toString().toStdString();
+    for (auto it = m_sessionPasswords.cbegin(); it != m_sessionPasswords.cend(); ++it)
+        options.passwords[it.key().toStdString()] = it.value().toStdString();
     // Progress and per-file results arrive on the indexer's thread: queue them here.
     options.onProgress = [this](const rag::IndexProgress& p) {
         QMetaObject::invokeMethod(this, [this, p] {
@@ -247,8 +253,28 @@ void DocumentsController::pollRun() {
     emit progressChanged();
     emit indexingChanged();
     refresh();
+    // Ask for the password of the first protected PDF (a wrong one asks again).
+    bool asked = false;
+    for (const rag::FileResult& f : summary.files) {
+        const QString path = qs(f.path);
+        const bool tried = m_triedPasswords.remove(path);
+        if (f.status == "encrypted" && !asked) {
+            emit passwordNeeded(path, tried);
+            asked = true;
+        }
+    }
     if (!m_pending.isEmpty()) startRun();
 #endif
+}
+
+void DocumentsController::unlock(const QString& path, const QString& password, bool remember) {
+    if (!available() || path.isEmpty()) return;
+    m_sessionPasswords.insert(path, password);
+    m_triedPasswords.insert(path);
+    if (remember) emit rememberPasswordRequested(path, password);
+    m_pending << path;
+    if (!m_indexer && m_storeReady) startRun();
+    else emit indexingChanged();
 }
 
 void DocumentsController::pause() {

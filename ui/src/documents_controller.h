@@ -6,6 +6,8 @@
 #pragma once
 
 #include <QAbstractListModel>
+#include <QHash>
+#include <QSet>
 #include <QList>
 #include <QThread>
 #include <QTimer>
@@ -77,11 +79,19 @@ class DocumentsController : public QObject {
     QML_ELEMENT
     Q_PROPERTY(DocumentListModel* documents READ documents CONSTANT)
     Q_PROPERTY(bool available READ available CONSTANT)  // built with rag/
+    Q_PROPERTY(QString databasePath READ databasePath CONSTANT)
     Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
     Q_PROPERTY(bool paused READ paused NOTIFY indexingChanged)
     Q_PROPERTY(double progress READ progress NOTIFY progressChanged)  // [0, 1]; -1 unknown
     Q_PROPERTY(QString progressText READ progressText NOTIFY progressChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    // For the next indexing run (Main.qml binds them to the settings): OCR of pages
+    // without a text layer, and Tesseract's language(s), "eng+fra".
+    Q_PROPERTY(bool ocrEnabled MEMBER m_ocrEnabled NOTIFY ocrChanged)
+    Q_PROPERTY(QString ocrLanguage MEMBER m_ocrLanguage NOTIFY ocrChanged)
+    // PDF passwords the user chose to keep (path -> password; Main.qml binds the
+    // settings' list). Passwords typed without "remember" live only in this object.
+    Q_PROPERTY(QVariantMap savedPasswords MEMBER m_savedPasswords NOTIFY savedPasswordsChanged)
 
 public:
     explicit DocumentsController(QObject* parent = nullptr);
@@ -99,6 +109,8 @@ public:
     double progress() const { return m_progress; }
     QString progressText() const { return m_progressText; }
     QString errorText() const { return m_errorText; }
+    bool ocrEnabled() const { return m_ocrEnabled; }
+    QString ocrLanguage() const { return m_ocrLanguage; }
 
     // Files and folders (recursively); queued behind a running index.
     Q_INVOKABLE void add(const QList<QUrl>& urls);
@@ -107,6 +119,9 @@ public:
     Q_INVOKABLE void cancel();
     Q_INVOKABLE void remove(int row);
     Q_INVOKABLE void refresh();
+    // Indexes the password-protected PDF at path again with password; with remember,
+    // asks for it to be kept (rememberPasswordRequested).
+    Q_INVOKABLE void unlock(const QString& path, const QString& password, bool remember);
 
     // Asynchronous: answers with retrieved(requestId, ...).
     void retrieve(qint64 requestId, const QString& question, int contextTokens);
@@ -115,6 +130,11 @@ signals:
     void indexingChanged();
     void progressChanged();
     void errorTextChanged();
+    void ocrChanged();
+    void savedPasswordsChanged();
+    // A run found a password-protected PDF; retry: the password given was wrong.
+    void passwordNeeded(const QString& path, bool retry);
+    void rememberPasswordRequested(const QString& path, const QString& password);
     void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
                    const QVariantList& sources, const QString& error);
     // To the worker.
@@ -141,4 +161,9 @@ private:
     double m_progress = -1;
     QString m_progressText;
     QString m_errorText;
+    bool m_ocrEnabled = true;
+    QString m_ocrLanguage = QStringLiteral("eng");
+    QVariantMap m_savedPasswords;
+    QHash<QString, QString> m_sessionPasswords;  // path -> password, not kept
+    QSet<QString> m_triedPasswords;              // paths of the current run given one
 };

@@ -99,8 +99,8 @@ void EngineWorker::loadModelUnguarded(const QString& path, const LoadOptions& op
     }
     m_model = std::move(*model);
     m_session = std::move(*session);
-    const QString name = QString::fromStdString(m_model->info().name);
-    emit modelLoaded(path, name.isEmpty() ? QFileInfo(path).completeBaseName() : name);
+    const assistant::ModelInfo& info = m_model->info();
+    emit modelLoaded(path, modelTitle(QString::fromStdString(info.name), QString::fromStdString(info.architecture), path));
 }
 
 void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options) {

@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "assistant/engine.h"
+#include "chat_types.h"
 
 namespace {
 
@@ -278,7 +279,7 @@ QVariant ModelLibrary::data(const QModelIndex& index, int role) const {
     bool fits = false;
     switch (role) {
     case PathRole: return r.path;
-    case NameRole: return f.name.isEmpty() ? QFileInfo(r.path).completeBaseName() : f.name;
+    case NameRole: return modelTitle(f.name, f.architecture, r.path);
     case ArchitectureRole: return f.architecture;
     case ParametersRole: return f.parameterCount ? humanCount(f.parameterCount) : QString();
     case QuantizationRole: return f.quantization;

@@ -1,9 +1,12 @@
 #include "settings_controller.h"
 
+#include <QEvent>
 #include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPalette>
+#include <QRandomGenerator>
+#include <QRegularExpression>
 
 #include <algorithm>
 
@@ -26,7 +29,32 @@ QString presetKey(const QString& model) { return QStringLiteral("preset:") + mod
 
 }  // namespace
 
-SettingsController::SettingsController(QObject* parent) : QObject(parent) {}
+SettingsController::SettingsController(QObject* parent) : QObject(parent) {
+    // QEvent::ApplicationPaletteChange reaches every QObject filter on the app when the
+    // desktop (platform theme) or a test changes the palette.
+    if (QCoreApplication::instance()) QCoreApplication::instance()->installEventFilter(this);
+    m_systemDark = darkMode();
+}
+
+bool SettingsController::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == QCoreApplication::instance() && event->type() == QEvent::ApplicationPaletteChange &&
+        m_theme == QLatin1String("system")) {
+        const bool dark = darkMode();
+        if (dark != m_systemDark) {
+            m_systemDark = dark;
+            emit themeChanged();
+        }
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+QString SettingsController::newApiToken() {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    QString token;
+    for (int i = 0; i < 32; ++i)
+        token += QLatin1Char(kAlphabet[QRandomGenerator::system()->bounded(int(sizeof kAlphabet) - 1)]);
+    return token;
+}
 
 QVariantMap SettingsController::defaultParams() {
     const GenerationOptions g;
@@ -53,10 +81,25 @@ void SettingsController::load() {
     m_systemPrompt = s.setting(QStringLiteral("systemPrompt"));
     m_personas = QJsonDocument::fromJson(s.setting(QStringLiteral("personas"), QStringLiteral("[]")).toUtf8())
                      .array().toVariantList();
+    m_apiEnabled = s.setting(QStringLiteral("apiEnabled"), QStringLiteral("0")) == QLatin1String("1");
+    m_apiPort = std::clamp(s.setting(QStringLiteral("apiPort"), QStringLiteral("8765")).toInt(), 1024, 65535);
+    m_apiToken = s.setting(QStringLiteral("apiToken"));
+    if (m_apiToken.isEmpty()) {
+        m_apiToken = newApiToken();
+        save(QStringLiteral("apiToken"), m_apiToken);
+    }
+    m_ocrEnabled = s.setting(QStringLiteral("ocrEnabled"), QStringLiteral("1")) == QLatin1String("1");
+    m_ocrLanguage = s.setting(QStringLiteral("ocrLanguage"), QStringLiteral("eng"));
+    m_documentPasswords = QJsonDocument::fromJson(s.setting(QStringLiteral("documentPasswords"), QStringLiteral("{}")).toUtf8())
+                              .object().toVariantMap();
+    m_systemDark = darkMode();
+    emit documentPasswordsChanged();
     emit themeChanged();
     emit fontSizeChanged();
     emit systemPromptChanged();
     emit personasChanged();
+    emit apiChanged();
+    emit ocrChanged();
     loadPreset();
 }
 
@@ -69,13 +112,70 @@ void SettingsController::setTheme(const QString& theme) {
     if (t == m_theme) return;
     m_theme = t;
     save(QStringLiteral("theme"), t);
+    m_systemDark = darkMode();
     emit themeChanged();
+}
+
+void SettingsController::setApiEnabled(bool enabled) {
+    if (enabled == m_apiEnabled) return;
+    m_apiEnabled = enabled;
+    save(QStringLiteral("apiEnabled"), enabled ? QStringLiteral("1") : QStringLiteral("0"));
+    emit apiChanged();
+}
+
+void SettingsController::setApiPort(int port) {
+    port = std::clamp(port, 1024, 65535);
+    if (port == m_apiPort) return;
+    m_apiPort = port;
+    save(QStringLiteral("apiPort"), QString::number(port));
+    emit apiChanged();
+}
+
+void SettingsController::regenerateApiToken() {
+    m_apiToken = newApiToken();
+    save(QStringLiteral("apiToken"), m_apiToken);
+    emit apiChanged();
+}
+
+void SettingsController::rememberDocumentPassword(const QString& path, const QString& password) {
+    if (path.isEmpty()) return;
+    m_documentPasswords.insert(path, password);
+    save(QStringLiteral("documentPasswords"),
+         QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(m_documentPasswords)).toJson(QJsonDocument::Compact)));
+    emit documentPasswordsChanged();
+}
+
+void SettingsController::forgetDocumentPasswords() {
+    m_documentPasswords.clear();
+    save(QStringLiteral("documentPasswords"), QStringLiteral("{}"));
+    emit documentPasswordsChanged();
+}
+
+void SettingsController::setOcrEnabled(bool enabled) {
+    if (enabled == m_ocrEnabled) return;
+    m_ocrEnabled = enabled;
+    save(QStringLiteral("ocrEnabled"), enabled ? QStringLiteral("1") : QStringLiteral("0"));
+    emit ocrChanged();
+}
+
+void SettingsController::setOcrLanguage(const QString& language) {
+    static const QRegularExpression kValid(QStringLiteral("^[A-Za-z0-9_]+(\\+[A-Za-z0-9_]+)*$"));
+    const QString l = language.trimmed();
+    if (l == m_ocrLanguage || !kValid.match(l).hasMatch()) {
+        emit ocrChanged();  // a refused value: bound fields show the kept one again
+        return;
+    }
+    m_ocrLanguage = l;
+    save(QStringLiteral("ocrLanguage"), l);
+    emit ocrChanged();
 }
 
 bool SettingsController::darkMode() const {
     if (m_theme == QLatin1String("dark")) return true;
     if (m_theme == QLatin1String("light")) return false;
     // Qt 6.4 has no colour-scheme hint: a dark system palette means a dark desktop.
+    // (Without a QGuiApplication, in a Core-only program, there is no palette.)
+    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance())) return false;
     return QGuiApplication::palette().color(QPalette::Window).lightness() < 128;
 }
 

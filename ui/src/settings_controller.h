@@ -1,6 +1,9 @@
-// User settings: look (theme, font size), the system prompt and saved personas, and
+// User settings: look (theme, font size), the system prompt and saved personas,
 // per-model parameter presets (sampling, length, context, threads, device, GPU
-// layers). Stored in AppStorage's settings table; every change is saved at once.
+// layers), the local API (on/off, port, token) and document OCR (on/off, language).
+// Stored in AppStorage's settings table; every change is saved at once.
+// With the theme "system", darkMode follows the desktop's palette while running
+// (Qt 6.4 has no colour-scheme hint: the application palette change is watched).
 //
 // Parameters are one QVariantMap for QML, keys: temperature, topK, topP, minP,
 // repeatPenalty, maxTokens, contextLength, threads, device, gpuLayers. The preset
@@ -30,6 +33,16 @@ class SettingsController : public QObject {
     Q_PROPERTY(QVariantList personas READ personas NOTIFY personasChanged)  // [{name, prompt}]
     Q_PROPERTY(QString modelKey READ modelKey WRITE setModelKey NOTIFY paramsChanged)
     Q_PROPERTY(QVariantMap params READ params NOTIFY paramsChanged)
+    // Local API (app/server through LocalApiController): off by default.
+    Q_PROPERTY(bool apiEnabled READ apiEnabled WRITE setApiEnabled NOTIFY apiChanged)
+    Q_PROPERTY(int apiPort READ apiPort WRITE setApiPort NOTIFY apiChanged)  // 1024..65535, 8765
+    Q_PROPERTY(QString apiToken READ apiToken NOTIFY apiChanged)  // 32 characters, made on first use
+    // OCR of PDF pages without a text layer, and Tesseract's language(s) ("eng+fra").
+    Q_PROPERTY(bool ocrEnabled READ ocrEnabled WRITE setOcrEnabled NOTIFY ocrChanged)
+    Q_PROPERTY(QString ocrLanguage READ ocrLanguage WRITE setOcrLanguage NOTIFY ocrChanged)
+    // PDF passwords the user asked to keep: path -> password (stored as typed, in the
+    // app's settings database; only when the user ticks "Remember").
+    Q_PROPERTY(QVariantMap documentPasswords READ documentPasswords NOTIFY documentPasswordsChanged)
 
 public:
     explicit SettingsController(QObject* parent = nullptr);
@@ -48,6 +61,24 @@ public:
     QString modelKey() const { return m_modelKey; }
     void setModelKey(const QString& key);
     QVariantMap params() const { return m_params; }
+    bool apiEnabled() const { return m_apiEnabled; }
+    void setApiEnabled(bool enabled);
+    int apiPort() const { return m_apiPort; }
+    void setApiPort(int port);
+    QString apiToken() const { return m_apiToken; }
+    bool ocrEnabled() const { return m_ocrEnabled; }
+    void setOcrEnabled(bool enabled);
+    QString ocrLanguage() const { return m_ocrLanguage; }
+    // Letters, digits and '_' joined by '+' ("eng", "deu+fra"); anything else is refused.
+    void setOcrLanguage(const QString& language);
+
+    QVariantMap documentPasswords() const { return m_documentPasswords; }
+    Q_INVOKABLE void rememberDocumentPassword(const QString& path, const QString& password);
+    Q_INVOKABLE void forgetDocumentPasswords();
+
+    // A new random API token (the old one stops working when the server restarts).
+    Q_INVOKABLE void regenerateApiToken();
+    static QString newApiToken();
 
     // Saves the current system prompt under name (replacing one of that name).
     Q_INVOKABLE void savePersona(const QString& name);
@@ -73,6 +104,12 @@ signals:
     void systemPromptChanged();
     void personasChanged();
     void paramsChanged();
+    void apiChanged();
+    void ocrChanged();
+    void documentPasswordsChanged();
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void load();
@@ -87,4 +124,11 @@ private:
     QVariantList m_personas;
     QString m_modelKey;
     QVariantMap m_params = defaultParams();
+    bool m_apiEnabled = false;
+    int m_apiPort = 8765;
+    QString m_apiToken;
+    bool m_ocrEnabled = true;
+    QString m_ocrLanguage = QStringLiteral("eng");
+    QVariantMap m_documentPasswords;
+    bool m_systemDark = false;  // the last darkMode seen while following the system
 };
