@@ -16,12 +16,20 @@
 // where that tolerance was measured (> the floor).
 //
 // Decode steps: each greedy row (the logits of one token decoded alone on the KV
-// cache) must be within the model's tolerance of the reference's greedy row; for the
-// floor-tolerance models within 1.1 x the largest prefill |ours - ref| of that model
-// (a decode path may not drift further from llama.cpp than our prefill does). And
-// independent of llama.cpp: every greedy row must equal the row that one prefill of
-// the prompt plus the greedy tokens gives, to 1e-3 of the largest |logit| (a
-// single-token kernel that sums differently from the batched one shows up here).
+// cache) must be within the model's tolerance of the reference's greedy row. For the
+// floor-tolerance models the greedy rows get the same rule as their prefill, with
+// our F32 model standing in for the F32 reference on those continuations (it matches
+// llama.cpp's F32 logits to ~2e-5, see the F32 cases): max |ours_q - F32| over the
+// greedy rows <= 1.1 x max |ref_q - F32|.
+// And independent of llama.cpp: every greedy row must equal the row that one prefill
+// of the prompt plus the greedy tokens gives, to 1e-3 of the largest |logit|, or to
+// 1.1 x llama.cpp's own batch-vs-token-by-token difference on that model where that is
+// larger (README `stability`; 0 for llama-a.Q8_0 and qwen2-a.Q4_0, whose int8 paths
+// llama.cpp keeps bitwise identical). A single-token kernel (matmul tile or attention)
+// that sums in another order than the batched one moves F32 values in the last bit;
+// that flips int8 activation codes of quantized models and moves logits by ~0.05-0.15,
+// so it shows up here.
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -145,15 +153,23 @@ TEST_P(CausalLmConformance, MatchesReferenceLogitsAndGreedyIds) {
     const bool quantized = ref.meta["quant"].asString() != "F32";
     // the floor: llama.cpp's self-variation was 0, the tolerance was not measured
     const bool floorTolerance = quantized && tol <= kToleranceFloor * 1.0001f;
+    const float llamaBatchVsToken =
+        static_cast<float>(ref.meta["stability"]["batch_vs_token_by_token"]["prefill_max_abs_diff"].asNumber());
     Reference f32Ref;
     if (quantized) {
         f32Ref = loadReference(refNameOf(ref.meta["source_f32_model"].asString()));
         ASSERT_FALSE(f32Ref.logits.empty());
     }
 
+    std::shared_ptr<const assistant::Model> f32Model;  // stands in for the F32 reference on greedy rows
+    if (floorTolerance) {
+        auto m = assistant::Model::load(testdata::sharedPath("conformance/" + ref.meta["source_f32_model"].asString()));
+        ASSERT_TRUE(m.has_value()) << m.error().message;
+        f32Model = *m;
+    }
+
     const json::Array& sequences = ref.meta["sequences"].asArray();
     std::vector<GreedyRun> runs(sequences.size());
-    float worstPrefill = 0.0f;
     for (size_t si = 0; si < sequences.size(); ++si) {
         SCOPED_TRACE(name + " sequence " + std::to_string(si));
         const std::vector<int32_t> ids = idsOf(sequences[si]["ids"]);
@@ -167,7 +183,6 @@ TEST_P(CausalLmConformance, MatchesReferenceLogitsAndGreedyIds) {
         ASSERT_NE(refPrefill, nullptr);
         ASSERT_EQ(logits->size(), ids.size() * static_cast<size_t>(vocab));
         const float prefillDiff = maxAbsDiff(logits->data(), refPrefill, logits->size());
-        worstPrefill = std::max(worstPrefill, prefillDiff);
         if (!floorTolerance) EXPECT_LE(prefillDiff, tol) << "prefill max |diff|";
         if (quantized) {
             const float* f32Prefill = block(f32Ref, static_cast<int64_t>(si), "prefill");
@@ -201,14 +216,14 @@ TEST_P(CausalLmConformance, MatchesReferenceLogitsAndGreedyIds) {
         ASSERT_TRUE(onePass.has_value()) << onePass.error().message;
         const float* passRows = onePass->data() + (ids.size() - 1) * vocab;
         const float selfDiff = maxAbsDiff(run.rows.data(), passRows, run.rows.size());
-        const float selfBound = kSelfConsistency * maxAbs(passRows, run.rows.size());
+        const float selfBound =
+            std::max(kSelfConsistency * maxAbs(passRows, run.rows.size()), kMargin * llamaBatchVsToken);
         EXPECT_LE(selfDiff, selfBound) << "decode-step logits differ from the one-pass prefill of the same tokens";
         std::printf("[ info ] %s seq %zu: prefill |diff| %.2e, decode vs one-pass |diff| %.2e (bound %.2e)\n",
                     name.c_str(), si, prefillDiff, selfDiff, selfBound);
     }
 
     // Decode steps against the reference's greedy rows, up to the first greedy mismatch.
-    const float greedyBound = floorTolerance ? std::max(tol, kMargin * worstPrefill) : tol;
     for (size_t si = 0; si < sequences.size(); ++si) {
         SCOPED_TRACE(name + " sequence " + std::to_string(si));
         const std::vector<int32_t> refGreedy = idsOf(sequences[si]["greedy_ids"]);
@@ -222,19 +237,34 @@ TEST_P(CausalLmConformance, MatchesReferenceLogitsAndGreedyIds) {
             if (run.tokens[matched] != refGreedy[matched]) break;
             ++matched;
         }
-        EXPECT_LE(greedyDiff, greedyBound) << "greedy-step max |diff| up to the first mismatch";
+        const size_t compared = std::min(matched + 1, run.tokens.size());  // rows 0..matched share the context
+        if (floorTolerance) {
+            std::vector<int32_t> whole = idsOf(sequences[si]["ids"]);
+            whole.insert(whole.end(), refGreedy.begin(), refGreedy.begin() + static_cast<std::ptrdiff_t>(compared - 1));
+            auto f32 = newSession(f32Model, ctx)->evaluate(whole, true);
+            ASSERT_TRUE(f32.has_value()) << f32.error().message;
+            const float* f32Rows = f32->data() + (whole.size() - compared) * vocab;
+            const float ours = maxAbsDiff(run.rows.data(), f32Rows, compared * vocab);
+            const float theirs = maxAbsDiff(refRows, f32Rows, compared * vocab);
+            EXPECT_LE(ours, kMargin * theirs) << "greedy rows: max |ours - F32 model| against llama.cpp's max "
+                                                 "|quantized reference - F32 model| (+10%)";
+            std::printf("[ info ] %s seq %zu: greedy rows, max |logit - F32 model| ours %.3e, llama.cpp %.3e "
+                        "(bound %.3e)\n", name.c_str(), si, ours, theirs, kMargin * theirs);
+        } else {
+            EXPECT_LE(greedyDiff, tol) << "greedy-step max |diff| up to the first mismatch";
+        }
         if (matched < refGreedy.size()) {
             const float gap = top2Gap(refRows + matched * vocab, vocab);
-            if (gap < 2 * greedyBound) {
+            if (gap < 2 * std::max(tol, greedyDiff)) {
                 std::printf("[ note ] %s seq %zu: greedy ids diverge at step %zu where the reference's top-2 gap "
-                            "%.2e < 2 x bound (numerical near-tie, reported, not failed)\n",
+                            "%.2e < 2 x max(tolerance, |diff|) (numerical near-tie, reported, not failed)\n",
                             name.c_str(), si, matched, gap);
             } else {
                 EXPECT_GE(matched, requiredGreedy) << "greedy ids diverge at step " << matched << " (gap " << gap << ")";
             }
         }
-        std::printf("[ info ] %s seq %zu: greedy |diff| %.2e (bound %.2e), greedy ids %zu/%zu (tol %.2e)\n",
-                    name.c_str(), si, greedyDiff, greedyBound, matched, refGreedy.size(), tol);
+        std::printf("[ info ] %s seq %zu: greedy |diff| %.2e, greedy ids %zu/%zu (tol %.2e)\n", name.c_str(), si,
+                    greedyDiff, matched, refGreedy.size(), tol);
     }
 }
 
