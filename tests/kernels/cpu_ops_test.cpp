@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cfloat>
 #include <cmath>
 #include <random>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/ops.h"
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
@@ -162,19 +164,55 @@ TEST(CpuOps, AttentionMatchesNaiveForEveryCacheType) {
             }
 }
 
+// Same weights and bit-identical activation quantization on both sides: the integer
+// block sums are exact, so the kernels and the reference differ only in the order of
+// their float additions and scale products. Any order of n additions is within
+// (n + 4) * FLT_EPSILON * sum |w_k * a_k| of the exact value (|w|, |a| as the
+// product sees them: dequantized weights, activations after their own rounding).
 TEST(CpuOps, MatmulMatchesReferenceOnOddShapes) {
+    struct IsaGuard {
+        kernels::CpuIsa saved = kernels::activeCpuIsa();
+        ~IsaGuard() { kernels::setCpuIsa(saved); }
+    } guard;
     kernels::ThreadPool pool(3);
-    for (auto type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0}) {
-        const int64_t rows = 37, cols = 96, tokens = 3;
-        const auto wf = randomVector(rows * cols, 7);
-        std::vector<uint8_t> w(kernels::rowBytes(type, cols) * rows);
-        for (int64_t r = 0; r < rows; ++r)
-            ASSERT_TRUE(kernels::ref::quantizeRow(type, &wf[r * cols], &w[r * kernels::rowBytes(type, cols)], cols));
-        const auto x = randomVector(tokens * cols, 8);
-        std::vector<float> got(tokens * rows), expect(tokens * rows);
-        kernels::matmul(pool, kernels::Matrix{type, w.data(), rows, cols}, x.data(), tokens, got.data());
-        kernels::ref::matmul(type, w.data(), rows, cols, x.data(), tokens, expect.data());
-        for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 2e-2 + 1e-3 * std::fabs(expect[i]));
+    const int64_t rows = 37;
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<kernels::CpuIsa>(i);
+        if (!kernels::cpuIsaSupported(isa)) continue;
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        for (auto type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0})
+            for (int64_t cols : {96, 512})
+                for (int64_t tokens : {1, 3, 6}) {
+                    const auto wf = randomVector(rows * cols, 7);
+                    const size_t wRow = kernels::rowBytes(type, cols);
+                    std::vector<uint8_t> w(wRow * rows);
+                    std::vector<float> wDeq(rows * cols);
+                    for (int64_t r = 0; r < rows; ++r) {
+                        ASSERT_TRUE(kernels::ref::quantizeRow(type, &wf[r * cols], &w[r * wRow], cols));
+                        kernels::ref::dequantizeRow(type, &w[r * wRow], &wDeq[r * cols], cols);
+                    }
+                    const auto x = randomVector(tokens * cols, 8);
+                    const kernels::GgmlType actType = kernels::ref::vecDotType(type);
+                    std::vector<uint8_t> act(kernels::rowBytes(actType, cols));
+                    std::vector<float> aDeq(tokens * cols);
+                    for (int64_t t = 0; t < tokens; ++t) {
+                        ASSERT_TRUE(kernels::ref::quantizeRow(actType, &x[t * cols], act.data(), cols));
+                        kernels::ref::dequantizeRow(actType, act.data(), &aDeq[t * cols], cols);
+                    }
+                    std::vector<float> got(tokens * rows), expect(tokens * rows);
+                    kernels::matmul(pool, kernels::Matrix{type, w.data(), rows, cols}, x.data(), tokens, got.data());
+                    kernels::ref::matmul(type, w.data(), rows, cols, x.data(), tokens, expect.data());
+                    for (int64_t t = 0; t < tokens; ++t)
+                        for (int64_t r = 0; r < rows; ++r) {
+                            double magnitude = 0;
+                            for (int64_t k = 0; k < cols; ++k)
+                                magnitude += std::fabs(double(wDeq[r * cols + k]) * aDeq[t * cols + k]);
+                            const double tol = (cols + 4) * double(FLT_EPSILON) * magnitude;
+                            ASSERT_NEAR(got[t * rows + r], expect[t * rows + r], tol)
+                                << kernels::typeName(type) << " isa " << kernels::cpuIsaName(isa) << " cols " << cols
+                                << " tokens " << tokens << " row " << r;
+                        }
+                }
     }
 }
 
