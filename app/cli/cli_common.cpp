@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "device_choice.h"
 #include "paths.h"
 
 namespace cli {
@@ -23,7 +24,13 @@ std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* comman
     assistant::ModelParams params;
     const std::optional<std::string> device = args.value("--device");
     const std::optional<long long> gpuLayers = args.integer("--gpu-layers");
-    if (device) params.device = *device;
+    if (device) {
+        if (const std::string why = app::deviceChoiceError(*device); !why.empty()) {
+            std::fprintf(stderr, "%s: --device: %s\n", command, why.c_str());
+            return nullptr;
+        }
+        params.device = *device;
+    }
     if (gpuLayers) params.gpuLayers = static_cast<int>(*gpuLayers);
     auto model = assistant::Model::load(path, params);
     if (!model) {

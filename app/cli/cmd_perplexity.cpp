@@ -9,18 +9,28 @@
 
 namespace cli {
 
+namespace {
+constexpr int kMinContext = 3;
+}
+
 int runPerplexity(std::vector<std::string> argv) {
     const char* cmd = "perplexity";
     Args args(std::move(argv));
     auto model = loadModel(args, cmd);
     assistant::SessionParams sp;
     if (!readSessionParams(args, sp, cmd)) return 2;
-    const int ctx = sp.contextLength > 0 ? sp.contextLength : 512;
+    const int ctx = sp.contextLength != 0 ? sp.contextLength : 512;
     sp.contextLength = ctx;
     const auto file = args.value("-f", "--file");
     args.positional();
     if (!args.error().empty() || !file) {
         std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "-f TEXTFILE is required" : args.error().c_str());
+        return 2;
+    }
+    // Tokens ctx/2+1 .. ctx-1 of each window are scored: fewer than 3 scores none.
+    if (ctx < kMinContext) {
+        std::fprintf(stderr, "%s: -c %d scores no tokens: a window's second half is scored, so -c must be at least %d\n",
+                     cmd, ctx, kMinContext);
         return 2;
     }
     if (!model) return 1;

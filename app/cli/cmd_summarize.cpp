@@ -23,7 +23,13 @@ int runSummarize(std::vector<std::string> argv) {
     if (!readSessionParams(args, sessionParams, cmd)) return 2;
     rag::SummarizeOptions options;
     readSamplingParams(args, options.sampling);
-    if (auto n = args.integer("-n", "--max-tokens")) options.reduceTokens = static_cast<int>(*n);
+    if (auto n = args.integer("-n", "--max-tokens")) {
+        if (*n < 1 || *n > 1000000) {
+            std::fprintf(stderr, "%s: -n must be a positive number of tokens\n", cmd);
+            return 2;
+        }
+        options.reduceTokens = static_cast<int>(*n);
+    }
     const bool noOcr = args.flag("--no-ocr");
     auto model = loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
@@ -32,6 +38,17 @@ int runSummarize(std::vector<std::string> argv) {
         return 2;
     }
     if (!model || !db) return 1;
+    // The context must hold every step (and -n) before any indexing work is done.
+    auto session = assistant::Session::create(model, sessionParams);
+    if (!session) {
+        printError(cmd, session.error());
+        return 1;
+    }
+    const std::string fileName = std::filesystem::path(rest.front()).filename().string();
+    if (auto budget = rag::summaryBudget(**session, fileName, options); !budget) {
+        std::fprintf(stderr, "%s: %s\n", cmd, budget.error().c_str());
+        return 2;
+    }
     // Index the file first (a no-op when it is already indexed and unchanged).
     rag::IndexOptions indexOptions;
     indexOptions.extract.ocr = !noOcr;
@@ -51,11 +68,6 @@ int runSummarize(std::vector<std::string> argv) {
     if (!doc || !*doc || (*doc)->chunks == 0) {
         std::fprintf(stderr, "%s: %s has no text to summarize (%s%s%s)\n", cmd, file.path.c_str(), file.status.c_str(),
                      file.detail.empty() ? "" : ": ", file.detail.c_str());
-        return 1;
-    }
-    auto session = assistant::Session::create(model, sessionParams);
-    if (!session) {
-        printError(cmd, session.error());
         return 1;
     }
     std::signal(SIGINT, [](int) { g_summaryCancel = true; });

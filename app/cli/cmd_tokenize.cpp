@@ -1,15 +1,21 @@
-// assistant-cli tokenize: text -> token ids (and pieces).
+// assistant-cli tokenize: text -> token ids (and pieces). Reads only the GGUF's
+// tokenizer.* metadata, so vocabulary-only files (no weights) work, and a model of
+// any architecture can be tokenized without loading its tensors.
 #include <cstdio>
 
+#include "args.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "gguf/gguf_file.h"
+#include "paths.h"
+#include "tokenizer/tokenizer.h"
 
 namespace cli {
 
 int runTokenize(std::vector<std::string> argv) {
     const char* cmd = "tokenize";
     Args args(std::move(argv));
-    auto model = loadModel(args, cmd);
+    std::string path = args.value("-m", "--model").value_or("");
     const bool noBos = args.flag("--no-bos");
     const bool idsOnly = args.flag("--ids");
     const auto file = args.value("-f", "--file");
@@ -19,7 +25,21 @@ int runTokenize(std::vector<std::string> argv) {
                      args.error().empty() ? "give the text as one argument or with -f FILE" : args.error().c_str());
         return 2;
     }
-    if (!model) return 1;
+    if (path.empty()) path = app::defaultModelPath();
+    if (path.empty()) {
+        std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", cmd);
+        return 2;
+    }
+    auto gguf = gguf::File::open(path);
+    if (!gguf) {
+        printError(cmd, gguf.error());
+        return 1;
+    }
+    auto tok = tokenizer::Tokenizer::fromGguf(**gguf);
+    if (!tok) {
+        printError(cmd, tok.error());
+        return 1;
+    }
     std::string text;
     if (file) {
         auto content = readTextFile(*file, cmd);
@@ -28,21 +48,14 @@ int runTokenize(std::vector<std::string> argv) {
     } else {
         text = rest.front();
     }
-    auto ids = model->tokenize(text, !noBos, true);
-    if (!ids) {
-        printError(cmd, ids.error());
-        return 1;
-    }
+    const std::vector<int32_t> ids = (*tok)->encode(text, !noBos, true);
     if (idsOnly) {
         std::printf("[");
-        for (size_t i = 0; i < ids->size(); ++i) std::printf(i ? ", %d" : "%d", (*ids)[i]);
+        for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? ", %d" : "%d", ids[i]);
         std::printf("]\n");
         return 0;
     }
-    for (int32_t id : *ids) {
-        const int32_t one[] = {id};
-        std::printf("%6d -> '%s'\n", id, model->detokenize(one).c_str());
-    }
+    for (int32_t id : ids) std::printf("%6d -> '%s'\n", id, (*tok)->decode({id}).c_str());
     return 0;
 }
 

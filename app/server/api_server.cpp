@@ -7,6 +7,7 @@
 #include <random>
 #include <sys/socket.h>
 
+#include "device_choice.h"
 #include "server_impl.h"
 
 namespace server {
@@ -72,7 +73,9 @@ std::string generateApiKey() {
 // ---------------------------------------------------------------------------
 ApiServer::Impl::Impl(ServerOptions o)
     : options(std::move(o)), slots(std::max(1, options.parallel), options.maxQueue) {
-    if (options.corsOrigins.empty()) options.corsOrigins = kDefaultCorsOrigins;
+    // The user's origins add to the defaults (README: "add an add-in's own host"); they
+    // never take localhost or the Office hosts away.
+    options.corsOrigins.insert(options.corsOrigins.begin(), kDefaultCorsOrigins.begin(), kDefaultCorsOrigins.end());
 }
 
 bool ApiServer::Impl::originAllowed(const std::string& origin) const {
@@ -378,6 +381,8 @@ assistant::Status ApiServer::start() {
     const ServerOptions& o = d.options;
     if (o.parallel < 1 || o.maxQueue < 0 || o.maxBodyBytes == 0)
         return std::unexpected(assistant::Error{assistant::ErrorCode::InvalidArgument, "parallel must be >= 1, queue >= 0, max body > 0"});
+    if (const std::string why = app::deviceChoiceError(o.modelParams.device); !why.empty())
+        return std::unexpected(assistant::Error{assistant::ErrorCode::InvalidArgument, why});
     // Threads: every slot, every waiter, plus room for /health, /v1/models and idle keep-alive connections.
     const size_t threads = static_cast<size_t>(o.parallel + o.maxQueue + 16);
     d.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

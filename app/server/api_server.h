@@ -31,7 +31,7 @@ struct ServerOptions {
     int queueTimeoutMs = 300000;        // a request waiting longer for a slot gets 503
     size_t maxBodyBytes = 8u << 20;     // larger request bodies get 413
     // Allowed browser origins: exact ("https://example.org") or a wildcard host
-    // ("https://*.office.com"); "*" allows any. Empty: kDefaultCorsOrigins.
+    // ("https://*.office.com"); "*" allows any. Allowed in addition to kDefaultCorsOrigins.
     std::vector<std::string> corsOrigins;
     std::string modelPath;              // chat model loaded by start() (or use setChatModel)
     std::string embedderPath;           // optional embedding model for /v1/embeddings

@@ -19,6 +19,20 @@ struct RagAnswerer::Impl {
     std::optional<rag::Store> store;
     std::optional<rag::Embedder> embedder;
     std::map<std::string, std::unique_ptr<rag::DenseIndex>> indexes;  // per collection, loaded on first use
+    int64_t dataVersion = -1;  // PRAGMA data_version when `indexes` were loaded
+
+    // The app or `assistant-cli index` write the index from other connections while the
+    // server runs: when one has committed since the indexes were loaded, forget them.
+    void dropIndexesIfStoreChanged() {
+        sqlite3_stmt* stmt = nullptr;
+        int64_t version = -2;  // unreadable: reload every time rather than serve stale vectors
+        if (sqlite3_prepare_v2(store->handle(), "PRAGMA data_version", -1, &stmt, nullptr) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW)
+            version = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        if (version != dataVersion || version == -2) indexes.clear();
+        dataVersion = version;
+    }
 };
 
 RagAnswerer::RagAnswerer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -80,6 +94,7 @@ ApiResult<RagPrompt> RagAnswerer::prepare(const std::string& collection,
         rag::Store& store = *m_impl->store;
         const rag::DenseIndex* index = nullptr;
         if (m_impl->embedder) {
+            m_impl->dropIndexesIfStoreChanged();
             auto& slot = m_impl->indexes[collection];
             if (!slot) {
                 auto loaded = rag::loadDenseIndex(store, *m_impl->embedder, collection);

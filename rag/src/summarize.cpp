@@ -2,49 +2,179 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <span>
+#include <vector>
 
 namespace rag {
 namespace {
+
+constexpr const char* kSystem = "You write faithful, compact summaries. Keep names, numbers and key claims.";
+// Tokens kept free in every step: joined text can count a few tokens more than its
+// parts counted apart (merges across the seam, a BOS the template also writes).
+constexpr int kMarginTokens = 8;
+// A context whose map sections would hold less text than this is too small to use.
+constexpr int kMinSectionTokens = 64;
+
+// One stretch of the document's text, [start, end) in bytes of the document.
+struct Piece {
+    int64_t start = 0, end = 0;
+    std::string text;
+    bool gapBefore = false;  // the chunks left text out before it: joined with "\n"
+    int tokens = 0;
+};
 
 struct Section {
     int64_t charStart = 0, charEnd = 0;
     std::string text;
 };
 
-// The document text rebuilt from its chunks without the overlaps, cut into sections of
-// at most `maxChars` bytes at chunk boundaries (a single longer chunk piece is its own section).
-std::vector<Section> makeSections(const std::vector<ChunkRecord>& chunks, size_t maxChars) {
-    std::vector<Section> sections;
-    int64_t covered = 0;
-    Section current;
-    for (const ChunkRecord& c : chunks) {
-        const int64_t from = std::max(covered, c.charStart);
-        if (from >= c.charEnd) continue;
-        std::string piece = c.text.substr(static_cast<size_t>(from - c.charStart));
-        covered = c.charEnd;
-        if (!current.text.empty() && current.text.size() + piece.size() + 1 > maxChars) {
-            sections.push_back(std::move(current));
-            current = Section{};
-        }
-        if (current.text.empty()) current.charStart = from;
-        else current.text += from > current.charEnd ? "\n" : "";
-        current.text += piece;
-        current.charEnd = c.charEnd;
-    }
-    if (!current.text.empty()) sections.push_back(std::move(current));
-    return sections;
-}
-
-int countTokens(const assistant::Model& model, std::string_view text) {
-    auto ids = model.tokenize(text, false, false);
+int countTokens(const assistant::Model& model, std::string_view text, bool addSpecial = false) {
+    auto ids = model.tokenize(text, addSpecial, addSpecial);
     return ids ? static_cast<int>(ids->size()) : static_cast<int>(text.size() / 3 + 1);
 }
 
-std::string modelKey(const assistant::ModelInfo& info, int contextSize) {
-    return info.name + "|" + std::to_string(info.fileSize) + "|" + std::to_string(contextSize);
+// Tokens of the whole prompt one step sends: the chat template around the system
+// message and `user`, as Session::generate(messages) renders and tokenizes it.
+int promptTokens(const assistant::Model& model, const std::string& user) {
+    const std::vector<assistant::Message> messages = {{"system", kSystem}, {"user", user}};
+    auto text = model.applyChatTemplate(messages, true);
+    // A template that does not render fails in generate() with its own message.
+    return text ? countTokens(model, *text, true) : countTokens(model, user, true);
+}
+
+std::string mapPrompt(size_t part, size_t parts, const std::string& file, const std::string& text) {
+    return "Summarize part " + std::to_string(part) + " of " + std::to_string(parts) + " of the document \"" + file +
+           "\":\n\n" + text;
+}
+
+std::string reducePrompt(bool final, const std::string& file, std::span<const std::string> parts) {
+    std::string prompt = final ? "Write a summary of the whole document \"" + file + "\" from these summaries of its parts, in order:\n\n"
+                               : "Combine these consecutive part summaries of the document \"" + file + "\" into one summary:\n\n";
+    for (size_t k = 0; k < parts.size(); ++k) prompt += "Part " + std::to_string(k + 1) + ": " + parts[k] + "\n\n";
+    return prompt;
+}
+
+// A byte offset near the middle of `text` to cut it at: after a space or newline when
+// one is within a quarter of the length, never inside a UTF-8 sequence.
+size_t cutPoint(const std::string& text) {
+    const size_t mid = text.size() / 2;
+    for (size_t d = 0; d < text.size() / 4; ++d) {
+        if (mid + d < text.size() && (text[mid + d] == ' ' || text[mid + d] == '\n')) return mid + d + 1;
+        if (mid > d && (text[mid - d] == ' ' || text[mid - d] == '\n')) return mid - d + 1;
+    }
+    size_t cut = std::max<size_t>(mid, 1);
+    while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
+    return cut;
+}
+
+// Appends `p`, halved until each part counts at most maxTokens (or is one byte).
+void appendFitting(Piece p, const assistant::Model& model, int maxTokens, std::vector<Piece>& out) {
+    p.tokens = countTokens(model, p.text);
+    const size_t cut = p.text.size() < 2 ? 0 : cutPoint(p.text);
+    if (p.tokens <= maxTokens || cut == 0 || cut >= p.text.size()) {
+        out.push_back(std::move(p));
+        return;
+    }
+    const int64_t at = std::min(p.end, p.start + static_cast<int64_t>(cut));
+    appendFitting({p.start, at, p.text.substr(0, cut), p.gapBefore, 0}, model, maxTokens, out);
+    appendFitting({at, p.end, p.text.substr(cut), false, 0}, model, maxTokens, out);
+}
+
+// The document text rebuilt from its chunks without the overlaps, in pieces of at
+// most maxTokens each.
+std::vector<Piece> documentPieces(const std::vector<ChunkRecord>& chunks, const assistant::Model& model, int maxTokens) {
+    std::vector<Piece> pieces;
+    int64_t covered = 0;
+    for (const ChunkRecord& c : chunks) {
+        const int64_t from = std::max(covered, c.charStart);
+        if (from >= c.charEnd) continue;
+        Piece p{from, c.charEnd, c.text.substr(static_cast<size_t>(std::min<int64_t>(from - c.charStart, static_cast<int64_t>(c.text.size())))),
+                !pieces.empty() && from > covered, 0};
+        covered = c.charEnd;
+        appendFitting(std::move(p), model, maxTokens, pieces);
+    }
+    return pieces;
+}
+
+Section joinPieces(const std::vector<Piece>& pieces, size_t from, size_t to) {
+    Section s{pieces[from].start, pieces[to - 1].end, {}};
+    for (size_t i = from; i < to; ++i) s.text += (i > from && pieces[i].gapBefore ? "\n" : "") + pieces[i].text;
+    return s;
+}
+
+// Consecutive pieces joined while their counts stay within `budget`; a section whose
+// real prompt does not fit (`fits`) gives its last pieces to the next one.
+template <class Fits>
+std::vector<Section> makeSections(const std::vector<Piece>& pieces, int budget, const Fits& fits) {
+    std::vector<Section> sections;
+    for (size_t i = 0; i < pieces.size();) {
+        size_t end = i;
+        int tokens = 0;
+        while (end < pieces.size() && (end == i || tokens + pieces[end].tokens + 1 <= budget))
+            tokens += pieces[end++].tokens + 1;
+        Section s = joinPieces(pieces, i, end);
+        while (end > i + 1 && !fits(s.text)) s = joinPieces(pieces, i, --end);
+        sections.push_back(std::move(s));
+        i = end;
+    }
+    return sections;
+}
+
+// Consecutive summaries grouped so that each group's prompt passes `fits`.
+template <class Fits>
+std::vector<std::vector<std::string>> groupSummaries(std::vector<std::string> summaries, const Fits& fits) {
+    std::vector<std::vector<std::string>> groups;
+    for (std::string& s : summaries) {
+        if (!groups.empty()) {
+            groups.back().push_back(s);
+            if (fits(groups.back())) continue;
+            groups.back().pop_back();
+        }
+        groups.push_back({std::move(s)});
+    }
+    return groups;
+}
+
+std::string modelKey(const assistant::ModelInfo& info, int contextSize, int mapTokens) {
+    return info.name + "|" + std::to_string(info.fileSize) + "|" + std::to_string(contextSize) + "|" +
+           std::to_string(mapTokens);
 }
 
 }  // namespace
+
+std::expected<SummaryBudget, std::string> summaryBudget(const assistant::Session& session, const std::string& fileName,
+                                                        const SummarizeOptions& options) {
+    const assistant::Model& model = *session.model();
+    const int context = session.contextSize();
+    if (options.mapTokens < 0 || options.reduceTokens < 0)
+        return std::unexpected("summary lengths must be positive (0: sized to the context)");
+    SummaryBudget b;
+    const std::string onePart[] = {""};
+    b.promptTokens = std::max({promptTokens(model, mapPrompt(999, 999, fileName, "")),
+                               promptTokens(model, reducePrompt(true, fileName, std::span(onePart))),
+                               promptTokens(model, reducePrompt(false, fileName, std::span(onePart)))});
+    b.partTokens = countTokens(model, "Part 99: \n\n") + 2;
+    const int room = context - b.promptTokens - kMarginTokens;  // for text in and summary out
+    b.mapTokens = options.mapTokens > 0 ? options.mapTokens : std::clamp(room / 5, 16, 200);
+    b.reduceTokens = options.reduceTokens > 0 ? options.reduceTokens : std::clamp(room / 3, 16, 400);
+    const std::string in = "a " + std::to_string(context) + "-token context";
+    if (room - b.mapTokens < kMinSectionTokens)
+        return std::unexpected(in + " is too small to summarize with: the prompt takes " + std::to_string(b.promptTokens) +
+                               " tokens and a part summary " + std::to_string(b.mapTokens) + ", leaving " +
+                               std::to_string(std::max(0, room - b.mapTokens)) + " for the document's text (" +
+                               std::to_string(kMinSectionTokens) + " needed)");
+    // Reduce steps must combine at least two part summaries, else they never converge.
+    if (3 * b.mapTokens + 2 * b.partTokens > room)
+        return std::unexpected("part summaries of " + std::to_string(b.mapTokens) + " tokens cannot be combined two at a time in " +
+                               in + " (the prompt takes " + std::to_string(b.promptTokens) + ")");
+    const int mostReduce = room - b.mapTokens - b.partTokens;
+    if (b.reduceTokens > mostReduce)
+        return std::unexpected("a summary of " + std::to_string(b.reduceTokens) + " tokens (-n) does not fit " + in +
+                               " next to the prompt (" + std::to_string(b.promptTokens) + " tokens) and one part summary (" +
+                               std::to_string(b.mapTokens) + "): use at most " + std::to_string(mostReduce) +
+                               " or a larger context (-c)");
+    return b;
+}
 
 std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
                                                             assistant::Session& session,
@@ -55,22 +185,18 @@ std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_
     if (!chunks) return std::unexpected(chunks.error());
     if (chunks->empty()) return std::unexpected("the document has no indexed text to summarize");
     const std::string file = std::filesystem::path(chunks->front().path).filename().string();
-
-    // Section size: what is left of the context after the instructions and the
-    // summary, in bytes, from the tokenizer's bytes-per-token on this document.
     const int context = session.contextSize();
-    const int overhead = 96;
-    const int sectionTokens = context - options.mapTokens - overhead;
-    if (sectionTokens < 64) return std::unexpected("the model's context (" + std::to_string(context) + " tokens) is too small to summarize with");
-    std::string sample;
-    for (const ChunkRecord& c : *chunks) {
-        if (sample.size() > 4000) break;
-        sample += c.text;
-    }
-    const double bytesPerToken = std::max(1.0, static_cast<double>(sample.size()) / std::max(1, countTokens(model, sample)));
-    const size_t sectionChars = static_cast<size_t>(sectionTokens * bytesPerToken * 0.9);
-    const std::vector<Section> sections = makeSections(*chunks, std::max<size_t>(sectionChars, 200));
-    const std::string key = modelKey(model.info(), context);
+    auto budget = summaryBudget(session, file, options);
+    if (!budget) return std::unexpected(budget.error());
+    const SummaryBudget b = *budget;
+
+    // Map sections: as much text as leaves room for the prompt and the section's summary.
+    const int sectionTokens = context - b.promptTokens - b.mapTokens - kMarginTokens;
+    const std::vector<Piece> pieces = documentPieces(*chunks, model, sectionTokens);
+    const std::vector<Section> sections = makeSections(pieces, sectionTokens, [&](const std::string& text) {
+        return promptTokens(model, mapPrompt(999, 999, file, text)) + b.mapTokens + kMarginTokens <= context;
+    });
+    const std::string key = modelKey(model.info(), context, b.mapTokens);
 
     assistant::GenerateParams params;
     params.sampling = options.sampling;
@@ -79,9 +205,7 @@ std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_
     auto generate = [&](const std::string& prompt, int maxTokens, bool stream) -> std::expected<std::string, std::string> {
         session.reset();
         params.maxTokens = maxTokens;
-        std::vector<assistant::Message> messages = {
-            {"system", "You write faithful, compact summaries. Keep names, numbers and key claims."},
-            {"user", prompt}};
+        const std::vector<assistant::Message> messages = {{"system", kSystem}, {"user", prompt}};
         auto r = session.generate(messages, params, [&](std::string_view piece, const assistant::GenerateStats&) {
             return stream && options.onFinalPiece ? options.onFinalPiece(piece) : true;
         });
@@ -103,9 +227,7 @@ std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_
             summaries.push_back(**cached);
             ++result.cachedSections;
         } else {
-            auto text = generate("Summarize part " + std::to_string(i + 1) + " of " + std::to_string(sections.size()) +
-                                     " of the document \"" + file + "\":\n\n" + s.text,
-                                 options.mapTokens, false);
+            auto text = generate(mapPrompt(i + 1, sections.size(), file, s.text), b.mapTokens, false);
             if (!text) return std::unexpected("summarize section " + std::to_string(i + 1) + ": " + text.error());
             if (cancelled()) {  // a cut-off summary must not be cached
                 result.cancelled = true;
@@ -118,42 +240,43 @@ std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_
         if (options.onProgress) options.onProgress("map", static_cast<int>(i + 1), static_cast<int>(sections.size()));
     }
 
-    // Reduce: group summaries that fit one context; repeat until one group is left.
-    const size_t groupChars = static_cast<size_t>((context - options.reduceTokens - overhead) * bytesPerToken * 0.9);
-    int level = 0;
-    while (true) {
-        std::vector<std::vector<std::string>> groups(1);
-        size_t used = 0;
-        for (std::string& s : summaries) {
-            if (!groups.back().empty() && used + s.size() > groupChars) {
-                groups.emplace_back();
-                used = 0;
-            }
-            used += s.size() + 16;
-            groups.back().push_back(std::move(s));
-        }
-        const bool final = groups.size() == 1;
+    // Reduce: when all summaries fit one prompt with room for the final summary, write
+    // it; else combine consecutive groups into fewer summaries and look again. Every
+    // level must shrink the count (budget checks that two summaries fit), so it ends.
+    auto fits = [&](std::span<const std::string> parts, bool final, int out) {
+        return promptTokens(model, reducePrompt(final, file, parts)) + out + kMarginTokens <= context;
+    };
+    while (!fits(summaries, true, b.reduceTokens)) {
+        const auto groups = groupSummaries(summaries, [&](const std::vector<std::string>& g) { return fits(g, false, b.mapTokens); });
+        if (groups.size() >= summaries.size())
+            return std::unexpected("reduce: " + std::to_string(summaries.size()) + " part summaries cannot be combined in a " +
+                                   std::to_string(context) + "-token context; use a larger context (-c)");
         std::vector<std::string> next;
         for (size_t g = 0; g < groups.size(); ++g) {
             if (cancelled()) {
                 result.cancelled = true;
                 return result;
             }
-            std::string prompt = final ? "Write a summary of the whole document \"" + file + "\" from these summaries of its parts, in order:\n\n"
-                                       : "Combine these consecutive part summaries of the document \"" + file + "\" into one summary:\n\n";
-            for (size_t k = 0; k < groups[g].size(); ++k)
-                prompt += "Part " + std::to_string(k + 1) + ": " + groups[g][k] + "\n\n";
-            auto text = generate(prompt, final ? options.reduceTokens : options.mapTokens, final);
+            auto text = generate(reducePrompt(false, file, groups[g]), b.mapTokens, false);
             if (!text) return std::unexpected("reduce: " + text.error());
             ++result.reduceSteps;
             if (options.onProgress) options.onProgress("reduce", static_cast<int>(g + 1), static_cast<int>(groups.size()));
             next.push_back(std::move(*text));
         }
         summaries = std::move(next);
-        if (final || ++level > 8) break;
     }
+    if (cancelled()) {
+        result.cancelled = true;
+        return result;
+    }
+    auto text = generate(reducePrompt(true, file, summaries), b.reduceTokens, true);
+    if (!text) return std::unexpected("reduce: " + text.error());
+    ++result.reduceSteps;
+    if (options.onProgress) options.onProgress("reduce", 1, 1);
     result.cancelled = cancelled();
-    result.text = summaries.empty() ? std::string() : summaries.front();
+    if (!result.cancelled && text->find_first_not_of(" \t\r\n") == std::string::npos)
+        return std::unexpected("the model wrote an empty summary");
+    result.text = std::move(*text);
     return result;
 }
 

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "assistant/engine.h"
 
@@ -28,8 +32,30 @@ TEST(EngineApi, MissingFileIsAnErrorNotACrash) {
     EXPECT_FALSE(model.error().message.empty());
 }
 
-TEST(EngineApi, LogCallbackCanBeSetAndCleared) {
-    assistant::setLogCallback([](assistant::LogLevel, std::string_view) {});
+// The engine never prints: its diagnostics reach the callback, and nothing after it
+// is cleared. Loading a model always logs what was loaded.
+TEST(EngineApi, LogCallbackReceivesMessagesUntilCleared) {
+    const std::string path = ASSISTANT_SOURCE_DIR "/resources/models/stories260K.gguf";
+    std::mutex mutex;  // the callback may run on any engine thread
+    std::vector<std::pair<assistant::LogLevel, std::string>> messages;
+    assistant::setLogCallback([&](assistant::LogLevel level, std::string_view message) {
+        std::lock_guard lock(mutex);
+        messages.emplace_back(level, std::string(message));
+    });
+    auto model = assistant::Model::load(path);
+    ASSERT_TRUE(model.has_value()) << model.error().message;
+    size_t seen = 0;
+    {
+        std::lock_guard lock(mutex);
+        seen = messages.size();
+        const bool named = std::any_of(messages.begin(), messages.end(), [&](const auto& m) {
+            return m.first == assistant::LogLevel::Info && m.second.find("loaded " + path) != std::string::npos;
+        });
+        EXPECT_TRUE(named) << "no Info message naming the loaded file among " << messages.size();
+    }
     assistant::setLogCallback(nullptr);
-    SUCCEED();
+    model = assistant::Model::load(path);
+    ASSERT_TRUE(model.has_value());
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(messages.size(), seen) << "a cleared callback was still called: " << messages.back().second;
 }

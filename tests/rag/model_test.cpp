@@ -7,6 +7,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 
 #include "rag/indexer.h"
 #include "rag/retrieve.h"
@@ -152,4 +154,90 @@ TEST(RagModel, SummarizesByMapReduceWithCachedSectionsAndCancel) {
     auto cancelled = rag::summarizeDocument(*store, (*doc)->id, **session, options);
     ASSERT_TRUE(cancelled.has_value());
     EXPECT_TRUE(cancelled->cancelled);
+}
+
+namespace {
+
+struct SummaryFixture {
+    std::shared_ptr<const assistant::Model> model;
+    std::unique_ptr<assistant::Session> session;
+    std::optional<rag::Store> store;
+    int64_t documentId = 0;
+};
+
+// stories260K with a `context`-token session over an indexed story of `paragraphs` paragraphs.
+void makeSummaryFixture(SummaryFixture& f, int context, int paragraphs, const std::string& name) {
+    auto model = assistant::Model::load(std::string(ASSISTANT_SOURCE_DIR) + "/resources/models/stories260K.gguf");
+    ASSERT_TRUE(model.has_value()) << model.error().message;
+    f.model = *model;
+    assistant::SessionParams sp;
+    sp.contextLength = context;
+    auto session = assistant::Session::create(f.model, sp);
+    ASSERT_TRUE(session.has_value()) << session.error().message;
+    f.session = std::move(*session);
+    const fs::path dir = freshDir(name);
+    std::string story;
+    for (int i = 0; i < paragraphs; ++i)
+        story += "Tom and his cat number " + std::to_string(i) +
+                 " found a shiny key under the old tree. They opened the red door and saw a garden.\n\n";
+    std::ofstream(dir / "story.txt") << story;
+    const std::string db = (dir / "index.db").string();
+    ASSERT_TRUE(rag::Indexer(db, {}).run({(dir / "story.txt").string()}).error.empty());
+    auto store = rag::Store::open(db);
+    ASSERT_TRUE(store.has_value());
+    auto doc = store->findDocument((dir / "story.txt").string());
+    ASSERT_TRUE(doc.has_value() && doc->has_value());
+    f.documentId = (*doc)->id;
+    f.store.emplace(std::move(*store));
+}
+
+}  // namespace
+
+// Sections and reduce groups are sized from the context the steps really have (template,
+// instructions and summary included): at 256 tokens a 12 KB story needs many sections
+// and several reduce levels, and every step fits (no "the conversation needs N tokens").
+TEST(RagModel, SummarizesAtASmallContextThroughSeveralReduceLevels) {
+    SummaryFixture f;
+    makeSummaryFixture(f, 256, 120, "summary_small");
+    if (HasFatalFailure()) return;
+    int reduceLevels = 0;  // each level reports its steps from 1; the final one is (1, 1)
+    rag::SummarizeOptions options;
+    options.onProgress = [&](std::string_view stage, int done, int) { reduceLevels += stage == "reduce" && done == 1; };
+    auto result = rag::summarizeDocument(*f.store, f.documentId, *f.session, options);
+    ASSERT_TRUE(result.has_value()) << result.error();
+    EXPECT_GT(result->sections, 20);
+    EXPECT_GE(reduceLevels, 3) << "two combining levels and the final summary were expected";
+    EXPECT_NE(result->text.find_first_not_of(" \n"), std::string::npos) << "empty summary";
+}
+
+// Lengths that cannot fit the context are errors that say so, before any work.
+TEST(RagModel, SummaryLengthsAreCheckedAgainstTheContext) {
+    SummaryFixture f;
+    makeSummaryFixture(f, 512, 4, "summary_budget");
+    if (HasFatalFailure()) return;
+    auto fits = rag::summaryBudget(*f.session, "story.txt");
+    ASSERT_TRUE(fits.has_value()) << fits.error();
+    EXPECT_GT(fits->promptTokens, 0);
+    EXPECT_LE(fits->promptTokens + fits->mapTokens + 64, 512);
+
+    rag::SummarizeOptions tooLong;
+    tooLong.reduceTokens = 600;
+    auto error = rag::summaryBudget(*f.session, "story.txt", tooLong);
+    ASSERT_FALSE(error.has_value());
+    EXPECT_NE(error.error().find("600 tokens (-n) does not fit a 512-token context"), std::string::npos) << error.error();
+    auto summary = rag::summarizeDocument(*f.store, f.documentId, *f.session, tooLong);
+    ASSERT_FALSE(summary.has_value()) << "summarized with a summary longer than the context";
+    EXPECT_EQ(summary.error(), error.error());
+
+    rag::SummarizeOptions wideParts;
+    wideParts.mapTokens = 200;
+    EXPECT_FALSE(rag::summaryBudget(*f.session, "story.txt", wideParts).has_value());
+
+    assistant::SessionParams tiny;
+    tiny.contextLength = 96;
+    auto small = assistant::Session::create(f.model, tiny);
+    ASSERT_TRUE(small.has_value());
+    auto tooSmall = rag::summaryBudget(**small, "story.txt");
+    ASSERT_FALSE(tooSmall.has_value());
+    EXPECT_NE(tooSmall.error().find("too small to summarize"), std::string::npos) << tooSmall.error();
 }

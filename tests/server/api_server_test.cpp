@@ -179,3 +179,36 @@ TEST(ServerApi, ATakenPortIsAClearError) {
     EXPECT_EQ(started.error().code, assistant::ErrorCode::IoError);
     EXPECT_NE(started.error().message.find(std::to_string(o.port)), std::string::npos);
 }
+
+// README: --cors-origin adds an add-in's host; localhost and the Office hosts stay allowed.
+TEST(ServerApi, CorsOriginsAddToTheDefaults) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.corsOrigins = {"https://addin.example.com"};
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    httplib::Client client("127.0.0.1", api.port());
+    auto preflight = [&](const std::string& origin) {
+        auto r = client.Options("/v1/chat/completions",
+                                {{"Origin", origin}, {"Access-Control-Request-Method", "POST"}});
+        return r ? r->status : -1;
+    };
+    EXPECT_EQ(preflight("https://addin.example.com"), 204);
+    EXPECT_EQ(preflight("http://localhost:3000"), 204);
+    EXPECT_EQ(preflight("https://contoso.officeapps.live.com"), 204);
+    EXPECT_EQ(preflight("https://evil.example"), 403);
+}
+
+// Level Zero only lists devices: choosing one must not silently run on the CPU.
+TEST(ServerApi, ALevelZeroDeviceIsAnErrorThatSaysWhy) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.modelParams.device = "level_zero:0.0";
+    server::ApiServer api(o);
+    auto started = api.start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, assistant::ErrorCode::InvalidArgument);
+    EXPECT_NE(started.error().message.find("Level Zero backend only lists devices"), std::string::npos)
+        << started.error().message;
+}

@@ -2,7 +2,8 @@
 """The LibreOffice extension as built: a valid zip whose manifest, description and menu
 agree with its files, and whose macro module (imported from inside the .oxt) streams a
 chat answer from a real `assistant-cli serve` and reports a stopped server and a wrong
-token in words. LibreOffice itself is not started (see README: left out).
+token in words. The menu commands run against fake UNO objects: nothing is inserted
+into the document when the server is down or busy. LibreOffice itself is not started.
 
 usage: oxt_test.py ASSISTANT-WRITER.oxt ASSISTANT_CLI MODEL.gguf"""
 import re
@@ -134,6 +135,144 @@ class OxtClientAgainstServer(unittest.TestCase):
         msgs = self.aw.ask_messages("x" * (self.aw.MAX_DOCUMENT_CHARS + 10), "what?")
         self.assertIn("the document continues", msgs[0]["content"])
         self.assertEqual(len(self.aw.continue_messages("y" * 10000)[1]["content"]), self.aw.MAX_CONTEXT_CHARS)
+
+    # ---- the menu commands' order of work, with fake UNO objects (no LibreOffice) ----
+    def _fake_writer(self, url, selected="Lily went to the park. She saw a dog."):
+        """Points the module's UNO hooks at fakes that log every document edit; returns
+        (edits, messages)."""
+        edits, messages = [], []
+        aw = self.aw
+
+        class Range:
+            def getEnd(self):
+                return self
+
+            def getStart(self):
+                return self
+
+            def gotoRange(self, _r, _expand):
+                pass
+
+            def getString(self):
+                return selected
+
+        class Text:
+            def createTextCursorByRange(self, _r):
+                return Range()
+
+            def getStart(self):
+                return Range()
+
+            def insertControlCharacter(self, _cursor, _ch, _absorb):
+                edits.append("\n")
+
+            def insertString(self, _cursor, piece, _absorb):
+                edits.append(piece)
+
+            def getString(self):
+                return selected
+
+        text = Text()
+
+        class Selection(Range):
+            def getString(self):
+                return selected
+
+            def setString(self, value):
+                edits.append(("set", value))
+
+            def getText(self):
+                return text
+
+        class View(Range):
+            def getText(self):
+                return text
+
+        class Controller:
+            def getViewCursor(self):
+                return View()
+
+        class Doc:
+            def getCurrentController(self):
+                return Controller()
+
+            def getText(self):
+                return text
+
+        patches = {"_doc": Doc, "_selection": lambda _doc: Selection(), "_message": messages.append,
+                   "_dialog": lambda *_a, **_k: ["What did Lily see?"],
+                   "_client": lambda: aw.AssistantClient(url, "tok-oxt", timeout=5)}
+        saved = {name: getattr(aw, name) for name in patches}
+        for name, value in patches.items():
+            setattr(aw, name, value)
+        self.addCleanup(lambda: [setattr(aw, n, v) for n, v in saved.items()])
+        return edits, messages
+
+    def _dead_url(self):
+        port = int(self.url.rsplit(":", 1)[1])
+        return "http://127.0.0.1:%d" % (1 if port != 1 else 2)
+
+    def _wait_idle(self):
+        for _ in range(600):
+            if self.aw._running["cancel"] is None:
+                return
+            time.sleep(0.05)
+        self.fail("the generation did not finish")
+
+    def test_commands_leave_the_document_alone_when_the_server_is_down(self):
+        for command in ("summarize_selection", "rewrite_selection", "continue_writing", "ask_about_document"):
+            with self.subTest(command=command):
+                edits, messages = self._fake_writer(self._dead_url())
+                getattr(self.aw, command)()
+                self.assertEqual(edits, [], "%s edited the document before finding the server down" % command)
+                self.assertEqual(len(messages), 1)
+                self.assertIn("not running at", messages[0])
+
+    def test_commands_leave_the_document_alone_while_busy(self):
+        for command in ("summarize_selection", "ask_about_document"):
+            with self.subTest(command=command):
+                edits, messages = self._fake_writer(self.url)
+                self.aw._running["cancel"] = threading.Event()
+                try:
+                    getattr(self.aw, command)()
+                finally:
+                    self.aw._running["cancel"] = None
+                self.assertEqual(edits, [])
+                self.assertEqual(len(messages), 1)
+                self.assertIn("still writing", messages[0])
+
+    def test_summarize_and_ask_insert_their_paragraphs_then_the_answer(self):
+        edits, messages = self._fake_writer(self.url)
+        self.aw.summarize_selection()
+        self._wait_idle()
+        self.assertEqual(messages, [])
+        self.assertEqual(edits[0], "\n")
+        self.assertGreater(len(edits), 2, "no answer was streamed into the document")
+        edits.clear()
+        self.aw.ask_about_document()
+        self._wait_idle()
+        self.assertEqual(messages, [])
+        self.assertEqual(edits[:4], ["\n", "Q: What did Lily see?", "\n", "A: "])
+        self.assertGreater(len(edits), 5)
+
+    def test_settings_file_is_never_readable_by_others(self):
+        import os, stat, tempfile
+        from unittest import mock
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "libreoffice.json")
+            with open(path, "w") as f:  # an older file, readable by all
+                f.write("{}")
+            os.chmod(path, 0o644)
+            old_umask = os.umask(0)  # the most permissive umask a user can have
+            try:
+                # No chmod after the fact: the file must be created 0600.
+                with mock.patch.object(self.aw.os, "chmod", lambda *a, **k: None):
+                    self.aw.Settings("http://127.0.0.1:1", "secret-token", "").save(path)
+            finally:
+                os.umask(old_umask)
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+            self.assertEqual(self.aw.Settings.load(path).token, "secret-token")
+            self.assertEqual(os.listdir(d), ["libreoffice.json"], "a temporary file was left behind")
 
     def test_settings_round_trip(self):
         import os, tempfile

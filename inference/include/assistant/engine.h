@@ -68,7 +68,10 @@ void setLogCallback(LogCallback callback);
 // Devices
 // ---------------------------------------------------------------------------
 struct DeviceInfo {
-    std::string id;           // "cpu", "opencl:0", "level_zero:0:1" (stable within a run)
+    // "cpu", "opencl:P.D" (OpenCL platform P, device D: "opencl:0.1") or
+    // "level_zero:R.D" (Level Zero driver R, device D: "level_zero:0.0"); stable within
+    // a run. Level Zero devices are listed only: ModelParams::device takes "opencl:P.D".
+    std::string id;
     std::string name;         // "Intel(R) Arc(TM) A770 Graphics"
     std::string backend;      // "cpu" | "opencl" | "level_zero"
     std::string type;         // "cpu" | "gpu" | "npu" | "accelerator"
@@ -90,7 +93,10 @@ std::string_view versionString();
 enum class KvType { F16, F32, Q8_0 };
 
 struct ModelParams {
-    std::string device = "auto";  // "auto" (best GPU if any, else CPU), "cpu", or a DeviceInfo::id
+    // "auto" (the first OpenCL GPU if any, else CPU), "cpu", or an OpenCL DeviceInfo::id
+    // ("opencl:P.D"). Other ids run on the CPU and say why in ModelInfo::deviceNote;
+    // the apps reject them before loading (app/common/device_choice.h).
+    std::string device = "auto";
     int gpuLayers = -1;           // -1: as many as fit in the device's free memory; 0: CPU only
     bool useMmap = true;          // memory-map weights (false: read into RAM)
     int threads = 0;              // CPU worker threads for load-time repacking; 0 = physical cores

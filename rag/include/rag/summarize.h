@@ -1,8 +1,9 @@
 // Whole-document summaries by map-reduce: the document's text is cut into sections
-// sized to the session's context, each section is summarized (map; cached in the
+// sized to the session's context (the chat template, the instructions and the
+// section's summary included), each section is summarized (map; cached in the
 // store's summaries table, so a second run or a resumed one skips them), then the
-// section summaries are summarized together (reduce; repeated in groups when they
-// do not fit one context).
+// section summaries are summarized together (reduce; combined in groups, level by
+// level, until they fit one prompt with room for the final summary).
 #pragma once
 
 #include <atomic>
@@ -17,8 +18,10 @@
 namespace rag {
 
 struct SummarizeOptions {
-    int mapTokens = 200;      // most tokens of one section summary
-    int reduceTokens = 400;   // most tokens of the final summary
+    // 0: sized to the context, min(200, a fifth of what the prompt leaves free).
+    int mapTokens = 0;        // most tokens of one section summary
+    // 0: sized to the context, min(400, a third of what the prompt leaves free).
+    int reduceTokens = 0;     // most tokens of the final summary
     assistant::SamplingParams sampling = [] {
         assistant::SamplingParams s;
         s.temperature = 0;  // greedy: the cache and reruns give the same text
@@ -39,7 +42,21 @@ struct SummaryResult {
     bool cancelled = false;
 };
 
+// The token budget summarizeDocument uses with this session, or why the context is
+// too small for it (or for an explicit mapTokens/reduceTokens): callers check the
+// user's numbers with it before indexing.
+struct SummaryBudget {
+    int mapTokens = 0;      // resolved SummarizeOptions::mapTokens
+    int reduceTokens = 0;   // resolved SummarizeOptions::reduceTokens
+    int promptTokens = 0;   // the largest step prompt (template, system, instructions) without its text
+    int partTokens = 0;     // what "Part N: " and its separator add per summary in a reduce prompt
+};
+std::expected<SummaryBudget, std::string> summaryBudget(const assistant::Session& session, const std::string& fileName,
+                                                        const SummarizeOptions& options = {});
+
 // The session's model writes the summaries; the session is reset between steps.
+// Fails (never an empty text) when the context cannot hold the steps or the model
+// writes an empty final summary.
 std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
                                                             assistant::Session& session,
                                                             const SummarizeOptions& options = {});

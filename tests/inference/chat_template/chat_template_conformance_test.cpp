@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,6 +26,8 @@ std::string readFile(const std::string& path) {
     return ss.str();
 }
 
+constexpr size_t kNoCase = static_cast<size_t>(-1);  // CaseRef::index of a case file that cannot be read
+
 struct CaseRef {
     std::string caseFile;  // cases/<template>.json
     size_t index = 0;      // into its "cases"
@@ -40,12 +43,21 @@ std::vector<CaseRef> listCases() {
         if (entry.path().extension() == ".json") files.push_back(entry.path().string());
     std::sort(files.begin(), files.end());
     for (const std::string& file : files) {
+        // A case file that does not parse, or has no "cases" array, becomes a case of its
+        // own that fails (Renders reports why) instead of vanishing from the suite.
         auto doc = json::Value::parse(readFile(file));
-        if (!doc) continue;
+        const std::string stem = std::filesystem::path(file).stem().string();
+        if (!doc || !(*doc)["cases"].isArray() || (*doc)["cases"].size() == 0) {
+            std::string name = stem + "__unreadable_case_file";
+            for (char& c : name)
+                if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+            out.push_back({file, kNoCase, name});
+            continue;
+        }
         const json::Value& cases = (*doc)["cases"];
         for (size_t i = 0; i < cases.size(); ++i) {
             if (!cases[i].find("expected") && !cases[i].find("expected_error")) continue;  // render_failed
-            std::string name = std::filesystem::path(file).stem().string() + "__" + cases[i]["name"].asString();
+            std::string name = stem + "__" + cases[i]["name"].asString();
             for (char& c : name)
                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
             out.push_back({file, i, name});
@@ -62,7 +74,8 @@ TEST_P(Case, Renders) {
     REQUIRE_SHARED(testdata::sharedPath(kDir + "/cases"));
     ASSERT_FALSE(ref.caseFile.empty()) << "no cases found under " << testdata::sharedPath(kDir + "/cases");
     auto doc = json::Value::parse(readFile(ref.caseFile));
-    ASSERT_TRUE(doc.has_value()) << doc.error();
+    ASSERT_TRUE(doc.has_value()) << ref.caseFile << ": " << doc.error();
+    ASSERT_NE(ref.index, kNoCase) << ref.caseFile << ": no \"cases\" array, or an empty one";
     const std::string templatePath = testdata::sharedPath(kDir + "/" + (*doc)["template_file"].asString());
     const json::Value& c = (*doc)["cases"][ref.index];
 

@@ -53,14 +53,29 @@ class Settings:
             return cls()
 
     def save(self, path=None):
+        """Writes the file readable by the user only (it holds the token): a new file is
+        created 0600 from the start and then renamed over the old one, so the token is
+        never in a file others can read, not even for a moment, and a crash leaves the
+        old settings whole."""
         path = path or settings_path()
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"url": self.url, "token": self.token, "model": self.model}, f, indent=2)
+        directory = os.path.dirname(path)
+        os.makedirs(directory, exist_ok=True)
+        tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
         try:
-            os.chmod(path, 0o600)  # it holds the token
-        except OSError:
+            os.unlink(tmp)  # left by a crash: O_EXCL below must create it afresh
+        except FileNotFoundError:
             pass
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"url": self.url, "token": self.token, "model": self.model}, f, indent=2)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
 
 # ---------------------------------------------------------------------------
@@ -245,21 +260,29 @@ def _client():
     return AssistantClient(s.url, s.token, s.model)
 
 
-def _stream_into(messages, text, position, replace_range=None, max_tokens=None):
-    """Checks the server, then streams the answer into `text` at `position` (a range)
-    on a worker thread. replace_range is emptied first (Rewrite)."""
-    client = _client()
+def ready_to_write(client, report):
+    """True when the server answers /health and no generation of ours is running;
+    else reports why (report(text)) and returns False. Commands call it before they
+    change the document, so a stopped server leaves the document as it was."""
     try:
         client.health()
     except AssistantError as e:
-        _message(str(e))
-        return
+        report(str(e))
+        return False
     if _running["cancel"] is not None:
-        _message("The Assistant is still writing; use Assistant > Stop first.")
+        report("The Assistant is still writing; use Assistant > Stop first.")
+        return False
+    return True
+
+
+def _stream_into(messages, prepare, max_tokens=None):
+    """Checks the server first; only then calls prepare(), which may edit the document
+    and returns (text, range): the answer streams into `text` after `range`, on a
+    worker thread."""
+    client = _client()
+    if not ready_to_write(client, _message):
         return
-    if replace_range is not None:
-        replace_range.setString("")
-        position = replace_range
+    text, position = prepare()
     cursor = text.createTextCursorByRange(position.getEnd())
     cancel = threading.Event()
     _running["cancel"] = cancel
@@ -286,11 +309,13 @@ def summarize_selection(*_args):
     if sel is None or not sel.getString().strip():
         _message("Select the text to summarize first.")
         return
-    text = sel.getText()
-    # The summary goes into a new paragraph after the selection.
-    end = text.createTextCursorByRange(sel.getEnd())
-    text.insertControlCharacter(end, 0, False)  # PARAGRAPH_BREAK
-    _stream_into(summarize_messages(sel.getString()), text, end)
+    def prepare():  # the summary goes into a new paragraph after the selection
+        text = sel.getText()
+        end = text.createTextCursorByRange(sel.getEnd())
+        text.insertControlCharacter(end, 0, False)  # PARAGRAPH_BREAK
+        return text, end
+
+    _stream_into(summarize_messages(sel.getString()), prepare)
 
 
 def rewrite_selection(*_args):
@@ -303,7 +328,12 @@ def rewrite_selection(*_args):
     if not values or not values[0].strip():
         return
     original = sel.getString()
-    _stream_into(rewrite_messages(original, values[0].strip()), sel.getText(), sel, replace_range=sel)
+
+    def prepare():  # the answer replaces the selection
+        sel.setString("")
+        return sel.getText(), sel
+
+    _stream_into(rewrite_messages(original, values[0].strip()), prepare)
 
 
 def continue_writing(*_args):
@@ -315,7 +345,7 @@ def continue_writing(*_args):
     if not before.getString().strip():
         _message("Write a few words first: the Assistant continues the text before the cursor.")
         return
-    _stream_into(continue_messages(before.getString()), text, view, max_tokens=400)
+    _stream_into(continue_messages(before.getString()), lambda: (text, view), max_tokens=400)
 
 
 def ask_about_document(*_args):
@@ -324,14 +354,18 @@ def ask_about_document(*_args):
     if not values or not values[0].strip():
         return
     question = values[0].strip()
-    view = doc.getCurrentController().getViewCursor()
-    text = view.getText()
-    cursor = text.createTextCursorByRange(view.getEnd())
-    text.insertControlCharacter(cursor, 0, False)
-    text.insertString(cursor, "Q: %s" % question, False)
-    text.insertControlCharacter(cursor, 0, False)
-    text.insertString(cursor, "A: ", False)
-    _stream_into(ask_messages(doc.getText().getString(), question), text, cursor)
+
+    def prepare():  # "Q: ..." and "A: " paragraphs at the cursor; the answer follows "A: "
+        view = doc.getCurrentController().getViewCursor()
+        text = view.getText()
+        cursor = text.createTextCursorByRange(view.getEnd())
+        text.insertControlCharacter(cursor, 0, False)
+        text.insertString(cursor, "Q: %s" % question, False)
+        text.insertControlCharacter(cursor, 0, False)
+        text.insertString(cursor, "A: ", False)
+        return text, cursor
+
+    _stream_into(ask_messages(doc.getText().getString(), question), prepare)
 
 
 def stop_generation(*_args):
