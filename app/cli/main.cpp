@@ -83,7 +83,7 @@ constexpr cli::Command kCommands[] = {
 #endif
     {"quantize", "write a quantized copy of an F32/F16/BF16 model",
      "assistant-cli quantize IN.gguf OUT.gguf TYPE [-t THREADS] [-q]\n"
-     "  TYPE: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K Q4_K_M Q5_K_M IQ4_NL TQ1_0 TQ2_0.\n"
+     "  TYPE: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K Q4_K_M Q5_K_M IQ4_NL IQ4_XS TQ1_0 TQ2_0.\n"
      "  Norms and biases stay F32; the output matrix gets Q6_K (except for Q8_0); the _M recipes give\n"
      "  attn_v/ffn_down Q6_K on the most sensitive layers.",
      cli::runQuantize},

@@ -47,6 +47,7 @@ std::vector<std::string> split(const std::string& s) {
 std::vector<size_t> halfFields(GgmlType type) {
     switch (type) {
         case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: case GgmlType::IQ4_NL: return {0};
+        case GgmlType::IQ4_XS: return {0};
         case GgmlType::Q4_1: case GgmlType::Q5_1: case GgmlType::Q4_K: case GgmlType::Q5_K: return {0, 2};
         case GgmlType::Q2_K: return {80, 82};
         case GgmlType::Q3_K: return {108};
@@ -62,7 +63,7 @@ std::vector<uint8_t> randomWeights(GgmlType type, int64_t rows, int64_t cols, ui
     std::mt19937 rng(seed);
     const size_t bytes = kernels::rowBytes(type, cols) * static_cast<size_t>(rows);
     std::vector<uint8_t> w(bytes);
-    if (type == GgmlType::F32 || type == GgmlType::F16) {
+    if (type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16) {
         std::normal_distribution<float> nd(0.0f, 0.02f);
         std::vector<float> row(static_cast<size_t>(cols));
         for (int64_t r = 0; r < rows; ++r) {

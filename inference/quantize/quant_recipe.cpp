@@ -22,7 +22,8 @@ constexpr struct {
     {"Q3_K", GgmlType::Q3_K, false, 11},   {"Q4_K", GgmlType::Q4_K, false, 14},
     {"Q4_K_M", GgmlType::Q4_K, true, 15},  {"Q5_K", GgmlType::Q5_K, false, 16},
     {"Q5_K_M", GgmlType::Q5_K, true, 17},  {"Q6_K", GgmlType::Q6_K, false, 18},
-    {"IQ4_NL", GgmlType::IQ4_NL, false, 25}, {"BF16", GgmlType::BF16, false, 32},
+    {"IQ4_NL", GgmlType::IQ4_NL, false, 25}, {"IQ4_XS", GgmlType::IQ4_XS, false, 30},
+    {"BF16", GgmlType::BF16, false, 32},
     {"TQ1_0", GgmlType::TQ1_0, false, 36}, {"TQ2_0", GgmlType::TQ2_0, false, 37},
 };
 
@@ -51,7 +52,8 @@ GgmlType fitRow(GgmlType type, int64_t rowLength) {
         case GgmlType::Q5_K: fallback = GgmlType::Q5_1; break;
         case GgmlType::Q6_K: fallback = GgmlType::Q8_0; break;
         case GgmlType::Q2_K:
-        case GgmlType::Q3_K: fallback = GgmlType::IQ4_NL; break;
+        case GgmlType::Q3_K:
+        case GgmlType::IQ4_XS: fallback = GgmlType::IQ4_NL; break;
         case GgmlType::TQ1_0:
         case GgmlType::TQ2_0: fallback = GgmlType::Q4_0; break;
         default: break;

@@ -9,7 +9,7 @@
 //  - an untied token embedding of a ternary target gets Q4_K (ternary embeddings
 //    lose too much);
 //  - a type whose block does not divide the row length falls back to the closest
-//    32-element type (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K -> IQ4_NL,
+//    32-element type (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K/IQ4_XS -> IQ4_NL,
 //    TQ1_0/TQ2_0 -> Q4_0), and to F16 when not even 32 divides it.
 #pragma once
 
@@ -31,7 +31,7 @@ struct Recipe {
 };
 
 // nullopt for an unknown name. Accepted: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0
-// Q2_K Q3_K Q4_K Q5_K Q6_K Q4_K_M Q5_K_M IQ4_NL TQ1_0 TQ2_0 (case-insensitive).
+// Q2_K Q3_K Q4_K Q5_K Q6_K Q4_K_M Q5_K_M IQ4_NL IQ4_XS TQ1_0 TQ2_0 (case-insensitive).
 std::optional<Recipe> findRecipe(std::string_view name);
 std::string recipeNames();  // "F32, F16, ..." for messages
 

@@ -66,19 +66,24 @@ bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t
         act.stride = static_cast<size_t>(k) * sizeof(float);
         return true;
     }
-    if (actType == GgmlType::F16) {
-        // the reference rounds activations to f16; the kernels read them back as floats
+    if (actType == GgmlType::F16 || actType == GgmlType::BF16) {
+        // the reference rounds activations to f16 / bf16; the kernels read them back as floats
         s.floats.resize(static_cast<size_t>(tokens * k));
+        const bool half = actType == GgmlType::F16;
         forTokens(pool, tokens, [&](int64_t t) {
             const float* src = x + t * k;
             float* dst = s.floats.data() + t * k;
-            for (int64_t i = 0; i < k; ++i) dst[i] = ref::fp16ToFp32(ref::fp32ToFp16(src[i]));
+            if (half)
+                for (int64_t i = 0; i < k; ++i) dst[i] = ref::fp16ToFp32(ref::fp32ToFp16(src[i]));
+            else
+                for (int64_t i = 0; i < k; ++i) dst[i] = ref::bf16ToFp32(ref::fp32ToBf16(src[i]));
         });
         act.data = reinterpret_cast<const uint8_t*>(s.floats.data());
         act.stride = static_cast<size_t>(k) * sizeof(float);
         return true;
     }
-    if (actType != GgmlType::Q8_0 && actType != GgmlType::Q8_K) return false;
+    // Q8_1 (Q4_1 / Q5_1 weights): the kernels read d and s from the blocks themselves
+    if (actType != GgmlType::Q8_0 && actType != GgmlType::Q8_K && actType != GgmlType::Q8_1) return false;
     const size_t stride = rowBytes(actType, k);
     s.blocks.resize(stride * static_cast<size_t>(tokens));
     const int64_t nb = k / 32;

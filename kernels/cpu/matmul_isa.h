@@ -16,7 +16,10 @@ namespace kernels::cpu {
 //     sum of each block's qs, both [tokens][K/32].
 //   Q8_K family (K-quants, ternary): `data` holds [tokens][K/256] Q8_K blocks (292
 //     bytes: float d, int8 qs[256], int16 bsums[16]).
-//   F32 / F16 weights: `data` holds [tokens][K] floats (rounded to f16 for F16).
+//   Q8_1 family (Q4_1, Q5_1): `data` holds [tokens][K/32] Q8_1 blocks (36 bytes: f16
+//     d, f16 s = d * sum(qs), int8 qs[32]); `d` and `sums` are not filled.
+//   F32 / F16 / BF16 weights: `data` holds [tokens][K] floats (rounded to f16 for F16,
+//     to bf16 for BF16).
 struct Activations {
     const uint8_t* data = nullptr;
     size_t stride = 0;  // bytes per token in `data`

@@ -37,6 +37,7 @@ void putHalf(uint8_t* p, float v) {
 std::vector<size_t> halfFields(GgmlType type) {
     switch (type) {
         case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: case GgmlType::IQ4_NL: return {0};
+        case GgmlType::IQ4_XS: return {0};
         case GgmlType::Q4_1: case GgmlType::Q5_1: return {0, 2};
         case GgmlType::Q2_K: return {80, 82};
         case GgmlType::Q3_K: return {108};
@@ -54,7 +55,7 @@ std::vector<uint8_t> randomWeights(GgmlType type, int64_t rows, int64_t cols, ui
     std::uniform_real_distribution<float> scale(0.002f, 0.02f);
     const size_t bytes = kernels::rowBytes(type, cols) * static_cast<size_t>(rows);
     std::vector<uint8_t> w(bytes);
-    if (type == GgmlType::F32 || type == GgmlType::F16) {
+    if (type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16) {
         const auto f = randomVector(static_cast<size_t>(rows * cols), seed);
         for (int64_t r = 0; r < rows; ++r)
             kernels::ref::quantizeRow(type, &f[r * cols], &w[r * kernels::rowBytes(type, cols)], cols);
@@ -87,7 +88,7 @@ void checkType(GgmlType type, std::initializer_list<int64_t> colsList) {
         ASSERT_TRUE(kernels::setCpuIsa(isa));
         for (int64_t cols : colsList)
             for (int64_t rows : {1, 6, 37, 40})
-                for (int64_t tokens : {1, 2, 3, 5, 9}) {
+                for (int64_t tokens : {1, 2, 3, 5, 7, 9, 20}) {
                     const auto w = randomWeights(type, rows, cols, ++seed);
                     const auto x = randomVector(static_cast<size_t>(tokens * cols), ++seed);
                     std::vector<float> expect(tokens * rows);
@@ -145,6 +146,8 @@ TEST(CpuMatmul, Q5_K) { checkType(GgmlType::Q5_K, {256, 768}); }
 TEST(CpuMatmul, Q6_K) { checkType(GgmlType::Q6_K, {256, 768}); }
 TEST(CpuMatmul, TQ1_0) { checkType(GgmlType::TQ1_0, {256, 768}); }
 TEST(CpuMatmul, TQ2_0) { checkType(GgmlType::TQ2_0, {256, 768}); }
+TEST(CpuMatmul, BF16) { checkType(GgmlType::BF16, {8, 37, 256}); }
+TEST(CpuMatmul, IQ4_XS) { checkType(GgmlType::IQ4_XS, {256, 768}); }
 
 }  // namespace
 
@@ -285,6 +288,29 @@ TEST(CpuMatmul, SimdQ8KQuantizationIsBitIdentical) {
         std::fill(got.begin(), got.end(), 0xAA);
         k->quantizeQ8_K(x.data(), n, got.data());
         ASSERT_EQ(got, want) << kernels::cpuIsaName(isa);
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// Every weight type has a SIMD kernel in every ISA table this CPU can run (the checks
+// above would pass on the scalar fallback too; this one fails when a type loses its
+// kernel). Tables of ISAs the CPU lacks are not built here: their makeTable runs
+// that ISA's instructions.
+TEST(CpuMatmul, EveryTypeHasAKernelOnEverySimdIsa) {
+    const GgmlType types[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,   GgmlType::Q4_1,
+                              GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
+                              GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,   GgmlType::Q6_K,
+                              GgmlType::TQ2_0};
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<CpuIsa>(i);
+        if (isa == CpuIsa::Scalar || !kernels::cpuIsaSupported(isa)) continue;
+        const kernels::cpu::IsaKernels* k = kernels::cpu::isaKernels(isa);
+        ASSERT_NE(k, nullptr) << kernels::cpuIsaName(isa);
+        for (GgmlType t : types)
+            EXPECT_NE(k->tile[static_cast<size_t>(t)], nullptr) << kernels::typeName(t) << " on " << kernels::cpuIsaName(isa);
     }
 }
 

@@ -20,7 +20,17 @@ TEST(QuantRecipe, NamesAreCaseInsensitiveAndUnknownIsNullopt) {
     EXPECT_TRUE(findRecipe("q4_k_m"));
     EXPECT_EQ(findRecipe("Q4_K_M")->base, GgmlType::Q4_K);
     EXPECT_FALSE(findRecipe("Q7_0"));
+    ASSERT_TRUE(findRecipe("iq4_xs"));
+    EXPECT_EQ(findRecipe("IQ4_XS")->base, GgmlType::IQ4_XS);
+    EXPECT_EQ(findRecipe("IQ4_XS")->fileType, 30u);  // LLAMA_FTYPE_MOSTLY_IQ4_XS
     EXPECT_NE(quantize::recipeNames().find("TQ2_0"), std::string::npos);
+}
+
+TEST(QuantRecipe, Iq4XsMatricesAndAQ6KOutput) {
+    EXPECT_EQ(pick("IQ4_XS", "blk.0.ffn_up.weight", {2048, 5632}), GgmlType::IQ4_XS);
+    EXPECT_EQ(pick("IQ4_XS", "blk.0.attn_v.weight", {2048, 256}), GgmlType::IQ4_XS);
+    EXPECT_EQ(pick("IQ4_XS", "output.weight", {2048, 32000}), GgmlType::Q6_K);
+    EXPECT_EQ(pick("IQ4_XS", "blk.0.attn_norm.weight", {2048}), GgmlType::F32);
 }
 
 TEST(QuantRecipe, NormsBiasesAndRoutersStayF32) {
@@ -60,6 +70,7 @@ TEST(QuantRecipe, RowsThatBlocksDoNotDivideFallBack) {
     EXPECT_EQ(pick("Q5_K", "blk.4.attn_q.weight", {960, 960}), GgmlType::Q5_1);
     EXPECT_EQ(pick("Q6_K", "blk.4.attn_q.weight", {960, 960}), GgmlType::Q8_0);
     EXPECT_EQ(pick("Q2_K", "blk.4.attn_q.weight", {960, 960}), GgmlType::IQ4_NL);
+    EXPECT_EQ(pick("IQ4_XS", "blk.4.attn_q.weight", {960, 960}), GgmlType::IQ4_NL);
     EXPECT_EQ(pick("TQ2_0", "blk.4.attn_q.weight", {960, 960}), GgmlType::Q4_0);
     EXPECT_EQ(pick("Q4_0", "blk.4.attn_q.weight", {100, 960}), GgmlType::F16);
 }

@@ -124,6 +124,48 @@ TEST(RefQuantize, RoundTripErrorBounds) {
     }
 }
 
+// IQ4_XS (what `assistant-cli quantize ... IQ4_XS` writes) stores each 32-element
+// scale in 6 bits of a per-256 f16 scale instead of IQ4_NL's f16 per block: its
+// error must stay close to IQ4_NL's, on Gaussian rows and on rows whose blocks differ
+// in magnitude (up to 8x within a super-block), and an all-zero block must decode to 0.
+namespace {
+
+double relRms(GgmlType t, const std::vector<float>& x) {
+    std::vector<uint8_t> q(kernels::rowBytes(t, kN));
+    EXPECT_TRUE(ref::quantizeRow(t, x.data(), q.data(), kN));
+    const std::vector<float> y = dequantize(t, q.data(), kN);
+    double err = 0.0, ref2 = 0.0;
+    for (int64_t i = 0; i < kN; ++i) {
+        err += (x[i] - y[i]) * static_cast<double>(x[i] - y[i]);
+        ref2 += x[i] * static_cast<double>(x[i]);
+    }
+    return std::sqrt(err / ref2);
+}
+
+}  // namespace
+
+TEST(RefQuantize, Iq4XsErrorCloseToIq4Nl) {
+    std::mt19937 rng(21);
+    std::uniform_real_distribution<float> octaves(0.0f, 3.0f);
+    for (int trial = 0; trial < 8; ++trial) {
+        std::vector<float> x = randomFloats(rng, kN, 0.3f);
+        if (trial % 2)  // a random magnitude per 32-element block
+            for (int64_t b = 0; b < kN / 32; ++b) {
+                const float m = std::exp2(octaves(rng));
+                for (int64_t i = 32 * b; i < 32 * b + 32; ++i) x[i] *= m;
+            }
+        const double nl = relRms(GgmlType::IQ4_NL, x), xs = relRms(GgmlType::IQ4_XS, x);
+        EXPECT_LE(xs, 0.11) << "trial " << trial;
+        EXPECT_LE(xs, 1.08 * nl) << "trial " << trial << " IQ4_NL " << nl;
+    }
+    std::vector<float> x = randomFloats(rng, kN, 0.3f);
+    std::fill(x.begin() + 64, x.begin() + 96, 0.0f);
+    std::vector<uint8_t> q(kernels::rowBytes(GgmlType::IQ4_XS, kN));
+    ASSERT_TRUE(ref::quantizeRow(GgmlType::IQ4_XS, x.data(), q.data(), kN));
+    const std::vector<float> y = dequantize(GgmlType::IQ4_XS, q.data(), kN);
+    for (int64_t i = 64; i < 96; ++i) EXPECT_EQ(y[i], 0.0f) << i;
+}
+
 TEST(RefQuantize, TernaryValuesRoundTripExactly) {
     std::mt19937 rng(11);
     std::uniform_int_distribution<int> trit(-1, 1);
