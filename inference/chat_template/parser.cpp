@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "chat_template/ast_walk.h"
 #include "chat_template/builtins.h"
 
 namespace chat_template {
@@ -304,28 +305,6 @@ private:
         advance();
         expectBlockEnd();
         return s;
-    }
-
-    // Whether a Name node `name` occurs anywhere in the body (Jinja's test for a
-    // macro that takes varargs/kwargs).
-    static bool readsName(const Expr* e, std::string_view name) {
-        if (!e) return false;
-        if (e->kind == ExprKind::Name && e->name == name) return true;
-        for (const ExprPtr& a : e->args)
-            if (readsName(a.get(), name)) return true;
-        return readsName(e->starArgs.get(), name) || readsName(e->starKwargs.get(), name);
-    }
-    static bool readsName(const Body& body, std::string_view name) {
-        for (const StmtPtr& s : body) {
-            if (readsName(s->expr.get(), name) || readsName(s->filter.get(), name)) return true;
-            for (const ExprPtr& c : s->conditions)
-                if (readsName(c.get(), name)) return true;
-            for (const ExprPtr& d : s->defaults)
-                if (readsName(d.get(), name)) return true;
-            for (const Body& b : s->branches)
-                if (s->kind != StmtKind::Macro && readsName(b, name)) return true;
-        }
-        return false;
     }
 
     // "| f(args) | g": a chain applied to a placeholder (args[0] of the innermost filter).
@@ -733,50 +712,13 @@ private:
     }
 
 public:
-    // Jinja rejects an unknown filter or test when it compiles the template, except
-    // inside an if statement or a conditional expression ("soft" there: it fails only
-    // when reached). A for, macro, call, set or filter block's body is not soft again.
-    void rejectUnknownNames(const Body& body) {
-        if (m_unknown.empty()) return;
-        for (const StmtPtr& s : body) checkStmt(*s, false);
-    }
+    const std::vector<UnknownName>& unknownNames() const { return m_unknown; }
 
 private:
-    struct Unknown {
-        const Expr* node;
-        Token at;
-        std::string message;
-    };
-    void checkExpr(const Expr* e, bool soft) {
-        if (!e) return;
-        soft = soft || e->kind == ExprKind::Cond;
-        if (!soft)
-            for (const Unknown& u : m_unknown)
-                if (u.node == e) error(u.at, u.message);
-        for (const ExprPtr& a : e->args) checkExpr(a.get(), soft);
-        checkExpr(e->starArgs.get(), soft);
-        checkExpr(e->starKwargs.get(), soft);
-    }
-    void checkBody(const Body& body, bool soft) {
-        for (const StmtPtr& s : body) checkStmt(*s, soft);
-    }
-    void checkStmt(const Stmt& s, bool soft) {
-        const bool inner = s.kind == StmtKind::If ? true : s.kind == StmtKind::Output || s.kind == StmtKind::Set ? soft : false;
-        if (s.kind == StmtKind::With)  // the values belong to the enclosing frame
-            for (const ExprPtr& d : s.defaults) checkExpr(d.get(), soft);
-        // the iterable of a for and the call of a call block belong to the enclosing frame
-        checkExpr(s.expr.get(), s.kind == StmtKind::For || s.kind == StmtKind::CallBlock ? soft : inner);
-        checkExpr(s.filter.get(), inner);
-        for (const ExprPtr& c : s.conditions) checkExpr(c.get(), inner);
-        if (s.kind != StmtKind::With)
-            for (const ExprPtr& d : s.defaults) checkExpr(d.get(), inner);
-        for (const Body& b : s.branches) checkBody(b, inner);
-    }
-
     const std::vector<Token>& m_t;
     size_t m_i = 0;
     int m_depth = 0;
-    std::vector<Unknown> m_unknown;  // filters and tests Jinja does not have
+    std::vector<UnknownName> m_unknown;  // filters and tests Jinja does not have
 };
 
 }  // namespace
@@ -784,7 +726,7 @@ private:
 Body parse(const std::vector<Token>& tokens) {
     Parser p(tokens);
     Body body = p.parseTemplate();
-    p.rejectUnknownNames(body);
+    rejectUnknownNames(body, p.unknownNames());
     return body;
 }
 
