@@ -18,6 +18,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/ops.h"
 #include "matmul_isa.h"
+#include "../ref/blocks.h"
 
 namespace kernels {
 namespace {
@@ -74,17 +75,6 @@ void interleaveLegacy(const uint8_t* src, size_t rowStride, size_t srcBytes, uin
     }
 }
 
-// Scale and min of sub-block s from a Q4_K block's 12 packed bytes (6 bits each).
-void q4kScaleMin(const uint8_t* q, int s, uint8_t& sc, uint8_t& m) {
-    if (s < 4) {
-        sc = q[s] & 63;
-        m = q[s + 4] & 63;
-    } else {
-        sc = static_cast<uint8_t>((q[s + 4] & 0xf) | ((q[s - 4] >> 6) << 4));
-        m = static_cast<uint8_t>((q[s + 4] >> 4) | ((q[s] >> 6) << 4));
-    }
-}
-
 // Q4_K: d[8], dmin[8], scales by sub-block, mins by pairs of sub-blocks, then the
 // nibble bytes in 4-byte words (matmul_x8.inc: Q4_Kx8).
 void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
@@ -92,10 +82,9 @@ void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
         std::memcpy(dst + 2 * i, src, 2);
         std::memcpy(dst + 16 + 2 * i, src + 2, 2);
         for (int s = 0; s < 8; ++s) {
-            uint8_t sc, m;
-            q4kScaleMin(src + 4, s, sc, m);
-            dst[32 + 8 * s + i] = sc;
-            dst[96 + 16 * (s / 2) + 2 * i + s % 2] = m;
+            const ref::ScaleMin sm = ref::q4kScaleMin(s, src + 4);
+            dst[32 + 8 * s + i] = static_cast<uint8_t>(sm.scale);
+            dst[96 + 16 * (s / 2) + 2 * i + s % 2] = static_cast<uint8_t>(sm.min);
         }
         for (int c = 0; c < 32; ++c) std::memcpy(dst + 160 + 32 * c + 4 * i, src + 16 + 4 * c, 4);
     }
@@ -105,21 +94,14 @@ void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
 // high 2 bits of four sub-blocks per byte (matmul_x8.inc: Q6_Kx8).
 void interleaveQ6K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
     for (int i = 0; i < 8; ++i, src += rowStride) {
-        const uint8_t* ql = src;
-        const uint8_t* qh = src + 128;
-        std::memcpy(dst + 2 * i, src + 208, 2);
-        for (int gi = 0; gi < 16; ++gi) dst[16 + 8 * gi + i] = src[192 + gi];
+        ref::BlockQ6_K blk;
+        std::memcpy(&blk, src, sizeof blk);
+        std::memcpy(dst + 2 * i, &blk.d, 2);
+        for (int gi = 0; gi < 16; ++gi) dst[16 + 8 * gi + i] = static_cast<uint8_t>(blk.scales[gi]);
+        int8_t v[256];
+        ref::unpackQ6K(blk, v);
         uint8_t q[256];  // codes 0..63 in element order
-        for (int half = 0; half < 2; ++half)
-            for (int l = 0; l < 32; ++l) {
-                const uint8_t* L = ql + 64 * half;
-                const uint8_t h = qh[32 * half + l];
-                uint8_t* o = q + 128 * half;
-                o[l] = static_cast<uint8_t>((L[l] & 0xf) | ((h & 3) << 4));
-                o[l + 32] = static_cast<uint8_t>((L[l + 32] & 0xf) | (((h >> 2) & 3) << 4));
-                o[l + 64] = static_cast<uint8_t>((L[l] >> 4) | (((h >> 4) & 3) << 4));
-                o[l + 96] = static_cast<uint8_t>((L[l + 32] >> 4) | (((h >> 6) & 3) << 4));
-            }
+        for (int e = 0; e < 256; ++e) q[e] = static_cast<uint8_t>(v[e] + 32);
         for (int c = 0; c < 4; ++c)
             for (int w = 0; w < 8; ++w)
                 for (int k = 0; k < 4; ++k)
@@ -158,30 +140,32 @@ bool wantsInterleave(const Matrix& w) {
     return isa && isa->tileX8[static_cast<size_t>(w.type)];
 }
 
-using Key = std::tuple<const void*, int64_t, int64_t>;
-
 // A tensor bound several times (row slices of a fused QKV, tied embeddings) is
-// repacked once: later calls share the first copy while it is alive.
-std::shared_ptr<const void> findDone(std::map<Key, std::weak_ptr<const void>>& done, const Key& key) {
-    auto it = done.find(key);
-    if (it == done.end()) return nullptr;
-    if (std::shared_ptr<const void> prev = it->second.lock()) return prev;
-    done.erase(it);
-    return nullptr;
-}
-
-bool interleave(Matrix& w) {
+// repacked once: later calls with the same source, shape and layout share the first
+// copy while it is alive. make() returns the new copy, or null when out of memory.
+template <typename Make>
+std::shared_ptr<const void> sharedCopy(const Matrix& w, bool interleaved, Make&& make) {
+    using Key = std::tuple<const void*, int64_t, int64_t, bool>;
     static std::mutex mutex;
     static std::map<Key, std::weak_ptr<const void>> done;
     std::lock_guard lock(mutex);
-    const Key key{w.data, w.rows, w.cols};
+    const Key key{w.data, w.rows, w.cols, interleaved};
+    if (auto it = done.find(key); it != done.end()) {
+        if (std::shared_ptr<const void> prev = it->second.lock()) return prev;
+        done.erase(it);
+    }
+    std::shared_ptr<const void> copy = make();
+    if (copy) done[key] = copy;
+    return copy;
+}
+
+bool interleave(Matrix& w) {
     const X8Format f = x8Format(w.type);
     const int64_t nb = w.cols / f.elements, groups = w.rows / 8;
     const size_t groupBytes = static_cast<size_t>(nb) * f.bytes;
-    std::shared_ptr<const void> packed = findDone(done, key);
-    if (!packed) {
+    std::shared_ptr<const void> packed = sharedCopy(w, true, [&]() -> std::shared_ptr<const void> {
         std::shared_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[groupBytes * static_cast<size_t>(groups)]);
-        if (!buf) return false;  // the GGUF layout's kernels still work
+        if (!buf) return nullptr;  // the GGUF layout's kernels still work
         const auto* src = static_cast<const uint8_t*>(w.data);
         const size_t stride = w.rowStride();
         for (int64_t g = 0; g < groups; ++g)
@@ -194,9 +178,9 @@ bool interleave(Matrix& w) {
                     interleaveTq2(blk, stride, w.type == GgmlType::TQ1_0, dst);
                 else interleaveLegacy(blk, stride, f.srcBytes, dst);
             }
-        packed = std::shared_ptr<const void>(buf, buf.get());
-        done[key] = packed;
-    }
+        return std::shared_ptr<const void>(buf, buf.get());
+    });
+    if (!packed) return false;
     w.interleaved = packed.get();
     w.interleavedGroupBytes = groupBytes;
     w.interleavedOwned = std::move(packed);
@@ -223,25 +207,18 @@ bool repackForCpu(Matrix& w) {
     if (!w.data || w.rows <= 0) return false;
     if (wantsInterleave(w)) return interleave(w);
     if (w.type != GgmlType::TQ1_0 || w.cols % 256 != 0) return false;
-    static std::mutex mutex;
-    static std::map<Key, std::weak_ptr<const void>> done;
-    std::lock_guard lock(mutex);
-    const Key key{w.data, w.rows, w.cols};
-    if (std::shared_ptr<const void> prev = findDone(done, key)) {
-        w.type = GgmlType::TQ2_0;
-        w.data = prev.get();
-        w.owned = std::move(prev);
-        return true;
-    }
-    const int64_t blocks = w.rows * (w.cols / 256);
-    std::shared_ptr<uint8_t[]> packed(new (std::nothrow) uint8_t[static_cast<size_t>(blocks) * 66]);
-    if (!packed) return false;  // keep the original layout (the scalar kernel reads it)
-    const auto* src = static_cast<const uint8_t*>(w.data);
-    for (int64_t b = 0; b < blocks; ++b) tq1BlockToTq2(src + b * 54, packed.get() + b * 66);
+    std::shared_ptr<const void> packed = sharedCopy(w, false, [&]() -> std::shared_ptr<const void> {
+        const int64_t blocks = w.rows * (w.cols / 256);
+        std::shared_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[static_cast<size_t>(blocks) * 66]);
+        if (!buf) return nullptr;  // keep the original layout (the scalar kernel reads it)
+        const auto* src = static_cast<const uint8_t*>(w.data);
+        for (int64_t b = 0; b < blocks; ++b) tq1BlockToTq2(src + b * 54, buf.get() + b * 66);
+        return std::shared_ptr<const void>(buf, buf.get());
+    });
+    if (!packed) return false;
     w.type = GgmlType::TQ2_0;
     w.data = packed.get();
-    w.owned = std::shared_ptr<const void>(packed, packed.get());
-    done[key] = w.owned;
+    w.owned = std::move(packed);
     return true;
 }
 

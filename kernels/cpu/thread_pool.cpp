@@ -53,6 +53,7 @@ ThreadPool::~ThreadPool() {
 namespace {
 constexpr uint64_t kIndexBits = 20, kTasksBits = 20;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
+constexpr uint64_t kGenMask = (uint64_t{1} << (64 - kIndexBits - kTasksBits)) - 1;  // generations wrap
 inline uint64_t packClaim(uint64_t gen, uint64_t tasks) { return (gen << (kIndexBits + kTasksBits)) | (tasks << kIndexBits); }
 inline uint64_t claimGen(uint64_t v) { return v >> (kIndexBits + kTasksBits); }
 inline uint64_t claimTasks(uint64_t v) { return (v >> kIndexBits) & kIndexMask; }
@@ -92,7 +93,7 @@ void ThreadPool::workerLoop(int thread) {
         // loop; reading it first means that worker then sees m_stop (set before the bump)
         seen = m_generation.load();
         if (m_stop.load()) return;
-        runTasks(thread, seen & ((uint64_t{1} << (64 - kIndexBits - kTasksBits)) - 1));
+        runTasks(thread, seen & kGenMask);
     }
 }
 
@@ -108,7 +109,7 @@ void ThreadPool::parallelFor(int64_t tasks, const std::function<void(int64_t, in
             parallelFor(std::min(kMaxTasks - 1, tasks - base), [&](int64_t t, int th) { fn(base + t, th); });
         return;
     }
-    const uint64_t gen = (m_generation.load() + 1) & ((uint64_t{1} << (64 - kIndexBits - kTasksBits)) - 1);
+    const uint64_t gen = (m_generation.load() + 1) & kGenMask;
     m_fn = &fn;
     m_completed.store(0, std::memory_order_relaxed);
     m_next.store(packClaim(gen, static_cast<uint64_t>(tasks)), std::memory_order_release);

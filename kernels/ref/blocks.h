@@ -1,4 +1,5 @@
-// Block layouts of the GGUF quantization types (private to kernels/ref/).
+// Block layouts of the GGUF quantization types (private to kernels/: kernels/ref/ and
+// the CPU backend's load-time repacking, kernels/cpu/repack.cpp).
 // Every struct is bit-compatible with the file format: fields in file order, no
 // padding, little-endian; sizes are checked against ggml_type.h's blockBytes.
 #pragma once
@@ -160,5 +161,19 @@ static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176);
 static_assert(sizeof(BlockQ6_K) == 210 && sizeof(BlockQ8_K) == 292);
 static_assert(sizeof(BlockIQ4XS) == 136);
 static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66);
+
+// Q4_K / Q5_K: 8 6-bit scales and 8 6-bit mins in 12 bytes. Sub-blocks 0..3 use
+// the low 6 bits of bytes 0..3 (scale) and 4..7 (min); sub-blocks 4..7 take 4 bits
+// from bytes 8..11 and their top 2 bits from the spare bits of bytes 0..7.
+struct ScaleMin {
+    int scale, min;
+};
+inline ScaleMin q4kScaleMin(int j, const uint8_t s[12]) {
+    if (j < 4) return {s[j] & 63, s[j + 4] & 63};
+    return {(s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4), (s[j + 4] >> 4) | ((s[j] >> 6) << 4)};
+}
+
+// Q6_K element values of one super-block in element order, q - 32 (-32..31).
+void unpackQ6K(const BlockQ6_K& b, int8_t q[kQKK]);
 
 }  // namespace kernels::ref

@@ -27,17 +27,6 @@ std::array<int, 16> q3kScales(const uint8_t s[12]) {
     return out;
 }
 
-// Q4_K / Q5_K: 8 6-bit scales and 8 6-bit mins in 12 bytes. Sub-blocks 0..3 use
-// the low 6 bits of bytes 0..3 (scale) and 4..7 (min); sub-blocks 4..7 take 4 bits
-// from bytes 8..11 and their top 2 bits from the spare bits of bytes 0..7.
-struct ScaleMin {
-    int scale, min;
-};
-ScaleMin q4kScaleMin(int j, const uint8_t s[12]) {
-    if (j < 4) return {s[j] & 63, s[j + 4] & 63};
-    return {(s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4), (s[j + 4] >> 4) | ((s[j] >> 6) << 4)};
-}
-
 // Element values of one super-block, decoded into integers (before scales).
 void unpackQ3K(const BlockQ3_K& b, int8_t q[kQKK]) {
     for (int half = 0; half < 2; ++half)  // 128 elements per 32 bytes of qs
@@ -64,19 +53,6 @@ void unpackQ4K(const uint8_t* qs, const uint8_t* qh, int8_t q[kQKK]) {
         }
 }
 
-void unpackQ6K(const BlockQ6_K& b, int8_t q[kQKK]) {
-    for (int half = 0; half < 2; ++half) {
-        const uint8_t* ql = b.ql + half * 64;
-        const uint8_t* qh = b.qh + half * 32;
-        int8_t* out = q + half * 128;
-        for (int l = 0; l < 32; ++l) {
-            out[l] = static_cast<int8_t>(((ql[l] & 0x0f) | (((qh[l] >> 0) & 3) << 4)) - 32);
-            out[l + 32] = static_cast<int8_t>(((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4)) - 32);
-            out[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
-            out[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
-        }
-    }
-}
 
 // The 8-lane accumulation of the generic K-quant dots: lane l sums scale * q * a
 // over the elements with index = l (mod 8); `subBlock` elements share one scale.
@@ -101,6 +77,20 @@ int minsTerm(const BlockQ8_K& y, const uint8_t scales[12]) {
 }
 
 }  // namespace
+
+void unpackQ6K(const BlockQ6_K& b, int8_t q[kQKK]) {
+    for (int half = 0; half < 2; ++half) {
+        const uint8_t* ql = b.ql + half * 64;
+        const uint8_t* qh = b.qh + half * 32;
+        int8_t* out = q + half * 128;
+        for (int l = 0; l < 32; ++l) {
+            out[l] = static_cast<int8_t>(((ql[l] & 0x0f) | (((qh[l] >> 0) & 3) << 4)) - 32);
+            out[l + 32] = static_cast<int8_t>(((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4)) - 32);
+            out[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+            out[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+        }
+    }
+}
 
 // ---------------------------------------------------------------- dequantize
 

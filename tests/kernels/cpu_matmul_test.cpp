@@ -203,9 +203,13 @@ TEST(CpuRepack, InterleavedRowsGiveTheSameProducts) {
             kernels::Matrix m{type, w.data(), rows, cols};
             const bool repacked = kernels::repackForCpu(m);  // TQ1_0 elsewhere: converted to TQ2_0
             const bool interleaved = m.interleaved != nullptr;
-            if (interleaved) EXPECT_TRUE(repacked);
-            if (interleaved) EXPECT_EQ(m.data, static_cast<const void*>(w.data()));  // the GGUF layout stays
-            if (loadIsa == CpuIsa::Avx2 || loadIsa == CpuIsa::AvxVnni) EXPECT_TRUE(interleaved) << kernels::cpuIsaName(loadIsa);
+            if (interleaved) {
+                EXPECT_TRUE(repacked);
+                EXPECT_EQ(m.data, static_cast<const void*>(w.data()));  // the GGUF layout stays
+            }
+            if (loadIsa == CpuIsa::Avx2 || loadIsa == CpuIsa::AvxVnni) {
+                EXPECT_TRUE(interleaved) << kernels::cpuIsaName(loadIsa);
+            }
             // a row slice (a fused QKV's K part) of whole groups, and one that is not
             const kernels::Matrix whole = kernels::sliceRows(m, 16, 24), odd = kernels::sliceRows(m, 4, 12);
             EXPECT_EQ(whole.interleaved != nullptr, interleaved);

@@ -38,15 +38,14 @@ struct Matrix {
 Matrix sliceRows(const Matrix& w, int64_t first, int64_t count);
 
 // Load-time repacking into the layout the CPU kernels read fastest, done once per
-// weight by the model loader. TQ1_0 (base-3, 1.69 bits) becomes the VNNI-ready 2-bit
-// layout of TQ2_0 (same values, codes expanded to int8 by a shift and an AND, no
-// lookup table): `data` then points to that copy. Q4_0, Q8_0, Q4_K, Q6_K and TQ2_0 with a row count
-// divisible by 8, when the active ISA has kernels for it, gain an interleaved copy
-// (Matrix::interleaved) and keep `data`, which the CPU then no longer reads (TQ1_0
-// there is interleaved as TQ2_0 and keeps its own `data` and type). Returns
-// true when the CPU kernels read only memory of w's own; the loader may then
-// release the original (mapped) pages, which are read back from the file if another
-// path needs them. False: w is unchanged.
+// weight by the model loader. When the active ISA has kernels for it, Q4_0, Q8_0,
+// Q4_K, Q6_K, TQ2_0 and TQ1_0 matrices with a row count divisible by 8 gain an
+// interleaved copy (Matrix::interleaved; TQ1_0 in TQ2_0's layout) and keep `data`,
+// which the CPU then no longer reads. Otherwise TQ1_0 (base-3, 1.69 bits) becomes
+// the 2-bit layout of TQ2_0 (same values, codes expanded by a shift and an AND):
+// `type` and `data` then name that copy. Returns true when the CPU kernels read only
+// memory of w's own; the loader may then release the original (mapped) pages, which
+// are read back from the file if another path needs them. False: w is unchanged.
 bool repackForCpu(Matrix& w);
 
 // out[t][r] = sum_k W[r][k] * x[t][k] for t < tokens. x: [tokens][w.cols], out:
