@@ -191,9 +191,12 @@ StoreResult<Store> Store::open(const std::string& path) {
         return std::unexpected(error);
     }
     Store store(db);
+    // The busy timeout first: switching to WAL takes a lock that another connection
+    // may hold (the last one to close checkpoints and removes the WAL), and an open
+    // racing with that must wait, not fail.
+    sqlite3_busy_timeout(db, 5000);
     std::string error;
-    if (!sqlExec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
-                     " PRAGMA synchronous=NORMAL;", error))
+    if (!sqlExec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", error))
         return std::unexpected("configure " + path + ": " + error);
     const int version = userVersion(db);
     if (version < 0) return std::unexpected(sqlError(db, "read schema version of " + path));

@@ -2,7 +2,10 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "rag/store.h"
 
@@ -72,4 +75,30 @@ TEST(Store, NotADatabaseIsAClearError) {
     auto store = rag::Store::open(db.string());
     ASSERT_FALSE(store.has_value());
     EXPECT_FALSE(store.error().empty());
+}
+
+// The app lists documents on one thread while an indexer opens the same file on
+// another, and the last connection to close checkpoints and removes the WAL under
+// an exclusive lock: an open racing with that must wait (busy timeout), not fail.
+TEST(Store, OpensRacingWithOtherConnectionsWait) {
+    const fs::path db = tempDb("race.db");
+    ASSERT_TRUE(rag::Store::open(db.string()).has_value());
+    std::atomic<int> failures{0};
+    std::string firstError;
+    std::atomic_flag haveError;
+    auto churn = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+            auto store = rag::Store::open(db.string());
+            if (!store) {
+                if (!haveError.test_and_set()) firstError = store.error();
+                ++failures;
+                continue;
+            }
+            if (auto docs = store->listDocuments(); !docs) ++failures;
+        }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) threads.emplace_back(churn, 150);
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0) << firstError;
 }
