@@ -126,6 +126,36 @@ struct Answerer::State {
         }
         return all;
     }
+
+    // The best hits for the question, hybrid when the index has the embedder's vectors
+    // (out: search, searchNote). When the best hit's document fits `budget` whole, its
+    // parts lead and replace its hits (out: basis, wholeDocuments).
+    StoreResult<std::vector<SearchHit>> retrieve(const std::string& question, const AnswerOptions& options, int budget,
+                                                 const TokenCounter& count, PreparedAnswer& out) {
+        auto index = denseIndex(options.collection);
+        if (!index) return std::unexpected(index.error());
+        SearchOptions search;
+        search.collection = options.collection;
+        search.k = std::max(options.maxChunks, 1);
+        search.mode = *index ? SearchMode::Hybrid : SearchMode::Bm25;
+        out.searched = true;
+        out.search = search.mode;
+        if (!*index)
+            out.searchNote = !embedder ? "no embedder"
+                                       : "the index has no vectors from " + embedder->name() + " (index the documents with it)";
+        Retriever retriever(store, *index ? &*embedder : nullptr, *index);
+        auto hits = retriever.search(question, search);
+        if (!hits || hits->empty() || !options.wholeDocuments) return hits;
+        const int64_t top = hits->front().documentId;
+        auto parts = wholeDocument(store, top);
+        if (!parts) return std::unexpected(parts.error());
+        if (parts->empty() || sourcesCost(*parts, 1, budget, count) < 0) return hits;
+        out.basis = AnswerBasis::WholeDocument;
+        out.wholeDocuments.push_back(hits->front().path);
+        std::erase_if(*hits, [top](const SearchHit& h) { return h.documentId == top; });
+        hits->insert(hits->begin(), parts->begin(), parts->end());
+        return hits;
+    }
 };
 
 Answerer::Answerer(std::unique_ptr<State> state) : m_state(std::move(state)) {}
@@ -190,36 +220,12 @@ StoreResult<PreparedAnswer> Answerer::prepare(std::span<const assistant::Message
     }
 
     if (out.basis != AnswerBasis::WholeCollection) {
-        auto index = m_state->denseIndex(options.collection);
-        if (!index) return std::unexpected(index.error());
-        SearchOptions search;
-        search.collection = options.collection;
-        search.k = std::max(options.maxChunks, 1);
-        search.mode = *index ? SearchMode::Hybrid : SearchMode::Bm25;
-        out.searched = true;
-        out.search = search.mode;
-        if (!*index)
-            out.searchNote = !m_state->embedder ? "no embedder"
-                                                : "the index has no vectors from " + m_state->embedder->name() +
-                                                      " (index the documents with it)";
-        Retriever retriever(m_state->store, *index ? &*m_state->embedder : nullptr, *index);
-        auto found = retriever.search(question, search);
+        auto found = m_state->retrieve(question, options, budget, count, out);
         if (!found) return std::unexpected(found.error());
         hits = std::move(*found);
-        if (options.wholeDocuments && !hits.empty()) {
-            auto pages = wholeDocument(m_state->store, hits.front().documentId);
-            if (!pages) return std::unexpected(pages.error());
-            if (!pages->empty() && sourcesCost(*pages, 1, budget, count) >= 0) {
-                out.basis = AnswerBasis::WholeDocument;
-                out.wholeDocuments.push_back(hits.front().path);
-                const int64_t top = hits.front().documentId;
-                std::erase_if(hits, [top](const SearchHit& h) { return h.documentId == top; });
-                po.maxChunks = static_cast<int>(pages->size()) + options.maxChunks;
-                hits.insert(hits.begin(), pages->begin(), pages->end());
-            }
-        }
     }
-    if (out.basis == AnswerBasis::WholeCollection) po.maxChunks = static_cast<int>(hits.size());
+    // Whole documents' parts are not counted against maxChunks; other hits are at most k.
+    if (out.basis != AnswerBasis::Chunks) po.maxChunks = static_cast<int>(hits.size());
 
     AssembledPrompt assembled = assemblePrompt(question, hits, po);
     out.sources = std::move(assembled.sources);

@@ -80,7 +80,6 @@ public:
 
     int schemaVersion() const;
     static int latestSchemaVersion();
-    sqlite3* handle() const { return m_db; }
     // SQLite's PRAGMA data_version: changes when another connection commits (the app's
     // indexer, `assistant-cli index`), so a reader knows its cached vectors are stale.
     StoreResult<int64_t> dataVersion();
