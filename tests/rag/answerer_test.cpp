@@ -192,9 +192,11 @@ TEST(Answerer, HybridWithTheEmbeddersVectorsElseBm25WithAReason) {
     std::ofstream(dir / "zebra.txt") << "Zebras have black and white stripes and sleep standing up.";
     std::ofstream(dir / "train.txt") << "The first train to the harbour leaves at six in the morning.";
     const std::string withVectors = (dir / "vectors.db").string(), bm25Only = (dir / "plain.db").string();
+    rag::IndexOptions byPath;  // as the app indexes: the embedder loaded on the indexing thread
+    byPath.embedderPath = kEmbedder;
+    ASSERT_TRUE(rag::Indexer(withVectors, byPath).run({dir.string()}).error.empty());
     rag::IndexOptions io;
     io.embedder = &*embedder;
-    ASSERT_TRUE(rag::Indexer(withVectors, io).run({dir.string()}).error.empty());
     ASSERT_TRUE(rag::Indexer(bm25Only, {}).run({dir.string()}).error.empty());
 
     rag::AnswerOptions options;
