@@ -67,14 +67,13 @@ TokenCounter modelTokenCounter(std::shared_ptr<const assistant::Model> model) {
 
 std::string describeAnswer(const PreparedAnswer& answer) {
     auto file = [](const std::string& path) { return std::filesystem::path(path).filename().string(); };
-    std::string line;
     if (answer.basis == AnswerBasis::WholeCollection) {
-        line = answer.wholeDocuments.size() == 1 ? "whole document used: " + file(answer.wholeDocuments.front())
-                                                 : "all " + std::to_string(answer.wholeDocuments.size()) +
-                                                       " documents used whole";
-        return line;
+        if (answer.wholeDocuments.size() == 1) return "whole document used: " + file(answer.wholeDocuments.front());
+        return "all " + std::to_string(answer.wholeDocuments.size()) + " documents used whole";
     }
-    if (answer.basis == AnswerBasis::WholeDocument) line = "whole document used: " + file(answer.wholeDocuments.front()) + "; ";
+    std::string line;
+    if (answer.basis == AnswerBasis::WholeDocument)
+        line = "whole document used: " + file(answer.wholeDocuments.front()) + "; ";
     if (answer.search == SearchMode::Hybrid) return line + "hybrid search (BM25 + dense)";
     return line + "BM25 search only" + (answer.searchNote.empty() ? "" : ": " + answer.searchNote);
 }
@@ -142,7 +141,8 @@ struct Answerer::State {
         out.search = search.mode;
         if (!*index)
             out.searchNote = !embedder ? "no embedder"
-                                       : "the index has no vectors from " + embedder->name() + " (index the documents with it)";
+                                       : "the index has no vectors from " + embedder->name() +
+                                             " (index the documents with it)";
         Retriever retriever(store, *index ? &*embedder : nullptr, *index);
         auto hits = retriever.search(question, search);
         if (!hits || hits->empty() || !options.wholeDocuments) return hits;
