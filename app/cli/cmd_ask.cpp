@@ -1,11 +1,11 @@
-// assistant-cli ask: answer a question from the indexed documents, streaming the
-// answer, then the sources its [n] markers cite (file, page, excerpt).
+// assistant-cli ask: answer a question from the indexed documents (rag::Answerer),
+// streaming the answer, then the sources its [n] markers cite (file, page, excerpt).
 #include <csignal>
 #include <cstdio>
 
 #include "cli_common.h"
 #include "commands.h"
-#include "rag/prompt.h"
+#include "rag/answerer.h"
 
 namespace cli {
 
@@ -20,6 +20,7 @@ int runAsk(std::vector<std::string> argv) {
     const auto embedderPath = args.value("--embedder");
     const auto collection = args.value("--collection");
     const auto k = args.integer("-k", "--top-k");
+    const bool chunksOnly = args.flag("--chunks-only");
     assistant::SessionParams sessionParams;
     if (!readSessionParams(args, sessionParams, cmd)) return 2;
     assistant::GenerateParams gen;
@@ -33,24 +34,10 @@ int runAsk(std::vector<std::string> argv) {
         return 2;
     }
     if (!model || !db) return 1;
-    auto store = rag::Store::open(*db);
-    if (!store) {
-        std::fprintf(stderr, "%s: %s\n", cmd, store.error().c_str());
-        return 1;
-    }
-    rag::SearchOptions search;
-    search.k = k ? static_cast<int>(*k) : 8;
-    if (collection) search.collection = *collection;
     std::optional<rag::Embedder> embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
-    rag::DenseIndex index;
-    if (embedder) {
-        if (auto loaded = rag::loadDenseIndex(*store, *embedder, search.collection)) index = std::move(*loaded);
-    }
-    if (!embedder || index.size() == 0) search.mode = rag::SearchMode::Bm25;
-    rag::Retriever retriever(*store, embedder ? &*embedder : nullptr, &index);
-    auto hits = retriever.search(rest.front(), search);
-    if (!hits) {
-        std::fprintf(stderr, "%s: %s\n", cmd, hits.error().c_str());
+    auto answerer = rag::Answerer::open(*db, std::move(embedder));
+    if (!answerer) {
+        std::fprintf(stderr, "%s: %s\n", cmd, answerer.error().c_str());
         return 1;
     }
     auto session = assistant::Session::create(model, sessionParams);
@@ -58,17 +45,23 @@ int runAsk(std::vector<std::string> argv) {
         printError(cmd, session.error());
         return 1;
     }
-    rag::PromptOptions promptOptions;
-    promptOptions.contextTokens = (*session)->contextSize();
-    promptOptions.answerTokens = gen.maxTokens > 0 ? std::min(gen.maxTokens, promptOptions.contextTokens / 2) : 512;
-    promptOptions.countTokens = [&](std::string_view text) {
-        auto ids = model->tokenize(text, false, false);
-        return ids ? static_cast<int>(ids->size()) : static_cast<int>(text.size() / 3 + 1);
-    };
-    const rag::AssembledPrompt prompt = rag::assemblePrompt(rest.front(), *hits, promptOptions);
+    rag::AnswerOptions options;
+    if (collection) options.collection = *collection;
+    if (k) options.maxChunks = static_cast<int>(*k);
+    options.contextTokens = (*session)->contextSize();
+    options.answerTokens = gen.maxTokens > 0 ? std::min(gen.maxTokens, options.contextTokens / 2) : 512;
+    options.wholeDocuments = !chunksOnly;
+    options.countTokens = rag::modelTokenCounter(model);
+    const std::vector<assistant::Message> question = {{"user", rest.front()}};
+    auto prompt = answerer->prepare(question, options);
+    if (!prompt) {
+        std::fprintf(stderr, "%s: %s\n", cmd, prompt.error().c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "%s: %s\n", cmd, rag::describeAnswer(*prompt).c_str());
     std::signal(SIGINT, [](int) { g_askCancel = true; });
     gen.cancel = &g_askCancel;
-    auto result = (*session)->generate(prompt.messages, gen, [](std::string_view piece, const assistant::GenerateStats&) {
+    auto result = (*session)->generate(prompt->messages, gen, [](std::string_view piece, const assistant::GenerateStats&) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);
         return true;
@@ -78,9 +71,8 @@ int runAsk(std::vector<std::string> argv) {
         printError(cmd, result.error());
         return 1;
     }
-    auto cited = rag::citedSources(result->text, prompt.sources);
-    const bool none = cited.empty();
-    if (none) cited = prompt.sources;
+    const bool none = rag::citationNumbers(result->text).empty();
+    const std::vector<rag::Source> cited = rag::Answerer::citations(result->text, prompt->sources);
     std::printf("\n%s\n", none ? "Retrieved sources (the answer cites none):" : "Sources:");
     for (const rag::Source& s : cited) {
         std::string excerpt = s.excerpt.substr(0, 160);

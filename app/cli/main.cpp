@@ -65,8 +65,10 @@ constexpr cli::Command kCommands[] = {
      "  score, text}). hybrid (the default) falls back to bm25 when there are no vectors.",
      cli::runSearch},
     {"ask", "answer a question from the indexed documents, with cited sources",
-     "assistant-cli ask \"question\" -m MODEL [--db FILE] [-k K (8)] [--embedder FILE] [-n N] [-c CTX]\n"
-     "  [...sampling options of generate]",
+     "assistant-cli ask \"question\" -m MODEL [--db FILE] [--collection NAME] [-k K (8)] [--embedder FILE]\n"
+     "  [--chunks-only] [-n N] [-c CTX] [...sampling options of generate]\n"
+     "  Documents that fit the context go in whole (all of them, else the best hit's), unless\n"
+     "  --chunks-only; otherwise hybrid search (bm25 without the embedder's vectors) picks chunks.",
      cli::runAsk},
     {"summarize", "summarize a whole document (map-reduce; section summaries are cached)",
      "assistant-cli summarize FILE -m MODEL [--db FILE] [-c CTX] [-n N] [--no-ocr]", cli::runSummarize},

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
     // The document index, shared with `assistant-cli index/search/ask`.
     DocumentsController::setDefaultDatabasePath(QString::fromStdString(app::userDataDir()) +
                                                 QStringLiteral("/documents.db"));
+    // Indexing embeds with the shipped USE-Lite model, and answers search with it
+    // (hybrid, like `assistant-cli ask`); none found: BM25 only.
+    DocumentsController::setDefaultEmbedderPath(QString::fromStdString(app::defaultEmbedderPath()));
 
 #ifdef ASSISTANT_HAVE_SERVER
     // Settings › Local API: the OpenAI-compatible server, in this process.

@@ -112,7 +112,7 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
 #ifdef ASSISTANT_SERVER_WITH_RAG
     if (ragRequest) {
         const int answer = job->request.params.maxTokens > 0 ? job->request.params.maxTokens : 512;
-        auto prompt = ragAnswerer->prepare(job->request.model.substr(4), job->request.messages, **model,
+        auto prompt = ragAnswerer->prepare(job->request.model.substr(4), job->request.messages, *model,
                                            slot.session->contextSize(), answer);
         if (!prompt) return sendError(res, prompt.error());
         job->request.messages = std::move(prompt->messages);

@@ -1,11 +1,10 @@
-// `rag:<collection>` models: chat that answers from the document index (rag/).
-// The last user message is the question; rag/ retrieves chunks of the collection
-// (hybrid BM25 + dense when the server's embedder indexed it, else BM25), assembles
-// the prompt with numbered sources, and maps the answer's [n] markers back to them.
+// `rag:<collection>` models: chat that answers from the document index through
+// rag::Answerer (the last user message is the question; whole documents when they fit,
+// else hybrid or BM25 chunks; numbered sources). This class adds what HTTP needs: one
+// lock around the SQLite connection, status codes, and the sources as JSON.
 // Built only when rag/ is (ASSISTANT_WITH_RAG); the server then links it.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,7 +36,8 @@ public:
 
     // 404 for an unknown collection, 400 without a user question.
     ApiResult<RagPrompt> prepare(const std::string& collection, const std::vector<assistant::Message>& conversation,
-                                 const assistant::Model& chatModel, int contextTokens, int answerTokens);
+                                 std::shared_ptr<const assistant::Model> chatModel, int contextTokens,
+                                 int answerTokens);
 
     // The sources the answer cites ([n] markers); all prompt sources when it cites none.
     static nlohmann::json citations(const std::string& answer, const nlohmann::json& sources);

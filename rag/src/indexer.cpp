@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "sha256.h"
@@ -224,8 +225,14 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
     }
 
     // Embeddings for every chunk that lacks one from this embedder, batch by batch.
-    if (summary.error.empty() && m_options.embedder && !m_cancel.load()) {
-        const Embedder& embedder = *m_options.embedder;
+    std::optional<Embedder> loaded;
+    if (!m_options.embedder && !m_options.embedderPath.empty() && summary.error.empty() && !m_cancel.load()) {
+        // A file that does not load leaves the index BM25-only; the text is indexed already.
+        if (auto e = Embedder::load(m_options.embedderPath)) loaded.emplace(std::move(*e));
+    }
+    const Embedder* chosen = m_options.embedder ? m_options.embedder : loaded ? &*loaded : nullptr;
+    if (summary.error.empty() && chosen && !m_cancel.load()) {
+        const Embedder& embedder = *chosen;
         auto embedderId = store->embedderId(embedder.name(), embedder.fileHash(), embedder.dims());
         if (!embedderId) {
             summary.error = embedderId.error();

@@ -37,18 +37,27 @@ std::string sourceLabel(const Source& source) {
     return file + ", pp. " + std::to_string(source.pageFrom) + "-" + std::to_string(source.pageTo);
 }
 
+std::string sourceHeader(const Source& source) {
+    return "[" + std::to_string(source.n) + "] (" + sourceLabel(source) + ")\n";
+}
+
+int sourceTokenBudget(const std::string& question, const PromptOptions& options) {
+    const auto count = options.countTokens ? options.countTokens : std::function<int(std::string_view)>(defaultCount);
+    // Chat-template overhead per message is small; 32 tokens cover it.
+    return options.contextTokens - options.answerTokens - count(kInstructions) - count(question) - 32;
+}
+
 AssembledPrompt assemblePrompt(const std::string& question, const std::vector<SearchHit>& hits,
                                const PromptOptions& options) {
     const auto count = options.countTokens ? options.countTokens : std::function<int(std::string_view)>(defaultCount);
     AssembledPrompt out;
     std::string system = kInstructions;
-    // Chat-template overhead per message is small; 32 tokens cover it.
-    int remaining = options.contextTokens - options.answerTokens - count(system) - count(question) - 32;
+    int remaining = sourceTokenBudget(question, options);
     const size_t maxChunks = static_cast<size_t>(std::max(options.maxChunks, 1));
     for (const SearchHit& hit : hits) {
         if (out.sources.size() >= maxChunks) break;
         Source s{static_cast<int>(out.sources.size()) + 1, hit.chunkId, hit.path, hit.pageFrom, hit.pageTo, hit.text};
-        const std::string header = "[" + std::to_string(s.n) + "] (" + sourceLabel(s) + ")\n";
+        const std::string header = sourceHeader(s);
         const int cost = count(header) + count(s.excerpt) + 1;
         if (cost > remaining) {
             const int room = remaining - count(header) - 4;

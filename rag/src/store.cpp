@@ -231,6 +231,21 @@ Store::~Store() { sqlite3_close(m_db); }
 int Store::schemaVersion() const { return userVersion(m_db); }
 int Store::latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
+StoreResult<int64_t> Store::dataVersion() {
+    Statement s(m_db, "PRAGMA data_version");
+    if (s.step() != SQLITE_ROW) return std::unexpected(s.error("read data version"));
+    return s.int64(0);
+}
+
+StoreResult<std::vector<std::string>> Store::listCollections() {
+    Statement s(m_db, "SELECT name FROM collections ORDER BY name");
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+    if (rc != SQLITE_DONE) return std::unexpected(s.error("list collections"));
+    return out;
+}
+
 StoreResult<std::optional<DocumentRecord>> Store::findDocument(const std::string& path) {
     Statement s(m_db, std::string(kDocumentColumns) + "WHERE d.path = ?1");
     s.bind(1, path);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "rag/indexer.h"
+#include "store_test_access.h"
 
 namespace fs = std::filesystem;
 
@@ -53,7 +54,7 @@ std::string dump(const std::string& db) {
     std::string out;
     auto collect = [&](const char* sql) {
         sqlite3_stmt* stmt = nullptr;
-        EXPECT_EQ(sqlite3_prepare_v2(store->handle(), sql, -1, &stmt, nullptr), SQLITE_OK) << sql;
+        EXPECT_EQ(sqlite3_prepare_v2(rag::StoreTestAccess::handle(*store), sql, -1, &stmt, nullptr), SQLITE_OK) << sql;
         while (sqlite3_step(stmt) == SQLITE_ROW) {
             for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
                 const auto* t = sqlite3_column_text(stmt, c);
@@ -70,7 +71,7 @@ std::string dump(const std::string& db) {
     collect("SELECT d.path, c.ordinal FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d"
             " ON d.id = c.document_id WHERE chunks_fts MATCH 'keyword3 OR keyword17 OR granite' ORDER BY 1, 2");
     char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(store->handle(), "INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')",
+    EXPECT_EQ(sqlite3_exec(rag::StoreTestAccess::handle(*store), "INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')",
                            nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_free(err);
     return out;

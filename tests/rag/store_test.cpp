@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rag/store.h"
+#include "store_test_access.h"
 
 namespace fs = std::filesystem;
 
@@ -27,7 +28,7 @@ TEST(Store, CreatesSchemaInWalMode) {
     ASSERT_TRUE(store.has_value()) << store.error();
     EXPECT_EQ(store->schemaVersion(), rag::Store::latestSchemaVersion());
     sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(store->handle(), "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(rag::StoreTestAccess::handle(*store), "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
     sqlite3_finalize(stmt);
@@ -38,7 +39,7 @@ TEST(Store, ReopeningKeepsData) {
     {
         auto store = rag::Store::open(db.string());
         ASSERT_TRUE(store.has_value());
-        ASSERT_EQ(sqlite3_exec(store->handle(),
+        ASSERT_EQ(sqlite3_exec(rag::StoreTestAccess::handle(*store),
                                "INSERT INTO documents(path,size,mtime,sha256,status) VALUES('a.pdf',1,2,'x','indexed')",
                                nullptr, nullptr, nullptr),
                   SQLITE_OK);
@@ -46,7 +47,7 @@ TEST(Store, ReopeningKeepsData) {
     auto store = rag::Store::open(db.string());
     ASSERT_TRUE(store.has_value());
     sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(store->handle(), "SELECT count(*) FROM documents", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(rag::StoreTestAccess::handle(*store), "SELECT count(*) FROM documents", -1, &stmt, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
     sqlite3_finalize(stmt);
@@ -57,7 +58,7 @@ TEST(Store, RefusesANewerSchema) {
     {
         auto store = rag::Store::open(db.string());
         ASSERT_TRUE(store.has_value());
-        sqlite3_exec(store->handle(), "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+        sqlite3_exec(rag::StoreTestAccess::handle(*store), "PRAGMA user_version=99", nullptr, nullptr, nullptr);
     }
     auto store = rag::Store::open(db.string());
     ASSERT_FALSE(store.has_value());
@@ -101,4 +102,39 @@ TEST(Store, OpensRacingWithOtherConnectionsWait) {
     for (int t = 0; t < 4; ++t) threads.emplace_back(churn, 150);
     for (std::thread& t : threads) t.join();
     EXPECT_EQ(failures.load(), 0) << firstError;
+}
+
+TEST(Store, ListsCollectionsSorted) {
+    const fs::path db = tempDb("collections.db");
+    auto store = rag::Store::open(db.string());
+    ASSERT_TRUE(store.has_value()) << store.error();
+    rag::DocumentRecord doc;
+    doc.path = "/tmp/notes.txt";
+    doc.sha256 = std::string(64, 'a');
+    doc.status = "indexed";
+    rag::Chunk chunk;
+    chunk.text = "zebras";
+    ASSERT_TRUE(store->commitDocument(doc, {chunk}, "notes"));
+    auto names = store->listCollections();
+    ASSERT_TRUE(names.has_value()) << names.error();
+    EXPECT_EQ(*names, (std::vector<std::string>{"default", "notes"}));
+}
+
+TEST(Store, DataVersionMovesWhenAnotherConnectionCommits) {
+    const fs::path db = tempDb("version.db");
+    auto reader = rag::Store::open(db.string());
+    ASSERT_TRUE(reader.has_value()) << reader.error();
+    auto before = reader->dataVersion();
+    ASSERT_TRUE(before.has_value()) << before.error();
+    EXPECT_EQ(*reader->dataVersion(), *before);
+    {
+        auto writer = rag::Store::open(db.string());
+        ASSERT_TRUE(writer.has_value()) << writer.error();
+        rag::DocumentRecord doc;
+        doc.path = "/tmp/other.txt";
+        doc.sha256 = std::string(64, 'b');
+        doc.status = "indexed";
+        ASSERT_TRUE(writer->commitDocument(doc, {}));
+    }
+    EXPECT_NE(*reader->dataVersion(), *before);
 }

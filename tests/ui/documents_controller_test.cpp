@@ -1,7 +1,8 @@
 // DocumentsController with the real rag/ library: files and folders are indexed
 // with per-file statuses and reasons, progress reaches "Done", pause and resume,
-// BM25 retrieval gives [n] sources with their excerpts, removal; and with the demo
-// model, "Use my documents" attaches the sources to the answer (kept when saved).
+// removal; and with the demo model, "Use my documents" attaches the sources to the
+// answer, says when documents went in whole, and searches hybrid with the shipped
+// embedder (BM25 without it).
 #include <QAbstractItemModelTester>
 #include <QFile>
 #include <QSignalSpy>
@@ -14,6 +15,7 @@
 namespace {
 constexpr int kWaitMs = 30000;
 const QString kDemoModel = QStringLiteral(DEMO_MODEL_PATH);
+const QString kEmbedder = QStringLiteral(EMBEDDER_PATH);
 
 void writeFile(const QString& path, const QByteArray& bytes) {
     QFile f(path);
@@ -45,7 +47,7 @@ private slots:
         writeFile(m_docs + "/broken.pdf", "%PDF-1.7 this is not really a PDF");
     }
 
-    void indexesAFolderWithStatusesAndRetrieves() {
+    void indexesAFolderWithStatusesAndRemoves() {
         DocumentsController c;
         QVERIFY(c.available());
         QAbstractItemModelTester tester(c.documents(), QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -61,20 +63,6 @@ private slots:
         QVERIFY(statusOf(c.documents(), "freedonia.txt").startsWith("indexed|"));
         const QString broken = statusOf(c.documents(), "broken.pdf");
         QVERIFY2(broken.startsWith("failed|") && broken.size() > 8, qPrintable(broken));  // with a reason
-
-        QSignalSpy retrieved(&c, &DocumentsController::retrieved);
-        c.retrieve(42, "What is the capital of Freedonia?", 2048);
-        QVERIFY(retrieved.wait(kWaitMs));
-        const QList<QVariant> args = retrieved.takeFirst();
-        QCOMPARE(args.at(0).toLongLong(), 42);
-        QVERIFY2(args.at(4).toString().isEmpty(), qPrintable(args.at(4).toString()));
-        const QVariantList sources = args.at(3).toList();
-        QVERIFY(!sources.isEmpty());
-        const QVariantMap first = sources.first().toMap();
-        QCOMPARE(first.value("n").toInt(), 1);
-        QVERIFY(first.value("path").toString().endsWith("freedonia.txt"));
-        QVERIFY(first.value("excerpt").toString().contains("Zenda"));
-        QVERIFY(args.at(1).toString().contains("Zenda"));  // the system prompt carries the source
 
         // Remove one: gone from the list.
         int row = -1;
@@ -161,6 +149,8 @@ private slots:
         QVERIFY(!sources.isEmpty());
         QVERIFY(sources.first().toMap().value("excerpt").toString().contains("Zenda"));
         QVERIFY(chat.messages()->stats(1).contains("tok/s"));
+        // Two small files fit the context: they went in whole, and the answer says so.
+        QVERIFY2(chat.messages()->stats(1).contains("all 2 documents used whole"), qPrintable(chat.messages()->stats(1)));
         // Without the toggle: no sources.
         chat.setUseDocuments(false);
         QVERIFY(chat.send("Once upon a time"));
@@ -179,6 +169,61 @@ private slots:
         QCOMPARE(chat.messages()->role(5), QString("assistant"));
         QVERIFY(!chat.messages()->text(5).isEmpty());
         QVERIFY2(chat.messages()->stats(5).startsWith("Summary of"), qPrintable(chat.messages()->stats(5)));
+    }
+
+    // Documents too long to go in whole together: the engine worker loads the embedder
+    // and searches hybrid (a question sharing no word with them still finds them
+    // through dense search); the best hit's document, small, goes in whole.
+    void answersSearchHybridWithTheEmbedder() {
+        QVERIFY2(QFileInfo::exists(kEmbedder), qPrintable(kEmbedder));
+        QFile::remove(m_docs + "/broken.pdf");
+        QString trains, ships;
+        for (int i = 0; i < 200; ++i) {
+            trains += QStringLiteral("Train %1 leaves the station at noon. ").arg(i);
+            ships += QStringLiteral("Ship %1 sails from the harbour at dawn. ").arg(i);
+        }
+        writeFile(m_docs + "/trains.txt", trains.toUtf8());
+        writeFile(m_docs + "/ships.txt", ships.toUtf8());
+        DocumentsController::setDefaultEmbedderPath(kEmbedder);
+        DocumentsController docs;
+        DocumentsController::setDefaultEmbedderPath({});
+        QCOMPARE(docs.embedderPath(), kEmbedder);
+        docs.add({QUrl::fromLocalFile(m_docs)});
+        QVERIFY(QTest::qWaitFor([&] { return !docs.indexing(); }, kWaitMs));
+        QVERIFY2(docs.errorText().isEmpty(), qPrintable(docs.errorText()));
+        AppStorage::setDefaultPath({});
+        AppStorage storage;
+        SettingsController settings;
+        settings.setStorage(&storage);
+        ChatController chat;
+        chat.setSettings(&settings);
+        chat.setDocuments(&docs);
+        chat.loadModel(kDemoModel);
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        QVERIFY(settings.setParam("maxTokens", 8));
+        chat.setUseDocuments(true);
+
+        QVERIFY(chat.send("capital of Freedonia"));
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        QString stats = chat.messages()->stats(1);
+        QVERIFY2(stats.contains("whole document used: freedonia.txt") && stats.contains("hybrid search"), qPrintable(stats));
+        QVERIFY(chat.messages()->sources(1).first().toMap().value("excerpt").toString().contains("Zenda"));
+
+        QVERIFY(chat.send("qwzx vbnq"));  // no word in common with any document
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        stats = chat.messages()->stats(3);
+        QVERIFY2(stats.contains("hybrid search"), qPrintable(stats));
+        QVERIFY(!chat.messages()->sources(3).isEmpty());
+
+        // The same index without an embedder: BM25 only, which finds nothing here.
+        DocumentsController plain;
+        QVERIFY(plain.embedderPath().isEmpty());
+        chat.setDocuments(&plain);
+        QVERIFY(chat.send("qwzx vbnq"));
+        QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
+        stats = chat.messages()->stats(5);
+        QVERIFY2(stats.contains("keyword search only: no embedder"), qPrintable(stats));
+        QVERIFY(chat.messages()->sources(5).isEmpty());
     }
 
 private:

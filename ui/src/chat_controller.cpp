@@ -10,12 +10,6 @@
 
 namespace {
 const QString kLastConversationKey = QStringLiteral("lastConversation");
-
-GenerationStats stoppedEarly() {
-    GenerationStats s;
-    s.stopped = true;
-    return s;
-}
 }  // namespace
 
 ChatController::ChatController(QObject* parent) : QObject(parent) {
@@ -46,6 +40,7 @@ ChatController::ChatController(QObject* parent) : QObject(parent) {
             Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::generationFailed, this, &ChatController::onGenerationFailed,
             Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::documentsUsed, this, &ChatController::onDocumentsUsed, Qt::QueuedConnection);
 
     m_thread.start();
 }
@@ -91,10 +86,7 @@ void ChatController::setSettings(SettingsController* settings) {
 
 void ChatController::setDocuments(DocumentsController* documents) {
     if (documents == m_documents) return;
-    if (m_documents) disconnect(m_documents, nullptr, this, nullptr);
     m_documents = documents;
-    if (m_documents)
-        connect(m_documents, &DocumentsController::retrieved, this, &ChatController::onRetrieved);
     emit documentsChanged();
 }
 
@@ -178,46 +170,37 @@ bool ChatController::summarizeDocument(qint64 documentId, const QString& fileNam
 void ChatController::startAnswer() {
     QList<ChatTurn> conversation = m_messages.conversation();
     m_answerRow = m_messages.appendAssistant();
+    m_answerNote.clear();
     m_cancel = false;
     setState(State::Generating);
     saveConversation();
-    if (m_useDocuments && m_documents && !conversation.isEmpty()) {
-        // The worker searches the index; onRetrieved starts the answer.
-        static qint64 nextId = 0;
-        m_retrievalId = ++nextId;
-        int context = m_contextSize;
-        if (context <= 0 && m_settings) context = m_settings->loadOptions().contextLength;
-        m_documents->retrieve(m_retrievalId, conversation.last().content, context > 0 ? context : 2048);
-        return;
-    }
-    emitGenerate(conversation);
-}
-
-void ChatController::emitGenerate(QList<ChatTurn> conversation) {
     if (m_settings && !m_settings->systemPrompt().trimmed().isEmpty()) {
         if (!conversation.isEmpty() && conversation.first().role == QLatin1String("system"))
             conversation.first().content.prepend(m_settings->systemPrompt().trimmed() + QStringLiteral("\n\n"));
         else
             conversation.prepend({QStringLiteral("system"), m_settings->systemPrompt().trimmed()});
     }
-    emit generateRequested(conversation, m_settings ? m_settings->generationOptions() : GenerationOptions{});
+    GenerationOptions options = m_settings ? m_settings->generationOptions() : GenerationOptions{};
+    if (m_useDocuments && m_documents && m_documents->available()) {
+        // The engine worker picks the sources (it has the tokenizer and the embedder).
+        options.documentsDb = m_documents->databasePath();
+        options.embedderPath = m_documents->embedderPath();
+    }
+    emit generateRequested(conversation, options);
 }
 
-void ChatController::onRetrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
-                                 const QVariantList& sources, const QString& error) {
-    if (requestId != m_retrievalId) return;  // an answer that was stopped meanwhile
-    m_retrievalId = 0;
-    if (m_cancel) return onGenerationFinished(stoppedEarly());
-    QList<ChatTurn> conversation = m_messages.conversation();
-    if (!error.isEmpty()) {
-        setError(tr("Your documents could not be searched (%1); answering without them.").arg(error));
-    } else if (!sources.isEmpty()) {
-        // The question is replaced by the assembled one; the sources go first, as system.
-        conversation.last().content = userPrompt;
-        conversation.prepend({QStringLiteral("system"), systemPrompt});
-        m_messages.setSources(m_answerRow, sources);
-    }
-    emitGenerate(conversation);
+void ChatController::onDocumentsUsed(const QVariantList& sources, const QString& note, const QString& error) {
+    if (m_answerRow < 0) return;
+    if (!error.isEmpty()) setError(tr("Your documents could not be searched (%1); answering without them.").arg(error));
+    m_messages.setSources(m_answerRow, sources);
+    m_answerNote = note;
+    if (!note.isEmpty()) m_messages.setStats(m_answerRow, note);
+}
+
+QString ChatController::statsLine(const GenerationStats& stats) const {
+    const QString line = formatStats(stats);
+    if (m_answerNote.isEmpty()) return line;
+    return line.isEmpty() ? m_answerNote : line + QStringLiteral(" · ") + m_answerNote;
 }
 
 void ChatController::stop() {
@@ -227,11 +210,6 @@ void ChatController::stop() {
     } else if (m_state == State::Generating) {
         m_cancel = true;
         setState(State::Stopping);
-        // Still waiting for the documents: nothing runs on the engine to answer.
-        if (m_retrievalId != 0) {
-            m_retrievalId = 0;
-            onGenerationFinished(stoppedEarly());
-        }
     }
 }
 
@@ -366,7 +344,6 @@ void ChatController::onLoadProgress(double progress) {
 }
 
 void ChatController::onModelLoaded(const QString& path, const QString& name) {
-    m_contextSize = 0;
     m_loadedPath = path;
     m_loadedModelName = name;
     emit loadedModelChanged();
@@ -396,9 +373,8 @@ void ChatController::onTextStreamed(const QString& text, const GenerationStats& 
         m_messages.appendText(m_answerRow, text);
     }
     if (m_summarizing) return;  // its stats line is the summary's progress
-    m_messages.setStats(m_answerRow, formatStats(stats));
+    m_messages.setStats(m_answerRow, statsLine(stats));
     setDevice(stats.device);
-    if (stats.contextSize > 0) m_contextSize = stats.contextSize;
 }
 
 void ChatController::onGenerationFinished(const GenerationStats& stats) {
@@ -407,7 +383,7 @@ void ChatController::onGenerationFinished(const GenerationStats& stats) {
     else if (m_summarizing)
         m_messages.setStats(m_answerRow, m_messages.stats(m_answerRow) + (stats.stopped ? tr(" · stopped") : QString()));
     else
-        m_messages.setStats(m_answerRow, formatStats(stats));
+        m_messages.setStats(m_answerRow, statsLine(stats));
     m_summarizing = false;
     m_answerRow = -1;
     saveConversation();

@@ -150,9 +150,9 @@ private:
     void onTextStreamed(const QString& text, const GenerationStats& stats);
     void onGenerationFinished(const GenerationStats& stats);
     void onGenerationFailed(const QString& message);
-    void onRetrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
-                     const QVariantList& sources, const QString& error);
-    void emitGenerate(QList<ChatTurn> conversation);
+    void onDocumentsUsed(const QVariantList& sources, const QString& note, const QString& error);
+    // formatStats plus how the documents were used ("whole document used: a.pdf").
+    QString statsLine(const GenerationStats& stats) const;
 
     void startLoad(QString path);  // by value: callers pass m_pendingPath, cleared here
     // The worker returned from a job: start a load that waited for it, if any.
@@ -171,9 +171,8 @@ private:
     QPointer<SettingsController> m_settings;
     QPointer<DocumentsController> m_documents;
     bool m_useDocuments = false;
-    qint64 m_retrievalId = 0;  // the retrieval the current answer waits for; 0: none
-    int m_contextSize = 0;
-    bool m_summarizing = false;  // the running job is a document summary     // of the loaded session, from the last stats
+    QString m_answerNote;  // how the current answer's documents were chosen; empty: none used
+    bool m_summarizing = false;  // the running job is a document summary
     ConversationMeta m_conversation;  // id 0: not saved yet
     State m_state = State::NoModel;
     double m_loadProgress = 0;

@@ -42,6 +42,10 @@ struct GenerationOptions {
     double minP = 0.05;
     double repeatPenalty = 1.0;
     int maxTokens = 512;  // <= 0: until the end of text or a full context
+    // "Use my documents": the document index to answer from (empty: none) and the
+    // embedder for dense search in it (empty or missing: BM25 only).
+    QString documentsDb = {};
+    QString embedderPath = {};
 };
 
 // How a model is loaded and its session created (ModelParams + SessionParams).

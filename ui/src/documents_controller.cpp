@@ -6,14 +6,17 @@
 
 #ifdef ASSISTANT_HAVE_RAG
 #include "rag/indexer.h"
-#include "rag/prompt.h"
-#include "rag/retrieve.h"
 #include "rag/store.h"
 #endif
 
 namespace {
 
 QString& defaultDbSlot() {
+    static QString path;
+    return path;
+}
+
+QString& defaultEmbedderSlot() {
     static QString path;
     return path;
 }
@@ -91,43 +94,10 @@ void DocumentWorker::remove(qint64 documentId) {
 #endif
 }
 
-void DocumentWorker::retrieve(qint64 requestId, const QString& question, int contextTokens) {
-#ifdef ASSISTANT_HAVE_RAG
-    auto store = rag::Store::open(m_dbPath.toStdString());
-    if (!store) return emit retrieved(requestId, {}, {}, {}, qs(store.error()));
-    rag::Retriever retriever(*store);
-    rag::SearchOptions search;
-    search.mode = rag::SearchMode::Bm25;  // dense needs the embedder loaded; BM25 is instant
-    auto hits = retriever.search(question.toStdString(), search);
-    if (!hits) return emit retrieved(requestId, {}, {}, {}, qs(hits.error()));
-    rag::PromptOptions options;
-    if (contextTokens > 0) options.contextTokens = contextTokens;
-    options.answerTokens = std::min(512, options.contextTokens / 4);
-    // No tokenizer here (the model lives on the engine thread): assume 2 bytes per
-    // token, safe for small vocabularies (the demo's 512 tokens give ~2.6 bytes per
-    // token; rag's default of 4 overflowed its 2048-token context).
-    options.countTokens = [](std::string_view text) { return int((text.size() + 1) / 2); };
-    const rag::AssembledPrompt prompt = rag::assemblePrompt(question.toStdString(), *hits, options);
-    QVariantList sources;
-    for (const rag::Source& s : prompt.sources)
-        sources.append(QVariantMap{{QStringLiteral("n"), s.n},
-                                   {QStringLiteral("path"), qs(s.path)},
-                                   {QStringLiteral("page"), s.pageFrom},
-                                   {QStringLiteral("pageTo"), s.pageTo},
-                                   {QStringLiteral("label"), qs(rag::sourceLabel(s))},
-                                   {QStringLiteral("excerpt"), qs(s.excerpt)}});
-    QString system, user;
-    for (const assistant::Message& m : prompt.messages)
-        (m.role == "system" ? system : user) += qs(m.content);
-    emit retrieved(requestId, system, user.isEmpty() ? question : user, sources, {});
-#else
-    emit retrieved(requestId, {}, {}, {}, tr("this build has no document index"));
-#endif
-}
-
 // --- DocumentsController (GUI thread) ------------------------------------------
 
 void DocumentsController::setDefaultDatabasePath(const QString& path) { defaultDbSlot() = path; }
+void DocumentsController::setDefaultEmbedderPath(const QString& path) { defaultEmbedderSlot() = path; }
 
 DocumentsController::DocumentsController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<DocumentRow>();
@@ -135,12 +105,12 @@ DocumentsController::DocumentsController(QObject* parent) : QObject(parent) {
     m_dbPath = defaultDbSlot().isEmpty() ? QDir::temp().filePath(QStringLiteral("assistant-documents.sqlite"))
                                          : defaultDbSlot();
     QDir().mkpath(QFileInfo(m_dbPath).absolutePath());
+    m_embedderPath = defaultEmbedderSlot();
     m_thread.setObjectName(QStringLiteral("documents"));
     m_worker = new DocumentWorker(m_dbPath);
     m_worker->moveToThread(&m_thread);
     connect(this, &DocumentsController::listRequested, m_worker, &DocumentWorker::list, Qt::QueuedConnection);
     connect(this, &DocumentsController::removeRequested, m_worker, &DocumentWorker::remove, Qt::QueuedConnection);
-    connect(this, &DocumentsController::retrieveRequested, m_worker, &DocumentWorker::retrieve, Qt::QueuedConnection);
     connect(m_worker, &DocumentWorker::listed, this, [this](const QList<DocumentRow>& rows) {
         m_documents.setRows(rows);
         if (!m_storeReady) {
@@ -149,7 +119,6 @@ DocumentsController::DocumentsController(QObject* parent) : QObject(parent) {
         }
     }, Qt::QueuedConnection);
     connect(m_worker, &DocumentWorker::failed, this, &DocumentsController::setError, Qt::QueuedConnection);
-    connect(m_worker, &DocumentWorker::retrieved, this, &DocumentsController::retrieved, Qt::QueuedConnection);
     m_thread.start();
     m_poll.setInterval(200);
     connect(&m_poll, &QTimer::timeout, this, &DocumentsController::pollRun);
@@ -200,6 +169,7 @@ void DocumentsController::startRun() {
     rag::IndexOptions options;
     options.extract.ocr = m_ocrEnabled;
     options.extract.ocrLanguage = m_ocrLanguage.toStdString();
+    options.embedderPath = m_embedderPath.toStdString();  // loaded on the indexer's thread
     for (auto it = m_savedPasswords.cbegin(); it != m_savedPasswords.cend(); ++it)
         options.passwords[it.key().toStdString()] = it.value().toString().toStdString();
     for (auto it = m_sessionPasswords.cbegin(); it != m_sessionPasswords.cend(); ++it)
@@ -213,6 +183,10 @@ void DocumentsController::startRun() {
                 m_progressText = tr("Looking for documents…");
             } else if (p.phase == Phase::Done) {
                 m_progressText = tr("Done: %n file(s)", nullptr, p.filesTotal);
+            } else if (p.phase == Phase::Embedding) {
+                // The embedder's vectors for hybrid search, after the text is in.
+                m_progressText = tr("Preparing search: %1 of %2 passages").arg(p.chunksEmbedded).arg(p.chunksToEmbed);
+                if (p.etaSeconds >= 0) m_progressText += tr(" · about %1 left").arg(humanSeconds(p.etaSeconds));
             } else {
                 m_progressText = tr("Reading %1 of %2 · %3").arg(p.filesDone + 1).arg(p.filesTotal)
                                      .arg(QFileInfo(qs(p.currentFile)).fileName());
@@ -310,10 +284,6 @@ void DocumentsController::remove(int row) {
     if (!r) return;
     if (m_indexer) return setError(tr("Wait for indexing to finish before removing documents."));
     emit removeRequested(r->id);
-}
-
-void DocumentsController::retrieve(qint64 requestId, const QString& question, int contextTokens) {
-    emit retrieveRequested(requestId, question, contextTokens);
 }
 
 void DocumentsController::setError(const QString& text) {

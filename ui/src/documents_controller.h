@@ -1,8 +1,9 @@
-// The documents view-model: the files in the document index with their status,
-// indexing runs (rag::Indexer on its own thread) with progress, rate, ETA, pause,
-// resume and cancel, and retrieval for "Use my documents" (BM25 over the index,
-// prompt with [n] sources). Store reads and retrieval run on a worker thread
-// (DocumentWorker, the only class in ui/ that calls rag/); QML sees queued signals.
+// The documents view-model: the files in the document index with their status, and
+// indexing runs (rag::Indexer on its own thread, embedding with the shipped embedder
+// so answers can use hybrid search) with progress, rate, ETA, pause, resume and
+// cancel. Store reads run on a worker thread (DocumentWorker); QML sees queued
+// signals. Answers from the documents are prepared by the engine worker
+// (EngineWorker, rag::Answerer) with this index and embedder.
 #pragma once
 
 #include <QAbstractListModel>
@@ -62,13 +63,8 @@ public:
 public slots:
     void list();
     void remove(qint64 documentId);
-    // BM25 retrieval and prompt assembly for one question.
-    void retrieve(qint64 requestId, const QString& question, int contextTokens);
 signals:
     void listed(const QList<DocumentRow>& rows);
-    // systemPrompt holds the sources; sources: [{n, path, page, pageTo, label, excerpt}].
-    void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
-                   const QVariantList& sources, const QString& error);
     void failed(const QString& message);
 private:
     QString m_dbPath;
@@ -80,6 +76,8 @@ class DocumentsController : public QObject {
     Q_PROPERTY(DocumentListModel* documents READ documents CONSTANT)
     Q_PROPERTY(bool available READ available CONSTANT)  // built with rag/
     Q_PROPERTY(QString databasePath READ databasePath CONSTANT)
+    // The embedder that indexing runs use and answers embed questions with (empty: none, BM25 only).
+    Q_PROPERTY(QString embedderPath READ embedderPath CONSTANT)
     Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
     Q_PROPERTY(bool paused READ paused NOTIFY indexingChanged)
     Q_PROPERTY(double progress READ progress NOTIFY progressChanged)  // [0, 1]; -1 unknown
@@ -99,9 +97,12 @@ public:
 
     // Set once by the app (userDataDir()/documents.sqlite) or a test.
     static void setDefaultDatabasePath(const QString& path);
+    // Set once by the app (the shipped USE-Lite model) or a test; empty: no dense search.
+    static void setDefaultEmbedderPath(const QString& path);
 
     DocumentListModel* documents() { return &m_documents; }
     QString databasePath() const { return m_dbPath; }
+    QString embedderPath() const { return m_embedderPath; }
     bool available() const;
     // A run is going, or files wait for one.
     bool indexing() const { return m_indexer != nullptr || !m_pending.isEmpty(); }
@@ -123,9 +124,6 @@ public:
     // asks for it to be kept (rememberPasswordRequested).
     Q_INVOKABLE void unlock(const QString& path, const QString& password, bool remember);
 
-    // Asynchronous: answers with retrieved(requestId, ...).
-    void retrieve(qint64 requestId, const QString& question, int contextTokens);
-
 signals:
     void indexingChanged();
     void progressChanged();
@@ -135,12 +133,9 @@ signals:
     // A run found a password-protected PDF; retry: the password given was wrong.
     void passwordNeeded(const QString& path, bool retry);
     void rememberPasswordRequested(const QString& path, const QString& password);
-    void retrieved(qint64 requestId, const QString& systemPrompt, const QString& userPrompt,
-                   const QVariantList& sources, const QString& error);
     // To the worker.
     void listRequested();
     void removeRequested(qint64 documentId);
-    void retrieveRequested(qint64 requestId, const QString& question, int contextTokens);
 
 private:
     void startRun();
@@ -149,6 +144,7 @@ private:
 
     DocumentListModel m_documents;
     QString m_dbPath;
+    QString m_embedderPath;
     QThread m_thread;
     DocumentWorker* m_worker = nullptr;
     std::unique_ptr<rag::Indexer> m_indexer;

@@ -2,14 +2,18 @@
 
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QStringList>
+#include <QVariantMap>
 
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "assistant/engine.h"
 #ifdef ASSISTANT_HAVE_RAG
+#include "rag/answerer.h"
 #include "rag/store.h"
 #include "rag/summarize.h"
 #endif
@@ -36,7 +40,49 @@ GenerationStats toQt(const assistant::GenerateStats& s, bool stopped) {
     return out;
 }
 
+#ifdef ASSISTANT_HAVE_RAG
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+// The line under the answer that says what the model was given.
+QString documentsNote(const rag::PreparedAnswer& a, const QString& embedderProblem) {
+    auto file = [](const std::string& path) { return QFileInfo(qs(path)).fileName(); };
+    if (a.basis == rag::AnswerBasis::WholeCollection) {
+        const int n = static_cast<int>(a.wholeDocuments.size());
+        return n == 1 ? EngineWorker::tr("whole document used: %1").arg(file(a.wholeDocuments.front()))
+                      : EngineWorker::tr("all %n documents used whole", nullptr, n);
+    }
+    QStringList parts;
+    if (a.basis == rag::AnswerBasis::WholeDocument)
+        parts << EngineWorker::tr("whole document used: %1").arg(file(a.wholeDocuments.front()));
+    if (a.search == rag::SearchMode::Hybrid) parts << EngineWorker::tr("hybrid search");
+    else if (!embedderProblem.isEmpty()) parts << EngineWorker::tr("keyword search only: %1").arg(embedderProblem);
+    else parts << EngineWorker::tr("keyword search only: the documents have no vectors yet");
+    return parts.join(QStringLiteral(" · "));
+}
+
+QVariantList sourcesForQml(const std::vector<rag::Source>& sources) {
+    QVariantList out;
+    for (const rag::Source& s : sources)
+        out.append(QVariantMap{{QStringLiteral("n"), s.n},
+                               {QStringLiteral("path"), qs(s.path)},
+                               {QStringLiteral("page"), s.pageFrom},
+                               {QStringLiteral("pageTo"), s.pageTo},
+                               {QStringLiteral("label"), qs(rag::sourceLabel(s))},
+                               {QStringLiteral("excerpt"), qs(s.excerpt)}});
+    return out;
+}
+#endif
+
 }  // namespace
+
+struct EngineWorker::Documents {
+#ifdef ASSISTANT_HAVE_RAG
+    std::optional<rag::Answerer> answerer;
+#endif
+    QString db;
+    QString embedderPath;
+    QString embedderProblem;  // why there is no embedder; empty when there is one
+};
 
 EngineWorker::EngineWorker(const std::atomic<bool>& cancel, QObject* parent)
     : QObject(parent), m_cancel(cancel) {}
@@ -112,6 +158,7 @@ void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const 
     messages.reserve(conversation.size());
     for (const ChatTurn& turn : conversation)
         messages.push_back({turn.role.toStdString(), turn.content.toStdString()});
+    if (!options.documentsDb.isEmpty()) messages = withDocuments(std::move(messages), options);
 
     assistant::GenerateParams params;
     params.cancel = &m_cancel;
@@ -145,6 +192,49 @@ void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const 
     } else {
         emit generationFailed(describe(result.error()));
     }
+}
+
+std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistant::Message> messages,
+                                                           const GenerationOptions& options) {
+#ifdef ASSISTANT_HAVE_RAG
+    if (!m_documents) m_documents = std::make_unique<Documents>();
+    Documents& d = *m_documents;
+    if (!d.answerer || d.db != options.documentsDb || d.embedderPath != options.embedderPath) {
+        d.answerer.reset();
+        d.embedderProblem = tr("no embedder");
+        std::optional<rag::Embedder> embedder;
+        if (!options.embedderPath.isEmpty()) {
+            auto loaded = rag::Embedder::load(options.embedderPath.toStdString());
+            if (loaded) embedder = std::move(*loaded);
+            else d.embedderProblem = tr("the embedder could not be loaded (%1)").arg(qs(loaded.error()));
+        }
+        if (embedder) d.embedderProblem.clear();
+        auto opened = rag::Answerer::open(options.documentsDb.toStdString(), std::move(embedder));
+        if (!opened) {
+            emit documentsUsed({}, {}, qs(opened.error()));
+            return messages;
+        }
+        d.answerer.emplace(std::move(*opened));
+        d.db = options.documentsDb;
+        d.embedderPath = options.embedderPath;
+    }
+    rag::AnswerOptions answer;
+    answer.contextTokens = m_session->contextSize();
+    answer.answerTokens = options.maxTokens > 0 ? std::min(options.maxTokens, answer.contextTokens / 2)
+                                                : std::min(512, answer.contextTokens / 4);
+    answer.countTokens = rag::modelTokenCounter(m_model);
+    auto prepared = d.answerer->prepare(messages, answer);
+    if (!prepared) {
+        emit documentsUsed({}, {}, qs(prepared.error()));
+        return messages;
+    }
+    emit documentsUsed(sourcesForQml(prepared->sources), documentsNote(*prepared, d.embedderProblem), {});
+    return std::move(prepared->messages);
+#else
+    Q_UNUSED(options)
+    emit documentsUsed({}, {}, tr("this build has no document index"));
+    return messages;
+#endif
 }
 
 void EngineWorker::summarize(const QString& dbPath, qint64 documentId) {

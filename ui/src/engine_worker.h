@@ -5,15 +5,18 @@
 
 #include <QObject>
 #include <QString>
+#include <QVariantList>
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "chat_types.h"
 
 namespace assistant {
 class Model;
 class Session;
+struct Message;
 }  // namespace assistant
 
 class EngineWorker : public QObject {
@@ -28,7 +31,8 @@ public:
 public slots:
     // Drops the current model, then loads path and creates a session for it.
     void loadModel(const QString& path, const LoadOptions& options);
-    // Streams the answer to the last user turn of conversation.
+    // Streams the answer to the last user turn of conversation; with
+    // options.documentsDb, from the documents (rag::Answerer, on this thread).
     void generate(const QList<ChatTurn>& conversation, const GenerationOptions& options);
     // Map-reduce summary of an indexed document (rag::summarizeDocument) with this
     // session's model; the final summary streams like an answer.
@@ -43,12 +47,23 @@ signals:
     void generationFinished(const GenerationStats& stats);
     void generationFailed(const QString& message);
     void summaryProgress(const QString& text);  // "Summarizing: part 2 of 5"
+    // Before an answer from the documents streams: its sources ([{n, path, page, pageTo,
+    // label, excerpt}]), how they were chosen ("whole document used: a.pdf", "hybrid
+    // search") and, if the documents could not be used, why (the answer goes on without them).
+    void documentsUsed(const QVariantList& sources, const QString& note, const QString& error);
 
 private:
     void loadModelUnguarded(const QString& path, const LoadOptions& options);
     void generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options);
+    // The messages with the documents' sources in them; emits documentsUsed.
+    std::vector<assistant::Message> withDocuments(std::vector<assistant::Message> messages,
+                                                  const GenerationOptions& options);
 
     const std::atomic<bool>& m_cancel;
     std::shared_ptr<const assistant::Model> m_model;
     std::unique_ptr<assistant::Session> m_session;
+    // The document index (rag::Answerer) and its embedder, opened and loaded on this
+    // thread by the first answer from documents; again when either path changes.
+    struct Documents;
+    std::unique_ptr<Documents> m_documents;
 };

@@ -52,7 +52,8 @@ struct IndexOptions {
     ExtractOptions extract;                       // OCR, default password, language
     std::map<std::string, std::string> passwords; // per-file PDF passwords (absolute path)
     ChunkerOptions chunker;
-    const Embedder* embedder = nullptr;           // null: BM25 only
+    const Embedder* embedder = nullptr;           // null: embedderPath's, else BM25 only
+    std::string embedderPath;                     // loaded on the indexing thread when embedder is null
     int embedBatch = 32;                          // chunks per embed call and transaction
     bool int8Embeddings = false;                  // store vectors as int8 + scale
     // Called on the indexing thread; keep them short.

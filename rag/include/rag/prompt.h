@@ -35,6 +35,13 @@ struct AssembledPrompt {
     std::vector<Source> sources;               // the chunks in the prompt, n = 1, 2, ...
 };
 
+// Tokens left for sources once the instructions, the question, the answer and the
+// chat template's overhead are taken from the context (may be negative).
+int sourceTokenBudget(const std::string& question, const PromptOptions& options);
+
+// The line that labels source n in the prompt: "[n] (file.pdf, p. 3)\n".
+std::string sourceHeader(const Source& source);
+
 AssembledPrompt assemblePrompt(const std::string& question, const std::vector<SearchHit>& hits,
                                const PromptOptions& options = {});
 

@@ -80,7 +80,12 @@ public:
 
     int schemaVersion() const;
     static int latestSchemaVersion();
-    sqlite3* handle() const { return m_db; }
+    // SQLite's PRAGMA data_version: changes when another connection commits (the app's
+    // indexer, `assistant-cli index`), so a reader knows its cached vectors are stale.
+    StoreResult<int64_t> dataVersion();
+
+    // Collection names, sorted ('default' is always there).
+    StoreResult<std::vector<std::string>> listCollections();
 
     // ---- documents -------------------------------------------------------
     StoreResult<std::optional<DocumentRecord>> findDocument(const std::string& path);
@@ -124,6 +129,7 @@ public:
                                  int64_t charStart, int64_t charEnd, const std::string& text);
 
 private:
+    friend struct StoreTestAccess;  // tests/: the raw connection (rag/src/store_test_access.h)
     explicit Store(sqlite3* db) : m_db(db) {}
     sqlite3* m_db = nullptr;
 };
