@@ -20,6 +20,15 @@ fs::path tempDb(const std::string& name) {
     fs::remove(p);
     return p;
 }
+
+// An indexed document's row (its hash made of `mark`).
+rag::DocumentRecord indexedDocument(const std::string& path, char mark) {
+    rag::DocumentRecord doc;
+    doc.path = path;
+    doc.sha256 = std::string(64, mark);
+    doc.status = "indexed";
+    return doc;
+}
 }  // namespace
 
 TEST(Store, CreatesSchemaInWalMode) {
@@ -108,13 +117,9 @@ TEST(Store, ListsCollectionsSorted) {
     const fs::path db = tempDb("collections.db");
     auto store = rag::Store::open(db.string());
     ASSERT_TRUE(store.has_value()) << store.error();
-    rag::DocumentRecord doc;
-    doc.path = "/tmp/notes.txt";
-    doc.sha256 = std::string(64, 'a');
-    doc.status = "indexed";
     rag::Chunk chunk;
     chunk.text = "zebras";
-    ASSERT_TRUE(store->commitDocument(doc, {chunk}, "notes"));
+    ASSERT_TRUE(store->commitDocument(indexedDocument("/tmp/notes.txt", 'a'), {chunk}, "notes"));
     auto names = store->listCollections();
     ASSERT_TRUE(names.has_value()) << names.error();
     EXPECT_EQ(*names, (std::vector<std::string>{"default", "notes"}));
@@ -130,11 +135,7 @@ TEST(Store, DataVersionMovesWhenAnotherConnectionCommits) {
     {
         auto writer = rag::Store::open(db.string());
         ASSERT_TRUE(writer.has_value()) << writer.error();
-        rag::DocumentRecord doc;
-        doc.path = "/tmp/other.txt";
-        doc.sha256 = std::string(64, 'b');
-        doc.status = "indexed";
-        ASSERT_TRUE(writer->commitDocument(doc, {}));
+        ASSERT_TRUE(writer->commitDocument(indexedDocument("/tmp/other.txt", 'b'), {}));
     }
     EXPECT_NE(*reader->dataVersion(), *before);
 }

@@ -31,6 +31,20 @@ QString statusOf(DocumentListModel* docs, const QString& fileName) {
                    m.data(m.index(i, 0), DocumentListModel::DetailRole).toString();
     return {};
 }
+// The app's chat side on the demo model with its settings in memory, answering from
+// `docs`; the model loads in the background (wait for chat.canSend()).
+struct DemoChat {
+    bool inMemory = (AppStorage::setDefaultPath({}), true);  // before `storage` is made
+    AppStorage storage;
+    SettingsController settings;
+    ChatController chat;
+    explicit DemoChat(DocumentsController& docs) {
+        settings.setStorage(&storage);
+        chat.setSettings(&settings);
+        chat.setDocuments(&docs);
+        chat.loadModel(kDemoModel);
+    }
+};
 }  // namespace
 
 class DocumentsControllerTest : public QObject {
@@ -132,14 +146,9 @@ private slots:
         DocumentsController docs;
         docs.add({QUrl::fromLocalFile(m_docs)});
         QVERIFY(QTest::qWaitFor([&] { return !docs.indexing(); }, kWaitMs));
-        AppStorage::setDefaultPath({});  // in memory
-        AppStorage storage;
-        SettingsController settings;
-        settings.setStorage(&storage);
-        ChatController chat;
-        chat.setSettings(&settings);
-        chat.setDocuments(&docs);
-        chat.loadModel(kDemoModel);
+        DemoChat rig(docs);
+        ChatController& chat = rig.chat;
+        SettingsController& settings = rig.settings;
         QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
         QVERIFY(settings.setParam("maxTokens", 16));  // the prompt is what matters here
         chat.setUseDocuments(true);
@@ -191,14 +200,9 @@ private slots:
         docs.add({QUrl::fromLocalFile(m_docs)});
         QVERIFY(QTest::qWaitFor([&] { return !docs.indexing(); }, kWaitMs));
         QVERIFY2(docs.errorText().isEmpty(), qPrintable(docs.errorText()));
-        AppStorage::setDefaultPath({});
-        AppStorage storage;
-        SettingsController settings;
-        settings.setStorage(&storage);
-        ChatController chat;
-        chat.setSettings(&settings);
-        chat.setDocuments(&docs);
-        chat.loadModel(kDemoModel);
+        DemoChat rig(docs);
+        ChatController& chat = rig.chat;
+        SettingsController& settings = rig.settings;
         QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
         QVERIFY(settings.setParam("maxTokens", 8));
         chat.setUseDocuments(true);
