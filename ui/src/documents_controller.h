@@ -6,7 +6,6 @@
 // (EngineWorker, rag::Answerer) with this index and embedder.
 #pragma once
 
-#include <QAbstractListModel>
 #include <QHash>
 #include <QSet>
 #include <QList>
@@ -18,56 +17,17 @@
 
 #include <memory>
 
+#include "document_list_model.h"
+#include "document_worker.h"
+
 namespace rag {
 class Indexer;
 }
 
-// One indexed file as the view shows it (rag::DocumentRecord).
-struct DocumentRow {
-    qint64 id = 0;
-    QString path;
-    QString status;  // "indexed" | "ocr" | "encrypted" | "no_text" | "unreadable" | "failed"
-    QString detail;  // why, or a note
-    int pages = 0;
-    int chunks = 0;
-};
-Q_DECLARE_METATYPE(DocumentRow)
-
-class DocumentListModel : public QAbstractListModel {
-    Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("DocumentListModel is owned by DocumentsController")
-    Q_PROPERTY(int count READ count NOTIFY countChanged)
-
-public:
-    enum Roles { IdRole = Qt::UserRole + 1, PathRole, FileNameRole, StatusRole, DetailRole, PagesRole, ChunksRole };
-    explicit DocumentListModel(QObject* parent = nullptr) : QAbstractListModel(parent) {}
-    int count() const { return static_cast<int>(m_rows.size()); }
-    void setRows(const QList<DocumentRow>& rows);
-    const DocumentRow* row(int i) const { return i >= 0 && i < count() ? &m_rows[i] : nullptr; }
-
-signals:
-    void countChanged();
-
-private:
-    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : count(); }
-    QVariant data(const QModelIndex& index, int role) const override;
-    QHash<int, QByteArray> roleNames() const override;
-    QList<DocumentRow> m_rows;
-};
-
-class DocumentWorker : public QObject {
-    Q_OBJECT
-public:
-    explicit DocumentWorker(QString dbPath) : m_dbPath(std::move(dbPath)) {}
-public slots:
-    void list();
-    void remove(qint64 documentId);
-signals:
-    void listed(const QList<DocumentRow>& rows);
-    void failed(const QString& message);
-private:
-    QString m_dbPath;
+// Deletes a run's rag::Indexer (cancels and joins it); defined where rag/ is, so this
+// header and the controller build without it.
+struct IndexerDeleter {
+    void operator()(rag::Indexer* indexer) const;
 };
 
 class DocumentsController : public QObject {
@@ -147,7 +107,7 @@ private:
     QString m_embedderPath;
     QThread m_thread;
     DocumentWorker* m_worker = nullptr;
-    std::unique_ptr<rag::Indexer> m_indexer;
+    std::unique_ptr<rag::Indexer, IndexerDeleter> m_indexer;
     QStringList m_pending;
     // The worker created/migrated the database (first list): an indexer opening it
     // at the same moment would find it locked.
