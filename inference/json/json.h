@@ -1,5 +1,5 @@
 // A small JSON value with a strict parser (RFC 8259) and a serializer. Used by the
-// chat templates (tojson), the CLI (--json), the local API server and the tests.
+// chat templates (tojson), the CLI (--json) and the tests.
 // Objects keep their key order. Numbers are doubles; integers up to 2^53 are exact.
 // Value semantics: copying a Value deep-copies it (a copy never aliases the
 // original); moving is cheap and leaves the source null.

@@ -267,11 +267,6 @@ void Session::reset() {
     m_impl->tokens.clear();
     m_impl->lastLogits.clear();
 }
-void Session::truncate(int n) {
-    if (n < 0 || static_cast<size_t>(n) >= m_impl->tokens.size()) return;
-    m_impl->tokens.resize(static_cast<size_t>(n));
-    m_impl->lastLogits.clear();
-}
 std::span<const int32_t> Session::tokens() const { return m_impl->tokens; }
 const std::shared_ptr<const Model>& Session::model() const { return m_impl->model; }
 int Session::contextSize() const { return m_impl->contextSize; }

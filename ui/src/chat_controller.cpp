@@ -213,7 +213,6 @@ void ChatController::stop() {
     }
 }
 
-void ChatController::clearConversation() { newConversation(); }
 
 void ChatController::dismissError() { setError({}); }
 

@@ -105,7 +105,6 @@ public:
     Q_INVOKABLE bool summarizeDocument(qint64 documentId, const QString& fileName);
     // Cancels the running load or generation (Esc, the Stop button).
     Q_INVOKABLE void stop();
-    Q_INVOKABLE void clearConversation();
     Q_INVOKABLE void dismissError();
 
     // Conversations (need a storage).

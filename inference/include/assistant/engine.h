@@ -282,8 +282,6 @@ public:
 
     // Forgets the context (KV cache and history).
     void reset();
-    // Keeps only the first n tokens of the context.
-    void truncate(int n);
     std::span<const int32_t> tokens() const;
     const std::shared_ptr<const Model>& model() const;
     int contextSize() const;
