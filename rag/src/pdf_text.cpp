@@ -181,108 +181,126 @@ std::expected<std::string, std::string> ocrPage(const poppler::page& page, const
                         options.ocrLanguage, 1);
 }
 
-}  // namespace
-
-ExtractedDocument extractPdf(const std::string& path, const ExtractOptions& options) {
-    ExtractedDocument out;
+// Phase 1: the file, loaded and unlocked; null with out's status and error set otherwise.
+std::unique_ptr<poppler::document> openPdf(const std::string& path, const ExtractOptions& options,
+                                           ExtractedDocument& out) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) {
         out.error = "cannot read: " + ec.message();
-        return out;
+        return nullptr;
     }
     if (size == 0) {
         out.error = "empty file (0 bytes)";
-        return out;
+        return nullptr;
     }
     installPopplerErrorSink();
     t_lastPopplerError.clear();
     std::unique_ptr<poppler::document> doc(
         poppler::document::load_from_file(path, options.password, options.password));
+    auto why = [] { return t_lastPopplerError.empty() ? std::string() : ": " + t_lastPopplerError; };
     if (!doc) {
-        out.error = "not a readable PDF" + (t_lastPopplerError.empty() ? std::string()
-                                                                      : ": " + t_lastPopplerError);
-        return out;
+        out.error = "not a readable PDF" + why();
+        return nullptr;
     }
     if (doc->is_locked()) {
         out.status = DocumentStatus::Encrypted;
         out.error = options.password.empty() ? "password required" : "wrong password";
-        return out;
+        return nullptr;
     }
-    const int count = doc->pages();
-    if (count <= 0) {
-        out.error = "the PDF has no pages" + (t_lastPopplerError.empty() ? std::string()
-                                                                        : ": " + t_lastPopplerError);
-        return out;
+    if (doc->pages() <= 0) {
+        out.error = "the PDF has no pages" + why();
+        return nullptr;
     }
+    return doc;
+}
 
-    std::vector<PageText> pages(static_cast<size_t>(count));
-    std::map<std::string, int> edgeCounts;
-    int textPages = 0;
-    for (int i = 0; i < count; ++i) {
-        if (options.cancel && options.cancel->load()) {
-            out.cancelled = true;
-            return out;
-        }
-        std::unique_ptr<poppler::page> page(doc->create_page(i));
-        if (!page) continue;
-        pages[static_cast<size_t>(i)] = readPage(*page);
-        if (pages[static_cast<size_t>(i)].kind == PageKind::Text) ++textPages;
-        for (const std::string& key : pages[static_cast<size_t>(i)].edgeKeys) ++edgeCounts[key];
-    }
+// Every page's text layer, classified, and the lines repeated at page edges
+// (running heads, page numbers) that are stripped from the text pages.
+struct TextLayer {
+    std::vector<PageText> pages;
     std::set<std::string> repeated;
-    if (textPages >= 3) repeated.insert("#");  // page numbers
-    if (textPages >= 3)
-        for (const auto& [key, n] : edgeCounts)
-            if (n >= 3 && n * 3 >= textPages) repeated.insert(key);
+    int textPages = 0;
+};
 
-    int noText = 0, garbage = 0, sparse = 0;
-    std::string ocrError;
-    out.pages.resize(static_cast<size_t>(count));
+// Phase 2. False when cancelled.
+bool readTextLayer(poppler::document& doc, const ExtractOptions& options, TextLayer& layer) {
+    const int count = doc.pages();
+    layer.pages.resize(static_cast<size_t>(count));
+    std::map<std::string, int> edgeCounts;
     for (int i = 0; i < count; ++i) {
-        PageText& p = pages[static_cast<size_t>(i)];
+        if (options.cancel && options.cancel->load()) return false;
+        std::unique_ptr<poppler::page> page(doc.create_page(i));
+        if (!page) continue;
+        PageText& p = layer.pages[static_cast<size_t>(i)];
+        p = readPage(*page);
+        if (p.kind == PageKind::Text) ++layer.textPages;
+        for (const std::string& key : p.edgeKeys) ++edgeCounts[key];
+    }
+    if (layer.textPages >= 3) {
+        layer.repeated.insert("#");  // page numbers
+        for (const auto& [key, n] : edgeCounts)
+            if (n >= 3 && n * 3 >= layer.textPages) layer.repeated.insert(key);
+    }
+    return true;
+}
+
+// What the pages without a usable text layer turned out to be.
+struct PageCounts {
+    int noText = 0, garbage = 0, sparse = 0;
+    std::string ocrError;  // the last OCR failure
+};
+
+// Phase 3: out.pages from the text layer, OCR where it has no usable text and OCR
+// reads more. False when cancelled.
+bool fillPages(poppler::document& doc, const TextLayer& layer, const ExtractOptions& options,
+               ExtractedDocument& out, PageCounts& counts) {
+    out.pages.resize(layer.pages.size());
+    for (size_t i = 0; i < layer.pages.size(); ++i) {
+        const PageText& p = layer.pages[i];
         if (p.kind == PageKind::Text) {
-            out.pages[static_cast<size_t>(i)] = dehyphenate(repeated.empty() ? p.text : stripEdges(p.text, repeated));
+            out.pages[i] = dehyphenate(layer.repeated.empty() ? p.text : stripEdges(p.text, layer.repeated));
             continue;
         }
         if (p.kind == PageKind::Sparse) {
-            out.pages[static_cast<size_t>(i)] = dehyphenate(p.text);
-            ++sparse;
+            out.pages[i] = dehyphenate(p.text);
+            ++counts.sparse;
         } else {
-            (p.kind == PageKind::Garbage ? garbage : noText)++;
+            (p.kind == PageKind::Garbage ? counts.garbage : counts.noText)++;
         }
         if (!options.ocr) continue;
-        if (options.cancel && options.cancel->load()) {
-            out.cancelled = true;
-            return out;
-        }
-        std::unique_ptr<poppler::page> page(doc->create_page(i));
+        if (options.cancel && options.cancel->load()) return false;
+        std::unique_ptr<poppler::page> page(doc.create_page(static_cast<int>(i)));
         if (!page) continue;
         auto text = ocrPage(*page, options);
         if (!text) {
-            ocrError = text.error();
+            counts.ocrError = text.error();
             continue;
         }
         std::string ocrText = dehyphenate(normalizeText(*text));
-        if (countAlnum(ocrText) > countAlnum(out.pages[static_cast<size_t>(i)]) &&
-            countAlnum(ocrText) >= 3) {
-            out.pages[static_cast<size_t>(i)] = std::move(ocrText);
+        if (countAlnum(ocrText) > countAlnum(out.pages[i]) && countAlnum(ocrText) >= 3) {
+            out.pages[i] = std::move(ocrText);
             ++out.ocrPages;
-            if (p.kind == PageKind::Sparse) --sparse;
+            if (p.kind == PageKind::Sparse) --counts.sparse;
         }
     }
+    return true;
+}
 
+// Phase 4: the document's status and the note that says what was found.
+void describeExtraction(int count, int textPages, const PageCounts& c, const ExtractOptions& options,
+                        ExtractedDocument& out) {
     const std::string pagesOf = " of " + std::to_string(count) + " page" + (count == 1 ? "" : "s");
     if (out.ocrPages > 0) {
         out.status = DocumentStatus::Ocr;
         out.error = std::to_string(out.ocrPages) + pagesOf + " OCR'd";
-        if (garbage > 0) out.error += " (" + std::to_string(garbage) + " with unreadable text)";
-    } else if (textPages + sparse > 0) {
+        if (c.garbage > 0) out.error += " (" + std::to_string(c.garbage) + " with unreadable text)";
+    } else if (textPages + c.sparse > 0) {
         out.status = DocumentStatus::Indexed;
-        if (noText + garbage > 0)
-            out.error = std::to_string(noText + garbage) + pagesOf + " without usable text" +
+        if (c.noText + c.garbage > 0)
+            out.error = std::to_string(c.noText + c.garbage) + pagesOf + " without usable text" +
                         (options.ocr ? "" : " (OCR off)");
-    } else if (garbage > 0) {
+    } else if (c.garbage > 0) {
         out.status = DocumentStatus::Unreadable;
         out.error = "the text layer has no Unicode map (glyph codes only)" +
                     std::string(options.ocr ? "; OCR found no text" : "; OCR off");
@@ -295,8 +313,24 @@ ExtractedDocument extractPdf(const std::string& path, const ExtractOptions& opti
         out.error = std::string("no text layer (scanned or drawn as curves)") +
                     (options.ocr ? "; OCR found no text" : "; OCR off");
     }
-    if (!ocrError.empty() && out.ocrPages == 0) out.error += "; " + ocrError;
-    if (out.status == DocumentStatus::Unreadable || out.status == DocumentStatus::NoText) out.pages.assign(static_cast<size_t>(count), {});
+    if (!c.ocrError.empty() && out.ocrPages == 0) out.error += "; " + c.ocrError;
+    if (out.status == DocumentStatus::Unreadable || out.status == DocumentStatus::NoText)
+        out.pages.assign(static_cast<size_t>(count), {});
+}
+
+}  // namespace
+
+ExtractedDocument extractPdf(const std::string& path, const ExtractOptions& options) {
+    ExtractedDocument out;
+    std::unique_ptr<poppler::document> doc = openPdf(path, options, out);
+    if (!doc) return out;
+    TextLayer layer;
+    PageCounts counts;
+    if (!readTextLayer(*doc, options, layer) || !fillPages(*doc, layer, options, out, counts)) {
+        out.cancelled = true;
+        return out;
+    }
+    describeExtraction(doc->pages(), layer.textPages, counts, options, out);
     return out;
 }
 

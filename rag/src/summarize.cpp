@@ -176,108 +176,146 @@ std::expected<SummaryBudget, std::string> summaryBudget(const assistant::Session
     return b;
 }
 
-std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
-                                                            assistant::Session& session,
-                                                            const SummarizeOptions& options) {
+namespace {
+
+// One summary run: the map step over sections, the reduce levels, the final summary.
+// Each phase returns false with `error` set, or true; a cancel ends a phase early with
+// result.cancelled set (checked by the caller between phases).
+class SummaryRun {
+public:
+    SummaryRun(Store& store, int64_t documentId, assistant::Session& session, const SummarizeOptions& options,
+               std::string file, const SummaryBudget& budget)
+        : m_store(store), m_documentId(documentId), m_session(session), m_model(*session.model()),
+          m_options(options), m_file(std::move(file)), m_context(session.contextSize()), m_b(budget) {
+        m_params.sampling = options.sampling;
+        m_params.cancel = options.cancel;
+    }
+
+    // Map: a summary of each section (as much text as leaves room for the prompt and
+    // the section's summary), from the store's cache when the same model made it.
+    bool map(const std::vector<ChunkRecord>& chunks) {
+        const int sectionTokens = m_context - m_b.promptTokens - m_b.mapTokens - kMarginTokens;
+        const std::vector<Piece> pieces = documentPieces(chunks, m_model, sectionTokens);
+        const std::vector<Section> sections = makeSections(pieces, sectionTokens, [&](const std::string& text) {
+            return promptTokens(m_model, mapPrompt(999, 999, m_file, text)) + m_b.mapTokens + kMarginTokens <= m_context;
+        });
+        const std::string key = modelKey(m_model.info(), m_context, m_b.mapTokens);
+        result.sections = static_cast<int>(sections.size());
+        for (size_t i = 0; i < sections.size(); ++i) {
+            if (stopped()) return true;
+            const Section& s = sections[i];
+            auto cached = m_store.summary(m_documentId, key, static_cast<int>(i), s.charStart, s.charEnd);
+            if (!cached) return fail(cached.error());
+            if (*cached) {
+                m_summaries.push_back(**cached);
+                ++result.cachedSections;
+            } else {
+                auto text = generate(mapPrompt(i + 1, sections.size(), m_file, s.text), m_b.mapTokens, false);
+                if (!text) return fail("summarize section " + std::to_string(i + 1) + ": " + text.error());
+                if (stopped()) return true;  // a cut-off summary must not be cached
+                auto put = m_store.putSummary(m_documentId, key, static_cast<int>(i), s.charStart, s.charEnd, *text);
+                if (!put) return fail(put.error());
+                m_summaries.push_back(std::move(*text));
+            }
+            progress("map", i + 1, sections.size());
+        }
+        return true;
+    }
+
+    // Reduce: while the summaries do not fit one prompt with room for the final
+    // summary, combine consecutive groups into fewer. Every level must shrink the count
+    // (summaryBudget checks that two summaries fit), so it ends.
+    bool reduce() {
+        while (!fits(m_summaries, true, m_b.reduceTokens)) {
+            const auto groups = groupSummaries(m_summaries, [&](const std::vector<std::string>& g) {
+                return fits(g, false, m_b.mapTokens);
+            });
+            if (groups.size() >= m_summaries.size())
+                return fail("reduce: " + std::to_string(m_summaries.size()) + " part summaries cannot be combined in a " +
+                            std::to_string(m_context) + "-token context; use a larger context (-c)");
+            std::vector<std::string> next;
+            for (size_t g = 0; g < groups.size(); ++g) {
+                if (stopped()) return true;
+                auto text = generate(reducePrompt(false, m_file, groups[g]), m_b.mapTokens, false);
+                if (!text) return fail("reduce: " + text.error());
+                ++result.reduceSteps;
+                progress("reduce", g + 1, groups.size());
+                next.push_back(std::move(*text));
+            }
+            m_summaries = std::move(next);
+        }
+        return true;
+    }
+
+    // The summary of the whole document, streamed to options.onFinalPiece.
+    bool finish() {
+        if (stopped()) return true;
+        auto text = generate(reducePrompt(true, m_file, m_summaries), m_b.reduceTokens, true);
+        if (!text) return fail("reduce: " + text.error());
+        ++result.reduceSteps;
+        progress("reduce", 1, 1);
+        if (!stopped() && text->find_first_not_of(" \t\r\n") == std::string::npos)
+            return fail("the model wrote an empty summary");
+        result.text = std::move(*text);  // cut short when cancelled
+        return true;
+    }
+
     SummaryResult result;
-    const assistant::Model& model = *session.model();
-    auto chunks = store.documentChunks(documentId);
-    if (!chunks) return std::unexpected(chunks.error());
-    if (chunks->empty()) return std::unexpected("the document has no indexed text to summarize");
-    const std::string file = std::filesystem::path(chunks->front().path).filename().string();
-    const int context = session.contextSize();
-    auto budget = summaryBudget(session, file, options);
-    if (!budget) return std::unexpected(budget.error());
-    const SummaryBudget b = *budget;
+    std::string error;
 
-    // Map sections: as much text as leaves room for the prompt and the section's summary.
-    const int sectionTokens = context - b.promptTokens - b.mapTokens - kMarginTokens;
-    const std::vector<Piece> pieces = documentPieces(*chunks, model, sectionTokens);
-    const std::vector<Section> sections = makeSections(pieces, sectionTokens, [&](const std::string& text) {
-        return promptTokens(model, mapPrompt(999, 999, file, text)) + b.mapTokens + kMarginTokens <= context;
-    });
-    const std::string key = modelKey(model.info(), context, b.mapTokens);
-
-    assistant::GenerateParams params;
-    params.sampling = options.sampling;
-    params.cancel = options.cancel;
-    auto cancelled = [&] { return options.cancel && options.cancel->load(); };
-    auto generate = [&](const std::string& prompt, int maxTokens, bool stream) -> std::expected<std::string, std::string> {
-        session.reset();
-        params.maxTokens = maxTokens;
+private:
+    bool stopped() {
+        if (m_options.cancel && m_options.cancel->load()) result.cancelled = true;
+        return result.cancelled;
+    }
+    bool fail(std::string message) {
+        error = std::move(message);
+        return false;
+    }
+    void progress(const char* stage, size_t done, size_t total) const {
+        if (m_options.onProgress) m_options.onProgress(stage, static_cast<int>(done), static_cast<int>(total));
+    }
+    bool fits(std::span<const std::string> parts, bool final, int out) const {
+        return promptTokens(m_model, reducePrompt(final, m_file, parts)) + out + kMarginTokens <= m_context;
+    }
+    std::expected<std::string, std::string> generate(const std::string& prompt, int maxTokens, bool stream) {
+        m_session.reset();
+        m_params.maxTokens = maxTokens;
         const std::vector<assistant::Message> messages = {{"system", kSystem}, {"user", prompt}};
-        auto r = session.generate(messages, params, [&](std::string_view piece, const assistant::GenerateStats&) {
-            return stream && options.onFinalPiece ? options.onFinalPiece(piece) : true;
+        auto r = m_session.generate(messages, m_params, [&](std::string_view piece, const assistant::GenerateStats&) {
+            return stream && m_options.onFinalPiece ? m_options.onFinalPiece(piece) : true;
         });
         if (!r) return std::unexpected(r.error().message);
         return r->text;
-    };
-
-    std::vector<std::string> summaries;
-    result.sections = static_cast<int>(sections.size());
-    for (size_t i = 0; i < sections.size(); ++i) {
-        if (cancelled()) {
-            result.cancelled = true;
-            return result;
-        }
-        const Section& s = sections[i];
-        auto cached = store.summary(documentId, key, static_cast<int>(i), s.charStart, s.charEnd);
-        if (!cached) return std::unexpected(cached.error());
-        if (*cached) {
-            summaries.push_back(**cached);
-            ++result.cachedSections;
-        } else {
-            auto text = generate(mapPrompt(i + 1, sections.size(), file, s.text), b.mapTokens, false);
-            if (!text) return std::unexpected("summarize section " + std::to_string(i + 1) + ": " + text.error());
-            if (cancelled()) {  // a cut-off summary must not be cached
-                result.cancelled = true;
-                return result;
-            }
-            if (auto put = store.putSummary(documentId, key, static_cast<int>(i), s.charStart, s.charEnd, *text); !put)
-                return std::unexpected(put.error());
-            summaries.push_back(std::move(*text));
-        }
-        if (options.onProgress) options.onProgress("map", static_cast<int>(i + 1), static_cast<int>(sections.size()));
     }
 
-    // Reduce: when all summaries fit one prompt with room for the final summary, write
-    // it; else combine consecutive groups into fewer summaries and look again. Every
-    // level must shrink the count (budget checks that two summaries fit), so it ends.
-    auto fits = [&](std::span<const std::string> parts, bool final, int out) {
-        return promptTokens(model, reducePrompt(final, file, parts)) + out + kMarginTokens <= context;
-    };
-    while (!fits(summaries, true, b.reduceTokens)) {
-        const auto groups = groupSummaries(summaries, [&](const std::vector<std::string>& g) { return fits(g, false, b.mapTokens); });
-        if (groups.size() >= summaries.size())
-            return std::unexpected("reduce: " + std::to_string(summaries.size()) + " part summaries cannot be combined in a " +
-                                   std::to_string(context) + "-token context; use a larger context (-c)");
-        std::vector<std::string> next;
-        for (size_t g = 0; g < groups.size(); ++g) {
-            if (cancelled()) {
-                result.cancelled = true;
-                return result;
-            }
-            auto text = generate(reducePrompt(false, file, groups[g]), b.mapTokens, false);
-            if (!text) return std::unexpected("reduce: " + text.error());
-            ++result.reduceSteps;
-            if (options.onProgress) options.onProgress("reduce", static_cast<int>(g + 1), static_cast<int>(groups.size()));
-            next.push_back(std::move(*text));
-        }
-        summaries = std::move(next);
-    }
-    if (cancelled()) {
-        result.cancelled = true;
-        return result;
-    }
-    auto text = generate(reducePrompt(true, file, summaries), b.reduceTokens, true);
-    if (!text) return std::unexpected("reduce: " + text.error());
-    ++result.reduceSteps;
-    if (options.onProgress) options.onProgress("reduce", 1, 1);
-    result.cancelled = cancelled();
-    if (!result.cancelled && text->find_first_not_of(" \t\r\n") == std::string::npos)
-        return std::unexpected("the model wrote an empty summary");
-    result.text = std::move(*text);
-    return result;
+    Store& m_store;
+    const int64_t m_documentId;
+    assistant::Session& m_session;
+    const assistant::Model& m_model;
+    const SummarizeOptions& m_options;
+    const std::string m_file;
+    const int m_context;
+    const SummaryBudget m_b;
+    assistant::GenerateParams m_params;
+    std::vector<std::string> m_summaries;  // of the current level, in document order
+};
+
+}  // namespace
+
+std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
+                                                            assistant::Session& session,
+                                                            const SummarizeOptions& options) {
+    auto chunks = store.documentChunks(documentId);
+    if (!chunks) return std::unexpected(chunks.error());
+    if (chunks->empty()) return std::unexpected("the document has no indexed text to summarize");
+    std::string file = std::filesystem::path(chunks->front().path).filename().string();
+    auto budget = summaryBudget(session, file, options);
+    if (!budget) return std::unexpected(budget.error());
+    SummaryRun run(store, documentId, session, options, std::move(file), *budget);
+    if (!run.map(*chunks) || (!run.result.cancelled && !run.reduce()) || (!run.result.cancelled && !run.finish()))
+        return std::unexpected(run.error);
+    return run.result;
 }
 
 }  // namespace rag
