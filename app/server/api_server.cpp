@@ -134,6 +134,16 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRoute(const Request& req, R
 }
 
 void ApiServer::Impl::postRoute(const Request& req, Response& res) {
+    // Ollama clients read {"error": "message"}: the same errors, in their shape.
+    if (req.path.starts_with("/api/") && res.status >= 400 && !res.is_chunked_content_provider_) {
+        json body = json::parse(res.body, nullptr, false);
+        if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+            res.set_content(dumpJson(json{{"error", body["error"].value("message", "error")}}), "application/json");
+            // httplib sized the response before this handler: size it again.
+            res.headers.erase("Content-Length");
+            res.set_header("Content-Length", std::to_string(res.body.size()));
+        }
+    }
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty() && originAllowed(origin)) {
         setHeaderOnce(res, "Access-Control-Allow-Origin", origin);
@@ -321,6 +331,7 @@ void ApiServer::Impl::installRoutes() {
     http.Post("/v1/chat/completions", [this](const Request& q, Response& r) { handleGeneration(q, r, true); });
     http.Post("/v1/completions", [this](const Request& q, Response& r) { handleGeneration(q, r, false); });
     http.Post("/v1/embeddings", [this](const Request& q, Response& r) { handleEmbeddings(q, r); });
+    installOllamaRoutes();
 }
 
 void ApiServer::Impl::loadModels() {

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <thread>
 
-#include "connection_probe.h"
 #include "server_impl.h"
 
 namespace server {
@@ -18,8 +17,6 @@ namespace server {
 using nlohmann::json;
 using httplib::Request;
 using httplib::Response;
-
-namespace {
 
 ApiError engineError(const assistant::Error& e) {
     switch (e.code) {
@@ -33,6 +30,18 @@ ApiError engineError(const assistant::Error& e) {
     }
 }
 
+int64_t unixSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+assistant::Result<assistant::GenerateResult> GenerationJob::run(const assistant::TokenSink& sink) {
+    assistant::Session& session = *lease->slot().session;
+    if (chat) return session.generate(request.messages, request.params, sink);
+    return session.generate(std::string_view(request.prompt), request.params, sink);
+}
+
+namespace {
+
 json citationsFor(const std::string& answer, const json& sources) {
 #ifdef ASSISTANT_SERVER_WITH_RAG
     return RagAnswerer::citations(answer, sources);
@@ -41,37 +50,21 @@ json citationsFor(const std::string& answer, const json& sources) {
 #endif
 }
 
-int64_t unixSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// Everything one generation needs, shared by the handler and the SSE provider.
-struct Job {
-    std::shared_ptr<SlotPool::Lease> lease;
-    std::shared_ptr<const assistant::Model> model;
-    GenerationRequest request;
-    ResponseBuilder builder;
-    bool chat = true;
-    nlohmann::json sources;  // rag:<collection>: the prompt's numbered sources, else null
-
-    assistant::Result<assistant::GenerateResult> run(const assistant::TokenSink& sink) {
-        assistant::Session& session = *lease->slot().session;
-        if (chat) return session.generate(request.messages, request.params, sink);
-        return session.generate(std::string_view(request.prompt), request.params, sink);
-    }
-};
-
 }  // namespace
 
-void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool chat) {
-    auto body = parseBody(req.body);
-    if (!body) return sendError(res, body.error());
-    auto parsed = chat ? parseChatRequest(*body) : parseCompletionRequest(*body);
-    if (!parsed) return sendError(res, parsed.error());
+void ApiServer::Impl::account(const assistant::GenerateResult& r) {
+    generatedTokens += static_cast<uint64_t>(r.stats.generatedTokens);
+    promptTokens += static_cast<uint64_t>(r.stats.promptTokens);
+    if (r.stopReason == assistant::StopReason::Cancelled) cancelled++;
+    else completions++;
+}
+
+ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(GenerationRequest request, bool chat,
+                                                                           const ConnectionProbe& probe) {
     // rag:<collection> answers from the document index with the chat model.
-    const bool ragRequest = chat && parsed->model.starts_with("rag:");
-    auto model = chatModelFor(ragRequest ? std::string() : parsed->model);
-    if (!model) return sendError(res, model.error());
+    const bool ragRequest = chat && request.model.starts_with("rag:");
+    auto model = chatModelFor(ragRequest ? std::string() : request.model);
+    if (!model) return std::unexpected(model.error());
 #ifdef ASSISTANT_SERVER_WITH_RAG
     RagAnswerer* ragAnswerer = nullptr;
     if (ragRequest) {
@@ -79,21 +72,19 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         ragAnswerer = rag.get();
     }
     if (ragRequest && !ragAnswerer)
-        return sendError(res, {404, "'" + parsed->model + "': no document index is open (assistant-cli serve --db FILE)",
-                               "invalid_request_error", "model", "model_not_found"});
+        return std::unexpected(ApiError{404, "'" + request.model + "': no document index is open (assistant-cli serve --db FILE)",
+                                        "invalid_request_error", "model", "model_not_found"});
 #else
     if (ragRequest)
-        return sendError(res, {404, "'" + parsed->model + "': this build has no document index", "invalid_request_error",
-                               "model", "model_not_found"});
+        return std::unexpected(ApiError{404, "'" + request.model + "': this build has no document index",
+                                        "invalid_request_error", "model", "model_not_found"});
 #endif
-    // Lets a request that waits in the queue, or generates a JSON answer, notice a hang-up.
-    const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    // A request waiting in the queue notices a hang-up through the probe.
     auto lease = acquireSlot([&probe] { return probe.peerClosed(); });
     if (!lease) {
         if (lease.error().status == 499) cancelled++;
-        return sendError(res, lease.error());
+        return std::unexpected(lease.error());
     }
-
     SlotPool::Slot& slot = (*lease)->slot();
     if (!slot.session || slot.session->model() != *model) {
         assistant::SessionParams sp;
@@ -101,31 +92,41 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         sp.threads = options.threadsPerSlot > 0 ? options.threadsPerSlot : std::max(1, hw / slots.size());
         auto session = assistant::Session::create(*model, sp);
-        if (!session) return sendError(res, engineError(session.error()));
+        if (!session) return std::unexpected(engineError(session.error()));
         slot.session = std::move(*session);
     }
-
-    const std::string modelName = parsed->model.empty() ? chatId : parsed->model;
-    const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(unixSeconds()) + "-" + std::to_string(nextId++);
-    auto job = std::make_shared<Job>(Job{*lease, *model, std::move(*parsed), ResponseBuilder(chat, modelName, id, unixSeconds()), chat});
+    auto job = std::make_shared<GenerationJob>();
+    job->lease = *lease;
+    job->model = *model;
+    job->chat = chat;
+    job->modelName = request.model.empty() ? chatId : request.model;
+    job->request = std::move(request);
     job->request.params.cancel = &slot.cancel;
 #ifdef ASSISTANT_SERVER_WITH_RAG
     if (ragRequest) {
         const int answer = job->request.params.maxTokens > 0 ? job->request.params.maxTokens : 512;
         auto prompt = ragAnswerer->prepare(job->request.model.substr(4), job->request.messages, *model,
                                            slot.session->contextSize(), answer);
-        if (!prompt) return sendError(res, prompt.error());
+        if (!prompt) return std::unexpected(prompt.error());
         job->request.messages = std::move(prompt->messages);
         job->sources = std::move(prompt->sources);
     }
 #endif
+    return job;
+}
 
-    auto account = [this](const assistant::GenerateResult& r) {
-        generatedTokens += static_cast<uint64_t>(r.stats.generatedTokens);
-        promptTokens += static_cast<uint64_t>(r.stats.promptTokens);
-        if (r.stopReason == assistant::StopReason::Cancelled) cancelled++;
-        else completions++;
-    };
+void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool chat) {
+    auto body = parseBody(req.body);
+    if (!body) return sendError(res, body.error());
+    auto parsed = chat ? parseChatRequest(*body) : parseCompletionRequest(*body);
+    if (!parsed) return sendError(res, parsed.error());
+    // Lets a request that waits in the queue, or generates a JSON answer, notice a hang-up.
+    const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    auto started = startGeneration(std::move(*parsed), chat, probe);
+    if (!started) return sendError(res, started.error());
+    std::shared_ptr<GenerationJob> job = std::move(*started);
+    const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(unixSeconds()) + "-" + std::to_string(nextId++);
+    const ResponseBuilder builder(chat, job->modelName, id, unixSeconds());
 
     if (!job->request.stream) {
         // Nothing is written until the end, so look at the socket every few tokens.
@@ -139,20 +140,20 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         account(*result);
         if (result->stopReason == assistant::StopReason::Cancelled)
             return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
-        json answer = job->builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view());
+        json answer = builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view());
         if (!job->sources.is_null()) answer["citations"] = citationsFor(result->text, job->sources);
         return sendJson(res, answer);
     }
 
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider("text/event-stream", [job, account](size_t, httplib::DataSink& sink) {
+    res.set_chunked_content_provider("text/event-stream", [this, job, builder](size_t, httplib::DataSink& sink) {
         bool connected = true;
         auto send = [&](const std::string& event) {
             connected = connected && sink.write(event.data(), event.size());
             return connected;
         };
-        const ResponseBuilder& b = job->builder;
+        const ResponseBuilder& b = builder;
         if (job->chat) send(sseEvent(b.roleChunk()));
         else if (job->request.echo) send(sseEvent(b.deltaChunk(job->request.prompt, false)));
         auto result = job->run([&](std::string_view piece, const assistant::GenerateStats& st) {

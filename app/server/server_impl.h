@@ -1,5 +1,6 @@
 // ApiServer's insides, shared by api_server.cpp (lifecycle, CORS, auth, models,
-// embeddings) and completion_routes.cpp (chat and legacy completions).
+// embeddings), completion_routes.cpp (chat and legacy completions) and
+// ollama_routes.cpp (the Ollama API).
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api_server.h"
+#include "connection_probe.h"
 #include "openai_protocol.h"
 #ifdef ASSISTANT_SERVER_WITH_RAG
 #include "rag_answerer.h"
@@ -20,6 +22,23 @@
 #include "slot_pool.h"
 
 namespace server {
+
+// One generation's state, shared by its handler and a streaming provider; the lease
+// frees the slot when the last owner lets go. Made by Impl::startGeneration.
+struct GenerationJob {
+    std::shared_ptr<SlotPool::Lease> lease;
+    std::shared_ptr<const assistant::Model> model;
+    GenerationRequest request;
+    bool chat = true;         // messages through the chat template; else request.prompt as it is
+    std::string modelName;    // the name the answer carries
+    nlohmann::json sources;   // rag:<collection>: the prompt's numbered sources, else null
+
+    assistant::Result<assistant::GenerateResult> run(const assistant::TokenSink& sink);
+};
+
+// Engine errors as API errors: 400 for what the caller can fix, 500 for the rest.
+ApiError engineError(const assistant::Error& e);
+int64_t unixSeconds();
 
 struct ApiServer::Impl {
     explicit Impl(ServerOptions o);
@@ -46,7 +65,18 @@ struct ApiServer::Impl {
     void handleModel(const httplib::Request& req, httplib::Response& res);
     void handleStats(const httplib::Request& req, httplib::Response& res);
     void handleEmbeddings(const httplib::Request& req, httplib::Response& res);
-    void handleGeneration(const httplib::Request& req, httplib::Response& res, bool chat);  // completion_routes.cpp
+    // completion_routes.cpp: the model (or rag:<collection>) resolved, a slot and its
+    // session ready, the documents' prompt prepared.
+    ApiResult<std::shared_ptr<GenerationJob>> startGeneration(GenerationRequest request, bool chat,
+                                                              const ConnectionProbe& probe);
+    void account(const assistant::GenerateResult& result);  // counters of a finished generation
+    void handleGeneration(const httplib::Request& req, httplib::Response& res, bool chat);
+    // ollama_routes.cpp: /api/tags, /api/show, /api/ps, /api/version, /api/chat,
+    // /api/generate, /api/embed and /api/embeddings.
+    void installOllamaRoutes();
+    void handleOllamaShow(const httplib::Request& req, httplib::Response& res);
+    void handleOllamaGeneration(const httplib::Request& req, httplib::Response& res, bool chat);
+    void handleOllamaEmbed(const httplib::Request& req, httplib::Response& res, bool legacy);
 
     ServerOptions options;
     httplib::Server http;

@@ -1,0 +1,167 @@
+// The Ollama API on the same server, port and key rule as /v1 (with --api-key the key
+// is required as "Authorization: Bearer KEY", which Ollama clients can send), so tools
+// that speak only Ollama work unchanged. Generation goes through the same slots,
+// sessions and rag:<collection> models as the OpenAI routes (startGeneration); answers
+// stream as NDJSON unless "stream": false. Errors are {"error": "..."} (postRoute
+// rewrites the OpenAI-shaped ones for /api/ paths).
+#include "ollama_protocol.h"
+#include "server_impl.h"
+
+namespace server {
+
+using nlohmann::json;
+using httplib::Request;
+using httplib::Response;
+
+namespace {
+
+// The version Ollama clients see: the Ollama API level these routes follow.
+constexpr const char* kOllamaApiVersion = "0.6.0";
+
+}  // namespace
+
+void ApiServer::Impl::installOllamaRoutes() {
+    http.Get("/api/version", [this](const Request&, Response& r) { sendJson(r, json{{"version", kOllamaApiVersion}}); });
+    http.Get("/api/tags", [this](const Request&, Response& r) {
+        json models = json::array();
+        std::lock_guard lock(mutex);
+        if (chatModel) models.push_back(ollama::tagEntry(chatId + ":latest", chatModel->info()));
+        if (embedder) models.push_back(ollama::tagEntry(embedderId + ":latest", embedder->info()));
+#ifdef ASSISTANT_SERVER_WITH_RAG
+        if (rag && chatModel)
+            for (const std::string& c : rag->collections()) models.push_back(ollama::tagEntry("rag:" + c, chatModel->info()));
+#endif
+        sendJson(r, json{{"models", models}});
+    });
+    // Running models: both stay loaded for the server's lifetime.
+    http.Get("/api/ps", [this](const Request&, Response& r) {
+        json models = json::array();
+        std::lock_guard lock(mutex);
+        for (const auto& [id, m] : {std::pair{chatId, chatModel}, std::pair{embedderId, embedder}}) {
+            if (!m) continue;
+            json e = ollama::tagEntry(id + ":latest", m->info());
+            e["expires_at"] = "9999-12-31T23:59:59Z";
+            e["size_vram"] = 0;
+            models.push_back(std::move(e));
+        }
+        sendJson(r, json{{"models", models}});
+    });
+    http.Post("/api/show", [this](const Request& q, Response& r) { handleOllamaShow(q, r); });
+    http.Post("/api/chat", [this](const Request& q, Response& r) { handleOllamaGeneration(q, r, true); });
+    http.Post("/api/generate", [this](const Request& q, Response& r) { handleOllamaGeneration(q, r, false); });
+    http.Post("/api/embed", [this](const Request& q, Response& r) { handleOllamaEmbed(q, r, false); });
+    http.Post("/api/embeddings", [this](const Request& q, Response& r) { handleOllamaEmbed(q, r, true); });
+}
+
+void ApiServer::Impl::handleOllamaShow(const Request& req, Response& res) {
+    auto body = parseBody(req.body);
+    if (!body) return sendError(res, body.error());
+    // "model", or "name" from older clients.
+    const json* name = body->contains("model") ? &(*body)["model"] : body->contains("name") ? &(*body)["name"] : nullptr;
+    if (!name || !name->is_string()) return sendError(res, {400, "'model' must be a string", "invalid_request_error", "model", ""});
+    const std::string id = ollama::modelName(name->get<std::string>());
+    std::shared_ptr<const assistant::Model> m;
+    {
+        std::lock_guard lock(mutex);
+        if (chatModel && (id == chatId || id.starts_with("rag:"))) m = chatModel;
+        else if (embedder && id == embedderId) m = embedder;
+    }
+    if (!m) return sendError(res, {404, "model '" + name->get<std::string>() + "' not found", "invalid_request_error", "model", "model_not_found"});
+    sendJson(res, ollama::show(m->info()));
+}
+
+void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, bool chat) {
+    const auto started = std::chrono::steady_clock::now();
+    auto body = parseBody(req.body);
+    if (!body) return sendError(res, body.error());
+    GenerationRequest request;
+    bool useTemplate = true;
+    if (chat) {
+        auto parsed = ollama::parseChat(*body);
+        if (!parsed) return sendError(res, parsed.error());
+        request = std::move(*parsed);
+    } else {
+        auto parsed = ollama::parseGenerate(*body);
+        if (!parsed) return sendError(res, parsed.error());
+        if (parsed->loadOnly) {
+            // An empty prompt asks for the model to be loaded: it is, or say why not.
+            auto model = chatModelFor(parsed->request.model);
+            if (!model) return sendError(res, model.error());
+            return sendJson(res, json{{"model", parsed->request.model},
+                                            {"created_at", ollama::timestamp(std::chrono::system_clock::now())},
+                                            {"response", ""}, {"done", true}, {"done_reason", "load"}});
+        }
+        useTemplate = !parsed->raw;
+        request = std::move(parsed->request);
+    }
+    const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    auto job = startGeneration(std::move(request), useTemplate, probe);
+    if (!job) return sendError(res, job.error());
+    // The answer names the model as the client did (":latest" and all).
+    const std::string shownName = (*body)["model"].get<std::string>();
+    auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
+
+    if (!(*job)->request.stream) {
+        int sinceCheck = 0;
+        auto result = (*job)->run([&](std::string_view, const assistant::GenerateStats&) {
+            if (++sinceCheck < 8) return true;
+            sinceCheck = 0;
+            return !probe.peerClosed();
+        });
+        if (!result) return sendError(res, engineError(result.error()));
+        account(*result);
+        if (result->stopReason == assistant::StopReason::Cancelled)
+            return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
+        return sendJson(res, ollama::final(chat, shownName, *result, elapsed(), true));
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider("application/x-ndjson", [this, job = *job, chat, shownName, elapsed](size_t, httplib::DataSink& sink) {
+        bool connected = true;
+        auto send = [&](const json& object) {
+            const std::string line = dumpJson(object) + "\n";
+            connected = connected && sink.write(line.data(), line.size());
+            return connected;
+        };
+        auto result = job->run([&](std::string_view piece, const assistant::GenerateStats& st) {
+            return send(ollama::chunk(chat, shownName, piece, st.channel == assistant::StreamChannel::Reasoning));
+        });
+        if (!result) {
+            send(ollama::errorBody(engineError(result.error())));  // headers are out: the error as the last line
+        } else {
+            account(*result);
+            if (result->stopReason != assistant::StopReason::Cancelled)
+                send(ollama::final(chat, shownName, *result, elapsed(), false));
+        }
+        if (connected) sink.done();
+        job->lease.reset();
+        return connected;
+    });
+}
+
+void ApiServer::Impl::handleOllamaEmbed(const Request& req, Response& res, bool legacy) {
+    const auto started = std::chrono::steady_clock::now();
+    auto body = parseBody(req.body);
+    if (!body) return sendError(res, body.error());
+    auto parsed = ollama::parseEmbed(*body, legacy);
+    if (!parsed) return sendError(res, parsed.error());
+    auto model = embedderFor(parsed->model);
+    if (!model) return sendError(res, model.error());
+    auto lease = acquireSlot();  // embedding competes for the same CPU as generation
+    if (!lease) return sendError(res, lease.error());
+    auto vectors = (*model)->embed(parsed->inputs);
+    if (!vectors) {
+        const bool caller = vectors.error().code == assistant::ErrorCode::NotImplemented ||
+                            vectors.error().code == assistant::ErrorCode::InvalidArgument;
+        return sendError(res, {caller ? 400 : 500, "embedding failed: " + vectors.error().message,
+                               caller ? "invalid_request_error" : "server_error", "model", ""});
+    }
+    if (legacy) return sendJson(res, json{{"embedding", vectors->front()}});
+    int tokens = 0;
+    for (const std::string& text : parsed->inputs)
+        if (auto ids = (*model)->tokenize(text)) tokens += static_cast<int>(ids->size());
+    const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started);
+    sendJson(res, json{{"model", body->value("model", "")}, {"embeddings", *vectors},
+                             {"total_duration", total.count()}, {"load_duration", 0}, {"prompt_eval_count", tokens}});
+}
+
+}  // namespace server
