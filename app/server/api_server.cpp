@@ -88,10 +88,12 @@ void ApiServer::Impl::sendJson(Response& res, const json& body, int status) {
     res.set_content(dumpJson(body), "application/json");
 }
 
-void ApiServer::Impl::sendError(Response& res, const ApiError& error) {
+void ApiServer::Impl::sendError(Response& res, const ApiError& error, bool ollamaShape) {
     res.status = error.status;
-    res.set_content(errorJson(error), "application/json");
+    res.set_content(ollamaShape ? dumpJson(json{{"error", error.message}}) : errorJson(error), "application/json");
 }
+
+bool ApiServer::Impl::isOllamaPath(const Request& req) { return req.path.starts_with("/api/"); }
 
 httplib::Server::HandlerResponse ApiServer::Impl::preRoute(const Request& req, Response& res) {
     requests.fetch_add(1);
@@ -100,7 +102,7 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRoute(const Request& req, R
         // CORS preflight (also Private Network Access: a public page asking for loopback).
         if (!origin.empty() && !originAllowed(origin)) {
             sendError(res, {403, "origin '" + origin + "' is not allowed (assistant-cli serve --cors-origin)",
-                            "permission_error", "", "origin_not_allowed"});
+                            "permission_error", "", "origin_not_allowed"}, isOllamaPath(req));
             return httplib::Server::HandlerResponse::Handled;
         }
         res.status = 204;
@@ -115,7 +117,7 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRoute(const Request& req, R
     // "simple" requests that skip the preflight.
     if (!origin.empty() && !originAllowed(origin)) {
         sendError(res, {403, "origin '" + origin + "' is not allowed (assistant-cli serve --cors-origin)",
-                        "permission_error", "", "origin_not_allowed"});
+                        "permission_error", "", "origin_not_allowed"}, isOllamaPath(req));
         return httplib::Server::HandlerResponse::Handled;
     }
     if (!options.apiKey.empty() && req.path != "/health") {
@@ -126,7 +128,7 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRoute(const Request& req, R
         if (!ok) {
             res.set_header("WWW-Authenticate", "Bearer");
             sendError(res, {401, auth.empty() ? "missing API key: send 'Authorization: Bearer <key>'" : "invalid API key",
-                            "authentication_error", "", "invalid_api_key"});
+                            "authentication_error", "", "invalid_api_key"}, isOllamaPath(req));
             return httplib::Server::HandlerResponse::Handled;
         }
     }
@@ -134,16 +136,6 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRoute(const Request& req, R
 }
 
 void ApiServer::Impl::postRoute(const Request& req, Response& res) {
-    // Ollama clients read {"error": "message"}: the same errors, in their shape.
-    if (req.path.starts_with("/api/") && res.status >= 400 && !res.is_chunked_content_provider_) {
-        json body = json::parse(res.body, nullptr, false);
-        if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-            res.set_content(dumpJson(json{{"error", body["error"].value("message", "error")}}), "application/json");
-            // httplib sized the response before this handler: size it again.
-            res.headers.erase("Content-Length");
-            res.set_header("Content-Length", std::to_string(res.body.size()));
-        }
-    }
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty() && originAllowed(origin)) {
         setHeaderOnce(res, "Access-Control-Allow-Origin", origin);
@@ -266,36 +258,41 @@ void ApiServer::Impl::handleStats(const Request&, Response& res) {
                        {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued}});
 }
 
+ApiResult<ApiServer::Impl::Embedded> ApiServer::Impl::embedInputs(const EmbeddingRequest& request) {
+    auto model = embedderFor(request.model);
+    if (!model) return std::unexpected(model.error());
+    auto lease = acquireSlot();  // embedding competes for the same CPU as generation
+    if (!lease) return std::unexpected(lease.error());
+    auto vectors = (*model)->embed(request.inputs);
+    if (!vectors) {
+        const bool caller = vectors.error().code == assistant::ErrorCode::NotImplemented ||
+                            vectors.error().code == assistant::ErrorCode::InvalidArgument;
+        return std::unexpected(ApiError{caller ? 400 : 500, "embedding failed: " + vectors.error().message,
+                                        caller ? "invalid_request_error" : "server_error", "model", ""});
+    }
+    Embedded out{std::move(*vectors), 0, request.model.empty() ? modelIdFromPath((*model)->info().path) : request.model};
+    for (const std::string& text : request.inputs)
+        if (auto ids = (*model)->tokenize(text)) out.tokens += static_cast<int>(ids->size());
+    return out;
+}
+
 void ApiServer::Impl::handleEmbeddings(const Request& req, Response& res) {
     auto body = parseBody(req.body);
     if (!body) return sendError(res, body.error());
     auto parsed = parseEmbeddingRequest(*body);
     if (!parsed) return sendError(res, parsed.error());
-    auto model = embedderFor(parsed->model);
-    if (!model) return sendError(res, model.error());
-    auto lease = acquireSlot();  // embedding competes for the same CPU as generation
-    if (!lease) return sendError(res, lease.error());
-    auto vectors = (*model)->embed(parsed->inputs);
-    if (!vectors) {
-        const bool caller = vectors.error().code == assistant::ErrorCode::NotImplemented ||
-                            vectors.error().code == assistant::ErrorCode::InvalidArgument;
-        return sendError(res, {caller ? 400 : 500, "embedding failed: " + vectors.error().message,
-                               caller ? "invalid_request_error" : "server_error", "model", ""});
-    }
-    int tokens = 0;
-    for (const std::string& text : parsed->inputs)
-        if (auto ids = (*model)->tokenize(text)) tokens += static_cast<int>(ids->size());
+    auto embedded = embedInputs(*parsed);
+    if (!embedded) return sendError(res, embedded.error());
     json data = json::array();
-    for (size_t i = 0; i < vectors->size(); ++i) {
-        const std::vector<float>& v = (*vectors)[i];
+    for (size_t i = 0; i < embedded->vectors.size(); ++i) {
+        const std::vector<float>& v = embedded->vectors[i];
         json e{{"object", "embedding"}, {"index", i}};
         if (parsed->base64) e["embedding"] = base64Encode(v.data(), v.size() * sizeof(float));  // x86: little-endian
         else e["embedding"] = v;
         data.push_back(std::move(e));
     }
-    const std::string id = parsed->model.empty() ? modelIdFromPath((*model)->info().path) : parsed->model;
-    sendJson(res, json{{"object", "list"}, {"data", data}, {"model", id},
-                       {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
+    sendJson(res, json{{"object", "list"}, {"data", data}, {"model", embedded->model},
+                       {"usage", {{"prompt_tokens", embedded->tokens}, {"total_tokens", embedded->tokens}}}});
 }
 
 void ApiServer::Impl::installRoutes() {
@@ -311,10 +308,10 @@ void ApiServer::Impl::installRoutes() {
         else if (r.status == 405) e.message = "method not allowed";
         else e.message = "bad request";
         if (r.status >= 500) e.type = "server_error";
-        sendError(r, e);
+        sendError(r, e, isOllamaPath(q));
         return httplib::Server::HandlerResponse::Handled;
     }));
-    http.set_exception_handler([this](const Request&, Response& r, std::exception_ptr ep) {
+    http.set_exception_handler([this](const Request& q, Response& r, std::exception_ptr ep) {
         std::string what = "internal error";
         try {
             if (ep) std::rethrow_exception(ep);
@@ -322,7 +319,7 @@ void ApiServer::Impl::installRoutes() {
             what = std::string("internal error: ") + e.what();
         } catch (...) {
         }
-        sendError(r, {500, what, "server_error", "", ""});
+        sendError(r, {500, what, "server_error", "", ""}, isOllamaPath(q));
     });
     http.Get("/health", [this](const Request& q, Response& r) { handleHealth(q, r); });
     http.Get("/v1/models", [this](const Request& q, Response& r) { handleModels(q, r); });

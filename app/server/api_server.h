@@ -8,7 +8,8 @@
 //   ...; api.stop();                        // also done by the destructor
 //
 // Endpoints: GET /health, GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,
-// POST /v1/completions, POST /v1/embeddings, GET /stats (counters, for tests and the UI).
+// POST /v1/completions, POST /v1/embeddings, GET /stats (counters, for tests and the UI),
+// and the Ollama API under /api/ (ollama_protocol.h).
 // Threads: start() returns after binding; HTTP runs on a pool of its own threads and
 // models load on a background thread (requests get 503 "loading" until ready).
 #pragma once

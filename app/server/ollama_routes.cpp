@@ -2,8 +2,8 @@
 // is required as "Authorization: Bearer KEY", which Ollama clients can send), so tools
 // that speak only Ollama work unchanged. Generation goes through the same slots,
 // sessions and rag:<collection> models as the OpenAI routes (startGeneration); answers
-// stream as NDJSON unless "stream": false. Errors are {"error": "..."} (postRoute
-// rewrites the OpenAI-shaped ones for /api/ paths).
+// stream as NDJSON unless "stream": false. Errors are {"error": "..."} (sendError's
+// Ollama shape, also for the key and origin checks and unknown /api/ paths).
 #include "ollama_protocol.h"
 #include "server_impl.h"
 
@@ -55,10 +55,10 @@ void ApiServer::Impl::installOllamaRoutes() {
 
 void ApiServer::Impl::handleOllamaShow(const Request& req, Response& res) {
     auto body = parseBody(req.body);
-    if (!body) return sendError(res, body.error());
+    if (!body) return sendError(res, body.error(), true);
     // "model", or "name" from older clients.
     const json* name = body->contains("model") ? &(*body)["model"] : body->contains("name") ? &(*body)["name"] : nullptr;
-    if (!name || !name->is_string()) return sendError(res, {400, "'model' must be a string", "invalid_request_error", "model", ""});
+    if (!name || !name->is_string()) return sendError(res, {400, "'model' must be a string", "invalid_request_error", "model", ""}, true);
     const std::string id = ollama::modelName(name->get<std::string>());
     std::shared_ptr<const assistant::Model> m;
     {
@@ -66,27 +66,27 @@ void ApiServer::Impl::handleOllamaShow(const Request& req, Response& res) {
         if (chatModel && (id == chatId || id.starts_with("rag:"))) m = chatModel;
         else if (embedder && id == embedderId) m = embedder;
     }
-    if (!m) return sendError(res, {404, "model '" + name->get<std::string>() + "' not found", "invalid_request_error", "model", "model_not_found"});
+    if (!m) return sendError(res, {404, "model '" + name->get<std::string>() + "' not found", "invalid_request_error", "model", "model_not_found"}, true);
     sendJson(res, ollama::show(m->info()));
 }
 
 void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, bool chat) {
     const auto started = std::chrono::steady_clock::now();
     auto body = parseBody(req.body);
-    if (!body) return sendError(res, body.error());
+    if (!body) return sendError(res, body.error(), true);
     GenerationRequest request;
     bool useTemplate = true;
     if (chat) {
         auto parsed = ollama::parseChat(*body);
-        if (!parsed) return sendError(res, parsed.error());
+        if (!parsed) return sendError(res, parsed.error(), true);
         request = std::move(*parsed);
     } else {
         auto parsed = ollama::parseGenerate(*body);
-        if (!parsed) return sendError(res, parsed.error());
+        if (!parsed) return sendError(res, parsed.error(), true);
         if (parsed->loadOnly) {
             // An empty prompt asks for the model to be loaded: it is, or say why not.
             auto model = chatModelFor(parsed->request.model);
-            if (!model) return sendError(res, model.error());
+            if (!model) return sendError(res, model.error(), true);
             return sendJson(res, json{{"model", parsed->request.model},
                                             {"created_at", ollama::timestamp(std::chrono::system_clock::now())},
                                             {"response", ""}, {"done", true}, {"done_reason", "load"}});
@@ -96,7 +96,7 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
     }
     const ConnectionProbe probe(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
     auto job = startGeneration(std::move(request), useTemplate, probe);
-    if (!job) return sendError(res, job.error());
+    if (!job) return sendError(res, job.error(), true);
     // The answer names the model as the client did (":latest" and all).
     const std::string shownName = (*body)["model"].get<std::string>();
     auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
@@ -108,10 +108,10 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
             sinceCheck = 0;
             return !probe.peerClosed();
         });
-        if (!result) return sendError(res, engineError(result.error()));
+        if (!result) return sendError(res, engineError(result.error()), true);
         account(*result);
         if (result->stopReason == assistant::StopReason::Cancelled)
-            return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
+            return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"}, true);
         return sendJson(res, ollama::final(chat, shownName, *result, elapsed(), true));
     }
     res.set_header("Cache-Control", "no-cache");
@@ -141,27 +141,16 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
 void ApiServer::Impl::handleOllamaEmbed(const Request& req, Response& res, bool legacy) {
     const auto started = std::chrono::steady_clock::now();
     auto body = parseBody(req.body);
-    if (!body) return sendError(res, body.error());
+    if (!body) return sendError(res, body.error(), true);
     auto parsed = ollama::parseEmbed(*body, legacy);
-    if (!parsed) return sendError(res, parsed.error());
-    auto model = embedderFor(parsed->model);
-    if (!model) return sendError(res, model.error());
-    auto lease = acquireSlot();  // embedding competes for the same CPU as generation
-    if (!lease) return sendError(res, lease.error());
-    auto vectors = (*model)->embed(parsed->inputs);
-    if (!vectors) {
-        const bool caller = vectors.error().code == assistant::ErrorCode::NotImplemented ||
-                            vectors.error().code == assistant::ErrorCode::InvalidArgument;
-        return sendError(res, {caller ? 400 : 500, "embedding failed: " + vectors.error().message,
-                               caller ? "invalid_request_error" : "server_error", "model", ""});
-    }
-    if (legacy) return sendJson(res, json{{"embedding", vectors->front()}});
-    int tokens = 0;
-    for (const std::string& text : parsed->inputs)
-        if (auto ids = (*model)->tokenize(text)) tokens += static_cast<int>(ids->size());
+    if (!parsed) return sendError(res, parsed.error(), true);
+    auto embedded = embedInputs(*parsed);
+    if (!embedded) return sendError(res, embedded.error(), true);
+    if (legacy) return sendJson(res, json{{"embedding", embedded->vectors.front()}});
     const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started);
-    sendJson(res, json{{"model", body->value("model", "")}, {"embeddings", *vectors},
-                             {"total_duration", total.count()}, {"load_duration", 0}, {"prompt_eval_count", tokens}});
+    sendJson(res, json{{"model", body->value("model", "")}, {"embeddings", embedded->vectors},
+                             {"total_duration", total.count()}, {"load_duration", 0},
+                             {"prompt_eval_count", embedded->tokens}});
 }
 
 }  // namespace server

@@ -51,11 +51,20 @@ struct ApiServer::Impl {
     bool originAllowed(const std::string& origin) const;
     httplib::Server::HandlerResponse preRoute(const httplib::Request& req, httplib::Response& res);
     void postRoute(const httplib::Request& req, httplib::Response& res);
-    void sendError(httplib::Response& res, const ApiError& error);
+    // ollamaShape: {"error": "message"}, what Ollama clients read (the /api/ routes).
+    void sendError(httplib::Response& res, const ApiError& error, bool ollamaShape = false);
+    static bool isOllamaPath(const httplib::Request& req);
     void sendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
     // 503 while loading / failed, 404 for an unknown name, 400 for the wrong kind of model.
     ApiResult<std::shared_ptr<const assistant::Model>> chatModelFor(const std::string& name) const;
     ApiResult<std::shared_ptr<const assistant::Model>> embedderFor(const std::string& name) const;
+    // The embedder chosen by request.model runs on a slot: vectors and the inputs' tokens.
+    struct Embedded {
+        std::vector<std::vector<float>> vectors;
+        int tokens = 0;
+        std::string model;  // as the request named it, else the file's id
+    };
+    ApiResult<Embedded> embedInputs(const EmbeddingRequest& request);
     ApiResult<std::shared_ptr<SlotPool::Lease>> acquireSlot(const std::function<bool()>& abandoned = {});
     ServerStats snapshot() const;
 

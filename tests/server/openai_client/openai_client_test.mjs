@@ -3,7 +3,7 @@
 // Exits non-zero on the first failed check.
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startServer } from './server_process.mjs';
+import { checks, startServer } from './server_process.mjs';
 
 const [cli, modelPath, embedderPath] = process.argv.slice(2);
 if (!cli || !modelPath) {
@@ -16,17 +16,7 @@ const args = ['-m', modelPath, '--api-key', key, '--parallel', '2'];
 if (embedderPath) args.push('--embedder', embedderPath);
 const server = await startServer(cli, args);
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 60000 });
-let failed = false;
-
-async function check(name, fn) {
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed = true;
-    console.log(`FAIL ${name}: ${e.stack || e}`);
-  }
-}
+const { check, failed } = checks();
 
 await check('models.list names the chat model', async () => {
   const ids = [];
@@ -139,4 +129,4 @@ await check('n=2 is a BadRequestError', async () => {
 
 const code = await server.stop();
 await check('the server exits cleanly on SIGTERM', async () => assert.equal(code, 0));
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

@@ -1,6 +1,6 @@
 // Starts `assistant-cli serve --port 0 ...` and resolves with its URL once it
-// prints "listening on URL" and /health answers 200. Shared by the openai-client
-// test and bench/server/load_test.mjs.
+// prints "listening on URL" and /health answers 200; checks() runs named checks.
+// Shared by the openai and ollama client tests.
 import { spawn } from 'node:child_process';
 
 export async function startServer(cli, args, { timeoutMs = 30000 } = {}) {
@@ -29,4 +29,20 @@ export async function startServer(cli, args, { timeoutMs = 30000 } = {}) {
     child.kill('SIGTERM');
   });
   return { url, child, stop, stderr: () => stderr };
+}
+
+// check(name, fn) runs fn and prints "ok   name" or "FAIL name: why", going on after a
+// failure; failed() says whether any check failed (the exit code).
+export function checks() {
+  let anyFailed = false;
+  const check = async (name, fn) => {
+    try {
+      await fn();
+      console.log(`ok   ${name}`);
+    } catch (e) {
+      anyFailed = true;
+      console.log(`FAIL ${name}: ${e.stack || e}`);
+    }
+  };
+  return { check, failed: () => anyFailed };
 }
