@@ -2,6 +2,8 @@
 // each says that this build has no document index.
 #include "engine_worker.h"
 
+#include "assistant/engine.h"
+
 struct EngineWorker::Documents {};
 
 EngineWorker::EngineWorker(const std::atomic<bool>& cancel, QObject* parent)
