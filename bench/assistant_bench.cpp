@@ -2,7 +2,10 @@
 // measured like llama-bench so the two tables compare line by line:
 //   ppN: N random tokens evaluated as one batch into an empty context;
 //   tgN: N tokens evaluated one at a time from an empty context;
-//   with -d D, both after D context tokens (untimed; llama-bench's -d), named "tgN @ dD".
+//   with -d D, both after D context tokens (untimed; llama-bench's -d), named "tgN @ dD";
+//   vK (--verify K): speculative decoding's verification pass, 1 + K tokens as one batch
+//   with every row's logits, 16 passes in a row; its t/s column is passes per second, so
+//   tg's t/s over vK's is what a pass costs in decode steps.
 // The header names the CPU and the ISA path its kernels run on (ASSISTANT_CPU_ISA
 // picks a lower one).
 // Each test runs once untimed (warm-up: page-in, repacking caches), then -r times;
@@ -29,7 +32,7 @@ namespace {
 
 struct Options {
     std::vector<std::string> models;
-    std::vector<int> prompts{512}, gens{128}, threads{0}, depths{0};
+    std::vector<int> prompts{512}, gens{128}, threads{0}, depths{0}, verifies;
     int reps = 5;
     bool json = false;
     std::string device = "cpu";
@@ -48,7 +51,7 @@ struct Result {
 const char* kUsage =
     "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
     "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0] [--device ID]\n"
-    "                       [--gpu-layers N] [--json]\n"
+    "                       [--gpu-layers N] [--verify K[,K...]] [--json]\n"
     "  -p 0 or -n 0 skips that test; -d: the tests run after that many context tokens. Prints the CPU\n"
     "  and its kernels' ISA, then a markdown table (llama-bench layout), or with --json one\n"
     "  JSON array: {\"test\", \"threads\", \"tokens_per_s\", \"stddev\", \"peak_rss_bytes\", ...} per test.\n";
@@ -66,9 +69,12 @@ long peakRssBytes() {
     return usage.ru_maxrss * 1024L;  // Linux reports kilobytes
 }
 
+enum class Test { Prompt, Generation, Verify };
+constexpr int kVerifyPasses = 16;
+
 // Seconds for one run of the test, or a negative value on error (message printed).
 double runOnce(assistant::Session& session, const std::vector<int32_t>& context, const std::vector<int32_t>& tokens,
-               bool generation) {
+               Test test) {
     session.reset();
     if (!context.empty())
         if (auto r = session.evaluate(context, false); !r) {
@@ -76,7 +82,13 @@ double runOnce(assistant::Session& session, const std::vector<int32_t>& context,
             return -1.0;
         }
     const auto start = std::chrono::steady_clock::now();
-    if (generation) {
+    if (test == Test::Verify) {
+        for (int pass = 0; pass < kVerifyPasses; ++pass)
+            if (auto r = session.evaluate(tokens, true); !r) {
+                std::fprintf(stderr, "assistant-bench: %s\n", r.error().message.c_str());
+                return -1.0;
+            }
+    } else if (test == Test::Generation) {
         for (int32_t t : tokens) {
             const int32_t one[] = {t};
             if (auto r = session.evaluate(one, false); !r) {
@@ -92,12 +104,12 @@ double runOnce(assistant::Session& session, const std::vector<int32_t>& context,
 }
 
 bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& model, int threads, int count,
-             int depth, bool generation, Result& out) {
+             int depth, Test test, Result& out) {
     const assistant::ModelInfo& info = model->info();
     assistant::SessionParams sp;
     sp.threads = threads;
     sp.kvType = opt.kvType;
-    sp.contextLength = depth + count + 16;
+    sp.contextLength = depth + count * (test == Test::Verify ? kVerifyPasses : 1) + 16;
     sp.batchSize = std::max({count, depth > 0 ? 512 : 1, 1});
     auto session = assistant::Session::create(model, sp);
     if (!session) {
@@ -110,12 +122,12 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     for (int32_t& t : tokens) t = token(rng);
     for (int32_t& t : context) t = token(rng);
 
-    if (runOnce(**session, context, tokens, generation) < 0) return false;  // warm-up
+    if (runOnce(**session, context, tokens, test) < 0) return false;  // warm-up
     std::vector<double> rates;
     for (int r = 0; r < opt.reps; ++r) {
-        const double s = runOnce(**session, context, tokens, generation);
+        const double s = runOnce(**session, context, tokens, test);
         if (s < 0) return false;
-        rates.push_back(count / s);
+        rates.push_back(test == Test::Verify ? kVerifyPasses / s : count / s);
     }
     double mean = 0, var = 0;
     for (double v : rates) mean += v;
@@ -125,7 +137,9 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     out.stddev = rates.size() > 1 ? std::sqrt(var / static_cast<double>(rates.size() - 1)) : 0.0;
     out.reps = opt.reps;
     out.threads = threads;
-    out.test = (generation ? "tg" : "pp") + std::to_string(count) + (depth > 0 ? " @ d" + std::to_string(depth) : "");
+    const char* name = test == Test::Generation ? "tg" : test == Test::Prompt ? "pp" : "v";
+    out.test = name + std::to_string(test == Test::Verify ? count - 1 : count) +
+               (depth > 0 ? " @ d" + std::to_string(depth) : "");
     out.peakRss = peakRssBytes();
     return true;
 }
@@ -195,6 +209,7 @@ std::optional<Options> parse(int argc, char** argv) {
     if (auto t = args.value("-t", "--threads")) opt.threads = intList(*t);
     if (auto d = args.value("-d", "--n-depth")) opt.depths = intList(*d);
     if (auto r = args.integer("-r", "--repetitions")) opt.reps = static_cast<int>(*r);
+    if (auto v = args.value("--verify")) opt.verifies = intList(*v);
     if (auto d = args.value("--device")) opt.device = *d;
     if (auto g = args.integer("--gpu-layers")) opt.gpuLayers = static_cast<int>(*g);
     if (auto kv = args.value("--kv-type")) {
@@ -250,14 +265,21 @@ int main(int argc, char** argv) {
                 for (int p : opt->prompts) {
                     if (p <= 0) continue;
                     Result r = base;
-                    if (!runTest(*opt, *model, resolvedThreads, p, std::max(depth, 0), false, r)) return 1;
+                    if (!runTest(*opt, *model, resolvedThreads, p, std::max(depth, 0), Test::Prompt, r)) return 1;
                     results.push_back(r);
                     if (!opt->json) printMarkdownRow(r);
                 }
                 for (int n : opt->gens) {
                     if (n <= 0) continue;
                     Result r = base;
-                    if (!runTest(*opt, *model, resolvedThreads, n, std::max(depth, 0), true, r)) return 1;
+                    if (!runTest(*opt, *model, resolvedThreads, n, std::max(depth, 0), Test::Generation, r)) return 1;
+                    results.push_back(r);
+                    if (!opt->json) printMarkdownRow(r);
+                }
+                for (int k : opt->verifies) {
+                    if (k <= 0) continue;
+                    Result r = base;
+                    if (!runTest(*opt, *model, resolvedThreads, k + 1, std::max(depth, 0), Test::Verify, r)) return 1;
                     results.push_back(r);
                     if (!opt->json) printMarkdownRow(r);
                 }

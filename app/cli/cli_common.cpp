@@ -74,6 +74,27 @@ void readSamplingParams(Args& args, assistant::SamplingParams& p) {
     if (auto v = args.integer("--seed")) p.seed = static_cast<uint64_t>(*v);
 }
 
+bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& p, const char* command) {
+    if (auto d = args.value("--draft")) {
+        if (*d == "prompt-lookup") p.draft = assistant::SpeculativeParams::Draft::PromptLookup;
+        else if (*d == "none") p.draft = assistant::SpeculativeParams::Draft::None;
+        else {
+            std::fprintf(stderr, "%s: --draft must be prompt-lookup or none (got '%s')\n", command, d->c_str());
+            return false;
+        }
+    }
+    if (auto n = args.integer("--draft-max")) p.maxDraftTokens = static_cast<int>(*n);
+    return true;
+}
+
+std::string speculativeStats(const assistant::GenerateStats& st) {
+    if (st.draftedTokens == 0) return {};
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "; drafted %d tokens, %d accepted (%.0f%%)", st.draftedTokens,
+                  st.acceptedDraftTokens, 100.0 * st.acceptedDraftTokens / st.draftedTokens);
+    return buf;
+}
+
 std::optional<std::vector<int32_t>> parseTokenIds(const std::string& text, const char* command) {
     std::vector<int32_t> ids;
     std::stringstream in(text);

@@ -22,6 +22,11 @@ bool readSessionParams(Args& args, assistant::SessionParams& params, const char*
 // Sampling options: --temp --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed.
 void readSamplingParams(Args& args, assistant::SamplingParams& params);
 
+// --draft prompt-lookup|none and --draft-max N (speculative decoding). False on a bad value.
+bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& params, const char* command);
+// "; drafted N tokens, M accepted (P%)" for a stats line; empty without speculation.
+std::string speculativeStats(const assistant::GenerateStats& stats);
+
 // "1,2,3" -> ids; nullopt (with a message) on a malformed list.
 std::optional<std::vector<int32_t>> parseTokenIds(const std::string& text, const char* command);
 

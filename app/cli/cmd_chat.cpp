@@ -16,6 +16,7 @@ int runChat(std::vector<std::string> argv) {
     assistant::GenerateParams gp;
     if (!readSessionParams(args, sp, cmd)) return 2;
     readSamplingParams(args, gp.sampling);
+    if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
     if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     const auto system = args.value("--system");
     args.positional();
@@ -60,9 +61,10 @@ int runChat(std::vector<std::string> argv) {
             continue;
         }
         messages.push_back({"assistant", result->text});
-        std::fprintf(stderr, "[%d tokens, %.1f tokens/s, first token %.0f ms, context %d/%d]\n",
+        std::fprintf(stderr, "[%d tokens, %.1f tokens/s, first token %.0f ms, context %d/%d%s]\n",
                      result->stats.generatedTokens, result->stats.generatedTokensPerSecond,
-                     result->stats.timeToFirstTokenMs, result->stats.contextUsed, result->stats.contextSize);
+                     result->stats.timeToFirstTokenMs, result->stats.contextUsed, result->stats.contextSize,
+                     speculativeStats(result->stats).c_str());
     }
     return 0;
 }

@@ -24,6 +24,7 @@ int runGenerate(std::vector<std::string> argv) {
     assistant::GenerateParams gp;
     if (!readSessionParams(args, sp, cmd)) return 2;
     readSamplingParams(args, gp.sampling);
+    if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
     const auto prompt = args.value("-p", "--prompt");
     const auto tokenIds = args.value("--token-ids");
     const auto dumpLogits = args.value("--dump-logits");
@@ -96,9 +97,10 @@ int runGenerate(std::vector<std::string> argv) {
     const assistant::GenerateStats& st = result->stats;
     std::fprintf(stderr,
                  "prompt: %d tokens (%d reused), %.1f tokens/s; generated: %d tokens, %.1f tokens/s; "
-                 "time to first token %.1f ms; context %d/%d\n",
+                 "time to first token %.1f ms; context %d/%d%s\n",
                  st.promptTokens, st.reusedPromptTokens, st.promptTokensPerSecond, st.generatedTokens,
-                 st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed, st.contextSize);
+                 st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed, st.contextSize,
+                 speculativeStats(st).c_str());
     return 0;
 }
 

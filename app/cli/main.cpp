@@ -19,7 +19,9 @@ constexpr cli::Command kCommands[] = {
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
      "  [--kv-type f32|f16|q8_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
      "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]\n"
-     "  Without -m, the embedded demo model. --dump-logits writes float32 logits of every prompt\n"
+     "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
+     "  Without -m, the embedded demo model. --draft prompt-lookup: speculative decoding with guesses\n"
+     "  copied from earlier text (same output, faster when the answer repeats the prompt). --dump-logits writes float32 logits of every prompt\n"
      "  position, then one row per generated token.",
      cli::runGenerate},
     {"tokenize", "show the token ids of a text",
@@ -37,7 +39,7 @@ constexpr cli::Command kCommands[] = {
      "  Non-overlapping windows of CTX tokens; the second half of each is scored.",
      cli::runPerplexity},
     {"chat", "interactive chat on the terminal",
-     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling options of generate]\n"
+     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling and --draft options of generate]\n"
      "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",

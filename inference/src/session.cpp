@@ -6,6 +6,7 @@
 #include "kernels/thread_pool.h"
 #include "src/log.h"
 #include "src/model_impl.h"
+#include "src/prompt_lookup.h"
 #include "src/reasoning_splitter.h"
 #include "src/sampling.h"
 #include "src/stop_matcher.h"
@@ -33,6 +34,8 @@ struct Session::Impl {
     // splitter: null for plain text; else routes <think> text to the Reasoning channel.
     Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink,
                                ReasoningSplitter* splitter = nullptr);
+    // Speculative decoding: the tokens to verify after `sampled` (none when it is off).
+    std::vector<int32_t> nextDraft(int32_t sampled, const GenerateParams& params, int generated);
 };
 
 namespace {
@@ -115,6 +118,11 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
                                           const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (prompt.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "empty prompt"});
+    if (const SpeculativeParams& s = gp.speculative; s.draft != SpeculativeParams::Draft::None &&
+        (s.maxDraftTokens < 1 || s.maxDraftTokens > 64 || s.ngramMin < 1 || s.ngramMin > s.ngramMax || s.ngramMax > 16))
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "speculative decoding: draft tokens must be 1..64 (",
+                                         s.maxDraftTokens, ") and n-grams 1 <= min <= max <= 16 (", s.ngramMin, "..",
+                                         s.ngramMax, ")"));
     if (prompt.size() >= static_cast<size_t>(contextSize))
         return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
                                          " tokens; the context holds ", contextSize));
@@ -165,13 +173,22 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         return splitter ? emitPieces(splitter->push(text)) : emitOn(StreamChannel::Content, text);
     };
 
+    // rows: logits of the last evaluated batch, one [vocab] row per token when a draft
+    // rode along, else the last token's only. Row r follows tokens[0, base + r].
+    const size_t vocab = static_cast<size_t>(arch().hparams().nVocab);
+    std::vector<float> rows = std::move(*logits);
+    size_t base = tokens.size() - 1, row = 0;
+    std::vector<int32_t> draft;  // guessed tokens evaluated after rows[0]'s token
+    bool evaluated = true;       // false when an evaluation failed midway: leave its state as it is
     for (;;) {
         if (gp.cancel && gp.cancel->load(std::memory_order_relaxed)) {
             result.stopReason = StopReason::Cancelled;
             break;
         }
-        if (gp.onLogits) gp.onLogits(*logits);
-        const int32_t id = sampler.sample(*logits, tokens);
+        const std::span<const float> current(rows.data() + row * vocab, vocab);
+        const size_t seen = base + row + 1;
+        if (gp.onLogits) gp.onLogits(current);
+        const int32_t id = sampler.sample(current, std::span<const int32_t>(tokens).first(seen));
         if (result.tokens.empty()) {
             firstToken = Clock::now();
             st.timeToFirstTokenMs = secondsSince(t0) * 1000.0;
@@ -184,7 +201,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         st.generatedTokens = static_cast<int>(result.tokens.size());
         const double genSeconds = secondsSince(firstToken);
         st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
-        st.contextUsed = static_cast<int>(tokens.size());
+        st.contextUsed = static_cast<int>(seen);
         if (!emit(stops.push(decoder.push(id)))) {
             result.stopReason = StopReason::Cancelled;
             break;
@@ -197,22 +214,55 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             result.stopReason = StopReason::MaxTokens;
             break;
         }
-        if (tokens.size() + 1 > static_cast<size_t>(contextSize)) {
+        if (row < draft.size() && id == draft[row]) {  // the guess was right: its row is computed
+            ++row;
+            ++st.acceptedDraftTokens;
+            continue;
+        }
+        tokens.resize(seen);  // a rejected guess's KV entries are overwritten later
+        if (seen + 1 > static_cast<size_t>(contextSize)) {
             result.stopReason = StopReason::ContextFull;
             break;
         }
-        const int32_t next[] = {id};
-        logits = evaluate(next, false, gp.cancel);
-        if (!logits) {
-            if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
+        std::vector<int32_t> batch{id};
+        draft = nextDraft(id, gp, st.generatedTokens);
+        batch.insert(batch.end(), draft.begin(), draft.end());
+        st.draftedTokens += static_cast<int>(draft.size());
+        auto next = evaluate(batch, !draft.empty(), gp.cancel);
+        if (!next) {
+            if (next.error().code != ErrorCode::Cancelled) return std::unexpected(next.error());
             result.stopReason = StopReason::Cancelled;
+            evaluated = false;
             break;
         }
+        rows = std::move(*next);
+        base = seen;
+        row = 0;
+    }
+    if (evaluated) {
+        // The cache ends at the last token whose logits were used: drop unused guesses.
+        tokens.resize(base + row + 1);
+        lastLogits.assign(rows.begin() + static_cast<std::ptrdiff_t>(row * vocab),
+                          rows.begin() + static_cast<std::ptrdiff_t>((row + 1) * vocab));
     }
     if (result.stopReason != StopReason::StopString) emit(stops.push(decoder.flush()) + stops.flush());
     if (splitter) emitPieces(splitter->flush());
     st.contextUsed = static_cast<int>(tokens.size());
     return result;
+}
+
+std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GenerateParams& gp, int generated) {
+    const SpeculativeParams& spec = gp.speculative;
+    if (spec.draft != SpeculativeParams::Draft::PromptLookup) return {};
+    // Room: the context, and the tokens still to generate (the batch's last row gives one more).
+    int room = contextSize - static_cast<int>(tokens.size()) - 1;
+    if (gp.maxTokens > 0) room = std::min(room, gp.maxTokens - generated - 1);
+    const int most = std::min(spec.maxDraftTokens, room);
+    if (most <= 0) return {};
+    tokens.push_back(sampled);  // the history the guess continues
+    std::vector<int32_t> draft = promptLookupDraft(tokens, most, spec.ngramMin, spec.ngramMax);
+    tokens.pop_back();
+    return draft;
 }
 
 // ----------------------------------------------------------------------------
