@@ -80,8 +80,10 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"
      "  [--parallel N (2)] [--queue N (32)] [--embedder FILE | --no-embedder] [--db RAG.db]\n"
      "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS_PER_SLOT]\n"
+     "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
      "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"
-     "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats.\n"
+     "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats,\n"
+     "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose.\n"
      "  --cors-origin: allowed browser origins, '*' wildcards (default: localhost and Office hosts).",
      cli::runServe},
 #endif

@@ -40,6 +40,8 @@ struct ServerOptions {
     int contextLength = 0;              // per slot; 0: the engine's default
     int threadsPerSlot = 0;             // 0: hardware threads / parallel
     assistant::ModelParams modelParams; // device, gpu layers, ... for models loaded here
+    // Speculative decoding for requests without their own "speculative" (off by default).
+    assistant::SpeculativeParams speculative;
 };
 
 // localhost / 127.0.0.1 / [::1] on any port and scheme, and the Office web hosts

@@ -102,6 +102,7 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     job->modelName = request.model.empty() ? chatId : request.model;
     job->request = std::move(request);
     job->request.params.cancel = &slot.cancel;
+    if (!job->request.speculativeGiven) job->request.params.speculative = options.speculative;
 #ifdef ASSISTANT_SERVER_WITH_RAG
     if (ragRequest) {
         const int answer = job->request.params.maxTokens > 0 ? job->request.params.maxTokens : 512;

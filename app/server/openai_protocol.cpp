@@ -14,6 +14,24 @@ namespace {
 
 std::optional<ApiError> readModel(const json& body, std::string& out) { return readString(body, "model", out); }
 
+// Our extension: "speculative": {"draft": "prompt-lookup" | "none", "max_draft_tokens": N}.
+std::optional<ApiError> readSpeculative(const json& body, GenerationRequest& r) {
+    const json* s = field(body, "speculative");
+    if (!s) return std::nullopt;
+    if (!s->is_object()) return badParam("speculative", "'speculative' must be an object");
+    r.speculativeGiven = true;
+    assistant::SpeculativeParams& p = r.params.speculative;
+    std::string draft = "prompt-lookup";
+    if (auto e = readString(*s, "draft", draft)) return badParam("speculative.draft", e->message);
+    if (draft == "none") p.draft = assistant::SpeculativeParams::Draft::None;
+    else if (draft == "prompt-lookup") p.draft = assistant::SpeculativeParams::Draft::PromptLookup;
+    else return badParam("speculative.draft", "'speculative.draft' must be \"prompt-lookup\" or \"none\"");
+    int64_t n = p.maxDraftTokens;
+    if (auto e = readInt(*s, "max_draft_tokens", 1, 64, n)) return badParam("speculative.max_draft_tokens", e->message);
+    p.maxDraftTokens = static_cast<int>(n);
+    return std::nullopt;
+}
+
 // Sampling and length fields shared by chat and legacy completions.
 std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool chat) {
     if (auto e = readModel(body, r.model)) return e;
@@ -77,6 +95,7 @@ std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool 
             s.logitBias.emplace_back(static_cast<int32_t>(id), b <= -100 ? -INFINITY : static_cast<float>(b));
         }
     }
+    if (auto e = readSpeculative(body, r)) return e;
     return readBool(body, "ignore_eos", r.params.ignoreEos);
 }
 
@@ -219,9 +238,14 @@ json ResponseBuilder::envelope(bool chunk) const {
 }
 
 json ResponseBuilder::usage(const assistant::GenerateStats& st) {
-    return json{{"prompt_tokens", st.promptTokens},
-                {"completion_tokens", st.generatedTokens},
-                {"total_tokens", st.promptTokens + st.generatedTokens}};
+    json u{{"prompt_tokens", st.promptTokens},
+           {"completion_tokens", st.generatedTokens},
+           {"total_tokens", st.promptTokens + st.generatedTokens}};
+    // Speculative decoding, in the fields OpenAI uses for its predicted outputs.
+    if (st.draftedTokens > 0)
+        u["completion_tokens_details"] = {{"accepted_prediction_tokens", st.acceptedDraftTokens},
+                                          {"rejected_prediction_tokens", st.draftedTokens - st.acceptedDraftTokens}};
+    return u;
 }
 
 json ResponseBuilder::roleChunk() const {

@@ -44,6 +44,7 @@ struct GenerationRequest {
     bool stream = false;
     bool includeUsage = false;               // stream_options.include_usage
     bool echo = false;                       // completions: prepend the prompt to the text
+    bool speculativeGiven = false;           // "speculative" was in the request (else the server's default)
 };
 
 ApiResult<GenerationRequest> parseChatRequest(const nlohmann::json& body);

@@ -212,3 +212,35 @@ TEST(ServerApi, ALevelZeroDeviceIsAnErrorThatSaysWhy) {
     EXPECT_NE(started.error().message.find("Level Zero backend only lists devices"), std::string::npos)
         << started.error().message;
 }
+
+// A request with "speculative" gives the same greedy text as one without and reports
+// its drafts in usage.completion_tokens_details; serve --draft is the default for the rest.
+TEST(ServerApi, SpeculativeRequestsGiveTheSameText) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.speculative.draft = assistant::SpeculativeParams::Draft::PromptLookup;  // the server's default
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    ASSERT_EQ(api.waitForModels(), server::ModelState::Ready);
+    httplib::Client client("127.0.0.1", api.port());
+    const json messages = json::array({{{"role", "user"}, {"content", "Once upon a time"}}});
+    const json plain{{"messages", messages}, {"temperature", 0}, {"max_tokens", 60}, {"speculative", {{"draft", "none"}}}};
+    json fast = plain;
+    fast["speculative"] = {{"draft", "prompt-lookup"}, {"max_draft_tokens", 4}};
+    json byDefault = plain;
+    byDefault.erase("speculative");
+    auto a = client.Post("/v1/chat/completions", plain.dump(), "application/json");
+    auto b = client.Post("/v1/chat/completions", fast.dump(), "application/json");
+    auto c = client.Post("/v1/chat/completions", byDefault.dump(), "application/json");
+    ASSERT_TRUE(a && b && c);
+    ASSERT_EQ(b->status, 200) << b->body;
+    const json ja = json::parse(a->body), jb = json::parse(b->body), jc = json::parse(c->body);
+    EXPECT_EQ(jb["choices"][0]["message"]["content"], ja["choices"][0]["message"]["content"]);
+    EXPECT_EQ(jc["choices"][0]["message"]["content"], ja["choices"][0]["message"]["content"]);
+    EXPECT_FALSE(ja["usage"].contains("completion_tokens_details"));
+    for (const json* j : {&jb, &jc}) {
+        const json& d = (*j)["usage"]["completion_tokens_details"];
+        EXPECT_GT(d["accepted_prediction_tokens"].get<int>() + d["rejected_prediction_tokens"].get<int>(), 0);
+    }
+}

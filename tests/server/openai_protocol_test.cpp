@@ -88,6 +88,9 @@ TEST(ServerProtocol, ChatRejectsWrongTypesAndRanges) {
         {R"({"messages":[{"role":"user","content":"x"}],"seed":"s"})", "seed"},
         {R"({"messages":[{"role":"user","content":"x"}],"logit_bias":{"x":1}})", "logit_bias"},
         {R"({"messages":[{"role":"user","content":"x"}],"max_tokens":99999999999999999999})", "max_tokens"},
+        {R"({"messages":[{"role":"user","content":"x"}],"speculative":true})", "speculative"},
+        {R"({"messages":[{"role":"user","content":"x"}],"speculative":{"draft":"model"}})", "speculative.draft"},
+        {R"({"messages":[{"role":"user","content":"x"}],"speculative":{"max_draft_tokens":0}})", "speculative.max_draft_tokens"},
     };
     for (const Case& c : cases) {
         auto r = chat(c.body);
@@ -95,6 +98,31 @@ TEST(ServerProtocol, ChatRejectsWrongTypesAndRanges) {
         EXPECT_EQ(r.error().status, 400) << c.body;
         EXPECT_EQ(r.error().param, c.param) << c.body << ": " << r.error().message;
     }
+}
+
+TEST(ServerProtocol, SpeculativeExtension) {
+    auto plain = chat(R"({"messages":[{"role":"user","content":"x"}]})");
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->speculativeGiven);
+    auto on = chat(R"({"messages":[{"role":"user","content":"x"}],"speculative":{"draft":"prompt-lookup","max_draft_tokens":6}})");
+    ASSERT_TRUE(on);
+    EXPECT_TRUE(on->speculativeGiven);
+    EXPECT_EQ(on->params.speculative.draft, assistant::SpeculativeParams::Draft::PromptLookup);
+    EXPECT_EQ(on->params.speculative.maxDraftTokens, 6);
+    auto off = completion(R"({"prompt":"x","speculative":{"draft":"none"}})");
+    ASSERT_TRUE(off);
+    EXPECT_TRUE(off->speculativeGiven);
+    EXPECT_EQ(off->params.speculative.draft, assistant::SpeculativeParams::Draft::None);
+
+    assistant::GenerateStats st;
+    st.promptTokens = 3;
+    st.generatedTokens = 10;
+    EXPECT_FALSE(ResponseBuilder::usage(st).contains("completion_tokens_details"));
+    st.draftedTokens = 12;
+    st.acceptedDraftTokens = 5;
+    const json u = ResponseBuilder::usage(st);
+    EXPECT_EQ(u["completion_tokens_details"]["accepted_prediction_tokens"], 5);
+    EXPECT_EQ(u["completion_tokens_details"]["rejected_prediction_tokens"], 7);
 }
 
 TEST(ServerProtocol, CompletionPromptForms) {
