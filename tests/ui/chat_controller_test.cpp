@@ -77,6 +77,9 @@ private slots:
         s.contextSize = 4096;
         s.device = "cpu";
         QCOMPARE(formatStats(s), QString("42.1 tok/s · first token 120 ms · context 350/4096 · cpu"));
+        s.draftedTokens = 40;
+        s.acceptedDraftTokens = 30;
+        QCOMPARE(formatStats(s), QString("42.1 tok/s · first token 120 ms · 75% of guesses kept · context 350/4096 · cpu"));
         s.stopped = true;
         QVERIFY(formatStats(s).endsWith(" · stopped"));
         GenerationStats cancelledEarly;

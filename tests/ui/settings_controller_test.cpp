@@ -77,6 +77,7 @@ private slots:
         QVERIFY(s.setParam("contextLength", 2048));
         QVERIFY(s.setParam("device", "cpu"));
         QVERIFY(s.setParam("topP", 5));  // clamped to 1
+        QVERIFY(s.setParam("draftTokens", 40));  // clamped to 16
         QVERIFY(!s.setParam("nonsense", 1));
         QVERIFY(!s.setParam("topK", "many"));
         QCOMPARE(s.params().value("topP").toDouble(), 1.0);
@@ -84,6 +85,8 @@ private slots:
         const GenerationOptions g = s.generationOptions();
         QCOMPARE(g.temperature, 0.1);
         QCOMPARE(g.topK, 7);
+        QCOMPARE(g.draftTokens, 16);
+        QCOMPARE(GenerationOptions{}.draftTokens, 0);  // off unless chosen
         const LoadOptions l = s.loadOptions();
         QCOMPARE(l.contextLength, 2048);
         QCOMPARE(l.device, QString("cpu"));

@@ -198,6 +198,10 @@ Dialog {
                     ParamField { key: "minP"; label: qsTr("Min-p"); hint: qsTr("0 = off") }
                     ParamField { key: "repeatPenalty"; label: qsTr("Repeat penalty"); hint: qsTr("1 = off") }
                     ParamField { key: "maxTokens"; label: qsTr("Max tokens"); hint: qsTr("per answer; 0 = until done") }
+                    ParamField {
+                        key: "draftTokens"; label: qsTr("Speculative guesses")
+                        hint: qsTr("0 = off; 2-4 speed up answers that repeat your text, never change them")
+                    }
                     Button { text: qsTr("Reset to defaults"); onClicked: root.settings.resetParams() }
                 }
             }

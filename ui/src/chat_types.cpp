@@ -26,6 +26,8 @@ QString formatStats(const GenerationStats& stats) {
         parts << QStringLiteral("%1 tok/s").arg(stats.tokensPerSecond, 0, 'f', 1);
         parts << QStringLiteral("first token ") + formatMilliseconds(stats.timeToFirstTokenMs);
     }
+    if (stats.draftedTokens > 0)
+        parts << QStringLiteral("%1% of guesses kept").arg(qRound(100.0 * stats.acceptedDraftTokens / stats.draftedTokens));
     if (stats.contextSize > 0)
         parts << QStringLiteral("context %1/%2").arg(stats.contextUsed).arg(stats.contextSize);
     if (!stats.device.isEmpty()) parts << stats.device;

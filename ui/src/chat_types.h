@@ -28,6 +28,8 @@ struct GenerationStats {
     int generatedTokens = 0;
     double timeToFirstTokenMs = 0;
     double tokensPerSecond = 0;  // generated tokens per second
+    int draftedTokens = 0;       // speculative decoding: guesses checked, and kept
+    int acceptedDraftTokens = 0;
     int contextUsed = 0;         // tokens in the KV cache after the answer
     int contextSize = 0;
     QString device;              // DeviceInfo::id that ran the model ("cpu", "opencl:0")
@@ -42,6 +44,9 @@ struct GenerationOptions {
     double minP = 0.05;
     double repeatPenalty = 1.0;
     int maxTokens = 512;  // <= 0: until the end of text or a full context
+    // Speculative decoding: guessed tokens checked per step (prompt lookup); 0 = off.
+    // The answer is the same either way; it comes faster when it repeats the input.
+    int draftTokens = 0;
     // "Use my documents": the document index to answer from (empty: none) and the
     // embedder for dense search in it (empty or missing: BM25 only).
     QString documentsDb = {};

@@ -23,6 +23,8 @@ GenerationStats toQt(const assistant::GenerateStats& s, bool stopped) {
     out.generatedTokens = s.generatedTokens;
     out.timeToFirstTokenMs = s.timeToFirstTokenMs;
     out.tokensPerSecond = s.generatedTokensPerSecond;
+    out.draftedTokens = s.draftedTokens;
+    out.acceptedDraftTokens = s.acceptedDraftTokens;
     out.contextUsed = s.contextUsed;
     out.contextSize = s.contextSize;
     out.device = QString::fromStdString(s.device);
@@ -111,6 +113,10 @@ void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const 
     params.sampling.topP = static_cast<float>(options.topP);
     params.sampling.minP = static_cast<float>(options.minP);
     params.sampling.repeatPenalty = static_cast<float>(options.repeatPenalty);
+    if (options.draftTokens > 0) {
+        params.speculative.draft = assistant::SpeculativeParams::Draft::PromptLookup;
+        params.speculative.maxDraftTokens = options.draftTokens;
+    }
 
     QElapsedTimer clock;
     clock.start();

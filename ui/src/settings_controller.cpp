@@ -23,6 +23,7 @@ constexpr Range kRanges[] = {
     {"temperature", 0, 2, false}, {"topK", 0, 1000, true},       {"topP", 0, 1, false},
     {"minP", 0, 1, false},        {"repeatPenalty", 0.5, 2, false}, {"maxTokens", 0, 131072, true},
     {"contextLength", 0, 1048576, true}, {"threads", 0, 512, true}, {"gpuLayers", -1, 1000, true},
+    {"draftTokens", 0, 16, true},
 };
 
 QString presetKey(const QString& model) { return QStringLiteral("preset:") + model; }
@@ -62,6 +63,7 @@ QVariantMap SettingsController::defaultParams() {
     return {{QStringLiteral("temperature"), g.temperature}, {QStringLiteral("topK"), g.topK},
             {QStringLiteral("topP"), g.topP},               {QStringLiteral("minP"), g.minP},
             {QStringLiteral("repeatPenalty"), g.repeatPenalty}, {QStringLiteral("maxTokens"), g.maxTokens},
+            {QStringLiteral("draftTokens"), g.draftTokens},
             {QStringLiteral("contextLength"), l.contextLength}, {QStringLiteral("threads"), l.threads},
             {QStringLiteral("device"), l.device},           {QStringLiteral("gpuLayers"), l.gpuLayers}};
 }
@@ -281,6 +283,7 @@ GenerationOptions SettingsController::generationOptions() const {
     g.minP = m_params.value(QStringLiteral("minP")).toDouble();
     g.repeatPenalty = m_params.value(QStringLiteral("repeatPenalty")).toDouble();
     g.maxTokens = m_params.value(QStringLiteral("maxTokens")).toInt();
+    g.draftTokens = m_params.value(QStringLiteral("draftTokens")).toInt();
     return g;
 }
 
