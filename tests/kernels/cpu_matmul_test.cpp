@@ -181,18 +181,20 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
     kernels::ref::matmul(GgmlType::TQ1_0, w.data(), rows, cols, x.data(), 3, expect.data());
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 1e-4f * (1.0f + std::fabs(expect[i])));
     // types without a repacked layout are left alone
-    kernels::Matrix q{GgmlType::Q5_K, w.data(), 1, 256};
+    kernels::Matrix q{GgmlType::Q3_K, w.data(), 1, 256};
     EXPECT_FALSE(kernels::repackForCpu(q));
     EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
 }
 
-// Q4_0 / Q8_0 / Q4_K / Q6_K / TQ2_0 / TQ1_0 rows interleaved by 8 on the ISA paths that have kernels for it: the
-// GGUF layout stays readable, row slices of whole groups keep the interleaved copy,
-// and every ISA (with or without such kernels) computes the same products.
+// Q4_0 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / IQ4_XS / TQ2_0 / TQ1_0 rows interleaved
+// by 8 on the ISA paths that have kernels for it: the GGUF layout stays readable, row
+// slices of whole groups keep the interleaved copy, and every ISA (with or without
+// such kernels) computes the same products.
 TEST(CpuRepack, InterleavedRowsGiveTheSameProducts) {
     IsaGuard guard;
     kernels::ThreadPool pool(2);
-    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::TQ2_0, GgmlType::TQ1_0}) {
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                          GgmlType::IQ4_XS, GgmlType::TQ2_0, GgmlType::TQ1_0}) {
         const int64_t rows = 48, cols = 512, tokens = 5;
         const auto w = randomWeights(type, rows, cols, 7);
         const auto x = randomVector(cols * tokens, 8);
