@@ -1,6 +1,6 @@
 // Load-time weight repacking for the CPU kernels (ops.h: repackForCpu).
 //
-// Q4_0, Q8_0, Q4_K, Q6_K, TQ2_0 (and TQ1_0 as TQ2_0) -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
+// Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K, IQ4_XS, TQ2_0 (and TQ1_0 as TQ2_0) -> rows interleaved in groups of 8 (layouts in matmul_x8.inc): one
 // activation broadcast feeds 8 rows and each row's sum stays in its own lane. Made
 // only when the active ISA's table has a kernel for it.
 //
@@ -9,6 +9,7 @@
 // values as 2-bit codes that `(byte >> 2l) & 3` turns into vpdpbusd operands. The
 // conversion is exact (same d, same trits); the weights grow from 54 to 66 bytes per
 // 256 values, and decode becomes as cheap as TQ2_0's.
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -57,7 +58,10 @@ X8Format x8Format(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return {144, 18, 32};
         case GgmlType::Q8_0: return {272, 34, 32};
+        case GgmlType::IQ4_NL: return {144, 18, 32};  // Q4_0's layout
         case GgmlType::Q4_K: return {1184, 144, 256};
+        case GgmlType::Q5_K: return {1440, 176, 256};
+        case GgmlType::IQ4_XS: return {1104, 136, 256};
         case GgmlType::Q6_K: return {1680, 210, 256};
         case GgmlType::TQ2_0: return {528, 66, 256};
         case GgmlType::TQ1_0: return {528, 54, 256};  // made TQ2_0x8 through tq1BlockToTq2
@@ -75,9 +79,10 @@ void interleaveLegacy(const uint8_t* src, size_t rowStride, size_t srcBytes, uin
     }
 }
 
-// Q4_K: d[8], dmin[8], scales by sub-block, mins by pairs of sub-blocks, then the
-// nibble bytes in 4-byte words (matmul_x8.inc: Q4_Kx8).
-void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
+// Q4_K / Q5_K: d[8], dmin[8], scales by sub-block, mins by pairs of sub-blocks,
+// then the nibble bytes (at `qs` in the source block) in 4-byte words
+// (matmul_x8.inc: Q4_Kx8).
+void interleaveQ4K(const uint8_t* src, size_t rowStride, size_t qs, uint8_t* dst) {
     for (int i = 0; i < 8; ++i, src += rowStride) {
         std::memcpy(dst + 2 * i, src, 2);
         std::memcpy(dst + 16 + 2 * i, src + 2, 2);
@@ -86,7 +91,30 @@ void interleaveQ4K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
             dst[32 + 8 * s + i] = static_cast<uint8_t>(sm.scale);
             dst[96 + 16 * (s / 2) + 2 * i + s % 2] = static_cast<uint8_t>(sm.min);
         }
-        for (int c = 0; c < 32; ++c) std::memcpy(dst + 160 + 32 * c + 4 * i, src + 16 + 4 * c, 4);
+        for (int c = 0; c < 32; ++c) std::memcpy(dst + 160 + 32 * c + 4 * i, src + qs + 4 * c, 4);
+    }
+}
+
+// Q5_K: Q4_K's layout of its scales and low 4 bits, then the 32 bytes of fifth bits
+// in 4-byte words (matmul_x8.inc: Q5_Kx8).
+void interleaveQ5K(const uint8_t* src, size_t rowStride, uint8_t* dst) {
+    interleaveQ4K(src, rowStride, offsetof(ref::BlockQ5_K, qs), dst);
+    for (int i = 0; i < 8; ++i, src += rowStride)
+        for (int c = 0; c < 8; ++c) std::memcpy(dst + 1184 + 32 * c + 4 * i, src + offsetof(ref::BlockQ5_K, qh) + 4 * c, 4);
+}
+
+// IQ4_XS: d[8], the 8 sub-blocks' scales unpacked to int8, then the nibble bytes in
+// 4-byte words (matmul_x8.inc: IQ4_XSx8).
+void interleaveIq4Xs(const uint8_t* src, size_t rowStride, uint8_t* dst) {
+    for (int i = 0; i < 8; ++i, src += rowStride) {
+        ref::BlockIQ4XS blk;
+        std::memcpy(&blk, src, sizeof blk);
+        std::memcpy(dst + 2 * i, &blk.d, 2);
+        for (int s = 0; s < 8; ++s) {
+            const int low = (blk.scalesL[s / 2] >> (4 * (s % 2))) & 0x0f, high = (blk.scalesH >> (2 * s)) & 3;
+            dst[16 + 8 * s + i] = static_cast<uint8_t>(static_cast<int8_t>((low | (high << 4)) - 32));
+        }
+        for (int c = 0; c < 32; ++c) std::memcpy(dst + 80 + 32 * c + 4 * i, blk.qs + 4 * c, 4);
     }
 }
 
@@ -172,7 +200,9 @@ bool interleave(Matrix& w) {
             for (int64_t b = 0; b < nb; ++b) {
                 const uint8_t* blk = src + g * 8 * stride + b * f.srcBytes;
                 uint8_t* dst = buf.get() + g * groupBytes + b * f.bytes;
-                if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, dst);
+                if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, offsetof(ref::BlockQ4_K, qs), dst);
+                else if (w.type == GgmlType::Q5_K) interleaveQ5K(blk, stride, dst);
+                else if (w.type == GgmlType::IQ4_XS) interleaveIq4Xs(blk, stride, dst);
                 else if (w.type == GgmlType::Q6_K) interleaveQ6K(blk, stride, dst);
                 else if (w.type == GgmlType::TQ2_0 || w.type == GgmlType::TQ1_0)
                     interleaveTq2(blk, stride, w.type == GgmlType::TQ1_0, dst);

@@ -14,59 +14,15 @@
 #include "kernels/ops.h"
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
+#include "random_weights.h"
 
 namespace {
 
 using kernels::CpuIsa;
 using kernels::GgmlType;
 
-std::vector<float> randomVector(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
-
-void putHalf(uint8_t* p, float v) {
-    const uint16_t h = kernels::ref::fp32ToFp16(v);
-    std::memcpy(p, &h, 2);
-}
-
-// Offsets of the f16 scale fields in one block of `type` (random bytes there could be inf/NaN).
-std::vector<size_t> halfFields(GgmlType type) {
-    switch (type) {
-        case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: case GgmlType::IQ4_NL: return {0};
-        case GgmlType::IQ4_XS: return {0};
-        case GgmlType::Q4_1: case GgmlType::Q5_1: return {0, 2};
-        case GgmlType::Q2_K: return {80, 82};
-        case GgmlType::Q3_K: return {108};
-        case GgmlType::Q4_K: case GgmlType::Q5_K: return {0, 2};
-        case GgmlType::Q6_K: return {208};
-        case GgmlType::TQ1_0: return {52};
-        case GgmlType::TQ2_0: return {64};
-        default: return {};
-    }
-}
-
-// rows x cols weights of `type`: random quant bytes with scales in [0.002, 0.02].
-std::vector<uint8_t> randomWeights(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> scale(0.002f, 0.02f);
-    const size_t bytes = kernels::rowBytes(type, cols) * static_cast<size_t>(rows);
-    std::vector<uint8_t> w(bytes);
-    if (type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16) {
-        const auto f = randomVector(static_cast<size_t>(rows * cols), seed);
-        for (int64_t r = 0; r < rows; ++r)
-            kernels::ref::quantizeRow(type, &f[r * cols], &w[r * kernels::rowBytes(type, cols)], cols);
-        return w;
-    }
-    for (uint8_t& b : w) b = static_cast<uint8_t>(rng());
-    const auto& t = kernels::traits(type);
-    for (size_t blk = 0; blk < bytes / t.blockBytes; ++blk)
-        for (size_t off : halfFields(type)) putHalf(&w[blk * t.blockBytes + off], scale(rng));
-    return w;
-}
+using kernels_test::randomVector;
+using kernels_test::randomWeights;
 
 struct IsaGuard {
     CpuIsa saved = kernels::activeCpuIsa();
@@ -181,18 +137,20 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
     kernels::ref::matmul(GgmlType::TQ1_0, w.data(), rows, cols, x.data(), 3, expect.data());
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expect[i], 1e-4f * (1.0f + std::fabs(expect[i])));
     // types without a repacked layout are left alone
-    kernels::Matrix q{GgmlType::Q5_K, w.data(), 1, 256};
+    kernels::Matrix q{GgmlType::Q3_K, w.data(), 1, 256};
     EXPECT_FALSE(kernels::repackForCpu(q));
     EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
 }
 
-// Q4_0 / Q8_0 / Q4_K / Q6_K / TQ2_0 / TQ1_0 rows interleaved by 8 on the ISA paths that have kernels for it: the
-// GGUF layout stays readable, row slices of whole groups keep the interleaved copy,
-// and every ISA (with or without such kernels) computes the same products.
+// Q4_0 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / IQ4_XS / TQ2_0 / TQ1_0 rows interleaved
+// by 8 on the ISA paths that have kernels for it: the GGUF layout stays readable, row
+// slices of whole groups keep the interleaved copy, and every ISA (with or without
+// such kernels) computes the same products.
 TEST(CpuRepack, InterleavedRowsGiveTheSameProducts) {
     IsaGuard guard;
     kernels::ThreadPool pool(2);
-    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::TQ2_0, GgmlType::TQ1_0}) {
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                          GgmlType::IQ4_XS, GgmlType::TQ2_0, GgmlType::TQ1_0}) {
         const int64_t rows = 48, cols = 512, tokens = 5;
         const auto w = randomWeights(type, rows, cols, 7);
         const auto x = randomVector(cols * tokens, 8);
