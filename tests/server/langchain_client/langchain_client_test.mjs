@@ -1,0 +1,75 @@
+// LangChain.js against `assistant-cli serve` with the demo model and the shipped
+// embedder, through both APIs: ChatOpenAI (invoke, stream), OpenAIEmbeddings,
+// ChatOllama (invoke, stream) and OllamaEmbeddings.
+// usage: node langchain_client_test.mjs ASSISTANT_CLI MODEL.gguf EMBEDDER.gguf
+// Exits non-zero when a check fails.
+import assert from 'node:assert/strict';
+import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
+import { ChatOllama, OllamaEmbeddings } from '@langchain/ollama';
+import { checks, startServer } from './server_process.mjs';
+
+const [cli, modelPath, embedderPath] = process.argv.slice(2);
+if (!cli || !modelPath || !embedderPath) {
+  console.error('usage: node langchain_client_test.mjs ASSISTANT_CLI MODEL.gguf EMBEDDER.gguf');
+  process.exit(2);
+}
+const stem = (p) => p.split('/').pop().replace(/\.gguf$/, '');
+const key = 'sk-test-0123456789';
+const server = await startServer(cli, ['-m', modelPath, '--embedder', embedderPath, '--api-key', key, '--parallel', '2']);
+const { check, failed } = checks();
+const question = 'Tell me a story about a dog.';
+const openai = { apiKey: key, configuration: { baseURL: `${server.url}/v1` }, maxRetries: 0 };
+const ollama = { baseUrl: server.url, headers: { Authorization: `Bearer ${key}` } };
+
+let invoked = '';
+await check('ChatOpenAI.invoke', async () => {
+  const chat = new ChatOpenAI({ ...openai, model: stem(modelPath), temperature: 0, maxTokens: 16 });
+  const r = await chat.invoke(question);
+  assert.equal(typeof r.content, 'string');
+  assert.ok(r.content.length > 0);
+  assert.equal(r.usage_metadata.output_tokens, 16);
+  invoked = r.content;
+});
+
+await check('ChatOpenAI.stream adds up to the invoked answer', async () => {
+  const chat = new ChatOpenAI({ ...openai, model: stem(modelPath), temperature: 0, maxTokens: 16 });
+  let text = '';
+  let chunks = 0;
+  for await (const chunk of await chat.stream(question)) {
+    text += chunk.content;
+    chunks++;
+  }
+  assert.ok(chunks > 2, `${chunks} chunks`);
+  assert.equal(text, invoked);
+});
+
+await check('OpenAIEmbeddings', async () => {
+  const embeddings = new OpenAIEmbeddings({ ...openai, model: stem(embedderPath) });
+  const docs = await embeddings.embedDocuments(['a cat sat on the mat', 'stock prices fell sharply']);
+  const query = await embeddings.embedQuery('a cat sat on the mat');
+  assert.equal(docs.length, 2);
+  assert.equal(query.length, docs[0].length);
+  const same = query.reduce((s, v, i) => s + v * docs[0][i], 0);
+  const other = query.reduce((s, v, i) => s + v * docs[1][i], 0);
+  assert.ok(Math.abs(same - 1) < 1e-3 && other < same, `cosines ${same} ${other}`);
+});
+
+await check('ChatOllama.invoke and stream give the OpenAI route\'s answer', async () => {
+  const chat = new ChatOllama({ ...ollama, model: `${stem(modelPath)}:latest`, temperature: 0, numPredict: 16 });
+  const r = await chat.invoke(question);
+  assert.equal(r.content, invoked);
+  let text = '';
+  for await (const chunk of await chat.stream(question)) text += chunk.content;
+  assert.equal(text, invoked);
+});
+
+await check('OllamaEmbeddings match OpenAIEmbeddings', async () => {
+  const viaOllama = await new OllamaEmbeddings({ ...ollama, model: stem(embedderPath) }).embedQuery('hello world');
+  const viaOpenAI = await new OpenAIEmbeddings({ ...openai, model: stem(embedderPath) }).embedQuery('hello world');
+  assert.equal(viaOllama.length, viaOpenAI.length);
+  viaOllama.forEach((v, i) => assert.ok(Math.abs(v - viaOpenAI[i]) < 1e-6, `component ${i}`));
+});
+
+const code = await server.stop();
+assert.equal(code, 0, `server exit code ${code}: ${server.stderr()}`);
+process.exit(failed() ? 1 : 0);
