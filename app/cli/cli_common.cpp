@@ -128,4 +128,11 @@ std::optional<std::string> readTextFile(const std::string& path, const char* com
     return out.str();
 }
 
+bool printPiece(std::string_view piece, const assistant::GenerateStats& stats) {
+    std::FILE* out = stats.channel == assistant::StreamChannel::Reasoning ? stderr : stdout;
+    std::fwrite(piece.data(), 1, piece.size(), out);
+    std::fflush(out);
+    return true;
+}
+
 }  // namespace cli

@@ -35,4 +35,8 @@ std::optional<std::string> readTextFile(const std::string& path, const char* com
 
 void printError(const char* command, const assistant::Error& error);
 
+// A TokenSink for answers on the terminal: content to stdout (flushed), reasoning
+// (<think> text) to stderr, so stdout holds only the answer.
+bool printPiece(std::string_view piece, const assistant::GenerateStats& stats);
+
 }  // namespace cli

@@ -61,11 +61,7 @@ int runAsk(std::vector<std::string> argv) {
     std::fprintf(stderr, "%s: %s\n", cmd, rag::describeAnswer(*prompt).c_str());
     std::signal(SIGINT, [](int) { g_askCancel = true; });
     gen.cancel = &g_askCancel;
-    auto result = (*session)->generate(prompt->messages, gen, [](std::string_view piece, const assistant::GenerateStats&) {
-        std::fwrite(piece.data(), 1, piece.size(), stdout);
-        std::fflush(stdout);
-        return true;
-    });
+    auto result = (*session)->generate(prompt->messages, gen, printPiece);
     std::printf("\n");
     if (!result) {
         printError(cmd, result.error());

@@ -1,17 +1,40 @@
-// assistant-cli chat: an interactive conversation on the terminal. Lines starting
-// with '/' are commands: /reset forgets the conversation, /exit (or end of input) quits.
+// assistant-cli chat: an interactive conversation on the terminal (chat_loop.h), with
+// the local engine or, with --remote URL, a remote OpenAI-compatible server.
 #include <cstdio>
-#include <iostream>
 
+#include "chat_loop.h"
 #include "cli_common.h"
 #include "commands.h"
 
 namespace cli {
 
+namespace {
+
+ChatAnswerer localAnswerer(std::unique_ptr<assistant::Session> session, const assistant::GenerateParams& gp) {
+    return [session = std::shared_ptr<assistant::Session>(std::move(session)), gp](
+               const std::vector<assistant::Message>& messages,
+               const assistant::TokenSink& sink) -> std::expected<ChatTurn, std::string> {
+        auto result = session->generate(messages, gp, sink);
+        if (!result) return std::unexpected(result.error().message + " [" + std::string(assistant::errorCodeName(result.error().code)) + "]");
+        const assistant::GenerateStats& st = result->stats;
+        char stats[256];
+        std::snprintf(stats, sizeof stats, "[%d tokens, %.1f tokens/s, first token %.0f ms, context %d/%d%s]",
+                      st.generatedTokens, st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed,
+                      st.contextSize, speculativeStats(st).c_str());
+        return ChatTurn{result->text, stats};
+    };
+}
+
+}  // namespace
+
 int runChat(std::vector<std::string> argv) {
     const char* cmd = "chat";
     Args args(std::move(argv));
-    auto model = loadModel(args, cmd);
+    const auto remoteUrl = args.value("--remote");
+    const auto apiKey = args.value("--api-key");
+    // With --remote, -m/--model names the server's model, not a file.
+    const auto remoteModel = remoteUrl ? args.value("-m", "--model") : std::nullopt;
+    auto model = remoteUrl ? nullptr : loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
     if (!readSessionParams(args, sp, cmd)) return 2;
@@ -20,9 +43,18 @@ int runChat(std::vector<std::string> argv) {
     if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     const auto system = args.value("--system");
     args.positional();
-    if (!args.error().empty()) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().c_str());
+    if (!args.error().empty() || (apiKey && !remoteUrl)) {
+        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "--api-key goes with --remote URL" : args.error().c_str());
         return 2;
+    }
+    if (remoteUrl) {
+        std::string banner;
+        auto answer = remoteChatAnswerer(*remoteUrl, apiKey.value_or(""), remoteModel.value_or(""), gp, banner);
+        if (!answer) {
+            std::fprintf(stderr, "%s: %s\n", cmd, answer.error().c_str());
+            return 1;
+        }
+        return runChatLoop(cmd, banner, system, *answer);
     }
     if (!model) return 1;
     auto session = assistant::Session::create(model, sp);
@@ -30,43 +62,8 @@ int runChat(std::vector<std::string> argv) {
         printError(cmd, session.error());
         return 1;
     }
-    std::vector<assistant::Message> messages;
-    if (system) messages.push_back({"system", *system});
-    std::fprintf(stderr, "%s (%s). /reset starts over, /exit quits.\n", model->info().name.c_str(),
-                 model->info().architecture.c_str());
-    std::string line;
-    for (;;) {
-        std::fprintf(stderr, "> ");
-        if (!std::getline(std::cin, line) || line == "/exit") break;
-        if (line == "/reset") {
-            messages.resize(system ? 1 : 0);
-            continue;
-        }
-        if (line.empty()) continue;
-        messages.push_back({"user", line});
-        // Reasoning (<think> text) goes to stderr, so stdout holds only the answer.
-        auto result = (*session)->generate(messages, gp, [](std::string_view piece, const assistant::GenerateStats& st) {
-            if (st.channel == assistant::StreamChannel::Reasoning) {
-                std::fwrite(piece.data(), 1, piece.size(), stderr);
-                return true;
-            }
-            std::fwrite(piece.data(), 1, piece.size(), stdout);
-            std::fflush(stdout);
-            return true;
-        });
-        std::printf("\n");
-        if (!result) {
-            printError(cmd, result.error());
-            messages.pop_back();
-            continue;
-        }
-        messages.push_back({"assistant", result->text});
-        std::fprintf(stderr, "[%d tokens, %.1f tokens/s, first token %.0f ms, context %d/%d%s]\n",
-                     result->stats.generatedTokens, result->stats.generatedTokensPerSecond,
-                     result->stats.timeToFirstTokenMs, result->stats.contextUsed, result->stats.contextSize,
-                     speculativeStats(result->stats).c_str());
-    }
-    return 0;
+    const std::string banner = model->info().name + " (" + model->info().architecture + ").";
+    return runChatLoop(cmd, banner, system, localAnswerer(std::move(*session), gp));
 }
 
 }  // namespace cli

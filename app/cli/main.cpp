@@ -40,6 +40,7 @@ constexpr cli::Command kCommands[] = {
      cli::runPerplexity},
     {"chat", "interactive chat on the terminal",
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling and --draft options of generate]\n"
+     "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (another OpenAI-compatible server answers)\n"
      "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",

@@ -1,0 +1,34 @@
+// The terminal conversation behind `assistant-cli chat`, whatever answers it: the local
+// engine or a remote server (chat --remote). Lines starting with '/' are commands:
+// /reset forgets the conversation, /exit (or end of input) quits.
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assistant/engine.h"
+
+namespace cli {
+
+struct ChatTurn {
+    std::string text;   // the answer (kept in the conversation)
+    std::string stats;  // "[12 tokens, ...]" for stderr
+};
+// Answers the conversation, streaming pieces to the sink; an error message drops the turn.
+using ChatAnswerer =
+    std::function<std::expected<ChatTurn, std::string>(const std::vector<assistant::Message>&, const assistant::TokenSink&)>;
+
+int runChatLoop(const char* command, const std::string& banner, const std::optional<std::string>& system,
+                const ChatAnswerer& answer);
+
+// The remote half (chat_remote.cpp, or chat_remote_none.cpp without an HTTP client):
+// checks that the server answers with this key, then answers through it.
+std::expected<ChatAnswerer, std::string> remoteChatAnswerer(const std::string& url, const std::string& apiKey,
+                                                            const std::string& model,
+                                                            const assistant::GenerateParams& params,
+                                                            std::string& banner);
+
+}  // namespace cli

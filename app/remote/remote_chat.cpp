@@ -1,0 +1,191 @@
+#include "remote_chat.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace remote {
+
+using nlohmann::json;
+
+namespace {
+
+// "http://host:8000/v1" -> {"http://host:8000", "/v1"}; errors for what httplib cannot reach.
+struct Target {
+    std::string origin, prefix;
+};
+
+std::expected<Target, std::string> splitUrl(const std::string& url) {
+    const size_t scheme = url.find("://");
+    if (scheme == std::string::npos || (url.compare(0, scheme, "http") != 0 && url.compare(0, scheme, "https") != 0))
+        return std::unexpected("'" + url + "' is not an http:// or https:// URL (give the base URL with /v1)");
+    const size_t slash = url.find('/', scheme + 3);
+    Target t{url.substr(0, slash), slash == std::string::npos ? std::string() : url.substr(slash)};
+    while (!t.prefix.empty() && t.prefix.back() == '/') t.prefix.pop_back();
+    if (t.origin.size() <= scheme + 3) return std::unexpected("'" + url + "' names no host");
+    return t;
+}
+
+std::unique_ptr<httplib::Client> client(const Endpoint& e, const Target& t) {
+    auto c = std::make_unique<httplib::Client>(t.origin);
+    c->set_connection_timeout(e.connectTimeoutSeconds, 0);
+    c->set_read_timeout(e.readTimeoutSeconds, 0);
+    c->set_write_timeout(30, 0);
+    if (!e.apiKey.empty()) c->set_bearer_token_auth(e.apiKey);
+    return c;
+}
+
+// The server's own words for a failed request: OpenAI's {"error": {"message"}},
+// Ollama's {"error": "..."}, or the start of the body.
+std::string serverMessage(int status, const std::string& body) {
+    std::string what;
+    const json j = json::parse(body, nullptr, false);
+    if (j.is_object() && j.contains("error")) {
+        const json& e = j["error"];
+        what = e.is_string() ? e.get<std::string>() : e.is_object() ? e.value("message", std::string()) : "";
+    }
+    if (what.empty()) what = body.substr(0, 200);
+    std::string hint = status == 401 || status == 403 ? " (check the API key)" : status == 404 ? " (check the URL and the model)" : "";
+    return "HTTP " + std::to_string(status) + (what.empty() ? "" : ": " + what) + hint;
+}
+
+std::string transportError(const std::string& url, httplib::Error e, int readTimeout) {
+    switch (e) {
+        case httplib::Error::Connection:
+        case httplib::Error::ConnectionTimeout: return "cannot reach " + url + " (is the server running?)";
+        case httplib::Error::Read: return url + " stopped answering (no data for " + std::to_string(readTimeout) + " s, or the connection dropped)";
+        case httplib::Error::SSLConnection:
+        case httplib::Error::SSLServerVerification: return url + ": the TLS connection failed (" + httplib::to_string(e) + ")";
+        default: return url + ": " + httplib::to_string(e);
+    }
+}
+
+json requestBody(const Endpoint& e, std::span<const assistant::Message> messages, const assistant::GenerateParams& p) {
+    json msgs = json::array();
+    for (const assistant::Message& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
+    json body{{"messages", msgs}, {"stream", true}, {"stream_options", {{"include_usage", true}}},
+              {"temperature", p.sampling.temperature}};
+    if (!e.model.empty()) body["model"] = e.model;
+    if (p.sampling.topP < 1) body["top_p"] = p.sampling.topP;
+    if (p.maxTokens > 0) body["max_tokens"] = p.maxTokens;
+    if (!p.stop.empty()) body["stop"] = p.stop;
+    if (p.sampling.seed != 0xFFFFFFFFull) body["seed"] = p.sampling.seed;
+    return body;
+}
+
+// One SSE "data:" payload applied to the reply. False when the server reported an error.
+bool applyEvent(const json& event, Reply& reply, const assistant::TokenSink& sink, bool& stopped, std::string& error) {
+    if (event.contains("error")) {
+        error = serverMessage(500, event.dump());
+        return false;
+    }
+    if (const auto u = event.find("usage"); u != event.end() && u->is_object()) {
+        reply.promptTokens = u->value("prompt_tokens", reply.promptTokens);
+        reply.completionTokens = u->value("completion_tokens", reply.completionTokens);
+    }
+    const auto choices = event.find("choices");
+    if (choices == event.end() || !choices->is_array() || choices->empty()) return true;
+    const json& c = (*choices)[0];
+    if (c.contains("finish_reason") && c["finish_reason"].is_string()) reply.finishReason = c["finish_reason"];
+    const json delta = c.value("delta", json::object());
+    assistant::GenerateStats stats;
+    for (const char* key : {"reasoning_content", "reasoning", "content"}) {
+        const auto piece = delta.find(key);
+        if (piece == delta.end() || !piece->is_string() || piece->get_ref<const std::string&>().empty()) continue;
+        const std::string& text = piece->get_ref<const std::string&>();
+        const bool reasoning = std::string_view(key) != "content";
+        (reasoning ? reply.reasoning : reply.text) += text;
+        stats.channel = reasoning ? assistant::StreamChannel::Reasoning : assistant::StreamChannel::Content;
+        stats.generatedTokens = ++reply.completionTokens;
+        if (sink && !sink(text, stats)) stopped = true;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::expected<Reply, std::string> streamChat(const Endpoint& e, std::span<const assistant::Message> messages,
+                                             const assistant::GenerateParams& params, const assistant::TokenSink& sink) {
+    auto target = splitUrl(e.baseUrl);
+    if (!target) return std::unexpected(target.error());
+    auto http = client(e, *target);
+    const std::string url = e.baseUrl + "/chat/completions";
+    Reply reply;
+    int status = 0;
+    bool stopped = false, done = false;
+    std::string pending, errorBody, error;
+    httplib::Request req;
+    req.method = "POST";
+    req.path = target->prefix + "/chat/completions";
+    req.set_header("Accept", "text/event-stream");
+    req.body = requestBody(e, messages, params).dump();
+    req.set_header("Content-Type", "application/json");
+    req.response_handler = [&](const httplib::Response& r) {
+        status = r.status;
+        return true;
+    };
+    req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+        if (status != 200) {
+            errorBody.append(data, std::min<size_t>(size, 65536 - std::min<size_t>(errorBody.size(), 65536)));
+            return true;
+        }
+        pending.append(data, size);
+        std::erase(pending, '\r');  // "\r\n" line ends: JSON text never holds a raw CR
+        for (size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
+            const std::string block = pending.substr(0, end);
+            pending.erase(0, end + 2);
+            for (size_t pos = 0; pos < block.size();) {
+                size_t eol = block.find('\n', pos);
+                if (eol == std::string::npos) eol = block.size();
+                std::string line = block.substr(pos, eol - pos);
+                pos = eol + 1;
+                if (!line.starts_with("data:")) continue;
+                const std::string payload = line.substr(line.size() > 5 && line[5] == ' ' ? 6 : 5);
+                if (payload == "[DONE]") {
+                    done = true;
+                    continue;
+                }
+                const json event = json::parse(payload, nullptr, false);
+                if (event.is_discarded()) {
+                    error = url + " sent a chunk that is not JSON: " + payload.substr(0, 120);
+                    return false;
+                }
+                if (!applyEvent(event, reply, sink, stopped, error)) return false;
+                if (stopped) return false;
+            }
+        }
+        return true;
+    };
+    httplib::Response res;
+    httplib::Error err = httplib::Error::Success;
+    const bool ok = http->send(req, res, err);
+    if (stopped) {
+        reply.finishReason = "cancelled";
+        return reply;
+    }
+    if (!error.empty()) return std::unexpected(error);
+    if (!ok && status == 0) return std::unexpected(transportError(url, err, e.readTimeoutSeconds));
+    if (status != 200) return std::unexpected(url + ": " + serverMessage(status, errorBody));
+    if (!ok) return std::unexpected(transportError(url, err, e.readTimeoutSeconds));
+    if (!done && reply.finishReason.empty())
+        return std::unexpected(url + ": the answer stopped before its end (" + std::to_string(reply.text.size()) +
+                               " characters received); the connection dropped or the server failed");
+    return reply;
+}
+
+std::expected<std::vector<std::string>, std::string> listModels(const Endpoint& e) {
+    auto target = splitUrl(e.baseUrl);
+    if (!target) return std::unexpected(target.error());
+    auto http = client(e, *target);
+    const std::string url = e.baseUrl + "/models";
+    auto res = http->Get(target->prefix + "/models");
+    if (!res) return std::unexpected(transportError(url, res.error(), e.readTimeoutSeconds));
+    if (res->status != 200) return std::unexpected(url + ": " + serverMessage(res->status, res->body));
+    const json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) return std::unexpected(url + ": not a model list");
+    std::vector<std::string> ids;
+    for (const json& m : j["data"])
+        if (m.is_object() && m.contains("id") && m["id"].is_string()) ids.push_back(m["id"]);
+    return ids;
+}
+
+}  // namespace remote
