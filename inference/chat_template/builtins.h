@@ -21,6 +21,7 @@ Value getSlice(const Value& obj, const Value& start, const Value& stop, const Va
 Value applyFilter(const std::string& name, const Value& value, const CallArgs& args);
 bool applyTest(const std::string& name, const Value& value, const CallArgs& args);
 bool hasTest(const std::string& name);
+bool hasFilter(std::string_view name);  // implemented here
 // Whether Jinja 3.1 has a filter / test of that name (implemented here or not): the
 // parser rejects other names as Jinja's compiler does.
 bool isKnownFilter(std::string_view name);

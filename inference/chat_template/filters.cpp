@@ -1,5 +1,6 @@
-// Filters ("x | trim"), tests ("x is defined") and the globals Hugging Face adds
-// (raise_exception, strftime_now) plus Jinja's (namespace, range, dict).
+// Filters ("x | trim") and the globals Hugging Face adds (raise_exception,
+// strftime_now) plus Jinja's (namespace, range, dict). Tests ("x is defined") are in
+// jinja_tests.cpp, the text filters for markup and URLs in filters_text.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "chat_template/builtins.h"
+#include "chat_template/filters_text.h"
 #include "chat_template/text_util.h"
 
 namespace chat_template {
@@ -362,21 +364,6 @@ Value sliceFilter(const Value& v, const CallArgs& a) {
     return Value::generator(std::move(out));
 }
 
-std::string htmlEscape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-        case '&': o += "&amp;"; break;
-        case '<': o += "&lt;"; break;
-        case '>': o += "&gt;"; break;
-        case '"': o += "&#34;"; break;
-        case '\'': o += "&#39;"; break;
-        default: o += c;
-        }
-    }
-    return o;
-}
-
 using FilterFn = Value (*)(const Value&, const CallArgs&);
 
 const std::map<std::string, FilterFn, std::less<>>& filters() {
@@ -499,6 +486,12 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
         {"safe", [](const Value& v, const CallArgs&) { return v.isString() ? v : Value(toStr(v)); }},
         {"escape", [](const Value& v, const CallArgs&) { return Value(htmlEscape(toStr(v))); }},
         {"e", [](const Value& v, const CallArgs&) { return Value(htmlEscape(toStr(v))); }},
+        // No Markup objects here, so forcing escapes is escaping.
+        {"forceescape", [](const Value& v, const CallArgs&) { return Value(htmlEscape(toStr(v))); }},
+        {"striptags", striptagsFilter},
+        {"xmlattr", xmlattrFilter},
+        {"urlencode", urlencodeFilter},
+        {"filesizeformat", filesizeformatFilter},
         {"abs", [](const Value& v, const CallArgs&) {
              if (!v.isNumber()) fail("bad operand type for abs(): '" + v.typeName() + "'");
              if (v.kind() == Kind::Float) return Value(std::fabs(v.asFloat()));
@@ -528,79 +521,6 @@ const std::map<std::string, FilterFn, std::less<>>& filters() {
          }},
     };
     return kFilters;
-}
-
-using TestFn = bool (*)(const Value&, const CallArgs&);
-
-const Value& need(const CallArgs& a, const char* test) {
-    if (a.positional.empty()) fail(std::string("test '") + test + "' needs an argument");
-    return a.positional[0];
-}
-
-const std::map<std::string, TestFn, std::less<>>& tests() {
-    static const std::map<std::string, TestFn, std::less<>> kTests = {
-        {"defined", [](const Value& v, const CallArgs&) { return !v.isUndefined(); }},
-        {"undefined", [](const Value& v, const CallArgs&) { return v.isUndefined(); }},
-        {"none", [](const Value& v, const CallArgs&) { return v.isNone(); }},
-        {"boolean", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Bool; }},
-        {"true", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Bool && v.asBool(); }},
-        {"false", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Bool && !v.asBool(); }},
-        {"integer", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Int; }},
-        {"float", [](const Value& v, const CallArgs&) { return v.kind() == Kind::Float; }},
-        {"number", [](const Value& v, const CallArgs&) { return v.isNumber(); }},
-        {"string", [](const Value& v, const CallArgs&) { return v.isString(); }},
-        {"mapping", [](const Value& v, const CallArgs&) { return v.isDict(); }},
-        // Jinja's Undefined is iterable (empty) and a sequence; a generator is iterable only.
-        {"iterable", [](const Value& v, const CallArgs&) {
-             return v.isString() || v.isList() || v.isDict() || v.isUndefined();
-         }},
-        {"sequence", [](const Value& v, const CallArgs&) {
-             return v.isString() || (v.isList() && !v.isGenerator()) || v.isDict() || v.isUndefined();
-         }},
-        {"filter", [](const Value& v, const CallArgs&) { return v.isString() && filters().count(v.str()) != 0; }},
-        {"test", [](const Value& v, const CallArgs&) { return v.isString() && isKnownTest(v.str()); }},
-        {"escaped", [](const Value&, const CallArgs&) { return false; }},
-        {"callable", [](const Value& v, const CallArgs&) { return v.isCallable(); }},
-        {"sameas", [](const Value& v, const CallArgs& a) {
-             const Value& o = need(a, "sameas");
-             if (v.kind() != o.kind()) return false;
-             if (v.kind() == Kind::None || v.kind() == Kind::Bool) return equals(v, o);
-             return false;  // identity of other objects is not observable here
-         }},
-        {"eq", [](const Value& v, const CallArgs& a) { return equals(v, need(a, "eq")); }},
-        {"equalto", [](const Value& v, const CallArgs& a) { return equals(v, need(a, "equalto")); }},
-        {"==", [](const Value& v, const CallArgs& a) { return equals(v, need(a, "==")); }},
-        {"ne", [](const Value& v, const CallArgs& a) { return !equals(v, need(a, "ne")); }},
-        {"!=", [](const Value& v, const CallArgs& a) { return !equals(v, need(a, "!=")); }},
-        {"lt", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "lt")); }},
-        {"lessthan", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "lessthan")); }},
-        {"greaterthan", [](const Value& v, const CallArgs& a) { return lessThan(need(a, "greaterthan"), v); }},
-        {"<", [](const Value& v, const CallArgs& a) { return lessThan(v, need(a, "<")); }},
-        {"gt", [](const Value& v, const CallArgs& a) { return lessThan(need(a, "gt"), v); }},
-        {">", [](const Value& v, const CallArgs& a) { return lessThan(need(a, ">"), v); }},
-        {"le", [](const Value& v, const CallArgs& a) { return !lessThan(need(a, "le"), v); }},
-        {"<=", [](const Value& v, const CallArgs& a) { return !lessThan(need(a, "<="), v); }},
-        {"ge", [](const Value& v, const CallArgs& a) { return !lessThan(v, need(a, "ge")); }},
-        {">=", [](const Value& v, const CallArgs& a) { return !lessThan(v, need(a, ">=")); }},
-        {"in", [](const Value& v, const CallArgs& a) { return contains(need(a, "in"), v); }},
-        {"divisibleby", [](const Value& v, const CallArgs& a) {
-             const int64_t d = need(a, "divisibleby").asInt();
-             if (d == 0) fail("division by zero");
-             return d == -1 || v.asInt() % d == 0;
-         }},
-        {"even", [](const Value& v, const CallArgs&) { return v.asInt() % 2 == 0; }},
-        {"odd", [](const Value& v, const CallArgs&) { return v.asInt() % 2 != 0; }},
-        // str(value).islower() / .isupper(): cased characters, all of one case
-        {"lower", [](const Value& v, const CallArgs&) {
-             const std::string s = toStr(v);
-             return toUpper(s) != s && toLower(s) == s;
-         }},
-        {"upper", [](const Value& v, const CallArgs&) {
-             const std::string s = toStr(v);
-             return toLower(s) != s && toUpper(s) == s;
-         }},
-    };
-    return kTests;
 }
 
 Value rangeFn(const CallArgs& a) {
@@ -635,13 +555,7 @@ Value applyFilter(const std::string& name, const Value& value, const CallArgs& a
     return it->second(value, args);
 }
 
-bool hasTest(const std::string& name) { return tests().count(name) != 0; }
-
-bool applyTest(const std::string& name, const Value& value, const CallArgs& args) {
-    const auto it = tests().find(name);
-    if (it == tests().end()) fail("No test named '" + name + "' found.");
-    return it->second(value, args);
-}
+bool hasFilter(std::string_view name) { return name == "d" || filters().count(name) != 0; }
 
 bool isKnownFilter(std::string_view name) {
     static constexpr std::string_view kJinjaFilters[] = {
@@ -653,8 +567,6 @@ bool isKnownFilter(std::string_view name) {
         "wordwrap", "xmlattr"};
     return std::find(std::begin(kJinjaFilters), std::end(kJinjaFilters), name) != std::end(kJinjaFilters);
 }
-
-bool isKnownTest(std::string_view name) { return tests().count(name) != 0; }
 
 Vars makeGlobals(const std::tm& now) {
     Vars g;
