@@ -3,7 +3,7 @@
 # every ISA path's kernel tests on real hardware, then assistant-bench on synthetic
 # TinyLlama-1.1B Q4_0 / Q8_0 files per ISA path and thread count.
 #
-#   bench/cpu/run_device_cpu.sh CARRY OUT [tests|bench|all]
+#   bench/cpu/run_device_cpu.sh CARRY OUT [tests|bench|all] [ISAS ("native avxvnni avx2")]
 #
 # CARRY: make_synth_gguf.py, gguf_min.py, ggml-vocab-llama-spm.gguf and deb/ with
 # libgtest-dev (Debian's, unpacked here). OUT receives the logs.
@@ -11,6 +11,7 @@ set -uo pipefail
 carry=$(realpath "${1:-.devcarry}")
 out=${2:-/tmp/cpu-out}
 mode=${3:-all}
+isas=${4:-native avxvnni avx2}
 mkdir -p "$out" /tmp/models /tmp/gtest
 for f in "$carry"/deb/*.deb; do dpkg -x "$f" /tmp/gtest; done
 
@@ -37,7 +38,7 @@ if [ "$mode" != bench ]; then
 fi
 wait
 if [ "$mode" != tests ]; then
-  for isa in native avxvnni avx2; do
+  for isa in $isas; do
     for m in q4_0 q8_0; do
       env $( [ $isa != native ] && echo ASSISTANT_CPU_ISA=$isa ) build-devcpu/bin/assistant-bench \
         -m /tmp/models/tinyllama-$m.gguf -p 512 -n 128 -t 16,8 -r 2 2>&1 | tee -a "$out/bench-$isa.txt" | grep -E "CPU:|tinyllama"

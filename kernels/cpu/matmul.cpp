@@ -58,8 +58,8 @@ void forTokens(ThreadPool& pool, int64_t tokens, const std::function<void(int64_
 
 // Fills job.act for weights of `type`; false for an activation type the kernels do not read.
 bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t tokens, int64_t k,
-                        const cpu::IsaKernels& isa, ActScratch& s, cpu::Activations& act) {
-    bool paired = isa.pairedQ8;
+                        const cpu::IsaKernels& isa, bool interleaved, ActScratch& s, cpu::Activations& act) {
+    bool paired = isa.pairedQ8 && !interleaved;  // only the 512-bit GGUF-layout kernels read pairs
     const GgmlType actType = ref::vecDotType(type);
     if (actType == GgmlType::F32) {
         act.data = reinterpret_cast<const uint8_t*>(x);
@@ -177,7 +177,7 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     const cpu::TileFn tile = tileX8 ? tileX8 : isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
     thread_local ActScratch scratch;
     cpu::MatmulJob job;
-    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, scratch, job.act)) {
+    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, tileX8 != nullptr, scratch, job.act)) {
         matmulScalar(pool, w, x, tokens, out);
         return;
     }

@@ -1,5 +1,6 @@
-// AVX-512 VNNI matmul kernels: vpdpbusd on zmm for Q4_0, Q8_0, TQ2_0 (two blocks per
-// instruction), on ymm for the others; 32 registers (4 rows x 4 tokens per tile).
+// AVX-512 VNNI matmul kernels: weights interleaved by 8 rows with vpdpbusd on ymm (as
+// AVX-VNNI, EVEX-encoded) for every type that interleaves; vpdpbusd on zmm for Q4_0,
+// Q8_0, TQ2_0 (two blocks per instruction) on matrices that do not; 32 registers.
 // Compiled with its own flags (kernels/cpu/CMakeLists.txt); only called when
 // cpuIsaSupported(CpuIsa::Avx512Vnni) holds.
 // GCC 12 reports _mm512_undefined_*() inside its own intrinsics as uninitialized.
