@@ -1,6 +1,8 @@
 #include "kernels/thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "kernels/cpu_features.h"
 
@@ -33,6 +35,7 @@ bool spinFor(Pred&& pred) {
 
 ThreadPool::ThreadPool(int threads) {
     if (threads <= 0) threads = cpuFeatures().physicalCores;
+    m_limit.store(std::max(threads, 1));
     for (int i = 1; i < threads; ++i) m_workers.emplace_back([this, i] { workerLoop(i); });
 }
 
@@ -43,6 +46,7 @@ ThreadPool::~ThreadPool() {
         m_generation.fetch_add(1);
     }
     m_wake.notify_all();
+    m_unpark.notify_all();
     for (std::thread& t : m_workers) t.join();
 }
 
@@ -78,6 +82,14 @@ void ThreadPool::runTasks(int thread, uint64_t gen) {
 void ThreadPool::workerLoop(int thread) {
     uint64_t seen = 0;
     for (;;) {
+        if (thread >= m_limit.load(std::memory_order_relaxed)) {
+            // Parked while the machine is busy: no spinning, no waking per loop.
+            std::unique_lock lock(m_mutex);
+            m_unpark.wait(lock, [&] { return thread < m_limit.load() || m_stop.load(); });
+            if (m_stop.load()) return;
+            seen = m_generation.load();  // loops that ran while parked are not this worker's
+            continue;
+        }
         auto changed = [&] { return m_generation.load(std::memory_order_acquire) != seen; };
         if (!spinFor(changed)) {
             // Sleep. The seq_cst pair (m_sleepers++ then reading m_generation here,
@@ -93,6 +105,7 @@ void ThreadPool::workerLoop(int thread) {
         // loop; reading it first means that worker then sees m_stop (set before the bump)
         seen = m_generation.load();
         if (m_stop.load()) return;
+        if (thread >= m_limit.load(std::memory_order_relaxed)) continue;  // parked meanwhile
         runTasks(thread, seen & kGenMask);
     }
 }
@@ -130,6 +143,51 @@ void ThreadPool::parallelFor(int64_t tasks, const std::function<void(int64_t, in
         m_callerSleeping.store(false);
     }
     m_fn = nullptr;
+    adapt();
+}
+
+namespace {
+
+// Runnable tasks on the whole machine now (/proc/loadavg's "running/total"), the
+// reading thread included; -1 when unknown (not Linux).
+int runnableTasks() {
+    std::FILE* f = std::fopen("/proc/loadavg", "r");
+    if (!f) return -1;
+    double a, b, c;
+    int running = -1, total = 0;
+    if (std::fscanf(f, "%lf %lf %lf %d/%d", &a, &b, &c, &running, &total) != 5) running = -1;
+    std::fclose(f);
+    return running;
+}
+
+}  // namespace
+
+void ThreadPool::adapt() {
+    // Every 64 loops (a token is ~150) and at most every 20 ms: how many runnable
+    // threads are not ours. Ours that run now are at most m_limit (spinning workers
+    // count as running), so others >= running - m_limit.
+    constexpr int kLoopsPerProbe = 64;
+    if (++m_loopsSinceProbe < kLoopsPerProbe) return;
+    const Clock::time_point now = Clock::now();
+    if (now - m_lastProbe < std::chrono::milliseconds(20)) return;
+    m_loopsSinceProbe = 0;
+    m_lastProbe = now;
+    const int running = runnableTasks();
+    if (running < 0) return;
+    const int limit = m_limit.load(), cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int others = std::max(0, running - limit);
+    const int target = std::clamp(cores - others, 1, size());
+    // Two probes in a row must agree before the count changes (a compiler process
+    // that lives 50 ms should not reshape the pool).
+    if (target == limit || target != m_pendingLimit) {
+        m_pendingLimit = target;
+        return;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_limit.store(target);
+    }
+    if (target > limit) m_unpark.notify_all();
 }
 
 }  // namespace kernels

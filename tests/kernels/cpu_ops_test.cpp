@@ -1,7 +1,10 @@
 // CPU-backend ops against straightforward double-precision formulas.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cfloat>
 #include <cmath>
 #include <random>
@@ -68,6 +71,48 @@ TEST(ThreadPool, DestroyedRightAfterShortLoops) {
         pool.parallelFor(2, [&](int64_t, int) { n++; });
         ASSERT_EQ(n.load(), 2);
     }
+}
+
+// A busy machine: as many threads spinning beside the pool as there are cores, so
+// the scheduler preempts workers that hold tasks and the caller waits a time slice
+// for them; the pool gives fewer threads work, and every task still runs once.
+TEST(ThreadPool, FewerThreadsTakePartOnABusyMachine) {
+    const int cores = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    std::atomic<bool> quit{false};
+    std::vector<std::thread> load;
+    for (int i = 0; i < cores; ++i)
+        load.emplace_back([&] {
+            while (!quit.load(std::memory_order_relaxed)) {
+            }
+        });
+    kernels::ThreadPool pool(cores);
+    EXPECT_EQ(pool.activeThreads(), cores);
+    auto spin = [](std::chrono::microseconds d) {
+        const auto end = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < end) {
+        }
+    };
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(cores * 4));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (pool.activeThreads() == cores && std::chrono::steady_clock::now() < deadline) {
+        for (auto& h : hits) h.store(0);
+        pool.parallelFor(static_cast<int64_t>(hits.size()), [&](int64_t t, int thread) {
+            ASSERT_LT(thread, cores);
+            hits[static_cast<size_t>(t)]++;
+            spin(std::chrono::microseconds(20));
+        });
+        for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+    }
+    const int shrunk = pool.activeThreads();
+    for (int loop = 0; loop < 200; ++loop) {  // parked workers take nothing; every task runs once
+        std::atomic<int> n{0};
+        pool.parallelFor(100, [&](int64_t, int) { n++; });
+        ASSERT_EQ(n.load(), 100);
+    }
+    quit = true;
+    for (std::thread& t : load) t.join();
+    EXPECT_LT(shrunk, cores);
+    EXPECT_GE(shrunk, 1);
 }
 
 // More tasks than one claim word counts run as several loops, each task once.

@@ -8,9 +8,18 @@
 // Waiting: between loops a worker spins (with pause) for about kSpinMicros, so the
 // back-to-back matmuls of a forward pass start without a futex round trip, then
 // sleeps on a condition variable: an idle pool burns no core.
+//
+// A busy machine (a build beside a chat): more runnable threads than cores means our
+// threads, the caller included, are preempted mid-loop and everyone waits a
+// scheduler slice. Every 64 loops (at most every 20 ms) the caller counts the
+// machine's runnable threads that are not ours (Linux: /proc/loadavg) and lets only
+// as many threads take part as there are cores left (at least 1; the others park);
+// when the load goes away they take part again. Measured on the device machine's
+// 16-core Xeon beside 8 spinning shells: bench/RESULTS.md.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -29,6 +38,8 @@ public:
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int size() const { return static_cast<int>(m_workers.size()) + 1; }
+    // Threads (the caller included) that take tasks now: size(), or fewer on a busy machine.
+    int activeThreads() const { return m_limit.load(std::memory_order_relaxed); }
 
     // Calls fn(task, thread) for every task in [0, tasks), spread over the threads;
     // returns when all are done. `thread` is in [0, size()) (for per-thread scratch).
@@ -40,6 +51,7 @@ public:
 private:
     void workerLoop(int thread);
     void runTasks(int thread, uint64_t gen);
+    void adapt();  // the busy-machine rule above
 
     std::vector<std::thread> m_workers;
     std::mutex m_mutex;                        // guards sleeping only
@@ -52,6 +64,12 @@ private:
     std::atomic<int> m_sleepers{0};            // workers waiting on m_wake
     std::atomic<bool> m_callerSleeping{false}; // the caller waits on m_done
     std::atomic<bool> m_stop{false};
+    std::atomic<int> m_limit{1};               // activeThreads()
+    std::condition_variable m_unpark;          // workers >= m_limit wait here
+    // adapt(): loops since the last look at the machine, when that was, and the
+    // thread count the last look proposed.
+    int m_loopsSinceProbe = 0, m_pendingLimit = 0;
+    std::chrono::steady_clock::time_point m_lastProbe{};
 };
 
 }  // namespace kernels
