@@ -8,28 +8,11 @@
 
 #include "chat_template/builtins.h"
 #include "chat_template/text_util.h"
+#include "common/utf8.h"
 
 namespace chat_template {
 
 namespace {
-
-void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 // Named entities decoded by striptags: HTML's Latin-1 set and common punctuation.
 uint32_t namedEntity(std::string_view name) {
@@ -70,7 +53,7 @@ std::string unescapeEntities(std::string_view s) {
                 cp = namedEntity(body);
             }
             if (cp != 0) {
-                appendUtf8(out, cp);
+                utf8::append(out, cp);
                 i = semi + 1;
                 continue;
             }

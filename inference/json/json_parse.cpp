@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "json_utf8.h"
+#include "common/utf8.h"
 
 namespace json {
 
@@ -323,7 +324,7 @@ private:
                         return fail(second, "high surrogate not followed by a low surrogate escape");
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 }
-                detail::appendUtf8(out, cp);
+                utf8::append(out, static_cast<char32_t>(cp));
                 break;
             }
             default: return fail(escape, "invalid escape sequence");

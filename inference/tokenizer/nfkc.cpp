@@ -8,6 +8,7 @@
 
 #include "tokenizer/nfkc_tables.h"
 #include "tokenizer/unicode.h"
+#include "common/utf8.h"
 
 namespace tokenizer::unicode {
 namespace {
@@ -99,7 +100,7 @@ std::string nfkc(std::string_view text) {
 
     std::string out;
     out.reserve(text.size());
-    for (char32_t cp : buf) appendUtf8(out, cp);
+    for (char32_t cp : buf) utf8::append(out, cp);
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "unicode_tables.h"
+#include "common/utf8.h"
 
 namespace tokenizer::unicode {
 
@@ -38,27 +39,10 @@ char32_t decodeUtf8(std::string_view text, size_t& pos) {
     return cp;
 }
 
-void appendUtf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 std::string toUtf8(char32_t cp) {
     std::string s;
-    appendUtf8(s, cp);
+    utf8::append(s, cp);
     return s;
 }
 

@@ -22,7 +22,6 @@ size_t utf8Length(uint8_t lead);
 // Decodes the code point at `pos` and advances past it. Malformed input gives
 // U+FFFD and consumes one byte.
 char32_t decodeUtf8(std::string_view text, size_t& pos);
-void appendUtf8(std::string& out, char32_t cp);
 std::string toUtf8(char32_t cp);
 std::vector<char32_t> toCodepoints(std::string_view text);
 // Length of the longest prefix of `bytes` that is complete UTF-8 characters, and

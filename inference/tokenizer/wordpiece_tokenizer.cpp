@@ -8,6 +8,7 @@
 // "▁" prefix and a continuation piece has no "##".
 #include "tokenizer/tokenizer_internal.h"
 #include "tokenizer/unicode.h"
+#include "common/utf8.h"
 
 namespace tokenizer {
 namespace {
@@ -126,7 +127,7 @@ private:
             size_t end = word.size();
             for (; end > start; --end) {
                 std::string piece = start == 0 ? std::string(detail::kSpaceMark) : std::string();
-                for (size_t i = start; i < end; ++i) unicode::appendUtf8(piece, word[i]);
+                for (size_t i = start; i < end; ++i) utf8::append(piece, word[i]);
                 found = find(piece);
                 if (found >= 0) break;
             }
