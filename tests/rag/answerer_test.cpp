@@ -11,6 +11,7 @@
 #include "rag/answerer.h"
 #include "rag/indexer.h"
 #include "shared_data.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -18,12 +19,7 @@ namespace {
 
 const std::string kEmbedder = ASSISTANT_SOURCE_DIR "/resources/models/use-lite.gguf";
 
-fs::path freshDir(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("assistant-answerer-" + std::to_string(::getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+using rag_test::freshDir;
 
 // Commits a document of `pages` chunked like the indexer does (small chunks, so they overlap).
 void addDocument(rag::Store& store, const std::string& path, const std::vector<std::string>& pages,

@@ -14,17 +14,13 @@
 
 #include "rag/indexer.h"
 #include "store_test_access.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path freshDir(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("assistant-rag-indexer-" + std::to_string(::getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+using rag_test::freshDir;
 
 std::string essay(int seed, int paragraphs) {
     static const char* words[] = {"river", "mountain", "signal", "carbon", "lattice", "orbit", "harvest",

@@ -14,17 +14,13 @@
 #include "rag/retrieve.h"
 #include "rag/summarize.h"
 #include "shared_data.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path freshDir(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("assistant-rag-model-" + std::to_string(::getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+using rag_test::freshDir;
 
 const char* kTopics[] = {
     "The volcano erupted and lava flowed down the mountain into the valley.",

@@ -7,17 +7,13 @@
 
 #include "rag/retrieve.h"
 #include "rag/store.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path tempDb(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("assistant-rag-retrieve-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    fs::remove(dir / name);
-    return dir / name;
-}
+using rag_test::tempDb;
 
 rag::EmbeddingMatrix randomMatrix(size_t rows, int dims, uint32_t seed) {
     std::mt19937 rng(seed);

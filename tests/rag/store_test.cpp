@@ -9,17 +9,12 @@
 
 #include "rag/store.h"
 #include "store_test_access.h"
+#include "temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-fs::path tempDb(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("assistant-rag-test-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    const fs::path p = dir / name;
-    fs::remove(p);
-    return p;
-}
+using rag_test::tempDb;
 
 // An indexed document's row (its hash made of `mark`).
 rag::DocumentRecord indexedDocument(const std::string& path, char mark) {
