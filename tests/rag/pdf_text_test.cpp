@@ -12,6 +12,7 @@
 #include "rag/indexer.h"
 #include "shared_data.h"
 #include "text_util.h"
+#include "temp_dir.h"
 
 namespace {
 
@@ -88,8 +89,7 @@ size_t positionOf(const std::string& text, const std::string& needle) {
 TEST(RagPdf, IndexingTheDatasetGivesEveryPdfTheRightStatus) {
     const std::string folder = testdata::sharedPath("datasets/pdfs");
     REQUIRE_SHARED(folder);
-    const std::string db = ::testing::TempDir() + "/rag-pdf-statuses-" + std::to_string(::getpid()) + ".db";
-    std::filesystem::remove(db);
+    const std::string db = rag_test::tempDb("pdf-statuses.db").string();
     rag::IndexOptions options;
     options.extract = noOcr();
     rag::Indexer indexer(db, options);
