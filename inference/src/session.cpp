@@ -5,11 +5,11 @@
 
 #include "kernels/thread_pool.h"
 #include "src/log.h"
+#include "src/answer_stream.h"
 #include "src/model_impl.h"
 #include "src/prompt_lookup.h"
 #include "src/reasoning_splitter.h"
 #include "src/sampling.h"
-#include "src/stop_matcher.h"
 
 namespace assistant {
 
@@ -34,6 +34,9 @@ struct Session::Impl {
     // splitter: null for plain text; else routes <think> text to the Reasoning channel.
     Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink,
                                ReasoningSplitter* splitter = nullptr);
+    Status checkRun(std::span<const int32_t> prompt, const GenerateParams& params) const;
+    // Prefix reuse and the prompt's evaluation: the logits after its last token.
+    Result<std::vector<float>> prefill(std::span<const int32_t> prompt, const GenerateParams& params, GenerateStats& st);
     // Speculative decoding: the tokens to verify after `sampled` (none when it is off).
     std::vector<int32_t> nextDraft(int32_t sampled, const GenerateParams& params, int generated);
 };
@@ -114,9 +117,7 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
     return logits;
 }
 
-Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const GenerateParams& gp,
-                                          const TokenSink& sink, ReasoningSplitter* splitter) {
-    const Clock::time_point t0 = Clock::now();
+Status Session::Impl::checkRun(std::span<const int32_t> prompt, const GenerateParams& gp) const {
     if (prompt.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "empty prompt"});
     if (const SpeculativeParams& s = gp.speculative; s.draft != SpeculativeParams::Draft::None &&
         (s.maxDraftTokens < 1 || s.maxDraftTokens > 64 || s.ngramMin < 1 || s.ngramMin > s.ngramMax || s.ngramMax > 16))
@@ -126,8 +127,14 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     if (prompt.size() >= static_cast<size_t>(contextSize))
         return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
                                          " tokens; the context holds ", contextSize));
+    return {};
+}
+
+Result<std::vector<float>> Session::Impl::prefill(std::span<const int32_t> prompt, const GenerateParams& gp,
+                                                  GenerateStats& st) {
     // Prefix reuse: keep what matches, evaluate the rest. A prompt that is entirely
     // cached reuses the stored logits of its last token.
+    const Clock::time_point t0 = Clock::now();
     size_t common = 0;
     while (common < tokens.size() && common < prompt.size() && tokens[common] == prompt[common]) ++common;
     const bool wholePromptCached = common == prompt.size() && tokens.size() == prompt.size() && !lastLogits.empty();
@@ -136,43 +143,32 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         tokens.resize(common);
         lastLogits.clear();
     }
-
-    GenerateResult result;
-    GenerateStats& st = result.stats;
     st.promptTokens = static_cast<int>(prompt.size());
     st.reusedPromptTokens = static_cast<int>(common);
     st.contextSize = contextSize;
     st.device = model->info().device;
+    auto logits = wholePromptCached ? Result<std::vector<float>>(lastLogits) : evaluate(prompt.subspan(common), false, gp.cancel);
+    const double seconds = secondsSince(t0);
+    st.promptTokensPerSecond = seconds > 0 ? (prompt.size() - common) / seconds : 0;
+    return logits;
+}
 
-    Result<std::vector<float>> logits =
-        wholePromptCached ? Result<std::vector<float>>(lastLogits) : evaluate(prompt.subspan(common), false, gp.cancel);
+Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const GenerateParams& gp,
+                                          const TokenSink& sink, ReasoningSplitter* splitter) {
+    const Clock::time_point t0 = Clock::now();
+    if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
+    GenerateResult result;
+    GenerateStats& st = result.stats;
+    Result<std::vector<float>> logits = prefill(prompt, gp, st);
     if (!logits) {
         if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
         result.stopReason = StopReason::Cancelled;
         return result;
     }
-    const double promptSeconds = secondsSince(t0);
-    st.promptTokensPerSecond = promptSeconds > 0 ? (prompt.size() - common) / promptSeconds : 0;
 
     Sampler sampler(gp.sampling);
-    tokenizer::StreamingDecoder decoder(tok(), false);
-    StopMatcher stops(gp.stop);
+    AnswerStream out(tok(), gp.stop, sink, splitter, result);
     Clock::time_point firstToken{};
-    auto emitOn = [&](StreamChannel channel, const std::string& text) {
-        if (text.empty()) return true;
-        (channel == StreamChannel::Reasoning ? result.reasoning : result.text) += text;
-        st.channel = channel;
-        return !sink || sink(text, st);
-    };
-    auto emitPieces = [&](const std::vector<ReasoningSplitter::Piece>& pieces) {
-        for (const ReasoningSplitter::Piece& p : pieces)
-            if (!emitOn(p.channel, p.text)) return false;
-        return true;
-    };
-    auto emit = [&](const std::string& text) {
-        return splitter ? emitPieces(splitter->push(text)) : emitOn(StreamChannel::Content, text);
-    };
-
     // rows: logits of the last evaluated batch, one [vocab] row per token when a draft
     // rode along, else the last token's only. Row r follows tokens[0, base + r].
     const size_t vocab = static_cast<size_t>(arch().hparams().nVocab);
@@ -202,11 +198,11 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         const double genSeconds = secondsSince(firstToken);
         st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
         st.contextUsed = static_cast<int>(seen);
-        if (!emit(stops.push(decoder.push(id)))) {
+        if (!out.push(id)) {
             result.stopReason = StopReason::Cancelled;
             break;
         }
-        if (stops.stopped()) {
+        if (out.stopped()) {
             result.stopReason = StopReason::StopString;
             break;
         }
@@ -245,8 +241,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         lastLogits.assign(rows.begin() + static_cast<std::ptrdiff_t>(row * vocab),
                           rows.begin() + static_cast<std::ptrdiff_t>((row + 1) * vocab));
     }
-    if (result.stopReason != StopReason::StopString) emit(stops.push(decoder.flush()) + stops.flush());
-    if (splitter) emitPieces(splitter->flush());
+    out.finish();
     st.contextUsed = static_cast<int>(tokens.size());
     return result;
 }
