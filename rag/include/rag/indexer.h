@@ -89,6 +89,7 @@ public:
     bool paused() const { return m_paused.load(); }
 
 private:
+    struct Run;         // one run's phases (indexer.cpp)
     bool checkpoint();  // blocks while paused; false when cancelled
     std::string m_dbPath;
     IndexOptions m_options;
