@@ -99,85 +99,72 @@ std::vector<cl::KernelStat> GpuModel::takeStats() const {
     return m_backend->takeStats();
 }
 
-std::unique_ptr<GpuModel> GpuModel::create(const Architecture& arch, const std::string& device, int gpuLayers,
-                                           std::string& note) {
-    note.clear();
-    if (device == "cpu" || gpuLayers == 0) return nullptr;
-    std::string id = device;
+std::string GpuModel::chooseDevice(const std::string& device, std::string& note) {
     if (device == "auto" || device.empty()) {
-        id = cl::firstOpenclGpu();
-        if (id.empty()) {
-            note = "no OpenCL GPU found (no platform, or no device of GPU type): running on the CPU";
-            return nullptr;
-        }
-    } else if (device.rfind("opencl:", 0) != 0) {
+        std::string id = cl::firstOpenclGpu();
+        if (id.empty()) note = "no OpenCL GPU found (no platform, or no device of GPU type): running on the CPU";
+        return id;
+    }
+    if (device.rfind("opencl:", 0) != 0) {
         note = cat("device '", device, "' cannot run layers (Level Zero devices are listed only; ",
                    "compute runs through OpenCL): running on the CPU");
-        return nullptr;
+        return {};
     }
-    auto model = std::unique_ptr<GpuModel>(new GpuModel());
-    DecoderDesc& d = model->m_desc;
-    if (!arch.describeDecoder(d)) {
-        note = cat("the GPU path runs llama-family models; ", arch.hparams().arch, " runs on the CPU");
-        return nullptr;
-    }
+    return device;
+}
+
+bool GpuModel::runsOnGpu(const DecoderDesc& d, std::string& note) {
     const Hparams& h = *d.h;
     for (int64_t l = 0; l < h.nLayer; ++l) {
         const AttentionWeights& a = *d.attn[l];
         const FfnWeights& f = *d.ffn[l];
         if (!a.bq.empty() || !a.qNorm.empty() || d.params.qkScale != 1.0f) {
             note = "the GPU path has no attention biases or per-head norms: running on the CPU";
-            return nullptr;
+            return false;
         }
         const Matrix* mats[] = {&a.wq, &a.wk, &a.wv, &a.wo, &f.gate, &f.up, &f.down};
         for (const Matrix* m : mats)
             if (!matrixOk(*m, note, "a layer matrix")) {
                 note += ": running on the CPU";
-                return nullptr;
+                return false;
             }
     }
     if (!matrixOk(d.embd->output, note, "the output matrix") || h.headDim > 256 || h.headDim % 2 != 0) {
         if (note.empty()) note = "head size above 256";
         note += ": running on the CPU";
-        return nullptr;
+        return false;
     }
+    return true;
+}
 
-    const bool profiling = [] {
-        const char* e = std::getenv("ASSISTANT_OPENCL_PROFILE");
-        return e && *e && std::string(e) != "0";
-    }();
-    auto be = cl::Backend::create(id, profiling);
-    if (!be) {
-        note = cat("OpenCL device ", id, " unusable (", be.error(), "): running on the CPU");
-        return nullptr;
+// All that fit when gpuLayers < 0, leaving room for the output head, a KV cache of
+// min(trained context, 4096) F16 rows per layer and the activations; 0 with a note
+// when not even one does.
+int64_t GpuModel::layersThatFit(int gpuLayers, std::string& note) const {
+    const DecoderDesc& d = m_desc;
+    const Hparams& h = *d.h;
+    if (gpuLayers >= 0) return std::min<int64_t>(gpuLayers, h.nLayer);
+    const int64_t ctx = std::min<int64_t>(h.nCtxTrain > 0 ? h.nCtxTrain : 4096, 4096);
+    const size_t kvPerLayer = static_cast<size_t>(2 * ctx * h.nHeadKv * h.headDim * 2);
+    const size_t fixed = matrixBytes(d.embd->output) + static_cast<size_t>(512 * (4 * h.nEmbd + 3 * h.nFf) * 4) +
+                         static_cast<size_t>(512 * h.nVocab * 4);
+    const double budget = 0.9 * static_cast<double>(m_backend->memoryBytes()) - static_cast<double>(fixed);
+    int64_t n = 0;
+    double used = 0;
+    for (int64_t l = h.nLayer - 1; l >= 0; --l) {
+        used += static_cast<double>(layerBytes(d, l) + kvPerLayer);
+        if (used > budget) break;
+        ++n;
     }
-    model->m_backend = std::shared_ptr<cl::Backend>(std::move(*be));
-    cl::Backend& b = *model->m_backend;
+    if (n == 0) note = cat(m_backend->deviceName(), " has too little memory for one layer: running on the CPU");
+    return n;
+}
 
-    // Layers: all that fit when gpuLayers < 0, leaving room for the output head, a
-    // KV cache of min(trained context, 4096) F16 rows per layer and the activations.
-    int64_t n = gpuLayers < 0 ? h.nLayer : std::min<int64_t>(gpuLayers, h.nLayer);
-    if (gpuLayers < 0) {
-        const int64_t ctx = std::min<int64_t>(h.nCtxTrain > 0 ? h.nCtxTrain : 4096, 4096);
-        const size_t kvPerLayer = static_cast<size_t>(2 * ctx * h.nHeadKv * h.headDim * 2);
-        const size_t fixed = matrixBytes(d.embd->output) + static_cast<size_t>(512 * (4 * h.nEmbd + 3 * h.nFf) * 4) +
-                             static_cast<size_t>(512 * h.nVocab * 4);
-        const double budget = 0.9 * static_cast<double>(b.memoryBytes()) - static_cast<double>(fixed);
-        n = 0;
-        double used = 0;
-        for (int64_t l = h.nLayer - 1; l >= 0; --l) {
-            used += static_cast<double>(layerBytes(d, l) + kvPerLayer);
-            if (used > budget) break;
-            ++n;
-        }
-        if (n == 0) {
-            note = cat(b.deviceName(), " has too little memory for one layer: running on the CPU");
-            return nullptr;
-        }
-    }
-    model->m_first = h.nLayer - n;
-
-    for (int64_t l = model->m_first; l < h.nLayer; ++l) {
+// Layers [m_first, nLayer) and the output head, onto the device.
+bool GpuModel::uploadWeights(std::string& note) {
+    cl::Backend& b = *m_backend;
+    const DecoderDesc& d = m_desc;
+    for (int64_t l = m_first; l < d.h->nLayer; ++l) {
         const AttentionWeights& a = *d.attn[l];
         const FfnWeights& f = *d.ffn[l];
         auto L = std::make_unique<LayerWeights>();
@@ -190,7 +177,7 @@ std::unique_ptr<GpuModel> GpuModel::create(const Architecture& arch, const std::
             std::string why = !an ? an.error() : !fn ? fn.error() : !qkv ? qkv.error().message
                               : !wo ? wo.error().message : !gu ? gu.error().message : down.error().message;
             note = cat("uploading layer ", l, " to ", b.deviceName(), " failed (", why, "): running on the CPU");
-            return nullptr;
+            return false;
         }
         L->attnNorm = std::move(*an);
         L->ffnNorm = std::move(*fn);
@@ -198,7 +185,7 @@ std::unique_ptr<GpuModel> GpuModel::create(const Architecture& arch, const std::
         L->wo = std::move(wo->front());
         L->gateUp = std::move(*gu);
         L->down = std::move(down->front());
-        model->m_layers.push_back(std::move(L));
+        m_layers.push_back(std::move(L));
     }
     auto out = std::make_unique<Output>();
     auto on = b.uploadFloats(d.embd->outputNorm);
@@ -206,13 +193,41 @@ std::unique_ptr<GpuModel> GpuModel::create(const Architecture& arch, const std::
     auto rf = b.uploadFloats(cl::ropeFrequencies(d.params.rope));
     if (!on || !ow || !rf) {
         note = cat("uploading the output head to ", b.deviceName(), " failed: running on the CPU");
-        return nullptr;
+        return false;
     }
     out->norm = std::move(*on);
     out->w = std::move(ow->front());
     out->ropeFreq = std::move(*rf);
-    model->m_output = std::move(out);
-    log(LogLevel::Info, "GPU: ", n, " of ", h.nLayer, " layers and the output head on ", b.deviceName(), " (", id,
+    m_output = std::move(out);
+    return true;
+}
+
+std::unique_ptr<GpuModel> GpuModel::create(const Architecture& arch, const std::string& device, int gpuLayers,
+                                           std::string& note) {
+    note.clear();
+    if (device == "cpu" || gpuLayers == 0) return nullptr;
+    const std::string id = chooseDevice(device, note);
+    if (id.empty()) return nullptr;
+    auto model = std::unique_ptr<GpuModel>(new GpuModel());
+    if (!arch.describeDecoder(model->m_desc)) {
+        note = cat("the GPU path runs llama-family models; ", arch.hparams().arch, " runs on the CPU");
+        return nullptr;
+    }
+    if (!runsOnGpu(model->m_desc, note)) return nullptr;
+    const char* profile = std::getenv("ASSISTANT_OPENCL_PROFILE");
+    auto be = cl::Backend::create(id, profile && *profile && std::string(profile) != "0");
+    if (!be) {
+        note = cat("OpenCL device ", id, " unusable (", be.error(), "): running on the CPU");
+        return nullptr;
+    }
+    model->m_backend = std::shared_ptr<cl::Backend>(std::move(*be));
+    const int64_t nLayer = model->m_desc.h->nLayer;
+    const int64_t n = model->layersThatFit(gpuLayers, note);
+    if (n == 0) return nullptr;
+    model->m_first = nLayer - n;
+    if (!model->uploadWeights(note)) return nullptr;
+    const cl::Backend& b = *model->m_backend;
+    log(LogLevel::Info, "GPU: ", n, " of ", nLayer, " layers and the output head on ", b.deviceName(), " (", id,
         b.programFromCache() ? ", kernels from the disk cache)" : ", kernels compiled)");
     return model;
 }

@@ -58,6 +58,12 @@ public:
 private:
     friend class GpuLayers;
     GpuModel();
+    // create()'s steps: the OpenCL device to use (empty, with `note`, when none), whether
+    // every layer can run there, how many of the last layers fit, and their upload.
+    static std::string chooseDevice(const std::string& device, std::string& note);
+    static bool runsOnGpu(const DecoderDesc& d, std::string& note);
+    int64_t layersThatFit(int gpuLayers, std::string& note) const;
+    bool uploadWeights(std::string& note);
 
     DecoderDesc m_desc;
     int64_t m_first = 0;
