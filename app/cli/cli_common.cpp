@@ -135,4 +135,9 @@ bool printPiece(std::string_view piece, const assistant::GenerateStats& stats) {
     return true;
 }
 
+int usageError(const Args& args, const char* command, const char* problem) {
+    std::fprintf(stderr, "%s: %s\n", command, args.error().empty() ? problem : args.error().c_str());
+    return 2;
+}
+
 }  // namespace cli

@@ -35,6 +35,10 @@ std::optional<std::string> readTextFile(const std::string& path, const char* com
 
 void printError(const char* command, const assistant::Error& error);
 
+// "COMMAND: what was wrong" on stderr (the argument parser's complaint, else `problem`);
+// returns 2, the exit status for bad usage.
+int usageError(const Args& args, const char* command, const char* problem = "bad arguments");
+
 // A TokenSink for answers on the terminal: content to stdout (flushed), reasoning
 // (<think> text) to stderr, so stdout holds only the answer.
 bool printPiece(std::string_view piece, const assistant::GenerateStats& stats);

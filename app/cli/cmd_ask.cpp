@@ -29,10 +29,7 @@ int runAsk(std::vector<std::string> argv) {
     if (auto n = args.integer("-n", "--max-tokens")) gen.maxTokens = static_cast<int>(*n);
     auto model = loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
-    if (!args.error().empty() || rest.size() != 1) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "give the question as one argument" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || rest.size() != 1) return usageError(args, cmd, "give the question as one argument");
     if (!model || !db) return 1;
     std::optional<rag::Embedder> embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
     auto answerer = rag::Answerer::open(*db, std::move(embedder));

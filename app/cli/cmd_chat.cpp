@@ -15,7 +15,9 @@ ChatAnswerer localAnswerer(std::unique_ptr<assistant::Session> session, const as
                const std::vector<assistant::Message>& messages,
                const assistant::TokenSink& sink) -> std::expected<ChatTurn, std::string> {
         auto result = session->generate(messages, gp, sink);
-        if (!result) return std::unexpected(result.error().message + " [" + std::string(assistant::errorCodeName(result.error().code)) + "]");
+        if (!result)
+            return std::unexpected(result.error().message + " [" +
+                                   std::string(assistant::errorCodeName(result.error().code)) + "]");
         const assistant::GenerateStats& st = result->stats;
         char stats[256];
         std::snprintf(stats, sizeof stats, "[%d tokens, %.1f tokens/s, first token %.0f ms, context %d/%d%s]",
@@ -43,10 +45,8 @@ int runChat(std::vector<std::string> argv) {
     if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     const auto system = args.value("--system");
     args.positional();
-    if (!args.error().empty() || (apiKey && !remoteUrl)) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "--api-key goes with --remote URL" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || (apiKey && !remoteUrl))
+        return usageError(args, cmd, "--api-key goes with --remote URL");
     if (remoteUrl) {
         std::string banner;
         auto answer = remoteChatAnswerer(*remoteUrl, apiKey.value_or(""), remoteModel.value_or(""), gp, banner);

@@ -14,10 +14,7 @@ int runDocs(std::vector<std::string> argv) {
     const auto db = ragDatabasePath(args);
     const auto collection = args.value("--collection");
     const bool json = args.flag("--json");
-    if (!args.error().empty() || !args.positional().empty() || !args.error().empty()) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "takes no arguments" : args.error().c_str());
-        return 2;
-    }
+    if (!args.positional().empty() || !args.error().empty()) return usageError(args, cmd, "takes no arguments");
     if (!db) return 1;
     auto store = rag::Store::open(*db);
     if (!store) {

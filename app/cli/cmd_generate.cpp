@@ -33,11 +33,8 @@ int runGenerate(std::vector<std::string> argv) {
     if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     while (auto stop = args.value("--stop")) gp.stop.push_back(*stop);
     args.positional();
-    if (!args.error().empty() || (!prompt && !tokenIds) || (prompt && tokenIds)) {
-        std::fprintf(stderr, "%s: %s\n", cmd,
-                     args.error().empty() ? "give exactly one of -p TEXT or --token-ids 1,2,3" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || (!prompt && !tokenIds) || (prompt && tokenIds))
+        return usageError(args, cmd, "give exactly one of -p TEXT or --token-ids 1,2,3");
     if (!model) return 1;
     auto session = assistant::Session::create(model, sp);
     if (!session) {

@@ -21,10 +21,7 @@ int runIndex(std::vector<std::string> argv) {
     const bool noEmbed = args.flag("--no-embed");
     const bool json = args.flag("--json");
     const std::vector<std::string> paths = args.positional();
-    if (!args.error().empty() || paths.empty()) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "give at least one file or folder" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || paths.empty()) return usageError(args, cmd, "give at least one file or folder");
     if (!db) return 1;
     std::optional<rag::Embedder> embedder;
     if (!noEmbed) embedder = ragEmbedder(embedderPath, cmd, !embedderPath);

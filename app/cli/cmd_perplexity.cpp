@@ -23,10 +23,7 @@ int runPerplexity(std::vector<std::string> argv) {
     sp.contextLength = ctx;
     const auto file = args.value("-f", "--file");
     args.positional();
-    if (!args.error().empty() || !file) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "-f TEXTFILE is required" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || !file) return usageError(args, cmd, "-f TEXTFILE is required");
     // Tokens ctx/2+1 .. ctx-1 of each window are scored: fewer than 3 scores none.
     if (ctx < kMinContext) {
         std::fprintf(stderr, "%s: -c %d scores no tokens: a window's second half is scored, so -c must be at least %d\n",

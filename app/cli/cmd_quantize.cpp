@@ -14,11 +14,8 @@ int runQuantize(std::vector<std::string> argv) {
     const auto threads = args.integer("-t", "--threads");
     const bool quiet = args.flag("-q", "--quiet");
     const std::vector<std::string> rest = args.positional();
-    if (!args.error().empty() || rest.size() != 3) {
-        std::fprintf(stderr, "%s: %s\n", cmd,
-                     args.error().empty() ? "usage: assistant-cli quantize IN.gguf OUT.gguf TYPE" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || rest.size() != 3)
+        return usageError(args, cmd, "usage: assistant-cli quantize IN.gguf OUT.gguf TYPE");
     if (!quantize::findRecipe(rest[2])) {
         std::fprintf(stderr, "%s: unknown type '%s'; supported: %s\n", cmd, rest[2].c_str(),
                      quantize::recipeNames().c_str());

@@ -39,10 +39,7 @@ int runServe(std::vector<std::string> argv) {
     const bool generateKey = args.flag("--generate-api-key");
     const bool noEmbedder = args.flag("--no-embedder");
     args.positional();
-    if (!args.error().empty()) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty()) return usageError(args, cmd);
     if (o.port < 0 || o.port > 65535 || o.parallel < 1 || o.parallel > 64 || o.maxQueue < 0 || o.maxBodyBytes == 0) {
         std::fprintf(stderr, "%s: --port must be 0..65535, --parallel 1..64, --queue >= 0, --max-body > 0\n", cmd);
         return 2;

@@ -33,10 +33,7 @@ int runSummarize(std::vector<std::string> argv) {
     const bool noOcr = args.flag("--no-ocr");
     auto model = loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
-    if (!args.error().empty() || rest.size() != 1) {
-        std::fprintf(stderr, "%s: %s\n", cmd, args.error().empty() ? "give one FILE" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || rest.size() != 1) return usageError(args, cmd, "give one FILE");
     if (!model || !db) return 1;
     // The context must hold every step (and -n) before any indexing work is done.
     auto session = assistant::Session::create(model, sessionParams);

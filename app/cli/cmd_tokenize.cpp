@@ -20,11 +20,8 @@ int runTokenize(std::vector<std::string> argv) {
     const bool idsOnly = args.flag("--ids");
     const auto file = args.value("-f", "--file");
     const std::vector<std::string> rest = args.positional();
-    if (!args.error().empty() || (file ? !rest.empty() : rest.size() != 1)) {
-        std::fprintf(stderr, "%s: %s\n", cmd,
-                     args.error().empty() ? "give the text as one argument or with -f FILE" : args.error().c_str());
-        return 2;
-    }
+    if (!args.error().empty() || (file ? !rest.empty() : rest.size() != 1))
+        return usageError(args, cmd, "give the text as one argument or with -f FILE");
     if (path.empty()) path = app::defaultModelPath();
     if (path.empty()) {
         std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", cmd);
