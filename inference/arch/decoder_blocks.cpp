@@ -161,6 +161,39 @@ void ffnBlock(ForwardContext& ctx, const FfnWeights& w, FfnActivation act, int64
     kernels::matmul(ctx.pool, w.down, s.ffnA.data(), n, out);  // [n][E]
 }
 
+namespace {
+
+// One token (decode): its K experts' gate and up products in one parallel loop on the
+// input quantized once, then their K down products in another, instead of 3K small
+// loops. Each product is the one moeBlock's batch path computes, the sum in slot order.
+void moeDecode(ForwardContext& ctx, const MoeWeights& w, const Hparams& h,
+               const std::vector<kernels::ExpertChoice>& choice, const float* in, float* out) {
+    Scratch& s = ctx.scratch;
+    const int64_t E = h.nEmbd, K = h.nExpertUsed, Fe = h.nFfExpert;
+    s.ffnA.resize(std::max<size_t>(s.ffnA.size(), K * Fe));
+    s.ffnB.resize(std::max<size_t>(s.ffnB.size(), K * Fe));
+    s.moe.resize(std::max<size_t>(s.moe.size(), K * E));
+    std::vector<kernels::MatmulItem> items;
+    for (int64_t k = 0; k < K; ++k) {
+        const int32_t e = choice[k].expert;
+        items.push_back({&w.gate[e], in, 1, s.ffnA.data() + k * Fe});
+        items.push_back({&w.up[e], in, 1, s.ffnB.data() + k * Fe});
+    }
+    kernels::matmulMany(ctx.pool, items);
+    kernels::swiglu(s.ffnA.data(), s.ffnB.data(), K * Fe, s.ffnA.data());
+    items.clear();
+    for (int64_t k = 0; k < K; ++k) items.push_back({&w.down[choice[k].expert], s.ffnA.data() + k * Fe, 1, s.moe.data() + k * E});
+    kernels::matmulMany(ctx.pool, items);
+    for (int64_t k = 0; k < K; ++k) {
+        float* slot = s.moe.data() + k * E;
+        for (int64_t i = 0; i < E; ++i) slot[i] *= choice[k].weight;
+    }
+    std::copy_n(s.moe.data(), E, out);
+    for (int64_t k = 1; k < K; ++k) kernels::addInPlace(out, s.moe.data() + k * E, E);
+}
+
+}  // namespace
+
 void moeBlock(ForwardContext& ctx, const Hparams& h, const MoeWeights& w, int64_t n, const float* in, float* out) {
     Scratch& s = ctx.scratch;
     const int64_t E = h.nEmbd, X = h.nExpert, K = h.nExpertUsed, Fe = h.nFfExpert;
@@ -171,6 +204,8 @@ void moeBlock(ForwardContext& ctx, const Hparams& h, const MoeWeights& w, int64_
     std::vector<kernels::ExpertChoice> choice(static_cast<size_t>(n * K));  // [n][K]
     for (int64_t t = 0; t < n; ++t)
         kernels::routeTopK(&routerLogits[t * X], X, K, /*normalize=*/true, &choice[t * K]);
+
+    if (n == 1) return moeDecode(ctx, w, h, choice, in, out);
 
     // Run each expert once on the tokens routed to it (gathered into a batch), and
     // keep each (token, slot) output apart so the sum below runs in slot order.

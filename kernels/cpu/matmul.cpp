@@ -4,6 +4,7 @@
 // active ISA family (matmul_<isa>.cpp), or the scalar reference when that family
 // has no kernel for the type.
 #include <algorithm>
+#include <span>
 #include <cstring>
 #include <vector>
 
@@ -206,6 +207,76 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
     pool.parallelFor(tasks, [&](int64_t task, int) {
         const int64_t r0 = task * chunk;
         tile(job, r0, std::min(w.rows, r0 + chunk), 0, tokens);
+    });
+}
+
+void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
+    // Products with tile kernels run as row blocks of one parallel loop, and each
+    // distinct input is quantized once (a token's experts share theirs); the others run
+    // one by one as matmul() would.
+    struct Planned {
+        cpu::MatmulJob job;
+        cpu::TileFn tile;
+        int64_t tokens, chunk, firstTask;
+    };
+    struct Input {
+        const float* x;
+        GgmlType type;
+        int64_t tokens, cols;
+        bool interleaved;
+        cpu::Activations act;
+    };
+    thread_local std::vector<ActScratch> scratch;
+    if (scratch.size() < items.size()) scratch.resize(items.size());
+    std::vector<Planned> plan;
+    std::vector<Input> inputs;
+    const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
+    int64_t tasks = 0;
+    for (const MatmulItem& it : items) {
+        const Matrix& w = *it.w;
+        if (it.tokens <= 0 || w.rows <= 0) continue;
+        const auto slot = static_cast<size_t>(w.type);
+        const cpu::TileFn tileX8 = isa && w.interleaved && slot < cpu::kTypeSlots ? isa->tileX8[slot] : nullptr;
+        const cpu::TileFn tile = tileX8 ? tileX8 : isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
+        const GgmlType actType = ref::vecDotType(w.type);
+        const bool interleaved = tileX8 != nullptr;
+        auto in = std::find_if(inputs.begin(), inputs.end(), [&](const Input& i) {
+            return i.x == it.x && i.type == actType && i.tokens == it.tokens && i.cols == w.cols &&
+                   i.interleaved == interleaved;
+        });
+        if (tile && in == inputs.end()) {
+            Input fresh{it.x, actType, it.tokens, w.cols, interleaved, {}};
+            if (prepareActivations(pool, w.type, it.x, it.tokens, w.cols, *isa, interleaved, scratch[inputs.size()],
+                                   fresh.act)) {
+                inputs.push_back(fresh);
+                in = inputs.end() - 1;
+            }
+        }
+        if (!tile || in == inputs.end()) {
+            matmul(pool, w, it.x, it.tokens, it.out);
+            continue;
+        }
+        Planned p{{}, tile, it.tokens, 0, tasks};
+        p.job.w = static_cast<const uint8_t*>(interleaved ? w.interleaved : w.data);
+        p.job.wStride = interleaved ? w.interleavedGroupBytes : w.rowStride();
+        p.job.k = w.cols;
+        p.job.act = in->act;
+        p.job.out = it.out;
+        p.job.ldo = w.rows;
+        // ~2 row blocks per thread per product: the loop holds several products.
+        const int64_t unit = interleaved ? 8 : 4;
+        const int64_t target = w.rows / (2 * pool.size());
+        p.chunk = std::clamp<int64_t>((target + unit - 1) / unit * unit, unit, 1024);
+        tasks += (w.rows + p.chunk - 1) / p.chunk;
+        plan.push_back(p);
+    }
+    if (tasks == 0) return;
+    pool.parallelFor(tasks, [&](int64_t task, int) {
+        auto next = std::upper_bound(plan.begin(), plan.end(), task,
+                                     [](int64_t t, const Planned& p) { return t < p.firstTask; });
+        const Planned& p = *(next - 1);
+        const int64_t r0 = (task - p.firstTask) * p.chunk;
+        p.tile(p.job, r0, std::min(p.job.ldo, r0 + p.chunk), 0, p.tokens);
     });
 }
 

@@ -105,6 +105,51 @@ TEST(CpuMatmul, TQ2_0) { checkType(GgmlType::TQ2_0, {256, 768}); }
 TEST(CpuMatmul, BF16) { checkType(GgmlType::BF16, {8, 37, 256}); }
 TEST(CpuMatmul, IQ4_XS) { checkType(GgmlType::IQ4_XS, {256, 768}); }
 
+// matmulMany (decode's MoE experts): several products in one loop, inputs shared or
+// not, interleaved or GGUF layout, types with and without kernels: each result is
+// bit for bit what matmul() gives for that product alone.
+TEST(CpuMatmul, ManyProductsInOneLoopEqualOneByOne) {
+    IsaGuard guard;
+    kernels::ThreadPool pool(3);
+    uint32_t seed = 100;
+    for (CpuIsa isa : runnableIsas()) {
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        const int64_t cols = 512;
+        const auto x1 = randomVector(cols, ++seed), x2 = randomVector(2 * cols, ++seed);
+        struct Product {
+            std::vector<uint8_t> bytes;
+            kernels::Matrix m;
+            const float* x;
+            int64_t tokens;
+        };
+        std::vector<Product> products;
+        const GgmlType types[] = {GgmlType::Q4_0, GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_1, GgmlType::F16};
+        for (size_t i = 0; i < std::size(types); ++i) {
+            const int64_t rows = i % 2 ? 40 : 37;
+            Product p{randomWeights(types[i], rows, cols, ++seed), {}, i % 3 == 2 ? x2.data() : x1.data(), i % 3 == 2 ? 2 : 1};
+            products.push_back(std::move(p));
+        }
+        for (size_t i = 0; i < products.size(); ++i) {
+            Product& p = products[i];
+            p.m = kernels::Matrix{types[i], p.bytes.data(), i % 2 ? 40 : 37, cols};
+            if (i % 2) kernels::repackForCpu(p.m);
+        }
+        std::vector<std::vector<float>> alone, together;
+        std::vector<kernels::MatmulItem> items;
+        for (const Product& p : products) {
+            alone.emplace_back(static_cast<size_t>(p.tokens * p.m.rows));
+            together.emplace_back(static_cast<size_t>(p.tokens * p.m.rows), NAN);
+            kernels::matmul(pool, p.m, p.x, p.tokens, alone.back().data());
+        }
+        for (size_t i = 0; i < products.size(); ++i)
+            items.push_back({&products[i].m, products[i].x, products[i].tokens, together[i].data()});
+        kernels::matmulMany(pool, items);
+        for (size_t i = 0; i < products.size(); ++i)
+            EXPECT_EQ(0, std::memcmp(alone[i].data(), together[i].data(), alone[i].size() * sizeof(float)))
+                << "product " << i << " (" << kernels::typeName(types[i]) << ") isa " << kernels::cpuIsaName(isa);
+    }
+}
+
 }  // namespace
 
 namespace {
