@@ -168,25 +168,43 @@ void matmulScalar(ThreadPool& pool, const Matrix& w, const float* x, int64_t tok
     });
 }
 
+// The kernel for w on this ISA: the 8-row interleaved one when w was interleaved at
+// load, else the GGUF-layout tile; null when the type has none (the scalar path).
+struct Kernel {
+    cpu::TileFn tile = nullptr;
+    bool interleaved = false;
+};
+
+Kernel kernelFor(const cpu::IsaKernels* isa, const Matrix& w) {
+    const auto slot = static_cast<size_t>(w.type);
+    if (!isa || slot >= cpu::kTypeSlots) return {};
+    if (w.interleaved && isa->tileX8[slot]) return {isa->tileX8[slot], true};
+    return {isa->tile[slot], false};
+}
+
+// The weight side of a job (its activations are the caller's).
+cpu::MatmulJob jobFor(const Matrix& w, bool interleaved, float* out) {
+    cpu::MatmulJob job;
+    job.w = static_cast<const uint8_t*>(interleaved ? w.interleaved : w.data);
+    job.wStride = interleaved ? w.interleavedGroupBytes : w.rowStride();
+    job.k = w.cols;
+    job.out = out;
+    job.ldo = w.rows;
+    return job;
+}
+
 }  // namespace
 
 void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, float* out) {
     if (tokens <= 0 || w.rows <= 0) return;
     const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
-    const auto slot = static_cast<size_t>(w.type);
-    const cpu::TileFn tileX8 = isa && w.interleaved && slot < cpu::kTypeSlots ? isa->tileX8[slot] : nullptr;
-    const cpu::TileFn tile = tileX8 ? tileX8 : isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
+    const auto [tile, interleaved] = kernelFor(isa, w);
     thread_local ActScratch scratch;
-    cpu::MatmulJob job;
-    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, tileX8 != nullptr, scratch, job.act)) {
+    cpu::MatmulJob job = jobFor(w, interleaved, out);
+    if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, interleaved, scratch, job.act)) {
         matmulScalar(pool, w, x, tokens, out);
         return;
     }
-    job.w = static_cast<const uint8_t*>(tileX8 ? w.interleaved : w.data);
-    job.wStride = tileX8 ? w.interleavedGroupBytes : w.rowStride();
-    job.k = w.cols;
-    job.out = out;
-    job.ldo = w.rows;
 
     // Row blocks (multiples of 4, the tiles' row count, or of 8 for interleaved
     // weights): ~8 per thread for one token (dynamic scheduling evens out the tail),
@@ -200,7 +218,7 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
         return;
     }
     const int64_t threads = pool.size();
-    const int64_t unit = tileX8 ? 8 : 4;
+    const int64_t unit = interleaved ? 8 : 4;
     const int64_t target = tokens == 1 ? w.rows / (8 * threads) : w.rows / (4 * threads);
     const int64_t chunk = std::clamp<int64_t>((target + unit - 1) / unit * unit, unit, tokens == 1 ? 1024 : 64);
     const int64_t tasks = (w.rows + chunk - 1) / chunk;
@@ -235,11 +253,8 @@ void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
     for (const MatmulItem& it : items) {
         const Matrix& w = *it.w;
         if (it.tokens <= 0 || w.rows <= 0) continue;
-        const auto slot = static_cast<size_t>(w.type);
-        const cpu::TileFn tileX8 = isa && w.interleaved && slot < cpu::kTypeSlots ? isa->tileX8[slot] : nullptr;
-        const cpu::TileFn tile = tileX8 ? tileX8 : isa && slot < cpu::kTypeSlots ? isa->tile[slot] : nullptr;
+        const auto [tile, interleaved] = kernelFor(isa, w);
         const GgmlType actType = ref::vecDotType(w.type);
-        const bool interleaved = tileX8 != nullptr;
         auto in = std::find_if(inputs.begin(), inputs.end(), [&](const Input& i) {
             return i.x == it.x && i.type == actType && i.tokens == it.tokens && i.cols == w.cols &&
                    i.interleaved == interleaved;
@@ -256,13 +271,8 @@ void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
             matmul(pool, w, it.x, it.tokens, it.out);
             continue;
         }
-        Planned p{{}, tile, it.tokens, 0, tasks};
-        p.job.w = static_cast<const uint8_t*>(interleaved ? w.interleaved : w.data);
-        p.job.wStride = interleaved ? w.interleavedGroupBytes : w.rowStride();
-        p.job.k = w.cols;
+        Planned p{jobFor(w, interleaved, it.out), tile, it.tokens, 0, tasks};
         p.job.act = in->act;
-        p.job.out = it.out;
-        p.job.ldo = w.rows;
         // ~2 row blocks per thread per product: the loop holds several products.
         const int64_t unit = interleaved ? 8 : 4;
         const int64_t target = w.rows / (2 * pool.size());
