@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "chat_loop.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "rag/answerer.h"
@@ -27,28 +28,50 @@ int runAsk(std::vector<std::string> argv) {
     gen.sampling.temperature = 0.2f;
     readSamplingParams(args, gen.sampling);
     if (auto n = args.integer("-n", "--max-tokens")) gen.maxTokens = static_cast<int>(*n);
-    auto model = loadModel(args, cmd);
+    // --remote URL: retrieval stays here, the prompt goes to that server (-m names its model).
+    const auto remoteUrl = args.value("--remote");
+    const auto apiKey = args.value("--api-key");
+    const auto remoteModel = remoteUrl ? args.value("-m", "--model") : std::nullopt;
+    auto model = remoteUrl ? nullptr : loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
     if (!args.error().empty() || rest.size() != 1) return usageError(args, cmd, "give the question as one argument");
-    if (!model || !db) return 1;
+    if ((!model && !remoteUrl) || !db) return 1;
     std::optional<rag::Embedder> embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
     auto answerer = rag::Answerer::open(*db, std::move(embedder));
     if (!answerer) {
         std::fprintf(stderr, "%s: %s\n", cmd, answerer.error().c_str());
         return 1;
     }
-    auto session = assistant::Session::create(model, sessionParams);
-    if (!session) {
-        printError(cmd, session.error());
-        return 1;
-    }
+    // The answer: a local session, or the remote server's chat.
+    std::unique_ptr<assistant::Session> session;
+    ChatAnswerer remote;
     rag::AnswerOptions options;
+    if (remoteUrl) {
+        std::string banner;
+        auto connected = remoteChatAnswerer(*remoteUrl, apiKey.value_or(""), remoteModel.value_or(""), gen, banner);
+        if (!connected) {
+            std::fprintf(stderr, "%s: %s\n", cmd, connected.error().c_str());
+            return 1;
+        }
+        remote = std::move(*connected);
+        std::fprintf(stderr, "%s: %s\n", cmd, banner.c_str());
+        // No tokenizer here: the budget counts a byte as a token (never too long), in the
+        // context -c says (4096 when not given).
+        options.contextTokens = sessionParams.contextLength > 0 ? sessionParams.contextLength : 4096;
+    } else {
+        auto created = assistant::Session::create(model, sessionParams);
+        if (!created) {
+            printError(cmd, created.error());
+            return 1;
+        }
+        session = std::move(*created);
+        options.contextTokens = session->contextSize();
+        options.countTokens = rag::modelTokenCounter(model);
+    }
     if (collection) options.collection = *collection;
     if (k) options.maxChunks = static_cast<int>(*k);
-    options.contextTokens = (*session)->contextSize();
     options.answerTokens = gen.maxTokens > 0 ? std::min(gen.maxTokens, options.contextTokens / 2) : 512;
     options.wholeDocuments = !chunksOnly;
-    options.countTokens = rag::modelTokenCounter(model);
     const std::vector<assistant::Message> question = {{"user", rest.front()}};
     auto prompt = answerer->prepare(question, options);
     if (!prompt) {
@@ -58,14 +81,26 @@ int runAsk(std::vector<std::string> argv) {
     std::fprintf(stderr, "%s: %s\n", cmd, rag::describeAnswer(*prompt).c_str());
     std::signal(SIGINT, [](int) { g_askCancel = true; });
     gen.cancel = &g_askCancel;
-    auto result = (*session)->generate(prompt->messages, gen, printPiece);
-    std::printf("\n");
-    if (!result) {
-        printError(cmd, result.error());
-        return 1;
+    std::string text;
+    if (remote) {
+        auto turn = remote(prompt->messages, printPiece);
+        std::printf("\n");
+        if (!turn) {
+            std::fprintf(stderr, "%s: %s\n", cmd, turn.error().c_str());
+            return 1;
+        }
+        text = turn->text;
+    } else {
+        auto result = session->generate(prompt->messages, gen, printPiece);
+        std::printf("\n");
+        if (!result) {
+            printError(cmd, result.error());
+            return 1;
+        }
+        text = result->text;
     }
-    const bool none = rag::citationNumbers(result->text).empty();
-    const std::vector<rag::Source> cited = rag::Answerer::citations(result->text, prompt->sources);
+    const bool none = rag::citationNumbers(text).empty();
+    const std::vector<rag::Source> cited = rag::Answerer::citations(text, prompt->sources);
     std::printf("\n%s\n", none ? "Retrieved sources (the answer cites none):" : "Sources:");
     for (const rag::Source& s : cited) {
         std::string excerpt = s.excerpt.substr(0, 160);

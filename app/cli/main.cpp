@@ -70,6 +70,7 @@ constexpr cli::Command kCommands[] = {
     {"ask", "answer a question from the indexed documents, with cited sources",
      "assistant-cli ask \"question\" -m MODEL [--db FILE] [--collection NAME] [-k K (8)] [--embedder FILE]\n"
      "  [--chunks-only] [-n N] [-c CTX] [...sampling options of generate]\n"
+     "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (retrieval here, the answer from that server)\n"
      "  Documents that fit the context go in whole (all of them, else the best hit's), unless\n"
      "  --chunks-only; otherwise hybrid search (bm25 without the embedder's vectors) picks chunks.",
      cli::runAsk},

@@ -3,7 +3,9 @@
 #   cli_ask_test.sh ASSISTANT_CLI MODEL.gguf EMBEDDER.gguf
 # - a document that fits the context goes in whole, and stderr says so;
 # - --chunks-only searches hybrid with the embedder's vectors, BM25 in an index without them;
-# - the sources are listed after the answer, with file and page.
+# - the sources are listed after the answer, with file and page;
+# - --remote URL: retrieval here, the answer from our server in another process, the
+#   same text and sources as the local answer.
 set -u
 cli=$1 model=$2 embedder=$3
 tmp=$(mktemp -d)
@@ -29,4 +31,21 @@ check() {  # NAME DB STDERR-REGEX ARGS...
 check "whole document" "$tmp/index.db" '^ask: whole document used: zebra.txt$' --embedder "$embedder"
 check "hybrid chunks" "$tmp/index.db" '^ask: hybrid search \(BM25 \+ dense\)$' --embedder "$embedder" --chunks-only
 check "bm25 chunks" "$tmp/plain.db" '^ask: BM25 search only: the index has no vectors from ' --embedder "$embedder" --chunks-only
+
+"$cli" serve -m "$model" --port 0 --no-embedder >"$tmp/serve.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
+url=""
+for _ in $(seq 100); do
+  url=$(grep -o 'http://[^ ]*' "$tmp/serve.out" | head -1)
+  [ -n "$url" ] && curl -sf "$url/health" >/dev/null && break
+  sleep 0.1
+done
+"$cli" ask "How do zebras sleep?" -m "$model" --db "$tmp/index.db" -n 8 --temp 0 >"$tmp/local" 2>/dev/null
+if ! "$cli" ask "How do zebras sleep?" --remote "$url/v1" --db "$tmp/index.db" -n 8 --temp 0 >"$tmp/remote" 2>"$tmp/err" ||
+   ! cmp -s "$tmp/local" "$tmp/remote" || ! grep -q "sent to that server" "$tmp/err"; then
+  echo "FAIL: ask --remote:"; cat "$tmp/err"; diff "$tmp/local" "$tmp/remote"; fail=1
+else
+  echo "ok: ask --remote gives the local answer and sources"
+fi
 exit $fail
