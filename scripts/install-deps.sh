@@ -16,7 +16,7 @@ PACKAGES=(
   # the icon is rendered from SVG at build time
   qt6-svg-dev
   # documents and storage
-  libsqlite3-dev libpoppler-cpp-dev libicu-dev libzip-dev libxml2-dev
+  libsqlite3-dev libstemmer-dev libpoppler-cpp-dev libicu-dev libzip-dev libxml2-dev
   libtesseract-dev tesseract-ocr-eng
   # GPU backends; PoCL runs OpenCL kernels on the CPU for tests
   libze-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd

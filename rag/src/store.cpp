@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "fts_tokenizer.h"
+#include "rag/language.h"
 #include "sql.h"
 
 namespace rag {
@@ -20,7 +22,7 @@ namespace {
 
 // Migration N brings the schema from version N-1 to N. Append only; never edit a
 // migration that has shipped.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE documents(
   id     INTEGER PRIMARY KEY,
@@ -95,6 +97,25 @@ CREATE TABLE summaries(
   PRIMARY KEY(document_id, model_key, section)
 ) WITHOUT ROWID;
 )sql",
+    R"sql(
+ALTER TABLE chunks ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN language TEXT NOT NULL DEFAULT '';
+UPDATE chunks SET lang = assistant_language(text);
+UPDATE documents SET language = coalesce((SELECT c.lang FROM chunks c WHERE c.document_id = documents.id
+  AND c.lang <> '' GROUP BY c.lang ORDER BY sum(length(c.text)) DESC, c.lang LIMIT 1), '');
+CREATE INDEX chunks_lang ON chunks(lang);
+DROP TRIGGER chunks_ai;
+DROP TRIGGER chunks_ad;
+DROP TABLE chunks_fts;
+CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='assistant');
+INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild');
+CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+  INSERT INTO chunks_fts(rowid, text) VALUES(new.id, new.text);
+END;
+CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+  INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES('delete', old.id, old.text);
+END;
+)sql",
 };
 
 int userVersion(sqlite3* db) {
@@ -112,6 +133,18 @@ constexpr const char* kInCollection =
     " (?1 = '' OR d.id IN (SELECT cd.document_id FROM collection_documents cd"
     " JOIN collections co ON co.id = cd.collection_id WHERE co.name = ?1)) ";
 
+// The language of most of a document's text (by bytes of chunks), "" if none is known.
+std::string mainLanguage(const std::vector<Chunk>& chunks, const std::vector<std::string>& langs) {
+    std::unordered_map<std::string, size_t> bytes;
+    for (size_t k = 0; k < chunks.size(); ++k)
+        if (!langs[k].empty()) bytes[langs[k]] += chunks[k].text.size();
+    std::string best;
+    size_t most = 0;
+    for (const auto& [lang, n] : bytes)
+        if (n > most || (n == most && lang < best)) { best = lang; most = n; }
+    return best;
+}
+
 DocumentRecord readDocument(Statement& s) {
     DocumentRecord d;
     d.id = s.int64(0);
@@ -123,12 +156,13 @@ DocumentRecord readDocument(Statement& s) {
     d.error = s.text(6);
     d.pages = s.int32(7);
     d.chunks = s.int32(8);
+    d.language = s.text(9);
     return d;
 }
 
 constexpr const char* kDocumentColumns =
     "SELECT d.id, d.path, d.size, d.mtime, d.sha256, d.status, coalesce(d.error, ''), d.pages,"
-    " (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d ";
+    " (SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.language FROM documents d ";
 
 ChunkRecord readChunk(Statement& s) {
     ChunkRecord c;
@@ -150,38 +184,6 @@ constexpr const char* kChunkColumns =
 
 }  // namespace
 
-std::string ftsQuery(const std::string& text) {
-    // English function words match most chunks: BM25 gives them almost no weight, but
-    // FTS5 still has to score every row that contains them (hundreds of ms on 100k
-    // chunks). They are dropped unless the query has nothing else.
-    static const std::set<std::string> kStopwords = {
-        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it",
-        "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "which", "with"};
-    std::vector<std::string> words, kept;
-    size_t i = 0;
-    while (i < text.size()) {
-        // Words: runs of ASCII letters/digits or any non-ASCII bytes (unicode61 splits those).
-        auto wordByte = [](unsigned char c) { return std::isalnum(c) || c >= 0x80; };
-        while (i < text.size() && !wordByte(static_cast<unsigned char>(text[i]))) ++i;
-        size_t j = i;
-        while (j < text.size() && wordByte(static_cast<unsigned char>(text[j]))) ++j;
-        if (j > i) words.push_back(text.substr(i, j - i));
-        i = j;
-    }
-    for (const std::string& w : words) {
-        std::string lower = w;
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (!kStopwords.count(lower)) kept.push_back(w);
-    }
-    if (kept.empty()) kept = std::move(words);
-    std::string out;
-    for (const std::string& w : kept) {
-        if (!out.empty()) out += " OR ";
-        out += '"' + w + '"';
-    }
-    return out;
-}
-
 StoreResult<Store> Store::open(const std::string& path) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
@@ -191,11 +193,13 @@ StoreResult<Store> Store::open(const std::string& path) {
         return std::unexpected(error);
     }
     Store store(db);
+    std::string error;
+    store.m_fts = fts::install(db, error);
+    if (!store.m_fts) return std::unexpected("open " + path + ": " + error);
     // The busy timeout first: switching to WAL takes a lock that another connection
     // may hold (the last one to close checkpoints and removes the WAL), and an open
     // racing with that must wait, not fail.
     sqlite3_busy_timeout(db, 5000);
-    std::string error;
     if (!sqlExec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", error))
         return std::unexpected("configure " + path + ": " + error);
     const int version = userVersion(db);
@@ -216,12 +220,14 @@ StoreResult<Store> Store::open(const std::string& path) {
     return store;
 }
 
-Store::Store(Store&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
+Store::Store(Store&& other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr)), m_fts(std::exchange(other.m_fts, nullptr)) {}
 
 Store& Store::operator=(Store&& other) noexcept {
     if (this != &other) {
         sqlite3_close(m_db);
         m_db = std::exchange(other.m_db, nullptr);
+        m_fts = std::exchange(other.m_fts, nullptr);
     }
     return *this;
 }
@@ -272,12 +278,15 @@ StoreResult<int64_t> Store::commitDocument(const DocumentRecord& doc, const std:
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
     Statement up(m_db,
-                 "INSERT INTO documents(path, size, mtime, sha256, status, error, pages, indexed_at)"
-                 " VALUES(?1, ?2, ?3, ?4, ?5, nullif(?6, ''), ?7, ?8) ON CONFLICT(path) DO UPDATE SET"
+                 "INSERT INTO documents(path, size, mtime, sha256, status, error, pages, indexed_at, language)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, nullif(?6, ''), ?7, ?8, ?9) ON CONFLICT(path) DO UPDATE SET"
                  " size = ?2, mtime = ?3, sha256 = ?4, status = ?5, error = nullif(?6, ''),"
-                 " pages = ?7, indexed_at = ?8 RETURNING id");
+                 " pages = ?7, indexed_at = ?8, language = ?9 RETURNING id");
     up.bind(1, doc.path).bind(2, doc.size).bind(3, doc.mtime).bind(4, doc.sha256).bind(5, doc.status);
-    up.bind(6, doc.error).bind(7, static_cast<int64_t>(doc.pages)).bind(8, now);
+    std::vector<std::string> langs;
+    langs.reserve(chunks.size());
+    for (const Chunk& c : chunks) langs.push_back(detectLanguage(c.text));
+    up.bind(6, doc.error).bind(7, static_cast<int64_t>(doc.pages)).bind(8, now).bind(9, mainLanguage(chunks, langs));
     if (up.step() != SQLITE_ROW) return std::unexpected(up.error("store document " + doc.path));
     const int64_t id = up.int64(0);
     up.reset();
@@ -288,9 +297,11 @@ StoreResult<int64_t> Store::commitDocument(const DocumentRecord& doc, const std:
         if (del.step() != SQLITE_DONE) return std::unexpected(del.error("replace chunks of " + doc.path));
     }
     Statement ins(m_db,
-                  "INSERT INTO chunks(document_id, ordinal, page_from, page_to, char_start, char_end, text)"
-                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (const Chunk& c : chunks) {
+                  "INSERT INTO chunks(document_id, ordinal, page_from, page_to, char_start, char_end, text, lang)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (size_t k = 0; k < chunks.size(); ++k) {
+        const Chunk& c = chunks[k];
+        ins.bind(8, langs[k]);
         ins.bind(1, id).bind(2, static_cast<int64_t>(c.ordinal)).bind(3, static_cast<int64_t>(c.pageFrom));
         ins.bind(4, static_cast<int64_t>(c.pageTo)).bind(5, c.charStart).bind(6, c.charEnd).bind(7, c.text);
         if (ins.step() != SQLITE_DONE) return std::unexpected(ins.error("store chunks of " + doc.path));
@@ -364,6 +375,11 @@ StoreResult<std::vector<ScoredChunk>> Store::searchBm25(const std::string& query
     std::vector<ScoredChunk> out;
     const std::string match = ftsQuery(query);
     if (match.empty() || limit <= 0) return out;
+    // Queries are stemmed for every language in the index (chunks_lang covers this).
+    std::vector<std::string> languages;
+    Statement langs(m_db, "SELECT DISTINCT lang FROM chunks");
+    while (langs.step() == SQLITE_ROW) languages.push_back(langs.text(0));
+    fts::setQueryLanguages(m_fts, languages);
     // Without a collection the query stays inside FTS5, whose "ORDER BY rank" is
     // optimized; joining every match to chunks/documents first costs more than the
     // ranking on large indexes.

@@ -18,6 +18,10 @@
 //          little-endian); PK(embedder_id, chunk_id))                                [3]
 //   summaries(document_id -> documents ON DELETE CASCADE, model_key, section,
 //          char_start, char_end, text; PK(document_id, model_key, section))          [4]
+//   chunks.lang, documents.language: ISO 639-1 code of the chunk's / most of the
+//          document's text (detectLanguage; '' when unknown); index chunks_lang.
+//          chunks_fts re-made with tokenize='assistant' (CJK characters and pairs,
+//          Snowball stemming by language: fts_tokenizer.h)                        [5]
 #pragma once
 
 #include <cstdint>
@@ -32,6 +36,9 @@
 struct sqlite3;
 
 namespace rag {
+namespace fts {
+struct Tokenizer;
+}
 
 template <class T>
 using StoreResult = std::expected<T, std::string>;
@@ -46,6 +53,7 @@ struct DocumentRecord {
     std::string error;      // reason or note; empty if none
     int pages = 0;
     int chunks = 0;         // filled by listDocuments / findDocument
+    std::string language;   // ISO 639-1 code of most of its text ("" unknown); set by commitDocument
 };
 
 struct ChunkRecord {
@@ -132,10 +140,12 @@ private:
     friend struct StoreTestAccess;  // tests/: the raw connection (rag/src/store_test_access.h)
     explicit Store(sqlite3* db) : m_db(db) {}
     sqlite3* m_db = nullptr;
+    fts::Tokenizer* m_fts = nullptr;  // the connection's tokenizer state (owned by SQLite)
 };
 
 // FTS5 MATCH expression for free text: '"w1" OR "w2" ...' (empty when no words);
-// common English function words are left out unless nothing else remains.
+// CJK runs become their character pairs and characters; common function words (and
+// CJK particles as single characters) are left out unless nothing else remains.
 std::string ftsQuery(const std::string& text);
 
 }  // namespace rag
