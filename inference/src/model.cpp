@@ -40,6 +40,9 @@ ModelInfo describe(const std::string& path, const gguf::File& f, const arch::Hpa
     info.path = path;
     info.name = std::string(f.getString("general.name").value_or(""));
     if (info.name.empty()) info.name = std::filesystem::path(path).stem().string();
+    if (const gguf::Array* langs = f.getArray("general.languages"))
+        for (const gguf::Value& v : langs->items)
+            if (auto code = v.asString(); code && !code->empty()) info.languages.emplace_back(*code);
     info.architecture = h.arch;
     info.fileType = describeFileType(f);
     info.tokenizerModel = tok.model();

@@ -1,5 +1,6 @@
 #include "rag/embedder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -47,6 +48,14 @@ Embedder::Embedder(std::shared_ptr<const assistant::Model> model, std::string fi
     : m_model(std::move(model)), m_fileHash(std::move(fileHash)) {
     m_name = m_model->info().name;
     m_dims = m_model->info().embeddingLength;
+    m_languages = m_model->info().languages;
+    // Universal Sentence Encoder Lite was trained on English only.
+    if (m_languages.empty() && m_model->info().architecture == "use-lite") m_languages = {"en"};
+}
+
+bool Embedder::covers(const std::string& language) const {
+    return language.empty() || m_languages.empty() ||
+           std::find(m_languages.begin(), m_languages.end(), language) != m_languages.end();
 }
 
 std::expected<std::vector<std::vector<float>>, std::string> Embedder::embed(const std::vector<std::string>& texts,

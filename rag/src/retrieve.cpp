@@ -5,6 +5,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "rag/language.h"
+
 namespace rag {
 namespace {
 
@@ -139,20 +141,26 @@ std::vector<ScoredChunk> reciprocalRankFusion(const std::vector<std::vector<Scor
 StoreResult<std::vector<SearchHit>> Retriever::search(const std::string& query, const SearchOptions& options) {
     std::vector<ScoredChunk> bm25, dense, ranked;
     const int n = std::max(options.candidates, options.k);
-    if (options.mode != SearchMode::Dense) {
+    SearchMode mode = options.mode;
+    // An embedder's vectors for a language it was not trained on are noise that would
+    // outvote BM25 in the fusion: such a question is answered by BM25 alone.
+    if (mode == SearchMode::Hybrid && m_embedder && !m_embedder->languages().empty() &&
+        !m_embedder->covers(detectLanguage(query)))
+        mode = SearchMode::Bm25;
+    if (mode != SearchMode::Dense) {
         auto r = m_store.searchBm25(query, n, options.collection);
         if (!r) return std::unexpected(r.error());
         bm25 = std::move(*r);
     }
-    if (options.mode != SearchMode::Bm25) {
+    if (mode != SearchMode::Bm25) {
         if (!m_embedder || !m_index)
             return std::unexpected("dense search needs an embedding model (--embedder) and its vectors");
         auto q = m_embedder->embed({query});
         if (!q) return std::unexpected(q.error());
         dense = m_index->search((*q)[0], n);
     }
-    if (options.mode == SearchMode::Bm25) ranked = std::move(bm25);
-    else if (options.mode == SearchMode::Dense) ranked = std::move(dense);
+    if (mode == SearchMode::Bm25) ranked = std::move(bm25);
+    else if (mode == SearchMode::Dense) ranked = std::move(dense);
     else ranked = reciprocalRankFusion({bm25, dense}, options.k, options.rrfK);
     if (ranked.size() > static_cast<size_t>(options.k)) ranked.resize(static_cast<size_t>(options.k));
     std::vector<int64_t> ids;

@@ -113,6 +113,7 @@ struct ModelParams {
 struct ModelInfo {
     std::string path;
     std::string name;              // general.name, or the file name
+    std::vector<std::string> languages;  // general.languages (ISO 639-1), empty if the file does not say
     std::string architecture;      // general.architecture ("llama", "qwen2", "bert", ...)
     std::string fileType;          // dominant quantization ("Q4_0", "F16", "Q4_K_M" ...)
     std::string tokenizerModel;    // tokenizer.ggml.model ("llama", "gpt2", "bert", ...)

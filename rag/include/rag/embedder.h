@@ -24,6 +24,11 @@ public:
     // would take seconds for nothing: a changed model changes those too).
     const std::string& fileHash() const { return m_fileHash; }
     int dims() const { return m_dims; }
+    // Languages its vectors are meaningful for (ISO 639-1): the file's general.languages;
+    // USE-Lite (which does not say) is English-only; empty = every language.
+    const std::vector<std::string>& languages() const { return m_languages; }
+    // True for "" (unknown) and for every language when languages() is empty.
+    bool covers(const std::string& language) const;
 
     // One L2-normalized float vector [dims] per text, in `batch`-sized calls.
     // Thread-safe (Model is immutable).
@@ -35,6 +40,7 @@ private:
     std::string m_name;
     std::string m_fileHash;
     int m_dims = 0;
+    std::vector<std::string> m_languages;
 };
 
 // The hash Embedder::load uses for a model file.

@@ -64,6 +64,8 @@ struct SearchHit {
 std::vector<ScoredChunk> reciprocalRankFusion(const std::vector<std::vector<ScoredChunk>>& lists, int k,
                                               int rrfK = 60);
 
+// Hybrid mode answers a question in a language the embedder does not cover
+// (Embedder::covers(detectLanguage(query))) by BM25 alone.
 // Dense and hybrid modes need an embedder and its index (built with loadDenseIndex for
 // the same collection as SearchOptions::collection); without them they are an error. Not thread-safe (uses the Store's connection).
 class Retriever {
