@@ -1,7 +1,8 @@
 // Chunking in two steps:
-// 1. Units: the text is cut into sentences (paragraphs split at sentence ends; a
-//    sentence longer than the target split at spaces; a word longer than the target
-//    cut at a character boundary). Each unit remembers how strong the boundary after
+// 1. Units: the text is cut into sentences (paragraphs split at sentence ends, Latin
+//    and CJK (。！？；) alike; a sentence longer than the target split at spaces; a
+//    word longer than the target, or CJK text, cut after a comma or at a character
+//    boundary). Each unit remembers how strong the boundary after
 //    it is: paragraph end > sentence end > word end.
 // 2. Packing: a chunk takes units while it fits the target, and ends at the strongest
 //    boundary found in its second half. The next chunk starts about `overlapChars`
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <cctype>
+
+#include "script.h"
 
 namespace rag {
 namespace {
@@ -52,13 +55,61 @@ void splitWords(const std::string& t, size_t b, size_t e, size_t target, Strengt
             if (m - i > target || n >= e) break;
             end = m;
         }
-        if (end - i > target) {  // one word longer than the target
+        if (end - i > target) {  // one word longer than the target (or CJK text without spaces)
             end = utf8Floor(t, i + target, i + 1);
             if (end <= i) end = std::min(e, i + target);
+            // CJK clauses: after the last comma (，、 or its NFKC ',') in the second half.
+            for (size_t p = end; p > i + target / 2; --p) {
+                if (t[p - 1] == ',' ||
+                    (p >= i + 3 && (t.compare(p - 3, 3, "\u3001") == 0 || t.compare(p - 3, 3, "\uFF0C") == 0))) {
+                    end = p;
+                    break;
+                }
+            }
         }
         out.push_back({i, end, end >= e ? last : kWordEnd});
         i = end;
     }
+}
+
+// The code point before byte `i` (0 at the start).
+char32_t previousCodePoint(const std::string& t, size_t b, size_t i) {
+    size_t p = i;
+    while (p > b && (static_cast<unsigned char>(t[p - 1]) & 0xC0) == 0x80) --p;
+    if (p == b) return 0;
+    size_t q = p - 1;
+    return script::next(t, q);
+}
+
+// Closing quotes and brackets that stay with the sentence before them: ) ] " ' and
+// the CJK corner brackets 」 』 and ” ’.
+size_t skipClosers(const std::string& t, size_t j, size_t e) {
+    while (j < e) {
+        if (t[j] == ')' || t[j] == ']' || t[j] == '"' || t[j] == '\'') { ++j; continue; }
+        size_t k = j;
+        const char32_t c = static_cast<unsigned char>(t[j]) >= 0x80 ? script::next(t, k) : 0;
+        if (c == 0x300D || c == 0x300F || c == 0x201D || c == 0x2019) { j = k; continue; }
+        break;
+    }
+    return j;
+}
+
+// If a sentence ends with the character at t[i], the offset just after it (and its
+// closers); else 0. Latin: . ! ? followed by a space. CJK: 。 always, and ! ? ; (the
+// NFKC forms of ！？；) next to CJK text, which has no spaces.
+size_t sentenceEnd(const std::string& t, size_t b, size_t i, size_t e) {
+    const char c = t[i];
+    if (c == '.' || c == '!' || c == '?' || c == ';') {
+        const size_t j = skipClosers(t, i + 1, e);
+        if (c != ';' && j < e && isSpace(t[j])) return j;
+        if (c == '.') return 0;
+        size_t k = j;
+        const bool cjkNext = j < e && script::isCjk(script::next(t, k));
+        return cjkNext || script::isCjk(previousCodePoint(t, b, i)) ? j : 0;
+    }
+    if (static_cast<unsigned char>(c) < 0x80) return 0;
+    size_t k = i;
+    return script::isCjkSentenceEnd(script::next(t, k)) ? skipClosers(t, k, e) : 0;
 }
 
 void splitSentences(const std::string& t, size_t b, size_t e, size_t target, std::vector<Unit>& out) {
@@ -70,15 +121,13 @@ void splitSentences(const std::string& t, size_t b, size_t e, size_t target, std
         else splitWords(t, s, en, target, after, out);
     };
     for (size_t i = b; i < e; ++i) {
-        const char c = t[i];
-        if (c != '.' && c != '!' && c != '?') continue;
-        size_t j = i + 1;
-        while (j < e && (t[j] == ')' || t[j] == ']' || t[j] == '"' || t[j] == '\'')) ++j;
-        if (j < e && !isSpace(t[j])) continue;
+        if ((static_cast<unsigned char>(t[i]) & 0xC0) == 0x80) continue;  // inside a character
+        const size_t j = sentenceEnd(t, b, i, std::min(e, t.size()));
+        if (j == 0) continue;
         if (j >= e) break;
         emit(start, j, kSentenceEnd);
         start = j;
-        i = j;
+        i = j - 1;
     }
     emit(start, e, kParagraphEnd);
 }
@@ -104,6 +153,14 @@ std::vector<Unit> makeUnits(const std::string& t, size_t target) {
     }
     splitSentences(t, start, t.size(), target, units);
     return units;
+}
+
+// True when a CJK character starts at p (text without spaces may start a chunk there).
+bool cjkCharacterStart(const std::string& t, size_t p) {
+    if (p >= t.size() || (static_cast<unsigned char>(t[p]) & 0xC0) == 0x80 || static_cast<unsigned char>(t[p]) < 0x80)
+        return false;
+    size_t k = p;
+    return script::isCjk(script::next(t, k));
 }
 
 int pageOf(const std::vector<size_t>& pageStarts, size_t pos) {
@@ -188,7 +245,7 @@ std::vector<Chunk> chunkDocument(const std::vector<std::string>& pages, const Ch
             }
             if (best == 0) {
                 for (size_t p = std::max(want, start + 1); p < bestEnd; ++p)
-                    if (isSpace(text[p - 1]) && !isSpace(text[p])) {
+                    if ((isSpace(text[p - 1]) && !isSpace(text[p])) || cjkCharacterStart(text, p)) {
                         best = p;
                         break;
                     }

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <set>
 
+#include "script.h"
+
 namespace rag {
 namespace {
 
@@ -12,7 +14,7 @@ constexpr const char* kInstructions =
     "sources it comes from by their number in square brackets, like [1] or [2][3]. If the sources "
     "do not contain the answer, say so.\n\nSources:\n";
 
-int defaultCount(std::string_view text) { return static_cast<int>((text.size() + 3) / 4); }
+int defaultCount(std::string_view text) { return estimateTokens(text); }
 
 // Cuts text to about `tokens` tokens at a space (never inside a UTF-8 sequence).
 std::string truncateToTokens(const std::string& text, int tokens, const std::function<int(std::string_view)>& count) {
@@ -30,6 +32,20 @@ std::string truncateToTokens(const std::string& text, int tokens, const std::fun
 }
 
 }  // namespace
+
+int estimateTokens(std::string_view text) {
+    size_t ascii = 0, cjk = 0, other = 0;
+    for (size_t i = 0; i < text.size();) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++ascii;
+            ++i;
+            continue;
+        }
+        if (script::isCjk(script::next(text, i))) ++cjk;
+        else ++other;
+    }
+    return static_cast<int>(cjk + (other + 1) / 2 + (ascii + 3) / 4);
+}
 
 std::string sourceLabel(const Source& source) {
     const std::string file = std::filesystem::path(source.path).filename().string();

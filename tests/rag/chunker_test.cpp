@@ -110,3 +110,44 @@ TEST(RagChunker, EmptyAndBlankDocumentsGiveNoChunks) {
     ASSERT_EQ(one.size(), 1u);
     EXPECT_EQ(one[0].text, "Just one line.");
 }
+
+// CJK text has no spaces: chunks end at 。！？； (after NFKC: 。 ! ? ;), never inside a
+// character, and still overlap.
+TEST(RagChunker, CjkTextEndsAtCjkSentencePunctuation) {
+    const std::string sentences[] = {"西湖是杭州最著名的景点之一。", "春天的时候，苏堤上的柳树发芽了!",
+                                     "你去过三潭印月吗?", "龙井茶产自附近的山上;", "每年清明以前采摘的茶最贵。"};
+    std::string page;
+    for (int i = 0; i < 40; ++i) page += sentences[i % 5];
+    rag::ChunkerOptions options;
+    options.targetChars = 200;
+    options.overlapChars = 30;
+    const auto chunks = rag::chunkDocument({page}, options);
+    ASSERT_GT(chunks.size(), 5u);
+    const std::string ends[] = {"。", "!", "?", ";"};
+    for (size_t k = 0; k + 1 < chunks.size(); ++k) {
+        const std::string& t = chunks[k].text;
+        EXPECT_LE(t.size(), 200u);
+        bool endsAtSentence = false;
+        for (const std::string& e : ends) endsAtSentence |= t.size() >= e.size() && t.compare(t.size() - e.size(), e.size(), e) == 0;
+        EXPECT_TRUE(endsAtSentence) << "chunk " << k << ": " << t;
+        // Starts on a character boundary and overlaps the previous chunk.
+        EXPECT_NE(static_cast<unsigned char>(t[0]) & 0xC0, 0x80) << k;
+        if (k > 0) EXPECT_LT(chunks[k].charStart, chunks[k - 1].charEnd) << k;
+    }
+}
+
+TEST(RagChunker, LongCjkSentenceIsCutAfterACommaOrACharacter) {
+    std::string page;
+    for (int i = 0; i < 30; ++i) page += "这是一个没有句号的很长的句子，";
+    rag::ChunkerOptions options;
+    options.targetChars = 100;
+    options.overlapChars = 0;
+    const auto chunks = rag::chunkDocument({page}, options);
+    ASSERT_GT(chunks.size(), 3u);
+    for (const auto& c : chunks) {
+        EXPECT_LE(c.text.size(), 100u);
+        EXPECT_NE(static_cast<unsigned char>(c.text[0]) & 0xC0, 0x80);
+    }
+    const std::string& first = chunks[0].text;
+    EXPECT_EQ(first.substr(first.size() - 3), "，") << first;
+}

@@ -43,8 +43,20 @@ TEST(RagPrompt, TakesAtMostEightAndStaysWithinTheBudget) {
     const auto p = rag::assemblePrompt("q", hits(20, 1000), options);
     EXPECT_GE(p.sources.size(), 5u);
     int tokens = 0;
-    for (const auto& m : p.messages) tokens += static_cast<int>((m.content.size() + 3) / 4);
+    for (const auto& m : p.messages) tokens += rag::estimateTokens(m.content);
     EXPECT_LE(tokens, options.contextTokens - options.answerTokens);
+}
+
+TEST(RagPrompt, EstimatesCjkTextAtATokenPerCharacter) {
+    EXPECT_EQ(rag::estimateTokens(""), 0);
+    EXPECT_EQ(rag::estimateTokens("abcdefgh"), 2);               // 4 ASCII bytes a token
+    EXPECT_EQ(rag::estimateTokens("西湖在杭州"), 5);              // 15 bytes, 5 characters
+    EXPECT_EQ(rag::estimateTokens("Mieterhöhung"), 3 + 1);        // 11 ASCII, one ö
+    EXPECT_EQ(rag::estimateTokens("東京 Tokyo"), 2 + 2);
+    // A Chinese source in the prompt is budgeted at its characters, not bytes / 4.
+    std::string chinese;
+    for (int i = 0; i < 300; ++i) chinese += "文";
+    EXPECT_EQ(rag::estimateTokens(chinese), 300);
 }
 
 TEST(RagPrompt, TruncatesTheLastChunkToReachFiveSources) {

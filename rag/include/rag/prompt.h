@@ -26,7 +26,7 @@ struct PromptOptions {
     int answerTokens = 512;    // kept free for the answer
     int minChunks = 5;         // truncate the last chunk rather than give fewer (when there are enough hits)
     int maxChunks = 8;
-    // Tokens of a text; default: bytes / 4 rounded up. Pass the model's tokenizer.
+    // Tokens of a text; default: estimateTokens. Pass the model's tokenizer.
     std::function<int(std::string_view)> countTokens;
 };
 
@@ -34,6 +34,12 @@ struct AssembledPrompt {
     std::vector<assistant::Message> messages;  // system (instructions + sources), user (question)
     std::vector<Source> sources;               // the chunks in the prompt, n = 1, 2, ...
 };
+
+// Tokens of a text when no tokenizer is at hand: a token per CJK character (Han, kana,
+// Hangul), one per two other non-ASCII characters (accented letters, Cyrillic ...),
+// one per four ASCII bytes; rounded up. Bytes / 4 would count a Chinese text at a
+// third of what a multilingual tokenizer makes of it.
+int estimateTokens(std::string_view text);
 
 // Tokens left for sources once the instructions, the question, the answer and the
 // chat template's overhead are taken from the context (may be negative).
