@@ -1,4 +1,4 @@
-// assistant-cli docs: everything in the document index with its status.
+// assistant-cli docs: everything in the document index with its status and language.
 #include <cstdio>
 
 #include "cli_common.h"
@@ -34,6 +34,7 @@ int runDocs(std::vector<std::string> argv) {
             o.set("status", d.status);
             o.set("pages", d.pages);
             o.set("chunks", d.chunks);
+            o.set("language", d.language);
             o.set("detail", d.error);
             out.push(std::move(o));
         }
@@ -41,7 +42,8 @@ int runDocs(std::vector<std::string> argv) {
         return 0;
     }
     for (const rag::DocumentRecord& d : *docs)
-        std::printf("%-10s %s%s%s\n", d.status.c_str(), d.path.c_str(), d.error.empty() ? "" : "  ", d.error.c_str());
+        std::printf("%-10s %-3s %s%s%s\n", d.status.c_str(), d.language.empty() ? "-" : d.language.c_str(),
+                    d.path.c_str(), d.error.empty() ? "" : "  ", d.error.c_str());
     return 0;
 }
 

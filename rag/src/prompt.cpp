@@ -93,7 +93,32 @@ AssembledPrompt assemblePrompt(const std::string& question, const std::vector<Se
     return out;
 }
 
-std::vector<int> citationNumbers(std::string_view answer) {
+namespace {
+
+// Models writing Chinese or Japanese cite with full-width brackets (【1】, ［1］) and
+// commas (，、) and sometimes full-width digits: the ASCII forms, for the parser below.
+std::string asciiCitations(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size();) {
+        const size_t at = i;
+        const char32_t c = static_cast<unsigned char>(text[i]) < 0x80 ? static_cast<unsigned char>(text[i++])
+                                                                       : script::next(text, i);
+        if (c == 0x3010 || c == 0xFF3B) out += '[';
+        else if (c == 0x3011 || c == 0xFF3D) out += ']';
+        else if (c == 0xFF0C || c == 0x3001) out += ',';
+        else if (c == 0xFF0D || c == 0x2013) out += '-';
+        else if (c >= 0xFF10 && c <= 0xFF19) out += static_cast<char>('0' + (c - 0xFF10));
+        else out.append(text.substr(at, i - at));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<int> citationNumbers(std::string_view original) {
+    const std::string ascii = asciiCitations(original);
+    const std::string_view answer = ascii;
     std::vector<int> out;
     std::set<int> seen;
     auto add = [&](int n) {

@@ -74,6 +74,29 @@ TEST(RagPrompt, CitationNumbersUnderstandListsAndRanges) {
               (std::vector<int>{2, 1, 3, 4, 5, 6, 7}));
     EXPECT_TRUE(rag::citationNumbers("no citations [here]").empty());
     EXPECT_TRUE(rag::citationNumbers("unclosed [1").empty());
+    // Answers in Chinese or Japanese: full-width brackets, commas and digits.
+    EXPECT_EQ(rag::citationNumbers("西湖在杭州【2】。龙井茶最贵［1，3］。还有［４］和[5、6]。"),
+              (std::vector<int>{2, 1, 3, 4, 5, 6}));
+}
+
+TEST(RagPrompt, ChineseSourcesAreCutOnCharacterBoundaries) {
+    std::vector<rag::SearchHit> hits;
+    for (int i = 0; i < 10; ++i) {
+        std::string text;
+        for (int k = 0; k < 250; ++k) text += std::string("西湖龙井").substr(static_cast<size_t>(k % 4) * 3, 3);
+        hits.push_back({i + 1, i + 1, "/d/" + std::to_string(i) + ".md", 1, 1, 1.0f, text});
+    }
+    rag::PromptOptions options;
+    options.contextTokens = 1400;  // 250 characters = 250 tokens each: the fifth is cut
+    options.answerTokens = 200;
+    const auto p = rag::assemblePrompt("西湖在哪里？", hits, options);
+    ASSERT_EQ(p.sources.size(), 5u);
+    for (const auto& s : p.sources) {
+        const std::string body = s.excerpt.size() >= 4 && s.excerpt.substr(s.excerpt.size() - 4) == " ..."
+                                     ? s.excerpt.substr(0, s.excerpt.size() - 4) : s.excerpt;
+        EXPECT_EQ(body.size() % 3, 0u) << s.n;  // whole characters only
+    }
+    EXPECT_LT(p.sources.back().excerpt.size(), hits[4].text.size());
 }
 
 TEST(RagPrompt, CitedSourcesMapBackToFilePageAndExcerpt) {

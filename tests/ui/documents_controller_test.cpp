@@ -5,6 +5,7 @@
 // embedder (BM25 without it).
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QMap>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -85,6 +86,25 @@ private slots:
         QVERIFY(row >= 0);
         c.remove(row);
         QVERIFY(QTest::qWaitFor([&] { return c.documents()->count() == 2; }, kWaitMs));
+    }
+
+    void showsEachDocumentsLanguageInItsOwnName() {
+        const QString dir = m_dir.filePath(QStringLiteral("languages%1").arg(m_run));
+        QVERIFY(QDir().mkpath(dir));
+        writeFile(dir + "/miete.txt", "Der Vermieter darf die Miete nur erhöhen, wenn die Wohnung modernisiert wurde.\n");
+        writeFile(dir + "/xihu.txt", "杭州西湖是中国最著名的湖泊之一，游客可以乘船游览三潭印月。\n");
+        writeFile(dir + "/numbers.txt", "12 345 678\n");
+        DocumentsController c;
+        c.add({QUrl::fromLocalFile(dir)});
+        QVERIFY(QTest::qWaitFor([&] { return !c.indexing() && c.documents()->count() == 3; }, kWaitMs));
+        QMap<QString, QString> languages;
+        const QAbstractItemModel& m = *c.documents();
+        for (int i = 0; i < c.documents()->count(); ++i)
+            languages[m.data(m.index(i, 0), DocumentListModel::FileNameRole).toString()] =
+                m.data(m.index(i, 0), DocumentListModel::LanguageRole).toString();
+        QCOMPARE(languages["miete.txt"], QString("Deutsch"));
+        QCOMPARE(languages["xihu.txt"], QString("中文"));
+        QCOMPARE(languages["numbers.txt"], QString());
     }
 
     void pauseAndResume() {

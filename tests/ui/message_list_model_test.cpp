@@ -119,6 +119,12 @@ private slots:
         const QVariantList blocks = m.data(m.index(row, 0), MessageListModel::BlocksRole).toList();
         QCOMPARE(blocks[0].toMap().value("content").toString(),
                  QString("<p>Zenda <a href=\"cite:1\">[1]</a>, also [3].</p>"));  // [3]: no such source
+        // Full-width citation brackets of CJK answers link too, shown as written.
+        const int zh = model.appendAssistant();
+        model.appendText(zh, QString::fromUtf8("在杭州【1】，也见［1］。"));
+        model.setSources(zh, {QVariantMap{{"n", 1}, {"path", "/d/xihu.md"}, {"page", 1}}});
+        QCOMPARE(m.data(m.index(zh, 0), MessageListModel::BlocksRole).toList()[0].toMap().value("content").toString(),
+                 QString::fromUtf8("<p>在杭州<a href=\"cite:1\">【1】</a>，也见<a href=\"cite:1\">［1］</a>。</p>"));
         // Sources survive the storage round trip.
         MessageListModel restored;
         restored.setMessages(model.messagesForStorage());

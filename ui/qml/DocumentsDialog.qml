@@ -164,6 +164,7 @@ Dialog {
                 required property string detail
                 required property int pages
                 required property int chunks
+                required property string language
                 readonly property bool ok: status === "indexed" || status === "ocr"
                 width: ListView.view.width
                 height: docColumn.implicitHeight + 12
@@ -183,6 +184,7 @@ Dialog {
                             Layout.fillWidth: true
                             text: (root.statusText[doc.status] || doc.status)
                                   + (doc.ok ? " · " + qsTr("%n page(s)", "", doc.pages) + " · " + qsTr("%n chunk(s)", "", doc.chunks) : "")
+                                  + (doc.ok && doc.language.length > 0 ? " · " + doc.language : "")
                                   + (doc.detail.length > 0 ? " — " + doc.detail : "")
                             color: doc.ok ? Theme.success : Theme.danger
                             font.pixelSize: Theme.smallFontSize

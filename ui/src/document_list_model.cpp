@@ -21,11 +21,13 @@ QVariant DocumentListModel::data(const QModelIndex& index, int role) const {
     case DetailRole: return r->detail;
     case PagesRole: return r->pages;
     case ChunksRole: return r->chunks;
+    case LanguageRole: return r->language;
     default: return {};
     }
 }
 
 QHash<int, QByteArray> DocumentListModel::roleNames() const {
     return {{IdRole, "documentId"}, {PathRole, "path"},     {FileNameRole, "fileName"}, {StatusRole, "status"},
-            {DetailRole, "detail"},  {PagesRole, "pages"}, {ChunksRole, "chunks"}};
+            {DetailRole, "detail"},  {PagesRole, "pages"}, {ChunksRole, "chunks"},
+            {LanguageRole, "language"}};
 }

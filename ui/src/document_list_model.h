@@ -1,5 +1,5 @@
 // The documents list as QML sees it: one row per indexed file (rag::DocumentRecord
-// converted to Qt types) with its status, pages and chunks.
+// converted to Qt types) with its status, pages, chunks and language.
 #pragma once
 
 #include <QAbstractListModel>
@@ -15,6 +15,7 @@ struct DocumentRow {
     QString detail;  // why, or a note
     int pages = 0;
     int chunks = 0;
+    QString language;  // the language of most of its text, in that language ("Deutsch"); "" unknown
 };
 Q_DECLARE_METATYPE(DocumentRow)
 
@@ -25,7 +26,7 @@ class DocumentListModel : public QAbstractListModel {
     Q_PROPERTY(int count READ count NOTIFY countChanged)
 
 public:
-    enum Roles { IdRole = Qt::UserRole + 1, PathRole, FileNameRole, StatusRole, DetailRole, PagesRole, ChunksRole };
+    enum Roles { IdRole = Qt::UserRole + 1, PathRole, FileNameRole, StatusRole, DetailRole, PagesRole, ChunksRole, LanguageRole };
     explicit DocumentListModel(QObject* parent = nullptr) : QAbstractListModel(parent) {}
     int count() const { return static_cast<int>(m_rows.size()); }
     void setRows(const QList<DocumentRow>& rows);

@@ -1,9 +1,11 @@
 // The documents view's parts that use rag/: the store's worker (list, remove) and
 // indexing runs (rag::Indexer). documents_no_rag.cpp stands in without rag/.
 #include <QFileInfo>
+#include <QLocale>
 
 #include "documents_controller.h"
 #include "rag/indexer.h"
+#include "rag/language.h"
 #include "rag/store.h"
 
 namespace {
@@ -16,6 +18,15 @@ QString humanSeconds(double s) {
     if (s < 3600) return QObject::tr("%1 min").arg(qRound(s / 60));
     const int minutes = qRound(s / 60);
     return QObject::tr("%1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+}
+
+// The language's own name ("Deutsch", "中文"), from an ISO 639-1 code; "" for "".
+QString languageLabel(const std::string& code) {
+    if (code.empty()) return {};
+    if (code == "zh") return QStringLiteral("中文");  // the detector does not tell Simplified from Traditional
+    const QLocale locale(qs(code));
+    const QString native = locale.language() != QLocale::C ? locale.nativeLanguageName() : QString();
+    return native.isEmpty() ? qs(std::string(rag::languageName(code))) : native;
 }
 
 }  // namespace
@@ -32,7 +43,7 @@ void DocumentWorker::list() {
         auto docs = store->listDocuments();
         if (!docs) return emit failed(tr("The document list cannot be read: %1").arg(qs(docs.error())));
         for (const rag::DocumentRecord& d : *docs)
-            rows.append({d.id, qs(d.path), qs(d.status), qs(d.error), d.pages, d.chunks});
+            rows.append({d.id, qs(d.path), qs(d.status), qs(d.error), d.pages, d.chunks, languageLabel(d.language)});
     }
     emit listed(rows);
 }

@@ -157,8 +157,9 @@ void MessageListModel::derive(Message& m) {
     }
     QList<markdown::Block> blocks = markdown::toBlocks(m.answer);
     if (!m.sources.isEmpty()) {
-        // [n] of a source the answer was given becomes a link the view opens.
-        static const QRegularExpression cite(QStringLiteral("\\[(\\d{1,3})\\]"));
+        // [n] of a source the answer was given becomes a link the view opens (also the
+        // full-width 【n】 and ［n］ of answers in Chinese or Japanese).
+        static const QRegularExpression cite(QStringLiteral("[\\[\uFF3B\u3010](\\d{1,3})[\\]\uFF3D\u3011]"));
         for (markdown::Block& b : blocks) {
             if (b.kind != markdown::Block::Kind::RichText) continue;
             QString out;
@@ -168,7 +169,7 @@ void MessageListModel::derive(Message& m) {
                 const int n = match.captured(1).toInt();
                 out += b.content.mid(at, match.capturedStart() - at);
                 out += n >= 1 && n <= m.sources.size()
-                           ? QStringLiteral("<a href=\"cite:%1\">[%1]</a>").arg(n) : match.captured(0);
+                           ? QStringLiteral("<a href=\"cite:%1\">%2</a>").arg(n).arg(match.captured(0)) : match.captured(0);
                 at = match.capturedEnd();
             }
             b.content = out + b.content.mid(at);

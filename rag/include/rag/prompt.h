@@ -55,7 +55,8 @@ AssembledPrompt assemblePrompt(const std::string& question, const std::vector<Se
 std::string sourceLabel(const Source& source);
 
 // Numbers cited in the answer, first mention first, each once: "[2]", "[1, 3]",
-// "[1][2]", "[2-4]" are understood.
+// "[1][2]", "[2-4]" are understood, and the full-width forms CJK text uses ("【1】",
+// "［1，2］").
 std::vector<int> citationNumbers(std::string_view answer);
 
 // The sources the answer cites (unknown numbers are dropped), in first-mention order.
