@@ -11,9 +11,11 @@ int main(int argc, char** argv) {
     if (mode == "quality") return ragbench::runQuality(args);
     if (mode == "throughput") return ragbench::runThroughput(args);
     if (mode == "latency") return ragbench::runLatency(args);
+    if (mode == "languages") return ragbench::runLanguages(args);
     std::fprintf(stderr,
                  "usage: bench_rag quality [--data DIR] [--embedder FILE] [--db FILE]\n"
                  "       bench_rag throughput [--pdfs DIR] [--embedder FILE] [--runs N (3)]\n"
-                 "       bench_rag latency [--data DIR] [--sizes 10000,100000] [--dims 512] [--embedder FILE]\n");
+                 "       bench_rag latency [--data DIR] [--sizes 10000,100000] [--dims 512] [--embedder FILE]\n"
+                 "       bench_rag languages [--data DIR] [--mb 4] [--runs 3]\n");
     return 2;
 }

@@ -29,6 +29,7 @@ inline Percentiles percentiles(std::vector<double> v) {
 int runQuality(const std::vector<std::string>& args);     // rag_bench_quality.cpp
 int runThroughput(const std::vector<std::string>& args);  // rag_bench_speed.cpp
 int runLatency(const std::vector<std::string>& args);     // rag_bench_speed.cpp
+int runLanguages(const std::vector<std::string>& args);   // rag_bench_languages.cpp
 
 // "--name value" from args, or fallback.
 inline std::string option(const std::vector<std::string>& args, const std::string& name, const std::string& fallback) {

@@ -29,20 +29,26 @@ public:
         for (auto& [code, s] : m_stemmers)
             if (s) sb_stemmer_delete(s);
     }
-    // The stem of a folded word, or the word when the language has no stemmer.
-    std::string_view stem(const std::string& code, std::string_view word) {
+    // The language's stemmer, nullptr when Snowball has none for it.
+    sb_stemmer* get(const std::string& code) {
         auto it = m_stemmers.find(code);
         if (it == m_stemmers.end()) it = m_stemmers.emplace(code, sb_stemmer_new(code.c_str(), "UTF_8")).first;
-        if (!it->second) return word;
-        const sb_symbol* out = sb_stemmer_stem(it->second, reinterpret_cast<const sb_symbol*>(word.data()),
-                                               static_cast<int>(word.size()));
-        if (!out) return word;  // out of memory: unstemmed is still a valid token
-        return {reinterpret_cast<const char*>(out), static_cast<size_t>(sb_stemmer_length(it->second))};
+        return it->second;
     }
 
 private:
     std::map<std::string, sb_stemmer*> m_stemmers;
 };
+
+// The stem of a folded word, or the word itself without a stemmer. Valid until the
+// stemmer's next call.
+std::string_view stem(sb_stemmer* stemmer, std::string_view word) {
+    if (!stemmer) return word;
+    const sb_symbol* out =
+        sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+    if (!out) return word;  // out of memory: unstemmed is still a valid token
+    return {reinterpret_cast<const char*>(out), static_cast<size_t>(sb_stemmer_length(stemmer))};
+}
 
 struct Instance {
     Tokenizer* shared = nullptr;
@@ -56,24 +62,25 @@ struct Instance {
 using TokenFn = int (*)(void*, int, const char*, int, int, int);
 
 struct Pass {
-    Instance* in;
     bool query;
-    std::vector<std::string> languages;  // stemmed for; the first is the document's
+    std::vector<sb_stemmer*> stemmers;  // one per language stemmed for (nullptr: none)
     void* ctx;
     TokenFn emit;
 };
 
 int emitWord(Pass& p, std::string_view word, int start, int end) {
-    bool digits = std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) return p.emit(p.ctx, 0, word.data(), static_cast<int>(word.size()), start, end);
-    std::vector<std::string> seen;
-    for (const std::string& lang : p.languages) {
-        std::string stem(p.in->stemmers.stem(lang, word));
-        if (std::find(seen.begin(), seen.end(), stem) != seen.end()) continue;
+    const bool digits = std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits || p.stemmers.size() == 1) {  // documents: one language
+        const std::string_view s = digits ? word : stem(p.stemmers[0], word);
+        return p.emit(p.ctx, 0, s.data(), static_cast<int>(s.size()), start, end);
+    }
+    std::vector<std::string> seen;  // queries: each language's stem once, at one position
+    for (sb_stemmer* stemmer : p.stemmers) {
+        std::string s(stem(stemmer, word));
+        if (std::find(seen.begin(), seen.end(), s) != seen.end()) continue;
         const int flags = seen.empty() ? 0 : FTS5_TOKEN_COLOCATED;
-        seen.push_back(stem);
-        if (int rc = p.emit(p.ctx, flags, stem.data(), static_cast<int>(stem.size()), start, end); rc != SQLITE_OK)
-            return rc;
+        seen.push_back(s);
+        if (int rc = p.emit(p.ctx, flags, s.data(), static_cast<int>(s.size()), start, end); rc != SQLITE_OK) return rc;
     }
     return SQLITE_OK;
 }
@@ -190,14 +197,14 @@ void xDelete(Fts5Tokenizer* t) { delete reinterpret_cast<Instance*>(t); }
 
 int xTokenize(Fts5Tokenizer* t, void* ctx, int flags, const char* text, int nText, TokenFn emit) {
     auto* in = reinterpret_cast<Instance*>(t);
-    Pass pass{in, (flags & FTS5_TOKENIZE_QUERY) != 0, {}, ctx, emit};
+    Pass pass{(flags & FTS5_TOKENIZE_QUERY) != 0, {}, ctx, emit};
     if (pass.query) {
-        pass.languages = in->shared->queryLanguages;
+        for (const std::string& lang : in->shared->queryLanguages) pass.stemmers.push_back(in->stemmers.get(lang));
     } else {
         std::string lang = detectLanguage(std::string_view(text, static_cast<size_t>(std::max(nText, 0))));
         // CJK text's Latin words, and text too short to tell, are stemmed as English.
         if (lang.empty() || lang == "zh" || lang == "ja" || lang == "ko") lang = "en";
-        pass.languages = {lang};
+        pass.stemmers = {in->stemmers.get(lang)};
     }
     Source src{text, &pass};
     return in->shared->unicode61.xTokenize(in->unicode61, &src, flags, text, nText, onToken);

@@ -118,13 +118,18 @@ std::string latinLanguage(std::string_view text) {
         word.clear();
     };
     for (size_t i = 0; i < text.size();) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if (b < 0x80) {  // ASCII fast path; the apostrophe splits elisions (l'eau -> l, eau)
+            ++i;
+            if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') word += static_cast<char>(b | 0x20);
+            else endWord();
+            continue;
+        }
         const char32_t c = static_cast<char32_t>(u_tolower(static_cast<UChar32>(script::next(text, i))));
         if (u_isalpha(static_cast<UChar32>(c))) {
             appendUtf8(word, c);
             for (const Hint& h : kHints)
                 if (h.c == c) score[h.lang] += h.weight;
-        } else if (c == '\'' || c == 0x2019) {  // French/Italian elision: l'eau -> "l", "eau"
-            endWord();
         } else {
             endWord();
         }
@@ -146,7 +151,14 @@ std::string latinLanguage(std::string_view text) {
 std::string detectLanguage(std::string_view text) {
     std::map<UScriptCode, size_t> scripts;
     size_t letters = 0, kana = 0, hangul = 0, han = 0;
+    size_t latin = 0;
     for (size_t i = 0; i < text.size();) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if (b < 0x80) {
+            ++i;
+            if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') ++letters, ++latin;
+            continue;
+        }
         const char32_t c = script::next(text, i);
         if (!u_isalpha(static_cast<UChar32>(c))) continue;
         ++letters;
@@ -164,6 +176,7 @@ std::string detectLanguage(std::string_view text) {
     if (hangul >= 0.3 * n) return "ko";
     if (kana + han >= 0.3 * n && kana >= 0.1 * static_cast<double>(kana + han) && kana >= 2) return "ja";
     if (han + kana >= 0.3 * n) return "zh";
+    scripts[USCRIPT_LATIN] += latin;
     UScriptCode top = USCRIPT_LATIN;
     size_t topCount = 0;
     for (const auto& [sc, count] : scripts)
