@@ -12,6 +12,8 @@
 
 #include "chat_controller.h"
 #include "documents_controller.h"
+#include "rag/embedder.h"
+#include "rag/store.h"
 
 namespace {
 constexpr int kWaitMs = 30000;
@@ -105,6 +107,36 @@ private slots:
         QCOMPARE(languages["miete.txt"], QString("Deutsch"));
         QCOMPARE(languages["xihu.txt"], QString("中文"));
         QCOMPARE(languages["numbers.txt"], QString());
+    }
+
+    // Choosing another embedder prepares what is already indexed for it: a run embeds
+    // every chunk (the text is not extracted again), and dense search can use them.
+    void anotherEmbedderReembedsTheIndexedDocuments() {
+        QVERIFY2(QFileInfo::exists(kEmbedder), qPrintable(kEmbedder));
+        QFile::remove(m_docs + "/broken.pdf");
+        DocumentsController docs;
+        QVERIFY(docs.embedderPath().isEmpty());
+        docs.add({QUrl::fromLocalFile(m_docs)});
+        QVERIFY(QTest::qWaitFor([&] { return !docs.indexing() && docs.documents()->count() == 2; }, kWaitMs));
+        auto embedder = rag::Embedder::load(kEmbedder.toStdString());
+        QVERIFY(embedder.has_value());
+        auto missing = [&] {
+            auto store = rag::Store::open(docs.databasePath().toStdString());
+            auto id = store->embedderId(embedder->name(), embedder->fileHash(), embedder->dims());
+            return *store->countChunksWithoutEmbedding(*id);
+        };
+        QVERIFY(missing() > 0);
+        QSignalSpy changed(&docs, &DocumentsController::embedderChanged);
+        docs.setEmbedderPath(kEmbedder);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(docs.embedderPath(), kEmbedder);
+        QVERIFY(docs.indexing());
+        QVERIFY(QTest::qWaitFor([&] { return !docs.indexing(); }, kWaitMs));
+        QVERIFY2(docs.errorText().isEmpty(), qPrintable(docs.errorText()));
+        QCOMPARE(missing(), 0);
+        docs.setEmbedderPath({});  // back to the default (none here): nothing to run
+        QVERIFY(docs.embedderPath().isEmpty());
+        QVERIFY(!docs.indexing());
     }
 
     void pauseAndResume() {

@@ -5,6 +5,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QFile>
+#include <QUrl>
 
 #include "app_storage.h"
 #include "settings_controller.h"
@@ -158,6 +160,35 @@ private slots:
         again.setStorage(&storage);
         QVERIFY(!again.ocrEnabled());
         QCOMPARE(again.ocrLanguage(), QString("deu+fra"));
+    }
+
+    void embedderPathPersistsAndMustBeAFile() {
+        AppStorage storage;
+        QTemporaryDir dir;
+        const QString model = dir.filePath("e5.gguf");
+        QFile f(model);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            QCOMPARE(s.embedderPath(), QString());
+            QSignalSpy changed(&s, &SettingsController::embedderChanged);
+            s.setEmbedderPath(dir.filePath("missing.gguf"));  // refused
+            QCOMPARE(s.embedderPath(), QString());
+            QCOMPARE(changed.count(), 1);
+            s.setEmbedderPath(QUrl::fromLocalFile(model).toString());  // what a file dialog gives
+            QCOMPARE(s.embedderPath(), model);
+        }
+        {
+            SettingsController again;
+            again.setStorage(&storage);
+            QCOMPARE(again.embedderPath(), model);
+            again.setEmbedderPath({});
+        }
+        SettingsController third;
+        third.setStorage(&storage);
+        QCOMPARE(third.embedderPath(), QString());
     }
 
     void documentPasswordsAreKeptOnlyWhenAsked() {

@@ -45,6 +45,7 @@ ApplicationWindow {
         objectName: "documents"
         ocrEnabled: settings.ocrEnabled
         ocrLanguage: settings.ocrLanguage
+        embedderPath: settings.embedderPath
         savedPasswords: settings.documentPasswords
         onPasswordNeeded: (path, retry) => documentsDialog.askPassword(path, retry)
         onRememberPasswordRequested: (path, password) => settings.rememberDocumentPassword(path, password)

@@ -1,9 +1,10 @@
 // Settings (Ctrl+,): pages listed on the left. Look; system prompt and personas;
 // the current model's sampling preset; how models load (device, GPU layers,
-// threads, context: applied when the model is next loaded); documents (OCR); the
-// local API for the office extension. Every change is saved at once.
+// threads, context: applied when the model is next loaded); documents (OCR, the
+// search model); the local API for the office extension. Every change is saved at once.
 import QtQuick
 import QtQuick.Controls.Basic
+import QtQuick.Dialogs
 import QtQuick.Layouts
 
 Dialog {
@@ -337,6 +338,38 @@ Dialog {
                     text: qsTr("Forget kept passwords")
                     enabled: root.settings && Object.keys(root.settings.documentPasswords).length > 0
                     onClicked: root.settings.forgetDocumentPasswords()
+                }
+                Heading { text: qsTr("Search model"); topPadding: 8 }
+                RowLayout {
+                    Label {
+                        objectName: "embedderLabel"
+                        Layout.fillWidth: true
+                        text: root.settings && root.settings.embedderPath.length > 0
+                              ? root.settings.embedderPath.split("/").pop() : qsTr("Built-in (English)")
+                        color: Theme.text
+                        elide: Text.ElideMiddle
+                    }
+                    Button {
+                        objectName: "chooseEmbedderButton"
+                        text: qsTr("Choose…")
+                        enabled: root.documentsAvailable
+                        onClicked: embedderDialog.open()
+                    }
+                    Button {
+                        objectName: "builtinEmbedderButton"
+                        text: qsTr("Use built-in")
+                        visible: root.settings ? root.settings.embedderPath.length > 0 : false
+                        onClicked: root.settings.embedderPath = ""
+                    }
+                }
+                Hint {
+                    text: qsTr("An embedding model (GGUF) finds passages by meaning as well as by their words. The built-in one understands English; for documents in other languages choose a multilingual one (multilingual-e5, bge-m3). Questions in a language the model does not know are searched by words. Your documents are prepared for a new model in the background.")
+                }
+                FileDialog {
+                    id: embedderDialog
+                    title: qsTr("Choose an embedding model")
+                    nameFilters: [qsTr("GGUF models (*.gguf)")]
+                    onAccepted: root.settings.embedderPath = selectedFile
                 }
                 Item { Layout.fillHeight: true }
             }

@@ -57,6 +57,24 @@ DocumentsController::~DocumentsController() {
 
 void DocumentsController::refresh() { emit listRequested(); }
 
+QString DocumentsController::defaultEmbedderPath() const { return defaultEmbedderSlot(); }
+
+void DocumentsController::setEmbedderPath(const QString& path) {
+    const QString effective = path.isEmpty() ? defaultEmbedderSlot() : path;
+    if (effective == m_embedderPath) return;
+    m_embedderPath = effective;
+    emit embedderChanged();
+    if (!available() || effective.isEmpty()) return;
+    for (int i = 0; i < m_documents.count(); ++i) {
+        const DocumentRow* r = m_documents.row(i);
+        if (r && (r->status == QLatin1String("indexed") || r->status == QLatin1String("ocr")) && QFileInfo::exists(r->path) &&
+            !m_pending.contains(r->path))
+            m_pending << r->path;
+    }
+    if (!m_indexer && !m_pending.isEmpty() && m_storeReady) startRun();
+    else if (!m_pending.isEmpty()) emit indexingChanged();
+}
+
 void DocumentsController::add(const QList<QUrl>& urls) {
     if (!available()) return setError(tr("This build has no document index."));
     for (const QUrl& url : urls) {

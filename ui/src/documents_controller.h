@@ -37,7 +37,9 @@ class DocumentsController : public QObject {
     Q_PROPERTY(bool available READ available CONSTANT)  // built with rag/
     Q_PROPERTY(QString databasePath READ databasePath CONSTANT)
     // The embedder that indexing runs use and answers embed questions with (empty: none, BM25 only).
-    Q_PROPERTY(QString embedderPath READ embedderPath CONSTANT)
+    // Set from the settings ("" = the shipped default); a change re-embeds what is indexed.
+    Q_PROPERTY(QString embedderPath READ embedderPath WRITE setEmbedderPath NOTIFY embedderChanged)
+    Q_PROPERTY(QString defaultEmbedderPath READ defaultEmbedderPath CONSTANT)
     Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
     Q_PROPERTY(bool paused READ paused NOTIFY indexingChanged)
     Q_PROPERTY(double progress READ progress NOTIFY progressChanged)  // [0, 1]; -1 unknown
@@ -63,6 +65,10 @@ public:
     DocumentListModel* documents() { return &m_documents; }
     QString databasePath() const { return m_dbPath; }
     QString embedderPath() const { return m_embedderPath; }
+    QString defaultEmbedderPath() const;
+    // "" = the default. A new embedder gets vectors for every indexed document: an
+    // indexing run over them (their text is unchanged, so only the embedding runs).
+    void setEmbedderPath(const QString& path);
     bool available() const;
     // A run is going, or files wait for one.
     bool indexing() const { return m_indexer != nullptr || !m_pending.isEmpty(); }
@@ -89,6 +95,7 @@ signals:
     void progressChanged();
     void errorTextChanged();
     void ocrChanged();
+    void embedderChanged();
     void savedPasswordsChanged();
     // A run found a password-protected PDF; retry: the password given was wrong.
     void passwordNeeded(const QString& path, bool retry);

@@ -1,5 +1,9 @@
 #include "settings_controller.h"
 
+#include <QUrl>
+
+#include <QFileInfo>
+
 #include <QEvent>
 #include <QGuiApplication>
 #include <QJsonArray>
@@ -92,6 +96,7 @@ void SettingsController::load() {
     }
     m_ocrEnabled = s.setting(QStringLiteral("ocrEnabled"), QStringLiteral("1")) == QLatin1String("1");
     m_ocrLanguage = s.setting(QStringLiteral("ocrLanguage"), QStringLiteral("eng"));
+    m_embedderPath = s.setting(QStringLiteral("embedderPath"));
     m_documentPasswords = QJsonDocument::fromJson(s.setting(QStringLiteral("documentPasswords"), QStringLiteral("{}")).toUtf8())
                               .object().toVariantMap();
     m_systemDark = darkMode();
@@ -102,6 +107,7 @@ void SettingsController::load() {
     emit personasChanged();
     emit apiChanged();
     emit ocrChanged();
+    emit embedderChanged();
     loadPreset();
 }
 
@@ -170,6 +176,18 @@ void SettingsController::setOcrLanguage(const QString& language) {
     m_ocrLanguage = l;
     save(QStringLiteral("ocrLanguage"), l);
     emit ocrChanged();
+}
+
+void SettingsController::setEmbedderPath(const QString& pathOrUrl) {
+    const QUrl url(pathOrUrl);
+    const QString path = url.isLocalFile() ? url.toLocalFile() : pathOrUrl.trimmed();
+    if (path == m_embedderPath || (!path.isEmpty() && !QFileInfo(path).isFile())) {
+        emit embedderChanged();  // a refused value: bound fields show the kept one again
+        return;
+    }
+    m_embedderPath = path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath();
+    save(QStringLiteral("embedderPath"), m_embedderPath);
+    emit embedderChanged();
 }
 
 bool SettingsController::darkMode() const {

@@ -40,6 +40,9 @@ class SettingsController : public QObject {
     // OCR of PDF pages without a text layer, and Tesseract's language(s) ("eng+fra").
     Q_PROPERTY(bool ocrEnabled READ ocrEnabled WRITE setOcrEnabled NOTIFY ocrChanged)
     Q_PROPERTY(QString ocrLanguage READ ocrLanguage WRITE setOcrLanguage NOTIFY ocrChanged)
+    // The embedding model for meaning-based document search: a GGUF file, "" = the
+    // shipped one (English). A file URL from a file dialog is accepted too.
+    Q_PROPERTY(QString embedderPath READ embedderPath WRITE setEmbedderPath NOTIFY embedderChanged)
     // PDF passwords the user asked to keep: path -> password (stored as typed, in the
     // app's settings database; only when the user ticks "Remember").
     Q_PROPERTY(QVariantMap documentPasswords READ documentPasswords NOTIFY documentPasswordsChanged)
@@ -71,6 +74,9 @@ public:
     QString ocrLanguage() const { return m_ocrLanguage; }
     // Letters, digits and '_' joined by '+' ("eng", "deu+fra"); anything else is refused.
     void setOcrLanguage(const QString& language);
+    QString embedderPath() const { return m_embedderPath; }
+    // "" or an existing file; anything else is refused (embedderChanged still fires).
+    void setEmbedderPath(const QString& pathOrUrl);
 
     QVariantMap documentPasswords() const { return m_documentPasswords; }
     Q_INVOKABLE void rememberDocumentPassword(const QString& path, const QString& password);
@@ -106,6 +112,7 @@ signals:
     void paramsChanged();
     void apiChanged();
     void ocrChanged();
+    void embedderChanged();
     void documentPasswordsChanged();
 
 protected:
@@ -129,6 +136,7 @@ private:
     QString m_apiToken;
     bool m_ocrEnabled = true;
     QString m_ocrLanguage = QStringLiteral("eng");
+    QString m_embedderPath;
     QVariantMap m_documentPasswords;
     bool m_systemDark = false;  // the last darkMode seen while following the system
 };
