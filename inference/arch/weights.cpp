@@ -1,5 +1,10 @@
 #include "arch/weights.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string_view>
+
 #include "gguf/gguf_file.h"
 #include "kernels/ref.h"
 #include "src/log.h"
@@ -21,6 +26,18 @@ assistant::Result<kernels::Matrix> toMatrix(const gguf::TensorInfo& t, int64_t c
         return std::unexpected(makeError(ErrorCode::UnsupportedTensorType, "tensor '", t.name, "' has type ",
                                          kernels::typeName(t.type), ", which this engine cannot compute yet"));
     return kernels::Matrix{t.type, t.data, rows, cols};
+}
+
+// Whether bindExperts makes interleaved copies of this file's experts: when they all
+// fit in half of physical memory (ASSISTANT_MOE_REPACK=0/1 decides instead).
+bool repackExperts(const gguf::File& f) {
+    if (const char* env = std::getenv("ASSISTANT_MOE_REPACK"); env && *env) return std::string_view(env) != "0";
+    uint64_t expertBytes = 0;
+    for (const gguf::TensorInfo& t : f.tensors())
+        if (t.name.find("_exps.weight") != std::string::npos) expertBytes += t.bytes;
+    const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || pageSize <= 0) return false;
+    return expertBytes <= static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize) / 2;
 }
 
 }  // namespace
@@ -75,6 +92,14 @@ assistant::Result<std::vector<kernels::Matrix>> bindExperts(const gguf::File& f,
     const size_t expertBytes = kernels::rowBytes(t->type, cols) * static_cast<size_t>(rows);
     for (int64_t e = 0; e < nExpert; ++e)
         experts.push_back(kernels::Matrix{t->type, t->data + static_cast<size_t>(e) * expertBytes, rows, cols});
+    // The CPU kernels read experts fastest interleaved, like every other weight; that
+    // copy lives in RAM, so it is made only when all the file's experts fit in half of
+    // it. Larger models keep their experts mapped from the file (paged as routed).
+    if (repackExperts(f)) {
+        bool own = true;
+        for (kernels::Matrix& m : experts) own = kernels::repackForCpu(m) && own;
+        if (own) f.release(*t);
+    }
     return experts;
 }
 

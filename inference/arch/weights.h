@@ -31,8 +31,11 @@ assistant::Result<std::optional<std::vector<float>>> bindOptionalVector(const gg
 assistant::Result<kernels::Matrix> bindMatrixRows(const gguf::File& f, const std::string& name, int64_t cols,
                                                   int64_t totalRows, int64_t firstRow, int64_t rows);
 
-// The nExpert matrices of a 3-D expert tensor of shape [cols, rows, nExpert], each a
-// view into the mapping (experts are never copied: a model larger than RAM pages).
+// The nExpert matrices of a 3-D expert tensor of shape [cols, rows, nExpert]. When all
+// the file's experts fit in half of physical memory they are repacked for the CPU
+// kernels (repackForCpu) and the mapping released; otherwise each is a view into the
+// mapping, so a model larger than RAM pages its experts in as they are routed to.
+// ASSISTANT_MOE_REPACK=0 or 1 overrides the choice.
 assistant::Result<std::vector<kernels::Matrix>> bindExperts(const gguf::File& f, const std::string& name,
                                                             int64_t cols, int64_t rows, int64_t nExpert);
 
