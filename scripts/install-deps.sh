@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the app and the tests need.
 # Idempotent and quick when everything is present; uses sudo when not root.
+#   --office  also LibreOffice Writer (headless) with Python UNO, for the office tests
+#             (scripts/test-office.sh); not part of the default suite: too slow for CI.
 set -euo pipefail
 
 PACKAGES=(
@@ -27,6 +29,9 @@ PACKAGES=(
   # local OpenAI-compatible API server (app/server); its tests also use curl and Node 20 + npm
   libcpp-httplib-dev nlohmann-json3-dev curl
 )
+if [ "${1:-}" = "--office" ]; then
+  PACKAGES+=(libreoffice-writer-nogui python3-uno libreoffice-script-provider-python)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -318,13 +318,19 @@ def summarize_selection(*_args):
     _stream_into(summarize_messages(sel.getString()), prepare)
 
 
-def rewrite_selection(*_args):
+def _given_text(args):
+    """A macro caller (another macro, a test driving Writer through UNO) may pass the
+    dialog's answer as the first argument; the menu passes none."""
+    return [args[0]] if args and isinstance(args[0], str) else None
+
+
+def rewrite_selection(*args):
     doc = _doc()
     sel = _selection(doc)
     if sel is None or not sel.getString().strip():
         _message("Select the text to rewrite first.")
         return
-    values = _dialog("Rewrite selection", [("How should the text be rewritten?", "Make it clearer and more concise.", False)])
+    values = _given_text(args) or _dialog("Rewrite selection", [("How should the text be rewritten?", "Make it clearer and more concise.", False)])
     if not values or not values[0].strip():
         return
     original = sel.getString()
@@ -348,9 +354,9 @@ def continue_writing(*_args):
     _stream_into(continue_messages(before.getString()), lambda: (text, view), max_tokens=400)
 
 
-def ask_about_document(*_args):
+def ask_about_document(*args):
     doc = _doc()
-    values = _dialog("Ask about this document", [("Your question:", "", False)])
+    values = _given_text(args) or _dialog("Ask about this document", [("Your question:", "", False)])
     if not values or not values[0].strip():
         return
     question = values[0].strip()
