@@ -215,6 +215,18 @@ std::string_view languageName(std::string_view code) {
     return code;
 }
 
+std::string_view nativeLanguageName(std::string_view code) {
+    static const std::map<std::string_view, std::string_view> kNative = {
+        {"en", "English"},   {"de", "Deutsch"},    {"fr", "français"},  {"es", "español"},   {"it", "italiano"},
+        {"pt", "português"}, {"nl", "Nederlands"}, {"sv", "svenska"},   {"da", "dansk"},     {"no", "norsk"},
+        {"fi", "suomi"},     {"hu", "magyar"},     {"ro", "română"},    {"tr", "Türkçe"},    {"ca", "català"},
+        {"id", "Indonesia"}, {"pl", "polski"},     {"cs", "čeština"},   {"zh", "中文"},      {"ja", "日本語"},
+        {"ko", "한국어"},    {"ru", "русский"},    {"uk", "українська"}, {"el", "Ελληνικά"}, {"ar", "العربية"},
+        {"he", "עברית"},     {"hi", "हिन्दी"},      {"th", "ไทย"},       {"ta", "தமிழ்"},      {"hy", "հայերեն"}};
+    if (auto it = kNative.find(code); it != kNative.end()) return it->second;
+    return languageName(code);
+}
+
 const std::vector<std::string_view>& detectableLanguages() {
     static const std::vector<std::string_view> codes = [] {
         std::vector<std::string_view> v;

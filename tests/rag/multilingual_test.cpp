@@ -86,6 +86,9 @@ TEST(Language, DetectsEachLanguageFromASentence) {
     EXPECT_EQ(rag::languageName("de"), "German");
     EXPECT_EQ(rag::languageName("zh"), "Chinese");
     EXPECT_EQ(rag::languageName(""), "");
+    EXPECT_EQ(rag::nativeLanguageName("de"), "Deutsch");
+    EXPECT_EQ(rag::nativeLanguageName("ja"), "日本語");
+    for (std::string_view code : rag::detectableLanguages()) EXPECT_NE(rag::nativeLanguageName(code), code) << code;
 }
 
 TEST(FtsTokenizer, CjkRunsBecomeCharactersWithTheirPairsAtOriginalOffsets) {

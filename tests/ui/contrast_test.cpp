@@ -239,6 +239,36 @@ private slots:
                                                 failures.join(QStringLiteral("\n  "))));
     }
 
+    // The documents list with notes in several languages (each shows its language).
+    void documentsList_data() { mainWindow_data(); }
+    void documentsList() {
+        QFETCH(QString, theme);
+        QVERIFY(m_settings->setProperty("theme", theme));
+        auto* docs = m_window->findChild<DocumentsController*>(QStringLiteral("documents"));
+        QVERIFY(docs);
+        if (docs->documents()->count() == 0) {
+            const QString set = QStringLiteral(ASSISTANT_SOURCE_DIR "/tests/rag/data/multilingual/");
+            QList<QUrl> files;
+            for (const char* name : {"zh_xihu.md", "ja_sakura.md", "ko_kimchi.md", "de_miete.md", "fr_fromage.md",
+                                     "es_paella.md", "en_backup.md"})
+                files << QUrl::fromLocalFile(set + QLatin1String(name));
+            docs->add(files);
+            QTRY_VERIFY_WITH_TIMEOUT(!docs->indexing() && docs->documents()->count() == 7, kWaitMs);
+        }
+        QObject* dialog = m_window->findChild<QObject*>(QStringLiteral("documentsDialog"));
+        QVERIFY(dialog);
+        QVERIFY(QMetaObject::invokeMethod(dialog, "open"));
+        QTRY_VERIFY(dialog->property("opened").toBool());
+        QTest::qWait(250);
+        auto* content = qvariant_cast<QQuickItem*>(dialog->property("contentItem"));
+        QVERIFY(content && content->parentItem());
+        const QStringList failures = measure(content->parentItem(), QStringLiteral("documents-%1%2.png").arg(theme, m_suffix));
+        QVERIFY(QMetaObject::invokeMethod(dialog, "close"));
+        QTRY_VERIFY(!dialog->property("visible").toBool());
+        QVERIFY2(failures.isEmpty(), qPrintable(QStringLiteral("unreadable text (%1):\n  ").arg(theme) +
+                                                failures.join(QStringLiteral("\n  "))));
+    }
+
     void mainWindow_data() {
         QTest::addColumn<QString>("theme");
         QTest::newRow("light") << "light";

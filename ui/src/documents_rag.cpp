@@ -1,7 +1,6 @@
 // The documents view's parts that use rag/: the store's worker (list, remove) and
 // indexing runs (rag::Indexer). documents_no_rag.cpp stands in without rag/.
 #include <QFileInfo>
-#include <QLocale>
 
 #include "documents_controller.h"
 #include "rag/indexer.h"
@@ -21,13 +20,7 @@ QString humanSeconds(double s) {
 }
 
 // The language's own name ("Deutsch", "中文"), from an ISO 639-1 code; "" for "".
-QString languageLabel(const std::string& code) {
-    if (code.empty()) return {};
-    if (code == "zh") return QStringLiteral("中文");  // the detector does not tell Simplified from Traditional
-    const QLocale locale(qs(code));
-    const QString native = locale.language() != QLocale::C ? locale.nativeLanguageName() : QString();
-    return native.isEmpty() ? qs(std::string(rag::languageName(code))) : native;
-}
+QString languageLabel(const std::string& code) { return qs(std::string(rag::nativeLanguageName(code))); }
 
 }  // namespace
 

@@ -18,6 +18,10 @@ std::string detectLanguage(std::string_view utf8);
 // The language's English name ("German"); the code itself when unknown; "" for "".
 std::string_view languageName(std::string_view code);
 
+// The language's name in itself ("Deutsch", "中文", "español"), for showing a document's
+// language to its reader; the English name when not listed; "" for "".
+std::string_view nativeLanguageName(std::string_view code);
+
 // Codes the detector can return, in a fixed order.
 const std::vector<std::string_view>& detectableLanguages();
 
