@@ -2,8 +2,17 @@
 // XLM-RoBERTa vocabulary of 250,048 pieces. No reference vectors ship with it: the
 // expected ids were derived from its pieces and scores by a brute-force Viterbi over
 // code points (every substring looked up, the text NFKC-normalized, spaces merged and
-// escaped by hand), independent of the trie and the charsmap reader.
+// escaped by hand), independent of the trie and the charsmap reader. A second check
+// runs ugm_reference.py (Python: its own charsmap reader and a brute-force Viterbi) on
+// every text of llama.cpp's vocab test inputs in ../shared.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "gguf/gguf_file.h"
 #include "shared_data.h"
@@ -111,6 +120,59 @@ TEST_F(UgmNomicVocab, MalformedUtf8BecomesReplacementCharacter) {
     // A stray continuation byte becomes U+FFFD after the charsmap (which would map a
     // U+FFFD of the input further); no piece holds it: ▁a <unk> b.
     EXPECT_EQ(m_tok->encode("a\x80" "b", false, false), (std::vector<int32_t>{10, kUnk, 275}));
+}
+
+// Texts of every ../shared/models/vocab/*.inp file (whitespace runs, emoji, CJK,
+// code, accents), and a few the charsmap rewrites.
+std::vector<std::string> referenceTexts() {
+    std::vector<std::string> texts = {"ＡＢＣ ｶﾀｶﾅ ① ㎏ ﬁ", "Grüße\taus\nMünchen\r\n", "a\x80" "b\xFF",
+                                      "A\xCC\x88 e\xCC\x81", "\xC2\xA0x\xE3\x80\x80y"};
+    const std::string sep = "\n__ggml_vocab_test__\n";
+    for (const auto& entry : std::filesystem::directory_iterator(testdata::sharedPath("models/vocab"))) {
+        if (entry.path().extension() != ".inp") continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        const std::string data = ss.str();
+        for (size_t pos = 0, hit; (hit = data.find(sep, pos)) != std::string::npos; pos = hit + sep.size()) {
+            const std::string text = data.substr(pos, hit - pos);
+            if (text.find('\0') == std::string::npos) texts.push_back(text);
+        }
+    }
+    return texts;
+}
+
+TEST_F(UgmNomicVocab, MatchesTheBruteForceReference) {
+    const std::vector<std::string> texts = referenceTexts();
+    ASSERT_GT(texts.size(), 100u);
+    const auto dir = std::filesystem::temp_directory_path() / ("assistant-ugm-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream out(dir / "texts.bin", std::ios::binary);
+        for (size_t i = 0; i < texts.size(); ++i) out << (i ? std::string(1, '\0') : "") << texts[i];
+    }
+    const std::string command = "/usr/bin/python3 '" ASSISTANT_SOURCE_DIR
+                                "/tests/inference/tokenizer/ugm_reference.py' '" +
+                                testdata::sharedPath("models/vocab/ggml-vocab-nomic-bert-moe.gguf") + "' '" +
+                                (dir / "texts.bin").string() + "' '" + (dir / "ids.txt").string() + "'";
+    const int status = std::system(command.c_str());
+    std::ifstream in(dir / "ids.txt");
+    std::vector<std::vector<int32_t>> expected;
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream ids(line);
+        expected.emplace_back();
+        for (int32_t id; ids >> id;) expected.back().push_back(id);
+    }
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(status, 0) << command;
+    ASSERT_EQ(expected.size(), texts.size());
+    size_t passed = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+        const auto got = m_tok->encode(texts[i], false, false);
+        if (got == expected[i]) ++passed;
+        else ADD_FAILURE() << "case " << i << " \"" << texts[i] << "\"";
+    }
+    std::cout << "[ugm] nomic-bert-moe: " << passed << "/" << texts.size() << " match the reference\n";
 }
 
 }  // namespace
