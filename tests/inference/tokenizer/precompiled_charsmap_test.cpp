@@ -70,4 +70,26 @@ TEST(PrecompiledCharsmap, RejectsBlobsWhoseTrieDoesNotFit) {
     EXPECT_TRUE(PrecompiledCharsmap::parse(std::string("\x04\x00\x00\x00\x00\x00\x00\x00", 8)).has_value());
 }
 
+// A trie of arbitrary units (a corrupt file) must not read outside the blob: offsets
+// past the units and values past the pool end the match instead.
+TEST(PrecompiledCharsmap, SurvivesArbitraryUnits) {
+    uint32_t state = 12345;
+    for (int round = 0; round < 50; ++round) {
+        std::string blob("\x40\x00\x00\x00", 4);  // 16 units
+        for (int i = 0; i < 64 + 8; ++i) {
+            state = state * 1664525u + 1013904223u;
+            blob.push_back(static_cast<char>(state >> 24));
+        }
+        auto map = PrecompiledCharsmap::parse(blob);
+        ASSERT_TRUE(map.has_value());
+        for (int a = 1; a < 256; ++a)
+            for (int b = 0; b < 256; b += 17) {
+                const std::string text{static_cast<char>(a), static_cast<char>(b), 'x'};
+                const auto m = map->normalizePrefix(text);
+                EXPECT_GE(m.consumed, 1u);
+                EXPECT_LE(m.consumed, text.size());
+            }
+    }
+}
+
 }  // namespace
