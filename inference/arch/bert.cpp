@@ -115,7 +115,18 @@ assistant::Status Bert::bind(const gguf::File& f) {
         BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
         kernels::getRow(tokenTypes, 0, m_tokenType0.data());
     }
-    if (!m_nomic) BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    if (!m_nomic) {
+        // The position table is the real limit. RoBERTa checkpoints count two padding
+        // positions in max_position_embeddings that llama.cpp's converter cuts from the
+        // table; a file whose context_length still counts them gets the table's size.
+        const gguf::TensorInfo* pos = f.tensor("position_embd.weight");
+        if (pos && pos->shape.size() == 2 && pos->shape[1] > 0 && pos->shape[1] != m_h.nCtxTrain) {
+            assistant::detail::log(assistant::LogLevel::Warning, "bert: context length ", m_h.nCtxTrain,
+                                   " but position_embd has ", pos->shape[1], " rows; using ", pos->shape[1]);
+            m_h.nCtxTrain = pos->shape[1];
+        }
+        BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    }
     BIND(m_embNormW, bindVector(f, "token_embd_norm.weight", E));
     BIND(m_embNormB, bindVector(f, "token_embd_norm.bias", E));
 

@@ -12,7 +12,7 @@ bert path can be run end to end on a multilingual vocabulary without downloading
 any model. The outputs are random; only their shapes and determinism mean anything.
 
 Usage: /usr/bin/python3 make_xlmr_gguf.py VOCAB.gguf OUT.gguf [--dim 64] [--layers 2]
-       [--no-token-types] [--seed 1]
+       [--no-token-types] [--context-length N] [--seed 1]
 """
 import argparse
 import struct
@@ -82,6 +82,8 @@ def main():
     ap.add_argument('--ctx', type=int, default=128)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--no-token-types', action='store_true', help='leave token_types.weight out')
+    ap.add_argument('--context-length', type=int, default=0,
+                    help='bert.context_length to write (default: --ctx, the position table\'s rows)')
     args = ap.parse_args()
 
     vocab_kv, n_vocab = read_kv_raw(args.vocab)
@@ -123,7 +125,7 @@ def main():
     kv = [
         ('general.architecture', T_STRING, gguf_string('bert')),
         ('general.name', T_STRING, gguf_string('xlm-roberta test encoder (random, seed %d)' % args.seed)),
-        (A + 'context_length', T_UINT32, struct.pack('<I', C)),
+        (A + 'context_length', T_UINT32, struct.pack('<I', args.context_length or C)),
         (A + 'embedding_length', T_UINT32, struct.pack('<I', E)),
         (A + 'feed_forward_length', T_UINT32, struct.pack('<I', F)),
         (A + 'block_count', T_UINT32, struct.pack('<I', L)),

@@ -93,4 +93,19 @@ TEST(XlmrEncoder, CutsLongInputsToTheContextKeepingTheEndToken) {
     for (float x : (*vectors)[0]) ASSERT_TRUE(std::isfinite(x));
 }
 
+// RoBERTa's max_position_embeddings (514) counts two padding positions that the
+// position table no longer has: the table's 128 rows are the context.
+TEST(XlmrEncoder, TakesTheContextFromThePositionTable) {
+    REQUIRE_SHARED(testdata::xlmrVocabPath());
+    auto model = loadXlmr("--context-length 130");
+    ASSERT_TRUE(model);
+    EXPECT_EQ(model->info().contextLength, 128);
+    std::string longText;
+    for (int i = 0; i < 100; ++i) longText += "Grüße aus München ";
+    auto vectors = model->embed(std::vector<std::string>{longText, "kurz"});
+    ASSERT_TRUE(vectors.has_value()) << vectors.error().message;
+    for (const auto& v : *vectors)
+        for (float x : v) ASSERT_TRUE(std::isfinite(x));
+}
+
 }  // namespace
