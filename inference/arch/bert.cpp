@@ -4,7 +4,10 @@
 // are packed into one [tokens][E] batch so that every matmul sees all their tokens;
 // attention stays inside each sequence.
 //
-//   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])
+//   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])     (token_types optional)
+// XLM-RoBERTa encoders (bge-m3, multilingual-e5) are `bert` files too: llama.cpp's
+// converter drops RoBERTa's padding offset from position_embd (row 0 is the first
+// token) and their vocabulary is tokenizer.ggml.model "t5" (<s> ... </s>).
 //   for each layer:
 //     x = LN(x + Wo · attention(Wq·x + bq, Wk·x + bk, Wv·x + bv) + bo)   (non-causal)
 //     x = LN(x + Wdown · gelu(Wup·x + bup) + bdown)
@@ -103,13 +106,27 @@ assistant::Status Bert::bind(const gguf::File& f) {
                                          " (rank) is not supported; supported: mean, cls, last"));
 
     BIND(m_tokenEmbd, bindMatrix(f, "token_embd.weight", E, m_h.nVocab));
-    const gguf::TensorInfo* types = f.tensor("token_types.weight");
-    const int64_t nTypes = types && types->shape.size() == 2 ? types->shape[1] : 0;
-    Matrix tokenTypes;
-    BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
-    m_tokenType0.resize(static_cast<size_t>(E));
-    kernels::getRow(tokenTypes, 0, m_tokenType0.data());
-    if (!m_nomic) BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    // Every token is type 0. Converters may leave a one-type table out (llama.cpp
+    // reads it as optional): then it adds nothing.
+    m_tokenType0.assign(static_cast<size_t>(E), 0.0f);
+    if (const gguf::TensorInfo* types = f.tensor("token_types.weight")) {
+        const int64_t nTypes = types->shape.size() == 2 ? types->shape[1] : 0;
+        Matrix tokenTypes;
+        BIND(tokenTypes, bindMatrix(f, "token_types.weight", E, nTypes));
+        kernels::getRow(tokenTypes, 0, m_tokenType0.data());
+    }
+    if (!m_nomic) {
+        // The position table is the real limit. RoBERTa checkpoints count two padding
+        // positions in max_position_embeddings that llama.cpp's converter cuts from the
+        // table; a file whose context_length still counts them gets the table's size.
+        const gguf::TensorInfo* pos = f.tensor("position_embd.weight");
+        if (pos && pos->shape.size() == 2 && pos->shape[1] > 0 && pos->shape[1] != m_h.nCtxTrain) {
+            assistant::detail::log(assistant::LogLevel::Warning, "bert: context length ", m_h.nCtxTrain,
+                                   " but position_embd has ", pos->shape[1], " rows; using ", pos->shape[1]);
+            m_h.nCtxTrain = pos->shape[1];
+        }
+        BIND(m_posEmbd, bindMatrix(f, "position_embd.weight", E, m_h.nCtxTrain));
+    }
     BIND(m_embNormW, bindVector(f, "token_embd_norm.weight", E));
     BIND(m_embNormB, bindVector(f, "token_embd_norm.bias", E));
 

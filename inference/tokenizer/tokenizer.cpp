@@ -88,6 +88,12 @@ assistant::Result<std::unique_ptr<Tokenizer>> Tokenizer::fromGguf(const gguf::Fi
     spec.addBos = file.getBool("tokenizer.ggml.add_bos_token");
     spec.addEos = file.getBool("tokenizer.ggml.add_eos_token");
     spec.addSpacePrefix = file.getBool("tokenizer.ggml.add_space_prefix");
+    spec.removeExtraWhitespaces = file.getBool("tokenizer.ggml.remove_extra_whitespaces");
+    if (const gguf::Array* charsmap = file.getArray("tokenizer.ggml.precompiled_charsmap")) {
+        spec.precompiledCharsmap.reserve(charsmap->items.size());
+        for (const auto& item : charsmap->items)
+            spec.precompiledCharsmap.push_back(static_cast<char>(item.asInt().value_or(0)));
+    }
     return fromSpec(std::move(spec));
 }
 
@@ -109,6 +115,7 @@ assistant::Result<std::unique_ptr<Tokenizer>> Tokenizer::fromSpec(VocabSpec spec
     if (spec.model == "bert") return detail::makeWordPiece(spec);
     if (spec.model == "gpt2") return detail::makeBpe(spec);
     if (spec.model == "unigram") return detail::makeUnigram(spec);
+    if (spec.model == "t5") return detail::makeUgm(spec);
     return std::unexpected(Error{ErrorCode::UnsupportedTokenizer,
                                 "tokenizer.ggml.model \"" + spec.model + "\" is not supported"});
 }

@@ -4,6 +4,8 @@
 //   "gpt2"  -> byte-level BPE (merges) with the pre-tokenizer rules named by
 //              tokenizer.ggml.pre
 //   "bert"  -> WordPiece
+//   "t5"    -> SentencePiece unigram as llama.cpp's UGM (T5, XLM-RoBERTa)
+//   "unigram" -> SentencePiece unigram as TF.js runs it (USE-Lite)
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,7 @@ enum class TokenAttr : uint8_t { Normal, Unknown, Control, UserDefined, Unused, 
 // Everything a tokenizer is built from: the tokenizer.* metadata of a GGUF, or a
 // hand-made vocabulary in tests. Ids of -1 mean "none".
 struct VocabSpec {
-    std::string model = "llama";         // tokenizer.ggml.model: "llama", "gpt2", "bert"
+    std::string model = "llama";         // tokenizer.ggml.model: "llama", "gpt2", "bert", "t5", "unigram"
     std::string pre;                     // tokenizer.ggml.pre; "" = "default"
     std::string name;                    // general.name (a few quirks key on it)
     std::vector<std::string> tokens;
@@ -38,6 +40,10 @@ struct VocabSpec {
     // Absent keys take the model's default: SPM adds BOS and a dummy-prefix space,
     // BERT adds CLS/SEP, byte-level BPE adds nothing.
     std::optional<bool> addBos, addEos, addSpacePrefix;
+    // t5: tokenizer.ggml.precompiled_charsmap (raw bytes; empty = no normalization
+    // rules) and tokenizer.ggml.remove_extra_whitespaces (absent = false).
+    std::string precompiledCharsmap;
+    std::optional<bool> removeExtraWhitespaces;
 };
 
 class Tokenizer {

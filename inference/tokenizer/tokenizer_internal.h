@@ -12,6 +12,7 @@ assistant::Result<std::unique_ptr<Tokenizer>> makeSpm(VocabSpec& spec);        /
 assistant::Result<std::unique_ptr<Tokenizer>> makeWordPiece(VocabSpec& spec);  // wordpiece_tokenizer.cpp
 assistant::Result<std::unique_ptr<Tokenizer>> makeBpe(VocabSpec& spec);        // bpe_tokenizer.cpp
 assistant::Result<std::unique_ptr<Tokenizer>> makeUnigram(VocabSpec& spec);    // unigram_tokenizer.cpp (TF.js USE)
+assistant::Result<std::unique_ptr<Tokenizer>> makeUgm(VocabSpec& spec);        // ugm_tokenizer.cpp (t5, XLM-R)
 
 // "▁" (U+2581), SentencePiece's stand-in for a space.
 inline constexpr std::string_view kSpaceMark = "\xE2\x96\x81";

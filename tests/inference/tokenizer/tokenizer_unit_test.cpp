@@ -223,9 +223,51 @@ TEST(TokenizerWordPiece, BasicTokenizerAndGreedyMatch) {
     EXPECT_EQ(t.decode({2, 4, 5, 6, 7, 3}), "unaffable !");
 }
 
-TEST(TokenizerModels, RejectsUnknownModels) {
+// UGM ("t5") without a charsmap: Viterbi by score, ties to the earlier start, unknown
+// characters at (lowest score - 10) merged into one <unk>, the two space rules.
+VocabSpec tinyUgm(bool removeExtraWhitespaces) {
     VocabSpec spec;
     spec.model = "t5";
+    spec.tokens = {"<s>", "<pad>", "</s>", "<unk>", "\xE2\x96\x81", "a", "\xE2\x96\x81" "a", "b", "ab", "<x>"};
+    spec.types = {3, 3, 3, 2, 1, 1, 1, 1, 1, 4};
+    spec.scores = {0, 0, 0, 0, -2, -3, -4, -1, -3, 0};
+    spec.bos = 0;
+    spec.eos = 2;
+    spec.unk = 3;
+    spec.addBos = true;
+    spec.addEos = true;
+    spec.removeExtraWhitespaces = removeExtraWhitespaces;
+    return spec;
+}
+
+TEST(TokenizerUgm, ViterbiTiesAndUnknowns) {
+    auto tok = Tokenizer::fromSpec(tinyUgm(true));
+    ASSERT_TRUE(tok.has_value()) << tok.error().message;
+    const Tokenizer& t = **tok;
+    // ▁ab: ▁a+b = -5 ties ▁+ab = -5; the path through the earlier-starting ab wins.
+    EXPECT_EQ(t.encode("ab", true, true), (std::vector<int32_t>{0, 4, 8, 2}));
+    // ▁a▁b: ▁a (-4) ▁ (-2) b (-1).
+    EXPECT_EQ(t.encode("  a   b  ", false, false), (std::vector<int32_t>{6, 4, 7}));
+    // c and d are unknown (-4 - 10 each); cc is one <unk>, the spaces split them.
+    EXPECT_EQ(t.encode("cc", false, false), (std::vector<int32_t>{4, 3}));
+    EXPECT_EQ(t.encode("c d", false, false), (std::vector<int32_t>{4, 3, 4, 3}));
+    // A user-defined token is cut out verbatim, even without parseSpecial.
+    EXPECT_EQ(t.encode("a<x>b", false, false), (std::vector<int32_t>{6, 9, 4, 7}));
+    EXPECT_EQ(t.encode("", true, true), (std::vector<int32_t>{0, 2}));
+    EXPECT_EQ(t.decode({0, 6, 4, 7, 2}), "a b");
+}
+
+TEST(TokenizerUgm, KeepsSpacesWithoutRemoveExtraWhitespaces) {
+    auto tok = Tokenizer::fromSpec(tinyUgm(false));
+    ASSERT_TRUE(tok.has_value()) << tok.error().message;
+    // Every space is a ▁; the space prefix comes before the first non-space only.
+    EXPECT_EQ((*tok)->encode("a  b", false, false), (std::vector<int32_t>{6, 4, 4, 7}));
+    EXPECT_EQ((*tok)->encode(" a", false, false), (std::vector<int32_t>{4, 6}));
+}
+
+TEST(TokenizerModels, RejectsUnknownModels) {
+    VocabSpec spec;
+    spec.model = "rwkv";
     spec.tokens = {"a"};
     auto tok = Tokenizer::fromSpec(spec);
     ASSERT_FALSE(tok.has_value());
