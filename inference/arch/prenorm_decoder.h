@@ -1,5 +1,13 @@
-// A pre-norm decoder (RMSNorm, attention, RMSNorm, SwiGLU FFN per layer) whose
-// attention projections follow `layout`; shared by qwen2.cpp and qwen3.cpp.
+// The pre-norm decoder that llama, qwen2 and qwen3 share:
+//
+//   x = embed(tokens)                                            [n][E]
+//   for each layer:
+//     x += Wo · attention(rope(q), rope(k), v)   q, k, v from norm(x) as the variant says
+//     x += Wdown · (silu(Wgate·norm(x)) * Wup·norm(x))            F = nFf
+//   logits = Wout · norm(x)                                      [n][V]
+//
+// Each architecture's file keeps the formula of its own layer and declares how it
+// departs from this one in a DecoderVariant.
 #pragma once
 
 #include <memory>
@@ -9,7 +17,21 @@
 
 namespace arch {
 
+// Where the RoPE angle divisors ([rope dims / 2]) come from.
+enum class RopeFactors {
+    None,    // plain RoPE (freq_base, linear scaling)
+    Llama3,  // rope_freqs.weight when present (Llama 3.1+ frequency scaling)
+};
+
+struct DecoderVariant {
+    AttentionLayout attention;             // fused QKV, Q/K/V biases, per-head Q/K norms
+    RopeFactors ropeFactors = RopeFactors::None;
+    bool slidingWindow = false;            // every layer sees only the last attention.sliding_window
+                                           // positions (Mistral); else the key is ignored
+    bool gpuOffload = false;               // describeDecoder for the OpenCL path (llama only)
+};
+
 assistant::Result<std::unique_ptr<Architecture>> makePreNormDecoder(const gguf::File& f, Hparams h,
-                                                                   AttentionLayout layout);
+                                                                   const DecoderVariant& variant);
 
 }  // namespace arch
