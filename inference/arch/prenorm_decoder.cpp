@@ -14,7 +14,8 @@ namespace {
 
 struct Layer {
     AttentionWeights attn;  // norm, Wq [H*D][E], Wk/Wv [Hkv*D][E] (+ biases or q/k head norms), Wo [E][H*D]
-    FfnWeights ffn;         // norm, gate/up [F][E], down [E][F]
+                            // (fused QKV: three row views of attn_qkv)
+    FfnWeights ffn;         // norm, gate/up [F][E] (fused: two row views of ffn_up), down [E][F]
 };
 
 class PreNormDecoder final : public Architecture {
@@ -27,14 +28,15 @@ public:
     bool describeDecoder(DecoderDesc& d) const override;
 
 private:
-    AttentionParams attentionParams() const;
+    AttentionParams attentionParams(int64_t contextLength) const;
     void runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const;
 
     Hparams m_h;
     DecoderVariant m_variant;
     EmbeddingWeights m_embd;
     std::vector<Layer> m_layers;
-    std::vector<float> m_ropeFactors;  // [rope dims / 2] angle divisors, or empty
+    std::vector<float> m_ropeFactors;      // [rope dims / 2] angle divisors (LongRope: short), or empty
+    std::vector<float> m_ropeFactorsLong;  // [rope dims / 2] LongRope's long factors, or empty
 };
 
 assistant::Status PreNormDecoder::bind(const gguf::File& f) {
@@ -42,13 +44,18 @@ assistant::Status PreNormDecoder::bind(const gguf::File& f) {
     m_layers.resize(static_cast<size_t>(m_h.nLayer));
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         BIND(m_layers[l].attn, bindAttention(f, m_h, l, m_variant.attention));
-        BIND(m_layers[l].ffn, bindFfn(f, m_h, l));
+        BIND(m_layers[l].ffn, bindFfn(f, m_h, l, m_variant.feedForward == FeedForward::FusedGateUp));
     }
+    const int64_t pairs = m_h.rope.dims / 2;
+    std::optional<std::vector<float>> factors, longFactors;
     if (m_variant.ropeFactors == RopeFactors::Llama3) {
-        std::optional<std::vector<float>> freqs;
-        BIND(freqs, bindOptionalVector(f, "rope_freqs.weight", m_h.rope.dims / 2));
-        if (freqs) m_ropeFactors = std::move(*freqs);
+        BIND(factors, bindOptionalVector(f, "rope_freqs.weight", pairs));
+    } else if (m_variant.ropeFactors == RopeFactors::LongRope) {
+        BIND(longFactors, bindOptionalVector(f, "rope_factors_long.weight", pairs));
+        BIND(factors, bindOptionalVector(f, "rope_factors_short.weight", pairs));
     }
+    if (factors) m_ropeFactors = std::move(*factors);
+    if (longFactors) m_ropeFactorsLong = std::move(*longFactors);
     return {};
 }
 
@@ -56,7 +63,7 @@ void PreNormDecoder::forward(ForwardContext& ctx, std::span<const int32_t> token
                              bool allLogits) const {
     const int64_t n = static_cast<int64_t>(tokens.size());
     prepareScratch(ctx.scratch, m_h, n, m_h.nFf);
-    const AttentionParams ap = attentionParams();
+    const AttentionParams ap = attentionParams(ctx.kv.capacity);
 
     embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, 1.0f, ctx.scratch.x.data());
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
@@ -67,24 +74,28 @@ void PreNormDecoder::forward(ForwardContext& ctx, std::span<const int32_t> token
     if (!ctx.gpu || !ctx.gpu->outputLogits(ctx, n, allLogits)) outputLogits(ctx, m_h, m_embd, n, allLogits);
 }
 
-AttentionParams PreNormDecoder::attentionParams() const {
+AttentionParams PreNormDecoder::attentionParams(int64_t contextLength) const {
     AttentionParams ap;
     ap.rope = m_h.rope;  // NeoX or adjacent pairs: set by the registry
-    ap.rope.freqFactors = m_ropeFactors.empty() ? nullptr : m_ropeFactors.data();
+    const bool longCtx = m_h.ropeOrigCtx > 0 && contextLength > m_h.ropeOrigCtx;
+    const std::vector<float>& factors = longCtx && !m_ropeFactorsLong.empty() ? m_ropeFactorsLong : m_ropeFactors;
+    ap.rope.freqFactors = factors.empty() ? nullptr : factors.data();
+    if (m_variant.ropeFactors == RopeFactors::LongRope && (!m_ropeFactors.empty() || !m_ropeFactorsLong.empty()))
+        ap.qkScale = m_h.ropeAttnFactor;
     ap.shape = {m_h.nHead, m_h.nHeadKv, m_h.headDim, 1.0f / std::sqrt(static_cast<float>(m_h.headDim))};
     if (m_variant.slidingWindow) ap.shape.window = m_h.slidingWindow;  // 0 = full causal attention
     return ap;
 }
 
 bool PreNormDecoder::describeDecoder(DecoderDesc& d) const {
-    if (!m_variant.gpuOffload) return false;
+    if (!m_variant.gpuOffload || m_variant.ropeFactors == RopeFactors::LongRope) return false;
     d.h = &m_h;
     d.embd = &m_embd;
     for (const Layer& L : m_layers) {
         d.attn.push_back(&L.attn);
         d.ffn.push_back(&L.ffn);
     }
-    d.params = attentionParams();
+    d.params = attentionParams(0);  // without LongRope the context length does not matter
     return true;
 }
 

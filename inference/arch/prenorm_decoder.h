@@ -1,4 +1,4 @@
-// The pre-norm decoder that llama, qwen2 and qwen3 share:
+// The pre-norm decoder that llama, qwen2, qwen3 and phi3 share:
 //
 //   x = embed(tokens)                                            [n][E]
 //   for each layer:
@@ -17,18 +17,30 @@
 
 namespace arch {
 
+// The feed-forward block, always SwiGLU.
+enum class FeedForward {
+    Gated,        // ffn_gate, ffn_up [F][E]
+    FusedGateUp,  // one ffn_up [2F][E]: gate rows, then up rows (phi3)
+};
+
 // Where the RoPE angle divisors ([rope dims / 2]) come from.
 enum class RopeFactors {
     None,    // plain RoPE (freq_base, linear scaling)
     Llama3,  // rope_freqs.weight when present (Llama 3.1+ frequency scaling)
+    // rope_factors_long / rope_factors_short when present (LongRope, phi3): long when the
+    // session's context exceeds rope.scaling.original_context_length, and the rotated
+    // q, k scaled by rope.scaling.attn_factor.
+    LongRope,
 };
 
 struct DecoderVariant {
     AttentionLayout attention;             // fused QKV, Q/K/V biases, per-head Q/K norms
+    FeedForward feedForward = FeedForward::Gated;
     RopeFactors ropeFactors = RopeFactors::None;
     bool slidingWindow = false;            // every layer sees only the last attention.sliding_window
                                            // positions (Mistral); else the key is ignored
-    bool gpuOffload = false;               // describeDecoder for the OpenCL path (llama only)
+    bool gpuOffload = false;               // describeDecoder for the OpenCL path (llama only;
+                                           // not with LongRope, whose angles follow the session)
 };
 
 assistant::Result<std::unique_ptr<Architecture>> makePreNormDecoder(const gguf::File& f, Hparams h,
