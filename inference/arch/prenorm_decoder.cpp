@@ -3,6 +3,7 @@
 // and the output head of variants that allow it.
 #include "arch/prenorm_decoder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "arch/weights.h"
@@ -16,6 +17,7 @@ struct Layer {
     AttentionWeights attn;  // norm, Wq [H*D][E], Wk/Wv [Hkv*D][E] (+ biases or q/k head norms), Wo [E][H*D]
                             // (fused QKV: three row views of attn_qkv)
     FfnWeights ffn;         // norm, gate/up [F][E] (fused: two row views of ffn_up), down [E][F]
+    MoeWeights moe;         // instead of ffn: norm, router [X][E], X experts gate/up [Fe][E], down [E][Fe]
 };
 
 class PreNormDecoder final : public Architecture {
@@ -30,6 +32,7 @@ public:
 private:
     AttentionParams attentionParams(int64_t contextLength) const;
     void runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const;
+    bool isMoe() const { return m_variant.feedForward == FeedForward::Moe; }
 
     Hparams m_h;
     DecoderVariant m_variant;
@@ -44,7 +47,8 @@ assistant::Status PreNormDecoder::bind(const gguf::File& f) {
     m_layers.resize(static_cast<size_t>(m_h.nLayer));
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         BIND(m_layers[l].attn, bindAttention(f, m_h, l, m_variant.attention));
-        BIND(m_layers[l].ffn, bindFfn(f, m_h, l, m_variant.feedForward == FeedForward::FusedGateUp));
+        if (isMoe()) BIND(m_layers[l].moe, bindMoe(f, m_h, l));
+        else BIND(m_layers[l].ffn, bindFfn(f, m_h, l, m_variant.feedForward == FeedForward::FusedGateUp));
     }
     const int64_t pairs = m_h.rope.dims / 2;
     std::optional<std::vector<float>> factors, longFactors;
@@ -62,7 +66,7 @@ assistant::Status PreNormDecoder::bind(const gguf::File& f) {
 void PreNormDecoder::forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
                              bool allLogits) const {
     const int64_t n = static_cast<int64_t>(tokens.size());
-    prepareScratch(ctx.scratch, m_h, n, m_h.nFf);
+    prepareScratch(ctx.scratch, m_h, n, isMoe() ? m_h.nFfExpert : m_h.nFf);
     const AttentionParams ap = attentionParams(ctx.kv.capacity);
 
     embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, 1.0f, ctx.scratch.x.data());
@@ -88,7 +92,7 @@ AttentionParams PreNormDecoder::attentionParams(int64_t contextLength) const {
 }
 
 bool PreNormDecoder::describeDecoder(DecoderDesc& d) const {
-    if (!m_variant.gpuOffload || m_variant.ropeFactors == RopeFactors::LongRope) return false;
+    if (!m_variant.gpuOffload || isMoe() || m_variant.ropeFactors == RopeFactors::LongRope) return false;
     d.h = &m_h;
     d.embd = &m_embd;
     for (const Layer& L : m_layers) {
@@ -108,10 +112,19 @@ void PreNormDecoder::runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t
     rmsNormRows(s.x.data(), L.attn.norm, n, E, m_h.rmsEps, s.cur.data());
     attentionBlock(ctx, m_h, L.attn, ap, l, n, pos0, s.cur.data(), s.cur.data());
     kernels::addInPlace(s.x.data(), s.cur.data(), n * E);
-    // x += ffn(norm(x))
-    rmsNormRows(s.x.data(), L.ffn.norm, n, E, m_h.rmsEps, s.cur.data());
-    ffnBlock(ctx, L.ffn, FfnActivation::Silu, n, s.cur.data(), s.cur.data());
-    kernels::addInPlace(s.x.data(), s.cur.data(), n * E);
+    // x += ffn(norm(x)). The MoE block cannot write over its input: its output goes to
+    // s.attn ([n][H*D] is not always >= E, so it is sized here).
+    float* out = s.cur.data();
+    if (isMoe()) {
+        rmsNormRows(s.x.data(), L.moe.norm, n, E, m_h.rmsEps, s.cur.data());
+        s.attn.resize(std::max<size_t>(s.attn.size(), static_cast<size_t>(n * E)));
+        out = s.attn.data();
+        moeBlock(ctx, m_h, L.moe, n, s.cur.data(), out);
+    } else {
+        rmsNormRows(s.x.data(), L.ffn.norm, n, E, m_h.rmsEps, s.cur.data());
+        ffnBlock(ctx, L.ffn, FfnActivation::Silu, n, s.cur.data(), out);
+    }
+    kernels::addInPlace(s.x.data(), out, n * E);
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
-// The pre-norm decoder that llama, qwen2, qwen3 and phi3 share:
+// The pre-norm decoder that llama, qwen2, qwen3, phi3 and qwen3moe share:
 //
 //   x = embed(tokens)                                            [n][E]
 //   for each layer:
 //     x += Wo · attention(rope(q), rope(k), v)   q, k, v from norm(x) as the variant says
 //     x += Wdown · (silu(Wgate·norm(x)) * Wup·norm(x))            F = nFf
+//          or the mixture of experts of decoder_blocks.h (moeBlock)
 //   logits = Wout · norm(x)                                      [n][V]
 //
 // Each architecture's file keeps the formula of its own layer and declares how it
@@ -21,6 +22,7 @@ namespace arch {
 enum class FeedForward {
     Gated,        // ffn_gate, ffn_up [F][E]
     FusedGateUp,  // one ffn_up [2F][E]: gate rows, then up rows (phi3)
+    Moe,          // router + nExpert gated experts [Fe][E], top nExpertUsed per token (qwen3moe)
 };
 
 // Where the RoPE angle divisors ([rope dims / 2]) come from.
