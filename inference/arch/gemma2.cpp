@@ -43,7 +43,7 @@ struct GemmaLayer {
     std::vector<float> postFfwNorm;  // [E]
 };
 
-class Gemma final : public Architecture {
+class Gemma final : public Decoder {
 public:
     Gemma(Hparams h, GemmaVariant v) : m_h(std::move(h)), m_variant(v) {}
 

@@ -20,7 +20,7 @@ struct Layer {
     MoeWeights moe;         // instead of ffn: norm, router [X][E], X experts gate/up [Fe][E], down [E][Fe]
 };
 
-class PreNormDecoder final : public Architecture {
+class PreNormDecoder final : public Decoder {
 public:
     PreNormDecoder(Hparams h, const DecoderVariant& v) : m_h(std::move(h)), m_variant(v) {}
 

@@ -91,7 +91,8 @@ std::vector<float> runForward(const arch::Architecture& a, const std::vector<int
     kv.allocate(h.nLayer, contextLength, h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
     arch::ForwardContext ctx{pool, kv, scratch};
-    a.forward(ctx, tokens, 0, true);
+    EXPECT_NE(a.decoder(), nullptr);
+    if (a.decoder()) a.decoder()->forward(ctx, tokens, 0, true);
     return scratch.logits;
 }
 
