@@ -1,5 +1,6 @@
 // What every architecture file provides: hyperparameters read from GGUF metadata,
-// weights bound to the mapped tensors, and a forward pass over a micro-batch.
+// weights bound to the mapped tensors, and either a forward pass over a micro-batch
+// (Decoder) or a pooled encoding of whole sequences (Encoder).
 #pragma once
 
 #include <cstdint>
@@ -73,10 +74,38 @@ struct ForwardContext {
     GpuLayers* gpu = nullptr;  // the session's offloaded layers, or null (CPU only)
 };
 
-// Encoder-only models (bert, use-lite): whole sequences in, one pooled vector each.
-class Encoder {
+class Decoder;
+class Encoder;
+
+// What an architecture file makes from a GGUF: a Decoder (a language model: tokens in,
+// next-token logits out) or an Encoder (an embedding model: sequences in, one vector
+// each). Exactly one of decoder() and encoder() is non-null.
+class Architecture {
 public:
-    virtual ~Encoder() = default;
+    virtual ~Architecture() = default;
+    virtual const Hparams& hparams() const = 0;
+    virtual const Decoder* decoder() const { return nullptr; }
+    virtual const Encoder* encoder() const { return nullptr; }
+};
+
+// Causal decoders (llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3).
+class Decoder : public Architecture {
+public:
+    const Decoder* decoder() const final { return this; }
+    // Evaluates `tokens` at positions pos0, pos0+1, ... (their K/V are written to the
+    // cache) and fills ctx.scratch.logits with [tokens][nVocab] when allLogits, else
+    // [1][nVocab] for the last token.
+    virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
+                         bool allLogits) const = 0;
+    // Decoders that the GPU path can run (llama only so far) describe their weights here.
+    virtual bool describeDecoder(DecoderDesc&) const { return false; }
+};
+
+// Encoder-only models (bert, nomic-bert, use-lite): whole sequences in, one pooled
+// vector each (Model::embed). They have no language-model head: Session refuses them.
+class Encoder : public Architecture {
+public:
+    const Encoder* encoder() const final { return this; }
     // Length of the pooled vector (may differ from nEmbd, e.g. after a projection).
     virtual int64_t outputSize() const = 0;
     // Runs `seqs` (each 1 .. nCtxTrain valid ids) through the encoder as one batch:
@@ -87,28 +116,14 @@ public:
                         std::vector<float>& pooled, std::vector<float>* tokenStates) const = 0;
 };
 
-class Architecture {
-public:
-    virtual ~Architecture() = default;
-    virtual const Hparams& hparams() const = 0;
-    // Evaluates `tokens` at positions pos0, pos0+1, ... (their K/V are written to the
-    // cache) and fills ctx.scratch.logits with [tokens][nVocab] when allLogits, else
-    // [1][nVocab] for the last token.
-    virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
-                         bool allLogits) const = 0;
-    // Non-null for encoder-only models (Model::embed); Session refuses those models.
-    virtual const Encoder* encoder() const { return nullptr; }
-    // Llama-family decoders that the GPU path can run describe their weights here.
-    virtual bool describeDecoder(DecoderDesc&) const { return false; }
-};
-
 // Reads the hyperparameters shared by the decoder architectures.
 assistant::Result<Hparams> readHparams(const gguf::File& file);
 
 // The architectures this build runs, for error messages ("llama, ...").
 std::string supportedArchitectures();
 
-// Binds the file's tensors to the architecture named by general.architecture.
+// Binds the file's tensors to the architecture named by general.architecture: a
+// Decoder or an Encoder.
 assistant::Result<std::unique_ptr<Architecture>> makeArchitecture(const gguf::File& file);
 
 }  // namespace arch

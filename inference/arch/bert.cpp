@@ -46,18 +46,12 @@ struct BertLayer {
     std::vector<float> outNormW, outNormB;    // [E] layer_output_norm
 };
 
-class Bert final : public Architecture, public Encoder {
+class Bert final : public Encoder {
 public:
     Bert(Hparams h, bool nomic) : m_h(std::move(h)), m_nomic(nomic) {}
 
     assistant::Status bind(const gguf::File& f);
     const Hparams& hparams() const override { return m_h; }
-    // Session refuses embedding models (ModelInfo::isEmbeddingModel), so there are
-    // no logits to produce: an encoder has no language-model head.
-    void forward(ForwardContext& ctx, std::span<const int32_t>, int64_t, bool) const override {
-        ctx.scratch.logits.clear();
-    }
-    const Encoder* encoder() const override { return this; }
     int64_t outputSize() const override { return m_h.nEmbd; }
     void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
                 std::vector<float>* tokenStates) const override;

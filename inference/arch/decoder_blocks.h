@@ -1,7 +1,8 @@
 // Building blocks shared by the decoder architectures (llama, qwen2, qwen3, phi3,
 // gemma2, qwen3moe): the weights of an attention block, of a gated feed-forward and
 // of a mixture-of-experts feed-forward, how to bind them from GGUF tensor names, and
-// how to run them on a micro-batch. Each arch file composes these into its layer.
+// how to run them on a micro-batch. PreNormDecoder (prenorm_decoder.h) and gemma2.cpp
+// compose these into their layers.
 //
 // Shapes: n = tokens in the batch, E = nEmbd, H = nHead, Hkv = nHeadKv, D = headDim,
 // F = feed-forward width, V = nVocab. Activations are row-major [n][width].

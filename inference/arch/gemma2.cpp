@@ -19,6 +19,11 @@
 // reference in ../shared (gemma2 has one).
 //
 // The GGUF stores Gemma's norm weights with the +1 already added (plain RMSNorm here).
+//
+// Not a PreNormDecoder variant: the norms after each block, scaled embeddings, GELU,
+// attention parameters that change from layer to layer (window, RoPE base), soft-caps
+// and the 27B query scale are six departures only Gemma has; as variant flags they would
+// turn the shared layer into Gemma's.
 #include <cmath>
 
 #include "arch/decoder_blocks.h"
@@ -43,7 +48,7 @@ struct GemmaLayer {
     std::vector<float> postFfwNorm;  // [E]
 };
 
-class Gemma final : public Architecture {
+class Gemma final : public Decoder {
 public:
     Gemma(Hparams h, GemmaVariant v) : m_h(std::move(h)), m_variant(v) {}
 

@@ -13,7 +13,7 @@
 namespace arch {
 
 assistant::Result<std::unique_ptr<Architecture>> makeQwen2(const gguf::File& f, Hparams h) {
-    return makePreNormDecoder(f, std::move(h), AttentionLayout{.biases = true});
+    return makePreNormDecoder(f, std::move(h), DecoderVariant{.attention = {.biases = true}});
 }
 
 }  // namespace arch

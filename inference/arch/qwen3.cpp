@@ -13,7 +13,7 @@
 namespace arch {
 
 assistant::Result<std::unique_ptr<Architecture>> makeQwen3(const gguf::File& f, Hparams h) {
-    return makePreNormDecoder(f, std::move(h), AttentionLayout{.qkNorm = true});
+    return makePreNormDecoder(f, std::move(h), DecoderVariant{.attention = {.qkNorm = true}});
 }
 
 }  // namespace arch

@@ -42,17 +42,12 @@ struct UseLiteLayer {
     std::vector<float> bDown;              // [E]
 };
 
-class UseLite final : public Architecture, public Encoder {
+class UseLite final : public Encoder {
 public:
     explicit UseLite(Hparams h) : m_h(std::move(h)) {}
 
     assistant::Status bind(const gguf::File& f);
     const Hparams& hparams() const override { return m_h; }
-    // Session refuses embedding models (ModelInfo::isEmbeddingModel): no LM head.
-    void forward(ForwardContext& ctx, std::span<const int32_t>, int64_t, bool) const override {
-        ctx.scratch.logits.clear();
-    }
-    const Encoder* encoder() const override { return this; }
     int64_t outputSize() const override { return m_h.nEmbd; }
     void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
                 std::vector<float>* tokenStates) const override;

@@ -209,7 +209,7 @@ std::unique_ptr<GpuModel> GpuModel::create(const Architecture& arch, const std::
     const std::string id = chooseDevice(device, note);
     if (id.empty()) return nullptr;
     auto model = std::unique_ptr<GpuModel>(new GpuModel());
-    if (!arch.describeDecoder(model->m_desc)) {
+    if (const Decoder* decoder = arch.decoder(); !decoder || !decoder->describeDecoder(model->m_desc)) {
         note = cat("the GPU path runs llama-family models; ", arch.hparams().arch, " runs on the CPU");
         return nullptr;
     }

@@ -6,7 +6,7 @@
 //   GpuModel   (per Model, immutable after load): device, converted weights.
 //   GpuLayers  (per Session): KV cache of the offloaded layers and activations.
 //
-// Architectures opt in with Architecture::describeDecoder (llama-family only so far:
+// Decoders opt in with Decoder::describeDecoder (llama-family only so far:
 // no biases, no per-head norms, SwiGLU feed-forward, no MoE).
 #pragma once
 

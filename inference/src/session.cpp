@@ -29,6 +29,7 @@ struct Session::Impl {
 
     Impl(std::shared_ptr<const Model> m, const SessionParams& p) : model(std::move(m)), params(p), pool(p.threads) {}
     const arch::Architecture& arch() const { return *model->impl().arch; }
+    const arch::Decoder& decoder() const { return *arch().decoder(); }  // create() checked it is one
     const tokenizer::Tokenizer& tok() const { return *model->impl().tokenizer; }
     Result<std::vector<float>> evaluate(std::span<const int32_t> batch, bool allLogits, const std::atomic<bool>* cancel);
     // splitter: null for plain text; else routes <think> text to the Reasoning channel.
@@ -61,8 +62,9 @@ Session::~Session() = default;
 
 Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model, const SessionParams& params) {
     if (!model) return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: no model"});
-    if (model->info().isEmbeddingModel)
-        return std::unexpected(Error{ErrorCode::InvalidArgument, "an embedding model cannot generate text"});
+    if (!model->impl().arch->decoder())  // an encoder has no language-model head: no logits
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, model->info().architecture,
+                                         " is an embedding model: it cannot generate text (use Model::embed)"));
     if (params.contextLength < 0 || params.batchSize <= 0)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "invalid session parameters: context ",
                                          params.contextLength, ", batch ", params.batchSize));
@@ -104,7 +106,7 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
         if (cancel && cancel->load(std::memory_order_relaxed))
             return std::unexpected(Error{ErrorCode::Cancelled, "evaluation cancelled"});
         const size_t end = std::min(batch.size(), begin + step);
-        arch().forward(ctx, batch.subspan(begin, end - begin), static_cast<int64_t>(tokens.size()), allLogits);
+        decoder().forward(ctx, batch.subspan(begin, end - begin), static_cast<int64_t>(tokens.size()), allLogits);
         if (gpu)
             if (std::string e = gpu->takeError(); !e.empty())
                 return std::unexpected(makeError(ErrorCode::DeviceError, "GPU: ", e));

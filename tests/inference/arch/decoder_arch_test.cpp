@@ -1,6 +1,6 @@
 // Architecture selection and metadata handling on tiny GGUFs built in memory:
 // the unsupported-architecture error, Mistral-style llama metadata (sliding window),
-// fused/3-D tensor binding and hparams validation.
+// fused/3-D tensor binding, which decoders the GPU path takes, and hparams validation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf_writer.h"
 #include "kernels/thread_pool.h"
+#include "src/gpu_offload.h"
 
 namespace {
 
@@ -91,7 +92,8 @@ std::vector<float> runForward(const arch::Architecture& a, const std::vector<int
     kv.allocate(h.nLayer, contextLength, h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
     arch::ForwardContext ctx{pool, kv, scratch};
-    a.forward(ctx, tokens, 0, true);
+    EXPECT_NE(a.decoder(), nullptr);
+    if (a.decoder()) a.decoder()->forward(ctx, tokens, 0, true);
     return scratch.logits;
 }
 
@@ -227,6 +229,30 @@ TEST(DecoderArch, Phi3ChoosesLongRopeFactorsByContextLength) {
     EXPECT_EQ(shortCtx, runForward(**ap, tokens, 32));
     EXPECT_EQ(longCtx, runForward(**as, tokens, 64));
     EXPECT_NE(shortCtx, longCtx);
+}
+
+// Every decoder is an arch::Decoder and no Encoder; only llama's variant describes its
+// weights to the GPU path (with Mistral's window), the other decoders stay on the CPU.
+TEST(DecoderArch, OnlyLlamaDescribesItselfToTheGpuPath) {
+    const Bytes llama = tinyLlama("llama", 4), qwen3 = tinyLlama("qwen3", 0, true),
+                gemma3 = tinyLlama("gemma3", 4, true, 6), phi3 = tinyPhi3(4.0f, 0.0f);
+    for (const Bytes* bytes : {&llama, &qwen3, &gemma3, &phi3}) {
+        auto f = openGguf(*bytes);
+        ASSERT_TRUE(f);
+        auto a = arch::makeArchitecture(*f);
+        ASSERT_TRUE(a.has_value()) << a.error().message;
+        const arch::Decoder* decoder = (*a)->decoder();
+        ASSERT_NE(decoder, nullptr) << (*a)->hparams().arch;
+        EXPECT_EQ((*a)->encoder(), nullptr);
+        arch::DecoderDesc d;
+        const bool described = decoder->describeDecoder(d);
+        EXPECT_EQ(described, bytes == &llama) << (*a)->hparams().arch;
+        if (!described) continue;
+        EXPECT_EQ(d.h, &decoder->hparams());
+        EXPECT_EQ(d.attn.size(), 2u);
+        EXPECT_EQ(d.ffn.size(), 2u);
+        EXPECT_EQ(d.params.shape.window, 4);
+    }
 }
 
 TEST(DecoderArch, Gemma2WithoutSlidingWindowIsRejected) {

@@ -84,8 +84,14 @@ protected:
 TEST_F(BertConformance, IsAnEmbeddingModel) {
     EXPECT_TRUE(m_model->info().isEmbeddingModel);
     EXPECT_EQ(m_model->info().architecture, "bert");
+    // An encoder has no forward pass (arch::Encoder is not an arch::Decoder), so a
+    // session, which needs logits, is refused with a reason.
+    EXPECT_EQ(m_model->impl().arch->decoder(), nullptr);
     auto session = assistant::Session::create(m_model);
-    EXPECT_FALSE(session.has_value());
+    ASSERT_FALSE(session.has_value());
+    EXPECT_EQ(session.error().code, assistant::ErrorCode::InvalidArgument);
+    EXPECT_NE(session.error().message.find("bert is an embedding model"), std::string::npos)
+        << session.error().message;
 }
 
 TEST_F(BertConformance, TokenizesLikeTheReference) {

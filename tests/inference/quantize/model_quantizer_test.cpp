@@ -162,17 +162,20 @@ Logits forwardLogits(const std::string& path, std::span<const int32_t> ids, size
     auto a = arch::makeArchitecture(**file);
     EXPECT_TRUE(a) << (a ? "" : a.error().message);
     if (!a) return {};
-    const arch::Hparams& h = (*a)->hparams();
+    const arch::Decoder* decoder = (*a)->decoder();
+    EXPECT_TRUE(decoder) << path;
+    if (!decoder) return {};
+    const arch::Hparams& h = decoder->hparams();
     kernels::ThreadPool pool(2);
     arch::KvCache kv;
     kv.allocate(h.nLayer, static_cast<int64_t>(ids.size()), h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
     arch::ForwardContext ctx{pool, kv, scratch};
     const size_t first = decodeFrom ? decodeFrom : ids.size();
-    (*a)->forward(ctx, ids.subspan(0, first), 0, true);
+    decoder->forward(ctx, ids.subspan(0, first), 0, true);
     Logits out{scratch.logits};
     for (size_t j = first; j < ids.size(); ++j) {
-        (*a)->forward(ctx, ids.subspan(j, 1), static_cast<int64_t>(j), false);
+        decoder->forward(ctx, ids.subspan(j, 1), static_cast<int64_t>(j), false);
         out.v.insert(out.v.end(), scratch.logits.end() - h.nVocab, scratch.logits.end());
     }
     return out;
