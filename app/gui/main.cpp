@@ -15,6 +15,9 @@
 #ifdef ASSISTANT_HAVE_SERVER
 #include "local_api_backend.h"
 #endif
+#ifdef ASSISTANT_HAVE_REMOTE
+#include "remote_backend_impl.h"
+#endif
 
 Q_IMPORT_QML_PLUGIN(AssistantPlugin)
 
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
 #ifdef ASSISTANT_HAVE_SERVER
     // Settings › Local API: the OpenAI-compatible server, in this process.
     LocalApiController::setBackendFactory([] { return makeLocalApiBackend(app::defaultEmbedderPath()); });
+#endif
+#ifdef ASSISTANT_HAVE_REMOTE
+    // Settings › Model loading › Remote server: chats through an OpenAI-compatible server.
+    RemoteBackend::install(makeRemoteBackend());
 #endif
 
     QQmlApplicationEngine engine;

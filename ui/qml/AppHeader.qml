@@ -1,4 +1,4 @@
-// Title bar: the model's name, the demo badge, what the model is, and the actions
+// Title bar: the model's name, the demo or remote badge, what the model is, and the actions
 // (models, export, settings).
 import QtQuick
 import QtQuick.Controls.Basic
@@ -9,6 +9,7 @@ ToolBar {
 
     property string modelName
     property bool isDemo: false
+    property bool isRemote: false  // the model runs on another computer
     property string explanation
     property string conversationTitle
     signal openRequested()
@@ -44,6 +45,7 @@ ToolBar {
                 Layout.maximumWidth: root.width * 0.35
             }
             DemoBadge { visible: root.isDemo }
+            DemoBadge { visible: root.isRemote; text: qsTr("Remote"); objectName: "remoteBadge" }
             Label {
                 visible: root.conversationTitle.length > 0
                 text: "· " + root.conversationTitle

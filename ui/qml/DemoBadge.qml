@@ -1,8 +1,10 @@
-// The yellow "Demo model" pill next to the model name.
+// The yellow pill next to the model name: "Demo model", or "Remote" for a model on
+// another computer.
 import QtQuick
 import QtQuick.Controls.Basic
 
 Rectangle {
+    property alias text: label.text
     radius: height / 2
     color: Theme.demoSurface
     border.color: Theme.demoBorder

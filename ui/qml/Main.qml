@@ -96,7 +96,10 @@ ApplicationWindow {
         documentsAvailable: documents.available
         reloadNeeded: chat.reloadNeeded
         modelName: chat.loadedModelName
+        remoteActive: chat.remote
         onReloadRequested: chat.reloadModel()
+        onRemoteRequested: chat.connectRemote()
+        onLocalRequested: chat.loadModel(models.modelPath)
     }
     ModelsDialog {
         id: modelsDialog
@@ -132,9 +135,12 @@ ApplicationWindow {
     Shortcut { sequence: StandardKey.Cancel; enabled: chat.busy; onActivated: chat.stop() }
 
     header: AppHeader {
-        modelName: models.modelName
-        isDemo: models.isDemo
-        explanation: models.statusText
+        modelName: chat.remote ? chat.loadedModelName : models.modelName
+        isDemo: !chat.remote && models.isDemo
+        isRemote: chat.remote
+        explanation: chat.remote
+                     ? qsTr("Remote model: your messages, and with “Use my documents” the passages found in them, are sent to %1.").arg(chat.remoteHost)
+                     : models.statusText
         conversationTitle: chat.conversationTitle
         onOpenRequested: openDialog.open()
         onModelsRequested: modelsDialog.open()

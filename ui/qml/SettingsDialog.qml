@@ -15,7 +15,10 @@ Dialog {
     property bool documentsAvailable: true
     property bool reloadNeeded: false
     property string modelName
+    property bool remoteActive: false  // the chat runs on the remote server now
     signal reloadRequested()
+    signal remoteRequested()           // use the remote server below
+    signal localRequested()            // back to the local model
 
     title: qsTr("Settings")
     modal: true
@@ -286,6 +289,58 @@ Dialog {
                         Layout.columnSpan: 2
                         Button { text: qsTr("Reload the model now"); highlighted: root.reloadNeeded; onClicked: root.reloadRequested() }
                         Button { text: qsTr("Reset to defaults"); onClicked: root.settings.resetParams() }
+                    }
+
+                    Heading { Layout.columnSpan: 2; topPadding: 12; text: qsTr("Remote server") }
+                    Hint {
+                        Layout.columnSpan: 2
+                        text: qsTr("Chat with a model on another computer or service (vLLM, llama-server, Ollama, or assistant-cli serve) through its OpenAI-compatible API. Conversations and documents stay here; each message you send goes to that server, with the passages found in your documents when “Use my documents” is on.")
+                    }
+                    Label { text: qsTr("Address"); color: Theme.text }
+                    TextField {
+                        objectName: "remoteUrlField"
+                        Accessible.name: qsTr("Remote server address")
+                        Layout.fillWidth: true
+                        color: Theme.text
+                        placeholderText: "http://gpu-box:8000/v1"
+                        text: root.settings ? root.settings.remoteUrl : ""
+                        onEditingFinished: root.settings.remoteUrl = text
+                    }
+                    Label { text: qsTr("API key"); color: Theme.text }
+                    TextField {
+                        objectName: "remoteKeyField"
+                        Accessible.name: qsTr("Remote server API key")
+                        Layout.fillWidth: true
+                        color: Theme.text
+                        echoMode: TextInput.Password
+                        placeholderText: qsTr("none")
+                        text: root.settings ? root.settings.remoteApiKey : ""
+                        onEditingFinished: root.settings.remoteApiKey = text
+                    }
+                    Label { text: qsTr("Model"); color: Theme.text }
+                    TextField {
+                        objectName: "remoteModelField"
+                        Accessible.name: qsTr("Remote model")
+                        Layout.fillWidth: true
+                        color: Theme.text
+                        placeholderText: qsTr("the server's first")
+                        text: root.settings ? root.settings.remoteModel : ""
+                        onEditingFinished: root.settings.remoteModel = text
+                    }
+                    RowLayout {
+                        Layout.columnSpan: 2
+                        Button {
+                            objectName: "useRemoteButton"
+                            text: qsTr("Use the remote server")
+                            enabled: root.settings ? root.settings.remoteUrl.length > 0 : false
+                            onClicked: root.remoteRequested()
+                        }
+                        Button {
+                            objectName: "useLocalButton"
+                            text: qsTr("Use the local model")
+                            visible: root.remoteActive
+                            onClicked: root.localRequested()
+                        }
                     }
                 }
             }

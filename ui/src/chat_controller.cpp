@@ -5,8 +5,10 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QSaveFile>
+#include <QUrl>
 
 #include "engine_worker.h"
+#include "remote_backend.h"
 
 namespace {
 const QString kLastConversationKey = QStringLiteral("lastConversation");
@@ -101,7 +103,7 @@ LoadOptions ChatController::loadOptions() const { return m_settings ? m_settings
 void ChatController::loadModel(const QString& path) {
     if (path.isEmpty()) return;
     // The preset of the model about to load decides its load options.
-    if (m_settings) m_settings->setModelKey(QFileInfo(path).fileName());
+    if (m_settings) m_settings->setModelKey(isRemoteModelPath(path) ? path : QFileInfo(path).fileName());
     const bool alreadyThere =
         (m_state == State::Ready && path == m_loadedPath && loadOptions() == m_loadedOptions) ||
         (m_state == State::Loading && path == m_loadingPath && m_pendingPath.isEmpty() && !m_cancel);
@@ -114,6 +116,18 @@ void ChatController::loadModel(const QString& path) {
     m_pendingPath = path;
     m_cancel = true;
     if (m_state == State::Generating) setState(State::Stopping);
+}
+
+void ChatController::connectRemote() {
+    if (!m_settings || m_settings->remoteUrl().isEmpty()) return setError(tr("Enter the server's address first."));
+    loadModel(remoteModelPath(m_settings->remoteUrl(), m_settings->remoteModel()));
+}
+
+bool ChatController::remote() const { return isRemoteModelPath(m_loadedPath); }
+
+QString ChatController::remoteHost() const {
+    QString url, model;
+    return parseRemoteModelPath(m_loadedPath, url, model) ? QUrl(url).host() : QString();
 }
 
 void ChatController::reloadModel() {
@@ -357,6 +371,13 @@ void ChatController::onModelLoadFailed(const QString& path, const QString& messa
     m_loadedModelName.clear();
     emit loadedModelChanged();
     if (startPendingLoad()) return;
+    QString url, model;
+    if (parseRemoteModelPath(path, url, model) || isRemoteModelPath(path)) {
+        // The reason names the server; the conversation stays as it was.
+        setError(tr("Could not use the remote server: %1").arg(message));
+        setState(State::NoModel);
+        return;
+    }
     const QString file = QFileInfo(path).fileName();
     setError(cancelled ? tr("Loading %1 was cancelled.").arg(file) : tr("Could not load %1: %2").arg(file, message));
     setState(State::NoModel);

@@ -41,6 +41,9 @@ class ChatController : public QObject {
     Q_PROPERTY(double loadProgress READ loadProgress NOTIFY loadProgressChanged)
     Q_PROPERTY(QString loadedModelName READ loadedModelName NOTIFY loadedModelChanged)
     Q_PROPERTY(QString loadedModelPath READ loadedModelPath NOTIFY loadedModelChanged)
+    // The loaded model is a remote server: messages (and found passages) leave this computer.
+    Q_PROPERTY(bool remote READ remote NOTIFY loadedModelChanged)
+    Q_PROPERTY(QString remoteHost READ remoteHost NOTIFY loadedModelChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
     // The settings' load options (device, GPU layers, threads, context) differ from
     // those the loaded model was loaded with: they apply on the next load.
@@ -84,6 +87,8 @@ public:
     double loadProgress() const { return m_loadProgress; }
     QString loadedModelName() const { return m_loadedModelName; }
     QString loadedModelPath() const { return m_loadedPath; }
+    bool remote() const;
+    QString remoteHost() const;
     QString errorText() const { return m_errorText; }
     bool reloadNeeded() const { return !m_loadedPath.isEmpty() && loadOptions() != m_loadedOptions; }
     QString device() const { return m_device; }
@@ -94,6 +99,8 @@ public:
     Q_INVOKABLE void loadModel(const QString& path);
     // Loads the current model again (the load parameters changed).
     Q_INVOKABLE void reloadModel();
+    // Chats with the server of Settings › Model loading › Remote server instead.
+    Q_INVOKABLE void connectRemote();
     // Appends the user's message and starts the answer. False if not Ready or empty.
     Q_INVOKABLE bool send(const QString& text);
     // Answers the last user message again (the previous answer is replaced).

@@ -59,6 +59,7 @@ struct LoadOptions {
     int threads = 0;        // 0 = physical cores
     QString device = QStringLiteral("auto");
     int gpuLayers = -1;     // -1 = as many as fit
+    QString remoteApiKey = {};  // for a "remote:" model path (remote_backend.h)
     bool operator==(const LoadOptions&) const = default;
 };
 

@@ -59,6 +59,8 @@ void EngineWorker::loadModelUnguarded(const QString& path, const LoadOptions& op
     // Free the old model first: two models may not fit in memory together.
     m_session.reset();
     m_model.reset();
+    m_remote = {};
+    if (isRemoteModelPath(path)) return connectRemote(path, options);
 
     int lastPercent = -1;
     assistant::ModelParams params;
@@ -94,17 +96,7 @@ void EngineWorker::loadModelUnguarded(const QString& path, const LoadOptions& op
     emit modelLoaded(path, modelTitle(QString::fromStdString(info.name), QString::fromStdString(info.architecture), path));
 }
 
-void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options) {
-    if (!m_session) {
-        emit generationFailed(tr("No model is loaded."));
-        return;
-    }
-    std::vector<assistant::Message> messages;
-    messages.reserve(conversation.size());
-    for (const ChatTurn& turn : conversation)
-        messages.push_back({turn.role.toStdString(), turn.content.toStdString()});
-    if (!options.documentsDb.isEmpty()) messages = withDocuments(std::move(messages), options);
-
+assistant::GenerateParams EngineWorker::generateParams(const GenerationOptions& options) const {
     assistant::GenerateParams params;
     params.cancel = &m_cancel;
     params.maxTokens = options.maxTokens;
@@ -117,6 +109,22 @@ void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const 
         params.speculative.draft = assistant::SpeculativeParams::Draft::PromptLookup;
         params.speculative.maxDraftTokens = options.draftTokens;
     }
+    return params;
+}
+
+void EngineWorker::generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options) {
+    if (!m_session && m_remote.baseUrl.empty()) {
+        emit generationFailed(tr("No model is loaded."));
+        return;
+    }
+    std::vector<assistant::Message> messages;
+    messages.reserve(conversation.size());
+    for (const ChatTurn& turn : conversation)
+        messages.push_back({turn.role.toStdString(), turn.content.toStdString()});
+    if (!options.documentsDb.isEmpty()) messages = withDocuments(std::move(messages), options);
+    if (!m_remote.baseUrl.empty()) return generateRemote(messages, options);
+
+    const assistant::GenerateParams params = generateParams(options);
 
     QElapsedTimer clock;
     clock.start();

@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "chat_types.h"
+#include "remote_backend.h"
 
 namespace assistant {
 class Model;
 class Session;
 struct Message;
+struct GenerateParams;
 }  // namespace assistant
 
 class EngineWorker : public QObject {
@@ -54,6 +56,10 @@ signals:
 
 private:
     void loadModelUnguarded(const QString& path, const LoadOptions& options);
+    // engine_worker_remote.cpp: a "remote:" path instead of a file; the answer from it.
+    void connectRemote(const QString& path, const LoadOptions& options);
+    void generateRemote(const std::vector<assistant::Message>& messages, const GenerationOptions& options);
+    assistant::GenerateParams generateParams(const GenerationOptions& options) const;
     void generateUnguarded(const QList<ChatTurn>& conversation, const GenerationOptions& options);
     // The messages with the documents' sources in them; emits documentsUsed.
     std::vector<assistant::Message> withDocuments(std::vector<assistant::Message> messages,
@@ -62,6 +68,9 @@ private:
     const std::atomic<bool>& m_cancel;
     std::shared_ptr<const assistant::Model> m_model;
     std::unique_ptr<assistant::Session> m_session;
+    // A remote server instead of m_model (remote_backend.h); empty baseUrl: none.
+    RemoteEndpoint m_remote;
+    int m_remoteContext = 8192;  // tokens the remote model is given (LoadOptions::contextLength)
     // The document index (rag::Answerer) and its embedder, opened and loaded on this
     // thread by the first answer from documents; again when either path changes.
     struct Documents;

@@ -13,6 +13,7 @@
 #include "engine_worker.h"
 #include "piece_coalescer.h"
 #include "rag/answerer.h"
+#include "rag/prompt.h"
 #include "rag/store.h"
 #include "rag/summarize.h"
 
@@ -87,10 +88,12 @@ std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistan
         d.embedderPath = options.embedderPath;
     }
     rag::AnswerOptions answer;
-    answer.contextTokens = m_session->contextSize();
+    // A remote model's tokenizer is not here: its context is what the settings say
+    // (8192 when they leave it to the model) and its tokens are estimated.
+    answer.contextTokens = m_session ? m_session->contextSize() : m_remoteContext;
     answer.answerTokens = options.maxTokens > 0 ? std::min(options.maxTokens, answer.contextTokens / 2)
                                                 : std::min(512, answer.contextTokens / 4);
-    answer.countTokens = rag::modelTokenCounter(m_model);
+    answer.countTokens = m_model ? rag::modelTokenCounter(m_model) : rag::TokenCounter(rag::estimateTokens);
     auto prepared = d.answerer->prepare(messages, answer);
     if (!prepared) {
         emit documentsUsed({}, {}, qs(prepared.error()));
@@ -102,7 +105,9 @@ std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistan
 
 void EngineWorker::summarize(const QString& dbPath, qint64 documentId) {
     try {
-        if (!m_session) return emit generationFailed(tr("No model is loaded."));
+        if (!m_session)
+            return emit generationFailed(m_remote.baseUrl.empty() ? tr("No model is loaded.")
+                                                                  : tr("Summaries run on a local model: open one in Models."));
         auto store = rag::Store::open(dbPath.toStdString());
         if (!store) return emit generationFailed(QString::fromStdString(store.error()));
         QElapsedTimer clock;

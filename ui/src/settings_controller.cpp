@@ -97,6 +97,9 @@ void SettingsController::load() {
     m_ocrEnabled = s.setting(QStringLiteral("ocrEnabled"), QStringLiteral("1")) == QLatin1String("1");
     m_ocrLanguage = s.setting(QStringLiteral("ocrLanguage"), QStringLiteral("eng"));
     m_embedderPath = s.setting(QStringLiteral("embedderPath"));
+    m_remoteUrl = s.setting(QStringLiteral("remoteUrl"));
+    m_remoteApiKey = s.setting(QStringLiteral("remoteApiKey"));
+    m_remoteModel = s.setting(QStringLiteral("remoteModel"));
     m_documentPasswords = QJsonDocument::fromJson(s.setting(QStringLiteral("documentPasswords"), QStringLiteral("{}")).toUtf8())
                               .object().toVariantMap();
     m_systemDark = darkMode();
@@ -108,6 +111,7 @@ void SettingsController::load() {
     emit apiChanged();
     emit ocrChanged();
     emit embedderChanged();
+    emit remoteChanged();
     loadPreset();
 }
 
@@ -188,6 +192,27 @@ void SettingsController::setEmbedderPath(const QString& pathOrUrl) {
     m_embedderPath = path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath();
     save(QStringLiteral("embedderPath"), m_embedderPath);
     emit embedderChanged();
+}
+
+void SettingsController::setRemoteUrl(const QString& url) {
+    if (url.trimmed() == m_remoteUrl) return;
+    m_remoteUrl = url.trimmed();
+    save(QStringLiteral("remoteUrl"), m_remoteUrl);
+    emit remoteChanged();
+}
+
+void SettingsController::setRemoteApiKey(const QString& key) {
+    if (key.trimmed() == m_remoteApiKey) return;
+    m_remoteApiKey = key.trimmed();
+    save(QStringLiteral("remoteApiKey"), m_remoteApiKey);
+    emit remoteChanged();
+}
+
+void SettingsController::setRemoteModel(const QString& model) {
+    if (model.trimmed() == m_remoteModel) return;
+    m_remoteModel = model.trimmed();
+    save(QStringLiteral("remoteModel"), m_remoteModel);
+    emit remoteChanged();
 }
 
 bool SettingsController::darkMode() const {
@@ -311,5 +336,6 @@ LoadOptions SettingsController::loadOptions() const {
     l.threads = m_params.value(QStringLiteral("threads")).toInt();
     l.device = m_params.value(QStringLiteral("device")).toString();
     l.gpuLayers = m_params.value(QStringLiteral("gpuLayers")).toInt();
+    l.remoteApiKey = m_remoteApiKey;
     return l;
 }

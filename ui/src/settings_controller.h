@@ -43,6 +43,12 @@ class SettingsController : public QObject {
     // The embedding model for meaning-based document search: a GGUF file, "" = the
     // shipped one (English). A file URL from a file dialog is accepted too.
     Q_PROPERTY(QString embedderPath READ embedderPath WRITE setEmbedderPath NOTIFY embedderChanged)
+    // A remote OpenAI-compatible server to chat with instead of a local model: its base
+    // URL with the API prefix ("http://gpu-box:8000/v1"), key and model id (empty: the
+    // server's first). Stored in the app's settings database, the key as typed.
+    Q_PROPERTY(QString remoteUrl READ remoteUrl WRITE setRemoteUrl NOTIFY remoteChanged)
+    Q_PROPERTY(QString remoteApiKey READ remoteApiKey WRITE setRemoteApiKey NOTIFY remoteChanged)
+    Q_PROPERTY(QString remoteModel READ remoteModel WRITE setRemoteModel NOTIFY remoteChanged)
     // PDF passwords the user asked to keep: path -> password (stored as typed, in the
     // app's settings database; only when the user ticks "Remember").
     Q_PROPERTY(QVariantMap documentPasswords READ documentPasswords NOTIFY documentPasswordsChanged)
@@ -75,6 +81,12 @@ public:
     // Letters, digits and '_' joined by '+' ("eng", "deu+fra"); anything else is refused.
     void setOcrLanguage(const QString& language);
     QString embedderPath() const { return m_embedderPath; }
+    QString remoteUrl() const { return m_remoteUrl; }
+    QString remoteApiKey() const { return m_remoteApiKey; }
+    QString remoteModel() const { return m_remoteModel; }
+    void setRemoteUrl(const QString& url);
+    void setRemoteApiKey(const QString& key);
+    void setRemoteModel(const QString& model);
     // "" or an existing file; anything else is refused (embedderChanged still fires).
     void setEmbedderPath(const QString& pathOrUrl);
 
@@ -113,6 +125,7 @@ signals:
     void apiChanged();
     void ocrChanged();
     void embedderChanged();
+    void remoteChanged();
     void documentPasswordsChanged();
 
 protected:
@@ -137,6 +150,7 @@ private:
     bool m_ocrEnabled = true;
     QString m_ocrLanguage = QStringLiteral("eng");
     QString m_embedderPath;
+    QString m_remoteUrl, m_remoteApiKey, m_remoteModel;
     QVariantMap m_documentPasswords;
     bool m_systemDark = false;  // the last darkMode seen while following the system
 };
