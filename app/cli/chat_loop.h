@@ -31,4 +31,9 @@ std::expected<ChatAnswerer, std::string> remoteChatAnswerer(const std::string& u
                                                             const assistant::GenerateParams& params,
                                                             std::string& banner);
 
+// Checks that the server answers with this key and has `model`; returns the model's id
+// (the server's first when `model` is empty) or why not.
+std::expected<std::string, std::string> checkRemoteServer(const std::string& url, const std::string& apiKey,
+                                                          const std::string& model);
+
 }  // namespace cli

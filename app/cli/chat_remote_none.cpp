@@ -8,4 +8,8 @@ std::expected<ChatAnswerer, std::string> remoteChatAnswerer(const std::string&, 
     return std::unexpected("this build has no HTTP client: --remote needs libcpp-httplib-dev and nlohmann-json3-dev");
 }
 
+std::expected<std::string, std::string> checkRemoteServer(const std::string&, const std::string&, const std::string&) {
+    return std::unexpected("this build has no HTTP client: --remote needs libcpp-httplib-dev and nlohmann-json3-dev");
+}
+
 }  // namespace cli

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "rag/indexer.h"
 #include "rag/summarize.h"
+#include "summarize_remote.h"
 
 namespace cli {
 
@@ -31,18 +32,41 @@ int runSummarize(std::vector<std::string> argv) {
         options.reduceTokens = static_cast<int>(*n);
     }
     const bool noOcr = args.flag("--no-ocr");
-    auto model = loadModel(args, cmd);
+    // --remote URL: that server writes the summaries (-m names its model); the document
+    // is extracted, indexed and cut into sections here.
+    const auto remoteUrl = args.value("--remote");
+    const auto apiKey = args.value("--api-key");
+    const auto remoteModel = remoteUrl ? args.value("-m", "--model") : std::nullopt;
+    auto model = remoteUrl ? nullptr : loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
     if (!args.error().empty() || rest.size() != 1) return usageError(args, cmd, "give one FILE");
-    if (!model || !db) return 1;
-    // The context must hold every step (and -n) before any indexing work is done.
-    auto session = assistant::Session::create(model, sessionParams);
-    if (!session) {
-        printError(cmd, session.error());
-        return 1;
+    if ((!model && !remoteUrl) || !db) return 1;
+    // The writer: a local session, or the remote server.
+    std::unique_ptr<assistant::Session> session;
+    rag::SummaryWriter writer;
+    if (remoteUrl) {
+        std::string banner;
+        // No tokenizer here: tokens are estimated, in the context -c says (4096 when not given).
+        const int context = sessionParams.contextLength > 0 ? sessionParams.contextLength : 4096;
+        auto remote = remoteSummaryWriter(*remoteUrl, apiKey.value_or(""), remoteModel.value_or(""), context, banner);
+        if (!remote) {
+            std::fprintf(stderr, "%s: %s\n", cmd, remote.error().c_str());
+            return 1;
+        }
+        writer = std::move(*remote);
+        std::fprintf(stderr, "%s: %s\n", cmd, banner.c_str());
+    } else {
+        auto created = assistant::Session::create(model, sessionParams);
+        if (!created) {
+            printError(cmd, created.error());
+            return 1;
+        }
+        session = std::move(*created);
+        writer = rag::sessionSummaryWriter(*session);
     }
+    // The context must hold every step (and -n) before any indexing work is done.
     const std::string fileName = std::filesystem::path(rest.front()).filename().string();
-    if (auto budget = rag::summaryBudget(**session, fileName, options); !budget) {
+    if (auto budget = rag::summaryBudget(writer, fileName, options); !budget) {
         std::fprintf(stderr, "%s: %s\n", cmd, budget.error().c_str());
         return 2;
     }
@@ -78,7 +102,7 @@ int runSummarize(std::vector<std::string> argv) {
         std::fflush(stdout);
         return true;
     };
-    auto result = rag::summarizeDocument(*store, (*doc)->id, **session, options);
+    auto result = rag::summarizeDocument(*store, (*doc)->id, writer, options);
     std::printf("\n");
     if (!result) {
         std::fprintf(stderr, "%s: %s\n", cmd, result.error().c_str());

@@ -75,7 +75,10 @@ constexpr cli::Command kCommands[] = {
      "  --chunks-only; otherwise hybrid search (bm25 without the embedder's vectors) picks chunks.",
      cli::runAsk},
     {"summarize", "summarize a whole document (map-reduce; section summaries are cached)",
-     "assistant-cli summarize FILE -m MODEL [--db FILE] [-c CTX] [-n N] [--no-ocr]", cli::runSummarize},
+     "assistant-cli summarize FILE -m MODEL [--db FILE] [-c CTX] [-n N] [--no-ocr]\n"
+     "assistant-cli summarize FILE --remote URL [--api-key KEY] [-m SERVER_MODEL_ID] [-c CTX] ...\n"
+     "  With --remote, an OpenAI-compatible server (URL with /v1) writes the summaries; the\n"
+     "  document is indexed here and its sections are sent there.", cli::runSummarize},
 #endif
 #ifdef ASSISTANT_WITH_SERVER
     {"serve", "OpenAI-compatible local API (chat, completions, embeddings) on loopback",

@@ -33,14 +33,11 @@ int countTokens(const assistant::Model& model, std::string_view text, bool addSp
     return ids ? static_cast<int>(ids->size()) : static_cast<int>(text.size() / 3 + 1);
 }
 
-// Tokens of the whole prompt one step sends: the chat template around the system
-// message and `user`, as Session::generate(messages) renders and tokenizes it.
-int promptTokens(const assistant::Model& model, const std::string& user) {
-    const std::vector<assistant::Message> messages = {{"system", kSystem}, {"user", user}};
-    auto text = model.applyChatTemplate(messages, true);
-    // A template that does not render fails in generate() with its own message.
-    return text ? countTokens(model, *text, true) : countTokens(model, user, true);
-}
+std::vector<assistant::Message> stepMessages(const std::string& user) { return {{"system", kSystem}, {"user", user}}; }
+
+// Tokens of the whole prompt one step sends (the chat template around the system
+// message and `user`).
+int promptTokens(const SummaryWriter& w, const std::string& user) { return w.countPrompt(stepMessages(user)); }
 
 std::string mapPrompt(size_t part, size_t parts, const std::string& file, const std::string& text) {
     return "Summarize part " + std::to_string(part) + " of " + std::to_string(parts) + " of the document \"" + file +
@@ -68,21 +65,21 @@ size_t cutPoint(const std::string& text) {
 }
 
 // Appends `p`, halved until each part counts at most maxTokens (or is one byte).
-void appendFitting(Piece p, const assistant::Model& model, int maxTokens, std::vector<Piece>& out) {
-    p.tokens = countTokens(model, p.text);
+void appendFitting(Piece p, const SummaryWriter& w, int maxTokens, std::vector<Piece>& out) {
+    p.tokens = w.countTokens(p.text);
     const size_t cut = p.text.size() < 2 ? 0 : cutPoint(p.text);
     if (p.tokens <= maxTokens || cut == 0 || cut >= p.text.size()) {
         out.push_back(std::move(p));
         return;
     }
     const int64_t at = std::min(p.end, p.start + static_cast<int64_t>(cut));
-    appendFitting({p.start, at, p.text.substr(0, cut), p.gapBefore, 0}, model, maxTokens, out);
-    appendFitting({at, p.end, p.text.substr(cut), false, 0}, model, maxTokens, out);
+    appendFitting({p.start, at, p.text.substr(0, cut), p.gapBefore, 0}, w, maxTokens, out);
+    appendFitting({at, p.end, p.text.substr(cut), false, 0}, w, maxTokens, out);
 }
 
 // The document text rebuilt from its chunks without the overlaps, in pieces of at
 // most maxTokens each.
-std::vector<Piece> documentPieces(const std::vector<ChunkRecord>& chunks, const assistant::Model& model, int maxTokens) {
+std::vector<Piece> documentPieces(const std::vector<ChunkRecord>& chunks, const SummaryWriter& w, int maxTokens) {
     std::vector<Piece> pieces;
     int64_t covered = 0;
     for (const ChunkRecord& c : chunks) {
@@ -91,7 +88,7 @@ std::vector<Piece> documentPieces(const std::vector<ChunkRecord>& chunks, const 
         Piece p{from, c.charEnd, c.text.substr(static_cast<size_t>(std::min<int64_t>(from - c.charStart, static_cast<int64_t>(c.text.size())))),
                 !pieces.empty() && from > covered, 0};
         covered = c.charEnd;
-        appendFitting(std::move(p), model, maxTokens, pieces);
+        appendFitting(std::move(p), w, maxTokens, pieces);
     }
     return pieces;
 }
@@ -135,17 +132,44 @@ std::vector<std::vector<std::string>> groupSummaries(std::vector<std::string> su
     return groups;
 }
 
-std::string modelKey(const assistant::ModelInfo& info, int contextSize, int mapTokens) {
-    return info.name + "|" + std::to_string(info.fileSize) + "|" + std::to_string(contextSize) + "|" +
-           std::to_string(mapTokens);
+std::string modelKey(const SummaryWriter& w, int mapTokens) {
+    return w.cacheKey + "|" + std::to_string(w.contextTokens) + "|" + std::to_string(mapTokens);
 }
 
 }  // namespace
 
-std::expected<SummaryBudget, std::string> summaryBudget(const assistant::Session& session, const std::string& fileName,
+SummaryWriter sessionSummaryWriter(assistant::Session& session) {
+    SummaryWriter w;
+    std::shared_ptr<const assistant::Model> model = session.model();
+    w.contextTokens = session.contextSize();
+    // The same key as before writers existed, so caches made then stay valid.
+    w.cacheKey = model->info().name + "|" + std::to_string(model->info().fileSize);
+    w.countTokens = [model](std::string_view text) { return countTokens(*model, text); };
+    w.countPrompt = [model](const std::vector<assistant::Message>& messages) {
+        auto text = model->applyChatTemplate(messages, true);
+        // A template that does not render fails in generate() with its own message.
+        return text ? countTokens(*model, *text, true) : countTokens(*model, messages.back().content, true);
+    };
+    w.write = [&session](const std::vector<assistant::Message>& messages, const assistant::GenerateParams& params,
+                         const std::function<bool(std::string_view)>& onPiece) -> std::expected<std::string, std::string> {
+        session.reset();
+        auto r = session.generate(messages, params, [&](std::string_view piece, const assistant::GenerateStats&) {
+            return onPiece ? onPiece(piece) : true;
+        });
+        if (!r) return std::unexpected(r.error().message);
+        return r->text;
+    };
+    return w;
+}
+
+std::expected<SummaryBudget, std::string> summaryBudget(assistant::Session& session, const std::string& fileName,
                                                         const SummarizeOptions& options) {
-    const assistant::Model& model = *session.model();
-    const int context = session.contextSize();
+    return summaryBudget(sessionSummaryWriter(session), fileName, options);
+}
+
+std::expected<SummaryBudget, std::string> summaryBudget(const SummaryWriter& model, const std::string& fileName,
+                                                        const SummarizeOptions& options) {
+    const int context = model.contextTokens;
     if (options.mapTokens < 0 || options.reduceTokens < 0)
         return std::unexpected("summary lengths must be positive (0: sized to the context)");
     SummaryBudget b;
@@ -153,7 +177,7 @@ std::expected<SummaryBudget, std::string> summaryBudget(const assistant::Session
     b.promptTokens = std::max({promptTokens(model, mapPrompt(999, 999, fileName, "")),
                                promptTokens(model, reducePrompt(true, fileName, std::span(onePart))),
                                promptTokens(model, reducePrompt(false, fileName, std::span(onePart)))});
-    b.partTokens = countTokens(model, "Part 99: \n\n") + 2;
+    b.partTokens = model.countTokens("Part 99: \n\n") + 2;
     const int room = context - b.promptTokens - kMarginTokens;  // for text in and summary out
     b.mapTokens = options.mapTokens > 0 ? options.mapTokens : std::clamp(room / 5, 16, 200);
     b.reduceTokens = options.reduceTokens > 0 ? options.reduceTokens : std::clamp(room / 3, 16, 400);
@@ -183,10 +207,10 @@ namespace {
 // result.cancelled set (checked by the caller between phases).
 class SummaryRun {
 public:
-    SummaryRun(Store& store, int64_t documentId, assistant::Session& session, const SummarizeOptions& options,
+    SummaryRun(Store& store, int64_t documentId, const SummaryWriter& writer, const SummarizeOptions& options,
                std::string file, const SummaryBudget& budget)
-        : m_store(store), m_documentId(documentId), m_session(session), m_model(*session.model()),
-          m_options(options), m_file(std::move(file)), m_context(session.contextSize()), m_b(budget) {
+        : m_store(store), m_documentId(documentId), m_model(writer), m_options(options), m_file(std::move(file)),
+          m_context(writer.contextTokens), m_b(budget) {
         m_params.sampling = options.sampling;
         m_params.cancel = options.cancel;
     }
@@ -199,7 +223,7 @@ public:
         const std::vector<Section> sections = makeSections(pieces, sectionTokens, [&](const std::string& text) {
             return promptTokens(m_model, mapPrompt(999, 999, m_file, text)) + m_b.mapTokens + kMarginTokens <= m_context;
         });
-        const std::string key = modelKey(m_model.info(), m_context, m_b.mapTokens);
+        const std::string key = modelKey(m_model, m_b.mapTokens);
         result.sections = static_cast<int>(sections.size());
         for (size_t i = 0; i < sections.size(); ++i) {
             if (stopped()) return true;
@@ -279,20 +303,15 @@ private:
         return promptTokens(m_model, reducePrompt(final, m_file, parts)) + out + kMarginTokens <= m_context;
     }
     std::expected<std::string, std::string> generate(const std::string& prompt, int maxTokens, bool stream) {
-        m_session.reset();
         m_params.maxTokens = maxTokens;
-        const std::vector<assistant::Message> messages = {{"system", kSystem}, {"user", prompt}};
-        auto r = m_session.generate(messages, m_params, [&](std::string_view piece, const assistant::GenerateStats&) {
+        return m_model.write(stepMessages(prompt), m_params, [&](std::string_view piece) {
             return stream && m_options.onFinalPiece ? m_options.onFinalPiece(piece) : true;
         });
-        if (!r) return std::unexpected(r.error().message);
-        return r->text;
     }
 
     Store& m_store;
     const int64_t m_documentId;
-    assistant::Session& m_session;
-    const assistant::Model& m_model;
+    const SummaryWriter& m_model;
     const SummarizeOptions& m_options;
     const std::string m_file;
     const int m_context;
@@ -306,13 +325,19 @@ private:
 std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
                                                             assistant::Session& session,
                                                             const SummarizeOptions& options) {
+    return summarizeDocument(store, documentId, sessionSummaryWriter(session), options);
+}
+
+std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
+                                                            const SummaryWriter& writer,
+                                                            const SummarizeOptions& options) {
     auto chunks = store.documentChunks(documentId);
     if (!chunks) return std::unexpected(chunks.error());
     if (chunks->empty()) return std::unexpected("the document has no indexed text to summarize");
     std::string file = std::filesystem::path(chunks->front().path).filename().string();
-    auto budget = summaryBudget(session, file, options);
+    auto budget = summaryBudget(writer, file, options);
     if (!budget) return std::unexpected(budget.error());
-    SummaryRun run(store, documentId, session, options, std::move(file), *budget);
+    SummaryRun run(store, documentId, writer, options, std::move(file), *budget);
     if (!run.map(*chunks) || (!run.result.cancelled && !run.reduce()) || (!run.result.cancelled && !run.finish()))
         return std::unexpected(run.error);
     return run.result;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "assistant/engine.h"
 #include "rag/store.h"
@@ -34,6 +35,24 @@ struct SummarizeOptions {
     std::function<bool(std::string_view piece)> onFinalPiece;
 };
 
+// The model that writes the summaries: its context, how it counts tokens, and one
+// answer to a system + user prompt. sessionSummaryWriter wraps a local Session; the
+// CLI's `summarize --remote` gives one over a remote server (tokens estimated).
+struct SummaryWriter {
+    int contextTokens = 0;
+    std::string cacheKey;  // names the model in the summaries cache (context and sizes are added)
+    std::function<int(std::string_view text)> countTokens;                         // plain text
+    std::function<int(const std::vector<assistant::Message>& messages)> countPrompt;  // a whole chat prompt
+    // An answer of at most params.maxTokens; onPiece sees it as it comes (false: stop).
+    std::function<std::expected<std::string, std::string>(const std::vector<assistant::Message>& messages,
+                                                          const assistant::GenerateParams& params,
+                                                          const std::function<bool(std::string_view)>& onPiece)>
+        write;
+};
+
+// The session's model (reset between steps), its tokenizer and chat template.
+SummaryWriter sessionSummaryWriter(assistant::Session& session);
+
 struct SummaryResult {
     std::string text;
     int sections = 0;        // map steps
@@ -51,12 +70,17 @@ struct SummaryBudget {
     int promptTokens = 0;   // the largest step prompt (template, system, instructions) without its text
     int partTokens = 0;     // what "Part N: " and its separator add per summary in a reduce prompt
 };
-std::expected<SummaryBudget, std::string> summaryBudget(const assistant::Session& session, const std::string& fileName,
+std::expected<SummaryBudget, std::string> summaryBudget(const SummaryWriter& writer, const std::string& fileName,
+                                                        const SummarizeOptions& options = {});
+std::expected<SummaryBudget, std::string> summaryBudget(assistant::Session& session, const std::string& fileName,
                                                         const SummarizeOptions& options = {});
 
 // The session's model writes the summaries; the session is reset between steps.
 // Fails (never an empty text) when the context cannot hold the steps or the model
 // writes an empty final summary.
+std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
+                                                            const SummaryWriter& writer,
+                                                            const SummarizeOptions& options = {});
 std::expected<SummaryResult, std::string> summarizeDocument(Store& store, int64_t documentId,
                                                             assistant::Session& session,
                                                             const SummarizeOptions& options = {});
