@@ -50,7 +50,7 @@ struct Result {
 
 const char* kUsage =
     "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
-    "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0] [--device ID]\n"
+    "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0|q4_0] [--device ID]\n"
     "                       [--gpu-layers N] [--verify K[,K...]] [--json]\n"
     "  -p 0 or -n 0 skips that test; -d: the tests run after that many context tokens. Prints the CPU\n"
     "  and its kernels' ISA, then a markdown table (llama-bench layout), or with --json one\n"
@@ -216,6 +216,7 @@ std::optional<Options> parse(int argc, char** argv) {
         if (*kv == "f16") opt.kvType = assistant::KvType::F16;
         else if (*kv == "f32") opt.kvType = assistant::KvType::F32;
         else if (*kv == "q8_0") opt.kvType = assistant::KvType::Q8_0;
+        else if (*kv == "q4_0") opt.kvType = assistant::KvType::Q4_0;
         else {
             std::fprintf(stderr, "assistant-bench: unknown --kv-type '%s'\n", kv->c_str());
             return std::nullopt;

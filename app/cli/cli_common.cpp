@@ -53,8 +53,9 @@ bool readSessionParams(Args& args, assistant::SessionParams& params, const char*
         if (*kv == "f32") params.kvType = assistant::KvType::F32;
         else if (*kv == "f16") params.kvType = assistant::KvType::F16;
         else if (*kv == "q8_0") params.kvType = assistant::KvType::Q8_0;
+        else if (*kv == "q4_0") params.kvType = assistant::KvType::Q4_0;
         else {
-            std::fprintf(stderr, "%s: --kv-type must be f32, f16 or q8_0 (got '%s')\n", command, kv->c_str());
+            std::fprintf(stderr, "%s: --kv-type must be f32, f16, q8_0 or q4_0 (got '%s')\n", command, kv->c_str());
             return false;
         }
     }

@@ -63,6 +63,7 @@ std::optional<KvType> parseKvType(const std::string& s) {
     if (s == "f16") return KvType{"f16", 2, 1};
     if (s == "f32") return KvType{"f32", 4, 1};
     if (s == "q8_0") return KvType{"q8_0", 34, 32};
+    if (s == "q4_0") return KvType{"q4_0", 18, 32};
     return std::nullopt;
 }
 

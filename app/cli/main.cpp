@@ -13,11 +13,11 @@ namespace {
 
 constexpr cli::Command kCommands[] = {
     {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
-    {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]", cli::runInfo},
+    {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0|q4_0]", cli::runInfo},
     {"generate", "continue a prompt, streaming to stdout (stats on stderr)",
      "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
-     "  [--kv-type f32|f16|q8_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
+     "  [--kv-type f32|f16|q8_0|q4_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
      "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
      "  Without -m, the embedded demo model. --draft prompt-lookup: speculative decoding with guesses\n"
@@ -35,7 +35,7 @@ constexpr cli::Command kCommands[] = {
      "  space-separated numbers per input, or with --json one JSON array of arrays; --timing: inputs/s on stderr.",
      cli::runEmbed},
     {"perplexity", "perplexity of a text file (llama.cpp's method)",
-     "assistant-cli perplexity [-m FILE] -f TEXTFILE [-c CTX (512)] [-t THREADS] [--kv-type f32|f16|q8_0]\n"
+     "assistant-cli perplexity [-m FILE] -f TEXTFILE [-c CTX (512)] [-t THREADS] [--kv-type f32|f16|q8_0|q4_0]\n"
      "  Non-overlapping windows of CTX tokens; the second half of each is scored.",
      cli::runPerplexity},
     {"chat", "interactive chat on the terminal",

@@ -236,8 +236,8 @@ std::unique_ptr<GpuLayers> GpuModel::createSession(int64_t capacity, GgmlType kv
     auto s = std::unique_ptr<GpuLayers>(new GpuLayers(*this));
     s->m_state = std::make_unique<GpuLayers::State>();
     GpuLayers::State& st = *s->m_state;
-    if (kvType == GgmlType::Q8_0) {
-        log(LogLevel::Warning, "GPU layers keep their KV cache in F16 (Q8_0 is CPU-only)");
+    if (kvType == GgmlType::Q8_0 || kvType == GgmlType::Q4_0) {
+        log(LogLevel::Warning, "GPU layers keep their KV cache in F16 (quantized KV caches are CPU-only)");
         kvType = GgmlType::F16;
     }
     st.kvType = kvType;

@@ -201,7 +201,10 @@ Result<std::vector<std::vector<float>>> Model::embedTokens(std::span<const std::
 uint64_t Model::kvBytesPerToken(KvType type) const {
     const arch::Hparams& h = m_impl->arch->hparams();
     const int64_t width = h.nHeadKv * h.headDim;
-    const double perElement = type == KvType::F32 ? 4.0 : type == KvType::F16 ? 2.0 : 34.0 / 32.0;
+    const double perElement = type == KvType::F32   ? 4.0
+                              : type == KvType::F16 ? 2.0
+                              : type == KvType::Q8_0 ? 34.0 / 32.0
+                                                     : 18.0 / 32.0;
     return static_cast<uint64_t>(2.0 * static_cast<double>(h.nLayer * width) * perElement);
 }
 

@@ -49,6 +49,7 @@ kernels::GgmlType cacheType(KvType t) {
     case KvType::F32: return kernels::GgmlType::F32;
     case KvType::F16: return kernels::GgmlType::F16;
     case KvType::Q8_0: return kernels::GgmlType::Q8_0;
+    case KvType::Q4_0: return kernels::GgmlType::Q4_0;
     }
     return kernels::GgmlType::F16;
 }
@@ -74,10 +75,16 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
                                                  : static_cast<int>(std::min<int64_t>(h.nCtxTrain, 4096));
     const int64_t width = h.nHeadKv * h.headDim;
     const kernels::GgmlType type = cacheType(params.kvType);
-    if (width % kernels::traits(type).blockSize != 0 || h.headDim % kernels::traits(type).blockSize != 0)
+    // A quantized row holds all KV heads of a token; its blocks may straddle heads (the
+    // attention kernels convert such slices through the whole row).
+    if (width % kernels::traits(type).blockSize != 0)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "KV cache type ", kernels::typeName(type),
-                                         " needs a head size that is a multiple of ", kernels::traits(type).blockSize,
-                                         "; this model's is ", h.headDim, " (use f16 or f32)"));
+                                         " needs KV rows (kv heads x head size) that are a multiple of ",
+                                         kernels::traits(type).blockSize, "; this model's are ", width,
+                                         " wide (use f16 or f32)"));
+    if (type == kernels::GgmlType::Q4_0 && h.headDim % 32 != 0)
+        detail::log(LogLevel::Warning, "KV cache q4_0 with ", h.headDim, "-wide heads: a block's one scale spans several heads, ",
+            "which costs much accuracy on this model (q8_0 or f16 keep it)");
     impl->kv.allocate(h.nLayer, impl->contextSize, width, type);
     if (const arch::GpuModel* gpuModel = model->impl().gpu.get()) {
         std::string error;

@@ -1,5 +1,5 @@
 // Causal (optionally sliding-window, soft-capped) grouped-query attention over a
-// KV cache in F32, F16 or Q8_0. With an ISA family active: the fused, tiled kernel of
+// KV cache in F32, F16, Q8_0 or Q4_0. With an ISA family active: the fused, tiled kernel of
 // attention_simd.inc (online softmax, cache read in its own type), one task per
 // (KV head, block of query tokens). Scalar: the reference below, one task per
 // (token, head), over the cache dequantized once per call.

@@ -1,7 +1,7 @@
 // The fused attention kernel of every runnable ISA family against a double-precision
-// softmax(q.k) v, over F32, F16 and Q8_0 caches: long contexts (several key tiles),
-// decode and prefill, grouped-query heads, sliding window, soft cap, and a head size
-// that is not a multiple of the Q8_0 block (the slice path).
+// softmax(q.k) v, over F32, F16, Q8_0 and Q4_0 caches: long contexts (several key
+// tiles), decode and prefill, grouped-query heads, sliding window, soft cap, and a head
+// size that is not a multiple of the quantized block (the slice path).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -79,7 +79,8 @@ TEST(CpuAttention, FusedKernelMatchesNaiveOnEveryIsa) {
         const auto isa = static_cast<kernels::CpuIsa>(i);
         if (!kernels::setCpuIsa(isa)) continue;
         for (const Case& c : cases)
-            for (auto type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0}) {
+            for (auto type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0,
+                              kernels::GgmlType::Q4_0}) {
                 kernels::AttentionShape s{c.heads, c.headsKv, c.headDim, 1.0f / std::sqrt(float(c.headDim)), c.window, c.cap};
                 const int64_t kvW = s.headsKv * s.headDim, len = c.pos0 + c.tokens;
                 const auto q = randomVector(c.tokens * s.heads * s.headDim, 11 + i);

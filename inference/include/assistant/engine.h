@@ -90,7 +90,11 @@ std::string_view versionString();
 // ---------------------------------------------------------------------------
 // Model
 // ---------------------------------------------------------------------------
-enum class KvType { F16, F32, Q8_0 };
+// The KV cache's element type: F16 (the default), F32, Q8_0 (8.5 bits a value) or Q4_0
+// (4.5 bits: a quarter of F16's memory, at a perplexity cost: bench/RESULTS.md). The
+// quantized ones need KV rows (kv heads x head size) that are a multiple of 32; GPU
+// layers keep F16.
+enum class KvType { F16, F32, Q8_0, Q4_0 };
 
 struct ModelParams {
     // "auto" (the first OpenCL GPU if any, else CPU), "cpu", or an OpenCL DeviceInfo::id
