@@ -108,24 +108,28 @@ bool GrammarMatcher::anyAllows(uint32_t stacks, char32_t lo, char32_t hi) const 
 MatchState GrammarMatcher::advanceByte(MatchState s, uint8_t byte) {
     if (s.dead()) return s;
     if (s.pending == 0) {
-        if (byte < 0x80) return MatchState{step(s.stacks, byte), 0, 0};
+        if (byte < 0x80) return MatchState{step(s.stacks, byte), 0, 0, 0};
         // A lead byte: 110xxxxx, 1110xxxx, 11110xxx (the last up to U+10FFFF).
-        if (byte >= 0xC2 && byte < 0xE0) s = MatchState{s.stacks, byte & 0x1Fu, 1};
-        else if (byte >= 0xE0 && byte < 0xF0) s = MatchState{s.stacks, byte & 0x0Fu, 2};
-        else if (byte >= 0xF0 && byte < 0xF5) s = MatchState{s.stacks, byte & 0x07u, 3};
+        if (byte >= 0xC2 && byte < 0xE0) s = MatchState{s.stacks, byte & 0x1Fu, 1, 2};
+        else if (byte >= 0xE0 && byte < 0xF0) s = MatchState{s.stacks, byte & 0x0Fu, 2, 3};
+        else if (byte >= 0xF0 && byte < 0xF5) s = MatchState{s.stacks, byte & 0x07u, 3, 4};
         else return MatchState{};
     } else {
         if ((byte & 0xC0) != 0x80) return MatchState{};
         s.partial = (s.partial << 6) | (byte & 0x3Fu);
-        if (--s.pending == 0) {
-            if (s.partial > 0x10FFFF) return MatchState{};
-            return MatchState{step(s.stacks, s.partial), 0, 0};
-        }
+        --s.pending;
     }
-    // Still inside a character: the code points it can become are one range.
+    // The code points the bytes so far can become: one range, above the overlong forms.
+    const char32_t shortest = s.length == 4 ? 0x10000 : s.length == 3 ? 0x800 : 0x80;
     const unsigned shift = 6u * s.pending;
-    const char32_t lo = s.partial << shift, hi = lo | ((1u << shift) - 1);
-    if (lo > 0x10FFFF || !anyAllows(s.stacks, lo, std::min<char32_t>(hi, 0x10FFFF))) return MatchState{};
+    const char32_t lo = std::max<char32_t>(s.partial << shift, shortest);
+    const char32_t hi = std::min<char32_t>((s.partial << shift) | ((1u << shift) - 1), 0x10FFFF);
+    if (lo > hi) return MatchState{};
+    if (s.pending == 0) {
+        if (lo >= 0xD800 && lo <= 0xDFFF) return MatchState{};  // surrogates are not characters
+        return MatchState{step(s.stacks, lo), 0, 0, 0};
+    }
+    if (!anyAllows(s.stacks, lo, hi)) return MatchState{};
     return s;
 }
 

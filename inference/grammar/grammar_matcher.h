@@ -30,6 +30,7 @@ struct MatchState {
     uint32_t stacks = 0;    // interned set of stacks; 0 = no parse left (dead)
     uint32_t partial = 0;   // bits of a code point whose UTF-8 bytes are still arriving
     uint8_t pending = 0;    // continuation bytes still expected for it
+    uint8_t length = 0;     // that character's UTF-8 length (2-4): overlong forms are refused
     bool dead() const { return stacks == 0; }
     bool operator==(const MatchState&) const = default;
 };

@@ -243,6 +243,17 @@ struct GenerateParams {
     // (DeepSeek-R1 templates), generation starts on the Reasoning channel. The raw
     // text and token-id overloads never split: their output is plain text.
     bool splitReasoning = true;
+    // Constrained output: a GBNF grammar (llama.cpp's format: `root ::= ...`, see
+    // inference/grammar/grammar.h) the generated text must match. Empty (default): off.
+    // Every token is sampled from the tokens whose text keeps a parse alive; end of
+    // text is allowed only where the grammar is complete, and generation ends there
+    // (ignoreEos notwithstanding) or when nothing more may follow. A grammar that does
+    // not parse makes generate return InvalidArgument ("grammar: line 2, column 7: ...")
+    // before any evaluation. Speculative drafts stay on: a guess the grammar rejects is
+    // cut from the draft, and kept guesses are ones the constrained sampler chose, so
+    // the output is the same as without drafting. maxTokens can still end the text
+    // before the grammar is complete (StopReason::MaxTokens).
+    std::string grammar;
 };
 
 // Which stream a generated piece belongs to. Reasoning models (DeepSeek-R1, Qwen3,

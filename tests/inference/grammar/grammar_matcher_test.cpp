@@ -147,3 +147,23 @@ TEST(GrammarMatcher, DeepNestingIsFine) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GrammarMatcher, OverlongAndSurrogateEncodingsAreRefused) {
+    auto g = compile("root ::= .*");
+    GrammarMatcher m(g);
+    EXPECT_TRUE(m.advance(m.start(), "\xC0\xBB").dead());          // '{' in two bytes
+    EXPECT_TRUE(m.advance(m.start(), "\xE0\x81\xBB").dead());      // '{' in three
+    EXPECT_TRUE(m.advance(m.start(), "\xF0\x80\x81\xBB").dead());  // '{' in four
+    EXPECT_TRUE(m.advance(m.start(), "\xF0\x80").dead());          // can only become overlong
+    EXPECT_TRUE(m.advance(m.start(), "\xED\xA0\x80").dead());      // U+D800
+    EXPECT_TRUE(m.complete(m.advance(m.start(), "\xF0\x90\x80\x80")));  // U+10000
+    // A lead byte that could only begin characters the grammar does not allow.
+    auto ascii = compile("root ::= [{]");
+    GrammarMatcher a(ascii);
+    EXPECT_TRUE(a.advance(a.start(), "\xF0").dead());
+    EXPECT_TRUE(a.advance(a.start(), "\xC3").dead());
+}
+
+}  // namespace
