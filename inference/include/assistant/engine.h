@@ -288,6 +288,16 @@ struct GenerateResult {
     GenerateStats stats;
 };
 
+// Constrained output helpers: grammars for GenerateParams::grammar.
+// A JSON Schema (JSON text) as a GBNF grammar of the JSON values it accepts; what
+// is supported, loosely checked or ignored is listed in inference/grammar/json_schema.h.
+// InvalidArgument names the schema path ("/properties/age/type: unknown type 'int'").
+Result<std::string> jsonSchemaToGrammar(std::string_view schemaJson);
+// The grammar of any JSON object (OpenAI's response_format json_object).
+std::string jsonObjectGrammar();
+// Parses a GBNF grammar without generating: InvalidArgument with line and column.
+Status checkGrammar(std::string_view gbnf);
+
 // Receives each piece of text as soon as it is complete UTF-8; return false to stop.
 using TokenSink = std::function<bool(std::string_view piece, const GenerateStats& stats)>;
 
