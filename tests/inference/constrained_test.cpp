@@ -9,6 +9,7 @@
 #include "assistant/engine.h"
 #include "grammar/grammar_matcher.h"
 #include "json/json.h"
+#include "json_schema_check.h"
 
 namespace {
 
@@ -110,6 +111,35 @@ TEST(Constrained, SpeculativeDraftingKeepsTheOutput) {
         ASSERT_TRUE(a && b);
         EXPECT_EQ(a->tokens, b->tokens) << a->text << " vs " << b->text;
         EXPECT_TRUE(matchesGrammar(kObject, b->text)) << b->text;
+    }
+}
+
+TEST(Constrained, JsonSchemaAnswersValidate) {
+    const char* schemaText = R"({"type": "object", "additionalProperties": false,
+        "required": ["title", "year", "tags", "rating"],
+        "properties": {"title": {"type": "string", "minLength": 3, "maxLength": 24},
+                       "year": {"type": "integer", "minimum": 1990, "maximum": 2030},
+                       "tags": {"type": "array", "items": {"enum": ["fun", "sad", "long"]}, "minItems": 1, "maxItems": 3},
+                       "rating": {"type": "number", "minimum": 0},
+                       "draft": {"type": "boolean"},
+                       "when": {"type": "string", "format": "date"}}})";
+    auto schema = json::Value::parse(schemaText);
+    ASSERT_TRUE(schema.has_value());
+    auto gbnf = assistant::jsonSchemaToGrammar(schemaText);
+    ASSERT_TRUE(gbnf.has_value()) << gbnf.error().message;
+    const assistant::Message messages[] = {{"user", "Describe a story as JSON."}};
+    for (float t : {0.0f, 0.7f, 1.3f}) {
+        for (uint64_t seed : {4ull, 5ull, 6ull}) {
+            auto session = assistant::Session::create(demoModel());
+            ASSERT_TRUE(session.has_value());
+            auto r = (*session)->generate(std::span<const assistant::Message>(messages), params(*gbnf, t, seed, 300), nullptr);
+            ASSERT_TRUE(r.has_value()) << r.error().message;
+            EXPECT_EQ(r->stopReason, assistant::StopReason::EndOfText) << r->text;
+            auto value = json::Value::parse(r->text);
+            ASSERT_TRUE(value.has_value()) << r->text;
+            EXPECT_EQ(testing_json::checkSchema(*value, *schema, *schema), "") << r->text;
+            if (t == 0.0f) break;
+        }
     }
 }
 
