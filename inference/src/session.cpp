@@ -325,7 +325,8 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
             if (ids->size() >= static_cast<size_t>(m_impl->contextSize))
                 return std::unexpected(makeError(ErrorCode::ContextFull, "the conversation needs ", ids->size(),
                                                  " tokens; the context holds ", m_impl->contextSize));
-            if (!params.splitReasoning) return m_impl->run(*ids, params, sink);
+            // A grammar shapes the whole answer: no <think> channel to split off.
+            if (!params.splitReasoning || !params.grammar.empty()) return m_impl->run(*ids, params, sink);
             ReasoningSplitter splitter(promptOpensReasoning(*text));
             return m_impl->run(*ids, params, sink, &splitter);
         }

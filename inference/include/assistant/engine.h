@@ -252,7 +252,8 @@ struct GenerateParams {
     // before any evaluation. Speculative drafts stay on: a guess the grammar rejects is
     // cut from the draft, and kept guesses are ones the constrained sampler chose, so
     // the output is the same as without drafting. maxTokens can still end the text
-    // before the grammar is complete (StopReason::MaxTokens).
+    // before the grammar is complete (StopReason::MaxTokens). With a grammar,
+    // splitReasoning is off: the grammar shapes the whole answer.
     std::string grammar;
 };
 
