@@ -12,7 +12,7 @@ namespace {
 constexpr size_t kMaxMasks = 256;  // 32k-token masks: 8 MB at most
 
 uint64_t stateKey(grammar::MatchState s) {
-    return (uint64_t{s.stacks} << 32) ^ (uint64_t{s.partial} << 2) ^ s.pending;
+    return (uint64_t{s.stacks} << 32) ^ (uint64_t{s.length} << 28) ^ (uint64_t{s.partial} << 2) ^ s.pending;
 }
 
 bool neverAllowed(tokenizer::TokenAttr a) {

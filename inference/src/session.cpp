@@ -199,6 +199,8 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         if (constraint && !constraint->allows(id)) {  // see grammar_constraint.h for why this is exact
             masked.assign(current.begin(), current.end());
             if (constraint->mask(masked) == 0) {  // nothing may follow (no end token allowed either)
+                if (!constraint->complete())
+                    detail::log(LogLevel::Warning, "grammar: no token of the vocabulary continues the text; stopping");
                 result.stopReason = StopReason::EndOfText;
                 break;
             }

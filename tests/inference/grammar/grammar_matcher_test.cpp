@@ -167,3 +167,45 @@ TEST(GrammarMatcher, OverlongAndSurrogateEncodingsAreRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// A JSON grammar laid out the way llama.cpp's documentation writes them: rules over
+// several lines, groups opened at a line's end, an empty first alternative, comments.
+const char* kLlamaStyleJson = R"GBNF(
+root   ::= object
+value  ::= object | array | string | number | ("true" | "false" | "null") ws
+
+object ::=
+  "{" ws (
+            string ":" ws value
+    ("," ws string ":" ws value)*
+  )? "}" ws
+
+array  ::=
+  "[" ws (
+            value
+    ("," ws value)*
+  )? "]" ws
+
+string ::=
+  "\"" (
+    [^"\\\x7F\x00-\x1F] |
+    "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) # escapes
+  )* "\"" ws
+
+number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9]{1,3})? ws
+
+# optional whitespace
+ws ::= | " " | "\n" [ \t]{0,20}
+)GBNF";
+
+TEST(GrammarMatcher, LlamaStyleJsonGrammar) {
+    EXPECT_TRUE(matches(kLlamaStyleJson, R"({"a": [1, 2.5e3, "x\u00e9"], "b": {"c": null}})"));
+    EXPECT_TRUE(matches(kLlamaStyleJson, "{\n  \"k\": true\n}\n"));
+    EXPECT_FALSE(matches(kLlamaStyleJson, R"({"a": [1, 2,]})"));
+    EXPECT_FALSE(matches(kLlamaStyleJson, "{\"a\": \"\x7F\"}"));
+    EXPECT_FALSE(matches(kLlamaStyleJson, R"([1])"));
+}
+
+}  // namespace
