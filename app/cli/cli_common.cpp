@@ -75,6 +75,39 @@ void readSamplingParams(Args& args, assistant::SamplingParams& p) {
     if (auto v = args.integer("--seed")) p.seed = static_cast<uint64_t>(*v);
 }
 
+bool readGrammarParams(Args& args, std::string& grammar, const char* command) {
+    const auto file = args.value("--grammar-file");
+    const auto schema = args.value("--json-schema");
+    if (file && schema) {
+        std::fprintf(stderr, "%s: give --grammar-file or --json-schema, not both\n", command);
+        return false;
+    }
+    if (file) {
+        auto text = readTextFile(*file, command);
+        if (!text) return false;
+        if (auto ok = assistant::checkGrammar(*text); !ok) {
+            std::fprintf(stderr, "%s: %s: %s\n", command, file->c_str(), ok.error().message.c_str());
+            return false;
+        }
+        grammar = std::move(*text);
+    }
+    if (schema) {
+        std::string text = *schema;
+        if (!text.starts_with("{")) {
+            auto read = readTextFile(text, command);
+            if (!read) return false;
+            text = std::move(*read);
+        }
+        auto gbnf = assistant::jsonSchemaToGrammar(text);
+        if (!gbnf) {
+            std::fprintf(stderr, "%s: --json-schema: %s\n", command, gbnf.error().message.c_str());
+            return false;
+        }
+        grammar = std::move(*gbnf);
+    }
+    return true;
+}
+
 bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& p, const char* command) {
     if (auto d = args.value("--draft")) {
         if (*d == "prompt-lookup") p.draft = assistant::SpeculativeParams::Draft::PromptLookup;

@@ -22,6 +22,11 @@ bool readSessionParams(Args& args, assistant::SessionParams& params, const char*
 // Sampling options: --temp --top-k --top-p --min-p --repeat-penalty --repeat-last-n --seed.
 void readSamplingParams(Args& args, assistant::SamplingParams& params);
 
+// Constrained output: --grammar-file FILE (GBNF) or --json-schema FILE|JSON (a file
+// name, or the schema itself when it starts with '{') into `grammar`. At most one of
+// them; a bad file, grammar or schema prints why and returns false.
+bool readGrammarParams(Args& args, std::string& grammar, const char* command);
+
 // --draft prompt-lookup|none and --draft-max N (speculative decoding). False on a bad value.
 bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& params, const char* command);
 // "; drafted N tokens, M accepted (P%)" for a stats line; empty without speculation.

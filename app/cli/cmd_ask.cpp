@@ -27,6 +27,7 @@ int runAsk(std::vector<std::string> argv) {
     assistant::GenerateParams gen;
     gen.sampling.temperature = 0.2f;
     readSamplingParams(args, gen.sampling);
+    if (!readGrammarParams(args, gen.grammar, cmd)) return 2;
     if (auto n = args.integer("-n", "--max-tokens")) gen.maxTokens = static_cast<int>(*n);
     // --remote URL: retrieval stays here, the prompt goes to that server (-m names its model).
     const auto remoteUrl = args.value("--remote");
@@ -35,6 +36,8 @@ int runAsk(std::vector<std::string> argv) {
     auto model = remoteUrl ? nullptr : loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
     if (!args.error().empty() || rest.size() != 1) return usageError(args, cmd, "give the question as one argument");
+    if (remoteUrl && !gen.grammar.empty())
+        return usageError(args, cmd, "--grammar-file and --json-schema constrain the local engine only, not --remote");
     if ((!model && !remoteUrl) || !db) return 1;
     std::optional<rag::Embedder> embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
     auto answerer = rag::Answerer::open(*db, std::move(embedder));

@@ -42,11 +42,14 @@ int runChat(std::vector<std::string> argv) {
     if (!readSessionParams(args, sp, cmd)) return 2;
     readSamplingParams(args, gp.sampling);
     if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
+    if (!readGrammarParams(args, gp.grammar, cmd)) return 2;
     if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     const auto system = args.value("--system");
     args.positional();
     if (!args.error().empty() || (apiKey && !remoteUrl))
         return usageError(args, cmd, "--api-key goes with --remote URL");
+    if (remoteUrl && !gp.grammar.empty())
+        return usageError(args, cmd, "--grammar-file and --json-schema constrain the local engine only, not --remote");
     if (remoteUrl) {
         std::string banner;
         auto answer = remoteChatAnswerer(*remoteUrl, apiKey.value_or(""), remoteModel.value_or(""), gp, banner);

@@ -25,6 +25,7 @@ int runGenerate(std::vector<std::string> argv) {
     if (!readSessionParams(args, sp, cmd)) return 2;
     readSamplingParams(args, gp.sampling);
     if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
+    if (!readGrammarParams(args, gp.grammar, cmd)) return 2;
     const auto prompt = args.value("-p", "--prompt");
     const auto tokenIds = args.value("--token-ids");
     const auto dumpLogits = args.value("--dump-logits");

@@ -19,8 +19,10 @@ constexpr cli::Command kCommands[] = {
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
      "  [--kv-type f32|f16|q8_0|q4_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
      "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]\n"
-     "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
-     "  Without -m, the embedded demo model. --draft prompt-lookup: speculative decoding with guesses\n"
+     "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
+     "  Without -m, the embedded demo model. --grammar-file: the output follows a GBNF grammar (llama.cpp's\n"
+     "  format); --json-schema: it is JSON valid against the schema (a file, or the schema text itself).\n"
+     "  Generation ends where the grammar is complete. --draft prompt-lookup: speculative decoding with guesses\n"
      "  copied from earlier text (same output, faster when the answer repeats the prompt). --dump-logits writes float32 logits of every prompt\n"
      "  position, then one row per generated token.",
      cli::runGenerate},
@@ -39,7 +41,8 @@ constexpr cli::Command kCommands[] = {
      "  Non-overlapping windows of CTX tokens; the second half of each is scored.",
      cli::runPerplexity},
     {"chat", "interactive chat on the terminal",
-     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling and --draft options of generate]\n"
+     "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling, --draft, --grammar-file and\n"
+     "  --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (another OpenAI-compatible server answers)\n"
      "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]",
      cli::runChat},
@@ -69,7 +72,7 @@ constexpr cli::Command kCommands[] = {
      cli::runSearch},
     {"ask", "answer a question from the indexed documents, with cited sources",
      "assistant-cli ask \"question\" -m MODEL [--db FILE] [--collection NAME] [-k K (8)] [--embedder FILE]\n"
-     "  [--chunks-only] [-n N] [-c CTX] [...sampling options of generate]\n"
+     "  [--chunks-only] [-n N] [-c CTX] [...sampling, --grammar-file and --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (retrieval here, the answer from that server)\n"
      "  Documents that fit the context go in whole (all of them, else the best hit's), unless\n"
      "  --chunks-only; otherwise hybrid search (bm25 without the embedder's vectors) picks chunks.",

@@ -66,8 +66,17 @@ std::optional<ApiError> readCommon(const json& body, GenerationRequest& r) {
     r.model = modelName(r.model);
     r.stream = true;
     if (auto e = readBool(body, "stream", r.stream)) return e;
-    if (field(body, "format"))
-        return badParam("format", "'format' (structured output) is not supported by this server yet");
+    if (const json* format = field(body, "format")) {  // "json", or a JSON Schema object
+        if (format->is_string() && format->get<std::string>() == "json") {
+            r.params.grammar = assistant::jsonObjectGrammar();
+        } else if (format->is_object()) {
+            auto gbnf = assistant::jsonSchemaToGrammar(dumpJson(*format));
+            if (!gbnf) return badParam("format", "invalid 'format' schema: " + gbnf.error().message);
+            r.params.grammar = std::move(*gbnf);
+        } else if (!(format->is_string() && format->get<std::string>().empty())) {
+            return badParam("format", "'format' must be \"json\" or a JSON Schema object");
+        }
+    }
     if (field(body, "images")) return badParam("images", "this server runs text models only: 'images' is not supported");
     return readOptions(body, r);
 }

@@ -20,8 +20,9 @@
 
 namespace server::ollama {
 
-// POST /api/chat: messages, options, stream (default true). `format`, `tools` and
-// `images` are refused with a clear 400 (not supported by this server yet).
+// POST /api/chat: messages, options, stream (default true), format ("json" or a JSON
+// Schema object: the output is constrained to it). `tools` and `images` are refused
+// with a clear 400 (not supported by this server yet).
 ApiResult<GenerationRequest> parseChat(const nlohmann::json& body);
 // POST /api/generate: prompt (+ system) through the model's chat template, or with
 // "raw": true as the bare prompt (GenerationRequest::messages empty, prompt set).

@@ -32,6 +32,50 @@ std::optional<ApiError> readSpeculative(const json& body, GenerationRequest& r) 
     return std::nullopt;
 }
 
+// Structured output: OpenAI's response_format ({"type": "text" | "json_object" |
+// "json_schema", "json_schema": {"name", "schema", "strict"}}) and our extension
+// "grammar" (GBNF text, as llama.cpp's server takes it), one of them at most.
+// "strict" is accepted either way: the grammar always holds the output to the schema.
+std::optional<ApiError> readResponseFormat(const json& body, GenerationRequest& r) {
+    if (const json* g = field(body, "grammar")) {
+        if (!g->is_string()) return badParam("grammar", "'grammar' must be a string (GBNF)");
+        if (auto ok = assistant::checkGrammar(g->get<std::string>()); !ok) return badParam("grammar", ok.error().message);
+        r.params.grammar = g->get<std::string>();
+    }
+    const json* f = field(body, "response_format");
+    if (!f) return std::nullopt;
+    if (!f->is_object() || !f->contains("type") || !(*f)["type"].is_string())
+        return badParam("response_format", "'response_format' must be an object with a string 'type'");
+    const std::string type = (*f)["type"].get<std::string>();
+    if (type == "text") return std::nullopt;
+    if (!r.params.grammar.empty()) return badParam("grammar", "'grammar' and a JSON 'response_format' exclude each other");
+    if (type == "json_object") {
+        r.params.grammar = assistant::jsonObjectGrammar();
+        return std::nullopt;
+    }
+    if (type != "json_schema")
+        return badParam("response_format.type", "'response_format.type' must be \"text\", \"json_object\" or \"json_schema\"");
+    const json* spec = field(*f, "json_schema");
+    if (!spec || !spec->is_object())
+        return badParam("response_format.json_schema", "'response_format.json_schema' must be an object");
+    const json* name = field(*spec, "name");
+    if (!name || !name->is_string() || name->get<std::string>().empty())
+        return badParam("response_format.json_schema.name", "'response_format.json_schema.name' must be a non-empty string");
+    bool strict = false;
+    if (auto e = readBool(*spec, "strict", strict)) return badParam("response_format.json_schema.strict", e->message);
+    const json* schema = field(*spec, "schema");
+    if (!schema) {  // OpenAI allows it absent: any JSON object then
+        r.params.grammar = assistant::jsonObjectGrammar();
+        return std::nullopt;
+    }
+    if (!schema->is_object() && !schema->is_boolean())
+        return badParam("response_format.json_schema.schema", "'response_format.json_schema.schema' must be a JSON Schema object");
+    auto gbnf = assistant::jsonSchemaToGrammar(dumpJson(*schema));
+    if (!gbnf) return badParam("response_format.json_schema.schema", "invalid 'response_format.json_schema.schema': " + gbnf.error().message);
+    r.params.grammar = std::move(*gbnf);
+    return std::nullopt;
+}
+
 // Sampling and length fields shared by chat and legacy completions.
 std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool chat) {
     if (auto e = readModel(body, r.model)) return e;
@@ -96,6 +140,7 @@ std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool 
         }
     }
     if (auto e = readSpeculative(body, r)) return e;
+    if (auto e = readResponseFormat(body, r)) return e;
     return readBool(body, "ignore_eos", r.params.ignoreEos);
 }
 

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "arch/arch.h"
 #include "chat_template/model_chat.h"
 #include "assistant/engine.h"
 #include "gguf/gguf_file.h"
+#include "grammar/token_trie.h"
 #include "src/gpu_offload.h"
 #include "tokenizer/tokenizer.h"
 
@@ -19,6 +21,18 @@ struct Model::Impl {
     std::unique_ptr<arch::Architecture> arch;
     chat_template::ModelChat chat;               // the chat template or built-in format, chosen at load
     std::unique_ptr<arch::GpuModel> gpu;         // offloaded layers (ModelParams::device), or null
+
+    // Constrained output (GenerateParams::grammar): every token's piece and the trie
+    // over them, built on first use (~30 ms for 32k tokens) and shared by sessions.
+    struct GrammarVocab {
+        std::vector<std::string> pieces;  // "" for tokens a grammar never allows (control, unknown, unused)
+        grammar::TokenTrie trie;
+    };
+    const GrammarVocab& grammarVocab() const;
+
+private:
+    mutable std::once_flag m_grammarVocabOnce;
+    mutable std::unique_ptr<GrammarVocab> m_grammarVocab;
 };
 
 }  // namespace assistant

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "kernels/thread_pool.h"
+#include "src/grammar_constraint.h"
 #include "src/log.h"
 #include "src/answer_stream.h"
 #include "src/model_impl.h"
@@ -39,7 +40,9 @@ struct Session::Impl {
     // Prefix reuse and the prompt's evaluation: the logits after its last token.
     Result<std::vector<float>> prefill(std::span<const int32_t> prompt, const GenerateParams& params, GenerateStats& st);
     // Speculative decoding: the tokens to verify after `sampled` (none when it is off).
-    std::vector<int32_t> nextDraft(int32_t sampled, const GenerateParams& params, int generated);
+    // With a grammar, the draft stops at the first guess the grammar rejects.
+    std::vector<int32_t> nextDraft(int32_t sampled, const GenerateParams& params, int generated,
+                                   GrammarConstraint* constraint);
 };
 
 namespace {
@@ -166,6 +169,12 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
                                           const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
+    std::unique_ptr<GrammarConstraint> constraint;
+    if (!gp.grammar.empty()) {
+        auto created = GrammarConstraint::create(model->impl(), gp.grammar);
+        if (!created) return std::unexpected(created.error());
+        constraint = std::move(*created);
+    }
     GenerateResult result;
     GenerateStats& st = result.stats;
     Result<std::vector<float>> logits = prefill(prompt, gp, st);
@@ -184,6 +193,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     std::vector<float> rows = std::move(*logits);
     size_t base = tokens.size() - 1, row = 0;
     std::vector<int32_t> draft;  // guessed tokens evaluated after rows[0]'s token
+    std::vector<float> masked;   // the current row with the grammar's mask applied
     bool evaluated = true;       // false when an evaluation failed midway: leave its state as it is
     for (;;) {
         if (gp.cancel && gp.cancel->load(std::memory_order_relaxed)) {
@@ -193,16 +203,28 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         const std::span<const float> current(rows.data() + row * vocab, vocab);
         const size_t seen = base + row + 1;
         if (gp.onLogits) gp.onLogits(current);
-        const int32_t id = sampler.sample(current, std::span<const int32_t>(tokens).first(seen));
+        const std::span<const int32_t> history = std::span<const int32_t>(tokens).first(seen);
+        int32_t id = sampler.sample(current, history);
+        if (constraint && !constraint->allows(id)) {  // see grammar_constraint.h for why this is exact
+            masked.assign(current.begin(), current.end());
+            if (constraint->mask(masked) == 0) {  // nothing may follow (no end token allowed either)
+                if (!constraint->complete())
+                    detail::log(LogLevel::Warning, "grammar: no token of the vocabulary continues the text; stopping");
+                result.stopReason = StopReason::EndOfText;
+                break;
+            }
+            id = sampler.sample(masked, history);
+        }
         if (result.tokens.empty()) {
             firstToken = Clock::now();
             st.timeToFirstTokenMs = secondsSince(t0) * 1000.0;
         }
-        if (!gp.ignoreEos && tok().isEndOfGeneration(id)) {
+        if ((!gp.ignoreEos || constraint) && tok().isEndOfGeneration(id)) {
             result.stopReason = StopReason::EndOfText;
             break;
         }
         result.tokens.push_back(id);
+        if (constraint) constraint->accept(id);
         st.generatedTokens = static_cast<int>(result.tokens.size());
         const double genSeconds = secondsSince(firstToken);
         st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
@@ -219,6 +241,10 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             result.stopReason = StopReason::MaxTokens;
             break;
         }
+        if (constraint && !constraint->canContinue()) {  // complete, and nothing may follow
+            result.stopReason = StopReason::EndOfText;
+            break;
+        }
         if (row < draft.size() && id == draft[row]) {  // the guess was right: its row is computed
             ++row;
             ++st.acceptedDraftTokens;
@@ -230,7 +256,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             break;
         }
         std::vector<int32_t> batch{id};
-        draft = nextDraft(id, gp, st.generatedTokens);
+        draft = nextDraft(id, gp, st.generatedTokens, constraint.get());
         batch.insert(batch.end(), draft.begin(), draft.end());
         st.draftedTokens += static_cast<int>(draft.size());
         auto next = evaluate(batch, !draft.empty(), gp.cancel);
@@ -255,7 +281,8 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     return result;
 }
 
-std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GenerateParams& gp, int generated) {
+std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GenerateParams& gp, int generated,
+                                              GrammarConstraint* constraint) {
     const SpeculativeParams& spec = gp.speculative;
     if (spec.draft != SpeculativeParams::Draft::PromptLookup) return {};
     // Room: the context, and the tokens still to generate (the batch's last row gives one more).
@@ -266,6 +293,7 @@ std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GeneratePar
     tokens.push_back(sampled);  // the history the guess continues
     std::vector<int32_t> draft = promptLookupDraft(tokens, most, spec.ngramMin, spec.ngramMax);
     tokens.pop_back();
+    if (constraint) draft.resize(constraint->allowedPrefix(draft));
     return draft;
 }
 
@@ -308,7 +336,8 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
             if (ids->size() >= static_cast<size_t>(m_impl->contextSize))
                 return std::unexpected(makeError(ErrorCode::ContextFull, "the conversation needs ", ids->size(),
                                                  " tokens; the context holds ", m_impl->contextSize));
-            if (!params.splitReasoning) return m_impl->run(*ids, params, sink);
+            // A grammar shapes the whole answer: no <think> channel to split off.
+            if (!params.splitReasoning || !params.grammar.empty()) return m_impl->run(*ids, params, sink);
             ReasoningSplitter splitter(promptOpensReasoning(*text));
             return m_impl->run(*ids, params, sink, &splitter);
         }

@@ -57,7 +57,8 @@ TEST(OllamaProtocol, BadRequestsNameTheField) {
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_predict":0}})", "options.num_predict"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"options":{"stop":"\n"}})", "options.stop"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"options":[]})", "options"},
-        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":"json"})", "format"},
+        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":"yaml"})", "format"},
+        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":{"type":"strang"}})", "format"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})", "tools"},
     };
     for (const Case& c : cases) {
@@ -67,6 +68,20 @@ TEST(OllamaProtocol, BadRequestsNameTheField) {
         EXPECT_EQ(r.error().param, c.param) << c.body;
         EXPECT_FALSE(r.error().message.empty());
     }
+}
+
+TEST(OllamaProtocol, FormatConstrainsTheOutput) {
+    auto plain = ollama::parseChat(json::parse(R"({"model":"m","messages":[{"role":"user","content":"x"}]})"));
+    ASSERT_TRUE(plain);
+    EXPECT_TRUE(plain->params.grammar.empty());
+    auto any = ollama::parseChat(json::parse(R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":"json"})"));
+    ASSERT_TRUE(any);
+    EXPECT_EQ(any->params.grammar, assistant::jsonObjectGrammar());
+    auto schema = ollama::parseGenerate(json::parse(
+        R"({"model":"m","prompt":"x","format":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}})"));
+    ASSERT_TRUE(schema);
+    EXPECT_NE(schema->request.params.grammar.find("root ::="), std::string::npos);
+    EXPECT_TRUE(assistant::checkGrammar(schema->request.params.grammar).has_value());
 }
 
 TEST(OllamaProtocol, GenerateUsesTheTemplateUnlessRaw) {

@@ -100,6 +100,51 @@ TEST(ServerProtocol, ChatRejectsWrongTypesAndRanges) {
     }
 }
 
+TEST(ServerProtocol, ResponseFormatBecomesAGrammar) {
+    auto text = chat(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}})");
+    ASSERT_TRUE(text);
+    EXPECT_TRUE(text->params.grammar.empty());
+    auto object = chat(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})");
+    ASSERT_TRUE(object);
+    EXPECT_EQ(object->params.grammar, assistant::jsonObjectGrammar());
+    auto schema = completion(R"({"prompt":"x","response_format":{"type":"json_schema","json_schema":{"name":"p","strict":true,
+        "schema":{"type":"object","properties":{"n":{"type":"integer","minimum":1,"maximum":9}},"required":["n"],"additionalProperties":false}}}})");
+    ASSERT_TRUE(schema) << schema.error().message;
+    EXPECT_TRUE(assistant::checkGrammar(schema->params.grammar).has_value());
+    auto grammar = chat(R"({"messages":[{"role":"user","content":"x"}],"grammar":"root ::= \"yes\" | \"no\""})");
+    ASSERT_TRUE(grammar) << grammar.error().message;
+    EXPECT_EQ(grammar->params.grammar, "root ::= \"yes\" | \"no\"");
+}
+
+TEST(ServerProtocol, BadResponseFormatsAre400s) {
+    struct Case {
+        const char* body;
+        const char* param;
+        const char* messagePart;
+    };
+    const Case cases[] = {
+        {R"({"prompt":"x","response_format":"json"})", "response_format", "must be an object"},
+        {R"({"prompt":"x","response_format":{"type":"xml"}})", "response_format.type", "must be"},
+        {R"({"prompt":"x","response_format":{"type":"json_schema"}})", "response_format.json_schema", "must be an object"},
+        {R"({"prompt":"x","response_format":{"type":"json_schema","json_schema":{"schema":{}}}})",
+         "response_format.json_schema.name", "name"},
+        {R"({"prompt":"x","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"integer","minimum":3,"maximum":1}}}})",
+         "response_format.json_schema.schema", "no integer lies between"},
+        {R"({"prompt":"x","response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"$ref":"#/$defs/x"}}}})",
+         "response_format.json_schema.schema", "'#/$defs/x' is not defined"},
+        {R"({"prompt":"x","grammar":"root ::= nothing"})", "grammar", "line 1, column 10: undefined rule 'nothing'"},
+        {R"({"prompt":"x","grammar":"root ::= \"a\"","response_format":{"type":"json_object"}})", "grammar", "exclude"},
+    };
+    for (const Case& c : cases) {
+        auto r = completion(c.body);
+        ASSERT_FALSE(r) << c.body;
+        EXPECT_EQ(r.error().status, 400) << c.body;
+        EXPECT_EQ(r.error().type, "invalid_request_error");
+        EXPECT_EQ(r.error().param, c.param) << c.body;
+        EXPECT_NE(r.error().message.find(c.messagePart), std::string::npos) << r.error().message;
+    }
+}
+
 TEST(ServerProtocol, SpeculativeExtension) {
     auto plain = chat(R"({"messages":[{"role":"user","content":"x"}]})");
     ASSERT_TRUE(plain);

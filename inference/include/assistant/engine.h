@@ -248,6 +248,18 @@ struct GenerateParams {
     // (DeepSeek-R1 templates), generation starts on the Reasoning channel. The raw
     // text and token-id overloads never split: their output is plain text.
     bool splitReasoning = true;
+    // Constrained output: a GBNF grammar (llama.cpp's format: `root ::= ...`, see
+    // inference/grammar/grammar.h) the generated text must match. Empty (default): off.
+    // Every token is sampled from the tokens whose text keeps a parse alive; end of
+    // text is allowed only where the grammar is complete, and generation ends there
+    // (ignoreEos notwithstanding) or when nothing more may follow. A grammar that does
+    // not parse makes generate return InvalidArgument ("grammar: line 2, column 7: ...")
+    // before any evaluation. Speculative drafts stay on: a guess the grammar rejects is
+    // cut from the draft, and kept guesses are ones the constrained sampler chose, so
+    // the output is the same as without drafting. maxTokens can still end the text
+    // before the grammar is complete (StopReason::MaxTokens). With a grammar,
+    // splitReasoning is off: the grammar shapes the whole answer.
+    std::string grammar;
 };
 
 // Which stream a generated piece belongs to. Reasoning models (DeepSeek-R1, Qwen3,
@@ -281,6 +293,16 @@ struct GenerateResult {
     StopReason stopReason = StopReason::EndOfText;
     GenerateStats stats;
 };
+
+// Constrained output helpers: grammars for GenerateParams::grammar.
+// A JSON Schema (JSON text) as a GBNF grammar of the JSON values it accepts; what
+// is supported, loosely checked or ignored is listed in inference/grammar/json_schema.h.
+// InvalidArgument names the schema path ("/properties/age/type: unknown type 'int'").
+Result<std::string> jsonSchemaToGrammar(std::string_view schemaJson);
+// The grammar of any JSON object (OpenAI's response_format json_object).
+std::string jsonObjectGrammar();
+// Parses a GBNF grammar without generating: InvalidArgument with line and column.
+Status checkGrammar(std::string_view gbnf);
 
 // Receives each piece of text as soon as it is complete UTF-8; return false to stop.
 using TokenSink = std::function<bool(std::string_view piece, const GenerateStats& stats)>;

@@ -43,6 +43,23 @@ await check('ChatOpenAI.stream adds up to the invoked answer', async () => {
   assert.equal(text, invoked);
 });
 
+await check('ChatOpenAI.withStructuredOutput (jsonSchema) and ChatOllama format give schema-valid objects', async () => {
+  const schema = {
+    title: 'pet', type: 'object', additionalProperties: false, required: ['name', 'legs'],
+    properties: { name: { type: 'string', minLength: 1, maxLength: 10 }, legs: { type: 'integer', minimum: 0, maximum: 8 } },
+  };
+  const valid = (v) => typeof v.name === 'string' && v.name.length >= 1 && [...v.name].length <= 10 &&
+    Number.isInteger(v.legs) && v.legs >= 0 && v.legs <= 8 && Object.keys(v).length === 2;
+  const chat = new ChatOpenAI({ ...openai, model: stem(modelPath), temperature: 0.7, maxTokens: 100 });
+  const structured = chat.withStructuredOutput(schema, { method: 'jsonSchema', name: 'pet', strict: true });
+  const v = await structured.invoke(question);
+  assert.ok(valid(v), JSON.stringify(v));
+  const oll = new ChatOllama({ ...ollama, model: stem(modelPath), temperature: 0.7, numPredict: 100, format: schema });
+  const r = await oll.invoke(question);
+  const w = JSON.parse(r.content);
+  assert.ok(valid(w), r.content);
+});
+
 await check('OpenAIEmbeddings', async () => {
   const embeddings = new OpenAIEmbeddings({ ...openai, model: stem(embedderPath) });
   const docs = await embeddings.embedDocuments(['a cat sat on the mat', 'stock prices fell sharply']);

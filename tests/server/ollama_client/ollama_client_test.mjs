@@ -1,5 +1,6 @@
 // The official ollama npm client against `assistant-cli serve` with the demo model:
-// list, show, chat (streamed and not), generate (raw), embed, a wrong key, an unknown model.
+// list, show, chat (streamed and not), structured output (format), generate (raw), embed,
+// a wrong key, an unknown model.
 // usage: node ollama_client_test.mjs ASSISTANT_CLI MODEL.gguf EMBEDDER.gguf
 // Exits non-zero when a check fails.
 import assert from 'node:assert/strict';
@@ -81,6 +82,20 @@ await check('generate (raw) continues the prompt', async () => {
   const r = await ollama.generate({ model, prompt: 'Once upon a time', raw: true, options: greedy, stream: false });
   assert.ok(r.response.length > 0);
   assert.equal(r.done, true);
+});
+
+await check('format (a JSON Schema, and "json") holds the answer to it', async () => {
+  const format = {
+    type: 'object', additionalProperties: false, required: ['hero', 'happy'],
+    properties: { hero: { type: 'string', maxLength: 10 }, happy: { type: 'boolean' } },
+  };
+  const r = await ollama.chat({ model, messages, format, options: { temperature: 0.8, seed: 3, num_predict: 100 } });
+  const v = JSON.parse(r.message.content);
+  assert.deepEqual(Object.keys(v).sort(), ['happy', 'hero'], r.message.content);
+  assert.equal(typeof v.happy, 'boolean');
+  assert.ok(typeof v.hero === 'string' && [...v.hero].length <= 10, r.message.content);
+  const g = await ollama.generate({ model, prompt: 'Lily', format: 'json', options: { temperature: 0, num_predict: 60 } });
+  assert.ok(g.response.startsWith('{'), g.response);
 });
 
 await check('embed gives one vector per input', async () => {

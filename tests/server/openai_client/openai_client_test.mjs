@@ -86,6 +86,51 @@ await check('seed makes sampling repeatable; stop ends the text', async () => {
   assert.equal(s.choices[0].finish_reason, 'stop');
 });
 
+// Structured output: the story model answers in JSON valid against the schema.
+const personSchema = {
+  type: 'object', additionalProperties: false, required: ['name', 'age', 'pets'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 12 },
+    age: { type: 'integer', minimum: 3, maximum: 9 },
+    pets: { type: 'array', items: { enum: ['cat', 'dog', 'fish'] }, minItems: 1, maxItems: 2 },
+  },
+};
+function checkPerson(text) {
+  const v = JSON.parse(text);
+  assert.deepEqual(Object.keys(v).sort(), ['age', 'name', 'pets'], text);
+  assert.ok(typeof v.name === 'string' && v.name.length >= 1 && [...v.name].length <= 12, text);
+  assert.ok(Number.isInteger(v.age) && v.age >= 3 && v.age <= 9, text);
+  assert.ok(v.pets.length >= 1 && v.pets.length <= 2 && v.pets.every((p) => ['cat', 'dog', 'fish'].includes(p)), text);
+}
+await check('response_format json_schema gives JSON valid against the schema (greedy, seeded, streamed)', async () => {
+  const body = {
+    model: modelId, messages: [{ role: 'user', content: 'Who is Lily?' }], max_tokens: 200,
+    response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: personSchema } },
+  };
+  for (const [temperature, seed] of [[0, 1], [0.9, 2], [1.2, 3]]) {
+    const r = await client.chat.completions.create({ ...body, temperature, seed });
+    assert.equal(r.choices[0].finish_reason, 'stop');
+    checkPerson(r.choices[0].message.content);
+  }
+  const stream = await client.chat.completions.create({ ...body, temperature: 0.8, seed: 4, stream: true });
+  let text = '';
+  for await (const c of stream) for (const ch of c.choices) text += ch.delta.content ?? '';
+  checkPerson(text);
+});
+
+await check('a schema the server cannot compile is a BadRequestError naming the path', async () => {
+  await assert.rejects(
+    client.chat.completions.create({
+      model: modelId, messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'strang' } } } } },
+    }),
+    (e) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, String(e));
+      assert.ok(/properties\/a\/type/.test(e.message), e.message);
+      return true;
+    });
+});
+
 if (embedderPath) {
   await check('embeddings.create (string and array)', async () => {
     const one = await client.embeddings.create({ input: 'The cat sat on the mat.' });
