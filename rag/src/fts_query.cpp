@@ -57,13 +57,7 @@ std::string ftsQuery(const std::string& text) {
     std::string word;
     auto utf8 = [](std::u32string_view s) {
         std::string out;
-        for (char32_t c : s) {
-            if (c < 0x800) { out += static_cast<char>(0xC0 | (c >> 6)); out += static_cast<char>(0x80 | (c & 0x3F)); continue; }
-            if (c >= 0x10000) { out += static_cast<char>(0xF0 | (c >> 18)); out += static_cast<char>(0x80 | ((c >> 12) & 0x3F)); }
-            else out += static_cast<char>(0xE0 | (c >> 12));
-            out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        }
+        for (char32_t c : s) script::append(out, c);
         return out;
     };
     auto endCjk = [&] {

@@ -90,21 +90,6 @@ const WordTable& wordTable() {
     return table;
 }
 
-void appendUtf8(std::string& out, char32_t c) {
-    if (c < 0x80) out += static_cast<char>(c);
-    else if (c < 0x800) { out += static_cast<char>(0xC0 | (c >> 6)); out += static_cast<char>(0x80 | (c & 0x3F)); }
-    else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
 std::string latinLanguage(std::string_view text) {
     std::array<double, kLatin.size()> score{};
     const WordTable& table = wordTable();
@@ -127,7 +112,7 @@ std::string latinLanguage(std::string_view text) {
         }
         const char32_t c = static_cast<char32_t>(u_tolower(static_cast<UChar32>(script::next(text, i))));
         if (u_isalpha(static_cast<UChar32>(c))) {
-            appendUtf8(word, c);
+            script::append(word, c);
             for (const Hint& h : kHints)
                 if (h.c == c) score[h.lang] += h.weight;
         } else {

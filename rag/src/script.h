@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace rag::script {
@@ -27,6 +28,26 @@ constexpr bool isHangul(char32_t c) {
 // Sentence-ending punctuation of CJK text (。！？； and their half-width forms, also
 // after NFKC has turned the full-width ones into ASCII).
 constexpr bool isCjkSentenceEnd(char32_t c) { return c == 0x3002 || c == 0xFF61 || c == 0xFF01 || c == 0xFF1F || c == 0xFF1B; }
+
+// Appends the code point's UTF-8 bytes (rag's one encoder; the engine has its own below
+// its public header, which rag does not include).
+inline void append(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xC0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += static_cast<char>(0xE0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (c >> 18));
+        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+}
 
 // Decodes the code point at s[i] and advances i; an invalid byte gives U+FFFD and
 // advances by one.

@@ -32,15 +32,10 @@ check "whole document" "$tmp/index.db" '^ask: whole document used: zebra.txt$' -
 check "hybrid chunks" "$tmp/index.db" '^ask: hybrid search \(BM25 \+ dense\)$' --embedder "$embedder" --chunks-only
 check "bm25 chunks" "$tmp/plain.db" '^ask: BM25 search only: the index has no vectors from ' --embedder "$embedder" --chunks-only
 
-"$cli" serve -m "$model" --port 0 --no-embedder >"$tmp/serve.out" 2>&1 &
-server=$!
+server=""
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
-url=""
-for _ in $(seq 100); do
-  url=$(grep -o 'http://[^ ]*' "$tmp/serve.out" | head -1)
-  [ -n "$url" ] && curl -sf "$url/health" >/dev/null && break
-  sleep 0.1
-done
+. "$(dirname "$0")/serve_helper.sh"
+start_server "$cli" "$model" "$tmp" || exit 1
 "$cli" ask "How do zebras sleep?" -m "$model" --db "$tmp/index.db" -n 8 --temp 0 >"$tmp/local" 2>/dev/null
 if ! "$cli" ask "How do zebras sleep?" --remote "$url/v1" --db "$tmp/index.db" -n 8 --temp 0 >"$tmp/remote" 2>"$tmp/err" ||
    ! cmp -s "$tmp/local" "$tmp/remote" || ! grep -q "sent to that server" "$tmp/err"; then

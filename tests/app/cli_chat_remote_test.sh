@@ -6,16 +6,10 @@
 set -u
 cli=$1 model=$2
 tmp=$(mktemp -d)
-"$cli" serve -m "$model" --port 0 --api-key k-right --no-embedder >"$tmp/serve.out" 2>"$tmp/serve.err" &
-server=$!
+server=""
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
-url=""
-for _ in $(seq 100); do
-  url=$(grep -o 'http://[^ ]*' "$tmp/serve.out" | head -1)
-  [ -n "$url" ] && curl -sf "$url/health" >/dev/null && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "FAIL: the server did not start"; cat "$tmp/serve.err"; exit 1; }
+. "$(dirname "$0")/serve_helper.sh"
+start_server "$cli" "$model" "$tmp" --api-key k-right || exit 1
 fail=0
 questions=$'Once upon a time\nTell me about the cat\n'
 printf '%s' "$questions" | "$cli" chat -m "$model" -n 24 --temp 0 >"$tmp/local" 2>/dev/null
