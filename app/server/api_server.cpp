@@ -217,10 +217,8 @@ void ApiServer::Impl::handleModels(const Request&, Response& res) {
     };
     if (chatModel) data.push_back(entry(chatId, chatModel, "chat"));
     if (embedder) data.push_back(entry(embedderId, embedder, "embedding"));
-#ifdef ASSISTANT_SERVER_WITH_RAG
     if (rag && chatModel)
         for (const std::string& c : rag->collections()) data.push_back(entry("rag:" + c, chatModel, "rag"));
-#endif
     sendJson(res, json{{"object", "list"}, {"data", data}});
 }
 
@@ -228,9 +226,7 @@ void ApiServer::Impl::handleModel(const Request& req, Response& res) {
     const std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
     std::lock_guard lock(mutex);
     bool ragModel = false;
-#ifdef ASSISTANT_SERVER_WITH_RAG
     ragModel = rag && chatModel && id.starts_with("rag:") && rag->hasCollection(id.substr(4));
-#endif
     if ((chatModel && id == chatId) || (embedder && id == embedderId) || ragModel)
         return sendJson(res, json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}});
     sendError(res, {404, "the model '" + id + "' does not exist", "invalid_request_error", "model", "model_not_found"});
@@ -345,22 +341,14 @@ void ApiServer::Impl::loadModels() {
         if (loaded) emb = *loaded;
         else error = options.embedderPath + ": " + loaded.error().message;
     }
-#ifdef ASSISTANT_SERVER_WITH_RAG
     std::unique_ptr<RagAnswerer> ragOpened;
-#endif
     if (error.empty() && !options.ragDbPath.empty()) {
-#ifdef ASSISTANT_SERVER_WITH_RAG
         auto opened = RagAnswerer::open(options.ragDbPath, emb, options.embedderPath);
         if (opened) ragOpened = std::move(*opened);
         else error = opened.error().message;
-#else
-        error = "--db: this build has no document index (configured with ASSISTANT_WITH_RAG=OFF)";
-#endif
     }
     std::lock_guard lock(mutex);
-#ifdef ASSISTANT_SERVER_WITH_RAG
     rag = std::move(ragOpened);
-#endif
     if (chat) {
         chatModel = chat;
         chatId = modelIdFromPath(options.modelPath);

@@ -42,13 +42,7 @@ assistant::Result<assistant::GenerateResult> GenerationJob::run(const assistant:
 
 namespace {
 
-json citationsFor(const std::string& answer, const json& sources) {
-#ifdef ASSISTANT_SERVER_WITH_RAG
-    return RagAnswerer::citations(answer, sources);
-#else
-    return sources;
-#endif
-}
+json citationsFor(const std::string& answer, const json& sources) { return RagAnswerer::citations(answer, sources); }
 
 }  // namespace
 
@@ -65,7 +59,6 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     const bool ragRequest = chat && request.model.starts_with("rag:");
     auto model = chatModelFor(ragRequest ? std::string() : request.model);
     if (!model) return std::unexpected(model.error());
-#ifdef ASSISTANT_SERVER_WITH_RAG
     RagAnswerer* ragAnswerer = nullptr;
     if (ragRequest) {
         std::lock_guard lock(mutex);
@@ -74,11 +67,6 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     if (ragRequest && !ragAnswerer)
         return std::unexpected(ApiError{404, "'" + request.model + "': no document index is open (assistant-cli serve --db FILE)",
                                         "invalid_request_error", "model", "model_not_found"});
-#else
-    if (ragRequest)
-        return std::unexpected(ApiError{404, "'" + request.model + "': this build has no document index",
-                                        "invalid_request_error", "model", "model_not_found"});
-#endif
     // A request waiting in the queue notices a hang-up through the probe.
     auto lease = acquireSlot([&probe] { return probe.peerClosed(); });
     if (!lease) {
@@ -103,7 +91,6 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     job->request = std::move(request);
     job->request.params.cancel = &slot.cancel;
     if (!job->request.speculativeGiven) job->request.params.speculative = options.speculative;
-#ifdef ASSISTANT_SERVER_WITH_RAG
     if (ragRequest) {
         const int answer = job->request.params.maxTokens > 0 ? job->request.params.maxTokens : 512;
         auto prompt = ragAnswerer->prepare(job->request.model.substr(4), job->request.messages, *model,
@@ -112,7 +99,6 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
         job->request.messages = std::move(prompt->messages);
         job->sources = std::move(prompt->sources);
     }
-#endif
     return job;
 }
 

@@ -27,10 +27,8 @@ void ApiServer::Impl::installOllamaRoutes() {
         std::lock_guard lock(mutex);
         if (chatModel) models.push_back(ollama::tagEntry(chatId + ":latest", chatModel->info()));
         if (embedder) models.push_back(ollama::tagEntry(embedderId + ":latest", embedder->info()));
-#ifdef ASSISTANT_SERVER_WITH_RAG
         if (rag && chatModel)
             for (const std::string& c : rag->collections()) models.push_back(ollama::tagEntry("rag:" + c, chatModel->info()));
-#endif
         sendJson(r, json{{"models", models}});
     });
     // Running models: both stay loaded for the server's lifetime.

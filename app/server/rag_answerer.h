@@ -2,7 +2,8 @@
 // rag::Answerer (the last user message is the question; whole documents when they fit,
 // else hybrid or BM25 chunks; numbered sources). This class adds what HTTP needs: one
 // lock around the SQLite connection, status codes, and the sources as JSON.
-// Built only when rag/ is (ASSISTANT_WITH_RAG); the server then links it.
+// rag_answerer.cpp with rag/ (ASSISTANT_WITH_RAG); rag_answerer_none.cpp, which refuses
+// --db, without it.
 #pragma once
 
 #include <memory>

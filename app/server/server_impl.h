@@ -16,9 +16,7 @@
 #include "api_server.h"
 #include "connection_probe.h"
 #include "openai_protocol.h"
-#ifdef ASSISTANT_SERVER_WITH_RAG
 #include "rag_answerer.h"
-#endif
 #include "slot_pool.h"
 
 namespace server {
@@ -105,9 +103,7 @@ struct ApiServer::Impl {
     std::shared_ptr<const assistant::Model> embedder;
     std::string chatId;      // file stem: "stories260K"
     std::string embedderId;
-#ifdef ASSISTANT_SERVER_WITH_RAG
     std::unique_ptr<RagAnswerer> rag;  // --db: rag:<collection> models; set once by loadModels
-#endif
 
     std::atomic<uint64_t> requests{0}, completions{0}, cancelled{0}, rejected{0}, clientErrors{0};
     std::atomic<uint64_t> generatedTokens{0}, promptTokens{0};
