@@ -43,7 +43,8 @@ public:
     Match longestPrefix(std::string_view text) const;
 
     // SentencePiece's normalization of one position: the longest key's replacement,
-    // else one UTF-8 character copied (a malformed byte becomes U+FFFD).
+    // else one UTF-8 character copied (a malformed byte becomes U+FFFD). The replacement
+    // views into the map or, for a copied character, into `text`.
     Match normalizePrefix(std::string_view text) const;
 
 private:
