@@ -181,9 +181,8 @@ int onToken(void* p, int flags, const char* token, int nToken, int start, int en
     return SQLITE_OK;
 }
 
-int xCreate(void* context, const char** args, int nArgs, Fts5Tokenizer** out) {
+int xCreate(void* context, const char** /*args: none taken*/, int /*nArgs*/, Fts5Tokenizer** out) {
     auto* shared = static_cast<Tokenizer*>(context);
-    if (nArgs > 0) (void)args;  // no options
     auto in = std::make_unique<Instance>();
     in->shared = shared;
     const char* unicodeArgs[] = {"remove_diacritics", "2"};

@@ -167,17 +167,17 @@ std::expected<SummaryBudget, std::string> summaryBudget(assistant::Session& sess
     return summaryBudget(sessionSummaryWriter(session), fileName, options);
 }
 
-std::expected<SummaryBudget, std::string> summaryBudget(const SummaryWriter& model, const std::string& fileName,
+std::expected<SummaryBudget, std::string> summaryBudget(const SummaryWriter& writer, const std::string& fileName,
                                                         const SummarizeOptions& options) {
-    const int context = model.contextTokens;
+    const int context = writer.contextTokens;
     if (options.mapTokens < 0 || options.reduceTokens < 0)
         return std::unexpected("summary lengths must be positive (0: sized to the context)");
     SummaryBudget b;
     const std::string onePart[] = {""};
-    b.promptTokens = std::max({promptTokens(model, mapPrompt(999, 999, fileName, "")),
-                               promptTokens(model, reducePrompt(true, fileName, std::span(onePart))),
-                               promptTokens(model, reducePrompt(false, fileName, std::span(onePart)))});
-    b.partTokens = model.countTokens("Part 99: \n\n") + 2;
+    b.promptTokens = std::max({promptTokens(writer, mapPrompt(999, 999, fileName, "")),
+                               promptTokens(writer, reducePrompt(true, fileName, std::span(onePart))),
+                               promptTokens(writer, reducePrompt(false, fileName, std::span(onePart)))});
+    b.partTokens = writer.countTokens("Part 99: \n\n") + 2;
     const int room = context - b.promptTokens - kMarginTokens;  // for text in and summary out
     b.mapTokens = options.mapTokens > 0 ? options.mapTokens : std::clamp(room / 5, 16, 200);
     b.reduceTokens = options.reduceTokens > 0 ? options.reduceTokens : std::clamp(room / 3, 16, 400);
@@ -209,7 +209,7 @@ class SummaryRun {
 public:
     SummaryRun(Store& store, int64_t documentId, const SummaryWriter& writer, const SummarizeOptions& options,
                std::string file, const SummaryBudget& budget)
-        : m_store(store), m_documentId(documentId), m_model(writer), m_options(options), m_file(std::move(file)),
+        : m_store(store), m_documentId(documentId), m_writer(writer), m_options(options), m_file(std::move(file)),
           m_context(writer.contextTokens), m_b(budget) {
         m_params.sampling = options.sampling;
         m_params.cancel = options.cancel;
@@ -219,11 +219,11 @@ public:
     // the section's summary), from the store's cache when the same model made it.
     bool map(const std::vector<ChunkRecord>& chunks) {
         const int sectionTokens = m_context - m_b.promptTokens - m_b.mapTokens - kMarginTokens;
-        const std::vector<Piece> pieces = documentPieces(chunks, m_model, sectionTokens);
+        const std::vector<Piece> pieces = documentPieces(chunks, m_writer, sectionTokens);
         const std::vector<Section> sections = makeSections(pieces, sectionTokens, [&](const std::string& text) {
-            return promptTokens(m_model, mapPrompt(999, 999, m_file, text)) + m_b.mapTokens + kMarginTokens <= m_context;
+            return promptTokens(m_writer, mapPrompt(999, 999, m_file, text)) + m_b.mapTokens + kMarginTokens <= m_context;
         });
-        const std::string key = modelKey(m_model, m_b.mapTokens);
+        const std::string key = modelKey(m_writer, m_b.mapTokens);
         result.sections = static_cast<int>(sections.size());
         for (size_t i = 0; i < sections.size(); ++i) {
             if (stopped()) return true;
@@ -300,18 +300,18 @@ private:
         if (m_options.onProgress) m_options.onProgress(stage, static_cast<int>(done), static_cast<int>(total));
     }
     bool fits(std::span<const std::string> parts, bool final, int out) const {
-        return promptTokens(m_model, reducePrompt(final, m_file, parts)) + out + kMarginTokens <= m_context;
+        return promptTokens(m_writer, reducePrompt(final, m_file, parts)) + out + kMarginTokens <= m_context;
     }
     std::expected<std::string, std::string> generate(const std::string& prompt, int maxTokens, bool stream) {
         m_params.maxTokens = maxTokens;
-        return m_model.write(stepMessages(prompt), m_params, [&](std::string_view piece) {
+        return m_writer.write(stepMessages(prompt), m_params, [&](std::string_view piece) {
             return stream && m_options.onFinalPiece ? m_options.onFinalPiece(piece) : true;
         });
     }
 
     Store& m_store;
     const int64_t m_documentId;
-    const SummaryWriter& m_model;
+    const SummaryWriter& m_writer;
     const SummarizeOptions& m_options;
     const std::string m_file;
     const int m_context;

@@ -371,8 +371,7 @@ void ChatController::onModelLoadFailed(const QString& path, const QString& messa
     m_loadedModelName.clear();
     emit loadedModelChanged();
     if (startPendingLoad()) return;
-    QString url, model;
-    if (parseRemoteModelPath(path, url, model) || isRemoteModelPath(path)) {
+    if (isRemoteModelPath(path)) {
         // The reason names the server; the conversation stays as it was.
         setError(tr("Could not use the remote server: %1").arg(message));
         setState(State::NoModel);
