@@ -168,8 +168,8 @@ int main(int argc, char** argv) {
     if (o.profile) {
         setenv("ASSISTANT_OPENCL_PROFILE", "1", 1);
         auto model = load(o);
-        const arch::GpuModel* gpu = model->impl().gpu.get();
-        if (!gpu) {
+        const arch::Placement* gpu = model->impl().placement.get();
+        if (!gpu || gpu->deviceLayers() == 0) {
             std::printf("profile: no GPU layers\n");
             return 0;
         }

@@ -61,17 +61,17 @@ struct KvCache {
 // Per-session working memory of a forward pass (grown on demand, reused).
 struct Scratch {
     std::vector<float> x, cur, q, k, v, attn, ffnA, ffnB, logits;
-    std::vector<float> moe;  // MoE: per (token, chosen expert) outputs [n][k][E]
 };
 
-class GpuLayers;    // src/gpu_offload.h
-struct DecoderDesc;  // src/gpu_offload.h
+struct DecoderDesc;       // arch/placed_layers.h
+struct SessionPlacement;  // arch/placed_layers.h
 
 struct ForwardContext {
     kernels::ThreadPool& pool;
     KvCache& kv;
     Scratch& scratch;
-    GpuLayers* gpu = nullptr;  // the session's offloaded layers, or null (CPU only)
+    // The session's layers on their backends (decoders that describe themselves), else null.
+    SessionPlacement* placement = nullptr;
 };
 
 class Decoder;
@@ -97,7 +97,8 @@ public:
     // [1][nVocab] for the last token.
     virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
                          bool allLogits) const = 0;
-    // Decoders that the GPU path can run (llama only so far) describe their weights here.
+    // Decoders whose layers run through kernels/backend.h (and so may be placed on a
+    // device) describe them here; forward() then needs ctx.placement.
     virtual bool describeDecoder(DecoderDesc&) const { return false; }
 };
 

@@ -1,8 +1,9 @@
 // Building blocks shared by the decoder architectures (llama, qwen2, qwen3, phi3,
 // gemma2, qwen3moe): the weights of an attention block, of a gated feed-forward and
-// of a mixture-of-experts feed-forward, how to bind them from GGUF tensor names, and
-// how to run them on a micro-batch. PreNormDecoder (prenorm_decoder.h) and gemma2.cpp
-// compose these into their layers.
+// of a mixture-of-experts feed-forward and how to bind them from GGUF tensor names;
+// the host-only blocks gemma2.cpp composes into its layers, and the embedding lookup
+// and output head. PreNormDecoder (prenorm_decoder.h) runs its layers through
+// kernels/backend.h instead.
 //
 // Shapes: n = tokens in the batch, E = nEmbd, H = nHead, Hkv = nHeadKv, D = headDim,
 // F = feed-forward width, V = nVocab. Activations are row-major [n][width].
@@ -102,11 +103,6 @@ void attentionBlock(ForwardContext& ctx, const Hparams& h, const AttentionWeight
 
 // out = down · (act(gate · in) * (up · in)). Uses s.ffnA, s.ffnB.
 void ffnBlock(ForwardContext& ctx, const FfnWeights& w, FfnActivation act, int64_t n, const float* in, float* out);
-
-// out = sum over the k routed experts of weight * expert(in), k = h.nExpertUsed,
-// router softmax over all experts, top-k weights renormalized. Uses s.ffnA, s.ffnB,
-// s.moe. `in` and `out` must not alias.
-void moeBlock(ForwardContext& ctx, const Hparams& h, const MoeWeights& w, int64_t n, const float* in, float* out);
 
 // s.logits = output · rmsNorm(x) of every token (allLogits) or the last one;
 // finalSoftCap > 0 caps them (Gemma-2).

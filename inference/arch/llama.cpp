@@ -10,8 +10,7 @@
 //
 // Mistral GGUFs are `llama` files; when they carry llama.attention.sliding_window,
 // every layer attends to that many most recent positions (Mistral 7B v0.1). Llama 3.1+
-// files carry rope_freqs.weight, per-pair divisors of the RoPE angles. The only
-// architecture the GPU path (src/gpu_offload.h) runs.
+// files carry rope_freqs.weight, per-pair divisors of the RoPE angles.
 #include "arch/prenorm_decoder.h"
 #include "gguf/gguf_file.h"
 
@@ -26,8 +25,7 @@ assistant::Result<std::unique_ptr<Architecture>> makeLlama(const gguf::File& f, 
     return makePreNormDecoder(f, std::move(h),
                               DecoderVariant{.attention = {},                      // separate Q, K, V; no biases
                                              .ropeFactors = RopeFactors::Llama3,  // rope_freqs.weight if any
-                                             .slidingWindow = true,               // Mistral v0.1
-                                             .gpuOffload = true});
+                                             .slidingWindow = true});             // Mistral v0.1
 }
 
 }  // namespace arch

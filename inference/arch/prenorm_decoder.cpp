@@ -1,14 +1,15 @@
-// PreNormDecoder: binds and runs the layer stack of prenorm_decoder.h as a
-// DecoderVariant describes it. The GPU path (src/gpu_offload.h) runs the last layers
-// and the output head of variants that allow it.
+// PreNormDecoder: binds the layer stack of prenorm_decoder.h as a DecoderVariant
+// describes it and runs each layer through kernels/backend.h on the backend the
+// placement (src/placement.h) gave it: the CPU, or a device.
 #include "arch/prenorm_decoder.h"
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
+#include "arch/placed_layers.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
-#include "src/gpu_offload.h"
 
 namespace arch {
 namespace {
@@ -31,7 +32,10 @@ public:
 
 private:
     AttentionParams attentionParams(int64_t contextLength) const;
-    void runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const;
+    // x += attention(norm(x)); x += ffn(norm(x)) of layer l on its backend.
+    void runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_t pos0) const;
+    // The output head: logits of the last token (or all) into ctx.scratch.logits.
+    void runOutput(ForwardContext& ctx, bool& xOnDevice, int64_t n, bool allLogits) const;
     bool isMoe() const { return m_variant.feedForward == FeedForward::Moe; }
 
     Hparams m_h;
@@ -65,17 +69,56 @@ assistant::Status PreNormDecoder::bind(const gguf::File& f) {
 
 void PreNormDecoder::forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
                              bool allLogits) const {
-    const int64_t n = static_cast<int64_t>(tokens.size());
-    prepareScratch(ctx.scratch, m_h, n, isMoe() ? m_h.nFfExpert : m_h.nFf);
-    const AttentionParams ap = attentionParams(ctx.kv.capacity);
-
-    embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, 1.0f, ctx.scratch.x.data());
+    SessionPlacement& sp = *ctx.placement;  // set by the session: describeDecoder succeeds
+    const int64_t n = static_cast<int64_t>(tokens.size()), E = m_h.nEmbd;
+    sp.error.clear();
+    if (!sp.reserve(m_h, n)) return;
+    ctx.scratch.x.resize(static_cast<size_t>(n * E));
+    embedTokens(m_embd.tokenEmbd, tokens, E, 1.0f, ctx.scratch.x.data());
+    sp.cpu->write(*sp.onCpu.x, 0, ctx.scratch.x.data(), static_cast<size_t>(n * E) * 4);
+    // The residual stream crosses between the CPU and the device where consecutive
+    // layers live apart; a device is held for the whole run of its layers.
+    bool xOnDevice = false;
+    std::unique_lock<std::mutex> deviceLock;
+    const size_t xBytes = static_cast<size_t>(n * E) * 4;
+    auto moveX = [&](bool toDevice) {
+        if (toDevice == xOnDevice) return;
+        if (toDevice) {
+            deviceLock = std::unique_lock<std::mutex>(sp.model->device->lock());
+            kernels::copyBetween(*sp.cpu, *sp.onCpu.x, *sp.model->device, *sp.onDevice.x, xBytes);
+        } else {
+            kernels::copyBetween(*sp.model->device, *sp.onDevice.x, *sp.cpu, *sp.onCpu.x, xBytes);
+            deviceLock.unlock();
+        }
+        xOnDevice = toDevice;
+    };
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
-        // ctx.gpu is only set for variants whose describeDecoder succeeded.
-        if (ctx.gpu && ctx.gpu->runsLayer(l)) l = ctx.gpu->runLayers(ctx, l, n, pos0) - 1;  // the offloaded tail
-        else runLayer(ctx, l, n, pos0, ap);
+        moveX(sp.model->layers[l].onDevice);
+        runLayer(sp, l, n, pos0);
     }
-    if (!ctx.gpu || !ctx.gpu->outputLogits(ctx, n, allLogits)) outputLogits(ctx, m_h, m_embd, n, allLogits);
+    moveX(sp.model->output.onDevice);
+    runOutput(ctx, xOnDevice, n, allLogits);
+    if (xOnDevice)
+        if (std::string e = sp.model->device->takeError(); !e.empty() && sp.error.empty()) sp.error = e;
+}
+
+void PreNormDecoder::runOutput(ForwardContext& ctx, bool& xOnDevice, int64_t n, bool allLogits) const {
+    SessionPlacement& sp = *ctx.placement;
+    const PlacedOutput& out = sp.model->output;
+    kernels::Backend& be = sp.backend(xOnDevice);
+    Activations& a = sp.acts(xOnDevice);
+    const int64_t E = m_h.nEmbd, V = m_h.nVocab;
+    const int64_t first = allLogits ? 0 : n - 1;
+    const int64_t rows = n - first;
+    be.rmsNorm(*a.x, first * E, *out.norm, rows, E, m_h.rmsEps, *a.cur);
+    ctx.scratch.logits.resize(static_cast<size_t>(rows * V));
+    if (be.isHost()) {  // straight into the session's logits
+        kernels::BufferPtr logits = kernels::wrapHostMemory(ctx.scratch.logits.data(), ctx.scratch.logits.size() * 4);
+        be.matmul(*out.w, *a.cur, E, rows, *logits, V, 0, false);
+    } else {
+        be.matmul(*out.w, *a.cur, E, rows, *a.logits, V, 0, false);
+        be.read(*a.logits, 0, ctx.scratch.logits.data(), static_cast<size_t>(rows * V) * 4);  // the token's one sync
+    }
 }
 
 AttentionParams PreNormDecoder::attentionParams(int64_t contextLength) const {
@@ -92,39 +135,57 @@ AttentionParams PreNormDecoder::attentionParams(int64_t contextLength) const {
 }
 
 bool PreNormDecoder::describeDecoder(DecoderDesc& d) const {
-    if (!m_variant.gpuOffload || isMoe() || m_variant.ropeFactors == RopeFactors::LongRope) return false;
     d.h = &m_h;
     d.embd = &m_embd;
     for (const Layer& L : m_layers) {
         d.attn.push_back(&L.attn);
-        d.ffn.push_back(&L.ffn);
+        d.ffn.push_back(isMoe() ? nullptr : &L.ffn);
+        d.moe.push_back(isMoe() ? &L.moe : nullptr);
     }
-    d.params = attentionParams(0);  // without LongRope the context length does not matter
+    d.attentionParams = [this](int64_t contextLength) { return attentionParams(contextLength); };
     return true;
 }
 
-void PreNormDecoder::runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0,
-                              const AttentionParams& ap) const {
-    const Layer& L = m_layers[l];
-    Scratch& s = ctx.scratch;
-    const int64_t E = m_h.nEmbd;
-    // x += attention(norm(x))
-    rmsNormRows(s.x.data(), L.attn.norm, n, E, m_h.rmsEps, s.cur.data());
-    attentionBlock(ctx, m_h, L.attn, ap, l, n, pos0, s.cur.data(), s.cur.data());
-    kernels::addInPlace(s.x.data(), s.cur.data(), n * E);
-    // x += ffn(norm(x)). The MoE block cannot write over its input: its output goes to
-    // s.attn ([n][H*D] is not always >= E, so it is sized here).
-    float* out = s.cur.data();
-    if (isMoe()) {
-        rmsNormRows(s.x.data(), L.moe.norm, n, E, m_h.rmsEps, s.cur.data());
-        s.attn.resize(std::max<size_t>(s.attn.size(), static_cast<size_t>(n * E)));
-        out = s.attn.data();
-        moeBlock(ctx, m_h, L.moe, n, s.cur.data(), out);
-    } else {
-        rmsNormRows(s.x.data(), L.ffn.norm, n, E, m_h.rmsEps, s.cur.data());
-        ffnBlock(ctx, L.ffn, FfnActivation::Silu, n, s.cur.data(), out);
+void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_t pos0) const {
+    const PlacedLayer& L = sp.model->layers[l];
+    kernels::Backend& be = sp.backend(L.onDevice);
+    Activations& a = sp.acts(L.onDevice);
+    const kernels::AttentionOp& op = L.onDevice ? sp.deviceAttention : sp.cpuAttention;
+    const kernels::DeviceBuffer& ropeFreq = L.onDevice ? *sp.deviceRope : *sp.cpuRope;
+    const int64_t E = m_h.nEmbd, D = m_h.headDim, qW = m_h.nHead * D, kvW = m_h.nHeadKv * D;
+    const int64_t ldq = qW + 2 * kvW;
+    const float eps = m_h.rmsEps;
+
+    // x += Wo · attention(rope(q), rope(k), v), q|k|v = Wqkv · norm(x) (+ biases, head norms)
+    be.rmsNorm(*a.x, 0, *L.attnNorm, n, E, eps, *a.cur);
+    int64_t off = 0;
+    for (const kernels::WeightPtr& w : L.qkv) {
+        be.matmul(*w, *a.cur, E, n, *a.qkv, ldq, off, false);
+        off += w->rows;
     }
-    kernels::addInPlace(s.x.data(), out, n * E);
+    if (L.qkvBias) be.addBias(*a.qkv, ldq, n, ldq, *L.qkvBias);
+    if (L.qNorm) {  // RMS over each head's D values, before RoPE
+        be.rmsNormHeads(*a.qkv, ldq, 0, n, m_h.nHead, D, *L.qNorm, eps);
+        be.rmsNormHeads(*a.qkv, ldq, qW, n, m_h.nHeadKv, D, *L.kNorm, eps);
+    }
+    be.ropeStoreKv(*a.qkv, ldq, n, pos0, op, ropeFreq, *sp.k[l], *sp.v[l]);
+    be.attention(*a.qkv, ldq, n, pos0, op, *sp.k[l], *sp.v[l], *a.attn);
+    be.matmul(*L.wo, *a.attn, qW, n, *a.x, E, 0, /*accumulate=*/true);
+
+    // x += ffn(norm(x)): Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
+    be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, eps, *a.cur);
+    if (L.experts) {
+        be.experts(*L.experts, *a.cur, n, *a.ffn);
+        be.add(*a.x, *a.ffn, n * E);
+        return;
+    }
+    const int64_t F = L.down->cols;
+    off = 0;
+    for (const kernels::WeightPtr& w : L.gateUp) {
+        be.matmul(*w, *a.cur, E, n, *a.gu, 2 * F, off, false);
+        off += w->rows;
+    }
+    be.matmul(*L.down, *a.gu, 2 * F, n, *a.x, E, 0, /*accumulate=*/true, /*swigluInput=*/true);
 }
 
 }  // namespace

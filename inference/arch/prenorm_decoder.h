@@ -41,8 +41,6 @@ struct DecoderVariant {
     RopeFactors ropeFactors = RopeFactors::None;
     bool slidingWindow = false;            // every layer sees only the last attention.sliding_window
                                            // positions (Mistral); else the key is ignored
-    bool gpuOffload = false;               // describeDecoder for the OpenCL path (llama only;
-                                           // not with LongRope, whose angles follow the session)
 };
 
 assistant::Result<std::unique_ptr<Architecture>> makePreNormDecoder(const gguf::File& f, Hparams h,

@@ -9,7 +9,7 @@
 #include "assistant/engine.h"
 #include "gguf/gguf_file.h"
 #include "grammar/token_trie.h"
-#include "src/gpu_offload.h"
+#include "src/placement.h"
 #include "tokenizer/tokenizer.h"
 
 namespace assistant {
@@ -20,7 +20,7 @@ struct Model::Impl {
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;
     std::unique_ptr<arch::Architecture> arch;
     chat_template::ModelChat chat;               // the chat template or built-in format, chosen at load
-    std::unique_ptr<arch::GpuModel> gpu;         // offloaded layers (ModelParams::device), or null
+    std::unique_ptr<arch::Placement> placement;  // where each decoder layer runs (CPU, device), or null
 
     // Constrained output (GenerateParams::grammar): every token's piece and the trie
     // over them, built on first use (~30 ms for 32k tokens) and shared by sessions.

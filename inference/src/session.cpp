@@ -23,7 +23,7 @@ struct Session::Impl {
     kernels::ThreadPool pool;
     arch::KvCache kv;
     arch::Scratch scratch;
-    std::unique_ptr<arch::GpuLayers> gpu;  // the model's offloaded layers: their KV cache and activations
+    std::unique_ptr<arch::SessionPlacement> placement;  // the layers' backends: activations, KV rows (or null)
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
     std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
     int contextSize = 0;
@@ -89,10 +89,10 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
         detail::log(LogLevel::Warning, "KV cache q4_0 with ", h.headDim, "-wide heads: a block's one scale spans several heads, ",
             "which costs much accuracy on this model (q8_0 or f16 keep it)");
     impl->kv.allocate(h.nLayer, impl->contextSize, width, type);
-    if (const arch::GpuModel* gpuModel = model->impl().gpu.get()) {
-        std::string error;
-        impl->gpu = gpuModel->createSession(impl->contextSize, type, error);
-        if (!impl->gpu) return std::unexpected(makeError(ErrorCode::OutOfMemory, error));
+    if (const arch::Placement* placement = model->impl().placement.get()) {
+        auto sp = placement->createSession(impl->pool, impl->kv);
+        if (!sp) return std::unexpected(sp.error());
+        impl->placement = std::move(*sp);
     }
     return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
@@ -110,16 +110,15 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
                                          batch.size(), " new tokens exceed the context size ", contextSize));
     std::vector<float> logits;
     if (allLogits) logits.reserve(batch.size() * static_cast<size_t>(vocab));
-    arch::ForwardContext ctx{pool, kv, scratch, gpu.get()};
+    arch::ForwardContext ctx{pool, kv, scratch, placement.get()};
     const size_t step = static_cast<size_t>(params.batchSize);
     for (size_t begin = 0; begin < batch.size(); begin += step) {
         if (cancel && cancel->load(std::memory_order_relaxed))
             return std::unexpected(Error{ErrorCode::Cancelled, "evaluation cancelled"});
         const size_t end = std::min(batch.size(), begin + step);
         decoder().forward(ctx, batch.subspan(begin, end - begin), static_cast<int64_t>(tokens.size()), allLogits);
-        if (gpu)
-            if (std::string e = gpu->takeError(); !e.empty())
-                return std::unexpected(makeError(ErrorCode::DeviceError, "GPU: ", e));
+        if (placement && !placement->error.empty())
+            return std::unexpected(makeError(ErrorCode::DeviceError, "GPU: ", placement->error));
         tokens.insert(tokens.end(), batch.begin() + static_cast<std::ptrdiff_t>(begin),
                       batch.begin() + static_cast<std::ptrdiff_t>(end));
         if (allLogits) logits.insert(logits.end(), scratch.logits.begin(), scratch.logits.end());

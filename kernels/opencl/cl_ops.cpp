@@ -1,9 +1,11 @@
-// Row-wise and element-wise ops: RMSNorm, SwiGLU, add, RoPE + KV-cache store.
+// Row-wise and element-wise ops: RMSNorm (rows, heads), bias, SwiGLU, add, RoPE +
+// KV-cache store.
 #include "cl_runtime.h"
 
 namespace kernels::opencl {
 namespace {
 constexpr size_t kNormWg = 256;  // cl/ops.cl NORM_WG
+constexpr size_t kHeadWg = 64;   // cl/ops.cl HEAD_WG
 
 int kvTypeCode(GgmlType t) { return t == GgmlType::F32 ? 0 : 1; }
 }  // namespace
@@ -27,6 +29,26 @@ void Backend::swiglu(const Buffer& gu, int64_t tokens, int64_t f, const Buffer& 
     b.launch("swiglu", k, 2, global, local, 12.0 * static_cast<double>(tokens * f));
 }
 
+void Backend::rmsNormHeads(const Buffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
+                           const Buffer& weight, float eps) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("head_rms_norm");
+    if (!k || !b.setArgs(k, x, static_cast<int>(ld), static_cast<int>(off), static_cast<int>(width), weight, eps))
+        return;
+    const size_t global[2] = {static_cast<size_t>(heads) * kHeadWg, static_cast<size_t>(tokens)};
+    const size_t local[2] = {kHeadWg, 1};
+    b.launch("head_rms_norm", k, 2, global, local, 8.0 * static_cast<double>(tokens * heads * width));
+}
+
+void Backend::addBias(const Buffer& x, int64_t ld, int64_t tokens, int64_t width, const Buffer& bias) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("add_bias");
+    if (!k || !b.setArgs(k, x, static_cast<int>(ld), static_cast<int>(width), bias)) return;
+    const size_t global[2] = {static_cast<size_t>(width), static_cast<size_t>(tokens)};
+    const size_t local[2] = {64, 1};
+    b.launch("add_bias", k, 2, global, local, 12.0 * static_cast<double>(tokens * width));
+}
+
 void Backend::add(const Buffer& y, const Buffer& x, int64_t n) {
     Impl& b = *m_impl;
     cl_kernel k = b.kernel("add_inplace");
@@ -38,7 +60,7 @@ void Backend::add(const Buffer& y, const Buffer& x, int64_t n) {
 
 void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
                           int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
-                          const Buffer& vCache, GgmlType kvType) {
+                          const Buffer& vCache, GgmlType kvType, float qkScale) {
     Impl& b = *m_impl;
     if (kvType != GgmlType::F32 && kvType != GgmlType::F16) {
         b.fail("ropeStoreKv: KV cache type must be F32 or F16", CL_INVALID_VALUE);
@@ -47,7 +69,7 @@ void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_
     cl_kernel k = b.kernel("rope_kv");
     if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), static_cast<int>(heads), static_cast<int>(headsKv),
                          static_cast<int>(D), static_cast<int>(pos0), rope.dims, rope.neox ? 1 : 0, rope.freqScale,
-                         freq, kCache, vCache, kvTypeCode(kvType)))
+                         freq, kCache, vCache, kvTypeCode(kvType), qkScale))
         return;
     const size_t global[3] = {static_cast<size_t>(D / 2), static_cast<size_t>(heads + 2 * headsKv),
                               static_cast<size_t>(tokens)};

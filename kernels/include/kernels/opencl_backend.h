@@ -20,6 +20,10 @@
 
 struct _cl_mem;
 
+namespace kernels {
+class Backend;
+}
+
 namespace kernels::opencl {
 
 // A device buffer; releases itself.
@@ -109,12 +113,19 @@ public:
     void swiglu(const Buffer& gu, int64_t tokens, int64_t f, const Buffer& out);
     // y += x, n floats.
     void add(const Buffer& y, const Buffer& x, int64_t n);
+    // In place: slices x[t*ld + off + h*width ..] (h < heads, t < tokens) RMS-normalized
+    // and multiplied by weight[width].
+    void rmsNormHeads(const Buffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
+                      const Buffer& weight, float eps);
+    // x[t*ld + i] += bias[i], i < width.
+    void addBias(const Buffer& x, int64_t ld, int64_t tokens, int64_t width, const Buffer& bias);
     // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in
-    // place, then k and v to cache rows pos0.. (rows of headsKv*D values of kvType: F32 or
-    // F16). freq[i] = base^(-2i/dims) / freqFactor_i (ropeFrequencies()).
+    // place (then multiplied by qkScale), then k and v to cache rows pos0.. (rows of
+    // headsKv*D values of kvType: F32 or F16). freq[i] = base^(-2i/dims) / freqFactor_i
+    // (ropeFrequencies()).
     void ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
                      int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
-                     const Buffer& vCache, GgmlType kvType);
+                     const Buffer& vCache, GgmlType kvType, float qkScale = 1.0f);
     // Causal attention of the q part of qkv over cache rows 0 .. pos0+tokens-1;
     // out is [tokens][heads*D].
     void attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const Buffer& kCache,
@@ -139,6 +150,9 @@ private:
 // freq[i] for RoPE pair i < dims/2: base^(-2i/dims) advanced by repeated multiplication
 // (as the CPU backend does), divided by freqFactors[i] when given.
 std::vector<float> ropeFrequencies(const RopeParams& rope);
+
+// The device as a kernels::Backend (kernels/backend.h) for the decoder's layers.
+std::unique_ptr<kernels::Backend> makeDeviceBackend(std::shared_ptr<Backend> backend);
 
 // "opencl:P.D" of the first GPU-type OpenCL device, "" if none.
 std::string firstOpenclGpu();

@@ -35,6 +35,31 @@ kernel void swiglu(global const float* gu, global float* out, int f) {
     out[(size_t)t * f + i] = g / (1.0f + exp(-g)) * gu[(size_t)t * 2 * f + f + i];
 }
 
+// Per-head RMSNorm in place: slice h of row t is x[t*ld + off + h*width ..], times
+// w[width]. One work-group of HEAD_WG per (head, token).
+#define HEAD_WG 64
+kernel void head_rms_norm(global float* x, int ld, int off, int width, global const float* w, float eps) {
+    local float red[HEAD_WG];
+    const int lid = get_local_id(0), h = get_group_id(0), t = get_group_id(1);
+    global float* v = x + (size_t)t * ld + off + (size_t)h * width;
+    float s = 0.0f;
+    for (int i = lid; i < width; i += HEAD_WG) s += v[i] * v[i];
+    red[lid] = s;
+    for (int step = HEAD_WG / 2; step > 0; step >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < step) red[lid] += red[lid + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float scale = 1.0f / sqrt(red[0] / (float)width + eps);
+    for (int i = lid; i < width; i += HEAD_WG) v[i] = v[i] * scale * w[i];
+}
+
+// x[t*ld + i] += bias[i] for i < width.
+kernel void add_bias(global float* x, int ld, int width, global const float* bias) {
+    const int i = get_global_id(0), t = get_global_id(1);
+    if (i < width) x[(size_t)t * ld + i] += bias[i];
+}
+
 // y[i] += x[i]
 kernel void add_inplace(global float* y, global const float* x, int n) {
     const int i = get_global_id(0);
@@ -54,7 +79,7 @@ inline void kv_store(global uchar* cache, int kvType, size_t index, float v) {
 // Items: (pair i < D/2, slot < heads + 2*headsKv, token t); slots: q heads, k heads, v heads.
 kernel void rope_kv(global float* qkv, int ldq, int heads, int headsKv, int D, int pos0, int dims, int neox,
                     float freqScale, global const float* freq, global uchar* kcache, global uchar* vcache,
-                    int kvType) {
+                    int kvType, float qkScale) {
     const int i = get_global_id(0), slot = get_global_id(1), t = get_global_id(2);
     if (i >= D / 2) return;
     const int pos = pos0 + t;
@@ -77,11 +102,13 @@ kernel void rope_kv(global float* qkv, int ldq, int heads, int headsKv, int D, i
         const float angle = freqScale * ((float)pos * freq[i]);
         const float c = cos(angle), s = sin(angle);
         const float x0 = v[a], x1 = v[b];
-        v[a] = x0 * c - x1 * s;
-        v[b] = x0 * s + x1 * c;
+        v[a] = (x0 * c - x1 * s) * qkScale;
+        v[b] = (x0 * s + x1 * c) * qkScale;
     } else {  // dims < D: the tail is not rotated; item i covers values 2i, 2i+1 (neox: same)
         a = 2 * i;
         b = 2 * i + 1;
+        v[a] *= qkScale;
+        v[b] *= qkScale;
     }
     if (isK) {
         const int h = slot - heads;

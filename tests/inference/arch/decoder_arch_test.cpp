@@ -15,7 +15,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf_writer.h"
 #include "kernels/thread_pool.h"
-#include "src/gpu_offload.h"
+#include "src/placement.h"
 
 namespace {
 
@@ -91,7 +91,8 @@ std::vector<float> runForward(const arch::Architecture& a, const std::vector<int
     arch::KvCache kv;
     kv.allocate(h.nLayer, contextLength, h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
-    arch::ForwardContext ctx{pool, kv, scratch};
+    const arch::CpuPlacement cpu = arch::placeOnCpu(a, pool, kv);
+    arch::ForwardContext ctx{pool, kv, scratch, cpu.session.get()};
     EXPECT_NE(a.decoder(), nullptr);
     if (a.decoder()) a.decoder()->forward(ctx, tokens, 0, true);
     return scratch.logits;
@@ -231,9 +232,9 @@ TEST(DecoderArch, Phi3ChoosesLongRopeFactorsByContextLength) {
     EXPECT_NE(shortCtx, longCtx);
 }
 
-// Every decoder is an arch::Decoder and no Encoder; only llama's variant describes its
-// weights to the GPU path (with Mistral's window), the other decoders stay on the CPU.
-TEST(DecoderArch, OnlyLlamaDescribesItselfToTheGpuPath) {
+// Every decoder is an arch::Decoder and no Encoder; the pre-norm decoders describe
+// their layers to the placement (and so may run on a device), gemma's stay on the host.
+TEST(DecoderArch, PreNormDecodersDescribeThemselvesToThePlacement) {
     const Bytes llama = tinyLlama("llama", 4), qwen3 = tinyLlama("qwen3", 0, true),
                 gemma3 = tinyLlama("gemma3", 4, true, 6), phi3 = tinyPhi3(4.0f, 0.0f);
     for (const Bytes* bytes : {&llama, &qwen3, &gemma3, &phi3}) {
@@ -246,12 +247,15 @@ TEST(DecoderArch, OnlyLlamaDescribesItselfToTheGpuPath) {
         EXPECT_EQ((*a)->encoder(), nullptr);
         arch::DecoderDesc d;
         const bool described = decoder->describeDecoder(d);
-        EXPECT_EQ(described, bytes == &llama) << (*a)->hparams().arch;
+        EXPECT_EQ(described, bytes != &gemma3) << (*a)->hparams().arch;
         if (!described) continue;
         EXPECT_EQ(d.h, &decoder->hparams());
-        EXPECT_EQ(d.attn.size(), 2u);
-        EXPECT_EQ(d.ffn.size(), 2u);
-        EXPECT_EQ(d.params.shape.window, 4);
+        const size_t layers = static_cast<size_t>(d.h->nLayer);
+        EXPECT_EQ(d.attn.size(), layers);
+        EXPECT_EQ(d.ffn.size(), layers);
+        EXPECT_EQ(d.moe.size(), layers);
+        if (bytes == &llama) EXPECT_EQ(d.attentionParams(64).shape.window, 4);  // Mistral's window
+        if (bytes == &qwen3) EXPECT_FALSE(d.attn[0]->qNorm.empty());
     }
 }
 

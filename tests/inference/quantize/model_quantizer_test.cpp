@@ -25,6 +25,7 @@
 #include "kernels/ref.h"
 #include "quantize/model_quantizer.h"
 #include "shared_data.h"
+#include "src/placement.h"
 
 namespace fs = std::filesystem;
 using kernels::GgmlType;
@@ -170,7 +171,8 @@ Logits forwardLogits(const std::string& path, std::span<const int32_t> ids, size
     arch::KvCache kv;
     kv.allocate(h.nLayer, static_cast<int64_t>(ids.size()), h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
-    arch::ForwardContext ctx{pool, kv, scratch};
+    const arch::CpuPlacement cpu = arch::placeOnCpu(**a, pool, kv);
+    arch::ForwardContext ctx{pool, kv, scratch, cpu.session.get()};
     const size_t first = decodeFrom ? decodeFrom : ids.size();
     decoder->forward(ctx, ids.subspan(0, first), 0, true);
     Logits out{scratch.logits};

@@ -1,5 +1,6 @@
-// End-to-end GPU offload (label gpu): the conformance llama models run on the OpenCL
-// device (PoCL in CI; $ASSISTANT_TEST_OPENCL_DEVICE) give the CPU backend's greedy
+// End-to-end GPU offload (label gpu): the conformance models of the pre-norm decoders
+// (llama, qwen2 with Q/K/V biases, qwen3 with per-head Q/K norms, phi3 with fused QKV
+// and gate/up) run on the OpenCL device (PoCL in CI; $ASSISTANT_TEST_OPENCL_DEVICE) give the CPU backend's greedy
 // continuation, with every layer on the device and with CPU+GPU splits.
 //
 // The backends quantize activations identically but sum in another order (~1e-6
@@ -136,7 +137,8 @@ TEST_P(GpuOffload, AllLayersMatchCpu) {
 
 INSTANTIATE_TEST_SUITE_P(Conformance, GpuOffload,
                          ::testing::Values("llama-a.gguf", "llama-a.Q8_0.gguf", "llama-a.Q4_K_M.gguf",
-                                           "llama3rope-a.gguf"),
+                                           "llama3rope-a.gguf", "qwen2-a.gguf", "qwen2-a.Q4_0.gguf", "qwen3-a.gguf",
+                                           "phi3-a.gguf", "phi3-a.Q6_K.gguf"),
                          [](const auto& info) {
                              std::string n = info.param;
                              for (char& c : n)
@@ -157,15 +159,22 @@ TEST(GpuOffloadSplit, CpuAndGpuLayersGiveTheSameTokens) {
     }
 }
 
+// Architectures whose layers the device cannot run yet stay on the CPU and say why.
 TEST(GpuOffloadSplit, OtherArchitecturesSayWhyTheyStayOnTheCpu) {
     REQUIRE_DEVICE(dev);
-    const std::string path = testdata::sharedPath("conformance/models/qwen2-a.gguf");
-    REQUIRE_SHARED(path);
-    auto m = load(path, dev, -1);
-    ASSERT_TRUE(m);
-    EXPECT_EQ(m->info().device, "cpu");
-    EXPECT_EQ(m->info().gpuLayers, 0);
-    EXPECT_NE(m->info().deviceNote.find("qwen2"), std::string::npos) << m->info().deviceNote;
+    const struct {
+        const char* file;
+        const char* why;
+    } cases[] = {{"gemma2-a.gguf", "gemma2"}, {"qwen3moe-a.gguf", "mixture-of-experts"}};
+    for (const auto& c : cases) {
+        const std::string path = testdata::sharedPath(std::string("conformance/models/") + c.file);
+        REQUIRE_SHARED(path);
+        auto m = load(path, dev, -1);
+        ASSERT_TRUE(m);
+        EXPECT_EQ(m->info().device, "cpu") << c.file;
+        EXPECT_EQ(m->info().gpuLayers, 0) << c.file;
+        EXPECT_NE(m->info().deviceNote.find(c.why), std::string::npos) << m->info().deviceNote;
+    }
 }
 
 TEST(GpuOffloadSplit, CpuRequestedHasNoNote) {

@@ -1,0 +1,82 @@
+// A pre-norm decoder's layers placed on backends (kernels/backend.h), and a session's
+// state on them. The placement plan (src/placement.h) decides where each layer and the
+// output head live and uploads them; the decoder (prenorm_decoder.cpp) runs each layer
+// on its backend through the one op interface.
+//
+//   DecoderDesc       what a decoder's layers are made of (pointers into the arch)
+//   PlacedLayer       one layer's tensors on its backend
+//   ModelPlacement    per Model, immutable after load: every layer and the output head
+//   SessionPlacement  per Session: the CPU backend on the session's threads, the
+//                     activations on each backend, each layer's KV cache rows
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arch/arch.h"
+#include "arch/decoder_blocks.h"
+#include "kernels/backend.h"
+
+namespace arch {
+
+// What the placement needs of a decoder (pointers into the architecture).
+struct DecoderDesc {
+    const Hparams* h = nullptr;
+    const EmbeddingWeights* embd = nullptr;
+    std::vector<const AttentionWeights*> attn;  // [nLayer]
+    std::vector<const FfnWeights*> ffn;         // [nLayer]; null where the layer has experts
+    std::vector<const MoeWeights*> moe;         // [nLayer]; null where the layer is dense
+    std::function<AttentionParams(int64_t contextLength)> attentionParams;
+};
+
+// One layer's tensors on one backend.
+struct PlacedLayer {
+    bool onDevice = false;  // on ModelPlacement::device, else on the session's CPU backend
+    kernels::BufferPtr attnNorm, ffnNorm;
+    kernels::BufferPtr qkvBias;        // [q | k | v] biases, or null
+    kernels::BufferPtr qNorm, kNorm;   // per-head norms [D], or null
+    std::vector<kernels::WeightPtr> qkv;     // Q|K|V stacked where the backend can
+    kernels::WeightPtr wo;
+    std::vector<kernels::WeightPtr> gateUp;  // gate|up stacked where the backend can
+    kernels::WeightPtr down;
+    kernels::WeightPtr experts;        // instead of gate/up/down (mixture of experts)
+};
+
+struct PlacedOutput {
+    bool onDevice = false;
+    kernels::BufferPtr norm;
+    kernels::WeightPtr w;
+};
+
+struct ModelPlacement {
+    std::shared_ptr<kernels::Backend> device;  // the accelerator, or null (CPU only)
+    std::vector<PlacedLayer> layers;            // [nLayer]
+    PlacedOutput output;
+    int64_t deviceLayers() const;
+};
+
+// A forward pass's activations on one backend, sized for `batch` tokens.
+struct Activations {
+    int64_t batch = 0;
+    kernels::BufferPtr x, cur, qkv, attn, gu, ffn, logits;
+};
+
+struct SessionPlacement {
+    const ModelPlacement* model = nullptr;
+    std::unique_ptr<kernels::Backend> cpu;    // ops on the session's thread pool
+    Activations onCpu, onDevice;
+    std::vector<kernels::BufferPtr> k, v;     // [nLayer] cache rows on the layer's backend
+    kernels::AttentionOp cpuAttention, deviceAttention;  // kvType differs: the device keeps F16/F32
+    kernels::BufferPtr cpuRope, deviceRope;   // RoPE angle tables for this session's context
+    std::string error;                        // the first device error of the current forward
+
+    kernels::Backend& backend(bool onDev) { return onDev ? *model->device : *cpu; }
+    Activations& acts(bool onDev) { return onDev ? onDevice : onCpu; }
+    // Grows the activations of both backends for n tokens; false (with error) when
+    // the device is out of memory.
+    bool reserve(const Hparams& h, int64_t n);
+};
+
+}  // namespace arch

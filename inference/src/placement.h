@@ -1,0 +1,79 @@
+// The placement plan of a decoder's layers: which layers and tensors live on the CPU
+// and which on a device (kernels/backend.h), within the device's memory. Every layer
+// of a decoder that describes itself (Decoder::describeDecoder) is placed, on the CPU
+// when nothing else is asked for; the decoder runs each layer on its backend.
+//
+//   Placement (per Model): chooses the device and the number of device layers
+//   (ModelParams::device / gpuLayers: the last layers and the output head go to the
+//   device), uploads them, and keeps views of the host weights for the rest.
+//   Placement::createSession: a Session's CPU backend, activations and KV cache rows.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arch/placed_layers.h"
+#include "assistant/engine.h"
+
+namespace kernels {
+class ThreadPool;
+namespace opencl {
+class Backend;
+struct KernelStat;
+}
+}  // namespace kernels
+
+namespace arch {
+
+class Placement {
+public:
+    // Null for architectures that do not run through the backend interface (gemma2,
+    // encoders); `note` then says so when a device was asked for. Otherwise every layer
+    // is placed; `note` says why the device holds fewer layers than asked (or none).
+    static std::unique_ptr<Placement> create(const Architecture& arch, const std::string& device, int gpuLayers,
+                                             std::string& note);
+    ~Placement();
+
+    const std::string& deviceId() const;  // "cpu" without a device
+    int64_t deviceLayers() const { return m_placement.deviceLayers(); }
+    // A session's state: the CPU backend on `pool`, KV cache rows (the CPU layers' are
+    // views of `kv`; the device's are allocated there, F16 unless kv is F32).
+    assistant::Result<std::unique_ptr<SessionPlacement>> createSession(kernels::ThreadPool& pool, KvCache& kv) const;
+    // Per-kernel device time since the last call (profiling: ASSISTANT_OPENCL_PROFILE=1).
+    std::vector<kernels::opencl::KernelStat> takeStats() const;
+
+private:
+    Placement() = default;
+    bool placeOnDevice(const std::string& id, int gpuLayers, std::string& note);
+    int64_t layersThatFit(const kernels::Backend& device, int gpuLayers, std::string& note) const;
+
+    DecoderDesc m_desc;
+    ModelPlacement m_placement;
+    std::shared_ptr<kernels::opencl::Backend> m_opencl;  // the device's own interface (profiling)
+};
+
+// Every layer on the CPU, for code that runs an architecture without a Model and
+// Session (tests, tools): ctx.placement = session.get() (null when the decoder does
+// not run through the backend interface).
+struct CpuPlacement {
+    std::unique_ptr<Placement> placement;
+    std::unique_ptr<SessionPlacement> session;
+};
+CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, KvCache& kv);
+
+// Uploads layer l of `d` to `be` (views of the host weights on the CPU).
+assistant::Result<PlacedLayer> placeLayer(kernels::Backend& be, const DecoderDesc& d, int64_t l, bool onDevice);
+assistant::Result<PlacedOutput> placeOutput(kernels::Backend& be, const DecoderDesc& d, bool onDevice);
+
+// The OpenCL device `id` ("opencl:P.D") as a backend, with its own interface for
+// profiling; null with `note` when it cannot be opened or the build has no OpenCL
+// (device_opencl.cpp / device_none.cpp).
+std::shared_ptr<kernels::Backend> openDevice(const std::string& id, std::shared_ptr<kernels::opencl::Backend>& opencl,
+                                             std::string& note);
+// "opencl:P.D" of the device "auto" means, "" (with `note`) when there is none.
+std::string autoDevice(std::string& note);
+// Per-kernel device time since the last call (profiling), none without a device.
+std::vector<kernels::opencl::KernelStat> deviceStats(kernels::opencl::Backend* opencl);
+
+}  // namespace arch

@@ -1,0 +1,189 @@
+// The CPU implementation of kernels/backend.h: host buffers, weights that are views of
+// the host matrices, and the ops of ops.h on the session's thread pool.
+#include "cpu_backend.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kernels {
+namespace cpu {
+
+HostBuffer::HostBuffer(size_t bytes) : m_storage(new uint8_t[bytes]()), m_data(m_storage.get()), m_bytes(bytes) {}
+HostBuffer::HostBuffer(void* external, size_t bytes) : m_data(static_cast<uint8_t*>(external)), m_bytes(bytes) {}
+
+CpuBackend::CpuBackend(ThreadPool* pool) : m_pool(pool) {}
+
+const std::string& CpuBackend::id() const {
+    static const std::string kId = "cpu";
+    return kId;
+}
+
+const std::string& CpuBackend::name() const {
+    static const std::string kName = "CPU";
+    return kName;
+}
+
+bool CpuBackend::supports(Op op, GgmlType type) const {
+    switch (op) {
+    case Op::MatMul:
+    case Op::Experts: return traits(type).computable;
+    case Op::RopeStoreKv:
+    case Op::Attention:
+        return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
+    default: return true;
+    }
+}
+
+BackendResult<BufferPtr> CpuBackend::alloc(size_t bytes) { return std::make_unique<HostBuffer>(bytes); }
+
+BackendResult<BufferPtr> CpuBackend::upload(std::span<const float> values) {
+    auto b = std::make_unique<HostBuffer>(values.size_bytes());
+    if (!values.empty()) std::memcpy(b->data(), values.data(), values.size_bytes());
+    return b;
+}
+
+BackendResult<WeightPtr> CpuBackend::upload(std::span<const Matrix* const> parts) {
+    auto w = std::make_unique<HostWeight>();
+    for (const Matrix* m : parts) {
+        if (w->parts.empty()) w->cols = m->cols;
+        else if (m->cols != w->cols) return std::unexpected("stacked matrices differ in width");
+        w->parts.push_back(m);
+        w->rows += m->rows;
+    }
+    return w;
+}
+
+BackendResult<WeightPtr> CpuBackend::uploadExperts(const ExpertSet& experts) {
+    auto w = std::make_unique<HostExperts>();
+    w->set = experts;
+    w->rows = experts.router->cols;
+    w->cols = experts.router->cols;
+    return w;
+}
+
+void CpuBackend::write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) {
+    std::memcpy(host(dst) + offset, src, bytes);
+}
+
+void CpuBackend::read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) {
+    std::memcpy(dst, host(src) + offset, bytes);
+}
+
+void CpuBackend::matmul(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t ldx, int64_t tokens,
+                        DeviceBuffer& outb, int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) {
+    const auto& w = static_cast<const HostWeight&>(weight);
+    const float* x = floats(xb);
+    float* out = floats(outb) + ooff;
+    // The kernels read dense [tokens][cols] inputs.
+    if (swigluInput) {
+        m_in.resize(static_cast<size_t>(tokens * w.cols));
+        for (int64_t t = 0; t < tokens; ++t)
+            kernels::swiglu(x + t * ldx, x + t * ldx + w.cols, w.cols, m_in.data() + t * w.cols);
+        x = m_in.data();
+    } else if (ldx != w.cols && tokens > 1) {
+        m_in.resize(static_cast<size_t>(tokens * w.cols));
+        for (int64_t t = 0; t < tokens; ++t) std::copy_n(x + t * ldx, w.cols, m_in.data() + t * w.cols);
+        x = m_in.data();
+    }
+    for (const Matrix* m : w.parts) {
+        const bool direct = !accumulate && (tokens == 1 || (ldo == m->rows));
+        if (direct) {
+            kernels::matmul(*m_pool, *m, x, tokens, out);
+        } else {
+            m_out.resize(static_cast<size_t>(tokens * m->rows));
+            kernels::matmul(*m_pool, *m, x, tokens, m_out.data());
+            for (int64_t t = 0; t < tokens; ++t) {
+                float* dst = out + t * ldo;
+                const float* src = m_out.data() + t * m->rows;
+                if (accumulate) addInPlace(dst, src, m->rows);
+                else std::copy_n(src, m->rows, dst);
+            }
+        }
+        out += m->rows;
+    }
+}
+
+void CpuBackend::rmsNorm(const DeviceBuffer& xb, int64_t xoff, const DeviceBuffer& weight, int64_t rows, int64_t cols,
+                         float eps, DeviceBuffer& outb) {
+    const float* x = floats(xb) + xoff;
+    const float* w = floats(weight);
+    float* out = floats(outb);
+    for (int64_t r = 0; r < rows; ++r) kernels::rmsNorm(x + r * cols, w, cols, eps, out + r * cols);
+}
+
+void CpuBackend::rmsNormHeads(DeviceBuffer& xb, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
+                              const DeviceBuffer& weight, float eps) {
+    float* x = floats(xb) + off;
+    for (int64_t t = 0; t < tokens; ++t) rmsNormGroups(x + t * ld, floats(weight), heads, width, eps);
+}
+
+void CpuBackend::addBias(DeviceBuffer& xb, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) {
+    float* x = floats(xb);
+    for (int64_t t = 0; t < tokens; ++t) kernels::addBias(x + t * ld, floats(bias), 1, width);
+}
+
+void CpuBackend::ropeStoreKv(DeviceBuffer& qkvb, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                             const DeviceBuffer&, DeviceBuffer& kCache, DeviceBuffer& vCache) {
+    const int64_t D = op.headDim, qW = op.heads * D, kvW = op.headsKv * D;
+    const size_t rowBytes = kernels::rowBytes(op.kvType, kvW);
+    for (int64_t t = 0; t < tokens; ++t) {
+        float* q = floats(qkvb) + t * ldq;
+        float* k = q + qW;
+        const float* v = k + kvW;
+        rope(q, op.heads, D, pos0 + t, op.rope);
+        rope(k, op.headsKv, D, pos0 + t, op.rope);
+        if (op.qkScale != 1.0f) {
+            scale(q, qW, op.qkScale);
+            scale(k, kvW, op.qkScale);
+        }
+        storeRow(op.kvType, k, kvW, host(kCache) + static_cast<size_t>(pos0 + t) * rowBytes);
+        storeRow(op.kvType, v, kvW, host(vCache) + static_cast<size_t>(pos0 + t) * rowBytes);
+    }
+}
+
+void CpuBackend::attention(const DeviceBuffer& qkvb, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                           const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) {
+    const int64_t qW = op.heads * op.headDim;
+    const float* q = floats(qkvb);
+    if (tokens > 1 && ldq != qW) {  // the kernel reads dense [tokens][heads*D] queries
+        m_in.resize(static_cast<size_t>(tokens * qW));
+        for (int64_t t = 0; t < tokens; ++t) std::copy_n(q + t * ldq, qW, m_in.data() + t * qW);
+        q = m_in.data();
+    }
+    kernels::attention(*m_pool, q, tokens, pos0, host(kCache), host(vCache), op.kvType, op.shape, floats(out));
+}
+
+void CpuBackend::swiglu(const DeviceBuffer& gub, int64_t tokens, int64_t f, DeviceBuffer& outb) {
+    const float* gu = floats(gub);
+    float* out = floats(outb);
+    for (int64_t t = 0; t < tokens; ++t) kernels::swiglu(gu + t * 2 * f, gu + t * 2 * f + f, f, out + t * f);
+}
+
+void CpuBackend::add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) { addInPlace(floats(y), floats(x), n); }
+
+BackendResult<BufferPtr> CpuBackend::ropeTable(const RopeParams&) { return std::make_unique<HostBuffer>(0); }
+
+std::mutex& CpuBackend::lock() { return m_mutex; }
+std::string CpuBackend::takeError() { return {}; }
+
+}  // namespace cpu
+
+std::unique_ptr<Backend> makeCpuBackend(ThreadPool* pool) { return std::make_unique<cpu::CpuBackend>(pool); }
+
+BufferPtr wrapHostMemory(void* data, size_t bytes) { return std::make_unique<cpu::HostBuffer>(data, bytes); }
+
+uint8_t* hostBytes(const DeviceBuffer& b) { return static_cast<const cpu::HostBuffer&>(b).data(); }
+
+void copyBetween(Backend& from, const DeviceBuffer& src, Backend& to, DeviceBuffer& dst, size_t bytes) {
+    if (from.isHost()) {
+        to.write(dst, 0, hostBytes(src), bytes);
+    } else if (to.isHost()) {
+        from.read(src, 0, hostBytes(dst), bytes);
+    } else {
+        std::vector<uint8_t> staging(bytes);
+        from.read(src, 0, staging.data(), bytes);
+        to.write(dst, 0, staging.data(), bytes);
+    }
+}
+
+}  // namespace kernels

@@ -1,0 +1,87 @@
+// Private types of the CPU backend (kernels/backend.h): host buffers, weights that
+// are views of the host matrices, the per-session scratch of its ops.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "kernels/thread_pool.h"
+
+namespace kernels::cpu {
+
+class HostBuffer final : public DeviceBuffer {
+public:
+    explicit HostBuffer(size_t bytes);            // owned, zeroed
+    HostBuffer(void* external, size_t bytes);     // a view of the caller's memory
+    size_t bytes() const override { return m_bytes; }
+    uint8_t* data() const { return m_data; }
+
+private:
+    std::unique_ptr<uint8_t[]> m_storage;
+    uint8_t* m_data = nullptr;
+    size_t m_bytes = 0;
+};
+
+// Stacked parts stay apart: each is its own (possibly repacked) host matrix.
+struct HostWeight final : DeviceWeight {
+    std::vector<const Matrix*> parts;
+    size_t bytes() const override { return 0; }
+};
+
+struct HostExperts final : DeviceWeight {
+    ExpertSet set;
+    size_t bytes() const override { return 0; }
+};
+
+class CpuBackend final : public Backend {
+public:
+    explicit CpuBackend(ThreadPool* pool);
+
+    const std::string& id() const override;
+    const std::string& name() const override;
+    bool isHost() const override { return true; }
+    bool supports(Op op, GgmlType type) const override;
+    uint64_t memoryBytes() const override { return 0; }
+    size_t weightBytes(GgmlType, int64_t, int64_t) const override { return 0; }
+
+    BackendResult<BufferPtr> alloc(size_t bytes) override;
+    BackendResult<BufferPtr> upload(std::span<const float> values) override;
+    BackendResult<WeightPtr> upload(std::span<const Matrix* const> parts) override;
+    BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) override;
+    void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) override;
+    void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) override;
+
+    void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
+                int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) override;
+    void rmsNorm(const DeviceBuffer& x, int64_t xoff, const DeviceBuffer& weight, int64_t rows, int64_t cols, float eps,
+                 DeviceBuffer& out) override;
+    void rmsNormHeads(DeviceBuffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
+                      const DeviceBuffer& weight, float eps) override;
+    void addBias(DeviceBuffer& x, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) override;
+    void ropeStoreKv(DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                     const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache) override;
+    void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                   const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) override;
+    void swiglu(const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override;
+    void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override;
+    void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override;
+    BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override;
+
+    std::mutex& lock() override;
+    std::string takeError() override;
+
+private:
+    static uint8_t* host(const DeviceBuffer& b) { return static_cast<const HostBuffer&>(b).data(); }
+    static float* floats(const DeviceBuffer& b) { return reinterpret_cast<float*>(host(b)); }
+    // experts() for one token: the chosen experts' products in two parallel loops.
+    void expertsOneToken(const ExpertSet& set, const std::vector<ExpertChoice>& choice, const float* in, float* out);
+
+    ThreadPool* m_pool;
+    std::mutex m_mutex;
+    // Scratch of the ops, reused between calls.
+    std::vector<float> m_in, m_out;                 // dense inputs / outputs of matmul and attention
+    std::vector<float> m_ffnA, m_ffnB, m_slots;     // experts(): gate, up, per-slot outputs
+};
+
+}  // namespace kernels::cpu

@@ -1,0 +1,82 @@
+// The CPU backend's mixture-of-experts feed-forward (Backend::experts): route every
+// token, then run each expert once on the tokens routed to it (prefill) or the chosen
+// experts of one token in two parallel loops (decode). The sum over a token's experts
+// runs in slot order (descending router weight) on both paths.
+#include <algorithm>
+
+#include "cpu_backend.h"
+
+namespace kernels::cpu {
+
+void CpuBackend::expertsOneToken(const ExpertSet& set, const std::vector<ExpertChoice>& choice, const float* in,
+                                 float* out) {
+    const int64_t K = set.used, E = set.router->cols, Fe = set.gate[0].rows;
+    m_ffnA.resize(std::max<size_t>(m_ffnA.size(), K * Fe));
+    m_ffnB.resize(std::max<size_t>(m_ffnB.size(), K * Fe));
+    m_slots.resize(std::max<size_t>(m_slots.size(), K * E));
+    // Gate and up of every chosen expert in one loop on the input quantized once, then
+    // the downs in another, instead of 3K small loops.
+    std::vector<MatmulItem> items;
+    for (int64_t k = 0; k < K; ++k) {
+        const int32_t e = choice[k].expert;
+        items.push_back({&set.gate[e], in, 1, m_ffnA.data() + k * Fe});
+        items.push_back({&set.up[e], in, 1, m_ffnB.data() + k * Fe});
+    }
+    matmulMany(*m_pool, items);
+    kernels::swiglu(m_ffnA.data(), m_ffnB.data(), K * Fe, m_ffnA.data());
+    items.clear();
+    for (int64_t k = 0; k < K; ++k)
+        items.push_back({&set.down[choice[k].expert], m_ffnA.data() + k * Fe, 1, m_slots.data() + k * E});
+    matmulMany(*m_pool, items);
+    for (int64_t k = 0; k < K; ++k) scale(m_slots.data() + k * E, E, choice[k].weight);
+    std::copy_n(m_slots.data(), E, out);
+    for (int64_t k = 1; k < K; ++k) addInPlace(out, m_slots.data() + k * E, E);
+}
+
+void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n, DeviceBuffer& outb) {
+    const ExpertSet& set = static_cast<const HostExperts&>(weight).set;
+    const float* in = floats(xb);
+    float* out = floats(outb);
+    const int64_t E = set.router->cols, X = set.router->rows, K = set.used, Fe = set.gate[0].rows;
+
+    // Route every token: softmax over the X router logits, top K (renormalized).
+    std::vector<float> routerLogits(static_cast<size_t>(n * X));  // [n][X]
+    kernels::matmul(*m_pool, *set.router, in, n, routerLogits.data());
+    std::vector<ExpertChoice> choice(static_cast<size_t>(n * K));  // [n][K]
+    for (int64_t t = 0; t < n; ++t) routeTopK(&routerLogits[t * X], X, K, set.normalize, &choice[t * K]);
+
+    if (n == 1) return expertsOneToken(set, choice, in, out);
+
+    // Each expert once on the tokens routed to it (gathered into a batch); each
+    // (token, slot) output kept apart so the sum below runs in slot order.
+    m_slots.resize(static_cast<size_t>(n * K * E + 2 * n * E));
+    float* slotOut = m_slots.data();          // [n][K][E]
+    float* gathered = slotOut + n * K * E;    // [m][E] inputs of one expert's tokens
+    float* expertOut = gathered + n * E;      // [m][E]
+    m_ffnA.resize(std::max<size_t>(m_ffnA.size(), n * Fe));
+    m_ffnB.resize(std::max<size_t>(m_ffnB.size(), n * Fe));
+    std::vector<int64_t> slots;  // t * K + slot of the tokens routed to expert e
+    for (int64_t e = 0; e < X; ++e) {
+        slots.clear();
+        for (int64_t i = 0; i < n * K; ++i)
+            if (choice[i].expert == e) slots.push_back(i);
+        if (slots.empty()) continue;
+        const int64_t m = static_cast<int64_t>(slots.size());
+        for (int64_t j = 0; j < m; ++j) std::copy_n(in + (slots[j] / K) * E, E, gathered + j * E);
+        kernels::matmul(*m_pool, set.gate[e], gathered, m, m_ffnA.data());  // [m][Fe]
+        kernels::matmul(*m_pool, set.up[e], gathered, m, m_ffnB.data());    // [m][Fe]
+        kernels::swiglu(m_ffnA.data(), m_ffnB.data(), m * Fe, m_ffnA.data());
+        kernels::matmul(*m_pool, set.down[e], m_ffnA.data(), m, expertOut);  // [m][E]
+        for (int64_t j = 0; j < m; ++j) {
+            const float weight = choice[slots[j]].weight;
+            float* dst = slotOut + slots[j] * E;
+            for (int64_t i = 0; i < E; ++i) dst[i] = expertOut[j * E + i] * weight;
+        }
+    }
+    for (int64_t t = 0; t < n; ++t) {  // out[t] = slot 0 + slot 1 + ...
+        std::copy_n(slotOut + t * K * E, E, out + t * E);
+        for (int64_t k = 1; k < K; ++k) addInPlace(out + t * E, slotOut + (t * K + k) * E, E);
+    }
+}
+
+}  // namespace kernels::cpu

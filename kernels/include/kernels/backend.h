@@ -1,0 +1,163 @@
+// One op interface for every device. A decoder layer is written once against
+// Backend; the CPU backend (kernels/cpu/cpu_backend.cpp) and the OpenCL backend
+// (kernels/opencl/cl_device_backend.cpp) implement it, and a placement plan decides
+// which layers live on which backend.
+//
+//   DeviceBuffer   memory of one backend (host memory for the CPU): activations,
+//                  norms, biases, KV cache rows.
+//   DeviceWeight   a weight matrix converted to the backend's layout: one GGUF matrix
+//                  or several stacked by rows (Q|K|V, gate|up), or a set of experts.
+//   Backend        buffers, transfers, and the ops of a decoder layer. Ops are
+//                  enqueued in order; read() waits for every op before it.
+//
+// Activations are float rows; offsets, strides (ld*) and widths count floats. Every
+// op names its inputs and output; none allocates device memory of its own except for
+// scratch it keeps between calls.
+//
+// Thread safety: a CPU backend belongs to one session (its thread pool). A device
+// backend is shared by the sessions of a model: they hold lock() for a whole token.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "kernels/ggml_type.h"
+#include "kernels/ops.h"
+
+namespace kernels {
+
+class ThreadPool;
+
+// What a backend may or may not compute; supports(op, type) answers per weight type.
+enum class Op {
+    MatMul,       // weight x activations (type: the weight's)
+    RmsNorm,      // row norms, per-head norms
+    AddBias,
+    RopeStoreKv,  // RoPE of q and k, k and v into the cache (type: the cache's)
+    Attention,    // causal attention over the cache (type: the cache's)
+    SwiGlu,
+    Add,
+    Experts,      // a mixture-of-experts feed-forward (type: the experts')
+};
+
+class DeviceBuffer {
+public:
+    virtual ~DeviceBuffer() = default;
+    virtual size_t bytes() const = 0;
+};
+
+class DeviceWeight {
+public:
+    virtual ~DeviceWeight() = default;
+    int64_t rows = 0;  // all stacked parts together
+    int64_t cols = 0;
+    virtual size_t bytes() const = 0;  // on the device (0: the host's mapping, not a copy)
+};
+
+using BufferPtr = std::unique_ptr<DeviceBuffer>;
+using WeightPtr = std::unique_ptr<DeviceWeight>;
+template <class T>
+using BackendResult = std::expected<T, std::string>;
+
+// A mixture-of-experts feed-forward as the file holds it: out = sum over the `used`
+// experts the router picks (softmax, top-k, weights renormalized when `normalize`)
+// of weight * down_e · (silu(gate_e · x) * up_e · x).
+struct ExpertSet {
+    const Matrix* router = nullptr;  // [experts][E]
+    std::span<const Matrix> gate, up, down;
+    int64_t used = 0;
+    bool normalize = true;
+};
+
+// The per-layer settings of RoPE + KV store and of attention.
+struct AttentionOp {
+    int64_t heads = 0, headsKv = 0, headDim = 0;
+    RopeParams rope;           // freqFactors: the host table (see ropeFreq below)
+    float qkScale = 1.0f;      // q and k scaled after RoPE (LongRoPE's attn_factor)
+    AttentionShape shape;
+    GgmlType kvType = GgmlType::F16;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual const std::string& id() const = 0;    // "cpu", "opencl:0.0"
+    virtual const std::string& name() const = 0;  // for messages: "CPU", the device's name
+    virtual bool isHost() const = 0;              // buffers are host memory
+    virtual bool supports(Op op, GgmlType type = GgmlType::F32) const = 0;
+    // Memory for weights, caches and activations (0: host memory, no budget of its own).
+    virtual uint64_t memoryBytes() const = 0;
+    // Bytes a weight of this type and shape takes on the backend (0 on the host).
+    virtual size_t weightBytes(GgmlType type, int64_t rows, int64_t cols) const = 0;
+
+    // ---- memory ----
+    virtual BackendResult<BufferPtr> alloc(size_t bytes) = 0;
+    virtual BackendResult<BufferPtr> upload(std::span<const float> values) = 0;
+    // `parts` stacked by rows (same cols; types may differ only where the backend
+    // allows: the CPU keeps each part as it is).
+    virtual BackendResult<WeightPtr> upload(std::span<const Matrix* const> parts) = 0;
+    virtual BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) = 0;
+    virtual void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) = 0;
+    virtual void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) = 0;
+
+    // ---- ops ----
+    // out[t*ldo + ooff + r] (+)= sum_k W[r][k] * in(t, k) for t < tokens, r < w.rows, where
+    // in(t, k) = x[t*ldx + k], or with swigluInput silu(x[t*ldx + k]) * x[t*ldx + w.cols + k]
+    // (the down projection reading [gate | up] rows: one op instead of two in decode).
+    virtual void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens,
+                        DeviceBuffer& out, int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput = false) = 0;
+    // out[r] = rmsnorm(x[xoff + r*cols ...]) * weight for r < rows; out dense [rows][cols].
+    virtual void rmsNorm(const DeviceBuffer& x, int64_t xoff, const DeviceBuffer& weight, int64_t rows,
+                         int64_t cols, float eps, DeviceBuffer& out) = 0;
+    // In place: each of `heads` slices of `width` at x[t*ld + off + h*width] for t < tokens
+    // normalized and multiplied by weight[width] (per-head Q/K norms).
+    virtual void rmsNormHeads(DeviceBuffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads,
+                              int64_t width, const DeviceBuffer& weight, float eps) = 0;
+    // x[t*ld + i] += bias[i] for t < tokens, i < width.
+    virtual void addBias(DeviceBuffer& x, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) = 0;
+    // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in
+    // place (then scaled by qkScale), then k and v into cache rows pos0... ropeFreq is
+    // what ropeTable() returned for these RoPE parameters.
+    virtual void ropeStoreKv(DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                             const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache) = 0;
+    // Causal attention of the q part of qkv at positions pos0.. over cache rows
+    // 0 .. pos0+tokens-1; out is [tokens][heads*D].
+    virtual void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                           const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) = 0;
+    // out[t][i] = silu(gu[t][i]) * gu[t][f + i]; gu is [tokens][2f].
+    virtual void swiglu(const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) = 0;
+    // y[i] += x[i], i < n.
+    virtual void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) = 0;
+    // out [tokens][E] = the experts' feed-forward of x [tokens][E] (uploadExperts).
+    virtual void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) = 0;
+
+    // The RoPE angle table the backend's ropeStoreKv reads (uploaded once per table).
+    virtual BackendResult<BufferPtr> ropeTable(const RopeParams& rope) = 0;
+
+    // ---- order and errors ----
+    // Held by a caller for a whole sequence of ops (a token's layers) on a shared device.
+    virtual std::mutex& lock() = 0;
+    // The first error since the last call ("" if none): a failed launch or transfer.
+    virtual std::string takeError() = 0;
+};
+
+// The CPU backend of one session: ops run on `pool`. Weights it uploads are views of
+// the host matrices (no copy); any CPU backend can run them. Without a pool it can
+// only upload (a model's weights for the CPU layers).
+std::unique_ptr<Backend> makeCpuBackend(ThreadPool* pool);
+// A CPU buffer over memory the caller owns (a KV cache), and the host memory of a
+// CPU buffer.
+BufferPtr wrapHostMemory(void* data, size_t bytes);
+uint8_t* hostBytes(const DeviceBuffer& cpuBuffer);
+
+// Copies `bytes` from one backend's buffer to another's (through the host when
+// neither is the host).
+void copyBetween(Backend& from, const DeviceBuffer& src, Backend& to, DeviceBuffer& dst, size_t bytes);
+
+}  // namespace kernels

@@ -1,0 +1,136 @@
+// The OpenCL device behind kernels/backend.h: buffers and weights wrap the OpenCL
+// backend's own, and each op forwards to its kernels.
+#include <algorithm>
+
+#include "cl_runtime.h"
+#include "kernels/backend.h"
+
+namespace kernels::opencl {
+namespace {
+
+struct ClBuffer final : DeviceBuffer {
+    Buffer b;
+    explicit ClBuffer(Buffer buffer) : b(std::move(buffer)) {}
+    size_t bytes() const override { return b.bytes(); }
+};
+
+struct ClWeight final : DeviceWeight {
+    Weight w;
+    explicit ClWeight(Weight weight) : w(std::move(weight)) {
+        rows = w.rows;
+        cols = w.cols;
+    }
+    size_t bytes() const override { return w.bytes(); }
+};
+
+const Buffer& cl(const DeviceBuffer& b) { return static_cast<const ClBuffer&>(b).b; }
+const Weight& cl(const DeviceWeight& w) { return static_cast<const ClWeight&>(w).w; }
+
+class DeviceBackend final : public kernels::Backend {
+public:
+    explicit DeviceBackend(std::shared_ptr<opencl::Backend> be) : m_be(std::move(be)) {}
+
+    const std::string& id() const override { return m_be->deviceId(); }
+    const std::string& name() const override { return m_be->deviceName(); }
+    bool isHost() const override { return false; }
+    bool supports(Op op, GgmlType type) const override {
+        switch (op) {
+        case Op::MatMul: return opencl::Backend::supports(type);
+        case Op::RopeStoreKv:
+        case Op::Attention: return type == GgmlType::F32 || type == GgmlType::F16;
+        case Op::Experts: return false;
+        default: return true;
+        }
+    }
+    uint64_t memoryBytes() const override { return m_be->memoryBytes(); }
+    size_t weightBytes(GgmlType type, int64_t rows, int64_t cols) const override {
+        return opencl::Backend::deviceBytes(type, rows, cols);
+    }
+
+    BackendResult<BufferPtr> alloc(size_t bytes) override { return wrap(m_be->alloc(bytes)); }
+    BackendResult<BufferPtr> upload(std::span<const float> values) override { return wrap(m_be->uploadFloats(values)); }
+    BackendResult<WeightPtr> upload(std::span<const Matrix* const> parts) override {
+        for (const Matrix* m : parts)
+            if (m->cols % 32 != 0) return std::unexpected("rows of " + std::to_string(m->cols) +
+                                                          " values are not a multiple of 32");
+        auto w = m_be->upload(parts);
+        if (!w) return std::unexpected(w.error());
+        return std::make_unique<ClWeight>(std::move(*w));
+    }
+    BackendResult<WeightPtr> uploadExperts(const ExpertSet&) override {
+        return std::unexpected("the OpenCL backend has no mixture-of-experts kernels");
+    }
+    void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) override {
+        m_be->write(cl(dst), offset, src, bytes);
+    }
+    void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) override {
+        m_be->read(cl(src), offset, dst, bytes);
+    }
+
+    void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
+                int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) override {
+        if (swigluInput && tokens > 1) {  // the fused input exists for the matvec only
+            const int64_t f = w.cols;
+            if (!grow(m_swiglu, static_cast<size_t>(tokens * f) * 4)) return;
+            m_be->swiglu(cl(x), tokens, f, m_swiglu);
+            m_be->matmul(cl(w), m_swiglu, f, tokens, cl(out), ldo, ooff, accumulate);
+            return;
+        }
+        m_be->matmul(cl(w), cl(x), ldx, tokens, cl(out), ldo, ooff, accumulate, swigluInput);
+    }
+    void rmsNorm(const DeviceBuffer& x, int64_t xoff, const DeviceBuffer& weight, int64_t rows, int64_t cols, float eps,
+                 DeviceBuffer& out) override {
+        m_be->rmsNorm(cl(x), xoff, cl(weight), rows, cols, eps, cl(out));
+    }
+    void rmsNormHeads(DeviceBuffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
+                      const DeviceBuffer& weight, float eps) override {
+        m_be->rmsNormHeads(cl(x), ld, off, tokens, heads, width, cl(weight), eps);
+    }
+    void addBias(DeviceBuffer& x, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) override {
+        m_be->addBias(cl(x), ld, tokens, width, cl(bias));
+    }
+    void ropeStoreKv(DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                     const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache) override {
+        m_be->ropeStoreKv(cl(qkv), ldq, tokens, op.heads, op.headsKv, op.headDim, pos0, op.rope, cl(ropeFreq),
+                          cl(kCache), cl(vCache), op.kvType, op.qkScale);
+    }
+    void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                   const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) override {
+        m_be->attention(cl(qkv), ldq, tokens, pos0, cl(kCache), cl(vCache), op.kvType, op.shape, cl(out));
+    }
+    void swiglu(const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override {
+        m_be->swiglu(cl(gu), tokens, f, cl(out));
+    }
+    void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override { m_be->add(cl(y), cl(x), n); }
+    void experts(const DeviceWeight&, const DeviceBuffer&, int64_t, DeviceBuffer&) override {}
+    BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override {
+        return wrap(m_be->uploadFloats(ropeFrequencies(rope)));
+    }
+
+    std::mutex& lock() override { return m_be->lock(); }
+    std::string takeError() override { return m_be->takeError(); }
+
+private:
+    static BackendResult<BufferPtr> wrap(Expected<Buffer> b) {
+        if (!b) return std::unexpected(b.error());
+        return std::make_unique<ClBuffer>(std::move(*b));
+    }
+    bool grow(Buffer& b, size_t bytes) {
+        if (b.bytes() >= bytes) return true;
+        auto r = m_be->alloc(bytes);
+        if (!r) return false;
+        b = std::move(*r);
+        return true;
+    }
+
+    std::shared_ptr<opencl::Backend> m_be;
+    Buffer m_swiglu;  // swiglu(gate|up) of a batch before its down projection
+};
+
+}  // namespace
+
+std::unique_ptr<kernels::Backend> makeDeviceBackend(std::shared_ptr<Backend> backend) {
+    return std::make_unique<DeviceBackend>(std::move(backend));
+}
+
+}  // namespace kernels::opencl
