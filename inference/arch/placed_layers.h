@@ -42,6 +42,8 @@ struct PlacedLayer {
     std::vector<kernels::WeightPtr> gateUp;  // gate|up stacked where the backend can
     kernels::WeightPtr down;
     kernels::WeightPtr experts;        // instead of gate/up/down (mixture of experts)
+    bool expertsOnHost = false;        // a device layer whose experts stay in host memory and
+                                       // run on the session's CPU backend (router included)
 };
 
 struct PlacedOutput {

@@ -174,6 +174,14 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_
 
     // x += ffn(norm(x)): Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
     be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, eps, *a.cur);
+    if (L.experts && L.expertsOnHost && L.onDevice) {  // experts on the CPU, the rest here
+        const size_t bytes = static_cast<size_t>(n * E) * 4;
+        kernels::copyBetween(be, *a.cur, *sp.cpu, *sp.onCpu.cur, bytes);
+        sp.cpu->experts(*L.experts, *sp.onCpu.cur, n, *sp.onCpu.ffn);
+        kernels::copyBetween(*sp.cpu, *sp.onCpu.ffn, be, *a.ffn, bytes);
+        be.add(*a.x, *a.ffn, n * E);
+        return;
+    }
     if (L.experts) {
         be.experts(*L.experts, *a.cur, n, *a.ffn);
         be.add(*a.x, *a.ffn, n * E);

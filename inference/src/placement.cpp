@@ -62,11 +62,17 @@ assistant::Result<kernels::BufferPtr> uploadFloats(Backend& be, const std::vecto
     } while (0)
 
 // Why the device cannot run layer l ("" when it can).
-std::string deviceCannotRun(const Backend& be, const DecoderDesc& d, int64_t l) {
-    if (d.moe[l]) return "mixture-of-experts layers run on the CPU";
+// The device's share of layer l: attention, and the dense feed-forward (experts stay
+// on the host).
+std::vector<const Matrix*> deviceMatrices(const DecoderDesc& d, int64_t l) {
     const AttentionWeights& a = *d.attn[l];
-    const FfnWeights& f = *d.ffn[l];
-    for (const Matrix* m : {&a.wq, &a.wk, &a.wv, &a.wo, &f.gate, &f.up, &f.down}) {
+    std::vector<const Matrix*> m = {&a.wq, &a.wk, &a.wv, &a.wo};
+    if (const FfnWeights* f = d.ffn[l]) m.insert(m.end(), {&f->gate, &f->up, &f->down});
+    return m;
+}
+
+std::string deviceCannotRun(const Backend& be, const DecoderDesc& d, int64_t l) {
+    for (const Matrix* m : deviceMatrices(d, l)) {
         if (!be.supports(Op::MatMul, m->type))
             return cat("a layer matrix is ", kernels::typeName(m->type), ", which ", be.name(), " does not compute");
         if (m->cols % 32 != 0) return cat("a layer matrix has rows of ", m->cols, " values (not a multiple of 32)");
@@ -77,10 +83,7 @@ std::string deviceCannotRun(const Backend& be, const DecoderDesc& d, int64_t l) 
 
 size_t layerDeviceBytes(const Backend& be, const DecoderDesc& d, int64_t l) {
     size_t bytes = 8 * static_cast<size_t>(d.h->nEmbd);
-    const AttentionWeights& a = *d.attn[l];
-    const FfnWeights& f = *d.ffn[l];
-    for (const Matrix* m : {&a.wq, &a.wk, &a.wv, &a.wo, &f.gate, &f.up, &f.down})
-        bytes += be.weightBytes(m->type, m->rows, m->cols);
+    for (const Matrix* m : deviceMatrices(d, l)) bytes += be.weightBytes(m->type, m->rows, m->cols);
     return bytes;
 }
 
@@ -105,7 +108,12 @@ assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int
     TRY(L.wo, uploadOne(be, a.wo));
     if (const MoeWeights* m = d.moe[l]) {
         TRY(L.ffnNorm, uploadFloats(be, m->norm));
-        auto e = be.uploadExperts(kernels::ExpertSet{&m->router, m->gate, m->up, m->down, d.h->nExpertUsed, true});
+        const kernels::ExpertSet set{&m->router, m->gate, m->up, m->down, d.h->nExpertUsed, true};
+        // Experts the backend cannot run stay in host memory for the CPU (all of them on
+        // a device today: hybrid placement, the rest of the layer on the device).
+        L.expertsOnHost = !be.supports(Op::Experts, m->gate[0].type);
+        std::unique_ptr<Backend> host = L.expertsOnHost ? kernels::makeCpuBackend(nullptr) : nullptr;
+        auto e = (host ? *host : be).uploadExperts(set);
         if (!e) return std::unexpected(deviceError("placing the experts", e.error()));
         L.experts = std::move(*e);
         return L;
@@ -202,7 +210,9 @@ bool Placement::placeOnDevice(const std::string& id, int gpuLayers, std::string&
         return false;
     }
     m_placement.output = std::move(*out);
-    log(LogLevel::Info, "GPU: ", n, " of ", d.h->nLayer, " layers and the output head on ", dev->name(), " (", id, ")");
+    const bool moe = std::any_of(d.moe.begin(), d.moe.end(), [](const MoeWeights* m) { return m != nullptr; });
+    log(LogLevel::Info, "GPU: ", n, " of ", d.h->nLayer, " layers and the output head on ", dev->name(), " (", id, ")",
+        moe ? "; the routed experts stay in host memory and run on the CPU" : "");
     return true;
 }
 

@@ -1,6 +1,6 @@
 // End-to-end GPU offload (label gpu): the conformance models of the pre-norm decoders
 // (llama, qwen2 with Q/K/V biases, qwen3 with per-head Q/K norms, phi3 with fused QKV
-// and gate/up) run on the OpenCL device (PoCL in CI; $ASSISTANT_TEST_OPENCL_DEVICE) give the CPU backend's greedy
+// and gate/up, qwen3moe with its experts left on the CPU) run on the OpenCL device (PoCL in CI; $ASSISTANT_TEST_OPENCL_DEVICE) give the CPU backend's greedy
 // continuation, with every layer on the device and with CPU+GPU splits.
 //
 // The backends quantize activations identically but sum in another order (~1e-6
@@ -138,7 +138,8 @@ TEST_P(GpuOffload, AllLayersMatchCpu) {
 INSTANTIATE_TEST_SUITE_P(Conformance, GpuOffload,
                          ::testing::Values("llama-a.gguf", "llama-a.Q8_0.gguf", "llama-a.Q4_K_M.gguf",
                                            "llama3rope-a.gguf", "qwen2-a.gguf", "qwen2-a.Q4_0.gguf", "qwen3-a.gguf",
-                                           "phi3-a.gguf", "phi3-a.Q6_K.gguf"),
+                                           "phi3-a.gguf", "phi3-a.Q6_K.gguf", "qwen3moe-a.gguf",
+                                           "qwen3moe-a.Q8_0.gguf"),
                          [](const auto& info) {
                              std::string n = info.param;
                              for (char& c : n)
@@ -165,7 +166,7 @@ TEST(GpuOffloadSplit, OtherArchitecturesSayWhyTheyStayOnTheCpu) {
     const struct {
         const char* file;
         const char* why;
-    } cases[] = {{"gemma2-a.gguf", "gemma2"}, {"qwen3moe-a.gguf", "mixture-of-experts"}};
+    } cases[] = {{"gemma2-a.gguf", "gemma2"}};
     for (const auto& c : cases) {
         const std::string path = testdata::sharedPath(std::string("conformance/models/") + c.file);
         REQUIRE_SHARED(path);
