@@ -37,9 +37,9 @@ struct PlacedLayer {
     kernels::BufferPtr attnNorm, ffnNorm;
     kernels::BufferPtr qkvBias;        // [q | k | v] biases, or null
     kernels::BufferPtr qNorm, kNorm;   // per-head norms [D], or null
-    std::vector<kernels::WeightPtr> qkv;     // Q|K|V stacked where the backend can
+    kernels::WeightPtr qkv;            // Q|K|V stacked
     kernels::WeightPtr wo;
-    std::vector<kernels::WeightPtr> gateUp;  // gate|up stacked where the backend can
+    kernels::WeightPtr gateUp;         // gate|up stacked
     kernels::WeightPtr down;
     kernels::WeightPtr experts;        // instead of gate/up/down (mixture of experts)
     bool expertsOnHost = false;        // a device layer whose experts stay in host memory and

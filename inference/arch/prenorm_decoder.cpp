@@ -158,11 +158,7 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_
 
     // x += Wo · attention(rope(q), rope(k), v), q|k|v = Wqkv · norm(x) (+ biases, head norms)
     be.rmsNorm(*a.x, 0, *L.attnNorm, n, E, eps, *a.cur);
-    int64_t off = 0;
-    for (const kernels::WeightPtr& w : L.qkv) {
-        be.matmul(*w, *a.cur, E, n, *a.qkv, ldq, off, false);
-        off += w->rows;
-    }
+    be.matmul(*L.qkv, *a.cur, E, n, *a.qkv, ldq, 0, false);
     if (L.qkvBias) be.addBias(*a.qkv, ldq, n, ldq, *L.qkvBias);
     if (L.qNorm) {  // RMS over each head's D values, before RoPE
         be.rmsNormHeads(*a.qkv, ldq, 0, n, m_h.nHead, D, *L.qNorm, eps);
@@ -188,11 +184,7 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_
         return;
     }
     const int64_t F = L.down->cols;
-    off = 0;
-    for (const kernels::WeightPtr& w : L.gateUp) {
-        be.matmul(*w, *a.cur, E, n, *a.gu, 2 * F, off, false);
-        off += w->rows;
-    }
+    be.matmul(*L.gateUp, *a.cur, E, n, *a.gu, 2 * F, 0, false);
     be.matmul(*L.down, *a.gu, 2 * F, n, *a.x, E, 0, /*accumulate=*/true, /*swigluInput=*/true);
 }
 

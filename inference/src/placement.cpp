@@ -23,30 +23,14 @@ assistant::Error deviceError(const std::string& what, const std::string& why) {
     return assistant::Error{assistant::ErrorCode::DeviceError, cat(what, ": ", why)};
 }
 
-// `parts` as one stacked weight where the backend takes them together (the CPU always
-// does; a device when type and width agree), else one weight each.
-assistant::Result<std::vector<kernels::WeightPtr>> uploadStacked(Backend& be, std::vector<const Matrix*> parts) {
-    std::vector<std::vector<const Matrix*>> groups;
-    const bool same = std::all_of(parts.begin(), parts.end(), [&](const Matrix* m) {
-        return m->type == parts[0]->type && m->cols == parts[0]->cols;
-    });
-    if (same || be.isHost()) groups.push_back(parts);
-    else
-        for (const Matrix* m : parts) groups.push_back({m});
-    std::vector<kernels::WeightPtr> out;
-    for (auto& g : groups) {
-        auto w = be.upload(g);
-        if (!w) return std::unexpected(deviceError("uploading a weight", w.error()));
-        out.push_back(std::move(*w));
-    }
-    return out;
+// `parts` stacked by rows: the backend keeps together what it can compute together.
+assistant::Result<kernels::WeightPtr> uploadStacked(Backend& be, std::vector<const Matrix*> parts) {
+    auto w = be.upload(parts);
+    if (!w) return std::unexpected(deviceError("uploading a weight", w.error()));
+    return std::move(*w);
 }
 
-assistant::Result<kernels::WeightPtr> uploadOne(Backend& be, const Matrix& m) {
-    auto w = uploadStacked(be, {&m});
-    if (!w) return std::unexpected(w.error());
-    return std::move(w->front());
-}
+assistant::Result<kernels::WeightPtr> uploadOne(Backend& be, const Matrix& m) { return uploadStacked(be, {&m}); }
 
 assistant::Result<kernels::BufferPtr> uploadFloats(Backend& be, const std::vector<float>& v) {
     auto b = be.upload(std::span<const float>(v));

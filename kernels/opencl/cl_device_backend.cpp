@@ -14,17 +14,19 @@ struct ClBuffer final : DeviceBuffer {
     size_t bytes() const override { return b.bytes(); }
 };
 
+// Parts of one type and width are stacked into one device matrix (one launch);
+// others stay apart, one launch each, into their rows of the output.
 struct ClWeight final : DeviceWeight {
-    Weight w;
-    explicit ClWeight(Weight weight) : w(std::move(weight)) {
-        rows = w.rows;
-        cols = w.cols;
+    std::vector<Weight> parts;
+    size_t bytes() const override {
+        size_t b = 0;
+        for (const Weight& w : parts) b += w.bytes();
+        return b;
     }
-    size_t bytes() const override { return w.bytes(); }
 };
 
 const Buffer& cl(const DeviceBuffer& b) { return static_cast<const ClBuffer&>(b).b; }
-const Weight& cl(const DeviceWeight& w) { return static_cast<const ClWeight&>(w).w; }
+const std::vector<Weight>& cl(const DeviceWeight& w) { return static_cast<const ClWeight&>(w).parts; }
 
 class DeviceBackend final : public kernels::Backend {
 public:
@@ -53,9 +55,19 @@ public:
         for (const Matrix* m : parts)
             if (m->cols % 32 != 0) return std::unexpected("rows of " + std::to_string(m->cols) +
                                                           " values are not a multiple of 32");
-        auto w = m_be->upload(parts);
-        if (!w) return std::unexpected(w.error());
-        return std::make_unique<ClWeight>(std::move(*w));
+        auto out = std::make_unique<ClWeight>();
+        out->cols = parts.empty() ? 0 : parts[0]->cols;
+        for (size_t i = 0; i < parts.size();) {
+            size_t j = i + 1;
+            while (j < parts.size() && parts[j]->type == parts[i]->type && parts[j]->cols == parts[i]->cols) ++j;
+            if (parts[i]->cols != out->cols) return std::unexpected("stacked matrices differ in width");
+            auto w = m_be->upload(parts.subspan(i, j - i));
+            if (!w) return std::unexpected(w.error());
+            out->rows += w->rows;
+            out->parts.push_back(std::move(*w));
+            i = j;
+        }
+        return out;
     }
     BackendResult<WeightPtr> uploadExperts(const ExpertSet&) override {
         return std::unexpected("the OpenCL backend has no mixture-of-experts kernels");
@@ -69,14 +81,18 @@ public:
 
     void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
                 int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) override {
+        const Buffer* in = &cl(x);
         if (swigluInput && tokens > 1) {  // the fused input exists for the matvec only
-            const int64_t f = w.cols;
-            if (!grow(m_swiglu, static_cast<size_t>(tokens * f) * 4)) return;
-            m_be->swiglu(cl(x), tokens, f, m_swiglu);
-            m_be->matmul(cl(w), m_swiglu, f, tokens, cl(out), ldo, ooff, accumulate);
-            return;
+            if (!grow(m_swiglu, static_cast<size_t>(tokens * w.cols) * 4)) return;
+            m_be->swiglu(cl(x), tokens, w.cols, m_swiglu);
+            in = &m_swiglu;
+            ldx = w.cols;
+            swigluInput = false;
         }
-        m_be->matmul(cl(w), cl(x), ldx, tokens, cl(out), ldo, ooff, accumulate, swigluInput);
+        for (const Weight& part : cl(w)) {
+            m_be->matmul(part, *in, ldx, tokens, cl(out), ldo, ooff, accumulate, swigluInput);
+            ooff += part.rows;
+        }
     }
     void rmsNorm(const DeviceBuffer& x, int64_t xoff, const DeviceBuffer& weight, int64_t rows, int64_t cols, float eps,
                  DeviceBuffer& out) override {

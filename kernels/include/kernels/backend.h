@@ -99,8 +99,9 @@ public:
     // ---- memory ----
     virtual BackendResult<BufferPtr> alloc(size_t bytes) = 0;
     virtual BackendResult<BufferPtr> upload(std::span<const float> values) = 0;
-    // `parts` stacked by rows (same cols; types may differ only where the backend
-    // allows: the CPU keeps each part as it is).
+    // `parts` stacked by rows (same cols, any computable types): one weight whose
+    // matmul writes part i's rows after part i-1's. The backend keeps together what it
+    // can compute in one launch (the CPU keeps each part as it is).
     virtual BackendResult<WeightPtr> upload(std::span<const Matrix* const> parts) = 0;
     virtual BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) = 0;
     virtual void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) = 0;
@@ -141,7 +142,8 @@ public:
     virtual BackendResult<BufferPtr> ropeTable(const RopeParams& rope) = 0;
 
     // ---- order and errors ----
-    // Held by a caller for a whole sequence of ops (a token's layers) on a shared device.
+    // Held by a caller for a whole sequence of ops (a token's layers) on a shared device;
+    // uploads (upload, ropeTable) take it themselves: never call them while holding it.
     virtual std::mutex& lock() = 0;
     // The first error since the last call ("" if none): a failed launch or transfer.
     virtual std::string takeError() = 0;

@@ -1,0 +1,144 @@
+// The CPU backend (kernels/backend.h) against the same layer written with the plain
+// ops of ops.h on dense arrays: stacked weights of mixed types, strided outputs,
+// accumulation, the SwiGLU input of the down projection, biases, head norms, RoPE's
+// q/k scale and the cache; and the experts op against a hand-routed mixture.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "backend_scenario.h"
+#include "kernels/thread_pool.h"
+
+namespace {
+
+using namespace kernels_test;
+using S = LayerScenario;
+
+// The scenario's layer with dense arrays and the ops of ops.h.
+ScenarioOutputs plainLayer(kernels::ThreadPool& pool, const LayerScenario& s) {
+    const kernels::AttentionOp op = s.op();
+    std::vector<float> x = s.x, cur(S::n * S::E), q(S::n * S::qW), k(S::n * S::kvW), v(S::n * S::kvW);
+    std::vector<float> kc = s.history, vc = s.history, attn(S::n * S::qW), tmp(S::n * S::E);
+    for (int64_t t = 0; t < S::n; ++t) kernels::rmsNorm(&x[t * S::E], s.norm.data(), S::E, 1e-5f, &cur[t * S::E]);
+    kernels::matmul(pool, s.wq.m, cur.data(), S::n, q.data());
+    kernels::matmul(pool, s.wk.m, cur.data(), S::n, k.data());
+    kernels::matmul(pool, s.wv.m, cur.data(), S::n, v.data());
+    kernels::addBias(q.data(), s.bias.data(), S::n, S::qW);
+    kernels::addBias(k.data(), s.bias.data() + S::qW, S::n, S::kvW);
+    kernels::addBias(v.data(), s.bias.data() + S::qW + S::kvW, S::n, S::kvW);
+    kernels::rmsNormGroups(q.data(), s.qNorm.data(), S::n * S::H, S::D, 1e-5f);
+    kernels::rmsNormGroups(k.data(), s.kNorm.data(), S::n * S::Hkv, S::D, 1e-5f);
+    ScenarioOutputs out;
+    out.qkv.resize(S::n * S::ldq);
+    for (int64_t t = 0; t < S::n; ++t) {
+        kernels::rope(&q[t * S::qW], S::H, S::D, S::pos0 + t, op.rope);
+        kernels::rope(&k[t * S::kvW], S::Hkv, S::D, S::pos0 + t, op.rope);
+        kernels::scale(&q[t * S::qW], S::qW, op.qkScale);
+        kernels::scale(&k[t * S::kvW], S::kvW, op.qkScale);
+        std::copy_n(&k[t * S::kvW], S::kvW, &kc[(S::pos0 + t) * S::kvW]);
+        std::copy_n(&v[t * S::kvW], S::kvW, &vc[(S::pos0 + t) * S::kvW]);
+        std::copy_n(&q[t * S::qW], S::qW, &out.qkv[t * S::ldq]);
+        std::copy_n(&k[t * S::kvW], S::kvW, &out.qkv[t * S::ldq + S::qW]);
+        std::copy_n(&v[t * S::kvW], S::kvW, &out.qkv[t * S::ldq + S::qW + S::kvW]);
+    }
+    kernels::attention(pool, q.data(), S::n, S::pos0, kc.data(), vc.data(), op.kvType, op.shape, attn.data());
+    kernels::matmul(pool, s.wo.m, attn.data(), S::n, tmp.data());
+    kernels::addInPlace(x.data(), tmp.data(), S::n * S::E);
+    for (int64_t t = 0; t < S::n; ++t) kernels::rmsNorm(&x[t * S::E], s.norm.data(), S::E, 1e-5f, &cur[t * S::E]);
+    std::vector<float> g(S::n * S::F), u(S::n * S::F);
+    kernels::matmul(pool, s.gate.m, cur.data(), S::n, g.data());
+    kernels::matmul(pool, s.up.m, cur.data(), S::n, u.data());
+    kernels::swiglu(g.data(), u.data(), S::n * S::F, g.data());
+    kernels::matmul(pool, s.down.m, g.data(), S::n, tmp.data());
+    kernels::addInPlace(x.data(), tmp.data(), S::n * S::E);
+    out.x = x;
+    out.kCache = kc;
+    return out;
+}
+
+TEST(CpuBackend, LayerOpsMatchThePlainOps) {
+    kernels::ThreadPool pool(2);
+    const LayerScenario s;
+    auto be = kernels::makeCpuBackend(&pool);
+    EXPECT_TRUE(be->isHost());
+    const ScenarioOutputs got = runScenario(*be, s), want = plainLayer(pool, s);
+    // The same kernels in the same order: equal up to the thread split of the sums.
+    EXPECT_LT(maxAbsDiff(got.qkv, want.qkv), 1e-5f);
+    EXPECT_LT(maxAbsDiff(got.kCache, want.kCache), 1e-5f);
+    EXPECT_LT(maxAbsDiff(got.x, want.x), 1e-4f);
+    // A cache row before pos0 is untouched.
+    EXPECT_EQ(got.kCache[0], s.history[0]);
+}
+
+TEST(CpuBackend, ExpertsMatchAHandRoutedMixture) {
+    constexpr int64_t E = 64, Fe = 32, X = 4, K = 2;
+    kernels::ThreadPool pool(2);
+    Quantized router = quantizedMatrix(kernels::GgmlType::F32, X, E, 40);
+    std::vector<Quantized> gq, uq, dq;
+    std::vector<kernels::Matrix> gate, up, down;
+    for (int64_t e = 0; e < X; ++e) {
+        gq.push_back(quantizedMatrix(kernels::GgmlType::Q8_0, Fe, E, 50 + e));
+        uq.push_back(quantizedMatrix(kernels::GgmlType::Q8_0, Fe, E, 60 + e));
+        dq.push_back(quantizedMatrix(kernels::GgmlType::Q8_0, E, Fe, 70 + e));
+    }
+    for (int64_t e = 0; e < X; ++e) {
+        gate.push_back(gq[e].m);
+        up.push_back(uq[e].m);
+        down.push_back(dq[e].m);
+    }
+    auto be = kernels::makeCpuBackend(&pool);
+    auto w = be->uploadExperts(kernels::ExpertSet{&router.m, gate, up, down, K, true});
+    ASSERT_TRUE(w.has_value());
+    for (int64_t n : {1, 5}) {
+        const std::vector<float> x = randomVector(n * E, 80 + n);
+        auto xb = be->upload(std::span<const float>(x));
+        auto ob = be->alloc(n * E * 4);
+        ASSERT_TRUE(xb && ob);
+        be->experts(**w, **xb, n, **ob);
+        std::vector<float> got(n * E);
+        be->read(**ob, 0, got.data(), got.size() * 4);
+        for (int64_t t = 0; t < n; ++t) {
+            // softmax over the router's logits, the top K renormalized
+            std::vector<float> logits(X), g(Fe), u(Fe), y(E), want(E, 0.0f);
+            kernels::matmul(pool, router.m, &x[t * E], 1, logits.data());
+            std::vector<int> order(X);
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+            float top = 0;
+            for (int k = 0; k < K; ++k) top += std::exp(logits[order[k]] - logits[order[0]]);
+            for (int k = 0; k < K; ++k) {
+                const int e = order[k];
+                const float weight = std::exp(logits[e] - logits[order[0]]) / top;
+                kernels::matmul(pool, gate[e], &x[t * E], 1, g.data());
+                kernels::matmul(pool, up[e], &x[t * E], 1, u.data());
+                kernels::swiglu(g.data(), u.data(), Fe, g.data());
+                kernels::matmul(pool, down[e], g.data(), 1, y.data());
+                for (int64_t i = 0; i < E; ++i) want[i] += weight * y[i];
+            }
+            for (int64_t i = 0; i < E; ++i) EXPECT_NEAR(got[t * E + i], want[i], 1e-3f * (1 + std::fabs(want[i])))
+                << "n " << n << " token " << t << " value " << i;
+        }
+    }
+}
+
+TEST(CpuBackend, CopiesBetweenHostBuffers) {
+    kernels::ThreadPool pool(1);
+    auto a = kernels::makeCpuBackend(&pool), b = kernels::makeCpuBackend(&pool);
+    const std::vector<float> v = {1, 2, 3, 4};
+    auto src = a->upload(std::span<const float>(v));
+    auto dst = b->alloc(16);
+    ASSERT_TRUE(src && dst);
+    kernels::copyBetween(*a, **src, *b, **dst, 16);
+    std::vector<float> got(4);
+    b->read(**dst, 0, got.data(), 16);
+    EXPECT_EQ(got, v);
+    float external[4] = {};
+    auto view = kernels::wrapHostMemory(external, sizeof external);
+    b->write(*view, 4, &v[1], 8);
+    EXPECT_EQ(external[1], 2.0f);
+    EXPECT_EQ(external[2], 3.0f);
+}
+
+}  // namespace
