@@ -185,7 +185,7 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_
     }
     const int64_t F = L.down->cols;
     be.matmul(*L.gateUp, *a.cur, E, n, *a.gu, 2 * F, 0, false);
-    be.matmul(*L.down, *a.gu, 2 * F, n, *a.x, E, 0, /*accumulate=*/true, /*swigluInput=*/true);
+    be.matmul(*L.down, *a.gu, 2 * F, n, *a.x, E, 0, /*accumulate=*/true, kernels::Glu::SwiGlu);
 }
 
 }  // namespace

@@ -7,6 +7,18 @@
 
 namespace kernels {
 namespace cpu {
+namespace {
+
+// out[t][i] = act(x[t*ld + i]) * x[t*ld + f + i], out dense [tokens][f].
+void gluRows(Glu kind, const float* x, int64_t ld, int64_t tokens, int64_t f, float* out) {
+    for (int64_t t = 0; t < tokens; ++t) {
+        const float* row = x + t * ld;
+        if (kind == Glu::GeGlu) geglu(row, row + f, f, out + t * f);
+        else swiglu(row, row + f, f, out + t * f);
+    }
+}
+
+}  // namespace
 
 HostBuffer::HostBuffer(size_t bytes) : m_storage(new uint8_t[bytes]()), m_data(m_storage.get()), m_bytes(bytes) {}
 HostBuffer::HostBuffer(void* external, size_t bytes) : m_data(static_cast<uint8_t*>(external)), m_bytes(bytes) {}
@@ -70,15 +82,14 @@ void CpuBackend::read(const DeviceBuffer& src, size_t offset, void* dst, size_t 
 }
 
 void CpuBackend::matmul(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t ldx, int64_t tokens,
-                        DeviceBuffer& outb, int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) {
+                        DeviceBuffer& outb, int64_t ldo, int64_t ooff, bool accumulate, Glu input) {
     const auto& w = static_cast<const HostWeight&>(weight);
     const float* x = floats(xb);
     float* out = floats(outb) + ooff;
     // The kernels read dense [tokens][cols] inputs.
-    if (swigluInput) {
+    if (input != Glu::None) {
         m_in.resize(static_cast<size_t>(tokens * w.cols));
-        for (int64_t t = 0; t < tokens; ++t)
-            kernels::swiglu(x + t * ldx, x + t * ldx + w.cols, w.cols, m_in.data() + t * w.cols);
+        gluRows(input, x, ldx, tokens, w.cols, m_in.data());
         x = m_in.data();
     } else if (ldx != w.cols && tokens > 1) {
         m_in.resize(static_cast<size_t>(tokens * w.cols));
@@ -153,10 +164,8 @@ void CpuBackend::attention(const DeviceBuffer& qkvb, int64_t ldq, int64_t tokens
     kernels::attention(*m_pool, q, tokens, pos0, host(kCache), host(vCache), op.kvType, op.shape, floats(out));
 }
 
-void CpuBackend::swiglu(const DeviceBuffer& gub, int64_t tokens, int64_t f, DeviceBuffer& outb) {
-    const float* gu = floats(gub);
-    float* out = floats(outb);
-    for (int64_t t = 0; t < tokens; ++t) kernels::swiglu(gu + t * 2 * f, gu + t * 2 * f + f, f, out + t * f);
+void CpuBackend::glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) {
+    gluRows(kind, floats(gu), 2 * f, tokens, f, floats(out));
 }
 
 void CpuBackend::add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) { addInPlace(floats(y), floats(x), n); }

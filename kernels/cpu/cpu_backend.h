@@ -53,7 +53,7 @@ public:
     void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) override;
 
     void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
-                int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) override;
+                int64_t ldo, int64_t ooff, bool accumulate, Glu input) override;
     void rmsNorm(const DeviceBuffer& x, int64_t xoff, const DeviceBuffer& weight, int64_t rows, int64_t cols, float eps,
                  DeviceBuffer& out) override;
     void rmsNormHeads(DeviceBuffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
@@ -63,7 +63,7 @@ public:
                      const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache) override;
     void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                    const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) override;
-    void swiglu(const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override;
+    void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override;
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override;
     void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override;
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override;

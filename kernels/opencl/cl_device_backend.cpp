@@ -80,17 +80,18 @@ public:
     }
 
     void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
-                int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput) override {
+                int64_t ldo, int64_t ooff, bool accumulate, Glu input) override {
         const Buffer* in = &cl(x);
-        if (swigluInput && tokens > 1) {  // the fused input exists for the matvec only
-            if (!grow(m_swiglu, static_cast<size_t>(tokens * w.cols) * 4)) return;
-            m_be->swiglu(cl(x), tokens, w.cols, m_swiglu);
-            in = &m_swiglu;
+        // The matvec reads a SwiGLU input itself; other gated inputs are formed first.
+        const bool fused = input == Glu::SwiGlu && tokens == 1;
+        if (input != Glu::None && !fused) {
+            if (!grow(m_glu, static_cast<size_t>(tokens * w.cols) * 4)) return;
+            gluInto(input, cl(x), ldx, tokens, w.cols, m_glu);
+            in = &m_glu;
             ldx = w.cols;
-            swigluInput = false;
         }
         for (const Weight& part : cl(w)) {
-            m_be->matmul(part, *in, ldx, tokens, cl(out), ldo, ooff, accumulate, swigluInput);
+            m_be->matmul(part, *in, ldx, tokens, cl(out), ldo, ooff, accumulate, fused);
             ooff += part.rows;
         }
     }
@@ -114,8 +115,8 @@ public:
                    const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) override {
         m_be->attention(cl(qkv), ldq, tokens, pos0, cl(kCache), cl(vCache), op.kvType, op.shape, cl(out));
     }
-    void swiglu(const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override {
-        m_be->swiglu(cl(gu), tokens, f, cl(out));
+    void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override {
+        gluInto(kind, cl(gu), 2 * f, tokens, f, cl(out));
     }
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override { m_be->add(cl(y), cl(x), n); }
     void experts(const DeviceWeight&, const DeviceBuffer&, int64_t, DeviceBuffer&) override {}
@@ -140,7 +141,12 @@ private:
     }
 
     std::shared_ptr<opencl::Backend> m_be;
-    Buffer m_swiglu;  // swiglu(gate|up) of a batch before its down projection
+    void gluInto(Glu kind, const Buffer& gu, int64_t ld, int64_t tokens, int64_t f, const Buffer& out) {
+        if (kind == Glu::GeGlu) m_be->geglu(gu, ld, tokens, f, out);
+        else m_be->swiglu(gu, ld, tokens, f, out);
+    }
+
+    Buffer m_glu;  // act(gate) * up of a batch before its down projection
 };
 
 }  // namespace

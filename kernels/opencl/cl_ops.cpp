@@ -20,13 +20,22 @@ void Backend::rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64
     b.launch("rms_norm", k, 1, global, local, 8.0 * static_cast<double>(rows * cols));
 }
 
-void Backend::swiglu(const Buffer& gu, int64_t tokens, int64_t f, const Buffer& out) {
+void Backend::swiglu(const Buffer& gu, int64_t ld, int64_t tokens, int64_t f, const Buffer& out) {
     Impl& b = *m_impl;
     cl_kernel k = b.kernel("swiglu");
-    if (!k || !b.setArgs(k, gu, out, static_cast<int>(f))) return;
+    if (!k || !b.setArgs(k, gu, out, static_cast<int>(ld), static_cast<int>(f))) return;
     const size_t global[2] = {static_cast<size_t>(f), static_cast<size_t>(tokens)};
     const size_t local[2] = {64, 1};
     b.launch("swiglu", k, 2, global, local, 12.0 * static_cast<double>(tokens * f));
+}
+
+void Backend::geglu(const Buffer& gu, int64_t ld, int64_t tokens, int64_t f, const Buffer& out) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("geglu");
+    if (!k || !b.setArgs(k, gu, out, static_cast<int>(ld), static_cast<int>(f))) return;
+    const size_t global[2] = {static_cast<size_t>(f), static_cast<size_t>(tokens)};
+    const size_t local[2] = {64, 1};
+    b.launch("geglu", k, 2, global, local, 12.0 * static_cast<double>(tokens * f));
 }
 
 void Backend::rmsNormHeads(const Buffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,

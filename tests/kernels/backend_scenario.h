@@ -101,7 +101,7 @@ inline ScenarioOutputs runScenario(kernels::Backend& be, const LayerScenario& s)
     be.matmul(*wo, *attn, S::qW, S::n, *x, S::E, 0, true);
     be.rmsNorm(*x, 0, *norm, S::n, S::E, 1e-5f, *cur);
     be.matmul(*wgu, *cur, S::E, S::n, *gu, 2 * S::F, 0, false);
-    be.matmul(*down, *gu, 2 * S::F, S::n, *x, S::E, 0, true, /*swigluInput=*/true);
+    be.matmul(*down, *gu, 2 * S::F, S::n, *x, S::E, 0, true, kernels::Glu::SwiGlu);
 
     ScenarioOutputs out;
     out.x.resize(S::n * S::E);

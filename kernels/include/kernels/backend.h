@@ -74,6 +74,10 @@ struct ExpertSet {
     bool normalize = true;
 };
 
+// The gated activation of a feed-forward over [gate | up] rows of 2f values:
+// out = act(gate) * up, act = SiLU (SwiGLU) or GELU (GeGLU, through fp16 like ops.h's geglu).
+enum class Glu { None, SwiGlu, GeGlu };
+
 // The per-layer settings of RoPE + KV store and of attention.
 struct AttentionOp {
     int64_t heads = 0, headsKv = 0, headDim = 0;
@@ -109,10 +113,10 @@ public:
 
     // ---- ops ----
     // out[t*ldo + ooff + r] (+)= sum_k W[r][k] * in(t, k) for t < tokens, r < w.rows, where
-    // in(t, k) = x[t*ldx + k], or with swigluInput silu(x[t*ldx + k]) * x[t*ldx + w.cols + k]
+    // in(t, k) = x[t*ldx + k], or with a gated input act(x[t*ldx + k]) * x[t*ldx + w.cols + k]
     // (the down projection reading [gate | up] rows: one op instead of two in decode).
     virtual void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens,
-                        DeviceBuffer& out, int64_t ldo, int64_t ooff, bool accumulate, bool swigluInput = false) = 0;
+                        DeviceBuffer& out, int64_t ldo, int64_t ooff, bool accumulate, Glu input = Glu::None) = 0;
     // out[r] = rmsnorm(x[xoff + r*cols ...]) * weight for r < rows; out dense [rows][cols].
     virtual void rmsNorm(const DeviceBuffer& x, int64_t xoff, const DeviceBuffer& weight, int64_t rows,
                          int64_t cols, float eps, DeviceBuffer& out) = 0;
@@ -131,8 +135,8 @@ public:
     // 0 .. pos0+tokens-1; out is [tokens][heads*D].
     virtual void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                            const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) = 0;
-    // out[t][i] = silu(gu[t][i]) * gu[t][f + i]; gu is [tokens][2f].
-    virtual void swiglu(const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) = 0;
+    // out[t][i] = act(gu[t][i]) * gu[t][f + i]; gu is [tokens][2f].
+    virtual void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) = 0;
     // y[i] += x[i], i < n.
     virtual void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) = 0;
     // out [tokens][E] = the experts' feed-forward of x [tokens][E] (uploadExperts).

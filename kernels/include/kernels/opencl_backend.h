@@ -109,8 +109,11 @@ public:
     // out[r] = rmsnorm(x[xoff + r*cols ..]) * weight for r < rows; out is [rows][cols].
     void rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64_t rows, int64_t cols, float eps,
                  const Buffer& out);
-    // out[t][i] = silu(gu[t][i]) * gu[t][f + i]; gu is [tokens][2f].
-    void swiglu(const Buffer& gu, int64_t tokens, int64_t f, const Buffer& out);
+    // out[t][i] = silu(gu[t*ld + i]) * gu[t*ld + f + i]; out is [tokens][f].
+    void swiglu(const Buffer& gu, int64_t ld, int64_t tokens, int64_t f, const Buffer& out);
+    // The same with GELU (tanh form) evaluated on the fp16-rounded gate and rounded to
+    // fp16, |gate| >= 10 saturated: kernels::geglu's values.
+    void geglu(const Buffer& gu, int64_t ld, int64_t tokens, int64_t f, const Buffer& out);
     // y += x, n floats.
     void add(const Buffer& y, const Buffer& x, int64_t n);
     // In place: slices x[t*ld + off + h*width ..] (h < heads, t < tokens) RMS-normalized

@@ -27,12 +27,34 @@ kernel void rms_norm(global const float* x, int xoff, global const float* w, glo
     for (int i = lid; i < cols; i += NORM_WG) out[base + i] = x[base + i] * scale * (w ? w[i] : 1.0f);
 }
 
-// out[t][i] = silu(gu[t][i]) * gu[t][f + i] for i < f; gu is [n][2f] (gate | up).
-kernel void swiglu(global const float* gu, global float* out, int f) {
+// out[t][i] = silu(gu[t*ld + i]) * gu[t*ld + f + i] for i < f (gate | up rows).
+kernel void swiglu(global const float* gu, global float* out, int ld, int f) {
     const int i = get_global_id(0), t = get_global_id(1);
     if (i >= f) return;
-    const float g = gu[(size_t)t * 2 * f + i];
-    out[(size_t)t * f + i] = g / (1.0f + exp(-g)) * gu[(size_t)t * 2 * f + f + i];
+    const float g = gu[(size_t)t * ld + i];
+    out[(size_t)t * f + i] = g / (1.0f + exp(-g)) * gu[(size_t)t * ld + f + i];
+}
+
+// out[t][i] = gelu(gate) * up with GELU's tanh form on the gate rounded to fp16, the
+// result rounded to fp16, saturated outside (-10, 10): the CPU's table, computed.
+kernel void geglu(global const float* gu, global float* out, int ld, int f) {
+    const int i = get_global_id(0), t = get_global_id(1);
+    if (i >= f) return;
+    float g = gu[(size_t)t * ld + i];
+    float a;
+    if (g <= -10.0f) {
+        a = 0.0f;
+    } else if (g >= 10.0f) {
+        a = g;
+    } else {
+        ushort h;  // an fp16 value's bits (half is a storage type only)
+        vstore_half_rte(g, 0, (private half*)&h);
+        const float x = vload_half(0, (private const half*)&h);
+        const float y = 0.5f * x * (1.0f + tanh(0.7978845608028654f * x * (1.0f + 0.044715f * x * x)));
+        vstore_half_rte(y, 0, (private half*)&h);
+        a = vload_half(0, (private const half*)&h);
+    }
+    out[(size_t)t * f + i] = a * gu[(size_t)t * ld + f + i];
 }
 
 // Per-head RMSNorm in place: slice h of row t is x[t*ld + off + h*width ..], times

@@ -208,16 +208,23 @@ TEST(OpenclOps, RmsNormSwigluAdd) {
 
     const int64_t f = 100;
     const std::vector<float> gu = randomFloats(rows * 2 * f, 3);
-    std::vector<float> sw(rows * f);
-    for (int64_t t = 0; t < rows; ++t) kernels::swiglu(&gu[t * 2 * f], &gu[t * 2 * f + f], f, &sw[t * f]);
+    std::vector<float> sw(rows * f), ge(rows * f);
+    for (int64_t t = 0; t < rows; ++t) {
+        kernels::swiglu(&gu[t * 2 * f], &gu[t * 2 * f + f], f, &sw[t * f]);
+        kernels::geglu(&gu[t * 2 * f], &gu[t * 2 * f + f], f, &ge[t * f]);
+    }
     Buffer gub = toDevice(*be, gu), swb = toDevice(*be, std::vector<float>(rows * f));
+    Buffer geb = toDevice(*be, std::vector<float>(rows * f));
     Buffer yb = toDevice(*be, x);
     {
         std::lock_guard<std::mutex> g(be->lock());
-        be->swiglu(gub, rows, f, swb);
+        be->swiglu(gub, 2 * f, rows, f, swb);
+        be->geglu(gub, 2 * f, rows, f, geb);
         be->add(yb, xb, rows * cols);
     }
     EXPECT_LT(relError(fromDevice(*be, swb, rows * f), sw), 1e-5f);
+    // GELU through fp16 both ways: equal but where tanh's last bit flips an fp16 rounding.
+    EXPECT_LT(relError(fromDevice(*be, geb, rows * f), ge), 2e-3f);
     const std::vector<float> doubled = fromDevice(*be, yb, rows * cols);
     for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(doubled[i], 2 * x[i]);
 }
