@@ -43,11 +43,8 @@ int runPerplexity(std::vector<std::string> argv) {
         std::fprintf(stderr, "%s: the text has %zu tokens; need at least %d (one window)\n", cmd, tokens->size(), ctx);
         return 1;
     }
-    auto session = assistant::Session::create(model, sp);
-    if (!session) {
-        printError(cmd, session.error());
-        return 1;
-    }
+    auto session = createSession(model, sp, cmd);
+    if (!session) return 1;
     auto bosIds = model->tokenize("", true, false);
     const bool addBos = bosIds && !bosIds->empty();
     const int64_t vocab = model->info().vocabSize;
@@ -57,8 +54,8 @@ int runPerplexity(std::vector<std::string> argv) {
         std::vector<int32_t> window(tokens->begin() + static_cast<std::ptrdiff_t>(w * ctx),
                                     tokens->begin() + static_cast<std::ptrdiff_t>((w + 1) * ctx));
         if (addBos) window[0] = bosIds->front();
-        (*session)->reset();
-        auto logits = (*session)->evaluate(window, true);
+        session->reset();
+        auto logits = session->evaluate(window, true);
         if (!logits) {
             printError(cmd, logits.error());
             return 1;
