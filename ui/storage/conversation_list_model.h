@@ -11,7 +11,7 @@
 class ConversationListModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("ConversationListModel is owned by ChatController")
+    QML_UNCREATABLE("ConversationListModel is owned by ConversationController")
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(QString filter READ filter WRITE setFilter NOTIFY filterChanged)
 
