@@ -149,6 +149,16 @@ bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& p, const ch
     return true;
 }
 
+bool readGenerationArgs(Args& args, assistant::SessionParams& session, assistant::GenerateParams& generate,
+                        const char* command) {
+    if (!readSessionParams(args, session, command)) return false;
+    readSamplingParams(args, generate.sampling);
+    if (!readSpeculativeParams(args, generate.speculative, command)) return false;
+    if (!readGrammarParams(args, generate.grammar, command)) return false;
+    if (auto n = args.integer("-n", "--n-predict")) generate.maxTokens = static_cast<int>(*n);
+    return true;
+}
+
 std::string speculativeStats(const assistant::GenerateStats& st) {
     if (st.draftedTokens == 0) return {};
     char buf[128];

@@ -48,6 +48,11 @@ bool readGrammarParams(Args& args, std::string& grammar, const char* command);
 
 // --draft prompt-lookup|none and --draft-max N (speculative decoding). False on a bad value.
 bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& params, const char* command);
+
+// What generate and chat take: the session's options, sampling, speculative decoding,
+// constrained output and -n/--n-predict. False on a bad value (the message printed).
+bool readGenerationArgs(Args& args, assistant::SessionParams& session, assistant::GenerateParams& generate,
+                        const char* command);
 // "; drafted N tokens, M accepted (P%)" for a stats line; empty without speculation.
 std::string speculativeStats(const assistant::GenerateStats& stats);
 

@@ -37,11 +37,7 @@ int runChat(std::vector<std::string> argv) {
     auto model = remote.url ? nullptr : loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
-    if (!readSessionParams(args, sp, cmd)) return 2;
-    readSamplingParams(args, gp.sampling);
-    if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
-    if (!readGrammarParams(args, gp.grammar, cmd)) return 2;
-    if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
+    if (!readGenerationArgs(args, sp, gp, cmd)) return 2;
     const auto system = args.value("--system");
     args.positional();
     if (!args.error().empty() || (remote.apiKey && !remote.url))

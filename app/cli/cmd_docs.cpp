@@ -17,15 +17,9 @@ int runDocs(std::vector<std::string> argv) {
     if (!args.positional().empty() || !args.error().empty()) return usageError(args, cmd, "takes no arguments");
     if (!db) return 1;
     auto store = rag::Store::open(*db);
-    if (!store) {
-        std::fprintf(stderr, "%s: %s\n", cmd, store.error().c_str());
-        return 1;
-    }
+    if (!store) return failure(cmd, store.error());
     auto docs = store->listDocuments(collection.value_or(""));
-    if (!docs) {
-        std::fprintf(stderr, "%s: %s\n", cmd, docs.error().c_str());
-        return 1;
-    }
+    if (!docs) return failure(cmd, docs.error());
     if (json) {
         json::Value out = json::Array{};
         for (const rag::DocumentRecord& d : *docs) {

@@ -67,16 +67,12 @@ int runGenerate(std::vector<std::string> argv) {
     auto model = loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
-    if (!readSessionParams(args, sp, cmd)) return 2;
-    readSamplingParams(args, gp.sampling);
-    if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
-    if (!readGrammarParams(args, gp.grammar, cmd)) return 2;
+    if (!readGenerationArgs(args, sp, gp, cmd)) return 2;
     const auto prompt = args.value("-p", "--prompt");
     const auto tokenIds = args.value("--token-ids");
     const auto dumpLogits = args.value("--dump-logits");
     const bool printIdsFlag = args.flag("--print-ids");
     gp.ignoreEos = args.flag("--ignore-eos");
-    if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     while (auto stop = args.value("--stop")) gp.stop.push_back(*stop);
     args.positional();
     if (!args.error().empty() || (!prompt && !tokenIds) || (prompt && tokenIds))

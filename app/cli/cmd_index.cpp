@@ -58,11 +58,7 @@ int runIndex(std::vector<std::string> argv) {
         }
         std::printf("%s\n", out.dump().c_str());
     }
-    if (!summary.error.empty()) {
-        std::fprintf(stderr, "%s: %s\n", cmd, summary.error.c_str());
-        return 1;
-    }
-    return 0;
+    return summary.error.empty() ? 0 : failure(cmd, summary.error);
 }
 
 }  // namespace cli
