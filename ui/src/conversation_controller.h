@@ -52,7 +52,7 @@ public:
     // Clipboard and export.
     Q_INVOKABLE void copyMessage(int row) const;
     Q_INVOKABLE void copyText(const QString& text) const;
-    Q_INVOKABLE QString markdown() const;
+    QString markdown() const;  // the conversation as Markdown (copy and exportTo)
     Q_INVOKABLE void copy() const;
     Q_INVOKABLE bool exportTo(const QUrl& file);
 

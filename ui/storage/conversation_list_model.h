@@ -27,7 +27,6 @@ public:
 
     // Re-reads the list from the store (after a save, rename or delete).
     Q_INVOKABLE void refresh();
-    Q_INVOKABLE qint64 idAt(int row) const;
     Q_INVOKABLE int rowOf(qint64 id) const;
 
 signals:
