@@ -4,6 +4,7 @@
 
 #include "chat_loop.h"
 #include "cli_common.h"
+#include "cli_rag.h"
 #include "commands.h"
 #include "rag/answerer.h"
 

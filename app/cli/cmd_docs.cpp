@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "cli_rag.h"
 #include "commands.h"
 #include "json/json.h"
 #include "rag/store.h"

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "cli_common.h"
+#include "cli_rag.h"
 #include "commands.h"
 #include "json/json.h"
 #include "rag/indexer.h"
