@@ -1,5 +1,6 @@
 #include "cli_common.h"
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,23 @@ namespace cli {
 void printError(const char* command, const assistant::Error& error) {
     std::fprintf(stderr, "%s: %s: %s\n", command, std::string(assistant::errorCodeName(error.code)).c_str(),
                  error.message.c_str());
+}
+
+int failure(const char* command, const std::string& message) {
+    std::fprintf(stderr, "%s: %s\n", command, message.c_str());
+    return 1;
+}
+
+RemoteArgs readRemoteArgs(Args& args) {
+    RemoteArgs remote;
+    remote.url = args.value("--remote");
+    remote.apiKey = args.value("--api-key");
+    if (remote.url) remote.model = args.value("-m", "--model");
+    return remote;
+}
+
+int remoteContextTokens(const assistant::SessionParams& params) {
+    return params.contextLength > 0 ? params.contextLength : 4096;
 }
 
 std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command) {
@@ -46,6 +64,16 @@ std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* comman
             std::fprintf(stderr, "%s: GPU not used: %s\n", command, info.deviceNote.c_str());
     }
     return *model;
+}
+
+std::unique_ptr<assistant::Session> createSession(const std::shared_ptr<const assistant::Model>& model,
+                                                  const assistant::SessionParams& params, const char* command) {
+    auto session = assistant::Session::create(model, params);
+    if (!session) {
+        printError(command, session.error());
+        return nullptr;
+    }
+    return std::move(*session);
 }
 
 bool readSessionParams(Args& args, assistant::SessionParams& params, const char* command) {
@@ -121,6 +149,16 @@ bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& p, const ch
     return true;
 }
 
+bool readGenerationArgs(Args& args, assistant::SessionParams& session, assistant::GenerateParams& generate,
+                        const char* command) {
+    if (!readSessionParams(args, session, command)) return false;
+    readSamplingParams(args, generate.sampling);
+    if (!readSpeculativeParams(args, generate.speculative, command)) return false;
+    if (!readGrammarParams(args, generate.grammar, command)) return false;
+    if (auto n = args.integer("-n", "--n-predict")) generate.maxTokens = static_cast<int>(*n);
+    return true;
+}
+
 std::string speculativeStats(const assistant::GenerateStats& st) {
     if (st.draftedTokens == 0) return {};
     char buf[128];
@@ -162,11 +200,27 @@ std::optional<std::string> readTextFile(const std::string& path, const char* com
     return out.str();
 }
 
-bool printPiece(std::string_view piece, const assistant::GenerateStats& stats) {
-    std::FILE* out = stats.channel == assistant::StreamChannel::Reasoning ? stderr : stdout;
+namespace {
+
+bool writeFlushed(std::FILE* out, std::string_view piece) {
     std::fwrite(piece.data(), 1, piece.size(), out);
     std::fflush(out);
     return true;
+}
+
+std::atomic<bool> g_interrupted{false};
+
+}  // namespace
+
+bool printText(std::string_view piece) { return writeFlushed(stdout, piece); }
+
+bool printPiece(std::string_view piece, const assistant::GenerateStats& stats) {
+    return writeFlushed(stats.channel == assistant::StreamChannel::Reasoning ? stderr : stdout, piece);
+}
+
+std::atomic<bool>* cancelOnInterrupt() {
+    std::signal(SIGINT, [](int) { g_interrupted = true; });
+    return &g_interrupted;
 }
 
 int usageError(const Args& args, const char* command, const char* problem) {

@@ -1,7 +1,9 @@
-// Pieces the assistant-cli commands share: loading a model with a clear error,
-// option parsing for engine enums, reading text files.
+// Pieces the assistant-cli commands share: loading a model and creating a session
+// with a clear error, option parsing for engine enums and --remote, reading text
+// files, the terminal sinks for streamed answers, Ctrl+C as a cancel flag.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,9 +14,26 @@
 
 namespace cli {
 
+// --remote URL, --api-key KEY and, with --remote, -m/--model as the server's model id.
+// Read them before loadModel, which would take -m as a file.
+struct RemoteArgs {
+    std::optional<std::string> url;  // set: a remote OpenAI-compatible server answers
+    std::optional<std::string> apiKey;
+    std::optional<std::string> model;
+};
+RemoteArgs readRemoteArgs(Args& args);
+
+// The context a remote server's prompt is budgeted in: -c, else 4096 tokens (its
+// tokenizer is not known here, so tokens are estimated).
+int remoteContextTokens(const assistant::SessionParams& params);
+
 // -m/--model, or the embedded demo model when absent; --device and --gpu-layers into
 // ModelParams. Prints the error and returns null.
 std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command);
+
+// A session on model; prints the error and returns null.
+std::unique_ptr<assistant::Session> createSession(const std::shared_ptr<const assistant::Model>& model,
+                                                  const assistant::SessionParams& params, const char* command);
 
 // --kv-type f32|f16|q8_0 and -c/--ctx, -t/--threads into SessionParams. False on a bad value.
 bool readSessionParams(Args& args, assistant::SessionParams& params, const char* command);
@@ -29,6 +48,11 @@ bool readGrammarParams(Args& args, std::string& grammar, const char* command);
 
 // --draft prompt-lookup|none and --draft-max N (speculative decoding). False on a bad value.
 bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& params, const char* command);
+
+// What generate and chat take: the session's options, sampling, speculative decoding,
+// constrained output and -n/--n-predict. False on a bad value (the message printed).
+bool readGenerationArgs(Args& args, assistant::SessionParams& session, assistant::GenerateParams& generate,
+                        const char* command);
 // "; drafted N tokens, M accepted (P%)" for a stats line; empty without speculation.
 std::string speculativeStats(const assistant::GenerateStats& stats);
 
@@ -40,12 +64,23 @@ std::optional<std::string> readTextFile(const std::string& path, const char* com
 
 void printError(const char* command, const assistant::Error& error);
 
+// "COMMAND: message" on stderr; returns 1, the exit status for a runtime failure.
+int failure(const char* command, const std::string& message);
+
 // "COMMAND: what was wrong" on stderr (the argument parser's complaint, else `problem`);
 // returns 2, the exit status for bad usage.
 int usageError(const Args& args, const char* command, const char* problem = "bad arguments");
 
-// A TokenSink for answers on the terminal: content to stdout (flushed), reasoning
+// Streamed text to stdout, flushed at once so the terminal shows it as it comes. True
+// (go on), so it can end a sink.
+bool printText(std::string_view piece);
+
+// A TokenSink for answers on the terminal: content to stdout (printText), reasoning
 // (<think> text) to stderr, so stdout holds only the answer.
 bool printPiece(std::string_view piece, const assistant::GenerateStats& stats);
+
+// A flag that Ctrl+C (SIGINT) sets from now on, for GenerateParams::cancel and the
+// like: the running answer stops and the command reports what it has.
+std::atomic<bool>* cancelOnInterrupt();
 
 }  // namespace cli

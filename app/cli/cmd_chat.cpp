@@ -32,41 +32,29 @@ ChatAnswerer localAnswerer(std::unique_ptr<assistant::Session> session, const as
 int runChat(std::vector<std::string> argv) {
     const char* cmd = "chat";
     Args args(std::move(argv));
-    const auto remoteUrl = args.value("--remote");
-    const auto apiKey = args.value("--api-key");
     // With --remote, -m/--model names the server's model, not a file.
-    const auto remoteModel = remoteUrl ? args.value("-m", "--model") : std::nullopt;
-    auto model = remoteUrl ? nullptr : loadModel(args, cmd);
+    const RemoteArgs remote = readRemoteArgs(args);
+    auto model = remote.url ? nullptr : loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
-    if (!readSessionParams(args, sp, cmd)) return 2;
-    readSamplingParams(args, gp.sampling);
-    if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
-    if (!readGrammarParams(args, gp.grammar, cmd)) return 2;
-    if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
+    if (!readGenerationArgs(args, sp, gp, cmd)) return 2;
     const auto system = args.value("--system");
     args.positional();
-    if (!args.error().empty() || (apiKey && !remoteUrl))
+    if (!args.error().empty() || (remote.apiKey && !remote.url))
         return usageError(args, cmd, "--api-key goes with --remote URL");
-    if (remoteUrl && !gp.grammar.empty())
+    if (remote.url && !gp.grammar.empty())
         return usageError(args, cmd, "--grammar-file and --json-schema constrain the local engine only, not --remote");
-    if (remoteUrl) {
+    if (remote.url) {
         std::string banner;
-        auto answer = remoteChatAnswerer(*remoteUrl, apiKey.value_or(""), remoteModel.value_or(""), gp, banner);
-        if (!answer) {
-            std::fprintf(stderr, "%s: %s\n", cmd, answer.error().c_str());
-            return 1;
-        }
+        auto answer = remoteChatAnswerer(*remote.url, remote.apiKey.value_or(""), remote.model.value_or(""), gp, banner);
+        if (!answer) return failure(cmd, answer.error());
         return runChatLoop(cmd, banner, system, *answer);
     }
     if (!model) return 1;
-    auto session = assistant::Session::create(model, sp);
-    if (!session) {
-        printError(cmd, session.error());
-        return 1;
-    }
+    auto session = createSession(model, sp, cmd);
+    if (!session) return 1;
     const std::string banner = model->info().name + " (" + model->info().architecture + ").";
-    return runChatLoop(cmd, banner, system, localAnswerer(std::move(*session), gp));
+    return runChatLoop(cmd, banner, system, localAnswerer(std::move(session), gp));
 }
 
 }  // namespace cli

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "cli_rag.h"
 #include "commands.h"
 #include "json/json.h"
 #include "rag/store.h"
@@ -17,15 +18,9 @@ int runDocs(std::vector<std::string> argv) {
     if (!args.positional().empty() || !args.error().empty()) return usageError(args, cmd, "takes no arguments");
     if (!db) return 1;
     auto store = rag::Store::open(*db);
-    if (!store) {
-        std::fprintf(stderr, "%s: %s\n", cmd, store.error().c_str());
-        return 1;
-    }
+    if (!store) return failure(cmd, store.error());
     auto docs = store->listDocuments(collection.value_or(""));
-    if (!docs) {
-        std::fprintf(stderr, "%s: %s\n", cmd, docs.error().c_str());
-        return 1;
-    }
+    if (!docs) return failure(cmd, docs.error());
     if (json) {
         json::Value out = json::Array{};
         for (const rag::DocumentRecord& d : *docs) {

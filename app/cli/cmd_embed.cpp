@@ -23,6 +23,24 @@ void printVectors(const std::vector<std::vector<float>>& vectors, bool json) {
     if (json) std::printf("]\n");
 }
 
+// The non-empty lines of a file (one text each; \r\n endings too); nullopt after
+// printing why not.
+std::optional<std::vector<std::string>> linesOf(const std::string& path, const char* cmd) {
+    auto content = readTextFile(path, cmd);
+    if (!content) return std::nullopt;
+    std::vector<std::string> texts;
+    std::istringstream lines(*content);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) texts.push_back(std::move(line));  // blank lines are not texts
+    }
+    if (texts.empty()) {
+        std::fprintf(stderr, "%s: %s has no non-empty line\n", cmd, path.c_str());
+        return std::nullopt;
+    }
+    return texts;
+}
+
 }  // namespace
 
 int runEmbed(std::vector<std::string> argv) {
@@ -47,13 +65,10 @@ int runEmbed(std::vector<std::string> argv) {
     auto model = loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
     const int sources = (idLists.empty() ? 0 : 1) + (file ? 1 : 0) + (rest.empty() ? 0 : 1);
-    if (!args.error().empty() || sources != 1) {
-        std::fprintf(stderr, "%s: %s\n", cmd,
-                     !args.error().empty() ? args.error().c_str()
-                                           : "give the texts as arguments, with -f FILE (one per line), or "
-                                             "--token-ids 1,2,3 (repeatable), one of them");
-        return 2;
-    }
+    if (!args.error().empty() || sources != 1)
+        return usageError(args, cmd,
+                          "give the texts as arguments, with -f FILE (one per line), or "
+                          "--token-ids 1,2,3 (repeatable), one of them");
     if (!model) return 1;
     if (!model->info().isEmbeddingModel) {
         std::fprintf(stderr, "%s: %s is a %s model, not an embedding model (bert, use-lite)\n", cmd,
@@ -74,22 +89,10 @@ int runEmbed(std::vector<std::string> argv) {
         inputs = sequences.size();
         vectors = model->embedTokens(sequences);
     } else {
-        std::vector<std::string> texts = rest;
-        if (file) {
-            auto content = readTextFile(*file, cmd);
-            if (!content) return 1;
-            std::istringstream lines(*content);
-            for (std::string line; std::getline(lines, line);) {
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                if (!line.empty()) texts.push_back(std::move(line));  // blank lines are not texts
-            }
-            if (texts.empty()) {
-                std::fprintf(stderr, "%s: %s has no non-empty line\n", cmd, file->c_str());
-                return 1;
-            }
-        }
-        inputs = texts.size();
-        vectors = model->embed(texts);
+        std::optional<std::vector<std::string>> texts = file ? linesOf(*file, cmd) : rest;
+        if (!texts) return 1;
+        inputs = texts->size();
+        vectors = model->embed(*texts);
     }
     if (!vectors) {
         printError(cmd, vectors.error());

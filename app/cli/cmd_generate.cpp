@@ -8,83 +8,89 @@ namespace cli {
 
 namespace {
 
+constexpr const char* kCommand = "generate";
+
 void printIds(const std::vector<int32_t>& ids) {
     std::printf("[");
     for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? ", %d" : "%d", ids[i]);
     std::printf("]\n");
 }
 
+// --token-ids as given, or the prompt tokenized (with BOS and special tokens); nullopt
+// after printing why not.
+std::optional<std::vector<int32_t>> promptIds(const assistant::Model& model, const std::optional<std::string>& prompt,
+                                              const std::optional<std::string>& tokenIds) {
+    if (tokenIds) return parseTokenIds(*tokenIds, kCommand);
+    auto tokenized = model.tokenize(*prompt, true, true);
+    if (!tokenized) {
+        printError(kCommand, tokenized.error());
+        return std::nullopt;
+    }
+    return std::move(*tokenized);
+}
+
+// --dump-logits FILE: raw float32 rows, every prompt position first (evaluated here),
+// then one row per generated token (through gp.onLogits). The file stays open until
+// the caller closes it; null after printing why not.
+std::FILE* startLogitsDump(const std::string& path, assistant::Session& session, const std::vector<int32_t>& ids,
+                           assistant::GenerateParams& gp) {
+    std::FILE* dump = std::fopen(path.c_str(), "wb");
+    if (!dump) {
+        std::fprintf(stderr, "%s: cannot write %s\n", kCommand, path.c_str());
+        return nullptr;
+    }
+    auto logits = session.evaluate(ids, true);
+    if (!logits) {
+        printError(kCommand, logits.error());
+        std::fclose(dump);
+        return nullptr;
+    }
+    std::fwrite(logits->data(), sizeof(float), logits->size(), dump);
+    gp.onLogits = [dump](std::span<const float> row) { std::fwrite(row.data(), sizeof(float), row.size(), dump); };
+    return dump;
+}
+
+void printStats(const assistant::GenerateStats& st) {
+    std::fprintf(stderr,
+                 "prompt: %d tokens (%d reused), %.1f tokens/s; generated: %d tokens, %.1f tokens/s; "
+                 "time to first token %.1f ms; context %d/%d%s\n",
+                 st.promptTokens, st.reusedPromptTokens, st.promptTokensPerSecond, st.generatedTokens,
+                 st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed, st.contextSize,
+                 speculativeStats(st).c_str());
+}
+
 }  // namespace
 
 int runGenerate(std::vector<std::string> argv) {
-    const char* cmd = "generate";
+    const char* cmd = kCommand;
     Args args(std::move(argv));
     auto model = loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
-    if (!readSessionParams(args, sp, cmd)) return 2;
-    readSamplingParams(args, gp.sampling);
-    if (!readSpeculativeParams(args, gp.speculative, cmd)) return 2;
-    if (!readGrammarParams(args, gp.grammar, cmd)) return 2;
+    if (!readGenerationArgs(args, sp, gp, cmd)) return 2;
     const auto prompt = args.value("-p", "--prompt");
     const auto tokenIds = args.value("--token-ids");
     const auto dumpLogits = args.value("--dump-logits");
     const bool printIdsFlag = args.flag("--print-ids");
     gp.ignoreEos = args.flag("--ignore-eos");
-    if (auto n = args.integer("-n", "--n-predict")) gp.maxTokens = static_cast<int>(*n);
     while (auto stop = args.value("--stop")) gp.stop.push_back(*stop);
     args.positional();
     if (!args.error().empty() || (!prompt && !tokenIds) || (prompt && tokenIds))
         return usageError(args, cmd, "give exactly one of -p TEXT or --token-ids 1,2,3");
     if (!model) return 1;
-    auto session = assistant::Session::create(model, sp);
-    if (!session) {
-        printError(cmd, session.error());
-        return 1;
-    }
-
-    std::vector<int32_t> ids;
-    if (tokenIds) {
-        auto parsed = parseTokenIds(*tokenIds, cmd);
-        if (!parsed) return 2;
-        ids = std::move(*parsed);
-    } else {
-        auto tokenized = model->tokenize(*prompt, true, true);
-        if (!tokenized) {
-            printError(cmd, tokenized.error());
-            return 1;
-        }
-        ids = std::move(*tokenized);
-    }
-
+    auto session = createSession(model, sp, cmd);
+    if (!session) return 1;
+    const std::optional<std::vector<int32_t>> ids = promptIds(*model, prompt, tokenIds);
+    if (!ids) return tokenIds ? 2 : 1;
     std::FILE* dump = nullptr;
-    if (dumpLogits) {
-        dump = std::fopen(dumpLogits->c_str(), "wb");
-        if (!dump) {
-            std::fprintf(stderr, "%s: cannot write %s\n", cmd, dumpLogits->c_str());
-            return 1;
-        }
-        // Every prompt position first, then one row per generated token.
-        auto logits = (*session)->evaluate(ids, true);
-        if (!logits) {
-            printError(cmd, logits.error());
-            std::fclose(dump);
-            return 1;
-        }
-        std::fwrite(logits->data(), sizeof(float), logits->size(), dump);
-        gp.onLogits = [dump](std::span<const float> row) { std::fwrite(row.data(), sizeof(float), row.size(), dump); };
-    }
+    if (dumpLogits && !(dump = startLogitsDump(*dumpLogits, *session, *ids, gp))) return 1;
 
     const bool streamText = !printIdsFlag;
     if (streamText && prompt) std::printf("%s", prompt->c_str());
-    auto result = (*session)->generate(std::span<const int32_t>(ids), gp,
-                                       [streamText](std::string_view piece, const assistant::GenerateStats&) {
-                                           if (streamText) {
-                                               std::fwrite(piece.data(), 1, piece.size(), stdout);
-                                               std::fflush(stdout);
-                                           }
-                                           return true;
-                                       });
+    auto result = session->generate(std::span<const int32_t>(*ids), gp,
+                                    [streamText](std::string_view piece, const assistant::GenerateStats&) {
+                                        return !streamText || printText(piece);
+                                    });
     if (dump) std::fclose(dump);
     if (!result) {
         printError(cmd, result.error());
@@ -92,13 +98,7 @@ int runGenerate(std::vector<std::string> argv) {
     }
     if (printIdsFlag) printIds(result->tokens);
     else std::printf("\n");
-    const assistant::GenerateStats& st = result->stats;
-    std::fprintf(stderr,
-                 "prompt: %d tokens (%d reused), %.1f tokens/s; generated: %d tokens, %.1f tokens/s; "
-                 "time to first token %.1f ms; context %d/%d%s\n",
-                 st.promptTokens, st.reusedPromptTokens, st.promptTokensPerSecond, st.generatedTokens,
-                 st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed, st.contextSize,
-                 speculativeStats(st).c_str());
+    printStats(result->stats);
     return 0;
 }
 

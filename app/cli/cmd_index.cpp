@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "cli_common.h"
+#include "cli_rag.h"
 #include "commands.h"
 #include "json/json.h"
 #include "rag/indexer.h"
@@ -58,11 +59,7 @@ int runIndex(std::vector<std::string> argv) {
         }
         std::printf("%s\n", out.dump().c_str());
     }
-    if (!summary.error.empty()) {
-        std::fprintf(stderr, "%s: %s\n", cmd, summary.error.c_str());
-        return 1;
-    }
-    return 0;
+    return summary.error.empty() ? 0 : failure(cmd, summary.error);
 }
 
 }  // namespace cli

@@ -91,6 +91,66 @@ uint64_t printTensorTable(const gguf::File& f) {
     return weightBytes;
 }
 
+// The hyper-parameters the summary and the KV estimate read (absent keys: nullopt).
+struct Shape {
+    std::optional<uint64_t> vocab, ctxTrained, nEmbd, nLayer, nHead, nHeadKv;
+};
+
+Shape readShape(const gguf::File& f) {
+    Shape s;
+    const gguf::Array* tokens = f.getArray("tokenizer.ggml.tokens");
+    s.vocab = tokens ? std::optional<uint64_t>(tokens->items.size()) : archUInt(f, "vocab_size");
+    s.ctxTrained = archUInt(f, "context_length");
+    s.nEmbd = archUInt(f, "embedding_length");
+    s.nLayer = archUInt(f, "block_count");
+    s.nHead = archUInt(f, "attention.head_count");
+    s.nHeadKv = archUInt(f, "attention.head_count_kv").or_else([&] { return s.nHead; });
+    return s;
+}
+
+// The header, the hyper-parameters and the tokenizer.
+void printSummary(const gguf::File& f, const std::string& path, const Shape& s) {
+    const std::string arch(f.getString("general.architecture").value_or("-"));
+    const std::string name(f.getString("general.name").value_or(std::filesystem::path(path).stem().string()));
+    std::printf("file:             %s (%s)\n", path.c_str(), humanBytes(f.fileSize()).c_str());
+    std::printf("GGUF version:     %u\n", f.version());
+    std::printf("architecture:     %s\n", arch.c_str());
+    std::printf("name:             %s\n", name.c_str());
+    uint64_t parameters = 0;
+    for (const gguf::TensorInfo& t : f.tensors()) parameters += static_cast<uint64_t>(t.elements());
+    std::printf("parameters:       %s (%llu)\n", humanCount(parameters).c_str(),
+                static_cast<unsigned long long>(parameters));
+    std::printf("context length:   %s\n", orDash(s.ctxTrained).c_str());
+    std::printf("embedding length: %s\n", orDash(s.nEmbd).c_str());
+    std::printf("layers:           %s\n", orDash(s.nLayer).c_str());
+    std::printf("heads:            %s (kv heads %s)\n", orDash(s.nHead).c_str(), orDash(s.nHeadKv).c_str());
+    std::printf("vocab size:       %s\n", orDash(s.vocab).c_str());
+    std::printf("tokenizer:        %s (pre: %s)\n",
+                std::string(f.getString("tokenizer.ggml.model").value_or("-")).c_str(),
+                std::string(f.getString("tokenizer.ggml.pre").value_or("-")).c_str());
+}
+
+// The weights plus a KV cache: K and V per layer, ctx positions, n_head_kv heads of
+// head_dim each.
+void printMemoryEstimate(const gguf::File& f, const Shape& s, uint64_t ctx, const KvType& kvType,
+                         uint64_t weightBytes) {
+    const uint64_t headDimDefault = s.nEmbd && s.nHead && *s.nHead ? *s.nEmbd / *s.nHead : 0;
+    const uint64_t headK = archUInt(f, "attention.key_length").value_or(headDimDefault);
+    const uint64_t headV = archUInt(f, "attention.value_length").value_or(headK);
+    const uint64_t kvElements = s.nLayer.value_or(0) * ctx * (headK + headV) * s.nHeadKv.value_or(0);
+    const uint64_t kvBytes = (kvElements + kvType.blockSize - 1) / kvType.blockSize * kvType.blockBytes;
+    std::printf("\nmemory estimate at context %llu, KV cache %s:\n", static_cast<unsigned long long>(ctx),
+                kvType.name);
+    std::printf("  weights:  %14llu  %s\n", static_cast<unsigned long long>(weightBytes),
+                humanBytes(weightBytes).c_str());
+    std::printf("  KV cache: %14llu  %s  (%s layers x %llu tokens x (K %llu + V %llu) x %s kv heads)\n",
+                static_cast<unsigned long long>(kvBytes), humanBytes(kvBytes).c_str(), orDash(s.nLayer).c_str(),
+                static_cast<unsigned long long>(ctx), static_cast<unsigned long long>(headK),
+                static_cast<unsigned long long>(headV), orDash(s.nHeadKv).c_str());
+    std::printf("  total:    %14llu  %s\n", static_cast<unsigned long long>(weightBytes + kvBytes),
+                humanBytes(weightBytes + kvBytes).c_str());
+}
+
 }  // namespace
 
 int runInfo(std::vector<std::string> argv) {
@@ -115,53 +175,11 @@ int runInfo(std::vector<std::string> argv) {
         return 1;
     }
     const gguf::File& f = **opened;
-    const std::string arch(f.getString("general.architecture").value_or("-"));
-    const std::string name(
-        f.getString("general.name").value_or(std::filesystem::path(files[0]).stem().string()));
-    const gguf::Array* tokens = f.getArray("tokenizer.ggml.tokens");
-    const std::optional<uint64_t> vocab = tokens ? std::optional<uint64_t>(tokens->items.size())
-                                                 : archUInt(f, "vocab_size");
-    const std::optional<uint64_t> ctxTrained = archUInt(f, "context_length");
-    const std::optional<uint64_t> nEmbd = archUInt(f, "embedding_length");
-    const std::optional<uint64_t> nLayer = archUInt(f, "block_count");
-    const std::optional<uint64_t> nHead = archUInt(f, "attention.head_count");
-    const std::optional<uint64_t> nHeadKv = archUInt(f, "attention.head_count_kv").or_else([&] { return nHead; });
-
-    std::printf("file:             %s (%s)\n", files[0].c_str(), humanBytes(f.fileSize()).c_str());
-    std::printf("GGUF version:     %u\n", f.version());
-    std::printf("architecture:     %s\n", arch.c_str());
-    std::printf("name:             %s\n", name.c_str());
-    uint64_t parameters = 0;
-    for (const gguf::TensorInfo& t : f.tensors()) parameters += static_cast<uint64_t>(t.elements());
-    std::printf("parameters:       %s (%llu)\n", humanCount(parameters).c_str(),
-                static_cast<unsigned long long>(parameters));
-    std::printf("context length:   %s\n", orDash(ctxTrained).c_str());
-    std::printf("embedding length: %s\n", orDash(nEmbd).c_str());
-    std::printf("layers:           %s\n", orDash(nLayer).c_str());
-    std::printf("heads:            %s (kv heads %s)\n", orDash(nHead).c_str(), orDash(nHeadKv).c_str());
-    std::printf("vocab size:       %s\n", orDash(vocab).c_str());
-    std::printf("tokenizer:        %s (pre: %s)\n",
-                std::string(f.getString("tokenizer.ggml.model").value_or("-")).c_str(),
-                std::string(f.getString("tokenizer.ggml.pre").value_or("-")).c_str());
+    const Shape shape = readShape(f);
+    printSummary(f, files[0], shape);
     const uint64_t weightBytes = printTensorTable(f);
-
-    // KV cache: K and V per layer, ctx positions, n_head_kv heads of head_dim each.
-    const uint64_t ctx = ctxArg ? static_cast<uint64_t>(*ctxArg) : ctxTrained.value_or(0);
-    const uint64_t headDimDefault = nEmbd && nHead && *nHead ? *nEmbd / *nHead : 0;
-    const uint64_t headK = archUInt(f, "attention.key_length").value_or(headDimDefault);
-    const uint64_t headV = archUInt(f, "attention.value_length").value_or(headK);
-    const uint64_t kvElements = nLayer.value_or(0) * ctx * (headK + headV) * nHeadKv.value_or(0);
-    const uint64_t kvBytes = (kvElements + kvType->blockSize - 1) / kvType->blockSize * kvType->blockBytes;
-    std::printf("\nmemory estimate at context %llu, KV cache %s:\n", static_cast<unsigned long long>(ctx),
-                kvType->name);
-    std::printf("  weights:  %14llu  %s\n", static_cast<unsigned long long>(weightBytes),
-                humanBytes(weightBytes).c_str());
-    std::printf("  KV cache: %14llu  %s  (%s layers x %llu tokens x (K %llu + V %llu) x %s kv heads)\n",
-                static_cast<unsigned long long>(kvBytes), humanBytes(kvBytes).c_str(), orDash(nLayer).c_str(),
-                static_cast<unsigned long long>(ctx), static_cast<unsigned long long>(headK),
-                static_cast<unsigned long long>(headV), orDash(nHeadKv).c_str());
-    std::printf("  total:    %14llu  %s\n", static_cast<unsigned long long>(weightBytes + kvBytes),
-                humanBytes(weightBytes + kvBytes).c_str());
+    const uint64_t ctx = ctxArg ? static_cast<uint64_t>(*ctxArg) : shape.ctxTrained.value_or(0);
+    printMemoryEstimate(f, shape, ctx, *kvType, weightBytes);
     return 0;
 }
 

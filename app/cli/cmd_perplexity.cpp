@@ -1,8 +1,10 @@
 // assistant-cli perplexity: llama.cpp's method. The text is split into
 // non-overlapping windows of CTX tokens (the first token of each replaced by BOS
 // when the vocabulary adds one); the second half of each window is scored.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <span>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -10,8 +12,28 @@
 namespace cli {
 
 namespace {
+
 constexpr int kMinContext = 3;
+
+// The negative log-likelihood of each scored token of one window (positions ctx/2 ..
+// ctx-2 predict the next token), from the window's logits (ctx rows of vocab floats).
+// Adds to nll and count.
+void scoreWindow(const std::vector<float>& logits, std::span<const int32_t> window, int64_t vocab, double& nll,
+                 size_t& count) {
+    const int ctx = static_cast<int>(window.size());
+    for (int j = ctx / 2; j < ctx - 1; ++j) {
+        const float* row = logits.data() + static_cast<size_t>(j) * vocab;
+        float maxLogit = row[0];
+        for (int64_t v = 1; v < vocab; ++v) maxLogit = std::max(maxLogit, row[v]);
+        double sum = 0.0;
+        for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v] - maxLogit));
+        const int32_t target = window[j + 1];
+        nll += -(static_cast<double>(row[target] - maxLogit) - std::log(sum));
+        ++count;
+    }
 }
+
+}  // namespace
 
 int runPerplexity(std::vector<std::string> argv) {
     const char* cmd = "perplexity";
@@ -43,11 +65,8 @@ int runPerplexity(std::vector<std::string> argv) {
         std::fprintf(stderr, "%s: the text has %zu tokens; need at least %d (one window)\n", cmd, tokens->size(), ctx);
         return 1;
     }
-    auto session = assistant::Session::create(model, sp);
-    if (!session) {
-        printError(cmd, session.error());
-        return 1;
-    }
+    auto session = createSession(model, sp, cmd);
+    if (!session) return 1;
     auto bosIds = model->tokenize("", true, false);
     const bool addBos = bosIds && !bosIds->empty();
     const int64_t vocab = model->info().vocabSize;
@@ -57,22 +76,14 @@ int runPerplexity(std::vector<std::string> argv) {
         std::vector<int32_t> window(tokens->begin() + static_cast<std::ptrdiff_t>(w * ctx),
                                     tokens->begin() + static_cast<std::ptrdiff_t>((w + 1) * ctx));
         if (addBos) window[0] = bosIds->front();
-        (*session)->reset();
-        auto logits = (*session)->evaluate(window, true);
+        session->reset();
+        auto logits = session->evaluate(window, true);
         if (!logits) {
             printError(cmd, logits.error());
             return 1;
         }
-        for (int j = ctx / 2; j < ctx - 1; ++j) {
-            const float* row = logits->data() + static_cast<size_t>(j) * vocab;
-            float maxLogit = row[0];
-            for (int64_t v = 1; v < vocab; ++v) maxLogit = std::max(maxLogit, row[v]);
-            double sum = 0.0;
-            for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v] - maxLogit));
-            const int32_t target = (*tokens)[w * ctx + j + 1];
-            nll += -(static_cast<double>(row[target] - maxLogit) - std::log(sum));
-            ++count;
-        }
+        // The targets are the text's tokens (the first one is never a target).
+        scoreWindow(*logits, std::span<const int32_t>(*tokens).subspan(w * ctx, ctx), vocab, nll, count);
         std::fprintf(stderr, "[%zu/%zu] %.4f\n", w + 1, windows, std::exp(nll / count));
     }
     std::printf("perplexity: %.4f\n", std::exp(nll / count));

@@ -1,44 +1,13 @@
 // assistant-cli search: BM25, dense or hybrid retrieval over the document index.
-// Also the two helpers every RAG command uses (declared in commands.h).
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <filesystem>
 
 #include "cli_common.h"
+#include "cli_rag.h"
 #include "commands.h"
 #include "json/json.h"
-#include "paths.h"
 #include "rag/retrieve.h"
 
 namespace cli {
-
-std::optional<std::string> ragDatabasePath(Args& args) {
-    if (auto db = args.value("--db")) return *db;
-    const std::string dir = app::userDataDir();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-        std::fprintf(stderr, "cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
-        return std::nullopt;
-    }
-    return dir + "/documents.db";
-}
-
-std::optional<rag::Embedder> ragEmbedder(const std::optional<std::string>& path, const char* command, bool quietIfMissing) {
-    const std::string file = path ? *path : app::defaultEmbedderPath();
-    if (file.empty()) {
-        if (!quietIfMissing) std::fprintf(stderr, "%s: no embedder given (--embedder FILE) and the default one was not found\n", command);
-        return std::nullopt;
-    }
-    auto embedder = rag::Embedder::load(file);
-    if (!embedder) {
-        std::fprintf(stderr, "%s: %s%s\n", command, embedder.error().c_str(),
-                     path ? "" : " (continuing with BM25 only)");
-        return std::nullopt;
-    }
-    return std::move(*embedder);
-}
 
 namespace {
 
@@ -52,6 +21,54 @@ std::string oneLine(const std::string& text, size_t maxBytes) {
         out.push_back(c == '\n' || c == '\t' ? ' ' : c);
     }
     return out;
+}
+
+// Dense and hybrid search need the embedder and its vectors: loads them into embedder
+// and index, or falls back to BM25 (hybrid; dense fails). False after printing why.
+bool prepareDense(rag::Store& store, const std::optional<std::string>& embedderPath, bool modeGiven,
+                  const std::string& db, rag::SearchOptions& options, std::optional<rag::Embedder>& embedder,
+                  rag::DenseIndex& index) {
+    const char* cmd = "search";
+    embedder = ragEmbedder(embedderPath, cmd, !modeGiven);
+    if (embedder) {
+        auto loaded = rag::loadDenseIndex(store, *embedder, options.collection);
+        if (!loaded) {
+            failure(cmd, loaded.error());
+            return false;
+        }
+        index = std::move(*loaded);
+    }
+    if (embedder && index.size() > 0) return true;
+    if (options.mode == rag::SearchMode::Dense) {
+        std::fprintf(stderr, "%s: no vectors for this embedder in %s (index with --embedder first)\n", cmd, db.c_str());
+        return false;
+    }
+    if (modeGiven) std::fprintf(stderr, "%s: no vectors for this embedder; hybrid falls back to BM25\n", cmd);
+    options.mode = rag::SearchMode::Bm25;
+    return true;
+}
+
+void printHits(const std::vector<rag::SearchHit>& hits, bool json) {
+    if (json) {
+        json::Value out = json::Array{};
+        for (const rag::SearchHit& h : hits) {
+            json::Value o;
+            o.set("path", h.path);
+            o.set("page_from", h.pageFrom);
+            o.set("page_to", h.pageTo);
+            o.set("score", static_cast<double>(h.score));
+            o.set("text", h.text);
+            out.push(std::move(o));
+        }
+        std::printf("%s\n", out.dump().c_str());
+        return;
+    }
+    for (const rag::SearchHit& h : hits) {
+        const std::string pages = h.pageFrom == h.pageTo ? "p. " + std::to_string(h.pageFrom)
+                                                         : "pp. " + std::to_string(h.pageFrom) + "-" + std::to_string(h.pageTo);
+        std::printf("%s  %s  %.4f\n    %s\n", h.path.c_str(), pages.c_str(), static_cast<double>(h.score),
+                    oneLine(h.text, 240).c_str());
+    }
 }
 
 }  // namespace
@@ -71,68 +88,23 @@ int runSearch(std::vector<std::string> argv) {
         std::fprintf(stderr, "%s: --mode must be bm25, dense or hybrid\n", cmd);
         return 2;
     }
-    if (!args.error().empty() || rest.size() != 1 || (k && (*k < 1 || *k > 1000))) {
-        std::fprintf(stderr, "%s: %s\n", cmd, !args.error().empty() ? args.error().c_str()
-                                                : rest.size() != 1 ? "give the query as one argument"
-                                                                   : "-k must be in 1..1000");
-        return 2;
-    }
+    if (!args.error().empty() || rest.size() != 1 || (k && (*k < 1 || *k > 1000)))
+        return usageError(args, cmd, rest.size() != 1 ? "give the query as one argument" : "-k must be in 1..1000");
     if (!db) return 1;
     if (k) options.k = static_cast<int>(*k);
     if (collection) options.collection = *collection;
     auto store = rag::Store::open(*db);
-    if (!store) {
-        std::fprintf(stderr, "%s: %s\n", cmd, store.error().c_str());
-        return 1;
-    }
+    if (!store) return failure(cmd, store.error());
     std::optional<rag::Embedder> embedder;
     rag::DenseIndex index;
-    if (options.mode != rag::SearchMode::Bm25) {
-        embedder = ragEmbedder(embedderPath, cmd, !modeText);
-        if (embedder) {
-            auto loaded = rag::loadDenseIndex(*store, *embedder, options.collection);
-            if (!loaded) {
-                std::fprintf(stderr, "%s: %s\n", cmd, loaded.error().c_str());
-                return 1;
-            }
-            index = std::move(*loaded);
-        }
-        if (!embedder || index.size() == 0) {
-            if (options.mode == rag::SearchMode::Dense) {
-                std::fprintf(stderr, "%s: no vectors for this embedder in %s (index with --embedder first)\n", cmd, db->c_str());
-                return 1;
-            }
-            if (modeText) std::fprintf(stderr, "%s: no vectors for this embedder; hybrid falls back to BM25\n", cmd);
-            options.mode = rag::SearchMode::Bm25;
-        }
-    }
+    if (options.mode != rag::SearchMode::Bm25 &&
+        !prepareDense(*store, embedderPath, modeText.has_value(), *db, options, embedder, index))
+        return 1;
     rag::Retriever retriever(*store, embedder ? &*embedder : nullptr, &index);
     auto hits = retriever.search(rest.front(), options);
-    if (!hits) {
-        std::fprintf(stderr, "%s: %s\n", cmd, hits.error().c_str());
-        return 1;
-    }
-    if (json) {
-        json::Value out = json::Array{};
-        for (const rag::SearchHit& h : *hits) {
-            json::Value o;
-            o.set("path", h.path);
-            o.set("page_from", h.pageFrom);
-            o.set("page_to", h.pageTo);
-            o.set("score", static_cast<double>(h.score));
-            o.set("text", h.text);
-            out.push(std::move(o));
-        }
-        std::printf("%s\n", out.dump().c_str());
-        return 0;
-    }
-    for (const rag::SearchHit& h : *hits) {
-        const std::string pages = h.pageFrom == h.pageTo ? "p. " + std::to_string(h.pageFrom)
-                                                         : "pp. " + std::to_string(h.pageFrom) + "-" + std::to_string(h.pageTo);
-        std::printf("%s  %s  %.4f\n    %s\n", h.path.c_str(), pages.c_str(), static_cast<double>(h.score),
-                    oneLine(h.text, 240).c_str());
-    }
-    if (hits->empty()) std::fprintf(stderr, "%s: no matches\n", cmd);
+    if (!hits) return failure(cmd, hits.error());
+    printHits(*hits, json);
+    if (!json && hits->empty()) std::fprintf(stderr, "%s: no matches\n", cmd);
     return 0;
 }
 

@@ -66,10 +66,7 @@ int runServe(std::vector<std::string> argv) {
     std::fflush(stdout);
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    if (api.waitForModels() == server::ModelState::Failed) {
-        std::fprintf(stderr, "%s: %s\n", cmd, api.modelError().c_str());
-        return 1;
-    }
+    if (api.waitForModels() == server::ModelState::Failed) return failure(cmd, api.modelError());
     std::fprintf(stderr, "%s: model ready (%s), embedder %s, %d slot(s)\n", cmd, o.modelPath.c_str(),
                  o.embedderPath.empty() ? "none" : o.embedderPath.c_str(), o.parallel);
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

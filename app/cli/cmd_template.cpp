@@ -63,13 +63,10 @@ int runTemplate(std::vector<std::string> argv) {
     const auto varsFile = args.value("--vars");
     const auto now = args.value("--now");
     const std::vector<std::string> rest = args.positional();
-    if (!args.error().empty() || !rest.empty() || modelPath.has_value() == templateFile.has_value() || !messagesFile) {
-        std::fprintf(stderr, "%s: %s\n", cmd,
-                     !args.error().empty() ? args.error().c_str()
-                     : !rest.empty()       ? "unexpected argument"
-                                           : "give one of -m MODEL.gguf or --template-file FILE, and --messages FILE");
-        return 2;
-    }
+    if (!args.error().empty() || !rest.empty() || modelPath.has_value() == templateFile.has_value() || !messagesFile)
+        return usageError(args, cmd,
+                          !rest.empty() ? "unexpected argument"
+                                        : "give one of -m MODEL.gguf or --template-file FILE, and --messages FILE");
     chat_template::RenderOptions options;
     if (now) {
         options.now = chat_template::parseIsoTime(*now);

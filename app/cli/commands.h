@@ -6,13 +6,6 @@
 #include <string>
 #include <vector>
 
-#ifdef ASSISTANT_WITH_RAG
-#include <optional>
-
-#include "args.h"
-#include "rag/embedder.h"
-#endif
-
 namespace cli {
 
 struct Command {
@@ -40,12 +33,6 @@ int runDocs(std::vector<std::string> args);
 int runSearch(std::vector<std::string> args);
 int runAsk(std::vector<std::string> args);
 int runSummarize(std::vector<std::string> args);
-// --db FILE, else <user data dir>/documents.db (the folder is created); nullopt on failure.
-std::optional<std::string> ragDatabasePath(Args& args);
-// --embedder FILE, else the shipped default embedder; nullopt (message on stderr unless
-// quietIfMissing and no default exists) when none loads.
-std::optional<rag::Embedder> ragEmbedder(const std::optional<std::string>& path, const char* command,
-                                         bool quietIfMissing);
 #endif
 
 }  // namespace cli

@@ -13,7 +13,7 @@
 #include "model_controller.h"
 #include "paths.h"
 #ifdef ASSISTANT_HAVE_SERVER
-#include "local_api_backend.h"
+#include "local_api_backend_impl.h"
 #endif
 #ifdef ASSISTANT_HAVE_REMOTE
 #include "remote_backend_impl.h"

@@ -168,6 +168,69 @@ int pageOf(const std::vector<size_t>& pageStarts, size_t pos) {
     return static_cast<int>(it - pageStarts.begin());
 }
 
+// Where each page starts in documentText(pages) (pages are joined by a blank line).
+std::vector<size_t> pageStartsOf(const std::vector<std::string>& pages) {
+    std::vector<size_t> starts;
+    size_t offset = 0;
+    for (const std::string& page : pages) {
+        starts.push_back(offset);
+        offset += page.size() + 2;
+    }
+    return starts;
+}
+
+// The end of the chunk that starts at `start`: among the unit ends within the target
+// (past prevEnd, the previous chunk's end), the strongest break in the second half.
+// `first` is the first unit ending after `start`.
+size_t chunkEnd(const std::string& text, const std::vector<Unit>& units, size_t first, size_t start, size_t prevEnd,
+                size_t target) {
+    size_t bestEnd = 0;
+    int bestStrength = -1;
+    for (size_t u = first; u < units.size() && units[u].end <= start + target; ++u) {
+        if (units[u].end <= prevEnd) continue;
+        const size_t len = units[u].end - start;
+        const int strength = len * 2 >= target ? units[u].after : -1;
+        if (strength >= bestStrength) {
+            bestStrength = strength;
+            bestEnd = units[u].end;
+        }
+    }
+    if (bestEnd <= std::max(start, prevEnd))  // guard; unreachable with overlap <= target / 2
+        bestEnd = utf8Floor(text, std::min(units.back().end, start + target), start + 1);
+    return bestEnd;
+}
+
+// The next chunk's start after a chunk [start, end): a unit start in
+// [end - 1.5*overlap, end) closest to end - overlap; else a word start after
+// end - overlap; else no overlap. `first` is the first unit ending after `end`.
+size_t nextStart(const std::string& text, const std::vector<Unit>& units, size_t first, size_t start, size_t end,
+                 size_t overlap, size_t target) {
+    const size_t next = units[first].begin > end ? units[first].begin : end;
+    if (overlap == 0) return next;
+    const size_t want = end > overlap ? end - overlap : 0;
+    const size_t lo = end > overlap + overlap / 2 ? end - overlap - overlap / 2 : 0;
+    size_t best = 0;
+    size_t bestDistance = SIZE_MAX;
+    for (size_t u = first; u-- > 0;) {
+        if (units[u].begin < lo) break;
+        if (units[u].begin <= start || units[u].begin >= end) continue;
+        const size_t d = units[u].begin > want ? units[u].begin - want : want - units[u].begin;
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = units[u].begin;
+        }
+    }
+    if (best == 0) {
+        for (size_t p = std::max(want, start + 1); p < end; ++p)
+            if ((isSpace(text[p - 1]) && !isSpace(text[p])) || cjkCharacterStart(text, p)) {
+                best = p;
+                break;
+            }
+    }
+    // The next unit must still fit after the overlap.
+    return best > start && units[first].end - best <= target ? best : next;
+}
+
 }  // namespace
 
 std::string documentText(const std::vector<std::string>& pages) {
@@ -182,12 +245,7 @@ std::string documentText(const std::vector<std::string>& pages) {
 std::vector<Chunk> chunkDocument(const std::vector<std::string>& pages, const ChunkerOptions& options) {
     const size_t target = static_cast<size_t>(std::max(options.targetChars, 50));
     const size_t overlap = std::min(static_cast<size_t>(std::max(options.overlapChars, 0)), target / 2);
-    std::vector<size_t> pageStarts;
-    size_t offset = 0;
-    for (size_t i = 0; i < pages.size(); ++i) {
-        pageStarts.push_back(offset);
-        offset += pages[i].size() + 2;
-    }
+    const std::vector<size_t> pageStarts = pageStartsOf(pages);
     const std::string text = documentText(pages);
     const std::vector<Unit> units = makeUnits(text, target);
     std::vector<Chunk> chunks;
@@ -197,63 +255,19 @@ std::vector<Chunk> chunkDocument(const std::vector<std::string>& pages, const Ch
     size_t first = 0;    // first unit ending after `start`
     size_t prevEnd = 0;  // end of the previous chunk: the next must reach past it
     while (true) {
-        // Candidate ends: unit ends within the target; keep the strongest in the second half.
-        size_t bestEnd = 0;
-        int bestStrength = -1;
-        size_t last = first;
-        for (size_t u = first; u < units.size() && units[u].end <= start + target; ++u) {
-            last = u;
-            if (units[u].end <= prevEnd) continue;
-            const size_t len = units[u].end - start;
-            const int strength = len * 2 >= target ? units[u].after : -1;
-            if (strength >= bestStrength) {
-                bestStrength = strength;
-                bestEnd = units[u].end;
-            }
-        }
-        if (bestEnd <= std::max(start, prevEnd))  // guard; unreachable with overlap <= target / 2
-            bestEnd = utf8Floor(text, std::min(units.back().end, start + target), start + 1);
+        const size_t end = chunkEnd(text, units, first, start, prevEnd, target);
         Chunk c;
         c.ordinal = static_cast<int>(chunks.size());
         c.charStart = static_cast<int64_t>(start);
-        c.charEnd = static_cast<int64_t>(bestEnd);
-        c.text = text.substr(start, bestEnd - start);
+        c.charEnd = static_cast<int64_t>(end);
+        c.text = text.substr(start, end - start);
         c.pageFrom = pageOf(pageStarts, start);
-        c.pageTo = pageOf(pageStarts, bestEnd - 1);
+        c.pageTo = pageOf(pageStarts, end - 1);
         chunks.push_back(std::move(c));
-        (void)last;
-        prevEnd = bestEnd;
-        while (first < units.size() && units[first].end <= bestEnd) ++first;
+        prevEnd = end;
+        while (first < units.size() && units[first].end <= end) ++first;
         if (first >= units.size()) break;
-
-        // Next start: a unit start in [bestEnd - 1.5*overlap, bestEnd) closest to
-        // bestEnd - overlap; else a word start after bestEnd - overlap; else no overlap.
-        size_t next = units[first].begin > bestEnd ? units[first].begin : bestEnd;
-        if (overlap > 0) {
-            const size_t want = bestEnd > overlap ? bestEnd - overlap : 0;
-            const size_t lo = bestEnd > overlap + overlap / 2 ? bestEnd - overlap - overlap / 2 : 0;
-            size_t best = 0;
-            size_t bestDistance = SIZE_MAX;
-            for (size_t u = first; u-- > 0;) {
-                if (units[u].begin < lo) break;
-                if (units[u].begin <= start || units[u].begin >= bestEnd) continue;
-                const size_t d = units[u].begin > want ? units[u].begin - want : want - units[u].begin;
-                if (d < bestDistance) {
-                    bestDistance = d;
-                    best = units[u].begin;
-                }
-            }
-            if (best == 0) {
-                for (size_t p = std::max(want, start + 1); p < bestEnd; ++p)
-                    if ((isSpace(text[p - 1]) && !isSpace(text[p])) || cjkCharacterStart(text, p)) {
-                        best = p;
-                        break;
-                    }
-            }
-            // The next unit must still fit after the overlap.
-            if (best > start && units[first].end - best <= target) next = best;
-        }
-        start = next;
+        start = nextStart(text, units, first, start, end, overlap, target);
         // Units entirely before the new start are done; `first` may point into a unit.
         while (first > 0 && units[first - 1].end > start) --first;
     }

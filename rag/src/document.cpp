@@ -165,12 +165,6 @@ std::string_view statusName(DocumentStatus status) {
     return kStatusNames[static_cast<size_t>(status)];
 }
 
-DocumentStatus statusFromName(std::string_view name) {
-    for (size_t i = 0; i < kStatusNames.size(); ++i)
-        if (kStatusNames[i] == name) return static_cast<DocumentStatus>(i);
-    return DocumentStatus::Failed;
-}
-
 bool isSupportedDocument(const std::string& path) {
     const std::string ext = lowerExtension(path);
     return ext == ".pdf" || ext == ".txt" || ext == ".text" || ext == ".md" || ext == ".markdown" ||

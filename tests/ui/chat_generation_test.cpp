@@ -98,23 +98,23 @@ private slots:
             settings.setSystemPrompt("Tell short stories.");
             QVERIFY(settings.setParam("temperature", 0.0));
             QVERIFY(settings.setParam("maxTokens", 16));
-            QSignalSpy conversation(&chat, &ChatController::conversationChanged);
+            QSignalSpy conversation(chat.conversations(), &ConversationController::currentChanged);
             QVERIFY(chat.send("A cat named Tom lived in a big house and every day he"));
             QVERIFY(QTest::qWaitFor([&] { return chat.canSend(); }, kWaitMs));
             QVERIFY(conversation.count() >= 1);
-            id = chat.conversationId();
+            id = chat.conversations()->currentId();
             QVERIFY(id > 0);
-            QCOMPARE(chat.conversationTitle(), QString("A cat named Tom lived in a big house and every…"));
-            QCOMPARE(chat.conversations()->count(), 1);
-            QVERIFY(chat.renameConversation(id, "  Tom  "));
-            QCOMPARE(chat.conversationTitle(), QString("Tom"));
+            QCOMPARE(chat.conversations()->currentTitle(), QString("A cat named Tom lived in a big house and every…"));
+            QCOMPARE(chat.conversations()->list()->count(), 1);
+            QVERIFY(chat.conversations()->rename(id, "  Tom  "));
+            QCOMPARE(chat.conversations()->currentTitle(), QString("Tom"));
             // Markdown export.
             const QString file = dir.filePath("tom.md");
-            QVERIFY(chat.exportConversation(QUrl::fromLocalFile(file)));
+            QVERIFY(chat.conversations()->exportTo(QUrl::fromLocalFile(file)));
             QFile exported(file);
             QVERIFY(exported.open(QIODevice::ReadOnly));
             QVERIFY(exported.readAll().startsWith("# Tom\n\n## You\n\nA cat named Tom"));
-            QVERIFY(!chat.exportConversation(QUrl::fromLocalFile("/nonexistent/dir/x.md")));
+            QVERIFY(!chat.conversations()->exportTo(QUrl::fromLocalFile("/nonexistent/dir/x.md")));
             QVERIFY(chat.errorText().contains("Could not export"));
         }
         // A new app: the last conversation, its prompt and parameters come back.
@@ -125,8 +125,8 @@ private slots:
         ChatController chat;
         chat.setSettings(&settings);
         chat.setStorage(&storage);
-        QCOMPARE(chat.conversationId(), id);
-        QCOMPARE(chat.conversationTitle(), QString("Tom"));
+        QCOMPARE(chat.conversations()->currentId(), id);
+        QCOMPARE(chat.conversations()->currentTitle(), QString("Tom"));
         QCOMPARE(chat.messages()->count(), 2);
         QCOMPARE(chat.messages()->role(1), QString("assistant"));
         QVERIFY(!chat.messages()->text(1).isEmpty());
@@ -135,9 +135,9 @@ private slots:
         QCOMPARE(settings.generationOptions().maxTokens, 16);
         QVERIFY(storage.store().conversation(id)->modelPath.endsWith("stories260K.gguf"));
         // Delete: gone from the list, the view starts a new conversation.
-        QVERIFY(chat.deleteConversation(id));
-        QCOMPARE(chat.conversations()->count(), 0);
-        QCOMPARE(chat.conversationId(), qint64(0));
+        QVERIFY(chat.conversations()->remove(id));
+        QCOMPARE(chat.conversations()->list()->count(), 0);
+        QCOMPARE(chat.conversations()->currentId(), qint64(0));
         QCOMPARE(chat.messages()->count(), 0);
         AppStorage::setDefaultPath({});
     }

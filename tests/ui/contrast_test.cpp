@@ -29,7 +29,7 @@
 #include "local_api_controller.h"
 #include "model_controller.h"
 #ifdef HAVE_GUI_API
-#include "local_api_backend.h"
+#include "local_api_backend_impl.h"
 #endif
 
 Q_IMPORT_QML_PLUGIN(AssistantPlugin)

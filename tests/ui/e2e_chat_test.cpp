@@ -100,8 +100,8 @@ private slots:
         QTest::qWait(200);  // the last frame
         save(QStringLiteral("chat-light.png"), &m_lightLuma);
         // The conversation was saved and is listed with an automatic title.
-        QCOMPARE(m_chat->conversations()->count(), 1);
-        QCOMPARE(m_chat->conversationTitle(), QString("Once upon a time"));
+        QCOMPARE(m_chat->conversations()->list()->count(), 1);
+        QCOMPARE(m_chat->conversations()->currentTitle(), QString("Once upon a time"));
     }
 
     void escapeStopsAnAnswerMidway() {
@@ -133,18 +133,18 @@ private slots:
     void shortcuts() {
         QTest::keyClick(m_window, Qt::Key_N, Qt::ControlModifier);
         QCOMPARE(m_chat->messages()->count(), 0);
-        QCOMPARE(m_chat->conversationId(), qint64(0));
-        QCOMPARE(m_chat->conversations()->count(), 1);  // the old one is kept
+        QCOMPARE(m_chat->conversations()->currentId(), qint64(0));
+        QCOMPARE(m_chat->conversations()->list()->count(), 1);  // the old one is kept
 
         QTest::keyClick(m_window, Qt::Key_F, Qt::ControlModifier);
         QQuickItem* search = findItem(m_window->contentItem(), QStringLiteral("conversationSearch"));
         QVERIFY(search);
         QTRY_VERIFY(search->hasActiveFocus());
         for (const QChar c : QStringLiteral("dog")) QTest::keyClick(m_window, c.toLatin1());
-        QTRY_COMPARE(m_chat->conversations()->filter(), QString("dog"));
-        QCOMPARE(m_chat->conversations()->count(), 1);  // "The little dog" is in it
+        QTRY_COMPARE(m_chat->conversations()->list()->filter(), QString("dog"));
+        QCOMPARE(m_chat->conversations()->list()->count(), 1);  // "The little dog" is in it
         QTest::keyClick(m_window, Qt::Key_Escape);      // clears the search
-        QTRY_COMPARE(m_chat->conversations()->filter(), QString());
+        QTRY_COMPARE(m_chat->conversations()->list()->filter(), QString());
 
         QTest::keyClick(m_window, Qt::Key_Comma, Qt::ControlModifier);
         QObject* settingsDialog = m_window->findChild<QObject*>(QStringLiteral("settingsDialog"));
@@ -177,7 +177,7 @@ private slots:
         QTest::qWait(300);
         save(QStringLiteral("markdown-dark.png"), nullptr);
         m_settings->setProperty("theme", QStringLiteral("light"));
-        m_chat->newConversation();
+        m_chat->conversations()->startNew();
     }
 
     void modelsDialogDescribesTheDemoModel() {

@@ -7,7 +7,7 @@
 #include <QTest>
 
 #include "app_storage.h"
-#include "local_api_backend.h"
+#include "local_api_backend_impl.h"
 #include "local_api_controller.h"
 #include "settings_controller.h"
 

@@ -85,7 +85,7 @@ ApplicationWindow {
         fileMode: FileDialog.SaveFile
         defaultSuffix: "md"
         nameFilters: [qsTr("Markdown (*.md)")]
-        onAccepted: chat.exportConversation(selectedFile)
+        onAccepted: chat.conversations.exportTo(selectedFile)
     }
     SettingsDialog {
         id: settingsDialog
@@ -128,10 +128,10 @@ ApplicationWindow {
     }
 
     Shortcut { sequence: "Ctrl+O"; onActivated: openDialog.open() }
-    Shortcut { sequence: "Ctrl+N"; onActivated: { chat.newConversation(); composer.focusInput() } }
+    Shortcut { sequence: "Ctrl+N"; onActivated: { chat.conversations.startNew(); composer.focusInput() } }
     Shortcut { sequence: "Ctrl+F"; onActivated: { sidebar.visible = true; sidebar.focusSearch() } }
     Shortcut { sequence: "Ctrl+,"; onActivated: settingsDialog.open() }
-    Shortcut { sequence: "Ctrl+Shift+C"; onActivated: chat.copyConversation() }
+    Shortcut { sequence: "Ctrl+Shift+C"; onActivated: chat.conversations.copy() }
     Shortcut { sequence: StandardKey.Cancel; enabled: chat.busy; onActivated: chat.stop() }
 
     header: AppHeader {
@@ -141,12 +141,12 @@ ApplicationWindow {
         explanation: chat.remote
                      ? qsTr("Remote model: your messages, and with “Use my documents” the passages found in them, are sent to %1.").arg(chat.remoteHost)
                      : models.statusText
-        conversationTitle: chat.conversationTitle
+        conversationTitle: chat.conversations.currentTitle
         onOpenRequested: openDialog.open()
         onModelsRequested: modelsDialog.open()
         onDocumentsRequested: documentsDialog.open()
         onSettingsRequested: settingsDialog.open()
-        onCopyConversationRequested: chat.copyConversation()
+        onCopyConversationRequested: chat.conversations.copy()
         onExportRequested: exportDialog.open()
     }
 
@@ -159,13 +159,13 @@ ApplicationWindow {
             Layout.fillHeight: true
             Layout.preferredWidth: window.width < 900 ? 210 : 260
             visible: window.width >= 720
-            conversations: chat.conversations
-            currentId: chat.conversationId
+            conversations: chat.conversations.list
+            currentId: chat.conversations.currentId
             canSwitch: !(chat.state === ChatController.Generating || chat.state === ChatController.Stopping)
-            onNewRequested: { chat.newConversation(); composer.focusInput() }
-            onOpenRequested: (id) => chat.openConversation(id)
-            onRenameRequested: (id, title) => chat.renameConversation(id, title)
-            onDeleteRequested: (id) => chat.deleteConversation(id)
+            onNewRequested: { chat.conversations.startNew(); composer.focusInput() }
+            onOpenRequested: (id) => chat.conversations.open(id)
+            onRenameRequested: (id, title) => chat.conversations.rename(id, title)
+            onDeleteRequested: (id) => chat.conversations.remove(id)
         }
 
         ColumnLayout {
@@ -194,8 +194,8 @@ ApplicationWindow {
                 canAct: chat.canSend
                 emptyText: chat.canSend ? qsTr("Start a conversation below.")
                                         : qsTr("Load a model to start a conversation.")
-                onCopyRequested: (row) => chat.copyMessage(row)
-                onCopyTextRequested: (text) => chat.copyText(text)
+                onCopyRequested: (row) => chat.conversations.copyMessage(row)
+                onCopyTextRequested: (text) => chat.conversations.copyText(text)
                 onRegenerateRequested: chat.regenerate()
                 onEditRequested: (row, text) => chat.editMessage(row, text)
                 onSourceRequested: (source) => sourceViewer.show(source)

@@ -1,18 +1,10 @@
 #include "chat_controller.h"
 
-#include <QClipboard>
-#include <QFile>
 #include <QFileInfo>
-#include <QGuiApplication>
-#include <QSaveFile>
 #include <QUrl>
 
 #include "engine_worker.h"
 #include "remote_backend.h"
-
-namespace {
-const QString kLastConversationKey = QStringLiteral("lastConversation");
-}  // namespace
 
 ChatController::ChatController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<ChatTurn>();
@@ -43,6 +35,9 @@ ChatController::ChatController(QObject* parent) : QObject(parent) {
     connect(m_worker, &EngineWorker::generationFailed, this, &ChatController::onGenerationFailed,
             Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::documentsUsed, this, &ChatController::onDocumentsUsed, Qt::QueuedConnection);
+    // The conversation verbs.
+    connect(&m_conversations, &ConversationController::switched, this, &ChatController::onConversationSwitched);
+    connect(&m_conversations, &ConversationController::failed, this, &ChatController::setError);
 
     m_thread.start();
 }
@@ -67,13 +62,8 @@ void ChatController::setModels(ModelController* models) {
 }
 
 void ChatController::setStorage(AppStorage* storage) {
-    if (storage == m_storage) return;
-    m_storage = storage;
-    m_conversations.setStore(m_storage ? &m_storage->store() : nullptr);
-    if (m_storage) {
-        const qint64 last = m_storage->store().setting(kLastConversationKey).toLongLong();
-        if (last > 0) openConversation(last);
-    }
+    if (storage == m_conversations.storage()) return;
+    m_conversations.setStorage(storage);
     emit storageChanged();
 }
 
@@ -139,11 +129,7 @@ bool ChatController::send(const QString& text) {
     const QString trimmed = text.trimmed();
     if (!canSend() || trimmed.isEmpty()) return false;
     m_messages.appendUser(trimmed);
-    if (m_conversation.title.isEmpty()) {
-        m_conversation.title = titleFor(trimmed);
-        m_conversation.titleIsAuto = true;
-        emit conversationChanged();
-    }
+    m_conversations.nameAfter(trimmed);
     startAnswer();
     return true;
 }
@@ -168,10 +154,7 @@ bool ChatController::summarizeDocument(qint64 documentId, const QString& fileNam
     if (!canSend() || !m_documents || !m_documents->available() || documentId <= 0) return false;
     const QString request = tr("Summarize “%1”").arg(fileName);
     m_messages.appendUser(request);
-    if (m_conversation.title.isEmpty()) {
-        m_conversation.title = titleFor(request);
-        emit conversationChanged();
-    }
+    m_conversations.nameAfter(request);
     m_answerRow = m_messages.appendAssistant();
     m_cancel = false;
     m_summarizing = true;
@@ -227,111 +210,26 @@ void ChatController::stop() {
     }
 }
 
-
 void ChatController::dismissError() { setError({}); }
 
-void ChatController::newConversation() {
-    if (m_state == State::Generating || m_state == State::Stopping) return;
-    m_messages.clear();
-    m_answerRow = -1;
-    m_conversation = {};
-    setUseDocuments(false);
-    if (m_storage) m_storage->store().setSetting(kLastConversationKey, QStringLiteral("0"));
-    emit conversationChanged();
-}
-
-bool ChatController::openConversation(qint64 id) {
-    if (!m_storage || m_state == State::Generating || m_state == State::Stopping) return false;
-    ConversationStore& store = m_storage->store();
-    const std::optional<ConversationMeta> meta = store.conversation(id);
-    if (!meta) return false;
-    m_conversation = *meta;
-    m_messages.setMessages(store.messages(id));
-    m_answerRow = -1;
-    store.setSetting(kLastConversationKey, QString::number(id));
-    if (m_settings) m_settings->applyConversation(meta->systemPrompt, meta->params);
-    setUseDocuments(meta->params.value(QStringLiteral("useDocuments")).toBool());
-    // The conversation remembers its model: switch to it if it still exists.
-    if (m_models && !meta->modelPath.isEmpty() && meta->modelPath != m_models->modelPath() &&
-        QFileInfo::exists(meta->modelPath))
-        m_models->openModel(QUrl::fromLocalFile(meta->modelPath));
-    emit conversationChanged();
-    return true;
-}
-
-bool ChatController::renameConversation(qint64 id, const QString& title) {
-    const QString t = title.simplified();
-    if (!m_storage || t.isEmpty() || !m_storage->store().rename(id, t)) return false;
-    if (id == m_conversation.id) {
-        m_conversation.title = t;
-        m_conversation.titleIsAuto = false;
-        emit conversationChanged();
-    }
-    m_conversations.refresh();
-    return true;
-}
-
-bool ChatController::deleteConversation(qint64 id) {
-    // The answer being written would recreate it when it finishes.
-    const bool answering = m_state == State::Generating || m_state == State::Stopping;
-    if (!m_storage || (answering && id == m_conversation.id) || !m_storage->store().remove(id)) return false;
-    if (id == m_conversation.id) newConversation();
-    m_conversations.refresh();
-    return true;
-}
-
 void ChatController::saveConversation() {
-    if (!m_storage || m_messages.count() == 0) return;
-    ConversationStore& store = m_storage->store();
-    m_conversation.modelPath = m_loadedPath;
-    if (m_settings) {
-        m_conversation.systemPrompt = m_settings->systemPrompt();
-        m_conversation.params = m_settings->paramsJson();
-    }
-    m_conversation.params.insert(QStringLiteral("useDocuments"), m_useDocuments);
-    const bool created = m_conversation.id == 0;
-    if (created) {
-        m_conversation.id = store.create(m_conversation);
-        if (m_conversation.id == 0) return setError(tr("The conversation could not be saved: %1").arg(store.lastError()));
-        store.setSetting(kLastConversationKey, QString::number(m_conversation.id));
-    } else if (!store.update(m_conversation)) {
-        return setError(tr("The conversation could not be saved: %1").arg(store.lastError()));
-    }
-    if (!store.saveMessages(m_conversation.id, m_messages.messagesForStorage()))
-        return setError(tr("The conversation could not be saved: %1").arg(store.lastError()));
-    m_conversations.refresh();
-    if (created) emit conversationChanged();
+    const ConversationMeta& current = m_conversations.current();
+    QJsonObject params = m_settings ? m_settings->paramsJson() : current.params;
+    params.insert(QStringLiteral("useDocuments"), m_useDocuments);
+    m_conversations.save(m_loadedPath, m_settings ? m_settings->systemPrompt() : current.systemPrompt, params);
 }
 
-QString ChatController::titleFor(const QString& firstMessage) {
-    constexpr int kMaxChars = 48;
-    QString line = firstMessage.trimmed().section(u'\n', 0, 0).simplified();
-    if (line.size() <= kMaxChars) return line;
-    // Cut at a word boundary when there is one in the last third.
-    const qsizetype space = line.lastIndexOf(u' ', kMaxChars);
-    line.truncate(space > kMaxChars * 2 / 3 ? space : kMaxChars);
-    return line + QStringLiteral("…");
+void ChatController::onConversationSwitched(const ConversationMeta& meta) {
+    m_answerRow = -1;
+    setUseDocuments(meta.params.value(QStringLiteral("useDocuments")).toBool());
+    if (meta.id == 0) return;  // a new conversation keeps the current settings and model
+    if (m_settings) m_settings->applyConversation(meta.systemPrompt, meta.params);
+    // The conversation remembers its model: switch to it if it still exists.
+    if (m_models && !meta.modelPath.isEmpty() && meta.modelPath != m_models->modelPath() &&
+        QFileInfo::exists(meta.modelPath))
+        m_models->openModel(QUrl::fromLocalFile(meta.modelPath));
 }
 
-void ChatController::copyMessage(int row) const { copyText(m_messages.answer(row)); }
-
-void ChatController::copyText(const QString& text) const {
-    if (QClipboard* clipboard = QGuiApplication::clipboard()) clipboard->setText(text);
-}
-
-QString ChatController::conversationMarkdown() const { return m_messages.toMarkdown(m_conversation.title); }
-
-void ChatController::copyConversation() const { copyText(conversationMarkdown()); }
-
-bool ChatController::exportConversation(const QUrl& file) {
-    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(conversationMarkdown().toUtf8()) < 0 || !out.commit()) {
-        setError(tr("Could not export to %1: %2").arg(path, out.errorString()));
-        return false;
-    }
-    return true;
-}
 
 void ChatController::startLoad(QString path) {
     m_pendingPath.clear();
@@ -423,6 +321,7 @@ void ChatController::onGenerationFailed(const QString& message) {
 void ChatController::setState(State state) {
     if (state == m_state) return;
     m_state = state;
+    m_conversations.setAnswering(m_state == State::Generating || m_state == State::Stopping);
     emit stateChanged();
 }
 

@@ -1,8 +1,9 @@
-// The chat view-model: owns the conversation, the worker thread and the
-// EngineWorker living on it. QML talks to this object only; it never blocks.
-// With a storage it saves every conversation (messages, model, system prompt and
-// parameters), lists them, and restores the last one; with settings it sends the
-// system prompt and the current model's parameter preset.
+// The chat view-model: owns the messages, the worker thread and the EngineWorker
+// living on it; loads models, writes answers and summaries. It never blocks. Its
+// ConversationController (`conversations`) holds the conversation verbs: with a
+// storage every conversation is saved (messages, model, system prompt and
+// parameters), listed, and the last one restored. With settings it sends the system
+// prompt and the current model's parameter preset.
 #pragma once
 
 #include <QObject>
@@ -16,7 +17,7 @@
 
 #include "app_storage.h"
 #include "chat_types.h"
-#include "conversation_list_model.h"
+#include "conversation_controller.h"
 #include "documents_controller.h"
 #include "message_list_model.h"
 #include "model_controller.h"
@@ -28,7 +29,7 @@ class ChatController : public QObject {
     Q_OBJECT
     QML_ELEMENT
     Q_PROPERTY(MessageListModel* messages READ messages CONSTANT)
-    Q_PROPERTY(ConversationListModel* conversations READ conversations CONSTANT)
+    Q_PROPERTY(ConversationController* conversations READ conversations CONSTANT)
     Q_PROPERTY(ModelController* models READ models WRITE setModels NOTIFY modelsChanged)
     Q_PROPERTY(AppStorage* storage READ storage WRITE setStorage NOTIFY storageChanged)
     Q_PROPERTY(SettingsController* settings READ settings WRITE setSettings NOTIFY settingsChanged)
@@ -50,8 +51,6 @@ class ChatController : public QObject {
     Q_PROPERTY(bool reloadNeeded READ reloadNeeded NOTIFY reloadNeededChanged)
     // The device that ran the last answer ("cpu", "opencl:0"; empty before one).
     Q_PROPERTY(QString device READ device NOTIFY deviceChanged)
-    Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
-    Q_PROPERTY(QString conversationTitle READ conversationTitle NOTIFY conversationChanged)
 
 public:
     enum class State {
@@ -67,12 +66,12 @@ public:
     ~ChatController() override;
 
     MessageListModel* messages() { return &m_messages; }
-    ConversationListModel* conversations() { return &m_conversations; }
+    ConversationController* conversations() { return &m_conversations; }
     ModelController* models() const { return m_models; }
     // The selected model (ModelController::modelPath) is loaded whenever it changes.
     void setModels(ModelController* models);
-    AppStorage* storage() const { return m_storage; }
-    // Lists the stored conversations and restores the last one.
+    AppStorage* storage() const { return m_conversations.storage(); }
+    // Lists the stored conversations and restores the last one (ConversationController).
     void setStorage(AppStorage* storage);
     SettingsController* settings() const { return m_settings; }
     void setSettings(SettingsController* settings);
@@ -92,8 +91,6 @@ public:
     QString errorText() const { return m_errorText; }
     bool reloadNeeded() const { return !m_loadedPath.isEmpty() && loadOptions() != m_loadedOptions; }
     QString device() const { return m_device; }
-    qint64 conversationId() const { return m_conversation.id; }
-    QString conversationTitle() const { return m_conversation.title; }
 
     // Loads path now, or as soon as the current job has stopped.
     Q_INVOKABLE void loadModel(const QString& path);
@@ -114,22 +111,6 @@ public:
     Q_INVOKABLE void stop();
     Q_INVOKABLE void dismissError();
 
-    // Conversations (need a storage).
-    Q_INVOKABLE void newConversation();
-    Q_INVOKABLE bool openConversation(qint64 id);
-    Q_INVOKABLE bool renameConversation(qint64 id, const QString& title);
-    Q_INVOKABLE bool deleteConversation(qint64 id);
-
-    // Clipboard and export.
-    Q_INVOKABLE void copyMessage(int row) const;
-    Q_INVOKABLE void copyText(const QString& text) const;
-    Q_INVOKABLE QString conversationMarkdown() const;
-    Q_INVOKABLE void copyConversation() const;
-    Q_INVOKABLE bool exportConversation(const QUrl& file);
-
-    // "Once upon a time, there was…" -> a one-line title of at most 48 characters.
-    static QString titleFor(const QString& firstMessage);
-
 signals:
     void modelsChanged();
     void storageChanged();
@@ -140,7 +121,6 @@ signals:
     void loadProgressChanged();
     void loadedModelChanged();
     void errorTextChanged();
-    void conversationChanged();
     void deviceChanged();
     void reloadNeededChanged();
 
@@ -157,6 +137,8 @@ private:
     void onGenerationFinished(const GenerationStats& stats);
     void onGenerationFailed(const QString& message);
     void onDocumentsUsed(const QVariantList& sources, const QString& note, const QString& error);
+    // Another conversation is shown: take its model, system prompt and parameters.
+    void onConversationSwitched(const ConversationMeta& meta);
     // formatStats plus how the documents were used ("whole document used: a.pdf").
     QString statsLine(const GenerationStats& stats) const;
 
@@ -171,15 +153,13 @@ private:
     LoadOptions loadOptions() const;
 
     MessageListModel m_messages;
-    ConversationListModel m_conversations;
+    ConversationController m_conversations{m_messages};
     QPointer<ModelController> m_models;
-    QPointer<AppStorage> m_storage;
     QPointer<SettingsController> m_settings;
     QPointer<DocumentsController> m_documents;
     bool m_useDocuments = false;
     QString m_answerNote;  // how the current answer's documents were chosen; empty: none used
     bool m_summarizing = false;  // the running job is a document summary
-    ConversationMeta m_conversation;  // id 0: not saved yet
     State m_state = State::NoModel;
     double m_loadProgress = 0;
     QString m_loadingPath;

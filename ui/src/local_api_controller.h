@@ -2,8 +2,8 @@
 // LocalApiBackend the app provides) running while Settings › Local API is on and a
 // model is loaded, with the settings' port and token and the app's load options.
 // Restarts it when the port, token or model change. ui/ cannot include app/: the
-// app installs a backend factory at start-up (app/gui/local_api_backend.h); without
-// one (a build without the server) `available` is false and the page says so.
+// app installs a backend factory at start-up (local_api_backend.h); without one (a
+// build without the server) `available` is false and the page says so.
 #pragma once
 
 #include <QObject>
@@ -11,30 +11,10 @@
 #include <QString>
 #include <QtQml/qqmlregistration.h>
 
-#include <functional>
 #include <memory>
 
-#include "chat_types.h"
+#include "local_api_backend.h"
 #include "settings_controller.h"
-
-struct LocalApiConfig {
-    int port = 8765;
-    QString token;       // "Authorization: Bearer <token>"; empty: none
-    QString modelPath;   // the chat model (the app's loaded one)
-    QString documentsDb; // the document index: rag:<collection> models; empty: none
-    LoadOptions load;    // device, GPU layers, threads, context per slot
-};
-
-class LocalApiBackend {
-public:
-    virtual ~LocalApiBackend() = default;
-    // Serves config (stopping a previous run first). Returns why it could not, or "".
-    virtual QString start(const LocalApiConfig& config) = 0;
-    virtual void stop() = 0;  // idempotent
-    virtual bool isRunning() const = 0;
-    virtual QString url() const = 0;  // "http://127.0.0.1:8765" while running
-};
-using LocalApiBackendFactory = std::function<std::unique_ptr<LocalApiBackend>()>;
 
 class LocalApiController : public QObject {
     Q_OBJECT

@@ -2,8 +2,8 @@
 // parameters, quantization, file size, trained context) with a fit estimate (RAM
 // and GPU memory needed at the chosen context vs what is free) before it is loaded,
 // plus the devices panel. Files are inspected on the library's own worker thread
-// (ModelInspector, the second and last class in ui/ that calls inference/), so a
-// slow disk never freezes the window. The list is kept in AppStorage.
+// (ModelInspector, model_inspector.h), so a slow disk never freezes the window. The
+// list is kept in AppStorage.
 #pragma once
 
 #include <QAbstractListModel>
@@ -15,32 +15,7 @@
 #include <QtQml/qqmlregistration.h>
 
 #include "app_storage.h"
-
-// What the inspector learns about one file (assistant::ModelInfo and friends).
-struct ModelFacts {
-    QString name;
-    QString architecture;
-    QString quantization;
-    quint64 fileSize = 0;
-    quint64 parameterCount = 0;
-    int contextLength = 0;
-    quint64 kvBytesPerToken = 0;  // F16 KV cache
-    bool isEmbeddingModel = false;
-};
-Q_DECLARE_METATYPE(ModelFacts)
-
-class ModelInspector : public QObject {
-    Q_OBJECT
-public slots:
-    // Opens the file with the engine (weights memory-mapped, not read) and describes it.
-    void inspect(const QString& path);
-    // The engine's devices plus the RAM available now (/proc/meminfo).
-    void listDevices();
-signals:
-    void inspected(const QString& path, const ModelFacts& facts);
-    void inspectFailed(const QString& path, const QString& message);
-    void devicesListed(const QVariantList& devices, quint64 ramAvailableBytes);
-};
+#include "model_inspector.h"
 
 class ModelLibrary : public QAbstractListModel {
     Q_OBJECT

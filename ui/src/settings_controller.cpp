@@ -119,6 +119,13 @@ void SettingsController::save(const QString& key, const QString& value) {
     if (m_storage) m_storage->store().setSetting(key, value);
 }
 
+bool SettingsController::change(QString& setting, const QString& value, const QString& key) {
+    if (value == setting) return false;
+    setting = value;
+    save(key, value);
+    return true;
+}
+
 void SettingsController::setTheme(const QString& theme) {
     const QString t = theme == QLatin1String("light") || theme == QLatin1String("dark") ? theme : QStringLiteral("system");
     if (t == m_theme) return;
@@ -195,24 +202,15 @@ void SettingsController::setEmbedderPath(const QString& pathOrUrl) {
 }
 
 void SettingsController::setRemoteUrl(const QString& url) {
-    if (url.trimmed() == m_remoteUrl) return;
-    m_remoteUrl = url.trimmed();
-    save(QStringLiteral("remoteUrl"), m_remoteUrl);
-    emit remoteChanged();
+    if (change(m_remoteUrl, url.trimmed(), QStringLiteral("remoteUrl"))) emit remoteChanged();
 }
 
 void SettingsController::setRemoteApiKey(const QString& key) {
-    if (key.trimmed() == m_remoteApiKey) return;
-    m_remoteApiKey = key.trimmed();
-    save(QStringLiteral("remoteApiKey"), m_remoteApiKey);
-    emit remoteChanged();
+    if (change(m_remoteApiKey, key.trimmed(), QStringLiteral("remoteApiKey"))) emit remoteChanged();
 }
 
 void SettingsController::setRemoteModel(const QString& model) {
-    if (model.trimmed() == m_remoteModel) return;
-    m_remoteModel = model.trimmed();
-    save(QStringLiteral("remoteModel"), m_remoteModel);
-    emit remoteChanged();
+    if (change(m_remoteModel, model.trimmed(), QStringLiteral("remoteModel"))) emit remoteChanged();
 }
 
 bool SettingsController::darkMode() const {
@@ -233,10 +231,7 @@ void SettingsController::setFontSize(int pixels) {
 }
 
 void SettingsController::setSystemPrompt(const QString& prompt) {
-    if (prompt == m_systemPrompt) return;
-    m_systemPrompt = prompt;
-    save(QStringLiteral("systemPrompt"), prompt);
-    emit systemPromptChanged();
+    if (change(m_systemPrompt, prompt, QStringLiteral("systemPrompt"))) emit systemPromptChanged();
 }
 
 void SettingsController::savePersona(const QString& name) {

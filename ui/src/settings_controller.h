@@ -134,6 +134,8 @@ protected:
 private:
     void load();
     void save(const QString& key, const QString& value);
+    // setting = value, saved under key; false (nothing done) when it already was.
+    bool change(QString& setting, const QString& value, const QString& key);
     void savePersonas();
     void loadPreset();
 

@@ -1,5 +1,6 @@
 // The QML face of the app's database: created once in Main.qml and handed to the
-// controllers that persist something (ChatController, SettingsController).
+// view-models that persist something (ChatController for its conversations,
+// SettingsController, ModelLibrary).
 #pragma once
 
 #include <QObject>

@@ -24,10 +24,6 @@ void ConversationListModel::refresh() {
     if (count() != before) emit countChanged();
 }
 
-qint64 ConversationListModel::idAt(int row) const {
-    return row >= 0 && row < count() ? m_rows[row].id : 0;
-}
-
 int ConversationListModel::rowOf(qint64 id) const {
     for (int i = 0; i < count(); ++i)
         if (m_rows[i].id == id) return i;

@@ -11,7 +11,7 @@
 class ConversationListModel : public QAbstractListModel {
     Q_OBJECT
     QML_ELEMENT
-    QML_UNCREATABLE("ConversationListModel is owned by ChatController")
+    QML_UNCREATABLE("ConversationListModel is owned by ConversationController")
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(QString filter READ filter WRITE setFilter NOTIFY filterChanged)
 
@@ -27,7 +27,6 @@ public:
 
     // Re-reads the list from the store (after a save, rename or delete).
     Q_INVOKABLE void refresh();
-    Q_INVOKABLE qint64 idAt(int row) const;
     Q_INVOKABLE int rowOf(qint64 id) const;
 
 signals:

@@ -89,8 +89,7 @@ bool ConversationStore::open(const QString& path) {
     QSqlQuery q(db);
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=2000"})
         if (!q.exec(QString::fromLatin1(pragma))) return fail(QString::fromLatin1(pragma), q.lastError().text());
-    m_open = migrate();
-    return m_open;
+    return migrate();
 }
 
 bool ConversationStore::migrate() {

@@ -41,7 +41,6 @@ public:
 
     // Opens (creating the folder and the file) and migrates. ":memory:" works too.
     bool open(const QString& path);
-    bool isOpen() const { return m_open; }
     // What the last failing call could not do, with SQLite's message.
     QString lastError() const { return m_error; }
 
@@ -66,6 +65,5 @@ private:
     bool fail(const QString& what, const QString& sqlError) const;
 
     QString m_connection;  // QSqlDatabase connection name, unique per store
-    bool m_open = false;
     mutable QString m_error;
 };

@@ -22,8 +22,6 @@ enum class DocumentStatus {
 
 // "indexed", "ocr", "encrypted", "no_text", "unreadable", "failed".
 std::string_view statusName(DocumentStatus status);
-// Inverse of statusName; Failed for an unknown string.
-DocumentStatus statusFromName(std::string_view name);
 
 struct ExtractOptions {
     std::string password;          // PDF user (or owner) password; empty = none

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "local_api_controller.h"
+#include "local_api_backend.h"
 
 // embedderPath: the model for /v1/embeddings (the shipped USE-Lite); empty: none.
 std::unique_ptr<LocalApiBackend> makeLocalApiBackend(std::string embedderPath);

@@ -1,4 +1,4 @@
-#include "local_api_backend.h"
+#include "local_api_backend_impl.h"
 
 #include "api_server.h"
 

@@ -1,0 +1,63 @@
+#include "model_inspector.h"
+
+#include <QFile>
+#include <QVariantMap>
+
+#include <exception>
+
+#include "assistant/engine.h"
+#include "model_library.h"
+
+namespace {
+
+quint64 ramAvailableBytes() {
+    QFile meminfo(QStringLiteral("/proc/meminfo"));
+    if (!meminfo.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : meminfo.readAll().split('\n'))
+        if (line.startsWith("MemAvailable:")) return line.mid(13).trimmed().split(' ').value(0).toULongLong() * 1024;
+    return 0;
+}
+
+}  // namespace
+
+void ModelInspector::inspect(const QString& path) {
+    try {
+        auto model = assistant::Model::load(path.toStdString());
+        if (!model) {
+            emit inspectFailed(path, QStringLiteral("%1 [%2]").arg(QString::fromStdString(model.error().message),
+                                                              QString::fromUtf8(assistant::errorCodeName(model.error().code))));
+            return;
+        }
+        const assistant::ModelInfo& info = (*model)->info();
+        ModelFacts f;
+        f.name = QString::fromStdString(info.name);
+        f.architecture = QString::fromStdString(info.architecture);
+        f.quantization = QString::fromStdString(info.fileType);
+        f.fileSize = info.fileSize;
+        f.parameterCount = info.parameterCount;
+        f.contextLength = info.contextLength;
+        f.kvBytesPerToken = (*model)->kvBytesPerToken(assistant::KvType::F16);
+        f.isEmbeddingModel = info.isEmbeddingModel;
+        emit inspected(path, f);
+    } catch (const std::exception& e) {
+        emit inspectFailed(path, tr("internal engine error: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void ModelInspector::listDevices() {
+    QVariantList out;
+    for (const assistant::DeviceInfo& d : assistant::listDevices()) {
+        out.append(QVariantMap{
+            {QStringLiteral("id"), QString::fromStdString(d.id)},
+            {QStringLiteral("name"), QString::fromStdString(d.name)},
+            {QStringLiteral("backend"), QString::fromStdString(d.backend)},
+            {QStringLiteral("type"), QString::fromStdString(d.type)},
+            {QStringLiteral("memoryBytes"), QVariant::fromValue<quint64>(d.memoryBytes)},
+            {QStringLiteral("freeBytes"), QVariant::fromValue<quint64>(d.freeBytes)},
+            {QStringLiteral("memory"), ModelLibrary::humanBytes(d.memoryBytes)},
+            {QStringLiteral("free"), d.freeBytes ? ModelLibrary::humanBytes(d.freeBytes) : QString()},
+            {QStringLiteral("details"), QString::fromStdString(d.details)},
+        });
+    }
+    emit devicesListed(out, ramAvailableBytes());
+}
