@@ -58,9 +58,10 @@ struct KvCache {
     uint8_t* vRow(int64_t layer, int64_t pos) { return v[layer].data() + pos * rowBytes; }
 };
 
-// Per-session working memory of a forward pass (grown on demand, reused).
+// Per-session host memory of a forward pass (grown on demand, reused): the embedded
+// tokens and the logits; the layers' activations live on their backends.
 struct Scratch {
-    std::vector<float> x, cur, q, k, v, attn, ffnA, ffnB, logits;
+    std::vector<float> x, logits;
 };
 
 struct DecoderDesc;       // arch/placed_layers.h

@@ -94,83 +94,11 @@ assistant::Result<std::vector<float>> bindNorm(const gguf::File& f, const Hparam
 // ----------------------------------------------------------------------------
 // Running
 // ----------------------------------------------------------------------------
-void prepareScratch(Scratch& s, const Hparams& h, int64_t n, int64_t ffWidth) {
-    const int64_t E = h.nEmbd, qW = h.nHead * h.headDim, kvW = h.nHeadKv * h.headDim;
-    s.x.resize(n * E);         // residual stream      [n][E]
-    s.cur.resize(n * E);       // block input/output   [n][E]
-    s.q.resize(n * qW);        // queries              [n][H*D]
-    s.k.resize(n * kvW);       // keys of this batch   [n][Hkv*D]
-    s.v.resize(n * kvW);       // values of this batch [n][Hkv*D]
-    s.attn.resize(n * qW);     // attention output     [n][H*D]
-    s.ffnA.resize(n * ffWidth);  // gate, then act(gate)*up [n][F]
-    s.ffnB.resize(n * ffWidth);  // up                       [n][F]
-}
-
 void embedTokens(const Matrix& tokenEmbd, std::span<const int32_t> tokens, int64_t E, float embedScale, float* x) {
     for (size_t t = 0; t < tokens.size(); ++t) {
         kernels::getRow(tokenEmbd, tokens[t], x + t * E);
         if (embedScale != 1.0f) kernels::scale(x + t * E, E, embedScale);
     }
-}
-
-void rmsNormRows(const float* in, const std::vector<float>& weight, int64_t n, int64_t E, float eps, float* out) {
-    for (int64_t t = 0; t < n; ++t) kernels::rmsNorm(in + t * E, weight.data(), E, eps, out + t * E);
-}
-
-void attentionBlock(ForwardContext& ctx, const Hparams& h, const AttentionWeights& w, const AttentionParams& p,
-                    int64_t l, int64_t n, int64_t pos0, const float* in, float* out) {
-    Scratch& s = ctx.scratch;
-    const int64_t D = h.headDim, qW = h.nHead * D, kvW = h.nHeadKv * D;
-    // q: [n][H*D], k, v: [n][Hkv*D]
-    kernels::matmul(ctx.pool, w.wq, in, n, s.q.data());
-    kernels::matmul(ctx.pool, w.wk, in, n, s.k.data());
-    kernels::matmul(ctx.pool, w.wv, in, n, s.v.data());
-    if (!w.bq.empty()) {
-        kernels::addBias(s.q.data(), w.bq.data(), n, qW);
-        kernels::addBias(s.k.data(), w.bk.data(), n, kvW);
-        kernels::addBias(s.v.data(), w.bv.data(), n, kvW);
-    }
-    if (!w.qNorm.empty()) {  // RMS over each head's D values, before RoPE
-        kernels::rmsNormGroups(s.q.data(), w.qNorm.data(), n * h.nHead, D, h.rmsEps);
-        kernels::rmsNormGroups(s.k.data(), w.kNorm.data(), n * h.nHeadKv, D, h.rmsEps);
-    }
-    for (int64_t t = 0; t < n; ++t) {
-        kernels::rope(&s.q[t * qW], h.nHead, D, pos0 + t, p.rope);
-        kernels::rope(&s.k[t * kvW], h.nHeadKv, D, pos0 + t, p.rope);
-        if (p.qkScale != 1.0f) {
-            kernels::scale(&s.q[t * qW], qW, p.qkScale);
-            kernels::scale(&s.k[t * kvW], kvW, p.qkScale);
-        }
-        kernels::storeRow(ctx.kv.type, &s.k[t * kvW], kvW, ctx.kv.kRow(l, pos0 + t));
-        kernels::storeRow(ctx.kv.type, &s.v[t * kvW], kvW, ctx.kv.vRow(l, pos0 + t));
-    }
-    kernels::attention(ctx.pool, s.q.data(), n, pos0, ctx.kv.k[l].data(), ctx.kv.v[l].data(), ctx.kv.type, p.shape,
-                       s.attn.data());
-    kernels::matmul(ctx.pool, w.wo, s.attn.data(), n, out);
-}
-
-void ffnBlock(ForwardContext& ctx, const FfnWeights& w, FfnActivation act, int64_t n, const float* in, float* out) {
-    Scratch& s = ctx.scratch;
-    const int64_t F = w.gate.rows;
-    kernels::matmul(ctx.pool, w.gate, in, n, s.ffnA.data());  // [n][F]
-    kernels::matmul(ctx.pool, w.up, in, n, s.ffnB.data());    // [n][F]
-    if (act == FfnActivation::Silu)
-        kernels::swiglu(s.ffnA.data(), s.ffnB.data(), n * F, s.ffnA.data());
-    else
-        kernels::geglu(s.ffnA.data(), s.ffnB.data(), n * F, s.ffnA.data());
-    kernels::matmul(ctx.pool, w.down, s.ffnA.data(), n, out);  // [n][E]
-}
-
-void outputLogits(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights& w, int64_t n, bool allLogits,
-                  float finalSoftCap) {
-    Scratch& s = ctx.scratch;
-    const int64_t E = h.nEmbd, V = h.nVocab;
-    const int64_t first = allLogits ? 0 : n - 1;
-    const int64_t outRows = n - first;
-    rmsNormRows(&s.x[first * E], w.outputNorm, outRows, E, h.rmsEps, s.cur.data());
-    s.logits.resize(outRows * V);
-    kernels::matmul(ctx.pool, w.output, s.cur.data(), outRows, s.logits.data());
-    if (finalSoftCap > 0.0f) kernels::softCap(s.logits.data(), outRows * V, finalSoftCap);
 }
 
 }  // namespace arch

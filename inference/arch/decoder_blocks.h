@@ -1,9 +1,8 @@
 // Building blocks shared by the decoder architectures (llama, qwen2, qwen3, phi3,
 // gemma2, qwen3moe): the weights of an attention block, of a gated feed-forward and
-// of a mixture-of-experts feed-forward and how to bind them from GGUF tensor names;
-// the host-only blocks gemma2.cpp composes into its layers, and the embedding lookup
-// and output head. PreNormDecoder (prenorm_decoder.h) runs its layers through
-// kernels/backend.h instead.
+// of a mixture-of-experts feed-forward, how to bind them from GGUF tensor names, the
+// per-layer attention settings and the embedding lookup. The decoders run their
+// layers through kernels/backend.h (placed_layers.h).
 //
 // Shapes: n = tokens in the batch, E = nEmbd, H = nHead, Hkv = nHeadKv, D = headDim,
 // F = feed-forward width, V = nVocab. Activations are row-major [n][width].
@@ -43,8 +42,6 @@ struct FfnWeights {
     kernels::Matrix down;     // [E][F]
 };
 
-enum class FfnActivation { Silu, Gelu };
-
 // Mixture of experts: a router picks k of nExpert gated FFNs (SiLU) per token.
 struct MoeWeights {
     std::vector<float> norm;                   // [E]
@@ -75,7 +72,7 @@ assistant::Result<std::vector<float>> bindNorm(const gguf::File& f, const Hparam
                                                const char* suffix);
 
 // ----------------------------------------------------------------------------
-// Running (all work in ctx.scratch; `in` and `out` are [n][E] and may alias)
+// Running (the layers themselves run through placed_layers.h)
 // ----------------------------------------------------------------------------
 
 // Per-forward settings of the attention block of one layer.
@@ -85,28 +82,8 @@ struct AttentionParams {
     float qkScale = 1.0f;            // q and k multiplied by this after RoPE (LongRoPE attn_factor)
 };
 
-// Sizes the scratch buffers for n tokens with feed-forward width ffWidth.
-void prepareScratch(Scratch& s, const Hparams& h, int64_t n, int64_t ffWidth);
-
 // x[t] = row tokens[t] of the embedding (times embedScale when != 1, Gemma).
 void embedTokens(const kernels::Matrix& tokenEmbd, std::span<const int32_t> tokens, int64_t E, float embedScale,
                  float* x);
-
-// out[t] = rmsNorm(in[t]) * weight for t < n.
-void rmsNormRows(const float* in, const std::vector<float>& weight, int64_t n, int64_t E, float eps, float* out);
-
-// out = Wo · attention(rope(q), rope(k), v) with q,k,v = W{q,k,v} · in (+ biases,
-// per-head norms); this batch's K/V are written to the cache of `layer` at pos0...
-// Uses s.q, s.k, s.v, s.attn.
-void attentionBlock(ForwardContext& ctx, const Hparams& h, const AttentionWeights& w, const AttentionParams& p,
-                    int64_t layer, int64_t n, int64_t pos0, const float* in, float* out);
-
-// out = down · (act(gate · in) * (up · in)). Uses s.ffnA, s.ffnB.
-void ffnBlock(ForwardContext& ctx, const FfnWeights& w, FfnActivation act, int64_t n, const float* in, float* out);
-
-// s.logits = output · rmsNorm(x) of every token (allLogits) or the last one;
-// finalSoftCap > 0 caps them (Gemma-2).
-void outputLogits(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights& w, int64_t n, bool allLogits,
-                  float finalSoftCap = 0.0f);
 
 }  // namespace arch

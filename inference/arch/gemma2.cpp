@@ -23,10 +23,12 @@
 // Not a PreNormDecoder variant: the norms after each block, scaled embeddings, GELU,
 // attention parameters that change from layer to layer (window, RoPE base), soft-caps
 // and the 27B query scale are six departures only Gemma has; as variant flags they would
-// turn the shared layer into Gemma's.
+// turn the shared layer into Gemma's. Its layers run through the same backend steps
+// (placed_layers.h), so they are placed on the CPU or a device like the others.
 #include <cmath>
 
 #include "arch/decoder_blocks.h"
+#include "arch/placed_layers.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
 #include "src/log.h"
@@ -68,45 +70,63 @@ public:
 
     void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const override {
         const int64_t n = static_cast<int64_t>(tokens.size());
-        prepareScratch(ctx.scratch, m_h, n, m_h.nFf);
+        forwardPlaced(ctx, m_h, m_embd, tokens, std::sqrt(static_cast<float>(m_h.nEmbd)), allLogits, m_h.finalSoftCap,
+                      [&](int64_t l, kernels::Backend& be, Activations& a) { runLayer(*ctx.placement, l, n, pos0, be, a); });
+    }
+
+    bool describeDecoder(DecoderDesc& d) const override {
+        d.h = &m_h;
+        d.embd = &m_embd;
+        for (const GemmaLayer& L : m_layers) {
+            d.attn.push_back(&L.attn);
+            d.ffn.push_back(&L.ffn);
+            d.moe.push_back(nullptr);
+            d.postAttnNorm.push_back(&L.postAttnNorm);
+            d.postFfwNorm.push_back(&L.postFfwNorm);
+        }
+        d.attentionParams = [this](int64_t, int64_t l) { return attentionParams(l); };
+        return true;
+    }
+
+private:
+    // Layer l's attention: windowed or global (Gemma-3's windowed layers rotate with
+    // their own RoPE base).
+    AttentionParams attentionParams(int64_t l) const {
         // Query scale 1/sqrt(D); the 27B models (Gemma-2: 46 layers, Gemma-3: 62) use
         // 1/sqrt(E/H) instead (their query_pre_attn_scalar), which the GGUF does not store.
         const bool is27b = m_h.nLayer == (m_variant.qkNorm ? 62 : 46);
         const float qDim = is27b ? static_cast<float>(m_h.nEmbd / m_h.nHead) : static_cast<float>(m_h.headDim);
-        AttentionParams global;
-        global.rope = m_h.rope;
-        global.shape = {m_h.nHead, m_h.nHeadKv, m_h.headDim, 1.0f / std::sqrt(qDim)};
-        if (m_variant.attnSoftCap) global.shape.softCap = m_h.attnSoftCap;
-        AttentionParams windowed = global;
-        windowed.shape.window = m_h.slidingWindow;
-        if (m_variant.windowRopeBase > 0.0f) {
-            windowed.rope.freqBase = m_variant.windowRopeBase;
-            windowed.rope.freqScale = 1.0f;
-        }
-        const int64_t pattern = m_variant.windowPattern;
-
-        embedTokens(m_embd.tokenEmbd, tokens, m_h.nEmbd, std::sqrt(static_cast<float>(m_h.nEmbd)),
-                    ctx.scratch.x.data());
+        AttentionParams ap;
+        ap.rope = m_h.rope;
+        ap.shape = {m_h.nHead, m_h.nHeadKv, m_h.headDim, 1.0f / std::sqrt(qDim)};
+        if (m_variant.attnSoftCap) ap.shape.softCap = m_h.attnSoftCap;
         // Without a window key (Gemma-3 only) every layer is global.
-        for (int64_t l = 0; l < m_h.nLayer; ++l)
-            runLayer(ctx, l, n, pos0, m_h.slidingWindow > 0 && l % pattern < pattern - 1 ? windowed : global);
-        outputLogits(ctx, m_h, m_embd, n, allLogits, m_h.finalSoftCap);
+        const int64_t pattern = m_variant.windowPattern;
+        if (m_h.slidingWindow > 0 && l % pattern < pattern - 1) {
+            ap.shape.window = m_h.slidingWindow;
+            if (m_variant.windowRopeBase > 0.0f) {
+                ap.rope.freqBase = m_variant.windowRopeBase;
+                ap.rope.freqScale = 1.0f;
+            }
+        }
+        return ap;
     }
 
-private:
-    void runLayer(ForwardContext& ctx, int64_t l, int64_t n, int64_t pos0, const AttentionParams& ap) const {
-        const GemmaLayer& L = m_layers[l];
-        Scratch& s = ctx.scratch;
+    void runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be, Activations& a) const {
+        const PlacedLayer& L = sp.model->layers[l];
         const int64_t E = m_h.nEmbd;
         const float eps = m_h.rmsEps;
-        rmsNormRows(s.x.data(), L.attn.norm, n, E, eps, s.cur.data());
-        attentionBlock(ctx, m_h, L.attn, ap, l, n, pos0, s.cur.data(), s.cur.data());
-        rmsNormRows(s.cur.data(), L.postAttnNorm, n, E, eps, s.cur.data());
-        kernels::addInPlace(s.x.data(), s.cur.data(), n * E);
-        rmsNormRows(s.x.data(), L.ffn.norm, n, E, eps, s.cur.data());
-        ffnBlock(ctx, L.ffn, FfnActivation::Gelu, n, s.cur.data(), s.cur.data());
-        rmsNormRows(s.cur.data(), L.postFfwNorm, n, E, eps, s.cur.data());
-        kernels::addInPlace(s.x.data(), s.cur.data(), n * E);
+        // x += postAttnNorm(Wo · attention(norm(x)))
+        be.rmsNorm(*a.x, 0, *L.attnNorm, n, E, eps, *a.cur);
+        placedAttention(sp, m_h, l, n, pos0, be, a);
+        be.matmul(*L.wo, *a.attn, m_h.nHead * m_h.headDim, n, *a.cur, E, 0, false);
+        be.rmsNorm(*a.cur, 0, *L.postAttnNorm, n, E, eps, *a.cur);
+        be.add(*a.x, *a.cur, n * E);
+        // x += postFfwNorm(Wdown · (gelu(Wgate · norm(x)) * Wup · norm(x)))
+        be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, eps, *a.cur);
+        placedFeedForward(L, kernels::Glu::GeGlu, n, E, be, a, *a.ffn, /*accumulate=*/false);
+        be.rmsNorm(*a.ffn, 0, *L.postFfwNorm, n, E, eps, *a.ffn);
+        be.add(*a.x, *a.ffn, n * E);
     }
 
     Hparams m_h;

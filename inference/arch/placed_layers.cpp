@@ -1,7 +1,9 @@
-// Sizes of a session's activations on each backend (placed_layers.h).
+// A session's activations on each backend, and the forward-pass steps every placed
+// decoder shares (placed_layers.h).
 #include "arch/placed_layers.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace arch {
 
@@ -37,6 +39,80 @@ bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, std
 bool SessionPlacement::reserve(const Hparams& h, int64_t n) {
     if (!grow(*cpu, onCpu, h, n, error)) return false;
     return !model->device || grow(*model->device, onDevice, h, n, error);
+}
+
+}  // namespace arch
+
+namespace arch {
+
+void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights& embd, std::span<const int32_t> tokens,
+                   float embedScale, bool allLogits, float finalSoftCap, const PlacedLayerFn& layer) {
+    SessionPlacement& sp = *ctx.placement;
+    const int64_t n = static_cast<int64_t>(tokens.size()), E = h.nEmbd, V = h.nVocab;
+    sp.error.clear();
+    if (!sp.reserve(h, n)) return;
+    ctx.scratch.x.resize(static_cast<size_t>(n * E));
+    embedTokens(embd.tokenEmbd, tokens, E, embedScale, ctx.scratch.x.data());
+    const size_t xBytes = static_cast<size_t>(n * E) * 4;
+    sp.cpu->write(*sp.onCpu.x, 0, ctx.scratch.x.data(), xBytes);
+    bool onDevice = false;
+    std::unique_lock<std::mutex> deviceLock;
+    auto moveX = [&](bool toDevice) {
+        if (toDevice == onDevice) return;
+        if (toDevice) {
+            deviceLock = std::unique_lock<std::mutex>(sp.model->device->lock());
+            kernels::copyBetween(*sp.cpu, *sp.onCpu.x, *sp.model->device, *sp.onDevice.x, xBytes);
+        } else {
+            kernels::copyBetween(*sp.model->device, *sp.onDevice.x, *sp.cpu, *sp.onCpu.x, xBytes);
+            deviceLock.unlock();
+        }
+        onDevice = toDevice;
+    };
+    for (int64_t l = 0; l < h.nLayer; ++l) {
+        const bool dev = sp.model->layers[l].onDevice;
+        moveX(dev);
+        layer(l, sp.backend(dev), sp.acts(dev));
+    }
+    // logits = Wout · norm(x) of the last token (or all)
+    const PlacedOutput& out = sp.model->output;
+    moveX(out.onDevice);
+    kernels::Backend& be = sp.backend(onDevice);
+    Activations& a = sp.acts(onDevice);
+    const int64_t first = allLogits ? 0 : n - 1;
+    const int64_t rows = n - first;
+    be.rmsNorm(*a.x, first * E, *out.norm, rows, E, h.rmsEps, *a.cur);
+    ctx.scratch.logits.resize(static_cast<size_t>(rows * V));
+    if (be.isHost()) {  // straight into the session's logits
+        kernels::BufferPtr logits = kernels::wrapHostMemory(ctx.scratch.logits.data(), ctx.scratch.logits.size() * 4);
+        be.matmul(*out.w, *a.cur, E, rows, *logits, V, 0, false);
+    } else {
+        be.matmul(*out.w, *a.cur, E, rows, *a.logits, V, 0, false);
+        be.read(*a.logits, 0, ctx.scratch.logits.data(), static_cast<size_t>(rows * V) * 4);  // the token's one sync
+        if (std::string e = be.takeError(); !e.empty() && sp.error.empty()) sp.error = e;
+    }
+    if (finalSoftCap > 0.0f) kernels::softCap(ctx.scratch.logits.data(), rows * V, finalSoftCap);
+}
+
+void placedAttention(SessionPlacement& sp, const Hparams& h, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be,
+                     Activations& a) {
+    const PlacedLayer& L = sp.model->layers[l];
+    const kernels::AttentionOp& op = sp.attention[l];
+    const int64_t D = h.headDim, qW = h.nHead * D, kvW = h.nHeadKv * D, ldq = qW + 2 * kvW;
+    be.matmul(*L.qkv, *a.cur, h.nEmbd, n, *a.qkv, ldq, 0, false);
+    if (L.qkvBias) be.addBias(*a.qkv, ldq, n, ldq, *L.qkvBias);
+    if (L.qNorm) {  // RMS over each head's D values, before RoPE
+        be.rmsNormHeads(*a.qkv, ldq, 0, n, h.nHead, D, *L.qNorm, h.rmsEps);
+        be.rmsNormHeads(*a.qkv, ldq, qW, n, h.nHeadKv, D, *L.kNorm, h.rmsEps);
+    }
+    be.ropeStoreKv(*a.qkv, ldq, n, pos0, op, *sp.rope[l], *sp.k[l], *sp.v[l]);
+    be.attention(*a.qkv, ldq, n, pos0, op, *sp.k[l], *sp.v[l], *a.attn);
+}
+
+void placedFeedForward(const PlacedLayer& L, kernels::Glu act, int64_t n, int64_t E, kernels::Backend& be,
+                       Activations& a, kernels::DeviceBuffer& out, bool accumulate) {
+    const int64_t F = L.down->cols;
+    be.matmul(*L.gateUp, *a.cur, E, n, *a.gu, 2 * F, 0, false);
+    be.matmul(*L.down, *a.gu, 2 * F, n, out, E, 0, accumulate, act);
 }
 
 }  // namespace arch

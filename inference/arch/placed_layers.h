@@ -28,13 +28,17 @@ struct DecoderDesc {
     std::vector<const AttentionWeights*> attn;  // [nLayer]
     std::vector<const FfnWeights*> ffn;         // [nLayer]; null where the layer has experts
     std::vector<const MoeWeights*> moe;         // [nLayer]; null where the layer is dense
-    std::function<AttentionParams(int64_t contextLength)> attentionParams;
+    // Norms after the attention and feed-forward blocks (Gemma): [nLayer] or empty.
+    std::vector<const std::vector<float>*> postAttnNorm, postFfwNorm;
+    // Layer l's RoPE and attention settings for a session of that context length.
+    std::function<AttentionParams(int64_t contextLength, int64_t layer)> attentionParams;
 };
 
 // One layer's tensors on one backend.
 struct PlacedLayer {
     bool onDevice = false;  // on ModelPlacement::device, else on the session's CPU backend
     kernels::BufferPtr attnNorm, ffnNorm;
+    kernels::BufferPtr postAttnNorm, postFfwNorm;  // after the blocks (Gemma), or null
     kernels::BufferPtr qkvBias;        // [q | k | v] biases, or null
     kernels::BufferPtr qNorm, kNorm;   // per-head norms [D], or null
     kernels::WeightPtr qkv;            // Q|K|V stacked
@@ -70,8 +74,9 @@ struct SessionPlacement {
     std::unique_ptr<kernels::Backend> cpu;    // ops on the session's thread pool
     Activations onCpu, onDevice;
     std::vector<kernels::BufferPtr> k, v;     // [nLayer] cache rows on the layer's backend
-    kernels::AttentionOp cpuAttention, deviceAttention;  // kvType differs: the device keeps F16/F32
-    kernels::BufferPtr cpuRope, deviceRope;   // RoPE angle tables for this session's context
+    std::vector<kernels::AttentionOp> attention;       // [nLayer] (a device keeps F16/F32 caches)
+    std::vector<const kernels::DeviceBuffer*> rope;    // [nLayer] RoPE angles on the layer's backend
+    std::vector<kernels::BufferPtr> ropeTables;        // the distinct tables `rope` points to
     std::string error;                        // the first device error of the current forward
 
     kernels::Backend& backend(bool onDev) { return onDev ? *model->device : *cpu; }
@@ -80,5 +85,26 @@ struct SessionPlacement {
     // the device is out of memory.
     bool reserve(const Hparams& h, int64_t n);
 };
+
+// ---- The steps every placed decoder shares --------------------------------------
+
+// One forward pass: tokens embedded on the host (times embedScale), each layer run by
+// `layer` on its backend with the residual stream in acts(onDevice).x (it crosses
+// between the CPU and the device where consecutive layers live apart; a device is
+// held for the whole run of its layers), then the output head; ctx.scratch.logits
+// gets the last token's logits (or all), soft-capped when finalSoftCap > 0. Device
+// errors land in ctx.placement->error.
+using PlacedLayerFn = std::function<void(int64_t layer, kernels::Backend& be, Activations& a)>;
+void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights& embd, std::span<const int32_t> tokens,
+                   float embedScale, bool allLogits, float finalSoftCap, const PlacedLayerFn& layer);
+
+// a.attn = attention(rope(q), rope(k), v) with q|k|v = Wqkv · a.cur (+ biases, per-head
+// norms); this batch's K/V go to layer l's cache rows pos0...
+void placedAttention(SessionPlacement& sp, const Hparams& h, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be,
+                     Activations& a);
+
+// out (+)= Wdown · act(Wgate · a.cur) * (Wup · a.cur), out [n][E] on the layer's backend.
+void placedFeedForward(const PlacedLayer& L, kernels::Glu act, int64_t n, int64_t E, kernels::Backend& be,
+                       Activations& a, kernels::DeviceBuffer& out, bool accumulate);
 
 }  // namespace arch

@@ -78,6 +78,10 @@ assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int
     PlacedLayer L;
     L.onDevice = onDevice;
     TRY(L.attnNorm, uploadFloats(be, a.norm));
+    if (!d.postAttnNorm.empty()) {
+        TRY(L.postAttnNorm, uploadFloats(be, *d.postAttnNorm[l]));
+        TRY(L.postFfwNorm, uploadFloats(be, *d.postFfwNorm[l]));
+    }
     if (!a.bq.empty()) {
         std::vector<float> bias = a.bq;
         bias.insert(bias.end(), a.bk.begin(), a.bk.end());
@@ -236,20 +240,34 @@ assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(ke
     auto sp = std::make_unique<SessionPlacement>();
     sp->model = &m_placement;
     sp->cpu = kernels::makeCpuBackend(&pool);
-    const AttentionParams ap = m_desc.attentionParams(kv.capacity);
-    kernels::AttentionOp op{h.nHead, h.nHeadKv, h.headDim, ap.rope, ap.qkScale, ap.shape, kv.type};
-    sp->cpuAttention = op;
-    sp->cpuRope = *sp->cpu->ropeTable(ap.rope);
     Backend* dev = m_placement.device.get();
-    if (dev) {
-        if (kv.type != GgmlType::F32 && kv.type != GgmlType::F16) {
-            log(LogLevel::Warning, "GPU layers keep their KV cache in F16 (quantized KV caches are CPU-only)");
-            op.kvType = GgmlType::F16;
+    const GgmlType deviceKv = kv.type == GgmlType::F32 ? GgmlType::F32 : GgmlType::F16;
+    if (dev && deviceKv != kv.type && deviceLayers() > 0)
+        log(LogLevel::Warning, "GPU layers keep their KV cache in F16 (quantized KV caches are CPU-only)");
+    // Each layer's attention settings and RoPE table on its backend (tables shared by
+    // layers whose RoPE agrees).
+    struct Table {
+        bool onDevice;
+        kernels::RopeParams rope;
+        const kernels::DeviceBuffer* buffer;
+    };
+    std::vector<Table> tables;
+    for (int64_t l = 0; l < h.nLayer; ++l) {
+        const bool onDev = m_placement.layers[l].onDevice;
+        const AttentionParams ap = m_desc.attentionParams(kv.capacity, l);
+        sp->attention.push_back({h.nHead, h.nHeadKv, h.headDim, ap.rope, ap.qkScale, ap.shape, onDev ? deviceKv : kv.type});
+        auto same = std::find_if(tables.begin(), tables.end(), [&](const Table& t) {
+            return t.onDevice == onDev && t.rope.dims == ap.rope.dims && t.rope.freqBase == ap.rope.freqBase &&
+                   t.rope.freqScale == ap.rope.freqScale && t.rope.neox == ap.rope.neox &&
+                   t.rope.freqFactors == ap.rope.freqFactors;
+        });
+        if (same == tables.end()) {
+            auto table = (onDev ? *dev : *sp->cpu).ropeTable(ap.rope);
+            if (!table) return std::unexpected(deviceError("GPU RoPE table", table.error()));
+            sp->ropeTables.push_back(std::move(*table));
+            same = tables.insert(tables.end(), Table{onDev, ap.rope, sp->ropeTables.back().get()});
         }
-        sp->deviceAttention = op;
-        auto rope = dev->ropeTable(ap.rope);
-        if (!rope) return std::unexpected(deviceError("GPU RoPE table", rope.error()));
-        sp->deviceRope = std::move(*rope);
+        sp->rope.push_back(same->buffer);
     }
     const int64_t kvW = h.nHeadKv * h.headDim;
     for (int64_t l = 0; l < h.nLayer; ++l) {
@@ -258,7 +276,7 @@ assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(ke
             sp->v.push_back(kernels::wrapHostMemory(kv.v[l].data(), kv.v[l].size()));
             continue;
         }
-        const size_t bytes = kernels::rowBytes(op.kvType, kvW) * static_cast<size_t>(kv.capacity);
+        const size_t bytes = kernels::rowBytes(deviceKv, kvW) * static_cast<size_t>(kv.capacity);
         auto k = dev->alloc(bytes), v = dev->alloc(bytes);
         if (!k || !v)
             return std::unexpected(assistant::Error{

@@ -232,9 +232,9 @@ TEST(DecoderArch, Phi3ChoosesLongRopeFactorsByContextLength) {
     EXPECT_NE(shortCtx, longCtx);
 }
 
-// Every decoder is an arch::Decoder and no Encoder; the pre-norm decoders describe
-// their layers to the placement (and so may run on a device), gemma's stay on the host.
-TEST(DecoderArch, PreNormDecodersDescribeThemselvesToThePlacement) {
+// Every decoder is an arch::Decoder and no Encoder, and describes its layers to the
+// placement (so it may run on a device): Gemma with its post-norms and per-layer windows.
+TEST(DecoderArch, DecodersDescribeThemselvesToThePlacement) {
     const Bytes llama = tinyLlama("llama", 4), qwen3 = tinyLlama("qwen3", 0, true),
                 gemma3 = tinyLlama("gemma3", 4, true, 6), phi3 = tinyPhi3(4.0f, 0.0f);
     for (const Bytes* bytes : {&llama, &qwen3, &gemma3, &phi3}) {
@@ -247,15 +247,19 @@ TEST(DecoderArch, PreNormDecodersDescribeThemselvesToThePlacement) {
         EXPECT_EQ((*a)->encoder(), nullptr);
         arch::DecoderDesc d;
         const bool described = decoder->describeDecoder(d);
-        EXPECT_EQ(described, bytes != &gemma3) << (*a)->hparams().arch;
-        if (!described) continue;
+        ASSERT_TRUE(described) << (*a)->hparams().arch;
         EXPECT_EQ(d.h, &decoder->hparams());
         const size_t layers = static_cast<size_t>(d.h->nLayer);
         EXPECT_EQ(d.attn.size(), layers);
         EXPECT_EQ(d.ffn.size(), layers);
         EXPECT_EQ(d.moe.size(), layers);
-        if (bytes == &llama) EXPECT_EQ(d.attentionParams(64).shape.window, 4);  // Mistral's window
+        if (bytes == &llama) EXPECT_EQ(d.attentionParams(64, 0).shape.window, 4);  // Mistral's window
         if (bytes == &qwen3) EXPECT_FALSE(d.attn[0]->qNorm.empty());
+        if (bytes == &gemma3) {  // window on 5 of 6 layers: layer 0 windowed with base 10000
+            EXPECT_EQ(d.postAttnNorm.size(), layers);
+            EXPECT_EQ(d.attentionParams(64, 0).shape.window, 4);
+            EXPECT_EQ(d.attentionParams(64, 0).rope.freqBase, 10000.0f);
+        }
     }
 }
 
