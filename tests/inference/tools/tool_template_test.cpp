@@ -1,0 +1,87 @@
+// Every conformance case with tools or tool calls whose template names a tool syntax
+// renders from the engine's types (Message, ToolCall, ToolDefinition: arguments and
+// parameters as JSON text) exactly as transformers renders the case's JSON.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "assistant/tools.h"
+#include "chat_template/model_chat.h"
+#include "json/json.h"
+#include "shared_data.h"
+
+namespace {
+
+const std::string kDir = "conformance/chat_templates";
+
+std::string readFile(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+std::string jsonText(const json::Value& v) { return v.isString() ? v.asString() : v.dump(); }
+
+std::vector<assistant::Message> messagesOf(const json::Value& list) {
+    std::vector<assistant::Message> out;
+    for (const json::Value& m : list.asArray()) {
+        assistant::Message msg{m["role"].asString(), m["content"].asString()};
+        for (const json::Value& c : m["tool_calls"].asArray())
+            msg.toolCalls.push_back({c["id"].asString(), c["function"]["name"].asString(), jsonText(c["function"]["arguments"])});
+        msg.toolCallId = m["tool_call_id"].asString();
+        msg.name = m["name"].asString();
+        out.push_back(std::move(msg));
+    }
+    return out;
+}
+
+std::vector<assistant::ToolDefinition> toolsOf(const json::Value& list) {
+    std::vector<assistant::ToolDefinition> out;
+    for (const json::Value& t : list.asArray())
+        out.push_back({t["function"]["name"].asString(), t["function"]["description"].asString(),
+                       t["function"]["parameters"].dump()});
+    return out;
+}
+
+}  // namespace
+
+TEST(ToolTemplates, RenderLikeTransformers) {
+    const std::string dir = testdata::sharedPath(kDir + "/cases");
+    REQUIRE_SHARED(dir);
+    std::vector<std::string> rendered;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        auto doc = json::Value::parse(readFile(entry.path().string()));
+        ASSERT_TRUE(doc.has_value()) << entry.path();
+        const std::string templateText = readFile(testdata::sharedPath(kDir + "/" + (*doc)["template_file"].asString()));
+        if (assistant::toolCallSyntaxOf(templateText) == assistant::ToolCallSyntax::Generic) continue;
+        chat_template::RenderOptions options;
+        options.now = chat_template::parseIsoTime((*doc)["strftime_now_fixed_clock"].asString());
+        for (const json::Value& c : (*doc)["cases"].asArray()) {
+            const json::Value& vars = c["variables"];
+            const json::Value* expected = c.find("expected");
+            if (!expected || c["input_variant"].asString() != "hf_default" || !vars.find("tools")) continue;
+            // The engine passes exactly messages, tools, add_generation_prompt, bos and eos.
+            bool plain = true;
+            for (const auto& [key, value] : vars.asObject())
+                plain = plain && (key == "tools" || key == "add_generation_prompt" || key == "bos_token" || key == "eos_token");
+            if (!plain) continue;
+            chat_template::ModelChat chat = chat_template::prepareModelChat(templateText, "", chat_template::BuiltinFormat::Plain,
+                                                                            vars["bos_token"].asString(), vars["eos_token"].asString());
+            ASSERT_TRUE(chat.jinja) << entry.path();
+            const std::vector<assistant::ToolDefinition> tools = toolsOf(vars["tools"]);
+            auto out = chat_template::renderMessages(chat, messagesOf(c["messages"]), vars["add_generation_prompt"].asBool(),
+                                                     tools, options);
+            const std::string what = entry.path().filename().string() + " " + c["name"].asString();
+            ASSERT_TRUE(out.has_value()) << what << ": " << out.error().message;
+            EXPECT_EQ(*out, expected->asString()) << what;
+            rendered.push_back(what);
+        }
+    }
+    // Hermes 2/3, Qwen 2.5/3, QwQ, Llama 3.1-3.3, Mistral: at least their tool cases.
+    int toolCases = 0;
+    for (const std::string& r : rendered) toolCases += r.ends_with(" tool_call");
+    EXPECT_GE(toolCases, 8) << "tool cases rendered: " << toolCases;
+}
