@@ -18,6 +18,9 @@ Result<json::Value> callSchema(const ToolDefinition& tool, std::string_view argu
         if (!parsed || !(parsed->isObject() || parsed->isBool()))
             return std::unexpected(Error{ErrorCode::InvalidArgument, "tool '" + tool.name + "': parameters are not a JSON Schema object"});
         parameters = std::move(*parsed);
+        // Compiled alone first, so that an error names the tool and its own schema path.
+        if (auto alone = grammar::jsonSchemaToGbnf(parameters); !alone)
+            return std::unexpected(Error{ErrorCode::InvalidArgument, "tool '" + tool.name + "' parameters: " + alone.error()});
     }
     for (const char* section : {"$defs", "definitions"}) {
         const json::Value* d = parameters.find(section);
