@@ -18,6 +18,10 @@ Result<json::Value> callSchema(const ToolDefinition& tool, std::string_view argu
         if (!parsed || !(parsed->isObject() || parsed->isBool()))
             return std::unexpected(Error{ErrorCode::InvalidArgument, "tool '" + tool.name + "': parameters are not a JSON Schema object"});
         parameters = std::move(*parsed);
+        // A function takes the arguments it lists: without this, a forced call of a
+        // schema that leaves additionalProperties out could ramble on in made-up keys.
+        if (parameters.isObject() && !parameters.find("additionalProperties") && parameters.find("properties"))
+            parameters.set("additionalProperties", false);
         // Compiled alone first, so that an error names the tool and its own schema path.
         if (auto alone = grammar::jsonSchemaToGbnf(parameters); !alone)
             return std::unexpected(Error{ErrorCode::InvalidArgument, "tool '" + tool.name + "' parameters: " + alone.error()});
