@@ -165,4 +165,21 @@ std::vector<json> ToolCallDeltas::deltas(const std::vector<assistant::ToolCallEv
     return out;
 }
 
+std::vector<WholeToolCalls::Item> WholeToolCalls::items(const std::vector<assistant::ToolCallEvent>& events) {
+    using Kind = assistant::ToolCallEvent::Kind;
+    std::vector<Item> out;
+    for (const assistant::ToolCallEvent& e : events) {
+        switch (e.kind) {
+            case Kind::Text: out.push_back({e.text, std::nullopt}); break;
+            case Kind::CallStart: m_pending = {newToolCallId(), e.text, ""}; break;
+            case Kind::Arguments: m_pending.arguments += e.text; break;
+            case Kind::CallEnd:
+                if (e.valid) out.push_back({"", m_pending});
+                else out.push_back({e.text, std::nullopt});
+                break;
+        }
+    }
+    return out;
+}
+
 }  // namespace server

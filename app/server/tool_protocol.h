@@ -55,4 +55,23 @@ private:
     assistant::ToolCallParser m_parser;
 };
 
+// Streaming without partial calls (Ollama): content pieces in; out come text pieces
+// and whole calls, each call once its JSON has closed. A malformed call comes back as
+// text, since none of it was sent.
+class WholeToolCalls {
+public:
+    explicit WholeToolCalls(assistant::ToolCallSyntax syntax) : m_parser(syntax) {}
+    struct Item {
+        std::string text;                     // content, when call is empty
+        std::optional<assistant::ToolCall> call;
+    };
+    std::vector<Item> feed(std::string_view piece) { return items(m_parser.feed(piece)); }
+    std::vector<Item> finish() { return items(m_parser.finish()); }
+
+private:
+    std::vector<Item> items(const std::vector<assistant::ToolCallEvent>& events);
+    assistant::ToolCallParser m_parser;
+    assistant::ToolCall m_pending;
+};
+
 }  // namespace server

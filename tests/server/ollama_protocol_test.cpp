@@ -59,7 +59,7 @@ TEST(OllamaProtocol, BadRequestsNameTheField) {
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"options":[]})", "options"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":"yaml"})", "format"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":{"type":"strang"}})", "format"},
-        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})", "tools"},
+        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":{}})", "tools"},
     };
     for (const Case& c : cases) {
         auto r = ollama::parseChat(json::parse(c.body));

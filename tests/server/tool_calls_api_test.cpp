@@ -191,4 +191,33 @@ TEST_F(ToolCallsApi, BadToolsAre400s) {
     EXPECT_NE(njson::parse(r->body)["error"]["message"].get<std::string>().find("get_weather"), std::string::npos) << r->body;
 }
 
+TEST_F(ToolCallsApi, OllamaChatGivesToolCallsWithObjectArguments) {
+    // Ollama has no tool_choice; ours is accepted on /api/chat too, so the demo model calls.
+    njson b{{"model", "stories260K"}, {"messages", njson::array({{{"role", "user"}, {"content", "Weather in Paris?"}}})},
+            {"tools", kTools}, {"tool_choice", "required"}, {"parallel_tool_calls", false},
+            {"options", {{"temperature", 0}, {"num_predict", 200}}}};
+    for (bool stream : {false, true}) {
+        b["stream"] = stream;
+        auto r = client().Post("/api/chat", b.dump(), "application/json");
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200) << r->body;
+        njson calls = njson::array();
+        std::string content;
+        size_t start = 0;
+        while (start < r->body.size()) {  // NDJSON (or one JSON object)
+            size_t end = r->body.find('\n', start);
+            if (end == std::string::npos) end = r->body.size();
+            const njson line = njson::parse(r->body.substr(start, end - start));
+            start = end + 1;
+            content += line["message"]["content"].get<std::string>();
+            for (const njson& c : line["message"].value("tool_calls", njson::array())) calls.push_back(c);
+        }
+        ASSERT_EQ(calls.size(), 1u) << r->body;
+        EXPECT_EQ(content, "") << r->body;
+        const njson& f = calls[0]["function"];
+        ASSERT_TRUE(f["arguments"].is_object()) << r->body;
+        expectValidCall(f["name"], f["arguments"].dump(), stream ? "ollama streamed" : "ollama");
+    }
+}
+
 }  // namespace

@@ -3,6 +3,7 @@
 // calls as message.tool_calls and as streamed delta.tool_calls.
 #include <gtest/gtest.h>
 
+#include "ollama_protocol.h"
 #include "openai_protocol.h"
 #include "tool_protocol.h"
 
@@ -180,4 +181,36 @@ TEST(ToolProtocol, StreamedDeltas) {
     const ResponseBuilder b(true, "m", "chatcmpl-1", 1);
     EXPECT_EQ(b.finishChunk(assistant::StopReason::EndOfText, true)["choices"][0]["finish_reason"], "tool_calls");
     EXPECT_EQ(b.chatChunk(all.back())["choices"][0]["delta"], all.back());
+}
+
+TEST(ToolProtocol, OllamaChatWithTools) {
+    auto r = ollama::parseChat(json::parse(std::string(R"({"model": "m", "messages": [
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]},
+        {"role": "tool", "tool_name": "get_weather", "content": "-3 C"}], )") + kTools + "}"));
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->params.tools.size(), 2u);
+    ASSERT_EQ(r->messages[1].toolCalls.size(), 1u);
+    EXPECT_EQ(json::parse(r->messages[1].toolCalls[0].arguments), json({{"city", "Oslo"}}));
+    EXPECT_EQ(r->messages[2].name, "get_weather");
+    // The answer: message.tool_calls with arguments as an object, content the rest.
+    assistant::GenerateResult result;
+    result.text = "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}</tool_call>";
+    const assistant::ParsedToolCalls calls = toolCallsOf(*r, assistant::ToolCallSyntax::Generic, result.text);
+    const json answer = ollama::final(true, "m", result, std::chrono::nanoseconds(1), true, &calls);
+    EXPECT_EQ(answer["message"]["content"], "");
+    EXPECT_EQ(answer["message"]["tool_calls"][0]["function"]["name"], "get_weather");
+    EXPECT_EQ(answer["message"]["tool_calls"][0]["function"]["arguments"], json({{"city", "Oslo"}}));
+    // Streamed: whole calls only; a malformed one comes back as the text it was.
+    WholeToolCalls whole(assistant::ToolCallSyntax::Generic);
+    std::vector<WholeToolCalls::Item> items = whole.feed("Hi <tool_call>{\"name\": \"f\", \"arguments\": {\"a\"");
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].text, "Hi ");
+    items = whole.feed(": 1}}</tool_call><tool_call>{\"name\": \"g\", \"arguments\": {oops}}</tool_call>");
+    ASSERT_EQ(items.size(), 2u);
+    ASSERT_TRUE(items[0].call.has_value());
+    EXPECT_EQ(items[0].call->name, "f");
+    EXPECT_EQ(json::parse(items[0].call->arguments), json({{"a", 1}}));
+    EXPECT_FALSE(items[1].call.has_value());
+    EXPECT_EQ(items[1].text, "<tool_call>{\"name\": \"g\", \"arguments\": {oops}}</tool_call>");
 }
