@@ -106,8 +106,10 @@ std::optional<ApiError> applyToolChoice(GenerationRequest& r, assistant::ToolCal
     if (r.toolChoice.mode != Mode::Required && r.toolChoice.mode != Mode::Function) return std::nullopt;
     if (!r.params.grammar.empty())
         return badParam("tool_choice", "a required tool call and 'response_format' (or 'grammar') exclude each other");
-    auto g = assistant::toolCallGrammar(syntax, r.params.tools, r.toolChoice.mode == Mode::Function ? r.toolChoice.function : "",
-                                        r.toolChoice.parallel);
+    // A named function is called once, as OpenAI does; "required" may call several.
+    const bool named = r.toolChoice.mode == Mode::Function;
+    auto g = assistant::toolCallGrammar(syntax, r.params.tools, named ? r.toolChoice.function : "",
+                                        !named && r.toolChoice.parallel);
     if (!g) return badParam("tools", g.error().message);
     r.params.grammar = std::move(*g);
     return std::nullopt;

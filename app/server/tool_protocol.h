@@ -25,8 +25,9 @@ std::optional<ApiError> readTools(const nlohmann::json& body, GenerationRequest&
 std::optional<ApiError> readMessageToolFields(const nlohmann::json& message, const std::string& param,
                                               assistant::Message& out);
 
-// tool_choice "required" or a named function: the grammar that forces the call in
-// the model's syntax (400 when a response_format or grammar is set too).
+// tool_choice "required" (one call, or several with parallel_tool_calls) or a named
+// function (exactly one call of it): the grammar that forces the call in the model's
+// syntax (400 when a response_format or grammar is set too).
 std::optional<ApiError> applyToolChoice(GenerationRequest& r, assistant::ToolCallSyntax syntax);
 
 // "call_" + 24 random letters and digits.
