@@ -1,6 +1,7 @@
 // Every conformance case with tools or tool calls whose template names a tool syntax
 // renders from the engine's types (Message, ToolCall, ToolDefinition: arguments and
-// parameters as JSON text) exactly as transformers renders the case's JSON.
+// parameters as JSON text) exactly as transformers renders the case's JSON; and a
+// forced call on the demo model wearing a Hermes, Llama 3.1 or Mistral template parses.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -84,4 +85,49 @@ TEST(ToolTemplates, RenderLikeTransformers) {
     int toolCases = 0;
     for (const std::string& r : rendered) toolCases += r.ends_with(" tool_call");
     EXPECT_GE(toolCases, 8) << "tool cases rendered: " << toolCases;
+}
+
+// Each family end to end on the demo model wearing that family's template: the tools
+// rendered by the template, a call forced by the grammar in the family's syntax, and
+// the parser reading it back (the demo model never calls a tool unprompted).
+TEST(ToolTemplates, ForcedCallInEachFamilyParses) {
+    const std::vector<std::pair<std::string, assistant::ToolCallSyntax>> families = {
+        {"Qwen-Qwen2.5-7B-Instruct.jinja", assistant::ToolCallSyntax::Hermes},
+        {"meta-llama-Llama-3.1-8B-Instruct.jinja", assistant::ToolCallSyntax::Llama3},
+        {"mistralai-Mistral-Nemo-Instruct-2407.jinja", assistant::ToolCallSyntax::Mistral},
+    };
+    const std::vector<assistant::ToolDefinition> tools = {
+        {"get_weather", "The weather in a city now",
+         R"({"type": "object", "required": ["city"], "properties": {"city": {"type": "string", "minLength": 1, "maxLength": 10}}})"}};
+    for (const auto& [file, syntax] : families) {
+        const std::string path = testdata::sharedPath(kDir + "/" + file);
+        REQUIRE_SHARED(path);
+        assistant::ModelParams mp;
+        mp.chatTemplateOverride = readFile(path);
+        auto model = assistant::Model::load(ASSISTANT_SOURCE_DIR "/resources/models/stories260K.gguf", mp);
+        ASSERT_TRUE(model.has_value()) << model.error().message;
+        ASSERT_EQ((*model)->toolCallSyntax(), syntax) << file;
+        const std::vector<assistant::Message> messages = {{"user", "What is the weather in Paris?"}};
+        auto prompt = (*model)->applyChatTemplate(messages, true, tools);
+        ASSERT_TRUE(prompt.has_value()) << file << ": " << prompt.error().message;
+        EXPECT_NE(prompt->find("get_weather"), std::string::npos) << file << ": the template lists the tool\n" << *prompt;
+        auto session = assistant::Session::create(*model);
+        ASSERT_TRUE(session.has_value());
+        assistant::GenerateParams gp;
+        gp.sampling.temperature = 0;
+        gp.maxTokens = 200;
+        gp.tools = tools;
+        auto grammar = assistant::toolCallGrammar(syntax, tools, "", false);
+        ASSERT_TRUE(grammar.has_value()) << grammar.error().message;
+        gp.grammar = *grammar;
+        auto result = (*session)->generate(messages, gp, [](std::string_view, const assistant::GenerateStats&) { return true; });
+        ASSERT_TRUE(result.has_value()) << result.error().message;
+        const assistant::ParsedToolCalls parsed = assistant::parseToolCalls(syntax, result->text);
+        ASSERT_EQ(parsed.calls.size(), 1u) << file << ": " << result->text;
+        EXPECT_EQ(parsed.calls[0].name, "get_weather");
+        auto args = json::Value::parse(parsed.calls[0].arguments);
+        ASSERT_TRUE(args.has_value()) << parsed.calls[0].arguments;
+        EXPECT_TRUE((*args)["city"].isString()) << parsed.calls[0].arguments;
+        EXPECT_EQ(parsed.content, "") << file;
+    }
 }
