@@ -59,7 +59,7 @@ Result<std::string> toolCallGrammar(ToolCallSyntax syntax, std::span<const ToolD
         return std::unexpected(Error{ErrorCode::InvalidArgument, onlyFunction.empty() ? std::string("no tools to call")
                                                                  : "no tool named '" + std::string(onlyFunction) + "'"});
     json::Value schema = choices.size() == 1 ? std::move(choices.front()) : json::Value(json::Object{{"anyOf", std::move(choices)}});
-    if (syntax == ToolCallSyntax::Mistral) {
+    if (syntax == ToolCallSyntax::Mistral || syntax == ToolCallSyntax::Phi4) {
         json::Value array = json::Value(json::Object{{"type", "array"}, {"items", std::move(schema)}, {"minItems", 1}});
         if (!parallel) array.set("maxItems", 1);
         schema = std::move(array);
@@ -74,6 +74,7 @@ Result<std::string> toolCallGrammar(ToolCallSyntax syntax, std::span<const ToolD
         case ToolCallSyntax::Llama3:
         case ToolCallSyntax::Mistral:  // [TOOL_CALLS] is a control token: the parser takes a bare [..] instead
             return "root ::= tool-call\n" + out;
+        case ToolCallSyntax::Phi4: return "root ::= \"functools\" tool-call\n" + out;
         case ToolCallSyntax::Hermes:
         case ToolCallSyntax::Generic: break;
     }

@@ -2,9 +2,11 @@
 // model's output.
 //
 //   Text ──marker──> Open ──'{'──> Object ──JSON closes──> AfterObject ──</tool_call>──> Text
-//                      └──'['──> ArrayGap ──'{'──> Object ──> ArrayGap ──']'──> Text   (Mistral)
+//                      ├──'['──> ArrayGap ──'{'──> Object ──> ArrayGap ──']'──> Text   (Mistral, Phi4)
+//                      └──'<'──> XmlBody ──</tool_call>──> Text       (Qwen3-Coder, GLM bodies)
 //
-// Markers: "<tool_call>" anywhere (Hermes, Generic), "[TOOL_CALLS]" anywhere (Mistral);
+// Markers: "<tool_call>" anywhere (Hermes, Generic), "[TOOL_CALLS]" anywhere (Mistral),
+// "functools" anywhere (Phi4);
 // at the very start of the answer also a bare '{' or "<|python_tag|>" (Llama3) and a
 // bare '[' (Mistral: its marker is a control token the stream never shows). Inside an
 // object only strings and nesting are tracked; the JSON is checked once it closes.
@@ -34,6 +36,7 @@ std::string trim(std::string_view s) {
 std::vector<std::string_view> anywhereMarkers(ToolCallSyntax syntax) {
     switch (syntax) {
         case ToolCallSyntax::Mistral: return {"[TOOL_CALLS]"};
+        case ToolCallSyntax::Phi4: return {"functools"};
         case ToolCallSyntax::Llama3: return {};
         case ToolCallSyntax::Hermes:
         case ToolCallSyntax::Generic: break;
@@ -44,6 +47,7 @@ std::vector<std::string_view> anywhereMarkers(ToolCallSyntax syntax) {
 std::vector<std::string_view> startMarkers(ToolCallSyntax syntax) {
     switch (syntax) {
         case ToolCallSyntax::Mistral: return {"[TOOL_CALLS]", "["};
+        case ToolCallSyntax::Phi4: return {"functools"};
         case ToolCallSyntax::Llama3: return {"<|python_tag|>", "{"};
         case ToolCallSyntax::Hermes:
         case ToolCallSyntax::Generic: break;
@@ -69,6 +73,61 @@ std::optional<std::pair<std::string, std::string>> readCall(std::string_view tex
     return std::nullopt;
 }
 
+// A JSON value as written, else the text as a string ("Paris" -> "Paris", 3 -> 3).
+json::Value xmlValue(std::string_view text) {
+    if (text.starts_with('\n')) text.remove_prefix(1);
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    auto parsed = json::Value::parse(text);
+    return parsed ? std::move(*parsed) : json::Value(text);
+}
+
+// "<open>KEY</close>" at the start of `rest` (after whitespace): KEY, rest moved past it.
+std::optional<std::string_view> xmlTagged(std::string_view& rest, std::string_view open, std::string_view close) {
+    rest = trimLeft(rest);
+    if (!rest.starts_with(open)) return std::nullopt;
+    const size_t end = rest.find(close, open.size());
+    if (end == std::string_view::npos) return std::nullopt;
+    const std::string_view inner = rest.substr(open.size(), end - open.size());
+    rest.remove_prefix(end + close.size());
+    return inner;
+}
+
+// A <tool_call> body in XML: Qwen3-Coder "<function=NAME><parameter=K>V</parameter>..
+// </function>" or GLM "NAME<arg_key>K</arg_key><arg_value>V</arg_value>..".
+std::optional<std::pair<std::string, std::string>> readXmlCall(std::string_view body) {
+    std::string_view rest = trimLeft(body);
+    std::string name;
+    json::Value args = json::Value(json::Object{});
+    if (rest.starts_with("<function=")) {
+        const size_t gt = rest.find('>');
+        if (gt == std::string_view::npos) return std::nullopt;
+        name = rest.substr(10, gt - 10);
+        rest.remove_prefix(gt + 1);
+        for (;;) {
+            rest = trimLeft(rest);
+            if (rest.starts_with("</function>")) break;
+            if (!rest.starts_with("<parameter=")) return std::nullopt;
+            const size_t keyEnd = rest.find('>');
+            const size_t end = rest.find("</parameter>");
+            if (keyEnd == std::string_view::npos || end == std::string_view::npos || end < keyEnd) return std::nullopt;
+            args.set(std::string(rest.substr(11, keyEnd - 11)), xmlValue(rest.substr(keyEnd + 1, end - keyEnd - 1)));
+            rest.remove_prefix(end + 12);
+        }
+    } else {
+        const size_t firstKey = rest.find("<arg_key>");
+        name = trim(rest.substr(0, firstKey));
+        rest = firstKey == std::string_view::npos ? std::string_view() : rest.substr(firstKey);
+        while (!trimLeft(rest).empty()) {
+            auto key = xmlTagged(rest, "<arg_key>", "</arg_key>");
+            auto value = key ? xmlTagged(rest, "<arg_value>", "</arg_value>") : std::nullopt;
+            if (!value) return std::nullopt;
+            args.set(std::string(*key), xmlValue(*value));
+        }
+    }
+    if (name.empty() || name.find_first_of(" \t\n<>{}\"") != std::string::npos) return std::nullopt;
+    return std::pair{name, args.dump()};
+}
+
 }  // namespace
 
 ToolCallParser::ToolCallParser(ToolCallSyntax syntax) : m_syntax(syntax) {}
@@ -92,6 +151,7 @@ void ToolCallParser::step(char c, std::vector<ToolCallEvent>& out) {
         case State::Object: return stepObject(c, out);
         case State::Open:
         case State::ArrayGap: return stepGap(c, out);
+        case State::XmlBody: return stepXmlBody(c, out);
         case State::AfterObject: break;
     }
     // After a Hermes call: whitespace, then "</tool_call>"; anything else is text again.
@@ -162,7 +222,7 @@ void ToolCallParser::enterCall(std::string_view marker, std::vector<ToolCallEven
         m_state = State::ArrayGap;
         return;
     }
-    m_openWants = marker == "[TOOL_CALLS]" ? '[' : '{';
+    m_openWants = marker == "[TOOL_CALLS]" || marker == "functools" ? '[' : '{';
     m_state = State::Open;
 }
 
@@ -186,6 +246,10 @@ void ToolCallParser::stepGap(char c, std::vector<ToolCallEvent>& out) {
             return;
         }
         if (c == '{') return beginObject();
+        if (m_openWants == '{' && (m_syntax == ToolCallSyntax::Hermes || m_syntax == ToolCallSyntax::Generic)) {
+            m_state = State::XmlBody;  // <tool_call> then not JSON: maybe an XML body
+            return;
+        }
         return giveUp(out);
     }
     if (c == '{') return beginObject();
@@ -198,6 +262,21 @@ void ToolCallParser::stepGap(char c, std::vector<ToolCallEvent>& out) {
         return;
     }
     giveUp(out);
+}
+
+void ToolCallParser::stepXmlBody(char c, std::vector<ToolCallEvent>& out) {
+    static constexpr std::string_view kOpen = "<tool_call>", kClose = "</tool_call>";
+    m_held += c;
+    if (!std::string_view(m_held).ends_with(kClose)) return;
+    const std::string_view body = std::string_view(m_held).substr(kOpen.size(), m_held.size() - kOpen.size() - kClose.size());
+    auto call = readXmlCall(body);
+    if (!call) return giveUp(out);
+    out.push_back({ToolCallEvent::Kind::CallStart, m_calls, call->first, true});
+    out.push_back({ToolCallEvent::Kind::Arguments, m_calls, call->second, true});
+    out.push_back({ToolCallEvent::Kind::CallEnd, m_calls, m_held, true});
+    ++m_calls;
+    m_held.clear();
+    m_state = State::Text;
 }
 
 void ToolCallParser::stepObject(char c, std::vector<ToolCallEvent>& out) {

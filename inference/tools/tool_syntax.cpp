@@ -20,6 +20,7 @@ std::string argumentsJson(const std::string& arguments) {
 ToolCallSyntax toolCallSyntaxOf(std::string_view text) {
     if (contains(text, "<tool_call>")) return ToolCallSyntax::Hermes;
     if (contains(text, "[TOOL_CALLS]")) return ToolCallSyntax::Mistral;
+    if (contains(text, "functools[")) return ToolCallSyntax::Phi4;
     // Llama 3.1 names <|python_tag|>; 3.2 and 3.3 only describe {"name", "parameters"}.
     if (contains(text, "<|python_tag|>") || (contains(text, "<|start_header_id|>") && contains(text, "\"parameters\"")))
         return ToolCallSyntax::Llama3;
@@ -31,6 +32,7 @@ std::string_view toolCallSyntaxName(ToolCallSyntax syntax) {
         case ToolCallSyntax::Hermes: return "hermes";
         case ToolCallSyntax::Llama3: return "llama3";
         case ToolCallSyntax::Mistral: return "mistral";
+        case ToolCallSyntax::Phi4: return "phi4";
         case ToolCallSyntax::Generic: break;
     }
     return "generic";
@@ -60,6 +62,7 @@ std::string formatToolCall(ToolCallSyntax syntax, const ToolCall& call) {
     switch (syntax) {
         case ToolCallSyntax::Llama3: return "{\"name\": " + name + ", \"parameters\": " + args + "}";
         case ToolCallSyntax::Mistral: return "[TOOL_CALLS][{\"name\": " + name + ", \"arguments\": " + args + "}]";
+        case ToolCallSyntax::Phi4: return "functools[{\"name\": " + name + ", \"arguments\": " + args + "}]";
         case ToolCallSyntax::Hermes:
         case ToolCallSyntax::Generic: break;
     }

@@ -158,6 +158,7 @@ enum class ToolCallSyntax {
     Hermes,   // Hermes, Qwen 2.5/3: <tool_call>{"name": .., "arguments": {..}}</tool_call>, several possible
     Llama3,   // Llama 3.x: {"name": .., "parameters": {..}} as the whole answer (after <|python_tag|>)
     Mistral,  // Mistral: [TOOL_CALLS][{"name": .., "arguments": {..}}, ...]
+    Phi4,     // Phi-4-mini: functools[{"name": .., "arguments": {..}}, ...]
 };
 
 struct Message {

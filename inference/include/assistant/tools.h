@@ -25,10 +25,11 @@
 namespace assistant {
 
 // The syntax a chat template asks for, from what its text mentions: "<tool_call>"
-// Hermes, "[TOOL_CALLS]" Mistral, "<|python_tag|>" or a Llama 3 header with
+// Hermes (its XML-bodied variants too: Qwen3-Coder's <function=..>, GLM's <arg_key>),
+// "[TOOL_CALLS]" Mistral, "functools[" Phi4, "<|python_tag|>" or a Llama 3 header with
 // "parameters" Llama3; anything else (no template, or one with no tool syntax) Generic.
 ToolCallSyntax toolCallSyntaxOf(std::string_view templateText);
-std::string_view toolCallSyntaxName(ToolCallSyntax syntax);  // "generic", "hermes", "llama3", "mistral"
+std::string_view toolCallSyntaxName(ToolCallSyntax syntax);  // "generic", "hermes", "llama3", "mistral", "phi4"
 
 // Generic syntax: the system message that lists the tools (name, description, JSON
 // Schema) and asks for <tool_call>{"name": .., "arguments": {..}}</tool_call>.
@@ -63,7 +64,11 @@ struct ToolCallEvent {
 // Streaming parser. Text that may be the start of a call marker is held back until
 // it is decided. A call whose head ({"name": "...", "arguments": ) comes first has its
 // arguments streamed piece by piece as they arrive; any other call is reported whole
-// when its JSON closes. A candidate that turns out not to be a call (malformed JSON,
+// when its JSON closes. A <tool_call> whose body is XML (Qwen3-Coder's
+// <function=f><parameter=k>v</parameter></function>, GLM's f<arg_key>k</arg_key>
+// <arg_value>v</arg_value>) is reported whole at its close tag, its parameters as a
+// JSON object (values that parse as JSON kept as such, others as strings).
+// A candidate that turns out not to be a call (malformed JSON,
 // no "name") comes out as Text, unless its arguments had begun to stream: then its
 // CallEnd says valid = false (parseToolCalls turns such a call back into text).
 // Output cut short (max tokens) ends a started call the same way.
@@ -77,11 +82,12 @@ public:
     int calls() const { return m_calls; }  // calls started so far
 
 private:
-    enum class State { Text, Open, Object, AfterObject, ArrayGap };
+    enum class State { Text, Open, Object, AfterObject, ArrayGap, XmlBody };
     void step(char c, std::vector<ToolCallEvent>& out);
     void stepText(char c, std::vector<ToolCallEvent>& out);
     void stepGap(char c, std::vector<ToolCallEvent>& out);
     void stepObject(char c, std::vector<ToolCallEvent>& out);
+    void stepXmlBody(char c, std::vector<ToolCallEvent>& out);
     void enterCall(std::string_view marker, std::vector<ToolCallEvent>& out);
     void beginObject();
     void tryHead(std::vector<ToolCallEvent>& out);

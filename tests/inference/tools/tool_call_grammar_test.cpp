@@ -69,6 +69,9 @@ TEST(ToolCallGrammar, Llama3AndMistralShapes) {
     const std::string mistral = grammarFor(ToolCallSyntax::Mistral, "", true);
     EXPECT_TRUE(matches(mistral, R"([{"name": "add", "arguments": {"a": 1, "b": 2}}, {"name": "get_weather", "arguments": {"city": "Oslo"}}])"));
     EXPECT_FALSE(matches(mistral, "[]"));
+    const std::string phi = grammarFor(ToolCallSyntax::Phi4, "", true);
+    EXPECT_TRUE(matches(phi, R"(functools[{"name": "add", "arguments": {"a": 1, "b": 2}}])"));
+    EXPECT_FALSE(matches(phi, R"([{"name": "add", "arguments": {"a": 1, "b": 2}}])"));
     const std::string mistralOne = grammarFor(ToolCallSyntax::Mistral, "", false);
     EXPECT_FALSE(matches(mistralOne, R"([{"name": "add", "arguments": {"a": 1, "b": 2}}, {"name": "add", "arguments": {"a": 1, "b": 2}}])"));
 }

@@ -55,6 +55,19 @@ const std::vector<Case> kCases = {
     {"mistral_bare_array", ToolCallSyntax::Mistral, "[{\"name\": \"a\", \"arguments\": {}}]", "", {{"a", "{}"}}},
     {"mistral_text_in_brackets", ToolCallSyntax::Mistral, "[1] is a citation", "[1] is a citation", {}},
     {"mistral_empty_array_is_text", ToolCallSyntax::Mistral, "[] nothing", "[] nothing", {}},
+    {"phi4_functools", ToolCallSyntax::Phi4,
+     "Let me look. functools[{\"name\": \"a\", \"arguments\": {\"n\": 1}}, {\"name\": \"b\", \"arguments\": {}}]",
+     "Let me look.", {{"a", R"({"n": 1})"}, {"b", "{}"}}},
+    {"phi4_word_is_text", ToolCallSyntax::Phi4, "functools are handy", "functools are handy", {}},
+    {"qwen3_coder_xml", ToolCallSyntax::Hermes,
+     "<tool_call>\n<function=get_weather>\n<parameter=city>\nNew York\n</parameter>\n<parameter=days>\n3\n</parameter>\n"
+     "</function>\n</tool_call>",
+     "", {{"get_weather", R"({"city":"New York","days":3})"}}},
+    {"glm_xml", ToolCallSyntax::Hermes,
+     "Sure.<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call>", "Sure.",
+     {{"get_weather", R"({"city":"Paris"})"}}},
+    {"xml_malformed_is_text", ToolCallSyntax::Hermes, "<tool_call><function=f><parameter=a>1</tool_call>",
+     "<tool_call><function=f><parameter=a>1</tool_call>", {}},
 };
 
 std::string describe(const assistant::ParsedToolCalls& p) {

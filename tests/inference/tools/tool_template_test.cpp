@@ -1,7 +1,8 @@
 // Every conformance case with tools or tool calls whose template names a tool syntax
 // renders from the engine's types (Message, ToolCall, ToolDefinition: arguments and
 // parameters as JSON text) exactly as transformers renders the case's JSON; and a
-// forced call on the demo model wearing a Hermes, Llama 3.1 or Mistral template parses.
+// forced call on the demo model wearing a Hermes, Llama 3.1, Mistral or Phi-4-mini
+// template parses.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -91,17 +92,19 @@ TEST(ToolTemplates, RenderLikeTransformers) {
 // rendered by the template, a call forced by the grammar in the family's syntax, and
 // the parser reading it back (the demo model never calls a tool unprompted).
 TEST(ToolTemplates, ForcedCallInEachFamilyParses) {
+    const std::string corpus = ASSISTANT_SOURCE_DIR "/tests/inference/chat_template/corpus/";
     const std::vector<std::pair<std::string, assistant::ToolCallSyntax>> families = {
-        {"Qwen-Qwen2.5-7B-Instruct.jinja", assistant::ToolCallSyntax::Hermes},
-        {"meta-llama-Llama-3.1-8B-Instruct.jinja", assistant::ToolCallSyntax::Llama3},
-        {"mistralai-Mistral-Nemo-Instruct-2407.jinja", assistant::ToolCallSyntax::Mistral},
+        {testdata::sharedPath(kDir + "/Qwen-Qwen2.5-7B-Instruct.jinja"), assistant::ToolCallSyntax::Hermes},
+        {testdata::sharedPath(kDir + "/meta-llama-Llama-3.1-8B-Instruct.jinja"), assistant::ToolCallSyntax::Llama3},
+        {testdata::sharedPath(kDir + "/mistralai-Mistral-Nemo-Instruct-2407.jinja"), assistant::ToolCallSyntax::Mistral},
+        {corpus + "vllm-phi4-mini-tools.jinja", assistant::ToolCallSyntax::Phi4},
     };
     const std::vector<assistant::ToolDefinition> tools = {
         {"get_weather", "The weather in a city now",
          R"({"type": "object", "required": ["city"], "properties": {"city": {"type": "string", "minLength": 1, "maxLength": 10}}})"}};
-    for (const auto& [file, syntax] : families) {
-        const std::string path = testdata::sharedPath(kDir + "/" + file);
+    for (const auto& [path, syntax] : families) {
         REQUIRE_SHARED(path);
+        const std::string file = std::filesystem::path(path).filename().string();
         assistant::ModelParams mp;
         mp.chatTemplateOverride = readFile(path);
         auto model = assistant::Model::load(ASSISTANT_SOURCE_DIR "/resources/models/stories260K.gguf", mp);
