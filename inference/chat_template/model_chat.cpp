@@ -78,11 +78,14 @@ json::Value toolsValue(std::span<const assistant::ToolDefinition> tools) {
 }  // namespace
 
 std::vector<assistant::Message> genericToolMessages(std::span<const assistant::Message> messages,
-                                                    std::span<const assistant::ToolDefinition> tools) {
+                                                    std::span<const assistant::ToolDefinition> tools, bool systemRole) {
     std::vector<assistant::Message> out;
     if (!tools.empty()) {
         const std::string prompt = assistant::genericToolsPrompt(tools);
-        if (!messages.empty() && messages.front().role == "system") {
+        if (!systemRole && !messages.empty() && messages.front().role == "user") {
+            out.push_back({"user", prompt + "\n\n" + messages.front().content});
+            messages = messages.subspan(1);
+        } else if (!messages.empty() && messages.front().role == "system") {
             out.push_back({"system", messages.front().content + "\n\n" + prompt});
             messages = messages.subspan(1);
         } else {
@@ -137,8 +140,10 @@ assistant::Result<std::string> renderMessages(const ModelChat& chat, std::span<c
                                               bool addGenerationPrompt, std::span<const assistant::ToolDefinition> tools,
                                               const RenderOptions& options) {
     if (chat.toolSyntax == assistant::ToolCallSyntax::Generic && mentionsTools(messages, tools)) {
-        const std::vector<assistant::Message> plain = genericToolMessages(messages, tools);
-        return renderMessages(chat, plain, addGenerationPrompt, {}, options);
+        auto out = renderMessages(chat, genericToolMessages(messages, tools), addGenerationPrompt, {}, options);
+        if (out || tools.empty() || messages.empty() || messages.front().role != "user") return out;
+        // A template without a system role (Gemma 2 raises): the tools open the first user turn.
+        return renderMessages(chat, genericToolMessages(messages, tools, false), addGenerationPrompt, {}, options);
     }
     if (!chat.jinja) return renderBuiltin(chat.builtin, messages, addGenerationPrompt);
     json::Value list = json::Value(json::Array{});

@@ -42,8 +42,10 @@ assistant::Result<std::string> renderMessages(const ModelChat& chat, std::span<c
                                               std::span<const assistant::ToolDefinition> tools = {},
                                               const RenderOptions& options = {});
 
-// The Generic rewrite above, on its own (the tests read it).
+// The Generic rewrite above, on its own (the tests read it). systemRole false: the
+// tools go in front of the first user message (templates that refuse a system role).
 std::vector<assistant::Message> genericToolMessages(std::span<const assistant::Message> messages,
-                                                    std::span<const assistant::ToolDefinition> tools);
+                                                    std::span<const assistant::ToolDefinition> tools,
+                                                    bool systemRole = true);
 
 }  // namespace chat_template

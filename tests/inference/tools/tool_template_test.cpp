@@ -134,3 +134,20 @@ TEST(ToolTemplates, ForcedCallInEachFamilyParses) {
         EXPECT_EQ(parsed.content, "") << file;
     }
 }
+
+// A template with no tool syntax and no system role (Gemma 2 raises on one): the
+// Generic tools prompt opens the first user turn instead.
+TEST(ToolTemplates, GenericToolsWithoutASystemRole) {
+    const std::string path = testdata::sharedPath(kDir + "/google-gemma-2-2b-it.jinja");
+    REQUIRE_SHARED(path);
+    chat_template::ModelChat chat = chat_template::prepareModelChat(readFile(path), "", chat_template::BuiltinFormat::Gemma, "<bos>", "<eos>");
+    ASSERT_TRUE(chat.jinja);
+    ASSERT_EQ(chat.toolSyntax, assistant::ToolCallSyntax::Generic);
+    const std::vector<assistant::ToolDefinition> tools = {{"get_weather", "", R"({"type": "object"})"}};
+    const std::vector<assistant::Message> messages = {{"user", "Weather in Oslo?"}};
+    auto out = chat_template::renderMessages(chat, messages, true, tools);
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_NE(out->find("<start_of_turn>user\nYou can call functions"), std::string::npos) << *out;
+    EXPECT_NE(out->find("Weather in Oslo?"), std::string::npos) << *out;
+    EXPECT_EQ(out->find("<start_of_turn>system"), std::string::npos) << *out;
+}
