@@ -262,7 +262,8 @@ json show(const assistant::ModelInfo& info) {
                 {"template", info.chatTemplate},
                 {"details", details(info)},
                 {"model_info", modelInfo},
-                {"capabilities", json::array({info.isEmbeddingModel ? "embedding" : "completion"})},
+                // Every chat model takes tools (a template without a tool syntax gets the generic one).
+                {"capabilities", info.isEmbeddingModel ? json::array({"embedding"}) : json::array({"completion", "tools"})},
                 {"modified_at", timestamp(std::chrono::system_clock::now())}};
 }
 

@@ -184,7 +184,7 @@ TEST(OllamaProtocol, ModelDescriptionsCarryDetails) {
     EXPECT_EQ(tag["digest"].get<std::string>().size(), 16u);
     const json show = ollama::show(info);
     EXPECT_EQ(show["model_info"]["qwen3.context_length"], 4096);
-    EXPECT_EQ(show["capabilities"], json::array({"completion"}));
+    EXPECT_EQ(show["capabilities"], json::array({"completion", "tools"}));
     info.isEmbeddingModel = true;
     EXPECT_EQ(ollama::show(info)["capabilities"], json::array({"embedding"}));
 }

@@ -31,7 +31,7 @@ await check('list names the chat model and the embedder', async () => {
 await check('show describes the model', async () => {
   const r = await ollama.show({ model });
   assert.equal(r.model_info['general.architecture'], 'llama');
-  assert.deepEqual(r.capabilities, ['completion']);
+  assert.deepEqual(r.capabilities, ['completion', 'tools']);
 });
 
 let whole = '';
