@@ -95,7 +95,7 @@ std::optional<ApiError> readMessageToolFields(const json& m, const std::string& 
         }
     }
     if (auto e = readString(m, "tool_call_id", out.toolCallId)) return badParam(param + ".tool_call_id", e->message);
-    if (out.role == "tool" || out.role == "function") {
+    if (out.role == "tool") {
         if (auto e = readString(m, "name", out.name)) return badParam(param + ".name", e->message);
     }
     return std::nullopt;

@@ -67,11 +67,11 @@ struct ToolCallEvent {
 // when its JSON closes. A <tool_call> whose body is XML (Qwen3-Coder's
 // <function=f><parameter=k>v</parameter></function>, GLM's f<arg_key>k</arg_key>
 // <arg_value>v</arg_value>) is reported whole at its close tag, its parameters as a
-// JSON object (values that parse as JSON kept as such, others as strings).
-// A candidate that turns out not to be a call (malformed JSON,
-// no "name") comes out as Text, unless its arguments had begun to stream: then its
-// CallEnd says valid = false (parseToolCalls turns such a call back into text).
-// Output cut short (max tokens) ends a started call the same way.
+// JSON object (values that parse as JSON kept as such, others as strings). A candidate
+// that turns out not to be a call (malformed JSON, no "name") comes out as Text, unless
+// its arguments had begun to stream: then its CallEnd says valid = false
+// (parseToolCalls turns such a call back into text). Output cut short (max tokens)
+// ends a started call the same way.
 class ToolCallParser {
 public:
     explicit ToolCallParser(ToolCallSyntax syntax);
