@@ -2,7 +2,7 @@
 // no chat template: the Generic syntax). tool_choice "required" and a named function
 // force a valid call (greedy and seeded, streamed and not); "auto" passes the text
 // through when the model writes none; a conversation carrying calls and results
-// renders; bad tools are 400s.
+// renders; bad tools are 400s; Ollama's /api/chat answers message.tool_calls.
 #include <gtest/gtest.h>
 
 #include <httplib.h>
