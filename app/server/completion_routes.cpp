@@ -8,9 +8,11 @@
 // stops within one token; JSON answers peek at their socket every 8 tokens instead. The lease travels with the provider and frees the slot when
 // httplib destroys the response, whether or not the provider ever ran.
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "server_impl.h"
+#include "tool_protocol.h"
 
 namespace server {
 
@@ -59,6 +61,9 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     const bool ragRequest = chat && request.model.starts_with("rag:");
     auto model = chatModelFor(ragRequest ? std::string() : request.model);
     if (!model) return std::unexpected(model.error());
+    // The tool-call syntax is the model's: a required call's grammar is built for it.
+    const assistant::ToolCallSyntax toolSyntax = (*model)->toolCallSyntax();
+    if (auto e = applyToolChoice(request, toolSyntax)) return std::unexpected(*e);
     RagAnswerer* ragAnswerer = nullptr;
     if (ragRequest) {
         std::lock_guard lock(mutex);
@@ -87,6 +92,7 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     job->lease = *lease;
     job->model = *model;
     job->chat = chat;
+    job->toolSyntax = toolSyntax;
     job->modelName = request.model.empty() ? chatId : request.model;
     job->request = std::move(request);
     job->request.params.cancel = &slot.cancel;
@@ -127,7 +133,11 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         account(*result);
         if (result->stopReason == assistant::StopReason::Cancelled)
             return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
-        json answer = builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view());
+        const bool tools = job->chat && !job->request.params.tools.empty();
+        const assistant::ParsedToolCalls calls = tools ? toolCallsOf(job->request, job->toolSyntax, result->text)
+                                                       : assistant::ParsedToolCalls{};
+        json answer = builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view(),
+                                   tools ? &calls : nullptr);
         if (!job->sources.is_null()) answer["citations"] = citationsFor(result->text, job->sources);
         return sendJson(res, answer);
     }
@@ -143,16 +153,26 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         const ResponseBuilder& b = builder;
         if (job->chat) send(sseEvent(b.roleChunk()));
         else if (job->request.echo) send(sseEvent(b.deltaChunk(job->request.prompt, false)));
+        // Tools offered: content goes through the parser, calls out as delta.tool_calls.
+        std::optional<ToolCallDeltas> tools;
+        if (job->chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax);
+        auto sendDeltas = [&](const std::vector<json>& deltas) {
+            for (const json& d : deltas) send(sseEvent(b.chatChunk(d)));
+            return connected;
+        };
         auto result = job->run([&](std::string_view piece, const assistant::GenerateStats& st) {
-            return send(sseEvent(b.deltaChunk(piece, st.channel == assistant::StreamChannel::Reasoning)));
+            const bool reasoning = st.channel == assistant::StreamChannel::Reasoning;
+            if (tools && !reasoning) return sendDeltas(tools->feed(piece));
+            return send(sseEvent(b.deltaChunk(piece, reasoning)));
         });
+        if (tools) sendDeltas(tools->finish());
         if (!result) {
             // Headers are out: report the failure the way OpenAI does mid-stream.
             send(sseEvent(errorBody(engineError(result.error()))));
         } else {
             account(*result);
             if (result->stopReason != assistant::StopReason::Cancelled) {
-                send(sseEvent(b.finishChunk(result->stopReason)));
+                send(sseEvent(b.finishChunk(result->stopReason, tools && tools->calledTools())));
                 if (!job->sources.is_null()) {
                     // The sources as one extra chunk with no choices, like the usage chunk.
                     json event = b.usageChunk(result->stats);

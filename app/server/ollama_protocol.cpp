@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "json_fields.h"
+#include "tool_protocol.h"
 
 namespace server::ollama {
 
@@ -109,7 +110,7 @@ std::string modelName(std::string_view name) {
 ApiResult<GenerationRequest> parseChat(const json& body) {
     GenerationRequest r;
     if (auto e = readCommon(body, r)) return std::unexpected(*e);
-    if (field(body, "tools")) return std::unexpected(badParam("tools", "'tools' (tool calls) are not supported by this server yet"));
+    if (auto e = readTools(body, r)) return std::unexpected(*e);
     const json* messages = field(body, "messages");
     if (!messages || !messages->is_array()) return std::unexpected(badParam("messages", "'messages' must be an array"));
     for (size_t i = 0; i < messages->size(); ++i) {
@@ -121,6 +122,8 @@ ApiResult<GenerationRequest> parseChat(const json& body) {
         if (msg.role != "system" && msg.role != "user" && msg.role != "assistant" && msg.role != "tool")
             return std::unexpected(badParam(param + ".role", "'" + param + ".role' must be system, user, assistant or tool"));
         if (auto e = readString(m, "content", msg.content)) return std::unexpected(badParam(param + ".content", e->message));
+        if (auto e = readMessageToolFields(m, param, msg)) return std::unexpected(*e);
+        if (auto e = readString(m, "tool_name", msg.name)) return std::unexpected(badParam(param + ".tool_name", e->message));
         if (field(m, "images"))
             return std::unexpected(badParam(param + ".images", "this server runs text models only: 'images' is not supported"));
         r.messages.push_back(std::move(msg));
@@ -204,12 +207,14 @@ json chunk(bool chat, const std::string& model, std::string_view text, bool reas
 }
 
 json final(bool chat, const std::string& model, const assistant::GenerateResult& result, std::chrono::nanoseconds total,
-           bool withText) {
+           bool withText, const assistant::ParsedToolCalls* tools) {
     const assistant::GenerateStats& st = result.stats;
     json j{{"model", model}, {"created_at", timestamp(std::chrono::system_clock::now())}};
-    const std::string text = withText ? result.text : std::string();
+    const bool called = withText && tools && !tools->calls.empty();
+    const std::string text = called ? tools->content : withText ? result.text : std::string();
     if (chat) {
         j["message"] = json{{"role", "assistant"}, {"content", text}};
+        if (called) j["message"]["tool_calls"] = ollamaToolCalls(tools->calls);
         if (withText && !result.reasoning.empty()) j["message"]["thinking"] = result.reasoning;
     } else {
         j["response"] = text;
@@ -257,7 +262,8 @@ json show(const assistant::ModelInfo& info) {
                 {"template", info.chatTemplate},
                 {"details", details(info)},
                 {"model_info", modelInfo},
-                {"capabilities", json::array({info.isEmbeddingModel ? "embedding" : "completion"})},
+                // Every chat model takes tools (a template without a tool syntax gets the generic one).
+                {"capabilities", info.isEmbeddingModel ? json::array({"embedding"}) : json::array({"completion", "tools"})},
                 {"modified_at", timestamp(std::chrono::system_clock::now())}};
 }
 

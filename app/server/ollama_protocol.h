@@ -16,13 +16,15 @@
 #include <nlohmann/json.hpp>
 
 #include "assistant/engine.h"
+#include "assistant/tools.h"
 #include "openai_protocol.h"
 
 namespace server::ollama {
 
-// POST /api/chat: messages, options, stream (default true), format ("json" or a JSON
-// Schema object: the output is constrained to it). `tools` and `images` are refused
-// with a clear 400 (not supported by this server yet).
+// POST /api/chat: messages (with tool_calls, arguments as objects, and tool results),
+// options, stream (default true), format ("json" or a JSON Schema object: the output
+// is constrained to it), tools (the model decides: Ollama has no tool_choice).
+// `images` are refused with a clear 400.
 ApiResult<GenerationRequest> parseChat(const nlohmann::json& body);
 // POST /api/generate: prompt (+ system) through the model's chat template, or with
 // "raw": true as the bare prompt (GenerationRequest::messages empty, prompt set).
@@ -48,8 +50,10 @@ std::string timestamp(std::chrono::system_clock::time_point t);
 nlohmann::json chunk(bool chat, const std::string& model, std::string_view text, bool reasoning);
 // The last object: done, done_reason, counts and durations; non-streaming answers
 // also carry the whole text (streaming ones an empty message / response).
+// tools: the calls found in a non-streamed chat answer (message.tool_calls, content
+// the text around them).
 nlohmann::json final(bool chat, const std::string& model, const assistant::GenerateResult& result,
-                     std::chrono::nanoseconds total, bool withText);
+                     std::chrono::nanoseconds total, bool withText, const assistant::ParsedToolCalls* tools = nullptr);
 
 // /api/tags entry and the /api/show body for a loaded model.
 nlohmann::json tagEntry(const std::string& name, const assistant::ModelInfo& info);

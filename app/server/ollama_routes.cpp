@@ -4,8 +4,11 @@
 // sessions and rag:<collection> models as the OpenAI routes (startGeneration); answers
 // stream as NDJSON unless "stream": false. Errors are {"error": "..."} (sendError's
 // Ollama shape, also for the key and origin checks and unknown /api/ paths).
+#include <optional>
+
 #include "ollama_protocol.h"
 #include "server_impl.h"
+#include "tool_protocol.h"
 
 namespace server {
 
@@ -110,7 +113,10 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
         account(*result);
         if (result->stopReason == assistant::StopReason::Cancelled)
             return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"}, true);
-        return sendJson(res, ollama::final(chat, shownName, *result, elapsed(), true));
+        const bool tools = chat && !(*job)->request.params.tools.empty();
+        const assistant::ParsedToolCalls calls = tools ? toolCallsOf((*job)->request, (*job)->toolSyntax, result->text)
+                                                       : assistant::ParsedToolCalls{};
+        return sendJson(res, ollama::final(chat, shownName, *result, elapsed(), true, tools ? &calls : nullptr));
     }
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("application/x-ndjson", [this, job = *job, chat, shownName, elapsed](size_t, httplib::DataSink& sink) {
@@ -120,9 +126,23 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
             connected = connected && sink.write(line.data(), line.size());
             return connected;
         };
+        // Tools offered: a call goes out whole, in its own chunk, once its JSON closes.
+        std::optional<WholeToolCalls> tools;
+        if (chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax);
+        auto sendItems = [&](const std::vector<WholeToolCalls::Item>& items) {
+            for (const WholeToolCalls::Item& item : items) {
+                json c = ollama::chunk(true, shownName, item.text, false);
+                if (item.call) c["message"]["tool_calls"] = ollamaToolCalls({*item.call});
+                send(c);
+            }
+            return connected;
+        };
         auto result = job->run([&](std::string_view piece, const assistant::GenerateStats& st) {
-            return send(ollama::chunk(chat, shownName, piece, st.channel == assistant::StreamChannel::Reasoning));
+            const bool reasoning = st.channel == assistant::StreamChannel::Reasoning;
+            if (tools && !reasoning) return sendItems(tools->feed(piece));
+            return send(ollama::chunk(chat, shownName, piece, reasoning));
         });
+        if (tools) sendItems(tools->finish());
         if (!result) {
             send(ollama::errorBody(engineError(result.error())));  // headers are out: the error as the last line
         } else {

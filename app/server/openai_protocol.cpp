@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "json_fields.h"
+#include "tool_protocol.h"
 
 namespace server {
 
@@ -207,9 +208,11 @@ ApiResult<GenerationRequest> parseChatRequest(const json& body) {
             return std::unexpected(badParam(param + ".role", "unknown role '" + roleName + "'"));
         assistant::Message msg{roleName, ""};
         if (auto e = readContent(m, i, msg.content)) return std::unexpected(*e);
+        if (auto e = readMessageToolFields(m, param, msg)) return std::unexpected(*e);
         r.messages.push_back(std::move(msg));
     }
     if (auto e = readCommon(body, r, true)) return std::unexpected(*e);
+    if (auto e = readTools(body, r)) return std::unexpected(*e);
     return r;
 }
 
@@ -250,11 +253,11 @@ ApiResult<EmbeddingRequest> parseEmbeddingRequest(const json& body) {
     return r;
 }
 
-const char* finishReason(assistant::StopReason reason) {
+const char* finishReason(assistant::StopReason reason, bool toolCalls) {
     switch (reason) {
         case assistant::StopReason::MaxTokens:
         case assistant::StopReason::ContextFull: return "length";
-        default: return "stop";
+        default: return toolCalls ? "tool_calls" : "stop";
     }
 }
 
@@ -312,9 +315,15 @@ json ResponseBuilder::deltaChunk(std::string_view text, bool reasoning) const {
     return j;
 }
 
-json ResponseBuilder::finishChunk(assistant::StopReason reason) const {
+json ResponseBuilder::chatChunk(json delta) const {
     json j = envelope(true);
-    json choice{{"index", 0}, {"finish_reason", finishReason(reason)}};
+    j["choices"] = json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}}});
+    return j;
+}
+
+json ResponseBuilder::finishChunk(assistant::StopReason reason, bool toolCalls) const {
+    json j = envelope(true);
+    json choice{{"index", 0}, {"finish_reason", finishReason(reason, toolCalls)}};
     if (m_chat) choice["delta"] = json::object();
     else {
         choice["text"] = "";
@@ -331,11 +340,17 @@ json ResponseBuilder::usageChunk(const assistant::GenerateStats& stats) const {
     return j;
 }
 
-json ResponseBuilder::full(const assistant::GenerateResult& result, std::string_view textPrefix) const {
+json ResponseBuilder::full(const assistant::GenerateResult& result, std::string_view textPrefix,
+                           const assistant::ParsedToolCalls* tools) const {
     json j = envelope(false);
-    json choice{{"index", 0}, {"finish_reason", finishReason(result.stopReason)}, {"logprobs", nullptr}};
+    const bool called = tools && !tools->calls.empty();
+    json choice{{"index", 0}, {"finish_reason", finishReason(result.stopReason, called)}, {"logprobs", nullptr}};
     if (m_chat) {
         json message{{"role", "assistant"}, {"content", result.text}};
+        if (called) {
+            message["content"] = tools->content.empty() ? json() : json(tools->content);
+            message["tool_calls"] = openAiToolCalls(tools->calls);
+        }
         if (!result.reasoning.empty()) message["reasoning_content"] = result.reasoning;
         choice["message"] = std::move(message);
     } else {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "assistant/engine.h"
+#include "assistant/tools.h"
 
 namespace server {
 
@@ -35,6 +36,14 @@ std::string dumpJson(const nlohmann::json& value);
 // Body text -> JSON object. Malformed JSON, a non-object top level -> 400.
 ApiResult<nlohmann::json> parseBody(std::string_view body);
 
+// tool_choice and parallel_tool_calls (tool_protocol.h reads them).
+struct ToolChoice {
+    enum class Mode { Auto, None, Required, Function };
+    Mode mode = Mode::Auto;  // "auto" (the default), "none", "required", {"type": "function", ...}
+    std::string function;    // Mode::Function: the function's name
+    bool parallel = true;    // parallel_tool_calls: more than one call per answer
+};
+
 // A chat or legacy completion request, validated.
 struct GenerationRequest {
     std::string model;                       // as sent; "" when absent
@@ -45,6 +54,7 @@ struct GenerationRequest {
     bool includeUsage = false;               // stream_options.include_usage
     bool echo = false;                       // completions: prepend the prompt to the text
     bool speculativeGiven = false;           // "speculative" was in the request (else the server's default)
+    ToolChoice toolChoice;                   // chat: the tools themselves are params.tools
 };
 
 ApiResult<GenerationRequest> parseChatRequest(const nlohmann::json& body);
@@ -58,7 +68,8 @@ struct EmbeddingRequest {
 ApiResult<EmbeddingRequest> parseEmbeddingRequest(const nlohmann::json& body);
 
 // "stop" | "length"; Cancelled -> "stop" (only logged, a cancelled client gets nothing).
-const char* finishReason(assistant::StopReason reason);
+// toolCalls: "tool_calls" unless the answer was cut short ("length").
+const char* finishReason(assistant::StopReason reason, bool toolCalls = false);
 
 std::string base64Encode(const void* data, size_t size);
 
@@ -71,11 +82,16 @@ public:
     // Streaming: the first chat chunk carries the role; later ones content or reasoning.
     nlohmann::json roleChunk() const;
     nlohmann::json deltaChunk(std::string_view text, bool reasoning) const;
-    nlohmann::json finishChunk(assistant::StopReason reason) const;
+    // A chat chunk with this delta ({"tool_calls": [...]} or {"content": ...}).
+    nlohmann::json chatChunk(nlohmann::json delta) const;
+    // toolCalls: the answer called tools, finish_reason "tool_calls" (unless cut short).
+    nlohmann::json finishChunk(assistant::StopReason reason, bool toolCalls = false) const;
     // stream_options.include_usage: the extra last chunk with empty choices.
     nlohmann::json usageChunk(const assistant::GenerateStats& stats) const;
-    // Non-streaming: the whole answer.
-    nlohmann::json full(const assistant::GenerateResult& result, std::string_view textPrefix = {}) const;
+    // Non-streaming: the whole answer. tools: the answer's calls and the text around
+    // them (tools were offered): message.tool_calls, content null when no text is left.
+    nlohmann::json full(const assistant::GenerateResult& result, std::string_view textPrefix = {},
+                        const assistant::ParsedToolCalls* tools = nullptr) const;
 
     static nlohmann::json usage(const assistant::GenerateStats& stats);
     const std::string& id() const { return m_id; }

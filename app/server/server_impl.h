@@ -30,6 +30,7 @@ struct GenerationJob {
     bool chat = true;         // messages through the chat template; else request.prompt as it is
     std::string modelName;    // the name the answer carries
     nlohmann::json sources;   // rag:<collection>: the prompt's numbered sources, else null
+    assistant::ToolCallSyntax toolSyntax = assistant::ToolCallSyntax::Generic;  // the model's, for params.tools
 
     assistant::Result<assistant::GenerateResult> run(const assistant::TokenSink& sink);
 };

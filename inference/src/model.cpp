@@ -136,9 +136,12 @@ std::string Model::detokenize(std::span<const int32_t> tokens) const {
     return m_impl->tokenizer->decode(std::vector<int32_t>(tokens.begin(), tokens.end()));
 }
 
-Result<std::string> Model::applyChatTemplate(std::span<const Message> messages, bool addGenerationPrompt) const {
-    return chat_template::renderMessages(m_impl->chat, messages, addGenerationPrompt);
+Result<std::string> Model::applyChatTemplate(std::span<const Message> messages, bool addGenerationPrompt,
+                                             std::span<const ToolDefinition> tools) const {
+    return chat_template::renderMessages(m_impl->chat, messages, addGenerationPrompt, tools);
 }
+
+ToolCallSyntax Model::toolCallSyntax() const { return m_impl->chat.toolSyntax; }
 
 Result<std::vector<std::vector<float>>> Model::embed(std::span<const std::string> texts) const {
     if (!m_impl->arch->encoder())

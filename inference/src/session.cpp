@@ -323,7 +323,7 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
     std::vector<Message> kept(messages.begin(), messages.end());
     const size_t keepFirst = !kept.empty() && kept.front().role == "system" ? 1 : 0;
     for (;;) {
-        auto text = m_impl->model->applyChatTemplate(kept, true);
+        auto text = m_impl->model->applyChatTemplate(kept, true, params.tools);
         if (!text) return std::unexpected(text.error());
         const std::string& bosText = m_impl->tok().bos() >= 0 ? m_impl->tok().tokenText(m_impl->tok().bos()) : "";
         const bool hasBos = !bosText.empty() && text->starts_with(bosText);

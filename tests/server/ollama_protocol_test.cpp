@@ -59,7 +59,7 @@ TEST(OllamaProtocol, BadRequestsNameTheField) {
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"options":[]})", "options"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":"yaml"})", "format"},
         {R"({"model":"m","messages":[{"role":"user","content":"x"}],"format":{"type":"strang"}})", "format"},
-        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[]})", "tools"},
+        {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":{}})", "tools"},
     };
     for (const Case& c : cases) {
         auto r = ollama::parseChat(json::parse(c.body));
@@ -184,7 +184,7 @@ TEST(OllamaProtocol, ModelDescriptionsCarryDetails) {
     EXPECT_EQ(tag["digest"].get<std::string>().size(), 16u);
     const json show = ollama::show(info);
     EXPECT_EQ(show["model_info"]["qwen3.context_length"], 4096);
-    EXPECT_EQ(show["capabilities"], json::array({"completion"}));
+    EXPECT_EQ(show["capabilities"], json::array({"completion", "tools"}));
     info.isEmbeddingModel = true;
     EXPECT_EQ(ollama::show(info)["capabilities"], json::array({"embedding"}));
 }

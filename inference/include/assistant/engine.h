@@ -1,5 +1,6 @@
 // The engine's whole public surface. The UI, the CLI, the RAG layer and the local
-// API server reach inference only through this header.
+// API server reach inference only through this header (and assistant/tools.h, the
+// tool-call parser and grammar).
 //
 // Rules of the road:
 // - No exceptions, no aborts, no Qt types cross this header. Fallible calls return
@@ -136,9 +137,37 @@ struct ModelInfo {
     std::string deviceNote;        // why no GPU runs the model when one was asked for ("auto" included)
 };
 
+// A function call the model made: an assistant message's tool call.
+struct ToolCall {
+    std::string id;         // the API's "call_..." id; "" when none was given
+    std::string name;       // the function's name
+    std::string arguments;  // JSON text of the arguments object ("{\"city\": \"Paris\"}")
+};
+
+// A function the model may call (OpenAI's tools[].function).
+struct ToolDefinition {
+    std::string name;
+    std::string description;  // "" when none
+    std::string parameters;   // JSON Schema text of the arguments object; "" = any object
+};
+
+// How a model writes a tool call, read from its chat template (see assistant/tools.h).
+enum class ToolCallSyntax {
+    Generic,  // the template knows no tool syntax: the engine describes the tools in a
+              // system message and asks for <tool_call>{"name", "arguments"}</tool_call>
+    Hermes,   // Hermes, Qwen 2.5/3: <tool_call>{"name": .., "arguments": {..}}</tool_call>, several possible
+    Llama3,   // Llama 3.x: {"name": .., "parameters": {..}} as the whole answer (after <|python_tag|>)
+    Mistral,  // Mistral: [TOOL_CALLS][{"name": .., "arguments": {..}}, ...]
+    Phi4,     // Phi-4-mini: functools[{"name": .., "arguments": {..}}, ...]
+};
+
 struct Message {
     std::string role;     // "system" | "user" | "assistant" | "tool"
     std::string content;
+    // ({} initializers: Message{role, content} stays warning-free under -Wextra.)
+    std::vector<ToolCall> toolCalls{};  // assistant: the calls it made (content may be empty then)
+    std::string toolCallId{};           // tool: the id of the call this message answers
+    std::string name{};                 // tool: the function that answered ("" when not given)
 };
 
 class Model {
@@ -160,9 +189,14 @@ public:
     // Token ids -> UTF-8 text (control tokens omitted).
     std::string detokenize(std::span<const int32_t> tokens) const;
 
-    // Renders messages with the model's chat template (or a built-in fallback).
+    // Renders messages with the model's chat template (or a built-in fallback). tools:
+    // the functions offered, as the template's `tools` variable (OpenAI's shape), or,
+    // for a template with no tool syntax, as a system message (ToolCallSyntax::Generic).
     Result<std::string> applyChatTemplate(std::span<const Message> messages,
-                                          bool addGenerationPrompt = true) const;
+                                          bool addGenerationPrompt = true,
+                                          std::span<const ToolDefinition> tools = {}) const;
+    // How this model writes tool calls: from the template it renders with.
+    ToolCallSyntax toolCallSyntax() const;
 
     // Embedding models only (info().isEmbeddingModel): one L2-normalized vector per
     // text, batched internally (several texts share every matmul). Texts are
@@ -260,6 +294,10 @@ struct GenerateParams {
     // before the grammar is complete (StopReason::MaxTokens). With a grammar,
     // splitReasoning is off: the grammar shapes the whole answer.
     std::string grammar;
+    // generate(messages) only: the functions the model may call, rendered into the
+    // prompt (see Model::applyChatTemplate). The calls come back as text in the model's
+    // syntax; assistant/tools.h parses them and builds the grammar that forces one.
+    std::vector<ToolDefinition> tools;
 };
 
 // Which stream a generated piece belongs to. Reasoning models (DeepSeek-R1, Qwen3,

@@ -1,5 +1,6 @@
 // LangChain.js against `assistant-cli serve` with the demo model and the shipped
-// embedder, through both APIs: ChatOpenAI (invoke, stream), OpenAIEmbeddings,
+// embedder, through both APIs: ChatOpenAI (invoke, stream, withStructuredOutput,
+// bindTools), OpenAIEmbeddings,
 // ChatOllama (invoke, stream) and OllamaEmbeddings.
 // usage: node langchain_client_test.mjs ASSISTANT_CLI MODEL.gguf EMBEDDER.gguf
 // Exits non-zero when a check fails.
@@ -58,6 +59,33 @@ await check('ChatOpenAI.withStructuredOutput (jsonSchema) and ChatOllama format 
   const r = await oll.invoke(question);
   const w = JSON.parse(r.content);
   assert.ok(valid(w), r.content);
+});
+
+await check('ChatOpenAI.bindTools with a forced tool gives tool_calls (invoke and stream); withStructuredOutput by function calling', async () => {
+  const weather = {
+    type: 'function',
+    function: {
+      name: 'get_weather', description: 'The weather in a city now',
+      parameters: { type: 'object', required: ['city'], properties: { city: { type: 'string', minLength: 1, maxLength: 12 } } },
+    },
+  };
+  const chat = new ChatOpenAI({ ...openai, model: stem(modelPath), temperature: 0, maxTokens: 200 });
+  const bound = chat.bindTools([weather], { tool_choice: 'get_weather' });
+  const r = await bound.invoke('What is the weather in Paris?');
+  assert.equal(r.tool_calls.length, 1, JSON.stringify(r.tool_calls));
+  assert.equal(r.tool_calls[0].name, 'get_weather');
+  assert.deepEqual(Object.keys(r.tool_calls[0].args), ['city']);
+  assert.ok(typeof r.tool_calls[0].args.city === 'string' && r.tool_calls[0].args.city.length >= 1);
+  let all;
+  for await (const chunk of await bound.stream('What is the weather in Paris?')) all = all ? all.concat(chunk) : chunk;
+  assert.equal(all.tool_calls.length, 1);
+  assert.deepEqual(all.tool_calls[0].args, r.tool_calls[0].args);
+  const schema = {
+    title: 'pet', type: 'object', additionalProperties: false, required: ['name', 'legs'],
+    properties: { name: { type: 'string', minLength: 1, maxLength: 10 }, legs: { type: 'integer', minimum: 0, maximum: 8 } },
+  };
+  const v = await chat.withStructuredOutput(schema, { method: 'functionCalling', name: 'pet' }).invoke(question);
+  assert.ok(typeof v.name === 'string' && Number.isInteger(v.legs) && v.legs >= 0 && v.legs <= 8, JSON.stringify(v));
 });
 
 await check('OpenAIEmbeddings', async () => {

@@ -31,7 +31,7 @@ await check('list names the chat model and the embedder', async () => {
 await check('show describes the model', async () => {
   const r = await ollama.show({ model });
   assert.equal(r.model_info['general.architecture'], 'llama');
-  assert.deepEqual(r.capabilities, ['completion']);
+  assert.deepEqual(r.capabilities, ['completion', 'tools']);
 });
 
 let whole = '';
@@ -96,6 +96,34 @@ await check('format (a JSON Schema, and "json") holds the answer to it', async (
   assert.ok(typeof v.hero === 'string' && [...v.hero].length <= 10, r.message.content);
   const g = await ollama.generate({ model, prompt: 'Lily', format: 'json', options: { temperature: 0, num_predict: 60 } });
   assert.ok(g.response.startsWith('{'), g.response);
+});
+
+// Tools: Ollama has no tool_choice; ours rides along in the request (the client sends
+// the body as given) so the story model, which never calls unprompted, must call.
+await check('chat with tools gives message.tool_calls with object arguments (streamed and not)', async () => {
+  const tools = [{
+    type: 'function',
+    function: {
+      name: 'get_weather', description: 'The weather in a city now',
+      parameters: { type: 'object', required: ['city'], properties: { city: { type: 'string', minLength: 1, maxLength: 12 } } },
+    },
+  }];
+  const body = { model, messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools, tool_choice: 'required',
+    parallel_tool_calls: false, options: { temperature: 0, num_predict: 200 } };
+  const r = await ollama.chat({ ...body, stream: false });
+  assert.equal(r.message.tool_calls.length, 1);
+  const call = r.message.tool_calls[0].function;
+  assert.equal(call.name, 'get_weather');
+  assert.deepEqual(Object.keys(call.arguments), ['city']);
+  assert.ok(typeof call.arguments.city === 'string' && call.arguments.city.length >= 1);
+  const streamed = [];
+  for await (const part of await ollama.chat({ ...body, stream: true })) streamed.push(...(part.message.tool_calls ?? []));
+  assert.deepEqual(streamed, r.message.tool_calls);
+  // The call and its result go back into the conversation.
+  const next = await ollama.chat({ ...body, tool_choice: 'auto', stream: false, options: greedy,
+    messages: [...body.messages, r.message, { role: 'tool', tool_name: 'get_weather', content: '-3 C' }] });
+  assert.equal(typeof next.message.content, 'string');
+  assert.ok(next.prompt_eval_count > r.prompt_eval_count);
 });
 
 await check('embed gives one vector per input', async () => {

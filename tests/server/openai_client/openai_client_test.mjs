@@ -131,6 +131,102 @@ await check('a schema the server cannot compile is a BadRequestError naming the 
     });
 });
 
+// Tool calls: the story model knows no tools, so "required" and a named function
+// (forced by a grammar from the tools' schemas) must still give valid calls.
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather', description: 'The weather in a city now',
+    parameters: {
+      type: 'object', required: ['city', 'unit'],
+      properties: { city: { type: 'string', minLength: 1, maxLength: 12 }, unit: { enum: ['celsius', 'fahrenheit'] } },
+    },
+  },
+};
+const sheepTool = {
+  type: 'function',
+  function: { name: 'count_sheep', parameters: { type: 'object', required: ['n'], properties: { n: { type: 'integer', minimum: 1, maximum: 9 } } } },
+};
+function checkCall(call) {
+  assert.equal(call.type, 'function');
+  assert.match(call.id, /^call_[A-Za-z0-9]{24}$/);
+  const args = JSON.parse(call.function.arguments);
+  if (call.function.name === 'get_weather') {
+    assert.deepEqual(Object.keys(args).sort(), ['city', 'unit'], call.function.arguments);
+    assert.ok(typeof args.city === 'string' && args.city.length >= 1, call.function.arguments);
+    assert.ok(['celsius', 'fahrenheit'].includes(args.unit), call.function.arguments);
+  } else {
+    assert.equal(call.function.name, 'count_sheep');
+    assert.ok(Number.isInteger(args.n) && args.n >= 1 && args.n <= 9, call.function.arguments);
+  }
+}
+const toolBody = {
+  model: modelId, messages: [{ role: 'user', content: 'What is the weather in Paris?' }], max_tokens: 200,
+  tools: [weatherTool, sheepTool], parallel_tool_calls: false,
+};
+await check('tools: tool_choice required and a named function give valid tool_calls (JSON)', async () => {
+  for (const [temperature, seed] of [[0, 1], [0.9, 2], [1.2, 3]]) {
+    const r = await client.chat.completions.create({ ...toolBody, tool_choice: 'required', temperature, seed });
+    assert.equal(r.choices[0].finish_reason, 'tool_calls');
+    assert.equal(r.choices[0].message.content, null);
+    assert.equal(r.choices[0].message.tool_calls.length, 1);
+    checkCall(r.choices[0].message.tool_calls[0]);
+  }
+  const named = await client.chat.completions.create({
+    ...toolBody, temperature: 0, tool_choice: { type: 'function', function: { name: 'count_sheep' } },
+  });
+  assert.equal(named.choices[0].message.tool_calls[0].function.name, 'count_sheep');
+  checkCall(named.choices[0].message.tool_calls[0]);
+});
+
+await check('tools streamed: the client assembles the same call from delta.tool_calls', async () => {
+  const body = { ...toolBody, tool_choice: 'required', temperature: 0 };
+  const whole = await client.chat.completions.create(body);
+  const stream = client.chat.completions.stream(body);
+  let argumentDeltas = 0;
+  stream.on('tool_calls.function.arguments.delta', () => { argumentDeltas++; });
+  const final = await stream.finalChatCompletion();
+  assert.ok(argumentDeltas > 1, `arguments came in ${argumentDeltas} pieces`);
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+  const [call] = final.choices[0].message.tool_calls;
+  checkCall(call);
+  const [expected] = whole.choices[0].message.tool_calls;
+  assert.equal(call.function.name, expected.function.name);
+  assert.deepEqual(JSON.parse(call.function.arguments), JSON.parse(expected.function.arguments));
+  // The raw chunks: id, type and name on the first delta of the call only.
+  const raw = await client.chat.completions.create({ ...body, stream: true });
+  let firsts = 0;
+  for await (const c of raw) {
+    for (const ch of c.choices) for (const d of ch.delta.tool_calls ?? []) {
+      assert.equal(d.index, 0);
+      if (d.id) { firsts++; assert.equal(d.function.name, expected.function.name); } else assert.equal(d.function.name, undefined);
+    }
+  }
+  assert.equal(firsts, 1);
+});
+
+await check('tools: a conversation with the call and its result goes back in; auto and none answer in text', async () => {
+  const first = await client.chat.completions.create({ ...toolBody, tool_choice: 'required', temperature: 0 });
+  const msg = first.choices[0].message;
+  const r = await client.chat.completions.create({
+    ...toolBody, max_tokens: 16, temperature: 0,
+    messages: [...toolBody.messages, msg, { role: 'tool', tool_call_id: msg.tool_calls[0].id, content: '18 degrees, sunny' }],
+  });
+  assert.equal(typeof r.choices[0].message.content, 'string');
+  assert.ok(r.usage.prompt_tokens > first.usage.prompt_tokens);
+  for (const tool_choice of ['auto', 'none']) {
+    const t = await client.chat.completions.create({ ...toolBody, max_tokens: 16, temperature: 0, tool_choice });
+    assert.equal(t.choices[0].message.tool_calls, undefined);
+    assert.equal(typeof t.choices[0].message.content, 'string');
+  }
+});
+
+await check('tools: tool_choice naming an unknown function is a BadRequestError', async () => {
+  await assert.rejects(
+    client.chat.completions.create({ ...toolBody, tool_choice: { type: 'function', function: { name: 'fly' } } }),
+    (e) => e instanceof OpenAI.BadRequestError && /fly/.test(e.message));
+});
+
 if (embedderPath) {
   await check('embeddings.create (string and array)', async () => {
     const one = await client.embeddings.create({ input: 'The cat sat on the mat.' });
