@@ -241,9 +241,10 @@ assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(ke
     sp->model = &m_placement;
     sp->cpu = kernels::makeCpuBackend(&pool);
     Backend* dev = m_placement.device.get();
-    const GgmlType deviceKv = kv.type == GgmlType::F32 ? GgmlType::F32 : GgmlType::F16;
+    const GgmlType deviceKv = !dev || dev->supports(Op::Attention, kv.type) ? kv.type : GgmlType::F16;
     if (dev && deviceKv != kv.type && deviceLayers() > 0)
-        log(LogLevel::Warning, "GPU layers keep their KV cache in F16 (quantized KV caches are CPU-only)");
+        log(LogLevel::Warning, "GPU layers keep their KV cache in F16 (", kernels::typeName(kv.type),
+            " caches are CPU-only)");
     // Each layer's attention settings and RoPE table on its backend (tables shared by
     // layers whose RoPE agrees).
     struct Table {

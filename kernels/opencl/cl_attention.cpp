@@ -39,7 +39,8 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
         b.attnMs = std::move(*ms);
     }
     cl_kernel k = b.kernel("attn_split");
-    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, kvType == GgmlType::F32 ? 0 : 1, b.attnO,
+    const int kvCode = kvType == GgmlType::F32 ? 0 : kvType == GgmlType::F16 ? 1 : 2;
+    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, kvCode, b.attnO,
                          b.attnMs, static_cast<int>(s.heads), static_cast<int>(s.headsKv), static_cast<int>(s.headDim),
                          static_cast<int>(pos0), s.scale, static_cast<int>(s.window), s.softCap,
                          static_cast<int>(nSplit), static_cast<int>(splitLen)))
@@ -47,7 +48,7 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
     const size_t global[3] = {static_cast<size_t>(nSplit) * kAtWg, static_cast<size_t>(s.heads),
                               static_cast<size_t>(tokens)};
     const size_t local[3] = {kAtWg, 1, 1};
-    const double elemBytes = kvType == GgmlType::F32 ? 4.0 : 2.0;
+    const double elemBytes = kvType == GgmlType::F32 ? 4.0 : kvType == GgmlType::F16 ? 2.0 : 34.0 / 32.0;
     const double kvBytes = 2.0 * elemBytes * static_cast<double>(kvLen * s.headsKv * s.headDim);
     b.launch("attn_split", k, 3, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
 

@@ -124,7 +124,7 @@ public:
     void addBias(const Buffer& x, int64_t ld, int64_t tokens, int64_t width, const Buffer& bias);
     // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in
     // place (then multiplied by qkScale), then k and v to cache rows pos0.. (rows of
-    // headsKv*D values of kvType: F32 or F16). freq[i] = base^(-2i/dims) / freqFactor_i
+    // headsKv*D values of kvType: F32, F16, or Q8_0 when headsKv*D % 32 == 0). freq[i] = base^(-2i/dims) / freqFactor_i
     // (ropeFrequencies()).
     void ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
                      int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,

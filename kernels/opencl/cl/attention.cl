@@ -3,12 +3,24 @@
 // (range, head, token) runs an online softmax over its range in tiles of AT_WG keys
 // and writes (max, sum, unnormalized output); attn_merge combines the ranges.
 // Decode uses many ranges (the only parallelism there is heads x ranges); prefill one.
-// q: qkv rows [n][ldq] (q heads first); caches: rows of headsKv*D values (F32 or F16).
+// q: qkv rows [n][ldq] (q heads first); caches: rows of headsKv*D values (F32, F16, or
+// Q8_0 blocks of 34 bytes: fp16 scale then 32 int8).
 #define AT_WG 64
 #define AT_MAXD 256
 
 inline float kv_load(global const uchar* cache, int kvType, size_t index) {
-    return kvType == 0 ? ((global const float*)cache)[index] : vload_half(index, (global const half*)cache);
+    if (kvType == 0) return ((global const float*)cache)[index];
+    if (kvType == 1) return vload_half(index, (global const half*)cache);
+    global const uchar* block = cache + (index / 32) * 34;
+    return (float)((global const char*)block)[2 + index % 32] * vload_half(0, (global const half*)block);
+}
+
+// Values index .. index+7 (never across a Q8_0 block: index is a multiple of 8).
+inline float8 kv_load8(global const uchar* cache, int kvType, size_t index) {
+    if (kvType == 0) return vload8(0, (global const float*)cache + index);
+    if (kvType == 1) return vload_half8(0, (global const half*)cache + index);
+    global const uchar* block = cache + (index / 32) * 34;
+    return convert_float8(vload8(0, (global const char*)block + 2 + index % 32)) * vload_half(0, (global const half*)block);
 }
 
 inline float wg_reduce(local float* red, float v, int lid, int isMax) {
@@ -50,8 +62,7 @@ kernel void attn_split(global const float* qkv, int ldq, global const uchar* kca
             float qk = 0.0f;
             if ((D & 7) == 0) {  // 8 values per load: 16 or 32 contiguous bytes
                 for (int d = 0; d < D; d += 8) {
-                    const float8 kv = kvType == 0 ? vload8(0, (global const float*)kcache + kr + d)
-                                                  : vload_half8(0, (global const half*)kcache + kr + d);
+                    const float8 kv = kv_load8(kcache, kvType, kr + d);
                     const float8 qv = vload8(0, qs + d);
                     qk += dot(kv.lo, qv.lo) + dot(kv.hi, qv.hi);
                 }

@@ -88,10 +88,29 @@ kernel void add_inplace(global float* y, global const float* x, int n) {
     if (i < n) y[i] += x[i];
 }
 
-// Stores one value into a cache row: kvType 0 = F32, 1 = F16.
+// Stores one value into a cache row: kvType 0 = F32, 1 = F16; 2 = Q8_0 stores nothing
+// here (kv_store_q8_0 quantizes whole blocks after RoPE).
 inline void kv_store(global uchar* cache, int kvType, size_t index, float v) {
     if (kvType == 0) ((global float*)cache)[index] = v;
-    else vstore_half_rte(v, index, (global half*)cache);
+    else if (kvType == 1) vstore_half_rte(v, index, (global half*)cache);
+}
+
+// Q8_0 cache rows (GGUF blocks of 34 bytes: fp16 scale, 32 int8) from the rotated keys
+// and the values of qkv rows, as the CPU's quantizer writes them: d = max|x| / 127,
+// q = round(x / d). Items: (block b < rowW/32, 0 = key / 1 = value, token t).
+kernel void kv_store_q8_0(global const float* qkv, int ldq, int kOff, int rowW, int pos0, global uchar* kcache,
+                          global uchar* vcache) {
+    const int b = get_global_id(0), which = get_global_id(1), t = get_global_id(2);
+    if (b >= rowW / 32) return;
+    global const float* x = qkv + (size_t)t * ldq + kOff + which * rowW + b * 32;
+    global uchar* dst = (which == 0 ? kcache : vcache) + ((size_t)(pos0 + t) * (rowW / 32) + b) * 34;
+    float amax = 0.0f;
+    for (int j = 0; j < 32; ++j) amax = fmax(amax, fabs(x[j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    vstore_half_rte(d, 0, (global half*)dst);
+    global char* q = (global char*)(dst + 2);
+    for (int j = 0; j < 32; ++j) q[j] = (char)round(x[j] * id);
 }
 
 // RoPE of the queries and keys of n tokens at positions pos0.., then the keys and

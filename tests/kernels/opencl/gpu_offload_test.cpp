@@ -113,6 +113,14 @@ void expectSameContinuation(const GreedyRun& cpu, const GreedyRun& gpu, float to
     EXPECT_GE(i, 3u) << what;
 }
 
+// Whether a session may keep this model's cache in Q8_0 (KV rows a multiple of 32).
+bool acceptsQ8Cache(const std::shared_ptr<const Model>& m) {
+    SessionParams sp;
+    sp.contextLength = 16;
+    sp.kvType = KvType::Q8_0;
+    return Session::create(m, sp).has_value();
+}
+
 class GpuOffload : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(GpuOffload, AllLayersMatchCpu) {
@@ -134,6 +142,13 @@ TEST_P(GpuOffload, AllLayersMatchCpu) {
     }
     // Decode-only path (prompt in batches of one token).
     expectSameContinuation(greedy(cpu, KvType::F16), greedy(gpu, KvType::F16, 1), tol, "token by token");
+    // A Q8_0 cache on both sides where the model's KV rows are whole blocks. A key whose
+    // rounding flips at a .5 boundary moves by a whole step (max/127), as with Q8_0
+    // weights: their tolerance.
+    if (acceptsQ8Cache(cpu)) {
+        ASSERT_TRUE(acceptsQ8Cache(gpu));
+        expectSameContinuation(greedy(cpu, KvType::Q8_0), greedy(gpu, KvType::Q8_0), std::max(tol, 0.15f), "kv q8_0");
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, GpuOffload,

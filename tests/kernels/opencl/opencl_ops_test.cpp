@@ -312,7 +312,9 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{true, 32, false, GgmlType::F16, 7, 0, 0, 0.0f},      // neox prefill
                       AttnCase{true, 16, true, GgmlType::F32, 5, 20, 0, 0.0f},      // partial dims + factors
                       AttnCase{false, 24, true, GgmlType::F16, 70, 9, 0, 0.0f},     // > 64 queries and keys
-                      AttnCase{true, 32, false, GgmlType::F32, 6, 80, 16, 5.0f}));  // window + soft cap
+                      AttnCase{true, 32, false, GgmlType::F32, 6, 80, 16, 5.0f},    // window + soft cap
+                      AttnCase{false, 32, false, GgmlType::Q8_0, 1, 130, 0, 0.0f},  // Q8_0 cache, decode
+                      AttnCase{true, 32, true, GgmlType::Q8_0, 9, 40, 0, 0.0f}));   // Q8_0 cache, prefill
 
 TEST(OpenclBackend, BadDeviceIdIsAnError) {
     EXPECT_FALSE(Backend::create("opencl:99.0").has_value());
