@@ -1,6 +1,8 @@
 #include "cli_common.h"
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -50,6 +52,20 @@ std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* comman
         params.device = *device;
     }
     if (gpuLayers) params.gpuLayers = static_cast<int>(*gpuLayers);
+    if (const std::optional<std::string> split = args.value("--gpu-split")) {  // "3,1"
+        for (size_t at = 0; at <= split->size();) {
+            const size_t comma = std::min(split->find(',', at), split->size());
+            char* end = nullptr;
+            const std::string part = split->substr(at, comma - at);
+            const float share = std::strtof(part.c_str(), &end);
+            if (part.empty() || *end != '\0' || !(share >= 0.0f)) {
+                std::fprintf(stderr, "%s: --gpu-split: '%s' is not a list of shares like 3,1\n", command, split->c_str());
+                return nullptr;
+            }
+            params.gpuSplit.push_back(share);
+            at = comma + 1;
+        }
+    }
     auto model = assistant::Model::load(path, params);
     if (!model) {
         printError(command, model.error());

@@ -18,7 +18,7 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
      "  [--kv-type f32|f16|q8_0|q4_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
-     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]\n"
+     "  [--device auto|cpu|opencl:P.D[,opencl:P.D...]] [--gpu-layers N (-1: all that fit)] [--gpu-split 3,1]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
      "  Without -m, the embedded demo model. --grammar-file: the output follows a GBNF grammar (llama.cpp's\n"
      "  format); --json-schema: it is JSON valid against the schema (a file, or the schema text itself).\n"

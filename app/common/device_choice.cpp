@@ -18,6 +18,16 @@ bool isPlatformDevice(std::string_view s) {
 }  // namespace
 
 std::string deviceChoiceError(std::string_view device) {
+    if (const size_t comma = device.find(','); comma != std::string_view::npos) {  // several OpenCL devices
+        for (std::string_view rest = device; !rest.empty();) {
+            const size_t end = std::min(rest.find(','), rest.size());
+            const std::string_view one = rest.substr(0, end);
+            if (!one.starts_with("opencl:")) return "'" + std::string(one) + "': only OpenCL devices can share layers";
+            if (std::string why = deviceChoiceError(one); !why.empty()) return why;
+            rest = end < rest.size() ? rest.substr(end + 1) : std::string_view();
+        }
+        return {};
+    }
     const std::string quoted = "'" + std::string(device) + "'";
     if (device.empty() || device == "auto" || device == "cpu") return {};
     if (device.starts_with("opencl:")) {

@@ -7,8 +7,9 @@
 
 namespace app {
 
-// "" when `device` can be used: "auto" (or empty), "cpu", or an OpenCL id
-// "opencl:P.D" (platform P, device D, as `assistant-cli devices` lists them).
+// "" when `device` can be used: "auto" (or empty), "cpu", an OpenCL id "opencl:P.D"
+// (platform P, device D, as `assistant-cli devices` lists them), or several OpenCL ids
+// separated by commas (layers split across them).
 // Otherwise why not: Level Zero ids ("level_zero:D.S") name devices that the Level
 // Zero backend lists with their memory, but it runs no layers (compute goes through
 // OpenCL); anything else is not a device id.

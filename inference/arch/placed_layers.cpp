@@ -8,7 +8,7 @@
 namespace arch {
 
 int64_t ModelPlacement::deviceLayers() const {
-    return std::count_if(layers.begin(), layers.end(), [](const PlacedLayer& L) { return L.onDevice; });
+    return std::count_if(layers.begin(), layers.end(), [](const PlacedLayer& L) { return L.device != kOnCpu; });
 }
 
 namespace {
@@ -38,7 +38,10 @@ bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, std
 
 bool SessionPlacement::reserve(const Hparams& h, int64_t n) {
     if (!grow(*cpu, onCpu, h, n, error)) return false;
-    return !model->device || grow(*model->device, onDevice, h, n, error);
+    onDevices.resize(model->devices.size());
+    for (size_t d = 0; d < model->devices.size(); ++d)
+        if (!grow(*model->devices[d], onDevices[d], h, n, error)) return false;
+    return true;
 }
 
 }  // namespace arch
@@ -55,29 +58,28 @@ void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights
     embedTokens(embd.tokenEmbd, tokens, E, embedScale, ctx.scratch.x.data());
     const size_t xBytes = static_cast<size_t>(n * E) * 4;
     sp.cpu->write(*sp.onCpu.x, 0, ctx.scratch.x.data(), xBytes);
-    bool onDevice = false;
+    int at = kOnCpu;  // where x is
     std::unique_lock<std::mutex> deviceLock;
-    auto moveX = [&](bool toDevice) {
-        if (toDevice == onDevice) return;
-        if (toDevice) {
-            deviceLock = std::unique_lock<std::mutex>(sp.model->device->lock());
-            kernels::copyBetween(*sp.cpu, *sp.onCpu.x, *sp.model->device, *sp.onDevice.x, xBytes);
-        } else {
-            kernels::copyBetween(*sp.model->device, *sp.onDevice.x, *sp.cpu, *sp.onCpu.x, xBytes);
-            deviceLock.unlock();
-        }
-        onDevice = toDevice;
+    auto moveX = [&](int to) {
+        if (to == at) return;
+        std::unique_lock<std::mutex> next;
+        if (to != kOnCpu) next = std::unique_lock<std::mutex>(sp.model->devices[to]->lock());
+        kernels::copyBetween(sp.backend(at), *sp.acts(at).x, sp.backend(to), *sp.acts(to).x, xBytes);
+        if (at != kOnCpu)
+            if (std::string e = sp.backend(at).takeError(); !e.empty() && sp.error.empty()) sp.error = e;
+        deviceLock = std::move(next);
+        at = to;
     };
     for (int64_t l = 0; l < h.nLayer; ++l) {
-        const bool dev = sp.model->layers[l].onDevice;
+        const int dev = sp.model->layers[l].device;
         moveX(dev);
         layer(l, sp.backend(dev), sp.acts(dev));
     }
     // logits = Wout · norm(x) of the last token (or all)
     const PlacedOutput& out = sp.model->output;
-    moveX(out.onDevice);
-    kernels::Backend& be = sp.backend(onDevice);
-    Activations& a = sp.acts(onDevice);
+    moveX(out.device);
+    kernels::Backend& be = sp.backend(at);
+    Activations& a = sp.acts(at);
     const int64_t first = allLogits ? 0 : n - 1;
     const int64_t rows = n - first;
     be.rmsNorm(*a.x, first * E, *out.norm, rows, E, h.rmsEps, *a.cur);

@@ -34,9 +34,13 @@ struct DecoderDesc {
     std::function<AttentionParams(int64_t contextLength, int64_t layer)> attentionParams;
 };
 
+// Where a layer or the output head lives: an index into ModelPlacement::devices, or
+// the session's CPU backend.
+constexpr int kOnCpu = -1;
+
 // One layer's tensors on one backend.
 struct PlacedLayer {
-    bool onDevice = false;  // on ModelPlacement::device, else on the session's CPU backend
+    int device = kOnCpu;
     kernels::BufferPtr attnNorm, ffnNorm;
     kernels::BufferPtr postAttnNorm, postFfwNorm;  // after the blocks (Gemma), or null
     kernels::BufferPtr qkvBias;        // [q | k | v] biases, or null
@@ -51,13 +55,15 @@ struct PlacedLayer {
 };
 
 struct PlacedOutput {
-    bool onDevice = false;
+    int device = kOnCpu;
     kernels::BufferPtr norm;
     kernels::WeightPtr w;
 };
 
 struct ModelPlacement {
-    std::shared_ptr<kernels::Backend> device;  // the accelerator, or null (CPU only)
+    // The accelerators, in the order their layers come (none: CPU only). With several,
+    // each holds a contiguous run of layers; the output head is on the last one.
+    std::vector<std::shared_ptr<kernels::Backend>> devices;
     std::vector<PlacedLayer> layers;            // [nLayer]
     PlacedOutput output;
     int64_t deviceLayers() const;
@@ -72,15 +78,16 @@ struct Activations {
 struct SessionPlacement {
     const ModelPlacement* model = nullptr;
     std::unique_ptr<kernels::Backend> cpu;    // ops on the session's thread pool
-    Activations onCpu, onDevice;
+    Activations onCpu;
+    std::vector<Activations> onDevices;       // [devices]
     std::vector<kernels::BufferPtr> k, v;     // [nLayer] cache rows on the layer's backend
     std::vector<kernels::AttentionOp> attention;       // [nLayer] (a device keeps F16/F32 caches)
     std::vector<const kernels::DeviceBuffer*> rope;    // [nLayer] RoPE angles on the layer's backend
     std::vector<kernels::BufferPtr> ropeTables;        // the distinct tables `rope` points to
     std::string error;                        // the first device error of the current forward
 
-    kernels::Backend& backend(bool onDev) { return onDev ? *model->device : *cpu; }
-    Activations& acts(bool onDev) { return onDev ? onDevice : onCpu; }
+    kernels::Backend& backend(int device) { return device == kOnCpu ? *cpu : *model->devices[device]; }
+    Activations& acts(int device) { return device == kOnCpu ? onCpu : onDevices[device]; }
     // Grows the activations of both backends for n tokens; false (with error) when
     // the device is out of memory.
     bool reserve(const Hparams& h, int64_t n);
@@ -91,7 +98,8 @@ struct SessionPlacement {
 // One forward pass: tokens embedded on the host (times embedScale), each layer run by
 // `layer` on its backend with the residual stream in acts(onDevice).x (it crosses
 // between the CPU and the device where consecutive layers live apart; a device is
-// held for the whole run of its layers), then the output head; ctx.scratch.logits
+// held for the whole run of its layers; between two devices it goes through the host),
+// then the output head; ctx.scratch.logits
 // gets the last token's logits (or all), soft-capped when finalSoftCap > 0. Device
 // errors land in ctx.placement->error.
 using PlacedLayerFn = std::function<void(int64_t layer, kernels::Backend& be, Activations& a)>;

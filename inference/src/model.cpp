@@ -103,7 +103,8 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
                                          " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
     impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
     impl->info.isEmbeddingModel = impl->arch->encoder() != nullptr;
-    impl->placement = arch::Placement::create(*impl->arch, params.device, params.gpuLayers, impl->info.deviceNote);
+    impl->placement =
+        arch::Placement::create(*impl->arch, params.device, params.gpuLayers, params.gpuSplit, impl->info.deviceNote);
     if (impl->placement && impl->placement->deviceLayers() > 0) {
         impl->info.device = impl->placement->deviceId();
         impl->info.gpuLayers = static_cast<int>(impl->placement->deviceLayers());

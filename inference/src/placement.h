@@ -28,29 +28,36 @@ namespace arch {
 
 class Placement {
 public:
-    // Null for architectures that do not run through the backend interface (gemma2,
+    // Null for architectures that do not run through the backend interface (the
     // encoders); `note` then says so when a device was asked for. Otherwise every layer
-    // is placed; `note` says why the device holds fewer layers than asked (or none).
+    // is placed: `device` is "cpu", "auto" or one or several OpenCL ids
+    // ("opencl:0.0,opencl:0.1"); the last gpuLayers layers (-1: what fits) go to the
+    // devices, split in proportion to gpuSplit (empty: equal shares), earlier layers on
+    // earlier devices, the output head on the last. `note` says why the devices hold
+    // fewer layers than asked (or none).
     static std::unique_ptr<Placement> create(const Architecture& arch, const std::string& device, int gpuLayers,
-                                             std::string& note);
+                                             const std::vector<float>& gpuSplit, std::string& note);
     ~Placement();
 
-    const std::string& deviceId() const;  // "cpu" without a device
+    std::string deviceId() const;  // "cpu" without a device; the ids joined by ',' with several
     int64_t deviceLayers() const { return m_placement.deviceLayers(); }
     // A session's state: the CPU backend on `pool`, KV cache rows (the CPU layers' are
-    // views of `kv`; the device's are allocated there, F16 unless kv is F32).
+    // views of `kv`; a device's are allocated there, F16 where it cannot hold kv's type).
     assistant::Result<std::unique_ptr<SessionPlacement>> createSession(kernels::ThreadPool& pool, KvCache& kv) const;
     // Per-kernel device time since the last call (profiling: ASSISTANT_OPENCL_PROFILE=1).
     std::vector<kernels::opencl::KernelStat> takeStats() const;
 
 private:
     Placement() = default;
-    bool placeOnDevice(const std::string& id, int gpuLayers, std::string& note);
-    int64_t layersThatFit(const kernels::Backend& device, int gpuLayers, std::string& note) const;
+    bool placeOnDevices(const std::vector<std::string>& ids, int gpuLayers, const std::vector<float>& split,
+                        std::string& note);
+    void backToCpu();
+    int64_t layersThatFit(const kernels::Backend& device, std::string& note) const;
 
     DecoderDesc m_desc;
     ModelPlacement m_placement;
-    std::shared_ptr<kernels::opencl::Backend> m_opencl;  // the device's own interface (profiling)
+    std::unique_ptr<kernels::Backend> m_cpu;  // uploads the CPU layers' views
+    std::vector<std::shared_ptr<kernels::opencl::Backend>> m_opencl;  // the devices' own interface (profiling)
 };
 
 // Every layer on the CPU, for code that runs an architecture without a Model and
@@ -63,8 +70,10 @@ struct CpuPlacement {
 CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, KvCache& kv);
 
 // Uploads layer l of `d` to `be` (views of the host weights on the CPU).
-assistant::Result<PlacedLayer> placeLayer(kernels::Backend& be, const DecoderDesc& d, int64_t l, bool onDevice);
-assistant::Result<PlacedOutput> placeOutput(kernels::Backend& be, const DecoderDesc& d, bool onDevice);
+assistant::Result<PlacedLayer> placeLayer(kernels::Backend& be, const DecoderDesc& d, int64_t l, int device);
+assistant::Result<PlacedOutput> placeOutput(kernels::Backend& be, const DecoderDesc& d, int device);
+// n layers shared by `devices` in proportion to `shares` (empty: equally), in order.
+std::vector<int64_t> splitLayers(int64_t n, size_t devices, const std::vector<float>& shares);
 
 // The OpenCL device `id` ("opencl:P.D") as a backend, with its own interface for
 // profiling; null with `note` when it cannot be opened or the build has no OpenCL

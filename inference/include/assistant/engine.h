@@ -101,8 +101,12 @@ struct ModelParams {
     // "auto" (the first OpenCL GPU if any, else CPU), "cpu", or an OpenCL DeviceInfo::id
     // ("opencl:P.D"). Other ids run on the CPU and say why in ModelInfo::deviceNote;
     // the apps reject them before loading (app/common/device_choice.h).
+    // Several OpenCL ids separated by commas ("opencl:0.0,opencl:0.1") split the offloaded
+    // layers across those devices (the residual stream crosses between them once per
+    // boundary, through the host), earlier layers on earlier devices.
     std::string device = "auto";
     int gpuLayers = -1;           // -1: as many as fit in the device's free memory; 0: CPU only
+    std::vector<float> gpuSplit;  // with several devices: each one's share of the layers (empty: equal)
     bool useMmap = true;          // memory-map weights (false: read into RAM)
     int threads = 0;              // CPU worker threads for load-time repacking; 0 = physical cores
     // Called with progress in [0, 1] during load; return false to cancel (-> Cancelled).
@@ -132,8 +136,8 @@ struct ModelInfo {
     int headCountKv = 0;
     int vocabSize = 0;
     bool isEmbeddingModel = false; // true for encoder-only models (bert, ...): use embed()
-    std::string device = "cpu";    // DeviceInfo::id running the offloaded layers, "cpu" if none
-    int gpuLayers = 0;             // layers on that device (the last ones, with the output head)
+    std::string device = "cpu";    // DeviceInfo::id running the offloaded layers ("a,b" for several), "cpu" if none
+    int gpuLayers = 0;             // layers on the device(s) (the last ones, with the output head)
     std::string deviceNote;        // why no GPU runs the model when one was asked for ("auto" included)
 };
 

@@ -22,6 +22,7 @@
 #include "assistant/engine.h"
 #include "kernels/device_list.h"
 #include "shared_data.h"
+#include "src/placement.h"
 
 namespace {
 
@@ -174,6 +175,53 @@ TEST(GpuOffloadSplit, CpuAndGpuLayersGiveTheSameTokens) {
         EXPECT_EQ(m->info().gpuLayers, n);
         expectSameContinuation(want, greedy(m, KvType::F16), 0.15f, std::to_string(n) + " GPU layers");
     }
+}
+
+// Layers split across two devices (PoCL exposes two with POCL_DEVICES="pthread pthread":
+// ctest's gpu_offload_two_devices sets it): the residual stream crosses between them
+// through the host; tokens as on the CPU.
+TEST(GpuOffloadSplit, TwoDevicesShareTheLayers) {
+    const auto devices = kernels::openclDevices();
+    if (devices.size() < 2) {
+        if (const char* pocl = std::getenv("POCL_DEVICES"); pocl && std::string(pocl).find(' ') != std::string::npos)
+            FAIL() << "POCL_DEVICES asks for two devices but " << devices.size() << " are listed";
+        GTEST_SKIP() << "fewer than two OpenCL devices";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/llama-a.Q8_0.gguf");
+    REQUIRE_SHARED(path);
+    const std::string both = devices[0].id + "," + devices[1].id;
+    const GreedyRun want = greedy(load(path, "cpu", 0), KvType::F16);
+    const struct {
+        int layers;
+        std::vector<float> split;
+    } cases[] = {{-1, {}}, {-1, {1, 3}}, {3, {2, 1}}};
+    for (const auto& c : cases) {
+        ModelParams p;
+        p.device = both;
+        p.gpuLayers = c.layers;
+        p.gpuSplit = c.split;
+        auto m = Model::load(path, p);
+        ASSERT_TRUE(m.has_value()) << m.error().message;
+        EXPECT_EQ((*m)->info().device, both) << (*m)->info().deviceNote;
+        EXPECT_EQ((*m)->info().gpuLayers, c.layers < 0 ? 4 : c.layers);
+        expectSameContinuation(want, greedy(*m, KvType::F16), 0.15f, "split " + std::to_string(c.split.size()));
+    }
+    // Shares for another number of devices: on the CPU, saying why.
+    ModelParams bad;
+    bad.device = both;
+    bad.gpuSplit = {1, 2, 3};
+    auto m = Model::load(path, bad);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ((*m)->info().device, "cpu");
+    EXPECT_NE((*m)->info().deviceNote.find("gpu-split"), std::string::npos) << (*m)->info().deviceNote;
+}
+
+TEST(GpuOffloadSplit, LayersAreSharedInProportion) {
+    EXPECT_EQ(arch::splitLayers(4, 2, {}), (std::vector<int64_t>{2, 2}));
+    EXPECT_EQ(arch::splitLayers(4, 2, {1, 3}), (std::vector<int64_t>{1, 3}));
+    EXPECT_EQ(arch::splitLayers(32, 2, {3, 1}), (std::vector<int64_t>{24, 8}));
+    EXPECT_EQ(arch::splitLayers(5, 3, {}), (std::vector<int64_t>{2, 1, 2}));
+    EXPECT_EQ(arch::splitLayers(3, 2, {0, 1}), (std::vector<int64_t>{0, 3}));
 }
 
 // Encoders do not run through the backend interface yet: on the CPU, saying why.
