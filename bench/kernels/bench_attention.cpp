@@ -3,8 +3,10 @@
 // 64), timed per call and per layer-equivalent. Isolates what `assistant-bench -d`
 // measures end to end, without the minutes an 8192-token prefill takes.
 //
-//   bench_attention [-t THREADS (2)] [-d DEPTH[,N...] (8192)] [-r REPS (200)]
-//                   [--kv f16|f32|q8_0] [--heads H] [--heads-kv K] [--head-dim D]
+// --tokens N times a prefill step instead: N query tokens after DEPTH cached rows.
+//
+//   bench_attention [-t THREADS (2)] [-d DEPTH[,N...] (8192)] [-r REPS (200)] [--tokens N (1)]
+//                   [--kv f16|f32|q8_0|q4_0] [--heads H] [--heads-kv K] [--head-dim D]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,7 +23,7 @@
 int main(int argc, char** argv) {
     using kernels::GgmlType;
     int threads = 2, reps = 200;
-    int64_t heads = 32, headsKv = 4, headDim = 64;
+    int64_t heads = 32, headsKv = 4, headDim = 64, tokens = 1;
     std::vector<int64_t> depths{8192};
     GgmlType kv = GgmlType::F16;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -29,9 +31,11 @@ int main(int argc, char** argv) {
         if (a == "-t") threads = std::stoi(v);
         else if (a == "-r") reps = std::stoi(v);
         else if (a == "--heads") heads = std::stoll(v);
+        else if (a == "--tokens") tokens = std::stoll(v);
         else if (a == "--heads-kv") headsKv = std::stoll(v);
         else if (a == "--head-dim") headDim = std::stoll(v);
-        else if (a == "--kv") kv = v == "f32" ? GgmlType::F32 : v == "q8_0" ? GgmlType::Q8_0 : GgmlType::F16;
+        else if (a == "--kv")
+            kv = v == "f32" ? GgmlType::F32 : v == "q8_0" ? GgmlType::Q8_0 : v == "q4_0" ? GgmlType::Q4_0 : GgmlType::F16;
         else if (a == "-d") {
             depths.clear();
             for (size_t s = 0; s <= v.size();) {
@@ -48,13 +52,14 @@ int main(int argc, char** argv) {
     kernels::ThreadPool pool(threads);
     std::printf("isa %s, %d threads, heads %lld/%lld x %lld, kv %s\n",
                 kernels::cpuIsaName(kernels::activeCpuIsa()), pool.size(),
-                (long long)heads, (long long)headsKv, (long long)headDim, kv == GgmlType::F32 ? "f32" : kv == GgmlType::Q8_0 ? "q8_0" : "f16");
+                (long long)heads, (long long)headsKv, (long long)headDim, std::string(kernels::typeName(kv)).c_str());
     std::mt19937 rng(7);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     const int64_t width = headsKv * headDim;
     for (const int64_t depth : depths) {
-        const int64_t rows = depth + 1;
-        std::vector<float> kf(static_cast<size_t>(rows * width)), vf(kf.size()), q(static_cast<size_t>(heads * headDim));
+        const int64_t rows = depth + tokens;
+        std::vector<float> kf(static_cast<size_t>(rows * width)), vf(kf.size()),
+            q(static_cast<size_t>(tokens * heads * headDim));
         for (float& x : kf) x = nd(rng);
         for (float& x : vf) x = nd(rng);
         for (float& x : q) x = nd(rng);
@@ -73,7 +78,7 @@ int main(int argc, char** argv) {
         std::vector<double> ms;
         for (int r = 0; r < reps; ++r) {
             const auto t0 = std::chrono::steady_clock::now();
-            kernels::attention(pool, q.data(), 1, depth, k.data(), v.data(), kv, shape, out.data());
+            kernels::attention(pool, q.data(), tokens, depth, k.data(), v.data(), kv, shape, out.data());
             ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         }
         std::sort(ms.begin(), ms.end());

@@ -2,7 +2,8 @@
 // KV cache in F32, F16, Q8_0 or Q4_0. With an ISA family active: the fused, tiled kernel of
 // attention_simd.inc (online softmax, cache read in its own type), one task per
 // (KV head, block of query tokens). Scalar: the reference below, one task per
-// (token, head), over the cache dequantized once per call.
+// (token, head), over the cache dequantized once per call. One token over a long
+// context: its key chunks spread over the threads, then folded (flash decoding).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -48,8 +49,29 @@ void attention(ThreadPool& pool, const float* q, int64_t tokens, int64_t pos0, c
         job.window = s.window;
         job.softCap = s.softCap;
         job.out = out;
-        // Query blocks of up to 128 rows (group heads x tokens) share each K/V tile.
         const int64_t group = s.heads / s.headsKv;
+        // One token over several key chunks (flash decoding): task = (chunk, KV head),
+        // each writing its chunk's max, sum and unnormalized output; the chunks are
+        // then folded in order per KV head, so the result does not depend on the
+        // thread count. Chunk-major order: threads read neighbouring cache rows.
+        if (tokens == 1 && group <= 8 && s.headDim % 8 == 0 && s.headDim <= 256) {
+            const int64_t first = s.window > 0 ? std::max<int64_t>(0, pos0 - s.window + 1) : 0;
+            const int64_t chunks = pos0 / cpu::kAttentionChunkKeys - first / cpu::kAttentionChunkKeys + 1;
+            if (chunks > 1 && (pos0 + 1 - first) * s.heads * s.headDim >= (int64_t{1} << 16)) {
+                thread_local std::vector<float> partials;
+                partials.resize(static_cast<size_t>(chunks * s.headsKv * cpu::attentionPartialFloats(s.headDim)));
+                job.partials = partials.data();
+                pool.parallelFor(chunks * s.headsKv, [&](int64_t task, int) {
+                    cpu::AttentionJob part = job;
+                    part.chunk = task / s.headsKv;
+                    isa->attention(part, task % s.headsKv, 0, 1);
+                });
+                job.chunk = -1;
+                for (int64_t h = 0; h < s.headsKv; ++h) isa->attention(job, h, 0, 1);
+                return;
+            }
+        }
+        // Query blocks of up to 128 rows (group heads x tokens) share each K/V tile.
         const int64_t block = std::max<int64_t>(1, 128 / group);
         const int64_t blocks = (tokens + block - 1) / block;
         auto run = [&](int64_t task, int) {

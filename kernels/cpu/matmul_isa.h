@@ -49,7 +49,16 @@ struct MatmulJob {
 // Computes rows [r0, r1) x tokens [t0, t1) of a job, register-blocked.
 using TileFn = void (*)(const MatmulJob& job, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
 
-// Causal attention (ops.h: attention) over a cache of F32, F16 or Q8_0 rows.
+// Causal attention (ops.h: attention) over a cache of F32, F16, Q8_0 or Q4_0 rows.
+// A query row's keys are summed in chunks of kAttentionChunkKeys positions (an online
+// softmax from scratch in each, the chunks folded in key order), so one token's chunks
+// can run on several threads (flash decoding) and still give the prefill's bits.
+inline constexpr int64_t kAttentionChunkKeys = 512;
+
+// Floats per (chunk, KV head) of AttentionJob::partials: 8 rows of headDim
+// unnormalized outputs, then 8 running maxima and 8 sums.
+inline constexpr int64_t attentionPartialFloats(int64_t headDim) { return 8 * headDim + 16; }
+
 struct AttentionJob {
     const float* q = nullptr;  // [tokens][heads * headDim]
     int64_t pos0 = 0;
@@ -62,6 +71,11 @@ struct AttentionJob {
     int64_t window = 0;
     float softCap = 0.0f;
     float* out = nullptr;      // [tokens][heads * headDim]
+    // One token split over its key chunks (set by attention()): chunk >= 0 computes
+    // that chunk (counted from the first visible key's) of kvHead into partials
+    // ([chunk][kvHead]); chunk < 0 folds a KV head's chunks, in order, into out.
+    float* partials = nullptr;
+    int64_t chunk = -1;
 };
 
 // Query tokens [t0, t1) of the heads that share KV head `kvHead`.

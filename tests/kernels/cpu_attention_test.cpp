@@ -1,7 +1,8 @@
 // The fused attention kernel of every runnable ISA family against a double-precision
 // softmax(q.k) v, over F32, F16, Q8_0 and Q4_0 caches: long contexts (several key
 // tiles), decode and prefill, grouped-query heads, sliding window, soft cap, and a head
-// size that is not a multiple of the quantized block (the slice path).
+// size that is not a multiple of the quantized block (the slice path); one token over
+// several key chunks (flash decoding) on 1 and 3 threads against a prefill's last row.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -74,6 +75,18 @@ TEST(CpuAttention, FusedKernelMatchesNaiveOnEveryIsa) {
         {4, 2, 80, 1, 21, 0, 0.0f},
         {16, 2, 128, 1, 40, 0, 0.0f},
         {32, 2, 64, 1, 40, 0, 0.0f},
+        // one token over several key chunks (split over the threads, then folded): a
+        // depth not a multiple of the chunk, a window across chunk bounds, a soft cap,
+        // odd groups, 80- and 128-wide heads; prefill crossing a chunk bound
+        {32, 4, 64, 1, 1300, 0, 0.0f},
+        {8, 2, 64, 1, 1100, 700, 0.0f},
+        {8, 4, 32, 1, 1030, 0, 5.0f},
+        {14, 2, 64, 1, 1536, 0, 0.0f},
+        {4, 2, 80, 1, 600, 0, 0.0f},
+        {16, 2, 128, 1, 1023, 0, 0.0f},
+        {8, 2, 64, 40, 490, 0, 0.0f},
+        {8, 2, 64, 30, 1000, 600, 2.0f},
+        {8, 2, 64, 33, 1000, 0, 0.0f},  // the last query block one token: chunks folded in the task
     };
     for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
         const auto isa = static_cast<kernels::CpuIsa>(i);
@@ -101,6 +114,48 @@ TEST(CpuAttention, FusedKernelMatchesNaiveOnEveryIsa) {
                     ASSERT_NEAR(out[e], expect[e], 2e-5)
                         << kernels::cpuIsaName(isa) << " " << kernels::typeName(type) << " heads " << c.heads
                         << " dim " << c.headDim << " tokens " << c.tokens << " pos0 " << c.pos0 << " at " << e;
+            }
+    }
+    kernels::setCpuIsa(saved);
+}
+
+// A decode step over several key chunks (split over the pool's threads, folded in key
+// order) must not depend on the thread count and must equal, bit for bit, the last row
+// of a prefill that ends at the same token: the conformance tests hold decode logits
+// to the prefill's, and int8 activations turn a last-bit difference into a flipped code.
+TEST(CpuAttention, SplitDecodeMatchesPrefillBitForBit) {
+    const kernels::CpuIsa saved = kernels::activeCpuIsa();
+    kernels::ThreadPool one(1), three(3);
+    struct Case {
+        int64_t heads, headsKv, headDim, len;
+        float cap;
+    };
+    const Case cases[] = {{32, 4, 64, 1301, 0.0f}, {14, 2, 64, 1024, 0.0f}, {16, 2, 128, 700, 4.0f},
+                          {8, 8, 32, 2049, 0.0f}};
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<kernels::CpuIsa>(i);
+        if (isa == kernels::CpuIsa::Scalar || !kernels::setCpuIsa(isa)) continue;
+        for (const Case& c : cases)
+            for (auto type : {kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0}) {
+                kernels::AttentionShape s{c.heads, c.headsKv, c.headDim, 1.0f / std::sqrt(float(c.headDim)), 0, c.cap};
+                const int64_t kvW = s.headsKv * s.headDim, qW = s.heads * s.headDim, tokens = 3;
+                const auto q = randomVector(tokens * qW, 21 + i), kv = randomVector(2 * c.len * kvW, 22);
+                const size_t stride = kernels::rowBytes(type, kvW);
+                std::vector<uint8_t> kc(stride * c.len), vc(stride * c.len);
+                for (int64_t r = 0; r < c.len; ++r) {
+                    kernels::storeRow(type, &kv[r * kvW], kvW, &kc[r * stride]);
+                    kernels::storeRow(type, &kv[(c.len + r) * kvW], kvW, &vc[r * stride]);
+                }
+                std::vector<float> prefill(q.size()), split(qW), serial(qW);
+                kernels::attention(three, q.data(), tokens, c.len - tokens, kc.data(), vc.data(), type, s, prefill.data());
+                const float* last = q.data() + (tokens - 1) * qW;
+                kernels::attention(three, last, 1, c.len - 1, kc.data(), vc.data(), type, s, split.data());
+                kernels::attention(one, last, 1, c.len - 1, kc.data(), vc.data(), type, s, serial.data());
+                for (int64_t e = 0; e < qW; ++e) {
+                    ASSERT_EQ(split[e], prefill[(tokens - 1) * qW + e])
+                        << kernels::cpuIsaName(isa) << " " << kernels::typeName(type) << " len " << c.len << " at " << e;
+                    ASSERT_EQ(split[e], serial[e]) << kernels::cpuIsaName(isa) << " " << kernels::typeName(type);
+                }
             }
     }
     kernels::setCpuIsa(saved);
