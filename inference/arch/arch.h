@@ -53,7 +53,9 @@ struct KvCache {
     size_t rowBytes = 0;
     std::vector<std::vector<uint8_t>> k, v;  // [layer][capacity * rowBytes]
 
-    void allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType);
+    // Layers l with onHost[l] false get no rows (a device holds theirs); all when empty.
+    void allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType,
+                  const std::vector<bool>& onHost = {});
     uint8_t* kRow(int64_t layer, int64_t pos) { return k[layer].data() + pos * rowBytes; }
     uint8_t* vRow(int64_t layer, int64_t pos) { return v[layer].data() + pos * rowBytes; }
 };

@@ -2,13 +2,19 @@
 
 namespace arch {
 
-void KvCache::allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType) {
+void KvCache::allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType,
+                       const std::vector<bool>& onHost) {
     type = cacheType;
     capacity = rows;
     rowWidth = width;
     rowBytes = kernels::rowBytes(cacheType, width);
-    k.assign(static_cast<size_t>(layers), std::vector<uint8_t>(rowBytes * static_cast<size_t>(rows)));
-    v.assign(static_cast<size_t>(layers), std::vector<uint8_t>(rowBytes * static_cast<size_t>(rows)));
+    k.assign(static_cast<size_t>(layers), {});
+    v.assign(static_cast<size_t>(layers), {});
+    for (size_t l = 0; l < k.size(); ++l)
+        if (onHost.empty() || onHost[l]) {
+            k[l].resize(rowBytes * static_cast<size_t>(rows));
+            v[l].resize(rowBytes * static_cast<size_t>(rows));
+        }
 }
 
 }  // namespace arch

@@ -281,6 +281,12 @@ int64_t Placement::layersThatFit(const Backend& dev, std::string& note) const {
     return n;
 }
 
+std::vector<bool> Placement::hostLayers() const {
+    std::vector<bool> onHost;
+    for (const PlacedLayer& L : m_placement.layers) onHost.push_back(L.device == kOnCpu);
+    return onHost;
+}
+
 std::string Placement::deviceId() const {
     if (m_placement.devices.empty()) return "cpu";
     std::string ids;

@@ -41,6 +41,8 @@ public:
 
     std::string deviceId() const;  // "cpu" without a device; the ids joined by ',' with several
     int64_t deviceLayers() const { return m_placement.deviceLayers(); }
+    // Per layer: whether its KV cache lives in host memory (the layer runs on the CPU).
+    std::vector<bool> hostLayers() const;
     // A session's state: the CPU backend on `pool`, KV cache rows (the CPU layers' are
     // views of `kv`; a device's are allocated there, F16 where it cannot hold kv's type).
     assistant::Result<std::unique_ptr<SessionPlacement>> createSession(kernels::ThreadPool& pool, KvCache& kv) const;

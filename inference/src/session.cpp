@@ -88,8 +88,9 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     if (type == kernels::GgmlType::Q4_0 && h.headDim % 32 != 0)
         detail::log(LogLevel::Warning, "KV cache q4_0 with ", h.headDim, "-wide heads: a block's one scale spans several heads, ",
             "which costs much accuracy on this model (q8_0 or f16 keep it)");
-    impl->kv.allocate(h.nLayer, impl->contextSize, width, type);
-    if (const arch::Placement* placement = model->impl().placement.get()) {
+    const arch::Placement* placement = model->impl().placement.get();
+    impl->kv.allocate(h.nLayer, impl->contextSize, width, type, placement ? placement->hostLayers() : std::vector<bool>{});
+    if (placement) {
         auto sp = placement->createSession(impl->pool, impl->kv);
         if (!sp) return std::unexpected(sp.error());
         impl->placement = std::move(*sp);
