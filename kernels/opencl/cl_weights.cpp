@@ -1,8 +1,12 @@
 // Weight upload: GGUF blocks -> the device layouts of cl/common.cl (values, scales and
 // offsets in separate contiguous arrays, so neighbouring work-items read neighbouring
-// bytes). K-quant super-blocks are unpacked to per-32 (per-16 for Q6_K) float scales
-// and offsets, which are exact: an fp16 scale times a 6- or 8-bit integer fits in a
-// float's 24-bit mantissa.
+// bytes). Every conversion is exact: K-quant super-blocks are unpacked to per-32 (per-16
+// for Q2_K, Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit
+// integer fits in a float's 24-bit mantissa), and the 5-bit, 3-bit, 2-bit, non-linear
+// 4-bit and ternary codes are widened to int8 (Q5_0 and IQ4_NL keep their fp16 block
+// scale: Q8_0 layout). The widening costs device memory: int8 codes take 8 bits per
+// weight where the file has 1.6 to 5.5 (bytes per weight: deviceBytes), the price of
+// reusing the int8 kernels; a native 4-bit IQ4 kernel would halve IQ4_NL / IQ4_XS.
 #include <cstring>
 
 #include "../ref/blocks.h"
@@ -37,13 +41,152 @@ void scaleMinK4(int j, const uint8_t* q, int& sc, int& mn) {
     }
 }
 
+// The 16 values of the non-linear 4-bit code book (IQ4_NL, IQ4_XS), indexed by nibble.
+constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+void putCodes(std::vector<uint8_t>& v, const int8_t* q, int n) {
+    v.insert(v.end(), reinterpret_cast<const uint8_t*>(q), reinterpret_cast<const uint8_t*>(q) + n);
+}
+
+// Q5_0 -> Q8_0 (q - 16 in -16..15, the fp16 d kept); Q5_1 -> Q8_1 (q in 0..31, d and m).
+template <class Block>
+void convertQ5(const uint8_t* src, int64_t nb, Host& h) {
+    constexpr bool offset = requires(Block x) { x.m; };
+    const auto* b = reinterpret_cast<const Block*>(src);
+    for (int64_t i = 0; i < nb; ++i) {
+        uint32_t qh = 0;
+        std::memcpy(&qh, b[i].qh, 4);
+        int8_t q[32];
+        for (int j = 0; j < 16; ++j) {
+            q[j] = static_cast<int8_t>(((b[i].qs[j] & 15) | (((qh >> j) & 1) << 4)) - (offset ? 0 : 16));
+            q[j + 16] = static_cast<int8_t>(((b[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - (offset ? 0 : 16));
+        }
+        putCodes(h.a, q, 32);
+        put(h.s, b[i].d);
+        if constexpr (offset) put(h.m, b[i].m);
+    }
+}
+
+// IQ4_NL -> Q8_0: the code book values are int8, the fp16 d is kept.
+void convertIq4Nl(const uint8_t* src, int64_t nb, Host& h) {
+    const auto* b = reinterpret_cast<const ref::BlockIQ4NL*>(src);
+    for (int64_t i = 0; i < nb; ++i) {
+        int8_t q[32];
+        for (int j = 0; j < 16; ++j) {
+            q[j] = kIq4Values[b[i].qs[j] & 15];
+            q[j + 16] = kIq4Values[b[i].qs[j] >> 4];
+        }
+        putCodes(h.a, q, 32);
+        put(h.s, b[i].d);
+    }
+}
+
+// IQ4_XS -> Q8F, group 32: scale d * (6-bit sub-block scale - 32), code book values.
+void convertIq4Xs(const uint8_t* src, int64_t nsb, Host& h) {
+    const auto* b = reinterpret_cast<const ref::BlockIQ4XS*>(src);
+    for (int64_t i = 0; i < nsb; ++i) {
+        const float d = halfToFloat(b[i].d);
+        for (int s = 0; s < 8; ++s) {
+            const int ls = (((b[i].scalesL[s / 2] >> (4 * (s % 2))) & 15) | (((b[i].scalesH >> (2 * s)) & 3) << 4)) - 32;
+            const uint8_t* qs = b[i].qs + 16 * s;
+            int8_t q[32];
+            for (int j = 0; j < 16; ++j) {
+                q[j] = kIq4Values[qs[j] & 15];
+                q[j + 16] = kIq4Values[qs[j] >> 4];
+            }
+            putCodes(h.a, q, 32);
+            put(h.s, d * static_cast<float>(ls));
+        }
+    }
+}
+
+// Q2_K -> Q8F, group 16: q in 0..3, scale d * (sc & 15), offset -dmin * (sc >> 4).
+void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
+    const auto* b = reinterpret_cast<const ref::BlockQ2_K*>(src);
+    for (int64_t i = 0; i < nsb; ++i) {
+        const float d = halfToFloat(b[i].d), dmin = halfToFloat(b[i].dmin);
+        int8_t q[256];
+        for (int e = 0; e < 256; ++e)  // 2 bits at shift 2 * ((e / 32) % 4) of qs[32 * (e / 128) + e % 32]
+            q[e] = static_cast<int8_t>((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3);
+        putCodes(h.a, q, 256);
+        for (int j = 0; j < 16; ++j) {
+            put(h.s, d * static_cast<float>(b[i].scales[j] & 15));
+            put(h.m, -(dmin * static_cast<float>(b[i].scales[j] >> 4)));
+        }
+    }
+}
+
+// Q3_K -> Q8F, group 16: q in -4..3 (2 low bits, the hmask bit clear subtracts 4),
+// scale d * (6-bit scale - 32).
+void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
+    const auto* b = reinterpret_cast<const ref::BlockQ3_K*>(src);
+    for (int64_t i = 0; i < nsb; ++i) {
+        int8_t q[256];
+        for (int half = 0; half < 2; ++half)  // 128 values per 32 bytes of qs
+            for (int shift = 0; shift < 4; ++shift)
+                for (int l = 0; l < 32; ++l) {
+                    const int low = (b[i].qs[half * 32 + l] >> (2 * shift)) & 3;
+                    const bool high = (b[i].hmask[l] >> (half * 4 + shift)) & 1;
+                    q[half * 128 + shift * 32 + l] = static_cast<int8_t>(low - (high ? 0 : 4));
+                }
+        putCodes(h.a, q, 256);
+        const float d = halfToFloat(b[i].d);
+        const uint8_t* sc = b[i].scales;
+        for (int j = 0; j < 16; ++j) {  // low 4 bits: bytes 0..7 (low nibble j < 8); high 2: bytes 8..11
+            const int low = j < 8 ? (sc[j] & 15) : (sc[j - 8] >> 4);
+            const int high = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
+            put(h.s, d * static_cast<float>((low | (high << 4)) - 32));
+        }
+    }
+}
+
+// TQ1_0 -> Q8F, group 32, scale d: byte m of qs holds 5 trits (elements 32n + m for
+// bytes 0..31, 160 + 16n + m - 32 for 32..47), qh byte j 4 trits (240 + 4n + j); trit n
+// of byte x is ((uint8)(x * 3^n) * 3) >> 8, 0..2 for -1..1.
+void convertTq1(const uint8_t* src, int64_t nsb, Host& h) {
+    constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
+    const auto* b = reinterpret_cast<const ref::BlockTQ1_0*>(src);
+    auto trit = [&](uint8_t x, int n) { return ((static_cast<uint8_t>(x * kPow3[n]) * 3) >> 8) - 1; };
+    for (int64_t i = 0; i < nsb; ++i) {
+        int8_t q[256];
+        for (int m = 0; m < 48; ++m)
+            for (int n = 0; n < 5; ++n)
+                q[m < 32 ? 32 * n + m : 160 + 16 * n + (m - 32)] = static_cast<int8_t>(trit(b[i].qs[m], n));
+        for (int j = 0; j < 4; ++j)
+            for (int n = 0; n < 4; ++n) q[240 + 4 * n + j] = static_cast<int8_t>(trit(b[i].qh[j], n));
+        putCodes(h.a, q, 256);
+        for (int s = 0; s < 8; ++s) put(h.s, halfToFloat(b[i].d));
+    }
+}
+
+// TQ2_0 -> Q8F, group 32, scale d: 2 bits per value as Q2_K's, value q - 1.
+void convertTq2(const uint8_t* src, int64_t nsb, Host& h) {
+    const auto* b = reinterpret_cast<const ref::BlockTQ2_0*>(src);
+    for (int64_t i = 0; i < nsb; ++i) {
+        int8_t q[256];
+        for (int e = 0; e < 256; ++e)
+            q[e] = static_cast<int8_t>(((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3) - 1);
+        putCodes(h.a, q, 256);
+        for (int s = 0; s < 8; ++s) put(h.s, halfToFloat(b[i].d));
+    }
+}
+
 void convertRow(GgmlType type, const uint8_t* src, int64_t cols, Host& h) {
     const int64_t nb = cols / 32;
     switch (type) {
     case GgmlType::F32:
     case GgmlType::F16:
+    case GgmlType::BF16:
         h.a.insert(h.a.end(), src, src + rowBytes(type, cols));
         return;
+    case GgmlType::Q5_0: return convertQ5<ref::BlockQ5_0>(src, nb, h);
+    case GgmlType::Q5_1: return convertQ5<ref::BlockQ5_1>(src, nb, h);
+    case GgmlType::IQ4_NL: return convertIq4Nl(src, nb, h);
+    case GgmlType::IQ4_XS: return convertIq4Xs(src, cols / 256, h);
+    case GgmlType::Q2_K: return convertQ2K(src, cols / 256, h);
+    case GgmlType::Q3_K: return convertQ3K(src, cols / 256, h);
+    case GgmlType::TQ1_0: return convertTq1(src, cols / 256, h);
+    case GgmlType::TQ2_0: return convertTq2(src, cols / 256, h);
     case GgmlType::Q4_0: {
         const auto* b = reinterpret_cast<const ref::BlockQ4_0*>(src);
         for (int64_t i = 0; i < nb; ++i) {
@@ -135,12 +278,21 @@ void convertRow(GgmlType type, const uint8_t* src, int64_t cols, Host& h) {
 WeightFormat formatOf(GgmlType type) {
     switch (type) {
     case GgmlType::F16: return WeightFormat::F16;
+    case GgmlType::BF16: return WeightFormat::BF16;
     case GgmlType::Q4_0: return WeightFormat::Q4_0;
     case GgmlType::Q4_1: return WeightFormat::Q4_1;
     case GgmlType::Q4_K: return WeightFormat::Q4F;
+    case GgmlType::Q5_0:
+    case GgmlType::IQ4_NL:
     case GgmlType::Q8_0: return WeightFormat::Q8_0;
+    case GgmlType::Q5_1: return WeightFormat::Q8_1;
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
     case GgmlType::Q5_K:
-    case GgmlType::Q6_K: return WeightFormat::Q8F;
+    case GgmlType::Q6_K:
+    case GgmlType::IQ4_XS:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0: return WeightFormat::Q8F;
     default: return WeightFormat::F32;
     }
 }
@@ -149,8 +301,10 @@ WeightFormat formatOf(GgmlType type) {
 
 bool Backend::supports(GgmlType type) {
     switch (type) {
-    case GgmlType::F32: case GgmlType::F16: case GgmlType::Q4_0: case GgmlType::Q4_1: case GgmlType::Q8_0:
-    case GgmlType::Q4_K: case GgmlType::Q5_K: case GgmlType::Q6_K:
+    case GgmlType::F32: case GgmlType::F16: case GgmlType::BF16:
+    case GgmlType::Q4_0: case GgmlType::Q4_1: case GgmlType::Q5_0: case GgmlType::Q5_1: case GgmlType::Q8_0:
+    case GgmlType::Q2_K: case GgmlType::Q3_K: case GgmlType::Q4_K: case GgmlType::Q5_K: case GgmlType::Q6_K:
+    case GgmlType::IQ4_NL: case GgmlType::IQ4_XS: case GgmlType::TQ1_0: case GgmlType::TQ2_0:
         return true;
     default:
         return false;
@@ -161,13 +315,22 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(cols);
     switch (type) {
     case GgmlType::F32: return n * 4;
-    case GgmlType::F16: return n * 2;
+    case GgmlType::F16:
+    case GgmlType::BF16: return n * 2;
     case GgmlType::Q4_0: return n / 2 + n / 32 * 2;
     case GgmlType::Q4_1: return n / 2 + n / 32 * 4;
     case GgmlType::Q4_K: return n / 2 + n / 32 * 8;
-    case GgmlType::Q8_0: return n + n / 32 * 2;
-    case GgmlType::Q5_K: return n + n / 32 * 8;
-    case GgmlType::Q6_K: return n + n / 16 * 4;
+    case GgmlType::Q5_0:
+    case GgmlType::IQ4_NL:
+    case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5 bits per weight
+    case GgmlType::Q5_1: return n + n / 32 * 4;    // 9
+    case GgmlType::IQ4_XS:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0: return n + n / 32 * 4;   // 9
+    case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
+    case GgmlType::Q3_K:
+    case GgmlType::Q6_K: return n + n / 16 * 4;    // 10
+    case GgmlType::Q2_K: return n + n / 16 * 8;    // 12
     default: return n * 4;
     }
 }
@@ -194,7 +357,7 @@ Expected<Weight> Backend::upload(std::span<const Matrix* const> parts) {
     w.sourceType = type;
     w.rows = rows;
     w.cols = cols;
-    w.group = type == GgmlType::Q6_K ? 16 : 32;
+    w.group = type == GgmlType::Q2_K || type == GgmlType::Q3_K || type == GgmlType::Q6_K ? 16 : 32;
     auto send = [&](std::vector<uint8_t>& host, Buffer& dst) -> Expected<bool> {
         if (host.empty()) return true;
         auto b = alloc(host.size());

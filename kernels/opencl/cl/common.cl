@@ -11,7 +11,12 @@
 //   Q4F  as Q4_1 with float s, m (Q4_K: scale d*sc and offset -dmin*m are exact in float)
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
-//        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
+//        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset;
+//        Q2_K: q in 0..3, g 16, offset; Q3_K: q in -4..3, g 16; IQ4_XS: code book
+//        values, g 32; TQ1_0 / TQ2_0: -1..1, g 32)
+//   Q8_1 a = int8[rows*cols], s, m = half per 32; x = s * q + m (Q5_1: q in 0..31)
+//   BF16 a = bfloat16[rows*cols] (the top half of a float)
+// Q8_0 also holds Q5_0 (q - 16) and IQ4_NL (code book values) with their fp16 scale.
 // Offsets into the arrays are computed in size_t: an 8B model's matrices exceed 2^31 bytes
 // only in total, but row * cols alone can exceed int range for the output matrix.
 
@@ -22,6 +27,8 @@
 #define FMT_Q4F 4
 #define FMT_Q8_0 5
 #define FMT_Q8F 6
+#define FMT_Q8_1 7
+#define FMT_BF16 8
 
 #define WARGS global const uchar* wa, global const uchar* ws, global const uchar* wm, int wg
 
@@ -67,4 +74,13 @@ inline float8 deq8_q8f(WARGS, size_t row, int cols, int k0) {
     const float8 q = convert_float8(vload8(0, (global const char*)wa + i));
     const float8 r = ((global const float*)ws)[i / wg] * q;
     return wm ? r + ((global const float*)wm)[i / wg] : r;
+}
+inline float8 deq8_q8_1(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    return vload_half(i / 32, (global const half*)ws) * convert_float8(vload8(0, (global const char*)wa + i)) +
+           vload_half(i / 32, (global const half*)wm);
+}
+inline float8 bf16to8(ushort8 h) { return as_float8(convert_uint8(h) << 16); }
+inline float8 deq8_bf16(WARGS, size_t row, int cols, int k0) {
+    return bf16to8(vload8(0, (global const ushort*)wa + row * cols + k0));
 }

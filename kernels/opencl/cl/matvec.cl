@@ -116,7 +116,19 @@ inline float dot32_q8f(WARGS, XARGS, size_t wb, int b) {
     }
     return xscale(xq, xd, xs, xg, b) * r;
 }
+inline float dot32_q8_1(WARGS, XARGS, size_t wb, int b) {
+    const int s = isum_b32((global const char*)wa + wb * 32, (global const char*)xq + b * 32);
+    return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
+           vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
+}
 inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
+// BF16 weights read float activations already rounded to bf16 (round_bf16 in quantize.cl).
+inline float dot32_bf16(WARGS, XARGS, size_t wb, int b) {
+    global const ushort* p = (global const ushort*)wa + wb * 32;
+    global const float* x = (global const float*)xq + b * 32;
+    return dot8h(bf16to8(vload8(0, p)), vload8(0, x)) + dot8h(bf16to8(vload8(1, p)), vload8(1, x)) +
+           dot8h(bf16to8(vload8(2, p)), vload8(2, x)) + dot8h(bf16to8(vload8(3, p)), vload8(3, x));
+}
 inline float dot32_f16(WARGS, XARGS, size_t wb, int b) {
     global const half* p = (global const half*)wa + wb * 32;
     global const half* x = (global const half*)xq + b * 32;
@@ -160,3 +172,5 @@ DEFINE_MATVEC(matvec_q4_1, dot32_q4_1)
 DEFINE_MATVEC(matvec_q4f, dot32_q4f)
 DEFINE_MATVEC(matvec_q8_0, dot32_q8_0)
 DEFINE_MATVEC(matvec_q8f, dot32_q8f)
+DEFINE_MATVEC(matvec_q8_1, dot32_q8_1)
+DEFINE_MATVEC(matvec_bf16, dot32_bf16)
