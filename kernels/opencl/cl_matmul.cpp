@@ -12,11 +12,11 @@ constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
 
 // Kernel names per format, in WeightFormat order (stable storage for profiling).
 const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1", "matvec_q4f",
-                               "matvec_q8_0", "matvec_q8f", "matvec_q8_1", "matvec_bf16"};
+                               "matvec_q8_0", "matvec_q8f", "matvec_q8_1", "matvec_bf16", "matvec_iq4f"};
 const char* const kMatmul[] = {"matmul_f32", "matmul_f16", "matmul_q4_0", "matmul_q4_1", "matmul_q4f",
-                               "matmul_q8_0", "matmul_q8f", "matmul_q8_1", "matmul_bf16"};
+                               "matmul_q8_0", "matmul_q8f", "matmul_q8_1", "matmul_bf16", "matmul_iq4f"};
 const char* const kGetRows[] = {"get_rows_f32", "get_rows_f16", "get_rows_q4_0", "get_rows_q4_1", "get_rows_q4f",
-                                "get_rows_q8_0", "get_rows_q8f", "get_rows_q8_1", "get_rows_bf16"};
+                                "get_rows_q8_0", "get_rows_q8f", "get_rows_q8_1", "get_rows_bf16", "get_rows_iq4f"};
 
 }  // namespace
 
@@ -26,8 +26,8 @@ namespace {
 // BF16: floats rounded to bf16, as the CPU backend rounds them for BF16 weights.
 enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
 
-Act actOf(WeightFormat f) {
-    switch (f) {
+Act actOf(const Weight& w) {
+    switch (w.format) {
     case WeightFormat::F32: return Act::F32;
     case WeightFormat::F16: return Act::F16;
     case WeightFormat::BF16: return Act::BF16;
@@ -35,6 +35,7 @@ Act actOf(WeightFormat f) {
     case WeightFormat::Q8_1: return Act::Q8_1;
     case WeightFormat::Q4F:
     case WeightFormat::Q8F: return Act::Q8_K;
+    case WeightFormat::IQ4F: return w.sourceType == GgmlType::IQ4_XS ? Act::Q8_K : Act::Q8_0;
     default: return Act::Q8_0;
     }
 }
@@ -53,7 +54,7 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
                      int64_t ooff, bool accumulate, bool swigluInput) {
     Impl& b = *m_impl;
     const int fmt = static_cast<int>(w.format);
-    const Act act = actOf(w.format);
+    const Act act = actOf(w);
     const size_t n = static_cast<size_t>(tokens), k = static_cast<size_t>(w.cols);
     if (k % (act == Act::Q8_K ? 256 : 32) != 0) {
         b.fail("matmul: K-quant rows must be a multiple of 256", CL_INVALID_VALUE);

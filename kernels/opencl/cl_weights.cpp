@@ -2,11 +2,11 @@
 // offsets in separate contiguous arrays, so neighbouring work-items read neighbouring
 // bytes). Every conversion is exact: K-quant super-blocks are unpacked to per-32 (per-16
 // for Q2_K, Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit
-// integer fits in a float's 24-bit mantissa), and the 5-bit, 3-bit, 2-bit, non-linear
-// 4-bit and ternary codes are widened to int8 (Q5_0 and IQ4_NL keep their fp16 block
-// scale: Q8_0 layout). The widening costs device memory: int8 codes take 8 bits per
-// weight where the file has 1.6 to 5.5 (bytes per weight: deviceBytes), the price of
-// reusing the int8 kernels; a native 4-bit IQ4 kernel would halve IQ4_NL / IQ4_XS.
+// integer fits in a float's 24-bit mantissa); IQ4_NL / IQ4_XS keep their nibbles (IQ4F,
+// 5 bits per weight); TQ1_0 / TQ2_0 become nibbles with a scale and offset (Q4F, 6 bits).
+// Q5_0, Q5_1, Q2_K and Q3_K codes are widened to int8 (Q8_0, Q8_1, Q8F) to reuse the
+// int8 kernels: 8.5 to 12 bits per weight where the file has 2.6 to 6 (deviceBytes has
+// each type's figure); native 5-, 3- and 2-bit kernels would save that memory.
 #include <cstring>
 
 #include "../ref/blocks.h"
@@ -41,11 +41,14 @@ void scaleMinK4(int j, const uint8_t* q, int& sc, int& mn) {
     }
 }
 
-// The 16 values of the non-linear 4-bit code book (IQ4_NL, IQ4_XS), indexed by nibble.
-constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
 void putCodes(std::vector<uint8_t>& v, const int8_t* q, int n) {
     v.insert(v.end(), reinterpret_cast<const uint8_t*>(q), reinterpret_cast<const uint8_t*>(q) + n);
+}
+
+// n values 0..15 (n % 32 == 0) as our Q4 nibbles: per 32, byte l = value l | value l+16 << 4.
+void putNibbles(std::vector<uint8_t>& v, const int8_t* q, int n) {
+    for (int b = 0; b < n; b += 32)
+        for (int l = 0; l < 16; ++l) v.push_back(static_cast<uint8_t>(q[b + l] | (q[b + l + 16] << 4)));
 }
 
 // Q5_0 -> Q8_0 (q - 16 in -16..15, the fp16 d kept); Q5_1 -> Q8_1 (q in 0..31, d and m).
@@ -67,34 +70,24 @@ void convertQ5(const uint8_t* src, int64_t nb, Host& h) {
     }
 }
 
-// IQ4_NL -> Q8_0: the code book values are int8, the fp16 d is kept.
+// IQ4_NL -> IQ4F: the nibbles as they are, the fp16 d as a float.
 void convertIq4Nl(const uint8_t* src, int64_t nb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockIQ4NL*>(src);
     for (int64_t i = 0; i < nb; ++i) {
-        int8_t q[32];
-        for (int j = 0; j < 16; ++j) {
-            q[j] = kIq4Values[b[i].qs[j] & 15];
-            q[j + 16] = kIq4Values[b[i].qs[j] >> 4];
-        }
-        putCodes(h.a, q, 32);
-        put(h.s, b[i].d);
+        h.a.insert(h.a.end(), b[i].qs, b[i].qs + 16);
+        put(h.s, halfToFloat(b[i].d));
     }
 }
 
-// IQ4_XS -> Q8F, group 32: scale d * (6-bit sub-block scale - 32), code book values.
+// IQ4_XS -> IQ4F: the nibbles of each sub-block of 32 (same order as IQ4_NL's) and
+// the scale d * (6-bit sub-block scale - 32).
 void convertIq4Xs(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockIQ4XS*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         const float d = halfToFloat(b[i].d);
+        h.a.insert(h.a.end(), b[i].qs, b[i].qs + 128);
         for (int s = 0; s < 8; ++s) {
             const int ls = (((b[i].scalesL[s / 2] >> (4 * (s % 2))) & 15) | (((b[i].scalesH >> (2 * s)) & 3) << 4)) - 32;
-            const uint8_t* qs = b[i].qs + 16 * s;
-            int8_t q[32];
-            for (int j = 0; j < 16; ++j) {
-                q[j] = kIq4Values[qs[j] & 15];
-                q[j + 16] = kIq4Values[qs[j] >> 4];
-            }
-            putCodes(h.a, q, 32);
             put(h.s, d * static_cast<float>(ls));
         }
     }
@@ -140,34 +133,41 @@ void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
     }
 }
 
-// TQ1_0 -> Q8F, group 32, scale d: byte m of qs holds 5 trits (elements 32n + m for
-// bytes 0..31, 160 + 16n + m - 32 for 32..47), qh byte j 4 trits (240 + 4n + j); trit n
-// of byte x is ((uint8)(x * 3^n) * 3) >> 8, 0..2 for -1..1.
+// TQ1_0 -> Q4F, scale d and offset -d per 32 (q + 1 in 0..2): byte m of qs holds 5
+// trits (elements 32n + m for bytes 0..31, 160 + 16n + m - 32 for 32..47), qh byte j 4
+// trits (240 + 4n + j); trit n of byte x is ((uint8)(x * 3^n) * 3) >> 8, 0..2.
 void convertTq1(const uint8_t* src, int64_t nsb, Host& h) {
     constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
     const auto* b = reinterpret_cast<const ref::BlockTQ1_0*>(src);
-    auto trit = [&](uint8_t x, int n) { return ((static_cast<uint8_t>(x * kPow3[n]) * 3) >> 8) - 1; };
+    auto trit = [&](uint8_t x, int n) { return static_cast<int8_t>((static_cast<uint8_t>(x * kPow3[n]) * 3) >> 8); };
     for (int64_t i = 0; i < nsb; ++i) {
         int8_t q[256];
         for (int m = 0; m < 48; ++m)
-            for (int n = 0; n < 5; ++n)
-                q[m < 32 ? 32 * n + m : 160 + 16 * n + (m - 32)] = static_cast<int8_t>(trit(b[i].qs[m], n));
+            for (int n = 0; n < 5; ++n) q[m < 32 ? 32 * n + m : 160 + 16 * n + (m - 32)] = trit(b[i].qs[m], n);
         for (int j = 0; j < 4; ++j)
-            for (int n = 0; n < 4; ++n) q[240 + 4 * n + j] = static_cast<int8_t>(trit(b[i].qh[j], n));
-        putCodes(h.a, q, 256);
-        for (int s = 0; s < 8; ++s) put(h.s, halfToFloat(b[i].d));
+            for (int n = 0; n < 4; ++n) q[240 + 4 * n + j] = trit(b[i].qh[j], n);
+        putNibbles(h.a, q, 256);
+        const float d = halfToFloat(b[i].d);
+        for (int s = 0; s < 8; ++s) {
+            put(h.s, d);
+            put(h.m, -d);
+        }
     }
 }
 
-// TQ2_0 -> Q8F, group 32, scale d: 2 bits per value as Q2_K's, value q - 1.
+// TQ2_0 -> Q4F as TQ1_0: 2 bits per value (q + 1) laid out as Q2_K's.
 void convertTq2(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockTQ2_0*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         int8_t q[256];
         for (int e = 0; e < 256; ++e)
-            q[e] = static_cast<int8_t>(((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3) - 1);
-        putCodes(h.a, q, 256);
-        for (int s = 0; s < 8; ++s) put(h.s, halfToFloat(b[i].d));
+            q[e] = static_cast<int8_t>((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3);
+        putNibbles(h.a, q, 256);
+        const float d = halfToFloat(b[i].d);
+        for (int s = 0; s < 8; ++s) {
+            put(h.s, d);
+            put(h.m, -d);
+        }
     }
 }
 
@@ -281,18 +281,18 @@ WeightFormat formatOf(GgmlType type) {
     case GgmlType::BF16: return WeightFormat::BF16;
     case GgmlType::Q4_0: return WeightFormat::Q4_0;
     case GgmlType::Q4_1: return WeightFormat::Q4_1;
-    case GgmlType::Q4_K: return WeightFormat::Q4F;
-    case GgmlType::Q5_0:
+    case GgmlType::Q4_K:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0: return WeightFormat::Q4F;
     case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS: return WeightFormat::IQ4F;
+    case GgmlType::Q5_0:
     case GgmlType::Q8_0: return WeightFormat::Q8_0;
     case GgmlType::Q5_1: return WeightFormat::Q8_1;
     case GgmlType::Q2_K:
     case GgmlType::Q3_K:
     case GgmlType::Q5_K:
-    case GgmlType::Q6_K:
-    case GgmlType::IQ4_XS:
-    case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0: return WeightFormat::Q8F;
+    case GgmlType::Q6_K: return WeightFormat::Q8F;
     default: return WeightFormat::F32;
     }
 }
@@ -319,14 +319,14 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     case GgmlType::BF16: return n * 2;
     case GgmlType::Q4_0: return n / 2 + n / 32 * 2;
     case GgmlType::Q4_1: return n / 2 + n / 32 * 4;
-    case GgmlType::Q4_K: return n / 2 + n / 32 * 8;
-    case GgmlType::Q5_0:
-    case GgmlType::IQ4_NL:
-    case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5 bits per weight
-    case GgmlType::Q5_1: return n + n / 32 * 4;    // 9
-    case GgmlType::IQ4_XS:
+    case GgmlType::Q4_K:
     case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0: return n + n / 32 * 4;   // 9
+    case GgmlType::TQ2_0: return n / 2 + n / 32 * 8;  // 6 bits per weight
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS: return n / 2 + n / 32 * 4;  // 5 bits per weight
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5
+    case GgmlType::Q5_1: return n + n / 32 * 4;    // 9
     case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
     case GgmlType::Q3_K:
     case GgmlType::Q6_K: return n + n / 16 * 4;    // 10

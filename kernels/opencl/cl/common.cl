@@ -8,15 +8,18 @@
 //   Q4_0 a = 16 bytes per 32 values (element j: low nibble of byte j, j+16: high
 //        nibble), s = half per 32;            x = s * (q - 8)
 //   Q4_1 as Q4_0 with s, m = half per 32;      x = s * q + m
-//   Q4F  as Q4_1 with float s, m (Q4_K: scale d*sc and offset -dmin*m are exact in float)
+//   Q4F  as Q4_1 with float s, m (Q4_K: scale d*sc and offset -dmin*m are exact in float;
+//        TQ1_0 / TQ2_0: q + 1 in 0..2, s = d, m = -d)
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
 //        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset;
 //        Q2_K: q in 0..3, g 16, offset; Q3_K: q in -4..3, g 16; IQ4_XS: code book
-//        values, g 32; TQ1_0 / TQ2_0: -1..1, g 32)
+//        values, g 32)
 //   Q8_1 a = int8[rows*cols], s, m = half per 32; x = s * q + m (Q5_1: q in 0..31)
 //   BF16 a = bfloat16[rows*cols] (the top half of a float)
-// Q8_0 also holds Q5_0 (q - 16) and IQ4_NL (code book values) with their fp16 scale.
+//   IQ4F a as Q4_0 (nibbles index IQ4_VALUES), s = float per 32; x = s * IQ4_VALUES[q]
+//        (IQ4_NL: s = d; IQ4_XS: s = d * (sub-block scale - 32))
+// Q8_0 also holds Q5_0 (q - 16) with its fp16 scale.
 // Offsets into the arrays are computed in size_t: an 8B model's matrices exceed 2^31 bytes
 // only in total, but row * cols alone can exceed int range for the output matrix.
 
@@ -29,6 +32,10 @@
 #define FMT_Q8F 6
 #define FMT_Q8_1 7
 #define FMT_BF16 8
+#define FMT_IQ4F 9
+
+// The non-linear 4-bit code book of IQ4_NL / IQ4_XS, looked up with shuffle().
+#define IQ4_VALUES ((char16)(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113))
 
 #define WARGS global const uchar* wa, global const uchar* ws, global const uchar* wm, int wg
 
@@ -83,4 +90,11 @@ inline float8 deq8_q8_1(WARGS, size_t row, int cols, int k0) {
 inline float8 bf16to8(ushort8 h) { return as_float8(convert_uint8(h) << 16); }
 inline float8 deq8_bf16(WARGS, size_t row, int cols, int k0) {
     return bf16to8(vload8(0, (global const ushort*)wa + row * cols + k0));
+}
+inline float8 deq8_iq4f(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    const uchar sh = w >= 16 ? 4 : 0;
+    const uchar8 q = (vload8(0, wa + blk * 16 + (w & 15)) >> sh) & (uchar)15;
+    return ((global const float*)ws)[blk] * convert_float8(shuffle(IQ4_VALUES, q));
 }

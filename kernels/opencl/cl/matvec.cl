@@ -121,6 +121,13 @@ inline float dot32_q8_1(WARGS, XARGS, size_t wb, int b) {
     return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
            vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
 }
+inline float dot32_iq4f(WARGS, XARGS, size_t wb, int b) {
+    const uchar16 q = vload16(0, wa + wb * 16);
+    const char16 lo = shuffle(IQ4_VALUES, q & (uchar)15), hi = shuffle(IQ4_VALUES, q >> (uchar)4);
+    global const char* x = (global const char*)xq + b * 32;
+    const int s = isum16(lo, vload16(0, x)) + isum16(hi, vload16(1, x));
+    return ((global const float*)ws)[wb] * xscale(xq, xd, xs, xg, b) * (float)s;
+}
 inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
 // BF16 weights read float activations already rounded to bf16 (round_bf16 in quantize.cl).
 inline float dot32_bf16(WARGS, XARGS, size_t wb, int b) {
@@ -174,3 +181,4 @@ DEFINE_MATVEC(matvec_q8_0, dot32_q8_0)
 DEFINE_MATVEC(matvec_q8f, dot32_q8f)
 DEFINE_MATVEC(matvec_q8_1, dot32_q8_1)
 DEFINE_MATVEC(matvec_bf16, dot32_bf16)
+DEFINE_MATVEC(matvec_iq4f, dot32_iq4f)
