@@ -3,10 +3,11 @@
 // bytes). Every conversion is exact: K-quant super-blocks are unpacked to per-32 (per-16
 // for Q2_K, Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit
 // integer fits in a float's 24-bit mantissa); IQ4_NL / IQ4_XS keep their nibbles (IQ4F,
-// 5 bits per weight); TQ1_0 / TQ2_0 become nibbles with a scale and offset (Q4F, 6 bits).
-// Q5_0, Q5_1, Q2_K and Q3_K codes are widened to int8 (Q8_0, Q8_1, Q8F) to reuse the
-// int8 kernels: 8.5 to 12 bits per weight where the file has 2.6 to 6 (deviceBytes has
-// each type's figure); native 5-, 3- and 2-bit kernels would save that memory.
+// 5 bits per weight); Q2_K, Q3_K, TQ1_0 and TQ2_0 codes become nibbles with a scale and
+// an offset (Q4F: 8 bits per weight for the per-16 groups, 6 for the ternary types).
+// Q5_0 and Q5_1 codes are widened to int8 (Q8_0, Q8_1) to reuse the int8 kernels: 8.5
+// and 9 bits per weight where the file has 5.5 and 6 (deviceBytes has each type's
+// figure); a native 5-bit kernel would save that memory.
 #include <cstring>
 
 #include "../ref/blocks.h"
@@ -93,7 +94,7 @@ void convertIq4Xs(const uint8_t* src, int64_t nsb, Host& h) {
     }
 }
 
-// Q2_K -> Q8F, group 16: q in 0..3, scale d * (sc & 15), offset -dmin * (sc >> 4).
+// Q2_K -> Q4F, group 16: q in 0..3, scale d * (sc & 15), offset -dmin * (sc >> 4).
 void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockQ2_K*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
@@ -101,7 +102,7 @@ void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
         int8_t q[256];
         for (int e = 0; e < 256; ++e)  // 2 bits at shift 2 * ((e / 32) % 4) of qs[32 * (e / 128) + e % 32]
             q[e] = static_cast<int8_t>((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3);
-        putCodes(h.a, q, 256);
+        putNibbles(h.a, q, 256);
         for (int j = 0; j < 16; ++j) {
             put(h.s, d * static_cast<float>(b[i].scales[j] & 15));
             put(h.m, -(dmin * static_cast<float>(b[i].scales[j] >> 4)));
@@ -109,8 +110,8 @@ void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
     }
 }
 
-// Q3_K -> Q8F, group 16: q in -4..3 (2 low bits, the hmask bit clear subtracts 4),
-// scale d * (6-bit scale - 32).
+// Q3_K -> Q4F, group 16: q + 4 in 0..7 (q: 2 low bits, minus 4 where the hmask bit is
+// clear), scale s = d * (6-bit scale - 32), offset -4s (exact: s has at most 17 bits).
 void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockQ3_K*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
@@ -120,15 +121,17 @@ void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
                 for (int l = 0; l < 32; ++l) {
                     const int low = (b[i].qs[half * 32 + l] >> (2 * shift)) & 3;
                     const bool high = (b[i].hmask[l] >> (half * 4 + shift)) & 1;
-                    q[half * 128 + shift * 32 + l] = static_cast<int8_t>(low - (high ? 0 : 4));
+                    q[half * 128 + shift * 32 + l] = static_cast<int8_t>(low + (high ? 4 : 0));
                 }
-        putCodes(h.a, q, 256);
+        putNibbles(h.a, q, 256);
         const float d = halfToFloat(b[i].d);
         const uint8_t* sc = b[i].scales;
         for (int j = 0; j < 16; ++j) {  // low 4 bits: bytes 0..7 (low nibble j < 8); high 2: bytes 8..11
             const int low = j < 8 ? (sc[j] & 15) : (sc[j - 8] >> 4);
             const int high = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
-            put(h.s, d * static_cast<float>((low | (high << 4)) - 32));
+            const float s = d * static_cast<float>((low | (high << 4)) - 32);
+            put(h.s, s);
+            put(h.m, -4.0f * s);
         }
     }
 }
@@ -281,6 +284,8 @@ WeightFormat formatOf(GgmlType type) {
     case GgmlType::BF16: return WeightFormat::BF16;
     case GgmlType::Q4_0: return WeightFormat::Q4_0;
     case GgmlType::Q4_1: return WeightFormat::Q4_1;
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
     case GgmlType::Q4_K:
     case GgmlType::TQ1_0:
     case GgmlType::TQ2_0: return WeightFormat::Q4F;
@@ -289,8 +294,6 @@ WeightFormat formatOf(GgmlType type) {
     case GgmlType::Q5_0:
     case GgmlType::Q8_0: return WeightFormat::Q8_0;
     case GgmlType::Q5_1: return WeightFormat::Q8_1;
-    case GgmlType::Q2_K:
-    case GgmlType::Q3_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K: return WeightFormat::Q8F;
     default: return WeightFormat::F32;
@@ -328,9 +331,9 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5
     case GgmlType::Q5_1: return n + n / 32 * 4;    // 9
     case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
-    case GgmlType::Q3_K:
     case GgmlType::Q6_K: return n + n / 16 * 4;    // 10
-    case GgmlType::Q2_K: return n + n / 16 * 8;    // 12
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K: return n / 2 + n / 16 * 8;  // 8
     default: return n * 4;
     }
 }

@@ -8,13 +8,13 @@
 //   Q4_0 a = 16 bytes per 32 values (element j: low nibble of byte j, j+16: high
 //        nibble), s = half per 32;            x = s * (q - 8)
 //   Q4_1 as Q4_0 with s, m = half per 32;      x = s * q + m
-//   Q4F  as Q4_1 with float s, m (Q4_K: scale d*sc and offset -dmin*m are exact in float;
-//        TQ1_0 / TQ2_0: q + 1 in 0..2, s = d, m = -d)
+//   Q4F  as Q4_1 with float s, m per g (32, or 16: the low nibbles of a block, then the
+//        high) (Q4_K: scale d*sc and offset -dmin*m are exact in float; TQ1_0 / TQ2_0:
+//        q + 1 in 0..2, s = d, m = -d; g 16: Q2_K q in 0..3, s = d*sc, m = -dmin*min;
+//        Q3_K q + 4 in 0..7, s = d*sc, m = -4*d*sc)
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
-//        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset;
-//        Q2_K: q in 0..3, g 16, offset; Q3_K: q in -4..3, g 16; IQ4_XS: code book
-//        values, g 32)
+//        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
 //   Q8_1 a = int8[rows*cols], s, m = half per 32; x = s * q + m (Q5_1: q in 0..31)
 //   BF16 a = bfloat16[rows*cols] (the top half of a float)
 //   IQ4F a as Q4_0 (nibbles index IQ4_VALUES), s = float per 32; x = s * IQ4_VALUES[q]
@@ -70,7 +70,8 @@ inline float8 deq8_q4f(WARGS, size_t row, int cols, int k0) {
     const size_t blk = row * (cols / 32) + k0 / 32;
     const int w = k0 & 31;
     const uint2 b = vload2(0, (global const uint*)(wa + blk * 16 + (w & 15)));
-    return ((global const float*)ws)[blk] * nib8(b, w >= 16) + ((global const float*)wm)[blk];
+    const size_t g = wg == 16 ? 2 * blk + (w >= 16) : blk;  // 16 per scale: low nibbles, then high
+    return ((global const float*)ws)[g] * nib8(b, w >= 16) + ((global const float*)wm)[g];
 }
 inline float8 deq8_q8_0(WARGS, size_t row, int cols, int k0) {
     const size_t i = row * cols + k0;

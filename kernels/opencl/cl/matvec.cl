@@ -89,7 +89,18 @@ inline float dot32_q4_1(WARGS, XARGS, size_t wb, int b) {
     return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
            vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
 }
+// Q4F with 16 values per scale (Q2_K, Q3_K): the low nibbles are group 2wb, the high 2wb+1.
+inline float dot32_q4f16(WARGS, XARGS, size_t wb, int b) {
+    const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
+    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
+    global const float* sc = (global const float*)ws + 2 * wb;
+    global const float* mn = (global const float*)wm + 2 * wb;
+    return xscale(xq, xd, xs, xg, b) * (sc[0] * (float)isum16(lo, x0) + sc[1] * (float)isum16(hi, x1) +
+                                        mn[0] * (float)hsum16(x0) + mn[1] * (float)hsum16(x1));
+}
 inline float dot32_q4f(WARGS, XARGS, size_t wb, int b) {
+    if (wg == 16) return dot32_q4f16(wa, ws, wm, wg, xq, xd, xs, xg, wb, b);
     const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
     int sx;
     const int s = isum_nib(q, (global const char*)xq + b * 32, &sx);
