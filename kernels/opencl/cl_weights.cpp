@@ -3,11 +3,11 @@
 // bytes). Every conversion is exact: K-quant super-blocks are unpacked to per-32 (per-16
 // for Q2_K, Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit
 // integer fits in a float's 24-bit mantissa); IQ4_NL / IQ4_XS keep their nibbles (IQ4F,
-// 5 bits per weight); Q2_K, Q3_K, TQ1_0 and TQ2_0 codes become nibbles with a scale and
-// an offset (Q4F: 8 bits per weight for the per-16 groups, 6 for the ternary types).
-// Q5_0 and Q5_1 codes are widened to int8 (Q8_0, Q8_1) to reuse the int8 kernels: 8.5
-// and 9 bits per weight where the file has 5.5 and 6 (deviceBytes has each type's
-// figure); a native 5-bit kernel would save that memory.
+// 5 bits per weight); Q5_0 / Q5_1 keep nibbles and fifth bits (Q5: the file's size);
+// Q2_K, Q3_K, TQ1_0 and TQ2_0 codes become nibbles with a scale and an offset (Q4F:
+// 8 bits per weight for the per-16 groups, 6 for the ternary types, where the files
+// have 2.6, 3.4, 1.7 and 2.1: native 2- and 3-bit kernels would save that memory).
+// deviceBytes has each type's figure.
 #include <cstring>
 
 #include "../ref/blocks.h"
@@ -42,32 +42,22 @@ void scaleMinK4(int j, const uint8_t* q, int& sc, int& mn) {
     }
 }
 
-void putCodes(std::vector<uint8_t>& v, const int8_t* q, int n) {
-    v.insert(v.end(), reinterpret_cast<const uint8_t*>(q), reinterpret_cast<const uint8_t*>(q) + n);
-}
-
 // n values 0..15 (n % 32 == 0) as our Q4 nibbles: per 32, byte l = value l | value l+16 << 4.
 void putNibbles(std::vector<uint8_t>& v, const int8_t* q, int n) {
     for (int b = 0; b < n; b += 32)
         for (int l = 0; l < 16; ++l) v.push_back(static_cast<uint8_t>(q[b + l] | (q[b + l + 16] << 4)));
 }
 
-// Q5_0 -> Q8_0 (q - 16 in -16..15, the fp16 d kept); Q5_1 -> Q8_1 (q in 0..31, d and m).
+// Q5_0 / Q5_1 -> Q5: per block the 16 nibble bytes (already in our Q4 order) and the
+// 4 bytes of fifth bits, d (and Q5_1's m) kept as fp16.
 template <class Block>
 void convertQ5(const uint8_t* src, int64_t nb, Host& h) {
-    constexpr bool offset = requires(Block x) { x.m; };
     const auto* b = reinterpret_cast<const Block*>(src);
     for (int64_t i = 0; i < nb; ++i) {
-        uint32_t qh = 0;
-        std::memcpy(&qh, b[i].qh, 4);
-        int8_t q[32];
-        for (int j = 0; j < 16; ++j) {
-            q[j] = static_cast<int8_t>(((b[i].qs[j] & 15) | (((qh >> j) & 1) << 4)) - (offset ? 0 : 16));
-            q[j + 16] = static_cast<int8_t>(((b[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - (offset ? 0 : 16));
-        }
-        putCodes(h.a, q, 32);
+        h.a.insert(h.a.end(), b[i].qs, b[i].qs + 16);
+        h.a.insert(h.a.end(), b[i].qh, b[i].qh + 4);
         put(h.s, b[i].d);
-        if constexpr (offset) put(h.m, b[i].m);
+        if constexpr (requires(Block x) { x.m; }) put(h.m, b[i].m);
     }
 }
 
@@ -291,9 +281,9 @@ WeightFormat formatOf(GgmlType type) {
     case GgmlType::TQ2_0: return WeightFormat::Q4F;
     case GgmlType::IQ4_NL:
     case GgmlType::IQ4_XS: return WeightFormat::IQ4F;
-    case GgmlType::Q5_0:
     case GgmlType::Q8_0: return WeightFormat::Q8_0;
-    case GgmlType::Q5_1: return WeightFormat::Q8_1;
+    case GgmlType::Q5_0:
+    case GgmlType::Q5_1: return WeightFormat::Q5;
     case GgmlType::Q5_K:
     case GgmlType::Q6_K: return WeightFormat::Q8F;
     default: return WeightFormat::F32;
@@ -327,9 +317,9 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     case GgmlType::TQ2_0: return n / 2 + n / 32 * 8;  // 6 bits per weight
     case GgmlType::IQ4_NL:
     case GgmlType::IQ4_XS: return n / 2 + n / 32 * 4;  // 5 bits per weight
-    case GgmlType::Q5_0:
+    case GgmlType::Q5_0: return n / 32 * 22;      // 5.5
+    case GgmlType::Q5_1: return n / 32 * 24;      // 6
     case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5
-    case GgmlType::Q5_1: return n + n / 32 * 4;    // 9
     case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
     case GgmlType::Q6_K: return n + n / 16 * 4;    // 10
     case GgmlType::Q2_K:

@@ -15,11 +15,12 @@
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
 //        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
-//   Q8_1 a = int8[rows*cols], s, m = half per 32; x = s * q + m (Q5_1: q in 0..31)
+//   Q5   a = 20 bytes per 32: 16 of nibbles as Q4_0, then a uint whose bit j is bit 4 of
+//        value j; s = half per 32, m = half per 32 or none; x = s * q + m (Q5_1), or
+//        s * (q - 16) without m (Q5_0)
 //   BF16 a = bfloat16[rows*cols] (the top half of a float)
 //   IQ4F a as Q4_0 (nibbles index IQ4_VALUES), s = float per 32; x = s * IQ4_VALUES[q]
 //        (IQ4_NL: s = d; IQ4_XS: s = d * (sub-block scale - 32))
-// Q8_0 also holds Q5_0 (q - 16) with its fp16 scale.
 // Offsets into the arrays are computed in size_t: an 8B model's matrices exceed 2^31 bytes
 // only in total, but row * cols alone can exceed int range for the output matrix.
 
@@ -30,9 +31,9 @@
 #define FMT_Q4F 4
 #define FMT_Q8_0 5
 #define FMT_Q8F 6
-#define FMT_Q8_1 7
-#define FMT_BF16 8
-#define FMT_IQ4F 9
+#define FMT_BF16 7
+#define FMT_IQ4F 8
+#define FMT_Q5 9
 
 // The non-linear 4-bit code book of IQ4_NL / IQ4_XS, looked up with shuffle().
 #define IQ4_VALUES ((char16)(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113))
@@ -83,11 +84,6 @@ inline float8 deq8_q8f(WARGS, size_t row, int cols, int k0) {
     const float8 r = ((global const float*)ws)[i / wg] * q;
     return wm ? r + ((global const float*)wm)[i / wg] : r;
 }
-inline float8 deq8_q8_1(WARGS, size_t row, int cols, int k0) {
-    const size_t i = row * cols + k0;
-    return vload_half(i / 32, (global const half*)ws) * convert_float8(vload8(0, (global const char*)wa + i)) +
-           vload_half(i / 32, (global const half*)wm);
-}
 inline float8 bf16to8(ushort8 h) { return as_float8(convert_uint8(h) << 16); }
 inline float8 deq8_bf16(WARGS, size_t row, int cols, int k0) {
     return bf16to8(vload8(0, (global const ushort*)wa + row * cols + k0));
@@ -98,4 +94,15 @@ inline float8 deq8_iq4f(WARGS, size_t row, int cols, int k0) {
     const uchar sh = w >= 16 ? 4 : 0;
     const uchar8 q = (vload8(0, wa + blk * 16 + (w & 15)) >> sh) & (uchar)15;
     return ((global const float*)ws)[blk] * convert_float8(shuffle(IQ4_VALUES, q));
+}
+inline float8 deq8_q5(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    global const uchar* p = wa + blk * 20;
+    const uint2 b = vload2(0, (global const uint*)(p + (w & 15)));
+    const uint qh = ((global const uint*)p)[4] >> w;  // bit 4 of values w .. w+7
+    const float8 h = convert_float8(((uint8)(qh) >> (uint8)(0, 1, 2, 3, 4, 5, 6, 7)) & 1u);
+    const float8 q = nib8(b, w >= 16) + 16.0f * h;
+    const float d = vload_half(blk, (global const half*)ws);
+    return wm ? d * q + vload_half(blk, (global const half*)wm) : d * (q - 16.0f);
 }

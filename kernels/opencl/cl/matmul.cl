@@ -81,9 +81,9 @@ DEFINE_MATMUL(matmul_q4_1, deq8_q4_1)
 DEFINE_MATMUL(matmul_q4f, deq8_q4f)
 DEFINE_MATMUL(matmul_q8_0, deq8_q8_0)
 DEFINE_MATMUL(matmul_q8f, deq8_q8f)
-DEFINE_MATMUL(matmul_q8_1, deq8_q8_1)
 DEFINE_MATMUL(matmul_bf16, deq8_bf16)
 DEFINE_MATMUL(matmul_iq4f, deq8_iq4f)
+DEFINE_MATMUL(matmul_q5, deq8_q5)
 
 // Embedding lookup: out[t][k] = W[ids[t]][k] as floats; one item per 8 values.
 #define DEFINE_GET_ROWS(NAME, DEQ8)                                                                \
@@ -100,6 +100,6 @@ DEFINE_GET_ROWS(get_rows_q4_1, deq8_q4_1)
 DEFINE_GET_ROWS(get_rows_q4f, deq8_q4f)
 DEFINE_GET_ROWS(get_rows_q8_0, deq8_q8_0)
 DEFINE_GET_ROWS(get_rows_q8f, deq8_q8f)
-DEFINE_GET_ROWS(get_rows_q8_1, deq8_q8_1)
 DEFINE_GET_ROWS(get_rows_bf16, deq8_bf16)
 DEFINE_GET_ROWS(get_rows_iq4f, deq8_iq4f)
+DEFINE_GET_ROWS(get_rows_q5, deq8_q5)

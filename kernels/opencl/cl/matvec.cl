@@ -127,17 +127,30 @@ inline float dot32_q8f(WARGS, XARGS, size_t wb, int b) {
     }
     return xscale(xq, xd, xs, xg, b) * r;
 }
-inline float dot32_q8_1(WARGS, XARGS, size_t wb, int b) {
-    const int s = isum_b32((global const char*)wa + wb * 32, (global const char*)xq + b * 32);
-    return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
-           vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
-}
 inline float dot32_iq4f(WARGS, XARGS, size_t wb, int b) {
     const uchar16 q = vload16(0, wa + wb * 16);
     const char16 lo = shuffle(IQ4_VALUES, q & (uchar)15), hi = shuffle(IQ4_VALUES, q >> (uchar)4);
     global const char* x = (global const char*)xq + b * 32;
     const int s = isum16(lo, vload16(0, x)) + isum16(hi, vload16(1, x));
     return ((global const float*)ws)[wb] * xscale(xq, xd, xs, xg, b) * (float)s;
+}
+// Q5: the nibbles with bit 4 from the block's qh word; Q5_1 (m) reads Q8_1 activations.
+inline char16 q5high(uint bits) {
+    const uint16 sh = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return convert_char16((((uint16)(bits) >> sh) & 1u) << 4);
+}
+inline float dot32_q5(WARGS, XARGS, size_t wb, int b) {
+    global const uint* p = (global const uint*)(wa + wb * 20);
+    const uint4 q = vload4(0, p);
+    const uint qh = p[4];
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)) | q5high(qh);
+    const char16 hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu)) | q5high(qh >> 16);
+    global const char* x = (global const char*)xq + b * 32;
+    const char16 x0 = vload16(0, x), x1 = vload16(1, x);
+    const int s = isum16(lo, x0) + isum16(hi, x1);
+    const float d = vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
+    if (wm) return d * (float)s + vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
+    return d * (float)(s - 16 * (hsum16(x0) + hsum16(x1)));
 }
 inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
 // BF16 weights read float activations already rounded to bf16 (round_bf16 in quantize.cl).
@@ -190,6 +203,6 @@ DEFINE_MATVEC(matvec_q4_1, dot32_q4_1)
 DEFINE_MATVEC(matvec_q4f, dot32_q4f)
 DEFINE_MATVEC(matvec_q8_0, dot32_q8_0)
 DEFINE_MATVEC(matvec_q8f, dot32_q8f)
-DEFINE_MATVEC(matvec_q8_1, dot32_q8_1)
 DEFINE_MATVEC(matvec_bf16, dot32_bf16)
 DEFINE_MATVEC(matvec_iq4f, dot32_iq4f)
+DEFINE_MATVEC(matvec_q5, dot32_q5)
