@@ -1,13 +1,13 @@
 // Weight upload: GGUF blocks -> the device layouts of cl/common.cl (values, scales and
 // offsets in separate contiguous arrays, so neighbouring work-items read neighbouring
 // bytes). Every conversion is exact: K-quant super-blocks are unpacked to per-32 (per-16
-// for Q2_K, Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit
-// integer fits in a float's 24-bit mantissa); IQ4_NL / IQ4_XS keep their nibbles (IQ4F,
-// 5 bits per weight); Q5_0 / Q5_1 keep nibbles and fifth bits (Q5: the file's size);
-// Q2_K, Q3_K, TQ1_0 and TQ2_0 codes become nibbles with a scale and an offset (Q4F:
-// 8 bits per weight for the per-16 groups, 6 for the ternary types, where the files
-// have 2.6, 3.4, 1.7 and 2.1: native 2- and 3-bit kernels would save that memory).
-// deviceBytes has each type's figure.
+// for Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit integer
+// fits in a float's 24-bit mantissa); IQ4_NL / IQ4_XS keep their nibbles (IQ4F, 5 bits
+// per weight); Q5_0 / Q5_1 keep nibbles and fifth bits (Q5: the file's size); Q2_K keeps
+// its 2-bit codes and scale bytes (Q2, 2.75 bits), which also hold the ternary types'
+// codes (TQ1_0's 1.7 bits become 2.75); Q3_K's codes become nibbles with a scale and an
+// offset per 16 (Q4F, 8 bits per weight where the file has 3.4: a native 3-bit kernel
+// would save that). deviceBytes has each type's figure.
 #include <cstring>
 
 #include "../ref/blocks.h"
@@ -40,6 +40,13 @@ void scaleMinK4(int j, const uint8_t* q, int& sc, int& mn) {
         sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
         mn = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
     }
+}
+
+// 256 values 0..3 as Q2 codes: per 32, byte j = values j, j+8, j+16, j+24 at bits 0, 2, 4, 6.
+void putCrumbs(std::vector<uint8_t>& v, const int8_t* q) {
+    for (int b = 0; b < 256; b += 32)
+        for (int j = 0; j < 8; ++j)
+            v.push_back(static_cast<uint8_t>(q[b + j] | (q[b + j + 8] << 2) | (q[b + j + 16] << 4) | (q[b + j + 24] << 6)));
 }
 
 // n values 0..15 (n % 32 == 0) as our Q4 nibbles: per 32, byte l = value l | value l+16 << 4.
@@ -84,20 +91,26 @@ void convertIq4Xs(const uint8_t* src, int64_t nsb, Host& h) {
     }
 }
 
-// Q2_K -> Q4F, group 16: q in 0..3, scale d * (sc & 15), offset -dmin * (sc >> 4).
+// Q2_K -> Q2: the codes repacked, d and dmin as floats, the scale | min bytes as they are.
 void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockQ2_K*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
-        const float d = halfToFloat(b[i].d), dmin = halfToFloat(b[i].dmin);
         int8_t q[256];
         for (int e = 0; e < 256; ++e)  // 2 bits at shift 2 * ((e / 32) % 4) of qs[32 * (e / 128) + e % 32]
             q[e] = static_cast<int8_t>((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3);
-        putNibbles(h.a, q, 256);
-        for (int j = 0; j < 16; ++j) {
-            put(h.s, d * static_cast<float>(b[i].scales[j] & 15));
-            put(h.m, -(dmin * static_cast<float>(b[i].scales[j] >> 4)));
-        }
+        putCrumbs(h.a, q);
+        put(h.s, halfToFloat(b[i].d));
+        put(h.s, halfToFloat(b[i].dmin));
+        h.m.insert(h.m.end(), b[i].scales, b[i].scales + 16);
     }
+}
+
+// Ternary codes q + 1 (0..2) -> Q2 with d = dmin = the block's d and scale = min = 1.
+void putTernary(const int8_t* q, uint16_t d, Host& h) {
+    putCrumbs(h.a, q);
+    put(h.s, halfToFloat(d));
+    put(h.s, halfToFloat(d));
+    h.m.insert(h.m.end(), 16, uint8_t{0x11});
 }
 
 // Q3_K -> Q4F, group 16: q + 4 in 0..7 (q: 2 low bits, minus 4 where the hmask bit is
@@ -126,9 +139,9 @@ void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
     }
 }
 
-// TQ1_0 -> Q4F, scale d and offset -d per 32 (q + 1 in 0..2): byte m of qs holds 5
-// trits (elements 32n + m for bytes 0..31, 160 + 16n + m - 32 for 32..47), qh byte j 4
-// trits (240 + 4n + j); trit n of byte x is ((uint8)(x * 3^n) * 3) >> 8, 0..2.
+// TQ1_0 -> Q2: byte m of qs holds 5 trits (elements 32n + m for bytes 0..31,
+// 160 + 16n + m - 32 for 32..47), qh byte j 4 trits (240 + 4n + j); trit n of byte x is
+// ((uint8)(x * 3^n) * 3) >> 8, 0..2.
 void convertTq1(const uint8_t* src, int64_t nsb, Host& h) {
     constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
     const auto* b = reinterpret_cast<const ref::BlockTQ1_0*>(src);
@@ -139,28 +152,18 @@ void convertTq1(const uint8_t* src, int64_t nsb, Host& h) {
             for (int n = 0; n < 5; ++n) q[m < 32 ? 32 * n + m : 160 + 16 * n + (m - 32)] = trit(b[i].qs[m], n);
         for (int j = 0; j < 4; ++j)
             for (int n = 0; n < 4; ++n) q[240 + 4 * n + j] = trit(b[i].qh[j], n);
-        putNibbles(h.a, q, 256);
-        const float d = halfToFloat(b[i].d);
-        for (int s = 0; s < 8; ++s) {
-            put(h.s, d);
-            put(h.m, -d);
-        }
+        putTernary(q, b[i].d, h);
     }
 }
 
-// TQ2_0 -> Q4F as TQ1_0: 2 bits per value (q + 1) laid out as Q2_K's.
+// TQ2_0 -> Q2: 2 bits per value (q + 1) laid out as Q2_K's.
 void convertTq2(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockTQ2_0*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         int8_t q[256];
         for (int e = 0; e < 256; ++e)
             q[e] = static_cast<int8_t>((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3);
-        putNibbles(h.a, q, 256);
-        const float d = halfToFloat(b[i].d);
-        for (int s = 0; s < 8; ++s) {
-            put(h.s, d);
-            put(h.m, -d);
-        }
+        putTernary(q, b[i].d, h);
     }
 }
 
@@ -275,10 +278,10 @@ WeightFormat formatOf(GgmlType type) {
     case GgmlType::Q4_0: return WeightFormat::Q4_0;
     case GgmlType::Q4_1: return WeightFormat::Q4_1;
     case GgmlType::Q2_K:
-    case GgmlType::Q3_K:
-    case GgmlType::Q4_K:
     case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0: return WeightFormat::Q4F;
+    case GgmlType::TQ2_0: return WeightFormat::Q2;
+    case GgmlType::Q3_K:
+    case GgmlType::Q4_K: return WeightFormat::Q4F;
     case GgmlType::IQ4_NL:
     case GgmlType::IQ4_XS: return WeightFormat::IQ4F;
     case GgmlType::Q8_0: return WeightFormat::Q8_0;
@@ -312,9 +315,7 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     case GgmlType::BF16: return n * 2;
     case GgmlType::Q4_0: return n / 2 + n / 32 * 2;
     case GgmlType::Q4_1: return n / 2 + n / 32 * 4;
-    case GgmlType::Q4_K:
-    case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0: return n / 2 + n / 32 * 8;  // 6 bits per weight
+    case GgmlType::Q4_K: return n / 2 + n / 32 * 8;  // 6 bits per weight
     case GgmlType::IQ4_NL:
     case GgmlType::IQ4_XS: return n / 2 + n / 32 * 4;  // 5 bits per weight
     case GgmlType::Q5_0: return n / 32 * 22;      // 5.5
@@ -322,8 +323,10 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5
     case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
     case GgmlType::Q6_K: return n + n / 16 * 4;    // 10
-    case GgmlType::Q2_K:
     case GgmlType::Q3_K: return n / 2 + n / 16 * 8;  // 8
+    case GgmlType::Q2_K:
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0: return n / 4 + n / 32 + n / 16;  // 2.75
     default: return n * 4;
     }
 }

@@ -47,7 +47,7 @@ private:
 
 // Device layouts (cl/common.cl describes each).
 enum class WeightFormat : int { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q4F = 4, Q8_0 = 5, Q8F = 6, BF16 = 7, IQ4F = 8,
-                              Q5 = 9 };
+                              Q5 = 9, Q2 = 10 };
 
 // A weight matrix on the device: rows x cols (one or several stacked GGUF matrices).
 struct Weight {

@@ -9,15 +9,17 @@
 //        nibble), s = half per 32;            x = s * (q - 8)
 //   Q4_1 as Q4_0 with s, m = half per 32;      x = s * q + m
 //   Q4F  as Q4_1 with float s, m per g (32, or 16: the low nibbles of a block, then the
-//        high) (Q4_K: scale d*sc and offset -dmin*m are exact in float; TQ1_0 / TQ2_0:
-//        q + 1 in 0..2, s = d, m = -d; g 16: Q2_K q in 0..3, s = d*sc, m = -dmin*min;
-//        Q3_K q + 4 in 0..7, s = d*sc, m = -4*d*sc)
+//        high) (Q4_K: scale d*sc and offset -dmin*m are exact in float;
+//        g 16: Q3_K q + 4 in 0..7, s = d*sc, m = -4*d*sc)
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
 //        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
 //   Q5   a = 20 bytes per 32: 16 of nibbles as Q4_0, then a uint whose bit j is bit 4 of
 //        value j; s = half per 32, m = half per 32 or none; x = s * q + m (Q5_1), or
 //        s * (q - 16) without m (Q5_0)
+//   Q2   a = 8 bytes per 32 (byte j: values j, j+8, j+16, j+24 at bits 0, 2, 4, 6),
+//        s = float d, dmin per 256, m = byte per 16: sc | mn << 4; x = d*sc*q - dmin*mn
+//        (Q2_K as in the file; TQ1_0 / TQ2_0: q + 1 in 0..2, d = dmin, sc = mn = 1)
 //   BF16 a = bfloat16[rows*cols] (the top half of a float)
 //   IQ4F a as Q4_0 (nibbles index IQ4_VALUES), s = float per 32; x = s * IQ4_VALUES[q]
 //        (IQ4_NL: s = d; IQ4_XS: s = d * (sub-block scale - 32))
@@ -34,6 +36,7 @@
 #define FMT_BF16 7
 #define FMT_IQ4F 8
 #define FMT_Q5 9
+#define FMT_Q2 10
 
 // The non-linear 4-bit code book of IQ4_NL / IQ4_XS, looked up with shuffle().
 #define IQ4_VALUES ((char16)(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113))
@@ -105,4 +108,12 @@ inline float8 deq8_q5(WARGS, size_t row, int cols, int k0) {
     const float8 q = nib8(b, w >= 16) + 16.0f * h;
     const float d = vload_half(blk, (global const half*)ws);
     return wm ? d * q + vload_half(blk, (global const half*)wm) : d * (q - 16.0f);
+}
+inline float8 deq8_q2(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    const uint2 b = vload2(0, (global const uint*)(wa + i / 32 * 8));
+    const float8 q = convert_float8(as_uchar8((b >> (uint)(2 * ((k0 & 31) / 8))) & (uint2)(0x03030303u)));
+    const uchar sc = wm[i / 16];
+    global const float* d = (global const float*)ws + 2 * (i / 256);
+    return (d[0] * (float)(sc & 15)) * q - d[1] * (float)(sc >> 4);
 }

@@ -152,6 +152,31 @@ inline float dot32_q5(WARGS, XARGS, size_t wb, int b) {
     if (wm) return d * (float)s + vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
     return d * (float)(s - 16 * (hsum16(x0) + hsum16(x1)));
 }
+// Q2: 8 values per shift of the block's 8 bytes; the two 16-value groups' scale and
+// min bytes, and the super-block's d and dmin.
+inline int isum8(char8 a, char8 b) {
+    const int8 p = convert_int8(a) * convert_int8(b);
+    const int4 s4 = p.lo + p.hi;
+    return s4.x + s4.y + s4.z + s4.w;
+}
+inline int hsum8(char8 a) {
+    const int8 p = convert_int8(a);
+    const int4 s4 = p.lo + p.hi;
+    return s4.x + s4.y + s4.z + s4.w;
+}
+inline float dot32_q2(WARGS, XARGS, size_t wb, int b) {
+    const uint2 q = vload2(0, (global const uint*)(wa + wb * 8));
+    const uint2 m = (uint2)(0x03030303u);
+    global const char* x = (global const char*)xq + b * 32;
+    const char8 x0 = vload8(0, x), x1 = vload8(1, x), x2 = vload8(2, x), x3 = vload8(3, x);
+    const int s0 = isum8(as_char8(q & m), x0) + isum8(as_char8((q >> 2) & m), x1);
+    const int s1 = isum8(as_char8((q >> 4) & m), x2) + isum8(as_char8((q >> 6) & m), x3);
+    const int c0 = wm[2 * wb], c1 = wm[2 * wb + 1];
+    const int sq = (c0 & 15) * s0 + (c1 & 15) * s1;
+    const int sm = (c0 >> 4) * (hsum8(x0) + hsum8(x1)) + (c1 >> 4) * (hsum8(x2) + hsum8(x3));
+    global const float* d = (global const float*)ws + 2 * (wb / 8);
+    return xscale(xq, xd, xs, xg, b) * (d[0] * (float)sq - d[1] * (float)sm);
+}
 inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
 // BF16 weights read float activations already rounded to bf16 (round_bf16 in quantize.cl).
 inline float dot32_bf16(WARGS, XARGS, size_t wb, int b) {
@@ -206,3 +231,4 @@ DEFINE_MATVEC(matvec_q8f, dot32_q8f)
 DEFINE_MATVEC(matvec_bf16, dot32_bf16)
 DEFINE_MATVEC(matvec_iq4f, dot32_iq4f)
 DEFINE_MATVEC(matvec_q5, dot32_q5)
+DEFINE_MATVEC(matvec_q2, dot32_q2)
