@@ -13,13 +13,13 @@ constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
 
 // Kernel names per format, in WeightFormat order (stable storage for profiling).
 const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1", "matvec_q4f", "matvec_q8_0",
-                               "matvec_q8f", "matvec_bf16", "matvec_iq4f", "matvec_q5",   "matvec_q2"};
+                               "matvec_q8f", "matvec_bf16", "matvec_iq4f", "matvec_q5",   "matvec_q2",  "matvec_q3"};
 const char* const kMatmul[] = {"matmul_f32", "matmul_f16", "matmul_q4_0", "matmul_q4_1", "matmul_q4f", "matmul_q8_0",
-                               "matmul_q8f", "matmul_bf16", "matmul_iq4f", "matmul_q5",   "matmul_q2"};
+                               "matmul_q8f", "matmul_bf16", "matmul_iq4f", "matmul_q5",   "matmul_q2",  "matmul_q3"};
 const char* const kGetRows[] = {"get_rows_f32",  "get_rows_f16",  "get_rows_q4_0", "get_rows_q4_1",
                                 "get_rows_q4f",  "get_rows_q8_0", "get_rows_q8f",  "get_rows_bf16",
-                                "get_rows_iq4f", "get_rows_q5",   "get_rows_q2"};
-static_assert(std::size(kMatvec) == static_cast<size_t>(WeightFormat::Q2) + 1 &&
+                                "get_rows_iq4f", "get_rows_q5",   "get_rows_q2",  "get_rows_q3"};
+static_assert(std::size(kMatvec) == static_cast<size_t>(WeightFormat::Q3) + 1 &&
               std::size(kMatmul) == std::size(kMatvec) && std::size(kGetRows) == std::size(kMatvec));
 
 }  // namespace
@@ -37,6 +37,7 @@ Act actOf(const Weight& w) {
     case WeightFormat::BF16: return Act::BF16;
     case WeightFormat::Q4_1: return Act::Q8_1;
     case WeightFormat::Q2:
+    case WeightFormat::Q3:
     case WeightFormat::Q4F:
     case WeightFormat::Q8F: return Act::Q8_K;
     case WeightFormat::IQ4F: return w.sourceType == GgmlType::IQ4_XS ? Act::Q8_K : Act::Q8_0;

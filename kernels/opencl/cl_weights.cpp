@@ -1,13 +1,12 @@
 // Weight upload: GGUF blocks -> the device layouts of cl/common.cl (values, scales and
 // offsets in separate contiguous arrays, so neighbouring work-items read neighbouring
-// bytes). Every conversion is exact: K-quant super-blocks are unpacked to per-32 (per-16
-// for Q3_K, Q6_K) float scales and offsets (an fp16 scale times a 4- to 8-bit integer
-// fits in a float's 24-bit mantissa); IQ4_NL / IQ4_XS keep their nibbles (IQ4F, 5 bits
-// per weight); Q5_0 / Q5_1 keep nibbles and fifth bits (Q5: the file's size); Q2_K keeps
-// its 2-bit codes and scale bytes (Q2, 2.75 bits), which also hold the ternary types'
-// codes (TQ1_0's 1.7 bits become 2.75); Q3_K's codes become nibbles with a scale and an
-// offset per 16 (Q4F, 8 bits per weight where the file has 3.4: a native 3-bit kernel
-// would save that). deviceBytes has each type's figure.
+// bytes). Every conversion is exact. K-quant super-blocks: Q4_K / Q5_K / Q6_K are
+// unpacked to per-32 (per-16 for Q6_K) float scales and offsets (an fp16 scale times a
+// 6- or 8-bit integer fits in a float's 24-bit mantissa); Q2_K and Q3_K keep their 2-
+// and 3-bit codes and small per-16 scales with a float d per 256 (Q2: 2.75 bits per
+// weight, Q3: 3.625), and the ternary types use Q2 (TQ1_0's 1.7 bits become 2.75).
+// IQ4_NL / IQ4_XS keep their nibbles (IQ4F, 5 bits per weight); Q5_0 / Q5_1 keep nibbles
+// and fifth bits (Q5: the file's size). deviceBytes has each type's figure.
 #include <cstring>
 
 #include "../ref/blocks.h"
@@ -42,17 +41,10 @@ void scaleMinK4(int j, const uint8_t* q, int& sc, int& mn) {
     }
 }
 
-// 256 values 0..3 as Q2 codes: per 32, byte j = values j, j+8, j+16, j+24 at bits 0, 2, 4, 6.
+// 32 values 0..3 as Q2 codes: byte j = values j, j+8, j+16, j+24 at bits 0, 2, 4, 6.
 void putCrumbs(std::vector<uint8_t>& v, const int8_t* q) {
-    for (int b = 0; b < 256; b += 32)
-        for (int j = 0; j < 8; ++j)
-            v.push_back(static_cast<uint8_t>(q[b + j] | (q[b + j + 8] << 2) | (q[b + j + 16] << 4) | (q[b + j + 24] << 6)));
-}
-
-// n values 0..15 (n % 32 == 0) as our Q4 nibbles: per 32, byte l = value l | value l+16 << 4.
-void putNibbles(std::vector<uint8_t>& v, const int8_t* q, int n) {
-    for (int b = 0; b < n; b += 32)
-        for (int l = 0; l < 16; ++l) v.push_back(static_cast<uint8_t>(q[b + l] | (q[b + l + 16] << 4)));
+    for (int j = 0; j < 8; ++j)
+        v.push_back(static_cast<uint8_t>(q[j] | (q[j + 8] << 2) | (q[j + 16] << 4) | (q[j + 24] << 6)));
 }
 
 // Q5_0 / Q5_1 -> Q5: per block the 16 nibble bytes (already in our Q4 order) and the
@@ -98,7 +90,7 @@ void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
         int8_t q[256];
         for (int e = 0; e < 256; ++e)  // 2 bits at shift 2 * ((e / 32) % 4) of qs[32 * (e / 128) + e % 32]
             q[e] = static_cast<int8_t>((b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e / 32) % 4))) & 3);
-        putCrumbs(h.a, q);
+        for (int blk = 0; blk < 8; ++blk) putCrumbs(h.a, q + 32 * blk);
         put(h.s, halfToFloat(b[i].d));
         put(h.s, halfToFloat(b[i].dmin));
         h.m.insert(h.m.end(), b[i].scales, b[i].scales + 16);
@@ -107,34 +99,37 @@ void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
 
 // Ternary codes q + 1 (0..2) -> Q2 with d = dmin = the block's d and scale = min = 1.
 void putTernary(const int8_t* q, uint16_t d, Host& h) {
-    putCrumbs(h.a, q);
+    for (int blk = 0; blk < 8; ++blk) putCrumbs(h.a, q + 32 * blk);
     put(h.s, halfToFloat(d));
     put(h.s, halfToFloat(d));
     h.m.insert(h.m.end(), 16, uint8_t{0x11});
 }
 
-// Q3_K -> Q4F, group 16: q + 4 in 0..7 (q: 2 low bits, minus 4 where the hmask bit is
-// clear), scale s = d * (6-bit scale - 32), offset -4s (exact: s has at most 17 bits).
+// Q3_K -> Q3: per 32 values the 2 low bits as Q2's crumbs and a word of the third bits
+// (bit j: the hmask bit of value j, set for q >= 0), the fp16 d as a float, and the
+// 6-bit scales minus 32 as int8.
 void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
     const auto* b = reinterpret_cast<const ref::BlockQ3_K*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
-        int8_t q[256];
+        int8_t low[256];
+        uint32_t high[8] = {};
         for (int half = 0; half < 2; ++half)  // 128 values per 32 bytes of qs
             for (int shift = 0; shift < 4; ++shift)
                 for (int l = 0; l < 32; ++l) {
-                    const int low = (b[i].qs[half * 32 + l] >> (2 * shift)) & 3;
-                    const bool high = (b[i].hmask[l] >> (half * 4 + shift)) & 1;
-                    q[half * 128 + shift * 32 + l] = static_cast<int8_t>(low + (high ? 4 : 0));
+                    const int e = half * 128 + shift * 32 + l;
+                    low[e] = static_cast<int8_t>((b[i].qs[half * 32 + l] >> (2 * shift)) & 3);
+                    high[e / 32] |= static_cast<uint32_t>((b[i].hmask[l] >> (half * 4 + shift)) & 1) << (e % 32);
                 }
-        putNibbles(h.a, q, 256);
-        const float d = halfToFloat(b[i].d);
+        for (int blk = 0; blk < 8; ++blk) {
+            putCrumbs(h.a, low + 32 * blk);
+            put(h.a, high[blk]);
+        }
+        put(h.s, halfToFloat(b[i].d));
         const uint8_t* sc = b[i].scales;
         for (int j = 0; j < 16; ++j) {  // low 4 bits: bytes 0..7 (low nibble j < 8); high 2: bytes 8..11
-            const int low = j < 8 ? (sc[j] & 15) : (sc[j - 8] >> 4);
-            const int high = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
-            const float s = d * static_cast<float>((low | (high << 4)) - 32);
-            put(h.s, s);
-            put(h.m, -4.0f * s);
+            const int lo = j < 8 ? (sc[j] & 15) : (sc[j - 8] >> 4);
+            const int hi = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
+            put(h.m, static_cast<int8_t>((lo | (hi << 4)) - 32));
         }
     }
 }
@@ -280,7 +275,7 @@ WeightFormat formatOf(GgmlType type) {
     case GgmlType::Q2_K:
     case GgmlType::TQ1_0:
     case GgmlType::TQ2_0: return WeightFormat::Q2;
-    case GgmlType::Q3_K:
+    case GgmlType::Q3_K: return WeightFormat::Q3;
     case GgmlType::Q4_K: return WeightFormat::Q4F;
     case GgmlType::IQ4_NL:
     case GgmlType::IQ4_XS: return WeightFormat::IQ4F;
@@ -323,7 +318,7 @@ size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5
     case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
     case GgmlType::Q6_K: return n + n / 16 * 4;    // 10
-    case GgmlType::Q3_K: return n / 2 + n / 16 * 8;  // 8
+    case GgmlType::Q3_K: return n / 32 * 12 + n / 256 * 4 + n / 16;  // 3.625
     case GgmlType::Q2_K:
     case GgmlType::TQ1_0:
     case GgmlType::TQ2_0: return n / 4 + n / 32 + n / 16;  // 2.75
@@ -353,7 +348,7 @@ Expected<Weight> Backend::upload(std::span<const Matrix* const> parts) {
     w.sourceType = type;
     w.rows = rows;
     w.cols = cols;
-    w.group = type == GgmlType::Q2_K || type == GgmlType::Q3_K || type == GgmlType::Q6_K ? 16 : 32;
+    w.group = type == GgmlType::Q6_K ? 16 : 32;
     auto send = [&](std::vector<uint8_t>& host, Buffer& dst) -> Expected<bool> {
         if (host.empty()) return true;
         auto b = alloc(host.size());

@@ -47,7 +47,7 @@ private:
 
 // Device layouts (cl/common.cl describes each).
 enum class WeightFormat : int { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q4F = 4, Q8_0 = 5, Q8F = 6, BF16 = 7, IQ4F = 8,
-                              Q5 = 9, Q2 = 10 };
+                              Q5 = 9, Q2 = 10, Q3 = 11 };
 
 // A weight matrix on the device: rows x cols (one or several stacked GGUF matrices).
 struct Weight {
@@ -55,7 +55,7 @@ struct Weight {
     GgmlType sourceType = GgmlType::F32;
     int64_t rows = 0;
     int64_t cols = 0;
-    int group = 32;   // values per scale (Q8F: 16 for Q2_K, Q3_K, Q6_K)
+    int group = 32;   // values per scale (Q8F: 16 for Q6_K)
     Buffer a, s, m;   // values, scales, offsets (s, m empty where the format has none)
     size_t bytes() const { return a.bytes() + s.bytes() + m.bytes(); }
 };

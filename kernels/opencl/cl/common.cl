@@ -8,9 +8,7 @@
 //   Q4_0 a = 16 bytes per 32 values (element j: low nibble of byte j, j+16: high
 //        nibble), s = half per 32;            x = s * (q - 8)
 //   Q4_1 as Q4_0 with s, m = half per 32;      x = s * q + m
-//   Q4F  as Q4_1 with float s, m per g (32, or 16: the low nibbles of a block, then the
-//        high) (Q4_K: scale d*sc and offset -dmin*m are exact in float;
-//        g 16: Q3_K q + 4 in 0..7, s = d*sc, m = -4*d*sc)
+//   Q4F  as Q4_1 with float s, m (Q4_K: scale d*sc and offset -dmin*m are exact in float)
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
 //        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
@@ -20,6 +18,8 @@
 //   Q2   a = 8 bytes per 32 (byte j: values j, j+8, j+16, j+24 at bits 0, 2, 4, 6),
 //        s = float d, dmin per 256, m = byte per 16: sc | mn << 4; x = d*sc*q - dmin*mn
 //        (Q2_K as in the file; TQ1_0 / TQ2_0: q + 1 in 0..2, d = dmin, sc = mn = 1)
+//   Q3   a = 12 bytes per 32: 8 of 2-bit codes as Q2, then a uint whose bit j is bit 2 of
+//        value j; s = float d per 256, m = int8 scale per 16; x = d * sc * (q - 4) (Q3_K)
 //   BF16 a = bfloat16[rows*cols] (the top half of a float)
 //   IQ4F a as Q4_0 (nibbles index IQ4_VALUES), s = float per 32; x = s * IQ4_VALUES[q]
 //        (IQ4_NL: s = d; IQ4_XS: s = d * (sub-block scale - 32))
@@ -37,6 +37,7 @@
 #define FMT_IQ4F 8
 #define FMT_Q5 9
 #define FMT_Q2 10
+#define FMT_Q3 11
 
 // The non-linear 4-bit code book of IQ4_NL / IQ4_XS, looked up with shuffle().
 #define IQ4_VALUES ((char16)(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113))
@@ -74,8 +75,7 @@ inline float8 deq8_q4f(WARGS, size_t row, int cols, int k0) {
     const size_t blk = row * (cols / 32) + k0 / 32;
     const int w = k0 & 31;
     const uint2 b = vload2(0, (global const uint*)(wa + blk * 16 + (w & 15)));
-    const size_t g = wg == 16 ? 2 * blk + (w >= 16) : blk;  // 16 per scale: low nibbles, then high
-    return ((global const float*)ws)[g] * nib8(b, w >= 16) + ((global const float*)wm)[g];
+    return ((global const float*)ws)[blk] * nib8(b, w >= 16) + ((global const float*)wm)[blk];
 }
 inline float8 deq8_q8_0(WARGS, size_t row, int cols, int k0) {
     const size_t i = row * cols + k0;
@@ -116,4 +116,14 @@ inline float8 deq8_q2(WARGS, size_t row, int cols, int k0) {
     const uchar sc = wm[i / 16];
     global const float* d = (global const float*)ws + 2 * (i / 256);
     return (d[0] * (float)(sc & 15)) * q - d[1] * (float)(sc >> 4);
+}
+inline float8 deq8_q3(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    global const uint* p = (global const uint*)(wa + i / 32 * 12);
+    const int w = k0 & 31;
+    const uint2 b = vload2(0, p);
+    const float8 lo = convert_float8(as_uchar8((b >> (uint)(2 * (w / 8))) & (uint2)(0x03030303u)));
+    const float8 hi = convert_float8(((uint8)(p[2] >> w) >> (uint8)(0, 1, 2, 3, 4, 5, 6, 7)) & 1u);
+    const float s = ((global const float*)ws)[i / 256] * (float)((global const char*)wm)[i / 16];
+    return s * (lo + 4.0f * hi - 4.0f);
 }

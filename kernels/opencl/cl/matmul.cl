@@ -85,6 +85,7 @@ DEFINE_MATMUL(matmul_bf16, deq8_bf16)
 DEFINE_MATMUL(matmul_iq4f, deq8_iq4f)
 DEFINE_MATMUL(matmul_q5, deq8_q5)
 DEFINE_MATMUL(matmul_q2, deq8_q2)
+DEFINE_MATMUL(matmul_q3, deq8_q3)
 
 // Embedding lookup: out[t][k] = W[ids[t]][k] as floats; one item per 8 values.
 #define DEFINE_GET_ROWS(NAME, DEQ8)                                                                \
@@ -105,3 +106,4 @@ DEFINE_GET_ROWS(get_rows_bf16, deq8_bf16)
 DEFINE_GET_ROWS(get_rows_iq4f, deq8_iq4f)
 DEFINE_GET_ROWS(get_rows_q5, deq8_q5)
 DEFINE_GET_ROWS(get_rows_q2, deq8_q2)
+DEFINE_GET_ROWS(get_rows_q3, deq8_q3)

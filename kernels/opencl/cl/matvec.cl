@@ -89,18 +89,7 @@ inline float dot32_q4_1(WARGS, XARGS, size_t wb, int b) {
     return (vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd)) * (float)s +
            vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
 }
-// Q4F with 16 values per scale (Q2_K, Q3_K): the low nibbles are group 2wb, the high 2wb+1.
-inline float dot32_q4f16(WARGS, XARGS, size_t wb, int b) {
-    const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
-    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)), hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu));
-    const char16 x0 = vload16(0, (global const char*)xq + b * 32), x1 = vload16(1, (global const char*)xq + b * 32);
-    global const float* sc = (global const float*)ws + 2 * wb;
-    global const float* mn = (global const float*)wm + 2 * wb;
-    return xscale(xq, xd, xs, xg, b) * (sc[0] * (float)isum16(lo, x0) + sc[1] * (float)isum16(hi, x1) +
-                                        mn[0] * (float)hsum16(x0) + mn[1] * (float)hsum16(x1));
-}
 inline float dot32_q4f(WARGS, XARGS, size_t wb, int b) {
-    if (wg == 16) return dot32_q4f16(wa, ws, wm, wg, xq, xd, xs, xg, wb, b);
     const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
     int sx;
     const int s = isum_nib(q, (global const char*)xq + b * 32, &sx);
@@ -177,6 +166,24 @@ inline float dot32_q2(WARGS, XARGS, size_t wb, int b) {
     global const float* d = (global const float*)ws + 2 * (wb / 8);
     return xscale(xq, xd, xs, xg, b) * (d[0] * (float)sq - d[1] * (float)sm);
 }
+// Q3: the Q2 crumbs with bit 2 from the block's word, minus 4; int8 scales per 16.
+inline char8 q3high(uint bits) {
+    return convert_char8((((uint8)(bits) >> (uint8)(0, 1, 2, 3, 4, 5, 6, 7)) & 1u) << 2);
+}
+inline float dot32_q3(WARGS, XARGS, size_t wb, int b) {
+    global const uint* p = (global const uint*)(wa + wb * 12);
+    const uint2 q = vload2(0, p);
+    const uint h = p[2];
+    const uint2 m = (uint2)(0x03030303u);
+    global const char* x = (global const char*)xq + b * 32;
+    const char8 x0 = vload8(0, x), x1 = vload8(1, x), x2 = vload8(2, x), x3 = vload8(3, x);
+    const int s0 = isum8(as_char8(q & m) | q3high(h), x0) + isum8(as_char8((q >> 2) & m) | q3high(h >> 8), x1) -
+                   4 * (hsum8(x0) + hsum8(x1));
+    const int s1 = isum8(as_char8((q >> 4) & m) | q3high(h >> 16), x2) +
+                   isum8(as_char8((q >> 6) & m) | q3high(h >> 24), x3) - 4 * (hsum8(x2) + hsum8(x3));
+    global const char* sc = (global const char*)wm + 2 * wb;
+    return xscale(xq, xd, xs, xg, b) * ((global const float*)ws)[wb / 8] * (float)(sc[0] * s0 + sc[1] * s1);
+}
 inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
 // BF16 weights read float activations already rounded to bf16 (round_bf16 in quantize.cl).
 inline float dot32_bf16(WARGS, XARGS, size_t wb, int b) {
@@ -232,3 +239,4 @@ DEFINE_MATVEC(matvec_bf16, dot32_bf16)
 DEFINE_MATVEC(matvec_iq4f, dot32_iq4f)
 DEFINE_MATVEC(matvec_q5, dot32_q5)
 DEFINE_MATVEC(matvec_q2, dot32_q2)
+DEFINE_MATVEC(matvec_q3, dot32_q3)
