@@ -305,23 +305,24 @@ bool Backend::supports(GgmlType type) {
 size_t Backend::deviceBytes(GgmlType type, int64_t rows, int64_t cols) {
     const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(cols);
     switch (type) {
+    // bits per weight in the comments
     case GgmlType::F32: return n * 4;
     case GgmlType::F16:
     case GgmlType::BF16: return n * 2;
-    case GgmlType::Q4_0: return n / 2 + n / 32 * 2;
-    case GgmlType::Q4_1: return n / 2 + n / 32 * 4;
-    case GgmlType::Q4_K: return n / 2 + n / 32 * 8;  // 6 bits per weight
+    case GgmlType::Q4_0: return n / 2 + n / 32 * 2;                     // 4.5
+    case GgmlType::Q4_1: return n / 2 + n / 32 * 4;                     // 5
+    case GgmlType::Q4_K: return n / 2 + n / 32 * 8;                     // 6
     case GgmlType::IQ4_NL:
-    case GgmlType::IQ4_XS: return n / 2 + n / 32 * 4;  // 5 bits per weight
-    case GgmlType::Q5_0: return n / 32 * 22;      // 5.5
-    case GgmlType::Q5_1: return n / 32 * 24;      // 6
-    case GgmlType::Q8_0: return n + n / 32 * 2;    // 8.5
-    case GgmlType::Q5_K: return n + n / 32 * 8;    // 10
-    case GgmlType::Q6_K: return n + n / 16 * 4;    // 10
-    case GgmlType::Q3_K: return n / 32 * 12 + n / 256 * 4 + n / 16;  // 3.625
+    case GgmlType::IQ4_XS: return n / 2 + n / 32 * 4;                   // 5
+    case GgmlType::Q5_0: return n / 32 * 22;                            // 5.5
+    case GgmlType::Q5_1: return n / 32 * 24;                            // 6
+    case GgmlType::Q8_0: return n + n / 32 * 2;                         // 8.5
+    case GgmlType::Q5_K: return n + n / 32 * 8;                         // 10
+    case GgmlType::Q6_K: return n + n / 16 * 4;                         // 10
+    case GgmlType::Q3_K: return n / 32 * 12 + n / 256 * 4 + n / 16;     // 3.625
     case GgmlType::Q2_K:
     case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0: return n / 4 + n / 32 + n / 16;  // 2.75
+    case GgmlType::TQ2_0: return n / 4 + n / 256 * 8 + n / 16;          // 2.75
     default: return n * 4;
     }
 }
