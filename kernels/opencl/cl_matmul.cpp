@@ -1,6 +1,7 @@
 // Weight products: matrix-vector (one token: decode) and tiled matrix-matrix
 // (prefill), and the embedding lookup, for every device weight format.
 #include <algorithm>
+#include <iterator>
 
 #include "cl_runtime.h"
 
@@ -11,27 +12,36 @@ constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
 constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
 
 // Kernel names per format, in WeightFormat order (stable storage for profiling).
-const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1",
-                               "matvec_q4f", "matvec_q8_0", "matvec_q8f"};
-const char* const kMatmul[] = {"matmul_f32", "matmul_f16", "matmul_q4_0", "matmul_q4_1",
-                               "matmul_q4f", "matmul_q8_0", "matmul_q8f"};
-const char* const kGetRows[] = {"get_rows_f32", "get_rows_f16", "get_rows_q4_0", "get_rows_q4_1",
-                                "get_rows_q4f", "get_rows_q8_0", "get_rows_q8f"};
+const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1", "matvec_q4f", "matvec_q8_0",
+                               "matvec_q8f", "matvec_bf16", "matvec_iq4f", "matvec_q5",   "matvec_q2",  "matvec_q3"};
+const char* const kMatmul[] = {"matmul_f32", "matmul_f16", "matmul_q4_0", "matmul_q4_1", "matmul_q4f", "matmul_q8_0",
+                               "matmul_q8f", "matmul_bf16", "matmul_iq4f", "matmul_q5",   "matmul_q2",  "matmul_q3"};
+const char* const kGetRows[] = {"get_rows_f32",  "get_rows_f16",  "get_rows_q4_0", "get_rows_q4_1",
+                                "get_rows_q4f",  "get_rows_q8_0", "get_rows_q8f",  "get_rows_bf16",
+                                "get_rows_iq4f", "get_rows_q5",   "get_rows_q2",  "get_rows_q3"};
+static_assert(std::size(kMatvec) == static_cast<size_t>(WeightFormat::Q3) + 1 &&
+              std::size(kMatmul) == std::size(kMatvec) && std::size(kGetRows) == std::size(kMatvec));
 
 }  // namespace
 
 namespace {
 
 // The activation type a weight format's kernels read (as the CPU backend's vecDotType).
-enum class Act { F32, F16, Q8_0, Q8_1, Q8_K };
+// BF16: floats rounded to bf16, as the CPU backend rounds them for BF16 weights.
+enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
 
-Act actOf(WeightFormat f) {
-    switch (f) {
+Act actOf(const Weight& w) {
+    switch (w.format) {
     case WeightFormat::F32: return Act::F32;
     case WeightFormat::F16: return Act::F16;
+    case WeightFormat::BF16: return Act::BF16;
     case WeightFormat::Q4_1: return Act::Q8_1;
+    case WeightFormat::Q2:
+    case WeightFormat::Q3:
     case WeightFormat::Q4F:
     case WeightFormat::Q8F: return Act::Q8_K;
+    case WeightFormat::IQ4F: return w.sourceType == GgmlType::IQ4_XS ? Act::Q8_K : Act::Q8_0;
+    case WeightFormat::Q5: return w.sourceType == GgmlType::Q5_1 ? Act::Q8_1 : Act::Q8_0;
     default: return Act::Q8_0;
     }
 }
@@ -50,7 +60,7 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
                      int64_t ooff, bool accumulate, bool swigluInput) {
     Impl& b = *m_impl;
     const int fmt = static_cast<int>(w.format);
-    const Act act = actOf(w.format);
+    const Act act = actOf(w);
     const size_t n = static_cast<size_t>(tokens), k = static_cast<size_t>(w.cols);
     if (k % (act == Act::Q8_K ? 256 : 32) != 0) {
         b.fail("matmul: K-quant rows must be a multiple of 256", CL_INVALID_VALUE);
@@ -59,20 +69,21 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
     // 1. activations into the weight's activation type (dense [tokens][cols])
     const Buffer* xq = &x;
     int xfmt = 0, xg = 32;
-    const size_t aBytes = n * k * (act == Act::F32 ? 4 : act == Act::F16 ? 2 : 1);
+    const bool floats = act == Act::F32 || act == Act::BF16;  // float activations in xq
+    const size_t aBytes = n * k * (floats ? 4 : act == Act::F16 ? 2 : 1);
     const size_t dBytes = act == Act::Q8_K ? n * (k / 256) * 4 : n * (k / 32) * 2;
     if (act != Act::F32 || swigluInput || ldx != w.cols) {
         if (!grow(*this, b.actQ, aBytes) || !grow(*this, b.actD, dBytes) || !grow(*this, b.actS, n * (k / 32) * 2)) {
             b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
             return;
         }
-        const char* name = act == Act::F32 ? "activation_f32" : act == Act::F16 ? "quantize_f16"
-                           : act == Act::Q8_K ? "quantize_q8_k" : "quantize_q8_0";
+        const char* name = act == Act::F32 ? "activation_f32" : act == Act::BF16 ? "round_bf16"
+                           : act == Act::F16 ? "quantize_f16" : act == Act::Q8_K ? "quantize_q8_k" : "quantize_q8_0";
         cl_kernel qk = b.kernel(name);
         const int a = swigluInput ? 1 : 0, ld = static_cast<int>(ldx), kk = static_cast<int>(k);
         bool ok = false;
         size_t global[2] = {k, n};
-        if (act == Act::F32 || act == Act::F16) ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ);
+        if (floats || act == Act::F16) ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ);
         else if (act == Act::Q8_K) {
             ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ, b.actD);
             global[0] = k / 256;
@@ -86,7 +97,7 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
         b.launch(name, qk, 2, global, local, static_cast<double>(n * k * 4 * (swigluInput ? 2 : 1) + aBytes));
         xq = &b.actQ;
     }
-    xfmt = act == Act::F32 ? 0 : act == Act::F16 ? 1 : act == Act::Q8_K ? 3 : 2;
+    xfmt = floats ? 0 : act == Act::F16 ? 1 : act == Act::Q8_K ? 3 : 2;
     xg = act == Act::Q8_K ? 256 : 32;
 
     // 2. the product

@@ -46,7 +46,8 @@ private:
 };
 
 // Device layouts (cl/common.cl describes each).
-enum class WeightFormat : int { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q4F = 4, Q8_0 = 5, Q8F = 6 };
+enum class WeightFormat : int { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q4F = 4, Q8_0 = 5, Q8F = 6, BF16 = 7, IQ4F = 8,
+                              Q5 = 9, Q2 = 10, Q3 = 11 };
 
 // A weight matrix on the device: rows x cols (one or several stacked GGUF matrices).
 struct Weight {
@@ -87,7 +88,8 @@ public:
     uint64_t maxAllocBytes() const;
     bool programFromCache() const;  // the last create() found the compiled program on disk
 
-    // Weight types upload() converts: F32, F16, Q4_0, Q4_1, Q8_0, Q4_K, Q5_K, Q6_K.
+    // Weight types upload() converts: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
+    // Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0.
     static bool supports(GgmlType type);
     // Bytes a matrix takes on the device after conversion.
     static size_t deviceBytes(GgmlType type, int64_t rows, int64_t cols);

@@ -12,6 +12,17 @@
 //   Q8_0 a = int8[rows*cols], s = half per 32; x = s * q
 //   Q8F  a = int8[rows*cols], s = float per g (16 or 32), m = float per g or none
 //        (Q5_K: q in 0..31 with offset; Q6_K: q - 32 in -32..31, g 16, no offset)
+//   Q5   a = 20 bytes per 32: 16 of nibbles as Q4_0, then a uint whose bit j is bit 4 of
+//        value j; s = half per 32, m = half per 32 or none; x = s * q + m (Q5_1), or
+//        s * (q - 16) without m (Q5_0)
+//   Q2   a = 8 bytes per 32 (byte j: values j, j+8, j+16, j+24 at bits 0, 2, 4, 6),
+//        s = float d, dmin per 256, m = byte per 16: sc | mn << 4; x = d*sc*q - dmin*mn
+//        (Q2_K as in the file; TQ1_0 / TQ2_0: q + 1 in 0..2, d = dmin, sc = mn = 1)
+//   Q3   a = 12 bytes per 32: 8 of 2-bit codes as Q2, then a uint whose bit j is bit 2 of
+//        value j; s = float d per 256, m = int8 scale per 16; x = d * sc * (q - 4) (Q3_K)
+//   BF16 a = bfloat16[rows*cols] (the top half of a float)
+//   IQ4F a as Q4_0 (nibbles index IQ4_VALUES), s = float per 32; x = s * IQ4_VALUES[q]
+//        (IQ4_NL: s = d; IQ4_XS: s = d * (sub-block scale - 32))
 // Offsets into the arrays are computed in size_t: an 8B model's matrices exceed 2^31 bytes
 // only in total, but row * cols alone can exceed int range for the output matrix.
 
@@ -22,6 +33,14 @@
 #define FMT_Q4F 4
 #define FMT_Q8_0 5
 #define FMT_Q8F 6
+#define FMT_BF16 7
+#define FMT_IQ4F 8
+#define FMT_Q5 9
+#define FMT_Q2 10
+#define FMT_Q3 11
+
+// The non-linear 4-bit code book of IQ4_NL / IQ4_XS, looked up with shuffle().
+#define IQ4_VALUES ((char16)(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113))
 
 #define WARGS global const uchar* wa, global const uchar* ws, global const uchar* wm, int wg
 
@@ -67,4 +86,44 @@ inline float8 deq8_q8f(WARGS, size_t row, int cols, int k0) {
     const float8 q = convert_float8(vload8(0, (global const char*)wa + i));
     const float8 r = ((global const float*)ws)[i / wg] * q;
     return wm ? r + ((global const float*)wm)[i / wg] : r;
+}
+inline float8 bf16to8(ushort8 h) { return as_float8(convert_uint8(h) << 16); }
+inline float8 deq8_bf16(WARGS, size_t row, int cols, int k0) {
+    return bf16to8(vload8(0, (global const ushort*)wa + row * cols + k0));
+}
+inline float8 deq8_iq4f(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    const uchar sh = w >= 16 ? 4 : 0;
+    const uchar8 q = (vload8(0, wa + blk * 16 + (w & 15)) >> sh) & (uchar)15;
+    return ((global const float*)ws)[blk] * convert_float8(shuffle(IQ4_VALUES, q));
+}
+inline float8 deq8_q5(WARGS, size_t row, int cols, int k0) {
+    const size_t blk = row * (cols / 32) + k0 / 32;
+    const int w = k0 & 31;
+    global const uchar* p = wa + blk * 20;
+    const uint2 b = vload2(0, (global const uint*)(p + (w & 15)));
+    const uint qh = ((global const uint*)p)[4] >> w;  // bit 4 of values w .. w+7
+    const float8 h = convert_float8(((uint8)(qh) >> (uint8)(0, 1, 2, 3, 4, 5, 6, 7)) & 1u);
+    const float8 q = nib8(b, w >= 16) + 16.0f * h;
+    const float d = vload_half(blk, (global const half*)ws);
+    return wm ? d * q + vload_half(blk, (global const half*)wm) : d * (q - 16.0f);
+}
+inline float8 deq8_q2(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    const uint2 b = vload2(0, (global const uint*)(wa + i / 32 * 8));
+    const float8 q = convert_float8(as_uchar8((b >> (uint)(2 * ((k0 & 31) / 8))) & (uint2)(0x03030303u)));
+    const uchar sc = wm[i / 16];
+    global const float* d = (global const float*)ws + 2 * (i / 256);
+    return (d[0] * (float)(sc & 15)) * q - d[1] * (float)(sc >> 4);
+}
+inline float8 deq8_q3(WARGS, size_t row, int cols, int k0) {
+    const size_t i = row * cols + k0;
+    global const uint* p = (global const uint*)(wa + i / 32 * 12);
+    const int w = k0 & 31;
+    const uint2 b = vload2(0, p);
+    const float8 lo = convert_float8(as_uchar8((b >> (uint)(2 * (w / 8))) & (uint2)(0x03030303u)));
+    const float8 hi = convert_float8(((uint8)(p[2] >> w) >> (uint8)(0, 1, 2, 3, 4, 5, 6, 7)) & 1u);
+    const float s = ((global const float*)ws)[i / 256] * (float)((global const char*)wm)[i / 16];
+    return s * (lo + 4.0f * hi - 4.0f);
 }

@@ -116,7 +116,82 @@ inline float dot32_q8f(WARGS, XARGS, size_t wb, int b) {
     }
     return xscale(xq, xd, xs, xg, b) * r;
 }
+inline float dot32_iq4f(WARGS, XARGS, size_t wb, int b) {
+    const uchar16 q = vload16(0, wa + wb * 16);
+    const char16 lo = shuffle(IQ4_VALUES, q & (uchar)15), hi = shuffle(IQ4_VALUES, q >> (uchar)4);
+    global const char* x = (global const char*)xq + b * 32;
+    const int s = isum16(lo, vload16(0, x)) + isum16(hi, vload16(1, x));
+    return ((global const float*)ws)[wb] * xscale(xq, xd, xs, xg, b) * (float)s;
+}
+// Q5: the nibbles with bit 4 from the block's qh word; Q5_1 (m) reads Q8_1 activations.
+inline char16 q5high(uint bits) {
+    const uint16 sh = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return convert_char16((((uint16)(bits) >> sh) & 1u) << 4);
+}
+inline float dot32_q5(WARGS, XARGS, size_t wb, int b) {
+    global const uint* p = (global const uint*)(wa + wb * 20);
+    const uint4 q = vload4(0, p);
+    const uint qh = p[4];
+    const char16 lo = as_char16(q & (uint4)(0x0F0F0F0Fu)) | q5high(qh);
+    const char16 hi = as_char16((q >> 4) & (uint4)(0x0F0F0F0Fu)) | q5high(qh >> 16);
+    global const char* x = (global const char*)xq + b * 32;
+    const char16 x0 = vload16(0, x), x1 = vload16(1, x);
+    const int s = isum16(lo, x0) + isum16(hi, x1);
+    const float d = vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
+    if (wm) return d * (float)s + vload_half(wb, (global const half*)wm) * vload_half(b, (global const half*)xs);
+    return d * (float)(s - 16 * (hsum16(x0) + hsum16(x1)));
+}
+// Q2: 8 values per shift of the block's 8 bytes; the two 16-value groups' scale and
+// min bytes, and the super-block's d and dmin.
+inline int isum8(char8 a, char8 b) {
+    const int8 p = convert_int8(a) * convert_int8(b);
+    const int4 s4 = p.lo + p.hi;
+    return s4.x + s4.y + s4.z + s4.w;
+}
+inline int hsum8(char8 a) {
+    const int8 p = convert_int8(a);
+    const int4 s4 = p.lo + p.hi;
+    return s4.x + s4.y + s4.z + s4.w;
+}
+inline float dot32_q2(WARGS, XARGS, size_t wb, int b) {
+    const uint2 q = vload2(0, (global const uint*)(wa + wb * 8));
+    const uint2 m = (uint2)(0x03030303u);
+    global const char* x = (global const char*)xq + b * 32;
+    const char8 x0 = vload8(0, x), x1 = vload8(1, x), x2 = vload8(2, x), x3 = vload8(3, x);
+    const int s0 = isum8(as_char8(q & m), x0) + isum8(as_char8((q >> 2) & m), x1);
+    const int s1 = isum8(as_char8((q >> 4) & m), x2) + isum8(as_char8((q >> 6) & m), x3);
+    const int c0 = wm[2 * wb], c1 = wm[2 * wb + 1];
+    const int sq = (c0 & 15) * s0 + (c1 & 15) * s1;
+    const int sm = (c0 >> 4) * (hsum8(x0) + hsum8(x1)) + (c1 >> 4) * (hsum8(x2) + hsum8(x3));
+    global const float* d = (global const float*)ws + 2 * (wb / 8);
+    return xscale(xq, xd, xs, xg, b) * (d[0] * (float)sq - d[1] * (float)sm);
+}
+// Q3: the Q2 crumbs with bit 2 from the block's word, minus 4; int8 scales per 16.
+inline char8 q3high(uint bits) {
+    return convert_char8((((uint8)(bits) >> (uint8)(0, 1, 2, 3, 4, 5, 6, 7)) & 1u) << 2);
+}
+inline float dot32_q3(WARGS, XARGS, size_t wb, int b) {
+    global const uint* p = (global const uint*)(wa + wb * 12);
+    const uint2 q = vload2(0, p);
+    const uint h = p[2];
+    const uint2 m = (uint2)(0x03030303u);
+    global const char* x = (global const char*)xq + b * 32;
+    const char8 x0 = vload8(0, x), x1 = vload8(1, x), x2 = vload8(2, x), x3 = vload8(3, x);
+    const int s0 = isum8(as_char8(q & m) | q3high(h), x0) + isum8(as_char8((q >> 2) & m) | q3high(h >> 8), x1) -
+                   4 * (hsum8(x0) + hsum8(x1));
+    const int s1 = isum8(as_char8((q >> 4) & m) | q3high(h >> 16), x2) +
+                   isum8(as_char8((q >> 6) & m) | q3high(h >> 24), x3) - 4 * (hsum8(x2) + hsum8(x3));
+    global const char* sc = (global const char*)wm + 2 * wb;
+    return xscale(xq, xd, xs, xg, b) * ((global const float*)ws)[wb / 8] * (float)(sc[0] * s0 + sc[1] * s1);
+}
 inline float dot8h(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
+// BF16 weights read float activations already rounded to bf16 (round_bf16 in quantize.cl).
+inline float dot32_bf16(WARGS, XARGS, size_t wb, int b) {
+    global const ushort* p = (global const ushort*)wa + wb * 32;
+    global const float* x = (global const float*)xq + b * 32;
+    return dot8h(bf16to8(vload8(0, p)), vload8(0, x)) + dot8h(bf16to8(vload8(1, p)), vload8(1, x)) +
+           dot8h(bf16to8(vload8(2, p)), vload8(2, x)) + dot8h(bf16to8(vload8(3, p)), vload8(3, x));
+}
 inline float dot32_f16(WARGS, XARGS, size_t wb, int b) {
     global const half* p = (global const half*)wa + wb * 32;
     global const half* x = (global const half*)xq + b * 32;
@@ -160,3 +235,8 @@ DEFINE_MATVEC(matvec_q4_1, dot32_q4_1)
 DEFINE_MATVEC(matvec_q4f, dot32_q4f)
 DEFINE_MATVEC(matvec_q8_0, dot32_q8_0)
 DEFINE_MATVEC(matvec_q8f, dot32_q8f)
+DEFINE_MATVEC(matvec_bf16, dot32_bf16)
+DEFINE_MATVEC(matvec_iq4f, dot32_iq4f)
+DEFINE_MATVEC(matvec_q5, dot32_q5)
+DEFINE_MATVEC(matvec_q2, dot32_q2)
+DEFINE_MATVEC(matvec_q3, dot32_q3)

@@ -5,6 +5,7 @@
 //   Q8_K (for the K-quants): per 256 values iscale = -127/max (max: the value of largest
 //       magnitude), q = min(127, rint(iscale*x)), d = 1/iscale as float.
 //   F16 (for F16 weights): round to nearest even.
+//   BF16 (for BF16 weights): floats rounded to bf16 (nearest even; NaN kept quiet).
 // x rows are [n][ldx]; act = 1 reads silu(x[k]) * x[k + k] (SwiGLU of [gate | up]).
 // Outputs are dense: q [n][k], d and s [n][k/group].
 
@@ -86,4 +87,13 @@ kernel void activation_f32(global const float* x, int ldx, int k, int act, globa
     const int i = get_global_id(0), t = get_global_id(1);
     if (i >= k) return;
     out[(size_t)t * k + i] = act_load(x + (size_t)t * ldx, k, i, act);
+}
+
+// out[t][i] = x[t][i] (or its SwiGLU) rounded to bf16, kept as floats; global: k x n.
+kernel void round_bf16(global const float* x, int ldx, int k, int act, global float* out) {
+    const int i = get_global_id(0), t = get_global_id(1);
+    if (i >= k) return;
+    const uint u = as_uint(act_load(x + (size_t)t * ldx, k, i, act));
+    const uint r = (u & 0x7fffffffu) > 0x7f800000u ? (u | 0x00400000u) : u + 0x7fffu + ((u >> 16) & 1u);
+    out[(size_t)t * k + i] = as_float(r & 0xffff0000u);
 }

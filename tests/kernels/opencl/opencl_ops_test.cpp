@@ -96,10 +96,26 @@ QuantMatrix makeMatrix(GgmlType type, int64_t rows, int64_t cols, uint32_t seed)
 
 class OpenclMatmul : public ::testing::TestWithParam<GgmlType> {};
 
+// The oracle: kernels/ref's dequantization and a double-precision dot per output.
+std::vector<float> dequantDot(const QuantMatrix& q, const std::vector<float>& x, int64_t tokens) {
+    const int64_t rows = q.m.rows, cols = q.m.cols;
+    std::vector<float> w(static_cast<size_t>(cols)), out(static_cast<size_t>(tokens * rows));
+    for (int64_t r = 0; r < rows; ++r) {
+        kernels::ref::dequantizeRow(q.m.type, q.bytes.data() + r * kernels::rowBytes(q.m.type, cols), w.data(), cols);
+        for (int64_t t = 0; t < tokens; ++t) {
+            double acc = 0;
+            for (int64_t c = 0; c < cols; ++c) acc += static_cast<double>(w[c]) * x[t * cols + c];
+            out[t * rows + r] = static_cast<float>(acc);
+        }
+    }
+    return out;
+}
+
 // Decode (1 token, matvec) and prefill (tiled) products, plain, accumulating and with
 // the SwiGLU input, against the CPU backend (same activation quantization: only the
 // float summation order differs) and loosely against ref::matmul (whose scalar
-// activation rounding differs from the CPU backend's x86 one).
+// activation rounding differs from the CPU backend's x86 one) and against the ref
+// dequantization with float activations (the activation rounding is the difference).
 TEST_P(OpenclMatmul, MatchesReference) {
     REQUIRE_BACKEND();
     const GgmlType type = GetParam();
@@ -127,14 +143,18 @@ TEST_P(OpenclMatmul, MatchesReference) {
             be->matmul(*w, xb, cols, tokens, ob, ldo, ooff, /*accumulate=*/true);
         }
         const std::vector<float> got = fromDevice(*be, ob, init.size());
-        std::vector<float> gotRows(want.size()), wantAcc(want.size());
+        const std::vector<float> oracle = dequantDot(q, x, tokens);
+        std::vector<float> gotRows(want.size()), wantAcc(want.size()), oracleAcc(want.size());
         for (int64_t t = 0; t < tokens; ++t)
             for (int64_t r = 0; r < rows; ++r) {
                 gotRows[t * rows + r] = got[t * ldo + ooff + r];
                 wantAcc[t * rows + r] = want[t * rows + r] + 0.5f;
+                oracleAcc[t * rows + r] = oracle[t * rows + r] + 0.5f;
             }
-        // Q4_1 prefill: the tile uses d*sum(q) of the activations, the CPU its fp16 rounding
-        const float tolT = type == GgmlType::Q4_1 && tokens > 1 ? 2e-3f : tol;
+        EXPECT_LT(relError(gotRows, oracleAcc), 2e-2f) << "tokens " << tokens << " vs ref dequantize + dot";
+        // Q4_1 / Q5_1 prefill: the tile uses d*sum(q) of the activations, the CPU its fp16 rounding
+        const bool q8_1 = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+        const float tolT = q8_1 && tokens > 1 ? 2e-3f : tol;
         EXPECT_LT(relError(gotRows, wantAcc), tolT) << "tokens " << tokens;
         EXPECT_EQ(got[0], 0.5f);  // outside [ooff, ooff + rows): untouched
         EXPECT_EQ(got[ldo - 1], 0.5f);
@@ -175,16 +195,24 @@ TEST_P(OpenclMatmul, GetRowsIsExact) {
         be->getRows(*w, *idb, static_cast<int64_t>(ids.size()), *ob);
     }
     const std::vector<float> got = fromDevice(*be, *ob, ids.size() * cols);
-    std::vector<float> want(cols);
+    std::vector<float> want(cols), oracle(cols);
     for (size_t t = 0; t < ids.size(); ++t) {
         kernels::getRow(q.m, ids[t], want.data());
-        for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got[t * cols + c], want[c]) << "row " << t << " col " << c;
+        kernels::ref::dequantizeRow(type, q.bytes.data() + ids[t] * kernels::rowBytes(type, cols), oracle.data(), cols);
+        for (int64_t c = 0; c < cols; ++c) {
+            ASSERT_EQ(got[t * cols + c], want[c]) << "row " << t << " col " << c;
+            ASSERT_EQ(got[t * cols + c], oracle[c]) << "row " << t << " col " << c << " vs ref";
+        }
     }
+    EXPECT_EQ(w->bytes(), Backend::deviceBytes(type, rows, cols));
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, OpenclMatmul,
-                         ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_1,
-                                           GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K),
+                         ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
+                                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                                           GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
+                                           GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::TQ1_0,
+                                           GgmlType::TQ2_0),
                          [](const auto& info) { return std::string(kernels::typeName(info.param)); });
 
 TEST(OpenclOps, RmsNormSwigluAdd) {
