@@ -389,17 +389,4 @@ std::string firstOpenclGpu() {
     return {};
 }
 
-const char* formatSuffix(WeightFormat f) {
-    switch (f) {
-    case WeightFormat::F32: return "f32";
-    case WeightFormat::F16: return "f16";
-    case WeightFormat::Q4_0: return "q4_0";
-    case WeightFormat::Q4_1: return "q4_1";
-    case WeightFormat::Q4F: return "q4f";
-    case WeightFormat::Q8_0: return "q8_0";
-    case WeightFormat::Q8F: return "q8f";
-    }
-    return "f32";
-}
-
 }  // namespace kernels::opencl

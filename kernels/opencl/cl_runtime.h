@@ -64,7 +64,5 @@ struct Backend::Impl {
                 double bytes);
 };
 
-// Kernel name suffix of a weight format: "q4_0", "f16", ...
-const char* formatSuffix(WeightFormat f);
 
 }  // namespace kernels::opencl
