@@ -38,9 +38,10 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
         b.attnO = std::move(*o);
         b.attnMs = std::move(*ms);
     }
-    cl_kernel k = b.kernel("attn_split");
-    const int kvCode = kvType == GgmlType::F32 ? 0 : kvType == GgmlType::F16 ? 1 : 2;
-    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, kvCode, b.attnO,
+    const char* name = kvType == GgmlType::F32 ? "attn_split_f32" : kvType == GgmlType::F16 ? "attn_split_f16"
+                                                                                        : "attn_split_q8_0";
+    cl_kernel k = b.kernel(name);
+    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, b.attnO,
                          b.attnMs, static_cast<int>(s.heads), static_cast<int>(s.headsKv), static_cast<int>(s.headDim),
                          static_cast<int>(pos0), s.scale, static_cast<int>(s.window), s.softCap,
                          static_cast<int>(nSplit), static_cast<int>(splitLen)))
@@ -50,7 +51,7 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
     const size_t local[3] = {kAtWg, 1, 1};
     const double elemBytes = kvType == GgmlType::F32 ? 4.0 : kvType == GgmlType::F16 ? 2.0 : 34.0 / 32.0;
     const double kvBytes = 2.0 * elemBytes * static_cast<double>(kvLen * s.headsKv * s.headDim);
-    b.launch("attn_split", k, 3, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
+    b.launch(name, k, 3, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
 
     cl_kernel m = b.kernel("attn_merge");
     if (!m || !b.setArgs(m, b.attnO, b.attnMs, out, static_cast<int>(s.heads), static_cast<int>(s.headDim),

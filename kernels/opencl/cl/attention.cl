@@ -1,6 +1,6 @@
 // Causal grouped-query attention over the KV cache, flash-decoding style: the keys of
 // a query are cut into nSplit ranges of splitLen positions; one work-group per
-// (range, head, token) runs an online softmax over its range in tiles of AT_WG keys
+// (range, head, token) of attn_split_<cache type> runs an online softmax over its range in tiles of AT_WG keys
 // and writes (max, sum, unnormalized output); attn_merge combines the ranges.
 // Decode uses many ranges (the only parallelism there is heads x ranges); prefill one.
 // q: qkv rows [n][ldq] (q heads first); caches: rows of headsKv*D values (F32, F16, or
@@ -35,12 +35,12 @@ inline float wg_reduce(local float* red, float v, int lid, int isMax) {
     return r;
 }
 
-kernel void attn_split(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
-                       int kvType, global float* partO, global float* partMs, int heads, int headsKv, int D,
-                       int pos0, float scale, int window, float softCap, int nSplit, int splitLen) {
-    local float qs[AT_MAXD];
-    local float p[AT_WG];
-    local float red[AT_WG];
+// The body of attn_split_<type>: kvType is a constant in each kernel, so its loads
+// compile without a branch per value.
+inline void attn_split_body(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
+                            const int kvType, global float* partO, global float* partMs, int heads, int headsKv, int D,
+                            int pos0, float scale, int window, float softCap, int nSplit, int splitLen, local float* qs,
+                            local float* p, local float* red) {
     const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);
     const int pos = pos0 + t;
     const int hk = h / (heads / headsKv);
@@ -97,6 +97,20 @@ kernel void attn_split(global const float* qkv, int ldq, global const uchar* kca
         partMs[2 * slot + 1] = l;
     }
 }
+
+#define DEFINE_ATTN_SPLIT(NAME, KV_TYPE)                                                                        \
+    kernel void NAME(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,      \
+                     global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0, float scale, \
+                     int window, float softCap, int nSplit, int splitLen) {                                          \
+        local float qs[AT_MAXD];                                                                                     \
+        local float p[AT_WG];                                                                                        \
+        local float red[AT_WG];                                                                                      \
+        attn_split_body(qkv, ldq, kcache, vcache, KV_TYPE, partO, partMs, heads, headsKv, D, pos0, scale, window,    \
+                        softCap, nSplit, splitLen, qs, p, red);                                                      \
+    }
+DEFINE_ATTN_SPLIT(attn_split_f32, 0)
+DEFINE_ATTN_SPLIT(attn_split_f16, 1)
+DEFINE_ATTN_SPLIT(attn_split_q8_0, 2)
 
 // out[t][h*D + d] = sum_s o_s[d] e^(m_s - M) / sum_s l_s e^(m_s - M). Items: (d, h, t).
 kernel void attn_merge(global const float* partO, global const float* partMs, global float* out, int heads, int D,
