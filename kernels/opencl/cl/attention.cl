@@ -8,19 +8,18 @@
 #define AT_WG 64
 #define AT_MAXD 256
 
-inline float kv_load(global const uchar* cache, int kvType, size_t index) {
-    if (kvType == 0) return ((global const float*)cache)[index];
-    if (kvType == 1) return vload_half(index, (global const half*)cache);
-    global const uchar* block = cache + (index / 32) * 34;
-    return (float)((global const char*)block)[2 + index % 32] * vload_half(0, (global const half*)block);
+// One cache value, and 8 from a multiple of 8 (never across a Q8_0 block), per type.
+inline float kv_load_f32(global const uchar* c, size_t i) { return ((global const float*)c)[i]; }
+inline float kv_load_f16(global const uchar* c, size_t i) { return vload_half(i, (global const half*)c); }
+inline float kv_load_q8_0(global const uchar* c, size_t i) {
+    global const uchar* block = c + (i / 32) * 34;
+    return (float)((global const char*)block)[2 + i % 32] * vload_half(0, (global const half*)block);
 }
-
-// Values index .. index+7 (never across a Q8_0 block: index is a multiple of 8).
-inline float8 kv_load8(global const uchar* cache, int kvType, size_t index) {
-    if (kvType == 0) return vload8(0, (global const float*)cache + index);
-    if (kvType == 1) return vload_half8(0, (global const half*)cache + index);
-    global const uchar* block = cache + (index / 32) * 34;
-    return convert_float8(vload8(0, (global const char*)block + 2 + index % 32)) * vload_half(0, (global const half*)block);
+inline float8 kv_load8_f32(global const uchar* c, size_t i) { return vload8(0, (global const float*)c + i); }
+inline float8 kv_load8_f16(global const uchar* c, size_t i) { return vload_half8(0, (global const half*)c + i); }
+inline float8 kv_load8_q8_0(global const uchar* c, size_t i) {
+    global const uchar* block = c + (i / 32) * 34;
+    return convert_float8(vload8(0, (global const char*)block + 2 + i % 32)) * vload_half(0, (global const half*)block);
 }
 
 inline float wg_reduce(local float* red, float v, int lid, int isMax) {
@@ -35,82 +34,74 @@ inline float wg_reduce(local float* red, float v, int lid, int isMax) {
     return r;
 }
 
-// The body of attn_split_<type>: kvType is a constant in each kernel, so its loads
-// compile without a branch per value.
-inline void attn_split_body(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
-                            const int kvType, global float* partO, global float* partMs, int heads, int headsKv, int D,
-                            int pos0, float scale, int window, float softCap, int nSplit, int splitLen, local float* qs,
-                            local float* p, local float* red) {
-    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);
-    const int pos = pos0 + t;
-    const int hk = h / (heads / headsKv);
-    const int rowW = headsKv * D;
-    int lo = split * splitLen;
-    const int hi = min(lo + splitLen, pos + 1);
-    if (window > 0) lo = max(lo, pos - window + 1);
-    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];
-    barrier(CLK_LOCAL_MEM_FENCE);
+// attn_split_<type>: the kernel with that cache type's loads (no branch per value).
+#define DEFINE_ATTN_SPLIT(NAME, LOAD, LOAD8) \
+kernel void NAME(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache, \
+                       global float* partO, global float* partMs, int heads, int headsKv, int D,           \
+                       int pos0, float scale, int window, float softCap, int nSplit, int splitLen) {       \
+    local float qs[AT_MAXD];                                                                               \
+    local float p[AT_WG];                                                                                  \
+    local float red[AT_WG];                                                                                \
+    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);    \
+    const int pos = pos0 + t;                                                                              \
+    const int hk = h / (heads / headsKv);                                                                  \
+    const int rowW = headsKv * D;                                                                          \
+    int lo = split * splitLen;                                                                             \
+    const int hi = min(lo + splitLen, pos + 1);                                                            \
+    if (window > 0) lo = max(lo, pos - window + 1);                                                        \
+    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];                         \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                                          \
+                                                                                                           \
+    float m = -INFINITY, l = 0.0f;                                                                         \
+    float o[AT_MAXD / AT_WG];                                                                              \
+    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;                                                 \
+    for (int base = lo; base < hi; base += AT_WG) {                                                        \
+        const int j = base + lid;                                                                          \
+        float s = -INFINITY;                                                                               \
+        if (j < hi) {                                                                                      \
+            const size_t kr = (size_t)j * rowW + hk * D;                                                   \
+            float qk = 0.0f;                                                                               \
+            if ((D & 7) == 0) {  /* 8 values per load: 16 or 32 contiguous bytes */                        \
+                for (int d = 0; d < D; d += 8) {                                                           \
+                    const float8 kv = LOAD8(kcache, kr + d);                                               \
+                    const float8 qv = vload8(0, qs + d);                                                   \
+                    qk += dot(kv.lo, qv.lo) + dot(kv.hi, qv.hi);                                           \
+                }                                                                                          \
+            } else {                                                                                       \
+                for (int d = 0; d < D; ++d) qk += qs[d] * LOAD(kcache, kr + d);                            \
+            }                                                                                              \
+            s = qk * scale;                                                                                \
+            if (softCap > 0.0f) s = softCap * tanh(s / softCap);                                           \
+        }                                                                                                  \
+        const float tileMax = wg_reduce(red, s, lid, 1);                                                   \
+        const float newM = fmax(m, tileMax);                                                               \
+        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);                                          \
+        const float e = j < hi ? exp(s - newM) : 0.0f;                                                     \
+        p[lid] = e;                                                                                        \
+        const float tileSum = wg_reduce(red, e, lid, 0);  /* its barriers also publish p[] */              \
+        l = l * corr + tileSum;                                                                            \
+        const int count = min(AT_WG, hi - base);                                                           \
+        for (int i = 0; i * AT_WG + lid < D; ++i) {                                                        \
+            const int d = i * AT_WG + lid;                                                                 \
+            float acc = o[i] * corr;                                                                       \
+            for (int jj = 0; jj < count; ++jj)                                                             \
+                acc += p[jj] * LOAD(vcache, (size_t)(base + jj) * rowW + hk * D + d);                      \
+            o[i] = acc;                                                                                    \
+        }                                                                                                  \
+        m = newM;                                                                                          \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                                      \
+    }                                                                                                      \
+    const size_t slot = ((size_t)t * heads + h) * nSplit + split;                                          \
+    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];                    \
+    if (lid == 0) {                                                                                        \
+        partMs[2 * slot] = m;                                                                              \
+        partMs[2 * slot + 1] = l;                                                                          \
+    }                                                                                                      \
+}                                                                                                          \
 
-    float m = -INFINITY, l = 0.0f;
-    float o[AT_MAXD / AT_WG];
-    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;
-    for (int base = lo; base < hi; base += AT_WG) {
-        const int j = base + lid;
-        float s = -INFINITY;
-        if (j < hi) {
-            const size_t kr = (size_t)j * rowW + hk * D;
-            float qk = 0.0f;
-            if ((D & 7) == 0) {  // 8 values per load: 16 or 32 contiguous bytes
-                for (int d = 0; d < D; d += 8) {
-                    const float8 kv = kv_load8(kcache, kvType, kr + d);
-                    const float8 qv = vload8(0, qs + d);
-                    qk += dot(kv.lo, qv.lo) + dot(kv.hi, qv.hi);
-                }
-            } else {
-                for (int d = 0; d < D; ++d) qk += qs[d] * kv_load(kcache, kvType, kr + d);
-            }
-            s = qk * scale;
-            if (softCap > 0.0f) s = softCap * tanh(s / softCap);
-        }
-        const float tileMax = wg_reduce(red, s, lid, 1);
-        const float newM = fmax(m, tileMax);
-        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);
-        const float e = j < hi ? exp(s - newM) : 0.0f;
-        p[lid] = e;
-        const float tileSum = wg_reduce(red, e, lid, 0);  // its barriers also publish p[]
-        l = l * corr + tileSum;
-        const int count = min(AT_WG, hi - base);
-        for (int i = 0; i * AT_WG + lid < D; ++i) {
-            const int d = i * AT_WG + lid;
-            float acc = o[i] * corr;
-            for (int jj = 0; jj < count; ++jj)
-                acc += p[jj] * kv_load(vcache, kvType, (size_t)(base + jj) * rowW + hk * D + d);
-            o[i] = acc;
-        }
-        m = newM;
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const size_t slot = ((size_t)t * heads + h) * nSplit + split;
-    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];
-    if (lid == 0) {
-        partMs[2 * slot] = m;
-        partMs[2 * slot + 1] = l;
-    }
-}
-
-#define DEFINE_ATTN_SPLIT(NAME, KV_TYPE)                                                                        \
-    kernel void NAME(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,      \
-                     global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0, float scale, \
-                     int window, float softCap, int nSplit, int splitLen) {                                          \
-        local float qs[AT_MAXD];                                                                                     \
-        local float p[AT_WG];                                                                                        \
-        local float red[AT_WG];                                                                                      \
-        attn_split_body(qkv, ldq, kcache, vcache, KV_TYPE, partO, partMs, heads, headsKv, D, pos0, scale, window,    \
-                        softCap, nSplit, splitLen, qs, p, red);                                                      \
-    }
-DEFINE_ATTN_SPLIT(attn_split_f32, 0)
-DEFINE_ATTN_SPLIT(attn_split_f16, 1)
-DEFINE_ATTN_SPLIT(attn_split_q8_0, 2)
+DEFINE_ATTN_SPLIT(attn_split_f32, kv_load_f32, kv_load8_f32)
+DEFINE_ATTN_SPLIT(attn_split_f16, kv_load_f16, kv_load8_f16)
+DEFINE_ATTN_SPLIT(attn_split_q8_0, kv_load_q8_0, kv_load8_q8_0)
 
 // out[t][h*D + d] = sum_s o_s[d] e^(m_s - M) / sum_s l_s e^(m_s - M). Items: (d, h, t).
 kernel void attn_merge(global const float* partO, global const float* partMs, global float* out, int heads, int D,
