@@ -38,14 +38,20 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
         b.attnO = std::move(*o);
         b.attnMs = std::move(*ms);
     }
-    const char* name = kvType == GgmlType::F32 ? "attn_split_f32" : kvType == GgmlType::F16 ? "attn_split_f16"
-                                                                                        : "attn_split_q8_0";
+    const bool q8 = kvType == GgmlType::Q8_0;
+    const char* name = q8 ? "attn_split_q8_0" : "attn_split";
     cl_kernel k = b.kernel(name);
-    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, b.attnO,
-                         b.attnMs, static_cast<int>(s.heads), static_cast<int>(s.headsKv), static_cast<int>(s.headDim),
-                         static_cast<int>(pos0), s.scale, static_cast<int>(s.window), s.softCap,
-                         static_cast<int>(nSplit), static_cast<int>(splitLen)))
-        return;
+    if (!k) return;
+    const bool set = q8 ? b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, b.attnO, b.attnMs,
+                                    static_cast<int>(s.heads), static_cast<int>(s.headsKv), static_cast<int>(s.headDim),
+                                    static_cast<int>(pos0), s.scale, static_cast<int>(s.window), s.softCap,
+                                    static_cast<int>(nSplit), static_cast<int>(splitLen))
+                        : b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, kvType == GgmlType::F32 ? 0 : 1,
+                                    b.attnO, b.attnMs, static_cast<int>(s.heads), static_cast<int>(s.headsKv),
+                                    static_cast<int>(s.headDim), static_cast<int>(pos0), s.scale,
+                                    static_cast<int>(s.window), s.softCap, static_cast<int>(nSplit),
+                                    static_cast<int>(splitLen));
+    if (!set) return;
     const size_t global[3] = {static_cast<size_t>(nSplit) * kAtWg, static_cast<size_t>(s.heads),
                               static_cast<size_t>(tokens)};
     const size_t local[3] = {kAtWg, 1, 1};
