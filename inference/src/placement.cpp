@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "kernels/opencl_backend.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace arch {
 
