@@ -8,7 +8,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "gguf/gguf_file.h"
+#include "assistant/model_tools.h"
 
 namespace cli {
 
@@ -39,16 +39,11 @@ std::string humanCount(uint64_t n) {
 
 // "<arch>.<suffix>" as an integer; per-layer arrays (some models vary heads by
 // layer) give their largest entry.
-std::optional<uint64_t> archUInt(const gguf::File& f, std::string_view suffix) {
-    const gguf::Value* v = f.find(f.archKey(suffix));
-    if (!v) return std::nullopt;
-    if (const gguf::Array* a = v->asArray()) {
-        std::optional<uint64_t> best;
-        for (const gguf::Value& item : a->items)
-            if (auto u = item.asUInt(); u && (!best || *u > *best)) best = u;
-        return best;
-    }
-    return v->asUInt();
+std::optional<uint64_t> archUInt(const assistant::GgufInfo& f, std::string_view suffix) {
+    std::optional<uint64_t> best;
+    for (uint64_t u : f.getUInts(f.archKey(suffix)))
+        if (!best || u > *best) best = u;
+    return best;
 }
 
 std::string orDash(std::optional<uint64_t> v) { return v ? std::to_string(*v) : "-"; }
@@ -68,14 +63,16 @@ std::optional<KvType> parseKvType(const std::string& s) {
 }
 
 // Tensors per type: count and bytes. Returns the total bytes.
-uint64_t printTensorTable(const gguf::File& f) {
+uint64_t printTensorTable(const assistant::GgufInfo& f) {
     struct Totals {
         uint64_t count = 0, bytes = 0;
     };
     uint64_t weightBytes = 0;
     std::map<uint32_t, Totals> perType;
-    for (const gguf::TensorInfo& t : f.tensors()) {
-        Totals& s = perType[static_cast<uint32_t>(t.type)];
+    std::map<uint32_t, std::string> names;
+    for (const assistant::GgufTensor& t : f.tensors()) {
+        Totals& s = perType[t.type];
+        names[t.type] = t.typeName;
         ++s.count;
         s.bytes += t.bytes;
         weightBytes += t.bytes;
@@ -83,7 +80,7 @@ uint64_t printTensorTable(const gguf::File& f) {
     std::printf("\n%-10s %8s %14s %12s\n", "type", "tensors", "bytes", "size");
     for (const auto& [type, s] : perType)
         std::printf("%-10s %8llu %14llu %12s\n",
-                    std::string(kernels::typeName(static_cast<kernels::GgmlType>(type))).c_str(),
+                    names[type].c_str(),
                     static_cast<unsigned long long>(s.count), static_cast<unsigned long long>(s.bytes),
                     humanBytes(s.bytes).c_str());
     std::printf("%-10s %8zu %14llu %12s\n", "total", f.tensors().size(),
@@ -96,10 +93,10 @@ struct Shape {
     std::optional<uint64_t> vocab, ctxTrained, nEmbd, nLayer, nHead, nHeadKv;
 };
 
-Shape readShape(const gguf::File& f) {
+Shape readShape(const assistant::GgufInfo& f) {
     Shape s;
-    const gguf::Array* tokens = f.getArray("tokenizer.ggml.tokens");
-    s.vocab = tokens ? std::optional<uint64_t>(tokens->items.size()) : archUInt(f, "vocab_size");
+    const std::optional<size_t> tokens = f.arrayLength("tokenizer.ggml.tokens");
+    s.vocab = tokens ? std::optional<uint64_t>(*tokens) : archUInt(f, "vocab_size");
     s.ctxTrained = archUInt(f, "context_length");
     s.nEmbd = archUInt(f, "embedding_length");
     s.nLayer = archUInt(f, "block_count");
@@ -109,7 +106,7 @@ Shape readShape(const gguf::File& f) {
 }
 
 // The header, the hyper-parameters and the tokenizer.
-void printSummary(const gguf::File& f, const std::string& path, const Shape& s) {
+void printSummary(const assistant::GgufInfo& f, const std::string& path, const Shape& s) {
     const std::string arch(f.getString("general.architecture").value_or("-"));
     const std::string name(f.getString("general.name").value_or(std::filesystem::path(path).stem().string()));
     std::printf("file:             %s (%s)\n", path.c_str(), humanBytes(f.fileSize()).c_str());
@@ -117,7 +114,7 @@ void printSummary(const gguf::File& f, const std::string& path, const Shape& s) 
     std::printf("architecture:     %s\n", arch.c_str());
     std::printf("name:             %s\n", name.c_str());
     uint64_t parameters = 0;
-    for (const gguf::TensorInfo& t : f.tensors()) parameters += static_cast<uint64_t>(t.elements());
+    for (const assistant::GgufTensor& t : f.tensors()) parameters += static_cast<uint64_t>(t.elements);
     std::printf("parameters:       %s (%llu)\n", humanCount(parameters).c_str(),
                 static_cast<unsigned long long>(parameters));
     std::printf("context length:   %s\n", orDash(s.ctxTrained).c_str());
@@ -132,7 +129,7 @@ void printSummary(const gguf::File& f, const std::string& path, const Shape& s) 
 
 // The weights plus a KV cache: K and V per layer, ctx positions, n_head_kv heads of
 // head_dim each.
-void printMemoryEstimate(const gguf::File& f, const Shape& s, uint64_t ctx, const KvType& kvType,
+void printMemoryEstimate(const assistant::GgufInfo& f, const Shape& s, uint64_t ctx, const KvType& kvType,
                          uint64_t weightBytes) {
     const uint64_t headDimDefault = s.nEmbd && s.nHead && *s.nHead ? *s.nEmbd / *s.nHead : 0;
     const uint64_t headK = archUInt(f, "attention.key_length").value_or(headDimDefault);
@@ -168,13 +165,13 @@ int runInfo(std::vector<std::string> argv) {
         std::fprintf(stderr, "info: %s\n", kvType ? "--ctx must be positive" : "--kv-type must be f16, f32 or q8_0");
         return 2;
     }
-    auto opened = gguf::File::open(files[0]);
+    auto opened = assistant::GgufInfo::open(files[0]);
     if (!opened) {
         std::fprintf(stderr, "info: %s [%s]\n", opened.error().message.c_str(),
                      std::string(assistant::errorCodeName(opened.error().code)).c_str());
         return 1;
     }
-    const gguf::File& f = **opened;
+    const assistant::GgufInfo& f = *opened;
     const Shape shape = readShape(f);
     printSummary(f, files[0], shape);
     const uint64_t weightBytes = printTensorTable(f);

@@ -1,10 +1,9 @@
 // assistant-cli quantize IN OUT TYPE: a quantized copy of an F32/F16/BF16 GGUF model.
 #include <cstdio>
 
+#include "assistant/model_tools.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "quantize/model_quantizer.h"
-#include "quantize/quant_recipe.h"
 
 namespace cli {
 
@@ -16,18 +15,18 @@ int runQuantize(std::vector<std::string> argv) {
     const std::vector<std::string> rest = args.positional();
     if (!args.error().empty() || rest.size() != 3)
         return usageError(args, cmd, "usage: assistant-cli quantize IN.gguf OUT.gguf TYPE");
-    if (!quantize::findRecipe(rest[2])) {
+    if (!assistant::isQuantizeType(rest[2])) {
         std::fprintf(stderr, "%s: unknown type '%s'; supported: %s\n", cmd, rest[2].c_str(),
-                     quantize::recipeNames().c_str());
+                     assistant::quantizeTypeNames().c_str());
         return 2;
     }
-    quantize::QuantizeParams params{rest[0], rest[1], rest[2], static_cast<int>(threads.value_or(0)), {}};
+    assistant::QuantizeParams params{rest[0], rest[1], rest[2], static_cast<int>(threads.value_or(0)), {}};
     if (!quiet)
         params.progress = [](size_t done, size_t total) {
             std::fprintf(stderr, "\r%s: %zu/%zu tensors", "quantize", done, total);
             return true;
         };
-    auto stats = quantize::quantizeModel(params);
+    auto stats = assistant::quantizeModel(params);
     if (!quiet) std::fprintf(stderr, "\n");
     if (!stats) {
         printError(cmd, stats.error());

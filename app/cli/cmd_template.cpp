@@ -1,13 +1,12 @@
 // assistant-cli template: render a chat template exactly as the engine does (the
-// conformance tests take the same path: chat_template::renderChat). Prints the
+// conformance tests take the same path: assistant::renderChatTemplate). Prints the
 // prompt byte for byte, with no newline added. Exit codes: 0 ok, 1 failure,
 // 2 usage, 3 the template called raise_exception (its message on stderr).
 #include <cstdio>
 
-#include "chat_template/chat_template.h"
+#include "assistant/model_tools.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "gguf/gguf_file.h"
 #include "json/json.h"
 
 namespace cli {
@@ -29,23 +28,20 @@ std::optional<json::Value> readJsonFile(const std::string& path, const char* wha
 
 // The GGUF's tokenizer.chat_template, and its BOS/EOS texts as default variables.
 bool readModelTemplate(const std::string& path, std::string& text, json::Value& vars, const char* cmd) {
-    auto file = gguf::File::open(path, true);
+    auto file = assistant::GgufInfo::open(path);
     if (!file) {
         printError(cmd, file.error());
         return false;
     }
-    const auto tmpl = (*file)->getString("tokenizer.chat_template");
+    const auto tmpl = file->getString("tokenizer.chat_template");
     if (!tmpl) {
         std::fprintf(stderr, "%s: %s has no tokenizer.chat_template (use --template-file)\n", cmd, path.c_str());
         return false;
     }
-    text = std::string(*tmpl);
-    const gguf::Array* tokens = (*file)->getArray("tokenizer.ggml.tokens");
+    text = *tmpl;
     auto tokenText = [&](const char* key) -> std::optional<std::string> {
-        const auto id = (*file)->getUInt(key);
-        if (!tokens || !id || *id >= tokens->items.size()) return std::nullopt;
-        const auto s = tokens->items[*id].asString();
-        return s ? std::optional<std::string>(std::string(*s)) : std::nullopt;
+        const auto id = file->getUInt(key);
+        return id ? file->arrayString("tokenizer.ggml.tokens", *id) : std::nullopt;
     };
     if (auto bos = tokenText("tokenizer.ggml.bos_token_id")) vars.set("bos_token", *bos);
     if (auto eos = tokenText("tokenizer.ggml.eos_token_id")) vars.set("eos_token", *eos);
@@ -67,9 +63,9 @@ int runTemplate(std::vector<std::string> argv) {
         return usageError(args, cmd,
                           !rest.empty() ? "unexpected argument"
                                         : "give one of -m MODEL.gguf or --template-file FILE, and --messages FILE");
-    chat_template::RenderOptions options;
+    assistant::TemplateRenderOptions options;
     if (now) {
-        options.now = chat_template::parseIsoTime(*now);
+        options.now = assistant::parseTemplateTime(*now);
         if (!options.now) {
             std::fprintf(stderr, "%s: --now wants a time like 2025-07-26T14:05:09, not '%s'\n", cmd, now->c_str());
             return 2;
@@ -102,11 +98,11 @@ int runTemplate(std::vector<std::string> argv) {
         for (const auto& [k, v] : given->asObject()) vars.set(k, v);
     }
 
-    auto out = chat_template::renderChat(templateText, *messages, vars, options);
+    auto out = assistant::renderChatTemplate(templateText, *messages, vars, options);
     if (!out) {
-        const bool raised = out.error().kind == chat_template::TemplateError::Kind::Raised;
+        const bool raised = out.error().raised;
         std::fprintf(stderr, "%s: %s%s\n", cmd, raised ? "the template raised an exception: " : "",
-                     out.error().describe().c_str());
+                     out.error().message.c_str());
         return raised ? kExitRaised : 1;
     }
     std::fwrite(out->data(), 1, out->size(), stdout);

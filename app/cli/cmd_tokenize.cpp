@@ -4,11 +4,10 @@
 #include <cstdio>
 
 #include "args.h"
+#include "assistant/model_tools.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "gguf/gguf_file.h"
 #include "paths.h"
-#include "tokenizer/tokenizer.h"
 
 namespace cli {
 
@@ -27,12 +26,7 @@ int runTokenize(std::vector<std::string> argv) {
         std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", cmd);
         return 2;
     }
-    auto gguf = gguf::File::open(path);
-    if (!gguf) {
-        printError(cmd, gguf.error());
-        return 1;
-    }
-    auto tok = tokenizer::Tokenizer::fromGguf(**gguf);
+    auto tok = assistant::VocabTokenizer::open(path);
     if (!tok) {
         printError(cmd, tok.error());
         return 1;
@@ -45,14 +39,14 @@ int runTokenize(std::vector<std::string> argv) {
     } else {
         text = rest.front();
     }
-    const std::vector<int32_t> ids = (*tok)->encode(text, !noBos, true);
+    const std::vector<int32_t> ids = tok->encode(text, !noBos, true);
     if (idsOnly) {
         std::printf("[");
         for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? ", %d" : "%d", ids[i]);
         std::printf("]\n");
         return 0;
     }
-    for (int32_t id : ids) std::printf("%6d -> '%s'\n", id, (*tok)->decode({id}).c_str());
+    for (int32_t id : ids) std::printf("%6d -> '%s'\n", id, tok->decode(std::span<const int32_t>(&id, 1)).c_str());
     return 0;
 }
 

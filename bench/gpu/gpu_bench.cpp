@@ -15,7 +15,7 @@
 
 #include "assistant/engine.h"
 #include "kernels/opencl_backend.h"
-#include "src/model_impl.h"
+#include "src/engine_access.h"
 
 namespace {
 
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
     if (o.profile) {
         setenv("ASSISTANT_OPENCL_PROFILE", "1", 1);
         auto model = load(o);
-        const arch::Placement* gpu = model->impl().placement.get();
+        const arch::Placement* gpu = assistant::modelImpl(*model).placement.get();
         if (!gpu || gpu->deviceLayers() == 0) {
             std::printf("profile: no GPU layers\n");
             return 0;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "assistant/engine.h"
+#include "src/engine_access.h"
 #include "src/grammar_constraint.h"
 
 namespace {
@@ -72,7 +73,7 @@ double maskMicros(const std::shared_ptr<const assistant::Model>& model, const st
     double total = 0;
     masks = 0;
     for (int32_t id : ids) {
-        auto fresh = assistant::GrammarConstraint::create(model->impl(), grammar);  // empty mask cache
+        auto fresh = assistant::GrammarConstraint::create(assistant::modelImpl(*model), grammar);  // empty mask cache
         for (int32_t done : std::vector<int32_t>(ids.begin(), ids.begin() + masks)) (*fresh)->accept(done);
         const auto t0 = Clock::now();
         (*fresh)->mask(logits);
@@ -90,7 +91,7 @@ double maskMicros(const std::shared_ptr<const assistant::Model>& model, const st
 double grammarMicrosPerToken(const std::shared_ptr<const assistant::Model>& model, const std::string& grammar,
                              const Run& run, int& masked, double& setupMs) {
     const auto t0 = Clock::now();
-    auto c = assistant::GrammarConstraint::create(model->impl(), grammar);
+    auto c = assistant::GrammarConstraint::create(assistant::modelImpl(*model), grammar);
     setupMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (!c) return -1;
     std::vector<float> row(static_cast<size_t>(model->info().vocabSize), 0.0f), copy;
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
         auto model = assistant::Model::load(path);
         if (!model) return std::fprintf(stderr, "%s\n", model.error().message.c_str()), 1;
         const auto t0 = Clock::now();
-        (void)(*model)->impl().grammarVocab();  // the trie, built once per model
+        (void)assistant::modelImpl(**model).grammarVocab();  // the trie, built once per model
         const double buildMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         generate(*model, "", n, threads);       // warm-up
         generate(*model, grammar, n, threads);

@@ -31,7 +31,7 @@
 #include "arch/placed_layers.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace arch {
 namespace {

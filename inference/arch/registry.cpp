@@ -3,7 +3,7 @@
 
 #include "arch/arch.h"
 #include "gguf/gguf_file.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace arch {
 

@@ -15,7 +15,7 @@
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
 #include "kernels/thread_pool.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace arch {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "gguf/gguf_file.h"
 #include "kernels/ref.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace arch {
 

@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "assistant/tools.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace chat_template {
 

@@ -11,7 +11,7 @@
 #include <new>
 
 #include "gguf/gguf_parser.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace gguf {
 

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <limits>
 
-#include "src/log.h"
+#include "common/log.h"
 
 namespace gguf {
 

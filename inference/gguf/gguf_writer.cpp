@@ -9,7 +9,7 @@
 #include <cstring>
 #include <memory>
 
-#include "src/log.h"
+#include "common/log.h"
 
 namespace gguf {
 namespace {

@@ -9,7 +9,7 @@
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
 #include "quantize/quant_recipe.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace quantize {
 namespace {

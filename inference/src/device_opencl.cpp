@@ -2,7 +2,7 @@
 #include <cstdlib>
 
 #include "kernels/opencl_backend.h"
-#include "src/log.h"
+#include "common/log.h"
 #include "src/placement.h"
 
 namespace arch {

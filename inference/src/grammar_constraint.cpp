@@ -3,7 +3,7 @@
 
 #include <limits>
 
-#include "src/log.h"
+#include "common/log.h"
 
 namespace assistant {
 

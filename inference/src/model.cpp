@@ -6,7 +6,7 @@
 
 #include "chat_template/model_chat.h"
 #include "kernels/thread_pool.h"
-#include "src/log.h"
+#include "common/log.h"
 #include "src/model_impl.h"
 
 namespace assistant {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "kernels/opencl_backend.h"
-#include "src/log.h"
+#include "common/log.h"
 
 namespace arch {
 

@@ -5,9 +5,9 @@
 
 #include "kernels/thread_pool.h"
 #include "src/grammar_constraint.h"
-#include "src/log.h"
+#include "common/log.h"
 #include "src/answer_stream.h"
-#include "src/model_impl.h"
+#include "src/engine_access.h"
 #include "src/prompt_lookup.h"
 #include "src/reasoning_splitter.h"
 #include "src/sampling.h"
@@ -29,9 +29,9 @@ struct Session::Impl {
     int contextSize = 0;
 
     Impl(std::shared_ptr<const Model> m, const SessionParams& p) : model(std::move(m)), params(p), pool(p.threads) {}
-    const arch::Architecture& arch() const { return *model->impl().arch; }
+    const arch::Architecture& arch() const { return *modelImpl(*model).arch; }
     const arch::Decoder& decoder() const { return *arch().decoder(); }  // create() checked it is one
-    const tokenizer::Tokenizer& tok() const { return *model->impl().tokenizer; }
+    const tokenizer::Tokenizer& tok() const { return *modelImpl(*model).tokenizer; }
     Result<std::vector<float>> evaluate(std::span<const int32_t> batch, bool allLogits, const std::atomic<bool>* cancel);
     // splitter: null for plain text; else routes <think> text to the Reasoning channel.
     Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink,
@@ -66,7 +66,7 @@ Session::~Session() = default;
 
 Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model, const SessionParams& params) {
     if (!model) return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: no model"});
-    if (!model->impl().arch->decoder())  // an encoder has no language-model head: no logits
+    if (!modelImpl(*model).arch->decoder())  // an encoder has no language-model head: no logits
         return std::unexpected(makeError(ErrorCode::InvalidArgument, model->info().architecture,
                                          " is an embedding model: it cannot generate text (use Model::embed)"));
     if (params.contextLength < 0 || params.batchSize <= 0)
@@ -88,7 +88,7 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     if (type == kernels::GgmlType::Q4_0 && h.headDim % 32 != 0)
         detail::log(LogLevel::Warning, "KV cache q4_0 with ", h.headDim, "-wide heads: a block's one scale spans several heads, ",
             "which costs much accuracy on this model (q8_0 or f16 keep it)");
-    const arch::Placement* placement = model->impl().placement.get();
+    const arch::Placement* placement = modelImpl(*model).placement.get();
     impl->kv.allocate(h.nLayer, impl->contextSize, width, type, placement ? placement->hostLayers() : std::vector<bool>{});
     if (placement) {
         auto sp = placement->createSession(impl->pool, impl->kv);
@@ -171,7 +171,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
     std::unique_ptr<GrammarConstraint> constraint;
     if (!gp.grammar.empty()) {
-        auto created = GrammarConstraint::create(model->impl(), gp.grammar);
+        auto created = GrammarConstraint::create(modelImpl(*model), gp.grammar);
         if (!created) return std::unexpected(created.error());
         constraint = std::move(*created);
     }

@@ -12,7 +12,7 @@
 
 #include "assistant/engine.h"
 #include "grammar/grammar_matcher.h"
-#include "src/model_impl.h"
+#include "src/engine_access.h"
 
 namespace {
 
@@ -32,7 +32,7 @@ struct Oracle {
         matcher = std::make_unique<grammar::GrammarMatcher>(std::make_shared<const grammar::Grammar>(std::move(*g)));
     }
     bool allowed(grammar::MatchState s, int32_t id) const {
-        const auto& impl = demoModel()->impl();
+        const auto& impl = assistant::modelImpl(*demoModel());
         if (impl.tokenizer->isEndOfGeneration(id)) return matcher->complete(s);
         const std::string& piece = impl.grammarVocab().pieces[static_cast<size_t>(id)];
         return !piece.empty() && !matcher->advance(s, piece).dead();
@@ -68,7 +68,8 @@ TEST(ConstrainedSampling, GreedyTakesTheBestAllowedTokenEveryStep) {
         }
         EXPECT_EQ(r->tokens[i], best) << "step " << i << " of '" << r->text << "'";
         overruled += top != best;
-        s = oracle.matcher->advance(s, demoModel()->impl().grammarVocab().pieces[static_cast<size_t>(r->tokens[i])]);
+        const auto& pieces = assistant::modelImpl(*demoModel()).grammarVocab().pieces;
+        s = oracle.matcher->advance(s, pieces[static_cast<size_t>(r->tokens[i])]);
     }
     EXPECT_TRUE(oracle.matcher->complete(s)) << r->text;
     EXPECT_GE(overruled, 2) << "the grammar never had to overrule the model: the test checks little";

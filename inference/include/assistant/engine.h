@@ -214,10 +214,10 @@ public:
     // Bytes of KV cache one token occupies with this model at the given type.
     uint64_t kvBytesPerToken(KvType type) const;
 
-    struct Impl;
-    const Impl& impl() const { return *m_impl; }
+    struct Impl;  // opaque: the engine's own (src/model_impl.h)
 
 private:
+    friend struct ModelAccess;  // src/engine_access.h: the engine, its tests and benchmarks
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };

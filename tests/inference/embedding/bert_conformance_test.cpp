@@ -12,7 +12,7 @@
 #include "json/json.h"
 #include "kernels/thread_pool.h"
 #include "shared_data.h"
-#include "src/model_impl.h"
+#include "src/engine_access.h"
 
 namespace {
 
@@ -86,7 +86,7 @@ TEST_F(BertConformance, IsAnEmbeddingModel) {
     EXPECT_EQ(m_model->info().architecture, "bert");
     // An encoder has no forward pass (arch::Encoder is not an arch::Decoder), so a
     // session, which needs logits, is refused with a reason.
-    EXPECT_EQ(m_model->impl().arch->decoder(), nullptr);
+    EXPECT_EQ(assistant::modelImpl(*m_model).arch->decoder(), nullptr);
     auto session = assistant::Session::create(m_model);
     ASSERT_FALSE(session.has_value());
     EXPECT_EQ(session.error().code, assistant::ErrorCode::InvalidArgument);
@@ -120,7 +120,7 @@ TEST_F(BertConformance, EmbedTextsMatchesPooledVectors) {
 
 TEST_F(BertConformance, TokenStatesAndRawPoolingMatch) {
     const float tokTol = static_cast<float>(m_meta["tolerance"]["token_hidden_max_abs_diff"].asNumber());
-    const arch::Encoder* enc = m_model->impl().arch->encoder();
+    const arch::Encoder* enc = assistant::modelImpl(*m_model).arch->encoder();
     ASSERT_NE(enc, nullptr);
     kernels::ThreadPool pool(2);
     std::vector<float> pooled, states;

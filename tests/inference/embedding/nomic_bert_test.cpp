@@ -10,7 +10,7 @@
 #include "assistant/engine.h"
 #include "json/json.h"
 #include "kernels/thread_pool.h"
-#include "src/model_impl.h"
+#include "src/engine_access.h"
 
 namespace {
 
@@ -46,7 +46,7 @@ TEST(NomicBert, MatchesTheReferenceGraph) {
     // Per-token final hidden states (the rotary positions restart in every sequence).
     kernels::ThreadPool pool(2);
     std::vector<float> raw, states;
-    (*model)->impl().arch->encoder()->encode(pool, seqs, raw, &states);
+    assistant::modelImpl(**model).arch->encoder()->encode(pool, seqs, raw, &states);
     size_t row = 0;
     float maxDiff = 0.0f;
     for (const json::Value& seq : (*doc)["token_states"].asArray())

@@ -1,4 +1,4 @@
-#include "src/log.h"
+#include "common/log.h"
 
 #include <mutex>
 

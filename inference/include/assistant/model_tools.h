@@ -1,0 +1,132 @@
+// Model files as data, for tools (assistant-cli info, quantize, template, tokenize):
+// GGUF inspection without loading the weights, quantization, chat-template rendering
+// from template text, and tokenization from a GGUF's vocabulary alone (vocab-only
+// files work). The second public header next to engine.h; the engine's internals stay
+// behind both. Implemented in inference/src/model_tools.cpp. Qt-free.
+//
+//   auto file = GgufInfo::open("model.gguf");
+//   if (file) for (const GgufTensor& t : file->tensors()) printf("%s %s\n", t.name.c_str(), t.typeName.c_str());
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assistant/engine.h"
+#include "json/json.h"
+
+namespace assistant {
+
+// ---------------------------------------------------------------------------
+// GGUF inspection
+// ---------------------------------------------------------------------------
+struct GgufTensor {
+    std::string name;
+    uint32_t type = 0;            // the GGML type id as stored in the file
+    std::string typeName;         // "F32", "Q4_K", ...
+    std::vector<int64_t> shape;   // ne[0] (row length) first, as in GGUF
+    int64_t elements = 0;
+    uint64_t bytes = 0;           // size of the data
+};
+
+// A GGUF file's header, metadata and tensor list (the file stays mapped while the
+// object lives; tensor data is never read).
+class GgufInfo {
+public:
+    // InvalidFormat (naming the field) for a truncated or corrupt file, never a crash.
+    static Result<GgufInfo> open(const std::string& path);
+    GgufInfo(GgufInfo&&) noexcept;
+    GgufInfo& operator=(GgufInfo&&) noexcept;
+    ~GgufInfo();
+
+    uint32_t version() const;
+    uint64_t fileSize() const;
+    std::optional<std::string> getString(std::string_view key) const;  // a string value
+    std::optional<uint64_t> getUInt(std::string_view key) const;       // a non-negative integer value
+    // Every non-negative integer of an array value, or the one of a scalar; {} if none.
+    std::vector<uint64_t> getUInts(std::string_view key) const;
+    std::optional<size_t> arrayLength(std::string_view key) const;  // nullopt: not an array
+    // Element index of an array of strings; nullopt when absent or not a string.
+    std::optional<std::string> arrayString(std::string_view key, size_t index) const;
+    // "<general.architecture>.<suffix>", e.g. archKey("context_length").
+    std::string archKey(std::string_view suffix) const;
+    const std::vector<GgufTensor>& tensors() const;
+
+private:
+    struct Impl;
+    explicit GgufInfo(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// ---------------------------------------------------------------------------
+// Quantization: a quantized copy of an F32/F16/BF16 GGUF model
+// ---------------------------------------------------------------------------
+struct QuantizeParams {
+    std::string input;
+    std::string output;
+    std::string type;  // a type name: isQuantizeType(type)
+    int threads = 0;   // 0: the physical core count
+    // Called after each tensor with (tensors done, total); return false to cancel.
+    std::function<bool(size_t done, size_t total)> progress;
+};
+
+struct QuantizeStats {
+    uint64_t inputBytes = 0, outputBytes = 0;  // tensor data only
+    size_t tensors = 0;
+    std::map<std::string, size_t> typeCounts;  // type name -> tensors of that type
+    double seconds = 0.0;
+};
+
+bool isQuantizeType(std::string_view name);
+std::string quantizeTypeNames();  // "F32, F16, ..." for messages
+Result<QuantizeStats> quantizeModel(const QuantizeParams& params);
+
+// ---------------------------------------------------------------------------
+// Chat templates: render template text exactly as the engine does
+// ---------------------------------------------------------------------------
+struct TemplateRenderOptions {
+    std::optional<std::tm> now;  // the clock strftime_now reads; empty: the local time now
+};
+
+struct TemplateRenderError {
+    bool raised = false;  // the template itself called raise_exception(message)
+    std::string message;  // "line 3, column 14: unknown filter 'foo'" (or the raised message)
+};
+
+// messages: a JSON array of {role, content, ...}; variables: extra template variables
+// (bos_token, tools, ...) as a JSON object.
+std::expected<std::string, TemplateRenderError> renderChatTemplate(std::string_view templateText,
+                                                                   const json::Value& messages,
+                                                                   const json::Value& variables,
+                                                                   const TemplateRenderOptions& options = {});
+// "2025-07-26T14:05:09" (also with a space instead of 'T') -> broken-down time.
+std::optional<std::tm> parseTemplateTime(std::string_view text);
+
+// ---------------------------------------------------------------------------
+// Tokenization from a GGUF's tokenizer.* metadata only (no weights needed)
+// ---------------------------------------------------------------------------
+class VocabTokenizer {
+public:
+    static Result<VocabTokenizer> open(const std::string& path);
+    VocabTokenizer(VocabTokenizer&&) noexcept;
+    VocabTokenizer& operator=(VocabTokenizer&&) noexcept;
+    ~VocabTokenizer();
+
+    // As Model::tokenize / Model::detokenize.
+    std::vector<int32_t> encode(std::string_view text, bool addSpecial = true, bool parseSpecial = true) const;
+    std::string decode(std::span<const int32_t> tokens) const;
+
+private:
+    struct Impl;
+    explicit VocabTokenizer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace assistant
