@@ -13,26 +13,10 @@ set -uo pipefail
 carry=$(realpath "${1:-.devcarry}")
 out=${2:-/tmp/placement-out}
 threads=${3:-16}
-mkdir -p "$out" /tmp/models
-root=/tmp/ocl
-mkdir -p $root/vendors
-for f in "$carry"/deb/*.deb; do dpkg -x "$f" $root; done
-echo /usr/local/nvidia/lib64/libnvidia-opencl.so.1 > $root/vendors/nvidia.icd
-export OCL_ICD_VENDORS=$root/vendors
-export LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export ASSISTANT_OPENCL_CACHE=/tmp/clcache
-gen() {
-  local m=/tmp/models/$1-$2.gguf
-  [ -s $m ] && return
-  python3 "$carry/make_synth_gguf.py" --preset "$1" --type "$2" --vocab "$carry/ggml-vocab-llama-spm.gguf" \
-    --out $m.tmp > "$out/gen-$1.log" 2>&1 && mv $m.tmp $m
-}
+source "$(dirname "$0")/device_env.sh"
 (gen tinyllama-1.1b q4_0; gen qwen3moe-30b-a3b q4_0) &
 t0=$(date +%s)
-cmake -S . -B build-dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSISTANT_WITH_QT=OFF -DASSISTANT_WITH_RAG=OFF \
-  -DOpenCL_INCLUDE_DIR=$root/usr/include -DOpenCL_LIBRARY=$root/usr/lib/x86_64-linux-gnu/libOpenCL.so \
-  -DGTest_DIR=$root/usr/lib/x86_64-linux-gnu/cmake/GTest -DASSISTANT_SHARED_DIR="$carry/shared" \
-  > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+configure_dev build-dev
 cmake --build build-dev -j"$(nproc)" --target assistant-bench assistant-gpu-bench gpu_offload_test kernels_opencl_test \
   > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
