@@ -80,13 +80,7 @@ const std::vector<GgufTensor>& GgufInfo::tensors() const { return m_impl->tensor
 bool isQuantizeType(std::string_view name) { return quantize::findRecipe(name).has_value(); }
 std::string quantizeTypeNames() { return quantize::recipeNames(); }
 
-Result<QuantizeStats> quantizeModel(const QuantizeParams& params) {
-    auto stats = quantize::quantizeModel(
-        quantize::QuantizeParams{params.input, params.output, params.type, params.threads, params.progress});
-    if (!stats) return std::unexpected(stats.error());
-    return QuantizeStats{stats->inputBytes, stats->outputBytes, stats->tensors, std::move(stats->typeCounts),
-                         stats->seconds};
-}
+Result<QuantizeStats> quantizeModel(const QuantizeParams& params) { return quantize::quantizeModel(params); }
 
 // ---------------------------------------------------------------------------
 // Chat templates
