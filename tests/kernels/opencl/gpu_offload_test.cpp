@@ -21,18 +21,16 @@
 
 #include "assistant/engine.h"
 #include "kernels/device_list.h"
+#include "greedy_run.h"
 #include "shared_data.h"
 #include "src/placement.h"
 
 namespace {
 
 using namespace assistant;
-
-std::string testDevice() {
-    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) return e;
-    const auto devices = kernels::openclDevices();
-    return devices.empty() ? std::string() : devices.front().id;
-}
+using gpu_test::greedy;
+using gpu_test::GreedyRun;
+using gpu_test::testDevice;
 
 #define REQUIRE_DEVICE(id)                                                                 \
     const std::string id = testDevice();                                                   \
@@ -48,39 +46,6 @@ std::shared_ptr<const Model> load(const std::string& path, const std::string& de
     auto m = Model::load(path, p);
     EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
     return m ? *m : nullptr;
-}
-
-struct GreedyRun {
-    std::vector<int32_t> tokens;
-    std::vector<float> promptLogits;  // [prompt][vocab]
-    std::vector<std::vector<float>> stepLogits;  // the logits each token was chosen from
-};
-
-// Prompt logits of every position, then 24 greedy tokens.
-GreedyRun greedy(const std::shared_ptr<const Model>& model, KvType kv, int batch = 512) {
-    GreedyRun r;
-    SessionParams sp;
-    sp.contextLength = 128;
-    sp.kvType = kv;
-    sp.threads = 1;
-    sp.batchSize = batch;
-    auto s = Session::create(model, sp);
-    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-    if (!s) return r;
-    const std::vector<int32_t> prompt = {1, 403, 27, 84, 112, 9, 301, 77, 45, 200, 18, 6};
-    auto logits = (*s)->evaluate(prompt, true);
-    EXPECT_TRUE(logits.has_value()) << (logits ? "" : logits.error().message);
-    if (logits) r.promptLogits = *logits;
-    (*s)->reset();
-    GenerateParams gp;
-    gp.sampling.temperature = 0.0f;
-    gp.maxTokens = 24;
-    gp.ignoreEos = true;
-    gp.onLogits = [&](std::span<const float> l) { r.stepLogits.emplace_back(l.begin(), l.end()); };
-    auto out = (*s)->generate(std::span<const int32_t>(prompt), gp, nullptr);
-    EXPECT_TRUE(out.has_value()) << (out ? "" : out.error().message);
-    if (out) r.tokens = out->tokens;
-    return r;
 }
 
 float maxRelDiff(const std::vector<float>& a, const std::vector<float>& b) {

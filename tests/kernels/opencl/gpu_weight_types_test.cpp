@@ -15,17 +15,15 @@
 #include "assistant/engine.h"
 #include "kernels/device_list.h"
 #include "quantize/model_quantizer.h"
+#include "greedy_run.h"
 #include "shared_data.h"
 
 namespace {
 
 using namespace assistant;
-
-std::string testDevice() {
-    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) return e;
-    const auto devices = kernels::openclDevices();
-    return devices.empty() ? std::string() : devices.front().id;
-}
+using gpu_test::greedy;
+using gpu_test::GreedyRun;
+using gpu_test::testDevice;
 
 std::shared_ptr<const Model> load(const std::string& path, const std::string& device) {
     ModelParams p;
@@ -34,33 +32,6 @@ std::shared_ptr<const Model> load(const std::string& path, const std::string& de
     auto m = Model::load(path, p);
     EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
     return m ? *m : nullptr;
-}
-
-struct GreedyRun {
-    std::vector<int32_t> tokens;
-    std::vector<std::vector<float>> stepLogits;  // the logits each token was chosen from
-};
-
-// 16 greedy tokens after a fixed prompt (evaluated as one batch).
-GreedyRun greedy(const std::shared_ptr<const Model>& model) {
-    GreedyRun r;
-    SessionParams sp;
-    sp.contextLength = 64;
-    sp.kvType = KvType::F16;
-    sp.threads = 1;
-    auto s = Session::create(model, sp);
-    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-    if (!s) return r;
-    const std::vector<int32_t> prompt = {1, 403, 27, 84, 112, 9, 301, 77, 45, 200, 18, 6};
-    GenerateParams gp;
-    gp.sampling.temperature = 0.0f;
-    gp.maxTokens = 16;
-    gp.ignoreEos = true;
-    gp.onLogits = [&](std::span<const float> l) { r.stepLogits.emplace_back(l.begin(), l.end()); };
-    auto out = (*s)->generate(std::span<const int32_t>(prompt), gp, nullptr);
-    EXPECT_TRUE(out.has_value()) << (out ? "" : out.error().message);
-    if (out) r.tokens = out->tokens;
-    return r;
 }
 
 class GpuWeightTypes : public ::testing::TestWithParam<const char*> {};
@@ -83,7 +54,7 @@ TEST_P(GpuWeightTypes, QuantizedLlamaMatchesCpu) {
     ASSERT_TRUE(cpu && gpu);
     ASSERT_EQ(gpu->info().device, dev) << gpu->info().deviceNote;
     EXPECT_EQ(gpu->info().gpuLayers, gpu->info().layerCount);
-    const GreedyRun a = greedy(cpu), b = greedy(gpu);
+    const GreedyRun a = greedy(cpu, KvType::F16, 512, 16), b = greedy(gpu, KvType::F16, 512, 16);
     ASSERT_EQ(a.tokens.size(), b.tokens.size());
     ASSERT_EQ(a.stepLogits.size(), b.stepLogits.size());
     const float tol = 0.5f;
