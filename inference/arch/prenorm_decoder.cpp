@@ -108,7 +108,7 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_
     // x += Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
     be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, m_h.rmsEps, *a.cur);
     if (!L.experts) return placedFeedForward(L, kernels::Glu::SwiGlu, n, E, be, a, *a.x, /*accumulate=*/true);
-    if (L.expertsOnHost && L.device != kOnCpu) {  // experts on the CPU, the rest here
+    if (L.expertsOnHost) {  // a device layer: its experts on the CPU, the rest here
         const size_t bytes = static_cast<size_t>(n * E) * 4;
         kernels::copyBetween(be, *a.cur, *sp.cpu, *sp.onCpu.cur, bytes);
         sp.cpu->experts(*L.experts, *sp.onCpu.cur, n, *sp.onCpu.ffn);

@@ -119,13 +119,20 @@ public:
         gluInto(kind, cl(gu), 2 * f, tokens, f, cl(out));
     }
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override { m_be->add(cl(y), cl(x), n); }
-    void experts(const DeviceWeight&, const DeviceBuffer&, int64_t, DeviceBuffer&) override {}
+    // Unreachable through the placement (uploadExperts refuses); a direct call is an error.
+    void experts(const DeviceWeight&, const DeviceBuffer&, int64_t, DeviceBuffer&) override {
+        if (m_error.empty()) m_error = "experts: the OpenCL backend has no mixture-of-experts kernels";
+    }
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override {
         return wrap(m_be->uploadFloats(ropeFrequencies(rope)));
     }
 
     std::mutex& lock() override { return m_be->lock(); }
-    std::string takeError() override { return m_be->takeError(); }
+    std::string takeError() override {
+        std::string e = m_error.empty() ? m_be->takeError() : std::move(m_error);
+        m_error.clear();
+        return e;
+    }
 
 private:
     static BackendResult<BufferPtr> wrap(Expected<Buffer> b) {
@@ -146,7 +153,8 @@ private:
         else m_be->swiglu(gu, ld, tokens, f, out);
     }
 
-    Buffer m_glu;  // act(gate) * up of a batch before its down projection
+    Buffer m_glu;         // act(gate) * up of a batch before its down projection
+    std::string m_error;  // an op this backend refuses, until takeError()
 };
 
 }  // namespace
