@@ -73,8 +73,21 @@ struct ForwardContext {
     kernels::ThreadPool& pool;
     KvCache& kv;
     Scratch& scratch;
-    // The session's layers on their backends (decoders that describe themselves), else null.
+    // The layers on their backends and the activations of the pass (decoders that
+    // describe themselves), else null.
     SessionPlacement* placement = nullptr;
+};
+
+// One sequence's part of a forward pass over several (continuous batching): its
+// tokens are rows [row0, row0 + n) of the pass, at positions pos0, pos0+1, ...; their
+// K/V go to its own cache (`cache`: the sequence's session, which holds its KV rows,
+// attention settings and RoPE tables). Its logits rows: all n, the last, or none.
+struct SeqSpan {
+    enum class Logits { None, Last, All };
+    SessionPlacement* cache = nullptr;
+    int64_t row0 = 0, n = 0, pos0 = 0;
+    Logits logits = Logits::Last;
+    int64_t logitRows() const { return logits == Logits::All ? n : logits == Logits::Last ? 1 : 0; }
 };
 
 class Decoder;
@@ -96,10 +109,16 @@ class Decoder : public Architecture {
 public:
     const Decoder* decoder() const final { return this; }
     // Evaluates `tokens` at positions pos0, pos0+1, ... (their K/V are written to the
-    // cache) and fills ctx.scratch.logits with [tokens][nVocab] when allLogits, else
-    // [1][nVocab] for the last token.
-    virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
-                         bool allLogits) const = 0;
+    // cache of ctx.placement) and fills ctx.scratch.logits with [tokens][nVocab] when
+    // allLogits, else [1][nVocab] for the last token.
+    void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const;
+    // One pass over several sequences (`seqs` cover `tokens` in order, each with its
+    // own cache): every matmul reads its weights once for all of them. Each token's
+    // result is what a pass of its sequence alone gives. ctx.scratch.logits gets the
+    // sequences' logits rows (SeqSpan::logitRows) one after another; ctx.placement
+    // holds the pass's activations and CPU backend (its own cache is not used).
+    virtual void forward(ForwardContext& ctx, std::span<const int32_t> tokens,
+                         std::span<const SeqSpan> seqs) const = 0;
     // Decoders whose layers run through kernels/backend.h (and so may be placed on a
     // device) describe them here; forward() then needs ctx.placement.
     virtual bool describeDecoder(DecoderDesc&) const { return false; }

@@ -68,10 +68,10 @@ public:
     }
     const Hparams& hparams() const override { return m_h; }
 
-    void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const override {
+    void forward(ForwardContext& ctx, std::span<const int32_t> tokens, std::span<const SeqSpan> seqs) const override {
         const int64_t n = static_cast<int64_t>(tokens.size());
-        forwardPlaced(ctx, m_h, m_embd, tokens, std::sqrt(static_cast<float>(m_h.nEmbd)), allLogits, m_h.finalSoftCap,
-                      [&](int64_t l, kernels::Backend& be, Activations& a) { runLayer(*ctx.placement, l, n, pos0, be, a); });
+        forwardPlaced(ctx, m_h, m_embd, tokens, seqs, std::sqrt(static_cast<float>(m_h.nEmbd)), m_h.finalSoftCap,
+                      [&](int64_t l, kernels::Backend& be, Activations& a) { runLayer(*ctx.placement, seqs, l, n, be, a); });
     }
 
     bool describeDecoder(DecoderDesc& d) const override {
@@ -112,13 +112,14 @@ private:
         return ap;
     }
 
-    void runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be, Activations& a) const {
+    void runLayer(SessionPlacement& sp, std::span<const SeqSpan> seqs, int64_t l, int64_t n, kernels::Backend& be,
+                  Activations& a) const {
         const PlacedLayer& L = sp.model->layers[l];
         const int64_t E = m_h.nEmbd;
         const float eps = m_h.rmsEps;
         // x += postAttnNorm(Wo · attention(norm(x)))
         be.rmsNorm(*a.x, 0, *L.attnNorm, n, E, eps, *a.cur);
-        placedAttention(sp, m_h, l, n, pos0, be, a);
+        placedAttention(sp, seqs, m_h, l, n, be, a);
         be.matmul(*L.wo, *a.attn, m_h.nHead * m_h.headDim, n, *a.cur, E, 0, false);
         be.rmsNorm(*a.cur, 0, *L.postAttnNorm, n, E, eps, *a.cur);
         be.add(*a.x, *a.cur, n * E);

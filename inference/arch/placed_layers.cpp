@@ -48,8 +48,14 @@ bool SessionPlacement::reserve(const Hparams& h, int64_t n) {
 
 namespace arch {
 
+void Decoder::forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const {
+    const SeqSpan seq{ctx.placement, 0, static_cast<int64_t>(tokens.size()), pos0,
+                      allLogits ? SeqSpan::Logits::All : SeqSpan::Logits::Last};
+    forward(ctx, tokens, std::span<const SeqSpan>(&seq, 1));
+}
+
 void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights& embd, std::span<const int32_t> tokens,
-                   float embedScale, bool allLogits, float finalSoftCap, const PlacedLayerFn& layer) {
+                   std::span<const SeqSpan> seqs, float embedScale, float finalSoftCap, const PlacedLayerFn& layer) {
     SessionPlacement& sp = *ctx.placement;
     const int64_t n = static_cast<int64_t>(tokens.size()), E = h.nEmbd, V = h.nVocab;
     sp.error.clear();
@@ -60,13 +66,16 @@ void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights
     sp.cpu->write(*sp.onCpu.x, 0, ctx.scratch.x.data(), xBytes);
     int at = kOnCpu;  // where x is
     std::unique_lock<std::mutex> deviceLock;
+    auto noteError = [&](int dev) {
+        if (dev != kOnCpu)
+            if (std::string e = sp.backend(dev).takeError(); !e.empty() && sp.error.empty()) sp.error = e;
+    };
     auto moveX = [&](int to) {
         if (to == at) return;
         std::unique_lock<std::mutex> next;
         if (to != kOnCpu) next = std::unique_lock<std::mutex>(sp.model->devices[to]->lock());
         kernels::copyBetween(sp.backend(at), *sp.acts(at).x, sp.backend(to), *sp.acts(to).x, xBytes);
-        if (at != kOnCpu)
-            if (std::string e = sp.backend(at).takeError(); !e.empty() && sp.error.empty()) sp.error = e;
+        noteError(at);
         deviceLock = std::move(next);
         at = to;
     };
@@ -75,30 +84,62 @@ void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights
         moveX(dev);
         layer(l, sp.backend(dev), sp.acts(dev));
     }
-    // logits = Wout · norm(x) of the last token (or all)
+    int64_t rows = 0;
+    for (const SeqSpan& s : seqs) rows += s.logitRows();
+    ctx.scratch.logits.resize(static_cast<size_t>(rows * V));
+    if (rows == 0) return noteError(at);  // prompt chunks whose logits nobody reads
+    // logits = Wout · norm(x) of the wanted rows, gathered into a.cur in order
     const PlacedOutput& out = sp.model->output;
     moveX(out.device);
     kernels::Backend& be = sp.backend(at);
     Activations& a = sp.acts(at);
-    const int64_t first = allLogits ? 0 : n - 1;
-    const int64_t rows = n - first;
-    be.rmsNorm(*a.x, first * E, *out.norm, rows, E, h.rmsEps, *a.cur);
-    ctx.scratch.logits.resize(static_cast<size_t>(rows * V));
+    int64_t gathered = 0;
+    for (const SeqSpan& s : seqs) {
+        const int64_t r = s.logitRows();
+        if (r == 0) continue;
+        const int64_t first = s.row0 + s.n - r;
+        if (gathered == 0) {
+            be.rmsNorm(*a.x, first * E, *out.norm, r, E, h.rmsEps, *a.cur);
+        } else {
+            be.rmsNorm(*a.x, first * E, *out.norm, r, E, h.rmsEps, *a.ffn);
+            be.copy(*a.ffn, 0, *a.cur, static_cast<size_t>(gathered * E) * 4, static_cast<size_t>(r * E) * 4);
+        }
+        gathered += r;
+    }
     if (be.isHost()) {  // straight into the session's logits
         kernels::BufferPtr logits = kernels::wrapHostMemory(ctx.scratch.logits.data(), ctx.scratch.logits.size() * 4);
         be.matmul(*out.w, *a.cur, E, rows, *logits, V, 0, false);
     } else {
         be.matmul(*out.w, *a.cur, E, rows, *a.logits, V, 0, false);
-        be.read(*a.logits, 0, ctx.scratch.logits.data(), static_cast<size_t>(rows * V) * 4);  // the token's one sync
-        if (std::string e = be.takeError(); !e.empty() && sp.error.empty()) sp.error = e;
+        be.read(*a.logits, 0, ctx.scratch.logits.data(), static_cast<size_t>(rows * V) * 4);  // the pass's one sync
+        noteError(at);
     }
     if (finalSoftCap > 0.0f) kernels::softCap(ctx.scratch.logits.data(), rows * V, finalSoftCap);
 }
 
-void placedAttention(SessionPlacement& sp, const Hparams& h, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be,
-                     Activations& a) {
+namespace {
+
+// Room for one sequence's rows of a pass over several (allocated on first use).
+bool reserveSeqRows(SessionPlacement& sp, const Hparams& h, kernels::Backend& be, Activations& a) {
+    if (a.seqBatch >= a.batch) return true;
+    const int64_t qW = h.nHead * h.headDim, ldq = qW + 2 * h.nHeadKv * h.headDim;
+    auto q = be.alloc(static_cast<size_t>(a.batch * ldq) * 4);
+    auto o = be.alloc(static_cast<size_t>(a.batch * qW) * 4);
+    if (!q || !o) {
+        if (sp.error.empty()) sp.error = be.name() + ": " + (!q ? q.error() : o.error());
+        return false;
+    }
+    a.seqQkv = std::move(*q);
+    a.seqAttn = std::move(*o);
+    a.seqBatch = a.batch;
+    return true;
+}
+
+}  // namespace
+
+void placedAttention(SessionPlacement& sp, std::span<const SeqSpan> seqs, const Hparams& h, int64_t l, int64_t n,
+                     kernels::Backend& be, Activations& a) {
     const PlacedLayer& L = sp.model->layers[l];
-    const kernels::AttentionOp& op = sp.attention[l];
     const int64_t D = h.headDim, qW = h.nHead * D, kvW = h.nHeadKv * D, ldq = qW + 2 * kvW;
     be.matmul(*L.qkv, *a.cur, h.nEmbd, n, *a.qkv, ldq, 0, false);
     if (L.qkvBias) be.addBias(*a.qkv, ldq, n, ldq, *L.qkvBias);
@@ -106,8 +147,20 @@ void placedAttention(SessionPlacement& sp, const Hparams& h, int64_t l, int64_t 
         be.rmsNormHeads(*a.qkv, ldq, 0, n, h.nHead, D, *L.qNorm, h.rmsEps);
         be.rmsNormHeads(*a.qkv, ldq, qW, n, h.nHeadKv, D, *L.kNorm, h.rmsEps);
     }
-    be.ropeStoreKv(*a.qkv, ldq, n, pos0, op, *sp.rope[l], *sp.k[l], *sp.v[l]);
-    be.attention(*a.qkv, ldq, n, pos0, op, *sp.k[l], *sp.v[l], *a.attn);
+    for (const SeqSpan& s : seqs) {
+        SessionPlacement& c = *s.cache;
+        const kernels::AttentionOp& op = c.attention[l];
+        if (s.row0 == 0) {  // the pass's first rows: in place
+            be.ropeStoreKv(*a.qkv, ldq, s.n, s.pos0, op, *c.rope[l], *c.k[l], *c.v[l]);
+            be.attention(*a.qkv, ldq, s.n, s.pos0, op, *c.k[l], *c.v[l], *a.attn);
+            continue;
+        }
+        if (!reserveSeqRows(sp, h, be, a)) return;
+        be.copy(*a.qkv, static_cast<size_t>(s.row0 * ldq) * 4, *a.seqQkv, 0, static_cast<size_t>(s.n * ldq) * 4);
+        be.ropeStoreKv(*a.seqQkv, ldq, s.n, s.pos0, op, *c.rope[l], *c.k[l], *c.v[l]);
+        be.attention(*a.seqQkv, ldq, s.n, s.pos0, op, *c.k[l], *c.v[l], *a.seqAttn);
+        be.copy(*a.seqAttn, 0, *a.attn, static_cast<size_t>(s.row0 * qW) * 4, static_cast<size_t>(s.n * qW) * 4);
+    }
 }
 
 void placedFeedForward(const PlacedLayer& L, kernels::Glu act, int64_t n, int64_t E, kernels::Backend& be,

@@ -69,10 +69,13 @@ struct ModelPlacement {
     int64_t deviceLayers() const;
 };
 
-// A forward pass's activations on one backend, sized for `batch` tokens.
+// A forward pass's activations on one backend, sized for `batch` tokens; seqQkv and
+// seqAttn (allocated on first use) hold one sequence's rows of a pass over several.
 struct Activations {
     int64_t batch = 0;
     kernels::BufferPtr x, cur, qkv, attn, gu, ffn, logits;
+    int64_t seqBatch = 0;
+    kernels::BufferPtr seqQkv, seqAttn;
 };
 
 struct SessionPlacement {
@@ -95,21 +98,22 @@ struct SessionPlacement {
 
 // ---- The steps every placed decoder shares --------------------------------------
 
-// One forward pass: tokens embedded on the host (times embedScale), each layer run by
-// `layer` on its backend with the residual stream in acts(onDevice).x (it crosses
-// between the CPU and the device where consecutive layers live apart; a device is
-// held for the whole run of its layers; between two devices it goes through the host),
-// then the output head; ctx.scratch.logits
-// gets the last token's logits (or all), soft-capped when finalSoftCap > 0. Device
-// errors land in ctx.placement->error.
+// One forward pass over `seqs` (Decoder::forward): tokens embedded on the host (times
+// embedScale), each layer run by `layer` on its backend with the residual stream in
+// acts(onDevice).x (it crosses between the CPU and the device where consecutive layers
+// live apart; a device is held for the whole run of its layers; between two devices it
+// goes through the host), then the output head on the rows whose logits are wanted;
+// ctx.scratch.logits gets them, soft-capped when finalSoftCap > 0. Device errors land
+// in ctx.placement->error.
 using PlacedLayerFn = std::function<void(int64_t layer, kernels::Backend& be, Activations& a)>;
 void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights& embd, std::span<const int32_t> tokens,
-                   float embedScale, bool allLogits, float finalSoftCap, const PlacedLayerFn& layer);
+                   std::span<const SeqSpan> seqs, float embedScale, float finalSoftCap, const PlacedLayerFn& layer);
 
 // a.attn = attention(rope(q), rope(k), v) with q|k|v = Wqkv · a.cur (+ biases, per-head
-// norms); this batch's K/V go to layer l's cache rows pos0...
-void placedAttention(SessionPlacement& sp, const Hparams& h, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be,
-                     Activations& a);
+// norms) over all rows; each sequence's K/V go to its cache's layer-l rows pos0..,
+// and its queries attend to its own cache.
+void placedAttention(SessionPlacement& sp, std::span<const SeqSpan> seqs, const Hparams& h, int64_t l, int64_t n,
+                     kernels::Backend& be, Activations& a);
 
 // out (+)= Wdown · act(Wgate · a.cur) * (Wup · a.cur), out [n][E] on the layer's backend.
 void placedFeedForward(const PlacedLayer& L, kernels::Glu act, int64_t n, int64_t E, kernels::Backend& be,

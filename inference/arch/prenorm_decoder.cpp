@@ -26,13 +26,13 @@ public:
 
     assistant::Status bind(const gguf::File& f);
     const Hparams& hparams() const override { return m_h; }
-    void forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0, bool allLogits) const override;
+    void forward(ForwardContext& ctx, std::span<const int32_t> tokens, std::span<const SeqSpan> seqs) const override;
     bool describeDecoder(DecoderDesc& d) const override;
 
 private:
     AttentionParams attentionParams(int64_t contextLength) const;
     // x += attention(norm(x)); x += ffn(norm(x)) of layer l on its backend.
-    void runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be,
+    void runLayer(SessionPlacement& sp, std::span<const SeqSpan> seqs, int64_t l, int64_t n, kernels::Backend& be,
                   Activations& a) const;
     bool isMoe() const { return m_variant.feedForward == FeedForward::Moe; }
 
@@ -65,11 +65,11 @@ assistant::Status PreNormDecoder::bind(const gguf::File& f) {
     return {};
 }
 
-void PreNormDecoder::forward(ForwardContext& ctx, std::span<const int32_t> tokens, int64_t pos0,
-                             bool allLogits) const {
+void PreNormDecoder::forward(ForwardContext& ctx, std::span<const int32_t> tokens,
+                             std::span<const SeqSpan> seqs) const {
     const int64_t n = static_cast<int64_t>(tokens.size());
-    forwardPlaced(ctx, m_h, m_embd, tokens, 1.0f, allLogits, 0.0f,
-                  [&](int64_t l, kernels::Backend& be, Activations& a) { runLayer(*ctx.placement, l, n, pos0, be, a); });
+    forwardPlaced(ctx, m_h, m_embd, tokens, seqs, 1.0f, 0.0f,
+                  [&](int64_t l, kernels::Backend& be, Activations& a) { runLayer(*ctx.placement, seqs, l, n, be, a); });
 }
 
 AttentionParams PreNormDecoder::attentionParams(int64_t contextLength) const {
@@ -97,13 +97,13 @@ bool PreNormDecoder::describeDecoder(DecoderDesc& d) const {
     return true;
 }
 
-void PreNormDecoder::runLayer(SessionPlacement& sp, int64_t l, int64_t n, int64_t pos0, kernels::Backend& be,
-                              Activations& a) const {
+void PreNormDecoder::runLayer(SessionPlacement& sp, std::span<const SeqSpan> seqs, int64_t l, int64_t n,
+                              kernels::Backend& be, Activations& a) const {
     const PlacedLayer& L = sp.model->layers[l];
     const int64_t E = m_h.nEmbd;
     // x += Wo · attention(rope(q), rope(k), v), q|k|v = Wqkv · norm(x) (+ biases, head norms)
     be.rmsNorm(*a.x, 0, *L.attnNorm, n, E, m_h.rmsEps, *a.cur);
-    placedAttention(sp, m_h, l, n, pos0, be, a);
+    placedAttention(sp, seqs, m_h, l, n, be, a);
     be.matmul(*L.wo, *a.attn, m_h.nHead * m_h.headDim, n, *a.x, E, 0, /*accumulate=*/true);
     // x += Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
     be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, m_h.rmsEps, *a.cur);

@@ -15,4 +15,8 @@ struct ModelAccess {
 
 inline const Model::Impl& modelImpl(const Model& model) { return ModelAccess::impl(model); }
 
+struct BatcherAccess {
+    static Batcher::Impl& impl(Batcher& batcher) { return *batcher.m_impl; }
+};
+
 }  // namespace assistant

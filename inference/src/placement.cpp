@@ -294,6 +294,13 @@ std::string Placement::deviceId() const {
     return ids;
 }
 
+std::unique_ptr<SessionPlacement> Placement::createWorkspace(kernels::ThreadPool& pool) const {
+    auto sp = std::make_unique<SessionPlacement>();
+    sp->model = &m_placement;
+    sp->cpu = kernels::makeCpuBackend(&pool);
+    return sp;
+}
+
 assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(kernels::ThreadPool& pool,
                                                                              KvCache& kv) const {
     const Hparams& h = *m_desc.h;

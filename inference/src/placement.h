@@ -46,6 +46,9 @@ public:
     // A session's state: the CPU backend on `pool`, KV cache rows (the CPU layers' are
     // views of `kv`; a device's are allocated there, F16 where it cannot hold kv's type).
     assistant::Result<std::unique_ptr<SessionPlacement>> createSession(kernels::ThreadPool& pool, KvCache& kv) const;
+    // The activations and CPU backend (on `pool`) of passes over several sessions'
+    // sequences (a Batcher's): no KV cache of its own.
+    std::unique_ptr<SessionPlacement> createWorkspace(kernels::ThreadPool& pool) const;
     // Per-kernel device time since the last call (profiling: ASSISTANT_OPENCL_PROFILE=1).
     std::vector<kernels::opencl::KernelStat> takeStats() const;
 

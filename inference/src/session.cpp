@@ -7,6 +7,7 @@
 #include "src/grammar_constraint.h"
 #include "common/log.h"
 #include "src/answer_stream.h"
+#include "src/batcher.h"
 #include "src/engine_access.h"
 #include "src/prompt_lookup.h"
 #include "src/reasoning_splitter.h"
@@ -28,11 +29,17 @@ struct Session::Impl {
     std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
     int contextSize = 0;
 
-    Impl(std::shared_ptr<const Model> m, const SessionParams& p) : model(std::move(m)), params(p), pool(p.threads) {}
+    Batcher::Impl* batcher = nullptr;  // shared passes (continuous batching), or null
+
+    Impl(std::shared_ptr<const Model> m, const SessionParams& p)
+        : model(std::move(m)), params(p), pool(p.batcher ? 1 : p.threads) {}
     const arch::Architecture& arch() const { return *modelImpl(*model).arch; }
     const arch::Decoder& decoder() const { return *arch().decoder(); }  // create() checked it is one
     const tokenizer::Tokenizer& tok() const { return *modelImpl(*model).tokenizer; }
     Result<std::vector<float>> evaluate(std::span<const int32_t> batch, bool allLogits, const std::atomic<bool>* cancel);
+    // evaluate() in passes shared with the batcher's other sessions.
+    Result<std::vector<float>> evaluateShared(std::span<const int32_t> batch, bool allLogits,
+                                              const std::atomic<bool>* cancel);
     // splitter: null for plain text; else routes <think> text to the Reasoning channel.
     Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink,
                                ReasoningSplitter* splitter = nullptr);
@@ -72,7 +79,10 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     if (params.contextLength < 0 || params.batchSize <= 0)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "invalid session parameters: context ",
                                          params.contextLength, ", batch ", params.batchSize));
+    if (params.batcher && params.batcher->model() != model)
+        return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: the batcher is of another model"});
     auto impl = std::make_unique<Impl>(model, params);
+    if (params.batcher) impl->batcher = &BatcherAccess::impl(*params.batcher);
     const arch::Hparams& h = impl->arch().hparams();
     impl->contextSize = params.contextLength > 0 ? params.contextLength
                                                  : static_cast<int>(std::min<int64_t>(h.nCtxTrain, 4096));
@@ -109,6 +119,7 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
     if (tokens.size() + batch.size() > static_cast<size_t>(contextSize))
         return std::unexpected(makeError(ErrorCode::ContextFull, "context full: ", tokens.size(), " cached + ",
                                          batch.size(), " new tokens exceed the context size ", contextSize));
+    if (batcher) return evaluateShared(batch, allLogits, cancel);
     std::vector<float> logits;
     if (allLogits) logits.reserve(batch.size() * static_cast<size_t>(vocab));
     arch::ForwardContext ctx{pool, kv, scratch, placement.get()};
@@ -126,6 +137,20 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
         else if (end == batch.size()) logits.assign(scratch.logits.end() - vocab, scratch.logits.end());
         lastLogits.assign(scratch.logits.end() - vocab, scratch.logits.end());
     }
+    return logits;
+}
+
+Result<std::vector<float>> Session::Impl::evaluateShared(std::span<const int32_t> batch, bool allLogits,
+                                                        const std::atomic<bool>* cancel) {
+    const size_t vocab = static_cast<size_t>(arch().hparams().nVocab);
+    size_t evaluated = 0;
+    auto logits = batcher->evaluate(*placement, batch, static_cast<int64_t>(tokens.size()), allLogits, cancel, evaluated);
+    tokens.insert(tokens.end(), batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(evaluated));
+    if (!logits) {
+        lastLogits.clear();  // the cache grew by a part whose logits nobody computed
+        return logits;
+    }
+    lastLogits.assign(logits->end() - static_cast<std::ptrdiff_t>(vocab), logits->end());
     return logits;
 }
 
@@ -169,6 +194,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
                                           const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
+    const BatcherMembership generating(batcher);  // passes wait for this session's next token
     std::unique_ptr<GrammarConstraint> constraint;
     if (!gp.grammar.empty()) {
         auto created = GrammarConstraint::create(modelImpl(*model), gp.grammar);

@@ -81,6 +81,10 @@ void CpuBackend::read(const DeviceBuffer& src, size_t offset, void* dst, size_t 
     std::memcpy(dst, host(src) + offset, bytes);
 }
 
+void CpuBackend::copy(const DeviceBuffer& src, size_t srcOffset, DeviceBuffer& dst, size_t dstOffset, size_t bytes) {
+    std::memmove(host(dst) + dstOffset, host(src) + srcOffset, bytes);
+}
+
 void CpuBackend::matmul(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t ldx, int64_t tokens,
                         DeviceBuffer& outb, int64_t ldo, int64_t ooff, bool accumulate, Glu input) {
     const auto& w = static_cast<const HostWeight&>(weight);

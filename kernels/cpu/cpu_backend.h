@@ -51,6 +51,7 @@ public:
     BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) override;
     void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) override;
     void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) override;
+    void copy(const DeviceBuffer& src, size_t srcOffset, DeviceBuffer& dst, size_t dstOffset, size_t bytes) override;
 
     void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
                 int64_t ldo, int64_t ooff, bool accumulate, Glu input) override;

@@ -78,6 +78,9 @@ public:
     void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) override {
         m_be->read(cl(src), offset, dst, bytes);
     }
+    void copy(const DeviceBuffer& src, size_t srcOffset, DeviceBuffer& dst, size_t dstOffset, size_t bytes) override {
+        m_be->copy(cl(src), srcOffset, cl(dst), dstOffset, bytes);
+    }
 
     void matmul(const DeviceWeight& w, const DeviceBuffer& x, int64_t ldx, int64_t tokens, DeviceBuffer& out,
                 int64_t ldo, int64_t ooff, bool accumulate, Glu input) override {

@@ -333,6 +333,13 @@ void Backend::read(const Buffer& src, size_t offset, void* dst, size_t bytes) {
     if (err != CL_SUCCESS) m_impl->fail("clEnqueueReadBuffer", err);
 }
 
+void Backend::copy(const Buffer& src, size_t srcOffset, const Buffer& dst, size_t dstOffset, size_t bytes) {
+    if (bytes == 0) return;
+    const cl_int err =
+        clEnqueueCopyBuffer(m_impl->queue, src.get(), dst.get(), srcOffset, dstOffset, bytes, 0, nullptr, nullptr);
+    if (err != CL_SUCCESS) m_impl->fail("clEnqueueCopyBuffer", err);
+}
+
 void Backend::finish() {
     const cl_int err = clFinish(m_impl->queue);
     if (err != CL_SUCCESS) m_impl->fail("clFinish", err);

@@ -230,12 +230,59 @@ enum class ContextPolicy {
     StopWithError,    // return ContextFull
 };
 
+// Continuous batching: the sessions created with one Batcher (SessionParams::batcher)
+// evaluate together. While several of them generate at once, each step is one
+// forward pass over the next token of every one of them (and a chunk of any prompt
+// being read), so the weights are read once per step for all, instead of once per
+// session. Each session keeps its own KV cache, history, sampling, stop strings and
+// cancel flag, and gets the same logits and tokens as alone (each token's arithmetic
+// does not depend on what else is in the pass). A long prompt is read promptChunk
+// tokens per pass while other sessions are decoding, so it does not stall them. The
+// batcher's threads run every pass; its sessions start no threads of their own.
+// Thread-safe: meant for sessions generating on threads of their own (server slots).
+struct BatcherParams {
+    int threads = 0;            // threads of every pass; 0 = physical cores
+    int maxBatchTokens = 512;   // tokens in one pass at most
+    int promptChunk = 64;       // prompt tokens per pass while other sequences decode
+    // A pass waits at most this long (microseconds) for generating sessions that are
+    // still sampling their previous token, so that their next tokens ride along.
+    int gatherMicros = 2000;
+};
+
+class Batcher {
+public:
+    static Result<std::shared_ptr<Batcher>> create(std::shared_ptr<const Model> model,
+                                                   const BatcherParams& params = {});
+    ~Batcher();
+    Batcher(const Batcher&) = delete;
+    Batcher& operator=(const Batcher&) = delete;
+
+    struct Stats {
+        uint64_t passes = 0;      // forward passes run
+        uint64_t tokens = 0;      // tokens evaluated in them
+        uint64_t sequences = 0;   // sum over passes of the sequences in each
+    };
+    Stats stats() const;
+    const std::shared_ptr<const Model>& model() const;
+
+    struct Impl;  // opaque: the engine's own (src/batcher.h)
+
+private:
+    friend struct BatcherAccess;  // src/engine_access.h
+    explicit Batcher(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
 struct SessionParams {
     int contextLength = 0;        // tokens; 0 = min(model's trained length, 4096)
     KvType kvType = KvType::F16;  // the conformance tests use F32
-    int batchSize = 512;          // prompt tokens evaluated per micro-batch
-    int threads = 0;              // 0 = physical cores
+    int batchSize = 512;          // prompt tokens evaluated per micro-batch (alone)
+    int threads = 0;              // 0 = physical cores (unused with a batcher: its threads run)
     ContextPolicy contextPolicy = ContextPolicy::DropOldestTurns;
+    // Evaluate in passes shared with the batcher's other sessions (continuous
+    // batching, see Batcher); null: alone, on the session's own threads. The batcher
+    // must be of the same model.
+    std::shared_ptr<Batcher> batcher;
 };
 
 struct SamplingParams {

@@ -110,6 +110,9 @@ public:
     virtual BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) = 0;
     virtual void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) = 0;
     virtual void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) = 0;
+    // dst[dstOffset ..] = src[srcOffset ..], `bytes` long, both on this backend, in
+    // order with its ops (the rows of one sequence in a batch of several).
+    virtual void copy(const DeviceBuffer& src, size_t srcOffset, DeviceBuffer& dst, size_t dstOffset, size_t bytes) = 0;
 
     // ---- ops ----
     // out[t*ldo + ooff + r] (+)= sum_k W[r][k] * in(t, k) for t < tokens, r < w.rows, where

@@ -101,6 +101,8 @@ public:
     // Blocking transfers (the queue is in order: a read also waits for every op before it).
     void write(const Buffer& dst, size_t offset, const void* src, size_t bytes);
     void read(const Buffer& src, size_t offset, void* dst, size_t bytes);
+    // Device to device, queued in order with the ops.
+    void copy(const Buffer& src, size_t srcOffset, const Buffer& dst, size_t dstOffset, size_t bytes);
     void finish();
 
     // ---- ops; shapes row-major, all offsets and strides in floats ----
