@@ -87,8 +87,10 @@ constexpr cli::Command kCommands[] = {
     {"serve", "OpenAI-compatible local API (chat, completions, embeddings) on loopback",
      "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"
      "  [--parallel N (2)] [--queue N (32)] [--embedder FILE | --no-embedder] [--db RAG.db]\n"
-     "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS_PER_SLOT]\n"
+     "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS] [--no-batching]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
+     "  The slots decode together, one forward pass per step for all (continuous batching) on THREADS\n"
+     "  engine threads (default: physical cores); --no-batching: each slot on THREADS/N threads of its own.\n"
      "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"
      "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats,\n"
      "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose.\n"

@@ -19,7 +19,7 @@ public:
         o.ragDbPath = c.documentsDb.toStdString();
         // The server has its own sessions (parallel slots), each with the app's context.
         o.contextLength = c.load.contextLength;
-        o.threadsPerSlot = c.load.threads;
+        o.threads = c.load.threads;
         o.modelParams.device = c.load.device.isEmpty() ? std::string("auto") : c.load.device.toStdString();
         o.modelParams.gpuLayers = c.load.gpuLayers;
         o.modelParams.threads = c.load.threads;

@@ -145,6 +145,18 @@ void ApiServer::Impl::postRoute(const Request& req, Response& res) {
     else if (res.status >= 400 && res.status < 500) clientErrors.fetch_add(1);
 }
 
+assistant::Result<std::shared_ptr<assistant::Batcher>> ApiServer::Impl::batcherFor(
+    const std::shared_ptr<const assistant::Model>& model) {
+    std::lock_guard lock(mutex);
+    if (batcher && batcher->model() == model) return batcher;
+    assistant::BatcherParams bp;
+    bp.threads = options.threads;
+    auto made = assistant::Batcher::create(model, bp);
+    if (!made) return std::unexpected(made.error());
+    batcher = *made;
+    return batcher;
+}
+
 ApiResult<std::shared_ptr<const assistant::Model>> ApiServer::Impl::chatModelFor(const std::string& name) const {
     std::lock_guard lock(mutex);
     if (state == ModelState::Loading && !chatModel)
@@ -243,6 +255,8 @@ ServerStats ApiServer::Impl::snapshot() const {
     s.promptTokens = promptTokens;
     s.busySlots = slots.busy();
     s.queued = slots.queued();
+    std::lock_guard lock(mutex);
+    if (batcher) s.batch = batcher->stats();
     return s;
 }
 
@@ -251,7 +265,9 @@ void ApiServer::Impl::handleStats(const Request&, Response& res) {
     sendJson(res, json{{"requests", s.requests}, {"completions", s.completions}, {"cancelled", s.cancelled},
                        {"rejected", s.rejected}, {"client_errors", s.clientErrors},
                        {"generated_tokens", s.generatedTokens}, {"prompt_tokens", s.promptTokens},
-                       {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued}});
+                       {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued},
+                       {"batch", {{"passes", s.batch.passes}, {"tokens", s.batch.tokens},
+                                  {"sequences", s.batch.sequences}}}});
 }
 
 ApiResult<ApiServer::Impl::Embedded> ApiServer::Impl::embedInputs(const EmbeddingRequest& request) {

@@ -38,7 +38,11 @@ struct ServerOptions {
     std::string embedderPath;           // optional embedding model for /v1/embeddings
     std::string ragDbPath;              // optional document index: rag:<collection> models
     int contextLength = 0;              // per slot; 0: the engine's default
-    int threadsPerSlot = 0;             // 0: hardware threads / parallel
+    // Continuous batching: the slots' sessions share one forward pass per step
+    // (assistant::Batcher), run by `threads` engine threads; off: each slot decodes on
+    // threads / parallel threads of its own.
+    bool batching = true;
+    int threads = 0;                    // engine threads; 0: physical cores (batching) or hardware threads
     assistant::ModelParams modelParams; // device, gpu layers, ... for models loaded here
     // Speculative decoding for requests without their own "speculative" (off by default).
     assistant::SpeculativeParams speculative;
@@ -58,6 +62,7 @@ struct ServerStats {
     uint64_t generatedTokens = 0;   // over all generations
     uint64_t promptTokens = 0;
     int busySlots = 0;
+    assistant::Batcher::Stats batch;  // continuous batching: passes, tokens, sequences (summed over passes)
     int queued = 0;
 };
 

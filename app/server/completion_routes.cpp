@@ -82,8 +82,14 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     if (!slot.session || slot.session->model() != *model) {
         assistant::SessionParams sp;
         sp.contextLength = options.contextLength;
-        const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-        sp.threads = options.threadsPerSlot > 0 ? options.threadsPerSlot : std::max(1, hw / slots.size());
+        if (options.batching) {
+            auto batcher = batcherFor(*model);
+            if (!batcher) return std::unexpected(engineError(batcher.error()));
+            sp.batcher = std::move(*batcher);
+        } else {
+            const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+            sp.threads = options.threads > 0 ? std::max(1, options.threads / slots.size()) : std::max(1, hw / slots.size());
+        }
         auto session = assistant::Session::create(*model, sp);
         if (!session) return std::unexpected(engineError(session.error()));
         slot.session = std::move(*session);

@@ -56,6 +56,9 @@ struct ApiServer::Impl {
     void sendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
     // 503 while loading / failed, 404 for an unknown name, 400 for the wrong kind of model.
     ApiResult<std::shared_ptr<const assistant::Model>> chatModelFor(const std::string& name) const;
+    // The batcher the slots' sessions of `model` share (made on first use; a new model
+    // gets a new one, the old one lives on in the sessions that still hold it).
+    assistant::Result<std::shared_ptr<assistant::Batcher>> batcherFor(const std::shared_ptr<const assistant::Model>& model);
     ApiResult<std::shared_ptr<const assistant::Model>> embedderFor(const std::string& name) const;
     // The embedder chosen by request.model runs on a slot: vectors and the inputs' tokens.
     struct Embedded {
@@ -101,6 +104,7 @@ struct ApiServer::Impl {
     ModelState state = ModelState::None;
     std::string loadError;
     std::shared_ptr<const assistant::Model> chatModel;
+    std::shared_ptr<assistant::Batcher> batcher;  // of the model the slots last batched (ServerOptions::batching)
     std::shared_ptr<const assistant::Model> embedder;
     std::string chatId;      // file stem: "stories260K"
     std::string embedderId;

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <string>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -244,4 +246,43 @@ TEST(ServerApi, SpeculativeRequestsGiveTheSameText) {
         const json& d = (*j)["usage"]["completion_tokens_details"];
         EXPECT_GT(d["accepted_prediction_tokens"].get<int>() + d["rejected_prediction_tokens"].get<int>(), 0);
     }
+}
+
+TEST(ServerApi, ConcurrentRequestsBatchedGiveWhatEachGetsAlone) {
+    // Four clients at once share the slots' forward passes (continuous batching); each
+    // gets the greedy text it gets when it is the only client.
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.parallel = 4;
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    ASSERT_EQ(api.waitForModels(), server::ModelState::Ready);
+    const std::vector<std::string> prompts = {"Once upon a time", "Lily had a red ball. One day",
+                                              "The dog", "Tom and Sue went to the park to play with"};
+    auto body = [](const std::string& prompt) {
+        return json{{"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
+                    {"temperature", 0}, {"max_tokens", 40}, {"ignore_eos", true}}.dump();
+    };
+    auto ask = [&](const std::string& prompt) {
+        httplib::Client client("127.0.0.1", api.port());
+        client.set_read_timeout(60, 0);
+        auto r = client.Post("/v1/chat/completions", body(prompt), "application/json");
+        EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+        return r && r->status == 200 ? json::parse(r->body)["choices"][0]["message"]["content"].get<std::string>()
+                                     : std::string("(failed)");
+    };
+    std::vector<std::string> alone;
+    for (const std::string& p : prompts) alone.push_back(ask(p));
+    std::vector<std::string> together(prompts.size());
+    std::vector<std::thread> clients;
+    for (size_t i = 0; i < prompts.size(); ++i) clients.emplace_back([&, i] { together[i] = ask(prompts[i]); });
+    for (std::thread& t : clients) t.join();
+    for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(together[i], alone[i]) << prompts[i];
+    httplib::Client client("127.0.0.1", api.port());
+    auto stats = client.Get("/stats");
+    ASSERT_TRUE(stats && stats->status == 200);
+    const json batch = json::parse(stats->body)["batch"];
+    EXPECT_GE(batch["sequences"].get<uint64_t>(), batch["passes"].get<uint64_t>());
+    EXPECT_GT(batch["tokens"].get<uint64_t>(), 8u * 40u) << batch.dump();  // every request went through the batcher
 }
