@@ -28,6 +28,7 @@
 namespace {
 
 using namespace assistant;
+using gpu_test::expectSameContinuation;
 using gpu_test::greedy;
 using gpu_test::GreedyRun;
 using gpu_test::testDevice;
@@ -56,27 +57,6 @@ float maxRelDiff(const std::vector<float>& a, const std::vector<float>& b) {
         m = std::max(m, std::fabs(b[i]));
     }
     return d / m;
-}
-
-// Same ids, or a near-tie where they part; logits within tol up to there.
-void expectSameContinuation(const GreedyRun& cpu, const GreedyRun& gpu, float tol, const std::string& what) {
-    ASSERT_EQ(cpu.tokens.size(), gpu.tokens.size()) << what;
-    ASSERT_EQ(cpu.stepLogits.size(), cpu.tokens.size()) << what;
-    size_t i = 0;
-    for (; i < cpu.tokens.size(); ++i) {
-        const std::vector<float>& a = cpu.stepLogits[i];
-        const std::vector<float>& b = gpu.stepLogits[i];
-        float diff = 0;
-        for (size_t v = 0; v < a.size(); ++v) diff = std::max(diff, std::fabs(a[v] - b[v]));
-        EXPECT_LT(diff, tol) << what << ": step " << i;
-        if (cpu.tokens[i] != gpu.tokens[i]) {
-            const float gap = a[cpu.tokens[i]] - a[gpu.tokens[i]];
-            EXPECT_LE(gap, 2 * diff) << what << ": ids part at step " << i << " without a near-tie";
-            break;
-        }
-    }
-    // The first tokens come from the prompt's logits: they must agree.
-    EXPECT_GE(i, 3u) << what;
 }
 
 // Whether a session may keep this model's cache in Q8_0 (KV rows a multiple of 32).
