@@ -106,6 +106,16 @@ bool readSessionParams(Args& args, assistant::SessionParams& params, const char*
     if (auto c = args.integer("-c", "--ctx")) params.contextLength = static_cast<int>(*c);
     if (auto t = args.integer("-t", "--threads")) params.threads = static_cast<int>(*t);
     if (auto b = args.integer("-b", "--batch")) params.batchSize = static_cast<int>(*b);
+    if (auto policy = args.value("--ctx-policy")) {
+        if (*policy == "drop") params.contextPolicy = assistant::ContextPolicy::DropOldestTurns;
+        else if (*policy == "stop") params.contextPolicy = assistant::ContextPolicy::StopWithError;
+        else if (*policy == "sinks") params.contextPolicy = assistant::ContextPolicy::Sinks;
+        else {
+            std::fprintf(stderr, "%s: --ctx-policy must be drop, stop or sinks (got '%s')\n", command, policy->c_str());
+            return false;
+        }
+    }
+    if (auto n = args.integer("--sinks")) params.sinkTokens = static_cast<int>(*n);
     return true;
 }
 

@@ -20,6 +20,8 @@ constexpr cli::Command kCommands[] = {
      "  [--kv-type f32|f16|q8_0|q4_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
      "  [--device auto|cpu|opencl:P.D[,opencl:P.D...]] [--gpu-layers N (-1: all that fit)] [--gpu-split 3,1]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
+     "  [--ctx-policy drop|stop|sinks] [--sinks N (4)]  (a full context: drop the oldest turns, stop, or keep\n"
+     "  the first N tokens and evict the oldest after them, StreamingLLM-style, generating on)\n"
      "  Without -m, the embedded demo model. --grammar-file: the output follows a GBNF grammar (llama.cpp's\n"
      "  format); --json-schema: it is JSON valid against the schema (a file, or the schema text itself).\n"
      "  Generation ends where the grammar is complete. --draft prompt-lookup: speculative decoding with guesses\n"

@@ -26,6 +26,7 @@ struct Session::Impl {
     arch::Scratch scratch;
     std::unique_ptr<arch::SessionPlacement> placement;  // the layers' backends: activations, KV rows (or null)
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
+    std::vector<int32_t> evicted;  // ContextPolicy::Sinks: tokens evicted from between the sinks and the rest
     std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
     int contextSize = 0;
 
@@ -37,6 +38,17 @@ struct Session::Impl {
     const arch::Decoder& decoder() const { return *arch().decoder(); }  // create() checked it is one
     const tokenizer::Tokenizer& tok() const { return *modelImpl(*model).tokenizer; }
     Result<std::vector<float>> evaluate(std::span<const int32_t> batch, bool allLogits, const std::atomic<bool>* cancel);
+    // evaluate() of a batch that fits the cache: alone or in shared passes.
+    Result<std::vector<float>> evaluateFitting(std::span<const int32_t> batch, bool allLogits,
+                                               const std::atomic<bool>* cancel);
+    // ContextPolicy::Sinks: evaluate() in pieces, each after room is made for it.
+    Result<std::vector<float>> evaluateStreaming(std::span<const int32_t> batch, bool allLogits,
+                                                 const std::atomic<bool>* cancel);
+    // Sinks: evicts the oldest tokens after the sinks until `incoming` more fit.
+    Status makeRoom(size_t incoming);
+    // What the session has read: the cache's tokens with the evicted ones in place.
+    std::vector<int32_t> history() const;
+    bool streaming() const { return params.contextPolicy == ContextPolicy::Sinks; }
     // evaluate() in passes shared with the batcher's other sessions.
     Result<std::vector<float>> evaluateShared(std::span<const int32_t> batch, bool allLogits,
                                               const std::atomic<bool>* cancel);
@@ -79,6 +91,11 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     if (params.contextLength < 0 || params.batchSize <= 0)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "invalid session parameters: context ",
                                          params.contextLength, ", batch ", params.batchSize));
+    if (params.contextPolicy == ContextPolicy::Sinks && modelImpl(*model).placement &&
+        modelImpl(*model).placement->deviceLayers() > 0)
+        return std::unexpected(Error{ErrorCode::InvalidArgument,
+                                     "context policy 'sinks': this model has layers on the GPU, whose KV cache cannot be "
+                                     "shifted yet; use --gpu-layers 0 or another context policy"});
     if (params.batcher && params.batcher->model() != model)
         return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: the batcher is of another model"});
     auto impl = std::make_unique<Impl>(model, params);
@@ -86,6 +103,9 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     const arch::Hparams& h = impl->arch().hparams();
     impl->contextSize = params.contextLength > 0 ? params.contextLength
                                                  : static_cast<int>(std::min<int64_t>(h.nCtxTrain, 4096));
+    if (params.contextPolicy == ContextPolicy::Sinks && (params.sinkTokens < 0 || params.sinkTokens > impl->contextSize / 4))
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "context policy 'sinks': sink tokens must be 0..",
+                                         impl->contextSize / 4, " (a quarter of the context), not ", params.sinkTokens));
     const int64_t width = h.nHeadKv * h.headDim;
     const kernels::GgmlType type = cacheType(params.kvType);
     // A quantized row holds all KV heads of a token; its blocks may straddle heads (the
@@ -116,9 +136,16 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
         if (id < 0 || id >= vocab)
             return std::unexpected(makeError(ErrorCode::InvalidArgument, "token id ", id,
                                              " is outside the vocabulary (", vocab, ")"));
+    if (streaming()) return evaluateStreaming(batch, allLogits, cancel);
     if (tokens.size() + batch.size() > static_cast<size_t>(contextSize))
         return std::unexpected(makeError(ErrorCode::ContextFull, "context full: ", tokens.size(), " cached + ",
                                          batch.size(), " new tokens exceed the context size ", contextSize));
+    return evaluateFitting(batch, allLogits, cancel);
+}
+
+Result<std::vector<float>> Session::Impl::evaluateFitting(std::span<const int32_t> batch, bool allLogits,
+                                                         const std::atomic<bool>* cancel) {
+    const int64_t vocab = arch().hparams().nVocab;
     if (batcher) return evaluateShared(batch, allLogits, cancel);
     std::vector<float> logits;
     if (allLogits) logits.reserve(batch.size() * static_cast<size_t>(vocab));
@@ -138,6 +165,51 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
         lastLogits.assign(scratch.logits.end() - vocab, scratch.logits.end());
     }
     return logits;
+}
+
+Result<std::vector<float>> Session::Impl::evaluateStreaming(std::span<const int32_t> batch, bool allLogits,
+                                                           const std::atomic<bool>* cancel) {
+    // Pieces of at most half the window after the sinks: each evicts a quarter or more.
+    const size_t piece = std::max<size_t>(1, std::min<size_t>(params.batchSize, (contextSize - params.sinkTokens) / 2));
+    std::vector<float> logits;
+    for (size_t begin = 0; begin < batch.size(); begin += piece) {
+        const std::span<const int32_t> part = batch.subspan(begin, std::min(piece, batch.size() - begin));
+        if (auto room = makeRoom(part.size()); !room) return std::unexpected(room.error());
+        auto out = evaluateFitting(part, allLogits, cancel);
+        if (!out) return out;
+        if (allLogits) logits.insert(logits.end(), out->begin(), out->end());
+        else logits = std::move(*out);
+    }
+    return logits;
+}
+
+Status Session::Impl::makeRoom(size_t incoming) {
+    const size_t capacity = static_cast<size_t>(contextSize), sinks = static_cast<size_t>(params.sinkTokens);
+    if (tokens.size() + incoming <= capacity) return {};
+    const size_t need = tokens.size() + incoming - capacity;
+    if (tokens.size() < sinks + need)
+        return std::unexpected(makeError(ErrorCode::ContextFull, "context full: ", incoming,
+                                         " new tokens do not fit beside the ", sinks, " sink tokens"));
+    const size_t drop = std::min(tokens.size() - sinks, std::max(need, (capacity - sinks) / 4));
+    const size_t keep = tokens.size() - sinks - drop;
+    // Every layer's cache is on the CPU (create() checked): shift it on the session's backend.
+    for (size_t l = 0; l < placement->k.size(); ++l)
+        placement->cpu->shiftKv(placement->attention[l], *placement->k[l], *placement->v[l],
+                                static_cast<int64_t>(sinks + drop), static_cast<int64_t>(sinks), static_cast<int64_t>(keep));
+    const auto first = tokens.begin() + static_cast<std::ptrdiff_t>(sinks);
+    evicted.insert(evicted.end(), first, first + static_cast<std::ptrdiff_t>(drop));
+    tokens.erase(first, first + static_cast<std::ptrdiff_t>(drop));
+    detail::log(LogLevel::Info, "context full: evicted ", drop, " tokens after the first ", sinks, " (sinks policy)");
+    return {};
+}
+
+std::vector<int32_t> Session::Impl::history() const {
+    if (evicted.empty()) return tokens;
+    const size_t sinks = std::min(tokens.size(), static_cast<size_t>(params.sinkTokens));
+    std::vector<int32_t> all(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(sinks));
+    all.insert(all.end(), evicted.begin(), evicted.end());
+    all.insert(all.end(), tokens.begin() + static_cast<std::ptrdiff_t>(sinks), tokens.end());
+    return all;
 }
 
 Result<std::vector<float>> Session::Impl::evaluateShared(std::span<const int32_t> batch, bool allLogits,
@@ -161,7 +233,7 @@ Status Session::Impl::checkRun(std::span<const int32_t> prompt, const GeneratePa
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "speculative decoding: draft tokens must be 1..64 (",
                                          s.maxDraftTokens, ") and n-grams 1 <= min <= max <= 16 (", s.ngramMin, "..",
                                          s.ngramMax, ")"));
-    if (prompt.size() >= static_cast<size_t>(contextSize))
+    if (prompt.size() >= static_cast<size_t>(contextSize) && !streaming())  // sinks: it streams through
         return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
                                          " tokens; the context holds ", contextSize));
     return {};
@@ -172,6 +244,23 @@ Result<std::vector<float>> Session::Impl::prefill(std::span<const int32_t> promp
     // Prefix reuse: keep what matches, evaluate the rest. A prompt that is entirely
     // cached reuses the stored logits of its last token.
     const Clock::time_point t0 = Clock::now();
+    st.contextSize = contextSize;
+    st.device = model->info().device;
+    if (!evicted.empty()) {  // sinks: the cache no longer holds the whole history
+        const std::vector<int32_t> seen = history();
+        if (prompt.size() > seen.size() && std::equal(seen.begin(), seen.end(), prompt.begin())) {
+            // The conversation goes on: read what is new after what was read, evicted or not.
+            st.promptTokens = static_cast<int>(prompt.size());
+            st.reusedPromptTokens = static_cast<int>(seen.size());
+            auto logits = evaluate(prompt.subspan(seen.size()), false, gp.cancel);
+            const double seconds = secondsSince(t0);
+            st.promptTokensPerSecond = seconds > 0 ? (prompt.size() - seen.size()) / seconds : 0;
+            return logits;
+        }
+        tokens.clear();  // another text: start over
+        evicted.clear();
+        lastLogits.clear();
+    }
     size_t common = 0;
     while (common < tokens.size() && common < prompt.size() && tokens[common] == prompt[common]) ++common;
     const bool wholePromptCached = common == prompt.size() && tokens.size() == prompt.size() && !lastLogits.empty();
@@ -182,8 +271,6 @@ Result<std::vector<float>> Session::Impl::prefill(std::span<const int32_t> promp
     }
     st.promptTokens = static_cast<int>(prompt.size());
     st.reusedPromptTokens = static_cast<int>(common);
-    st.contextSize = contextSize;
-    st.device = model->info().device;
     auto logits = wholePromptCached ? Result<std::vector<float>>(lastLogits) : evaluate(prompt.subspan(common), false, gp.cancel);
     const double seconds = secondsSince(t0);
     st.promptTokensPerSecond = seconds > 0 ? (prompt.size() - common) / seconds : 0;
@@ -277,7 +364,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             continue;
         }
         tokens.resize(seen);  // a rejected guess's KV entries are overwritten later
-        if (seen + 1 > static_cast<size_t>(contextSize)) {
+        if (seen + 1 > static_cast<size_t>(contextSize) && !streaming()) {  // sinks: evaluate() makes room
             result.stopReason = StopReason::ContextFull;
             break;
         }
@@ -293,7 +380,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             break;
         }
         rows = std::move(*next);
-        base = seen;
+        base = tokens.size() - batch.size();  // seen, less what the sinks policy evicted
         row = 0;
     }
     if (evaluated) {
@@ -358,8 +445,9 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
         if (!ids) return std::unexpected(ids.error());
         const size_t room = static_cast<size_t>(m_impl->contextSize) / 4;
         const bool fits = ids->size() + room <= static_cast<size_t>(m_impl->contextSize);
-        if (fits || m_impl->params.contextPolicy == ContextPolicy::StopWithError || kept.size() <= keepFirst + 1) {
-            if (ids->size() >= static_cast<size_t>(m_impl->contextSize))
+        const ContextPolicy policy = m_impl->params.contextPolicy;
+        if (fits || policy != ContextPolicy::DropOldestTurns || kept.size() <= keepFirst + 1) {
+            if (ids->size() >= static_cast<size_t>(m_impl->contextSize) && policy != ContextPolicy::Sinks)
                 return std::unexpected(makeError(ErrorCode::ContextFull, "the conversation needs ", ids->size(),
                                                  " tokens; the context holds ", m_impl->contextSize));
             // A grammar shapes the whole answer: no <think> channel to split off.
@@ -374,6 +462,7 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
 
 void Session::reset() {
     m_impl->tokens.clear();
+    m_impl->evicted.clear();
     m_impl->lastLogits.clear();
 }
 std::span<const int32_t> Session::tokens() const { return m_impl->tokens; }

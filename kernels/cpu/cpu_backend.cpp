@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/ref.h"
+
 namespace kernels {
 namespace cpu {
 namespace {
@@ -166,6 +168,24 @@ void CpuBackend::attention(const DeviceBuffer& qkvb, int64_t ldq, int64_t tokens
         q = m_in.data();
     }
     kernels::attention(*m_pool, q, tokens, pos0, host(kCache), host(vCache), op.kvType, op.shape, floats(out));
+}
+
+void CpuBackend::shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
+                         int64_t rows) {
+    const int64_t kvW = op.headsKv * op.headDim;
+    const size_t rowBytes = kernels::rowBytes(op.kvType, kvW);
+    std::vector<float> k(static_cast<size_t>(kvW));
+    // In increasing order: a row is read before a later one overwrites it (to < from),
+    // or the rows are copied from the end (to > from).
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t r = to < from ? i : rows - 1 - i;
+        const uint8_t* src = host(kCache) + static_cast<size_t>(from + r) * rowBytes;
+        ref::dequantizeRow(op.kvType, src, k.data(), kvW);
+        rope(k.data(), op.headsKv, op.headDim, to - from, op.rope);
+        storeRow(op.kvType, k.data(), kvW, host(kCache) + static_cast<size_t>(to + r) * rowBytes);
+        std::memmove(host(vCache) + static_cast<size_t>(to + r) * rowBytes,
+                     host(vCache) + static_cast<size_t>(from + r) * rowBytes, rowBytes);
+    }
 }
 
 void CpuBackend::glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) {

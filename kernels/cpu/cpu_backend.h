@@ -64,6 +64,8 @@ public:
                      const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache) override;
     void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                    const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) override;
+    void shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
+                 int64_t rows) override;
     void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override;
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override;
     void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override;

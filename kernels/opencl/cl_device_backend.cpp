@@ -40,7 +40,8 @@ public:
         case Op::MatMul: return opencl::Backend::supports(type);
         case Op::RopeStoreKv:
         case Op::Attention: return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::Q8_0;
-        case Op::Experts: return false;
+        case Op::Experts:
+        case Op::ShiftKv: return false;
         default: return true;
         }
     }
@@ -125,6 +126,9 @@ public:
     // Unreachable through the placement (uploadExperts refuses); a direct call is an error.
     void experts(const DeviceWeight&, const DeviceBuffer&, int64_t, DeviceBuffer&) override {
         if (m_error.empty()) m_error = "experts: the OpenCL backend has no mixture-of-experts kernels";
+    }
+    void shiftKv(const AttentionOp&, DeviceBuffer&, DeviceBuffer&, int64_t, int64_t, int64_t) override {
+        if (m_error.empty()) m_error = "shiftKv: the OpenCL backend cannot shift a KV cache";
     }
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override {
         return wrap(m_be->uploadFloats(ropeFrequencies(rope)));

@@ -1,6 +1,7 @@
 // Session behaviour on the embedded demo model (shipped in resources/, so `unit`).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -165,6 +166,65 @@ TEST(Session, MessagesDropOldestTurnsWhenFull) {
     auto strict = newSession(sp)->generate(messages, greedy(5), nullptr);
     ASSERT_FALSE(strict.has_value());
     EXPECT_EQ(strict.error().code, assistant::ErrorCode::ContextFull);
+}
+
+// ContextPolicy::Sinks (StreamingLLM): generation runs past the context, evicting the
+// oldest tokens after the sinks; until the first eviction it is the ordinary text; a
+// conversation that goes on reads only its new tokens.
+TEST(Session, SinksPolicyStreamsPastTheContext) {
+    assistant::SessionParams sp;
+    sp.contextLength = 64;
+    sp.contextPolicy = assistant::ContextPolicy::Sinks;
+    auto session = newSession(sp);
+    assistant::GenerateParams p = greedy(200);
+    p.ignoreEos = true;
+    auto r = session->generate(std::string_view("Once upon a time"), p, nullptr);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->stopReason, assistant::StopReason::MaxTokens);
+    EXPECT_EQ(r->tokens.size(), 200u);
+    EXPECT_LE(session->tokens().size(), 64u);
+
+    // Until the cache first fills, the text is what the other policies give.
+    sp.contextPolicy = assistant::ContextPolicy::StopWithError;
+    auto bounded = newSession(sp)->generate(std::string_view("Once upon a time"), p, nullptr);
+    ASSERT_TRUE(bounded.has_value()) << bounded.error().message;
+    EXPECT_EQ(bounded->stopReason, assistant::StopReason::ContextFull);
+    ASSERT_GT(bounded->tokens.size(), 40u);
+    const auto parted = std::mismatch(bounded->tokens.begin(), bounded->tokens.end(), r->tokens.begin());
+    EXPECT_EQ(parted.first, bounded->tokens.end())
+        << "part at token " << (parted.first - bounded->tokens.begin()) << " of " << bounded->tokens.size();
+
+    // The conversation goes on: the history (evicted tokens included) is not read again.
+    auto prompt = demoModel()->tokenize("Once upon a time");
+    ASSERT_TRUE(prompt.has_value());
+    std::vector<int32_t> next = *prompt;
+    next.insert(next.end(), r->tokens.begin(), r->tokens.end());
+    const size_t read = next.size() - 1;  // the last generated token was never evaluated
+    const auto more = demoModel()->tokenize("The end.", false);
+    ASSERT_TRUE(more.has_value());
+    next.insert(next.end(), more->begin(), more->end());
+    auto again = session->generate(std::span<const int32_t>(next), greedy(5), nullptr);
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    EXPECT_EQ(again->stats.reusedPromptTokens, static_cast<int>(read));
+    EXPECT_EQ(again->stats.promptTokens, static_cast<int>(next.size()));
+
+    // Another text starts over; a prompt longer than the context streams through.
+    std::vector<int32_t> longPrompt;
+    for (int i = 0; i < 5; ++i) longPrompt.insert(longPrompt.end(), next.begin(), next.begin() + 40);
+    auto fresh = session->generate(std::span<const int32_t>(longPrompt), greedy(5), nullptr);
+    ASSERT_TRUE(fresh.has_value()) << fresh.error().message;
+    EXPECT_EQ(fresh->stats.reusedPromptTokens, 0);
+    EXPECT_LE(session->tokens().size(), 64u);
+}
+
+TEST(Session, SinksPolicyRejectsTooManySinks) {
+    assistant::SessionParams sp;
+    sp.contextLength = 64;
+    sp.contextPolicy = assistant::ContextPolicy::Sinks;
+    sp.sinkTokens = 17;
+    auto s = assistant::Session::create(demoModel(), sp);
+    ASSERT_FALSE(s.has_value());
+    EXPECT_NE(s.error().message.find("sink tokens must be 0..16"), std::string::npos) << s.error().message;
 }
 
 TEST(Session, KvCacheTypesAgreeOnGreedyText) {

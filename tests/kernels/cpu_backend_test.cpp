@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "backend_scenario.h"
+#include "kernels/ref.h"
 #include "kernels/thread_pool.h"
 
 namespace {
@@ -139,6 +140,66 @@ TEST(CpuBackend, CopiesBetweenHostBuffers) {
     b->write(*view, 4, &v[1], 8);
     EXPECT_EQ(external[1], 2.0f);
     EXPECT_EQ(external[2], 3.0f);
+}
+
+TEST(CpuBackend, CopiesRowsWithinAndBetweenBuffers) {
+    kernels::ThreadPool pool(1);
+    auto be = kernels::makeCpuBackend(&pool);
+    const std::vector<float> v = {1, 2, 3, 4, 5, 6};
+    auto a = be->upload(std::span<const float>(v));
+    auto b = be->alloc(24);
+    ASSERT_TRUE(a && b);
+    be->copy(**a, 8, **b, 4, 12);  // 3, 4, 5 to b[1..3]
+    std::vector<float> got(6);
+    be->read(**b, 0, got.data(), 24);
+    EXPECT_EQ(got, (std::vector<float>{0, 3, 4, 5, 0, 0}));
+    be->copy(**a, 0, **a, 8, 16);  // overlapping, within one buffer
+    be->read(**a, 0, got.data(), 24);
+    EXPECT_EQ(got, (std::vector<float>{1, 2, 1, 2, 3, 4}));
+}
+
+// Shifted cache rows are what RoPE + store writes at the new positions: keys rotated
+// by the shift (within rounding of the cache type), values moved as they are.
+TEST(CpuBackend, ShiftedKvRowsAreTheRowsStoredAtTheirNewPositions) {
+    kernels::ThreadPool pool(1);
+    auto be = kernels::makeCpuBackend(&pool);
+    const int64_t Hkv = 2, D = 32, kvW = Hkv * D, rows = 12, from = 7, to = 3, count = 5;
+    for (kernels::GgmlType type : {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0}) {
+        kernels::AttentionOp op;
+        op.heads = 4;
+        op.headsKv = Hkv;
+        op.headDim = D;
+        op.rope.dims = D;
+        op.rope.freqBase = 10000.0f;
+        op.rope.neox = type == kernels::GgmlType::F16;
+        op.kvType = type;
+        const size_t rowBytes = kernels::rowBytes(type, kvW);
+        std::vector<float> raw = kernels_test::randomVector(rows * kvW, 7);
+        std::vector<uint8_t> k(rows * rowBytes), v(rows * rowBytes), want(rows * rowBytes);
+        for (int64_t r = 0; r < rows; ++r) {  // row r: key at position r, value as it is
+            std::vector<float> key(raw.begin() + r * kvW, raw.begin() + (r + 1) * kvW);
+            kernels::rope(key.data(), Hkv, D, r, op.rope);
+            kernels::storeRow(type, key.data(), kvW, &k[r * rowBytes]);
+            kernels::storeRow(type, &raw[r * kvW], kvW, &v[r * rowBytes]);
+        }
+        for (int64_t r = from; r < from + count; ++r) {  // the key of row r stored at position r - 4
+            std::vector<float> key(raw.begin() + r * kvW, raw.begin() + (r + 1) * kvW);
+            kernels::rope(key.data(), Hkv, D, r - (from - to), op.rope);
+            kernels::storeRow(type, key.data(), kvW, &want[(r - (from - to)) * rowBytes]);
+        }
+        const std::vector<uint8_t> vBefore = v;
+        auto kb = kernels::wrapHostMemory(k.data(), k.size()), vb = kernels::wrapHostMemory(v.data(), v.size());
+        be->shiftKv(op, *kb, *vb, from, to, count);
+        const float tol = type == kernels::GgmlType::F32 ? 1e-5f : type == kernels::GgmlType::F16 ? 4e-3f : 4e-2f;
+        std::vector<float> got(kvW), exp(kvW);
+        for (int64_t r = to; r < to + count; ++r) {
+            kernels::ref::dequantizeRow(type, &k[r * rowBytes], got.data(), kvW);
+            kernels::ref::dequantizeRow(type, &want[r * rowBytes], exp.data(), kvW);
+            for (int64_t i = 0; i < kvW; ++i) EXPECT_NEAR(got[i], exp[i], tol) << kernels::typeName(type) << " row " << r;
+            EXPECT_TRUE(std::equal(&v[r * rowBytes], &v[(r + 1) * rowBytes], &vBefore[(r + from - to) * rowBytes]))
+                << kernels::typeName(type) << " value row " << r;
+        }
+    }
 }
 
 }  // namespace

@@ -228,6 +228,13 @@ private:
 enum class ContextPolicy {
     DropOldestTurns,  // keep the system prompt (first message), drop the oldest turns, re-evaluate
     StopWithError,    // return ContextFull
+    // StreamingLLM: when the cache is full, the oldest tokens after the first
+    // sinkTokens ("attention sinks") are evicted, a quarter of the context at a time,
+    // and the rest move down with their keys re-rotated to their new positions, so
+    // generation and conversations go on past the context without re-evaluating
+    // anything; what was evicted is forgotten. Every layer's cache must be on the CPU
+    // (Session::create says so otherwise).
+    Sinks,
 };
 
 // Continuous batching: the sessions created with one Batcher (SessionParams::batcher)
@@ -279,6 +286,7 @@ struct SessionParams {
     int batchSize = 512;          // prompt tokens evaluated per micro-batch (alone)
     int threads = 0;              // 0 = physical cores (unused with a batcher: its threads run)
     ContextPolicy contextPolicy = ContextPolicy::DropOldestTurns;
+    int sinkTokens = 4;           // ContextPolicy::Sinks: first tokens always kept (0 .. context/4)
     // Evaluate in passes shared with the batcher's other sessions (continuous
     // batching, see Batcher); null: alone, on the session's own threads. The batcher
     // must be of the same model.

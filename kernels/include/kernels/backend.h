@@ -43,6 +43,7 @@ enum class Op {
     SwiGlu,
     Add,
     Experts,      // a mixture-of-experts feed-forward (type: the experts')
+    ShiftKv,      // cache rows moved to earlier positions, keys re-rotated (type: the cache's)
 };
 
 class DeviceBuffer {
@@ -138,6 +139,11 @@ public:
     // 0 .. pos0+tokens-1; out is [tokens][heads*D].
     virtual void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                            const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) = 0;
+    // Cache rows [from, from + rows) move to [to, to + rows) (to < from: an eviction,
+    // StreamingLLM's sliding window), their keys rotated by (to - from) positions so
+    // they are what ropeStoreKv would have stored at the new positions.
+    virtual void shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
+                         int64_t rows) = 0;
     // out[t][i] = act(gu[t][i]) * gu[t][f + i]; gu is [tokens][2f].
     virtual void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) = 0;
     // y[i] += x[i], i < n.
