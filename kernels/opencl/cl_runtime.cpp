@@ -273,10 +273,14 @@ Expected<std::unique_ptr<Backend>> Backend::create(const std::string& deviceId, 
     impl->device = devices[d];
     impl->name = infoString(impl->device, CL_DEVICE_NAME);
     impl->profiling = profiling;
-    if (const char* f = std::getenv("ASSISTANT_OPENCL_FLUSH"); f && *f) impl->flushEvery = std::atoi(f);
     cl_device_type type = 0;
     clGetDeviceInfo(impl->device, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
     impl->gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+    // NVIDIA's driver submits enqueued kernels only at a flush or a blocking call: without
+    // one the GPU idles while the host enqueues a whole token (H200, TinyLlama Q4_0 decode:
+    // 498 tokens/s never, 437 every launch, 708 every 8 launches).
+    impl->flushEvery = impl->gpu ? 8 : 0;
+    if (const char* f = std::getenv("ASSISTANT_OPENCL_FLUSH"); f && *f) impl->flushEvery = std::atoi(f);
     cl_ulong mem = 0, maxAlloc = 0;
     clGetDeviceInfo(impl->device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof mem, &mem, nullptr);
     clGetDeviceInfo(impl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof maxAlloc, &maxAlloc, nullptr);

@@ -45,7 +45,7 @@ struct Backend::Impl {
         bool sums = false;
     } quantized;
     bool growActivations(size_t values, size_t groups);  // actQ (bytes) and actD/actS (halves)
-    // clFlush after every `flushEvery` launches (0: never; $ASSISTANT_OPENCL_FLUSH).
+    // clFlush after every `flushEvery` launches (GPUs 8, else 0: never; $ASSISTANT_OPENCL_FLUSH).
     int flushEvery = 0, sinceFlush = 0;
 
     struct Pending {
