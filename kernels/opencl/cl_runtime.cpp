@@ -276,9 +276,10 @@ Expected<std::unique_ptr<Backend>> Backend::create(const std::string& deviceId, 
     cl_device_type type = 0;
     clGetDeviceInfo(impl->device, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
     impl->gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
-    // NVIDIA's driver submits enqueued kernels only at a flush or a blocking call: without
-    // one the GPU idles while the host enqueues a whole token (H200, TinyLlama Q4_0 decode:
-    // 498 tokens/s never, 437 every launch, 708 every 8 launches).
+    // A flush hands the enqueued kernels to the GPU while the host enqueues the rest of the
+    // token. H200 (NVIDIA 580), decode tokens/s, flush never / every 4 / 8 / 16 / 32
+    // launches: TinyLlama Q4_0 730 (658-771) / 762 / 739 / 751 / 725, Llama-3-8B Q4_0
+    // 302.5 / 308.2 / 306.8 / 307.5 / 307.1; every launch 437 (bench/RESULTS.md).
     impl->flushEvery = impl->gpu ? 8 : 0;
     if (const char* f = std::getenv("ASSISTANT_OPENCL_FLUSH"); f && *f) impl->flushEvery = std::atoi(f);
     cl_ulong mem = 0, maxAlloc = 0;
