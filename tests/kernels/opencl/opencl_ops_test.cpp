@@ -267,6 +267,7 @@ struct AttnCase {
     int64_t tokens, pos0;
     int64_t window;
     float softCap;
+    int64_t D = 32;  // head size (48: Q8_0 blocks span heads, the kernel's per-value path)
 };
 
 class OpenclAttention : public ::testing::TestWithParam<AttnCase> {};
@@ -274,7 +275,7 @@ class OpenclAttention : public ::testing::TestWithParam<AttnCase> {};
 TEST_P(OpenclAttention, RopeStoreAndAttentionMatchCpu) {
     REQUIRE_BACKEND();
     const AttnCase c = GetParam();
-    const int64_t H = 4, Hkv = 2, D = 32, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW;
+    const int64_t H = 4, Hkv = 2, D = c.D, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW;
     const int64_t ctx = 150, n = c.tokens, pos0 = c.pos0;
     std::vector<float> ff(D / 2);
     for (size_t i = 0; i < ff.size(); ++i) ff[i] = 1.0f + 0.5f * static_cast<float>(i % 5);
@@ -342,7 +343,8 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{false, 24, true, GgmlType::F16, 70, 9, 0, 0.0f},     // > 64 queries and keys
                       AttnCase{true, 32, false, GgmlType::F32, 6, 80, 16, 5.0f},    // window + soft cap
                       AttnCase{false, 32, false, GgmlType::Q8_0, 1, 130, 0, 0.0f},  // Q8_0 cache, decode
-                      AttnCase{true, 32, true, GgmlType::Q8_0, 9, 40, 0, 0.0f}));   // Q8_0 cache, prefill
+                      AttnCase{true, 32, true, GgmlType::Q8_0, 9, 40, 0, 0.0f},     // Q8_0 cache, prefill
+                      AttnCase{false, 48, false, GgmlType::Q8_0, 1, 130, 0, 0.0f, 48}));  // blocks across heads
 
 // Decode: rms_norm and attention quantize their one-token row for the next product in
 // the same launch (rms_norm_q8, attn_merge_q8). The product must equal, to the bit, the
