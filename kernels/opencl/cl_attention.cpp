@@ -59,6 +59,22 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
     const double kvBytes = 2.0 * elemBytes * static_cast<double>(kvLen * s.headsKv * s.headDim);
     b.launch(name, k, 3, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
 
+    const int64_t width = s.heads * s.headDim;
+    if (tokens == 1 && width % 32 == 0) {  // decode: the row quantized for the output projection too
+        cl_kernel m = b.kernel("attn_merge_q8");
+        if (!b.growActivations(static_cast<size_t>(width), static_cast<size_t>(width / 32))) {
+            b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+            return;
+        }
+        if (!m || !b.setArgs(m, b.attnO, b.attnMs, out, static_cast<int>(s.heads), static_cast<int>(s.headDim),
+                             static_cast<int>(nSplit), b.actQ, b.actD, b.actS))
+            return;
+        const size_t mglobal[1] = {static_cast<size_t>(width)};
+        const size_t mlocal[1] = {32};
+        b.launch("attn_merge_q8", m, 1, mglobal, mlocal, 4.0 * static_cast<double>(slots * (s.headDim + 2)));
+        b.quantized = {out.get(), width, true};
+        return;
+    }
     cl_kernel m = b.kernel("attn_merge");
     if (!m || !b.setArgs(m, b.attnO, b.attnMs, out, static_cast<int>(s.heads), static_cast<int>(s.headDim),
                          static_cast<int>(nSplit)))

@@ -72,7 +72,13 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
     const bool floats = act == Act::F32 || act == Act::BF16;  // float activations in xq
     const size_t aBytes = n * k * (floats ? 4 : act == Act::F16 ? 2 : 1);
     const size_t dBytes = act == Act::Q8_K ? n * (k / 256) * 4 : n * (k / 32) * 2;
-    if (act != Act::F32 || swigluInput || ldx != w.cols) {
+    // A one-token row already quantized to Q8_0 (+ sums) by the kernel that wrote it.
+    const bool q8 = act == Act::Q8_0 || act == Act::Q8_1;
+    const bool reuse = tokens == 1 && q8 && !swigluInput && b.quantized.x == x.get() && x.get() &&
+                       b.quantized.cols == w.cols && (act == Act::Q8_0 || b.quantized.sums);
+    if (reuse) {
+        xq = &b.actQ;
+    } else if (act != Act::F32 || swigluInput || ldx != w.cols) {
         if (!grow(*this, b.actQ, aBytes) || !grow(*this, b.actD, dBytes) || !grow(*this, b.actS, n * (k / 32) * 2)) {
             b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
             return;
@@ -96,6 +102,7 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
         const size_t local[2] = {std::min<size_t>(64, global[0]), 1};
         b.launch(name, qk, 2, global, local, static_cast<double>(n * k * 4 * (swigluInput ? 2 : 1) + aBytes));
         xq = &b.actQ;
+        if (tokens == 1 && q8 && !swigluInput) b.quantized = {x.get(), w.cols, act == Act::Q8_1};
     }
     xfmt = floats ? 0 : act == Act::F16 ? 1 : act == Act::Q8_K ? 3 : 2;
     xg = act == Act::Q8_K ? 256 : 32;
@@ -110,7 +117,9 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
             return;
         const size_t global[1] = {(static_cast<size_t>(w.rows) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes};
         const size_t local[1] = {kMvRows * kMvLanes};
+        const Impl::Quantized kept = b.quantized;  // the matvec only reads the activations
         b.launch(kMatvec[fmt], kv, 1, global, local, bytes);
+        if (out.get() != kept.x) b.quantized = kept;
         return;
     }
     cl_kernel km = b.kernel(kMatmul[fmt]);

@@ -13,6 +13,23 @@ int kvTypeCode(GgmlType t) { return t == GgmlType::F32 ? 0 : t == GgmlType::F16 
 void Backend::rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64_t rows, int64_t cols, float eps,
                       const Buffer& out) {
     Impl& b = *m_impl;
+    // Decode: the normalized row quantized for the next product in the same launch.
+    if (rows == 1 && cols % 32 == 0 && x.get() != out.get()) {
+        cl_kernel k = b.kernel("rms_norm_q8");
+        const size_t groups = static_cast<size_t>(cols / 32);
+        if (!b.growActivations(static_cast<size_t>(cols), groups)) {
+            b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+            return;
+        }
+        if (!k || !b.setArgs(k, x, static_cast<int>(xoff), weight, out, static_cast<int>(cols), eps, b.actQ, b.actD,
+                             b.actS))
+            return;
+        const size_t global[1] = {(static_cast<size_t>(cols) + kNormWg - 1) / kNormWg * kNormWg};
+        const size_t local[1] = {kNormWg};
+        b.launch("rms_norm_q8", k, 1, global, local, 9.0 * static_cast<double>(cols));
+        b.quantized = {out.get(), cols, true};
+        return;
+    }
     cl_kernel k = b.kernel("rms_norm");
     if (!k || !b.setArgs(k, x, static_cast<int>(xoff), weight, out, static_cast<int>(cols), eps)) return;
     const size_t global[1] = {static_cast<size_t>(rows) * kNormWg};

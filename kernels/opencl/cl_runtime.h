@@ -32,6 +32,21 @@ struct Backend::Impl {
     Buffer attnO, attnMs;
     // Quantized activations of the current product (cl/quantize.cl), grown on demand.
     Buffer actQ, actD, actS;
+    // What actQ/actD/actS hold, when a kernel left there the Q8_0 quantization of a
+    // one-token row (rms_norm_q8, attn_merge_q8, or quantize_q8_0 for a product): the
+    // row's buffer (from offset 0) and width, and whether the Q8_1 sums are in actS too.
+    // A matvec of that row then skips its quantize launch. launch() and write() forget
+    // it (any new enqueue must too); the matvec, which only reads it, keeps it (matmul).
+    // (A released buffer's handle can come back from alloc, but only a launch or a write
+    // gives the new buffer contents, and both forget.)
+    struct Quantized {
+        cl_mem x = nullptr;
+        int64_t cols = 0;
+        bool sums = false;
+    } quantized;
+    bool growActivations(size_t values, size_t groups);  // actQ (bytes) and actD/actS (halves)
+    // clFlush after every `flushEvery` launches (GPUs 8, else 0: never; $ASSISTANT_OPENCL_FLUSH).
+    int flushEvery = 0, sinceFlush = 0;
 
     struct Pending {
         cl_event event;

@@ -12,15 +12,10 @@ inline float kv_load(global const uchar* cache, int kvType, size_t index) {
     return kvType == 0 ? ((global const float*)cache)[index] : vload_half(index, (global const half*)cache);
 }
 
-// Q8_0 cache values (blocks of 34 bytes: fp16 scale, 32 int8): one, and 8 from a
-// multiple of 8 (never across a block).
+// A Q8_0 cache value (blocks of 34 bytes: fp16 scale, 32 int8).
 inline float kv_load_q8_0(global const uchar* c, size_t i) {
     global const uchar* block = c + (i / 32) * 34;
     return (float)((global const char*)block)[2 + i % 32] * vload_half(0, (global const half*)block);
-}
-inline float8 kv_load8_q8_0(global const uchar* c, size_t i) {
-    global const uchar* block = c + (i / 32) * 34;
-    return convert_float8(vload8(0, (global const char*)block + 2 + i % 32)) * vload_half(0, (global const half*)block);
 }
 
 inline float wg_reduce(local float* red, float v, int lid, int isMax) {
@@ -99,74 +94,84 @@ kernel void attn_split(global const float* qkv, int ldq, global const uchar* kca
     }
 }
 
-// attn_split_q8_0: attn_split's body over a Q8_0 cache (LOAD / LOAD8 read its blocks). F32 and
-// F16 caches keep attn_split itself: on the H200 its run-time type choice compiles to a
-// faster kernel (14.4 us per decode call) than a kernel specialized per type (23.0 us).
-#define DEFINE_ATTN_SPLIT(NAME, LOAD, LOAD8) \
-kernel void NAME(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache, \
-                       global float* partO, global float* partMs, int heads, int headsKv, int D,           \
-                       int pos0, float scale, int window, float softCap, int nSplit, int splitLen) {       \
-    local float qs[AT_MAXD];                                                                               \
-    local float p[AT_WG];                                                                                  \
-    local float red[AT_WG];                                                                                \
-    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);    \
-    const int pos = pos0 + t;                                                                              \
-    const int hk = h / (heads / headsKv);                                                                  \
-    const int rowW = headsKv * D;                                                                          \
-    int lo = split * splitLen;                                                                             \
-    const int hi = min(lo + splitLen, pos + 1);                                                            \
-    if (window > 0) lo = max(lo, pos - window + 1);                                                        \
-    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];                         \
-    barrier(CLK_LOCAL_MEM_FENCE);                                                                          \
-                                                                                                           \
-    float m = -INFINITY, l = 0.0f;                                                                         \
-    float o[AT_MAXD / AT_WG];                                                                              \
-    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;                                                 \
-    for (int base = lo; base < hi; base += AT_WG) {                                                        \
-        const int j = base + lid;                                                                          \
-        float s = -INFINITY;                                                                               \
-        if (j < hi) {                                                                                      \
-            const size_t kr = (size_t)j * rowW + hk * D;                                                   \
-            float qk = 0.0f;                                                                               \
-            if ((D & 7) == 0) {  /* 8 values per load: 16 or 32 contiguous bytes */                        \
-                for (int d = 0; d < D; d += 8) {                                                           \
-                    const float8 kv = LOAD8(kcache, kr + d);                                               \
-                    const float8 qv = vload8(0, qs + d);                                                   \
-                    qk += dot(kv.lo, qv.lo) + dot(kv.hi, qv.hi);                                           \
-                }                                                                                          \
-            } else {                                                                                       \
-                for (int d = 0; d < D; ++d) qk += qs[d] * LOAD(kcache, kr + d);                            \
-            }                                                                                              \
-            s = qk * scale;                                                                                \
-            if (softCap > 0.0f) s = softCap * tanh(s / softCap);                                           \
-        }                                                                                                  \
-        const float tileMax = wg_reduce(red, s, lid, 1);                                                   \
-        const float newM = fmax(m, tileMax);                                                               \
-        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);                                          \
-        const float e = j < hi ? exp(s - newM) : 0.0f;                                                     \
-        p[lid] = e;                                                                                        \
-        const float tileSum = wg_reduce(red, e, lid, 0);  /* its barriers also publish p[] */              \
-        l = l * corr + tileSum;                                                                            \
-        const int count = min(AT_WG, hi - base);                                                           \
-        for (int i = 0; i * AT_WG + lid < D; ++i) {                                                        \
-            const int d = i * AT_WG + lid;                                                                 \
-            float acc = o[i] * corr;                                                                       \
-            for (int jj = 0; jj < count; ++jj)                                                             \
-                acc += p[jj] * LOAD(vcache, (size_t)(base + jj) * rowW + hk * D + d);                      \
-            o[i] = acc;                                                                                    \
-        }                                                                                                  \
-        m = newM;                                                                                          \
-        barrier(CLK_LOCAL_MEM_FENCE);                                                                      \
-    }                                                                                                      \
-    const size_t slot = ((size_t)t * heads + h) * nSplit + split;                                          \
-    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];                    \
-    if (lid == 0) {                                                                                        \
-        partMs[2 * slot] = m;                                                                              \
-        partMs[2 * slot + 1] = l;                                                                          \
-    }                                                                                                      \
-}                                                                                                          \
+// attn_split over a Q8_0 cache. F32 and F16 caches keep attn_split itself: on the H200 its
+// run-time type choice compiles to a faster kernel (14.4 us per decode call) than a copy of
+// its body specialized per type (23.0 us). Here the cache is read by rows: a key's 32-value
+// blocks through 2-byte loads (a block's int8 start 2 bytes into its 34: never 4-aligned)
+// with one scale multiply per block when D % 32 == 0, and a value column's block offset
+// computed once per work-item instead of per key.
+kernel void attn_split_q8_0(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
+                            global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0,
+                            float scale, int window, float softCap, int nSplit, int splitLen) {
+    local float qs[AT_MAXD];
+    local float p[AT_WG];
+    local float red[AT_WG];
+    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);
+    const int pos = pos0 + t;
+    const int hk = h / (heads / headsKv);
+    const int rowW = headsKv * D;
+    const size_t rowB = (size_t)(rowW / 32) * 34;
+    int lo = split * splitLen;
+    const int hi = min(lo + splitLen, pos + 1);
+    if (window > 0) lo = max(lo, pos - window + 1);
+    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];
+    barrier(CLK_LOCAL_MEM_FENCE);
 
-DEFINE_ATTN_SPLIT(attn_split_q8_0, kv_load_q8_0, kv_load8_q8_0)
+    float m = -INFINITY, l = 0.0f;
+    float o[AT_MAXD / AT_WG];
+    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;
+    for (int base = lo; base < hi; base += AT_WG) {
+        const int j = base + lid;
+        float s = -INFINITY;
+        if (j < hi) {
+            global const uchar* krow = kcache + (size_t)j * rowB;
+            float qk = 0.0f;
+            if ((D & 31) == 0) {
+                for (int b = 0; b < D / 32; ++b) {
+                    global const uchar* blk = krow + (size_t)(hk * D / 32 + b) * 34;
+                    global const ushort* qv = (global const ushort*)(blk + 2);
+                    float bs = 0.0f;
+                    for (int e = 0; e < 4; ++e) {
+                        const float8 kv = convert_float8(as_char8(vload4(e, qv)));
+                        const float8 qq = vload8(0, qs + b * 32 + e * 8);
+                        bs += dot(kv.lo, qq.lo) + dot(kv.hi, qq.hi);
+                    }
+                    qk += bs * vload_half(0, (global const half*)blk);
+                }
+            } else {
+                for (int d = 0; d < D; ++d) qk += qs[d] * kv_load_q8_0(kcache, (size_t)j * rowW + hk * D + d);
+            }
+            s = qk * scale;
+            if (softCap > 0.0f) s = softCap * tanh(s / softCap);
+        }
+        const float tileMax = wg_reduce(red, s, lid, 1);
+        const float newM = fmax(m, tileMax);
+        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);
+        const float e = j < hi ? exp(s - newM) : 0.0f;
+        p[lid] = e;
+        const float tileSum = wg_reduce(red, e, lid, 0);  // its barriers also publish p[]
+        l = l * corr + tileSum;
+        const int count = min(AT_WG, hi - base);
+        global const uchar* vrow = vcache + (size_t)base * rowB;
+        for (int i = 0; i * AT_WG + lid < D; ++i) {
+            const int c = hk * D + i * AT_WG + lid;  // value column: its block's scale, its byte
+            const int s0 = c / 32 * 34, q0 = s0 + 2 + c % 32;
+            float acc = o[i] * corr;
+            global const uchar* r = vrow;
+            for (int jj = 0; jj < count; ++jj, r += rowB)
+                acc += p[jj] * ((float)((global const char*)r)[q0] * vload_half(0, (global const half*)(r + s0)));
+            o[i] = acc;
+        }
+        m = newM;
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const size_t slot = ((size_t)t * heads + h) * nSplit + split;
+    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];
+    if (lid == 0) {
+        partMs[2 * slot] = m;
+        partMs[2 * slot + 1] = l;
+    }
+}
 
 // out[t][h*D + d] = sum_s o_s[d] e^(m_s - M) / sum_s l_s e^(m_s - M). Items: (d, h, t).
 kernel void attn_merge(global const float* partO, global const float* partMs, global float* out, int heads, int D,
@@ -185,4 +190,28 @@ kernel void attn_merge(global const float* partO, global const float* partMs, gl
         den += partMs[2 * (slot0 + s) + 1] * w;
     }
     out[(size_t)t * heads * D + h * D + d] = den > 0.0f ? num / den : 0.0f;
+}
+
+// Decode (one token): attn_merge, and the Q8_0 quantization (with Q8_1 sums) of its row
+// into q, d, s as quantize_q8_0 makes it, for the output projection (heads * D % 32 == 0).
+// Items: heads * D in work-groups of 32 (one block each).
+kernel void attn_merge_q8(global const float* partO, global const float* partMs, global float* out, int heads, int D,
+                          int nSplit, global char* q, global half* qd, global half* qs) {
+    local float red[32];
+    const int i = get_global_id(0), lid = get_local_id(0);
+    const int h = i / D, d = i % D;
+    const size_t slot0 = (size_t)h * nSplit;
+    float M = -INFINITY;
+    for (int s = 0; s < nSplit; ++s) M = fmax(M, partMs[2 * (slot0 + s)]);
+    float num = 0.0f, den = 0.0f;
+    for (int s = 0; s < nSplit; ++s) {
+        const float ms = partMs[2 * (slot0 + s)];
+        if (ms == -INFINITY) continue;
+        const float w = exp(ms - M);
+        num += partO[(slot0 + s) * D + d] * w;
+        den += partMs[2 * (slot0 + s) + 1] * w;
+    }
+    const float v = den > 0.0f ? num / den : 0.0f;
+    out[i] = v;
+    quantize_lanes32(v, red, lid, i, 1, q, qd, qs);
 }

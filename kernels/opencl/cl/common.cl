@@ -127,3 +127,57 @@ inline float8 deq8_q3(WARGS, size_t row, int cols, int k0) {
     const float s = ((global const float*)ws)[i / 256] * (float)((global const char*)wm)[i / 16];
     return s * (lo + 4.0f * hi - 4.0f);
 }
+
+// Sum / max over the 32 consecutive items (lid & ~31) .. (lid | 31) of a 1-D work-group,
+// returned to each of them (every item of the work-group calls it). NVIDIA: those items
+// are one warp, reduced by butterfly shuffles (inline PTX; every lane ends with the same
+// value, a + b being b + a). Elsewhere through local memory red[work-group size], with
+// barriers; red may be reused after the call.
+#ifdef ASSISTANT_NV_DP4A
+inline float shfl_xor(float v, int mask) {
+    int r;
+    asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=r"(r) : "r"(as_int(v)), "r"(mask));
+    return as_float(r);
+}
+inline float lanes32_sum(float v, local float* red, int lid) {
+    for (int m = 16; m > 0; m >>= 1) v += shfl_xor(v, m);
+    return v;
+}
+inline float lanes32_max(float v, local float* red, int lid) {
+    for (int m = 16; m > 0; m >>= 1) v = fmax(v, shfl_xor(v, m));
+    return v;
+}
+#else
+inline float lanes32_reduce(float v, local float* red, int lid, int isMax) {
+    red[lid] = v;
+    for (int s = 16; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if ((lid & 31) < s) red[lid] = isMax ? fmax(red[lid], red[lid + s]) : red[lid] + red[lid + s];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float r = red[lid & ~31];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+inline float lanes32_sum(float v, local float* red, int lid) { return lanes32_reduce(v, red, lid, 0); }
+inline float lanes32_max(float v, local float* red, int lid) { return lanes32_reduce(v, red, lid, 1); }
+#endif
+
+// Q8_0 quantization (with the Q8_1 block sum) of one value per item, blocks of the 32
+// items (lid & ~31) .. (lid | 31), exactly as quantize_q8_0 computes them: d = amax / 127,
+// q = rint(v * 127 / amax), s = d * sum(q). Item `i` of the output row stores q[i], the
+// block's first item d and s at block i / 32; `store` false: the item only takes part.
+inline void quantize_lanes32(float v, local float* red, int lid, int i, int store, global char* q, global half* d,
+                             global half* s) {
+    const float amax = lanes32_max(fabs(v), red, lid);
+    const float dd = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    const int qi = convert_int(rint(v * id));
+    const float sum = lanes32_sum((float)qi, red, lid);  // |sum| <= 32 * 127: exact
+    if (!store) return;
+    q[i] = (char)qi;
+    if ((lid & 31) == 0) {
+        vstore_half_rte(dd, i / 32, d);
+        vstore_half_rte(dd * sum, i / 32, s);
+    }
+}

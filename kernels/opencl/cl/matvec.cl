@@ -8,7 +8,7 @@
 // (portable: NVIDIA's OpenCL has no sub-group functions).
 // Activations: xq int8 [cols] with xd scales per xg values (half for xg 32, float for
 // 256) and xs (Q8_1 block sums, half); or half / float values in xq (F16 / F32 weights).
-#define MV_LANES 32
+#define MV_LANES 32  // lanes32_sum's width
 #define MV_ROWS 4
 
 #define XARGS global const uchar* xq, global const uchar* xd, global const uchar* xs, int xg
@@ -40,7 +40,7 @@ inline int dp4a_ss(int a, int b, int c) {
     return r;
 }
 inline int isum_nib(uint4 q, global const char* x, int* xsum) {
-    const int4 x0 = vload4(0, (global const int*)x), x1 = vload4(1, (global const int*)x);
+    const int4 x0 = ((global const int4*)x)[0], x1 = ((global const int4*)x)[1];  // 32-byte aligned blocks
     const uint4 lo = q & (uint4)(0x0F0F0F0Fu), hi = (q >> 4) & (uint4)(0x0F0F0F0Fu);
     int s = dp4a_us(lo.x, x0.x, 0);
     s = dp4a_us(lo.y, x0.y, s); s = dp4a_us(lo.z, x0.z, s); s = dp4a_us(lo.w, x0.w, s);
@@ -53,7 +53,7 @@ inline int isum_nib(uint4 q, global const char* x, int* xsum) {
     return s;
 }
 inline int isum_b32(global const char* w, global const char* x) {
-    const int8 a = vload8(0, (global const int*)w), b = vload8(0, (global const int*)x);
+    const int8 a = *(global const int8*)w, b = *(global const int8*)x;  // 32-byte aligned blocks
     int s = dp4a_ss(a.s0, b.s0, 0);
     s = dp4a_ss(a.s1, b.s1, s); s = dp4a_ss(a.s2, b.s2, s); s = dp4a_ss(a.s3, b.s3, s);
     s = dp4a_ss(a.s4, b.s4, s); s = dp4a_ss(a.s5, b.s5, s); s = dp4a_ss(a.s6, b.s6, s); s = dp4a_ss(a.s7, b.s7, s);
@@ -77,7 +77,7 @@ inline float xscale(XARGS, size_t blk) {
 
 // One 32-value block: weight block `wb` (global index), activation block `b` (in the row).
 inline float dot32_q4_0(WARGS, XARGS, size_t wb, int b) {
-    const uint4 q = vload4(0, (global const uint*)(wa + wb * 16));
+    const uint4 q = *(global const uint4*)(wa + wb * 16);  // blocks are 16-byte aligned: one vector load
     int sx;
     const int s = isum_nib(q, (global const char*)xq + b * 32, &sx) - 8 * sx;
     return (float)s * vload_half(wb, (global const half*)ws) * vload_half(b, (global const half*)xd);
@@ -205,27 +205,36 @@ inline float dot32_f32(WARGS, XARGS, size_t wb, int b) {
            dot8h(vload8(3, p), vload8(3, x));
 }
 
+// Four (then two, then one) blocks per loop step: their loads are issued together, so each
+// lane keeps up to 4 blocks in flight. The lanes of a row meet in lanes32_sum (common.cl):
+// on NVIDIA a warp's shuffles, no local memory or barrier.
+#define MV_DOT(DOT, b) DOT(wa, ws, wm, wg, xq, xd, xs, xg, rb + (b), (b))
 #define DEFINE_MATVEC(NAME, DOT)                                                                   \
     kernel void NAME(WARGS, XARGS, global float* out, int rows, int cols, int accum, int ooff) {   \
         local float red[MV_ROWS * MV_LANES];                                                       \
         const int lid = get_local_id(0);                                                           \
         const int lane = lid % MV_LANES;                                                           \
         const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                \
-        float acc = 0.0f;                                                                          \
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;                                          \
         if (row < rows) {                                                                          \
             const int nb = cols / 32;                                                              \
-            for (int b = lane; b < nb; b += MV_LANES)                                              \
-                acc += DOT(wa, ws, wm, wg, xq, xd, xs, xg, (size_t)row * nb + b, b);               \
+            const size_t rb = (size_t)row * nb;                                                    \
+            int b = lane;                                                                          \
+            for (; b + 3 * MV_LANES < nb; b += 4 * MV_LANES) {                                     \
+                a0 += MV_DOT(DOT, b);                                                              \
+                a1 += MV_DOT(DOT, b + MV_LANES);                                                   \
+                a2 += MV_DOT(DOT, b + 2 * MV_LANES);                                               \
+                a3 += MV_DOT(DOT, b + 3 * MV_LANES);                                               \
+            }                                                                                      \
+            if (b + MV_LANES < nb) {                                                               \
+                a0 += MV_DOT(DOT, b);                                                              \
+                a1 += MV_DOT(DOT, b + MV_LANES);                                                   \
+                b += 2 * MV_LANES;                                                                 \
+            }                                                                                      \
+            if (b < nb) a2 += MV_DOT(DOT, b);                                                      \
         }                                                                                          \
-        red[lid] = acc;                                                                            \
-        for (int s = MV_LANES / 2; s > 0; s >>= 1) {                                               \
-            barrier(CLK_LOCAL_MEM_FENCE);                                                          \
-            if (lane < s) red[lid] += red[lid + s];                                                \
-        }                                                                                          \
-        if (lane == 0 && row < rows) {                                                             \
-            const float r = red[lid];                                                              \
-            out[ooff + row] = accum ? out[ooff + row] + r : r;                                     \
-        }                                                                                          \
+        const float r = lanes32_sum((a0 + a1) + (a2 + a3), red, lid);                              \
+        if (lane == 0 && row < rows) out[ooff + row] = accum ? out[ooff + row] + r : r;            \
     }
 
 DEFINE_MATVEC(matvec_f32, dot32_f32)

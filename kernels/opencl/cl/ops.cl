@@ -27,6 +27,44 @@ kernel void rms_norm(global const float* x, int xoff, global const float* w, glo
     for (int i = lid; i < cols; i += NORM_WG) out[base + i] = x[base + i] * scale * (w ? w[i] : 1.0f);
 }
 
+// Sum of v over a work-group of NORM_WG items, the same order in every group.
+inline float norm_wg_sum(float v, local float* red, int lid) {
+    v = lanes32_sum(v, red, lid);
+    if ((lid & 31) == 0) red[lid / 32] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float t = 0.0f;
+    for (int k = 0; k < NORM_WG / 32; ++k) t += red[k];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return t;
+}
+
+// Decode: rms_norm of one row (cols % 32 == 0, out not x) and the Q8_0 quantization of
+// out (with Q8_1 sums) into q, d, s as quantize_q8_0 makes it, so that the next weight
+// product skips its quantize launch. Work-group g writes values g*NORM_WG ..; each group
+// sums the row's squares itself (a row is a few KB: the redundant reads come from cache).
+kernel void rms_norm_q8(global const float* x, int xoff, global const float* w, global float* out, int cols, float eps,
+                        global char* q, global half* d, global half* s) {
+    local float red[NORM_WG];
+    const int lid = get_local_id(0);
+    x += xoff;
+    float acc0 = 0.0f, acc1 = 0.0f;
+    int i = lid * 4;
+    for (; i + NORM_WG * 4 < cols; i += NORM_WG * 8) {  // two float4 loads in flight
+        const float4 a = vload4(0, x + i), b = vload4(0, x + i + NORM_WG * 4);
+        acc0 += dot(a, a);
+        acc1 += dot(b, b);
+    }
+    if (i < cols) {
+        const float4 a = vload4(0, x + i);
+        acc0 += dot(a, a);
+    }
+    const float scale = 1.0f / sqrt(norm_wg_sum(acc0 + acc1, red, lid) / (float)cols + eps);
+    const int c = get_group_id(0) * NORM_WG + lid;
+    const float v = c < cols ? x[c] * scale * (w ? w[c] : 1.0f) : 0.0f;
+    if (c < cols) out[c] = v;
+    quantize_lanes32(v, red, lid, c, c < cols, q, d, s);
+}
+
 // out[t][i] = silu(gu[t*ld + i]) * gu[t*ld + f + i] for i < f (gate | up rows).
 kernel void swiglu(global const float* gu, global float* out, int ld, int f) {
     const int i = get_global_id(0), t = get_global_id(1);

@@ -267,6 +267,7 @@ struct AttnCase {
     int64_t tokens, pos0;
     int64_t window;
     float softCap;
+    int64_t D = 32;  // head size (48: Q8_0 blocks span heads, the kernel's per-value path)
 };
 
 class OpenclAttention : public ::testing::TestWithParam<AttnCase> {};
@@ -274,7 +275,7 @@ class OpenclAttention : public ::testing::TestWithParam<AttnCase> {};
 TEST_P(OpenclAttention, RopeStoreAndAttentionMatchCpu) {
     REQUIRE_BACKEND();
     const AttnCase c = GetParam();
-    const int64_t H = 4, Hkv = 2, D = 32, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW;
+    const int64_t H = 4, Hkv = 2, D = c.D, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW;
     const int64_t ctx = 150, n = c.tokens, pos0 = c.pos0;
     std::vector<float> ff(D / 2);
     for (size_t i = 0; i < ff.size(); ++i) ff[i] = 1.0f + 0.5f * static_cast<float>(i % 5);
@@ -342,7 +343,84 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{false, 24, true, GgmlType::F16, 70, 9, 0, 0.0f},     // > 64 queries and keys
                       AttnCase{true, 32, false, GgmlType::F32, 6, 80, 16, 5.0f},    // window + soft cap
                       AttnCase{false, 32, false, GgmlType::Q8_0, 1, 130, 0, 0.0f},  // Q8_0 cache, decode
-                      AttnCase{true, 32, true, GgmlType::Q8_0, 9, 40, 0, 0.0f}));   // Q8_0 cache, prefill
+                      AttnCase{true, 32, true, GgmlType::Q8_0, 9, 40, 0, 0.0f},     // Q8_0 cache, prefill
+                      AttnCase{false, 48, false, GgmlType::Q8_0, 1, 130, 0, 0.0f, 48}));  // blocks across heads
+
+// Decode: rms_norm and attention quantize their one-token row for the next product in
+// the same launch (rms_norm_q8, attn_merge_q8). The product must equal, to the bit, the
+// same product of a copy of the row (quantized by its own launch), for Q8_0 activations
+// (Q4_0, Q8_0 weights) and Q8_1 (Q4_1: the block sums); a write into the row forgets the
+// quantized copy.
+TEST(OpenclOps, FusedActivationQuantizationEqualsItsOwnLaunch) {
+    REQUIRE_BACKEND();
+    const int64_t H = 4, Hkv = 2, D = 32, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW;
+    const int64_t E = 288, rows = 40, pos0 = 100;  // E: not a multiple of the norm's 256 items
+    const std::vector<float> x = randomFloats(E, 21), nw = randomFloats(E, 22);
+    std::vector<float> want(E);
+    kernels::rmsNorm(x.data(), nw.data(), E, 1e-5f, want.data());
+    Buffer xb = toDevice(*be, x), nwb = toDevice(*be, nw), cur = toDevice(*be, std::vector<float>(E));
+
+    // Attention of one query at pos0 over an F16 cache (its output feeds the product).
+    const size_t rowB = kernels::rowBytes(GgmlType::F16, kvW);
+    std::vector<uint8_t> kc((pos0 + 1) * rowB), vc(kc.size());
+    const std::vector<float> hist = randomFloats(static_cast<size_t>((pos0 + 1) * 2 * kvW), 23);
+    for (int64_t p = 0; p <= pos0; ++p) {
+        kernels::storeRow(GgmlType::F16, &hist[p * 2 * kvW], kvW, kc.data() + p * rowB);
+        kernels::storeRow(GgmlType::F16, &hist[p * 2 * kvW + kvW], kvW, vc.data() + p * rowB);
+    }
+    auto kb = be->alloc(kc.size()), vb = be->alloc(vc.size());
+    ASSERT_TRUE(kb && vb);
+    Buffer qkvb = toDevice(*be, randomFloats(ldq, 24)), attn = toDevice(*be, std::vector<float>(qW));
+    kernels::AttentionShape shape{H, Hkv, D, 1.0f / std::sqrt(float(D)), 0, 0.0f};
+
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_1}) {
+        for (int which = 0; which < 2; ++which) {  // 0: after rms_norm (E), 1: after attention (qW)
+            const int64_t cols = which == 0 ? E : qW;
+            QuantMatrix q = makeMatrix(type, rows, cols, 25);
+            const kernels::Matrix* parts[] = {&q.m};
+            auto w = be->upload(parts);
+            ASSERT_TRUE(w.has_value()) << w.error();
+            Buffer fused = toDevice(*be, std::vector<float>(rows)), own = toDevice(*be, std::vector<float>(rows));
+            Buffer& row = which == 0 ? cur : attn;
+            {
+                std::lock_guard<std::mutex> g(be->lock());
+                be->write(*kb, 0, kc.data(), kc.size());
+                be->write(*vb, 0, vc.data(), vc.size());
+                if (which == 0) be->rmsNorm(xb, 0, nwb, 1, E, 1e-5f, cur);
+                else be->attention(qkvb, ldq, 1, pos0, *kb, *vb, GgmlType::F16, shape, attn);
+                be->matmul(*w, row, cols, 1, fused, rows, 0, false);
+            }
+            const std::vector<float> values = fromDevice(*be, row, cols);
+            if (which == 0) EXPECT_LT(relError(values, want), 1e-5f);
+            Buffer copy = toDevice(*be, values);
+            {
+                std::lock_guard<std::mutex> g(be->lock());
+                be->matmul(*w, copy, cols, 1, own, rows, 0, false);
+            }
+            const std::vector<float> a = fromDevice(*be, fused, rows), b = fromDevice(*be, own, rows);
+            for (int64_t r = 0; r < rows; ++r)
+                ASSERT_EQ(a[r], b[r]) << kernels::typeName(type) << (which ? " after attention" : " after rms_norm")
+                                      << ", row " << r;
+        }
+    }
+
+    // A write into the normalized row: the next product reads the new values.
+    QuantMatrix q = makeMatrix(GgmlType::Q8_0, rows, E, 26);
+    const kernels::Matrix* parts[] = {&q.m};
+    auto w = be->upload(parts);
+    ASSERT_TRUE(w.has_value()) << w.error();
+    const std::vector<float> other = randomFloats(E, 27);
+    Buffer ob = toDevice(*be, std::vector<float>(rows)), otherb = toDevice(*be, other);
+    Buffer ob2 = toDevice(*be, std::vector<float>(rows));
+    {
+        std::lock_guard<std::mutex> g(be->lock());
+        be->rmsNorm(xb, 0, nwb, 1, E, 1e-5f, cur);
+        be->write(cur, 0, other.data(), other.size() * 4);
+        be->matmul(*w, cur, E, 1, ob, rows, 0, false);
+        be->matmul(*w, otherb, E, 1, ob2, rows, 0, false);
+    }
+    EXPECT_EQ(fromDevice(*be, ob, rows), fromDevice(*be, ob2, rows));
+}
 
 TEST(OpenclBackend, BadDeviceIdIsAnError) {
     EXPECT_FALSE(Backend::create("opencl:99.0").has_value());
