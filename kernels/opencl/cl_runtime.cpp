@@ -358,6 +358,7 @@ void Backend::read(const Buffer& src, size_t offset, void* dst, size_t bytes) {
 }
 
 void Backend::copy(const Buffer& src, size_t srcOffset, const Buffer& dst, size_t dstOffset, size_t bytes) {
+    m_impl->quantized = {};  // it may overwrite the row a fused quantization described
     if (bytes == 0) return;
     const cl_int err =
         clEnqueueCopyBuffer(m_impl->queue, src.get(), dst.get(), srcOffset, dstOffset, bytes, 0, nullptr, nullptr);

@@ -35,7 +35,7 @@ struct Backend::Impl {
     // What actQ/actD/actS hold, when a kernel left there the Q8_0 quantization of a
     // one-token row (rms_norm_q8, attn_merge_q8, or quantize_q8_0 for a product): the
     // row's buffer (from offset 0) and width, and whether the Q8_1 sums are in actS too.
-    // A matvec of that row then skips its quantize launch. launch() and write() forget
+    // A matvec of that row then skips its quantize launch. launch(), write() and copy() forget
     // it (any new enqueue must too); the matvec, which only reads it, keeps it (matmul).
     // (A released buffer's handle can come back from alloc, but only a launch or a write
     // gives the new buffer contents, and both forget.)
