@@ -38,11 +38,13 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
         b.attnO = std::move(*o);
         b.attnMs = std::move(*ms);
     }
-    const bool q8 = kvType == GgmlType::Q8_0;
-    const char* name = q8 ? "attn_split_q8_0" : "attn_split";
+    const char* name = kvType == GgmlType::Q8_0   ? "attn_split_q8_0"
+                       : kvType == GgmlType::Q4_0 ? "attn_split_q4_0"
+                                                  : "attn_split";
     cl_kernel k = b.kernel(name);
     if (!k) return;
-    const bool set = q8 ? b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, b.attnO, b.attnMs,
+    const bool quantized = kvType == GgmlType::Q8_0 || kvType == GgmlType::Q4_0;
+    const bool set = quantized ? b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, b.attnO, b.attnMs,
                                     static_cast<int>(s.heads), static_cast<int>(s.headsKv), static_cast<int>(s.headDim),
                                     static_cast<int>(pos0), s.scale, static_cast<int>(s.window), s.softCap,
                                     static_cast<int>(nSplit), static_cast<int>(splitLen))
@@ -55,7 +57,7 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
     const size_t global[3] = {static_cast<size_t>(nSplit) * kAtWg, static_cast<size_t>(s.heads),
                               static_cast<size_t>(tokens)};
     const size_t local[3] = {kAtWg, 1, 1};
-    const double elemBytes = kvType == GgmlType::F32 ? 4.0 : kvType == GgmlType::F16 ? 2.0 : 34.0 / 32.0;
+    const double elemBytes = static_cast<double>(kernels::rowBytes(kvType, 32)) / 32.0;
     const double kvBytes = 2.0 * elemBytes * static_cast<double>(kvLen * s.headsKv * s.headDim);
     b.launch(name, k, 3, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
 

@@ -39,7 +39,8 @@ public:
         switch (op) {
         case Op::MatMul: return opencl::Backend::supports(type);
         case Op::RopeStoreKv:
-        case Op::Attention: return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::Q8_0;
+        case Op::Attention:
+            return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
         case Op::Experts:
         case Op::ShiftKv: return false;
         default: return true;

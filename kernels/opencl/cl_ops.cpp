@@ -7,7 +7,9 @@ namespace {
 constexpr size_t kNormWg = 256;  // cl/ops.cl NORM_WG
 constexpr size_t kHeadWg = 64;   // cl/ops.cl HEAD_WG
 
-int kvTypeCode(GgmlType t) { return t == GgmlType::F32 ? 0 : t == GgmlType::F16 ? 1 : 2; }
+int kvTypeCode(GgmlType t) {
+    return t == GgmlType::F32 ? 0 : t == GgmlType::F16 ? 1 : t == GgmlType::Q8_0 ? 2 : 3;
+}
 }  // namespace
 
 void Backend::rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64_t rows, int64_t cols, float eps,
@@ -88,12 +90,13 @@ void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_
                           int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
                           const Buffer& vCache, GgmlType kvType, float qkScale) {
     Impl& b = *m_impl;
-    if (kvType != GgmlType::F32 && kvType != GgmlType::F16 && kvType != GgmlType::Q8_0) {
-        b.fail("ropeStoreKv: KV cache type must be F32, F16 or Q8_0", CL_INVALID_VALUE);
+    const bool quantized = kvType == GgmlType::Q8_0 || kvType == GgmlType::Q4_0;
+    if (kvType != GgmlType::F32 && kvType != GgmlType::F16 && !quantized) {
+        b.fail("ropeStoreKv: KV cache type must be F32, F16, Q8_0 or Q4_0", CL_INVALID_VALUE);
         return;
     }
-    if (kvType == GgmlType::Q8_0 && (headsKv * D) % 32 != 0) {
-        b.fail("ropeStoreKv: Q8_0 cache rows must be a multiple of 32 values", CL_INVALID_VALUE);
+    if (quantized && (headsKv * D) % 32 != 0) {
+        b.fail("ropeStoreKv: quantized cache rows must be a multiple of 32 values", CL_INVALID_VALUE);
         return;
     }
     cl_kernel k = b.kernel("rope_kv");
@@ -105,14 +108,15 @@ void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_
                               static_cast<size_t>(tokens)};
     const double elems = static_cast<double>(tokens * (heads + 2 * headsKv) * D);
     b.launch("rope_kv", k, 3, global, nullptr, elems * 10.0);
-    if (kvType != GgmlType::Q8_0) return;
-    cl_kernel q = b.kernel("kv_store_q8_0");
+    if (!quantized) return;
+    const char* store = kvType == GgmlType::Q8_0 ? "kv_store_q8_0" : "kv_store_q4_0";
+    cl_kernel q = b.kernel(store);
     const int rowW = static_cast<int>(headsKv * D);
     if (!q || !b.setArgs(q, qkv, static_cast<int>(ldq), static_cast<int>(heads * D), rowW, static_cast<int>(pos0),
                          kCache, vCache))
         return;
     const size_t qglobal[3] = {static_cast<size_t>(rowW / 32), 2, static_cast<size_t>(tokens)};
-    b.launch("kv_store_q8_0", q, 3, qglobal, nullptr, static_cast<double>(tokens * 2 * rowW) * 5.0);
+    b.launch(store, q, 3, qglobal, nullptr, static_cast<double>(tokens * 2 * rowW) * 5.0);
 }
 
 }  // namespace kernels::opencl

@@ -126,8 +126,8 @@ kernel void add_inplace(global float* y, global const float* x, int n) {
     if (i < n) y[i] += x[i];
 }
 
-// Stores one value into a cache row: kvType 0 = F32, 1 = F16; 2 = Q8_0 stores nothing
-// here (kv_store_q8_0 quantizes whole blocks after RoPE).
+// Stores one value into a cache row: kvType 0 = F32, 1 = F16; 2 = Q8_0 and 3 = Q4_0 store
+// nothing here (kv_store_q8_0 / kv_store_q4_0 quantize whole blocks after RoPE).
 inline void kv_store(global uchar* cache, int kvType, size_t index, float v) {
     if (kvType == 0) ((global float*)cache)[index] = v;
     else if (kvType == 1) vstore_half_rte(v, index, (global half*)cache);
@@ -149,6 +149,32 @@ kernel void kv_store_q8_0(global const float* qkv, int ldq, int kOff, int rowW, 
     vstore_half_rte(d, 0, (global half*)dst);
     global char* q = (global char*)(dst + 2);
     for (int j = 0; j < 32; ++j) q[j] = (char)round(x[j] * id);
+}
+
+// Q4_0 cache rows (GGUF blocks of 18 bytes: fp16 scale d, then byte j holding values j
+// and j+16 in its low and high nibble, offset by 8), as the CPU's quantizer writes them:
+// d = the block's value of largest magnitude (the first such) / -8, q = min(15, trunc(x/d + 8.5)).
+// Items as kv_store_q8_0.
+kernel void kv_store_q4_0(global const float* qkv, int ldq, int kOff, int rowW, int pos0, global uchar* kcache,
+                          global uchar* vcache) {
+    const int b = get_global_id(0), which = get_global_id(1), t = get_global_id(2);
+    if (b >= rowW / 32) return;
+    global const float* x = qkv + (size_t)t * ldq + kOff + which * rowW + b * 32;
+    global uchar* dst = (which == 0 ? kcache : vcache) + ((size_t)(pos0 + t) * (rowW / 32) + b) * 18;
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < 32; ++j)
+        if (amax < fabs(x[j])) {
+            amax = fabs(x[j]);
+            max = x[j];
+        }
+    const float d = max / -8.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    vstore_half_rte(d, 0, (global half*)dst);
+    for (int j = 0; j < 16; ++j) {
+        const int q0 = min(15, (int)(char)(x[j] * id + 8.5f));
+        const int q1 = min(15, (int)(char)(x[j + 16] * id + 8.5f));
+        dst[2 + j] = (uchar)(q0 | (q1 << 4));
+    }
 }
 
 // RoPE of the queries and keys of n tokens at positions pos0.., then the keys and

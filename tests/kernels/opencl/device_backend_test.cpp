@@ -30,7 +30,8 @@ TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
     EXPECT_FALSE(dev->isHost());
     EXPECT_FALSE(dev->supports(kernels::Op::Experts, kernels::GgmlType::Q8_0));
     EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q8_0));
-    EXPECT_FALSE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q4_0));  // a Q4_0 cache is CPU-only
+    EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q4_0));
+    EXPECT_FALSE(dev->supports(kernels::Op::ShiftKv, kernels::GgmlType::F16));
     kernels::ThreadPool pool(1);
     auto cpu = kernels::makeCpuBackend(&pool);
     const LayerScenario s;

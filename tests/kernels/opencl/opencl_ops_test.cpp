@@ -329,7 +329,9 @@ TEST_P(OpenclAttention, RopeStoreAndAttentionMatchCpu) {
     for (int64_t p = pos0; p < pos0 + n; ++p) {
         kernels::ref::dequantizeRow(c.kvType, gotK.data() + p * rowB, a.data(), kvW);
         kernels::ref::dequantizeRow(c.kvType, kc.data() + p * rowB, b.data(), kvW);
-        EXPECT_LT(relError(a, b), 2e-3f) << "cached key at " << p;
+        // The keys the two sides quantize differ by rounding (~1e-6): a Q4_0 value that
+        // lands on a .5 boundary moves by a whole step (an eighth of the block's largest).
+        EXPECT_LT(relError(a, b), c.kvType == GgmlType::Q4_0 ? 3e-2f : 2e-3f) << "cached key at " << p;
     }
     EXPECT_LT(relError(fromDevice(*be, outb, n * qW), want), 2e-4f);
 }
@@ -344,7 +346,10 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{true, 32, false, GgmlType::F32, 6, 80, 16, 5.0f},    // window + soft cap
                       AttnCase{false, 32, false, GgmlType::Q8_0, 1, 130, 0, 0.0f},  // Q8_0 cache, decode
                       AttnCase{true, 32, true, GgmlType::Q8_0, 9, 40, 0, 0.0f},     // Q8_0 cache, prefill
-                      AttnCase{false, 48, false, GgmlType::Q8_0, 1, 130, 0, 0.0f, 48}));  // blocks across heads
+                      AttnCase{false, 48, false, GgmlType::Q8_0, 1, 130, 0, 0.0f, 48},  // blocks across heads
+                      AttnCase{false, 32, false, GgmlType::Q4_0, 1, 130, 0, 0.0f},      // Q4_0 cache, decode
+                      AttnCase{true, 32, true, GgmlType::Q4_0, 9, 40, 16, 5.0f},        // prefill, window, cap
+                      AttnCase{false, 48, false, GgmlType::Q4_0, 1, 100, 0, 0.0f, 48}));  // blocks across heads
 
 // Decode: rms_norm and attention quantize their one-token row for the next product in
 // the same launch (rms_norm_q8, attn_merge_q8). The product must equal, to the bit, the
