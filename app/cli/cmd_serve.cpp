@@ -33,6 +33,7 @@ int runServe(std::vector<std::string> argv) {
     if (auto v = args.integer("-c", "--ctx")) o.contextLength = static_cast<int>(*v);
     if (auto v = args.integer("-t", "--threads")) o.threadsPerSlot = static_cast<int>(*v);
     if (!readSpeculativeParams(args, o.speculative, cmd)) return 2;
+    if (!readDeviceParams(args, o.modelParams, cmd)) return 2;
     if (auto v = args.value("--embedder")) o.embedderPath = *v;
     if (auto v = args.value("--db")) o.ragDbPath = *v;
     while (auto origin = args.value("--cors-origin")) o.corsOrigins.push_back(*origin);
