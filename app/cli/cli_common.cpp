@@ -60,6 +60,18 @@ bool readDeviceParams(Args& args, assistant::ModelParams& params, const char* co
             at = comma + 1;
         }
     }
+    if (const std::optional<std::string> mem = args.value("--gpu-mem")) {  // "12G", "512M", bytes
+        char* end = nullptr;
+        const double v = std::strtod(mem->c_str(), &end);
+        const std::string unit = end ? end : "";
+        const double scale = unit.empty() ? 1.0 : unit == "K" || unit == "k" ? 1024.0 : unit == "M" || unit == "m" ? 1048576.0
+                             : unit == "G" || unit == "g" ? 1073741824.0 : unit == "T" || unit == "t" ? 1099511627776.0 : 0.0;
+        if (end == mem->c_str() || !(v > 0) || scale == 0.0) {
+            std::fprintf(stderr, "%s: --gpu-mem: '%s' is not a size like 12G, 512M or a byte count\n", command, mem->c_str());
+            return false;
+        }
+        params.gpuMemory = static_cast<uint64_t>(v * scale);
+    }
     if (const std::optional<std::string> moe = args.value("--moe-experts"))
         if (!assistant::parseMoeExperts(*moe, params.moeExperts)) {
             std::fprintf(stderr, "%s: --moe-experts must be auto, cpu or gpu (got '%s')\n", command, moe->c_str());

@@ -27,7 +27,7 @@ RemoteArgs readRemoteArgs(Args& args);
 // tokenizer is not known here, so tokens are estimated).
 int remoteContextTokens(const assistant::SessionParams& params);
 
-// --device, --gpu-layers, --gpu-split and --moe-experts into params; false after
+// --device, --gpu-layers, --gpu-split, --gpu-mem and --moe-experts into params; false after
 // printing what is wrong. asked: whether --device or --gpu-layers was given.
 bool readDeviceParams(Args& args, assistant::ModelParams& params, const char* command, bool* asked = nullptr);
 

@@ -15,6 +15,7 @@ constexpr cli::Command kCommands[] = {
     {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
     {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0|q4_0]\n"
      "  [--device auto|cpu|opencl:P.D[,...]] [--gpu-layers N] [--gpu-split 3,1] [--moe-experts auto|cpu|gpu]\n"
+     "  [--gpu-mem BYTES]\n"
      "  With --device: where Model::load would place each part (bytes on each device), nothing uploaded.", cli::runInfo},
     {"generate", "continue a prompt, streaming to stdout (stats on stderr)",
      "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
@@ -23,6 +24,7 @@ constexpr cli::Command kCommands[] = {
      "  [--device auto|cpu|opencl:P.D[,opencl:P.D...]] [--gpu-layers N (-1: all that fit)] [--gpu-split 3,1]\n"
      "  [--moe-experts auto|cpu|gpu (auto: a MoE model's experts on the GPU when the whole model fits, else on\n"
      "  the CPU; gpu: fail, saying how much memory is needed, when it does not fit)]\n"
+     "  [--gpu-mem BYTES (12G, 512M: what the placement may fill on each device; default 90% of its memory)]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
      "  Without -m, the embedded demo model. --grammar-file: the output follows a GBNF grammar (llama.cpp's\n"
      "  format); --json-schema: it is JSON valid against the schema (a file, or the schema text itself).\n"
@@ -48,7 +50,7 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling, --draft, --grammar-file and\n"
      "  --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (another OpenAI-compatible server answers)\n"
-     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu]",
+     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES]",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",
      "assistant-cli template (-m MODEL.gguf | --template-file FILE.jinja) --messages MESSAGES.json\n"
@@ -94,6 +96,7 @@ constexpr cli::Command kCommands[] = {
      "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS_PER_SLOT]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
      "  [--device auto|cpu|opencl:P.D[,...]] [--gpu-layers N] [--gpu-split 3,1] [--moe-experts auto|cpu|gpu]\n"
+     "  [--gpu-mem BYTES]\n"
      "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"
      "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats,\n"
      "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose.\n"

@@ -116,12 +116,16 @@ DeviceOverhead deviceOverhead(const Backend& dev, const DecoderDesc& d) {
     return o;
 }
 
-// The part of a device's memory the plan fills.
-double deviceBudget(const Backend& dev) { return 0.9 * static_cast<double>(dev.memoryBytes()); }
+// The part of a device's memory the plan fills: 90% of it, or the --gpu-mem budget.
+double deviceBudget(const Backend& dev, uint64_t gpuMemory) {
+    const double all = 0.9 * static_cast<double>(dev.memoryBytes());
+    return gpuMemory > 0 ? std::min(all, static_cast<double>(gpuMemory)) : all;
+}
 
 std::string gib(double bytes) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+    if (bytes >= 1024.0 * 1024.0 * 1024.0) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+    else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1024.0 * 1024.0));
     return buf;
 }
 
@@ -267,6 +271,7 @@ std::vector<int64_t> splitLayers(int64_t n, size_t devices, const std::vector<fl
 assistant::Result<bool> Placement::planDevices(const std::vector<std::string>& ids,
                                                const assistant::ModelParams& params, std::string& note) {
     const DecoderDesc& d = m_desc;
+    m_gpuMemory = params.gpuMemory;
     for (const std::string& id : ids) {
         std::shared_ptr<kernels::opencl::Backend> opencl;
         std::shared_ptr<Backend> dev = openDevice(id, opencl, note);
@@ -308,7 +313,8 @@ assistant::Result<bool> Placement::planDevices(const std::vector<std::string>& i
             tooSmall = cat(devs[i]->name(), " would need ", gib(deviceNeed(*devs[i], first, want[i], true)),
                            " for ", want[i], " layers with their experts, the output head, a KV cache of ",
                            deviceOverhead(*devs[i], d).kvTokens, " tokens and the activations; it has ",
-                           gib(deviceBudget(*devs[i])), " (90% of its memory)");
+                           gib(deviceBudget(*devs[i], m_gpuMemory)),
+                           m_gpuMemory > 0 ? " (--gpu-mem)" : " (90% of its memory)");
         }
         experts = cannot.empty() && tooSmall.empty();
         if (params.moeExperts == assistant::MoeExperts::Gpu && !cannot.empty())
@@ -316,8 +322,8 @@ assistant::Result<bool> Placement::planDevices(const std::vector<std::string>& i
                                                     cat("--moe-experts gpu: ", cannot)});
         if (params.moeExperts == assistant::MoeExperts::Gpu && !tooSmall.empty())
             return std::unexpected(assistant::Error{assistant::ErrorCode::OutOfMemory,
-                                                    cat("--moe-experts gpu: ", tooSmall, " (--moe-experts cpu keeps ",
-                                                        "the experts in host memory)")});
+                                                    cat("--moe-experts gpu: ", tooSmall, "; --moe-experts cpu keeps ",
+                                                        "the experts in host memory")});
     }
     // How many of the last layers go to the devices: as asked, or what their memory
     // holds together (each device's share of it, by the split).
@@ -381,7 +387,7 @@ size_t Placement::deviceNeed(const Backend& dev, int64_t first, int64_t count, b
 int64_t Placement::layersThatFit(const Backend& dev, std::string& note, bool experts) const {
     const DecoderDesc& d = m_desc;
     const DeviceOverhead o = deviceOverhead(dev, d);
-    const double budget = deviceBudget(dev) - static_cast<double>(o.fixed);
+    const double budget = deviceBudget(dev, m_gpuMemory) - static_cast<double>(o.fixed);
     int64_t n = 0;
     double used = 0;
     for (int64_t l = d.h->nLayer - 1; l >= 0; --l) {

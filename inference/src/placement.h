@@ -78,6 +78,7 @@ private:
     };
     DecoderDesc m_desc;
     Plan m_plan;
+    uint64_t m_gpuMemory = 0;  // ModelParams::gpuMemory
     ModelPlacement m_placement;
     std::unique_ptr<kernels::Backend> m_cpu;  // uploads the CPU layers' views
     std::vector<std::shared_ptr<kernels::opencl::Backend>> m_opencl;  // the devices' own interface (profiling)

@@ -120,12 +120,16 @@ struct ModelParams {
     // Where a mixture-of-experts model's routed experts run when its layers are on a GPU
     // (dense models ignore it). Auto (default): on the GPU when the GPU layers with their
     // experts (all layers with gpuLayers -1), the output head, a KV cache of min(trained
-    // context, 4096) tokens and the activations fit in 90% of the device's memory; else
+    // context, 4096) tokens and the activations fit in 90% of the device's memory (or
+    // gpuMemory); else
     // in host memory on the CPU, the rest of each layer on the GPU. Gpu: on the GPU, and
     // Model::load fails (OutOfMemory) saying how much memory that needs when it does not
     // fit (DeviceError when the device cannot compute the experts' type). Cpu: in host
     // memory on the CPU.
     MoeExperts moeExperts = MoeExperts::Auto;
+    // Bytes of each device's memory the placement may fill with layers, KV cache and
+    // activations (--gpu-mem); 0 (default): 90% of the device's memory.
+    uint64_t gpuMemory = 0;
     bool useMmap = true;          // memory-map weights (false: read into RAM)
     int threads = 0;              // CPU worker threads for load-time repacking; 0 = physical cores
     // Called with progress in [0, 1] during load; return false to cancel (-> Cancelled).

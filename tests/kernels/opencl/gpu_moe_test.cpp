@@ -111,6 +111,68 @@ INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoe, ::testing::Values("qwen3moe-a.gguf
                              return n;
                          });
 
+// Bytes a plan puts on `where`, and of those its routed experts'.
+struct DeviceBytes {
+    uint64_t all = 0, experts = 0;
+};
+DeviceBytes onDevice(const PlacementReport& plan, const std::string& where) {
+    DeviceBytes b;
+    for (const PlacementPart& part : plan.parts) {
+        if (part.where != where) continue;
+        b.all += part.bytes;
+        if (part.what.rfind("routed experts", 0) == 0) b.experts += part.bytes;
+    }
+    return b;
+}
+
+// A --gpu-mem budget that holds the dense part but not the experts: auto keeps them on
+// the CPU, gpu fails saying how much it needs; a budget below one layer: all on the CPU.
+TEST(GpuMoePlan, TheBudgetDecidesWhereTheExpertsGo) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.gguf");
+    REQUIRE_SHARED(path);
+    ModelParams p;
+    p.device = dev;
+    p.moeExperts = MoeExperts::Gpu;
+    auto full = planPlacement(path, p);
+    ASSERT_TRUE(full.has_value()) << full.error().message;
+    const DeviceBytes need = onDevice(*full, dev);
+    ASSERT_GT(need.experts, 0u);
+    p.gpuMemory = need.all - need.experts / 2;  // the dense part fits, the experts do not
+
+    auto tooSmall = planPlacement(path, p);
+    ASSERT_FALSE(tooSmall.has_value());
+    EXPECT_EQ(tooSmall.error().code, ErrorCode::OutOfMemory);
+    EXPECT_NE(tooSmall.error().message.find("would need"), std::string::npos) << tooSmall.error().message;
+    ModelParams loadParams = p;
+    auto refused = Model::load(path, loadParams);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::OutOfMemory);
+
+    p.moeExperts = MoeExperts::Auto;
+    auto hybrid = planPlacement(path, p);
+    ASSERT_TRUE(hybrid.has_value()) << hybrid.error().message;
+    EXPECT_EQ(hybrid->gpuLayers, hybrid->layerCount);
+    EXPECT_FALSE(hybrid->expertsOnGpu);
+    EXPECT_LE(onDevice(*hybrid, dev).all, p.gpuMemory);
+    EXPECT_EQ(onDevice(*hybrid, dev).experts, 0u);
+    auto loaded = Model::load(path, p);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    EXPECT_EQ((*loaded)->info().gpuLayers, (*loaded)->info().layerCount);
+    EXPECT_FALSE((*loaded)->info().expertsOnGpu);
+
+    p.gpuMemory = 1024;
+    auto none = planPlacement(path, p);
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_EQ(none->gpuLayers, 0);
+    EXPECT_EQ(none->device, "cpu");
+    EXPECT_NE(none->note.find("too little memory"), std::string::npos) << none->note;
+}
+
 // A dense model: the option changes nothing and the plan lists no experts.
 TEST(GpuMoePlan, DenseModelsHaveNoExperts) {
     const std::string dev = testDevice();
