@@ -158,7 +158,8 @@ assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int
         const kernels::ExpertSet set{&m->router, m->gate, m->up, m->down, d.h->nExpertUsed, true};
         // Experts the plan leaves on the host (or the backend cannot run) stay in host
         // memory for the CPU: hybrid placement, the rest of the layer on the device.
-        L.expertsOnHost = !expertsHere || !be.supports(Op::Experts, m->gate[0].type);
+        L.expertsOnHost = !expertsHere || !be.supports(Op::Experts, m->gate[0].type) ||
+                          !be.supports(Op::Experts, m->down[0].type);
         std::unique_ptr<Backend> host = L.expertsOnHost ? kernels::makeCpuBackend(nullptr) : nullptr;
         auto e = (host ? *host : be).uploadExperts(set);
         if (!e) return std::unexpected(deviceError("placing the experts", e.error()));
