@@ -81,6 +81,8 @@ public:
         if (!set.router || X == 0 || set.up.size() != set.gate.size() || set.down.size() != set.gate.size() ||
             set.router->rows != X || set.used <= 0 || set.used > X)
             return std::unexpected("experts: an inconsistent expert set");
+        if (X > 512 || set.used > 64)  // cl/experts.cl: ROUTE_MAX, ROUTE_WG
+            return std::unexpected("experts: the OpenCL routing takes at most 512 experts and 64 per token");
         auto stack = [&](std::span<const Matrix> ms, Weight& dst) -> BackendResult<bool> {
             std::vector<const Matrix*> parts;
             for (const Matrix& m : ms) parts.push_back(&m);

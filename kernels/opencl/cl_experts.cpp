@@ -14,6 +14,7 @@ namespace kernels::opencl {
 namespace {
 
 constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
+constexpr size_t kRouteWg = 64;               // cl/experts.cl ROUTE_WG
 
 // Per format, in WeightFormat order.
 const char* const kMoeMatvec[] = {"moe_matvec_f32",  "moe_matvec_f16", "moe_matvec_q4_0", "moe_matvec_q4_1",
@@ -111,10 +112,10 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
     // 1. router logits [tokens][X], then ids and weights [tokens][K]
     matmul(w.router, x, E, tokens, s.logits, X, 0, false);
     cl_kernel route = b.kernel("moe_route");
-    if (!route || !b.setArgs(route, s.logits, static_cast<int>(X), static_cast<int>(K), w.normalize ? 1 : 0,
-                             static_cast<int>(tokens), s.ids, s.weights))
+    if (!route || !b.setArgs(route, s.logits, static_cast<int>(X), static_cast<int>(K), w.normalize ? 1 : 0, s.ids,
+                             s.weights))
         return;
-    const size_t rg[1] = {n}, rl[1] = {std::min<size_t>(64, n)};
+    const size_t rg[1] = {n * kRouteWg}, rl[1] = {kRouteWg};
     b.launch("moe_route", route, 1, rg, rl, static_cast<double>(n * X * 4));
 
     // 2. gate and up of every (token, slot) into gu [tokens*K][2*Fe]

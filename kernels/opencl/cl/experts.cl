@@ -7,42 +7,77 @@
 // offsetting the row. Activations of token (or slot) i start at xq + i*cols*xbytes,
 // xd + i*(cols/xg)*xdbytes and xs + i*(cols/32)*2 (quantize.cl's dense layout).
 
-// Routing, one work-item per token: softmax of the X router logits, the K most probable
-// in descending order (ties: lower id first), weights divided by their sum (floored as
-// kernels::routeTopK does) when normalize. ids / weights: [tokens][K].
-kernel void moe_route(global const float* logits, int X, int K, int normalize, int tokens, global int* ids,
+// Routing, one work-group of ROUTE_WG items per token: softmax of the X router logits
+// (X <= ROUTE_MAX), the K most probable (K <= ROUTE_WG) in descending order (ties: lower
+// id first), weights divided by their sum (floored as kernels::routeTopK does) when
+// normalize. ids / weights: [tokens][K]. Maximum, sum and each pick are tree reductions
+// in local memory (one item per token made each layer wait on ~1,000 serial exp's).
+#define ROUTE_WG 64
+#define ROUTE_MAX 512
+kernel void moe_route(global const float* logits, int X, int K, int normalize, global int* ids,
                       global float* weights) {
-    const int t = get_global_id(0);
-    if (t >= tokens) return;
+    local float p[ROUTE_MAX];
+    local float rv[ROUTE_WG];
+    local int ri[ROUTE_WG];
+    local float chosen[ROUTE_WG];
+    local int chosenId[ROUTE_WG];
+    const int t = get_group_id(0), lid = get_local_id(0);
     global const float* l = logits + (size_t)t * X;
-    float mx = l[0];
-    for (int e = 1; e < X; ++e) mx = fmax(mx, l[e]);
-    float sum = 0.0f;
-    for (int e = 0; e < X; ++e) sum += exp(l[e] - mx);
-    const float inv = 1.0f / sum;
-    float kept = 0.0f, prev = INFINITY;
-    int prevId = -1;
-    for (int k = 0; k < K; ++k) {
-        // The next after (prev, prevId) in (probability descending, id ascending) order.
-        int best = -1;
-        float bp = -1.0f;
-        for (int e = 0; e < X; ++e) {
-            const float p = exp(l[e] - mx) * inv;
-            const bool after = p < prev || (p == prev && e > prevId);
-            if (after && p > bp) {
-                bp = p;
-                best = e;
-            }
-        }
-        ids[t * K + k] = best;
-        weights[t * K + k] = bp;
-        kept += bp;
-        prev = bp;
-        prevId = best;
+    float m = -INFINITY;
+    for (int e = lid; e < X; e += ROUTE_WG) m = fmax(m, l[e]);
+    rv[lid] = m;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+        if (lid < s) rv[lid] = fmax(rv[lid], rv[lid + s]);
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (!normalize) return;
-    const float denom = fmax(kept, 6.103515625e-5f);
-    for (int k = 0; k < K; ++k) weights[t * K + k] /= denom;
+    const float mx = rv[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float sum = 0.0f;
+    for (int e = lid; e < X; e += ROUTE_WG) {
+        p[e] = exp(l[e] - mx);
+        sum += p[e];
+    }
+    rv[lid] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+        if (lid < s) rv[lid] += rv[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float inv = 1.0f / rv[0];
+    for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
+    float kept = 0.0f;
+    for (int k = 0; k < K; ++k) {
+        barrier(CLK_LOCAL_MEM_FENCE);  // p complete (and the last pick marked); rv free
+        float bp = -1.0f;               // picked experts hold -1: below any probability
+        int bi = X;
+        for (int e = lid; e < X; e += ROUTE_WG)
+            if (p[e] > bp) {
+                bp = p[e];
+                bi = e;
+            }
+        rv[lid] = bp;
+        ri[lid] = bi;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+            if (lid < s && (rv[lid + s] > rv[lid] || (rv[lid + s] == rv[lid] && ri[lid + s] < ri[lid]))) {
+                rv[lid] = rv[lid + s];
+                ri[lid] = ri[lid + s];
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        kept += rv[0];
+        if (lid == 0) {
+            chosen[k] = rv[0];
+            chosenId[k] = ri[0];
+            p[ri[0]] = -1.0f;
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid < K) {
+        ids[t * K + lid] = chosenId[lid];
+        weights[t * K + lid] = normalize ? chosen[lid] / fmax(kept, 6.103515625e-5f) : chosen[lid];
+    }
 }
 
 // out[(t*K + k)*ldo + ooff + r] = expert ids[t*K+k]'s row r · x[t]; work-group: MV_ROWS rows x

@@ -26,12 +26,14 @@ constexpr int64_t kE = 256, kFe = 256, kX = 8, kUsed = 3;
 struct ExpertCase {
     GgmlType gateUp, down, router;
     bool normalize;
+    int64_t experts = kX, used = kUsed;  // more than the routing's 64 lanes: each lane scans several
 };
 
 std::string caseName(const ::testing::TestParamInfo<ExpertCase>& info) {
     const ExpertCase& c = info.param;
     std::string n = std::string(kernels::typeName(c.gateUp)) + "_" + std::string(kernels::typeName(c.down)) +
-                    "_router_" + std::string(kernels::typeName(c.router)) + (c.normalize ? "" : "_softmax");
+                    "_router_" + std::string(kernels::typeName(c.router)) + (c.normalize ? "" : "_softmax") +
+                    (c.experts != kX ? "_" + std::to_string(c.experts) + "x" + std::to_string(c.used) : "");
     std::replace(n.begin(), n.end(), '-', '_');
     return n;
 }
@@ -70,20 +72,21 @@ TEST_P(DeviceExperts, MatchTheCpuBackend) {
     }
     const ExpertCase c = GetParam();
     ASSERT_TRUE(dev->supports(kernels::Op::Experts, c.gateUp));
-    Quantized router = quantizedMatrix(c.router, kX, kE, 31);
+    const int64_t X = c.experts;
+    Quantized router = quantizedMatrix(c.router, X, kE, 31);
     std::vector<Quantized> gate, up, down;
-    for (int64_t e = 0; e < kX; ++e) {
+    for (int64_t e = 0; e < X; ++e) {
         gate.push_back(quantizedMatrix(c.gateUp, kFe, kE, 100 + static_cast<uint32_t>(e)));
         up.push_back(quantizedMatrix(c.gateUp, kFe, kE, 200 + static_cast<uint32_t>(e)));
         down.push_back(quantizedMatrix(c.down, kE, kFe, 300 + static_cast<uint32_t>(e)));
     }
     std::vector<kernels::Matrix> g, u, d;
-    for (int64_t e = 0; e < kX; ++e) {
+    for (int64_t e = 0; e < X; ++e) {
         g.push_back(gate[e].m);
         u.push_back(up[e].m);
         d.push_back(down[e].m);
     }
-    const kernels::ExpertSet set{&router.m, g, u, d, kUsed, c.normalize};
+    const kernels::ExpertSet set{&router.m, g, u, d, c.used, c.normalize};
     kernels::ThreadPool pool(2);
     auto cpu = kernels::makeCpuBackend(&pool);
     auto onCpu = cpu->uploadExperts(set);
@@ -115,6 +118,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ExpertCase{GgmlType::BF16, GgmlType::BF16, GgmlType::F32, kNorm},
                       ExpertCase{GgmlType::Q4_0, GgmlType::Q4_0, GgmlType::F32, kNorm},
                       ExpertCase{GgmlType::Q4_0, GgmlType::Q4_0, GgmlType::F32, !kNorm},
+                      ExpertCase{GgmlType::Q4_0, GgmlType::Q4_0, GgmlType::F32, kNorm, 130, 8},
                       ExpertCase{GgmlType::Q4_1, GgmlType::Q8_0, GgmlType::Q8_0, kNorm},
                       ExpertCase{GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::F32, kNorm},
                       ExpertCase{GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::F16, kNorm},
