@@ -37,6 +37,7 @@ struct Options {
     bool json = false;
     std::string device = "cpu";
     int gpuLayers = 0;
+    assistant::MoeExperts moeExperts = assistant::MoeExperts::Auto;
     assistant::KvType kvType = assistant::KvType::F16;
 };
 
@@ -51,7 +52,7 @@ struct Result {
 const char* kUsage =
     "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
     "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0|q4_0] [--device ID]\n"
-    "                       [--gpu-layers N] [--verify K[,K...]] [--json]\n"
+    "                       [--gpu-layers N] [--moe-experts auto|cpu|gpu] [--verify K[,K...]] [--json]\n"
     "  -p 0 or -n 0 skips that test; -d: the tests run after that many context tokens. Prints the CPU\n"
     "  and its kernels' ISA, then a markdown table (llama-bench layout), or with --json one\n"
     "  JSON array: {\"test\", \"threads\", \"tokens_per_s\", \"stddev\", \"peak_rss_bytes\", ...} per test.\n";
@@ -212,6 +213,10 @@ std::optional<Options> parse(int argc, char** argv) {
     if (auto v = args.value("--verify")) opt.verifies = intList(*v);
     if (auto d = args.value("--device")) opt.device = *d;
     if (auto g = args.integer("--gpu-layers")) opt.gpuLayers = static_cast<int>(*g);
+    if (auto m = args.value("--moe-experts"); m && !assistant::parseMoeExperts(*m, opt.moeExperts)) {
+        std::fprintf(stderr, "assistant-bench: --moe-experts must be auto, cpu or gpu (got '%s')\n", m->c_str());
+        return std::nullopt;
+    }
     if (auto kv = args.value("--kv-type")) {
         if (*kv == "f16") opt.kvType = assistant::KvType::F16;
         else if (*kv == "f32") opt.kvType = assistant::KvType::F32;
@@ -248,6 +253,7 @@ int main(int argc, char** argv) {
             assistant::ModelParams mp;
             mp.device = opt->device;
             mp.gpuLayers = opt->gpuLayers;
+            mp.moeExperts = opt->moeExperts;
             mp.threads = threads > 0 ? threads : 0;
             auto model = assistant::Model::load(path, mp);
             if (!model) {
@@ -261,6 +267,9 @@ int main(int argc, char** argv) {
             base.sizeBytes = info.fileSize;
             base.params = info.parameterCount;
             base.backend = opt->device == "cpu" || opt->gpuLayers == 0 ? "CPU" : opt->device;
+            if (info.gpuLayers > 0)
+                std::fprintf(stderr, "assistant-bench: %d of %d layers on %s%s\n", info.gpuLayers, info.layerCount,
+                             info.device.c_str(), info.expertsOnGpu ? " with their routed experts" : "");
             const int resolvedThreads = threads > 0 ? threads : kernels::cpuFeatures().physicalCores;
             for (int depth : opt->depths) {
                 for (int p : opt->prompts) {

@@ -34,20 +34,14 @@ int remoteContextTokens(const assistant::SessionParams& params) {
     return params.contextLength > 0 ? params.contextLength : 4096;
 }
 
-std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command) {
-    std::string path = args.value("-m", "--model").value_or("");
-    if (path.empty()) path = app::defaultModelPath();
-    if (path.empty()) {
-        std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", command);
-        return nullptr;
-    }
-    assistant::ModelParams params;
+bool readDeviceParams(Args& args, assistant::ModelParams& params, const char* command, bool* asked) {
     const std::optional<std::string> device = args.value("--device");
     const std::optional<long long> gpuLayers = args.integer("--gpu-layers");
+    if (asked) *asked = device || gpuLayers;
     if (device) {
         if (const std::string why = app::deviceChoiceError(*device); !why.empty()) {
             std::fprintf(stderr, "%s: --device: %s\n", command, why.c_str());
-            return nullptr;
+            return false;
         }
         params.device = *device;
     }
@@ -60,22 +54,52 @@ std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* comman
             const float share = std::strtof(part.c_str(), &end);
             if (part.empty() || *end != '\0' || !(share >= 0.0f)) {
                 std::fprintf(stderr, "%s: --gpu-split: '%s' is not a list of shares like 3,1\n", command, split->c_str());
-                return nullptr;
+                return false;
             }
             params.gpuSplit.push_back(share);
             at = comma + 1;
         }
     }
+    if (const std::optional<std::string> mem = args.value("--gpu-mem")) {  // "12G", "512M", bytes
+        char* end = nullptr;
+        const double v = std::strtod(mem->c_str(), &end);
+        const std::string unit = end ? end : "";
+        const double scale = unit.empty() ? 1.0 : unit == "K" || unit == "k" ? 1024.0 : unit == "M" || unit == "m" ? 1048576.0
+                             : unit == "G" || unit == "g" ? 1073741824.0 : unit == "T" || unit == "t" ? 1099511627776.0 : 0.0;
+        if (end == mem->c_str() || !(v > 0) || scale == 0.0) {
+            std::fprintf(stderr, "%s: --gpu-mem: '%s' is not a size like 12G, 512M or a byte count\n", command, mem->c_str());
+            return false;
+        }
+        params.gpuMemory = static_cast<uint64_t>(v * scale);
+    }
+    if (const std::optional<std::string> moe = args.value("--moe-experts"))
+        if (!assistant::parseMoeExperts(*moe, params.moeExperts)) {
+            std::fprintf(stderr, "%s: --moe-experts must be auto, cpu or gpu (got '%s')\n", command, moe->c_str());
+            return false;
+        }
+    return true;
+}
+
+std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command) {
+    std::string path = args.value("-m", "--model").value_or("");
+    if (path.empty()) path = app::defaultModelPath();
+    if (path.empty()) {
+        std::fprintf(stderr, "%s: no model given (-m FILE) and the embedded demo model was not found\n", command);
+        return nullptr;
+    }
+    assistant::ModelParams params;
+    bool asked = false;
+    if (!readDeviceParams(args, params, command, &asked)) return nullptr;
     auto model = assistant::Model::load(path, params);
     if (!model) {
         printError(command, model.error());
         return nullptr;
     }
     const assistant::ModelInfo& info = (*model)->info();
-    if (device || gpuLayers) {  // asked for explicitly: say where the layers run
+    if (asked) {  // asked for explicitly: say where the layers run
         if (info.gpuLayers > 0)
-            std::fprintf(stderr, "%s: %d of %d layers on %s\n", command, info.gpuLayers, info.layerCount,
-                         info.device.c_str());
+            std::fprintf(stderr, "%s: %d of %d layers on %s%s\n", command, info.gpuLayers, info.layerCount,
+                         info.device.c_str(), info.expertsOnGpu ? " (with their routed experts)" : "");
         else if (!info.deviceNote.empty())
             std::fprintf(stderr, "%s: GPU not used: %s\n", command, info.deviceNote.c_str());
     }

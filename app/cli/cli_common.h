@@ -27,7 +27,11 @@ RemoteArgs readRemoteArgs(Args& args);
 // tokenizer is not known here, so tokens are estimated).
 int remoteContextTokens(const assistant::SessionParams& params);
 
-// -m/--model, or the embedded demo model when absent; --device and --gpu-layers into
+// --device, --gpu-layers, --gpu-split, --gpu-mem and --moe-experts into params; false after
+// printing what is wrong. asked: whether --device or --gpu-layers was given.
+bool readDeviceParams(Args& args, assistant::ModelParams& params, const char* command, bool* asked = nullptr);
+
+// -m/--model, or the embedded demo model when absent; readDeviceParams' options into
 // ModelParams. Prints the error and returns null.
 std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* command);
 

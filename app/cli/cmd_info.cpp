@@ -1,12 +1,14 @@
-// assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]: what a GGUF file holds
-// (header, hyper-parameters, tokenizer, tensors per type) and how much memory it
-// needs: the weights plus a KV cache of ctx tokens.
+// assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0] [--device D ...]: what a
+// GGUF file holds (header, hyper-parameters, tokenizer, tensors per type), how much
+// memory it needs (the weights plus a KV cache of ctx tokens), and with --device where
+// each part would be placed.
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <string>
 
 #include "args.h"
+#include "cli_common.h"
 #include "commands.h"
 #include "assistant/model_tools.h"
 
@@ -148,12 +150,43 @@ void printMemoryEstimate(const assistant::GgufInfo& f, const Shape& s, uint64_t 
                 humanBytes(weightBytes + kvBytes).c_str());
 }
 
+// Where Model::load would put each part for these ModelParams (the placement's own
+// plan: nothing uploaded), bytes on each backend.
+int printPlacement(const std::string& path, const assistant::ModelParams& params) {
+    auto plan = assistant::planPlacement(path, params);
+    if (!plan) {
+        std::fprintf(stderr, "info: %s [%s]\n", plan.error().message.c_str(),
+                     std::string(assistant::errorCodeName(plan.error().code)).c_str());
+        return 1;
+    }
+    std::printf("\nplacement for --device %s: %d of %d layers on %s", params.device.c_str(), plan->gpuLayers,
+                plan->layerCount, plan->device.c_str());
+    if (plan->moe && plan->gpuLayers > 0)
+        std::printf(", routed experts on %s", plan->expertsOnGpu ? "the GPU" : "the CPU (host memory)");
+    std::printf("\n");
+    if (!plan->note.empty()) std::printf("  note: %s\n", plan->note.c_str());
+    std::map<std::string, uint64_t> perBackend;
+    std::printf("  %-52s %-14s %14s %12s\n", "part", "on", "bytes", "size");
+    for (const assistant::PlacementPart& p : plan->parts) {
+        std::printf("  %-52s %-14s %14llu %12s\n", p.what.c_str(), p.where.c_str(),
+                    static_cast<unsigned long long>(p.bytes), humanBytes(p.bytes).c_str());
+        perBackend[p.where] += p.bytes;
+    }
+    for (const auto& [where, bytes] : perBackend)
+        std::printf("  %-52s %-14s %14llu %12s\n", "total", where.c_str(), static_cast<unsigned long long>(bytes),
+                    humanBytes(bytes).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int runInfo(std::vector<std::string> argv) {
     Args args(std::move(argv));
     const std::optional<long long> ctxArg = args.integer("--ctx", "-c");
     const std::string kvName = args.value("--kv-type").value_or("f16");
+    assistant::ModelParams params;
+    bool placement = false;
+    if (!readDeviceParams(args, params, "info", &placement)) return 2;
     const std::vector<std::string> files = args.positional();
     if (!args.error().empty() || files.size() != 1) {
         std::fprintf(stderr, "info: %s\nusage: assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]\n",
@@ -177,7 +210,7 @@ int runInfo(std::vector<std::string> argv) {
     const uint64_t weightBytes = printTensorTable(f);
     const uint64_t ctx = ctxArg ? static_cast<uint64_t>(*ctxArg) : shape.ctxTrained.value_or(0);
     printMemoryEstimate(f, shape, ctx, *kvType, weightBytes);
-    return 0;
+    return placement ? printPlacement(files[0], params) : 0;
 }
 
 }  // namespace cli

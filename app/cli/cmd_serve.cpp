@@ -34,6 +34,7 @@ int runServe(std::vector<std::string> argv) {
     if (auto v = args.integer("-t", "--threads")) o.threads = static_cast<int>(*v);
     if (args.flag("--no-batching")) o.batching = false;
     if (!readSpeculativeParams(args, o.speculative, cmd)) return 2;
+    if (!readDeviceParams(args, o.modelParams, cmd)) return 2;
     if (auto v = args.value("--embedder")) o.embedderPath = *v;
     if (auto v = args.value("--db")) o.ragDbPath = *v;
     while (auto origin = args.value("--cors-origin")) o.corsOrigins.push_back(*origin);

@@ -13,12 +13,18 @@ namespace {
 
 constexpr cli::Command kCommands[] = {
     {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
-    {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0|q4_0]", cli::runInfo},
+    {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0|q4_0]\n"
+     "  [--device auto|cpu|opencl:P.D[,...]] [--gpu-layers N] [--gpu-split 3,1] [--moe-experts auto|cpu|gpu]\n"
+     "  [--gpu-mem BYTES]\n"
+     "  With --device: where Model::load would place each part (bytes on each device), nothing uploaded.", cli::runInfo},
     {"generate", "continue a prompt, streaming to stdout (stats on stderr)",
      "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
      "  [--kv-type f32|f16|q8_0|q4_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
      "  [--device auto|cpu|opencl:P.D[,opencl:P.D...]] [--gpu-layers N (-1: all that fit)] [--gpu-split 3,1]\n"
+     "  [--moe-experts auto|cpu|gpu (auto: a MoE model's experts on the GPU when the whole model fits, else on\n"
+     "  the CPU; gpu: fail, saying how much memory is needed, when it does not fit)]\n"
+     "  [--gpu-mem BYTES (12G, 512M: what the placement may fill on each device; default 90% of its memory)]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
      "  [--ctx-policy drop|stop|sinks] [--sinks N (4)]  (a full context: drop the oldest turns, stop, or keep\n"
      "  the first N tokens and evict the oldest after them, StreamingLLM-style, generating on)\n"
@@ -46,7 +52,7 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling, --draft, --grammar-file and\n"
      "  --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (another OpenAI-compatible server answers)\n"
-     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)]",
+     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES]",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",
      "assistant-cli template (-m MODEL.gguf | --template-file FILE.jinja) --messages MESSAGES.json\n"
@@ -91,6 +97,8 @@ constexpr cli::Command kCommands[] = {
      "  [--parallel N (2)] [--queue N (32)] [--embedder FILE | --no-embedder] [--db RAG.db]\n"
      "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS] [--no-batching]\n"
      "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
+     "  [--device auto|cpu|opencl:P.D[,...]] [--gpu-layers N] [--gpu-split 3,1] [--moe-experts auto|cpu|gpu]\n"
+     "  [--gpu-mem BYTES]\n"
      "  The slots decode together, one forward pass per step for all (continuous batching) on THREADS\n"
      "  engine threads (default: physical cores); --no-batching: each slot on THREADS/N threads of its own.\n"
      "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"

@@ -103,11 +103,13 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
                                          " tokens but the model's vocabulary is ", impl->arch->hparams().nVocab));
     impl->info = describe(path, *impl->file, impl->arch->hparams(), *impl->tokenizer);
     impl->info.isEmbeddingModel = impl->arch->encoder() != nullptr;
-    impl->placement =
-        arch::Placement::create(*impl->arch, params.device, params.gpuLayers, params.gpuSplit, impl->info.deviceNote);
+    auto placement = arch::Placement::create(*impl->arch, params, impl->info.deviceNote);
+    if (!placement) return std::unexpected(placement.error());
+    impl->placement = std::move(*placement);
     if (impl->placement && impl->placement->deviceLayers() > 0) {
         impl->info.device = impl->placement->deviceId();
         impl->info.gpuLayers = static_cast<int>(impl->placement->deviceLayers());
+        impl->info.expertsOnGpu = impl->placement->expertsOnDevice();
     }
     if (!impl->info.deviceNote.empty()) {
         detail::log(LogLevel::Info, "GPU not used: ", impl->info.deviceNote);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <numeric>
 
 #include "kernels/opencl_backend.h"
 #include "common/log.h"
@@ -66,15 +68,71 @@ std::string deviceCannotRun(const Backend& be, const DecoderDesc& d, int64_t l) 
     return {};
 }
 
-size_t layerDeviceBytes(const Backend& be, const DecoderDesc& d, int64_t l) {
-    size_t bytes = 8 * static_cast<size_t>(d.h->nEmbd);
-    for (const Matrix* m : deviceMatrices(d, l)) bytes += be.weightBytes(m->type, m->rows, m->cols);
+bool decoderHasExperts(const DecoderDesc& d) {
+    return std::any_of(d.moe.begin(), d.moe.end(), [](const MoeWeights* m) { return m != nullptr; });
+}
+
+// Bytes of m on `be` (on the host: its bytes in the file, which the mapping holds).
+size_t matrixBytes(const Backend& be, const Matrix& m) {
+    if (be.isHost()) return kernels::rowBytes(m.type, m.cols) * static_cast<size_t>(m.rows);
+    return be.weightBytes(m.type, m.rows, m.cols);
+}
+
+// A MoE layer's router and routed experts on `be`.
+size_t expertBytes(const Backend& be, const MoeWeights& m) {
+    size_t bytes = matrixBytes(be, m.router);
+    for (const auto* set : {&m.gate, &m.up, &m.down})
+        for (const Matrix& e : *set) bytes += matrixBytes(be, e);
     return bytes;
+}
+
+// Layer l on `be` without its experts (attention, norms, a dense feed-forward).
+size_t layerDenseBytes(const Backend& be, const DecoderDesc& d, int64_t l) {
+    size_t bytes = 8 * static_cast<size_t>(d.h->nEmbd);
+    for (const Matrix* m : deviceMatrices(d, l)) bytes += matrixBytes(be, *m);
+    return bytes;
+}
+
+size_t layerDeviceBytes(const Backend& be, const DecoderDesc& d, int64_t l, bool experts) {
+    return layerDenseBytes(be, d, l) + (experts && d.moe[l] ? expertBytes(be, *d.moe[l]) : 0);
+}
+
+// What a device holds besides its layers' weights: the output head and the activations
+// of a 512-token batch (fixed), and per layer a KV cache of min(trained context, 4096)
+// F16 rows.
+struct DeviceOverhead {
+    size_t fixed = 0, kvPerLayer = 0;
+    int64_t kvTokens = 0;
+};
+
+DeviceOverhead deviceOverhead(const Backend& dev, const DecoderDesc& d) {
+    const Hparams& h = *d.h;
+    DeviceOverhead o;
+    o.kvTokens = std::min<int64_t>(h.nCtxTrain > 0 ? h.nCtxTrain : 4096, 4096);
+    o.kvPerLayer = static_cast<size_t>(2 * o.kvTokens * h.nHeadKv * h.headDim * 2);
+    const Matrix& out = d.embd->output;
+    o.fixed = dev.weightBytes(out.type, out.rows, out.cols) + static_cast<size_t>(512 * (4 * h.nEmbd + 3 * h.nFf) * 4) +
+              static_cast<size_t>(512 * h.nVocab * 4);
+    return o;
+}
+
+// The part of a device's memory the plan fills: 90% of it, or the --gpu-mem budget.
+double deviceBudget(const Backend& dev, uint64_t gpuMemory) {
+    const double all = 0.9 * static_cast<double>(dev.memoryBytes());
+    return gpuMemory > 0 ? std::min(all, static_cast<double>(gpuMemory)) : all;
+}
+
+std::string gib(double bytes) {
+    char buf[32];
+    if (bytes >= 1024.0 * 1024.0 * 1024.0) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+    else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    return buf;
 }
 
 }  // namespace
 
-assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int64_t l, int device) {
+assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int64_t l, int device,
+                                         bool expertsHere) {
     const AttentionWeights& a = *d.attn[l];
     PlacedLayer L;
     L.device = device;
@@ -98,9 +156,10 @@ assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int
     if (const MoeWeights* m = d.moe[l]) {
         TRY(L.ffnNorm, uploadFloats(be, m->norm));
         const kernels::ExpertSet set{&m->router, m->gate, m->up, m->down, d.h->nExpertUsed, true};
-        // Experts the backend cannot run stay in host memory for the CPU (all of them on
-        // a device today: hybrid placement, the rest of the layer on the device).
-        L.expertsOnHost = !be.supports(Op::Experts, m->gate[0].type);
+        // Experts the plan leaves on the host (or the backend cannot run) stay in host
+        // memory for the CPU: hybrid placement, the rest of the layer on the device.
+        L.expertsOnHost = !expertsHere || !be.supports(Op::Experts, m->gate[0].type) ||
+                          !be.supports(Op::Experts, m->down[0].type);
         std::unique_ptr<Backend> host = L.expertsOnHost ? kernels::makeCpuBackend(nullptr) : nullptr;
         auto e = (host ? *host : be).uploadExperts(set);
         if (!e) return std::unexpected(deviceError("placing the experts", e.error()));
@@ -124,10 +183,12 @@ assistant::Result<PlacedOutput> placeOutput(Backend& be, const DecoderDesc& d, i
 
 Placement::~Placement() = default;
 
-std::unique_ptr<Placement> Placement::create(const Architecture& arch, const std::string& device, int gpuLayers,
-                                             const std::vector<float>& gpuSplit, std::string& note) {
+assistant::Result<std::unique_ptr<Placement>> Placement::create(const Architecture& arch,
+                                                                const assistant::ModelParams& params,
+                                                                std::string& note, bool upload) {
     note.clear();
-    const bool wantDevice = device != "cpu" && gpuLayers != 0;
+    const std::string& device = params.device;
+    const bool wantDevice = device != "cpu" && params.gpuLayers != 0;
     auto p = std::unique_ptr<Placement>(new Placement());
     const Decoder* decoder = arch.decoder();
     if (!decoder || !decoder->describeDecoder(p->m_desc)) {
@@ -164,11 +225,17 @@ std::unique_ptr<Placement> Placement::create(const Architecture& arch, const std
                        "compute runs through OpenCL): running on the CPU");
             return p;
         }
-    if (!gpuSplit.empty() && gpuSplit.size() != ids.size()) {
-        note = cat("--gpu-split has ", gpuSplit.size(), " shares for ", ids.size(), " devices: running on the CPU");
+    if (!params.gpuSplit.empty() && params.gpuSplit.size() != ids.size()) {
+        note = cat("--gpu-split has ", params.gpuSplit.size(), " shares for ", ids.size(), " devices: running on the CPU");
         return p;
     }
-    if (!p->placeOnDevices(ids, gpuLayers, gpuSplit, note)) p->backToCpu();
+    auto planned = p->planDevices(ids, params, note);
+    if (!planned) return std::unexpected(planned.error());
+    if (!*planned) {
+        p->backToCpu();
+        return p;
+    }
+    if (upload && !p->uploadPlan(ids, note)) p->backToCpu();
     return p;
 }
 
@@ -179,6 +246,7 @@ void Placement::backToCpu() {
     if (m_placement.output.device != kOnCpu) m_placement.output = *placeOutput(*m_cpu, m_desc, kOnCpu);
     m_placement.devices.clear();
     m_opencl.clear();
+    m_plan = {};
 }
 
 // Layers per device: n in proportion to the shares, rounded so they add up to n.
@@ -198,9 +266,13 @@ std::vector<int64_t> splitLayers(int64_t n, size_t devices, const std::vector<fl
     return count;
 }
 
-bool Placement::placeOnDevices(const std::vector<std::string>& ids, int gpuLayers, const std::vector<float>& split,
-                               std::string& note) {
+// Opens the devices and decides how many of the last layers each one holds and whether
+// their experts go along (nothing uploaded yet). false with `note`: the CPU runs
+// everything; an error: --moe-experts gpu cannot be met.
+assistant::Result<bool> Placement::planDevices(const std::vector<std::string>& ids,
+                                               const assistant::ModelParams& params, std::string& note) {
     const DecoderDesc& d = m_desc;
+    m_gpuMemory = params.gpuMemory;
     for (const std::string& id : ids) {
         std::shared_ptr<kernels::opencl::Backend> opencl;
         std::shared_ptr<Backend> dev = openDevice(id, opencl, note);
@@ -218,31 +290,74 @@ bool Placement::placeOnDevices(const std::vector<std::string>& ids, int gpuLayer
         m_placement.devices.push_back(dev);
         m_opencl.push_back(opencl);
     }
+    const std::vector<std::shared_ptr<Backend>>& devs = m_placement.devices;
+    const int gpuLayers = params.gpuLayers;
+    const std::vector<float>& split = params.gpuSplit;
+    // The experts go along when asked (gpu), or when the layers asked for fit with them
+    // (auto): all layers with gpuLayers -1.
+    bool experts = false;
+    if (decoderHasExperts(d) && params.moeExperts != assistant::MoeExperts::Cpu) {
+        const int64_t asked = gpuLayers >= 0 ? std::min<int64_t>(gpuLayers, d.h->nLayer) : d.h->nLayer;
+        const std::vector<int64_t> want = splitLayers(asked, ids.size(), split);
+        std::string cannot;
+        for (int64_t l = 0; l < d.h->nLayer && cannot.empty(); ++l)
+            if (const MoeWeights* m = d.moe[l])
+                for (const auto& dev : devs)
+                    if (!dev->supports(Op::Experts, m->gate[0].type) || !dev->supports(Op::Experts, m->down[0].type))
+                        cannot = cat(dev->name(), " does not compute ", kernels::typeName(m->gate[0].type), "/",
+                                     kernels::typeName(m->down[0].type), " experts");
+        std::string tooSmall;
+        for (size_t i = 0; i < devs.size() && cannot.empty() && tooSmall.empty(); ++i) {
+            std::string ignored;
+            if (layersThatFit(*devs[i], ignored, true) >= want[i]) continue;
+            const int64_t first = d.h->nLayer - asked + std::accumulate(want.begin(), want.begin() + i, int64_t{0});
+            tooSmall = cat(devs[i]->name(), " would need ", gib(deviceNeed(*devs[i], first, want[i], true)),
+                           " for ", want[i], " layers with their experts, the output head, a KV cache of ",
+                           deviceOverhead(*devs[i], d).kvTokens, " tokens and the activations; it has ",
+                           gib(deviceBudget(*devs[i], m_gpuMemory)),
+                           m_gpuMemory > 0 ? " (--gpu-mem)" : " (90% of its memory)");
+        }
+        experts = cannot.empty() && tooSmall.empty();
+        if (params.moeExperts == assistant::MoeExperts::Gpu && !cannot.empty())
+            return std::unexpected(assistant::Error{assistant::ErrorCode::DeviceError,
+                                                    cat("--moe-experts gpu: ", cannot)});
+        if (params.moeExperts == assistant::MoeExperts::Gpu && !tooSmall.empty())
+            return std::unexpected(assistant::Error{assistant::ErrorCode::OutOfMemory,
+                                                    cat("--moe-experts gpu: ", tooSmall, "; --moe-experts cpu keeps ",
+                                                        "the experts in host memory")});
+    }
     // How many of the last layers go to the devices: as asked, or what their memory
     // holds together (each device's share of it, by the split).
     int64_t n = gpuLayers >= 0 ? std::min<int64_t>(gpuLayers, d.h->nLayer) : d.h->nLayer;
     if (gpuLayers < 0) {
         const std::vector<int64_t> want = splitLayers(n, ids.size(), split);
         int64_t fits = 0;
-        for (size_t i = 0; i < ids.size(); ++i)
-            fits += std::min(want[i], layersThatFit(*m_placement.devices[i], note));
+        for (size_t i = 0; i < ids.size(); ++i) fits += std::min(want[i], layersThatFit(*devs[i], note, experts));
         n = fits;
     }
     if (n == 0) return false;
-    const std::vector<int64_t> count = splitLayers(n, ids.size(), split);
-    int64_t l = d.h->nLayer - n;
+    m_plan.count = splitLayers(n, ids.size(), split);
+    m_plan.first = d.h->nLayer - n;
+    m_plan.experts = experts;
+    return true;
+}
+
+// Uploads the planned layers and the output head (false with `note` on failure).
+bool Placement::uploadPlan(const std::vector<std::string>& ids, std::string& note) {
+    const DecoderDesc& d = m_desc;
+    int64_t l = m_plan.first;
     std::string where;
     for (size_t i = 0; i < ids.size(); ++i) {
         Backend& dev = *m_placement.devices[i];
-        for (int64_t end = l + count[i]; l < end; ++l) {
-            auto L = placeLayer(dev, d, l, static_cast<int>(i));
+        for (int64_t end = l + m_plan.count[i]; l < end; ++l) {
+            auto L = placeLayer(dev, d, l, static_cast<int>(i), m_plan.experts);
             if (!L) {
                 note = cat("uploading layer ", l, " to ", dev.name(), " failed (", L.error().message, "): running on the CPU");
                 return false;
             }
             m_placement.layers[l] = std::move(*L);
         }
-        where += cat(where.empty() ? "" : ", ", count[i], " on ", dev.name(), " (", ids[i], ")");
+        where += cat(where.empty() ? "" : ", ", m_plan.count[i], " on ", dev.name(), " (", ids[i], ")");
     }
     const int last = static_cast<int>(ids.size()) - 1;
     auto out = placeOutput(*m_placement.devices[last], d, last);
@@ -251,34 +366,88 @@ bool Placement::placeOnDevices(const std::vector<std::string>& ids, int gpuLayer
         return false;
     }
     m_placement.output = std::move(*out);
-    const bool moe = std::any_of(d.moe.begin(), d.moe.end(), [](const MoeWeights* m) { return m != nullptr; });
-    log(LogLevel::Info, "GPU: ", n, " of ", d.h->nLayer, " layers (", where, ") and the output head",
-        moe ? "; the routed experts stay in host memory and run on the CPU" : "");
+    const char* experts = !decoderHasExperts(d) ? "" : m_plan.experts ? "; the routed experts run there too"
+                                                              : "; the routed experts stay in host memory and run on the CPU";
+    log(LogLevel::Info, "GPU: ", d.h->nLayer - m_plan.first, " of ", d.h->nLayer, " layers (", where,
+        ") and the output head", experts);
     return true;
 }
 
-// How many of the last layers fit on `dev`, leaving room for the output head, a KV
-// cache of min(trained context, 4096) F16 rows per layer and the activations (0 with
-// a note when not even one does).
-int64_t Placement::layersThatFit(const Backend& dev, std::string& note) const {
+// Bytes `dev` needs for `count` layers from `first` (with their experts or not), the
+// output head, their KV cache and the activations.
+size_t Placement::deviceNeed(const Backend& dev, int64_t first, int64_t count, bool experts) const {
+    const DeviceOverhead o = deviceOverhead(dev, m_desc);
+    size_t bytes = o.fixed;
+    for (int64_t l = first; l < first + count; ++l) bytes += layerDeviceBytes(dev, m_desc, l, experts) + o.kvPerLayer;
+    return bytes;
+}
+
+// How many of the last layers fit on `dev` (with their experts or not), leaving room for
+// the output head, their KV cache and the activations (0 with a note when not even one
+// does).
+int64_t Placement::layersThatFit(const Backend& dev, std::string& note, bool experts) const {
     const DecoderDesc& d = m_desc;
-    const Hparams& h = *d.h;
-    const int64_t ctx = std::min<int64_t>(h.nCtxTrain > 0 ? h.nCtxTrain : 4096, 4096);
-    const size_t kvPerLayer = static_cast<size_t>(2 * ctx * h.nHeadKv * h.headDim * 2);
-    const Matrix& o = d.embd->output;
-    const size_t fixed = dev.weightBytes(o.type, o.rows, o.cols) +
-                         static_cast<size_t>(512 * (4 * h.nEmbd + 3 * h.nFf) * 4) +
-                         static_cast<size_t>(512 * h.nVocab * 4);
-    const double budget = 0.9 * static_cast<double>(dev.memoryBytes()) - static_cast<double>(fixed);
+    const DeviceOverhead o = deviceOverhead(dev, d);
+    const double budget = deviceBudget(dev, m_gpuMemory) - static_cast<double>(o.fixed);
     int64_t n = 0;
     double used = 0;
-    for (int64_t l = h.nLayer - 1; l >= 0; --l) {
-        used += static_cast<double>(layerDeviceBytes(dev, d, l) + kvPerLayer);
+    for (int64_t l = d.h->nLayer - 1; l >= 0; --l) {
+        used += static_cast<double>(layerDeviceBytes(dev, d, l, experts) + o.kvPerLayer);
         if (used > budget) break;
         ++n;
     }
     if (n == 0) note = cat(dev.name(), " has too little memory for one layer: running on the CPU");
     return n;
+}
+
+int64_t Placement::plannedDeviceLayers() const {
+    return std::accumulate(m_plan.count.begin(), m_plan.count.end(), int64_t{0});
+}
+
+bool Placement::hasExperts() const { return decoderHasExperts(m_desc); }
+
+std::vector<assistant::PlacementPart> Placement::parts() const {
+    const DecoderDesc& d = m_desc;
+    const int64_t L = d.h->nLayer;
+    const bool moe = decoderHasExperts(d);
+    std::vector<assistant::PlacementPart> parts;
+    auto range = [](int64_t a, int64_t b) { return a + 1 == b ? cat("layer ", a) : cat("layers ", a, "-", b - 1); };
+    // Layers [a, b) on `be` (named `where`), their experts there or on the host.
+    auto layers = [&](int64_t a, int64_t b, const Backend& be, const std::string& where, bool expertsThere) {
+        if (a >= b) return;
+        size_t dense = 0, experts = 0, hostExperts = 0;
+        for (int64_t l = a; l < b; ++l) {
+            dense += layerDenseBytes(be, d, l);
+            if (!d.moe[l]) continue;
+            if (expertsThere) experts += expertBytes(be, *d.moe[l]);
+            else hostExperts += expertBytes(*m_cpu, *d.moe[l]);
+        }
+        if (!moe) return parts.push_back({range(a, b), where, dense});
+        parts.push_back({range(a, b) + " without the routed experts", where, dense});
+        if (expertsThere) parts.push_back({"routed experts and router of " + range(a, b), where, experts});
+        else parts.push_back({"routed experts and router of " + range(a, b), "cpu", hostExperts});
+    };
+    parts.push_back({"token embeddings", "cpu", matrixBytes(*m_cpu, d.embd->tokenEmbd)});
+    const int64_t first = m_plan.count.empty() ? L : m_plan.first;
+    layers(0, first, *m_cpu, "cpu", true);
+    int64_t l = first;
+    for (size_t i = 0; i < m_plan.count.size(); ++i) {
+        const Backend& dev = *m_placement.devices[i];
+        layers(l, l + m_plan.count[i], dev, dev.id(), m_plan.experts);
+        const DeviceOverhead o = deviceOverhead(dev, d);
+        parts.push_back({cat("KV cache of ", range(l, l + m_plan.count[i]), " (", o.kvTokens, " tokens, F16)"), dev.id(),
+                         o.kvPerLayer * static_cast<size_t>(m_plan.count[i])});
+        const size_t head = matrixBytes(dev, d.embd->output);  // counted in o.fixed by every device
+        if (i + 1 == m_plan.count.size()) parts.push_back({"output head", dev.id(), head});
+        parts.push_back({"activations (512-token batch)", dev.id(), o.fixed - head});
+        l += m_plan.count[i];
+    }
+    if (m_plan.count.empty()) {
+        const bool tied = d.embd->output.data == d.embd->tokenEmbd.data;
+        parts.push_back({tied ? "output head (the token embeddings)" : "output head", "cpu",
+                         tied ? 0 : matrixBytes(*m_cpu, d.embd->output)});
+    }
+    return parts;
 }
 
 std::vector<bool> Placement::hostLayers() const {
@@ -366,7 +535,10 @@ assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(ke
 CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, KvCache& kv) {
     CpuPlacement c;
     std::string note;
-    c.placement = Placement::create(arch, "cpu", 0, {}, note);
+    assistant::ModelParams cpuOnly;
+    cpuOnly.device = "cpu";
+    cpuOnly.gpuLayers = 0;
+    if (auto p = Placement::create(arch, cpuOnly, note)) c.placement = std::move(*p);
     if (c.placement)
         if (auto s = c.placement->createSession(pool, kv)) c.session = std::move(*s);
     return c;

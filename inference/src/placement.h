@@ -15,6 +15,7 @@
 
 #include "arch/placed_layers.h"
 #include "assistant/engine.h"
+#include "assistant/model_tools.h"
 
 namespace kernels {
 class ThreadPool;
@@ -30,17 +31,27 @@ class Placement {
 public:
     // Null for architectures that do not run through the backend interface (the
     // encoders); `note` then says so when a device was asked for. Otherwise every layer
-    // is placed: `device` is "cpu", "auto" or one or several OpenCL ids
+    // is placed: params.device is "cpu", "auto" or one or several OpenCL ids
     // ("opencl:0.0,opencl:0.1"); the last gpuLayers layers (-1: what fits) go to the
     // devices, split in proportion to gpuSplit (empty: equal shares), earlier layers on
-    // earlier devices, the output head on the last. `note` says why the devices hold
-    // fewer layers than asked (or none).
-    static std::unique_ptr<Placement> create(const Architecture& arch, const std::string& device, int gpuLayers,
-                                             const std::vector<float>& gpuSplit, std::string& note);
+    // earlier devices, the output head on the last; a MoE layer's routed experts go
+    // along as moeExperts says. `note` says why the devices hold fewer layers than asked
+    // (or none). An error only where moeExperts Gpu cannot be met. upload false: the
+    // plan only (parts()), every layer still on the CPU.
+    static assistant::Result<std::unique_ptr<Placement>> create(const Architecture& arch,
+                                                                const assistant::ModelParams& params,
+                                                                std::string& note, bool upload = true);
     ~Placement();
 
     std::string deviceId() const;  // "cpu" without a device; the ids joined by ',' with several
     int64_t deviceLayers() const { return m_placement.deviceLayers(); }
+    // The plan (also without uploading): layers for the devices, whether a MoE model's
+    // routed experts go with them.
+    int64_t plannedDeviceLayers() const;
+    bool hasExperts() const;
+    bool expertsOnDevice() const { return m_plan.experts && !m_plan.count.empty(); }
+    // The plan's parts per backend with their bytes there (assistant-cli info).
+    std::vector<assistant::PlacementPart> parts() const;
     // Per layer: whether its KV cache lives in host memory (the layer runs on the CPU).
     std::vector<bool> hostLayers() const;
     // A session's state: the CPU backend on `pool`, KV cache rows (the CPU layers' are
@@ -54,12 +65,23 @@ public:
 
 private:
     Placement() = default;
-    bool placeOnDevices(const std::vector<std::string>& ids, int gpuLayers, const std::vector<float>& split,
-                        std::string& note);
+    assistant::Result<bool> planDevices(const std::vector<std::string>& ids, const assistant::ModelParams& params,
+                                        std::string& note);
+    bool uploadPlan(const std::vector<std::string>& ids, std::string& note);
     void backToCpu();
-    int64_t layersThatFit(const kernels::Backend& device, std::string& note) const;
+    int64_t layersThatFit(const kernels::Backend& device, std::string& note, bool experts) const;
+    size_t deviceNeed(const kernels::Backend& device, int64_t first, int64_t count, bool experts) const;
 
+    // Which layers the devices hold: `count` per device from layer `first` on, with
+    // their routed experts or not (empty count: none).
+    struct Plan {
+        std::vector<int64_t> count;
+        int64_t first = 0;
+        bool experts = false;
+    };
     DecoderDesc m_desc;
+    Plan m_plan;
+    uint64_t m_gpuMemory = 0;  // ModelParams::gpuMemory
     ModelPlacement m_placement;
     std::unique_ptr<kernels::Backend> m_cpu;  // uploads the CPU layers' views
     std::vector<std::shared_ptr<kernels::opencl::Backend>> m_opencl;  // the devices' own interface (profiling)
@@ -74,8 +96,10 @@ struct CpuPlacement {
 };
 CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, KvCache& kv);
 
-// Uploads layer l of `d` to `be` (views of the host weights on the CPU).
-assistant::Result<PlacedLayer> placeLayer(kernels::Backend& be, const DecoderDesc& d, int64_t l, int device);
+// Uploads layer l of `d` to `be` (views of the host weights on the CPU); a MoE layer's
+// experts stay on the host unless expertsHere (and `be` computes them).
+assistant::Result<PlacedLayer> placeLayer(kernels::Backend& be, const DecoderDesc& d, int64_t l, int device,
+                                         bool expertsHere = true);
 assistant::Result<PlacedOutput> placeOutput(kernels::Backend& be, const DecoderDesc& d, int device);
 // n layers shared by `devices` in proportion to `shares` (empty: equally), in order.
 std::vector<int64_t> splitLayers(int64_t n, size_t devices, const std::vector<float>& shares);

@@ -25,6 +25,11 @@ struct ClWeight final : DeviceWeight {
     }
 };
 
+struct ClExperts final : DeviceWeight {
+    ExpertWeights w;
+    size_t bytes() const override { return w.bytes(); }
+};
+
 const Buffer& cl(const DeviceBuffer& b) { return static_cast<const ClBuffer&>(b).b; }
 const std::vector<Weight>& cl(const DeviceWeight& w) { return static_cast<const ClWeight&>(w).parts; }
 
@@ -41,7 +46,7 @@ public:
         case Op::RopeStoreKv:
         case Op::Attention:
             return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
-        case Op::Experts:
+        case Op::Experts: return opencl::Backend::supports(type);
         case Op::ShiftKv: return false;
         default: return true;
         }
@@ -71,8 +76,37 @@ public:
         }
         return out;
     }
-    BackendResult<WeightPtr> uploadExperts(const ExpertSet&) override {
-        return std::unexpected("the OpenCL backend has no mixture-of-experts kernels");
+    // The experts of one projection stacked into one device matrix (same type and
+    // width: one GGUF tensor), addressed by expert id on the device.
+    BackendResult<WeightPtr> uploadExperts(const ExpertSet& set) override {
+        const int64_t X = static_cast<int64_t>(set.gate.size());
+        if (!set.router || X == 0 || set.up.size() != set.gate.size() || set.down.size() != set.gate.size() ||
+            set.router->rows != X || set.used <= 0 || set.used > X)
+            return std::unexpected("experts: an inconsistent expert set");
+        if (X > 512 || set.used > 64)  // cl/experts.cl: ROUTE_MAX, ROUTE_WG
+            return std::unexpected("experts: the OpenCL routing takes at most 512 experts and 64 per token");
+        auto stack = [&](std::span<const Matrix> ms, Weight& dst) -> BackendResult<bool> {
+            std::vector<const Matrix*> parts;
+            for (const Matrix& m : ms) parts.push_back(&m);
+            auto w = m_be->upload(parts);
+            if (!w) return std::unexpected("experts: " + w.error());
+            dst = std::move(*w);
+            return true;
+        };
+        auto out = std::make_unique<ClExperts>();
+        const Matrix* router[] = {set.router};
+        auto r = m_be->upload(router);
+        if (!r) return std::unexpected("experts (router): " + r.error());
+        out->w.router = std::move(*r);
+        for (auto [ms, dst] : {std::pair{set.gate, &out->w.gate}, {set.up, &out->w.up}, {set.down, &out->w.down}})
+            if (auto ok = stack(ms, *dst); !ok) return std::unexpected(ok.error());
+        if (out->w.down.cols != out->w.gate.rows / X || out->w.gate.cols != set.router->cols)
+            return std::unexpected("experts: gate, up and down shapes disagree");
+        out->w.used = set.used;
+        out->w.normalize = set.normalize;
+        out->rows = set.router->cols;
+        out->cols = set.router->cols;
+        return out;
     }
     void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) override {
         m_be->write(cl(dst), offset, src, bytes);
@@ -124,9 +158,8 @@ public:
         gluInto(kind, cl(gu), 2 * f, tokens, f, cl(out));
     }
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override { m_be->add(cl(y), cl(x), n); }
-    // Unreachable through the placement (uploadExperts refuses); a direct call is an error.
-    void experts(const DeviceWeight&, const DeviceBuffer&, int64_t, DeviceBuffer&) override {
-        if (m_error.empty()) m_error = "experts: the OpenCL backend has no mixture-of-experts kernels";
+    void experts(const DeviceWeight& w, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override {
+        m_be->experts(static_cast<const ClExperts&>(w).w, cl(x), tokens, cl(out), m_experts);
     }
     void shiftKv(const AttentionOp&, DeviceBuffer&, DeviceBuffer&, int64_t, int64_t, int64_t) override {
         if (m_error.empty()) m_error = "shiftKv: the OpenCL backend cannot shift a KV cache";
@@ -137,9 +170,7 @@ public:
 
     std::mutex& lock() override { return m_be->lock(); }
     std::string takeError() override {
-        std::string e = m_error.empty() ? m_be->takeError() : std::move(m_error);
-        m_error.clear();
-        return e;
+        return m_be->takeError();
     }
 
 private:
@@ -162,7 +193,7 @@ private:
     }
 
     Buffer m_glu;         // act(gate) * up of a batch before its down projection
-    std::string m_error;  // an op this backend refuses, until takeError()
+    ExpertScratch m_experts;
 };
 
 }  // namespace

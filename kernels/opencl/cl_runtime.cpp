@@ -12,6 +12,7 @@
 
 #include "attention_cl.h"
 #include "common_cl.h"
+#include "experts_cl.h"
 #include "matmul_cl.h"
 #include "matvec_cl.h"
 #include "ops_cl.h"
@@ -41,7 +42,7 @@ std::string platformString(cl_platform_id p, cl_platform_info what) {
 std::string programSource() {
     std::string src;
     for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_ops,
-                                      kClSource_quantize, kClSource_attention})
+                                      kClSource_quantize, kClSource_attention, kClSource_experts})
         for (int i = 0; pieces[i]; ++i) src += pieces[i];
     return src;
 }

@@ -97,6 +97,16 @@ std::string_view versionString();
 // layers keep F16.
 enum class KvType { F16, F32, Q8_0, Q4_0 };
 
+enum class MoeExperts { Auto, Cpu, Gpu };
+// "auto", "cpu", "gpu" (the apps' --moe-experts); false for anything else.
+inline bool parseMoeExperts(std::string_view s, MoeExperts& out) {
+    if (s == "auto") out = MoeExperts::Auto;
+    else if (s == "cpu") out = MoeExperts::Cpu;
+    else if (s == "gpu") out = MoeExperts::Gpu;
+    else return false;
+    return true;
+}
+
 struct ModelParams {
     // "auto" (the first OpenCL GPU if any, else CPU), "cpu", or an OpenCL DeviceInfo::id
     // ("opencl:P.D"). Other ids run on the CPU and say why in ModelInfo::deviceNote;
@@ -107,6 +117,19 @@ struct ModelParams {
     std::string device = "auto";
     int gpuLayers = -1;           // -1: as many as fit in the device's free memory; 0: CPU only
     std::vector<float> gpuSplit;  // with several devices: each one's share of the layers (empty: equal)
+    // Where a mixture-of-experts model's routed experts run when its layers are on a GPU
+    // (dense models ignore it). Auto (default): on the GPU when the GPU layers with their
+    // experts (all layers with gpuLayers -1), the output head, a KV cache of min(trained
+    // context, 4096) tokens and the activations fit in 90% of the device's memory (or
+    // gpuMemory); else
+    // in host memory on the CPU, the rest of each layer on the GPU. Gpu: on the GPU, and
+    // Model::load fails (OutOfMemory) saying how much memory that needs when it does not
+    // fit (DeviceError when the device cannot compute the experts' type). Cpu: in host
+    // memory on the CPU.
+    MoeExperts moeExperts = MoeExperts::Auto;
+    // Bytes of each device's memory the placement may fill with layers, KV cache and
+    // activations (--gpu-mem); 0 (default): 90% of the device's memory.
+    uint64_t gpuMemory = 0;
     bool useMmap = true;          // memory-map weights (false: read into RAM)
     int threads = 0;              // CPU worker threads for load-time repacking; 0 = physical cores
     // Called with progress in [0, 1] during load; return false to cancel (-> Cancelled).
@@ -138,6 +161,7 @@ struct ModelInfo {
     bool isEmbeddingModel = false; // true for encoder-only models (bert, ...): use embed()
     std::string device = "cpu";    // DeviceInfo::id running the offloaded layers ("a,b" for several), "cpu" if none
     int gpuLayers = 0;             // layers on the device(s) (the last ones, with the output head)
+    bool expertsOnGpu = false;     // a mixture-of-experts model's GPU layers run their routed experts there
     std::string deviceNote;        // why no GPU runs the model when one was asked for ("auto" included)
 };
 

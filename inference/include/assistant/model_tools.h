@@ -36,6 +36,30 @@ struct GgufTensor {
     uint64_t bytes = 0;           // size of the data
 };
 
+// ---------------------------------------------------------------------------
+// Placement: where a model's parts would go for ModelParams (device, gpuLayers,
+// gpuSplit, moeExperts), computed by the placement Model::load uses, without
+// uploading anything (the device is opened: its memory and weight layouts count).
+// ---------------------------------------------------------------------------
+struct PlacementPart {
+    std::string what;     // "layers 0-11", "routed experts of layers 12-47", "output head", ...
+    std::string where;    // "cpu" or the device id
+    uint64_t bytes = 0;   // on that backend (the host: bytes of the file's tensors)
+};
+
+struct PlacementReport {
+    std::string device = "cpu";  // ModelInfo::device as Model::load would set it
+    int gpuLayers = 0;
+    int layerCount = 0;
+    bool moe = false;            // the model has routed experts
+    bool expertsOnGpu = false;
+    std::string note;            // ModelInfo::deviceNote
+    std::vector<PlacementPart> parts;
+};
+
+// Fails as Model::load would (unreadable file, --moe-experts gpu that does not fit).
+Result<PlacementReport> planPlacement(const std::string& path, const ModelParams& params);
+
 // A GGUF file's header, metadata and tensor list (the file stays mapped while the
 // object lives; tensor data is never read).
 class GgufInfo {

@@ -60,6 +60,21 @@ struct Weight {
     size_t bytes() const { return a.bytes() + s.bytes() + m.bytes(); }
 };
 
+// A mixture-of-experts set on the device (kernels::ExpertSet uploaded): the router
+// [X][E], and the X experts' gate and up stacked by expert [X*Fe][E], down [X*E][Fe].
+struct ExpertWeights {
+    Weight router, gate, up, down;
+    int64_t used = 0;  // experts per token
+    bool normalize = true;
+    size_t bytes() const;
+};
+
+// Scratch of experts(), grown on demand and kept by the caller between calls.
+struct ExpertScratch {
+    Buffer logits, ids, weights, gu;  // router logits, chosen ids / weights, gate | up per slot
+    Buffer q, d, s;                   // activations in the weights' type (quantize.cl's layout)
+};
+
 // Per-kernel totals from profiling events (Backend created with profiling on).
 struct KernelStat {
     std::string name;   // "matvec_q4_0", "attn_split", ...
@@ -137,6 +152,9 @@ public:
     // out is [tokens][heads*D].
     void attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const Buffer& kCache,
                    const Buffer& vCache, GgmlType kvType, const AttentionShape& shape, const Buffer& out);
+    // out [tokens][E] = the experts' feed-forward of x [tokens][E] (kernels::ExpertSet's
+    // definition): routing on the device, then each token's chosen experts.
+    void experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, const Buffer& out, ExpertScratch& scratch);
     // out[t] = row ids[t] of w as floats (embedding lookup); ids: int32 [tokens].
     void getRows(const Weight& w, const Buffer& ids, int64_t tokens, const Buffer& out);
 
@@ -151,6 +169,7 @@ public:
 
 private:
     explicit Backend(std::unique_ptr<Impl> impl);
+    bool quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu, ExpertScratch& s);
     std::unique_ptr<Impl> m_impl;
 };
 

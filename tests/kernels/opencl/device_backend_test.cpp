@@ -28,7 +28,7 @@ TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
     ASSERT_TRUE(cl.has_value()) << cl.error();
     auto dev = kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
     EXPECT_FALSE(dev->isHost());
-    EXPECT_FALSE(dev->supports(kernels::Op::Experts, kernels::GgmlType::Q8_0));
+    EXPECT_TRUE(dev->supports(kernels::Op::Experts, kernels::GgmlType::Q8_0));
     EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q8_0));
     EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q4_0));
     EXPECT_FALSE(dev->supports(kernels::Op::ShiftKv, kernels::GgmlType::F16));

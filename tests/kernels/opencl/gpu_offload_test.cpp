@@ -1,6 +1,6 @@
 // End-to-end GPU offload (label gpu): the conformance models of the pre-norm decoders
 // (llama, qwen2 with Q/K/V biases, qwen3 with per-head Q/K norms, phi3 with fused QKV
-// and gate/up, qwen3moe with its experts left on the CPU, gemma2 with post-norms, GeGLU,
+// and gate/up, qwen3moe with its experts on the device (auto), gemma2 with post-norms, GeGLU,
 // soft-caps and sliding windows) run on the OpenCL device (PoCL in CI; $ASSISTANT_TEST_OPENCL_DEVICE) give the CPU backend's greedy
 // continuation, with every layer on the device and with CPU+GPU splits.
 //

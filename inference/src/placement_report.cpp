@@ -1,0 +1,30 @@
+// planPlacement (assistant/model_tools.h): the placement Model::load would make for a
+// file and ModelParams, planned by the same code (src/placement.cpp) without uploading.
+#include "assistant/model_tools.h"
+
+#include "arch/arch.h"
+#include "gguf/gguf_file.h"
+#include "src/placement.h"
+
+namespace assistant {
+
+Result<PlacementReport> planPlacement(const std::string& path, const ModelParams& params) {
+    auto file = gguf::File::open(path, true);
+    if (!file) return std::unexpected(file.error());
+    auto arch = arch::makeArchitecture(**file);
+    if (!arch) return std::unexpected(arch.error());
+    PlacementReport r;
+    r.layerCount = static_cast<int>((*arch)->hparams().nLayer);
+    auto placement = arch::Placement::create(**arch, params, r.note, /*upload=*/false);
+    if (!placement) return std::unexpected(placement.error());
+    if (!*placement) return r;  // an encoder: on the CPU, with the note
+    const arch::Placement& p = **placement;
+    r.parts = p.parts();
+    r.gpuLayers = static_cast<int>(p.plannedDeviceLayers());
+    r.device = r.gpuLayers > 0 ? p.deviceId() : "cpu";
+    r.moe = p.hasExperts();
+    r.expertsOnGpu = r.gpuLayers > 0 && p.expertsOnDevice();
+    return r;
+}
+
+}  // namespace assistant

@@ -1,0 +1,163 @@
+// Mixture-of-experts feed-forward (cl_experts.cpp): routing and the chosen experts'
+// products, with the expert ids read on the device (no host round trip).
+//
+// An expert set is stored as three stacked matrices: gate and up [X*Fe][E], down
+// [X*E][Fe]; expert e's rows start at e*Fe (e*E). Since every format addresses a block
+// as row * (cols/32) + b, the matvec's DOT functions (matvec.cl) read an expert by
+// offsetting the row. Activations of token (or slot) i start at xq + i*cols*xbytes,
+// xd + i*(cols/xg)*xdbytes and xs + i*(cols/32)*2 (quantize.cl's dense layout).
+
+// Routing, one work-group of ROUTE_WG items per token: softmax of the X router logits
+// (X <= ROUTE_MAX), the K most probable (K <= ROUTE_WG) in descending order (ties: lower
+// id first), weights divided by their sum (floored as kernels::routeTopK does) when
+// normalize. ids / weights: [tokens][K]. Maximum, sum and each pick are tree reductions
+// in local memory (one item per token made each layer wait on ~1,000 serial exp's).
+#define ROUTE_WG 64
+#define ROUTE_MAX 512
+kernel void moe_route(global const float* logits, int X, int K, int normalize, global int* ids,
+                      global float* weights) {
+    local float p[ROUTE_MAX];
+    local float rv[ROUTE_WG];
+    local int ri[ROUTE_WG];
+    local float chosen[ROUTE_WG];
+    local int chosenId[ROUTE_WG];
+    const int t = get_group_id(0), lid = get_local_id(0);
+    global const float* l = logits + (size_t)t * X;
+    float m = -INFINITY;
+    for (int e = lid; e < X; e += ROUTE_WG) m = fmax(m, l[e]);
+    rv[lid] = m;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+        if (lid < s) rv[lid] = fmax(rv[lid], rv[lid + s]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float mx = rv[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float sum = 0.0f;
+    for (int e = lid; e < X; e += ROUTE_WG) {
+        p[e] = exp(l[e] - mx);
+        sum += p[e];
+    }
+    rv[lid] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+        if (lid < s) rv[lid] += rv[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float inv = 1.0f / rv[0];
+    for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
+    float kept = 0.0f;
+    for (int k = 0; k < K; ++k) {
+        barrier(CLK_LOCAL_MEM_FENCE);  // p complete (and the last pick marked); rv free
+        float bp = -1.0f;               // picked experts hold -1: below any probability
+        int bi = X;
+        for (int e = lid; e < X; e += ROUTE_WG)
+            if (p[e] > bp) {
+                bp = p[e];
+                bi = e;
+            }
+        rv[lid] = bp;
+        ri[lid] = bi;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+            if (lid < s && (rv[lid + s] > rv[lid] || (rv[lid + s] == rv[lid] && ri[lid + s] < ri[lid]))) {
+                rv[lid] = rv[lid + s];
+                ri[lid] = ri[lid + s];
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        kept += rv[0];
+        if (lid == 0) {
+            chosen[k] = rv[0];
+            chosenId[k] = ri[0];
+            p[ri[0]] = -1.0f;
+        }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid < K) {
+        ids[t * K + lid] = chosenId[lid];
+        weights[t * K + lid] = normalize ? chosen[lid] / fmax(kept, 6.103515625e-5f) : chosen[lid];
+    }
+}
+
+// out[(t*K + k)*ldo + ooff + r] = expert ids[t*K+k]'s row r · x[t]; work-group: MV_ROWS rows x
+// MV_LANES lanes; group (row block, slot k, token t).
+#define DEFINE_MOE_MATVEC(NAME, DOT)                                                                    \
+    kernel void NAME(WARGS, XARGS, int xbytes, global const int* ids, int K, global float* out, int ldo,    \
+                     int ooff, int rows, int cols) {                                                    \
+        local float red[MV_ROWS * MV_LANES];                                                            \
+        const int lid = get_local_id(0), lane = lid % MV_LANES;                                         \
+        const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                     \
+        const int k = get_group_id(1), t = get_group_id(2), nb = cols / 32;                             \
+        const size_t wrow = (size_t)ids[t * K + k] * rows + row;                                        \
+        global const uchar* tq = xq + (size_t)t * cols * xbytes;                                        \
+        global const uchar* td = xd + (size_t)t * (cols / xg) * (xg == 32 ? 2 : 4);                     \
+        global const uchar* ts = xs ? xs + (size_t)t * nb * 2 : xs;                                     \
+        float acc = 0.0f;                                                                               \
+        if (row < rows)                                                                                 \
+            for (int b = lane; b < nb; b += MV_LANES) acc += DOT(wa, ws, wm, wg, tq, td, ts, xg, wrow * nb + b, b); \
+        red[lid] = acc;                                                                                 \
+        for (int s = MV_LANES / 2; s > 0; s >>= 1) {                                                    \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                               \
+            if (lane < s) red[lid] += red[lid + s];                                                     \
+        }                                                                                               \
+        if (lane == 0 && row < rows) out[(size_t)(t * K + k) * ldo + ooff + row] = red[lid];                   \
+    }
+
+// out[t*rows + r] = sum over slots k (in order) of weights[t*K+k] * (expert ids[t*K+k]'s
+// down row r · h[t*K + k]); group (row block, token t).
+#define DEFINE_MOE_DOWN(NAME, DOT)                                                                      \
+    kernel void NAME(WARGS, XARGS, int xbytes, global const int* ids, global const float* weights, int K,  \
+                     global float* out, int rows, int cols) {                                           \
+        local float red[MV_ROWS * MV_LANES];                                                            \
+        const int lid = get_local_id(0), lane = lid % MV_LANES;                                         \
+        const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                     \
+        const int t = get_group_id(1), nb = cols / 32;                                                  \
+        float total = 0.0f;                                                                             \
+        for (int k = 0; k < K; ++k) {                                                                   \
+            const int slot = t * K + k;                                                                 \
+            const size_t wrow = (size_t)ids[slot] * rows + row;                                         \
+            global const uchar* tq = xq + (size_t)slot * cols * xbytes;                                 \
+            global const uchar* td = xd + (size_t)slot * (cols / xg) * (xg == 32 ? 2 : 4);              \
+            global const uchar* ts = xs ? xs + (size_t)slot * nb * 2 : xs;                              \
+            float acc = 0.0f;                                                                           \
+            if (row < rows)                                                                             \
+                for (int b = lane; b < nb; b += MV_LANES) acc += DOT(wa, ws, wm, wg, tq, td, ts, xg, wrow * nb + b, b); \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                               \
+            red[lid] = acc;                                                                             \
+            for (int s = MV_LANES / 2; s > 0; s >>= 1) {                                                \
+                barrier(CLK_LOCAL_MEM_FENCE);                                                           \
+                if (lane < s) red[lid] += red[lid + s];                                                 \
+            }                                                                                           \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                               \
+            const float r = red[lid - lane] * weights[slot];                                            \
+            total = k == 0 ? r : total + r;                                                             \
+        }                                                                                               \
+        if (lane == 0 && row < rows) out[(size_t)t * rows + row] = total;                               \
+    }
+
+DEFINE_MOE_MATVEC(moe_matvec_f32, dot32_f32)
+DEFINE_MOE_MATVEC(moe_matvec_f16, dot32_f16)
+DEFINE_MOE_MATVEC(moe_matvec_q4_0, dot32_q4_0)
+DEFINE_MOE_MATVEC(moe_matvec_q4_1, dot32_q4_1)
+DEFINE_MOE_MATVEC(moe_matvec_q4f, dot32_q4f)
+DEFINE_MOE_MATVEC(moe_matvec_q8_0, dot32_q8_0)
+DEFINE_MOE_MATVEC(moe_matvec_q8f, dot32_q8f)
+DEFINE_MOE_MATVEC(moe_matvec_bf16, dot32_bf16)
+DEFINE_MOE_MATVEC(moe_matvec_iq4f, dot32_iq4f)
+DEFINE_MOE_MATVEC(moe_matvec_q5, dot32_q5)
+DEFINE_MOE_MATVEC(moe_matvec_q2, dot32_q2)
+DEFINE_MOE_MATVEC(moe_matvec_q3, dot32_q3)
+
+DEFINE_MOE_DOWN(moe_down_f32, dot32_f32)
+DEFINE_MOE_DOWN(moe_down_f16, dot32_f16)
+DEFINE_MOE_DOWN(moe_down_q4_0, dot32_q4_0)
+DEFINE_MOE_DOWN(moe_down_q4_1, dot32_q4_1)
+DEFINE_MOE_DOWN(moe_down_q4f, dot32_q4f)
+DEFINE_MOE_DOWN(moe_down_q8_0, dot32_q8_0)
+DEFINE_MOE_DOWN(moe_down_q8f, dot32_q8f)
+DEFINE_MOE_DOWN(moe_down_bf16, dot32_bf16)
+DEFINE_MOE_DOWN(moe_down_iq4f, dot32_iq4f)
+DEFINE_MOE_DOWN(moe_down_q5, dot32_q5)
+DEFINE_MOE_DOWN(moe_down_q2, dot32_q2)
+DEFINE_MOE_DOWN(moe_down_q3, dot32_q3)

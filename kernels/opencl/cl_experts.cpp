@@ -1,0 +1,157 @@
+// The mixture-of-experts feed-forward on the device (cl/experts.cl): router product,
+// routing, the chosen experts' gate and up, SwiGLU, down and the weighted sum, all
+// enqueued without reading anything back (the expert ids stay on the device).
+//
+// Every token runs its K experts as matrix-vector products (decode's shape). Prefill
+// does the same per token: correct, but each token re-reads its experts' rows; a
+// grouped product (tokens sorted by expert, one GEMM each) is the step left.
+#include <algorithm>
+#include <iterator>
+
+#include "cl_runtime.h"
+
+namespace kernels::opencl {
+namespace {
+
+constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
+constexpr size_t kRouteWg = 64;               // cl/experts.cl ROUTE_WG
+
+// Per format, in WeightFormat order.
+const char* const kMoeMatvec[] = {"moe_matvec_f32",  "moe_matvec_f16", "moe_matvec_q4_0", "moe_matvec_q4_1",
+                                  "moe_matvec_q4f",  "moe_matvec_q8_0", "moe_matvec_q8f", "moe_matvec_bf16",
+                                  "moe_matvec_iq4f", "moe_matvec_q5",  "moe_matvec_q2",   "moe_matvec_q3"};
+const char* const kMoeDown[] = {"moe_down_f32",  "moe_down_f16", "moe_down_q4_0", "moe_down_q4_1",
+                                "moe_down_q4f",  "moe_down_q8_0", "moe_down_q8f", "moe_down_bf16",
+                                "moe_down_iq4f", "moe_down_q5",  "moe_down_q2",   "moe_down_q3"};
+static_assert(std::size(kMoeMatvec) == static_cast<size_t>(WeightFormat::Q3) + 1 &&
+              std::size(kMoeDown) == std::size(kMoeMatvec));
+
+// The activation type a weight format's dot products read: the same choice as the
+// matmul's (cl_matmul.cpp), which the experts test checks for every weight type.
+enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
+
+Act actOf(const Weight& w) {
+    switch (w.format) {
+    case WeightFormat::F32: return Act::F32;
+    case WeightFormat::F16: return Act::F16;
+    case WeightFormat::BF16: return Act::BF16;
+    case WeightFormat::Q4_1: return Act::Q8_1;
+    case WeightFormat::Q2:
+    case WeightFormat::Q3:
+    case WeightFormat::Q4F:
+    case WeightFormat::Q8F: return Act::Q8_K;
+    case WeightFormat::IQ4F: return w.sourceType == GgmlType::IQ4_XS ? Act::Q8_K : Act::Q8_0;
+    case WeightFormat::Q5: return w.sourceType == GgmlType::Q5_1 ? Act::Q8_1 : Act::Q8_0;
+    default: return Act::Q8_0;
+    }
+}
+
+int valueBytes(Act a) { return a == Act::F32 || a == Act::BF16 ? 4 : a == Act::F16 ? 2 : 1; }
+int groupOf(Act a) { return a == Act::Q8_K ? 256 : 32; }
+
+bool grow(Backend& be, Buffer& b, size_t bytes) {
+    if (b.bytes() >= bytes) return true;
+    auto r = be.alloc(bytes);
+    if (!r) return false;
+    b = std::move(*r);
+    return true;
+}
+
+}  // namespace
+
+size_t ExpertWeights::bytes() const { return router.bytes() + gate.bytes() + up.bytes() + down.bytes(); }
+
+// Rows of x [n][ldx] (or their SwiGLU over [gate | up] when swiglu) into act's dense
+// layout in s.q / s.d / s.s.
+bool Backend::quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu,
+                           ExpertScratch& s) {
+    Impl& b = *m_impl;
+    const Act a = static_cast<Act>(act);
+    const size_t rows = static_cast<size_t>(n), cols = static_cast<size_t>(k);
+    if (k % groupOf(a) != 0) {
+        b.fail("experts: K-quant rows must be a multiple of 256", CL_INVALID_VALUE);
+        return false;
+    }
+    const size_t dBytes = a == Act::Q8_K ? rows * (cols / 256) * 4 : rows * (cols / 32) * 2;
+    if (!grow(*this, s.q, rows * cols * valueBytes(a)) || !grow(*this, s.d, dBytes) ||
+        !grow(*this, s.s, rows * (cols / 32) * 2)) {
+        b.fail("experts: activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        return false;
+    }
+    const char* name = a == Act::F32 ? "activation_f32" : a == Act::BF16 ? "round_bf16"
+                       : a == Act::F16 ? "quantize_f16" : a == Act::Q8_K ? "quantize_q8_k" : "quantize_q8_0";
+    cl_kernel qk = b.kernel(name);
+    const int on = swiglu ? 1 : 0, ld = static_cast<int>(ldx), kk = static_cast<int>(k);
+    size_t global[2] = {cols, rows};
+    bool ok = false;
+    if (a == Act::F32 || a == Act::BF16 || a == Act::F16) ok = qk && b.setArgs(qk, x, ld, kk, on, s.q);
+    else if (a == Act::Q8_K) {
+        ok = qk && b.setArgs(qk, x, ld, kk, on, s.q, s.d);
+        global[0] = cols / 256;
+    } else {
+        static const Buffer kNone;
+        ok = qk && b.setArgs(qk, x, ld, kk, on, s.q, s.d, a == Act::Q8_1 ? s.s : kNone);
+        global[0] = cols / 32;
+    }
+    if (!ok) return false;
+    const size_t local[2] = {std::min<size_t>(64, global[0]), 1};
+    b.launch(name, qk, 2, global, local, static_cast<double>(rows * cols * (swiglu ? 8 : 4)));
+    return true;
+}
+
+void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, const Buffer& out,
+                      ExpertScratch& s) {
+    Impl& b = *m_impl;
+    const int64_t E = w.router.cols, X = w.router.rows, K = w.used, Fe = w.gate.rows / X;
+    const size_t n = static_cast<size_t>(tokens), slots = n * static_cast<size_t>(K);
+    if (!grow(*this, s.logits, n * X * 4) || !grow(*this, s.ids, slots * 4) || !grow(*this, s.weights, slots * 4) ||
+        !grow(*this, s.gu, slots * 2 * Fe * 4)) {
+        b.fail("experts: scratch allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        return;
+    }
+    // 1. router logits [tokens][X], then ids and weights [tokens][K]
+    matmul(w.router, x, E, tokens, s.logits, X, 0, false);
+    cl_kernel route = b.kernel("moe_route");
+    if (!route || !b.setArgs(route, s.logits, static_cast<int>(X), static_cast<int>(K), w.normalize ? 1 : 0, s.ids,
+                             s.weights))
+        return;
+    const size_t rg[1] = {n * kRouteWg}, rl[1] = {kRouteWg};
+    b.launch("moe_route", route, 1, rg, rl, static_cast<double>(n * X * 4));
+
+    // 2. gate and up of every (token, slot) into gu [tokens*K][2*Fe]
+    int quantized = -1;
+    const Weight* gateUp[2] = {&w.gate, &w.up};
+    for (int part = 0; part < 2; ++part) {
+        const Weight& m = *gateUp[part];
+        const Act a = actOf(m);
+        if (static_cast<int>(a) != quantized) {
+            if (!quantizeRows(static_cast<int>(a), x, E, E, tokens, false, s)) return;
+            quantized = static_cast<int>(a);
+        }
+        const char* name = kMoeMatvec[static_cast<int>(m.format)];
+        cl_kernel k = b.kernel(name);
+        if (!k || !b.setArgs(k, m.a, m.s, m.m, m.group, s.q, s.d, s.s, groupOf(a), valueBytes(a), s.ids,
+                             static_cast<int>(K), s.gu, static_cast<int>(2 * Fe), static_cast<int>(part * Fe),
+                             static_cast<int>(Fe), static_cast<int>(E)))
+            return;
+        const size_t global[3] = {(static_cast<size_t>(Fe) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes,
+                                  static_cast<size_t>(K), n};
+        const size_t local[3] = {kMvRows * kMvLanes, 1, 1};
+        b.launch(name, k, 3, global, local, static_cast<double>(m.bytes()) * K / X * static_cast<double>(n));
+    }
+
+    // 3. SwiGLU of each slot's gate | up in the down's activation type, then the
+    // weighted sum of the downs into out [tokens][E]
+    const Act a = actOf(w.down);
+    if (!quantizeRows(static_cast<int>(a), s.gu, 2 * Fe, Fe, static_cast<int64_t>(slots), true, s)) return;
+    const char* name = kMoeDown[static_cast<int>(w.down.format)];
+    cl_kernel k = b.kernel(name);
+    if (!k || !b.setArgs(k, w.down.a, w.down.s, w.down.m, w.down.group, s.q, s.d, s.s, groupOf(a), valueBytes(a),
+                         s.ids, s.weights, static_cast<int>(K), out, static_cast<int>(E), static_cast<int>(Fe)))
+        return;
+    const size_t global[2] = {(static_cast<size_t>(E) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes, n};
+    const size_t local[2] = {kMvRows * kMvLanes, 1};
+    b.launch(name, k, 2, global, local, static_cast<double>(w.down.bytes()) * K / X * static_cast<double>(n));
+}
+
+}  // namespace kernels::opencl

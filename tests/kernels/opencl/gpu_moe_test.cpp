@@ -1,0 +1,205 @@
+// Mixture-of-experts placement on the OpenCL device (label gpu: PoCL in CI): the
+// qwen3moe conformance models with their routed experts on the device
+// (--moe-experts gpu), kept on the CPU (cpu: hybrid), and chosen by memory (auto) give
+// the CPU backend's greedy continuation (as in gpu_offload_test: logits within a
+// tolerance, ids equal or parting at a near-tie of the CPU's logits); planPlacement
+// (assistant-cli info) reports what Model::load does.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "assistant/engine.h"
+#include "assistant/model_tools.h"
+#include "greedy_run.h"
+#include "shared_data.h"
+
+namespace {
+
+using namespace assistant;
+using gpu_test::greedy;
+using gpu_test::GreedyRun;
+using gpu_test::testDevice;
+
+std::shared_ptr<const Model> load(const std::string& path, const std::string& device, int gpuLayers, MoeExperts moe) {
+    ModelParams p;
+    p.device = device;
+    p.gpuLayers = gpuLayers;
+    p.moeExperts = moe;
+    auto m = Model::load(path, p);
+    EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
+    return m ? *m : nullptr;
+}
+
+void expectSameContinuation(const GreedyRun& cpu, const GreedyRun& gpu, float tol, const std::string& what) {
+    ASSERT_EQ(cpu.tokens.size(), gpu.tokens.size()) << what;
+    ASSERT_EQ(cpu.stepLogits.size(), gpu.stepLogits.size()) << what;
+    size_t i = 0;
+    for (; i < cpu.tokens.size(); ++i) {
+        const std::vector<float>& a = cpu.stepLogits[i];
+        const std::vector<float>& b = gpu.stepLogits[i];
+        float diff = 0;
+        for (size_t v = 0; v < a.size(); ++v) diff = std::max(diff, std::fabs(a[v] - b[v]));
+        EXPECT_LT(diff, tol) << what << ": step " << i;
+        if (cpu.tokens[i] != gpu.tokens[i]) {
+            const float gap = a[cpu.tokens[i]] - a[gpu.tokens[i]];
+            EXPECT_LE(gap, 2 * diff) << what << ": ids part at step " << i << " without a near-tie";
+            break;
+        }
+    }
+    EXPECT_GE(i, 3u) << what;  // the first tokens come from the prompt's logits
+}
+
+const char* name(MoeExperts m) { return m == MoeExperts::Gpu ? "gpu" : m == MoeExperts::Cpu ? "cpu" : "auto"; }
+
+class GpuMoe : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(GpuMoe, ExpertsOnEitherSideMatchCpu) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath(std::string("conformance/models/") + GetParam());
+    REQUIRE_SHARED(path);
+    auto cpu = load(path, "cpu", 0, MoeExperts::Auto);
+    ASSERT_TRUE(cpu);
+    const float tol = cpu->info().fileType == "F32" ? 2e-3f : 0.15f;
+    const GreedyRun want = greedy(cpu, KvType::F32), wantByToken = greedy(cpu, KvType::F32, 1);
+    // The conformance models are a few MiB: auto puts the experts on the device.
+    for (MoeExperts moe : {MoeExperts::Gpu, MoeExperts::Cpu, MoeExperts::Auto}) {
+        auto gpu = load(path, dev, -1, moe);
+        ASSERT_TRUE(gpu);
+        ASSERT_EQ(gpu->info().device, dev) << gpu->info().deviceNote;
+        EXPECT_EQ(gpu->info().gpuLayers, gpu->info().layerCount);
+        EXPECT_EQ(gpu->info().expertsOnGpu, moe != MoeExperts::Cpu) << name(moe);
+        expectSameContinuation(want, greedy(gpu, KvType::F32), tol, std::string("prefill, experts ") + name(moe));
+        expectSameContinuation(wantByToken, greedy(gpu, KvType::F32, 1), tol,
+                               std::string("token by token, experts ") + name(moe));
+
+        // The plan assistant-cli info prints is the one Model::load made.
+        ModelParams p;
+        p.device = dev;
+        p.moeExperts = moe;
+        auto plan = planPlacement(path, p);
+        ASSERT_TRUE(plan.has_value()) << plan.error().message;
+        EXPECT_TRUE(plan->moe);
+        EXPECT_EQ(plan->device, dev);
+        EXPECT_EQ(plan->gpuLayers, gpu->info().gpuLayers);
+        EXPECT_EQ(plan->expertsOnGpu, gpu->info().expertsOnGpu);
+        bool expertsListed = false;
+        for (const PlacementPart& part : plan->parts)
+            if (part.what.rfind("routed experts", 0) == 0) {  // "routed experts and router of layers ..."
+                expertsListed = true;
+                EXPECT_EQ(part.where, moe == MoeExperts::Cpu ? "cpu" : dev) << part.what;
+                EXPECT_GT(part.bytes, 0u);
+            }
+        EXPECT_TRUE(expertsListed);
+    }
+    // Part of the layers on the device, with their experts: the rest on the CPU.
+    auto split = load(path, dev, 1, MoeExperts::Gpu);
+    ASSERT_TRUE(split);
+    EXPECT_EQ(split->info().gpuLayers, 1);
+    EXPECT_TRUE(split->info().expertsOnGpu);
+    expectSameContinuation(want, greedy(split, KvType::F32), tol, "1 GPU layer with its experts");
+}
+
+INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoe, ::testing::Values("qwen3moe-a.gguf", "qwen3moe-a.Q8_0.gguf"),
+                         [](const auto& info) {
+                             std::string n = info.param;
+                             for (char& c : n)
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                             return n;
+                         });
+
+// Bytes a plan puts on `where`, and of those its routed experts'.
+struct DeviceBytes {
+    uint64_t all = 0, experts = 0;
+};
+DeviceBytes onDevice(const PlacementReport& plan, const std::string& where) {
+    DeviceBytes b;
+    for (const PlacementPart& part : plan.parts) {
+        if (part.where != where) continue;
+        b.all += part.bytes;
+        if (part.what.rfind("routed experts", 0) == 0) b.experts += part.bytes;
+    }
+    return b;
+}
+
+// A --gpu-mem budget that holds the dense part but not the experts: auto keeps them on
+// the CPU, gpu fails saying how much it needs; a budget below one layer: all on the CPU.
+TEST(GpuMoePlan, TheBudgetDecidesWhereTheExpertsGo) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.gguf");
+    REQUIRE_SHARED(path);
+    ModelParams p;
+    p.device = dev;
+    p.moeExperts = MoeExperts::Gpu;
+    auto full = planPlacement(path, p);
+    ASSERT_TRUE(full.has_value()) << full.error().message;
+    const DeviceBytes need = onDevice(*full, dev);
+    ASSERT_GT(need.experts, 0u);
+    p.gpuMemory = need.all - need.experts / 2;  // the dense part fits, the experts do not
+
+    auto tooSmall = planPlacement(path, p);
+    ASSERT_FALSE(tooSmall.has_value());
+    EXPECT_EQ(tooSmall.error().code, ErrorCode::OutOfMemory);
+    EXPECT_NE(tooSmall.error().message.find("would need"), std::string::npos) << tooSmall.error().message;
+    ModelParams loadParams = p;
+    auto refused = Model::load(path, loadParams);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::OutOfMemory);
+
+    p.moeExperts = MoeExperts::Auto;
+    auto hybrid = planPlacement(path, p);
+    ASSERT_TRUE(hybrid.has_value()) << hybrid.error().message;
+    EXPECT_EQ(hybrid->gpuLayers, hybrid->layerCount);
+    EXPECT_FALSE(hybrid->expertsOnGpu);
+    EXPECT_LE(onDevice(*hybrid, dev).all, p.gpuMemory);
+    EXPECT_EQ(onDevice(*hybrid, dev).experts, 0u);
+    auto loaded = Model::load(path, p);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    EXPECT_EQ((*loaded)->info().gpuLayers, (*loaded)->info().layerCount);
+    EXPECT_FALSE((*loaded)->info().expertsOnGpu);
+
+    p.gpuMemory = 1024;
+    auto none = planPlacement(path, p);
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_EQ(none->gpuLayers, 0);
+    EXPECT_EQ(none->device, "cpu");
+    EXPECT_NE(none->note.find("too little memory"), std::string::npos) << none->note;
+}
+
+// A dense model: the option changes nothing and the plan lists no experts.
+TEST(GpuMoePlan, DenseModelsHaveNoExperts) {
+    const std::string dev = testDevice();
+    if (dev.empty()) GTEST_SKIP() << "no OpenCL device";
+    const std::string path = testdata::sharedPath("conformance/models/llama-a.gguf");
+    REQUIRE_SHARED(path);
+    ModelParams p;
+    p.device = dev;
+    p.moeExperts = MoeExperts::Gpu;
+    auto plan = planPlacement(path, p);
+    ASSERT_TRUE(plan.has_value()) << plan.error().message;
+    EXPECT_FALSE(plan->moe);
+    EXPECT_FALSE(plan->expertsOnGpu);
+    EXPECT_EQ(plan->gpuLayers, plan->layerCount);
+    for (const PlacementPart& part : plan->parts) EXPECT_EQ(part.what.find("experts"), std::string::npos) << part.what;
+}
+
+TEST(GpuMoePlan, ParsesTheOption) {
+    MoeExperts m = MoeExperts::Auto;
+    EXPECT_TRUE(parseMoeExperts("gpu", m));
+    EXPECT_EQ(m, MoeExperts::Gpu);
+    EXPECT_TRUE(parseMoeExperts("cpu", m));
+    EXPECT_EQ(m, MoeExperts::Cpu);
+    EXPECT_TRUE(parseMoeExperts("auto", m));
+    EXPECT_EQ(m, MoeExperts::Auto);
+    EXPECT_FALSE(parseMoeExperts("GPU", m));
+    EXPECT_FALSE(parseMoeExperts("", m));
+}
+
+}  // namespace
