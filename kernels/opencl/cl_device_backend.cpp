@@ -162,7 +162,7 @@ public:
         m_be->experts(static_cast<const ClExperts&>(w).w, cl(x), tokens, cl(out), m_experts);
     }
     void shiftKv(const AttentionOp&, DeviceBuffer&, DeviceBuffer&, int64_t, int64_t, int64_t) override {
-        if (m_error.empty()) m_error = "shiftKv: the OpenCL backend cannot shift a KV cache";
+        if (m_unsupported.empty()) m_unsupported = "shiftKv: the OpenCL backend cannot shift a KV cache";
     }
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override {
         return wrap(m_be->uploadFloats(ropeFrequencies(rope)));
@@ -170,7 +170,10 @@ public:
 
     std::mutex& lock() override { return m_be->lock(); }
     std::string takeError() override {
-        return m_be->takeError();
+        std::string e = m_be->takeError();
+        if (e.empty()) e = std::move(m_unsupported);
+        m_unsupported.clear();
+        return e;
     }
 
 private:
@@ -194,6 +197,7 @@ private:
 
     Buffer m_glu;         // act(gate) * up of a batch before its down projection
     ExpertScratch m_experts;
+    std::string m_unsupported;  // an op this device cannot run was called
 };
 
 }  // namespace
