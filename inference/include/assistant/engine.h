@@ -117,6 +117,15 @@ struct ModelParams {
     // model's own template; a model without one, or one whose template does not
     // parse, gets the nearest built-in format (a warning goes to the log).
     std::string chatTemplateOverride;
+    // Self-speculation: a quantization type as `assistant-cli quantize` takes it ("Q4_0",
+    // "TQ2_0", ...; see assistant/model_tools.h) converts the file's matrices to it in
+    // memory at load, with the quantizer's per-tensor rules (a tensor already as small
+    // keeps its type; TQ2_0 rows that are not a multiple of 256 become Q4_0), from any
+    // type the engine reads, so the model can serve as the draft of the same file
+    // (SpeculativeParams::draftModel). Memory: the converted weights (Q4_0: 4.5 bits a
+    // weight, 0.56x a Q8_0 file) are held in RAM, plus the CPU kernels' interleaved copy
+    // of the matrices they repack; the file itself is unmapped. Empty (default): off.
+    std::string requantize;
 };
 
 struct ModelInfo {
