@@ -7,6 +7,7 @@
 #include "src/grammar_constraint.h"
 #include "common/log.h"
 #include "src/answer_stream.h"
+#include "src/draft_model.h"
 #include "src/engine_access.h"
 #include "src/prompt_lookup.h"
 #include "src/reasoning_splitter.h"
@@ -26,6 +27,7 @@ struct Session::Impl {
     std::unique_ptr<arch::SessionPlacement> placement;  // the layers' backends: activations, KV rows (or null)
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
     std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
+    std::unique_ptr<DraftModel> drafter;  // Draft::Model: the draft's own session, kept between calls
     int contextSize = 0;
 
     Impl(std::shared_ptr<const Model> m, const SessionParams& p) : model(std::move(m)), params(p), pool(p.threads) {}
@@ -43,6 +45,8 @@ struct Session::Impl {
     // With a grammar, the draft stops at the first guess the grammar rejects.
     std::vector<int32_t> nextDraft(int32_t sampled, const GenerateParams& params, int generated,
                                    GrammarConstraint* constraint);
+    // Draft::Model: (re)creates `drafter` for params.speculative.draftModel.
+    Status prepareDrafter(const SpeculativeParams& spec);
 };
 
 namespace {
@@ -132,10 +136,12 @@ Result<std::vector<float>> Session::Impl::evaluate(std::span<const int32_t> batc
 Status Session::Impl::checkRun(std::span<const int32_t> prompt, const GenerateParams& gp) const {
     if (prompt.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "empty prompt"});
     if (const SpeculativeParams& s = gp.speculative; s.draft != SpeculativeParams::Draft::None &&
-        (s.maxDraftTokens < 1 || s.maxDraftTokens > 64 || s.ngramMin < 1 || s.ngramMin > s.ngramMax || s.ngramMax > 16))
+        (s.maxDraftTokens < 1 || s.maxDraftTokens > 64 || s.ngramMin < 1 || s.ngramMin > s.ngramMax || s.ngramMax > 16 ||
+         !(s.minDraftProbability >= 0 && s.minDraftProbability <= 1)))
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "speculative decoding: draft tokens must be 1..64 (",
-                                         s.maxDraftTokens, ") and n-grams 1 <= min <= max <= 16 (", s.ngramMin, "..",
-                                         s.ngramMax, ")"));
+                                         s.maxDraftTokens, "), n-grams 1 <= min <= max <= 16 (", s.ngramMin, "..",
+                                         s.ngramMax, ") and the draft's minimum probability 0..1 (",
+                                         s.minDraftProbability, ")"));
     if (prompt.size() >= static_cast<size_t>(contextSize))
         return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
                                          " tokens; the context holds ", contextSize));
@@ -169,6 +175,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
                                           const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
+    if (auto ok = prepareDrafter(gp.speculative); !ok) return std::unexpected(ok.error());
     std::unique_ptr<GrammarConstraint> constraint;
     if (!gp.grammar.empty()) {
         auto created = GrammarConstraint::create(modelImpl(*model), gp.grammar);
@@ -284,17 +291,28 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
 std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GenerateParams& gp, int generated,
                                               GrammarConstraint* constraint) {
     const SpeculativeParams& spec = gp.speculative;
-    if (spec.draft != SpeculativeParams::Draft::PromptLookup) return {};
+    if (spec.draft == SpeculativeParams::Draft::None) return {};
     // Room: the context, and the tokens still to generate (the batch's last row gives one more).
     int room = contextSize - static_cast<int>(tokens.size()) - 1;
     if (gp.maxTokens > 0) room = std::min(room, gp.maxTokens - generated - 1);
     const int most = std::min(spec.maxDraftTokens, room);
     if (most <= 0) return {};
     tokens.push_back(sampled);  // the history the guess continues
-    std::vector<int32_t> draft = promptLookupDraft(tokens, most, spec.ngramMin, spec.ngramMax);
+    std::vector<int32_t> draft = spec.draft == SpeculativeParams::Draft::Model
+                                     ? drafter->propose(tokens, most, spec.minDraftProbability, gp.cancel)
+                                     : promptLookupDraft(tokens, most, spec.ngramMin, spec.ngramMax);
     tokens.pop_back();
     if (constraint) draft.resize(constraint->allowedPrefix(draft));
     return draft;
+}
+
+Status Session::Impl::prepareDrafter(const SpeculativeParams& spec) {
+    if (spec.draft != SpeculativeParams::Draft::Model) return {};
+    if (drafter && drafter->model() == spec.draftModel) return {};
+    auto created = DraftModel::create(*model, spec, params, contextSize);
+    if (!created) return std::unexpected(created.error());
+    drafter = std::move(*created);
+    return {};
 }
 
 // ----------------------------------------------------------------------------
@@ -348,6 +366,11 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
 
 void Session::reset() {
     m_impl->tokens.clear();
+    m_impl->lastLogits.clear();
+}
+void Session::truncate(size_t n) {
+    if (n >= m_impl->tokens.size()) return;
+    m_impl->tokens.resize(n);  // the KV rows past n are overwritten by the next evaluation
     m_impl->lastLogits.clear();
 }
 std::span<const int32_t> Session::tokens() const { return m_impl->tokens; }

@@ -270,6 +270,10 @@ struct SpeculativeParams {
         None,          // one token per forward pass
         PromptLookup,  // the tokens that followed the latest earlier occurrence of the
                        // last n tokens, in the prompt or the answer so far
+        Model,         // draftModel's greedy continuation: a small model with the same
+                       // vocabulary (checkDraftModel), or the model itself requantized to a
+                       // low-bit type (ModelParams::requantize: self-speculation). The
+                       // session runs it with its own KV cache, kept on the accepted tokens
     };
     Draft draft = Draft::None;
     // Guessed tokens per pass (1..64). 3: on a 2-core AVX2 CPU a pass of 1 + 3 tokens
@@ -278,7 +282,19 @@ struct SpeculativeParams {
     int maxDraftTokens = 3;
     int ngramMin = 2;        // n-gram lengths matched, longest first (1 <= min <= max <= 16)
     int ngramMax = 4;
+    // Draft::Model: the draft (required then; ignored otherwise). Generation fails with
+    // InvalidArgument when its vocabulary differs from the model's.
+    std::shared_ptr<const Model> draftModel;
+    // Draft::Model: drafting stops at the first token whose probability under the draft
+    // is below this (0..1; 0: always maxDraftTokens). 0.5: a guess the draft itself
+    // doubts is usually rejected, and each one costs a draft step and a verified row.
+    float minDraftProbability = 0.5f;
 };
+
+// Whether `draft` can draft for `target` (SpeculativeParams::draftModel): the same
+// tokenizer kind, vocabulary size, token texts and BOS/EOS ids. InvalidArgument names
+// the first difference ("token 13 is '<0x0A>' in the model and 'a' in the draft").
+Status checkDraftModel(const Model& target, const Model& draft);
 
 struct GenerateParams {
     SamplingParams sampling;
@@ -383,6 +399,9 @@ public:
 
     // Forgets the context (KV cache and history).
     void reset();
+    // Keeps the first n cached tokens and forgets the rest (nothing when n >= tokens().size());
+    // the next evaluate continues after them.
+    void truncate(size_t n);
     std::span<const int32_t> tokens() const;
     const std::shared_ptr<const Model>& model() const;
     int contextSize() const;
