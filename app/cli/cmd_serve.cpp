@@ -32,7 +32,7 @@ int runServe(std::vector<std::string> argv) {
     if (auto v = args.integer("--max-body")) o.maxBodyBytes = *v > 0 ? static_cast<size_t>(*v) : 0;
     if (auto v = args.integer("-c", "--ctx")) o.contextLength = static_cast<int>(*v);
     if (auto v = args.integer("-t", "--threads")) o.threadsPerSlot = static_cast<int>(*v);
-    if (!readSpeculativeParams(args, o.speculative, cmd)) return 2;
+    if (!readSpeculativeParams(args, o.speculative, cmd, nullptr, &o.draft)) return 2;
     if (auto v = args.value("--embedder")) o.embedderPath = *v;
     if (auto v = args.value("--db")) o.ragDbPath = *v;
     while (auto origin = args.value("--cors-origin")) o.corsOrigins.push_back(*origin);

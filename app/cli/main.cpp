@@ -19,11 +19,15 @@ constexpr cli::Command kCommands[] = {
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"
      "  [--kv-type f32|f16|q8_0|q4_0] [--ignore-eos] [--print-ids] [--dump-logits FILE]\n"
      "  [--device auto|cpu|opencl:P.D[,opencl:P.D...]] [--gpu-layers N (-1: all that fit)] [--gpu-split 3,1]\n"
-     "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
+     "  [--draft prompt-lookup|none|FILE|self:TYPE] [--draft-max N (3)] [--draft-min-p P (0.5)]\n"
+     "  [--grammar-file FILE | --json-schema FILE|JSON]\n"
      "  Without -m, the embedded demo model. --grammar-file: the output follows a GBNF grammar (llama.cpp's\n"
      "  format); --json-schema: it is JSON valid against the schema (a file, or the schema text itself).\n"
      "  Generation ends where the grammar is complete. --draft prompt-lookup: speculative decoding with guesses\n"
-     "  copied from earlier text (same output, faster when the answer repeats the prompt). --dump-logits writes float32 logits of every prompt\n"
+     "  copied from earlier text (same output, faster when the answer repeats the prompt); --draft FILE: guesses\n"
+     "  from a small model with the same vocabulary; --draft self:q4_0 (or another quantize type): from this\n"
+     "  model requantized in memory (costs the requantized weights in RAM); a draft model drafts up to\n"
+     "  --draft-max tokens while its top probability is >= --draft-min-p. --dump-logits writes float32 logits of every prompt\n"
      "  position, then one row per generated token.",
      cli::runGenerate},
     {"tokenize", "show the token ids of a text",
@@ -88,10 +92,11 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"
      "  [--parallel N (2)] [--queue N (32)] [--embedder FILE | --no-embedder] [--db RAG.db]\n"
      "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS_PER_SLOT]\n"
-     "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
+     "  [--draft prompt-lookup|none|FILE|self:TYPE] [--draft-max N (3)] [--draft-min-p P (0.5)]\n"
      "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"
      "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats,\n"
-     "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose.\n"
+     "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose\n"
+     "  (a draft model is loaded beside the model; requests may name it, or prompt-lookup, or none).\n"
      "  --cors-origin: allowed browser origins, '*' wildcards (default: localhost and Office hosts).",
      cli::runServe},
 #endif

@@ -102,6 +102,7 @@ struct ApiServer::Impl {
     std::string loadError;
     std::shared_ptr<const assistant::Model> chatModel;
     std::shared_ptr<const assistant::Model> embedder;
+    std::shared_ptr<const assistant::Model> draftModel;  // options.draft, loaded with the chat model
     std::string chatId;      // file stem: "stories260K"
     std::string embedderId;
     std::unique_ptr<RagAnswerer> rag;  // --db: rag:<collection> models; set once by loadModels
