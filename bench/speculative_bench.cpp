@@ -101,30 +101,35 @@ int runSpeculative(const SpeculativeOptions& o) {
         for (size_t d = 0; d < drafts.size(); ++d)
             if (!speculativeFor(drafts[d], path, *model, o, specs[d])) return 1;
         for (const Prompt& prompt : kPrompts) {
+            std::vector<assistant::GenerateParams> params(drafts.size());
+            std::vector<Run> last(drafts.size());
+            for (size_t d = 0; d < drafts.size(); ++d) {
+                params[d].sampling.temperature = 0;
+                params[d].maxTokens = o.tokens;
+                params[d].ignoreEos = true;
+                params[d].speculative = specs[d];
+                if (!runOnce(*model, prompt, params[d], o.threads, last[d])) return 1;  // warm-up
+            }
+            // Repetitions interleave the drafts, so a busy spell of a shared machine
+            // falls on all of them rather than on one.
+            std::vector<std::vector<double>> rates(drafts.size());
+            for (int r = 0; r < o.reps; ++r)
+                for (size_t d = 0; d < drafts.size(); ++d) {
+                    if (!runOnce(*model, prompt, params[d], o.threads, last[d])) return 1;
+                    rates[d].push_back(last[d].generated / last[d].seconds);
+                }
             double baseline = 0;
             for (size_t d = 0; d < drafts.size(); ++d) {
-                assistant::GenerateParams gp;
-                gp.sampling.temperature = 0;
-                gp.maxTokens = o.tokens;
-                gp.ignoreEos = true;
-                gp.speculative = specs[d];
-                Run warm;
-                if (!runOnce(*model, prompt, gp, o.threads, warm)) return 1;  // page-in, repacking caches
-                std::vector<double> rates;
-                Run run;
-                for (int r = 0; r < o.reps; ++r) {
-                    if (!runOnce(*model, prompt, gp, o.threads, run)) return 1;
-                    rates.push_back(run.generated / run.seconds);
-                }
                 double mean = 0, var = 0;
-                for (double v : rates) mean += v / rates.size();
-                for (double v : rates) var += (v - mean) * (v - mean) / std::max<size_t>(1, rates.size() - 1);
+                for (double v : rates[d]) mean += v / rates[d].size();
+                for (double v : rates[d]) var += (v - mean) * (v - mean) / std::max<size_t>(1, rates[d].size() - 1);
                 if (d == 0) baseline = mean;
+                const Run& run = last[d];
                 char accept[48] = "-";
                 if (run.drafted > 0)
                     std::snprintf(accept, sizeof accept, "%d / %d (%.0f%%)", run.accepted, run.drafted,
                                   100.0 * run.accepted / run.drafted);
-                std::printf("| %s | %s | %s | %s | %d | %.0f ± %.0f | %.2fx |\n",
+                std::printf("| %s | %s | %s | %s | %d | %.1f ± %.1f | %.2fx |\n",
                             std::filesystem::path(path).filename().string().c_str(), prompt.name,
                             drafts[d].starts_with("/") ? std::filesystem::path(drafts[d]).filename().string().c_str()
                                                        : drafts[d].c_str(),
