@@ -6,6 +6,8 @@
 //   vK (--verify K): speculative decoding's verification pass, 1 + K tokens as one batch
 //   with every row's logits, 16 passes in a row; its t/s column is passes per second, so
 //   tg's t/s over vK's is what a pass costs in decode steps.
+// --speculative DRAFT[,DRAFT...] runs the speculative mode instead (speculative_bench.h):
+// a fixed prompt set generated with each draft kind and without, acceptance and speed-up.
 // The header names the CPU and the ISA path its kernels run on (ASSISTANT_CPU_ISA
 // picks a lower one).
 // Each test runs once untimed (warm-up: page-in, repacking caches), then -r times;
@@ -27,6 +29,7 @@
 #include "args.h"
 #include "assistant/engine.h"
 #include "kernels/cpu_features.h"
+#include "speculative_bench.h"
 
 namespace {
 
@@ -39,6 +42,7 @@ struct Options {
     int gpuLayers = 0;
     assistant::MoeExperts moeExperts = assistant::MoeExperts::Auto;
     assistant::KvType kvType = assistant::KvType::F16;
+    bench::SpeculativeOptions speculative;  // drafts given: the speculative mode
 };
 
 struct Result {
@@ -53,6 +57,8 @@ const char* kUsage =
     "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
     "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0|q4_0] [--device ID]\n"
     "                       [--gpu-layers N] [--moe-experts auto|cpu|gpu] [--verify K[,K...]] [--json]\n"
+    "       assistant-bench -m FILE [-m FILE...] --speculative prompt-lookup|self:TYPE|FILE[,...] [-n 128]\n"
+    "                       [-r REPS] [-t THREADS] [--draft-max K (3)] [--draft-min-p P (0.5)]\n"
     "  -p 0 or -n 0 skips that test; -d: the tests run after that many context tokens. Prints the CPU\n"
     "  and its kernels' ISA, then a markdown table (llama-bench layout), or with --json one\n"
     "  JSON array: {\"test\", \"threads\", \"tokens_per_s\", \"stddev\", \"peak_rss_bytes\", ...} per test.\n";
@@ -228,6 +234,12 @@ std::optional<Options> parse(int argc, char** argv) {
         }
     }
     opt.json = args.flag("--json");
+    if (auto s = args.value("--speculative")) {
+        std::stringstream in(*s);
+        for (std::string item; std::getline(in, item, ',');) opt.speculative.drafts.push_back(item);
+        if (auto k = args.integer("--draft-max")) opt.speculative.maxDraftTokens = static_cast<int>(*k);
+        if (auto p = args.number("--draft-min-p")) opt.speculative.minDraftProbability = static_cast<float>(*p);
+    }
     args.positional();
     if (!args.error().empty() || opt.models.empty() || opt.reps < 1) {
         std::fprintf(stderr, "assistant-bench: %s\n%s",
@@ -242,6 +254,16 @@ std::optional<Options> parse(int argc, char** argv) {
 int main(int argc, char** argv) {
     const std::optional<Options> opt = parse(argc, argv);
     if (!opt) return 2;
+    if (!opt->speculative.drafts.empty()) {
+        bench::SpeculativeOptions s = opt->speculative;
+        s.models = opt->models;
+        s.tokens = opt->gens.empty() ? s.tokens : opt->gens.front();
+        s.reps = opt->reps;
+        s.threads = opt->threads.empty() ? 0 : opt->threads.front();
+        std::printf("CPU: %s; kernels: %s\n\n", kernels::cpuFeatures().brand.c_str(),
+                    kernels::cpuIsaName(kernels::activeCpuIsa()));
+        return bench::runSpeculative(s);
+    }
     std::vector<Result> results;
     if (!opt->json) {
         std::printf("CPU: %s; kernels: %s\n\n", kernels::cpuFeatures().brand.c_str(),

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "device_choice.h"
+#include "draft_choice.h"
 #include "paths.h"
 
 namespace cli {
@@ -186,24 +187,37 @@ bool readGrammarParams(Args& args, std::string& grammar, const char* command) {
     return true;
 }
 
-bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& p, const char* command) {
+bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& p, const char* command,
+                           const std::shared_ptr<const assistant::Model>& target, std::string* draftChoice) {
     if (auto d = args.value("--draft")) {
         if (*d == "prompt-lookup") p.draft = assistant::SpeculativeParams::Draft::PromptLookup;
         else if (*d == "none") p.draft = assistant::SpeculativeParams::Draft::None;
-        else {
-            std::fprintf(stderr, "%s: --draft must be prompt-lookup or none (got '%s')\n", command, d->c_str());
+        else if (draftChoice) {  // loaded later, beside the model (serve)
+            p.draft = assistant::SpeculativeParams::Draft::Model;
+            *draftChoice = *d;
+        } else if (!target) {
+            std::fprintf(stderr, "%s: --draft %s needs a local model\n", command, d->c_str());
             return false;
+        } else {
+            auto draft = app::loadDraftModel(*d, target->info().path, *target);
+            if (!draft) {
+                std::fprintf(stderr, "%s: --draft %s: %s\n", command, d->c_str(), draft.error().message.c_str());
+                return false;
+            }
+            p.draft = assistant::SpeculativeParams::Draft::Model;
+            p.draftModel = std::move(*draft);
         }
     }
     if (auto n = args.integer("--draft-max")) p.maxDraftTokens = static_cast<int>(*n);
+    if (auto v = args.number("--draft-min-p")) p.minDraftProbability = static_cast<float>(*v);
     return true;
 }
 
 bool readGenerationArgs(Args& args, assistant::SessionParams& session, assistant::GenerateParams& generate,
-                        const char* command) {
+                        const char* command, const std::shared_ptr<const assistant::Model>& model) {
     if (!readSessionParams(args, session, command)) return false;
     readSamplingParams(args, generate.sampling);
-    if (!readSpeculativeParams(args, generate.speculative, command)) return false;
+    if (!readSpeculativeParams(args, generate.speculative, command, model)) return false;
     if (!readGrammarParams(args, generate.grammar, command)) return false;
     if (auto n = args.integer("-n", "--n-predict")) generate.maxTokens = static_cast<int>(*n);
     return true;

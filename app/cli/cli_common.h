@@ -50,13 +50,19 @@ void readSamplingParams(Args& args, assistant::SamplingParams& params);
 // them; a bad file, grammar or schema prints why and returns false.
 bool readGrammarParams(Args& args, std::string& grammar, const char* command);
 
-// --draft prompt-lookup|none and --draft-max N (speculative decoding). False on a bad value.
-bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& params, const char* command);
+// Speculative decoding: --draft prompt-lookup|none|FILE|self:TYPE, --draft-max N and
+// --draft-min-p P. A draft model (FILE, or the target's file requantized to TYPE) is
+// loaded here for `target` and checked against it; with draftChoice (serve, which loads
+// its models later) its name goes there instead. False (the message printed) on a bad
+// value, a draft that does not load or does not share the vocabulary, or no target.
+bool readSpeculativeParams(Args& args, assistant::SpeculativeParams& params, const char* command,
+                           const std::shared_ptr<const assistant::Model>& target, std::string* draftChoice = nullptr);
 
-// What generate and chat take: the session's options, sampling, speculative decoding,
-// constrained output and -n/--n-predict. False on a bad value (the message printed).
+// What generate and chat take: the session's options, sampling, speculative decoding
+// (a draft model for `model`, null with --remote), constrained output and -n/--n-predict.
+// False on a bad value (the message printed).
 bool readGenerationArgs(Args& args, assistant::SessionParams& session, assistant::GenerateParams& generate,
-                        const char* command);
+                        const char* command, const std::shared_ptr<const assistant::Model>& model);
 // "; drafted N tokens, M accepted (P%)" for a stats line; empty without speculation.
 std::string speculativeStats(const assistant::GenerateStats& stats);
 

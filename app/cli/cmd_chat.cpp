@@ -37,7 +37,7 @@ int runChat(std::vector<std::string> argv) {
     auto model = remote.url ? nullptr : loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
-    if (!readGenerationArgs(args, sp, gp, cmd)) return 2;
+    if (!readGenerationArgs(args, sp, gp, cmd, model)) return 2;
     const auto system = args.value("--system");
     args.positional();
     if (!args.error().empty() || (remote.apiKey && !remote.url))

@@ -67,7 +67,7 @@ int runGenerate(std::vector<std::string> argv) {
     auto model = loadModel(args, cmd);
     assistant::SessionParams sp;
     assistant::GenerateParams gp;
-    if (!readGenerationArgs(args, sp, gp, cmd)) return 2;
+    if (!readGenerationArgs(args, sp, gp, cmd, model)) return 2;
     const auto prompt = args.value("-p", "--prompt");
     const auto tokenIds = args.value("--token-ids");
     const auto dumpLogits = args.value("--dump-logits");

@@ -33,7 +33,7 @@ int runServe(std::vector<std::string> argv) {
     if (auto v = args.integer("-c", "--ctx")) o.contextLength = static_cast<int>(*v);
     if (auto v = args.integer("-t", "--threads")) o.threads = static_cast<int>(*v);
     if (args.flag("--no-batching")) o.batching = false;
-    if (!readSpeculativeParams(args, o.speculative, cmd)) return 2;
+    if (!readSpeculativeParams(args, o.speculative, cmd, nullptr, &o.draft)) return 2;
     if (!readDeviceParams(args, o.modelParams, cmd)) return 2;
     if (auto v = args.value("--embedder")) o.embedderPath = *v;
     if (auto v = args.value("--db")) o.ragDbPath = *v;

@@ -25,13 +25,17 @@ constexpr cli::Command kCommands[] = {
      "  [--moe-experts auto|cpu|gpu (auto: a MoE model's experts on the GPU when the whole model fits, else on\n"
      "  the CPU; gpu: fail, saying how much memory is needed, when it does not fit)]\n"
      "  [--gpu-mem BYTES (12G, 512M: what the placement may fill on each device; default 90% of its memory)]\n"
-     "  [--draft prompt-lookup|none] [--draft-max N (3)] [--grammar-file FILE | --json-schema FILE|JSON]\n"
+     "  [--draft prompt-lookup|none|FILE|self:TYPE] [--draft-max N (3)] [--draft-min-p P (0.5)]\n"
+     "  [--grammar-file FILE | --json-schema FILE|JSON]\n"
      "  [--ctx-policy drop|stop|sinks] [--sinks N (4)]  (a full context: drop the oldest turns, stop, or keep\n"
      "  the first N tokens and evict the oldest after them, StreamingLLM-style, generating on)\n"
      "  Without -m, the embedded demo model. --grammar-file: the output follows a GBNF grammar (llama.cpp's\n"
      "  format); --json-schema: it is JSON valid against the schema (a file, or the schema text itself).\n"
      "  Generation ends where the grammar is complete. --draft prompt-lookup: speculative decoding with guesses\n"
-     "  copied from earlier text (same output, faster when the answer repeats the prompt). --dump-logits writes float32 logits of every prompt\n"
+     "  copied from earlier text (same output, faster when the answer repeats the prompt); --draft FILE: guesses\n"
+     "  from a small model with the same vocabulary; --draft self:q4_0 (or another quantize type): from this\n"
+     "  model requantized in memory (costs the requantized weights in RAM); a draft model drafts up to\n"
+     "  --draft-max tokens while its top probability is >= --draft-min-p. --dump-logits writes float32 logits of every prompt\n"
      "  position, then one row per generated token.",
      cli::runGenerate},
     {"tokenize", "show the token ids of a text",
@@ -96,14 +100,15 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli serve [-m FILE] [--host 127.0.0.1] [--port 8765] [--api-key KEY | --generate-api-key]\n"
      "  [--parallel N (2)] [--queue N (32)] [--embedder FILE | --no-embedder] [--db RAG.db]\n"
      "  [--cors-origin ORIGIN]... [--max-body BYTES (8 MiB)] [-c CTX] [-t THREADS] [--no-batching]\n"
-     "  [--draft prompt-lookup|none] [--draft-max N (3)]\n"
+     "  [--draft prompt-lookup|none|FILE|self:TYPE] [--draft-max N (3)] [--draft-min-p P (0.5)]\n"
      "  [--device auto|cpu|opencl:P.D[,...]] [--gpu-layers N] [--gpu-split 3,1] [--moe-experts auto|cpu|gpu]\n"
      "  [--gpu-mem BYTES]\n"
      "  The slots decode together, one forward pass per step for all (continuous batching) on THREADS\n"
      "  engine threads (default: physical cores); --no-batching: each slot on THREADS/N threads of its own.\n"
      "  Prints 'listening on URL' once bound (--port 0: any free port). Endpoints: GET /health,\n"
      "  GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /stats,\n"
-     "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose.\n"
+     "  and the Ollama API under /api/. --draft: speculative decoding for requests that do not choose\n"
+     "  (a draft model is loaded beside the model; requests may name it, or prompt-lookup, or none).\n"
      "  --cors-origin: allowed browser origins, '*' wildcards (default: localhost and Office hosts).",
      cli::runServe},
 #endif

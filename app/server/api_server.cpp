@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "device_choice.h"
+#include "draft_choice.h"
 #include "server_impl.h"
 
 namespace server {
@@ -351,6 +352,12 @@ void ApiServer::Impl::loadModels() {
         if (loaded) chat = *loaded;
         else error = options.modelPath + ": " + loaded.error().message;
     }
+    std::shared_ptr<const assistant::Model> draft;
+    if (chat && !options.draft.empty()) {
+        auto loaded = app::loadDraftModel(options.draft, options.modelPath, *chat);
+        if (loaded) draft = *loaded;
+        else error = "draft " + options.draft + ": " + loaded.error().message;
+    }
     std::shared_ptr<const assistant::Model> emb;
     if (error.empty() && !options.embedderPath.empty()) {
         auto loaded = assistant::Model::load(options.embedderPath, options.modelParams);
@@ -368,6 +375,8 @@ void ApiServer::Impl::loadModels() {
     if (chat) {
         chatModel = chat;
         chatId = modelIdFromPath(options.modelPath);
+        draftModel = draft;
+        options.speculative.draftModel = draft;  // the default for requests that do not choose
     }
     if (emb) {
         embedder = emb;

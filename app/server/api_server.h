@@ -45,7 +45,12 @@ struct ServerOptions {
     int threads = 0;                    // engine threads; 0: physical cores (batching) or hardware threads
     assistant::ModelParams modelParams; // device, gpu layers, ... for models loaded here
     // Speculative decoding for requests without their own "speculative" (off by default).
+    // With Draft::Model, `draft` names the draft model loaded beside the chat model.
     assistant::SpeculativeParams speculative;
+    // A draft model for speculative decoding: a GGUF file with the chat model's vocabulary,
+    // or "self:TYPE" (the chat model requantized at load, app/common/draft_choice.h).
+    // Requests use it by this name ("speculative": {"draft": ...}); "" (default): none.
+    std::string draft;
 };
 
 // localhost / 127.0.0.1 / [::1] on any port and scheme, and the Office web hosts

@@ -64,6 +64,15 @@ ApiResult<std::shared_ptr<GenerationJob>> ApiServer::Impl::startGeneration(Gener
     // The tool-call syntax is the model's: a required call's grammar is built for it.
     const assistant::ToolCallSyntax toolSyntax = (*model)->toolCallSyntax();
     if (auto e = applyToolChoice(request, toolSyntax)) return std::unexpected(*e);
+    if (request.speculativeGiven && request.params.speculative.draft == assistant::SpeculativeParams::Draft::Model) {
+        std::lock_guard lock(mutex);  // only the draft loaded beside the model (serve --draft) may be named
+        if (!draftModel || request.draftName != options.draft)
+            return std::unexpected(ApiError{400, "'speculative.draft': '" + request.draftName + "' is not " +
+                                                     (draftModel ? "this server's draft model ('" + options.draft + "')"
+                                                                 : "available: the server has no draft model (serve --draft)"),
+                                            "invalid_request_error", "speculative.draft", ""});
+        request.params.speculative.draftModel = draftModel;
+    }
     RagAnswerer* ragAnswerer = nullptr;
     if (ragRequest) {
         std::lock_guard lock(mutex);

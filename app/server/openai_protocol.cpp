@@ -15,7 +15,9 @@ namespace {
 
 std::optional<ApiError> readModel(const json& body, std::string& out) { return readString(body, "model", out); }
 
-// Our extension: "speculative": {"draft": "prompt-lookup" | "none", "max_draft_tokens": N}.
+// Our extension: "speculative": {"draft": "prompt-lookup" | "none" | the server's draft
+// model (serve --draft FILE|self:TYPE, as given there), "max_draft_tokens": N,
+// "min_draft_probability": P}. The server checks a draft model's name.
 std::optional<ApiError> readSpeculative(const json& body, GenerationRequest& r) {
     const json* s = field(body, "speculative");
     if (!s) return std::nullopt;
@@ -26,10 +28,17 @@ std::optional<ApiError> readSpeculative(const json& body, GenerationRequest& r) 
     if (auto e = readString(*s, "draft", draft)) return badParam("speculative.draft", e->message);
     if (draft == "none") p.draft = assistant::SpeculativeParams::Draft::None;
     else if (draft == "prompt-lookup") p.draft = assistant::SpeculativeParams::Draft::PromptLookup;
-    else return badParam("speculative.draft", "'speculative.draft' must be \"prompt-lookup\" or \"none\"");
+    else if (!draft.empty()) {
+        p.draft = assistant::SpeculativeParams::Draft::Model;
+        r.draftName = draft;
+    } else {
+        return badParam("speculative.draft", "'speculative.draft' must be \"prompt-lookup\", \"none\" or the server's draft model");
+    }
     int64_t n = p.maxDraftTokens;
     if (auto e = readInt(*s, "max_draft_tokens", 1, 64, n)) return badParam("speculative.max_draft_tokens", e->message);
     p.maxDraftTokens = static_cast<int>(n);
+    if (auto e = readNumber(*s, "min_draft_probability", 0, 1, p.minDraftProbability))
+        return badParam("speculative.min_draft_probability", e->message);
     return std::nullopt;
 }
 

@@ -54,6 +54,7 @@ struct GenerationRequest {
     bool includeUsage = false;               // stream_options.include_usage
     bool echo = false;                       // completions: prepend the prompt to the text
     bool speculativeGiven = false;           // "speculative" was in the request (else the server's default)
+    std::string draftName;                   // "speculative.draft" naming a draft model (the server resolves it)
     ToolChoice toolChoice;                   // chat: the tools themselves are params.tools
 };
 

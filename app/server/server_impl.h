@@ -106,6 +106,7 @@ struct ApiServer::Impl {
     std::shared_ptr<const assistant::Model> chatModel;
     std::shared_ptr<assistant::Batcher> batcher;  // of the model the slots last batched (ServerOptions::batching)
     std::shared_ptr<const assistant::Model> embedder;
+    std::shared_ptr<const assistant::Model> draftModel;  // options.draft, loaded with the chat model
     std::string chatId;      // file stem: "stories260K"
     std::string embedderId;
     std::unique_ptr<RagAnswerer> rag;  // --db: rag:<collection> models; set once by loadModels

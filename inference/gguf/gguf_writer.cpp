@@ -130,12 +130,12 @@ uint64_t Writer::alignment() const {
     return 32;
 }
 
-assistant::Result<void> Writer::write(const std::string& path, const FillFn& fill) const {
+std::vector<uint8_t> Writer::header(std::vector<uint64_t>& offsets) const {
     const uint64_t align = alignment();
     auto padTo = [align](uint64_t n) { return (n + align - 1) / align * align; };
-
     Bytes header;
-    header.insert(header.end(), {'G', 'G', 'U', 'F'});
+    header.reserve(4096);  // (also keeps g++ 12 from a false -Wstringop-overflow on the first insert)
+    for (char c : {'G', 'G', 'U', 'F'}) header.push_back(static_cast<uint8_t>(c));
     put<uint32_t>(header, 3);
     put<uint64_t>(header, m_tensors.size());
     put<uint64_t>(header, m_values.size());
@@ -144,7 +144,7 @@ assistant::Result<void> Writer::write(const std::string& path, const FillFn& fil
         put<uint32_t>(header, static_cast<uint32_t>(value.first));
         header.insert(header.end(), value.second.begin(), value.second.end());
     }
-    std::vector<uint64_t> offsets;
+    offsets.clear();
     uint64_t offset = 0;
     for (size_t i = 0; i < m_tensors.size(); ++i) {
         const Tensor& t = m_tensors[i];
@@ -157,6 +157,27 @@ assistant::Result<void> Writer::write(const std::string& path, const FillFn& fil
         offset = padTo(offset + tensorBytes(i));
     }
     header.resize(padTo(header.size()), 0);
+    offsets.push_back(offset);  // the end of the data section
+    return header;
+}
+
+assistant::Result<std::vector<uint8_t>> Writer::image(const FillFn& fill) const {
+    std::vector<uint64_t> offsets;
+    Bytes out = header(offsets);
+    const size_t dataStart = out.size();
+    out.resize(dataStart + offsets.back(), 0);
+    for (size_t i = 0; i < m_tensors.size(); ++i) {
+        const std::span<uint8_t> bytes(out.data() + dataStart + offsets[i], tensorBytes(i));
+        if (auto r = fill(i, bytes); !r) return std::unexpected(r.error());
+    }
+    return out;
+}
+
+assistant::Result<void> Writer::write(const std::string& path, const FillFn& fill) const {
+    const uint64_t align = alignment();
+    auto padTo = [align](uint64_t n) { return (n + align - 1) / align * align; };
+    std::vector<uint64_t> offsets;
+    const Bytes header = this->header(offsets);
 
     const std::string partial = path + ".part";
     std::unique_ptr<std::FILE, FileCloser> f(std::fopen(partial.c_str(), "wb"));

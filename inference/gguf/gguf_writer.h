@@ -35,6 +35,8 @@ public:
     // (with a message in the Error) to abort the write.
     using FillFn = std::function<assistant::Result<void>(size_t index, std::span<uint8_t> out)>;
     assistant::Result<void> write(const std::string& path, const FillFn& fill) const;
+    // The same GGUF image in memory (a model converted at load: ModelParams::requantize).
+    assistant::Result<std::vector<uint8_t>> image(const FillFn& fill) const;
 
     size_t tensorCount() const { return m_tensors.size(); }
     uint64_t tensorBytes(size_t index) const;
@@ -45,6 +47,8 @@ private:
         kernels::GgmlType type;
         std::vector<int64_t> shape;
     };
+    // The header and tensor table, padded; offsets: each tensor's data offset, then the data size.
+    std::vector<uint8_t> header(std::vector<uint64_t>& offsets) const;
     void setEncoded(std::string_view key, ValueType type, std::vector<uint8_t> bytes);
     uint64_t alignment() const;
 

@@ -41,6 +41,37 @@ void convertTensor(kernels::ThreadPool& pool, const gguf::TensorInfo& src, GgmlT
 
 }  // namespace
 
+assistant::Result<std::vector<uint8_t>> quantizeImage(const gguf::File& in, std::string_view type, int threads) {
+    const std::optional<Recipe> recipe = findRecipe(type);
+    if (!recipe)
+        return std::unexpected(makeError(ErrorCode::InvalidArgument, "unknown quantization type '", type,
+                                         "'; supported: ", recipeNames()));
+    const int64_t nLayer = in.getInt(in.archKey("block_count")).value_or(0);
+    const bool outputTied = in.tensor("output.weight") == nullptr;
+    gguf::Writer writer;
+    for (const auto& [key, value] : in.metadata()) writer.copyValue(key, value);
+    writer.setU32("general.file_type", recipe->fileType);
+    writer.setU32("general.quantization_version", kQuantizationVersion);
+    std::vector<GgmlType> types;
+    for (const gguf::TensorInfo& t : in.tensors()) {
+        // A tensor the recipe would widen, or one of a type that cannot be read back
+        // as floats, keeps its own type: a draft is never bigger than the model.
+        GgmlType target = chooseType(*recipe, {t.name, t.shape}, nLayer, outputTied);
+        const kernels::TypeTraits &to = kernels::traits(target), &from = kernels::traits(t.type);
+        if (uint64_t{to.blockBytes} * from.blockSize >= uint64_t{from.blockBytes} * to.blockSize || !from.computable)
+            target = t.type;
+        types.push_back(target);
+        writer.addTensor(t.name, target, t.shape);
+    }
+    kernels::ThreadPool pool(threads);
+    return writer.image([&](size_t i, std::span<uint8_t> out) -> assistant::Result<void> {
+        const gguf::TensorInfo& src = in.tensors()[i];
+        if (types[i] == src.type) std::copy_n(src.data, out.size(), out.begin());
+        else convertTensor(pool, src, types[i], out);
+        return {};
+    });
+}
+
 assistant::Result<QuantizeStats> quantizeModel(const QuantizeParams& params) {
     const auto start = std::chrono::steady_clock::now();
     const std::optional<Recipe> recipe = findRecipe(params.type);

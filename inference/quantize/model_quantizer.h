@@ -5,9 +5,16 @@
 // streamed one at a time; the output appears under its name only when complete.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "assistant/model_tools.h"
+
+namespace gguf {
+class File;
+}
 
 namespace quantize {
 
@@ -16,5 +23,11 @@ using QuantizeParams = assistant::QuantizeParams;
 using QuantizeStats = assistant::QuantizeStats;
 
 assistant::Result<QuantizeStats> quantizeModel(const QuantizeParams& params);
+
+// A GGUF image in memory of `in` with its matrices converted to `type` by the same
+// rules (quant_recipe.h), from any type the kernels can read (Q8_0 included): the
+// weights of a self-speculative draft (ModelParams::requantize). A tensor the recipe
+// would not make smaller keeps its own type. The image holds the whole model.
+assistant::Result<std::vector<uint8_t>> quantizeImage(const gguf::File& in, std::string_view type, int threads);
 
 }  // namespace quantize

@@ -7,6 +7,7 @@
 #include "chat_template/model_chat.h"
 #include "kernels/thread_pool.h"
 #include "common/log.h"
+#include "quantize/model_quantizer.h"
 #include "src/model_impl.h"
 
 namespace assistant {
@@ -89,6 +90,15 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
     if (!reportProgress(params, 0.0f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
     auto file = gguf::File::open(path, params.useMmap);
     if (!file) return std::unexpected(file.error());
+    if (!params.requantize.empty()) {  // the file's weights converted in memory; the mapping is dropped
+        auto image = quantize::quantizeImage(**file, params.requantize, params.threads);
+        if (!image) return std::unexpected(makeError(image.error().code, path, ": requantize: ", image.error().message));
+        impl->requantized = std::move(*image);
+        file = gguf::File::fromMemory(impl->requantized);
+        if (!file) return std::unexpected(file.error());
+        detail::log(LogLevel::Info, "requantized ", path, " to ", params.requantize, " in memory (",
+                    impl->requantized.size(), " bytes)");
+    }
     impl->file = std::move(*file);
     if (!reportProgress(params, 0.3f)) return std::unexpected(Error{ErrorCode::Cancelled, "loading cancelled"});
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "arch/arch.h"
 #include "chat_template/model_chat.h"
@@ -16,6 +17,7 @@ namespace assistant {
 
 struct Model::Impl {
     ModelInfo info;
+    std::vector<uint8_t> requantized;            // ModelParams::requantize: the converted image `file` reads
     std::unique_ptr<gguf::File> file;            // the mapping the weights point into
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;
     std::unique_ptr<arch::Architecture> arch;

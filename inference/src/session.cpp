@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "src/answer_stream.h"
 #include "src/batcher.h"
+#include "src/draft_model.h"
 #include "src/engine_access.h"
 #include "src/prompt_lookup.h"
 #include "src/reasoning_splitter.h"
@@ -28,6 +29,7 @@ struct Session::Impl {
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]
     std::vector<int32_t> evicted;  // ContextPolicy::Sinks: tokens evicted from between the sinks and the rest
     std::vector<float> lastLogits;  // logits after tokens.back(); empty when unknown
+    std::unique_ptr<DraftModel> drafter;  // Draft::Model: the draft's own session, kept between calls
     int contextSize = 0;
 
     Batcher::Impl* batcher = nullptr;  // shared passes (continuous batching), or null
@@ -62,6 +64,8 @@ struct Session::Impl {
     // With a grammar, the draft stops at the first guess the grammar rejects.
     std::vector<int32_t> nextDraft(int32_t sampled, const GenerateParams& params, int generated,
                                    GrammarConstraint* constraint);
+    // Draft::Model: (re)creates `drafter` for params.speculative.draftModel.
+    Status prepareDrafter(const SpeculativeParams& spec);
 };
 
 namespace {
@@ -229,10 +233,12 @@ Result<std::vector<float>> Session::Impl::evaluateShared(std::span<const int32_t
 Status Session::Impl::checkRun(std::span<const int32_t> prompt, const GenerateParams& gp) const {
     if (prompt.empty()) return std::unexpected(Error{ErrorCode::InvalidArgument, "empty prompt"});
     if (const SpeculativeParams& s = gp.speculative; s.draft != SpeculativeParams::Draft::None &&
-        (s.maxDraftTokens < 1 || s.maxDraftTokens > 64 || s.ngramMin < 1 || s.ngramMin > s.ngramMax || s.ngramMax > 16))
+        (s.maxDraftTokens < 1 || s.maxDraftTokens > 64 || s.ngramMin < 1 || s.ngramMin > s.ngramMax || s.ngramMax > 16 ||
+         !(s.minDraftProbability >= 0 && s.minDraftProbability <= 1)))
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "speculative decoding: draft tokens must be 1..64 (",
-                                         s.maxDraftTokens, ") and n-grams 1 <= min <= max <= 16 (", s.ngramMin, "..",
-                                         s.ngramMax, ")"));
+                                         s.maxDraftTokens, "), n-grams 1 <= min <= max <= 16 (", s.ngramMin, "..",
+                                         s.ngramMax, ") and the draft's minimum probability 0..1 (",
+                                         s.minDraftProbability, ")"));
     if (prompt.size() >= static_cast<size_t>(contextSize) && !streaming())  // sinks: it streams through
         return std::unexpected(makeError(ErrorCode::ContextFull, "the prompt has ", prompt.size(),
                                          " tokens; the context holds ", contextSize));
@@ -282,6 +288,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
     const BatcherMembership generating(batcher);  // passes wait for this session's next token
+    if (auto ok = prepareDrafter(gp.speculative); !ok) return std::unexpected(ok.error());
     std::unique_ptr<GrammarConstraint> constraint;
     if (!gp.grammar.empty()) {
         auto created = GrammarConstraint::create(modelImpl(*model), gp.grammar);
@@ -397,17 +404,28 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
 std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GenerateParams& gp, int generated,
                                               GrammarConstraint* constraint) {
     const SpeculativeParams& spec = gp.speculative;
-    if (spec.draft != SpeculativeParams::Draft::PromptLookup) return {};
+    if (spec.draft == SpeculativeParams::Draft::None) return {};
     // Room: the context, and the tokens still to generate (the batch's last row gives one more).
     int room = contextSize - static_cast<int>(tokens.size()) - 1;
     if (gp.maxTokens > 0) room = std::min(room, gp.maxTokens - generated - 1);
     const int most = std::min(spec.maxDraftTokens, room);
     if (most <= 0) return {};
     tokens.push_back(sampled);  // the history the guess continues
-    std::vector<int32_t> draft = promptLookupDraft(tokens, most, spec.ngramMin, spec.ngramMax);
+    std::vector<int32_t> draft = spec.draft == SpeculativeParams::Draft::Model
+                                     ? drafter->propose(tokens, most, spec.minDraftProbability, gp.cancel)
+                                     : promptLookupDraft(tokens, most, spec.ngramMin, spec.ngramMax);
     tokens.pop_back();
     if (constraint) draft.resize(constraint->allowedPrefix(draft));
     return draft;
+}
+
+Status Session::Impl::prepareDrafter(const SpeculativeParams& spec) {
+    if (spec.draft != SpeculativeParams::Draft::Model) return {};
+    if (drafter && drafter->model() == spec.draftModel) return {};
+    auto created = DraftModel::create(*model, spec, params, contextSize);
+    if (!created) return std::unexpected(created.error());
+    drafter = std::move(*created);
+    return {};
 }
 
 // ----------------------------------------------------------------------------
@@ -464,6 +482,12 @@ void Session::reset() {
     m_impl->tokens.clear();
     m_impl->evicted.clear();
     m_impl->lastLogits.clear();
+}
+void Session::truncate(size_t n) {
+    if (n >= m_impl->tokens.size()) return;
+    m_impl->tokens.resize(n);  // the KV rows past n are overwritten by the next evaluation
+    m_impl->lastLogits.clear();
+    if (n <= static_cast<size_t>(m_impl->params.sinkTokens)) m_impl->evicted.clear();  // sinks: back before them
 }
 std::span<const int32_t> Session::tokens() const { return m_impl->tokens; }
 const std::shared_ptr<const Model>& Session::model() const { return m_impl->model; }

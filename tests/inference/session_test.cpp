@@ -287,3 +287,26 @@ TEST(Session, BadTokenIdsAreRejected) {
 }
 
 }  // namespace
+
+// truncate(n) keeps the first n tokens: what follows is evaluated as on a fresh session
+// (the KV rows past n are overwritten), and n past the end changes nothing.
+TEST(Session, TruncateContinuesAsAFreshSession) {
+    auto a = newSession();
+    auto b = newSession();
+    ASSERT_TRUE(a && b);
+    const std::vector<int32_t> shared = {1, 400, 30, 60}, first = {70, 80, 90}, second = {71, 81};
+    ASSERT_TRUE(a->evaluate(shared, false));
+    ASSERT_TRUE(a->evaluate(first, false));
+    a->truncate(shared.size());
+    EXPECT_EQ(std::vector<int32_t>(a->tokens().begin(), a->tokens().end()), shared);
+    a->truncate(100);
+    EXPECT_EQ(a->tokens().size(), shared.size());
+    auto afterTruncate = a->evaluate(second, true);
+    std::vector<int32_t> fresh = shared;
+    fresh.insert(fresh.end(), second.begin(), second.end());
+    ASSERT_TRUE(b->evaluate(shared, false));
+    auto reference = b->evaluate(second, true);
+    ASSERT_TRUE(afterTruncate && reference);
+    EXPECT_EQ(*afterTruncate, *reference);
+    EXPECT_EQ(std::vector<int32_t>(a->tokens().begin(), a->tokens().end()), fresh);
+}

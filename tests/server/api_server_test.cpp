@@ -286,3 +286,39 @@ TEST(ServerApi, ConcurrentRequestsBatchedGiveWhatEachGetsAlone) {
     EXPECT_GE(batch["sequences"].get<uint64_t>(), batch["passes"].get<uint64_t>());
     EXPECT_GT(batch["tokens"].get<uint64_t>(), 8u * 40u) << batch.dump();  // every request went through the batcher
 }
+
+// serve --draft self:q4_0: requests that name the draft (or take it by default) give the
+// greedy text of plain decoding; another draft name is refused with what is loaded.
+TEST(ServerApi, ADraftModelServesRequestsThatNameIt) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.modelPath = kModel;
+    o.draft = "self:q4_0";
+    o.speculative.draft = assistant::SpeculativeParams::Draft::Model;  // the server's default
+    server::ApiServer api(o);
+    ASSERT_TRUE(api.start());
+    ASSERT_EQ(api.waitForModels(), server::ModelState::Ready) << api.modelError();
+    httplib::Client client("127.0.0.1", api.port());
+    const json plain{{"prompt", "Once upon a time"}, {"temperature", 0}, {"max_tokens", 60},
+                     {"speculative", {{"draft", "none"}}}};
+    json named = plain, byDefault = plain, other = plain;
+    named["speculative"] = {{"draft", "self:q4_0"}, {"max_draft_tokens", 4}};
+    byDefault.erase("speculative");
+    other["speculative"] = {{"draft", "other.gguf"}};
+    auto a = client.Post("/v1/completions", plain.dump(), "application/json");
+    auto b = client.Post("/v1/completions", named.dump(), "application/json");
+    auto c = client.Post("/v1/completions", byDefault.dump(), "application/json");
+    auto d = client.Post("/v1/completions", other.dump(), "application/json");
+    ASSERT_TRUE(a && b && c && d);
+    ASSERT_EQ(b->status, 200) << b->body;
+    ASSERT_EQ(c->status, 200) << c->body;
+    const json ja = json::parse(a->body), jb = json::parse(b->body), jc = json::parse(c->body);
+    EXPECT_EQ(jb["choices"][0]["text"], ja["choices"][0]["text"]);
+    EXPECT_EQ(jc["choices"][0]["text"], ja["choices"][0]["text"]);
+    for (const json* j : {&jb, &jc}) {
+        const json& details = (*j)["usage"]["completion_tokens_details"];
+        EXPECT_GT(details["accepted_prediction_tokens"].get<int>(), 0) << j->dump();
+    }
+    EXPECT_EQ(d->status, 400);
+    EXPECT_NE(d->body.find("this server's draft model ('self:q4_0')"), std::string::npos) << d->body;
+}

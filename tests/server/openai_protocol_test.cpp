@@ -89,7 +89,8 @@ TEST(ServerProtocol, ChatRejectsWrongTypesAndRanges) {
         {R"({"messages":[{"role":"user","content":"x"}],"logit_bias":{"x":1}})", "logit_bias"},
         {R"({"messages":[{"role":"user","content":"x"}],"max_tokens":99999999999999999999})", "max_tokens"},
         {R"({"messages":[{"role":"user","content":"x"}],"speculative":true})", "speculative"},
-        {R"({"messages":[{"role":"user","content":"x"}],"speculative":{"draft":"model"}})", "speculative.draft"},
+        {R"({"messages":[{"role":"user","content":"x"}],"speculative":{"draft":""}})", "speculative.draft"},
+        {R"({"messages":[{"role":"user","content":"x"}],"speculative":{"min_draft_probability":2}})", "speculative.min_draft_probability"},
         {R"({"messages":[{"role":"user","content":"x"}],"speculative":{"max_draft_tokens":0}})", "speculative.max_draft_tokens"},
     };
     for (const Case& c : cases) {
@@ -158,6 +159,11 @@ TEST(ServerProtocol, SpeculativeExtension) {
     ASSERT_TRUE(off);
     EXPECT_TRUE(off->speculativeGiven);
     EXPECT_EQ(off->params.speculative.draft, assistant::SpeculativeParams::Draft::None);
+    auto named = completion(R"({"prompt":"x","speculative":{"draft":"self:q4_0","min_draft_probability":0.25}})");
+    ASSERT_TRUE(named);  // a draft model by name: the server checks it is the one it loaded
+    EXPECT_EQ(named->params.speculative.draft, assistant::SpeculativeParams::Draft::Model);
+    EXPECT_EQ(named->draftName, "self:q4_0");
+    EXPECT_FLOAT_EQ(named->params.speculative.minDraftProbability, 0.25f);
 
     assistant::GenerateStats st;
     st.promptTokens = 3;

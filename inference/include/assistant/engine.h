@@ -140,6 +140,15 @@ struct ModelParams {
     // model's own template; a model without one, or one whose template does not
     // parse, gets the nearest built-in format (a warning goes to the log).
     std::string chatTemplateOverride;
+    // Self-speculation: a quantization type as `assistant-cli quantize` takes it ("Q4_0",
+    // "TQ2_0", ...; see assistant/model_tools.h) converts the file's matrices to it in
+    // memory at load, with the quantizer's per-tensor rules (a tensor already as small
+    // keeps its type; TQ2_0 rows that are not a multiple of 256 become Q4_0), from any
+    // type the engine reads, so the model can serve as the draft of the same file
+    // (SpeculativeParams::draftModel). Memory: the converted weights (Q4_0: 4.5 bits a
+    // weight, 0.56x a Q8_0 file) are held in RAM, plus the CPU kernels' interleaved copy
+    // of the matrices they repack; the file itself is unmapped. Empty (default): off.
+    std::string requantize;
 };
 
 struct ModelInfo {
@@ -340,6 +349,10 @@ struct SpeculativeParams {
         None,          // one token per forward pass
         PromptLookup,  // the tokens that followed the latest earlier occurrence of the
                        // last n tokens, in the prompt or the answer so far
+        Model,         // draftModel's greedy continuation: a small model with the same
+                       // vocabulary (checkDraftModel), or the model itself requantized to a
+                       // low-bit type (ModelParams::requantize: self-speculation). The
+                       // session runs it with its own KV cache, kept on the accepted tokens
     };
     Draft draft = Draft::None;
     // Guessed tokens per pass (1..64). 3: on a 2-core AVX2 CPU a pass of 1 + 3 tokens
@@ -348,7 +361,20 @@ struct SpeculativeParams {
     int maxDraftTokens = 3;
     int ngramMin = 2;        // n-gram lengths matched, longest first (1 <= min <= max <= 16)
     int ngramMax = 4;
+    // Draft::Model: the draft (required then; ignored otherwise). Generation fails with
+    // InvalidArgument when its vocabulary differs from the model's.
+    std::shared_ptr<const Model> draftModel;
+    // Draft::Model: drafting stops at the first token whose probability under the draft
+    // is below this (0..1; 0: always maxDraftTokens). 0.5: the guesses the draft doubts
+    // are the ones the model rejects (demo models: 96-100% kept at 0.5, 74-85% at 0),
+    // and each costs a draft step and a verified row.
+    float minDraftProbability = 0.5f;
 };
+
+// Whether `draft` can draft for `target` (SpeculativeParams::draftModel): the same
+// tokenizer kind, vocabulary size, token texts and BOS/EOS ids. InvalidArgument names
+// the first difference ("token 13 is '<0x0A>' in the model and 'a' in the draft").
+Status checkDraftModel(const Model& target, const Model& draft);
 
 struct GenerateParams {
     SamplingParams sampling;
@@ -453,6 +479,9 @@ public:
 
     // Forgets the context (KV cache and history).
     void reset();
+    // Keeps the first n cached tokens and forgets the rest (nothing when n >= tokens().size());
+    // the next evaluate continues after them.
+    void truncate(size_t n);
     std::span<const int32_t> tokens() const;
     const std::shared_ptr<const Model>& model() const;
     int contextSize() const;

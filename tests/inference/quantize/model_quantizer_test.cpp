@@ -404,3 +404,22 @@ TEST(QuantizeModel, BadRequestsFailCleanlyWithoutOutput) {
     EXPECT_FALSE(fs::exists(out));
     EXPECT_FALSE(fs::exists(out + ".part"));
 }
+
+// The in-memory image (ModelParams::requantize, self-speculation) is the file that
+// quantizeModel writes, byte for byte, and so llama-quantize's tensors for Q8_0.
+TEST(QuantizeModel, InMemoryImageIsTheWrittenFile) {
+    REQUIRE_SHARED(conformanceModel("llama-a.gguf"));
+    auto source = open(conformanceModel("llama-a.gguf"));
+    ASSERT_TRUE(source);
+    for (const char* type : {"Q8_0", "Q4_0"}) {
+        auto image = quantize::quantizeImage(*source, type, 2);
+        ASSERT_TRUE(image) << image.error().message;
+        const std::string out = tempPath(std::string("image_") + type + ".gguf");
+        ASSERT_TRUE(quantize::quantizeModel({conformanceModel("llama-a.gguf"), out, type, 2, {}}));
+        std::ifstream in(out, std::ios::binary);
+        const std::vector<uint8_t> written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        fs::remove(out);
+        EXPECT_TRUE(written == *image) << type << ": " << written.size() << " vs " << image->size() << " bytes";
+    }
+    EXPECT_FALSE(quantize::quantizeImage(*source, "Q9_9", 2));
+}
