@@ -17,6 +17,7 @@ namespace {
 
 using namespace assistant;
 using gpu_test::greedy;
+using gpu_test::expectSameContinuation;
 using gpu_test::GreedyRun;
 using gpu_test::testDevice;
 
@@ -28,25 +29,6 @@ std::shared_ptr<const Model> load(const std::string& path, const std::string& de
     auto m = Model::load(path, p);
     EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
     return m ? *m : nullptr;
-}
-
-void expectSameContinuation(const GreedyRun& cpu, const GreedyRun& gpu, float tol, const std::string& what) {
-    ASSERT_EQ(cpu.tokens.size(), gpu.tokens.size()) << what;
-    ASSERT_EQ(cpu.stepLogits.size(), gpu.stepLogits.size()) << what;
-    size_t i = 0;
-    for (; i < cpu.tokens.size(); ++i) {
-        const std::vector<float>& a = cpu.stepLogits[i];
-        const std::vector<float>& b = gpu.stepLogits[i];
-        float diff = 0;
-        for (size_t v = 0; v < a.size(); ++v) diff = std::max(diff, std::fabs(a[v] - b[v]));
-        EXPECT_LT(diff, tol) << what << ": step " << i;
-        if (cpu.tokens[i] != gpu.tokens[i]) {
-            const float gap = a[cpu.tokens[i]] - a[gpu.tokens[i]];
-            EXPECT_LE(gap, 2 * diff) << what << ": ids part at step " << i << " without a near-tie";
-            break;
-        }
-    }
-    EXPECT_GE(i, 3u) << what;  // the first tokens come from the prompt's logits
 }
 
 const char* name(MoeExperts m) { return m == MoeExperts::Gpu ? "gpu" : m == MoeExperts::Cpu ? "cpu" : "auto"; }
