@@ -15,11 +15,11 @@ gen tinyllama-1.1b q4_0 &
 t0=$(date +%s)
 configure_dev build-dev
 cmake --build build-dev -j"$(nproc)" --target assistant-bench bench_batch gpu_offload_test gpu_batching_test \
-  kernels_opencl_test > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
+  kernels_opencl_test gpu_moe_test > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
 dev=${DEV:-opencl:0.0}
 export ASSISTANT_TEST_OPENCL_DEVICE=$dev
-for t in kernels_opencl_test gpu_offload_test gpu_batching_test; do
+for t in kernels_opencl_test gpu_offload_test gpu_batching_test gpu_moe_test; do
   build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$?"; grep -E "FAILED|PASSED" "$out/$t.log" | head -12
 done
 wait
