@@ -10,6 +10,10 @@ namespace {
 
 constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
 constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
+// Up to this many tokens (sequences decoding together, speculative drafts) the matvec
+// runs once per token in one launch: the tiled product's 64-token tiles would be mostly
+// empty, and the tokens' reads of a weight row meet in the device's cache.
+constexpr int64_t kMatvecTokens = 8;
 
 // Kernel names per format, in WeightFormat order (stable storage for profiling).
 const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1", "matvec_q4f", "matvec_q8_0",
@@ -110,15 +114,18 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
     // 2. the product
     const double bytes = static_cast<double>(w.bytes()) + static_cast<double>(aBytes) +
                          4.0 * static_cast<double>(tokens * w.rows);
-    if (tokens == 1) {
+    if (tokens <= kMatvecTokens) {
         cl_kernel kv = b.kernel(kMatvec[fmt]);
+        const int xStride = static_cast<int>(aBytes / n), dStride = static_cast<int>(dBytes / n);
+        const int sStride = static_cast<int>(k / 32 * 2);
         if (!kv || !b.setArgs(kv, w.a, w.s, w.m, w.group, *xq, b.actD, b.actS, xg, out, static_cast<int>(w.rows),
-                              static_cast<int>(w.cols), accumulate ? 1 : 0, static_cast<int>(ooff)))
+                              static_cast<int>(w.cols), accumulate ? 1 : 0, static_cast<int>(ooff), xStride, dStride,
+                              sStride, static_cast<int>(ldo)))
             return;
-        const size_t global[1] = {(static_cast<size_t>(w.rows) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes};
-        const size_t local[1] = {kMvRows * kMvLanes};
+        const size_t global[2] = {(static_cast<size_t>(w.rows) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes, n};
+        const size_t local[2] = {kMvRows * kMvLanes, 1};
         const Impl::Quantized kept = b.quantized;  // the matvec only reads the activations
-        b.launch(kMatvec[fmt], kv, 1, global, local, bytes);
+        b.launch(kMatvec[fmt], kv, 2, global, local, bytes);
         if (out.get() != kept.x) b.quantized = kept;
         return;
     }

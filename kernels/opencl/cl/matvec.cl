@@ -209,10 +209,19 @@ inline float dot32_f32(WARGS, XARGS, size_t wb, int b) {
 // lane keeps up to 4 blocks in flight. The lanes of a row meet in lanes32_sum (common.cl):
 // on NVIDIA a warp's shuffles, no local memory or barrier.
 #define MV_DOT(DOT, b) DOT(wa, ws, wm, wg, xq, xd, xs, xg, rb + (b), (b))
+// Several tokens (a few sequences decoding together): work-group row t of the launch is
+// token t, whose activations start xStride / dStride / sStride bytes further and whose
+// output row ldo floats further; the tokens' weight reads meet in the device's cache.
 #define DEFINE_MATVEC(NAME, DOT)                                                                   \
-    kernel void NAME(WARGS, XARGS, global float* out, int rows, int cols, int accum, int ooff) {   \
+    kernel void NAME(WARGS, XARGS, global float* out, int rows, int cols, int accum, int ooff,     \
+                     int xStride, int dStride, int sStride, int ldo) {                             \
         local float red[MV_ROWS * MV_LANES];                                                       \
         const int lid = get_local_id(0);                                                           \
+        const int t = get_group_id(1);                                                             \
+        xq += (size_t)t * xStride;                                                                 \
+        xd += (size_t)t * dStride;                                                                 \
+        xs += (size_t)t * sStride;                                                                 \
+        out += (size_t)t * ldo;                                                                    \
         const int lane = lid % MV_LANES;                                                           \
         const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                \
         float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;                                          \
