@@ -13,7 +13,7 @@ constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
 // Up to this many tokens (sequences decoding together, speculative drafts) the matvec
 // runs once per token in one launch: the tiled product's 64-token tiles would be mostly
 // empty, and the tokens' reads of a weight row meet in the device's cache.
-constexpr int64_t kMatvecTokens = 8;
+constexpr int64_t kMatvecTokens = 16;
 
 // Kernel names per format, in WeightFormat order (stable storage for profiling).
 const char* const kMatvec[] = {"matvec_f32", "matvec_f16", "matvec_q4_0", "matvec_q4_1", "matvec_q4f", "matvec_q8_0",
