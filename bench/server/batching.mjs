@@ -55,14 +55,15 @@ const prompts = [
   'Name four planets.', 'Summarize the plot of Cinderella.',
 ];
 
-// One streaming chat request: { ttftMs, itlMs, totalMs, tokens }.
-async function streamOnce(i) {
+// One streaming chat request: { ttftMs, itlMs, totalMs, tokens }. `tag` makes each
+// request's text new to the server (no prompt cached from an earlier round).
+async function streamOnce(i, tag) {
   const t0 = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      messages: [{ role: 'user', content: prompts[i % prompts.length] }],
+      messages: [{ role: 'user', content: `${tag}. ${prompts[i % prompts.length]}` }],
       max_tokens: maxTokens, ignore_eos: true, temperature: 0, stream: true, stream_options: { include_usage: true },
     }),
   });
@@ -95,13 +96,13 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-await streamOnce(0);  // warm-up: page in the weights
+await streamOnce(0, 'warm-up');  // page in the weights
 const rows = [];
 for (const clients of levels) {
   const perRound = [];
   for (let r = 0; r < rounds; r++) {
     const start = performance.now();
-    const results = await Promise.all(Array.from({ length: clients }, (_, c) => streamOnce(c)));
+    const results = await Promise.all(Array.from({ length: clients }, (_, c) => streamOnce(c, `${clients}-${r}-${c}`)));
     const seconds = (performance.now() - start) / 1000;
     const tokens = results.reduce((a, x) => a + x.tokens, 0);
     perRound.push({
