@@ -8,7 +8,7 @@
 //
 // usage: node bench/server/batching.mjs ASSISTANT_CLI MODEL.gguf [--levels 1,2,4,8] [--rounds 3]
 //        [--max-tokens 32] [--parallel 8] [--threads T] [--no-batching] [--json]
-import { spawn } from 'node:child_process';
+import { startServer, streamChat } from './serve_client.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -30,24 +30,10 @@ if (!cli || !model) {
   process.exit(2);
 }
 
-const args = ['serve', '-m', model, '--port', '0', '--parallel', String(parallel), '--no-embedder'];
+const args = ['-m', model, '--parallel', String(parallel), '--no-embedder'];
 if (threads) args.push('-t', threads);
 if (noBatching) args.push('--no-batching');
-const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/\S+)/);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`server exited (${code})`)));
-});
-for (;;) {
-  const r = await fetch(`${url}/health`).catch(() => null);
-  if (r && r.status === 200) break;
-  await new Promise((res) => setTimeout(res, 50));
-}
+const { url, child } = await startServer(cli, args);
 
 const prompts = [
   'Write a short poem about the sea.', 'What is the capital of France?', 'Give me three tips for sleeping well.',
@@ -58,37 +44,11 @@ const prompts = [
 // One streaming chat request: { ttftMs, itlMs, totalMs, tokens }. `tag` makes each
 // request's text new to the server (no prompt cached from an earlier round).
 async function streamOnce(i, tag) {
-  const t0 = performance.now();
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      messages: [{ role: 'user', content: `${tag}. ${prompts[i % prompts.length]}` }],
-      max_tokens: maxTokens, ignore_eos: true, temperature: 0, stream: true, stream_options: { include_usage: true },
-    }),
+  const r = await streamChat(url, {
+    messages: [{ role: 'user', content: `${tag}. ${prompts[i % prompts.length]}` }],
+    max_tokens: maxTokens, ignore_eos: true, temperature: 0,
   });
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  const decoder = new TextDecoder();
-  let buf = '', ttft = null, tokens = 0, done = false;
-  for await (const bytes of res.body) {
-    buf += decoder.decode(bytes, { stream: true });
-    let k;
-    while ((k = buf.indexOf('\n\n')) >= 0) {
-      const event = buf.slice(0, k);
-      buf = buf.slice(k + 2);
-      if (!event.startsWith('data: ')) continue;
-      const data = event.slice(6);
-      if (data === '[DONE]') { done = true; continue; }
-      const chunk = JSON.parse(data);
-      if (chunk.error) throw new Error(chunk.error.message);
-      if (chunk.usage) tokens = chunk.usage.completion_tokens;
-      if (ttft === null && chunk.choices?.[0]?.delta?.content) ttft = performance.now() - t0;
-    }
-  }
-  if (!done) throw new Error('stream ended without [DONE]');
-  const totalMs = performance.now() - t0;
-  ttft ??= totalMs;
-  return { ttftMs: ttft, itlMs: tokens > 1 ? (totalMs - ttft) / (tokens - 1) : 0, totalMs, tokens };
+  return { ...r, itlMs: r.tokens > 1 ? (r.totalMs - r.ttftMs) / (r.tokens - 1) : 0 };
 }
 
 const median = (xs) => {

@@ -5,7 +5,7 @@
 //
 // usage: node bench/server/load_test.mjs ASSISTANT_CLI [MODEL.gguf] [--clients 8] [--requests 10]
 //        [--max-tokens 64] [--parallel 2] [--json]
-import { spawn } from 'node:child_process';
+import { startServer, streamChat } from './serve_client.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -23,55 +23,13 @@ if (!cli) {
   process.exit(2);
 }
 
-const child = spawn(cli, ['serve', '--port', '0', '--parallel', String(parallel), '--queue', String(clients * 2),
-                          '--no-embedder', ...(model ? ['-m', model] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/\S+)/);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`server exited (${code})`)));
-});
-for (;;) {
-  const r = await fetch(`${url}/health`).catch(() => null);
-  if (r && r.status === 200) break;
-  await new Promise((res) => setTimeout(res, 50));
-}
+const { url, child } = await startServer(cli, ['--parallel', String(parallel), '--queue', String(clients * 2),
+                                                '--no-embedder', ...(model ? ['-m', model] : [])]);
 
-// One streaming chat request: resolves with { ttftMs, totalMs, tokens } or throws.
-async function streamOnce(i) {
-  const t0 = performance.now();
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      messages: [{ role: 'user', content: `Tell me story number ${i}.` }],
-      max_tokens: maxTokens, temperature: 0.8, seed: i, stream: true, stream_options: { include_usage: true },
-    }),
-  });
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  const decoder = new TextDecoder();
-  let buf = '', ttft = null, done = false, tokens = 0;
-  for await (const bytes of res.body) {
-    buf += decoder.decode(bytes, { stream: true });
-    let k;
-    while ((k = buf.indexOf('\n\n')) >= 0) {
-      const event = buf.slice(0, k);
-      buf = buf.slice(k + 2);
-      if (!event.startsWith('data: ')) continue;
-      const data = event.slice(6);
-      if (data === '[DONE]') { done = true; continue; }
-      const chunk = JSON.parse(data);
-      if (chunk.error) throw new Error(chunk.error.message);
-      if (chunk.usage) tokens = chunk.usage.completion_tokens;
-      if (ttft === null && chunk.choices?.[0]?.delta?.content) ttft = performance.now() - t0;
-    }
-  }
-  if (!done) throw new Error('stream ended without [DONE]');
-  return { ttftMs: ttft ?? performance.now() - t0, totalMs: performance.now() - t0, tokens };
-}
+// One streaming chat request: { ttftMs, totalMs, tokens } or throws.
+const streamOnce = (i) => streamChat(url, {
+  messages: [{ role: 'user', content: `Tell me story number ${i}.` }], max_tokens: maxTokens, temperature: 0.8, seed: i,
+});
 
 const results = [], errors = [];
 const start = performance.now();
