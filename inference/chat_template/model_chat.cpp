@@ -48,7 +48,10 @@ json::Value messageValue(const assistant::Message& m, assistant::ToolCallSyntax 
         for (const assistant::ToolCall& c : m.toolCalls) {
             json::Value function = json::Value(json::Object{});
             function.set("name", c.name);
-            function.set("arguments", jsonOrString(c.arguments, json::Value(json::Object{})));
+            // DeepSeek's and functionary's templates print the arguments as they are: JSON text.
+            const bool asText = syntax == assistant::ToolCallSyntax::DeepSeek || syntax == assistant::ToolCallSyntax::Functionary;
+            function.set("arguments", asText ? json::Value(c.arguments.empty() ? std::string("{}") : c.arguments)
+                                             : jsonOrString(c.arguments, json::Value(json::Object{})));
             json::Value call = json::Value(json::Object{});
             call.set("id", callId(c.id));
             call.set("type", "function");

@@ -14,10 +14,17 @@
 
 #include "assistant/tools.h"
 #include "json/json.h"
+#include "tool_call_blocks.h"
 
 namespace assistant {
 
 namespace {
+
+// <tool_call> ... </tool_call>: JSON bodies, or XML ones (Qwen3-Coder, GLM).
+bool taggedSyntax(ToolCallSyntax s) {
+    return s == ToolCallSyntax::Hermes || s == ToolCallSyntax::Generic || s == ToolCallSyntax::Glm ||
+           s == ToolCallSyntax::Qwen3Coder;
+}
 
 bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
@@ -34,23 +41,23 @@ std::string trim(std::string_view s) {
 
 // Markers that open a call anywhere in the text, and only at the start.
 std::vector<std::string_view> anywhereMarkers(ToolCallSyntax syntax) {
+    if (detail::isBlockSyntax(syntax)) return detail::blockMarkers(syntax);
     switch (syntax) {
         case ToolCallSyntax::Mistral: return {"[TOOL_CALLS]"};
         case ToolCallSyntax::Phi4: return {"functools"};
         case ToolCallSyntax::Llama3: return {};
-        case ToolCallSyntax::Hermes:
-        case ToolCallSyntax::Generic: break;
+        default: break;
     }
     return {"<tool_call>"};
 }
 
 std::vector<std::string_view> startMarkers(ToolCallSyntax syntax) {
+    if (detail::isBlockSyntax(syntax)) return detail::blockMarkers(syntax);
     switch (syntax) {
         case ToolCallSyntax::Mistral: return {"[TOOL_CALLS]", "["};
         case ToolCallSyntax::Phi4: return {"functools"};
         case ToolCallSyntax::Llama3: return {"<|python_tag|>", "{"};
-        case ToolCallSyntax::Hermes:
-        case ToolCallSyntax::Generic: break;
+        default: break;
     }
     return {"<tool_call>"};
 }
@@ -152,6 +159,7 @@ void ToolCallParser::step(char c, std::vector<ToolCallEvent>& out) {
         case State::Open:
         case State::ArrayGap: return stepGap(c, out);
         case State::XmlBody: return stepXmlBody(c, out);
+        case State::Block: return stepBlock(c, out, false);
         case State::AfterObject: break;
     }
     // After a Hermes call: whitespace, then "</tool_call>"; anything else is text again.
@@ -178,6 +186,11 @@ void ToolCallParser::endPendingCall(const std::string& raw, std::vector<ToolCall
 }
 
 void ToolCallParser::stepText(char c, std::vector<ToolCallEvent>& out) {
+    if (m_atStart && m_syntax == ToolCallSyntax::Functionary) {  // the prompt ends in ">>>"
+        m_atStart = false;
+        m_state = State::Block;
+        return stepBlock(c, out, false);
+    }
     m_held += c;
     if (m_atStart) {
         const std::string_view t = trimLeft(m_held);
@@ -216,6 +229,11 @@ void ToolCallParser::stepText(char c, std::vector<ToolCallEvent>& out) {
 
 void ToolCallParser::enterCall(std::string_view marker, std::vector<ToolCallEvent>& out) {
     m_atStart = false;
+    if (detail::isBlockSyntax(m_syntax)) {
+        m_state = State::Block;
+        m_held = std::string(marker);  // (without whitespace that came before it)
+        return;
+    }
     if (marker == "{") return beginObject();
     if (marker == "[") {
         m_inArray = true;
@@ -246,7 +264,7 @@ void ToolCallParser::stepGap(char c, std::vector<ToolCallEvent>& out) {
             return;
         }
         if (c == '{') return beginObject();
-        if (m_openWants == '{' && (m_syntax == ToolCallSyntax::Hermes || m_syntax == ToolCallSyntax::Generic)) {
+        if (m_openWants == '{' && taggedSyntax(m_syntax)) {
             m_state = State::XmlBody;  // <tool_call> then not JSON: maybe an XML body
             return;
         }
@@ -262,6 +280,24 @@ void ToolCallParser::stepGap(char c, std::vector<ToolCallEvent>& out) {
         return;
     }
     giveUp(out);
+}
+
+// A block syntax: held until its scanner decides; calls come out whole.
+void ToolCallParser::stepBlock(char c, std::vector<ToolCallEvent>& out, bool final) {
+    if (!final) m_held += c;
+    detail::BlockScan scan = detail::scanBlock(m_syntax, m_held, final);
+    if (scan.status == detail::BlockScan::Status::More) return;
+    if (scan.status == detail::BlockScan::Status::NotCalls) return giveUp(out);
+    const std::string raw = m_held.substr(0, scan.length), rest = m_held.substr(scan.length);
+    for (auto& [name, args] : scan.calls) {
+        out.push_back({ToolCallEvent::Kind::CallStart, m_calls, name, true});
+        out.push_back({ToolCallEvent::Kind::Arguments, m_calls, args, true});
+        out.push_back({ToolCallEvent::Kind::CallEnd, m_calls, scan.calls.size() == 1 ? raw : std::string(), true});
+        ++m_calls;
+    }
+    m_held.clear();
+    m_state = State::Text;
+    for (char r : rest) step(r, out);
 }
 
 void ToolCallParser::stepXmlBody(char c, std::vector<ToolCallEvent>& out) {
@@ -333,7 +369,7 @@ void ToolCallParser::objectDone(std::vector<ToolCallEvent>& out) {
     m_streaming = false;
     m_pendingIndex = m_calls - 1;
     m_pendingValid = call.has_value();
-    if (m_syntax == ToolCallSyntax::Hermes || m_syntax == ToolCallSyntax::Generic) {
+    if (taggedSyntax(m_syntax)) {
         m_state = State::AfterObject;
         m_closeWanted = "</tool_call>";
         m_closeMatched = 0;
@@ -358,6 +394,10 @@ void ToolCallParser::giveUp(std::vector<ToolCallEvent>& out) {
 
 std::vector<ToolCallEvent> ToolCallParser::finish() {
     std::vector<ToolCallEvent> out;
+    if (m_state == State::Block) {
+        stepBlock(0, out, true);
+        if (m_state == State::Block) giveUp(out);
+    }
     if (m_state == State::Object && m_streaming) {  // cut short: the call ends as far as it got
         flushArguments(out);
         out.push_back({ToolCallEvent::Kind::CallEnd, m_calls - 1, m_held, false});

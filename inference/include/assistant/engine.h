@@ -196,6 +196,15 @@ enum class ToolCallSyntax {
     Llama3,   // Llama 3.x: {"name": .., "parameters": {..}} as the whole answer (after <|python_tag|>)
     Mistral,  // Mistral: [TOOL_CALLS][{"name": .., "arguments": {..}}, ...]
     Phi4,     // Phi-4-mini: functools[{"name": .., "arguments": {..}}, ...]
+    // Block syntaxes (inference/tools/tool_call_blocks.cpp): calls reported whole.
+    DeepSeek,     // <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>name<｜tool▁sep｜>{..}<｜tool▁call▁end｜>...
+    Granite,      // IBM Granite 3.x: <|tool_call|>[{"name": .., "arguments": {..}}, ...]
+    CommandR,     // Cohere Command-R(+): Action: ```json [{"tool_name": .., "parameters": {..}}] ```
+    Functionary,  // functionary v3.2: name\n{..} after the prompt's ">>>", more as >>>name\n{..}
+    Kimi,         // Kimi-K2: <|tool_calls_section_begin|><|tool_call_begin|>functions.name:0<|tool_call_argument_begin|>{..}...
+    Glm,          // GLM-4.5/4.6: <tool_call>name<arg_key>k</arg_key><arg_value>v</arg_value></tool_call>
+    Qwen3Coder,   // <tool_call><function=name><parameter=k>v</parameter></function></tool_call>
+    Harmony,      // gpt-oss: ... to=functions.name ... <|message|>{..}<|call|>
 };
 
 struct Message {

@@ -82,12 +82,13 @@ public:
     int calls() const { return m_calls; }  // calls started so far
 
 private:
-    enum class State { Text, Open, Object, AfterObject, ArrayGap, XmlBody };
+    enum class State { Text, Open, Object, AfterObject, ArrayGap, XmlBody, Block };
     void step(char c, std::vector<ToolCallEvent>& out);
     void stepText(char c, std::vector<ToolCallEvent>& out);
     void stepGap(char c, std::vector<ToolCallEvent>& out);
     void stepObject(char c, std::vector<ToolCallEvent>& out);
     void stepXmlBody(char c, std::vector<ToolCallEvent>& out);
+    void stepBlock(char c, std::vector<ToolCallEvent>& out, bool final);
     void enterCall(std::string_view marker, std::vector<ToolCallEvent>& out);
     void beginObject();
     void tryHead(std::vector<ToolCallEvent>& out);

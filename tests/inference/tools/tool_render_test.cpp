@@ -14,7 +14,7 @@ TEST(ToolSyntax, ReadFromTheTemplateText) {
     EXPECT_EQ(assistant::toolCallSyntaxOf("<|python_tag|>"), ToolCallSyntax::Llama3);
     EXPECT_EQ(assistant::toolCallSyntaxOf("<|start_header_id|> {\"name\": .., \"parameters\": ..}"), ToolCallSyntax::Llama3);
     EXPECT_EQ(assistant::toolCallSyntaxOf("functools[{\"name\": ..}]"), ToolCallSyntax::Phi4);
-    EXPECT_EQ(assistant::toolCallSyntaxOf("<tool_call>\n<function=example>"), ToolCallSyntax::Hermes);  // Qwen3-Coder
+    EXPECT_EQ(assistant::toolCallSyntaxOf("<tool_call>\n<function=example>"), ToolCallSyntax::Qwen3Coder);
     EXPECT_EQ(assistant::toolCallSyntaxOf("{{ messages }}"), ToolCallSyntax::Generic);
     EXPECT_EQ(assistant::toolCallSyntaxOf(""), ToolCallSyntax::Generic);
 }
