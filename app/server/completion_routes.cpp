@@ -170,7 +170,7 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         else if (job->request.echo) send(sseEvent(b.deltaChunk(job->request.prompt, false)));
         // Tools offered: content goes through the parser, calls out as delta.tool_calls.
         std::optional<ToolCallDeltas> tools;
-        if (job->chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax);
+        if (job->chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax, job->request.params.tools);
         auto sendDeltas = [&](const std::vector<json>& deltas) {
             for (const json& d : deltas) send(sseEvent(b.chatChunk(d)));
             return connected;

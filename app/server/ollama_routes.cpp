@@ -128,7 +128,7 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
         };
         // Tools offered: a call goes out whole, in its own chunk, once its JSON closes.
         std::optional<WholeToolCalls> tools;
-        if (chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax);
+        if (chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax, job->request.params.tools);
         auto sendItems = [&](const std::vector<WholeToolCalls::Item>& items) {
             for (const WholeToolCalls::Item& item : items) {
                 json c = ollama::chunk(true, shownName, item.text, false);

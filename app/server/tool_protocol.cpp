@@ -143,7 +143,7 @@ json ollamaToolCalls(const std::vector<assistant::ToolCall>& calls) {
 
 assistant::ParsedToolCalls toolCallsOf(const GenerationRequest& r, assistant::ToolCallSyntax syntax, const std::string& text) {
     if (r.params.tools.empty()) return {text, {}};
-    assistant::ParsedToolCalls parsed = assistant::parseToolCalls(syntax, text);
+    assistant::ParsedToolCalls parsed = assistant::parseToolCalls(syntax, text, r.params.tools);
     for (auto& c : parsed.calls) c.id = newToolCallId();
     return parsed;
 }

@@ -46,7 +46,8 @@ assistant::ParsedToolCalls toolCallsOf(const GenerationRequest& r, assistant::To
 // type and name on its first delta, its arguments in pieces after.
 class ToolCallDeltas {
 public:
-    explicit ToolCallDeltas(assistant::ToolCallSyntax syntax) : m_parser(syntax) {}
+    explicit ToolCallDeltas(assistant::ToolCallSyntax syntax, std::span<const assistant::ToolDefinition> tools = {})
+        : m_parser(syntax, tools) {}
     std::vector<nlohmann::json> feed(std::string_view piece) { return deltas(m_parser.feed(piece)); }
     std::vector<nlohmann::json> finish() { return deltas(m_parser.finish()); }
     bool calledTools() const { return m_parser.calls() > 0; }
@@ -61,7 +62,8 @@ private:
 // text, since none of it was sent.
 class WholeToolCalls {
 public:
-    explicit WholeToolCalls(assistant::ToolCallSyntax syntax) : m_parser(syntax) {}
+    explicit WholeToolCalls(assistant::ToolCallSyntax syntax, std::span<const assistant::ToolDefinition> tools = {})
+        : m_parser(syntax, tools) {}
     struct Item {
         std::string text;                     // content, when call is empty
         std::optional<assistant::ToolCall> call;

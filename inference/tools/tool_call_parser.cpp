@@ -80,10 +80,14 @@ std::optional<std::pair<std::string, std::string>> readCall(std::string_view tex
     return std::nullopt;
 }
 
-// A JSON value as written, else the text as a string ("Paris" -> "Paris", 3 -> 3).
-json::Value xmlValue(std::string_view text) {
+// A parameter's value in an XML body: as its schema's type says when the tool gives
+// one (a "string" stays text even when it reads as JSON), else a JSON value as
+// written, else the text as a string ("Paris" -> "Paris", 3 -> 3).
+json::Value xmlValue(std::string_view text, const json::Value* schema) {
     if (text.starts_with('\n')) text.remove_prefix(1);
     if (text.ends_with('\n')) text.remove_suffix(1);
+    const json::Value* type = schema ? schema->find("type") : nullptr;
+    if (type && type->isString() && type->asString() == "string") return json::Value(text);
     auto parsed = json::Value::parse(text);
     return parsed ? std::move(*parsed) : json::Value(text);
 }
@@ -101,7 +105,18 @@ std::optional<std::string_view> xmlTagged(std::string_view& rest, std::string_vi
 
 // A <tool_call> body in XML: Qwen3-Coder "<function=NAME><parameter=K>V</parameter>..
 // </function>" or GLM "NAME<arg_key>K</arg_key><arg_value>V</arg_value>..".
-std::optional<std::pair<std::string, std::string>> readXmlCall(std::string_view body) {
+std::optional<std::pair<std::string, std::string>> readXmlCall(std::string_view body, std::span<const ToolDefinition> tools) {
+    std::optional<json::Value> parameters;  // the called tool's schema, once the name is known
+    auto schemaOf = [&](const std::string& name, std::string_view key) -> const json::Value* {
+        if (!parameters) {
+            parameters = json::Value();
+            for (const ToolDefinition& t : tools)
+                if (t.name == name)
+                    if (auto p = json::Value::parse(t.parameters)) parameters = std::move(*p);
+        }
+        const json::Value* properties = parameters->isObject() ? parameters->find("properties") : nullptr;
+        return properties && properties->isObject() ? properties->find(std::string(key)) : nullptr;
+    };
     std::string_view rest = trimLeft(body);
     std::string name;
     json::Value args = json::Value(json::Object{});
@@ -117,7 +132,8 @@ std::optional<std::pair<std::string, std::string>> readXmlCall(std::string_view 
             const size_t keyEnd = rest.find('>');
             const size_t end = rest.find("</parameter>");
             if (keyEnd == std::string_view::npos || end == std::string_view::npos || end < keyEnd) return std::nullopt;
-            args.set(std::string(rest.substr(11, keyEnd - 11)), xmlValue(rest.substr(keyEnd + 1, end - keyEnd - 1)));
+            const std::string key(rest.substr(11, keyEnd - 11));
+            args.set(key, xmlValue(rest.substr(keyEnd + 1, end - keyEnd - 1), schemaOf(name, key)));
             rest.remove_prefix(end + 12);
         }
     } else {
@@ -128,7 +144,7 @@ std::optional<std::pair<std::string, std::string>> readXmlCall(std::string_view 
             auto key = xmlTagged(rest, "<arg_key>", "</arg_key>");
             auto value = key ? xmlTagged(rest, "<arg_value>", "</arg_value>") : std::nullopt;
             if (!value) return std::nullopt;
-            args.set(std::string(*key), xmlValue(*value));
+            args.set(std::string(*key), xmlValue(*value, schemaOf(name, *key)));
         }
     }
     if (name.empty() || name.find_first_of(" \t\n<>{}\"") != std::string::npos) return std::nullopt;
@@ -137,7 +153,8 @@ std::optional<std::pair<std::string, std::string>> readXmlCall(std::string_view 
 
 }  // namespace
 
-ToolCallParser::ToolCallParser(ToolCallSyntax syntax) : m_syntax(syntax) {}
+ToolCallParser::ToolCallParser(ToolCallSyntax syntax, std::span<const ToolDefinition> tools)
+    : m_syntax(syntax), m_tools(tools.begin(), tools.end()) {}
 
 void ToolCallParser::emitText(std::string_view text, std::vector<ToolCallEvent>& out) {
     if (text.empty()) return;
@@ -305,7 +322,7 @@ void ToolCallParser::stepXmlBody(char c, std::vector<ToolCallEvent>& out) {
     m_held += c;
     if (!std::string_view(m_held).ends_with(kClose)) return;
     const std::string_view body = std::string_view(m_held).substr(kOpen.size(), m_held.size() - kOpen.size() - kClose.size());
-    auto call = readXmlCall(body);
+    auto call = readXmlCall(body, m_tools);
     if (!call) return giveUp(out);
     out.push_back({ToolCallEvent::Kind::CallStart, m_calls, call->first, true});
     out.push_back({ToolCallEvent::Kind::Arguments, m_calls, call->second, true});
@@ -411,8 +428,8 @@ std::vector<ToolCallEvent> ToolCallParser::finish() {
     return out;
 }
 
-ParsedToolCalls parseToolCalls(ToolCallSyntax syntax, std::string_view text) {
-    ToolCallParser parser(syntax);
+ParsedToolCalls parseToolCalls(ToolCallSyntax syntax, std::string_view text, std::span<const ToolDefinition> tools) {
+    ToolCallParser parser(syntax, tools);
     std::vector<ToolCallEvent> events = parser.feed(text);
     for (ToolCallEvent& e : parser.finish()) events.push_back(std::move(e));
     ParsedToolCalls parsed;

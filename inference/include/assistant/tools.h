@@ -74,7 +74,9 @@ struct ToolCallEvent {
 // ends a started call the same way.
 class ToolCallParser {
 public:
-    explicit ToolCallParser(ToolCallSyntax syntax);
+    // tools: the offered ones; an XML body's parameters take the types of their schema
+    // (a "string" parameter stays a string even when its text reads as a number).
+    explicit ToolCallParser(ToolCallSyntax syntax, std::span<const ToolDefinition> tools = {});
 
     std::vector<ToolCallEvent> feed(std::string_view text);
     // End of output: releases held text, ends an open call.
@@ -99,6 +101,7 @@ private:
     void emitText(std::string_view text, std::vector<ToolCallEvent>& out);
 
     ToolCallSyntax m_syntax;
+    std::vector<ToolDefinition> m_tools;
     State m_state = State::Text;
     bool m_atStart = true;      // nothing but whitespace so far (Llama3/Mistral calls open the answer)
     std::string m_held;         // text held since the candidate began (markers included)
@@ -125,6 +128,6 @@ struct ParsedToolCalls {
     std::string content;
     std::vector<ToolCall> calls;
 };
-ParsedToolCalls parseToolCalls(ToolCallSyntax syntax, std::string_view text);
+ParsedToolCalls parseToolCalls(ToolCallSyntax syntax, std::string_view text, std::span<const ToolDefinition> tools = {});
 
 }  // namespace assistant

@@ -134,3 +134,25 @@ TEST(ToolBlockSyntax, ForcingGrammarsParseAndCarryTheMarkers) {
         EXPECT_FALSE(assistant::toolCallGrammar(syntax, tools, "nope", false).has_value()) << what;
     }
 }
+
+// Qwen3-Coder and GLM parameters are text: the tool's schema decides their JSON type.
+TEST(ToolBlockSyntax, XmlParametersTakeTheSchemaTypes) {
+    const std::vector<assistant::ToolDefinition> tools = {
+        {"order", "", R"({"type": "object", "properties": {"code": {"type": "string"}, "count": {"type": "integer"},
+                          "gift": {"type": "boolean"}, "items": {"type": "array"}}})"}};
+    const std::string qwen =
+        "<tool_call>\n<function=order>\n<parameter=code>\n007\n</parameter>\n<parameter=count>\n3\n</parameter>\n"
+        "<parameter=gift>\ntrue\n</parameter>\n<parameter=items>\n[\"a\", \"b\"]\n</parameter>\n</function>\n</tool_call>";
+    const std::string glm =
+        "<tool_call>order\n<arg_key>code</arg_key>\n<arg_value>007</arg_value>\n<arg_key>count</arg_key>\n<arg_value>3</arg_value>\n"
+        "<arg_key>gift</arg_key>\n<arg_value>true</arg_value>\n<arg_key>items</arg_key>\n<arg_value>[\"a\", \"b\"]</arg_value>\n</tool_call>";
+    for (const auto& [syntax, text] : {std::pair{ToolCallSyntax::Qwen3Coder, qwen}, std::pair{ToolCallSyntax::Glm, glm}}) {
+        const assistant::ParsedToolCalls p = assistant::parseToolCalls(syntax, text, tools);
+        ASSERT_EQ(p.calls.size(), 1u) << text;
+        EXPECT_EQ(json::Value::parse(p.calls[0].arguments)->dump(), R"({"code":"007","count":3,"gift":true,"items":["a","b"]})");
+        // Without the schema, "007" is not JSON and stays text; "3" becomes a number.
+        const assistant::ParsedToolCalls bare = assistant::parseToolCalls(syntax, text);
+        ASSERT_EQ(bare.calls.size(), 1u);
+        EXPECT_EQ((*json::Value::parse(bare.calls[0].arguments))["count"].asNumber(), 3);
+    }
+}
