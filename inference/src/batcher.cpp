@@ -88,7 +88,8 @@ std::vector<Batcher::Impl::Part> Batcher::Impl::plan() {
     for (Request* r : m_pending) {
         if (r->finished) continue;
         if (r->cancel && r->cancel->load(std::memory_order_relaxed)) {
-            finish(*r, Error{ErrorCode::Cancelled, "evaluation cancelled"});
+            r->error = Error{ErrorCode::Cancelled, "evaluation cancelled"};
+            r->finished = true;
             continue;
         }
         int64_t take = std::min<int64_t>(static_cast<int64_t>(r->remaining()), budget);
@@ -98,11 +99,6 @@ std::vector<Batcher::Impl::Part> Batcher::Impl::plan() {
         budget -= take;
     }
     return parts;
-}
-
-void Batcher::Impl::finish(Request& r, std::optional<Error> error) {
-    r.error = std::move(error);
-    r.finished = true;
 }
 
 void Batcher::Impl::run(const std::vector<Part>& parts) {

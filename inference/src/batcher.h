@@ -58,7 +58,6 @@ private:
     void gather(std::unique_lock<std::mutex>& lock);
     std::vector<Part> plan();
     void run(const std::vector<Part>& parts);
-    void finish(Request& r, std::optional<Error> error);
 
     std::condition_variable m_changed;
     std::vector<Request*> m_pending;  // arrival order

@@ -26,36 +26,8 @@ const char* const kMoeDown[] = {"moe_down_f32",  "moe_down_f16", "moe_down_q4_0"
 static_assert(std::size(kMoeMatvec) == static_cast<size_t>(WeightFormat::Q3) + 1 &&
               std::size(kMoeDown) == std::size(kMoeMatvec));
 
-// The activation type a weight format's dot products read: the same choice as the
-// matmul's (cl_matmul.cpp), which the experts test checks for every weight type.
-enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
-
-Act actOf(const Weight& w) {
-    switch (w.format) {
-    case WeightFormat::F32: return Act::F32;
-    case WeightFormat::F16: return Act::F16;
-    case WeightFormat::BF16: return Act::BF16;
-    case WeightFormat::Q4_1: return Act::Q8_1;
-    case WeightFormat::Q2:
-    case WeightFormat::Q3:
-    case WeightFormat::Q4F:
-    case WeightFormat::Q8F: return Act::Q8_K;
-    case WeightFormat::IQ4F: return w.sourceType == GgmlType::IQ4_XS ? Act::Q8_K : Act::Q8_0;
-    case WeightFormat::Q5: return w.sourceType == GgmlType::Q5_1 ? Act::Q8_1 : Act::Q8_0;
-    default: return Act::Q8_0;
-    }
-}
-
 int valueBytes(Act a) { return a == Act::F32 || a == Act::BF16 ? 4 : a == Act::F16 ? 2 : 1; }
 int groupOf(Act a) { return a == Act::Q8_K ? 256 : 32; }
-
-bool grow(Backend& be, Buffer& b, size_t bytes) {
-    if (b.bytes() >= bytes) return true;
-    auto r = be.alloc(bytes);
-    if (!r) return false;
-    b = std::move(*r);
-    return true;
-}
 
 }  // namespace
 

@@ -28,12 +28,6 @@ static_assert(std::size(kMatvec) == static_cast<size_t>(WeightFormat::Q3) + 1 &&
 
 }  // namespace
 
-namespace {
-
-// The activation type a weight format's kernels read (as the CPU backend's vecDotType).
-// BF16: floats rounded to bf16, as the CPU backend rounds them for BF16 weights.
-enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
-
 Act actOf(const Weight& w) {
     switch (w.format) {
     case WeightFormat::F32: return Act::F32;
@@ -58,7 +52,6 @@ bool grow(Backend& be, Buffer& b, size_t bytes) {
     return true;
 }
 
-}  // namespace
 
 void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t tokens, const Buffer& out, int64_t ldo,
                      int64_t ooff, bool accumulate, bool swigluInput) {

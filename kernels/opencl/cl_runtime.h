@@ -79,5 +79,14 @@ struct Backend::Impl {
                 double bytes);
 };
 
+// The activation type a weight format's kernels read (as the CPU backend's vecDotType;
+// BF16: floats rounded to bf16, as the CPU backend rounds them for BF16 weights), for the
+// matmul (cl_matmul.cpp) and the experts (cl_experts.cpp) alike.
+enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
+Act actOf(const Weight& w);
+
+// b holds at least `bytes` (re-allocated, contents lost, when smaller); false when the
+// device has no memory for it.
+bool grow(Backend& be, Buffer& b, size_t bytes);
 
 }  // namespace kernels::opencl

@@ -175,9 +175,9 @@ kernel void attn_split_q8_0(global const float* qkv, int ldq, global const uchar
 
 // attn_split over a Q4_0 cache (18-byte blocks: fp16 scale, 16 bytes holding values j and
 // j+16 in the low and high nibble of byte j, offset by 8), laid out like attn_split_q8_0
-// below. Written as a macro over the block's dot product and value, which runs the Q8_0
-// cache 25% slower on the H200 than attn_split_q8_0's hand-written loops (depth 4096:
-// 218 against 291 tokens/s), so attn_split_q8_0 keeps its own body.
+// above. Written once over the block's dot product and value for both types, it ran the Q8_0
+// cache 25% slower on the H200 than attn_split_q8_0's own loops (depth 4096:
+// 218 against 291 tokens/s), so each type keeps its own kernel.
 
 inline float q4_0_block_dot(global const uchar* blk, const local float* q) {
     global const ushort* qv = (global const ushort*)(blk + 2);
@@ -195,78 +195,75 @@ inline float q4_0_block_value(global const uchar* blk, int i) {
     return (float)((i < 16 ? b & 15 : b >> 4)) - 8.0f;
 }
 
-#define ATTN_SPLIT_QUANT(NAME, BLOCK_BYTES, BLOCK_DOT, BLOCK_VALUE)                                                   \
-kernel void NAME(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,           \
-                 global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0, float scale,    \
-                 int window, float softCap, int nSplit, int splitLen) {                                              \
-    local float qs[AT_MAXD];                                                                                         \
-    local float p[AT_WG];                                                                                            \
-    local float red[AT_WG];                                                                                          \
-    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);              \
-    const int pos = pos0 + t;                                                                                        \
-    const int hk = h / (heads / headsKv);                                                                            \
-    const int rowW = headsKv * D;                                                                                    \
-    const size_t rowB = (size_t)(rowW / 32) * BLOCK_BYTES;                                                           \
-    int lo = split * splitLen;                                                                                       \
-    const int hi = min(lo + splitLen, pos + 1);                                                                      \
-    if (window > 0) lo = max(lo, pos - window + 1);                                                                  \
-    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];                                  \
-    barrier(CLK_LOCAL_MEM_FENCE);                                                                                    \
-                                                                                                                     \
-    float m = -INFINITY, l = 0.0f;                                                                                   \
-    float o[AT_MAXD / AT_WG];                                                                                        \
-    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;                                                           \
-    for (int base = lo; base < hi; base += AT_WG) {                                                                  \
-        const int j = base + lid;                                                                                    \
-        float s = -INFINITY;                                                                                         \
-        if (j < hi) {                                                                                                \
-            global const uchar* krow = kcache + (size_t)j * rowB;                                                    \
-            float qk = 0.0f;                                                                                         \
-            if ((D & 31) == 0) {                                                                                     \
-                for (int b = 0; b < D / 32; ++b) {                                                                   \
-                    global const uchar* blk = krow + (size_t)(hk * D / 32 + b) * BLOCK_BYTES;                        \
-                    qk += BLOCK_DOT(blk, qs + b * 32) * vload_half(0, (global const half*)blk);                      \
-                }                                                                                                    \
-            } else {                                                                                                 \
-                for (int d = 0; d < D; ++d) {                                                                        \
-                    const int c = hk * D + d;                                                                        \
-                    global const uchar* blk = krow + (size_t)(c / 32) * BLOCK_BYTES;                                 \
-                    qk += qs[d] * BLOCK_VALUE(blk, c % 32) * vload_half(0, (global const half*)blk);                 \
-                }                                                                                                    \
-            }                                                                                                        \
-            s = qk * scale;                                                                                          \
-            if (softCap > 0.0f) s = softCap * tanh(s / softCap);                                                     \
-        }                                                                                                            \
-        const float tileMax = wg_reduce(red, s, lid, 1);                                                             \
-        const float newM = fmax(m, tileMax);                                                                         \
-        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);                                                    \
-        const float e = j < hi ? exp(s - newM) : 0.0f;                                                               \
-        p[lid] = e;                                                                                                  \
-        const float tileSum = wg_reduce(red, e, lid, 0); /* its barriers also publish p[] */                         \
-        l = l * corr + tileSum;                                                                                      \
-        const int count = min(AT_WG, hi - base);                                                                     \
-        global const uchar* vrow = vcache + (size_t)base * rowB;                                                     \
-        for (int i = 0; i * AT_WG + lid < D; ++i) {                                                                  \
-            const int c = hk * D + i * AT_WG + lid; /* value column: its block, its place in it */                   \
-            const int s0 = c / 32 * BLOCK_BYTES, e0 = c % 32;                                                        \
-            float acc = o[i] * corr;                                                                                 \
-            global const uchar* r = vrow + s0;                                                                       \
-            for (int jj = 0; jj < count; ++jj, r += rowB)                                                            \
-                acc += p[jj] * (BLOCK_VALUE(r, e0) * vload_half(0, (global const half*)r));                          \
-            o[i] = acc;                                                                                              \
-        }                                                                                                            \
-        m = newM;                                                                                                    \
-        barrier(CLK_LOCAL_MEM_FENCE);                                                                                \
-    }                                                                                                                \
-    const size_t slot = ((size_t)t * heads + h) * nSplit + split;                                                    \
-    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];                              \
-    if (lid == 0) {                                                                                                  \
-        partMs[2 * slot] = m;                                                                                        \
-        partMs[2 * slot + 1] = l;                                                                                    \
-    }                                                                                                                \
-}
+kernel void attn_split_q4_0(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
+                            global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0,
+                            float scale, int window, float softCap, int nSplit, int splitLen) {
+    local float qs[AT_MAXD];
+    local float p[AT_WG];
+    local float red[AT_WG];
+    const int lid = get_local_id(0), split = get_group_id(0), h = get_group_id(1), t = get_group_id(2);
+    const int pos = pos0 + t;
+    const int hk = h / (heads / headsKv);
+    const int rowW = headsKv * D;
+    const size_t rowB = (size_t)(rowW / 32) * 18;
+    int lo = split * splitLen;
+    const int hi = min(lo + splitLen, pos + 1);
+    if (window > 0) lo = max(lo, pos - window + 1);
+    for (int d = lid; d < D; d += AT_WG) qs[d] = qkv[(size_t)t * ldq + h * D + d];
+    barrier(CLK_LOCAL_MEM_FENCE);
 
-ATTN_SPLIT_QUANT(attn_split_q4_0, 18, q4_0_block_dot, q4_0_block_value)
+    float m = -INFINITY, l = 0.0f;
+    float o[AT_MAXD / AT_WG];
+    for (int i = 0; i < AT_MAXD / AT_WG; ++i) o[i] = 0.0f;
+    for (int base = lo; base < hi; base += AT_WG) {
+        const int j = base + lid;
+        float s = -INFINITY;
+        if (j < hi) {
+            global const uchar* krow = kcache + (size_t)j * rowB;
+            float qk = 0.0f;
+            if ((D & 31) == 0) {
+                for (int b = 0; b < D / 32; ++b) {
+                    global const uchar* blk = krow + (size_t)(hk * D / 32 + b) * 18;
+                    qk += q4_0_block_dot(blk, qs + b * 32) * vload_half(0, (global const half*)blk);
+                }
+            } else {
+                for (int d = 0; d < D; ++d) {
+                    const int c = hk * D + d;
+                    global const uchar* blk = krow + (size_t)(c / 32) * 18;
+                    qk += qs[d] * q4_0_block_value(blk, c % 32) * vload_half(0, (global const half*)blk);
+                }
+            }
+            s = qk * scale;
+            if (softCap > 0.0f) s = softCap * tanh(s / softCap);
+        }
+        const float tileMax = wg_reduce(red, s, lid, 1);
+        const float newM = fmax(m, tileMax);
+        const float corr = m == -INFINITY ? 0.0f : exp(m - newM);
+        const float e = j < hi ? exp(s - newM) : 0.0f;
+        p[lid] = e;
+        const float tileSum = wg_reduce(red, e, lid, 0); // its barriers also publish p[]
+        l = l * corr + tileSum;
+        const int count = min(AT_WG, hi - base);
+        global const uchar* vrow = vcache + (size_t)base * rowB;
+        for (int i = 0; i * AT_WG + lid < D; ++i) {
+            const int c = hk * D + i * AT_WG + lid; // value column: its block, its place in it
+            const int s0 = c / 32 * 18, e0 = c % 32;
+            float acc = o[i] * corr;
+            global const uchar* r = vrow + s0;
+            for (int jj = 0; jj < count; ++jj, r += rowB)
+                acc += p[jj] * (q4_0_block_value(r, e0) * vload_half(0, (global const half*)r));
+            o[i] = acc;
+        }
+        m = newM;
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const size_t slot = ((size_t)t * heads + h) * nSplit + split;
+    for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];
+    if (lid == 0) {
+        partMs[2 * slot] = m;
+        partMs[2 * slot + 1] = l;
+    }
+}
 
 // out[t][h*D + d] = sum_s o_s[d] e^(m_s - M) / sum_s l_s e^(m_s - M). Items: (d, h, t).
 kernel void attn_merge(global const float* partO, global const float* partMs, global float* out, int heads, int D,
