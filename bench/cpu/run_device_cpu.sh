@@ -27,11 +27,11 @@ if [ "$mode" != bench ]; then
   cmake -S . -B build-devcpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSISTANT_WITH_QT=OFF -DASSISTANT_WITH_RAG=OFF \
     -DASSISTANT_WITH_OPENCL=OFF -DASSISTANT_WITH_LEVEL_ZERO=OFF -DGTest_DIR=/tmp/gtest/usr/lib/x86_64-linux-gnu/cmake/GTest \
     > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
-  cmake --build build-devcpu -j"$(nproc)" --target assistant-bench kernels_cpu_test kernels_cpu_vnni_emulated_test \
+  cmake --build build-devcpu -j"$(nproc)" --target assistant-bench kernels_cpu_test kernels_cpu_vnni_emulated_test kernels_cpu_amx_emulated_test \
     > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
   echo "build: $(( $(date +%s) - t0 )) s"
   grep -m1 "model name" /proc/cpuinfo; grep -m1 -o 'amx[a-z_0-9]*\|avx512_vnni\|avx_vnni' /proc/cpuinfo | sort -u | tr '\n' ' '; echo
-  for t in kernels_cpu_test kernels_cpu_vnni_emulated_test; do
+  for t in kernels_cpu_test kernels_cpu_vnni_emulated_test kernels_cpu_amx_emulated_test; do
     build-devcpu/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED) ' "$out/$t.log" | tr '\n' ' ')"
     grep -E '^\[  FAILED  \]' "$out/$t.log" | head -10
   done

@@ -15,6 +15,10 @@
 #include <cpuid.h>
 #define KERNELS_X86 1
 #endif
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace kernels {
 namespace {
@@ -133,6 +137,20 @@ std::string cpuFeatureString(const CpuFeatures& f) {
 
 namespace {
 
+// Linux hands out the AMX tile data state only to a process that asks for it
+// (ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); asked once, for the whole process.
+bool amxPermitted() {
+#if defined(__linux__) && defined(KERNELS_X86)
+    static const bool granted = [] {
+        constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+        return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+    }();
+    return granted;
+#else
+    return false;
+#endif
+}
+
 CpuIsa bestIsa() {
     for (int i = kCpuIsaCount - 1; i > 0; --i)
         if (cpuIsaSupported(static_cast<CpuIsa>(i))) return static_cast<CpuIsa>(i);
@@ -151,7 +169,7 @@ CpuIsa initialIsa() {
                      cpuIsaName(bestIsa()));
         return bestIsa();
     }
-    std::fprintf(stderr, "ASSISTANT_CPU_ISA=%s: unknown (scalar, avx2, avxvnni, avx512, avx512vnni), using %s\n",
+    std::fprintf(stderr, "ASSISTANT_CPU_ISA=%s: unknown (scalar, avx2, avxvnni, avx512, avx512vnni, amx), using %s\n",
                  env, cpuIsaName(bestIsa()));
     return bestIsa();
 }
@@ -173,6 +191,7 @@ bool cpuIsaSupported(CpuIsa isa) {
         case CpuIsa::AvxVnni: return avx2 && f.avxvnni;
         case CpuIsa::Avx512: return avx512;
         case CpuIsa::Avx512Vnni: return avx512 && f.avx512vnni;
+        case CpuIsa::Amx: return avx512 && f.avx512vnni && f.amxTile && f.amxInt8 && amxPermitted();
     }
     return false;
 }
@@ -192,6 +211,7 @@ const char* cpuIsaName(CpuIsa isa) {
         case CpuIsa::AvxVnni: return "avxvnni";
         case CpuIsa::Avx512: return "avx512";
         case CpuIsa::Avx512Vnni: return "avx512vnni";
+        case CpuIsa::Amx: return "amx";
     }
     return "?";
 }

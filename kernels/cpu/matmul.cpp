@@ -25,6 +25,7 @@ const IsaKernels* isaKernels(CpuIsa isa) {
         case CpuIsa::AvxVnni: return &kernelsAvxVnni();
         case CpuIsa::Avx512: return &kernelsAvx512();
         case CpuIsa::Avx512Vnni: return &kernelsAvx512Vnni();
+        case CpuIsa::Amx: return &kernelsAmx();
     }
 #endif
     (void)isa;
@@ -168,18 +169,22 @@ void matmulScalar(ThreadPool& pool, const Matrix& w, const float* x, int64_t tok
     });
 }
 
-// The kernel for w on this ISA: the 8-row interleaved one when w was interleaved at
-// load, else the GGUF-layout tile; null when the type has none (the scalar path).
+// The kernel for w on this ISA: the prefill one (AMX tiles) for enough tokens on
+// interleaved weights, the 8-row interleaved one when w was interleaved at load, else
+// the GGUF-layout tile; null when the type has none (the scalar path). `unit`: the
+// row count a task's block is a multiple of.
 struct Kernel {
     cpu::TileFn tile = nullptr;
     bool interleaved = false;
+    int64_t unit = 4;
 };
 
-Kernel kernelFor(const cpu::IsaKernels* isa, const Matrix& w) {
+Kernel kernelFor(const cpu::IsaKernels* isa, const Matrix& w, int64_t tokens) {
     const auto slot = static_cast<size_t>(w.type);
     if (!isa || slot >= cpu::kTypeSlots) return {};
-    if (w.interleaved && isa->tileX8[slot]) return {isa->tileX8[slot], true};
-    return {isa->tile[slot], false};
+    if (w.interleaved && isa->prefillX8[slot] && tokens >= isa->prefillMinTokens) return {isa->prefillX8[slot], true, 16};
+    if (w.interleaved && isa->tileX8[slot]) return {isa->tileX8[slot], true, 8};
+    return {isa->tile[slot], false, 4};
 }
 
 // The weight side of a job (its activations are the caller's).
@@ -198,7 +203,7 @@ cpu::MatmulJob jobFor(const Matrix& w, bool interleaved, float* out) {
 void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, float* out) {
     if (tokens <= 0 || w.rows <= 0) return;
     const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
-    const auto [tile, interleaved] = kernelFor(isa, w);
+    const auto [tile, interleaved, unit] = kernelFor(isa, w, tokens);
     thread_local ActScratch scratch;
     cpu::MatmulJob job = jobFor(w, interleaved, out);
     if (!tile || !prepareActivations(pool, w.type, x, tokens, w.cols, *isa, interleaved, scratch, job.act)) {
@@ -206,8 +211,8 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
         return;
     }
 
-    // Row blocks (multiples of 4, the tiles' row count, or of 8 for interleaved
-    // weights): ~8 per thread for one token (dynamic scheduling evens out the tail),
+    // Row blocks (multiples of the kernel's unit: 4, the tiles' row count, 8 for
+    // interleaved weights, 16 for AMX tiles): ~8 per thread for one token (dynamic scheduling evens out the tail),
     // up to 64 rows with many tokens so a block's weights stay in L2 while every
     // token tile streams past them.
     // Tiny products (the demo model's 64-wide rows) run on the caller: waking a worker
@@ -218,7 +223,6 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
         return;
     }
     const int64_t threads = pool.size();
-    const int64_t unit = interleaved ? 8 : 4;
     const int64_t target = tokens == 1 ? w.rows / (8 * threads) : w.rows / (4 * threads);
     const int64_t chunk = std::clamp<int64_t>((target + unit - 1) / unit * unit, unit, tokens == 1 ? 1024 : 64);
     const int64_t tasks = (w.rows + chunk - 1) / chunk;
@@ -253,7 +257,7 @@ void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
     for (const MatmulItem& it : items) {
         const Matrix& w = *it.w;
         if (it.tokens <= 0 || w.rows <= 0) continue;
-        const auto [tile, interleaved] = kernelFor(isa, w);
+        const auto [tile, interleaved, unit] = kernelFor(isa, w, it.tokens);
         const GgmlType actType = ref::vecDotType(w.type);
         auto in = std::find_if(inputs.begin(), inputs.end(), [&](const Input& i) {
             return i.x == it.x && i.type == actType && i.tokens == it.tokens && i.cols == w.cols &&
@@ -274,7 +278,6 @@ void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
         Planned p{jobFor(w, interleaved, it.out), tile, it.tokens, 0, tasks};
         p.job.act = in->act;
         // ~2 row blocks per thread per product: the loop holds several products.
-        const int64_t unit = interleaved ? 8 : 4;
         const int64_t target = w.rows / (2 * pool.size());
         p.chunk = std::clamp<int64_t>((target + unit - 1) / unit * unit, unit, 1024);
         tasks += (w.rows + p.chunk - 1) / p.chunk;

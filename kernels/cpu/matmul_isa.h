@@ -90,6 +90,11 @@ struct IsaKernels {
     TileFn tileX8[kTypeSlots] = {};
     AttentionFn attention = nullptr;
     bool pairedQ8 = false;  // Q4_0 / Q8_0 kernels read Activations::pair*
+    // Kernels on Matrix::interleaved for products of at least prefillMinTokens tokens
+    // (AMX tiles, matmul_amx.inc); r0 is a multiple of 16 and r1 - r0 too, except at
+    // the matrix's end. Null: the tileX8 kernel serves every token count.
+    TileFn prefillX8[kTypeSlots] = {};
+    int64_t prefillMinTokens = 0;
     // n floats (n % 32 == 0) -> Q8_0 blocks bit-identical to quantizeActivations(Q8_0),
     // plus each block's scale as float and the sum of its qs. Null: the scalar one.
     void (*quantizeQ8_0)(const float* x, int64_t n, uint8_t* blocks, float* d, int32_t* sums) = nullptr;
@@ -102,6 +107,7 @@ const IsaKernels& kernelsAvx2();
 const IsaKernels& kernelsAvxVnni();
 const IsaKernels& kernelsAvx512();
 const IsaKernels& kernelsAvx512Vnni();
+const IsaKernels& kernelsAmx();
 
 // The table of an ISA family, or null for Scalar.
 const IsaKernels* isaKernels(CpuIsa isa);

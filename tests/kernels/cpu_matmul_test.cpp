@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "kernels/cpu_features.h"
@@ -318,6 +319,42 @@ TEST(CpuMatmul, EveryTypeHasAKernelOnEverySimdIsa) {
         ASSERT_NE(k, nullptr) << kernels::cpuIsaName(isa);
         for (GgmlType t : types)
             EXPECT_NE(k->tile[static_cast<size_t>(t)], nullptr) << kernels::typeName(t) << " on " << kernels::cpuIsaName(isa);
+    }
+}
+
+// Prefill-sized products of the types with prefill kernels (AMX tiles on CPUs that
+// have them): whole 16 x 16 tiles, row and token tails, several threads.
+TEST(CpuMatmul, PrefillShapesOfQ4_0AndQ8_0) {
+    IsaGuard guard;
+    kernels::ThreadPool pool(3);
+    uint32_t seed = 900;
+    for (CpuIsa isa : runnableIsas()) {
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0})
+            for (const auto& [rows, cols, tokens] : {std::tuple<int64_t, int64_t, int64_t>{256, 512, 64}, {72, 96, 37},
+                                                    {48, 2048, 16}}) {
+                const auto w = randomWeights(type, rows, cols, ++seed);
+                const auto x = randomVector(static_cast<size_t>(tokens * cols), ++seed);
+                // the oracle: the reference dot of each row with the activations quantized as
+                // the engine does (kernels::ref::matmul's own rounding can differ by a step)
+                std::vector<float> expect(tokens * rows), got(tokens * rows, NAN);
+                std::vector<uint8_t> act(kernels::rowBytes(GgmlType::Q8_0, cols));
+                for (int64_t t = 0; t < tokens; ++t) {
+                    kernels::quantizeActivations(GgmlType::Q8_0, &x[t * cols], act.data(), cols);
+                    for (int64_t r = 0; r < rows; ++r)
+                        expect[t * rows + r] =
+                            kernels::ref::vecDot(type, cols, &w[r * kernels::rowBytes(type, cols)], act.data());
+                }
+                float maxAbs = 0.0f;
+                for (float e : expect) maxAbs = std::max(maxAbs, std::fabs(e));
+                kernels::Matrix m{type, w.data(), rows, cols};
+                kernels::repackForCpu(m);
+                kernels::matmul(pool, m, x.data(), tokens, got.data());
+                for (size_t i = 0; i < got.size(); ++i)
+                    ASSERT_NEAR(got[i], expect[i], 1e-5f + 1e-4f * maxAbs)
+                        << kernels::typeName(type) << " isa " << kernels::cpuIsaName(isa) << " rows " << rows << " cols "
+                        << cols << " tokens " << tokens << " at " << i;
+            }
     }
 }
 

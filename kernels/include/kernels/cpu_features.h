@@ -30,13 +30,15 @@ enum class CpuIsa : int {
     AvxVnni = 2,     // AVX2 + AVX-VNNI (vpdpbusd on ymm, Alder Lake and later)
     Avx512 = 3,      // AVX-512 F/BW/VL, int8 dots by vpmaddubsw/vpmaddwd
     Avx512Vnni = 4,  // AVX-512 F/BW/VL + VNNI (Cascade Lake and later)
+    Amx = 5,         // Avx512Vnni + AMX-INT8 tiles for Q4_0 / Q8_0 prefill (Sapphire Rapids
+                     // and later; Linux must grant the tile state: arch_prctl, asked once)
 };
-inline constexpr int kCpuIsaCount = 5;
+inline constexpr int kCpuIsaCount = 6;
 
 // Whether this CPU (and OS) can run the kernels of `isa`.
 bool cpuIsaSupported(CpuIsa isa);
 // The family the kernels use now: the best supported one, unless the environment
-// variable ASSISTANT_CPU_ISA (scalar|avx2|avxvnni|avx512|avx512vnni) or setCpuIsa
+// variable ASSISTANT_CPU_ISA (scalar|avx2|avxvnni|avx512|avx512vnni|amx) or setCpuIsa
 // asked for another supported one.
 CpuIsa activeCpuIsa();
 // Forces a family (tests, benchmarks); an unsupported one is refused (returns false).
