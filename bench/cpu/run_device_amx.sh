@@ -37,7 +37,7 @@ for t in kernels_cpu_test kernels_cpu_amx_emulated_test; do
   build-devcpu/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED) ' "$out/$t.log" | tr '\n' ' ')"
   grep -E '^\[  FAILED  \]' "$out/$t.log" | head -10
 done
-for th in 1 16; do
+for th in 16; do
   build-devcpu/bin/bench_kernels -t $th -r 3 --types Q4_0,Q8_0 --isa amx,avx512vnni --tokens 512 2>&1 | tee "$out/kernels-t$th.txt" | grep -iE "prefill|pp|shape|amx|vnni" | head -40
 done
 ll=/tmp/llb/bin/llama-bench
