@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "kernels/ref.h"
 
@@ -11,13 +12,41 @@ namespace kernels {
 namespace cpu {
 namespace {
 
-// out[t][i] = act(x[t*ld + i]) * x[t*ld + f + i], out dense [tokens][f].
-void gluRows(Glu kind, const float* x, int64_t ld, int64_t tokens, int64_t f, float* out) {
-    for (int64_t t = 0; t < tokens; ++t) {
-        const float* row = x + t * ld;
-        if (kind == Glu::GeGlu) geglu(row, row + f, f, out + t * f);
-        else swiglu(row, row + f, f, out + t * f);
+// Below this many floats of work an op runs on the calling thread: waking the pool
+// costs more than it saves.
+constexpr int64_t kParallelFloats = int64_t{1} << 15;
+// Elementwise ops of one token are cut into pieces of this many values.
+constexpr int64_t kPieceFloats = 1024;
+
+// fn(i) for i in [0, n), each about `floatsEach` values of work: on the pool when the
+// whole is worth it, else inline. Every i computes the same values either way.
+void forEach(ThreadPool& pool, int64_t n, int64_t floatsEach, const std::function<void(int64_t)>& fn) {
+    if (n <= 1 || pool.size() == 1 || n * floatsEach < kParallelFloats) {
+        for (int64_t i = 0; i < n; ++i) fn(i);
+        return;
     }
+    pool.parallelFor(n, [&](int64_t i, int) { fn(i); });
+}
+
+// fn(t, begin, end) over [tokens] x [0, width), rows cut into pieces when there are
+// fewer rows than threads (one token's SwiGLU over 5,632 values, say).
+void forPieces(ThreadPool& pool, int64_t tokens, int64_t width,
+               const std::function<void(int64_t t, int64_t begin, int64_t end)>& fn) {
+    const int64_t pieces = tokens >= pool.size() ? 1 : std::max<int64_t>(1, width / kPieceFloats);
+    const int64_t step = (width + pieces - 1) / pieces;
+    forEach(pool, tokens * pieces, step, [&](int64_t i) {
+        const int64_t t = i / pieces, begin = (i % pieces) * step;
+        fn(t, begin, std::min(width, begin + step));
+    });
+}
+
+// out[t][i] = act(x[t*ld + i]) * x[t*ld + f + i], out dense [tokens][f].
+void gluRows(ThreadPool& pool, Glu kind, const float* x, int64_t ld, int64_t tokens, int64_t f, float* out) {
+    forPieces(pool, tokens, f, [&](int64_t t, int64_t begin, int64_t end) {
+        const float* row = x + t * ld;
+        if (kind == Glu::GeGlu) geglu(row + begin, row + f + begin, end - begin, out + t * f + begin);
+        else swiglu(row + begin, row + f + begin, end - begin, out + t * f + begin);
+    });
 }
 
 }  // namespace
@@ -95,11 +124,11 @@ void CpuBackend::matmul(const DeviceWeight& weight, const DeviceBuffer& xb, int6
     // The kernels read dense [tokens][cols] inputs.
     if (input != Glu::None) {
         m_in.resize(static_cast<size_t>(tokens * w.cols));
-        gluRows(input, x, ldx, tokens, w.cols, m_in.data());
+        gluRows(*m_pool, input, x, ldx, tokens, w.cols, m_in.data());
         x = m_in.data();
     } else if (ldx != w.cols && tokens > 1) {
         m_in.resize(static_cast<size_t>(tokens * w.cols));
-        for (int64_t t = 0; t < tokens; ++t) std::copy_n(x + t * ldx, w.cols, m_in.data() + t * w.cols);
+        forEach(*m_pool, tokens, w.cols, [&](int64_t t) { std::copy_n(x + t * ldx, w.cols, m_in.data() + t * w.cols); });
         x = m_in.data();
     }
     for (const Matrix* m : w.parts) {
@@ -109,12 +138,12 @@ void CpuBackend::matmul(const DeviceWeight& weight, const DeviceBuffer& xb, int6
         } else {
             m_out.resize(static_cast<size_t>(tokens * m->rows));
             kernels::matmul(*m_pool, *m, x, tokens, m_out.data());
-            for (int64_t t = 0; t < tokens; ++t) {
+            forEach(*m_pool, tokens, m->rows, [&](int64_t t) {
                 float* dst = out + t * ldo;
                 const float* src = m_out.data() + t * m->rows;
                 if (accumulate) addInPlace(dst, src, m->rows);
                 else std::copy_n(src, m->rows, dst);
-            }
+            });
         }
         out += m->rows;
     }
@@ -125,25 +154,26 @@ void CpuBackend::rmsNorm(const DeviceBuffer& xb, int64_t xoff, const DeviceBuffe
     const float* x = floats(xb) + xoff;
     const float* w = floats(weight);
     float* out = floats(outb);
-    for (int64_t r = 0; r < rows; ++r) kernels::rmsNorm(x + r * cols, w, cols, eps, out + r * cols);
+    forEach(*m_pool, rows, cols, [&](int64_t r) { kernels::rmsNorm(x + r * cols, w, cols, eps, out + r * cols); });
 }
 
 void CpuBackend::rmsNormHeads(DeviceBuffer& xb, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
                               const DeviceBuffer& weight, float eps) {
     float* x = floats(xb) + off;
-    for (int64_t t = 0; t < tokens; ++t) rmsNormGroups(x + t * ld, floats(weight), heads, width, eps);
+    forEach(*m_pool, tokens, heads * width, [&](int64_t t) { rmsNormGroups(x + t * ld, floats(weight), heads, width, eps); });
 }
 
 void CpuBackend::addBias(DeviceBuffer& xb, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) {
     float* x = floats(xb);
-    for (int64_t t = 0; t < tokens; ++t) kernels::addBias(x + t * ld, floats(bias), 1, width);
+    forEach(*m_pool, tokens, width, [&](int64_t t) { kernels::addBias(x + t * ld, floats(bias), 1, width); });
 }
 
 void CpuBackend::ropeStoreKv(DeviceBuffer& qkvb, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                              const DeviceBuffer&, DeviceBuffer& kCache, DeviceBuffer& vCache) {
     const int64_t D = op.headDim, qW = op.heads * D, kvW = op.headsKv * D;
     const size_t rowBytes = kernels::rowBytes(op.kvType, kvW);
-    for (int64_t t = 0; t < tokens; ++t) {
+    // Each token has its own position and cache row; RoPE's sines cost ~qW values of work.
+    forEach(*m_pool, tokens, qW + 2 * kvW, [&](int64_t t) {
         float* q = floats(qkvb) + t * ldq;
         float* k = q + qW;
         const float* v = k + kvW;
@@ -155,7 +185,7 @@ void CpuBackend::ropeStoreKv(DeviceBuffer& qkvb, int64_t ldq, int64_t tokens, in
         }
         storeRow(op.kvType, k, kvW, host(kCache) + static_cast<size_t>(pos0 + t) * rowBytes);
         storeRow(op.kvType, v, kvW, host(vCache) + static_cast<size_t>(pos0 + t) * rowBytes);
-    }
+    });
 }
 
 void CpuBackend::attention(const DeviceBuffer& qkvb, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
@@ -164,7 +194,7 @@ void CpuBackend::attention(const DeviceBuffer& qkvb, int64_t ldq, int64_t tokens
     const float* q = floats(qkvb);
     if (tokens > 1 && ldq != qW) {  // the kernel reads dense [tokens][heads*D] queries
         m_in.resize(static_cast<size_t>(tokens * qW));
-        for (int64_t t = 0; t < tokens; ++t) std::copy_n(q + t * ldq, qW, m_in.data() + t * qW);
+        forEach(*m_pool, tokens, qW, [&](int64_t t) { std::copy_n(q + t * ldq, qW, m_in.data() + t * qW); });
         q = m_in.data();
     }
     kernels::attention(*m_pool, q, tokens, pos0, host(kCache), host(vCache), op.kvType, op.shape, floats(out));
@@ -189,10 +219,14 @@ void CpuBackend::shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuff
 }
 
 void CpuBackend::glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) {
-    gluRows(kind, floats(gu), 2 * f, tokens, f, floats(out));
+    gluRows(*m_pool, kind, floats(gu), 2 * f, tokens, f, floats(out));
 }
 
-void CpuBackend::add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) { addInPlace(floats(y), floats(x), n); }
+void CpuBackend::add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) {
+    float* dst = floats(y);
+    const float* src = floats(x);
+    forPieces(*m_pool, 1, n, [&](int64_t, int64_t begin, int64_t end) { addInPlace(dst + begin, src + begin, end - begin); });
+}
 
 BackendResult<BufferPtr> CpuBackend::ropeTable(const RopeParams&) { return std::make_unique<HostBuffer>(0); }
 
