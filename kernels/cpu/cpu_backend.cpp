@@ -18,8 +18,8 @@ constexpr int64_t kParallelFloats = int64_t{1} << 15;
 // Elementwise ops of one token are cut into pieces of this many values.
 constexpr int64_t kPieceFloats = 1024;
 
-// fn(i) for i in [0, n), each about `floatsEach` values of work: on the pool when the
-// whole is worth it, else inline. Every i computes the same values either way.
+}  // namespace
+
 void forEach(ThreadPool& pool, int64_t n, int64_t floatsEach, const std::function<void(int64_t)>& fn) {
     if (n <= 1 || pool.size() == 1 || n * floatsEach < kParallelFloats) {
         for (int64_t i = 0; i < n; ++i) fn(i);
@@ -28,8 +28,6 @@ void forEach(ThreadPool& pool, int64_t n, int64_t floatsEach, const std::functio
     pool.parallelFor(n, [&](int64_t i, int) { fn(i); });
 }
 
-// fn(t, begin, end) over [tokens] x [0, width), rows cut into pieces when there are
-// fewer rows than threads (one token's SwiGLU over 5,632 values, say).
 void forPieces(ThreadPool& pool, int64_t tokens, int64_t width,
                const std::function<void(int64_t t, int64_t begin, int64_t end)>& fn) {
     const int64_t pieces = tokens >= pool.size() ? 1 : std::max<int64_t>(1, width / kPieceFloats);
@@ -39,6 +37,8 @@ void forPieces(ThreadPool& pool, int64_t tokens, int64_t width,
         fn(t, begin, std::min(width, begin + step));
     });
 }
+
+namespace {
 
 // out[t][i] = act(x[t*ld + i]) * x[t*ld + f + i], out dense [tokens][f].
 void gluRows(ThreadPool& pool, Glu kind, const float* x, int64_t ld, int64_t tokens, int64_t f, float* out) {

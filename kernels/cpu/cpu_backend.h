@@ -2,6 +2,7 @@
 // are views of the host matrices, the per-session scratch of its ops.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -9,6 +10,14 @@
 #include "kernels/thread_pool.h"
 
 namespace kernels::cpu {
+
+// fn(i) for i in [0, n), each about `floatsEach` values of work: on the pool when the
+// whole is worth waking it, else on the caller. Every i computes the same values either way.
+void forEach(ThreadPool& pool, int64_t n, int64_t floatsEach, const std::function<void(int64_t)>& fn);
+// fn(t, begin, end) over [tokens] x [0, width), rows cut into pieces of ~1,024 values
+// when there are fewer rows than threads (one token's SwiGLU over 5,632 values, say).
+void forPieces(ThreadPool& pool, int64_t tokens, int64_t width,
+               const std::function<void(int64_t t, int64_t begin, int64_t end)>& fn);
 
 class HostBuffer final : public DeviceBuffer {
 public:

@@ -23,7 +23,9 @@ void CpuBackend::expertsOneToken(const ExpertSet& set, const std::vector<ExpertC
         items.push_back({&set.up[e], in, 1, m_ffnB.data() + k * Fe});
     }
     matmulMany(*m_pool, items);
-    kernels::swiglu(m_ffnA.data(), m_ffnB.data(), K * Fe, m_ffnA.data());
+    forPieces(*m_pool, 1, K * Fe, [&](int64_t, int64_t b, int64_t e) {
+        kernels::swiglu(m_ffnA.data() + b, m_ffnB.data() + b, e - b, m_ffnA.data() + b);
+    });
     items.clear();
     for (int64_t k = 0; k < K; ++k)
         items.push_back({&set.down[choice[k].expert], m_ffnA.data() + k * Fe, 1, m_slots.data() + k * E});
@@ -65,7 +67,9 @@ void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int
         for (int64_t j = 0; j < m; ++j) std::copy_n(in + (slots[j] / K) * E, E, gathered + j * E);
         kernels::matmul(*m_pool, set.gate[e], gathered, m, m_ffnA.data());  // [m][Fe]
         kernels::matmul(*m_pool, set.up[e], gathered, m, m_ffnB.data());    // [m][Fe]
-        kernels::swiglu(m_ffnA.data(), m_ffnB.data(), m * Fe, m_ffnA.data());
+        forPieces(*m_pool, 1, m * Fe, [&](int64_t, int64_t b, int64_t e) {
+            kernels::swiglu(m_ffnA.data() + b, m_ffnB.data() + b, e - b, m_ffnA.data() + b);
+        });
         kernels::matmul(*m_pool, set.down[e], m_ffnA.data(), m, expertOut);  // [m][E]
         for (int64_t j = 0; j < m; ++j) {
             const float weight = choice[slots[j]].weight;
