@@ -5,7 +5,7 @@
 # avx512vnni) and alternating assistant-bench / llama-bench rounds on synthetic
 # TinyLlama-1.1B Q4_0 and Q8_0 files.
 #
-#   bench/cpu/run_device_amx.sh CARRY OUT
+#   bench/cpu/run_device_amx.sh CARRY OUT [full|quick]   (quick: no bench_kernels, one ISA comparison)
 #
 # CARRY: deb/ (libgtest-dev), make_synth_gguf.py, gguf_min.py, ggml-vocab-llama-spm.gguf
 # and llsrc/ (llama.cpp 3f3a4fb9's CMake files, ggml, src, include, common, vendor,
@@ -13,6 +13,7 @@
 set -uo pipefail
 carry=$(realpath "${1:-.devcpu}")
 out=${2:-/tmp/amx-out}
+mode=${3:-full}
 mkdir -p "$out" /tmp/models /tmp/gtest
 for f in "$carry"/deb/*.deb; do dpkg -x "$f" /tmp/gtest; done
 gen() {
@@ -37,7 +38,7 @@ for t in kernels_cpu_test kernels_cpu_amx_emulated_test; do
   build-devcpu/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED) ' "$out/$t.log" | tr '\n' ' ')"
   grep -E '^\[  FAILED  \]' "$out/$t.log" | head -10
 done
-for th in 16; do
+[ "$mode" = full ] && for th in 16; do
   build-devcpu/bin/bench_kernels -t $th -r 3 --types Q4_0,Q8_0 --isa amx,avx512vnni --tokens 512 2>&1 | tee "$out/kernels-t$th.txt" | grep -iE "prefill|pp|shape|amx|vnni" | head -40
 done
 ll=/tmp/llb/bin/llama-bench
