@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/device_list.h"
+#include "opencl_free_memory.h"
 
 namespace kernels {
 namespace {
@@ -50,8 +51,10 @@ std::vector<DeviceDesc> openclDevices() {
             desc.id = "opencl:" + std::to_string(p) + "." + std::to_string(d);
             desc.name = deviceString(devices[d], CL_DEVICE_NAME);
             desc.backend = "opencl";
-            desc.type = typeName(deviceValue<cl_device_type>(devices[d], CL_DEVICE_TYPE));
+            const auto type = deviceValue<cl_device_type>(devices[d], CL_DEVICE_TYPE);
+            desc.type = typeName(type);
             desc.memoryBytes = deviceValue<cl_ulong>(devices[d], CL_DEVICE_GLOBAL_MEM_SIZE);
+            desc.freeBytes = openclFreeBytes(devices[d], type, desc.memoryBytes);
             desc.details = deviceString(devices[d], CL_DEVICE_VERSION) + "; driver " +
                            deviceString(devices[d], CL_DRIVER_VERSION) + "; " +
                            std::to_string(deviceValue<cl_uint>(devices[d], CL_DEVICE_MAX_COMPUTE_UNITS)) +

@@ -440,3 +440,27 @@ TEST(OpenclBackend, ProgramCacheIsUsedOnSecondCreate) {
 }
 
 }  // namespace
+
+namespace {
+
+// `assistant-cli devices` and the placement's memory budget read these figures: a CPU
+// device (PoCL) shares the host's memory, so its free figure is known; no device says
+// more is free than it has; an NVIDIA device (on machines with NVML) reports through it.
+TEST(OpenclDevices, FreeMemoryIsKnownForCpuDevicesAndNeverAboveTotal) {
+    const auto devices = kernels::openclDevices();
+    if (devices.empty()) GTEST_SKIP() << "no OpenCL device";
+    for (const kernels::DeviceDesc& d : devices) {
+        std::printf("[ info ] %s (%s, %s): %.2f GiB total, %.2f GiB free\n", d.id.c_str(), d.type.c_str(),
+                    d.name.c_str(), d.memoryBytes / 1073741824.0, d.freeBytes / 1073741824.0);
+        EXPECT_GT(d.memoryBytes, 0u) << d.id;
+        EXPECT_LE(d.freeBytes, d.memoryBytes) << d.id;
+        if (d.type == "cpu") {
+            EXPECT_GT(d.freeBytes, 0u) << d.id << " shares the host's memory";
+        }
+        if (d.name.find("NVIDIA") != std::string::npos && std::getenv("ASSISTANT_TEST_EXPECT_NVML")) {
+            EXPECT_GT(d.freeBytes, 0u) << d.id << ": NVML should answer on this machine";
+        }
+    }
+}
+
+}  // namespace
