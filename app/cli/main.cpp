@@ -69,16 +69,20 @@ constexpr cli::Command kCommands[] = {
 #ifdef ASSISTANT_WITH_RAG
     {"index", "add files and folders to the document index (PDF, text, Markdown, DOCX, ODT)",
      "assistant-cli index PATH... [--db FILE] [--embedder FILE] [--json] [--password PW] [--no-ocr]\n"
-     "  [--no-embed] [--collection NAME]\n"
+     "  [--no-embed] [--collection NAME] [--replace-embeddings]\n"
+     "  [--remote-embeddings URL/v1 [--api-key KEY] [--embedding-model M]]\n"
      "  One line per file: status, path, detail (--json: one array of {path, status, pages, chunks,\n"
      "  detail}). Unchanged files are skipped, changed ones re-indexed, deleted ones removed.\n"
-     "  Without --embedder, the shipped default embedder when present (else BM25 only).",
+     "  Without --embedder, the shipped default embedder when present (else BM25 only).\n"
+     "  --remote-embeddings: a server's /v1/embeddings makes the vectors (the chunks' text is sent\n"
+     "  there). An index holds one embedder's vectors: another is refused unless\n"
+     "  --replace-embeddings, which drops the old vectors and embeds everything again.",
      cli::runIndex},
     {"docs", "list the indexed documents and their status",
      "assistant-cli docs [--db FILE] [--json] [--collection NAME]", cli::runDocs},
     {"search", "search the document index",
      "assistant-cli search \"query\" [--db FILE] [-k K (8)] [--mode bm25|dense|hybrid] [--json]\n"
-     "  [--embedder FILE] [--collection NAME]\n"
+     "  [--embedder FILE | --remote-embeddings URL/v1 [--api-key KEY] [--embedding-model M]] [--collection NAME]\n"
      "  Prints file, page, score and an excerpt (--json: one array of {path, page_from, page_to,\n"
      "  score, text}). hybrid (the default) falls back to bm25 when there are no vectors.",
      cli::runSearch},
@@ -86,6 +90,7 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli ask \"question\" -m MODEL [--db FILE] [--collection NAME] [-k K (8)] [--embedder FILE]\n"
      "  [--chunks-only] [-n N] [-c CTX] [...sampling, --grammar-file and --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (retrieval here, the answer from that server)\n"
+     "  [--remote-embeddings URL/v1 [--embeddings-api-key KEY (else --api-key)] [--embedding-model M]]\n"
      "  Documents that fit the context go in whole (all of them, else the best hit's), unless\n"
      "  --chunks-only; otherwise hybrid search (bm25 without the embedder's vectors) picks chunks.",
      cli::runAsk},

@@ -55,6 +55,9 @@ struct IndexOptions {
     const Embedder* embedder = nullptr;           // null: embedderPath's, else BM25 only
     std::string embedderPath;                     // loaded on the indexing thread when embedder is null
     int embedBatch = 32;                          // chunks per embed call and transaction
+    // Vectors of another embedder already in the index: dropped and replaced when true,
+    // else the run fails before extracting anything (rag/embedder_check.h).
+    bool replaceEmbeddings = false;
     bool int8Embeddings = false;                  // store vectors as int8 + scale
     // Called on the indexing thread; keep them short.
     std::function<void(const IndexProgress&)> onProgress;
