@@ -304,7 +304,11 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
     if (run.ok() && !m_cancel.load()) run.removeVanished(roots, files, missing);
 
     std::optional<Embedder> loaded;
-    if (!m_options.embedder && !m_options.embedderPath.empty() && run.ok() && !m_cancel.load()) {
+    if (!m_options.embedder && m_options.connectEmbedder && run.ok() && !m_cancel.load()) {
+        auto e = m_options.connectEmbedder();
+        if (e) loaded.emplace(std::move(*e));
+        else run.fail("the embedder is not available: " + e.error());
+    } else if (!m_options.embedder && !m_options.embedderPath.empty() && run.ok() && !m_cancel.load()) {
         // A file that does not load leaves the index BM25-only; the text is indexed already.
         if (auto e = Embedder::load(m_options.embedderPath)) loaded.emplace(std::move(*e));
     }
