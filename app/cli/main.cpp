@@ -56,7 +56,12 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling, --draft, --grammar-file and\n"
      "  --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (another OpenAI-compatible server answers)\n"
-     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES]",
+     "  [--tools TOOLS.json [--tool-choice auto|none|required|NAME] [--tool-results RESULTS.json]]\n"
+     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES]\n"
+     "  --tools: OpenAI's tools array, offered to the local model. A call prints as\n"
+     "  [tool call] NAME {arguments}; its result is read from RESULTS.json ({\"NAME\": result}) or asked\n"
+     "  for (one line, JSON or text), goes back as a tool message, and the model answers again (up to 8\n"
+     "  rounds a question). required/NAME force a call (by grammar) in the first answer to each question.",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",
      "assistant-cli template (-m MODEL.gguf | --template-file FILE.jinja) --messages MESSAGES.json\n"
