@@ -86,7 +86,6 @@ int runAsk(std::vector<std::string> argv) {
     const char* cmd = kCommand;
     Args args(std::move(argv));
     const auto db = ragDatabasePath(args);
-    const auto embedderPath = args.value("--embedder");
     const auto collection = args.value("--collection");
     const auto k = args.integer("-k", "--top-k");
     const bool chunksOnly = args.flag("--chunks-only");
@@ -99,6 +98,7 @@ int runAsk(std::vector<std::string> argv) {
     if (auto n = args.integer("-n", "--max-tokens")) gen.maxTokens = static_cast<int>(*n);
     // --remote URL: retrieval stays here, the prompt goes to that server (-m names its model).
     const RemoteArgs remote = readRemoteArgs(args);
+    const EmbedderArgs embedderArgs = readEmbedderArgs(args, remote.apiKey);
     auto model = remote.url ? nullptr : loadModel(args, cmd);
     const std::vector<std::string> rest = args.positional();
     if (!args.error().empty() || rest.size() != 1) return usageError(args, cmd, "give the question as one argument");
@@ -106,7 +106,9 @@ int runAsk(std::vector<std::string> argv) {
         return usageError(args, cmd, "--grammar-file and --json-schema constrain the local engine only, not --remote");
     if ((!model && !remote.url) || !db) return 1;
 
-    std::optional<rag::Embedder> embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
+    std::optional<rag::Embedder> embedder = ragEmbedder(embedderArgs, cmd, !embedderArgs.given());
+    if (embedderArgs.given() && !embedder) return 1;
+    if (embedder && !embedderMatchesIndex(*db, *embedder, cmd)) return 1;
     auto answerer = rag::Answerer::open(*db, std::move(embedder));
     if (!answerer) return failure(cmd, answerer.error());
     rag::AnswerOptions options;

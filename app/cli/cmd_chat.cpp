@@ -2,7 +2,9 @@
 // the local engine or, with --remote URL, a remote OpenAI-compatible server.
 #include <cstdio>
 
+#include "assistant/tools.h"
 #include "chat_loop.h"
+#include "chat_tools.h"
 #include "cli_common.h"
 #include "commands.h"
 
@@ -18,12 +20,7 @@ ChatAnswerer localAnswerer(std::unique_ptr<assistant::Session> session, const as
         if (!result)
             return std::unexpected(result.error().message + " [" +
                                    std::string(assistant::errorCodeName(result.error().code)) + "]");
-        const assistant::GenerateStats& st = result->stats;
-        char stats[256];
-        std::snprintf(stats, sizeof stats, "[%d tokens, %.1f tokens/s, first token %.0f ms, context %d/%d%s]",
-                      st.generatedTokens, st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed,
-                      st.contextSize, speculativeStats(st).c_str());
-        return ChatTurn{result->text, stats};
+        return ChatTurn{result->text, localTurnStats(result->stats)};
     };
 }
 
@@ -39,9 +36,15 @@ int runChat(std::vector<std::string> argv) {
     assistant::GenerateParams gp;
     if (!readGenerationArgs(args, sp, gp, cmd, model)) return 2;
     const auto system = args.value("--system");
+    auto tools = readChatTools(args);
     args.positional();
     if (!args.error().empty() || (remote.apiKey && !remote.url))
         return usageError(args, cmd, "--api-key goes with --remote URL");
+    if (!tools) return failure(cmd, tools.error());
+    if (remote.url && *tools)
+        return usageError(args, cmd, "--tools offers functions to the local model only, not to --remote");
+    if (*tools && (**tools).choice != "auto" && (**tools).choice != "none" && !gp.grammar.empty())
+        return usageError(args, cmd, "a required tool call (--tool-choice) and --grammar-file/--json-schema exclude each other");
     if (remote.url && !gp.grammar.empty())
         return usageError(args, cmd, "--grammar-file and --json-schema constrain the local engine only, not --remote");
     if (remote.url) {
@@ -53,7 +56,19 @@ int runChat(std::vector<std::string> argv) {
     if (!model) return 1;
     auto session = createSession(model, sp, cmd);
     if (!session) return 1;
-    const std::string banner = model->info().name + " (" + model->info().architecture + ").";
+    std::string banner = model->info().name + " (" + model->info().architecture + ").";
+    if (*tools) {
+        const ChatTools& t = **tools;
+        const assistant::ToolCallSyntax syntax = model->toolCallSyntax();
+        std::string names;
+        for (const auto& tool : t.tools) names += (names.empty() ? "" : ", ") + tool.name;
+        banner += " Tools: " + names + " (tool choice " + t.choice + ", " +
+                  std::string(assistant::toolCallSyntaxName(syntax)) + " syntax); a call shows as "
+                  "[tool call] NAME {arguments}, and its result is " +
+                  (t.results.empty() ? "asked for" : "taken from " + t.resultsPath + " or asked for") + ".";
+        const ToolResultSource results = toolResultSource(t);
+        return runChatLoop(cmd, banner, system, localToolAnswerer(std::move(session), gp, t, syntax), results);
+    }
     return runChatLoop(cmd, banner, system, localAnswerer(std::move(session), gp));
 }
 

@@ -15,7 +15,9 @@ int runIndex(std::vector<std::string> argv) {
     const char* cmd = "index";
     Args args(std::move(argv));
     const auto db = ragDatabasePath(args);
-    const auto embedderPath = args.value("--embedder");
+    const auto apiKey = args.value("--api-key");
+    const EmbedderArgs embedderArgs = readEmbedderArgs(args, apiKey);
+    const bool replaceEmbeddings = args.flag("--replace-embeddings");
     const auto password = args.value("--password");
     const auto collection = args.value("--collection");
     const bool noOcr = args.flag("--no-ocr");
@@ -23,16 +25,19 @@ int runIndex(std::vector<std::string> argv) {
     const bool json = args.flag("--json");
     const std::vector<std::string> paths = args.positional();
     if (!args.error().empty() || paths.empty()) return usageError(args, cmd, "give at least one file or folder");
+    if (noEmbed && (embedderArgs.given() || replaceEmbeddings))
+        return usageError(args, cmd, "--no-embed makes no vectors: leave out --embedder, --remote-embeddings and --replace-embeddings");
     if (!db) return 1;
     std::optional<rag::Embedder> embedder;
-    if (!noEmbed) embedder = ragEmbedder(embedderPath, cmd, !embedderPath);
-    if (embedderPath && !embedder) return 1;
+    if (!noEmbed) embedder = ragEmbedder(embedderArgs, cmd, !embedderArgs.given());
+    if (embedderArgs.given() && !embedder) return 1;
 
     rag::IndexOptions options;
     options.extract.ocr = !noOcr;
     if (password) options.extract.password = *password;
     if (collection) options.collection = *collection;
     if (embedder) options.embedder = &*embedder;
+    options.replaceEmbeddings = replaceEmbeddings;
     options.onFile = [&](const rag::FileResult& f) {
         if (!json) std::printf("%-10s %s%s%s\n", f.status.c_str(), f.path.c_str(), f.detail.empty() ? "" : "  ", f.detail.c_str());
         std::fflush(stdout);
@@ -59,7 +64,10 @@ int runIndex(std::vector<std::string> argv) {
         }
         std::printf("%s\n", out.dump().c_str());
     }
-    return summary.error.empty() ? 0 : failure(cmd, summary.error);
+    if (summary.error.empty()) return 0;
+    failure(cmd, summary.error);
+    printMixedEmbedderHint(summary.error, cmd);
+    return 1;
 }
 
 }  // namespace cli

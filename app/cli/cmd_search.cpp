@@ -25,11 +25,13 @@ std::string oneLine(const std::string& text, size_t maxBytes) {
 
 // Dense and hybrid search need the embedder and its vectors: loads them into embedder
 // and index, or falls back to BM25 (hybrid; dense fails). False after printing why.
-bool prepareDense(rag::Store& store, const std::optional<std::string>& embedderPath, bool modeGiven,
+bool prepareDense(rag::Store& store, const EmbedderArgs& embedderArgs, bool modeGiven,
                   const std::string& db, rag::SearchOptions& options, std::optional<rag::Embedder>& embedder,
                   rag::DenseIndex& index) {
     const char* cmd = "search";
-    embedder = ragEmbedder(embedderPath, cmd, !modeGiven);
+    embedder = ragEmbedder(embedderArgs, cmd, !modeGiven && !embedderArgs.given());
+    if (embedderArgs.given() && !embedder) return false;
+    if (embedder && !embedderMatchesIndex(db, *embedder, cmd)) return false;
     if (embedder) {
         auto loaded = rag::loadDenseIndex(store, *embedder, options.collection);
         if (!loaded) {
@@ -79,7 +81,8 @@ int runSearch(std::vector<std::string> argv) {
     const auto db = ragDatabasePath(args);
     const auto k = args.integer("-k", "--top-k");
     const auto modeText = args.value("--mode");
-    const auto embedderPath = args.value("--embedder");
+    const auto apiKey = args.value("--api-key");
+    const EmbedderArgs embedderArgs = readEmbedderArgs(args, apiKey);
     const auto collection = args.value("--collection");
     const bool json = args.flag("--json");
     const std::vector<std::string> rest = args.positional();
@@ -98,7 +101,7 @@ int runSearch(std::vector<std::string> argv) {
     std::optional<rag::Embedder> embedder;
     rag::DenseIndex index;
     if (options.mode != rag::SearchMode::Bm25 &&
-        !prepareDense(*store, embedderPath, modeText.has_value(), *db, options, embedder, index))
+        !prepareDense(*store, embedderArgs, modeText.has_value(), *db, options, embedder, index))
         return 1;
     rag::Retriever retriever(*store, embedder ? &*embedder : nullptr, &index);
     auto hits = retriever.search(rest.front(), options);

@@ -56,7 +56,12 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli chat [-m FILE] [--system TEXT] [-n N] [--temp T] [...sampling, --draft, --grammar-file and\n"
      "  --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (another OpenAI-compatible server answers)\n"
-     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES]",
+     "  [--tools TOOLS.json [--tool-choice auto|none|required|NAME] [--tool-results RESULTS.json]]\n"
+     "  [--device auto|cpu|opencl:P.D] [--gpu-layers N (-1: all that fit)] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES]\n"
+     "  --tools: OpenAI's tools array, offered to the local model. A call prints as\n"
+     "  [tool call] NAME {arguments}; its result is read from RESULTS.json ({\"NAME\": result}) or asked\n"
+     "  for (one line, JSON or text), goes back as a tool message, and the model answers again (up to 8\n"
+     "  rounds a question). required/NAME force a call (by grammar) in the first answer to each question.",
      cli::runChat},
     {"template", "render a chat template (the model's or a file's) for a conversation, exactly",
      "assistant-cli template (-m MODEL.gguf | --template-file FILE.jinja) --messages MESSAGES.json\n"
@@ -69,16 +74,20 @@ constexpr cli::Command kCommands[] = {
 #ifdef ASSISTANT_WITH_RAG
     {"index", "add files and folders to the document index (PDF, text, Markdown, DOCX, ODT)",
      "assistant-cli index PATH... [--db FILE] [--embedder FILE] [--json] [--password PW] [--no-ocr]\n"
-     "  [--no-embed] [--collection NAME]\n"
+     "  [--no-embed] [--collection NAME] [--replace-embeddings]\n"
+     "  [--remote-embeddings URL/v1 [--api-key KEY] [--embedding-model M]]\n"
      "  One line per file: status, path, detail (--json: one array of {path, status, pages, chunks,\n"
      "  detail}). Unchanged files are skipped, changed ones re-indexed, deleted ones removed.\n"
-     "  Without --embedder, the shipped default embedder when present (else BM25 only).",
+     "  Without --embedder, the shipped default embedder when present (else BM25 only).\n"
+     "  --remote-embeddings: a server's /v1/embeddings makes the vectors (the chunks' text is sent\n"
+     "  there). An index holds one embedder's vectors: another is refused unless\n"
+     "  --replace-embeddings, which drops the old vectors and embeds everything again.",
      cli::runIndex},
     {"docs", "list the indexed documents and their status",
      "assistant-cli docs [--db FILE] [--json] [--collection NAME]", cli::runDocs},
     {"search", "search the document index",
      "assistant-cli search \"query\" [--db FILE] [-k K (8)] [--mode bm25|dense|hybrid] [--json]\n"
-     "  [--embedder FILE] [--collection NAME]\n"
+     "  [--embedder FILE | --remote-embeddings URL/v1 [--api-key KEY] [--embedding-model M]] [--collection NAME]\n"
      "  Prints file, page, score and an excerpt (--json: one array of {path, page_from, page_to,\n"
      "  score, text}). hybrid (the default) falls back to bm25 when there are no vectors.",
      cli::runSearch},
@@ -86,6 +95,7 @@ constexpr cli::Command kCommands[] = {
      "assistant-cli ask \"question\" -m MODEL [--db FILE] [--collection NAME] [-k K (8)] [--embedder FILE]\n"
      "  [--chunks-only] [-n N] [-c CTX] [...sampling, --grammar-file and --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (retrieval here, the answer from that server)\n"
+     "  [--remote-embeddings URL/v1 [--embeddings-api-key KEY (else --api-key)] [--embedding-model M]]\n"
      "  Documents that fit the context go in whole (all of them, else the best hit's), unless\n"
      "  --chunks-only; otherwise hybrid search (bm25 without the embedder's vectors) picks chunks.",
      cli::runAsk},

@@ -18,6 +18,9 @@
 #ifdef ASSISTANT_HAVE_REMOTE
 #include "remote_backend_impl.h"
 #endif
+#ifdef ASSISTANT_HAVE_REMOTE_EMBEDDER
+#include "remote_embedder_impl.h"
+#endif
 
 Q_IMPORT_QML_PLUGIN(AssistantPlugin)
 
@@ -67,6 +70,10 @@ int main(int argc, char** argv) {
 #ifdef ASSISTANT_HAVE_REMOTE
     // Settings › Model loading › Remote server: chats through an OpenAI-compatible server.
     RemoteBackend::install(makeRemoteBackend());
+#endif
+#ifdef ASSISTANT_HAVE_REMOTE_EMBEDDER
+    // Settings › Documents: the index's vectors from the remote server, when the user chooses it.
+    installRemoteEmbedderConnector(makeRemoteEmbedderConnector());
 #endif
 
     QQmlApplicationEngine engine;

@@ -1,16 +1,16 @@
 // The grammar of an answer that is only tool calls (tool_choice "required" or a named
 // function): one JSON Schema for "a call of one of these tools" compiled by the JSON
-// Schema compiler, wrapped in the syntax's markers.
+// Schema compiler, wrapped in the syntax's markers. The XML-bodied syntaxes (GLM,
+// Qwen3-Coder) are built parameter by parameter in tool_call_grammar_xml.cpp.
 #include "assistant/tools.h"
 #include "grammar/json_schema.h"
 #include "json/json.h"
+#include "tool_call_grammar_parts.h"
 
 namespace assistant {
 
-namespace {
+namespace detail {
 
-// {"name": const, "arguments"|"parameters": the tool's schema}; the tool's $defs are
-// moved up to `defs` (the compiler resolves $ref from the top-level schema).
 Result<json::Value> parametersSchema(const ToolDefinition& tool, json::Value& defs) {
     json::Value parameters = json::Value(json::Object{{"type", "object"}});
     if (!tool.parameters.empty()) {
@@ -34,6 +34,25 @@ Result<json::Value> parametersSchema(const ToolDefinition& tool, json::Value& de
     return parameters;
 }
 
+std::string gbnfLiteral(std::string_view text) {
+    std::string out(1, '"');
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out + "\"";
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::gbnfLiteral;
+using detail::parametersSchema;
+
+// {"name": const, "arguments"|"parameters": the tool's schema}; the tool's $defs are
+// moved up to `defs` (the compiler resolves $ref from the top-level schema).
 Result<json::Value> callSchema(const ToolDefinition& tool, std::string_view nameKey, std::string_view argumentsKey,
                                json::Value& defs) {
     auto parameters = parametersSchema(tool, defs);
@@ -47,16 +66,6 @@ Result<json::Value> callSchema(const ToolDefinition& tool, std::string_view name
     call.set("required", json::Value(json::Array{std::string(nameKey), std::string(argumentsKey)}));
     call.set("additionalProperties", false);
     return call;
-}
-
-std::string gbnfLiteral(std::string_view text) {
-    std::string out(1, '"');
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out + "\"";
 }
 
 // Syntaxes that write the name outside the arguments' JSON (DeepSeek, Kimi,
@@ -117,6 +126,7 @@ Result<std::string> toolCallGrammar(ToolCallSyntax syntax, std::span<const ToolD
     if (syntax == ToolCallSyntax::DeepSeek || syntax == ToolCallSyntax::Kimi || syntax == ToolCallSyntax::Functionary ||
         syntax == ToolCallSyntax::Harmony)
         return nameOutsideGrammar(syntax, tools, onlyFunction, parallel);
+    if (detail::isXmlSyntax(syntax)) return detail::xmlToolCallGrammar(syntax, tools, onlyFunction, parallel);
     const bool commandR = syntax == ToolCallSyntax::CommandR;
     const std::string_view argumentsKey = syntax == ToolCallSyntax::Llama3 || commandR ? "parameters" : "arguments";
     const std::string_view nameKey = commandR ? "tool_name" : "name";
@@ -150,7 +160,7 @@ Result<std::string> toolCallGrammar(ToolCallSyntax syntax, std::span<const ToolD
         case ToolCallSyntax::Phi4: return "root ::= \"functools\" tool-call\n" + out;
         case ToolCallSyntax::Granite: return "root ::= \"<|tool_call|>\" tool-call\n" + out;
         case ToolCallSyntax::CommandR: return "root ::= \"Action: ```json\\n\" tool-call \"\\n```\"\n" + out;
-        default: break;  // Hermes, Generic, and GLM / Qwen3-Coder, whose parser takes a JSON body too
+        default: break;  // Hermes, Generic
     }
     const std::string one = "\"<tool_call>\\n\" tool-call \"\\n</tool_call>\"";
     return "root ::= " + one + (parallel ? " (\"\\n\" " + one + ")*" : std::string()) + "\n" + out;

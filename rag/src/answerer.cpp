@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "rag/embedder_check.h"
+
 namespace rag {
 namespace {
 
@@ -139,10 +141,12 @@ struct Answerer::State {
         search.mode = *index ? SearchMode::Hybrid : SearchMode::Bm25;
         out.searched = true;
         out.search = search.mode;
-        if (!*index)
-            out.searchNote = !embedder ? "no embedder"
-                                       : "the index has no vectors from " + embedder->name() +
-                                             " (index the documents with it)";
+        if (!*index && !embedder) out.searchNote = "no embedder";
+        if (!*index && embedder) {
+            auto other = checkIndexEmbedder(store, *embedder);  // another embedder built the index?
+            out.searchNote = other ? "the index has no vectors from " + embedder->name() + " (index the documents with it)"
+                                   : other.error();
+        }
         Retriever retriever(store, *index ? &*embedder : nullptr, *index);
         auto hits = retriever.search(question, search);
         if (!hits || hits->empty() || !options.wholeDocuments) return hits;

@@ -1,6 +1,7 @@
 #include "rag/embedder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -8,6 +9,20 @@
 #include "sha256.h"
 
 namespace rag {
+
+namespace {
+
+// In place to unit length; false for a zero or non-finite vector.
+bool normalize(std::vector<float>& v) {
+    double sum = 0;
+    for (float x : v) sum += static_cast<double>(x) * x;
+    if (!(sum > 0) || !std::isfinite(sum)) return false;
+    const float scale = static_cast<float>(1 / std::sqrt(sum));
+    for (float& x : v) x *= scale;
+    return true;
+}
+
+}  // namespace
 
 std::expected<std::string, std::string> modelFileHash(const std::string& path) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
@@ -53,6 +68,16 @@ Embedder::Embedder(std::shared_ptr<const assistant::Model> model, std::string fi
     if (m_languages.empty() && m_model->info().architecture == "use-lite") m_languages = {"en"};
 }
 
+Embedder::Embedder(std::shared_ptr<const EmbeddingSource> source, std::string name, std::string identity, int dims)
+    : m_source(std::move(source)), m_name(std::move(name)), m_fileHash(std::move(identity)), m_dims(dims) {}
+
+std::string Embedder::describeEmbedder(const std::string& name, const std::string& fileHash) {
+    if (!fileHash.starts_with(kRemoteEmbedderPrefix)) return "the local model " + name;
+    const std::string where = fileHash.substr(kRemoteEmbedderPrefix.size());
+    const size_t hash = where.rfind('#');
+    return "the remote model " + name + " at " + where.substr(0, hash);
+}
+
 bool Embedder::covers(const std::string& language) const {
     return language.empty() || m_languages.empty() ||
            std::find(m_languages.begin(), m_languages.end(), language) != m_languages.end();
@@ -65,11 +90,25 @@ std::expected<std::vector<std::vector<float>>, std::string> Embedder::embed(cons
     const size_t step = static_cast<size_t>(batch > 0 ? batch : 16);
     for (size_t i = 0; i < texts.size(); i += step) {
         const size_t n = std::min(step, texts.size() - i);
-        auto vectors = m_model->embed(std::span<const std::string>(texts.data() + i, n));
-        if (!vectors) return std::unexpected("embed: " + vectors.error().message);
-        if (vectors->size() != n) return std::unexpected("embed: the model returned a wrong number of vectors");
+        const std::span<const std::string> part(texts.data() + i, n);
+        std::expected<std::vector<std::vector<float>>, std::string> vectors;
+        if (m_source) {
+            vectors = m_source->embed(part);
+        } else if (auto local = m_model->embed(part)) {
+            vectors = std::move(*local);
+        } else {
+            return std::unexpected("embed: " + local.error().message);
+        }
+        if (!vectors) return std::unexpected(vectors.error());
+        if (vectors->size() != n)
+            return std::unexpected("embed: " + describe() + " returned " + std::to_string(vectors->size()) +
+                                   " vectors for " + std::to_string(n) + " texts");
         for (auto& v : *vectors) {
-            if (static_cast<int>(v.size()) != m_dims) return std::unexpected("embed: vector of unexpected size");
+            if (static_cast<int>(v.size()) != m_dims)
+                return std::unexpected("embed: " + describe() + " returned a vector of " + std::to_string(v.size()) +
+                                       " dimensions, not " + std::to_string(m_dims));
+            if (m_source && !normalize(v))
+                return std::unexpected("embed: " + describe() + " returned a zero or non-finite vector");
             out.push_back(std::move(v));
         }
     }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "rag/embedder_check.h"
 #include "sha256.h"
 
 namespace fs = std::filesystem;
@@ -131,6 +132,8 @@ struct Indexer::Run {
     // the roots that did not exist.
     void removeVanished(const std::vector<std::string>& roots, const std::vector<std::string>& files,
                         const std::vector<std::string>& missing);
+    // False (the run failed) when the index holds another embedder's vectors.
+    bool acceptEmbedder(const Embedder& embedder);
     // Phase 3: embeddings for every chunk that lacks one from this embedder, batch by batch.
     void embedChunks(const Embedder& embedder);
 };
@@ -214,7 +217,19 @@ void Indexer::Run::removeVanished(const std::vector<std::string>& roots, const s
     }
 }
 
+bool Indexer::Run::acceptEmbedder(const Embedder& embedder) {
+    if (options().replaceEmbeddings) {
+        auto removed = removeOtherEmbedders(store, embedder);
+        if (!removed) fail(removed.error());
+        return removed.has_value();
+    }
+    auto checked = checkIndexEmbedder(store, embedder);
+    if (!checked) fail(checked.error());
+    return checked.has_value();
+}
+
 void Indexer::Run::embedChunks(const Embedder& embedder) {
+    if (!acceptEmbedder(embedder)) return;
     auto embedderId = store.embedderId(embedder.name(), embedder.fileHash(), embedder.dims());
     if (!embedderId) {
         fail(embedderId.error());
@@ -270,6 +285,10 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
     }
     Run run{*this, *store};
 
+    // Refused before any file is read (an embedder loaded from embedderPath is checked later).
+    if (m_options.embedder && !m_options.replaceEmbeddings && !run.acceptEmbedder(*m_options.embedder))
+        return std::move(run.summary);
+
     std::vector<std::string> roots;
     for (const std::string& p : inputPaths) roots.push_back(absolutePath(p));
     std::vector<std::string> missing;
@@ -285,7 +304,11 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
     if (run.ok() && !m_cancel.load()) run.removeVanished(roots, files, missing);
 
     std::optional<Embedder> loaded;
-    if (!m_options.embedder && !m_options.embedderPath.empty() && run.ok() && !m_cancel.load()) {
+    if (!m_options.embedder && m_options.connectEmbedder && run.ok() && !m_cancel.load()) {
+        auto e = m_options.connectEmbedder();
+        if (e) loaded.emplace(std::move(*e));
+        else run.fail("the embedder is not available: " + e.error());
+    } else if (!m_options.embedder && !m_options.embedderPath.empty() && run.ok() && !m_cancel.load()) {
         // A file that does not load leaves the index BM25-only; the text is indexed already.
         if (auto e = Embedder::load(m_options.embedderPath)) loaded.emplace(std::move(*e));
     }

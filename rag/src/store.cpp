@@ -416,6 +416,23 @@ StoreResult<int64_t> Store::embedderId(const std::string& name, const std::strin
     return ins.int64(0);
 }
 
+StoreResult<std::vector<EmbedderRecord>> Store::embeddersWithVectors() {
+    Statement s(m_db, "SELECT b.id, b.name, b.file_hash, b.dims, COUNT(*) FROM embedders b"
+                      " JOIN embeddings e ON e.embedder_id = b.id GROUP BY b.id ORDER BY b.id");
+    std::vector<EmbedderRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.int64(0), s.text(1), s.text(2), s.int32(3), s.int64(4)});
+    if (rc != SQLITE_DONE) return std::unexpected(s.error("list embedders"));
+    return out;
+}
+
+StoreResult<void> Store::removeEmbedder(int64_t embedderId) {
+    Statement s(m_db, "DELETE FROM embedders WHERE id = ?1");
+    s.bind(1, embedderId);
+    if (s.step() != SQLITE_DONE) return std::unexpected(s.error("remove embedder"));
+    return {};
+}
+
 StoreResult<std::vector<ChunkRecord>> Store::chunksWithoutEmbedding(int64_t embedderId, int limit) {
     Statement s(m_db, std::string(kChunkColumns) +
                           "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.embedder_id = ?1"

@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include "fake_http_server.h"
 #include "remote_chat.h"
 
 using namespace std::chrono_literals;
@@ -20,23 +21,6 @@ std::string sse(const std::string& json) { return "data: " + json + "\n\n"; }
 std::string delta(const std::string& text) {
     return sse(R"({"choices":[{"index":0,"delta":{"content":")" + text + R"("},"finish_reason":null}]})");
 }
-
-class FakeServer {
-public:
-    FakeServer() {
-        port = http.bind_to_any_port("127.0.0.1");
-        thread = std::thread([this] { http.listen_after_bind(); });
-        while (!http.is_running()) std::this_thread::sleep_for(1ms);
-    }
-    ~FakeServer() {
-        http.stop();
-        thread.join();
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/v1"; }
-    httplib::Server http;
-    int port = 0;
-    std::thread thread;
-};
 
 struct Collected {
     std::string text;

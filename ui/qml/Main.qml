@@ -45,7 +45,8 @@ ApplicationWindow {
         objectName: "documents"
         ocrEnabled: settings.ocrEnabled
         ocrLanguage: settings.ocrLanguage
-        embedderPath: settings.embedderPath
+        embedderPath: settings.documentEmbedder  // a file, or the remote server's embeddings when chosen
+        embedderApiKey: settings.remoteApiKey
         savedPasswords: settings.documentPasswords
         onPasswordNeeded: (path, retry) => documentsDialog.askPassword(path, retry)
         onRememberPasswordRequested: (path, password) => settings.rememberDocumentPassword(path, password)
@@ -224,8 +225,12 @@ ApplicationWindow {
                 }
                 Label {
                     visible: chat.useDocuments
-                    text: documents.documents.count > 0 ? qsTr("%n document(s) indexed", "", documents.documents.count)
-                                                        : qsTr("No documents yet: add some in Documents.")
+                    objectName: "documentsStateLabel"
+                    text: (documents.documents.count > 0 ? qsTr("%n document(s) indexed", "", documents.documents.count)
+                                                         : qsTr("No documents yet: add some in Documents."))
+                          + (documents.remoteEmbedderHost.length > 0
+                             ? " · " + qsTr("searched with vectors from %1: your question is sent there").arg(documents.remoteEmbedderHost)
+                             : "")
                     color: Theme.textMuted
                     font.pixelSize: Theme.smallFontSize
                 }

@@ -420,6 +420,36 @@ Dialog {
                 Hint {
                     text: qsTr("An embedding model (GGUF) finds passages by meaning as well as by their words. The built-in one understands English; for documents in other languages choose a multilingual one (multilingual-e5, bge-m3). Questions in a language the model does not know are searched by words. Your documents are prepared for a new model in the background.")
                 }
+                Switch {
+                    id: remoteEmbeddingsSwitch
+                    objectName: "remoteEmbeddingsSwitch"
+                    text: qsTr("Use the remote server for search vectors")
+                    Accessible.name: text
+                    enabled: root.documentsAvailable && root.settings && root.settings.remoteUrl.length > 0
+                    checked: root.settings ? root.settings.remoteEmbeddings : false
+                    onToggled: root.settings.remoteEmbeddings = checked
+                    contentItem: Label {
+                        leftPadding: remoteEmbeddingsSwitch.indicator.width + 8
+                        text: remoteEmbeddingsSwitch.text
+                        color: Theme.text
+                        verticalAlignment: Text.AlignVCenter
+                    }
+                }
+                TextField {
+                    objectName: "remoteEmbeddingModelField"
+                    Accessible.name: qsTr("Remote embedding model")
+                    Layout.fillWidth: true
+                    visible: root.settings ? root.settings.remoteEmbeddings : false
+                    placeholderText: qsTr("Embedding model on the server (empty: its default)")
+                    text: root.settings ? root.settings.remoteEmbeddingModel : ""
+                    onEditingFinished: root.settings.remoteEmbeddingModel = text
+                }
+                Hint {
+                    objectName: "remoteEmbeddingsHint"
+                    text: root.settings && root.settings.remoteEmbeddings && root.settings.remoteUrl.length > 0
+                          ? qsTr("Your documents leave this computer: the text of every indexed passage, and each question you ask about them, is sent to %1 to compute its search vectors. Turn this off to keep them here (your documents are then prepared again with the local model).").arg(root.settings.remoteUrl)
+                          : qsTr("Off: your documents never leave this computer. On: the text of every indexed passage, and each question about them, is sent to the remote server (Model loading › Remote server) to compute search vectors there.")
+                }
                 FileDialog {
                     id: embedderDialog
                     title: qsTr("Choose an embedding model")

@@ -182,6 +182,7 @@ void ChatController::startAnswer() {
         // The engine worker picks the sources (it has the tokenizer and the embedder).
         options.documentsDb = m_documents->databasePath();
         options.embedderPath = m_documents->embedderPath();
+        options.embedderApiKey = m_documents->embedderApiKey();
     }
     emit generateRequested(conversation, options);
 }

@@ -50,7 +50,8 @@ struct GenerationOptions {
     // "Use my documents": the document index to answer from (empty: none) and the
     // embedder for dense search in it (empty or missing: BM25 only).
     QString documentsDb = {};
-    QString embedderPath = {};
+    QString embedderPath = {};      // or "remote:URL#MODEL": the server's /v1/embeddings
+    QString embedderApiKey = {};    // for a remote embedder
 };
 
 // How a model is loaded and its session created (ModelParams + SessionParams).

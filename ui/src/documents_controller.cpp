@@ -2,6 +2,9 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QUrl>
+
+#include "remote_backend.h"
 
 // What does not depend on rag/; indexing runs and the store's worker are in
 // documents_rag.cpp (documents_no_rag.cpp in a build without rag/: CMake picks one).
@@ -58,6 +61,11 @@ DocumentsController::~DocumentsController() {
 void DocumentsController::refresh() { emit listRequested(); }
 
 QString DocumentsController::defaultEmbedderPath() const { return defaultEmbedderSlot(); }
+
+QString DocumentsController::remoteEmbedderHost() const {
+    QString url, model;
+    return parseRemoteModelPath(m_embedderPath, url, model) ? QUrl(url).host() : QString();
+}
 
 void DocumentsController::setEmbedderPath(const QString& path) {
     const QString effective = path.isEmpty() ? defaultEmbedderSlot() : path;

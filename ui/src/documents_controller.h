@@ -39,6 +39,10 @@ class DocumentsController : public QObject {
     // The embedder that indexing runs use and answers embed questions with (empty: none, BM25 only).
     // Set from the settings ("" = the shipped default); a change re-embeds what is indexed.
     Q_PROPERTY(QString embedderPath READ embedderPath WRITE setEmbedderPath NOTIFY embedderChanged)
+    // A remote embedder ("remote:URL#MODEL", settings' documentEmbedder): its API key, and
+    // the server's host for the plain words that the documents' text goes there.
+    Q_PROPERTY(QString embedderApiKey MEMBER m_embedderApiKey NOTIFY embedderChanged)
+    Q_PROPERTY(QString remoteEmbedderHost READ remoteEmbedderHost NOTIFY embedderChanged)  // "" when local
     Q_PROPERTY(QString defaultEmbedderPath READ defaultEmbedderPath CONSTANT)
     Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
     Q_PROPERTY(bool paused READ paused NOTIFY indexingChanged)
@@ -65,6 +69,8 @@ public:
     DocumentListModel* documents() { return &m_documents; }
     QString databasePath() const { return m_dbPath; }
     QString embedderPath() const { return m_embedderPath; }
+    QString embedderApiKey() const { return m_embedderApiKey; }
+    QString remoteEmbedderHost() const;
     QString defaultEmbedderPath() const;
     // "" = the default. A new embedder gets vectors for every indexed document: an
     // indexing run over them (their text is unchanged, so only the embedding runs).
@@ -112,6 +118,7 @@ private:
     DocumentListModel m_documents;
     QString m_dbPath;
     QString m_embedderPath;
+    QString m_embedderApiKey;
     QThread m_thread;
     DocumentWorker* m_worker = nullptr;
     std::unique_ptr<rag::Indexer, IndexerDeleter> m_indexer;

@@ -2,6 +2,7 @@
 // indexing runs (rag::Indexer). documents_no_rag.cpp stands in without rag/.
 #include <QFileInfo>
 
+#include "document_embedder.h"
 #include "documents_controller.h"
 #include "rag/indexer.h"
 #include "rag/language.h"
@@ -63,7 +64,15 @@ void DocumentsController::startRun() {
     rag::IndexOptions options;
     options.extract.ocr = m_ocrEnabled;
     options.extract.ocrLanguage = m_ocrLanguage.toStdString();
-    options.embedderPath = m_embedderPath.toStdString();  // loaded on the indexer's thread
+    if (isRemoteModelPath(m_embedderPath)) {
+        // The texts go to the server the user chose for them; connecting is a request, so
+        // it happens on the indexer's thread. A wrong key or a 500 ends the run with its error.
+        options.connectEmbedder = [path = m_embedderPath, key = m_embedderApiKey] { return loadDocumentEmbedder(path, key); };
+    } else {
+        options.embedderPath = m_embedderPath.toStdString();  // loaded on the indexer's thread
+    }
+    // The settings choose the index's embedder: vectors of the one chosen before are replaced.
+    options.replaceEmbeddings = true;
     for (auto it = m_savedPasswords.cbegin(); it != m_savedPasswords.cend(); ++it)
         options.passwords[it.key().toStdString()] = it.value().toString().toStdString();
     for (auto it = m_sessionPasswords.cbegin(); it != m_sessionPasswords.cend(); ++it)
@@ -79,7 +88,11 @@ void DocumentsController::startRun() {
                 m_progressText = tr("Done: %n file(s)", nullptr, p.filesTotal);
             } else if (p.phase == Phase::Embedding) {
                 // The embedder's vectors for hybrid search, after the text is in.
-                m_progressText = tr("Preparing search: %1 of %2 passages").arg(p.chunksEmbedded).arg(p.chunksToEmbed);
+                const QString host = remoteEmbedderHost();  // say so when the text goes to a server
+                m_progressText = host.isEmpty()
+                                     ? tr("Preparing search: %1 of %2 passages").arg(p.chunksEmbedded).arg(p.chunksToEmbed)
+                                     : tr("Preparing search on %3: %1 of %2 passages sent").arg(p.chunksEmbedded)
+                                           .arg(p.chunksToEmbed).arg(host);
                 if (p.etaSeconds >= 0) m_progressText += tr(" · about %1 left").arg(humanSeconds(p.etaSeconds));
             } else {
                 m_progressText = tr("Reading %1 of %2 · %3").arg(p.filesDone + 1).arg(p.filesTotal)

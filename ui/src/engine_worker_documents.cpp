@@ -10,6 +10,7 @@
 #include <exception>
 #include <optional>
 
+#include "document_embedder.h"
 #include "engine_worker.h"
 #include "piece_coalescer.h"
 #include "rag/answerer.h"
@@ -55,7 +56,7 @@ QVariantList sourcesForQml(const std::vector<rag::Source>& sources) {
 struct EngineWorker::Documents {
     std::optional<rag::Answerer> answerer;
     QString db;
-    QString embedderPath;
+    QString embedderPath, embedderApiKey;
     QString embedderProblem;  // why there is no embedder; empty when there is one
 };
 
@@ -68,12 +69,13 @@ std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistan
                                                            const GenerationOptions& options) {
     if (!m_documents) m_documents = std::make_unique<Documents>();
     Documents& d = *m_documents;
-    if (!d.answerer || d.db != options.documentsDb || d.embedderPath != options.embedderPath) {
+    if (!d.answerer || d.db != options.documentsDb || d.embedderPath != options.embedderPath ||
+        d.embedderApiKey != options.embedderApiKey) {
         d.answerer.reset();
         d.embedderProblem = tr("no embedder");
         std::optional<rag::Embedder> embedder;
         if (!options.embedderPath.isEmpty()) {
-            auto loaded = rag::Embedder::load(options.embedderPath.toStdString());
+            auto loaded = loadDocumentEmbedder(options.embedderPath, options.embedderApiKey);  // a request when remote
             if (loaded) embedder = std::move(*loaded);
             else d.embedderProblem = tr("the embedder could not be loaded (%1)").arg(qs(loaded.error()));
         }
@@ -86,6 +88,7 @@ std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistan
         d.answerer.emplace(std::move(*opened));
         d.db = options.documentsDb;
         d.embedderPath = options.embedderPath;
+        d.embedderApiKey = options.embedderApiKey;
     }
     rag::AnswerOptions answer;
     // A remote model's tokenizer is not here: its context is what the settings say

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 
+#include "remote_backend.h"
+
 namespace {
 
 // key -> [min, max] for numbers; "device" is a string.
@@ -100,6 +102,8 @@ void SettingsController::load() {
     m_remoteUrl = s.setting(QStringLiteral("remoteUrl"));
     m_remoteApiKey = s.setting(QStringLiteral("remoteApiKey"));
     m_remoteModel = s.setting(QStringLiteral("remoteModel"));
+    m_remoteEmbeddings = s.setting(QStringLiteral("remoteEmbeddings"), QStringLiteral("0")) == QLatin1String("1");
+    m_remoteEmbeddingModel = s.setting(QStringLiteral("remoteEmbeddingModel"));
     m_documentPasswords = QJsonDocument::fromJson(s.setting(QStringLiteral("documentPasswords"), QStringLiteral("{}")).toUtf8())
                               .object().toVariantMap();
     m_systemDark = darkMode();
@@ -202,11 +206,29 @@ void SettingsController::setEmbedderPath(const QString& pathOrUrl) {
 }
 
 void SettingsController::setRemoteUrl(const QString& url) {
-    if (change(m_remoteUrl, url.trimmed(), QStringLiteral("remoteUrl"))) emit remoteChanged();
+    if (!change(m_remoteUrl, url.trimmed(), QStringLiteral("remoteUrl"))) return;
+    emit remoteChanged();
+    if (m_remoteEmbeddings) emit embedderChanged();  // the documents' embedder moved with it
 }
 
 void SettingsController::setRemoteApiKey(const QString& key) {
     if (change(m_remoteApiKey, key.trimmed(), QStringLiteral("remoteApiKey"))) emit remoteChanged();
+}
+
+void SettingsController::setRemoteEmbeddings(bool on) {
+    if (on == m_remoteEmbeddings) return;
+    m_remoteEmbeddings = on;
+    save(QStringLiteral("remoteEmbeddings"), on ? QStringLiteral("1") : QStringLiteral("0"));
+    emit embedderChanged();
+}
+
+void SettingsController::setRemoteEmbeddingModel(const QString& model) {
+    if (change(m_remoteEmbeddingModel, model.trimmed(), QStringLiteral("remoteEmbeddingModel"))) emit embedderChanged();
+}
+
+QString SettingsController::documentEmbedder() const {
+    if (m_remoteEmbeddings && !m_remoteUrl.isEmpty()) return remoteModelPath(m_remoteUrl, m_remoteEmbeddingModel);
+    return m_embedderPath;
 }
 
 void SettingsController::setRemoteModel(const QString& model) {

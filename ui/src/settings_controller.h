@@ -49,6 +49,15 @@ class SettingsController : public QObject {
     Q_PROPERTY(QString remoteUrl READ remoteUrl WRITE setRemoteUrl NOTIFY remoteChanged)
     Q_PROPERTY(QString remoteApiKey READ remoteApiKey WRITE setRemoteApiKey NOTIFY remoteChanged)
     Q_PROPERTY(QString remoteModel READ remoteModel WRITE setRemoteModel NOTIFY remoteChanged)
+    // Documents' search vectors from the remote server's /v1/embeddings (its URL and key
+    // above) instead of the local embedder: off unless the user turns it on, since the text
+    // of every indexed passage (and each question) then goes to that server.
+    // remoteEmbeddingModel: the server's embedding model id (empty: its default).
+    Q_PROPERTY(bool remoteEmbeddings READ remoteEmbeddings WRITE setRemoteEmbeddings NOTIFY embedderChanged)
+    Q_PROPERTY(QString remoteEmbeddingModel READ remoteEmbeddingModel WRITE setRemoteEmbeddingModel NOTIFY embedderChanged)
+    // What the document index embeds with: embedderPath, or "remote:URL#MODEL" (remote_backend.h)
+    // when remoteEmbeddings is on and a remote URL is set. DocumentsController binds to it.
+    Q_PROPERTY(QString documentEmbedder READ documentEmbedder NOTIFY embedderChanged)
     // PDF passwords the user asked to keep: path -> password (stored as typed, in the
     // app's settings database; only when the user ticks "Remember").
     Q_PROPERTY(QVariantMap documentPasswords READ documentPasswords NOTIFY documentPasswordsChanged)
@@ -87,6 +96,11 @@ public:
     void setRemoteUrl(const QString& url);
     void setRemoteApiKey(const QString& key);
     void setRemoteModel(const QString& model);
+    bool remoteEmbeddings() const { return m_remoteEmbeddings; }
+    void setRemoteEmbeddings(bool on);
+    QString remoteEmbeddingModel() const { return m_remoteEmbeddingModel; }
+    void setRemoteEmbeddingModel(const QString& model);
+    QString documentEmbedder() const;
     // "" or an existing file; anything else is refused (embedderChanged still fires).
     void setEmbedderPath(const QString& pathOrUrl);
 
@@ -153,6 +167,8 @@ private:
     QString m_ocrLanguage = QStringLiteral("eng");
     QString m_embedderPath;
     QString m_remoteUrl, m_remoteApiKey, m_remoteModel;
+    bool m_remoteEmbeddings = false;
+    QString m_remoteEmbeddingModel;
     QVariantMap m_documentPasswords;
     bool m_systemDark = false;  // the last darkMode seen while following the system
 };

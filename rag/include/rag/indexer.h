@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <expected>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -54,7 +55,13 @@ struct IndexOptions {
     ChunkerOptions chunker;
     const Embedder* embedder = nullptr;           // null: embedderPath's, else BM25 only
     std::string embedderPath;                     // loaded on the indexing thread when embedder is null
+    // Instead of embedderPath: makes the embedder on the indexing thread (a remote server's,
+    // which takes a request). An error fails the run after the text is indexed.
+    std::function<std::expected<Embedder, std::string>()> connectEmbedder;
     int embedBatch = 32;                          // chunks per embed call and transaction
+    // Vectors of another embedder already in the index: dropped and replaced when true,
+    // else the run fails before extracting anything (rag/embedder_check.h).
+    bool replaceEmbeddings = false;
     bool int8Embeddings = false;                  // store vectors as int8 + scale
     // Called on the indexing thread; keep them short.
     std::function<void(const IndexProgress&)> onProgress;

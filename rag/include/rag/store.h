@@ -78,6 +78,14 @@ struct EmbeddingMatrix {
     std::vector<float> values;
 };
 
+struct EmbedderRecord {
+    int64_t id = 0;
+    std::string name;      // a model's general.name, or a remote server's model id
+    std::string fileHash;  // Embedder::fileHash(): the file's hash, or "remote:URL#MODEL"
+    int dims = 0;
+    int64_t vectors = 0;
+};
+
 class Store {
 public:
     // Opens (creating if needed) and migrates to the newest schema version.
@@ -129,6 +137,11 @@ public:
     StoreResult<void> putEmbeddings(int64_t embedderId, const std::vector<int64_t>& chunkIds,
                                     const std::vector<std::vector<float>>& vectors, bool int8 = false);
     StoreResult<EmbeddingMatrix> loadEmbeddings(int64_t embedderId, const std::string& collection = {});
+    // Every embedder that has vectors in the index, with how many (an index is built by one:
+    // rag/embedder_check.h refuses a second).
+    StoreResult<std::vector<EmbedderRecord>> embeddersWithVectors();
+    // Drops an embedder and its vectors (one statement; the cascade removes the rows).
+    StoreResult<void> removeEmbedder(int64_t embedderId);
 
     // ---- summaries (map-reduce cache) -------------------------------------
     StoreResult<std::optional<std::string>> summary(int64_t documentId, const std::string& modelKey,

@@ -5,6 +5,7 @@
 #include "assistant/tools.h"
 #include "grammar/grammar.h"
 #include "grammar/grammar_matcher.h"
+#include "json/json.h"
 
 using assistant::ToolCallSyntax;
 using assistant::ToolDefinition;
@@ -87,4 +88,61 @@ TEST(ToolCallGrammar, BadSchemaNamesTheTool) {
     const std::vector<ToolDefinition> anyArgs = {{"ping", "", ""}};
     EXPECT_TRUE(matches(grammarFor(ToolCallSyntax::Hermes, "", false).empty() ? "" : *assistant::toolCallGrammar(ToolCallSyntax::Hermes, anyArgs, "", false),
                         "<tool_call>\n{\"name\": \"ping\", \"arguments\": {\"x\": [1]}}\n</tool_call>"));
+}
+
+// GLM and Qwen3-Coder: the forced call is written in their own XML form (as their
+// templates write a call), a string parameter as plain text and others as JSON of their
+// schema, and their parser reads it back with the schema's types.
+TEST(ToolCallGrammar, GlmAndQwen3CoderInTheirXmlForm) {
+    const std::vector<ToolDefinition> tools = {
+        kTools[0], kTools[1],
+        {"note", "", R"({"type": "object", "properties": {"title": {"type": "string", "maxLength": 5},
+          "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["title"]})"},
+        {"ping", "", ""}};
+    struct Form {
+        ToolCallSyntax syntax;
+        std::string (*call)(const std::string& name, const std::vector<std::pair<std::string, std::string>>& params);
+    };
+    const Form forms[] = {
+        {ToolCallSyntax::Qwen3Coder,
+         [](const std::string& name, const std::vector<std::pair<std::string, std::string>>& params) {
+             std::string out = "<tool_call>\n<function=" + name + ">\n";
+             for (const auto& [k, v] : params) out += "<parameter=" + k + ">\n" + v + "\n</parameter>\n";
+             return out + "</function>\n</tool_call>";
+         }},
+        {ToolCallSyntax::Glm,
+         [](const std::string& name, const std::vector<std::pair<std::string, std::string>>& params) {
+             std::string out = "<tool_call>" + name + "\n";
+             for (const auto& [k, v] : params) out += "<arg_key>" + k + "</arg_key>\n<arg_value>" + v + "</arg_value>\n";
+             return out + "</tool_call>";
+         }},
+    };
+    for (const Form& f : forms) {
+        const std::string what(assistant::toolCallSyntaxName(f.syntax));
+        auto g = assistant::toolCallGrammar(f.syntax, tools, "", true);
+        ASSERT_TRUE(g.has_value()) << what << ": " << g.error().message;
+        const std::string weather = f.call("get_weather", {{"city", "New York <3"}, {"unit", "celsius"}});
+        const std::string add = f.call("add", {{"a", "1"}, {"b", "-2"}});
+        EXPECT_TRUE(matches(*g, weather)) << what << "\n" << weather << "\n" << *g;
+        EXPECT_TRUE(matches(*g, weather + "\n" + add)) << what;
+        EXPECT_TRUE(matches(*g, f.call("note", {{"title", "Memo"}, {"tags", R"(["a", "b"])"}}))) << what;
+        EXPECT_TRUE(matches(*g, f.call("ping", {{"anything", "goes"}}))) << what;  // no schema: any parameter
+        EXPECT_FALSE(matches(*g, f.call("add", {{"a", "1"}}))) << what;                       // b is required
+        EXPECT_FALSE(matches(*g, f.call("add", {{"a", "one"}, {"b", "2"}}))) << what;         // an integer
+        EXPECT_FALSE(matches(*g, f.call("add", {{"b", "2"}, {"a", "1"}}))) << what;           // the schema's order
+        EXPECT_FALSE(matches(*g, f.call("get_weather", {{"city", "Oslo"}, {"unit", "kelvin"}}))) << what;  // enum
+        EXPECT_FALSE(matches(*g, f.call("get_weather", {{"city", "Oslo"}, {"zip", "0150"}}))) << what;   // closed
+        EXPECT_FALSE(matches(*g, f.call("note", {{"title", "Too long"}}))) << what;           // maxLength 5
+        EXPECT_FALSE(matches(*g, f.call("nope", {}))) << what;
+        EXPECT_FALSE(matches(*g, "<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 2}}\n</tool_call>")) << what;
+        const std::string one = *assistant::toolCallGrammar(f.syntax, tools, "add", false);
+        EXPECT_TRUE(matches(one, add)) << what;
+        EXPECT_FALSE(matches(one, add + "\n" + add)) << what;
+        EXPECT_FALSE(matches(one, weather)) << what;
+
+        const assistant::ParsedToolCalls parsed = assistant::parseToolCalls(f.syntax, weather + "\n" + add, tools);
+        ASSERT_EQ(parsed.calls.size(), 2u) << what;
+        EXPECT_EQ(json::Value::parse(parsed.calls[0].arguments)->dump(), R"({"city":"New York <3","unit":"celsius"})") << what;
+        EXPECT_EQ(json::Value::parse(parsed.calls[1].arguments)->dump(), R"({"a":1,"b":-2})") << what;
+    }
 }

@@ -138,8 +138,13 @@ TEST(ToolTemplates, ForcedCallInEachFamilyParses) {
         gp.grammar = *grammar;
         auto result = (*session)->generate(messages, gp, [](std::string_view, const assistant::GenerateStats&) { return true; });
         ASSERT_TRUE(result.has_value()) << result.error().message;
-        const assistant::ParsedToolCalls parsed = assistant::parseToolCalls(syntax, result->text);
+        const assistant::ParsedToolCalls parsed = assistant::parseToolCalls(syntax, result->text, tools);
         ASSERT_EQ(parsed.calls.size(), 1u) << file << ": " << result->text;
+        // GLM and Qwen3-Coder are forced into their own XML form, not the generic JSON body.
+        if (syntax == assistant::ToolCallSyntax::Glm)
+            EXPECT_TRUE(result->text.starts_with("<tool_call>get_weather\n<arg_key>city</arg_key>")) << result->text;
+        if (syntax == assistant::ToolCallSyntax::Qwen3Coder)
+            EXPECT_TRUE(result->text.starts_with("<tool_call>\n<function=get_weather>\n<parameter=city>\n")) << result->text;
         EXPECT_EQ(parsed.calls[0].name, "get_weather");
         auto args = json::Value::parse(parsed.calls[0].arguments);
         ASSERT_TRUE(args.has_value()) << parsed.calls[0].arguments;

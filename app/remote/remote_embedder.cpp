@@ -1,0 +1,90 @@
+#include "remote_embedder.h"
+
+#include <algorithm>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "remote_http.h"
+
+namespace remote {
+
+using nlohmann::json;
+
+namespace {
+
+// One request's answer: the vectors in input order and the model the server named.
+struct Batch {
+    std::vector<std::vector<float>> vectors;
+    std::string model;
+};
+
+std::expected<Batch, std::string> readAnswer(const std::string& url, const std::string& body, size_t inputs) {
+    const json j = json::parse(body, nullptr, false);
+    if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
+        return std::unexpected(url + ": the answer is not an embedding list (no \"data\" array): " + body.substr(0, 120));
+    const json& data = j["data"];
+    if (data.size() != inputs)
+        return std::unexpected(url + ": " + std::to_string(data.size()) + " vectors came back for " +
+                               std::to_string(inputs) + " texts");
+    Batch out;
+    out.vectors.resize(inputs);
+    for (size_t i = 0; i < data.size(); ++i) {
+        const json& item = data[i];
+        const size_t at = item.is_object() && item.contains("index") && item["index"].is_number_unsigned()
+                              ? item["index"].get<size_t>() : i;
+        const json* values = item.is_object() && item.contains("embedding") ? &item["embedding"] : nullptr;
+        if (at >= inputs || !out.vectors[at].empty() || !values || !values->is_array() || values->empty())
+            return std::unexpected(url + ": entry " + std::to_string(i) +
+                                   " is not {\"index\", \"embedding\": [numbers]} (base64 answers are not read)");
+        for (const json& v : *values) {
+            if (!v.is_number()) return std::unexpected(url + ": entry " + std::to_string(i) + " holds a value that is not a number");
+            out.vectors[at].push_back(v.get<float>());
+        }
+    }
+    if (j.contains("model") && j["model"].is_string()) out.model = j["model"];
+    return out;
+}
+
+std::expected<Batch, std::string> post(const Endpoint& e, std::span<const std::string> texts) {
+    auto target = splitUrl(e.baseUrl);
+    if (!target) return std::unexpected(target.error());
+    auto http = client(e, *target);
+    const std::string url = e.baseUrl + "/embeddings";
+    json body{{"input", json::array()}, {"encoding_format", "float"}};
+    for (const std::string& t : texts) body["input"].push_back(t);
+    if (!e.model.empty()) body["model"] = e.model;
+    auto res = http->Post(target->prefix + "/embeddings", body.dump(), "application/json");
+    if (!res) return std::unexpected(transportError(url, res.error(), e.readTimeoutSeconds));
+    if (res->status != 200) return std::unexpected(url + ": " + serverMessage(res->status, res->body));
+    return readAnswer(url, res->body, texts.size());
+}
+
+}  // namespace
+
+std::expected<std::vector<std::vector<float>>, std::string> EmbeddingClient::embed(std::span<const std::string> texts) const {
+    std::vector<std::vector<float>> out;
+    out.reserve(texts.size());
+    for (size_t i = 0; i < texts.size(); i += kMaxInputsPerRequest) {
+        auto batch = post(m_endpoint, texts.subspan(i, std::min(kMaxInputsPerRequest, texts.size() - i)));
+        if (!batch) return std::unexpected(batch.error());
+        for (auto& v : batch->vectors) out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::expected<rag::Embedder, std::string> connectEmbedder(const Endpoint& endpoint) {
+    Endpoint e = endpoint;
+    while (!e.baseUrl.empty() && e.baseUrl.back() == '/') e.baseUrl.pop_back();
+    const std::string probe[] = {"probe"};
+    auto first = post(e, probe);
+    if (!first) return std::unexpected(first.error());
+    if (e.model.empty()) e.model = first->model;
+    if (e.model.empty())
+        return std::unexpected(e.baseUrl + "/embeddings names no model; give one (--embedding-model)");
+    const int dims = static_cast<int>(first->vectors.front().size());
+    const std::string identity = std::string(rag::kRemoteEmbedderPrefix) + e.baseUrl + "#" + e.model;
+    return rag::Embedder(std::make_shared<EmbeddingClient>(e), e.model, identity, dims);
+}
+
+}  // namespace remote
