@@ -44,12 +44,33 @@ struct Batcher::Impl {
     void join();
     void leave();
 
+    // Prompt prefixes shared among the batcher's sessions (batcher_prefix.cpp). A
+    // session publishes the tokens its cache rows hold when a request ends, and
+    // withdraws them (down to `keep` rows) before it changes any of those rows;
+    // `forget` when it goes away. adoptPrefix copies into `cache` rows [from, n) of the
+    // published session whose tokens share the longest prefix n with `prompt`
+    // (n <= limit), when n > from; it returns n, or `from` when no session has more.
+    // Rows are read only while published, under the registry's lock.
+    void publish(const void* owner, const arch::SessionPlacement& cache, std::span<const int32_t> tokens);
+    void withdraw(const void* owner, size_t keep);
+    void forget(const void* owner);
+    size_t adoptPrefix(const void* owner, arch::SessionPlacement& cache, std::span<const int32_t> prompt, size_t from,
+                       size_t limit);
+
     std::shared_ptr<const Model> model;
     BatcherParams params;
     mutable std::mutex mutex;
     Stats stats;
 
 private:
+    struct Published {
+        const void* owner;
+        const arch::SessionPlacement* cache;
+        std::vector<int32_t> tokens;  // what rows [0, size) of its cache hold
+    };
+    std::mutex m_shareMutex;
+    std::vector<Published> m_published;
+
     struct Request;
     struct Part {
         Request* request;

@@ -85,7 +85,9 @@ double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>
 }  // namespace
 
 Session::Session(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
-Session::~Session() = default;
+Session::~Session() {
+    if (m_impl && m_impl->batcher) m_impl->batcher->forget(m_impl.get());  // its rows go away
+}
 
 Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model, const SessionParams& params) {
     if (!model) return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: no model"});
@@ -196,6 +198,7 @@ Status Session::Impl::makeRoom(size_t incoming) {
                                          " new tokens do not fit beside the ", sinks, " sink tokens"));
     const size_t drop = std::min(tokens.size() - sinks, std::max(need, (capacity - sinks) / 4));
     const size_t keep = tokens.size() - sinks - drop;
+    if (batcher) batcher->withdraw(this, sinks);  // rows after the sinks move
     // Every layer's cache is on the CPU (create() checked): shift it on the session's backend.
     for (size_t l = 0; l < placement->k.size(); ++l)
         placement->cpu->shiftKv(placement->attention[l], *placement->k[l], *placement->v[l],
@@ -275,6 +278,18 @@ Result<std::vector<float>> Session::Impl::prefill(std::span<const int32_t> promp
         tokens.resize(common);
         lastLogits.clear();
     }
+    if (batcher && placement && !wholePromptCached) {
+        // Rows from `common` on change now: other sessions stop copying them. A longer
+        // prefix another session of the batcher holds is copied, not evaluated.
+        batcher->withdraw(this, common);
+        const size_t limit = std::min(prompt.size() - 1, static_cast<size_t>(contextSize));
+        if (const size_t n = batcher->adoptPrefix(this, *placement, prompt, common, limit); n > common) {
+            tokens.assign(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(n));
+            lastLogits.clear();
+            st.sharedPromptTokens = static_cast<int>(n - common);
+            common = n;
+        }
+    }
     st.promptTokens = static_cast<int>(prompt.size());
     st.reusedPromptTokens = static_cast<int>(common);
     auto logits = wholePromptCached ? Result<std::vector<float>>(lastLogits) : evaluate(prompt.subspan(common), false, gp.cancel);
@@ -288,6 +303,13 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
     const BatcherMembership generating(batcher);  // passes wait for this session's next token
+    // Whatever happens below, the rows the cache holds afterwards may be shared.
+    struct Publish {
+        Impl& s;
+        ~Publish() {
+            if (s.batcher && s.placement) s.batcher->publish(&s, *s.placement, s.tokens);
+        }
+    } const publishAtEnd{*this};
     if (auto ok = prepareDrafter(gp.speculative); !ok) return std::unexpected(ok.error());
     std::unique_ptr<GrammarConstraint> constraint;
     if (!gp.grammar.empty()) {
@@ -479,12 +501,14 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
 }
 
 void Session::reset() {
+    if (m_impl->batcher) m_impl->batcher->withdraw(m_impl.get(), 0);
     m_impl->tokens.clear();
     m_impl->evicted.clear();
     m_impl->lastLogits.clear();
 }
 void Session::truncate(size_t n) {
     if (n >= m_impl->tokens.size()) return;
+    if (m_impl->batcher) m_impl->batcher->withdraw(m_impl.get(), n);
     m_impl->tokens.resize(n);  // the KV rows past n are overwritten by the next evaluation
     m_impl->lastLogits.clear();
     if (n <= static_cast<size_t>(m_impl->params.sinkTokens)) m_impl->evicted.clear();  // sinks: back before them

@@ -310,6 +310,7 @@ public:
         uint64_t passes = 0;      // forward passes run
         uint64_t tokens = 0;      // tokens evaluated in them
         uint64_t sequences = 0;   // sum over passes of the sequences in each
+        uint64_t sharedPromptTokens = 0;  // prompt tokens copied from another session's cache
     };
     Stats stats() const;
     const std::shared_ptr<const Model>& model() const;
@@ -331,7 +332,9 @@ struct SessionParams {
     int sinkTokens = 4;           // ContextPolicy::Sinks: first tokens always kept (0 .. context/4)
     // Evaluate in passes shared with the batcher's other sessions (continuous
     // batching, see Batcher); null: alone, on the session's own threads. The batcher
-    // must be of the same model.
+    // must be of the same model. Its sessions also share prompt prefixes: a prompt
+    // that begins like what another of them has cached (the same system prompt and
+    // documents, say) gets those KV rows copied instead of evaluated.
     std::shared_ptr<Batcher> batcher;
 };
 
@@ -427,6 +430,7 @@ enum class StreamChannel { Content, Reasoning };
 struct GenerateStats {
     int promptTokens = 0;         // tokens in this request's prompt
     int reusedPromptTokens = 0;   // of those, served from the KV cache (prefix reuse)
+    int sharedPromptTokens = 0;   // of those, copied from another session of the same Batcher
     int generatedTokens = 0;
     double timeToFirstTokenMs = 0;
     double promptTokensPerSecond = 0;

@@ -57,4 +57,42 @@ TEST(GpuBatching, SequencesSharingPassesGetWhatTheyGetAlone) {
     }
 }
 
+// A batcher's sessions share prompt prefixes: the rows of a device layer are copied on
+// the device (a split model: the CPU layers' rows on the host), and the continuation
+// is the one computed from scratch.
+TEST(GpuBatching, SharedPromptPrefixesAreCopiedOnTheDevice) {
+    const std::string dev = gpu_test::testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/llama-a.gguf");
+    REQUIRE_SHARED(path);
+    std::vector<int32_t> longer = gpu_test::kPrompt;
+    longer.insert(longer.end(), {500, 501, 502, 77, 45});
+    for (int gpuLayers : {-1, 2}) {
+        ModelParams mp;
+        mp.device = dev;
+        mp.gpuLayers = gpuLayers;
+        auto model = Model::load(path, mp);
+        ASSERT_TRUE(model) << model.error().message;
+        const GreedyRun alone = greedy(*model, KvType::F16, 512, 12, longer);
+        auto batcher = Batcher::create(*model, {});
+        ASSERT_TRUE(batcher) << batcher.error().message;
+        SessionParams sp;
+        sp.kvType = KvType::F16;
+        sp.batcher = *batcher;
+        auto donor = Session::create(*model, sp);  // kept: its rows are shared while it lives
+        ASSERT_TRUE(donor) << donor.error().message;
+        GenerateParams gp;
+        gp.sampling.temperature = 0.0f;
+        gp.maxTokens = 4;
+        ASSERT_TRUE((*donor)->generate(std::span<const int32_t>(gpu_test::kPrompt), gp, nullptr));
+        const uint64_t before = (*batcher)->stats().sharedPromptTokens;
+        const GreedyRun shared = greedy(*model, KvType::F16, 512, 12, longer, *batcher);
+        EXPECT_GE((*batcher)->stats().sharedPromptTokens - before, gpu_test::kPrompt.size() - 1) << gpuLayers;
+        expectSameContinuation(alone, shared, 2e-3f, "llama-a, " + std::to_string(gpuLayers) + " GPU layers, shared prefix");
+    }
+}
+
 }  // namespace
