@@ -2,12 +2,13 @@
 // The parser is in json_parse.cpp.
 #include "json/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-#include "json_utf8.h"
+#include "common/utf8.h"
 
 namespace json {
 
@@ -260,7 +261,7 @@ void appendQuoted(std::string& out, std::string_view s) {
         if (i >= n) break;
         const unsigned char c = p[i];
         if (c >= 0x80) {
-            const size_t len = detail::utf8Sequence(p + i, n - i);
+            const size_t len = utf8::sequenceLength(p + i, n - i);
             if (len == 0) {
                 out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not valid UTF-8
                 ++i;

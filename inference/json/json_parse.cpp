@@ -17,7 +17,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "json_utf8.h"
 #include "common/utf8.h"
 
 namespace json {
@@ -288,7 +287,7 @@ private:
             }
             if (c < 0x20) return fail(m_pos, "unescaped control character in string");
             if (c >= 0x80) {
-                const size_t len = detail::utf8Sequence(p + m_pos, n - m_pos);
+                const size_t len = utf8::sequenceLength(p + m_pos, n - m_pos);
                 if (len == 0) return fail(m_pos, "invalid UTF-8 in string");
                 out.append(m_text.data() + m_pos, len);
                 m_pos += len;

@@ -12,6 +12,7 @@
 #include "tokenizer/symbol_merge.h"
 #include "tokenizer/tokenizer_internal.h"
 #include "tokenizer/unicode.h"
+#include "common/utf8.h"
 
 namespace tokenizer {
 namespace {
@@ -85,7 +86,7 @@ private:
         out.reserve(text.size());
         for (size_t pos = 0; pos < text.size();) {
             const size_t start = pos;
-            const char32_t cp = unicode::decodeUtf8(text, pos);
+            const char32_t cp = utf8::decode(text, pos);
             const auto it = m_charToByte.find(cp);
             if (it != m_charToByte.end()) {
                 out += static_cast<char>(it->second);

@@ -87,7 +87,7 @@ private:
         };
         std::u32string decomposed, lowered;
         for (size_t pos = 0; pos < text.size();) {
-            const char32_t cp = unicode::decodeUtf8(text, pos);
+            const char32_t cp = utf8::decode(text, pos);
             if (unicode::isWhitespace(cp)) {
                 endWord();
                 continue;
