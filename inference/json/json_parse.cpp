@@ -372,6 +372,16 @@ private:
         }
         m_pos = i;
 
+        // An integer literal is exact when it fits int64; "-0" stays the double -0.
+        const bool negativeZero = i - start == 2 && m_text[start] == '-' && m_text[start + 1] == '0';
+        if (fracStart == fracEnd && intEnd == i && !negativeZero) {
+            int64_t v = 0;
+            const auto r = std::from_chars(m_text.data() + start, m_text.data() + i, v);
+            if (r.ec == std::errc() && r.ptr == m_text.data() + i) {
+                out = Value(v);
+                return true;
+            }
+        }
         double d = 0;
         const auto r = std::from_chars(m_text.data() + start, m_text.data() + i, d);
         if (r.ec == std::errc::result_out_of_range) {
