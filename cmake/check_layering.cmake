@@ -5,33 +5,34 @@
 # the folder may use. A folder not in the table may include none of inference/'s
 # internal folders (the "internal" list); app/, ui/ and rag/ see only the public
 # headers (assistant/engine.h, assistant/tools.h, assistant/model_tools.h) and
-# assistant_json (json/). Tests and benchmarks are not checked: they link
+# assistant_json (json/); rag/ also common/ (utf8.h). Tests and benchmarks are not checked: they link
 # assistant_engine_internals explicitly.
 cmake_minimum_required(VERSION 3.25)
 if(NOT ROOT)
   message(FATAL_ERROR "check_layering: pass -DROOT=<source dir>")
 endif()
 
-set(internal common json grammar gguf tokenizer tools chat_template arch quantize src)
+set(internal common json grammar gguf tokenizer tools chat_template kv_cache arch quantize src)
 
 # folder -> the include roots it may use (besides its own headers without a folder).
 set(allow_inference/common    assistant common)
 set(allow_inference/json      json common)
-set(allow_inference/grammar   grammar json)
+set(allow_inference/grammar   grammar json common)
 set(allow_inference/gguf      gguf common assistant kernels)
 set(allow_inference/tokenizer tokenizer gguf common assistant)
 set(allow_inference/tools     assistant grammar json common)
 set(allow_inference/chat_template chat_template json common assistant)
-set(allow_inference/arch      arch gguf common kernels assistant)
+set(allow_inference/kv_cache  kv_cache kernels)
+set(allow_inference/arch      arch gguf kv_cache common kernels assistant)
 set(allow_inference/quantize  quantize gguf common kernels assistant)
-set(allow_inference/src       src arch chat_template tokenizer gguf grammar json tools quantize common kernels assistant)
+set(allow_inference/src       src arch kv_cache chat_template tokenizer gguf grammar json tools quantize common kernels assistant)
 set(allow_inference/include   assistant json)
 set(allow_app                 assistant json)
 set(allow_ui                  assistant json)
-set(allow_rag                 assistant json)
+set(allow_rag                 assistant json common)  # common/: utf8.h, UTF-8 shared with the engine
 
 set(checked inference/common inference/json inference/grammar inference/gguf inference/tokenizer inference/tools
-            inference/chat_template inference/arch inference/quantize inference/src inference/include app ui rag)
+            inference/chat_template inference/kv_cache inference/arch inference/quantize inference/src inference/include app ui rag)
 
 set(violations 0)
 foreach(folder IN LISTS checked)

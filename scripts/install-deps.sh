@@ -27,7 +27,7 @@ PACKAGES=(
   # the chat-template tests render with Jinja2 as the oracle (/usr/bin/python3)
   python3-jinja2
   # local OpenAI-compatible API server (app/server); its tests also use curl and Node 20 + npm
-  libcpp-httplib-dev nlohmann-json3-dev curl
+  libcpp-httplib-dev curl
 )
 if [ "${1:-}" = "--office" ]; then
   PACKAGES+=(libreoffice-writer-nogui python3-uno libreoffice-script-provider-python)

@@ -5,7 +5,7 @@ namespace cli {
 
 std::expected<rag::SummaryWriter, std::string> remoteSummaryWriter(const std::string&, const std::string&,
                                                                    const std::string&, int, std::string&) {
-    return std::unexpected("this build has no HTTP client: --remote needs libcpp-httplib-dev and nlohmann-json3-dev");
+    return std::unexpected("this build has no HTTP client: --remote needs libcpp-httplib-dev");
 }
 
 }  // namespace cli

@@ -1,48 +1,46 @@
 #include "remote_chat.h"
 
-#include <nlohmann/json.hpp>
-
+#include "json/json.h"
 #include "remote_http.h"
 
 namespace remote {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 
 namespace {
 
-json requestBody(const Endpoint& e, std::span<const assistant::Message> messages, const assistant::GenerateParams& p) {
-    json msgs = json::array();
-    for (const assistant::Message& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
-    json body{{"messages", msgs}, {"stream", true}, {"stream_options", {{"include_usage", true}}},
-              {"temperature", p.sampling.temperature}};
-    if (!e.model.empty()) body["model"] = e.model;
-    if (p.sampling.topP < 1) body["top_p"] = p.sampling.topP;
-    if (p.maxTokens > 0) body["max_tokens"] = p.maxTokens;
-    if (!p.stop.empty()) body["stop"] = p.stop;
-    if (p.sampling.seed != 0xFFFFFFFFull) body["seed"] = p.sampling.seed;
+Value requestBody(const Endpoint& e, std::span<const assistant::Message> messages, const assistant::GenerateParams& p) {
+    Array msgs;
+    for (const assistant::Message& m : messages) msgs.push_back(Object{{"role", m.role}, {"content", m.content}});
+    Value body = Object{{"messages", std::move(msgs)}, {"stream", true}, {"stream_options", Object{{"include_usage", true}}},
+                        {"temperature", p.sampling.temperature}};
+    if (!e.model.empty()) body.set("model", e.model);
+    if (p.sampling.topP < 1) body.set("top_p", p.sampling.topP);
+    if (p.maxTokens > 0) body.set("max_tokens", p.maxTokens);
+    if (!p.stop.empty()) body.set("stop", Array(p.stop.begin(), p.stop.end()));
+    if (p.sampling.seed != 0xFFFFFFFFull) body.set("seed", p.sampling.seed);
     return body;
 }
 
 // One SSE "data:" payload applied to the reply. False when the server reported an error.
-bool applyEvent(const json& event, Reply& reply, const assistant::TokenSink& sink, bool& stopped, std::string& error) {
-    if (event.contains("error")) {
+bool applyEvent(const Value& event, Reply& reply, const assistant::TokenSink& sink, bool& stopped, std::string& error) {
+    if (event.find("error")) {
         error = serverMessage(500, event.dump());
         return false;
     }
-    if (const auto u = event.find("usage"); u != event.end() && u->is_object()) {
-        reply.promptTokens = u->value("prompt_tokens", reply.promptTokens);
-        reply.completionTokens = u->value("completion_tokens", reply.completionTokens);
-    }
-    const auto choices = event.find("choices");
-    if (choices == event.end() || !choices->is_array() || choices->empty()) return true;
-    const json& c = (*choices)[0];
-    if (c.contains("finish_reason") && c["finish_reason"].is_string()) reply.finishReason = c["finish_reason"];
-    const json delta = c.value("delta", json::object());
+    const Value& usage = event["usage"];
+    if (usage["prompt_tokens"].isNumber()) reply.promptTokens = static_cast<int>(usage["prompt_tokens"].asInt());
+    if (usage["completion_tokens"].isNumber()) reply.completionTokens = static_cast<int>(usage["completion_tokens"].asInt());
+    const Value& c = event["choices"][0];
+    if (!c.isObject()) return true;
+    if (c["finish_reason"].isString()) reply.finishReason = c["finish_reason"].asString();
+    const Value& delta = c["delta"];
     assistant::GenerateStats stats;
     for (const char* key : {"reasoning_content", "reasoning", "content"}) {
-        const auto piece = delta.find(key);
-        if (piece == delta.end() || !piece->is_string() || piece->get_ref<const std::string&>().empty()) continue;
-        const std::string& text = piece->get_ref<const std::string&>();
+        const std::string& text = delta[key].asString();  // "" when absent or not a string
+        if (text.empty()) continue;
         const bool reasoning = std::string_view(key) != "content";
         (reasoning ? reply.reasoning : reply.text) += text;
         stats.channel = reasoning ? assistant::StreamChannel::Reasoning : assistant::StreamChannel::Content;
@@ -95,12 +93,12 @@ std::expected<Reply, std::string> streamChat(const Endpoint& e, std::span<const 
                     done = true;
                     continue;
                 }
-                const json event = json::parse(payload, nullptr, false);
-                if (event.is_discarded()) {
+                const auto event = Value::parse(payload);
+                if (!event) {
                     error = url + " sent a chunk that is not JSON: " + payload.substr(0, 120);
                     return false;
                 }
-                if (!applyEvent(event, reply, sink, stopped, error)) return false;
+                if (!applyEvent(*event, reply, sink, stopped, error)) return false;
                 if (stopped) return false;
             }
         }
@@ -131,11 +129,11 @@ std::expected<std::vector<std::string>, std::string> listModels(const Endpoint& 
     auto res = http->Get(target->prefix + "/models");
     if (!res) return std::unexpected(transportError(url, res.error(), e.readTimeoutSeconds));
     if (res->status != 200) return std::unexpected(url + ": " + serverMessage(res->status, res->body));
-    const json j = json::parse(res->body, nullptr, false);
-    if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) return std::unexpected(url + ": not a model list");
+    const auto j = Value::parse(res->body);
+    if (!j || !(*j)["data"].isArray()) return std::unexpected(url + ": not a model list");
     std::vector<std::string> ids;
-    for (const json& m : j["data"])
-        if (m.is_object() && m.contains("id") && m["id"].is_string()) ids.push_back(m["id"]);
+    for (const Value& m : (*j)["data"].asArray())
+        if (m["id"].isString()) ids.push_back(m["id"].asString());
     return ids;
 }
 

@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <memory>
 
-#include <nlohmann/json.hpp>
-
+#include "json/json.h"
 #include "remote_http.h"
 
 namespace remote {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 
 namespace {
 
@@ -20,29 +21,29 @@ struct Batch {
 };
 
 std::expected<Batch, std::string> readAnswer(const std::string& url, const std::string& body, size_t inputs) {
-    const json j = json::parse(body, nullptr, false);
-    if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
+    const auto j = Value::parse(body);
+    if (!j || !(*j)["data"].isArray())
         return std::unexpected(url + ": the answer is not an embedding list (no \"data\" array): " + body.substr(0, 120));
-    const json& data = j["data"];
+    const Array& data = (*j)["data"].asArray();
     if (data.size() != inputs)
         return std::unexpected(url + ": " + std::to_string(data.size()) + " vectors came back for " +
                                std::to_string(inputs) + " texts");
     Batch out;
     out.vectors.resize(inputs);
     for (size_t i = 0; i < data.size(); ++i) {
-        const json& item = data[i];
-        const size_t at = item.is_object() && item.contains("index") && item["index"].is_number_unsigned()
-                              ? item["index"].get<size_t>() : i;
-        const json* values = item.is_object() && item.contains("embedding") ? &item["embedding"] : nullptr;
-        if (at >= inputs || !out.vectors[at].empty() || !values || !values->is_array() || values->empty())
+        const Value& item = data[i];
+        const Value& index = item["index"];
+        const size_t at = index.isInteger() && index.asInt() >= 0 ? static_cast<size_t>(index.asInt()) : i;
+        const Value& values = item["embedding"];
+        if (at >= inputs || !out.vectors[at].empty() || !values.isArray() || values.size() == 0)
             return std::unexpected(url + ": entry " + std::to_string(i) +
                                    " is not {\"index\", \"embedding\": [numbers]} (base64 answers are not read)");
-        for (const json& v : *values) {
-            if (!v.is_number()) return std::unexpected(url + ": entry " + std::to_string(i) + " holds a value that is not a number");
-            out.vectors[at].push_back(v.get<float>());
+        for (const Value& v : values.asArray()) {
+            if (!v.isNumber()) return std::unexpected(url + ": entry " + std::to_string(i) + " holds a value that is not a number");
+            out.vectors[at].push_back(static_cast<float>(v.asNumber()));
         }
     }
-    if (j.contains("model") && j["model"].is_string()) out.model = j["model"];
+    if ((*j)["model"].isString()) out.model = (*j)["model"].asString();
     return out;
 }
 
@@ -51,9 +52,8 @@ std::expected<Batch, std::string> post(const Endpoint& e, std::span<const std::s
     if (!target) return std::unexpected(target.error());
     auto http = client(e, *target);
     const std::string url = e.baseUrl + "/embeddings";
-    json body{{"input", json::array()}, {"encoding_format", "float"}};
-    for (const std::string& t : texts) body["input"].push_back(t);
-    if (!e.model.empty()) body["model"] = e.model;
+    Value body = Object{{"input", Array(texts.begin(), texts.end())}, {"encoding_format", "float"}};
+    if (!e.model.empty()) body.set("model", e.model);
     auto res = http->Post(target->prefix + "/embeddings", body.dump(), "application/json");
     if (!res) return std::unexpected(transportError(url, res.error(), e.readTimeoutSeconds));
     if (res->status != 200) return std::unexpected(url + ": " + serverMessage(res->status, res->body));

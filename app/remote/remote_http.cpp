@@ -1,10 +1,9 @@
 #include "remote_http.h"
 
-#include <nlohmann/json.hpp>
+#include "json/json.h"
 
 namespace remote {
 
-using nlohmann::json;
 
 std::expected<Target, std::string> splitUrl(const std::string& url) {
     const size_t scheme = url.find("://");
@@ -30,10 +29,9 @@ std::unique_ptr<httplib::Client> client(const Endpoint& e, const Target& t) {
 // Ollama's {"error": "..."}, or the start of the body.
 std::string serverMessage(int status, const std::string& body) {
     std::string what;
-    const json j = json::parse(body, nullptr, false);
-    if (j.is_object() && j.contains("error")) {
-        const json& e = j["error"];
-        what = e.is_string() ? e.get<std::string>() : e.is_object() ? e.value("message", std::string()) : "";
+    if (auto j = json::Value::parse(body)) {
+        const json::Value& e = (*j)["error"];  // null when absent
+        what = e.isString() ? e.asString() : e["message"].asString();
     }
     if (what.empty()) what = body.substr(0, 200);
     std::string hint = status == 401 || status == 403 ? " (check the API key)" : status == 404 ? " (check the URL and the model)" : "";

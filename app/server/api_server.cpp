@@ -13,7 +13,9 @@
 
 namespace server {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 using httplib::Request;
 using httplib::Response;
 
@@ -84,14 +86,14 @@ bool ApiServer::Impl::originAllowed(const std::string& origin) const {
                        [&](const std::string& p) { return p == "*" || globMatch(p, origin); });
 }
 
-void ApiServer::Impl::sendJson(Response& res, const json& body, int status) {
+void ApiServer::Impl::sendJson(Response& res, const Value& body, int status) {
     res.status = status;
     res.set_content(dumpJson(body), "application/json");
 }
 
 void ApiServer::Impl::sendError(Response& res, const ApiError& error, bool ollamaShape) {
     res.status = error.status;
-    res.set_content(ollamaShape ? dumpJson(json{{"error", error.message}}) : errorJson(error), "application/json");
+    res.set_content(ollamaShape ? dumpJson(Object{{"error", error.message}}) : errorJson(error), "application/json");
 }
 
 bool ApiServer::Impl::isOllamaPath(const Request& req) { return req.path.starts_with("/api/"); }
@@ -211,20 +213,20 @@ void ApiServer::Impl::handleHealth(const Request&, Response& res) {
     std::lock_guard lock(mutex);
     const char* status = state == ModelState::Ready ? "ok" : state == ModelState::Loading ? "loading"
                          : state == ModelState::Failed ? "error" : "no_model";
-    json body{{"status", status}, {"slots", slots.size()}, {"busy", slots.busy()}, {"queued", slots.queued()}};
-    if (chatModel) body["model"] = chatId;
-    if (state == ModelState::Failed) body["error"] = loadError;
+    Value body = Object{{"status", status}, {"slots", slots.size()}, {"busy", slots.busy()}, {"queued", slots.queued()}};
+    if (chatModel) body.set("model", chatId);
+    if (state == ModelState::Failed) body.set("error", loadError);
     sendJson(res, body, state == ModelState::Ready ? 200 : 503);
 }
 
 void ApiServer::Impl::handleModels(const Request&, Response& res) {
-    json data = json::array();
+    Array data;
     std::lock_guard lock(mutex);
     auto entry = [](const std::string& id, const std::shared_ptr<const assistant::Model>& m, const char* kind) {
-        json e{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}, {"kind", kind}};
+        Value e = Object{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}, {"kind", kind}};
         if (m) {
-            e["architecture"] = m->info().architecture;
-            e["context_length"] = m->info().contextLength;
+            e.set("architecture", m->info().architecture);
+            e.set("context_length", m->info().contextLength);
         }
         return e;
     };
@@ -232,7 +234,7 @@ void ApiServer::Impl::handleModels(const Request&, Response& res) {
     if (embedder) data.push_back(entry(embedderId, embedder, "embedding"));
     if (rag && chatModel)
         for (const std::string& c : rag->collections()) data.push_back(entry("rag:" + c, chatModel, "rag"));
-    sendJson(res, json{{"object", "list"}, {"data", data}});
+    sendJson(res, Object{{"object", "list"}, {"data", std::move(data)}});
 }
 
 void ApiServer::Impl::handleModel(const Request& req, Response& res) {
@@ -241,7 +243,7 @@ void ApiServer::Impl::handleModel(const Request& req, Response& res) {
     bool ragModel = false;
     ragModel = rag && chatModel && id.starts_with("rag:") && rag->hasCollection(id.substr(4));
     if ((chatModel && id == chatId) || (embedder && id == embedderId) || ragModel)
-        return sendJson(res, json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}});
+        return sendJson(res, Object{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}});
     sendError(res, {404, "the model '" + id + "' does not exist", "invalid_request_error", "model", "model_not_found"});
 }
 
@@ -263,12 +265,12 @@ ServerStats ApiServer::Impl::snapshot() const {
 
 void ApiServer::Impl::handleStats(const Request&, Response& res) {
     const ServerStats s = snapshot();
-    sendJson(res, json{{"requests", s.requests}, {"completions", s.completions}, {"cancelled", s.cancelled},
-                       {"rejected", s.rejected}, {"client_errors", s.clientErrors},
-                       {"generated_tokens", s.generatedTokens}, {"prompt_tokens", s.promptTokens},
-                       {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued},
-                       {"batch", {{"passes", s.batch.passes}, {"tokens", s.batch.tokens},
-                                  {"sequences", s.batch.sequences}}}});
+    sendJson(res, Object{{"requests", s.requests}, {"completions", s.completions}, {"cancelled", s.cancelled},
+                         {"rejected", s.rejected}, {"client_errors", s.clientErrors},
+                         {"generated_tokens", s.generatedTokens}, {"prompt_tokens", s.promptTokens},
+                         {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued},
+                         {"batch", Object{{"passes", s.batch.passes}, {"tokens", s.batch.tokens},
+                                          {"sequences", s.batch.sequences}}}});
 }
 
 ApiResult<ApiServer::Impl::Embedded> ApiServer::Impl::embedInputs(const EmbeddingRequest& request) {
@@ -296,16 +298,16 @@ void ApiServer::Impl::handleEmbeddings(const Request& req, Response& res) {
     if (!parsed) return sendError(res, parsed.error());
     auto embedded = embedInputs(*parsed);
     if (!embedded) return sendError(res, embedded.error());
-    json data = json::array();
+    Array data;
     for (size_t i = 0; i < embedded->vectors.size(); ++i) {
         const std::vector<float>& v = embedded->vectors[i];
-        json e{{"object", "embedding"}, {"index", i}};
-        if (parsed->base64) e["embedding"] = base64Encode(v.data(), v.size() * sizeof(float));  // x86: little-endian
-        else e["embedding"] = v;
+        Value e = Object{{"object", "embedding"}, {"index", i}};
+        if (parsed->base64) e.set("embedding", base64Encode(v.data(), v.size() * sizeof(float)));  // x86: little-endian
+        else e.set("embedding", Array(v.begin(), v.end()));
         data.push_back(std::move(e));
     }
-    sendJson(res, json{{"object", "list"}, {"data", data}, {"model", embedded->model},
-                       {"usage", {{"prompt_tokens", embedded->tokens}, {"total_tokens", embedded->tokens}}}});
+    sendJson(res, Object{{"object", "list"}, {"data", std::move(data)}, {"model", embedded->model},
+                         {"usage", Object{{"prompt_tokens", embedded->tokens}, {"total_tokens", embedded->tokens}}}});
 }
 
 void ApiServer::Impl::installRoutes() {

@@ -16,7 +16,7 @@
 
 namespace server {
 
-using nlohmann::json;
+using json::Value;
 using httplib::Request;
 using httplib::Response;
 
@@ -44,7 +44,7 @@ assistant::Result<assistant::GenerateResult> GenerationJob::run(const assistant:
 
 namespace {
 
-json citationsFor(const std::string& answer, const json& sources) { return RagAnswerer::citations(answer, sources); }
+Value citationsFor(const std::string& answer, const Value& sources) { return RagAnswerer::citations(answer, sources); }
 
 }  // namespace
 
@@ -151,9 +151,9 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         const bool tools = job->chat && !job->request.params.tools.empty();
         const assistant::ParsedToolCalls calls = tools ? toolCallsOf(job->request, job->toolSyntax, result->text)
                                                        : assistant::ParsedToolCalls{};
-        json answer = builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view(),
-                                   tools ? &calls : nullptr);
-        if (!job->sources.is_null()) answer["citations"] = citationsFor(result->text, job->sources);
+        Value answer = builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view(),
+                                    tools ? &calls : nullptr);
+        if (!job->sources.isNull()) answer.set("citations", citationsFor(result->text, job->sources));
         return sendJson(res, answer);
     }
 
@@ -171,8 +171,8 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
         // Tools offered: content goes through the parser, calls out as delta.tool_calls.
         std::optional<ToolCallDeltas> tools;
         if (job->chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax, job->request.params.tools);
-        auto sendDeltas = [&](const std::vector<json>& deltas) {
-            for (const json& d : deltas) send(sseEvent(b.chatChunk(d)));
+        auto sendDeltas = [&](const std::vector<Value>& deltas) {
+            for (const Value& d : deltas) send(sseEvent(b.chatChunk(d)));
             return connected;
         };
         auto result = job->run([&](std::string_view piece, const assistant::GenerateStats& st) {
@@ -188,11 +188,11 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
             account(*result);
             if (result->stopReason != assistant::StopReason::Cancelled) {
                 send(sseEvent(b.finishChunk(result->stopReason, tools && tools->calledTools())));
-                if (!job->sources.is_null()) {
+                if (!job->sources.isNull()) {
                     // The sources as one extra chunk with no choices, like the usage chunk.
-                    json event = b.usageChunk(result->stats);
+                    Value event = b.usageChunk(result->stats);
                     event.erase("usage");
-                    event["citations"] = citationsFor(result->text, job->sources);
+                    event.set("citations", citationsFor(result->text, job->sources));
                     send(sseEvent(event));
                 }
                 if (job->request.includeUsage) send(sseEvent(b.usageChunk(result->stats)));

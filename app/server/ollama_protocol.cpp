@@ -9,17 +9,19 @@
 
 namespace server::ollama {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 
 namespace {
 
 // Sampling under "options". Unknown options are ignored, as Ollama does; options that
 // size the runtime (num_ctx, num_thread, num_gpu, ...) are the server's to choose.
-std::optional<ApiError> readOptions(const json& body, GenerationRequest& r) {
+std::optional<ApiError> readOptions(const Value& body, GenerationRequest& r) {
     r.params.maxTokens = 0;  // Ollama's num_predict default: until the end of text or the context
-    const json* o = field(body, "options");
+    const Value* o = field(body, "options");
     if (!o) return std::nullopt;
-    if (!o->is_object()) return badParam("options", "'options' must be an object");
+    if (!o->isObject()) return badParam("options", "'options' must be an object");
     assistant::SamplingParams& s = r.params.sampling;
     auto tagged = [](std::optional<ApiError> e) {
         if (e) e->param = "options." + e->param;
@@ -50,31 +52,31 @@ std::optional<ApiError> readOptions(const json& body, GenerationRequest& r) {
         r.params.maxTokens = i > 0 ? static_cast<int>(i) : 0;
         if (i == 0) return badParam("options.num_predict", "'options.num_predict' must not be 0");
     }
-    if (const json* stop = field(*o, "stop")) {
-        if (!stop->is_array()) return badParam("options.stop", "'options.stop' must be an array of strings");
-        for (const json& x : *stop) {
-            if (!x.is_string()) return badParam("options.stop", "'options.stop' must be an array of strings");
-            if (!x.get<std::string>().empty()) r.params.stop.push_back(x.get<std::string>());
+    if (const Value* stop = field(*o, "stop")) {
+        if (!stop->isArray()) return badParam("options.stop", "'options.stop' must be an array of strings");
+        for (const Value& x : stop->asArray()) {
+            if (!x.isString()) return badParam("options.stop", "'options.stop' must be an array of strings");
+            if (!x.asString().empty()) r.params.stop.push_back(x.asString());
         }
     }
     return std::nullopt;
 }
 
 // Fields of both generation endpoints: model (required), stream (default true), options.
-std::optional<ApiError> readCommon(const json& body, GenerationRequest& r) {
+std::optional<ApiError> readCommon(const Value& body, GenerationRequest& r) {
     if (auto e = readString(body, "model", r.model)) return e;
     if (r.model.empty()) return badParam("model", "'model' is required");
     r.model = modelName(r.model);
     r.stream = true;
     if (auto e = readBool(body, "stream", r.stream)) return e;
-    if (const json* format = field(body, "format")) {  // "json", or a JSON Schema object
-        if (format->is_string() && format->get<std::string>() == "json") {
+    if (const Value* format = field(body, "format")) {  // "json", or a JSON Schema object
+        if (format->isString() && format->asString() == "json") {
             r.params.grammar = assistant::jsonObjectGrammar();
-        } else if (format->is_object()) {
+        } else if (format->isObject()) {
             auto gbnf = assistant::jsonSchemaToGrammar(dumpJson(*format));
             if (!gbnf) return badParam("format", "invalid 'format' schema: " + gbnf.error().message);
             r.params.grammar = std::move(*gbnf);
-        } else if (!(format->is_string() && format->get<std::string>().empty())) {
+        } else if (!(format->isString() && format->asString().empty())) {
             return badParam("format", "'format' must be \"json\" or a JSON Schema object");
         }
     }
@@ -90,13 +92,13 @@ std::string parameterSize(uint64_t n) {
     return buf;
 }
 
-json details(const assistant::ModelInfo& info) {
-    return json{{"parent_model", ""},
-                {"format", "gguf"},
-                {"family", info.architecture},
-                {"families", json::array({info.architecture})},
-                {"parameter_size", parameterSize(info.parameterCount)},
-                {"quantization_level", info.fileType}};
+Value details(const assistant::ModelInfo& info) {
+    return Object{{"parent_model", ""},
+                  {"format", "gguf"},
+                  {"family", info.architecture},
+                  {"families", Array{info.architecture}},
+                  {"parameter_size", parameterSize(info.parameterCount)},
+                  {"quantization_level", info.fileType}};
 }
 
 }  // namespace
@@ -107,16 +109,16 @@ std::string modelName(std::string_view name) {
     return std::string(name);
 }
 
-ApiResult<GenerationRequest> parseChat(const json& body) {
+ApiResult<GenerationRequest> parseChat(const Value& body) {
     GenerationRequest r;
     if (auto e = readCommon(body, r)) return std::unexpected(*e);
     if (auto e = readTools(body, r)) return std::unexpected(*e);
-    const json* messages = field(body, "messages");
-    if (!messages || !messages->is_array()) return std::unexpected(badParam("messages", "'messages' must be an array"));
+    const Value* messages = field(body, "messages");
+    if (!messages || !messages->isArray()) return std::unexpected(badParam("messages", "'messages' must be an array"));
     for (size_t i = 0; i < messages->size(); ++i) {
-        const json& m = (*messages)[i];
+        const Value& m = messages->asArray()[i];
         const std::string param = "messages[" + std::to_string(i) + "]";
-        if (!m.is_object()) return std::unexpected(badParam(param, "'" + param + "' must be an object"));
+        if (!m.isObject()) return std::unexpected(badParam(param, "'" + param + "' must be an object"));
         assistant::Message msg;
         if (auto e = readString(m, "role", msg.role)) return std::unexpected(badParam(param + ".role", e->message));
         if (msg.role != "system" && msg.role != "user" && msg.role != "assistant" && msg.role != "tool")
@@ -132,7 +134,7 @@ ApiResult<GenerationRequest> parseChat(const json& body) {
     return r;
 }
 
-ApiResult<GenerateRequest> parseGenerate(const json& body) {
+ApiResult<GenerateRequest> parseGenerate(const Value& body) {
     GenerateRequest g;
     GenerationRequest& r = g.request;
     if (auto e = readCommon(body, r)) return std::unexpected(*e);
@@ -158,18 +160,18 @@ ApiResult<GenerateRequest> parseGenerate(const json& body) {
     return g;
 }
 
-ApiResult<EmbeddingRequest> parseEmbed(const json& body, bool legacy) {
+ApiResult<EmbeddingRequest> parseEmbed(const Value& body, bool legacy) {
     EmbeddingRequest r;
     if (auto e = readString(body, "model", r.model)) return std::unexpected(*e);
     r.model = modelName(r.model);
     const char* name = legacy ? "prompt" : "input";
-    const json* input = field(body, name);
-    if (input && input->is_string()) {
-        r.inputs.push_back(input->get<std::string>());
-    } else if (!legacy && input && input->is_array() && !input->empty() && input->size() <= 2048) {
-        for (const json& s : *input) {
-            if (!s.is_string()) return std::unexpected(badParam(name, "'input' must be a string or an array of strings"));
-            r.inputs.push_back(s.get<std::string>());
+    const Value* input = field(body, name);
+    if (input && input->isString()) {
+        r.inputs.push_back(input->asString());
+    } else if (!legacy && input && input->isArray() && input->size() > 0 && input->size() <= 2048) {
+        for (const Value& s : input->asArray()) {
+            if (!s.isString()) return std::unexpected(badParam(name, "'input' must be a string or an array of strings"));
+            r.inputs.push_back(s.asString());
         }
     } else {
         return std::unexpected(badParam(name, legacy ? "'prompt' must be a string"
@@ -193,80 +195,80 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-json chunk(bool chat, const std::string& model, std::string_view text, bool reasoning) {
-    json j{{"model", model}, {"created_at", timestamp(std::chrono::system_clock::now())}};
+Value chunk(bool chat, const std::string& model, std::string_view text, bool reasoning) {
+    Value j = Object{{"model", model}, {"created_at", timestamp(std::chrono::system_clock::now())}};
     if (chat) {
-        j["message"] = json{{"role", "assistant"}, {"content", reasoning ? "" : text}};
-        if (reasoning) j["message"]["thinking"] = text;
+        Value& message = j.set("message", Object{{"role", "assistant"}, {"content", reasoning ? "" : text}});
+        if (reasoning) message.set("thinking", text);
     } else {
-        j["response"] = reasoning ? "" : text;
-        if (reasoning) j["thinking"] = text;
+        j.set("response", reasoning ? "" : text);
+        if (reasoning) j.set("thinking", text);
     }
-    j["done"] = false;
+    j.set("done", false);
     return j;
 }
 
-json final(bool chat, const std::string& model, const assistant::GenerateResult& result, std::chrono::nanoseconds total,
-           bool withText, const assistant::ParsedToolCalls* tools) {
+Value final(bool chat, const std::string& model, const assistant::GenerateResult& result, std::chrono::nanoseconds total,
+            bool withText, const assistant::ParsedToolCalls* tools) {
     const assistant::GenerateStats& st = result.stats;
-    json j{{"model", model}, {"created_at", timestamp(std::chrono::system_clock::now())}};
+    Value j = Object{{"model", model}, {"created_at", timestamp(std::chrono::system_clock::now())}};
     const bool called = withText && tools && !tools->calls.empty();
     const std::string text = called ? tools->content : withText ? result.text : std::string();
     if (chat) {
-        j["message"] = json{{"role", "assistant"}, {"content", text}};
-        if (called) j["message"]["tool_calls"] = ollamaToolCalls(tools->calls);
-        if (withText && !result.reasoning.empty()) j["message"]["thinking"] = result.reasoning;
+        Value& message = j.set("message", Object{{"role", "assistant"}, {"content", text}});
+        if (called) message.set("tool_calls", ollamaToolCalls(tools->calls));
+        if (withText && !result.reasoning.empty()) message.set("thinking", result.reasoning);
     } else {
-        j["response"] = text;
-        if (withText && !result.reasoning.empty()) j["thinking"] = result.reasoning;
+        j.set("response", text);
+        if (withText && !result.reasoning.empty()) j.set("thinking", result.reasoning);
     }
     const auto promptNs = static_cast<int64_t>(st.timeToFirstTokenMs * 1e6);
     const auto evalNs = st.generatedTokensPerSecond > 0
                             ? static_cast<int64_t>(st.generatedTokens / st.generatedTokensPerSecond * 1e9) : 0;
-    j["done"] = true;
-    j["done_reason"] = doneReason(result.stopReason);
-    j["total_duration"] = total.count();
-    j["load_duration"] = 0;  // the server loads its models at start
-    j["prompt_eval_count"] = st.promptTokens;
-    j["prompt_eval_duration"] = promptNs;
-    j["eval_count"] = st.generatedTokens;
-    j["eval_duration"] = evalNs;
+    j.set("done", true);
+    j.set("done_reason", doneReason(result.stopReason));
+    j.set("total_duration", static_cast<int64_t>(total.count()));
+    j.set("load_duration", 0);  // the server loads its models at start
+    j.set("prompt_eval_count", st.promptTokens);
+    j.set("prompt_eval_duration", promptNs);
+    j.set("eval_count", st.generatedTokens);
+    j.set("eval_duration", evalNs);
     return j;
 }
 
-json tagEntry(const std::string& name, const assistant::ModelInfo& info) {
+Value tagEntry(const std::string& name, const assistant::ModelInfo& info) {
     // Not the file's sha256 (hashing gigabytes per listing): a stable id of path and size.
     char digest[17];
     std::snprintf(digest, sizeof digest, "%016zx", std::hash<std::string>{}(info.path + "|" + std::to_string(info.fileSize)));
-    return json{{"name", name},
-                {"model", name},
-                {"modified_at", timestamp(std::chrono::system_clock::now())},
-                {"size", info.fileSize},
-                {"digest", digest},
-                {"details", details(info)}};
+    return Object{{"name", name},
+                  {"model", name},
+                  {"modified_at", timestamp(std::chrono::system_clock::now())},
+                  {"size", info.fileSize},
+                  {"digest", digest},
+                  {"details", details(info)}};
 }
 
-json show(const assistant::ModelInfo& info) {
+Value show(const assistant::ModelInfo& info) {
     const std::string& a = info.architecture;
-    json modelInfo{{"general.architecture", a},
-                   {"general.name", info.name},
-                   {"general.parameter_count", info.parameterCount},
-                   {a + ".context_length", info.contextLength},
-                   {a + ".embedding_length", info.embeddingLength},
-                   {a + ".block_count", info.layerCount},
-                   {a + ".attention.head_count", info.headCount},
-                   {a + ".attention.head_count_kv", info.headCountKv},
-                   {a + ".vocab_size", info.vocabSize}};
-    return json{{"modelfile", "FROM " + info.path + "\n"},
-                {"parameters", ""},
-                {"template", info.chatTemplate},
-                {"details", details(info)},
-                {"model_info", modelInfo},
-                // Every chat model takes tools (a template without a tool syntax gets the generic one).
-                {"capabilities", info.isEmbeddingModel ? json::array({"embedding"}) : json::array({"completion", "tools"})},
-                {"modified_at", timestamp(std::chrono::system_clock::now())}};
+    Object modelInfo{{"general.architecture", a},
+                     {"general.name", info.name},
+                     {"general.parameter_count", info.parameterCount},
+                     {a + ".context_length", info.contextLength},
+                     {a + ".embedding_length", info.embeddingLength},
+                     {a + ".block_count", info.layerCount},
+                     {a + ".attention.head_count", info.headCount},
+                     {a + ".attention.head_count_kv", info.headCountKv},
+                     {a + ".vocab_size", info.vocabSize}};
+    return Object{{"modelfile", "FROM " + info.path + "\n"},
+                  {"parameters", ""},
+                  {"template", info.chatTemplate},
+                  {"details", details(info)},
+                  {"model_info", std::move(modelInfo)},
+                  // Every chat model takes tools (a template without a tool syntax gets the generic one).
+                  {"capabilities", info.isEmbeddingModel ? Array{"embedding"} : Array{"completion", "tools"}},
+                  {"modified_at", timestamp(std::chrono::system_clock::now())}};
 }
 
-json errorBody(const ApiError& error) { return json{{"error", error.message}}; }
+Value errorBody(const ApiError& error) { return Object{{"error", error.message}}; }
 
 }  // namespace server::ollama

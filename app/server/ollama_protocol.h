@@ -13,10 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "assistant/engine.h"
 #include "assistant/tools.h"
+#include "json/json.h"
 #include "openai_protocol.h"
 
 namespace server::ollama {
@@ -25,7 +24,7 @@ namespace server::ollama {
 // options, stream (default true), format ("json" or a JSON Schema object: the output
 // is constrained to it), tools (the model decides: Ollama has no tool_choice).
 // `images` are refused with a clear 400.
-ApiResult<GenerationRequest> parseChat(const nlohmann::json& body);
+ApiResult<GenerationRequest> parseChat(const json::Value& body);
 // POST /api/generate: prompt (+ system) through the model's chat template, or with
 // "raw": true as the bare prompt (GenerationRequest::messages empty, prompt set).
 // An empty prompt only loads the model: `loadOnly` is set and nothing runs.
@@ -34,9 +33,9 @@ struct GenerateRequest {
     bool raw = false;
     bool loadOnly = false;
 };
-ApiResult<GenerateRequest> parseGenerate(const nlohmann::json& body);
+ApiResult<GenerateRequest> parseGenerate(const json::Value& body);
 // POST /api/embed ("input": string | [string]) and the older /api/embeddings ("prompt").
-ApiResult<EmbeddingRequest> parseEmbed(const nlohmann::json& body, bool legacy);
+ApiResult<EmbeddingRequest> parseEmbed(const json::Value& body, bool legacy);
 
 // "name:latest" -> "name"; other tags are kept (they are part of a name we do not know).
 std::string modelName(std::string_view name);
@@ -47,19 +46,19 @@ std::string timestamp(std::chrono::system_clock::time_point t);
 
 // One streamed piece. chat: {"message": {"role", "content" | "thinking"}}, else
 // {"response": text} ("thinking" beside it for reasoning).
-nlohmann::json chunk(bool chat, const std::string& model, std::string_view text, bool reasoning);
+json::Value chunk(bool chat, const std::string& model, std::string_view text, bool reasoning);
 // The last object: done, done_reason, counts and durations; non-streaming answers
 // also carry the whole text (streaming ones an empty message / response).
 // tools: the calls found in a non-streamed chat answer (message.tool_calls, content
 // the text around them).
-nlohmann::json final(bool chat, const std::string& model, const assistant::GenerateResult& result,
+json::Value final(bool chat, const std::string& model, const assistant::GenerateResult& result,
                      std::chrono::nanoseconds total, bool withText, const assistant::ParsedToolCalls* tools = nullptr);
 
 // /api/tags entry and the /api/show body for a loaded model.
-nlohmann::json tagEntry(const std::string& name, const assistant::ModelInfo& info);
-nlohmann::json show(const assistant::ModelInfo& info);
+json::Value tagEntry(const std::string& name, const assistant::ModelInfo& info);
+json::Value show(const assistant::ModelInfo& info);
 
 // {"error": message}
-nlohmann::json errorBody(const ApiError& error);
+json::Value errorBody(const ApiError& error);
 
 }  // namespace server::ollama

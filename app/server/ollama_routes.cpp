@@ -12,7 +12,9 @@
 
 namespace server {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 using httplib::Request;
 using httplib::Response;
 
@@ -24,28 +26,28 @@ constexpr const char* kOllamaApiVersion = "0.6.0";
 }  // namespace
 
 void ApiServer::Impl::installOllamaRoutes() {
-    http.Get("/api/version", [this](const Request&, Response& r) { sendJson(r, json{{"version", kOllamaApiVersion}}); });
+    http.Get("/api/version", [this](const Request&, Response& r) { sendJson(r, Object{{"version", kOllamaApiVersion}}); });
     http.Get("/api/tags", [this](const Request&, Response& r) {
-        json models = json::array();
+        Array models;
         std::lock_guard lock(mutex);
         if (chatModel) models.push_back(ollama::tagEntry(chatId + ":latest", chatModel->info()));
         if (embedder) models.push_back(ollama::tagEntry(embedderId + ":latest", embedder->info()));
         if (rag && chatModel)
             for (const std::string& c : rag->collections()) models.push_back(ollama::tagEntry("rag:" + c, chatModel->info()));
-        sendJson(r, json{{"models", models}});
+        sendJson(r, Object{{"models", std::move(models)}});
     });
     // Running models: both stay loaded for the server's lifetime.
     http.Get("/api/ps", [this](const Request&, Response& r) {
-        json models = json::array();
+        Array models;
         std::lock_guard lock(mutex);
         for (const auto& [id, m] : {std::pair{chatId, chatModel}, std::pair{embedderId, embedder}}) {
             if (!m) continue;
-            json e = ollama::tagEntry(id + ":latest", m->info());
-            e["expires_at"] = "9999-12-31T23:59:59Z";
-            e["size_vram"] = 0;
+            Value e = ollama::tagEntry(id + ":latest", m->info());
+            e.set("expires_at", "9999-12-31T23:59:59Z");
+            e.set("size_vram", 0);
             models.push_back(std::move(e));
         }
-        sendJson(r, json{{"models", models}});
+        sendJson(r, Object{{"models", std::move(models)}});
     });
     http.Post("/api/show", [this](const Request& q, Response& r) { handleOllamaShow(q, r); });
     http.Post("/api/chat", [this](const Request& q, Response& r) { handleOllamaGeneration(q, r, true); });
@@ -58,16 +60,16 @@ void ApiServer::Impl::handleOllamaShow(const Request& req, Response& res) {
     auto body = parseBody(req.body);
     if (!body) return sendError(res, body.error(), true);
     // "model", or "name" from older clients.
-    const json* name = body->contains("model") ? &(*body)["model"] : body->contains("name") ? &(*body)["name"] : nullptr;
-    if (!name || !name->is_string()) return sendError(res, {400, "'model' must be a string", "invalid_request_error", "model", ""}, true);
-    const std::string id = ollama::modelName(name->get<std::string>());
+    const Value* name = body->find("model") ? body->find("model") : body->find("name");
+    if (!name || !name->isString()) return sendError(res, {400, "'model' must be a string", "invalid_request_error", "model", ""}, true);
+    const std::string id = ollama::modelName(name->asString());
     std::shared_ptr<const assistant::Model> m;
     {
         std::lock_guard lock(mutex);
         if (chatModel && (id == chatId || id.starts_with("rag:"))) m = chatModel;
         else if (embedder && id == embedderId) m = embedder;
     }
-    if (!m) return sendError(res, {404, "model '" + name->get<std::string>() + "' not found", "invalid_request_error", "model", "model_not_found"}, true);
+    if (!m) return sendError(res, {404, "model '" + name->asString() + "' not found", "invalid_request_error", "model", "model_not_found"}, true);
     sendJson(res, ollama::show(m->info()));
 }
 
@@ -88,9 +90,9 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
             // An empty prompt asks for the model to be loaded: it is, or say why not.
             auto model = chatModelFor(parsed->request.model);
             if (!model) return sendError(res, model.error(), true);
-            return sendJson(res, json{{"model", parsed->request.model},
-                                            {"created_at", ollama::timestamp(std::chrono::system_clock::now())},
-                                            {"response", ""}, {"done", true}, {"done_reason", "load"}});
+            return sendJson(res, Object{{"model", parsed->request.model},
+                                        {"created_at", ollama::timestamp(std::chrono::system_clock::now())},
+                                        {"response", ""}, {"done", true}, {"done_reason", "load"}});
         }
         useTemplate = !parsed->raw;
         request = std::move(parsed->request);
@@ -99,7 +101,7 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
     auto job = startGeneration(std::move(request), useTemplate, probe);
     if (!job) return sendError(res, job.error(), true);
     // The answer names the model as the client did (":latest" and all).
-    const std::string shownName = (*body)["model"].get<std::string>();
+    const std::string shownName = (*body)["model"].asString();
     auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
 
     if (!(*job)->request.stream) {
@@ -121,7 +123,7 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("application/x-ndjson", [this, job = *job, chat, shownName, elapsed](size_t, httplib::DataSink& sink) {
         bool connected = true;
-        auto send = [&](const json& object) {
+        auto send = [&](const Value& object) {
             const std::string line = dumpJson(object) + "\n";
             connected = connected && sink.write(line.data(), line.size());
             return connected;
@@ -131,8 +133,8 @@ void ApiServer::Impl::handleOllamaGeneration(const Request& req, Response& res, 
         if (chat && !job->request.params.tools.empty()) tools.emplace(job->toolSyntax, job->request.params.tools);
         auto sendItems = [&](const std::vector<WholeToolCalls::Item>& items) {
             for (const WholeToolCalls::Item& item : items) {
-                json c = ollama::chunk(true, shownName, item.text, false);
-                if (item.call) c["message"]["tool_calls"] = ollamaToolCalls({*item.call});
+                Value c = ollama::chunk(true, shownName, item.text, false);
+                if (item.call) c.find("message")->set("tool_calls", ollamaToolCalls({*item.call}));
                 send(c);
             }
             return connected;
@@ -164,11 +166,14 @@ void ApiServer::Impl::handleOllamaEmbed(const Request& req, Response& res, bool 
     if (!parsed) return sendError(res, parsed.error(), true);
     auto embedded = embedInputs(*parsed);
     if (!embedded) return sendError(res, embedded.error(), true);
-    if (legacy) return sendJson(res, json{{"embedding", embedded->vectors.front()}});
+    auto numbers = [](const std::vector<float>& v) { return Array(v.begin(), v.end()); };
+    if (legacy) return sendJson(res, Object{{"embedding", numbers(embedded->vectors.front())}});
+    Array embeddings;
+    for (const std::vector<float>& v : embedded->vectors) embeddings.push_back(numbers(v));
     const auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started);
-    sendJson(res, json{{"model", body->value("model", "")}, {"embeddings", embedded->vectors},
-                             {"total_duration", total.count()}, {"load_duration", 0},
-                             {"prompt_eval_count", embedded->tokens}});
+    sendJson(res, Object{{"model", (*body)["model"].asString()}, {"embeddings", std::move(embeddings)},
+                         {"total_duration", static_cast<int64_t>(total.count())}, {"load_duration", 0},
+                         {"prompt_eval_count", embedded->tokens}});
 }
 
 }  // namespace server

@@ -9,19 +9,21 @@
 
 namespace server {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 
 namespace {
 
-std::optional<ApiError> readModel(const json& body, std::string& out) { return readString(body, "model", out); }
+std::optional<ApiError> readModel(const Value& body, std::string& out) { return readString(body, "model", out); }
 
 // Our extension: "speculative": {"draft": "prompt-lookup" | "none" | the server's draft
 // model (serve --draft FILE|self:TYPE, as given there), "max_draft_tokens": N,
 // "min_draft_probability": P}. The server checks a draft model's name.
-std::optional<ApiError> readSpeculative(const json& body, GenerationRequest& r) {
-    const json* s = field(body, "speculative");
+std::optional<ApiError> readSpeculative(const Value& body, GenerationRequest& r) {
+    const Value* s = field(body, "speculative");
     if (!s) return std::nullopt;
-    if (!s->is_object()) return badParam("speculative", "'speculative' must be an object");
+    if (!s->isObject()) return badParam("speculative", "'speculative' must be an object");
     r.speculativeGiven = true;
     assistant::SpeculativeParams& p = r.params.speculative;
     std::string draft = "prompt-lookup";
@@ -46,17 +48,17 @@ std::optional<ApiError> readSpeculative(const json& body, GenerationRequest& r) 
 // "json_schema", "json_schema": {"name", "schema", "strict"}}) and our extension
 // "grammar" (GBNF text, as llama.cpp's server takes it), one of them at most.
 // "strict" is accepted either way: the grammar always holds the output to the schema.
-std::optional<ApiError> readResponseFormat(const json& body, GenerationRequest& r) {
-    if (const json* g = field(body, "grammar")) {
-        if (!g->is_string()) return badParam("grammar", "'grammar' must be a string (GBNF)");
-        if (auto ok = assistant::checkGrammar(g->get<std::string>()); !ok) return badParam("grammar", ok.error().message);
-        r.params.grammar = g->get<std::string>();
+std::optional<ApiError> readResponseFormat(const Value& body, GenerationRequest& r) {
+    if (const Value* g = field(body, "grammar")) {
+        if (!g->isString()) return badParam("grammar", "'grammar' must be a string (GBNF)");
+        if (auto ok = assistant::checkGrammar(g->asString()); !ok) return badParam("grammar", ok.error().message);
+        r.params.grammar = g->asString();
     }
-    const json* f = field(body, "response_format");
+    const Value* f = field(body, "response_format");
     if (!f) return std::nullopt;
-    if (!f->is_object() || !f->contains("type") || !(*f)["type"].is_string())
+    if (!f->isObject() || !(*f)["type"].isString())
         return badParam("response_format", "'response_format' must be an object with a string 'type'");
-    const std::string type = (*f)["type"].get<std::string>();
+    const std::string type = (*f)["type"].asString();
     if (type == "text") return std::nullopt;
     if (!r.params.grammar.empty()) return badParam("grammar", "'grammar' and a JSON 'response_format' exclude each other");
     if (type == "json_object") {
@@ -65,20 +67,20 @@ std::optional<ApiError> readResponseFormat(const json& body, GenerationRequest& 
     }
     if (type != "json_schema")
         return badParam("response_format.type", "'response_format.type' must be \"text\", \"json_object\" or \"json_schema\"");
-    const json* spec = field(*f, "json_schema");
-    if (!spec || !spec->is_object())
+    const Value* spec = field(*f, "json_schema");
+    if (!spec || !spec->isObject())
         return badParam("response_format.json_schema", "'response_format.json_schema' must be an object");
-    const json* name = field(*spec, "name");
-    if (!name || !name->is_string() || name->get<std::string>().empty())
+    const Value* name = field(*spec, "name");
+    if (!name || !name->isString() || name->asString().empty())
         return badParam("response_format.json_schema.name", "'response_format.json_schema.name' must be a non-empty string");
     bool strict = false;
     if (auto e = readBool(*spec, "strict", strict)) return badParam("response_format.json_schema.strict", e->message);
-    const json* schema = field(*spec, "schema");
+    const Value* schema = field(*spec, "schema");
     if (!schema) {  // OpenAI allows it absent: any JSON object then
         r.params.grammar = assistant::jsonObjectGrammar();
         return std::nullopt;
     }
-    if (!schema->is_object() && !schema->is_boolean())
+    if (!schema->isObject() && !schema->isBool())
         return badParam("response_format.json_schema.schema", "'response_format.json_schema.schema' must be a JSON Schema object");
     auto gbnf = assistant::jsonSchemaToGrammar(dumpJson(*schema));
     if (!gbnf) return badParam("response_format.json_schema.schema", "invalid 'response_format.json_schema.schema': " + gbnf.error().message);
@@ -87,11 +89,11 @@ std::optional<ApiError> readResponseFormat(const json& body, GenerationRequest& 
 }
 
 // Sampling and length fields shared by chat and legacy completions.
-std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool chat) {
+std::optional<ApiError> readCommon(const Value& body, GenerationRequest& r, bool chat) {
     if (auto e = readModel(body, r.model)) return e;
     if (auto e = readBool(body, "stream", r.stream)) return e;
-    if (const json* so = field(body, "stream_options")) {
-        if (!so->is_object()) return badParam("stream_options", "'stream_options' must be an object");
+    if (const Value* so = field(body, "stream_options")) {
+        if (!so->isObject()) return badParam("stream_options", "'stream_options' must be an object");
         if (auto e = readBool(*so, "include_usage", r.includeUsage)) {
             e->param = "stream_options.include_usage";
             return e;
@@ -124,27 +126,27 @@ std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool 
         if (auto e = readInt(body, "n", 1, 128, i)) return e;
         if (i != 1) return badParam("n", "only n=1 is supported");
     }
-    if (const json* stop = field(body, "stop")) {
-        if (stop->is_string()) {
-            r.params.stop.push_back(stop->get<std::string>());
-        } else if (stop->is_array() && stop->size() <= 4) {
-            for (const json& s1 : *stop) {
-                if (!s1.is_string()) return badParam("stop", "'stop' must be a string or an array of up to 4 strings");
-                r.params.stop.push_back(s1.get<std::string>());
+    if (const Value* stop = field(body, "stop")) {
+        if (stop->isString()) {
+            r.params.stop.push_back(stop->asString());
+        } else if (stop->isArray() && stop->size() <= 4) {
+            for (const Value& s1 : stop->asArray()) {
+                if (!s1.isString()) return badParam("stop", "'stop' must be a string or an array of up to 4 strings");
+                r.params.stop.push_back(s1.asString());
             }
         } else {
             return badParam("stop", "'stop' must be a string or an array of up to 4 strings");
         }
         std::erase(r.params.stop, std::string());
     }
-    if (const json* bias = field(body, "logit_bias")) {
-        if (!bias->is_object()) return badParam("logit_bias", "'logit_bias' must be an object of token id -> bias");
-        for (const auto& [key, value] : bias->items()) {
+    if (const Value* bias = field(body, "logit_bias")) {
+        if (!bias->isObject()) return badParam("logit_bias", "'logit_bias' must be an object of token id -> bias");
+        for (const auto& [key, value] : bias->asObject()) {
             char* end = nullptr;
             const long id = std::strtol(key.c_str(), &end, 10);
-            if (key.empty() || *end != '\0' || id < 0 || id > INT32_MAX || !value.is_number())
+            if (key.empty() || *end != '\0' || id < 0 || id > INT32_MAX || !value.isNumber())
                 return badParam("logit_bias", "'logit_bias' must map token ids to numbers");
-            const double b = value.get<double>();
+            const double b = value.asNumber();
             if (!(b >= -100 && b <= 100)) return badParam("logit_bias", "'logit_bias' values must be between -100 and 100");
             s.logitBias.emplace_back(static_cast<int32_t>(id), b <= -100 ? -INFINITY : static_cast<float>(b));
         }
@@ -155,63 +157,61 @@ std::optional<ApiError> readCommon(const json& body, GenerationRequest& r, bool 
 }
 
 // content: a string, null, or an array of {"type":"text","text":...} parts.
-std::optional<ApiError> readContent(const json& message, size_t index, std::string& out) {
+std::optional<ApiError> readContent(const Value& message, size_t index, std::string& out) {
     const std::string param = "messages[" + std::to_string(index) + "].content";
-    const json* c = field(message, "content");
+    const Value* c = field(message, "content");
     if (!c) return std::nullopt;
-    if (c->is_string()) {
-        out = c->get<std::string>();
+    if (c->isString()) {
+        out = c->asString();
         return std::nullopt;
     }
-    if (!c->is_array()) return badParam(param, "'" + param + "' must be a string or an array of text parts");
-    for (const json& part : *c) {
-        if (!part.is_object() || part.value("type", json()) != "text" || !part.contains("text") || !part["text"].is_string())
+    if (!c->isArray()) return badParam(param, "'" + param + "' must be a string or an array of text parts");
+    for (const Value& part : c->asArray()) {
+        if (!part.isObject() || part["type"].asString() != "text" || !part["text"].isString())
             return badParam(param, "'" + param + "': only parts of type \"text\" are supported");
-        out += part["text"].get<std::string>();
+        out += part["text"].asString();
     }
     return std::nullopt;
 }
 
 }  // namespace
 
-json errorBody(const ApiError& e) {
-    return json{{"error",
-                 {{"message", e.message},
-                  {"type", e.type},
-                  {"param", e.param.empty() ? json() : json(e.param)},
-                  {"code", e.code.empty() ? json() : json(e.code)}}}};
+Value errorBody(const ApiError& e) {
+    return Object{{"error", Object{{"message", e.message},
+                                   {"type", e.type},
+                                   {"param", e.param.empty() ? Value() : Value(e.param)},
+                                   {"code", e.code.empty() ? Value() : Value(e.code)}}}};
 }
 
 std::string errorJson(const ApiError& error) { return dumpJson(errorBody(error)); }
 
-std::string dumpJson(const json& value) {
-    // replace: a stray invalid UTF-8 byte becomes U+FFFD instead of an exception.
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string dumpJson(const Value& value) {
+    // Keys sorted: the wire format clients and tests have seen since the first release.
+    return value.dump(-1, true);
 }
 
-ApiResult<json> parseBody(std::string_view body) {
-    // allow_exceptions=false: malformed text gives a "discarded" value, never a throw.
-    json parsed = json::parse(body.begin(), body.end(), nullptr, false);
-    if (parsed.is_discarded())
+ApiResult<Value> parseBody(std::string_view body) {
+    auto parsed = Value::parse(body);
+    if (!parsed)
         return std::unexpected(ApiError{400, "the request body is not valid JSON", "invalid_request_error", "", "invalid_json"});
-    if (!parsed.is_object())
+    if (!parsed->isObject())
         return std::unexpected(ApiError{400, "the request body must be a JSON object", "invalid_request_error", "", "invalid_json"});
-    return parsed;
+    return std::move(*parsed);
 }
 
-ApiResult<GenerationRequest> parseChatRequest(const json& body) {
+ApiResult<GenerationRequest> parseChatRequest(const Value& body) {
     GenerationRequest r;
-    const json* messages = field(body, "messages");
-    if (!messages || !messages->is_array() || messages->empty())
+    const Value* messages = field(body, "messages");
+    if (!messages || !messages->isArray() || messages->size() == 0)
         return std::unexpected(badParam("messages", "'messages' must be a non-empty array"));
     for (size_t i = 0; i < messages->size(); ++i) {
-        const json& m = (*messages)[i];
+        const Value& m = (*messages)[i];
         const std::string param = "messages[" + std::to_string(i) + "]";
-        if (!m.is_object()) return std::unexpected(badParam(param, "'" + param + "' must be an object"));
-        const json* role = field(m, "role");
-        if (!role || !role->is_string())
+        if (!m.isObject()) return std::unexpected(badParam(param, "'" + param + "' must be an object"));
+        const Value* role = field(m, "role");
+        if (!role || !role->isString())
             return std::unexpected(badParam(param + ".role", "'" + param + ".role' must be a string"));
-        std::string roleName = role->get<std::string>();
+        std::string roleName = role->asString();
         if (roleName == "developer") roleName = "system";  // OpenAI's newer name for the system role
         if (roleName != "system" && roleName != "user" && roleName != "assistant" && roleName != "tool")
             return std::unexpected(badParam(param + ".role", "unknown role '" + roleName + "'"));
@@ -225,37 +225,37 @@ ApiResult<GenerationRequest> parseChatRequest(const json& body) {
     return r;
 }
 
-ApiResult<GenerationRequest> parseCompletionRequest(const json& body) {
+ApiResult<GenerationRequest> parseCompletionRequest(const Value& body) {
     GenerationRequest r;
-    const json* prompt = field(body, "prompt");
-    if (prompt && prompt->is_array() && prompt->size() == 1 && (*prompt)[0].is_string()) prompt = &(*prompt)[0];
-    if (!prompt || !prompt->is_string())
+    const Value* prompt = field(body, "prompt");
+    if (prompt && prompt->isArray() && prompt->size() == 1 && prompt->asArray()[0].isString()) prompt = &prompt->asArray()[0];
+    if (!prompt || !prompt->isString())
         return std::unexpected(badParam("prompt", "'prompt' must be a string (or an array of one string)"));
-    r.prompt = prompt->get<std::string>();
+    r.prompt = prompt->asString();
     if (r.prompt.empty()) return std::unexpected(badParam("prompt", "'prompt' must not be empty"));
     if (auto e = readBool(body, "echo", r.echo)) return std::unexpected(*e);
     if (auto e = readCommon(body, r, false)) return std::unexpected(*e);
     return r;
 }
 
-ApiResult<EmbeddingRequest> parseEmbeddingRequest(const json& body) {
+ApiResult<EmbeddingRequest> parseEmbeddingRequest(const Value& body) {
     EmbeddingRequest r;
     if (auto e = readModel(body, r.model)) return std::unexpected(*e);
-    const json* input = field(body, "input");
-    if (input && input->is_string()) {
-        r.inputs.push_back(input->get<std::string>());
-    } else if (input && input->is_array() && !input->empty() && input->size() <= 2048) {
-        for (const json& s : *input) {
-            if (!s.is_string())
+    const Value* input = field(body, "input");
+    if (input && input->isString()) {
+        r.inputs.push_back(input->asString());
+    } else if (input && input->isArray() && input->size() > 0 && input->size() <= 2048) {
+        for (const Value& s : input->asArray()) {
+            if (!s.isString())
                 return std::unexpected(badParam("input", "'input' must be a string or an array of strings (token arrays are not supported)"));
-            r.inputs.push_back(s.get<std::string>());
+            r.inputs.push_back(s.asString());
         }
     } else {
         return std::unexpected(badParam("input", "'input' must be a string or a non-empty array of at most 2048 strings"));
     }
-    if (const json* f = field(body, "encoding_format")) {
-        if (*f == "base64") r.base64 = true;
-        else if (*f != "float") return std::unexpected(badParam("encoding_format", "'encoding_format' must be \"float\" or \"base64\""));
+    if (const Value* f = field(body, "encoding_format")) {
+        if (f->asString() == "base64") r.base64 = true;
+        else if (f->asString() != "float" || !f->isString()) return std::unexpected(badParam("encoding_format", "'encoding_format' must be \"float\" or \"base64\""));
     }
     if (field(body, "dimensions"))
         return std::unexpected(badParam("dimensions", "'dimensions' is not supported: the embedder has a fixed size"));
@@ -289,88 +289,86 @@ std::string base64Encode(const void* data, size_t size) {
 ResponseBuilder::ResponseBuilder(bool chat, std::string model, std::string id, int64_t created)
     : m_chat(chat), m_model(std::move(model)), m_id(std::move(id)), m_created(created) {}
 
-json ResponseBuilder::envelope(bool chunk) const {
+Value ResponseBuilder::envelope(bool chunk) const {
     const char* object = m_chat ? (chunk ? "chat.completion.chunk" : "chat.completion") : "text_completion";
-    return json{{"id", m_id}, {"object", object}, {"created", m_created}, {"model", m_model}};
+    return Object{{"id", m_id}, {"object", object}, {"created", m_created}, {"model", m_model}};
 }
 
-json ResponseBuilder::usage(const assistant::GenerateStats& st) {
-    json u{{"prompt_tokens", st.promptTokens},
-           {"completion_tokens", st.generatedTokens},
-           {"total_tokens", st.promptTokens + st.generatedTokens}};
+Value ResponseBuilder::usage(const assistant::GenerateStats& st) {
+    Value u = Object{{"prompt_tokens", st.promptTokens},
+                     {"completion_tokens", st.generatedTokens},
+                     {"total_tokens", st.promptTokens + st.generatedTokens}};
     // Speculative decoding, in the fields OpenAI uses for its predicted outputs.
     if (st.draftedTokens > 0)
-        u["completion_tokens_details"] = {{"accepted_prediction_tokens", st.acceptedDraftTokens},
-                                          {"rejected_prediction_tokens", st.draftedTokens - st.acceptedDraftTokens}};
+        u.set("completion_tokens_details", Object{{"accepted_prediction_tokens", st.acceptedDraftTokens},
+                                                  {"rejected_prediction_tokens", st.draftedTokens - st.acceptedDraftTokens}});
     return u;
 }
 
-json ResponseBuilder::roleChunk() const {
-    json j = envelope(true);
-    j["choices"] = json::array({{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}});
-    return j;
+Value ResponseBuilder::roleChunk() const {
+    return chatChunk(Object{{"role", "assistant"}, {"content", ""}});
 }
 
-json ResponseBuilder::deltaChunk(std::string_view text, bool reasoning) const {
-    json j = envelope(true);
-    json choice{{"index", 0}, {"finish_reason", nullptr}};
+Value ResponseBuilder::deltaChunk(std::string_view text, bool reasoning) const {
+    Value j = envelope(true);
+    Value choice = Object{{"index", 0}, {"finish_reason", nullptr}};
     if (m_chat) {
-        choice["delta"] = json{{reasoning ? "reasoning_content" : "content", text}};
+        choice.set("delta", Object{{reasoning ? "reasoning_content" : "content", text}});
     } else {
-        choice["text"] = text;
-        choice["logprobs"] = nullptr;
+        choice.set("text", text);
+        choice.set("logprobs", nullptr);
     }
-    j["choices"] = json::array({choice});
+    j.set("choices", Array{std::move(choice)});
     return j;
 }
 
-json ResponseBuilder::chatChunk(json delta) const {
-    json j = envelope(true);
-    j["choices"] = json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}}});
+Value ResponseBuilder::chatChunk(Value delta) const {
+    Value j = envelope(true);
+    j.set("choices", Array{Object{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}}});
     return j;
 }
 
-json ResponseBuilder::finishChunk(assistant::StopReason reason, bool toolCalls) const {
-    json j = envelope(true);
-    json choice{{"index", 0}, {"finish_reason", finishReason(reason, toolCalls)}};
-    if (m_chat) choice["delta"] = json::object();
+Value ResponseBuilder::finishChunk(assistant::StopReason reason, bool toolCalls) const {
+    Value j = envelope(true);
+    Value choice = Object{{"index", 0}, {"finish_reason", finishReason(reason, toolCalls)}};
+    if (m_chat) choice.set("delta", Object{});
     else {
-        choice["text"] = "";
-        choice["logprobs"] = nullptr;
+        choice.set("text", "");
+        choice.set("logprobs", nullptr);
     }
-    j["choices"] = json::array({choice});
+    j.set("choices", Array{std::move(choice)});
     return j;
 }
 
-json ResponseBuilder::usageChunk(const assistant::GenerateStats& stats) const {
-    json j = envelope(true);
-    j["choices"] = json::array();
-    j["usage"] = usage(stats);
+Value ResponseBuilder::usageChunk(const assistant::GenerateStats& stats) const {
+    Value j = envelope(true);
+    j.set("choices", Array{});
+    j.set("usage", usage(stats));
     return j;
 }
 
-json ResponseBuilder::full(const assistant::GenerateResult& result, std::string_view textPrefix,
-                           const assistant::ParsedToolCalls* tools) const {
-    json j = envelope(false);
+Value ResponseBuilder::full(const assistant::GenerateResult& result, std::string_view textPrefix,
+                            const assistant::ParsedToolCalls* tools) const {
+    Value j = envelope(false);
     const bool called = tools && !tools->calls.empty();
-    json choice{{"index", 0}, {"finish_reason", finishReason(result.stopReason, called)}, {"logprobs", nullptr}};
+    Value choice = Object{{"index", 0}, {"finish_reason", finishReason(result.stopReason, called)}, {"logprobs", nullptr}};
     if (m_chat) {
-        json message{{"role", "assistant"}, {"content", result.text}};
+        Value message = Object{{"role", "assistant"}, {"content", result.text}};
         if (called) {
-            message["content"] = tools->content.empty() ? json() : json(tools->content);
-            message["tool_calls"] = openAiToolCalls(tools->calls);
+            message.set("content", tools->content.empty() ? Value() : Value(tools->content));
+            message.set("tool_calls", openAiToolCalls(tools->calls));
         }
-        if (!result.reasoning.empty()) message["reasoning_content"] = result.reasoning;
-        choice["message"] = std::move(message);
+        if (!result.reasoning.empty()) message.set("reasoning_content", result.reasoning);
+        choice.set("message", std::move(message));
     } else {
-        choice["text"] = std::string(textPrefix) + result.text;
+        choice.set("text", std::string(textPrefix) + result.text);
     }
-    j["choices"] = json::array({choice});
-    j["usage"] = usage(result.stats);
+    j.set("choices", Array{std::move(choice)});
+    j.set("usage", usage(result.stats));
     return j;
 }
 
-std::string sseEvent(const json& data) {
+std::string sseEvent(const Value& data) {
     // dump() escapes newlines inside strings, so the event is one "data:" line.
     return "data: " + dumpJson(data) + "\n\n";
 }

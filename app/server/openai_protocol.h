@@ -9,10 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "assistant/engine.h"
 #include "assistant/tools.h"
+#include "json/json.h"
 
 namespace server {
 
@@ -28,13 +27,13 @@ struct ApiError {
 template <class T>
 using ApiResult = std::expected<T, ApiError>;
 
-nlohmann::json errorBody(const ApiError& error);
+json::Value errorBody(const ApiError& error);
 std::string errorJson(const ApiError& error);
 // Compact JSON text; invalid UTF-8 in strings becomes U+FFFD (never throws).
-std::string dumpJson(const nlohmann::json& value);
+std::string dumpJson(const json::Value& value);
 
 // Body text -> JSON object. Malformed JSON, a non-object top level -> 400.
-ApiResult<nlohmann::json> parseBody(std::string_view body);
+ApiResult<json::Value> parseBody(std::string_view body);
 
 // tool_choice and parallel_tool_calls (tool_protocol.h reads them).
 struct ToolChoice {
@@ -58,15 +57,15 @@ struct GenerationRequest {
     ToolChoice toolChoice;                   // chat: the tools themselves are params.tools
 };
 
-ApiResult<GenerationRequest> parseChatRequest(const nlohmann::json& body);
-ApiResult<GenerationRequest> parseCompletionRequest(const nlohmann::json& body);
+ApiResult<GenerationRequest> parseChatRequest(const json::Value& body);
+ApiResult<GenerationRequest> parseCompletionRequest(const json::Value& body);
 
 struct EmbeddingRequest {
     std::string model;
     std::vector<std::string> inputs;
     bool base64 = false;  // encoding_format "base64": little-endian float32, base64 (what the openai npm client asks for)
 };
-ApiResult<EmbeddingRequest> parseEmbeddingRequest(const nlohmann::json& body);
+ApiResult<EmbeddingRequest> parseEmbeddingRequest(const json::Value& body);
 
 // "stop" | "length"; Cancelled -> "stop" (only logged, a cancelled client gets nothing).
 // toolCalls: "tool_calls" unless the answer was cut short ("length").
@@ -81,24 +80,24 @@ public:
     ResponseBuilder(bool chat, std::string model, std::string id, int64_t created);
 
     // Streaming: the first chat chunk carries the role; later ones content or reasoning.
-    nlohmann::json roleChunk() const;
-    nlohmann::json deltaChunk(std::string_view text, bool reasoning) const;
+    json::Value roleChunk() const;
+    json::Value deltaChunk(std::string_view text, bool reasoning) const;
     // A chat chunk with this delta ({"tool_calls": [...]} or {"content": ...}).
-    nlohmann::json chatChunk(nlohmann::json delta) const;
+    json::Value chatChunk(json::Value delta) const;
     // toolCalls: the answer called tools, finish_reason "tool_calls" (unless cut short).
-    nlohmann::json finishChunk(assistant::StopReason reason, bool toolCalls = false) const;
+    json::Value finishChunk(assistant::StopReason reason, bool toolCalls = false) const;
     // stream_options.include_usage: the extra last chunk with empty choices.
-    nlohmann::json usageChunk(const assistant::GenerateStats& stats) const;
+    json::Value usageChunk(const assistant::GenerateStats& stats) const;
     // Non-streaming: the whole answer. tools: the answer's calls and the text around
     // them (tools were offered): message.tool_calls, content null when no text is left.
-    nlohmann::json full(const assistant::GenerateResult& result, std::string_view textPrefix = {},
+    json::Value full(const assistant::GenerateResult& result, std::string_view textPrefix = {},
                         const assistant::ParsedToolCalls* tools = nullptr) const;
 
-    static nlohmann::json usage(const assistant::GenerateStats& stats);
+    static json::Value usage(const assistant::GenerateStats& stats);
     const std::string& id() const { return m_id; }
 
 private:
-    nlohmann::json envelope(bool chunk) const;
+    json::Value envelope(bool chunk) const;
     bool m_chat;
     std::string m_model;
     std::string m_id;
@@ -106,7 +105,7 @@ private:
 };
 
 // "data: <json>\n\n" and the terminator "data: [DONE]\n\n".
-std::string sseEvent(const nlohmann::json& data);
+std::string sseEvent(const json::Value& data);
 inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 
 }  // namespace server

@@ -9,7 +9,8 @@
 
 namespace server {
 
-using nlohmann::json;
+using json::Object;
+using json::Value;
 
 struct RagAnswerer::Impl {
     explicit Impl(rag::Answerer a) : answerer(std::move(a)) {}
@@ -72,20 +73,20 @@ ApiResult<RagPrompt> RagAnswerer::prepare(const std::string& collection,
         return std::unexpected(ApiError{500, "document search failed: " + prepared.error(), "server_error", "", ""});
     RagPrompt out;
     out.messages = std::move(prepared->messages);
-    out.sources = json::array();
+    out.sources = json::Array();
     for (const rag::Source& s : prepared->sources)
-        out.sources.push_back(json{{"n", s.n}, {"file", std::filesystem::path(s.path).filename().string()},
-                                   {"path", s.path}, {"page_from", s.pageFrom}, {"page_to", s.pageTo},
-                                   {"label", rag::sourceLabel(s)}, {"excerpt", s.excerpt}});
+        out.sources.push(Object{{"n", s.n}, {"file", std::filesystem::path(s.path).filename().string()},
+                                {"path", s.path}, {"page_from", s.pageFrom}, {"page_to", s.pageTo},
+                                {"label", rag::sourceLabel(s)}, {"excerpt", s.excerpt}});
     return out;
 }
 
-json RagAnswerer::citations(const std::string& answer, const json& sources) {
-    json cited = json::array();
+Value RagAnswerer::citations(const std::string& answer, const Value& sources) {
+    Value cited = json::Array();
     for (int n : rag::citationNumbers(answer))
-        for (const json& s : sources)
-            if (s["n"] == n) cited.push_back(s);
-    return cited.empty() ? sources : cited;
+        for (const Value& s : sources.asArray())
+            if (s["n"] == Value(n)) cited.push(s);
+    return cited.size() == 0 ? sources : cited;
 }
 
 }  // namespace server

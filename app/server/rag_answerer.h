@@ -11,16 +11,15 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "assistant/engine.h"
+#include "json/json.h"
 #include "openai_protocol.h"
 
 namespace server {
 
 struct RagPrompt {
     std::vector<assistant::Message> messages;  // what the chat model answers
-    nlohmann::json sources;                    // [{n, file, path, page_from, page_to, excerpt}]
+    json::Value sources;                   // [{n, file, path, page_from, page_to, excerpt}]
 };
 
 class RagAnswerer {
@@ -41,7 +40,7 @@ public:
                                  int answerTokens);
 
     // The sources the answer cites ([n] markers); all prompt sources when it cites none.
-    static nlohmann::json citations(const std::string& answer, const nlohmann::json& sources);
+    static json::Value citations(const std::string& answer, const json::Value& sources);
 
     struct Impl;
 

@@ -23,6 +23,6 @@ ApiResult<RagPrompt> RagAnswerer::prepare(const std::string& collection, const s
                                     "model", "model_not_found"});
 }
 
-nlohmann::json RagAnswerer::citations(const std::string&, const nlohmann::json& sources) { return sources; }
+json::Value RagAnswerer::citations(const std::string&, const json::Value& sources) { return sources; }
 
 }  // namespace server

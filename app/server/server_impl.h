@@ -11,10 +11,10 @@
 #include <thread>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "api_server.h"
 #include "connection_probe.h"
+#include "json/json.h"
 #include "openai_protocol.h"
 #include "rag_answerer.h"
 #include "slot_pool.h"
@@ -29,7 +29,7 @@ struct GenerationJob {
     GenerationRequest request;
     bool chat = true;         // messages through the chat template; else request.prompt as it is
     std::string modelName;    // the name the answer carries
-    nlohmann::json sources;   // rag:<collection>: the prompt's numbered sources, else null
+    json::Value sources;   // rag:<collection>: the prompt's numbered sources, else null
     assistant::ToolCallSyntax toolSyntax = assistant::ToolCallSyntax::Generic;  // the model's, for params.tools
 
     assistant::Result<assistant::GenerateResult> run(const assistant::TokenSink& sink);
@@ -53,7 +53,7 @@ struct ApiServer::Impl {
     // ollamaShape: {"error": "message"}, what Ollama clients read (the /api/ routes).
     void sendError(httplib::Response& res, const ApiError& error, bool ollamaShape = false);
     static bool isOllamaPath(const httplib::Request& req);
-    void sendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
+    void sendJson(httplib::Response& res, const json::Value& body, int status = 200);
     // 503 while loading / failed, 404 for an unknown name, 400 for the wrong kind of model.
     ApiResult<std::shared_ptr<const assistant::Model>> chatModelFor(const std::string& name) const;
     // The batcher the slots' sessions of `model` share (made on first use; a new model

@@ -6,57 +6,60 @@
 
 namespace server {
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 
 namespace {
 
-std::optional<ApiError> readTool(const json& t, size_t i, assistant::ToolDefinition& out) {
+std::optional<ApiError> readTool(const Value& t, size_t i, assistant::ToolDefinition& out) {
     const std::string param = "tools[" + std::to_string(i) + "]";
-    if (!t.is_object() || t.value("type", json("function")) != "function")
+    const Value* type = t.find("type");
+    if (!t.isObject() || (type && type->asString() != "function"))
         return badParam(param, "'" + param + "' must be {\"type\": \"function\", \"function\": {...}}");
-    const json* f = field(t, "function");
-    if (!f || !f->is_object()) return badParam(param + ".function", "'" + param + ".function' must be an object");
-    const json* name = field(*f, "name");
-    if (!name || !name->is_string() || name->get<std::string>().empty())
+    const Value* f = field(t, "function");
+    if (!f || !f->isObject()) return badParam(param + ".function", "'" + param + ".function' must be an object");
+    const Value* name = field(*f, "name");
+    if (!name || !name->isString() || name->asString().empty())
         return badParam(param + ".function.name", "'" + param + ".function.name' must be a non-empty string");
-    out.name = name->get<std::string>();
+    out.name = name->asString();
     if (auto e = readString(*f, "description", out.description)) return badParam(param + ".function.description", e->message);
-    if (const json* p = field(*f, "parameters")) {
-        if (!p->is_object()) return badParam(param + ".function.parameters", "'" + param + ".function.parameters' must be a JSON Schema object");
+    if (const Value* p = field(*f, "parameters")) {
+        if (!p->isObject()) return badParam(param + ".function.parameters", "'" + param + ".function.parameters' must be a JSON Schema object");
         out.parameters = dumpJson(*p);
     }
     return std::nullopt;
 }
 
-std::optional<ApiError> readToolChoice(const json& body, GenerationRequest& r) {
-    const json* c = field(body, "tool_choice");
+std::optional<ApiError> readToolChoice(const Value& body, GenerationRequest& r) {
+    const Value* c = field(body, "tool_choice");
     if (!c) return std::nullopt;
     using Mode = ToolChoice::Mode;
-    if (c->is_string()) {
-        const std::string s = c->get<std::string>();
+    if (c->isString()) {
+        const std::string& s = c->asString();
         if (s == "auto") r.toolChoice.mode = Mode::Auto;
         else if (s == "none") r.toolChoice.mode = Mode::None;
         else if (s == "required") r.toolChoice.mode = Mode::Required;
         else return badParam("tool_choice", "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}");
         return std::nullopt;
     }
-    const json* f = c->is_object() ? field(*c, "function") : nullptr;
-    const json* name = f && f->is_object() ? field(*f, "name") : nullptr;
-    if (!name || !name->is_string())
+    const Value* f = c->isObject() ? field(*c, "function") : nullptr;
+    const Value* name = f && f->isObject() ? field(*f, "name") : nullptr;
+    if (!name || !name->isString())
         return badParam("tool_choice", "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}");
     r.toolChoice.mode = Mode::Function;
-    r.toolChoice.function = name->get<std::string>();
+    r.toolChoice.function = name->asString();
     return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<ApiError> readTools(const json& body, GenerationRequest& r) {
-    if (const json* tools = field(body, "tools")) {
-        if (!tools->is_array()) return badParam("tools", "'tools' must be an array of functions");
+std::optional<ApiError> readTools(const Value& body, GenerationRequest& r) {
+    if (const Value* tools = field(body, "tools")) {
+        if (!tools->isArray()) return badParam("tools", "'tools' must be an array of functions");
         for (size_t i = 0; i < tools->size(); ++i) {
             assistant::ToolDefinition t;
-            if (auto e = readTool((*tools)[i], i, t)) return e;
+            if (auto e = readTool(tools->asArray()[i], i, t)) return e;
             r.params.tools.push_back(std::move(t));
         }
     }
@@ -74,21 +77,21 @@ std::optional<ApiError> readTools(const json& body, GenerationRequest& r) {
     return std::nullopt;
 }
 
-std::optional<ApiError> readMessageToolFields(const json& m, const std::string& param, assistant::Message& out) {
-    if (const json* calls = field(m, "tool_calls")) {
-        if (!calls->is_array()) return badParam(param + ".tool_calls", "'" + param + ".tool_calls' must be an array");
+std::optional<ApiError> readMessageToolFields(const Value& m, const std::string& param, assistant::Message& out) {
+    if (const Value* calls = field(m, "tool_calls")) {
+        if (!calls->isArray()) return badParam(param + ".tool_calls", "'" + param + ".tool_calls' must be an array");
         for (size_t i = 0; i < calls->size(); ++i) {
-            const json& c = (*calls)[i];
+            const Value& c = calls->asArray()[i];
             const std::string p = param + ".tool_calls[" + std::to_string(i) + "]";
-            const json* f = c.is_object() ? field(c, "function") : nullptr;
-            const json* name = f && f->is_object() ? field(*f, "name") : nullptr;
-            if (!name || !name->is_string())
+            const Value* f = c.isObject() ? field(c, "function") : nullptr;
+            const Value* name = f && f->isObject() ? field(*f, "name") : nullptr;
+            if (!name || !name->isString())
                 return badParam(p, "'" + p + "' must be {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}");
-            assistant::ToolCall call{"", name->get<std::string>(), "{}"};
+            assistant::ToolCall call{"", name->asString(), "{}"};
             if (auto e = readString(c, "id", call.id)) return badParam(p + ".id", e->message);
-            if (const json* a = field(*f, "arguments")) {
-                if (a->is_string()) call.arguments = a->get<std::string>();
-                else if (a->is_object()) call.arguments = dumpJson(*a);
+            if (const Value* a = field(*f, "arguments")) {
+                if (a->isString()) call.arguments = a->asString();
+                else if (a->isObject()) call.arguments = dumpJson(*a);
                 else return badParam(p + ".function.arguments", "'" + p + ".function.arguments' must be a JSON string or an object");
             }
             out.toolCalls.push_back(std::move(call));
@@ -124,19 +127,18 @@ std::string newToolCallId() {
     return id;
 }
 
-json openAiToolCalls(const std::vector<assistant::ToolCall>& calls) {
-    json out = json::array();
+Value openAiToolCalls(const std::vector<assistant::ToolCall>& calls) {
+    Array out;
     for (const auto& c : calls)
-        out.push_back({{"id", c.id}, {"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+        out.push_back(Object{{"id", c.id}, {"type", "function"}, {"function", Object{{"name", c.name}, {"arguments", c.arguments}}}});
     return out;
 }
 
-json ollamaToolCalls(const std::vector<assistant::ToolCall>& calls) {
-    json out = json::array();
+Value ollamaToolCalls(const std::vector<assistant::ToolCall>& calls) {
+    Array out;
     for (const auto& c : calls) {
-        json args = json::parse(c.arguments, nullptr, false);
-        if (args.is_discarded()) args = json::object();
-        out.push_back({{"function", {{"name", c.name}, {"arguments", std::move(args)}}}});
+        auto args = Value::parse(c.arguments);
+        out.push_back(Object{{"function", Object{{"name", c.name}, {"arguments", args ? std::move(*args) : Value(Object{})}}}});
     }
     return out;
 }
@@ -148,18 +150,18 @@ assistant::ParsedToolCalls toolCallsOf(const GenerationRequest& r, assistant::To
     return parsed;
 }
 
-std::vector<json> ToolCallDeltas::deltas(const std::vector<assistant::ToolCallEvent>& events) {
+std::vector<Value> ToolCallDeltas::deltas(const std::vector<assistant::ToolCallEvent>& events) {
     using Kind = assistant::ToolCallEvent::Kind;
-    std::vector<json> out;
+    std::vector<Value> out;
     for (const assistant::ToolCallEvent& e : events) {
         switch (e.kind) {
-            case Kind::Text: out.push_back({{"content", e.text}}); break;
+            case Kind::Text: out.push_back(Object{{"content", e.text}}); break;
             case Kind::CallStart:
-                out.push_back({{"tool_calls", json::array({{{"index", e.index}, {"id", newToolCallId()}, {"type", "function"},
-                                                            {"function", {{"name", e.text}, {"arguments", ""}}}}})}});
+                out.push_back(Object{{"tool_calls", Array{Object{{"index", e.index}, {"id", newToolCallId()}, {"type", "function"},
+                                                                 {"function", Object{{"name", e.text}, {"arguments", ""}}}}}}});
                 break;
             case Kind::Arguments:
-                out.push_back({{"tool_calls", json::array({{{"index", e.index}, {"function", {{"arguments", e.text}}}}})}});
+                out.push_back(Object{{"tool_calls", Array{Object{{"index", e.index}, {"function", Object{{"arguments", e.text}}}}}}});
                 break;
             case Kind::CallEnd: break;  // OpenAI marks no end: the next call, or finish_reason
         }

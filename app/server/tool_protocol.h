@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "assistant/tools.h"
+#include "json/json.h"
 #include "openai_protocol.h"
 
 namespace server {
@@ -17,12 +16,12 @@ namespace server {
 // tools[] ({"type": "function", "function": {name, description, parameters}}),
 // tool_choice and parallel_tool_calls into r.params.tools and r.toolChoice. "none"
 // offers no tools; a named function must be one of them.
-std::optional<ApiError> readTools(const nlohmann::json& body, GenerationRequest& r);
+std::optional<ApiError> readTools(const json::Value& body, GenerationRequest& r);
 
 // An assistant message's tool_calls ([{id, type, function: {name, arguments}}];
 // arguments a JSON string as OpenAI sends it, or an object as Ollama does) and a tool
 // message's tool_call_id and name. param: "messages[3]".
-std::optional<ApiError> readMessageToolFields(const nlohmann::json& message, const std::string& param,
+std::optional<ApiError> readMessageToolFields(const json::Value& message, const std::string& param,
                                               assistant::Message& out);
 
 // tool_choice "required" (one call, or several with parallel_tool_calls) or a named
@@ -35,8 +34,8 @@ std::string newToolCallId();
 
 // The answer's calls, ids given: OpenAI's [{id, type, function: {name, arguments: "JSON text"}}]
 // or Ollama's [{function: {name, arguments: {...}}}].
-nlohmann::json openAiToolCalls(const std::vector<assistant::ToolCall>& calls);
-nlohmann::json ollamaToolCalls(const std::vector<assistant::ToolCall>& calls);
+json::Value openAiToolCalls(const std::vector<assistant::ToolCall>& calls);
+json::Value ollamaToolCalls(const std::vector<assistant::ToolCall>& calls);
 
 // A whole answer with tools offered: the calls (ids given) and the text around them.
 assistant::ParsedToolCalls toolCallsOf(const GenerationRequest& r, assistant::ToolCallSyntax syntax, const std::string& text);
@@ -48,12 +47,12 @@ class ToolCallDeltas {
 public:
     explicit ToolCallDeltas(assistant::ToolCallSyntax syntax, std::span<const assistant::ToolDefinition> tools = {})
         : m_parser(syntax, tools) {}
-    std::vector<nlohmann::json> feed(std::string_view piece) { return deltas(m_parser.feed(piece)); }
-    std::vector<nlohmann::json> finish() { return deltas(m_parser.finish()); }
+    std::vector<json::Value> feed(std::string_view piece) { return deltas(m_parser.feed(piece)); }
+    std::vector<json::Value> finish() { return deltas(m_parser.finish()); }
     bool calledTools() const { return m_parser.calls() > 0; }
 
 private:
-    std::vector<nlohmann::json> deltas(const std::vector<assistant::ToolCallEvent>& events);
+    std::vector<json::Value> deltas(const std::vector<assistant::ToolCallEvent>& events);
     assistant::ToolCallParser m_parser;
 };
 

@@ -11,6 +11,7 @@
 
 #include "assistant/engine.h"
 #include "kernels/ops.h"
+#include "kv_cache/kv_cache.h"
 
 namespace gguf {
 class File;
@@ -44,22 +45,6 @@ struct Hparams {
     float ropeAttnFactor = 1.0f;   // rope.scaling.attn_factor (LongRoPE magnitude scale)
 };
 
-// One session's key/value cache: per layer, `capacity` rows of nHeadKv*headDim
-// elements of `type` (F32, F16 or Q8_0).
-struct KvCache {
-    kernels::GgmlType type = kernels::GgmlType::F16;
-    int64_t capacity = 0;
-    int64_t rowWidth = 0;     // elements per row
-    size_t rowBytes = 0;
-    std::vector<std::vector<uint8_t>> k, v;  // [layer][capacity * rowBytes]
-
-    // Layers l with onHost[l] false get no rows (a device holds theirs); all when empty.
-    void allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType,
-                  const std::vector<bool>& onHost = {});
-    uint8_t* kRow(int64_t layer, int64_t pos) { return k[layer].data() + pos * rowBytes; }
-    uint8_t* vRow(int64_t layer, int64_t pos) { return v[layer].data() + pos * rowBytes; }
-};
-
 // Per-session host memory of a forward pass (grown on demand, reused): the embedded
 // tokens and the logits; the layers' activations live on their backends.
 struct Scratch {
@@ -71,7 +56,7 @@ struct SessionPlacement;  // arch/placed_layers.h
 
 struct ForwardContext {
     kernels::ThreadPool& pool;
-    KvCache& kv;
+    kv::Cache& kv;
     Scratch& scratch;
     // The layers on their backends and the activations of the pass (decoders that
     // describe themselves), else null.

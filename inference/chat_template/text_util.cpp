@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/utf8.h"
+
 namespace chat_template {
 
 namespace {
@@ -19,31 +21,19 @@ std::string strip(std::string_view s, std::string_view chars, bool left, bool ri
 
 namespace {
 
-// UTF-8 <-> code points (invalid bytes pass through as U+FFFD-free raw bytes).
+// UTF-8 <-> code points for the case functions. A byte that does not start a
+// well-formed sequence is kept as it is: it decodes to kStrayByte + the byte, which
+// encode writes back unchanged.
+constexpr uint32_t kStrayByte = 0x110000;
+
 uint32_t decode(std::string_view s, size_t& i) {
-    const auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
-    const uint32_t c = b(i);
-    size_t n = c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (c < 0x80 || n == 1 || i + n > s.size()) {
-        ++i;
-        return c < 0x80 ? c : 0x110000 + c;  // a stray byte: kept as is by encode
-    }
-    uint32_t cp = c & (0x7F >> n);
-    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (b(i + k) & 0x3F);
-    i += n;
-    return cp;
+    if (utf8::sequenceLength(s, i) == 0) return kStrayByte + static_cast<unsigned char>(s[i++]);
+    return utf8::decode(s, i);
 }
 
 void encode(uint32_t cp, std::string& out) {
-    if (cp >= 0x110000) out += static_cast<char>(cp - 0x110000);
-    else if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) out += {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
-    else if (cp < 0x10000)
-        out += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
-                static_cast<char>(0x80 | (cp & 0x3F))};
-    else
-        out += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
-                static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+    if (cp >= kStrayByte) out += static_cast<char>(cp - kStrayByte);
+    else utf8::append(out, cp);
 }
 
 // Simple case mapping for the scripts templates meet: ASCII, Latin-1, Latin

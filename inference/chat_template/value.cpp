@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/utf8.h"
+
 namespace chat_template {
 
 void fail(std::string message) { throw Failure{Failure::Kind::Runtime, std::move(message), 0, 0}; }
@@ -187,25 +189,23 @@ std::string reprString(const std::string& s) {
     const char q = useDouble ? '"' : '\'';
     std::string out(1, q);
     for (size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        uint32_t cp = c;
-        if (n > 1 && i + n <= s.size()) {
-            cp = c & (0x7F >> n);
-            for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        }
+        // A byte that is not UTF-8 stands for itself (Latin-1), as one character.
+        const size_t len = utf8::sequenceLength(s, i);
+        const size_t n = len ? len : 1;
+        size_t next = i;
+        const uint32_t cp = len ? utf8::decode(s, next) : static_cast<unsigned char>(s[i]);
         char b[16];
         if (cp == '\\') out += "\\\\";
         else if (cp == static_cast<unsigned char>(q)) out += std::string("\\") + q;
         else if (cp == '\n') out += "\\n";
         else if (cp == '\r') out += "\\r";
         else if (cp == '\t') out += "\\t";
-        else if (isPrintable(cp)) out.append(s, i, std::min(n, s.size() - i));
+        else if (isPrintable(cp)) out.append(s, i, n);
         else {
             std::snprintf(b, sizeof b, cp <= 0xFF ? "\\x%02x" : cp <= 0xFFFF ? "\\u%04x" : "\\U%08x", cp);
             out += b;
         }
-        i += std::min(n, s.size() - i);
+        i += n;
     }
     return out + q;
 }
@@ -251,24 +251,9 @@ void repr(const Value& v, std::string& out, int depth) {
 // ensureAscii: non-ASCII as \uXXXX (UTF-16, surrogate pairs above U+FFFF), as
 // Python's json.dumps(ensure_ascii=True); invalid UTF-8 bytes become U+FFFD.
 void appendAsciiEscape(const std::string& s, size_t& i, std::string& out) {
-    const auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
-    const unsigned c = b(i);
-    unsigned cp = 0xFFFD;
-    size_t n = 1;
-    if (c >= 0xF0 && c < 0xF5) n = 4, cp = c & 0x07;
-    else if (c >= 0xE0) n = 3, cp = c & 0x0F;
-    else if (c >= 0xC2 && c < 0xE0) n = 2, cp = c & 0x1F;
-    if (n > 1) {
-        for (size_t k = 1; k < n; ++k) {
-            if ((b(i + k) & 0xC0) != 0x80) {
-                n = 1;
-                cp = 0xFFFD;
-                break;
-            }
-            cp = (cp << 6) | (b(i + k) & 0x3F);
-        }
-    }
-    i += n - 1;
+    size_t next = i;
+    uint32_t cp = utf8::decode(s, next);
+    i = next - 1;  // the caller's loop steps past the last byte
     char buf[32];
     if (cp >= 0x10000) {
         cp -= 0x10000;

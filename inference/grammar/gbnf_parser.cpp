@@ -9,6 +9,7 @@
 
 #include "grammar/grammar_builder.h"
 #include "grammar/text.h"
+#include "common/utf8.h"
 
 namespace grammar {
 
@@ -196,16 +197,8 @@ private:
             ++m_pos;
             return byte;
         }
-        const int extra = byte >= 0xF0 ? 3 : byte >= 0xE0 ? 2 : byte >= 0xC0 ? 1 : -1;
-        if (extra < 0 || byte > 0xF4) return fail("invalid UTF-8 in the grammar"), std::nullopt;
-        char32_t cp = byte & (0x3F >> extra);
-        for (int i = 1; i <= extra; ++i) {
-            const auto next = static_cast<unsigned char>(peek(static_cast<size_t>(i)));
-            if ((next & 0xC0) != 0x80) return fail("invalid UTF-8 in the grammar"), std::nullopt;
-            cp = (cp << 6) | (next & 0x3F);
-        }
-        m_pos += static_cast<size_t>(extra) + 1;
-        return cp;
+        if (utf8::sequenceLength(m_text, m_pos) == 0) return fail("invalid UTF-8 in the grammar"), std::nullopt;
+        return utf8::decode(m_text, m_pos);
     }
 
     std::optional<char32_t> escape() {

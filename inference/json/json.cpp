@@ -2,12 +2,13 @@
 // The parser is in json_parse.cpp.
 #include "json/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-#include "json_utf8.h"
+#include "common/utf8.h"
 
 namespace json {
 
@@ -38,6 +39,15 @@ const Value& nullValue() {
 
 Value::Value(bool b) : m_type(Type::Bool) { m_u.b = b; }
 Value::Value(double d) : m_type(Type::Number) { m_u.n = d; }
+Value::Value(int64_t v) : m_type(Type::Number), m_integer(true) { m_u.i = v; }
+Value::Value(uint64_t v) : m_type(Type::Number) {
+    if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        m_integer = true;
+        m_u.i = static_cast<int64_t>(v);
+    } else {
+        m_u.n = static_cast<double>(v);
+    }
+}
 
 Value::Value(const char* s) {
     if (!s) return;  // a null C string reads as JSON null rather than crashing
@@ -69,16 +79,18 @@ Value::Value(const Value& other) {
     switch (other.m_type) {
     case Type::Null: break;
     case Type::Bool: m_u.b = other.m_u.b; break;
-    case Type::Number: m_u.n = other.m_u.n; break;
+    case Type::Number: m_u = other.m_u; break;
     case Type::String: m_u.s = new std::string(*other.m_u.s); break;
     case Type::Array: m_u.a = new Array(*other.m_u.a); break;
     case Type::Object: m_u.o = new Object(*other.m_u.o); break;
     }
     m_type = other.m_type;  // set last: if a copy above throws, *this stays null
+    m_integer = other.m_integer;
 }
 
-Value::Value(Value&& other) noexcept : m_type(other.m_type), m_u(other.m_u) {
+Value::Value(Value&& other) noexcept : m_type(other.m_type), m_integer(other.m_integer), m_u(other.m_u) {
     other.m_type = Type::Null;
+    other.m_integer = false;
     other.m_u = Payload{};
 }
 
@@ -108,11 +120,13 @@ void Value::destroy() noexcept {
     default: break;
     }
     m_type = Type::Null;
+    m_integer = false;
     m_u = Payload{};
 }
 
 void Value::swap(Value& other) noexcept {
     std::swap(m_type, other.m_type);
+    std::swap(m_integer, other.m_integer);
     std::swap(m_u, other.m_u);
 }
 
@@ -122,10 +136,14 @@ void Value::swap(Value& other) noexcept {
 
 bool Value::asBool() const { return m_type == Type::Bool && m_u.b; }
 
-double Value::asNumber() const { return m_type == Type::Number ? m_u.n : 0.0; }
+double Value::asNumber() const {
+    if (m_type != Type::Number) return 0.0;
+    return m_integer ? static_cast<double>(m_u.i) : m_u.n;
+}
 
 int64_t Value::asInt() const {
     if (m_type != Type::Number) return 0;
+    if (m_integer) return m_u.i;
     const double d = m_u.n;
     if (std::isnan(d)) return 0;
     // Saturate instead of the undefined out-of-range conversion. 2^63 is exact.
@@ -171,6 +189,10 @@ const Value* Value::find(std::string_view key) const {
     return nullptr;
 }
 
+Value* Value::find(std::string_view key) {
+    return const_cast<Value*>(static_cast<const Value&>(*this).find(key));
+}
+
 const Value& Value::operator[](std::string_view key) const {
     const Value* v = find(key);
     return v ? *v : nullValue();
@@ -191,6 +213,11 @@ Value& Value::set(std::string key, Value value) {
     }
     obj.emplace_back(std::move(key), std::move(value));
     return obj.back().second;
+}
+
+bool Value::erase(std::string_view key) {
+    if (m_type != Type::Object) return false;
+    return std::erase_if(*m_u.o, [&](const auto& member) { return member.first == key; }) > 0;
 }
 
 Value& Value::push(Value value) {
@@ -214,7 +241,9 @@ bool Value::operator==(const Value& other) const {
     switch (m_type) {
     case Type::Null: return true;
     case Type::Bool: return m_u.b == other.m_u.b;
-    case Type::Number: return m_u.n == other.m_u.n;
+    case Type::Number:
+        if (m_integer && other.m_integer) return m_u.i == other.m_u.i;
+        return asNumber() == other.asNumber();
     case Type::String: return *m_u.s == *other.m_u.s;
     case Type::Array: return *m_u.a == *other.m_u.a;
     case Type::Object: {
@@ -260,7 +289,7 @@ void appendQuoted(std::string& out, std::string_view s) {
         if (i >= n) break;
         const unsigned char c = p[i];
         if (c >= 0x80) {
-            const size_t len = detail::utf8Sequence(p + i, n - i);
+            const size_t len = utf8::sequenceLength(p + i, n - i);
             if (len == 0) {
                 out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not valid UTF-8
                 ++i;
@@ -313,11 +342,24 @@ void newline(std::string& out, int indent, int level) {
     out.append(static_cast<size_t>(indent) * static_cast<size_t>(level), ' ');
 }
 
-void dumpValue(std::string& out, const Value& v, int indent, int level) {
+struct DumpStyle {
+    int indent;  // < 0: compact
+    bool sortKeys;
+};
+
+void dumpValue(std::string& out, const Value& v, const DumpStyle& style, int level) {
+    const int indent = style.indent;
     switch (v.type()) {
     case Type::Null: out += "null"; break;
     case Type::Bool: out += v.asBool() ? "true" : "false"; break;
-    case Type::Number: appendNumber(out, v.asNumber()); break;
+    case Type::Number:
+        if (v.isInteger()) {
+            char buf[24];
+            out.append(buf, std::to_chars(buf, buf + sizeof buf, v.asInt()).ptr);
+        } else {
+            appendNumber(out, v.asNumber());
+        }
+        break;
     case Type::String: appendQuoted(out, v.asString()); break;
     case Type::Array: {
         const Array& a = v.asArray();
@@ -329,7 +371,7 @@ void dumpValue(std::string& out, const Value& v, int indent, int level) {
         for (size_t i = 0; i < a.size(); ++i) {
             if (i) out += ',';
             if (indent >= 0) newline(out, indent, level + 1);
-            dumpValue(out, a[i], indent, level + 1);
+            dumpValue(out, a[i], style, level + 1);
         }
         if (indent >= 0) newline(out, indent, level);
         out += ']';
@@ -341,13 +383,18 @@ void dumpValue(std::string& out, const Value& v, int indent, int level) {
             out += "{}";
             break;
         }
+        std::vector<const std::pair<std::string, Value>*> members;
+        members.reserve(o.size());
+        for (const auto& m : o) members.push_back(&m);
+        if (style.sortKeys)
+            std::stable_sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->first < b->first; });
         out += '{';
-        for (size_t i = 0; i < o.size(); ++i) {
+        for (size_t i = 0; i < members.size(); ++i) {
             if (i) out += ',';
             if (indent >= 0) newline(out, indent, level + 1);
-            appendQuoted(out, o[i].first);
+            appendQuoted(out, members[i]->first);
             out += indent >= 0 ? ": " : ":";
-            dumpValue(out, o[i].second, indent, level + 1);
+            dumpValue(out, members[i]->second, style, level + 1);
         }
         if (indent >= 0) newline(out, indent, level);
         out += '}';
@@ -358,9 +405,9 @@ void dumpValue(std::string& out, const Value& v, int indent, int level) {
 
 }  // namespace
 
-std::string Value::dump(int indent) const {
+std::string Value::dump(int indent, bool sortKeys) const {
     std::string out;
-    dumpValue(out, *this, indent < 0 ? -1 : indent, 0);
+    dumpValue(out, *this, DumpStyle{indent < 0 ? -1 : indent, sortKeys}, 0);
     return out;
 }
 

@@ -1,6 +1,9 @@
-// A small JSON value with a strict parser (RFC 8259) and a serializer. Used by the
-// chat templates (tojson), the CLI (--json) and the tests.
-// Objects keep their key order. Numbers are doubles; integers up to 2^53 are exact.
+// A small JSON value with a strict parser (RFC 8259) and a serializer: the project's
+// one JSON library (chat templates' tojson, tool calls, JSON Schema, the CLI's --json,
+// the local API server and its remote client, the tests).
+// Objects keep their key order. A number is an integer (int64, exact: parsed from a
+// literal without fraction or exponent that fits, or built from an integer type) or
+// a double.
 // Value semantics: copying a Value deep-copies it (a copy never aliases the
 // original); moving is cheap and leaves the source null.
 #pragma once
@@ -27,9 +30,10 @@ public:
     Value(std::nullptr_t) {}
     Value(bool b);
     Value(double d);
-    Value(int v) : Value(static_cast<double>(v)) {}
-    Value(int64_t v) : Value(static_cast<double>(v)) {}
-    Value(uint64_t v) : Value(static_cast<double>(v)) {}
+    Value(int v) : Value(static_cast<int64_t>(v)) {}
+    Value(unsigned v) : Value(static_cast<int64_t>(v)) {}
+    Value(int64_t v);
+    Value(uint64_t v);                       // above INT64_MAX: a double
     Value(const char* s);
     Value(std::string s);
     Value(std::string_view s);
@@ -55,6 +59,8 @@ public:
     bool isNull() const { return m_type == Type::Null; }
     bool isBool() const { return m_type == Type::Bool; }
     bool isNumber() const { return m_type == Type::Number; }
+    // An integer number (see above): asInt() is exact. 5.0 and 5e0 are not integers.
+    bool isInteger() const { return m_type == Type::Number && m_integer; }
     bool isString() const { return m_type == Type::String; }
     bool isArray() const { return m_type == Type::Array; }
     bool isObject() const { return m_type == Type::Object; }
@@ -62,7 +68,7 @@ public:
     // Accessors return a default (false, 0, "", empty) when the type differs.
     bool asBool() const;
     double asNumber() const;
-    int64_t asInt() const;                   // truncates toward zero
+    int64_t asInt() const;                   // a double: truncated toward zero, saturated
     const std::string& asString() const;
     const Array& asArray() const;
     const Object& asObject() const;
@@ -71,24 +77,30 @@ public:
 
     // Object member lookup; nullptr when absent or not an object.
     const Value* find(std::string_view key) const;
+    Value* find(std::string_view key);
     // Member / element or a shared null value when absent.
     const Value& operator[](std::string_view key) const;
     const Value& operator[](size_t index) const;
     // Sets (or replaces, in place) a member; converts null (any non-object) to
     // an object. Returns the stored member value.
     Value& set(std::string key, Value value);
+    // Removes the member key; false when there was none (or this is not an object).
+    bool erase(std::string_view key);
     // Appends an element; converts null (any non-array) to an array. Returns the
     // stored element.
     Value& push(Value value);
     size_t size() const;                     // elements or members; 0 otherwise
 
     // indent < 0: compact ("{"a":1}"); otherwise pretty with that many spaces.
-    // Non-ASCII is written as UTF-8 (ensure_ascii=false); integers without ".0".
+    // Non-ASCII is written as UTF-8 (ensure_ascii=false); integral numbers without ".0".
     // Pretty mode follows Python's json.dumps(indent=N): "," + newline, ": ".
     // Non-integral numbers use the shortest round-trip form; NaN/Inf -> null.
-    std::string dump(int indent = -1) const;
+    // sortKeys: every object's members in byte order of their keys (Python's
+    // sort_keys=True), else in their stored order.
+    std::string dump(int indent = -1, bool sortKeys = false) const;
 
-    // Deep equality. Objects compare as maps (member order does not matter).
+    // Deep equality. Objects compare as maps (member order does not matter); numbers
+    // by value (1 == 1.0).
     bool operator==(const Value& other) const;
 
 private:
@@ -98,11 +110,13 @@ private:
     union Payload {
         bool b;
         double n;
+        int64_t i;
         std::string* s;
         Array* a;
         Object* o;
     };
     Type m_type = Type::Null;
+    bool m_integer = false;  // Type::Number: m_u.i holds it, else m_u.n
     Payload m_u{};
 };
 

@@ -17,7 +17,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "json_utf8.h"
 #include "common/utf8.h"
 
 namespace json {
@@ -288,7 +287,7 @@ private:
             }
             if (c < 0x20) return fail(m_pos, "unescaped control character in string");
             if (c >= 0x80) {
-                const size_t len = detail::utf8Sequence(p + m_pos, n - m_pos);
+                const size_t len = utf8::sequenceLength(p + m_pos, n - m_pos);
                 if (len == 0) return fail(m_pos, "invalid UTF-8 in string");
                 out.append(m_text.data() + m_pos, len);
                 m_pos += len;
@@ -373,6 +372,16 @@ private:
         }
         m_pos = i;
 
+        // An integer literal is exact when it fits int64; "-0" stays the double -0.
+        const bool negativeZero = i - start == 2 && m_text[start] == '-' && m_text[start + 1] == '0';
+        if (fracStart == fracEnd && intEnd == i && !negativeZero) {
+            int64_t v = 0;
+            const auto r = std::from_chars(m_text.data() + start, m_text.data() + i, v);
+            if (r.ec == std::errc() && r.ptr == m_text.data() + i) {
+                out = Value(v);
+                return true;
+            }
+        }
         double d = 0;
         const auto r = std::from_chars(m_text.data() + start, m_text.data() + i, d);
         if (r.ec == std::errc::result_out_of_range) {

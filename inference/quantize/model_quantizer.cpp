@@ -39,19 +39,30 @@ void convertTensor(kernels::ThreadPool& pool, const gguf::TensorInfo& src, GgmlT
     });
 }
 
-}  // namespace
-
-assistant::Result<std::vector<uint8_t>> quantizeImage(const gguf::File& in, std::string_view type, int threads) {
-    const std::optional<Recipe> recipe = findRecipe(type);
+assistant::Result<Recipe> recipeFor(std::string_view type) {
+    std::optional<Recipe> recipe = findRecipe(type);
     if (!recipe)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "unknown quantization type '", type,
                                          "'; supported: ", recipeNames()));
+    return std::move(*recipe);
+}
+
+// The output's metadata: the input's, with the recipe's file type and our quant version.
+void copyMetadata(const gguf::File& in, const Recipe& recipe, gguf::Writer& writer) {
+    for (const auto& [key, value] : in.metadata()) writer.copyValue(key, value);
+    writer.setU32("general.file_type", recipe.fileType);
+    writer.setU32("general.quantization_version", kQuantizationVersion);
+}
+
+}  // namespace
+
+assistant::Result<std::vector<uint8_t>> quantizeImage(const gguf::File& in, std::string_view type, int threads) {
+    const auto recipe = recipeFor(type);
+    if (!recipe) return std::unexpected(recipe.error());
     const int64_t nLayer = in.getInt(in.archKey("block_count")).value_or(0);
     const bool outputTied = in.tensor("output.weight") == nullptr;
     gguf::Writer writer;
-    for (const auto& [key, value] : in.metadata()) writer.copyValue(key, value);
-    writer.setU32("general.file_type", recipe->fileType);
-    writer.setU32("general.quantization_version", kQuantizationVersion);
+    copyMetadata(in, *recipe, writer);
     std::vector<GgmlType> types;
     for (const gguf::TensorInfo& t : in.tensors()) {
         // A tensor the recipe would widen, or one of a type that cannot be read back
@@ -74,10 +85,8 @@ assistant::Result<std::vector<uint8_t>> quantizeImage(const gguf::File& in, std:
 
 assistant::Result<QuantizeStats> quantizeModel(const QuantizeParams& params) {
     const auto start = std::chrono::steady_clock::now();
-    const std::optional<Recipe> recipe = findRecipe(params.type);
-    if (!recipe)
-        return std::unexpected(makeError(ErrorCode::InvalidArgument, "unknown quantization type '", params.type,
-                                         "'; supported: ", recipeNames()));
+    const auto recipe = recipeFor(params.type);
+    if (!recipe) return std::unexpected(recipe.error());
     if (params.input == params.output)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "input and output are the same file"));
     auto opened = gguf::File::open(params.input);
@@ -88,9 +97,7 @@ assistant::Result<QuantizeStats> quantizeModel(const QuantizeParams& params) {
     const bool outputTied = in.tensor("output.weight") == nullptr;
 
     gguf::Writer writer;
-    for (const auto& [key, value] : in.metadata()) writer.copyValue(key, value);
-    writer.setU32("general.file_type", recipe->fileType);
-    writer.setU32("general.quantization_version", kQuantizationVersion);
+    copyMetadata(in, *recipe, writer);
 
     QuantizeStats stats;
     std::vector<GgmlType> types;

@@ -86,7 +86,7 @@ private:
     int m_active = 0;  // sessions between join() and leave()
     kernels::ThreadPool m_pool;
     std::unique_ptr<arch::SessionPlacement> m_work;  // activations of the passes
-    arch::KvCache m_noKv;
+    kv::Cache m_noKv;
     arch::Scratch m_scratch;
     std::vector<int32_t> m_tokens;
     std::vector<arch::SeqSpan> m_seqs;

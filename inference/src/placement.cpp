@@ -471,7 +471,7 @@ std::unique_ptr<SessionPlacement> Placement::createWorkspace(kernels::ThreadPool
 }
 
 assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(kernels::ThreadPool& pool,
-                                                                             KvCache& kv) const {
+                                                                             kv::Cache& kv) const {
     const Hparams& h = *m_desc.h;
     auto sp = std::make_unique<SessionPlacement>();
     sp->model = &m_placement;
@@ -532,7 +532,7 @@ assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(ke
     return sp;
 }
 
-CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, KvCache& kv) {
+CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, kv::Cache& kv) {
     CpuPlacement c;
     std::string note;
     assistant::ModelParams cpuOnly;

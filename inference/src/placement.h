@@ -56,7 +56,7 @@ public:
     std::vector<bool> hostLayers() const;
     // A session's state: the CPU backend on `pool`, KV cache rows (the CPU layers' are
     // views of `kv`; a device's are allocated there, F16 where it cannot hold kv's type).
-    assistant::Result<std::unique_ptr<SessionPlacement>> createSession(kernels::ThreadPool& pool, KvCache& kv) const;
+    assistant::Result<std::unique_ptr<SessionPlacement>> createSession(kernels::ThreadPool& pool, kv::Cache& kv) const;
     // The activations and CPU backend (on `pool`) of passes over several sessions'
     // sequences (a Batcher's): no KV cache of its own.
     std::unique_ptr<SessionPlacement> createWorkspace(kernels::ThreadPool& pool) const;
@@ -94,7 +94,7 @@ struct CpuPlacement {
     std::unique_ptr<Placement> placement;
     std::unique_ptr<SessionPlacement> session;
 };
-CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, KvCache& kv);
+CpuPlacement placeOnCpu(const Architecture& arch, kernels::ThreadPool& pool, kv::Cache& kv);
 
 // Uploads layer l of `d` to `be` (views of the host weights on the CPU); a MoE layer's
 // experts stay on the host unless expertsHere (and `be` computes them).

@@ -23,7 +23,7 @@ struct Session::Impl {
     std::shared_ptr<const Model> model;
     SessionParams params;
     kernels::ThreadPool pool;
-    arch::KvCache kv;
+    kv::Cache kv;
     arch::Scratch scratch;
     std::unique_ptr<arch::SessionPlacement> placement;  // the layers' backends: activations, KV rows (or null)
     std::vector<int32_t> tokens;  // what the KV cache holds, position i = tokens[i]

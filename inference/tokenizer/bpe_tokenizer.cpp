@@ -12,6 +12,7 @@
 #include "tokenizer/symbol_merge.h"
 #include "tokenizer/tokenizer_internal.h"
 #include "tokenizer/unicode.h"
+#include "common/utf8.h"
 
 namespace tokenizer {
 namespace {
@@ -63,10 +64,7 @@ public:
     }
 
     std::string decode(const std::vector<int32_t>& ids, bool renderSpecial) const override {
-        std::string out;
-        for (int32_t id : ids) out += tokenToPiece(id, renderSpecial);
-        if (m_addSpacePrefix && !out.empty() && out.front() == ' ') out.erase(0, 1);
-        return out;
+        return joinPieces(ids, renderSpecial, m_addSpacePrefix);
     }
 
 private:
@@ -85,7 +83,7 @@ private:
         out.reserve(text.size());
         for (size_t pos = 0; pos < text.size();) {
             const size_t start = pos;
-            const char32_t cp = unicode::decodeUtf8(text, pos);
+            const char32_t cp = utf8::decode(text, pos);
             const auto it = m_charToByte.find(cp);
             if (it != m_charToByte.end()) {
                 out += static_cast<char>(it->second);

@@ -62,7 +62,7 @@ std::string nfkc(std::string_view text) {
         return std::string(text);
 
     std::u32string buf;
-    for (size_t pos = 0; pos < text.size();) decompose(decodeUtf8(text, pos), buf);
+    for (size_t pos = 0; pos < text.size();) decompose(utf8::decode(text, pos), buf);
 
     // Canonical ordering: a stable sort of each run of non-starters by class.
     for (size_t i = 0; i < buf.size();) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "tokenizer/unicode.h"
+#include "common/utf8.h"
 
 namespace tokenizer {
 
@@ -405,7 +406,7 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
     std::vector<size_t> byteOffset;
     for (size_t pos = 0; pos < text.size();) {
         byteOffset.push_back(pos);
-        cps.push_back(unicode::decodeUtf8(text, pos));
+        cps.push_back(utf8::decode(text, pos));
     }
     byteOffset.push_back(text.size());
 

@@ -2,6 +2,7 @@
 #include "tokenizer/precompiled_charsmap.h"
 
 #include "tokenizer/unicode.h"
+#include "common/utf8.h"
 
 namespace tokenizer {
 namespace {
@@ -68,7 +69,7 @@ PrecompiledCharsmap::Match PrecompiledCharsmap::normalizePrefix(std::string_view
     if (text.empty()) return {};
     if (Match m = longestPrefix(text); m.consumed > 0) return m;
     size_t pos = 0;
-    const char32_t cp = unicode::decodeUtf8(text, pos);
+    const char32_t cp = utf8::decode(text, pos);
     if (cp == 0xFFFD && pos == 1) return {1, kReplacementChar};  // a malformed byte
     return {pos, text.substr(0, pos)};
 }

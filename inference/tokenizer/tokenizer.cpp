@@ -175,6 +175,13 @@ bool Tokenizer::isEndOfGeneration(int32_t id) const {
     return id >= 0 && std::find(m_endOfGeneration.begin(), m_endOfGeneration.end(), id) != m_endOfGeneration.end();
 }
 
+std::string Tokenizer::joinPieces(const std::vector<int32_t>& ids, bool renderSpecial, bool stripLeadingSpace) const {
+    std::string out;
+    for (int32_t id : ids) out += tokenToPiece(id, renderSpecial);
+    if (stripLeadingSpace && !out.empty() && out.front() == ' ') out.erase(0, 1);
+    return out;
+}
+
 std::vector<Tokenizer::Fragment> Tokenizer::splitSpecial(std::string_view text, bool parseSpecial) const {
     std::vector<Fragment> fragments;
     if (text.empty()) return fragments;

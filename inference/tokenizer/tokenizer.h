@@ -97,6 +97,10 @@ protected:
     // Splits `text` at occurrences of special-token texts, longest first. User-defined
     // tokens always match; control and unknown ones only when parseSpecial.
     std::vector<Fragment> splitSpecial(std::string_view text, bool parseSpecial) const;
+    // decode() of the vocabularies whose pieces simply concatenate: the pieces joined,
+    // and the leading space dropped when stripLeadingSpace (the one the space prefix
+    // put before the first word).
+    std::string joinPieces(const std::vector<int32_t>& ids, bool renderSpecial, bool stripLeadingSpace) const;
 
     std::unordered_map<std::string, int32_t> m_textToId;
     std::vector<int32_t> m_specialByLength;  // control/user-defined/unknown ids, longest text first

@@ -15,31 +15,6 @@ size_t utf8Length(uint8_t lead) {
     return 1;
 }
 
-char32_t decodeUtf8(std::string_view text, size_t& pos) {
-    const auto lead = static_cast<uint8_t>(text[pos]);
-    const size_t n = utf8Length(lead);
-    if (n == 1) {
-        ++pos;
-        return lead < 0x80 ? lead : 0xFFFD;
-    }
-    if (pos + n > text.size()) {
-        ++pos;
-        return 0xFFFD;
-    }
-    char32_t cp = lead & (0x7F >> n);
-    for (size_t i = 1; i < n; ++i) {
-        const auto b = static_cast<uint8_t>(text[pos + i]);
-        if ((b & 0xC0) != 0x80) {
-            ++pos;
-            return 0xFFFD;
-        }
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    pos += n;
-    return cp;
-}
-
-
 std::string toUtf8(char32_t cp) {
     std::string s;
     utf8::append(s, cp);
@@ -49,7 +24,7 @@ std::string toUtf8(char32_t cp) {
 std::vector<char32_t> toCodepoints(std::string_view text) {
     std::vector<char32_t> out;
     out.reserve(text.size());
-    for (size_t pos = 0; pos < text.size();) out.push_back(decodeUtf8(text, pos));
+    for (size_t pos = 0; pos < text.size();) out.push_back(utf8::decode(text, pos));
     return out;
 }
 

@@ -1,4 +1,4 @@
-// UTF-8 and the Unicode properties the tokenizers need: general categories,
+// The Unicode properties the tokenizers need: general categories,
 // White_Space, lowercase and canonical decomposition. Tables are generated from
 // Python's unicodedata (see tools/gen_unicode_tables.py; Unicode 14.0).
 #pragma once
@@ -19,9 +19,6 @@ enum class Category : uint8_t {
 
 // Byte length of the UTF-8 sequence that starts with `lead` (1 for a stray byte).
 size_t utf8Length(uint8_t lead);
-// Decodes the code point at `pos` and advances past it. Malformed input gives
-// U+FFFD and consumes one byte.
-char32_t decodeUtf8(std::string_view text, size_t& pos);
 std::string toUtf8(char32_t cp);
 std::vector<char32_t> toCodepoints(std::string_view text);
 // Length of the longest prefix of `bytes` that is complete UTF-8 characters, and

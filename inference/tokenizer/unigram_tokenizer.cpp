@@ -60,10 +60,7 @@ public:
     }
 
     std::string decode(const std::vector<int32_t>& ids, bool renderSpecial) const override {
-        std::string out;
-        for (int32_t id : ids) out += tokenToPiece(id, renderSpecial);
-        if (m_addSpacePrefix && !out.empty() && out.front() == ' ') out.erase(0, 1);
-        return out;
+        return joinPieces(ids, renderSpecial, m_addSpacePrefix);
     }
 
 private:

@@ -72,10 +72,7 @@ public:
     }
 
     std::string decode(const std::vector<int32_t>& ids, bool renderSpecial) const override {
-        std::string out;
-        for (int32_t id : ids) out += tokenToPiece(id, renderSpecial);
-        if (!out.empty() && out.front() == ' ') out.erase(0, 1);
-        return out;
+        return joinPieces(ids, renderSpecial, true);  // words are joined with spaces: drop the first
     }
 
 private:
@@ -87,7 +84,7 @@ private:
         };
         std::u32string decomposed, lowered;
         for (size_t pos = 0; pos < text.size();) {
-            const char32_t cp = unicode::decodeUtf8(text, pos);
+            const char32_t cp = utf8::decode(text, pos);
             if (unicode::isWhitespace(cp)) {
                 endWord();
                 continue;

@@ -78,7 +78,7 @@ char32_t previousCodePoint(const std::string& t, size_t b, size_t i) {
     while (p > b && (static_cast<unsigned char>(t[p - 1]) & 0xC0) == 0x80) --p;
     if (p == b) return 0;
     size_t q = p - 1;
-    return script::next(t, q);
+    return utf8::decode(t, q);
 }
 
 // Closing quotes and brackets that stay with the sentence before them: ) ] " ' and
@@ -87,7 +87,7 @@ size_t skipClosers(const std::string& t, size_t j, size_t e) {
     while (j < e) {
         if (t[j] == ')' || t[j] == ']' || t[j] == '"' || t[j] == '\'') { ++j; continue; }
         size_t k = j;
-        const char32_t c = static_cast<unsigned char>(t[j]) >= 0x80 ? script::next(t, k) : 0;
+        const char32_t c = static_cast<unsigned char>(t[j]) >= 0x80 ? utf8::decode(t, k) : 0;
         if (c == 0x300D || c == 0x300F || c == 0x201D || c == 0x2019) { j = k; continue; }
         break;
     }
@@ -104,12 +104,12 @@ size_t sentenceEnd(const std::string& t, size_t b, size_t i, size_t e) {
         if (c != ';' && j < e && isSpace(t[j])) return j;
         if (c == '.') return 0;
         size_t k = j;
-        const bool cjkNext = j < e && script::isCjk(script::next(t, k));
+        const bool cjkNext = j < e && script::isCjk(utf8::decode(t, k));
         return cjkNext || script::isCjk(previousCodePoint(t, b, i)) ? j : 0;
     }
     if (static_cast<unsigned char>(c) < 0x80) return 0;
     size_t k = i;
-    return script::isCjkSentenceEnd(script::next(t, k)) ? skipClosers(t, k, e) : 0;
+    return script::isCjkSentenceEnd(utf8::decode(t, k)) ? skipClosers(t, k, e) : 0;
 }
 
 void splitSentences(const std::string& t, size_t b, size_t e, size_t target, std::vector<Unit>& out) {
@@ -160,7 +160,7 @@ bool cjkCharacterStart(const std::string& t, size_t p) {
     if (p >= t.size() || (static_cast<unsigned char>(t[p]) & 0xC0) == 0x80 || static_cast<unsigned char>(t[p]) < 0x80)
         return false;
     size_t k = p;
-    return script::isCjk(script::next(t, k));
+    return script::isCjk(utf8::decode(t, k));
 }
 
 int pageOf(const std::vector<size_t>& pageStarts, size_t pos) {

@@ -57,7 +57,7 @@ std::string ftsQuery(const std::string& text) {
     std::string word;
     auto utf8 = [](std::u32string_view s) {
         std::string out;
-        for (char32_t c : s) script::append(out, c);
+        for (char32_t c : s) utf8::append(out, c);
         return out;
     };
     auto endCjk = [&] {
@@ -73,7 +73,7 @@ std::string ftsQuery(const std::string& text) {
     };
     for (size_t i = 0; i < text.size();) {
         const size_t at = i;
-        const char32_t c = script::next(text, i);
+        const char32_t c = utf8::decode(text, i);
         if (script::isCjk(c)) {
             endWord();
             cjk += c;

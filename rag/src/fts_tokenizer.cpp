@@ -130,7 +130,7 @@ std::vector<Run> splitRuns(std::string_view s, int base) {
     std::vector<Run> runs;
     for (size_t i = 0; i < s.size();) {
         const size_t at = i;
-        const bool cjk = script::isCjk(script::next(s, i));
+        const bool cjk = script::isCjk(utf8::decode(s, i));
         if (runs.empty() || runs.back().cjk != cjk) {
             if (!runs.empty()) runs.back().offs.push_back(base + static_cast<int>(at));
             runs.push_back({cjk, {}, {}, {}});
@@ -155,7 +155,7 @@ int onToken(void* p, int flags, const char* token, int nToken, int start, int en
     const std::string_view folded(token, static_cast<size_t>(nToken));
     if (flags & FTS5_TOKEN_COLOCATED) return pass.emit(pass.ctx, flags, token, nToken, start, end);
     bool anyCjk = false;
-    for (size_t i = 0; i < folded.size() && !anyCjk;) anyCjk = script::isCjk(script::next(folded, i));
+    for (size_t i = 0; i < folded.size() && !anyCjk;) anyCjk = script::isCjk(utf8::decode(folded, i));
     if (!anyCjk) return emitWord(pass, folded, start, end);
 
     // CJK letters are not changed by folding, so the runs of the source span and of

@@ -110,9 +110,9 @@ std::string latinLanguage(std::string_view text) {
             else endWord();
             continue;
         }
-        const char32_t c = static_cast<char32_t>(u_tolower(static_cast<UChar32>(script::next(text, i))));
+        const char32_t c = static_cast<char32_t>(u_tolower(static_cast<UChar32>(utf8::decode(text, i))));
         if (u_isalpha(static_cast<UChar32>(c))) {
-            script::append(word, c);
+            utf8::append(word, c);
             for (const Hint& h : kHints)
                 if (h.c == c) score[h.lang] += h.weight;
         } else {
@@ -144,7 +144,7 @@ std::string detectLanguage(std::string_view text) {
             if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') ++letters, ++latin;
             continue;
         }
-        const char32_t c = script::next(text, i);
+        const char32_t c = utf8::decode(text, i);
         if (!u_isalpha(static_cast<UChar32>(c))) continue;
         ++letters;
         if (script::isKana(c)) ++kana;
@@ -171,7 +171,7 @@ std::string detectLanguage(std::string_view text) {
             case USCRIPT_CYRILLIC: {
                 // Ukrainian letters (і ї є ґ) that Russian does not use.
                 for (size_t i = 0; i < text.size();) {
-                    const char32_t c = script::next(text, i);
+                    const char32_t c = utf8::decode(text, i);
                     if (c == U'і' || c == U'ї' || c == U'є' || c == U'ґ' || c == U'І' || c == U'Ї' || c == U'Є') return "uk";
                 }
                 return "ru";

@@ -41,7 +41,7 @@ int estimateTokens(std::string_view text) {
             ++i;
             continue;
         }
-        if (script::isCjk(script::next(text, i))) ++cjk;
+        if (script::isCjk(utf8::decode(text, i))) ++cjk;
         else ++other;
     }
     return static_cast<int>(cjk + (other + 1) / 2 + (ascii + 3) / 4);
@@ -103,7 +103,7 @@ std::string asciiCitations(std::string_view text) {
     for (size_t i = 0; i < text.size();) {
         const size_t at = i;
         const char32_t c = static_cast<unsigned char>(text[i]) < 0x80 ? static_cast<unsigned char>(text[i++])
-                                                                       : script::next(text, i);
+                                                                       : utf8::decode(text, i);
         if (c == 0x3010 || c == 0xFF3B) out += '[';
         else if (c == 0x3011 || c == 0xFF3D) out += ']';
         else if (c == 0xFF0C || c == 0x3001) out += ',';

@@ -11,16 +11,18 @@
 #include <fstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 
 #include "fake_http_server.h"
+#include "json/json.h"
 #include "rag/answerer.h"
 #include "rag/embedder_check.h"
 #include "rag/indexer.h"
 #include "remote_embedder.h"
 
 using namespace std::chrono_literals;
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
 namespace fs = std::filesystem;
 
 namespace {
@@ -36,18 +38,20 @@ struct EmbeddingServer {
 
     EmbeddingServer() {
         server.http.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
-            const json body = json::parse(req.body);
+            const Value body = Value::parse(req.body).value_or(Value());
             lastAuth = req.get_header_value("Authorization");
-            lastModel = body.value("model", "");
-            batchSizes.push_back(body["input"].size());
-            json data = json::array();
-            for (size_t i = body["input"].size(); i-- > 0;) {
-                std::vector<float> v(dims, 0.0f);
-                v[0] = static_cast<float>(body["input"][i].get<std::string>().size());
-                v[1] = 1;
-                data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", v}});
+            lastModel = body["model"].isString() ? body["model"].asString() : "";
+            const Array& input = body["input"].isArray() ? body["input"].asArray() : Array{};
+            batchSizes.push_back(input.size());
+            Array data;
+            for (size_t i = input.size(); i-- > 0;) {
+                Array v(static_cast<size_t>(dims), Value(0.0));
+                v[0] = static_cast<double>(input[i].asString().size());
+                v[1] = 1.0;
+                data.push_back(Object{{"object", "embedding"}, {"index", static_cast<int64_t>(i)}, {"embedding", std::move(v)}});
             }
-            res.set_content(json{{"object", "list"}, {"data", data}, {"model", model}}.dump(), "application/json");
+            res.set_content(Value(Object{{"object", "list"}, {"data", std::move(data)}, {"model", model}}).dump(),
+                            "application/json");
         });
     }
     remote::Endpoint endpoint() const { return {server.url(), "k1", ""}; }

@@ -14,12 +14,15 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "api_server.h"
+#include "json_test_util.h"
 
 using namespace std::chrono_literals;
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
+using server_test::parseJson;
 
 namespace {
 
@@ -36,7 +39,7 @@ bool waitFor(Pred pred, std::chrono::milliseconds limit = 20s) {
 }
 
 std::string errorCode(const httplib::Result& r) {
-    return json::parse(r->body)["error"]["code"].get<std::string>();
+    return parseJson(r->body)["error"]["code"].asString();
 }
 
 }  // namespace
@@ -58,7 +61,7 @@ TEST(ServerApi, AnswersLoadingWith503UntilTheModelIsReady) {
     auto health = client.Get("/health");
     ASSERT_TRUE(health);
     EXPECT_EQ(health->status, 503);
-    EXPECT_EQ(json::parse(health->body)["status"], "loading");
+    EXPECT_EQ(parseJson(health->body)["status"], "loading");
     auto chat = client.Post("/v1/chat/completions", kChat, "application/json");
     ASSERT_TRUE(chat);
     EXPECT_EQ(chat->status, 503);
@@ -99,7 +102,7 @@ TEST(ServerApi, GuiHandsOverItsModelAndShowsUrlAndToken) {
     r = client.Post("/v1/chat/completions", kChat, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
-    EXPECT_EQ(json::parse(r->body)["model"], "stories260K");
+    EXPECT_EQ(parseJson(r->body)["model"], "stories260K");
     EXPECT_EQ(api.stats().completions, 1u);
 }
 
@@ -227,24 +230,24 @@ TEST(ServerApi, SpeculativeRequestsGiveTheSameText) {
     ASSERT_TRUE(api.start());
     ASSERT_EQ(api.waitForModels(), server::ModelState::Ready);
     httplib::Client client("127.0.0.1", api.port());
-    const json messages = json::array({{{"role", "user"}, {"content", "Once upon a time"}}});
-    const json plain{{"messages", messages}, {"temperature", 0}, {"max_tokens", 60}, {"speculative", {{"draft", "none"}}}};
-    json fast = plain;
-    fast["speculative"] = {{"draft", "prompt-lookup"}, {"max_draft_tokens", 4}};
-    json byDefault = plain;
+    const Value messages = Array{Object{{"role", "user"}, {"content", "Once upon a time"}}};
+    const Value plain = Object{{"messages", messages}, {"temperature", 0}, {"max_tokens", 60}, {"speculative", Object{{"draft", "none"}}}};
+    Value fast = plain;
+    fast.set("speculative", Object{{"draft", "prompt-lookup"}, {"max_draft_tokens", 4}});
+    Value byDefault = plain;
     byDefault.erase("speculative");
     auto a = client.Post("/v1/chat/completions", plain.dump(), "application/json");
     auto b = client.Post("/v1/chat/completions", fast.dump(), "application/json");
     auto c = client.Post("/v1/chat/completions", byDefault.dump(), "application/json");
     ASSERT_TRUE(a && b && c);
     ASSERT_EQ(b->status, 200) << b->body;
-    const json ja = json::parse(a->body), jb = json::parse(b->body), jc = json::parse(c->body);
+    const Value ja = parseJson(a->body), jb = parseJson(b->body), jc = parseJson(c->body);
     EXPECT_EQ(jb["choices"][0]["message"]["content"], ja["choices"][0]["message"]["content"]);
     EXPECT_EQ(jc["choices"][0]["message"]["content"], ja["choices"][0]["message"]["content"]);
-    EXPECT_FALSE(ja["usage"].contains("completion_tokens_details"));
-    for (const json* j : {&jb, &jc}) {
-        const json& d = (*j)["usage"]["completion_tokens_details"];
-        EXPECT_GT(d["accepted_prediction_tokens"].get<int>() + d["rejected_prediction_tokens"].get<int>(), 0);
+    EXPECT_FALSE(ja["usage"].find("completion_tokens_details") != nullptr);
+    for (const Value* j : {&jb, &jc}) {
+        const Value& d = (*j)["usage"]["completion_tokens_details"];
+        EXPECT_GT(d["accepted_prediction_tokens"].asInt() + d["rejected_prediction_tokens"].asInt(), 0);
     }
 }
 
@@ -261,15 +264,15 @@ TEST(ServerApi, ConcurrentRequestsBatchedGiveWhatEachGetsAlone) {
     const std::vector<std::string> prompts = {"Once upon a time", "Lily had a red ball. One day",
                                               "The dog", "Tom and Sue went to the park to play with"};
     auto body = [](const std::string& prompt) {
-        return json{{"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
-                    {"temperature", 0}, {"max_tokens", 40}, {"ignore_eos", true}}.dump();
+        return Value(Object{{"messages", Array{Object{{"role", "user"}, {"content", prompt}}}},
+                            {"temperature", 0}, {"max_tokens", 40}, {"ignore_eos", true}}).dump();
     };
     auto ask = [&](const std::string& prompt) {
         httplib::Client client("127.0.0.1", api.port());
         client.set_read_timeout(60, 0);
         auto r = client.Post("/v1/chat/completions", body(prompt), "application/json");
         EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
-        return r && r->status == 200 ? json::parse(r->body)["choices"][0]["message"]["content"].get<std::string>()
+        return r && r->status == 200 ? parseJson(r->body)["choices"][0]["message"]["content"].asString()
                                      : std::string("(failed)");
     };
     std::vector<std::string> alone;
@@ -282,9 +285,9 @@ TEST(ServerApi, ConcurrentRequestsBatchedGiveWhatEachGetsAlone) {
     httplib::Client client("127.0.0.1", api.port());
     auto stats = client.Get("/stats");
     ASSERT_TRUE(stats && stats->status == 200);
-    const json batch = json::parse(stats->body)["batch"];
-    EXPECT_GE(batch["sequences"].get<uint64_t>(), batch["passes"].get<uint64_t>());
-    EXPECT_GT(batch["tokens"].get<uint64_t>(), 8u * 40u) << batch.dump();  // every request went through the batcher
+    const Value batch = parseJson(stats->body)["batch"];
+    EXPECT_GE(batch["sequences"].asInt(), batch["passes"].asInt());
+    EXPECT_GT(batch["tokens"].asInt(), 8 * 40) << batch.dump();  // every request went through the batcher
 }
 
 // serve --draft self:q4_0: requests that name the draft (or take it by default) give the
@@ -299,12 +302,12 @@ TEST(ServerApi, ADraftModelServesRequestsThatNameIt) {
     ASSERT_TRUE(api.start());
     ASSERT_EQ(api.waitForModels(), server::ModelState::Ready) << api.modelError();
     httplib::Client client("127.0.0.1", api.port());
-    const json plain{{"prompt", "Once upon a time"}, {"temperature", 0}, {"max_tokens", 60},
-                     {"speculative", {{"draft", "none"}}}};
-    json named = plain, byDefault = plain, other = plain;
-    named["speculative"] = {{"draft", "self:q4_0"}, {"max_draft_tokens", 4}};
+    const Value plain = Object{{"prompt", "Once upon a time"}, {"temperature", 0}, {"max_tokens", 60},
+                               {"speculative", Object{{"draft", "none"}}}};
+    Value named = plain, byDefault = plain, other = plain;
+    named.set("speculative", Object{{"draft", "self:q4_0"}, {"max_draft_tokens", 4}});
     byDefault.erase("speculative");
-    other["speculative"] = {{"draft", "other.gguf"}};
+    other.set("speculative", Object{{"draft", "other.gguf"}});
     auto a = client.Post("/v1/completions", plain.dump(), "application/json");
     auto b = client.Post("/v1/completions", named.dump(), "application/json");
     auto c = client.Post("/v1/completions", byDefault.dump(), "application/json");
@@ -312,12 +315,12 @@ TEST(ServerApi, ADraftModelServesRequestsThatNameIt) {
     ASSERT_TRUE(a && b && c && d);
     ASSERT_EQ(b->status, 200) << b->body;
     ASSERT_EQ(c->status, 200) << c->body;
-    const json ja = json::parse(a->body), jb = json::parse(b->body), jc = json::parse(c->body);
+    const Value ja = parseJson(a->body), jb = parseJson(b->body), jc = parseJson(c->body);
     EXPECT_EQ(jb["choices"][0]["text"], ja["choices"][0]["text"]);
     EXPECT_EQ(jc["choices"][0]["text"], ja["choices"][0]["text"]);
-    for (const json* j : {&jb, &jc}) {
-        const json& details = (*j)["usage"]["completion_tokens_details"];
-        EXPECT_GT(details["accepted_prediction_tokens"].get<int>(), 0) << j->dump();
+    for (const Value* j : {&jb, &jc}) {
+        const Value& details = (*j)["usage"]["completion_tokens_details"];
+        EXPECT_GT(details["accepted_prediction_tokens"].asInt(), 0) << j->dump();
     }
     EXPECT_EQ(d->status, 400);
     EXPECT_NE(d->body.find("this server's draft model ('self:q4_0')"), std::string::npos) << d->body;

@@ -2,9 +2,15 @@
 // of responses and SSE chunks that clients parse.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "json_test_util.h"
 #include "openai_protocol.h"
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
+using server_test::parseJson;
 using namespace server;
 
 namespace {
@@ -168,10 +174,10 @@ TEST(ServerProtocol, SpeculativeExtension) {
     assistant::GenerateStats st;
     st.promptTokens = 3;
     st.generatedTokens = 10;
-    EXPECT_FALSE(ResponseBuilder::usage(st).contains("completion_tokens_details"));
+    EXPECT_FALSE(ResponseBuilder::usage(st).find("completion_tokens_details") != nullptr);
     st.draftedTokens = 12;
     st.acceptedDraftTokens = 5;
-    const json u = ResponseBuilder::usage(st);
+    const Value u = ResponseBuilder::usage(st);
     EXPECT_EQ(u["completion_tokens_details"]["accepted_prediction_tokens"], 5);
     EXPECT_EQ(u["completion_tokens_details"]["rejected_prediction_tokens"], 7);
 }
@@ -189,32 +195,32 @@ TEST(ServerProtocol, CompletionPromptForms) {
 }
 
 TEST(ServerProtocol, EmbeddingInputs) {
-    auto one = parseEmbeddingRequest(json::parse(R"({"input":"a"})"));
+    auto one = parseEmbeddingRequest(parseJson(R"({"input":"a"})"));
     ASSERT_TRUE(one);
     EXPECT_EQ(one->inputs, std::vector<std::string>{"a"});
     EXPECT_FALSE(one->base64);
-    auto two = parseEmbeddingRequest(json::parse(R"({"input":["a","b"],"encoding_format":"base64","model":"e"})"));
+    auto two = parseEmbeddingRequest(parseJson(R"({"input":["a","b"],"encoding_format":"base64","model":"e"})"));
     ASSERT_TRUE(two);
     EXPECT_EQ(two->inputs.size(), 2u);
     EXPECT_TRUE(two->base64);
     EXPECT_EQ(two->model, "e");
     for (const char* bad : {R"({})", R"({"input":[]})", R"({"input":[1]})", R"({"input":5})",
                             R"({"input":"a","encoding_format":"hex"})", R"({"input":"a","dimensions":8})"}) {
-        auto r = parseEmbeddingRequest(json::parse(bad));
+        auto r = parseEmbeddingRequest(parseJson(bad));
         ASSERT_FALSE(r) << bad;
         EXPECT_EQ(r.error().status, 400);
     }
 }
 
 TEST(ServerProtocol, ErrorBodyShape) {
-    const json e = errorBody({404, "no such model", "invalid_request_error", "model", "model_not_found"});
+    const Value e = errorBody({404, "no such model", "invalid_request_error", "model", "model_not_found"});
     EXPECT_EQ(e["error"]["message"], "no such model");
     EXPECT_EQ(e["error"]["type"], "invalid_request_error");
     EXPECT_EQ(e["error"]["param"], "model");
     EXPECT_EQ(e["error"]["code"], "model_not_found");
-    const json n = errorBody({500, "x", "server_error", "", ""});
-    EXPECT_TRUE(n["error"]["param"].is_null());
-    EXPECT_TRUE(n["error"]["code"].is_null());
+    const Value n = errorBody({500, "x", "server_error", "", ""});
+    EXPECT_TRUE(n["error"]["param"].isNull());
+    EXPECT_TRUE(n["error"]["code"].isNull());
 }
 
 TEST(ServerProtocol, Base64MatchesRfc4648) {
@@ -229,7 +235,7 @@ TEST(ServerProtocol, Base64MatchesRfc4648) {
 
 TEST(ServerProtocol, ChunksAndFullAnswers) {
     ResponseBuilder chatB(true, "m", "chatcmpl-1", 100);
-    json role = chatB.roleChunk();
+    Value role = chatB.roleChunk();
     EXPECT_EQ(role["object"], "chat.completion.chunk");
     EXPECT_EQ(role["choices"][0]["delta"]["role"], "assistant");
     EXPECT_EQ(chatB.deltaChunk("hi", false)["choices"][0]["delta"]["content"], "hi");
@@ -239,8 +245,8 @@ TEST(ServerProtocol, ChunksAndFullAnswers) {
     assistant::GenerateStats st;
     st.promptTokens = 3;
     st.generatedTokens = 4;
-    json usage = chatB.usageChunk(st);
-    EXPECT_TRUE(usage["choices"].empty());
+    Value usage = chatB.usageChunk(st);
+    EXPECT_TRUE(usage["choices"].size() == 0u);
     EXPECT_EQ(usage["usage"]["total_tokens"], 7);
 
     assistant::GenerateResult r;
@@ -248,7 +254,7 @@ TEST(ServerProtocol, ChunksAndFullAnswers) {
     r.reasoning = "thought";
     r.stopReason = assistant::StopReason::EndOfText;
     r.stats = st;
-    json full = chatB.full(r);
+    Value full = chatB.full(r);
     EXPECT_EQ(full["object"], "chat.completion");
     EXPECT_EQ(full["choices"][0]["message"]["content"], "answer");
     EXPECT_EQ(full["choices"][0]["message"]["reasoning_content"], "thought");
@@ -259,7 +265,7 @@ TEST(ServerProtocol, ChunksAndFullAnswers) {
     EXPECT_EQ(text.deltaChunk("x", false)["object"], "text_completion");
     EXPECT_EQ(text.deltaChunk("x", false)["choices"][0]["text"], "x");
 
-    const std::string event = sseEvent(json{{"a", "line1\nline2"}});
+    const std::string event = sseEvent(Object{{"a", "line1\nline2"}});
     EXPECT_EQ(event, "data: {\"a\":\"line1\\nline2\"}\n\n");
-    EXPECT_EQ(sseEvent(json{{"a", std::string("\xff")}}), "data: {\"a\":\"\xEF\xBF\xBD\"}\n\n");  // never throws
+    EXPECT_EQ(sseEvent(Object{{"a", std::string("\xff")}}), "data: {\"a\":\"\xEF\xBF\xBD\"}\n\n");  // never throws
 }

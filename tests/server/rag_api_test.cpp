@@ -9,15 +9,18 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "api_server.h"
 #include "rag/document.h"
 #include "rag/embedder.h"
 #include "rag/indexer.h"
 #include "rag/store.h"
+#include "json_test_util.h"
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
+using server_test::parseJson;
 
 namespace {
 
@@ -83,8 +86,8 @@ TEST_F(ServerRag, ListsCollectionsAsModels) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
     std::vector<std::string> ids;
-    const json models = json::parse(r->body);  // a named value: a temporary would die before the loop
-    for (const json& m : models["data"]) ids.push_back(m["id"]);
+    const Value models = parseJson(r->body);  // a named value: a temporary would die before the loop
+    for (const Value& m : models["data"].asArray()) ids.push_back(m["id"].asString());
     EXPECT_NE(std::find(ids.begin(), ids.end(), "rag:notes"), ids.end());
     EXPECT_NE(std::find(ids.begin(), ids.end(), "rag:other"), ids.end());
     EXPECT_EQ(m_client->Get("/v1/models/rag:notes")->status, 200);
@@ -96,18 +99,18 @@ TEST_F(ServerRag, AnswersWithCitationsOfTheRetrievedChunks) {
     auto r = m_client->Post("/v1/chat/completions", body, "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
-    const json j = json::parse(r->body);
+    const Value j = parseJson(r->body);
     EXPECT_EQ(j["model"], "rag:notes");
-    ASSERT_TRUE(j["citations"].is_array());
-    ASSERT_FALSE(j["citations"].empty());
-    for (const json& c : j["citations"]) {
+    ASSERT_TRUE(j["citations"].isArray());
+    ASSERT_FALSE(j["citations"].size() == 0u);
+    for (const Value& c : j["citations"].asArray()) {
         EXPECT_EQ(c["file"], "zebra.txt");  // never the other collection's document
-        EXPECT_GE(c["page_from"].get<int>(), 1);
-        EXPECT_NE(c["excerpt"].get<std::string>().find("ebra"), std::string::npos);
-        EXPECT_NE(c["label"].get<std::string>().find("zebra.txt, p. "), std::string::npos);
+        EXPECT_GE(c["page_from"].asInt(), 1);
+        EXPECT_NE(c["excerpt"].asString().find("ebra"), std::string::npos);
+        EXPECT_NE(c["label"].asString().find("zebra.txt, p. "), std::string::npos);
     }
     // The prompt carried the sources: far more prompt tokens than the question alone.
-    EXPECT_GT(j["usage"]["prompt_tokens"].get<int>(), 40);
+    EXPECT_GT(j["usage"]["prompt_tokens"].asInt(), 40);
 }
 
 TEST_F(ServerRag, StreamEndsWithACitationsChunk) {
@@ -128,7 +131,7 @@ TEST_F(ServerRag, UnknownCollectionIs404) {
                             "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 404);
-    EXPECT_EQ(json::parse(r->body)["error"]["code"], "model_not_found");
+    EXPECT_EQ(parseJson(r->body)["error"]["code"], "model_not_found");
 }
 
 // Documents indexed (with vectors) by another connection while the server runs must
@@ -168,8 +171,8 @@ TEST(ServerRagLive, DenseSearchSeesDocumentsIndexedAfterStart) {
         auto r = client.Post("/v1/chat/completions", body, "application/json");
         EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
         if (!r || r->status != 200) return names;
-        const json answer = json::parse(r->body);  // a temporary's member would dangle in the range-for
-        for (const json& c : answer["citations"]) names.insert(c["file"].get<std::string>());
+        const Value answer = parseJson(r->body);  // a temporary's member would dangle in the range-for
+        for (const Value& c : answer["citations"].asArray()) names.insert(c["file"].asString());
         return names;
     };
     EXPECT_EQ(files(), std::set<std::string>{"zebra.txt"});

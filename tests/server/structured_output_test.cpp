@@ -5,15 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "api_server.h"
 #include "grammar/grammar_matcher.h"
 #include "grammar/json_schema.h"
 #include "json/json.h"
 #include "json_schema_check.h"
+#include "json_test_util.h"
 
-using njson = nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
+using server_test::parseJson;
 
 namespace {
 
@@ -45,9 +48,9 @@ protected:
     }
     static httplib::Client client() { return httplib::Client("127.0.0.1", s_api->port()); }
 
-    static njson chatBody(const njson& format, double temperature, int64_t seed) {
-        return njson{{"messages", njson::array({{{"role", "user"}, {"content", "Tell me about Lily as JSON."}}})},
-                    {"temperature", temperature}, {"seed", seed}, {"max_tokens", 200}, {"response_format", format}};
+    static Value chatBody(const Value& format, double temperature, int64_t seed) {
+        return Object{{"messages", Array{Object{{"role", "user"}, {"content", "Tell me about Lily as JSON."}}}},
+                      {"temperature", temperature}, {"seed", seed}, {"max_tokens", 200}, {"response_format", format}};
     }
     static void expectValid(const std::string& content, const std::string& what) {
         auto value = ::json::Value::parse(content);
@@ -63,17 +66,17 @@ protected:
 server::ApiServer* StructuredOutput::s_api = nullptr;
 
 TEST_F(StructuredOutput, JsonSchemaAnswersValidateGreedyAndSeeded) {
-    const njson format{{"type", "json_schema"},
-                      {"json_schema", {{"name", "person"}, {"strict", true}, {"schema", njson::parse(kSchema)}}}};
+    const Value format = Object{{"type", "json_schema"},
+                                {"json_schema", Object{{"name", "person"}, {"strict", true}, {"schema", parseJson(kSchema)}}}};
     auto c = client();
     for (double t : {0.0, 0.7, 1.2}) {
         for (int64_t seed : {1, 2, 3}) {
             auto r = c.Post("/v1/chat/completions", chatBody(format, t, seed).dump(), "application/json");
             ASSERT_TRUE(r);
             ASSERT_EQ(r->status, 200) << r->body;
-            const njson body = njson::parse(r->body);
+            const Value body = parseJson(r->body);
             EXPECT_EQ(body["choices"][0]["finish_reason"], "stop") << r->body;
-            expectValid(body["choices"][0]["message"]["content"].get<std::string>(),
+            expectValid(body["choices"][0]["message"]["content"].asString(),
                         "T=" + std::to_string(t) + " seed " + std::to_string(seed));
             if (t == 0.0) break;
         }
@@ -81,9 +84,9 @@ TEST_F(StructuredOutput, JsonSchemaAnswersValidateGreedyAndSeeded) {
 }
 
 TEST_F(StructuredOutput, StreamedChunksAddUpToValidJson) {
-    const njson format{{"type", "json_schema"}, {"json_schema", {{"name", "person"}, {"schema", njson::parse(kSchema)}}}};
-    njson body = chatBody(format, 0.9, 11);
-    body["stream"] = true;
+    const Value format = Object{{"type", "json_schema"}, {"json_schema", Object{{"name", "person"}, {"schema", parseJson(kSchema)}}}};
+    Value body = chatBody(format, 0.9, 11);
+    body.set("stream", true);
     std::string sse;
     auto r = client().Post("/v1/chat/completions", body.dump(), "application/json");
     ASSERT_TRUE(r);
@@ -95,9 +98,9 @@ TEST_F(StructuredOutput, StreamedChunksAddUpToValidJson) {
         const std::string data = r->body.substr(pos + 6, end - pos - 6);
         pos = end;
         if (data == "[DONE]") break;
-        const njson chunk = njson::parse(data);
-        if (!chunk["choices"].empty() && chunk["choices"][0]["delta"].contains("content"))
-            content += chunk["choices"][0]["delta"]["content"].get<std::string>();
+        const Value chunk = parseJson(data);
+        if (chunk["choices"].size() > 0 && chunk["choices"][0]["delta"].find("content") != nullptr)
+            content += chunk["choices"][0]["delta"]["content"].asString();
     }
     expectValid(content, "streamed");
 }
@@ -110,13 +113,13 @@ TEST_F(StructuredOutput, JsonObjectGivesAnObject) {
     grammar::GrammarMatcher matcher(std::make_shared<const grammar::Grammar>(std::move(*g)));
     auto c = client();
     for (int64_t seed = 1; seed <= 3; ++seed) {
-        njson body = chatBody({{"type", "json_object"}}, 0.8, seed);
-        body["max_tokens"] = 120;
+        Value body = chatBody(Object{{"type", "json_object"}}, 0.8, seed);
+        body.set("max_tokens", 120);
         auto r = c.Post("/v1/chat/completions", body.dump(), "application/json");
         ASSERT_TRUE(r);
         ASSERT_EQ(r->status, 200) << r->body;
-        const njson answer = njson::parse(r->body)["choices"][0];
-        const std::string content = answer["message"]["content"].get<std::string>();
+        const Value answer = parseJson(r->body)["choices"][0];
+        const std::string content = answer["message"]["content"].asString();
         if (answer["finish_reason"] == "stop") {
             auto value = ::json::Value::parse(content);
             ASSERT_TRUE(value.has_value()) << content;
@@ -129,27 +132,30 @@ TEST_F(StructuredOutput, JsonObjectGivesAnObject) {
 }
 
 TEST_F(StructuredOutput, OllamaFormatSchema) {
-    const njson body{{"model", "stories260K"},
-                    {"messages", njson::array({{{"role", "user"}, {"content", "Lily?"}}})},
-                    {"stream", false},
-                    {"format", njson::parse(kSchema)},
-                    {"options", {{"temperature", 0.8}, {"seed", 5}, {"num_predict", 200}}}};
+    const Value body = Object{{"model", "stories260K"},
+                              {"messages", Array{Object{{"role", "user"}, {"content", "Lily?"}}}},
+                              {"stream", false},
+                              {"format", parseJson(kSchema)},
+                              {"options", Object{{"temperature", 0.8}, {"seed", 5}, {"num_predict", 200}}}};
     auto r = client().Post("/api/chat", body.dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
-    expectValid(njson::parse(r->body)["message"]["content"].get<std::string>(), "ollama");
+    expectValid(parseJson(r->body)["message"]["content"].asString(), "ollama");
 }
 
 TEST_F(StructuredOutput, BadSchemaIsA400) {
-    const njson format{{"type", "json_schema"},
-                      {"json_schema", {{"name", "bad"}, {"schema", {{"type", "object"}, {"properties", {{"a", {{"type", "strang"}}}}}}}}}};
+    const Value format = Object{
+        {"type", "json_schema"},
+        {"json_schema", Object{{"name", "bad"},
+                               {"schema", Object{{"type", "object"},
+                                                 {"properties", Object{{"a", Object{{"type", "strang"}}}}}}}}}};
     auto r = client().Post("/v1/chat/completions", chatBody(format, 0.0, 1).dump(), "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400);
-    const njson error = njson::parse(r->body)["error"];
+    const Value error = parseJson(r->body)["error"];
     EXPECT_EQ(error["type"], "invalid_request_error");
     EXPECT_EQ(error["param"], "response_format.json_schema.schema");
-    EXPECT_NE(error["message"].get<std::string>().find("/properties/a/type: unknown type 'strang'"), std::string::npos)
+    EXPECT_NE(error["message"].asString().find("/properties/a/type: unknown type 'strang'"), std::string::npos)
         << error.dump();
 }
 

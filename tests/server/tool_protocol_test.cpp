@@ -6,8 +6,12 @@
 #include "ollama_protocol.h"
 #include "openai_protocol.h"
 #include "tool_protocol.h"
+#include "json_test_util.h"
 
-using nlohmann::json;
+using json::Array;
+using json::Object;
+using json::Value;
+using server_test::parseJson;
 using namespace server;
 
 namespace {
@@ -30,7 +34,7 @@ TEST(ToolProtocol, ToolsAndToolChoice) {
     ASSERT_EQ(r->params.tools.size(), 2u);
     EXPECT_EQ(r->params.tools[0].name, "get_weather");
     EXPECT_EQ(r->params.tools[0].description, "Weather now");
-    EXPECT_EQ(json::parse(r->params.tools[0].parameters)["required"][0], "city");
+    EXPECT_EQ(parseJson(r->params.tools[0].parameters)["required"][0], "city");
     EXPECT_EQ(r->params.tools[1].parameters, "");
     EXPECT_EQ(r->toolChoice.mode, ToolChoice::Mode::Auto);
     EXPECT_TRUE(r->toolChoice.parallel);
@@ -101,7 +105,7 @@ TEST(ToolProtocol, ConversationWithCallsAndResults) {
     EXPECT_EQ(call.toolCalls[0].id, "call_1");
     EXPECT_EQ(call.toolCalls[0].name, "get_weather");
     EXPECT_EQ(call.toolCalls[0].arguments, R"({"city":"Paris"})");
-    EXPECT_EQ(json::parse(call.toolCalls[1].arguments), json({{"x", 1}}));
+    EXPECT_EQ(parseJson(call.toolCalls[1].arguments), Value(Object{{"x", 1}}));
     EXPECT_EQ(r->messages[2].toolCallId, "call_1");
     EXPECT_EQ(r->messages[2].name, "get_weather");
     EXPECT_EQ(r->messages[3].content, "ok");
@@ -120,87 +124,87 @@ TEST(ToolProtocol, AnswerWithCalls) {
     result.text = "Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
     const assistant::ParsedToolCalls calls = toolCallsOf(req, assistant::ToolCallSyntax::Hermes, result.text);
     const ResponseBuilder b(true, "m", "chatcmpl-1", 1);
-    json full = b.full(result, {}, &calls);
-    const json& choice = full["choices"][0];
+    Value full = b.full(result, {}, &calls);
+    const Value& choice = full["choices"][0];
     EXPECT_EQ(choice["finish_reason"], "tool_calls");
     EXPECT_EQ(choice["message"]["content"], "Checking.");
-    const json& call = choice["message"]["tool_calls"][0];
-    EXPECT_TRUE(call["id"].get<std::string>().starts_with("call_"));
-    EXPECT_EQ(call["id"].get<std::string>().size(), 29u);
+    const Value& call = choice["message"]["tool_calls"][0];
+    EXPECT_TRUE(call["id"].asString().starts_with("call_"));
+    EXPECT_EQ(call["id"].asString().size(), 29u);
     EXPECT_EQ(call["type"], "function");
     EXPECT_EQ(call["function"]["name"], "get_weather");
-    EXPECT_EQ(json::parse(call["function"]["arguments"].get<std::string>()), json({{"city", "Paris"}}));
+    EXPECT_EQ(parseJson(call["function"]["arguments"].asString()), Value(Object{{"city", "Paris"}}));
     // Only a call: content is null. Cut short: "length" even with calls.
     result.text = "<tool_call>{\"name\": \"get_weather\", \"arguments\": {}}</tool_call>";
     const assistant::ParsedToolCalls only = toolCallsOf(req, assistant::ToolCallSyntax::Hermes, result.text);
-    EXPECT_TRUE(b.full(result, {}, &only)["choices"][0]["message"]["content"].is_null());
+    EXPECT_TRUE(b.full(result, {}, &only)["choices"][0]["message"]["content"].isNull());
     result.stopReason = assistant::StopReason::MaxTokens;
     EXPECT_EQ(b.full(result, {}, &only)["choices"][0]["finish_reason"], "length");
     // No call in the text: a plain answer.
     result.stopReason = assistant::StopReason::EndOfText;
     result.text = "It is sunny.";
     const assistant::ParsedToolCalls none = toolCallsOf(req, assistant::ToolCallSyntax::Hermes, result.text);
-    json plain = b.full(result, {}, &none);
+    Value plain = b.full(result, {}, &none);
     EXPECT_EQ(plain["choices"][0]["finish_reason"], "stop");
     EXPECT_EQ(plain["choices"][0]["message"]["content"], "It is sunny.");
-    EXPECT_FALSE(plain["choices"][0]["message"].contains("tool_calls"));
+    EXPECT_FALSE(plain["choices"][0]["message"].find("tool_calls") != nullptr);
     // Ollama's shape: arguments as an object.
-    EXPECT_EQ(ollamaToolCalls(only.calls)[0]["function"]["arguments"], json::object());
+    EXPECT_EQ(ollamaToolCalls(only.calls)[0]["function"]["arguments"], Value(Object{}));
 }
 
 TEST(ToolProtocol, StreamedDeltas) {
     ToolCallDeltas d(assistant::ToolCallSyntax::Hermes);
-    std::vector<json> all;
+    std::vector<Value> all;
     for (const char* piece : {"Sure", ". <tool", "_call>\n{\"name\": \"get_weather\", ", "\"arguments\": {\"ci", "ty\": \"Paris\"}}\n</tool_call>"})
-        for (json& j : d.feed(piece)) all.push_back(std::move(j));
-    for (json& j : d.finish()) all.push_back(std::move(j));
+        for (Value& j : d.feed(piece)) all.push_back(std::move(j));
+    for (Value& j : d.finish()) all.push_back(std::move(j));
     EXPECT_TRUE(d.calledTools());
     std::string content, arguments;
     int starts = 0;
-    for (const json& delta : all) {
-        if (delta.contains("content")) {
+    for (const Value& delta : all) {
+        if (delta.find("content") != nullptr) {
             EXPECT_EQ(starts, 0) << "content after the call: " << delta.dump();
-            content += delta["content"].get<std::string>();
+            content += delta["content"].asString();
             continue;
         }
-        const json& call = delta["tool_calls"][0];
+        const Value& call = delta["tool_calls"][0];
         EXPECT_EQ(call["index"], 0);
-        if (call.contains("id")) {
+        if (call.find("id") != nullptr) {
             ++starts;
             EXPECT_EQ(call["type"], "function");
             EXPECT_EQ(call["function"]["name"], "get_weather");
             EXPECT_EQ(call["function"]["arguments"], "");
         } else {
-            EXPECT_FALSE(call["function"].contains("name"));
+            EXPECT_FALSE(call["function"].find("name") != nullptr);
         }
-        arguments += call["function"]["arguments"].get<std::string>();
+        arguments += call["function"]["arguments"].asString();
     }
     EXPECT_EQ(content, "Sure. ");
     EXPECT_EQ(starts, 1);
-    EXPECT_EQ(json::parse(arguments), json({{"city", "Paris"}}));
+    EXPECT_EQ(parseJson(arguments), Value(Object{{"city", "Paris"}}));
     const ResponseBuilder b(true, "m", "chatcmpl-1", 1);
     EXPECT_EQ(b.finishChunk(assistant::StopReason::EndOfText, true)["choices"][0]["finish_reason"], "tool_calls");
     EXPECT_EQ(b.chatChunk(all.back())["choices"][0]["delta"], all.back());
 }
 
 TEST(ToolProtocol, OllamaChatWithTools) {
-    auto r = ollama::parseChat(json::parse(std::string(R"({"model": "m", "messages": [
+    auto r = ollama::parseChat(parseJson(std::string(R"({"model": "m", "messages": [
         {"role": "user", "content": "Weather?"},
         {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]},
         {"role": "tool", "tool_name": "get_weather", "content": "-3 C"}], )") + kTools + "}"));
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->params.tools.size(), 2u);
     ASSERT_EQ(r->messages[1].toolCalls.size(), 1u);
-    EXPECT_EQ(json::parse(r->messages[1].toolCalls[0].arguments), json({{"city", "Oslo"}}));
+    EXPECT_EQ(parseJson(r->messages[1].toolCalls[0].arguments), Value(Object{{"city", "Oslo"}}));
     EXPECT_EQ(r->messages[2].name, "get_weather");
     // The answer: message.tool_calls with arguments as an object, content the rest.
     assistant::GenerateResult result;
     result.text = "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}</tool_call>";
     const assistant::ParsedToolCalls calls = toolCallsOf(*r, assistant::ToolCallSyntax::Generic, result.text);
-    const json answer = ollama::final(true, "m", result, std::chrono::nanoseconds(1), true, &calls);
+    const Value answer = ollama::final(true, "m", result, std::chrono::nanoseconds(1), true, &calls);
     EXPECT_EQ(answer["message"]["content"], "");
     EXPECT_EQ(answer["message"]["tool_calls"][0]["function"]["name"], "get_weather");
-    EXPECT_EQ(answer["message"]["tool_calls"][0]["function"]["arguments"], json({{"city", "Oslo"}}));
+    EXPECT_EQ(answer["message"]["tool_calls"][0]["function"]["arguments"], Value(Object{{"city", "Oslo"}}));
     // Streamed: whole calls only; a malformed one comes back as the text it was.
     WholeToolCalls whole(assistant::ToolCallSyntax::Generic);
     std::vector<WholeToolCalls::Item> items = whole.feed("Hi <tool_call>{\"name\": \"f\", \"arguments\": {\"a\"");
@@ -210,7 +214,7 @@ TEST(ToolProtocol, OllamaChatWithTools) {
     ASSERT_EQ(items.size(), 2u);
     ASSERT_TRUE(items[0].call.has_value());
     EXPECT_EQ(items[0].call->name, "f");
-    EXPECT_EQ(json::parse(items[0].call->arguments), json({{"a", 1}}));
+    EXPECT_EQ(parseJson(items[0].call->arguments), Value(Object{{"a", 1}}));
     EXPECT_FALSE(items[1].call.has_value());
     EXPECT_EQ(items[1].text, "<tool_call>{\"name\": \"g\", \"arguments\": {oops}}</tool_call>");
 }

@@ -81,7 +81,7 @@ QString LocalApiController::url() const {
 }
 
 QString LocalApiController::statusText() const {
-    if (!m_backend) return tr("This build has no local API server (it needs cpp-httplib and nlohmann-json).");
+    if (!m_backend) return tr("This build has no local API server (it needs cpp-httplib).");
     if (!m_errorText.isEmpty()) return tr("Not running: %1").arg(m_errorText);
     if (running()) return tr("Running at %1.").arg(url());
     if (m_settings && m_settings->apiEnabled()) return tr("Starts when a model is loaded.");

@@ -88,7 +88,7 @@ std::vector<float> runForward(const arch::Architecture& a, const std::vector<int
                               int64_t contextLength = 64) {
     const arch::Hparams& h = a.hparams();
     kernels::ThreadPool pool(1);
-    arch::KvCache kv;
+    kv::Cache kv;
     kv.allocate(h.nLayer, contextLength, h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
     const arch::CpuPlacement cpu = arch::placeOnCpu(a, pool, kv);

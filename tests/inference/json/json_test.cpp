@@ -67,7 +67,9 @@ INSTANTIATE_TEST_SUITE_P(
         RoundTripCase{"-12.5e+3", "-12500"}, RoundTripCase{"0.1", "0.1"},
         RoundTripCase{"123456789012345", "123456789012345"},
         RoundTripCase{"-9007199254740991", "-9007199254740991"},
-        RoundTripCase{"9007199254740993", "9007199254740992"},
+        RoundTripCase{"9007199254740993", "9007199254740993"},  // integers are exact to int64
+        RoundTripCase{"-9223372036854775808", "-9223372036854775808"},
+        RoundTripCase{"9223372036854775808", "9223372036854775808"},  // beyond int64: the double 2^63
         RoundTripCase{"1e21", "1e+21"}, RoundTripCase{"1e-7", "1e-07"},
         RoundTripCase{"1.7976931348623157e308", "1.7976931348623157e+308"},
         RoundTripCase{"5e-324", "5e-324"}, RoundTripCase{"1e-400", "0"},
@@ -597,6 +599,39 @@ TEST(JsonHostile, RandomMutationsNeverCrash) {
         for (auto& ch : doc) ch = static_cast<char>(rng());
         (void)Value::parse(doc);
     }
+}
+
+// Integers keep their form: the local API server tells 5 (an integer) from 5.0.
+TEST(Json, IntegersAreExactAndKnowTheirForm) {
+    struct Case {
+        const char* text;
+        bool integer;
+    };
+    for (const Case& c : {Case{"5", true}, Case{"-7", true}, Case{"0", true}, Case{"-0", false}, Case{"5.0", false},
+                          Case{"1e2", false}, Case{"9223372036854775807", true}, Case{"9223372036854775808", false}}) {
+        auto v = Value::parse(c.text);
+        ASSERT_TRUE(v) << c.text;
+        EXPECT_EQ(v->isInteger(), c.integer) << c.text;
+    }
+    EXPECT_EQ(Value::parse("9007199254740993")->asInt(), 9007199254740993LL);
+    EXPECT_TRUE(Value(int64_t{3}).isInteger());
+    EXPECT_TRUE(Value(uint64_t{3}).isInteger());
+    EXPECT_FALSE(Value(std::numeric_limits<uint64_t>::max()).isInteger());
+    EXPECT_FALSE(Value(3.0).isInteger());
+    EXPECT_EQ(Value(3), Value(3.0));  // numbers compare by value
+    EXPECT_FALSE(Value("3").isInteger());
+}
+
+TEST(Json, SortedKeysEraseAndMutableFind) {
+    Value v = Object{{"b", 1}, {"a", Object{{"d", 2}, {"c", 3}}}};
+    EXPECT_EQ(v.dump(), R"({"b":1,"a":{"d":2,"c":3}})");
+    EXPECT_EQ(v.dump(-1, true), R"({"a":{"c":3,"d":2},"b":1})");
+    v.find("a")->set("e", true);
+    EXPECT_TRUE(v.erase("b"));
+    EXPECT_FALSE(v.erase("b"));
+    EXPECT_FALSE(Value(1).erase("b"));
+    EXPECT_EQ(v.dump(), R"({"a":{"d":2,"c":3,"e":true}})");
+    EXPECT_EQ(Value(1).find("a"), nullptr);
 }
 
 }  // namespace

@@ -168,7 +168,7 @@ Logits forwardLogits(const std::string& path, std::span<const int32_t> ids, size
     if (!decoder) return {};
     const arch::Hparams& h = decoder->hparams();
     kernels::ThreadPool pool(2);
-    arch::KvCache kv;
+    kv::Cache kv;
     kv.allocate(h.nLayer, static_cast<int64_t>(ids.size()), h.nHeadKv * h.headDim, GgmlType::F32);
     arch::Scratch scratch;
     const arch::CpuPlacement cpu = arch::placeOnCpu(**a, pool, kv);

@@ -1,9 +1,10 @@
-#include "arch/arch.h"
+// kv::Cache (kv_cache.h): the rows of every layer, allocated once per session.
+#include "kv_cache/kv_cache.h"
 
-namespace arch {
+namespace kv {
 
-void KvCache::allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType,
-                       const std::vector<bool>& onHost) {
+void Cache::allocate(int64_t layers, int64_t rows, int64_t width, kernels::GgmlType cacheType,
+                     const std::vector<bool>& onHost) {
     type = cacheType;
     capacity = rows;
     rowWidth = width;
@@ -17,4 +18,4 @@ void KvCache::allocate(int64_t layers, int64_t rows, int64_t width, kernels::Ggm
         }
 }
 
-}  // namespace arch
+}  // namespace kv
