@@ -97,11 +97,6 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
     if (params.contextLength < 0 || params.batchSize <= 0)
         return std::unexpected(makeError(ErrorCode::InvalidArgument, "invalid session parameters: context ",
                                          params.contextLength, ", batch ", params.batchSize));
-    if (params.contextPolicy == ContextPolicy::Sinks && modelImpl(*model).placement &&
-        modelImpl(*model).placement->deviceLayers() > 0)
-        return std::unexpected(Error{ErrorCode::InvalidArgument,
-                                     "context policy 'sinks': this model has layers on the GPU, whose KV cache cannot be "
-                                     "shifted yet; use --gpu-layers 0 or another context policy"});
     if (params.batcher && params.batcher->model() != model)
         return std::unexpected(Error{ErrorCode::InvalidArgument, "Session::create: the batcher is of another model"});
     auto impl = std::make_unique<Impl>(model, params);
@@ -199,10 +194,18 @@ Status Session::Impl::makeRoom(size_t incoming) {
     const size_t drop = std::min(tokens.size() - sinks, std::max(need, (capacity - sinks) / 4));
     const size_t keep = tokens.size() - sinks - drop;
     if (batcher) batcher->withdraw(this, sinks);  // rows after the sinks move
-    // Every layer's cache is on the CPU (create() checked): shift it on the session's backend.
-    for (size_t l = 0; l < placement->k.size(); ++l)
-        placement->cpu->shiftKv(placement->attention[l], *placement->k[l], *placement->v[l],
-                                static_cast<int64_t>(sinks + drop), static_cast<int64_t>(sinks), static_cast<int64_t>(keep));
+    // Each layer's cache moves on the backend that holds it (a device under its lock).
+    for (size_t l = 0; l < placement->k.size(); ++l) {
+        const int device = placement->model->layers[l].device;
+        kernels::Backend& be = placement->backend(device);
+        std::unique_lock<std::mutex> held;
+        if (device != arch::kOnCpu) held = std::unique_lock<std::mutex>(be.lock());
+        be.shiftKv(placement->attention[l], *placement->k[l], *placement->v[l], static_cast<int64_t>(sinks + drop),
+                   static_cast<int64_t>(sinks), static_cast<int64_t>(keep));
+        if (device != arch::kOnCpu)
+            if (std::string e = be.takeError(); !e.empty())
+                return std::unexpected(makeError(ErrorCode::DeviceError, "GPU: evicting from the KV cache: ", e));
+    }
     const auto first = tokens.begin() + static_cast<std::ptrdiff_t>(sinks);
     evicted.insert(evicted.end(), first, first + static_cast<std::ptrdiff_t>(drop));
     tokens.erase(first, first + static_cast<std::ptrdiff_t>(drop));

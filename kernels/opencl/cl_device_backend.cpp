@@ -45,9 +45,9 @@ public:
         case Op::MatMul: return opencl::Backend::supports(type);
         case Op::RopeStoreKv:
         case Op::Attention:
+        case Op::ShiftKv:
             return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
         case Op::Experts: return opencl::Backend::supports(type);
-        case Op::ShiftKv: return false;
         default: return true;
         }
     }
@@ -161,8 +161,18 @@ public:
     void experts(const DeviceWeight& w, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override {
         m_be->experts(static_cast<const ClExperts&>(w).w, cl(x), tokens, cl(out), m_experts);
     }
-    void shiftKv(const AttentionOp&, DeviceBuffer&, DeviceBuffer&, int64_t, int64_t, int64_t) override {
-        if (m_unsupported.empty()) m_unsupported = "shiftKv: the OpenCL backend cannot shift a KV cache";
+    void shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
+                 int64_t rows) override {
+        // evictions are rare: the angles go up each time (write, not uploadFloats: the
+        // caller holds the device's lock, as for every op)
+        const std::vector<float> angles = ropeFrequencies(op.rope);
+        auto freq = m_be->alloc(angles.size() * sizeof(float));
+        if (!freq) {
+            if (m_unsupported.empty()) m_unsupported = "shiftKv: " + freq.error();
+            return;
+        }
+        m_be->write(*freq, 0, angles.data(), angles.size() * sizeof(float));
+        m_be->shiftKv(cl(kCache), cl(vCache), op.headsKv, op.headDim, op.rope, *freq, op.kvType, from, to, rows);
     }
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override {
         return wrap(m_be->uploadFloats(ropeFrequencies(rope)));

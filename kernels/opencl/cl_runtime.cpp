@@ -13,6 +13,7 @@
 #include "attention_cl.h"
 #include "common_cl.h"
 #include "experts_cl.h"
+#include "kv_shift_cl.h"
 #include "matmul_cl.h"
 #include "matvec_cl.h"
 #include "ops_cl.h"
@@ -42,7 +43,8 @@ std::string platformString(cl_platform_id p, cl_platform_info what) {
 std::string programSource() {
     std::string src;
     for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_ops,
-                                      kClSource_quantize, kClSource_attention, kClSource_experts})
+                                      kClSource_quantize, kClSource_attention, kClSource_experts,
+                                      kClSource_kv_shift})
         for (int i = 0; pieces[i]; ++i) src += pieces[i];
     return src;
 }

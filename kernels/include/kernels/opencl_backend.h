@@ -148,6 +148,10 @@ public:
     void ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
                      int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
                      const Buffer& vCache, GgmlType kvType, float qkScale = 1.0f);
+    // Cache rows [from, from+rows) move to [to, to+rows) (to < from: the sinks policy's
+    // eviction), keys re-rotated by RoPE for their new positions, in the caches' type.
+    void shiftKv(const Buffer& kCache, const Buffer& vCache, int64_t headsKv, int64_t D, const RopeParams& rope,
+                 const Buffer& freq, GgmlType kvType, int64_t from, int64_t to, int64_t rows);
     // Causal attention of the q part of qkv over cache rows 0 .. pos0+tokens-1;
     // out is [tokens][heads*D].
     void attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const Buffer& kCache,

@@ -4,11 +4,17 @@
 // accumulation and the fused SwiGLU input. Label gpu (PoCL in CI).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <tuple>
+#include <vector>
 
 #include "../backend_scenario.h"
 #include "kernels/device_list.h"
 #include "kernels/opencl_backend.h"
+#include "kernels/ops.h"
+#include "kernels/ref.h"
+#include "../random_weights.h"
 #include "kernels/thread_pool.h"
 #include "shared_data.h"
 
@@ -31,7 +37,7 @@ TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
     EXPECT_TRUE(dev->supports(kernels::Op::Experts, kernels::GgmlType::Q8_0));
     EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q8_0));
     EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q4_0));
-    EXPECT_FALSE(dev->supports(kernels::Op::ShiftKv, kernels::GgmlType::F16));
+    EXPECT_TRUE(dev->supports(kernels::Op::ShiftKv, kernels::GgmlType::F16));
     kernels::ThreadPool pool(1);
     auto cpu = kernels::makeCpuBackend(&pool);
     const LayerScenario s;
@@ -41,6 +47,74 @@ TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
     EXPECT_LT(maxAbsDiff(got.qkv, want.qkv), 2e-3f);
     EXPECT_LT(maxAbsDiff(got.kCache, want.kCache), 2e-3f);
     EXPECT_LT(maxAbsDiff(got.x, want.x), 2e-2f);
+}
+
+// The sinks policy's eviction on the device: rows moved to earlier positions with their
+// keys re-rotated are what the CPU backend's shift gives (within the cache type's
+// rounding: a re-quantized block may land one step apart), values byte for byte, for
+// ranges apart and overlapping, interleaved and NeoX RoPE.
+TEST(DeviceBackend, ShiftedKvRowsMatchTheCpuBackend) {
+    std::string id;
+    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
+    else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
+    if (id.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    auto cl = kernels::opencl::Backend::create(id);
+    ASSERT_TRUE(cl.has_value()) << cl.error();
+    auto dev = kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
+    kernels::ThreadPool pool(1);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    const int64_t Hkv = 2, D = 64, kvW = Hkv * D, rows = 40;
+    for (kernels::GgmlType type :
+         {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0})
+        for (const auto& [from, to, count] : {std::tuple<int64_t, int64_t, int64_t>{24, 4, 12}, {10, 4, 26}}) {
+            kernels::AttentionOp op;
+            op.heads = 4;
+            op.headsKv = Hkv;
+            op.headDim = D;
+            op.rope.dims = type == kernels::GgmlType::Q8_0 ? 32 : D;  // a partial rotation once
+            op.rope.freqBase = 10000.0f;
+            op.rope.neox = type == kernels::GgmlType::F16 || type == kernels::GgmlType::Q4_0;
+            op.kvType = type;
+            const size_t rowBytes = kernels::rowBytes(type, kvW);
+            const std::vector<float> raw = randomVector(rows * kvW, 11);
+            std::vector<uint8_t> k(rows * rowBytes), v(rows * rowBytes);
+            for (int64_t r = 0; r < rows; ++r) {
+                std::vector<float> key(raw.begin() + r * kvW, raw.begin() + (r + 1) * kvW);
+                kernels::rope(key.data(), Hkv, D, r, op.rope);
+                kernels::storeRow(type, key.data(), kvW, &k[r * rowBytes]);
+                kernels::storeRow(type, &raw[((r + 7) % rows) * kvW], kvW, &v[r * rowBytes]);
+            }
+            // the CPU's shift, in host memory
+            std::vector<uint8_t> kCpu = k, vCpu = v;
+            auto kh = kernels::wrapHostMemory(kCpu.data(), kCpu.size()), vh = kernels::wrapHostMemory(vCpu.data(), vCpu.size());
+            cpu->shiftKv(op, *kh, *vh, from, to, count);
+            // the device's
+            auto kd = dev->alloc(k.size()), vd = dev->alloc(v.size());
+            ASSERT_TRUE(kd && vd);
+            dev->write(**kd, 0, k.data(), k.size());
+            dev->write(**vd, 0, v.data(), v.size());
+            dev->shiftKv(op, **kd, **vd, from, to, count);
+            std::vector<uint8_t> kDev(k.size()), vDev(v.size());
+            dev->read(**kd, 0, kDev.data(), kDev.size());
+            dev->read(**vd, 0, vDev.data(), vDev.size());
+            ASSERT_EQ(dev->takeError(), "");
+            const std::string what = std::string(kernels::typeName(type)) + " rows " + std::to_string(from) + " -> " +
+                                     std::to_string(to) + " x " + std::to_string(count);
+            EXPECT_EQ(vDev, vCpu) << what;
+            const float tol = type == kernels::GgmlType::F32 ? 1e-4f : type == kernels::GgmlType::F16 ? 4e-3f
+                              : type == kernels::GgmlType::Q8_0 ? 3e-2f : 0.35f;
+            std::vector<float> got(kvW), want(kvW);
+            float worst = 0;
+            for (int64_t r = 0; r < rows; ++r) {
+                kernels::ref::dequantizeRow(type, &kDev[r * rowBytes], got.data(), kvW);
+                kernels::ref::dequantizeRow(type, &kCpu[r * rowBytes], want.data(), kvW);
+                for (int64_t i = 0; i < kvW; ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+            }
+            EXPECT_LE(worst, tol) << what;
+        }
 }
 
 }  // namespace

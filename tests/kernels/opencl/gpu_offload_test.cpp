@@ -192,4 +192,53 @@ TEST(GpuOffloadSplit, CpuRequestedHasNoNote) {
     EXPECT_EQ(m->info().deviceNote, "");
 }
 
+// The sinks context policy with layers on the device: generation streams past the
+// context (the device's caches shift their rows, keys re-rotated) and gives the CPU's
+// continuation, or parts from it only at a near-tie.
+TEST(GpuOffloadSplit, SinksPolicyStreamsPastTheContextOnTheDevice) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/llama-a.gguf");
+    REQUIRE_SHARED(path);
+    auto run = [&](int gpuLayers, KvType kv) {
+        ModelParams mp;
+        mp.device = gpuLayers ? dev : "cpu";
+        mp.gpuLayers = gpuLayers;
+        auto model = Model::load(path, mp);
+        EXPECT_TRUE(model) << model.error().message;
+        SessionParams sp;
+        sp.contextLength = 48;
+        sp.kvType = kv;
+        sp.contextPolicy = ContextPolicy::Sinks;
+        auto s = Session::create(*model, sp);
+        EXPECT_TRUE(s) << s.error().message;
+        GreedyRun r;
+        GenerateParams gp;
+        gp.sampling.temperature = 0.0f;
+        gp.maxTokens = 120;
+        gp.ignoreEos = true;
+        gp.onLogits = [&](std::span<const float> l) { r.stepLogits.emplace_back(l.begin(), l.end()); };
+        auto out = (*s)->generate(std::span<const int32_t>(gpu_test::kPrompt), gp, nullptr);
+        EXPECT_TRUE(out) << out.error().message;
+        if (out) {
+            r.tokens = out->tokens;
+            EXPECT_LE((*s)->tokens().size(), 48u);
+        }
+        return r;
+    };
+    for (KvType kv : {KvType::F16, KvType::Q8_0}) {
+        const GreedyRun cpu = run(0, kv);
+        ASSERT_EQ(cpu.tokens.size(), 120u);
+        for (int gpuLayers : {-1, 2}) {
+            const GreedyRun gpu = run(gpuLayers, kv);
+            expectSameContinuation(cpu, gpu, 2e-2f,
+                                   std::string("sinks, ") + std::to_string(gpuLayers) + " GPU layers, kv " +
+                                       (kv == KvType::F16 ? "f16" : "q8_0"));
+        }
+    }
+}
+
 }  // namespace
