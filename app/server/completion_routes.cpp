@@ -135,28 +135,33 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
     std::shared_ptr<GenerationJob> job = std::move(*started);
     const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(unixSeconds()) + "-" + std::to_string(nextId++);
     const ResponseBuilder builder(chat, job->modelName, id, unixSeconds());
+    if (job->request.stream) streamAnswer(std::move(job), builder, res);
+    else answerWhole(*job, builder, probe, res);
+}
 
-    if (!job->request.stream) {
-        // Nothing is written until the end, so look at the socket every few tokens.
-        int sinceCheck = 0;
-        auto result = job->run([&](std::string_view, const assistant::GenerateStats&) {
-            if (++sinceCheck < 8) return true;
-            sinceCheck = 0;
-            return !probe.peerClosed();
-        });
-        if (!result) return sendError(res, engineError(result.error()));
-        account(*result);
-        if (result->stopReason == assistant::StopReason::Cancelled)
-            return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
-        const bool tools = job->chat && !job->request.params.tools.empty();
-        const assistant::ParsedToolCalls calls = tools ? toolCallsOf(job->request, job->toolSyntax, result->text)
-                                                       : assistant::ParsedToolCalls{};
-        Value answer = builder.full(*result, job->request.echo ? std::string_view(job->request.prompt) : std::string_view(),
-                                    tools ? &calls : nullptr);
-        if (!job->sources.isNull()) answer.set("citations", citationsFor(result->text, job->sources));
-        return sendJson(res, answer);
-    }
+void ApiServer::Impl::answerWhole(GenerationJob& job, const ResponseBuilder& builder, const ConnectionProbe& probe,
+                                  Response& res) {
+    // Nothing is written until the end, so look at the socket every few tokens.
+    int sinceCheck = 0;
+    auto result = job.run([&](std::string_view, const assistant::GenerateStats&) {
+        if (++sinceCheck < 8) return true;
+        sinceCheck = 0;
+        return !probe.peerClosed();
+    });
+    if (!result) return sendError(res, engineError(result.error()));
+    account(*result);
+    if (result->stopReason == assistant::StopReason::Cancelled)
+        return sendError(res, {503, "the generation was cancelled (client gone, server stopping or model replaced)", "server_error", "", "cancelled"});
+    const bool tools = job.chat && !job.request.params.tools.empty();
+    const assistant::ParsedToolCalls calls = tools ? toolCallsOf(job.request, job.toolSyntax, result->text)
+                                                   : assistant::ParsedToolCalls{};
+    Value answer = builder.full(*result, job.request.echo ? std::string_view(job.request.prompt) : std::string_view(),
+                                tools ? &calls : nullptr);
+    if (!job.sources.isNull()) answer.set("citations", citationsFor(result->text, job.sources));
+    sendJson(res, answer);
+}
 
+void ApiServer::Impl::streamAnswer(std::shared_ptr<GenerationJob> job, const ResponseBuilder& builder, Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
     res.set_chunked_content_provider("text/event-stream", [this, job, builder](size_t, httplib::DataSink& sink) {
@@ -181,28 +186,28 @@ void ApiServer::Impl::handleGeneration(const Request& req, Response& res, bool c
             return send(sseEvent(b.deltaChunk(piece, reasoning)));
         });
         if (tools) sendDeltas(tools->finish());
-        if (!result) {
-            // Headers are out: report the failure the way OpenAI does mid-stream.
-            send(sseEvent(errorBody(engineError(result.error()))));
-        } else {
-            account(*result);
-            if (result->stopReason != assistant::StopReason::Cancelled) {
-                send(sseEvent(b.finishChunk(result->stopReason, tools && tools->calledTools())));
-                if (!job->sources.isNull()) {
-                    // The sources as one extra chunk with no choices, like the usage chunk.
-                    Value event = b.usageChunk(result->stats);
-                    event.erase("usage");
-                    event.set("citations", citationsFor(result->text, job->sources));
-                    send(sseEvent(event));
-                }
-                if (job->request.includeUsage) send(sseEvent(b.usageChunk(result->stats)));
-            }
-        }
+        if (!result) send(sseEvent(errorBody(engineError(result.error()))));  // headers are out: OpenAI's mid-stream error
+        else sendStreamEnd(*job, b, *result, tools && tools->calledTools(), send);
         send(std::string(kSseDone));
         if (connected) sink.done();
         job->lease.reset();  // free the slot now, not when httplib gets round to destroying the response
         return connected;
     });
+}
+
+void ApiServer::Impl::sendStreamEnd(const GenerationJob& job, const ResponseBuilder& b, const assistant::GenerateResult& result,
+                                    bool calledTools, const std::function<bool(const std::string&)>& send) {
+    account(result);
+    if (result.stopReason == assistant::StopReason::Cancelled) return;
+    send(sseEvent(b.finishChunk(result.stopReason, calledTools)));
+    if (!job.sources.isNull()) {
+        // The sources as one extra chunk with no choices, like the usage chunk.
+        Value event = b.usageChunk(result.stats);
+        event.erase("usage");
+        event.set("citations", citationsFor(result.text, job.sources));
+        send(sseEvent(event));
+    }
+    if (job.request.includeUsage) send(sseEvent(b.usageChunk(result.stats)));
 }
 
 }  // namespace server

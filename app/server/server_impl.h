@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -81,7 +82,14 @@ struct ApiServer::Impl {
     ApiResult<std::shared_ptr<GenerationJob>> startGeneration(GenerationRequest request, bool chat,
                                                               const ConnectionProbe& probe);
     void account(const assistant::GenerateResult& result);  // counters of a finished generation
+    // handleGeneration: parse, start (a slot), then answer whole or stream.
     void handleGeneration(const httplib::Request& req, httplib::Response& res, bool chat);
+    void answerWhole(GenerationJob& job, const ResponseBuilder& builder, const ConnectionProbe& probe,
+                     httplib::Response& res);
+    void streamAnswer(std::shared_ptr<GenerationJob> job, const ResponseBuilder& builder, httplib::Response& res);
+    // After a streamed answer: the finish chunk, the sources and the usage chunk.
+    void sendStreamEnd(const GenerationJob& job, const ResponseBuilder& b, const assistant::GenerateResult& result,
+                       bool calledTools, const std::function<bool(const std::string&)>& send);
     // ollama_routes.cpp: /api/tags, /api/show, /api/ps, /api/version, /api/chat,
     // /api/generate, /api/embed and /api/embeddings.
     void installOllamaRoutes();
