@@ -14,13 +14,7 @@ set -uo pipefail
 carry=$(realpath "${1:-.devcpu}")
 out=${2:-/tmp/amx-out}
 mode=${3:-full}
-mkdir -p "$out" /tmp/models /tmp/gtest
-for f in "$carry"/deb/*.deb; do dpkg -x "$f" /tmp/gtest; done
-gen() {
-  [ -s /tmp/models/tinyllama-$1.gguf ] && return
-  python3 "$carry/make_synth_gguf.py" --preset tinyllama-1.1b --type "$1" --vocab "$carry/ggml-vocab-llama-spm.gguf" \
-    --out /tmp/models/tinyllama-$1.gguf.tmp > "$out/gen-$1.log" 2>&1 && mv /tmp/models/tinyllama-$1.gguf.tmp /tmp/models/tinyllama-$1.gguf
-}
+source "$(dirname "$0")/device_cpu_env.sh"
 gen q4_0 & gen q8_0 &
 t0=$(date +%s)
 ( cmake -S "$carry/llsrc" -B /tmp/llb -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \

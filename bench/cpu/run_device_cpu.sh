@@ -12,14 +12,7 @@ carry=$(realpath "${1:-.devcarry}")
 out=${2:-/tmp/cpu-out}
 mode=${3:-all}
 isas=${4:-native avxvnni avx2}
-mkdir -p "$out" /tmp/models /tmp/gtest
-for f in "$carry"/deb/*.deb; do dpkg -x "$f" /tmp/gtest; done
-
-gen() {
-  [ -s /tmp/models/tinyllama-$1.gguf ] && return
-  python3 "$carry/make_synth_gguf.py" --preset tinyllama-1.1b --type "$1" --vocab "$carry/ggml-vocab-llama-spm.gguf" \
-    --out /tmp/models/tinyllama-$1.gguf.tmp > "$out/gen-$1.log" 2>&1 && mv /tmp/models/tinyllama-$1.gguf.tmp /tmp/models/tinyllama-$1.gguf
-}
+source "$(dirname "$0")/device_cpu_env.sh"
 if [ "$mode" != tests ]; then gen q4_0 & gen q8_0 & fi
 
 if [ "$mode" != bench ]; then

@@ -18,6 +18,7 @@
 #include "kernels/cpu_ops_internal.h"
 #include "kernels/ops.h"
 #include "kernels/ref.h"
+#include "prepared_activations.h"
 #include "random_weights.h"
 
 namespace amx_emulation {
@@ -103,37 +104,8 @@ namespace {
 using kernels::CpuIsa;
 using kernels::GgmlType;
 
-// Activations of `tokens` rows of x as the tiles read them (matmul_isa.h: Activations).
-struct PreparedActivations {
-    std::vector<uint8_t> blocks;
-    std::vector<float> d;
-    std::vector<int32_t> sums;  // the x8 kernels' (tails) offset terms
-    kernels::cpu::Activations act;
-};
-
-void prepare(const std::vector<float>& x, int64_t tokens, int64_t k, PreparedActivations& p) {
-    const size_t stride = kernels::rowBytes(GgmlType::Q8_0, k);
-    p.blocks.resize(stride * static_cast<size_t>(tokens));
-    const int64_t nb = k / 32;
-    p.d.resize(static_cast<size_t>(tokens * nb));
-    p.sums.resize(static_cast<size_t>(tokens * nb));
-    for (int64_t t = 0; t < tokens; ++t) {
-        kernels::quantizeActivations(GgmlType::Q8_0, &x[t * k], &p.blocks[t * stride], k);
-        for (int64_t b = 0; b < nb; ++b) {
-            uint16_t h;
-            std::memcpy(&h, &p.blocks[t * stride + b * 34], 2);
-            p.d[t * nb + b] = kernels::ref::fp16ToFp32(h);
-            int32_t sum = 0;
-            for (int i = 0; i < 32; ++i) sum += static_cast<int8_t>(p.blocks[t * stride + b * 34 + 2 + i]);
-            p.sums[t * nb + b] = sum;
-        }
-    }
-    p.act.data = p.blocks.data();
-    p.act.stride = stride;
-    p.act.d = p.d.data();
-    p.act.sums = p.sums.data();
-    p.act.blocksPerToken = nb;
-}
+using kernels_test::PreparedActivations;
+using kernels_test::prepare;
 
 TEST(CpuMatmulAmxEmulated, PrefillTilesMatchTheReference) {
     if (!kernels::cpuIsaSupported(CpuIsa::Avx2)) {
@@ -161,7 +133,7 @@ TEST(CpuMatmulAmxEmulated, PrefillTilesMatchTheReference) {
                     ASSERT_TRUE(kernels::repackForCpu(packed));
                     ASSERT_NE(packed.interleaved, nullptr);
                     PreparedActivations a;
-                    prepare(x, tokens, cols, a);
+                    prepare(type, x, tokens, cols, a);
                     kernels::cpu::MatmulJob job;
                     job.w = static_cast<const uint8_t*>(packed.interleaved);
                     job.wStride = packed.interleavedGroupBytes;

@@ -22,17 +22,33 @@ namespace {
 
 using namespace kernels_test;
 
-TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
+// The OpenCL device under test behind kernels/backend.h; null with the reason in `why`.
+std::unique_ptr<kernels::Backend> deviceBackend(std::string& why) {
     std::string id;
     if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
     else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
     if (id.empty()) {
-        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
-        GTEST_SKIP() << "no OpenCL device";
+        why = "no OpenCL device (install pocl-opencl-icd)";
+        return nullptr;
     }
     auto cl = kernels::opencl::Backend::create(id);
-    ASSERT_TRUE(cl.has_value()) << cl.error();
-    auto dev = kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
+    if (!cl) {
+        why = cl.error();
+        return nullptr;
+    }
+    return kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
+}
+
+#define REQUIRE_DEVICE(dev)                                \
+    std::string why;                                       \
+    auto dev = deviceBackend(why);                         \
+    if (!dev) {                                            \
+        if (testdata::inCi() || why.rfind("no OpenCL", 0) != 0) FAIL() << why; \
+        GTEST_SKIP() << why;                               \
+    }
+
+TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
+    REQUIRE_DEVICE(dev);
     EXPECT_FALSE(dev->isHost());
     EXPECT_TRUE(dev->supports(kernels::Op::Experts, kernels::GgmlType::Q8_0));
     EXPECT_TRUE(dev->supports(kernels::Op::Attention, kernels::GgmlType::Q8_0));
@@ -54,16 +70,7 @@ TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
 // rounding: a re-quantized block may land one step apart), values byte for byte, for
 // ranges apart and overlapping, interleaved and NeoX RoPE.
 TEST(DeviceBackend, ShiftedKvRowsMatchTheCpuBackend) {
-    std::string id;
-    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
-    else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
-    if (id.empty()) {
-        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
-        GTEST_SKIP() << "no OpenCL device";
-    }
-    auto cl = kernels::opencl::Backend::create(id);
-    ASSERT_TRUE(cl.has_value()) << cl.error();
-    auto dev = kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
+    REQUIRE_DEVICE(dev);
     kernels::ThreadPool pool(1);
     auto cpu = kernels::makeCpuBackend(&pool);
     const int64_t Hkv = 2, D = 64, kvW = Hkv * D, rows = 40;
