@@ -15,6 +15,7 @@
 #include "experts_cl.h"
 #include "kv_shift_cl.h"
 #include "matmul_cl.h"
+#include "matmul_mma_cl.h"
 #include "matvec_cl.h"
 #include "ops_cl.h"
 #include "quantize_cl.h"
@@ -42,8 +43,8 @@ std::string platformString(cl_platform_id p, cl_platform_info what) {
 
 std::string programSource() {
     std::string src;
-    for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_ops,
-                                      kClSource_quantize, kClSource_attention, kClSource_experts,
+    for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_matmul_mma,
+                                      kClSource_ops, kClSource_quantize, kClSource_attention, kClSource_experts,
                                       kClSource_kv_shift})
         for (int i = 0; pieces[i]; ++i) src += pieces[i];
     return src;
@@ -68,8 +69,15 @@ std::string buildOptions(cl_device_id device, const std::string& platformName) {
     clGetDeviceInfo(device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, nullptr);
     std::string o = "-cl-std=CL1.2";
     if (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) o += " -cl-fp32-correctly-rounded-divide-sqrt";
-    // NVIDIA's compiler takes inline PTX: dp4a for the int8 block sums (sm_61 and later).
-    if (platformName.find("NVIDIA") != std::string::npos) o += " -DASSISTANT_NV_DP4A";
+    // NVIDIA's compiler takes inline PTX: dp4a for the int8 block sums (sm_61 and later),
+    // mma.sync for the prefill products (sm_80 and later; matmul_mma.cl).
+    if (platformName.find("NVIDIA") != std::string::npos) o += " -DASSISTANT_NV_DP4A -DASSISTANT_NV_MMA";
+    // ASSISTANT_OPENCL_MMA=emulate: the mma kernels with the instruction emulated through
+    // local memory, on any device (slow; tests the kernels' tiling on PoCL).
+    if (const char* e = std::getenv("ASSISTANT_OPENCL_MMA"); e && std::string(e) == "emulate") {
+        if (o.find("ASSISTANT_NV_MMA") == std::string::npos) o += " -DASSISTANT_NV_MMA";
+        o += " -DASSISTANT_MMA_EMULATE";
+    }
     return o;
 }
 
@@ -118,10 +126,12 @@ Expected<cl_program> buildProgram(Backend::Impl& b, bool& fromCache) {
     cl_program p = clCreateProgramWithSource(b.context, 1, &text, &length, &err);
     if (!p || err != CL_SUCCESS) return std::unexpected("clCreateProgramWithSource failed (" + std::to_string(err) + ")");
     err = clBuildProgram(p, 1, &b.device, kBuildOptions, nullptr, nullptr);
-    if (err != CL_SUCCESS && options.find("ASSISTANT_NV_DP4A") != std::string::npos) {
-        // inline PTX refused: the portable integer sums (the cache key keeps the dp4a options)
-        const std::string portable = options.substr(0, options.find(" -DASSISTANT_NV_DP4A"));
-        err = clBuildProgram(p, 1, &b.device, portable.c_str(), nullptr, nullptr);
+    // Inline PTX refused (an older GPU or driver): without the mma kernels, then without
+    // any PTX (the cache key keeps the full options; Impl::mma says what was built).
+    for (const char* drop : {" -DASSISTANT_NV_MMA", " -DASSISTANT_NV_DP4A"}) {
+        if (err == CL_SUCCESS || options.find(drop) == std::string::npos) continue;
+        const std::string fewer = options.substr(0, options.find(drop));
+        err = clBuildProgram(p, 1, &b.device, fewer.c_str(), nullptr, nullptr);
     }
     if (err != CL_SUCCESS) {
         std::string log = buildLog(p, b.device);
@@ -309,6 +319,13 @@ Expected<std::unique_ptr<Backend>> Backend::create(const std::string& deviceId, 
     auto program = buildProgram(*impl, impl->fromCache);
     if (!program) return std::unexpected(program.error());
     impl->program = *program;
+    // The tensor-core products when the program has them ($ASSISTANT_OPENCL_MMA=0: never).
+    cl_int probe = CL_SUCCESS;
+    if (cl_kernel k = clCreateKernel(impl->program, "matmul_q4_0_mma", &probe); k && probe == CL_SUCCESS) {
+        impl->kernels.emplace("matmul_q4_0_mma", k);
+        const char* e = std::getenv("ASSISTANT_OPENCL_MMA");
+        impl->mma = !(e && std::string(e) == "0");
+    }
     return std::unique_ptr<Backend>(new Backend(std::move(impl)));
 }
 
@@ -318,6 +335,7 @@ bool Backend::isGpu() const { return m_impl->gpu; }
 uint64_t Backend::memoryBytes() const { return m_impl->memory; }
 uint64_t Backend::maxAllocBytes() const { return m_impl->maxAlloc; }
 bool Backend::programFromCache() const { return m_impl->fromCache; }
+bool Backend::matrixUnits() const { return m_impl->mma; }
 std::mutex& Backend::lock() { return m_impl->mutex; }
 
 std::string Backend::takeError() {

@@ -23,6 +23,7 @@ struct Backend::Impl {
     bool gpu = false;
     bool profiling = false;
     bool fromCache = false;
+    bool mma = false;  // prefill products on the tensor cores (cl/matmul_mma.cl)
     uint64_t memory = 0, maxAlloc = 0;
     uint32_t computeUnits = 1;
     std::mutex mutex;

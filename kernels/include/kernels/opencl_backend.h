@@ -102,6 +102,8 @@ public:
     uint64_t memoryBytes() const;
     uint64_t maxAllocBytes() const;
     bool programFromCache() const;  // the last create() found the compiled program on disk
+    // Prefill products of Q4_0 / Q8_0 weights run on matrix units (NVIDIA: mma.sync).
+    bool matrixUnits() const;
 
     // Weight types upload() converts: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
     // Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0.

@@ -207,6 +207,62 @@ TEST_P(OpenclMatmul, GetRowsIsExact) {
     EXPECT_EQ(w->bytes(), Backend::deviceBytes(type, rows, cols));
 }
 
+// The matrix-unit prefill products (cl/matmul_mma.cl; on NVIDIA, or emulated through
+// ASSISTANT_OPENCL_MMA=emulate): partial row, token and block-stage tiles, plain and
+// accumulating, against the CPU backend (same Q8_0 activations, same integer block sums)
+// and the ref dequantization.
+TEST(OpenclMma, PrefillTilesMatchCpu) {
+    REQUIRE_BACKEND();
+    if (!be->matrixUnits()) GTEST_SKIP() << "no matrix-unit path on " << be->deviceName();
+    kernels::ThreadPool pool(1);
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0}) {
+        // rows: two row tiles (128), the second partial; cols: 13 blocks (stages of 4: the
+        // last has 1); tokens: three token tiles (64), the last partial.
+        const int64_t rows = 200, cols = 416, tokens = 130;
+        QuantMatrix q = makeMatrix(type, rows, cols, 21);
+        const kernels::Matrix* parts[] = {&q.m};
+        auto w = be->upload(parts);
+        ASSERT_TRUE(w.has_value()) << w.error();
+        const std::vector<float> x = randomFloats(static_cast<size_t>(tokens * cols), 23);
+        std::vector<float> want(static_cast<size_t>(tokens * rows));
+        kernels::matmul(pool, q.m, x.data(), tokens, want.data());
+        const std::vector<float> oracle = dequantDot(q, x, tokens);
+        Buffer xb = toDevice(*be, x);
+        for (bool accumulate : {false, true}) {
+            const int64_t ldo = rows + 3, ooff = 1;
+            const std::vector<float> init(static_cast<size_t>(tokens * ldo), -0.25f);
+            Buffer ob = toDevice(*be, init);
+            {
+                std::lock_guard<std::mutex> g(be->lock());
+                be->matmul(*w, xb, cols, tokens, ob, ldo, ooff, accumulate);
+            }
+            const std::vector<float> got = fromDevice(*be, ob, init.size());
+            const float base = accumulate ? -0.25f : 0.0f;
+            std::vector<float> gotRows(want.size()), wantRows(want.size()), oracleRows(want.size());
+            for (int64_t t = 0; t < tokens; ++t) {
+                for (int64_t r = 0; r < rows; ++r) {
+                    gotRows[t * rows + r] = got[t * ldo + ooff + r];
+                    wantRows[t * rows + r] = want[t * rows + r] + base;
+                    oracleRows[t * rows + r] = oracle[t * rows + r] + base;
+                }
+                ASSERT_EQ(got[t * ldo], -0.25f) << "token " << t;  // outside [ooff, ooff + rows)
+                ASSERT_EQ(got[t * ldo + ooff + rows], -0.25f) << "token " << t;
+            }
+            EXPECT_LT(relError(gotRows, wantRows), 1e-4f) << kernels::typeName(type) << " accumulate " << accumulate;
+            EXPECT_LT(relError(gotRows, oracleRows), 2e-2f) << kernels::typeName(type) << " vs ref";
+        }
+    }
+}
+
+// On NVIDIA's OpenCL the program carries the mma kernels (unless switched off).
+TEST(OpenclMma, ActiveOnNvidia) {
+    REQUIRE_BACKEND();
+    const char* e = std::getenv("ASSISTANT_OPENCL_MMA");
+    if (be->deviceName().find("NVIDIA") == std::string::npos || (e && *e))
+        GTEST_SKIP() << "not an NVIDIA device, or ASSISTANT_OPENCL_MMA set";
+    EXPECT_TRUE(be->matrixUnits()) << be->deviceName() << ": the driver refused the mma.sync kernels";
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, OpenclMatmul,
                          ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
                                            GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
