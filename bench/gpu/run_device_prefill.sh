@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Prefill on the device machine: this tree built once (Qt-free, OpenCL), its OpenCL tests,
+# then `assistant-gpu-bench -p 512 -n $TG --profile` per model with the matrix-unit
+# products switched off (ASSISTANT_OPENCL_MMA=0: the portable FP32 tiles, main's prefill)
+# and on. Models: TinyLlama-1.1B shape Q4_0, Llama-3-8B shape Q4_0 and Q8_0 (synthetic).
+#
+#   bench/gpu/run_device_prefill.sh CARRY OUT
+#
+# Environment: TG (decode tokens, default 128), TESTS (default "kernels_opencl_test
+# gpu_offload_test"), MODELS (default all three), REPS (default 3).
+set -uo pipefail
+carry=$(realpath "${1:-.devcarry}")
+out=${2:-/tmp/prefill-out}
+tg=${TG:-128}
+tests=${TESTS-kernels_opencl_test gpu_offload_test}
+models=${MODELS:-tinyllama-1.1b-q4_0 llama3-8b-q4_0 llama3-8b-q8_0}
+source "$(dirname "$0")/device_env.sh"
+gen8b() {
+  local m=/tmp/models/llama3-8b-$1.gguf
+  python3 "$carry/make_synth_gguf.py" --preset llama3-8b --type $1 --tile-mb 64 --vocab "$carry/ggml-vocab-llama-spm.gguf" \
+    --out $m.tmp > "$out/gen-llama3-8b-$1.log" 2>&1 && mv $m.tmp $m
+}
+for m in $models; do
+  case $m in
+    tinyllama-1.1b-q4_0) (gen tinyllama-1.1b q4_0) & ;;
+    llama3-8b-*) (gen8b ${m#llama3-8b-}) & ;;
+  esac
+done
+t0=$(date +%s)
+(configure_dev build-dev && cmake --build build-dev -j16 --target assistant-gpu-bench $tests > "$out/build.log" 2>&1) ||
+  { grep -E "error|FAILED" -A5 "$out/build.log" | head -40; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s"
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+dev=opencl:0.0
+export ASSISTANT_TEST_OPENCL_DEVICE=$dev
+for t in $tests; do
+  t1=$(date +%s)
+  build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? ($(( $(date +%s) - t1 )) s)"
+  grep -E "FAILED|PASSED|SKIPPED \]|Failure|error" "$out/$t.log" | head -12
+done
+wait  # the models
+for m in $models; do
+  [ -s /tmp/models/$m.gguf ] || { echo "no model $m"; continue; }
+  for mma in 0 1; do
+    echo "== $m ASSISTANT_OPENCL_MMA=$mma"
+    ASSISTANT_OPENCL_MMA=$mma build-dev/bin/assistant-gpu-bench -m /tmp/models/$m.gguf --device $dev -p 512 -n $tg \
+      -r ${REPS:-3} --profile --peak-gbs 4800 > "$out/$m-mma$mma.txt" 2>&1
+    grep -E "^pp|^tg|error" "$out/$m-mma$mma.txt"
+    sed -n '/^prefill:/,/^$/p' "$out/$m-mma$mma.txt" | head -9
+  done
+done
+tar -czf /tmp/prefill-logs.tgz -C "$out" . && rm -f "$out"/*.txt "$out"/*.log && mv /tmp/prefill-logs.tgz "$out/"
