@@ -9,6 +9,8 @@ namespace kernels::opencl {
 namespace {
 constexpr size_t kAtWg = 64;     // cl/attention.cl AT_WG
 constexpr int64_t kMaxD = 256;   // AT_MAXD
+constexpr size_t kApBq = 32;     // cl/attention_prefill.cl AP_BQ (128 items)
+constexpr int64_t kApMaxD = 128; // AP_MAXD
 }  // namespace
 
 void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const Buffer& kCache,
@@ -19,6 +21,22 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
         return;
     }
     const int64_t kvLen = pos0 + tokens;
+    const bool floatCache = kvType == GgmlType::F32 || kvType == GgmlType::F16;
+    if (tokens > 1 && floatCache && s.headDim <= kApMaxD && s.headDim % 4 == 0) {
+        // A batch of queries: key tiles shared by AP_BQ tokens of a head, output normalized in place.
+        cl_kernel k = b.kernel("attn_prefill");
+        if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, kvType == GgmlType::F32 ? 0 : 1, out,
+                             static_cast<int>(tokens), static_cast<int>(s.heads), static_cast<int>(s.headsKv),
+                             static_cast<int>(s.headDim), static_cast<int>(pos0), s.scale, static_cast<int>(s.window),
+                             s.softCap))
+            return;
+        const size_t global[2] = {(static_cast<size_t>(tokens) + kApBq - 1) / kApBq * 128, static_cast<size_t>(s.heads)};
+        const size_t local[2] = {128, 1};
+        const double elemBytes = kvType == GgmlType::F32 ? 4.0 : 2.0;
+        const double kvBytes = 2.0 * elemBytes * static_cast<double>(kvLen * s.headsKv * s.headDim);
+        b.launch("attn_prefill", k, 2, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
+        return;
+    }
     // Ranges of at least 64 keys; for one query enough ranges for ~2 work-groups per
     // compute unit, for a batch of queries one range (the batch is the parallelism).
     int64_t nSplit = 1;

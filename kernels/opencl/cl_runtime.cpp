@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "attention_cl.h"
+#include "attention_prefill_cl.h"
 #include "common_cl.h"
 #include "experts_cl.h"
 #include "kv_shift_cl.h"
@@ -44,8 +45,8 @@ std::string platformString(cl_platform_id p, cl_platform_info what) {
 std::string programSource() {
     std::string src;
     for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_matmul_mma,
-                                      kClSource_ops, kClSource_quantize, kClSource_attention, kClSource_experts,
-                                      kClSource_kv_shift})
+                                      kClSource_ops, kClSource_quantize, kClSource_attention,
+                                      kClSource_attention_prefill, kClSource_experts, kClSource_kv_shift})
         for (int i = 0; pieces[i]; ++i) src += pieces[i];
     return src;
 }

@@ -405,7 +405,13 @@ INSTANTIATE_TEST_SUITE_P(
                       AttnCase{false, 48, false, GgmlType::Q8_0, 1, 130, 0, 0.0f, 48},  // blocks across heads
                       AttnCase{false, 32, false, GgmlType::Q4_0, 1, 130, 0, 0.0f},      // Q4_0 cache, decode
                       AttnCase{true, 32, true, GgmlType::Q4_0, 9, 40, 16, 5.0f},        // prefill, window, cap
-                      AttnCase{false, 48, false, GgmlType::Q4_0, 1, 100, 0, 0.0f, 48}));  // blocks across heads
+                      AttnCase{false, 48, false, GgmlType::Q4_0, 1, 100, 0, 0.0f, 48},  // blocks across heads
+                      // attn_prefill's head sizes (64, 128; 48: part of a 32-lane chunk; 136: attn_split),
+                      // query blocks of 32 partly filled, key tiles of 32 from pos0 not a multiple
+                      AttnCase{true, 64, false, GgmlType::F16, 45, 37, 0, 0.0f, 64},
+                      AttnCase{false, 128, true, GgmlType::F16, 70, 11, 0, 0.0f, 128},
+                      AttnCase{true, 48, false, GgmlType::F32, 33, 50, 20, 4.0f, 48},   // window + cap
+                      AttnCase{true, 128, false, GgmlType::F16, 40, 3, 0, 0.0f, 136}));  // above AP_MAXD
 
 // Decode: rms_norm and attention quantize their one-token row for the next product in
 // the same launch (rms_norm_q8, attn_merge_q8). The product must equal, to the bit, the
