@@ -82,7 +82,7 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
             return;
         }
         const char* name = act == Act::F32 ? "activation_f32" : act == Act::BF16 ? "round_bf16"
-                           : act == Act::F16 ? "quantize_f16" : act == Act::Q8_K ? "quantize_q8_k" : "quantize_q8_0";
+                           : act == Act::F16 ? "quantize_f16" : act == Act::Q8_K ? "quantize_q8_k" : "quantize_q8_0_lanes";
         cl_kernel qk = b.kernel(name);
         const int a = swigluInput ? 1 : 0, ld = static_cast<int>(ldx), kk = static_cast<int>(k);
         bool ok = false;
@@ -94,10 +94,10 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
         } else {
             static const Buffer kNone;
             ok = qk && b.setArgs(qk, x, ld, kk, a, b.actQ, b.actD, act == Act::Q8_1 ? b.actS : kNone);
-            global[0] = k / 32;
         }
         if (!ok) return;
-        const size_t local[2] = {std::min<size_t>(64, global[0]), 1};
+        // quantize_q8_0_lanes: one item per value in work-groups of 128
+        const size_t local[2] = {q8 ? 128 : std::min<size_t>(64, global[0]), 1};
         b.launch(name, qk, 2, global, local, static_cast<double>(n * k * 4 * (swigluInput ? 2 : 1) + aBytes));
         xq = &b.actQ;
         if (tokens == 1 && q8 && !swigluInput) b.quantized = {x.get(), w.cols, act == Act::Q8_1};

@@ -166,7 +166,8 @@ inline float lanes32_max(float v, local float* red, int lid) { return lanes32_re
 // Q8_0 quantization (with the Q8_1 block sum) of one value per item, blocks of the 32
 // items (lid & ~31) .. (lid | 31), exactly as quantize_q8_0 computes them: d = amax / 127,
 // q = rint(v * 127 / amax), s = d * sum(q). Item `i` of the output row stores q[i], the
-// block's first item d and s at block i / 32; `store` false: the item only takes part.
+// block's first item d and s (when s is given) at block i / 32; `store` false: the item
+// only takes part.
 inline void quantize_lanes32(float v, local float* red, int lid, int i, int store, global char* q, global half* d,
                              global half* s) {
     const float amax = lanes32_max(fabs(v), red, lid);
@@ -178,6 +179,6 @@ inline void quantize_lanes32(float v, local float* red, int lid, int i, int stor
     q[i] = (char)qi;
     if ((lid & 31) == 0) {
         vstore_half_rte(dd, i / 32, d);
-        vstore_half_rte(dd * sum, i / 32, s);
+        if (s) vstore_half_rte(dd * sum, i / 32, s);
     }
 }

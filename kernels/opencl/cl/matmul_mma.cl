@@ -66,6 +66,11 @@ inline void mma_s8_emulated(uint a0, uint a1, uint a2, uint a3, uint b0, uint b1
 #define mma_s8(a0, a1, a2, a3, b0, b1, c) mma_s8_emulated(a0, a1, a2, a3, b0, b1, c, mscr)
 #endif
 
+// A block's integer sum (|c| <= 32 * 127 * 127 < 2^22) as a float, exactly, without the
+// conversion unit (a quarter of the FP32 rate, and 4 conversions per mma per lane): c added
+// to the mantissa of 1.5 * 2^23, then 1.5 * 2^23 subtracted.
+inline float i2f(int c) { return as_float(c + 0x4B400000) - 12582912.0f; }
+
 // Four unsigned nibble values per byte (0..15) to signed bytes q - 8 without carries:
 // (q | 0x80) - 8 stays within the byte, then the top bit flipped back.
 inline uint4 nib_s8(uint4 v) {
@@ -150,10 +155,10 @@ inline void mq_stage_q8_0(global const uchar* wa, global const uchar* ws, int r0
                     for (int i = 0; i < 4; ++i) {                                                             \
                         int c[4];                                                                             \
                         mma_s8(a[i][0], a[i][1], a[i][2], a[i][3], b0, b1, c);                                \
-                        acc[i][j][0] = fma(dw[i][0] * dx.x, (float)c[0], acc[i][j][0]);                       \
-                        acc[i][j][1] = fma(dw[i][0] * dx.y, (float)c[1], acc[i][j][1]);                       \
-                        acc[i][j][2] = fma(dw[i][1] * dx.x, (float)c[2], acc[i][j][2]);                       \
-                        acc[i][j][3] = fma(dw[i][1] * dx.y, (float)c[3], acc[i][j][3]);                       \
+                        acc[i][j][0] = fma(dw[i][0] * dx.x, i2f(c[0]), acc[i][j][0]);                         \
+                        acc[i][j][1] = fma(dw[i][0] * dx.y, i2f(c[1]), acc[i][j][1]);                         \
+                        acc[i][j][2] = fma(dw[i][1] * dx.x, i2f(c[2]), acc[i][j][2]);                         \
+                        acc[i][j][3] = fma(dw[i][1] * dx.y, i2f(c[3]), acc[i][j][3]);                         \
                     }                                                                                         \
                 }                                                                                             \
             }                                                                                                 \

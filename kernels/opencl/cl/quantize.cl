@@ -50,6 +50,19 @@ kernel void quantize_q8_0(global const float* x, int ldx, int k, int act, global
     }
 }
 
+// The same with one item per value (global: k rounded up to 128 x n, work-groups of 128):
+// neighbouring items read neighbouring floats, and a block's 32 items find its largest
+// magnitude and sum together (quantize_lanes32: warp shuffles on NVIDIA). The values are
+// those of quantize_q8_0: the same operations per value.
+kernel void quantize_q8_0_lanes(global const float* x, int ldx, int k, int act, global char* q, global half* d,
+                                global half* s) {
+    local float red[128];
+    const int i = get_global_id(0), t = get_global_id(1), lid = get_local_id(0);
+    const float v = i < k ? act_load(x + (size_t)t * ldx, k, i, act) : 0.0f;
+    const size_t blocks = (size_t)t * (k / 32);
+    quantize_lanes32(v, red, lid, i, i < k, q + (size_t)t * k, d + blocks, s ? s + blocks : s);
+}
+
 // One item per 256 values (global: k/256 x n).
 kernel void quantize_q8_k(global const float* x, int ldx, int k, int act, global char* q, global float* d) {
     const int b = get_global_id(0), t = get_global_id(1);
