@@ -10,7 +10,7 @@ namespace {
 
 constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
 constexpr size_t kMmTm = 128, kMmTn = 64;     // cl/matmul.cl: 16*MM_I, 16*MM_J
-constexpr size_t kMqTm = 128, kMqTn = 64;     // cl/matmul_mma.cl: MQ_TM, MQ_TN (128 items)
+constexpr size_t kMqTm = 128, kMqTn = 64;     // cl/matmul_mma.cl: TM (128 or 64), MQ_TN (128 items)
 // Up to this many tokens (sequences decoding together, speculative drafts) the matvec
 // runs once per token in one launch: the tiled product's 64-token tiles would be mostly
 // empty, and the tokens' reads of a weight row meet in the device's cache.
@@ -126,13 +126,18 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
     // Q4_0 / Q8_0 weights on the tensor cores: tokens in dimension 0, so that neighbouring
     // work-groups share a weight tile.
     if (b.mma && act == Act::Q8_0 && (w.format == WeightFormat::Q4_0 || w.format == WeightFormat::Q8_0)) {
-        const char* name = w.format == WeightFormat::Q4_0 ? "matmul_q4_0_mma" : "matmul_q8_0_mma";
+        // 64-row tiles where 128-row ones would give fewer than 3 work-groups per compute unit
+        const size_t tiles = (n + kMqTn - 1) / kMqTn * ((static_cast<size_t>(w.rows) + kMqTm - 1) / kMqTm);
+        const size_t tm = b.mmaTileRows ? b.mmaTileRows : tiles < 3 * b.computeUnits ? 64 : 128;
+        const bool q4 = w.format == WeightFormat::Q4_0;
+        const char* name = tm == 64 ? (q4 ? "matmul_q4_0_mma64" : "matmul_q8_0_mma64")
+                                    : (q4 ? "matmul_q4_0_mma" : "matmul_q8_0_mma");
         cl_kernel kq = b.kernel(name);
         if (!kq || !b.setArgs(kq, w.a, w.s, w.m, w.group, *xq, b.actD, out, static_cast<int>(ldo),
                               static_cast<int>(ooff), static_cast<int>(w.rows), static_cast<int>(w.cols),
                               static_cast<int>(tokens), accumulate ? 1 : 0))
             return;
-        const size_t global[2] = {(n + kMqTn - 1) / kMqTn * 128, (static_cast<size_t>(w.rows) + kMqTm - 1) / kMqTm};
+        const size_t global[2] = {(n + kMqTn - 1) / kMqTn * 128, (static_cast<size_t>(w.rows) + tm - 1) / tm};
         const size_t local[2] = {128, 1};
         b.launch(name, kq, 2, global, local, bytes);
         return;

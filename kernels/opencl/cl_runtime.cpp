@@ -73,9 +73,9 @@ std::string buildOptions(cl_device_id device, const std::string& platformName) {
     // NVIDIA's compiler takes inline PTX: dp4a for the int8 block sums (sm_61 and later),
     // mma.sync for the prefill products (sm_80 and later; matmul_mma.cl).
     if (platformName.find("NVIDIA") != std::string::npos) o += " -DASSISTANT_NV_DP4A -DASSISTANT_NV_MMA";
-    // ASSISTANT_OPENCL_MMA=emulate: the mma kernels with the instruction emulated through
-    // local memory, on any device (slow; tests the kernels' tiling on PoCL).
-    if (const char* e = std::getenv("ASSISTANT_OPENCL_MMA"); e && std::string(e) == "emulate") {
+    // ASSISTANT_OPENCL_MMA=emulate[64|128]: the mma kernels with the instruction emulated
+    // through local memory, on any device (slow; tests the kernels' tiling on PoCL).
+    if (const char* e = std::getenv("ASSISTANT_OPENCL_MMA"); e && std::string(e).starts_with("emulate")) {
         if (o.find("ASSISTANT_NV_MMA") == std::string::npos) o += " -DASSISTANT_NV_MMA";
         o += " -DASSISTANT_MMA_EMULATE";
     }
@@ -320,12 +320,17 @@ Expected<std::unique_ptr<Backend>> Backend::create(const std::string& deviceId, 
     auto program = buildProgram(*impl, impl->fromCache);
     if (!program) return std::unexpected(program.error());
     impl->program = *program;
-    // The tensor-core products when the program has them ($ASSISTANT_OPENCL_MMA=0: never).
+    // The tensor-core products when the program has them.
     cl_int probe = CL_SUCCESS;
     if (cl_kernel k = clCreateKernel(impl->program, "matmul_q4_0_mma", &probe); k && probe == CL_SUCCESS) {
         impl->kernels.emplace("matmul_q4_0_mma", k);
-        const char* e = std::getenv("ASSISTANT_OPENCL_MMA");
-        impl->mma = !(e && std::string(e) == "0");
+        // $ASSISTANT_OPENCL_MMA: 0 off; [emulate]64 / [emulate]128: that many rows per
+        // work-group for every matrix (else chosen by the matrix)
+        const char* env = std::getenv("ASSISTANT_OPENCL_MMA");
+        const std::string e = env ? env : "";
+        impl->mma = e != "0";
+        if (e.ends_with("128")) impl->mmaTileRows = 128;
+        else if (e.ends_with("64")) impl->mmaTileRows = 64;
     }
     return std::unique_ptr<Backend>(new Backend(std::move(impl)));
 }

@@ -24,6 +24,7 @@ struct Backend::Impl {
     bool profiling = false;
     bool fromCache = false;
     bool mma = false;  // prefill products on the tensor cores (cl/matmul_mma.cl)
+    size_t mmaTileRows = 0;  // their rows per work-group: 0 = by the matrix, else 64 or 128
     uint64_t memory = 0, maxAlloc = 0;
     uint32_t computeUnits = 1;
     std::mutex mutex;

@@ -5,8 +5,9 @@
 // backend's sum per block. Built only with -DASSISTANT_NV_MMA; a driver that refuses the
 // PTX builds the program without these kernels and the portable matmul.cl runs instead.
 //
-// Work-group: 4 warps of 32 lanes, MQ_TM weight rows x MQ_TN tokens; warp w takes rows
-// 64 * (w / 2) and tokens 32 * (w % 2) of the tile: 4 x 4 mma tiles, 64 float sums per lane.
+// Work-group: 4 warps of 32 lanes, TM (128 or 64) weight rows x MQ_TN tokens; warp w takes
+// rows TM / 2 * (w / 2) and tokens 32 * (w % 2) of the tile: TM / 32 x 4 mma tiles, TM / 2
+// float sums per lane.
 // Each stage stages MQ_KB blocks of the weight rows and token rows as int8 in local memory
 // (row stride MQ_LD uints: the 32 lanes' fragment loads, row g word q, fall on 32
 // distinct banks) and their scales as floats, with 16-byte coalesced loads.
@@ -14,7 +15,6 @@
 // bytes 4q.., row g+8 bytes 4q.., row g bytes 16+4q.., row g+8 bytes 16+4q..; B (32 x 8,
 // columns): token g bytes 4q.. and 16+4q..; C: (row g, tokens 2q, 2q+1), (row g+8, same).
 #ifdef ASSISTANT_NV_MMA
-#define MQ_TM 128
 #define MQ_TN 64
 #define MQ_KB 4
 #define MQ_LD 36
@@ -77,11 +77,11 @@ inline uint4 nib_s8(uint4 v) {
     return ((v | (uint4)(0x80808080u)) - (uint4)(0x08080808u)) ^ (uint4)(0x80808080u);
 }
 
-// Weight stage: blocks kb0 .. kb0+MQ_KB-1 of rows r0 .. r0+MQ_TM-1 into wq (int8) and wsc
+// Weight stage: blocks kb0 .. kb0+MQ_KB-1 of rows r0 .. r0+tm-1 into wq (int8) and wsc
 // (scale per block, [block][row]; 0 outside the matrix, so those products vanish).
 inline void mq_stage_q4_0(global const uchar* wa, global const uchar* ws, int r0, int rows, int nb, int kb0,
-                          local uint* wq, local float* wsc, int lid) {
-    for (int c = lid; c < MQ_TM * MQ_KB; c += 128) {
+                          local uint* wq, local float* wsc, int lid, const int tm) {
+    for (int c = lid; c < tm * MQ_KB; c += 128) {
         const int row = c / MQ_KB, b = c % MQ_KB, r = r0 + row, kb = kb0 + b;
         const int ok = r < rows && kb < nb;
         const size_t blk = (size_t)r * nb + kb;
@@ -89,92 +89,95 @@ inline void mq_stage_q4_0(global const uchar* wa, global const uchar* ws, int r0
         local uint4* dst = (local uint4*)(wq + row * MQ_LD + b * 8);
         dst[0] = nib_s8(u & (uint4)(0x0F0F0F0Fu));
         dst[1] = nib_s8((u >> 4) & (uint4)(0x0F0F0F0Fu));
-        wsc[b * MQ_TM + row] = ok ? vload_half(blk, (global const half*)ws) : 0.0f;
+        wsc[b * tm + row] = ok ? vload_half(blk, (global const half*)ws) : 0.0f;
     }
 }
 inline void mq_stage_q8_0(global const uchar* wa, global const uchar* ws, int r0, int rows, int nb, int kb0,
-                          local uint* wq, local float* wsc, int lid) {
-    for (int c = lid; c < MQ_TM * MQ_KB * 2; c += 128) {
+                          local uint* wq, local float* wsc, int lid, const int tm) {
+    for (int c = lid; c < tm * MQ_KB * 2; c += 128) {
         const int row = c / (MQ_KB * 2), part = c % (MQ_KB * 2), r = r0 + row, kb = kb0 + part / 2;
         const int ok = r < rows && kb < nb;
         const size_t blk = (size_t)r * nb + kb;
         const uint4 u = ok ? ((global const uint4*)wa)[blk * 2 + part % 2] : (uint4)(0u);
         *(local uint4*)(wq + row * MQ_LD + part * 4) = u;
-        if (part % 2 == 0) wsc[part / 2 * MQ_TM + row] = ok ? vload_half(blk, (global const half*)ws) : 0.0f;
+        if (part % 2 == 0) wsc[part / 2 * tm + row] = ok ? vload_half(blk, (global const half*)ws) : 0.0f;
     }
 }
 
-#define DEFINE_MATMUL_MMA(NAME, STAGE)                                                                        \
-    kernel void NAME(WARGS, global const uchar* xq, global const uchar* xd, global float* out, int ldo,      \
-                     int ooff, int rows, int cols, int n, int accum) {                                        \
-        local uint4 wq4[MQ_TM * MQ_LD / 4];                                                                   \
-        local uint4 xq4[MQ_TN * MQ_LD / 4];                                                                   \
-        local float wsc[MQ_KB * MQ_TM];                                                                       \
-        local float xsc[MQ_KB * MQ_TN];                                                                       \
-        MMA_SCRATCH                                                                                           \
-        local uint* wq = (local uint*)wq4;                                                                    \
-        local uint* xs = (local uint*)xq4;                                                                    \
-        const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;                                    \
-        const int g = lane >> 2, q = lane & 3;                                                                \
-        const int t0 = get_group_id(0) * MQ_TN, r0 = get_group_id(1) * MQ_TM;                                \
-        const int wr = (warp >> 1) * 64, wc = (warp & 1) * 32;                                                \
-        const int nb = cols / 32;                                                                             \
-        float acc[4][4][4];                                                                                   \
-        for (int i = 0; i < 4; ++i)                                                                           \
-            for (int j = 0; j < 4; ++j)                                                                       \
-                for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;                                              \
-        for (int kb0 = 0; kb0 < nb; kb0 += MQ_KB) {                                                           \
-            STAGE(wa, ws, r0, rows, nb, kb0, wq, wsc, lid);                                                   \
-            for (int c = lid; c < MQ_TN * MQ_KB * 2; c += 128) { /* activations, as q8_0 weights */          \
-                const int tok = c / (MQ_KB * 2), part = c % (MQ_KB * 2), t = t0 + tok, kb = kb0 + part / 2;   \
-                const int ok = t < n && kb < nb;                                                              \
-                const size_t blk = (size_t)t * nb + kb;                                                       \
-                const uint4 u = ok ? ((global const uint4*)xq)[blk * 2 + part % 2] : (uint4)(0u);             \
-                *(local uint4*)(xs + tok * MQ_LD + part * 4) = u;                                             \
+#define DEFINE_MATMUL_MMA(NAME, STAGE, TM)                                                                            \
+    kernel void NAME(WARGS, global const uchar* xq, global const uchar* xd, global float* out, int ldo,               \
+                     int ooff, int rows, int cols, int n, int accum) {                                                \
+        local uint4 wq4[TM * MQ_LD / 4];                                                                              \
+        local uint4 xq4[MQ_TN * MQ_LD / 4];                                                                           \
+        local float wsc[MQ_KB * TM];                                                                                  \
+        local float xsc[MQ_KB * MQ_TN];                                                                               \
+        MMA_SCRATCH                                                                                                   \
+        local uint* wq = (local uint*)wq4;                                                                            \
+        local uint* xs = (local uint*)xq4;                                                                            \
+        const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;                                            \
+        const int g = lane >> 2, q = lane & 3;                                                                        \
+        const int t0 = get_group_id(0) * MQ_TN, r0 = get_group_id(1) * TM;                                            \
+        const int wr = (warp >> 1) * (TM / 2), wc = (warp & 1) * 32;                                                  \
+        const int nb = cols / 32;                                                                                     \
+        float acc[TM / 32][4][4];                                                                                     \
+        for (int i = 0; i < TM / 32; ++i)                                                                             \
+            for (int j = 0; j < 4; ++j)                                                                               \
+                for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;                                                      \
+        for (int kb0 = 0; kb0 < nb; kb0 += MQ_KB) {                                                                   \
+            STAGE(wa, ws, r0, rows, nb, kb0, wq, wsc, lid, TM);                                                       \
+            for (int c = lid; c < MQ_TN * MQ_KB * 2; c += 128) { /* activations, as q8_0 weights */                   \
+                const int tok = c / (MQ_KB * 2), part = c % (MQ_KB * 2), t = t0 + tok, kb = kb0 + part / 2;           \
+                const int ok = t < n && kb < nb;                                                                      \
+                const size_t blk = (size_t)t * nb + kb;                                                               \
+                const uint4 u = ok ? ((global const uint4*)xq)[blk * 2 + part % 2] : (uint4)(0u);                     \
+                *(local uint4*)(xs + tok * MQ_LD + part * 4) = u;                                                     \
                 if (part % 2 == 0) xsc[part / 2 * MQ_TN + tok] = ok ? vload_half(blk, (global const half*)xd) : 0.0f; \
-            }                                                                                                 \
-            barrier(CLK_LOCAL_MEM_FENCE);                                                                     \
-            for (int b = 0; b < MQ_KB && kb0 + b < nb; ++b) {                                                 \
-                uint a[4][4];                                                                                 \
-                float dw[4][2];                                                                               \
-                for (int i = 0; i < 4; ++i) {                                                                 \
-                    const int row = wr + i * 16 + g;                                                          \
-                    const local uint* p = wq + row * MQ_LD + b * 8 + q;                                       \
-                    a[i][0] = p[0];                                                                           \
-                    a[i][1] = p[8 * MQ_LD];                                                                   \
-                    a[i][2] = p[4];                                                                           \
-                    a[i][3] = p[8 * MQ_LD + 4];                                                               \
-                    dw[i][0] = wsc[b * MQ_TM + row];                                                          \
-                    dw[i][1] = wsc[b * MQ_TM + row + 8];                                                      \
-                }                                                                                             \
-                for (int j = 0; j < 4; ++j) {                                                                 \
-                    const int tok = wc + j * 8;                                                               \
-                    const local uint* p = xs + (tok + g) * MQ_LD + b * 8 + q;                                 \
-                    const uint b0 = p[0], b1 = p[4];                                                          \
-                    const float2 dx = vload2(0, xsc + b * MQ_TN + tok + 2 * q);                               \
-                    for (int i = 0; i < 4; ++i) {                                                             \
-                        int c[4];                                                                             \
-                        mma_s8(a[i][0], a[i][1], a[i][2], a[i][3], b0, b1, c);                                \
-                        acc[i][j][0] = fma(dw[i][0] * dx.x, i2f(c[0]), acc[i][j][0]);                         \
-                        acc[i][j][1] = fma(dw[i][0] * dx.y, i2f(c[1]), acc[i][j][1]);                         \
-                        acc[i][j][2] = fma(dw[i][1] * dx.x, i2f(c[2]), acc[i][j][2]);                         \
-                        acc[i][j][3] = fma(dw[i][1] * dx.y, i2f(c[3]), acc[i][j][3]);                         \
-                    }                                                                                         \
-                }                                                                                             \
-            }                                                                                                 \
-            barrier(CLK_LOCAL_MEM_FENCE);                                                                     \
-        }                                                                                                     \
-        for (int i = 0; i < 4; ++i)                                                                           \
-            for (int j = 0; j < 4; ++j)                                                                       \
-                for (int e = 0; e < 4; ++e) {                                                                 \
-                    const int r = r0 + wr + i * 16 + g + (e >> 1) * 8;                                        \
-                    const int t = t0 + wc + j * 8 + 2 * q + (e & 1);                                          \
-                    if (r >= rows || t >= n) continue;                                                        \
-                    global float* o = out + (size_t)t * ldo + ooff + r;                                       \
-                    *o = accum ? *o + acc[i][j][e] : acc[i][j][e];                                            \
-                }                                                                                             \
+            }                                                                                                         \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                                             \
+            for (int b = 0; b < MQ_KB && kb0 + b < nb; ++b) {                                                         \
+                uint a[TM / 32][4];                                                                                   \
+                float dw[TM / 32][2];                                                                                 \
+                for (int i = 0; i < TM / 32; ++i) {                                                                   \
+                    const int row = wr + i * 16 + g;                                                                  \
+                    const local uint* p = wq + row * MQ_LD + b * 8 + q;                                               \
+                    a[i][0] = p[0];                                                                                   \
+                    a[i][1] = p[8 * MQ_LD];                                                                           \
+                    a[i][2] = p[4];                                                                                   \
+                    a[i][3] = p[8 * MQ_LD + 4];                                                                       \
+                    dw[i][0] = wsc[b * TM + row];                                                                     \
+                    dw[i][1] = wsc[b * TM + row + 8];                                                                 \
+                }                                                                                                     \
+                for (int j = 0; j < 4; ++j) {                                                                         \
+                    const int tok = wc + j * 8;                                                                       \
+                    const local uint* p = xs + (tok + g) * MQ_LD + b * 8 + q;                                         \
+                    const uint b0 = p[0], b1 = p[4];                                                                  \
+                    const float2 dx = vload2(0, xsc + b * MQ_TN + tok + 2 * q);                                       \
+                    for (int i = 0; i < TM / 32; ++i) {                                                               \
+                        int c[4];                                                                                     \
+                        mma_s8(a[i][0], a[i][1], a[i][2], a[i][3], b0, b1, c);                                        \
+                        acc[i][j][0] = fma(dw[i][0] * dx.x, i2f(c[0]), acc[i][j][0]);                                 \
+                        acc[i][j][1] = fma(dw[i][0] * dx.y, i2f(c[1]), acc[i][j][1]);                                 \
+                        acc[i][j][2] = fma(dw[i][1] * dx.x, i2f(c[2]), acc[i][j][2]);                                 \
+                        acc[i][j][3] = fma(dw[i][1] * dx.y, i2f(c[3]), acc[i][j][3]);                                 \
+                    }                                                                                                 \
+                }                                                                                                     \
+            }                                                                                                         \
+            barrier(CLK_LOCAL_MEM_FENCE);                                                                             \
+        }                                                                                                             \
+        for (int i = 0; i < TM / 32; ++i)                                                                             \
+            for (int j = 0; j < 4; ++j)                                                                               \
+                for (int e = 0; e < 4; ++e) {                                                                         \
+                    const int r = r0 + wr + i * 16 + g + (e >> 1) * 8;                                                \
+                    const int t = t0 + wc + j * 8 + 2 * q + (e & 1);                                                  \
+                    if (r >= rows || t >= n) continue;                                                                \
+                    global float* o = out + (size_t)t * ldo + ooff + r;                                               \
+                    *o = accum ? *o + acc[i][j][e] : acc[i][j][e];                                                    \
+                }                                                                                                     \
     }
 
-DEFINE_MATMUL_MMA(matmul_q4_0_mma, mq_stage_q4_0)
-DEFINE_MATMUL_MMA(matmul_q8_0_mma, mq_stage_q8_0)
+DEFINE_MATMUL_MMA(matmul_q4_0_mma, mq_stage_q4_0, 128)
+DEFINE_MATMUL_MMA(matmul_q8_0_mma, mq_stage_q8_0, 128)
+// Half the rows per work-group: twice the work-groups for matrices of few rows.
+DEFINE_MATMUL_MMA(matmul_q4_0_mma64, mq_stage_q4_0, 64)
+DEFINE_MATMUL_MMA(matmul_q8_0_mma64, mq_stage_q8_0, 64)
 #endif
