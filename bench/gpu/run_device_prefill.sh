@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prefill on the device machine: this tree built once (Qt-free, OpenCL), its OpenCL tests,
-# then `assistant-gpu-bench -p 512 -n $TG --profile` per model with the matrix-unit
-# products switched off (ASSISTANT_OPENCL_MMA=0: the portable FP32 tiles, main's prefill)
-# and on. Models: TinyLlama-1.1B shape Q4_0, Llama-3-8B shape Q4_0 and Q8_0 (synthetic).
+# then per model `assistant-gpu-bench -p 512 -n 0 -r 2` with the matrix-unit products
+# switched off (ASSISTANT_OPENCL_MMA=0: the portable FP32 tiles, main's prefill matmul) and
+# `-p 512 -n $TG -r $REPS --profile` with them on. Models: TinyLlama-1.1B shape Q4_0, Llama-3-8B shape Q4_0 and Q8_0 (synthetic).
 #
 #   bench/gpu/run_device_prefill.sh CARRY OUT
 #
@@ -38,13 +38,21 @@ for t in $tests; do
   build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? ($(( $(date +%s) - t1 )) s)"
   grep -E "FAILED|PASSED|SKIPPED \]|Failure|error" "$out/$t.log" | head -12
 done
+# The 128-row tiles on every matrix (by default the tests' small matrices take 64-row ones).
+if [[ " $tests " == *" kernels_opencl_test "* ]]; then
+  ASSISTANT_OPENCL_MMA=128 build-dev/bin/kernels_opencl_test --gtest_filter='OpenclMma.*:*MatchesReference/Q*' \
+    > "$out/kernels_opencl_test-mma128.log" 2>&1; echo "kernels_opencl_test (ASSISTANT_OPENCL_MMA=128) rc=$?"
+  grep -E "FAILED|PASSED" "$out/kernels_opencl_test-mma128.log" | head -6
+fi
 wait  # the models
 for m in $models; do
   [ -s /tmp/models/$m.gguf ] || { echo "no model $m"; continue; }
   for mma in 0 1; do
     echo "== $m ASSISTANT_OPENCL_MMA=$mma"
-    ASSISTANT_OPENCL_MMA=$mma build-dev/bin/assistant-gpu-bench -m /tmp/models/$m.gguf --device $dev -p 512 -n $tg \
-      -r ${REPS:-3} --profile --peak-gbs 4800 > "$out/$m-mma$mma.txt" 2>&1
+    # off: prefill only, no profile (the portable tiles, as main)
+    if [ $mma = 0 ]; then args="-n 0 -r 2"; else args="-n $tg -r ${REPS:-3} --profile"; fi
+    ASSISTANT_OPENCL_MMA=$mma build-dev/bin/assistant-gpu-bench -m /tmp/models/$m.gguf --device $dev -p 512 $args \
+      --peak-gbs 4800 > "$out/$m-mma$mma.txt" 2>&1
     grep -E "^pp|^tg|error" "$out/$m-mma$mma.txt"
     sed -n '/^prefill:/,/^$/p' "$out/$m-mma$mma.txt" | head -9
   done
