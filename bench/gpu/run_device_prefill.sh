@@ -7,7 +7,8 @@
 #   bench/gpu/run_device_prefill.sh CARRY OUT
 #
 # Environment: TG (decode tokens, default 128), TESTS (default "kernels_opencl_test
-# gpu_offload_test"), MODELS (default all three), REPS (default 3).
+# gpu_offload_test"), MODELS (default all three), REPS (default 3), MMA_MODES (values of
+# ASSISTANT_OPENCL_MMA, default "0 1").
 set -uo pipefail
 carry=$(realpath "${1:-.devcarry}")
 out=${2:-/tmp/prefill-out}
@@ -47,7 +48,7 @@ fi
 wait  # the models
 for m in $models; do
   [ -s /tmp/models/$m.gguf ] || { echo "no model $m"; continue; }
-  for mma in 0 1; do
+  for mma in ${MMA_MODES:-0 1}; do
     echo "== $m ASSISTANT_OPENCL_MMA=$mma"
     # off: prefill only, no profile (the portable tiles, as main)
     if [ $mma = 0 ]; then args="-n 0 -r 2"; else args="-n $tg -r ${REPS:-3} --profile"; fi
