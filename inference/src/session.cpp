@@ -322,6 +322,14 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     }
     GenerateResult result;
     GenerateStats& st = result.stats;
+    // A new request: the hot-expert cache takes in what the last ones picked.
+    model->refreshHotExperts();
+    const Model::HotExpertStats hot0 = model->hotExperts();
+    auto countHotExperts = [&] {
+        const Model::HotExpertStats now = model->hotExperts();
+        st.hotExpertPicks = now.picks - hot0.picks;
+        st.hotExpertHits = now.hits - hot0.hits;
+    };
     Result<std::vector<float>> logits = prefill(prompt, gp, st);
     if (!logits) {
         if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
@@ -374,6 +382,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         const double genSeconds = secondsSince(firstToken);
         st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
         st.contextUsed = static_cast<int>(seen);
+        countHotExperts();
         if (!out.push(id)) {
             result.stopReason = StopReason::Cancelled;
             break;
@@ -423,6 +432,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     }
     out.finish();
     st.contextUsed = static_cast<int>(tokens.size());
+    countHotExperts();
     return result;
 }
 
@@ -504,6 +514,7 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
 }
 
 void Session::reset() {
+    m_impl->model->refreshHotExperts();  // a new conversation: between requests
     if (m_impl->batcher) m_impl->batcher->withdraw(m_impl.get(), 0);
     m_impl->tokens.clear();
     m_impl->evicted.clear();
