@@ -368,7 +368,8 @@ assistant::Status Placement::checkDenseFits(const std::vector<int64_t>& want, in
 
 // The hot-expert caches: what each device's budget holds after its dense layers, in
 // experts per MoE layer (all of a layer's experts at most), leaving room for one expert
-// staged by a refresh and the experts op's scratch of a 512-token batch.
+// staged by a refresh (the experts op's scratch, a few MB, is not counted: nor is it
+// when the experts all go to the device).
 void Placement::planHotExperts() {
     const DecoderDesc& d = m_desc;
     const Hparams& h = *d.h;
@@ -385,9 +386,8 @@ void Placement::planHotExperts() {
                                                     matrixBytes(dev, m->down[0]));
             }
         if (moeLayers == 0 || perExpert == 0) continue;
-        const double scratch = 512.0 * static_cast<double>(h.nExpertUsed * 2 * h.nFfExpert) * 4 * 2;
         const double left = deviceBudget(dev, m_gpuMemory) -
-                            static_cast<double>(deviceNeed(dev, first, m_plan.count[i], false) + perExpert) - scratch;
+                            static_cast<double>(deviceNeed(dev, first, m_plan.count[i], false) + perExpert);
         if (left <= 0) continue;
         const double slots = std::floor(left / (static_cast<double>(perExpert) * static_cast<double>(moeLayers)));
         m_plan.hotSlots[i] = std::min<int64_t>(static_cast<int64_t>(slots), h.nExpert);
