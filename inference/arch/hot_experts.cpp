@@ -63,7 +63,10 @@ std::vector<std::pair<int64_t, int32_t>> HotExperts::plan() const {
     std::sort(inside.begin(), inside.end(), [&](int32_t a, int32_t b) { return more(b, a); });
     std::vector<std::pair<int64_t, int32_t>> swaps;
     for (size_t i = 0; i < std::min(outside.size(), inside.size()); ++i) {
-        if (m_count[outside[i]] <= m_count[inside[i]]) break;  // a tie keeps what is there
+        // Only a clear lead swaps (an eighth more, and at least 2): picks that differ by
+        // chance would otherwise move experts back and forth at every refresh.
+        const uint64_t out = m_count[outside[i]], in = m_count[inside[i]];
+        if (out < in + std::max<uint64_t>(2, in / 8)) break;
         swaps.emplace_back(m_slotOf[inside[i]], outside[i]);
     }
     return swaps;

@@ -36,7 +36,8 @@ public:
                std::vector<kernels::ExpertChoice>& onDevice, int64_t& Kd, std::vector<kernels::ExpertChoice>& onHost);
 
     // The swaps a refresh makes, (slot, new expert): the most-picked experts not cached
-    // take the slots of the least-picked cached ones while they were picked more often.
+    // take the slots of the least-picked cached ones while they were picked clearly more
+    // often (an eighth more, at least 2 picks more).
     // Called holding the device's lock, as are swap() and decay().
     std::vector<std::pair<int64_t, int32_t>> plan() const;
     // Slot `slot` now holds `expert` (its data already copied there).

@@ -265,7 +265,8 @@ public:
     // spread evenly over the ids, then the most picked. Picks are counted per expert;
     // refreshHotExperts (called by every Session at the start of generate() and at
     // reset(), never inside a token) swaps the most-picked experts not cached for the
-    // least-picked cached ones, then halves the counts (recent requests weigh most).
+    // least-picked cached ones where the lead is clear (an eighth more picks, at least 2),
+    // then halves the counts (recent requests weigh most).
     struct HotExpertStats {
         uint64_t picks = 0;    // expert selections in the cached layers (tokens x experts per token)
         uint64_t hits = 0;     // of those, computed on the GPU
