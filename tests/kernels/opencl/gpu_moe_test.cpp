@@ -202,7 +202,16 @@ GreedyRun twoRequests(const std::shared_ptr<const Model>& model, std::vector<int
     gp.onLogits = [&](std::span<const float> l) { r.stepLogits.emplace_back(l.begin(), l.end()); };
     auto two = (*s)->generate(std::span<const int32_t>(prompt), gp, nullptr);
     EXPECT_TRUE(two.has_value()) << (two ? "" : two.error().message);
-    if (two) r.tokens = two->tokens;
+    if (!two) return r;
+    r.tokens = two->tokens;
+    // The request's own picks: its new prompt tokens and 12 generated (11 evaluated),
+    // 2 experts each (the conformance models route top-2) in each layer; a model without
+    // a cache counts none.
+    const ModelInfo& info = model->info();
+    const uint64_t evaluated = prompt.size() - static_cast<size_t>(two->stats.reusedPromptTokens) + 11;
+    const uint64_t want = info.hotExpertsPerLayer > 0 ? evaluated * 2 * static_cast<uint64_t>(info.layerCount) : 0;
+    EXPECT_EQ(two->stats.hotExpertPicks, want) << "reused " << two->stats.reusedPromptTokens;
+    EXPECT_LE(two->stats.hotExpertHits, two->stats.hotExpertPicks);
     return r;
 }
 
