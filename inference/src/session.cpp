@@ -305,6 +305,9 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
                                           const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
+    // A new request: the hot-expert cache takes in what the last ones picked (before this
+    // session joins the batcher's passes, which would otherwise wait for it).
+    model->refreshHotExperts();
     const BatcherMembership generating(batcher);  // passes wait for this session's next token
     // Whatever happens below, the rows the cache holds afterwards may be shared.
     struct Publish {
@@ -322,8 +325,6 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     }
     GenerateResult result;
     GenerateStats& st = result.stats;
-    // A new request: the hot-expert cache takes in what the last ones picked.
-    model->refreshHotExperts();
     const Model::HotExpertStats hot0 = model->hotExperts();
     auto countHotExperts = [&] {
         const Model::HotExpertStats now = model->hotExperts();
