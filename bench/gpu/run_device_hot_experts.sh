@@ -5,12 +5,14 @@
 # experts on the CPU without a cache, with the 12G cache, and all on the GPU for
 # reference: assistant-bench -p 512 -n 64.
 #
-#   bench/gpu/run_device_hot_experts.sh CARRY OUT [THREADS (16)] [REPS (2)]
+#   bench/gpu/run_device_hot_experts.sh CARRY OUT [THREADS (16)] [REPS (2)] [SECONDS (no limit)]
+# With SECONDS, a benchmark that would start with less than 60 s left is skipped.
 set -uo pipefail
 carry=$(realpath "${1:-.devcarry}")
 out=${2:-/tmp/hot-out}
 threads=${3:-16}
 reps=${4:-2}
+limit=${5:-0}
 source "$(dirname "$0")/device_env.sh"
 gen qwen3moe-30b-a3b q4_0 &
 t0=$(date +%s)
@@ -34,6 +36,7 @@ build-dev/bin/assistant-cli info $m --device $dev --moe-experts cpu --gpu-mem 12
   | tee "$out/info.txt"
 bench() {  # NAME ARGS...
   local name=$1; shift
+  if [ "$limit" -gt 0 ] && [ $(( limit - ($(date +%s) - t0) )) -lt 60 ]; then echo "== $name skipped (time)"; return; fi
   echo "== $name ($(( $(date +%s) - t0 )) s)"
   timeout 150 build-dev/bin/assistant-bench -m $m -p 512 -n 64 -t "$threads" -r "$reps" --device $dev --gpu-layers 99 \
     "$@" 2>&1 | tee "$out/bench-$name.txt" | grep -E "qwen3moe|error|layers|hot-expert"
