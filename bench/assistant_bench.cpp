@@ -41,6 +41,7 @@ struct Options {
     std::string device = "cpu";
     int gpuLayers = 0;
     assistant::MoeExperts moeExperts = assistant::MoeExperts::Auto;
+    uint64_t gpuMemory = 0;  // --gpu-mem: the device budget (a MoE model's hot-expert cache fills what is left)
     assistant::KvType kvType = assistant::KvType::F16;
     bench::SpeculativeOptions speculative;  // drafts given: the speculative mode
 };
@@ -51,12 +52,14 @@ struct Result {
     int threads = 0, reps = 0;
     double mean = 0, stddev = 0;
     long peakRss = 0;
+    assistant::Model::HotExpertStats hot;  // the measured runs' hot-expert cache picks and hits (none: zeros)
 };
 
 const char* kUsage =
     "Usage: assistant-bench -m FILE [-m FILE...] [-p 512[,N...]] [-n 128[,N...]] [-t THREADS[,N...]]\n"
     "                       [-d DEPTH[,N...]] [-r REPS (5)] [--kv-type f16|f32|q8_0|q4_0] [--device ID]\n"
-    "                       [--gpu-layers N] [--moe-experts auto|cpu|gpu] [--verify K[,K...]] [--json]\n"
+    "                       [--gpu-layers N] [--moe-experts auto|cpu|gpu] [--gpu-mem BYTES (12G, 512M)]\n"
+    "                       [--verify K[,K...]] [--json]\n"
     "       assistant-bench -m FILE [-m FILE...] --speculative prompt-lookup|self:TYPE|FILE[,...] [-n 128]\n"
     "                       [-r REPS] [-t THREADS] [--draft-max K (3)] [--draft-min-p P (0.5)]\n"
     "  -p 0 or -n 0 skips that test; -d: the tests run after that many context tokens. Prints the CPU\n"
@@ -130,6 +133,8 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     for (int32_t& t : context) t = token(rng);
 
     if (runOnce(**session, context, tokens, test) < 0) return false;  // warm-up
+    model->refreshHotExperts();  // what the warm-up picked (each run's reset() refreshes again)
+    const assistant::Model::HotExpertStats hot0 = model->hotExperts();
     std::vector<double> rates;
     for (int r = 0; r < opt.reps; ++r) {
         const double s = runOnce(**session, context, tokens, test);
@@ -148,6 +153,11 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     out.test = name + std::to_string(test == Test::Verify ? count - 1 : count) +
                (depth > 0 ? " @ d" + std::to_string(depth) : "");
     out.peakRss = peakRssBytes();
+    const assistant::Model::HotExpertStats hot1 = model->hotExperts();
+    out.hot.picks = hot1.picks - hot0.picks;
+    out.hot.hits = hot1.hits - hot0.hits;
+    out.hot.swaps = hot1.swaps - hot0.swaps;
+    out.hot.refreshes = hot1.refreshes - hot0.refreshes;
     return true;
 }
 
@@ -174,6 +184,12 @@ void printMarkdownRow(const Result& r) {
     std::printf("| %s %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %.0f MiB |\n", r.model.c_str(), r.type.c_str(),
                 humanSize(r.sizeBytes).c_str(), humanCount(r.params).c_str(), r.backend.c_str(), r.threads,
                 r.test.c_str(), r.mean, r.stddev, static_cast<double>(r.peakRss) / (1024.0 * 1024));
+    if (r.hot.picks > 0)
+        std::fprintf(stderr, "assistant-bench: %s: hot-expert hit rate %.1f%% (%llu of %llu picks on the GPU; %llu swaps "
+                             "in %llu refreshes)\n",
+                     r.test.c_str(), 100.0 * r.hot.hitRate(), static_cast<unsigned long long>(r.hot.hits),
+                     static_cast<unsigned long long>(r.hot.picks), static_cast<unsigned long long>(r.hot.swaps),
+                     static_cast<unsigned long long>(r.hot.refreshes));
     std::fflush(stdout);
 }
 
@@ -194,10 +210,10 @@ void printJson(const std::vector<Result>& results) {
         std::printf(
             "  {\"test\": \"%s\", \"threads\": %d, \"tokens_per_s\": %.4f, \"stddev\": %.4f, \"peak_rss_bytes\": %ld, "
             "\"model\": \"%s\", \"type\": \"%s\", \"file_bytes\": %llu, \"params\": %llu, \"backend\": \"%s\", "
-            "\"reps\": %d, \"cpu\": \"%s\", \"isa\": \"%s\"}%s\n",
+            "\"reps\": %d, \"hot_expert_hit_rate\": %.4f, \"cpu\": \"%s\", \"isa\": \"%s\"}%s\n",
             r.test.c_str(), r.threads, r.mean, r.stddev, r.peakRss, jsonEscape(r.model).c_str(), r.type.c_str(),
             static_cast<unsigned long long>(r.sizeBytes), static_cast<unsigned long long>(r.params),
-            r.backend.c_str(), r.reps, jsonEscape(kernels::cpuFeatures().brand).c_str(),
+            r.backend.c_str(), r.reps, r.hot.hitRate(), jsonEscape(kernels::cpuFeatures().brand).c_str(),
             kernels::cpuIsaName(kernels::activeCpuIsa()), i + 1 < results.size() ? "," : "");
     }
     std::printf("]\n");
@@ -222,6 +238,17 @@ std::optional<Options> parse(int argc, char** argv) {
     if (auto m = args.value("--moe-experts"); m && !assistant::parseMoeExperts(*m, opt.moeExperts)) {
         std::fprintf(stderr, "assistant-bench: --moe-experts must be auto, cpu or gpu (got '%s')\n", m->c_str());
         return std::nullopt;
+    }
+    if (auto g = args.value("--gpu-mem")) {  // 12G, 512M, 4096K or bytes
+        char* end = nullptr;
+        const double v = std::strtod(g->c_str(), &end);
+        const std::string unit = end ? end : "";
+        const double scale = unit.empty() ? 1.0 : unit == "K" ? 1024.0 : unit == "M" ? 1048576.0 : unit == "G" ? 1073741824.0 : 0.0;
+        if (end == g->c_str() || !(v > 0) || scale == 0.0) {
+            std::fprintf(stderr, "assistant-bench: --gpu-mem: '%s' is not a size like 12G, 512M or a byte count\n", g->c_str());
+            return std::nullopt;
+        }
+        opt.gpuMemory = static_cast<uint64_t>(v * scale);
     }
     if (auto kv = args.value("--kv-type")) {
         if (*kv == "f16") opt.kvType = assistant::KvType::F16;
@@ -276,6 +303,7 @@ int main(int argc, char** argv) {
             mp.device = opt->device;
             mp.gpuLayers = opt->gpuLayers;
             mp.moeExperts = opt->moeExperts;
+            mp.gpuMemory = opt->gpuMemory;
             mp.threads = threads > 0 ? threads : 0;
             auto model = assistant::Model::load(path, mp);
             if (!model) {
@@ -292,6 +320,9 @@ int main(int argc, char** argv) {
             if (info.gpuLayers > 0)
                 std::fprintf(stderr, "assistant-bench: %d of %d layers on %s%s\n", info.gpuLayers, info.layerCount,
                              info.device.c_str(), info.expertsOnGpu ? " with their routed experts" : "");
+            if (info.hotExpertsPerLayer > 0)
+                std::fprintf(stderr, "assistant-bench: hot-expert cache: %d of %d experts per layer on the GPU\n",
+                             info.hotExpertsPerLayer, info.expertCount);
             const int resolvedThreads = threads > 0 ? threads : kernels::cpuFeatures().physicalCores;
             for (int depth : opt->depths) {
                 for (int p : opt->prompts) {

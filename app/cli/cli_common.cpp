@@ -101,6 +101,9 @@ std::shared_ptr<const assistant::Model> loadModel(Args& args, const char* comman
         if (info.gpuLayers > 0)
             std::fprintf(stderr, "%s: %d of %d layers on %s%s\n", command, info.gpuLayers, info.layerCount,
                          info.device.c_str(), info.expertsOnGpu ? " (with their routed experts)" : "");
+        if (info.hotExpertsPerLayer > 0)
+            std::fprintf(stderr, "%s: hot-expert cache: %d of %d experts per layer on the GPU\n", command,
+                         info.hotExpertsPerLayer, info.expertCount);
         else if (!info.deviceNote.empty())
             std::fprintf(stderr, "%s: GPU not used: %s\n", command, info.deviceNote.c_str());
     }

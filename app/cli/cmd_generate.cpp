@@ -50,13 +50,22 @@ std::FILE* startLogitsDump(const std::string& path, assistant::Session& session,
     return dump;
 }
 
+// "; hot-expert hit rate 71.2%" with a hot-expert cache, else "".
+std::string hotExpertStats(const assistant::GenerateStats& st) {
+    if (st.hotExpertPicks == 0) return {};
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "; hot-expert hit rate %.1f%%",
+                  100.0 * static_cast<double>(st.hotExpertHits) / static_cast<double>(st.hotExpertPicks));
+    return buf;
+}
+
 void printStats(const assistant::GenerateStats& st) {
     std::fprintf(stderr,
                  "prompt: %d tokens (%d reused), %.1f tokens/s; generated: %d tokens, %.1f tokens/s; "
-                 "time to first token %.1f ms; context %d/%d%s\n",
+                 "time to first token %.1f ms; context %d/%d%s%s\n",
                  st.promptTokens, st.reusedPromptTokens, st.promptTokensPerSecond, st.generatedTokens,
                  st.generatedTokensPerSecond, st.timeToFirstTokenMs, st.contextUsed, st.contextSize,
-                 speculativeStats(st).c_str());
+                 speculativeStats(st).c_str(), hotExpertStats(st).c_str());
 }
 
 }  // namespace

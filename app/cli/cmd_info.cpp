@@ -163,6 +163,9 @@ int printPlacement(const std::string& path, const assistant::ModelParams& params
                 plan->layerCount, plan->device.c_str());
     if (plan->moe && plan->gpuLayers > 0)
         std::printf(", routed experts on %s", plan->expertsOnGpu ? "the GPU" : "the CPU (host memory)");
+    if (plan->hotExpertsPerLayer > 0)
+        std::printf(", hot-expert cache: %d of %d experts per layer on the GPU", plan->hotExpertsPerLayer,
+                    plan->expertCount);
     std::printf("\n");
     if (!plan->note.empty()) std::printf("  note: %s\n", plan->note.c_str());
     std::map<std::string, uint64_t> perBackend;

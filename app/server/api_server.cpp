@@ -265,12 +265,21 @@ ServerStats ApiServer::Impl::snapshot() const {
 
 void ApiServer::Impl::handleStats(const Request&, Response& res) {
     const ServerStats s = snapshot();
-    sendJson(res, Object{{"requests", s.requests}, {"completions", s.completions}, {"cancelled", s.cancelled},
-                         {"rejected", s.rejected}, {"client_errors", s.clientErrors},
-                         {"generated_tokens", s.generatedTokens}, {"prompt_tokens", s.promptTokens},
-                         {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued},
-                         {"batch", Object{{"passes", s.batch.passes}, {"tokens", s.batch.tokens},
-                                          {"sequences", s.batch.sequences}}}});
+    Object out{{"requests", s.requests}, {"completions", s.completions}, {"cancelled", s.cancelled},
+               {"rejected", s.rejected}, {"client_errors", s.clientErrors},
+               {"generated_tokens", s.generatedTokens}, {"prompt_tokens", s.promptTokens},
+               {"slots", slots.size()}, {"busy_slots", s.busySlots}, {"queued", s.queued},
+               {"batch", Object{{"passes", s.batch.passes}, {"tokens", s.batch.tokens},
+                                {"sequences", s.batch.sequences}}}};
+    // The chat model's hot-expert cache (a MoE model's experts in host memory, --gpu-mem).
+    if (auto model = chatModelFor(""); model && (*model)->info().hotExpertsPerLayer > 0) {
+        const assistant::Model::HotExpertStats h = (*model)->hotExperts();
+        out.emplace_back("hot_experts", Object{{"per_layer", (*model)->info().hotExpertsPerLayer},
+                                               {"experts", (*model)->info().expertCount}, {"picks", h.picks},
+                                               {"hits", h.hits}, {"hit_rate", h.hitRate()}, {"swaps", h.swaps},
+                                               {"refreshes", h.refreshes}});
+    }
+    sendJson(res, out);
 }
 
 ApiResult<ApiServer::Impl::Embedded> ApiServer::Impl::embedInputs(const EmbeddingRequest& request) {

@@ -29,7 +29,7 @@ bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, std
     // logits: only a device needs them (the CPU writes into the session's own).
     const bool ok = get(n * E, a.x) && get(n * E, a.cur) && get(n * (qW + 2 * kvW), a.qkv) && get(n * qW, a.attn) &&
                     get(n * 2 * F, a.gu) && get(n * std::max(F, E), a.ffn) &&
-                    (be.isHost() || get(n * h.nVocab, a.logits));
+                    (be.isHost() || (get(n * h.nVocab, a.logits) && get(n * E, a.hostShare)));
     if (ok) a.batch = n;
     return ok;
 }

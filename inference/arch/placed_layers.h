@@ -17,6 +17,7 @@
 
 #include "arch/arch.h"
 #include "arch/decoder_blocks.h"
+#include "arch/hot_experts.h"
 #include "kernels/backend.h"
 
 namespace arch {
@@ -66,6 +67,10 @@ struct ModelPlacement {
     std::vector<std::shared_ptr<kernels::Backend>> devices;
     std::vector<PlacedLayer> layers;            // [nLayer]
     PlacedOutput output;
+    // [nLayer] or empty: each device layer's hot-expert cache (experts in host memory and a
+    // --gpu-mem budget), null where none. Its state changes under the device's lock.
+    std::vector<std::unique_ptr<HotExperts>> hotExperts;
+    HotExperts* hot(int64_t l) const { return hotExperts.empty() ? nullptr : hotExperts[l].get(); }
     int64_t deviceLayers() const;
 };
 
@@ -74,6 +79,7 @@ struct ModelPlacement {
 struct Activations {
     int64_t batch = 0;
     kernels::BufferPtr x, cur, qkv, attn, gu, ffn, logits;
+    kernels::BufferPtr hostShare;  // a device's: the CPU's share of a layer's experts (hot-expert cache)
     int64_t seqBatch = 0;
     kernels::BufferPtr seqQkv, seqAttn;
 };

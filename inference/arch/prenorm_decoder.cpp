@@ -108,11 +108,8 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, std::span<const SeqSpan> seq
     // x += Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
     be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, m_h.rmsEps, *a.cur);
     if (!L.experts) return placedFeedForward(L, kernels::Glu::SwiGlu, n, E, be, a, *a.x, /*accumulate=*/true);
-    if (L.expertsOnHost) {  // a device layer: its experts on the CPU, the rest here
-        const size_t bytes = static_cast<size_t>(n * E) * 4;
-        kernels::copyBetween(be, *a.cur, *sp.cpu, *sp.onCpu.cur, bytes);
-        sp.cpu->experts(*L.experts, *sp.onCpu.cur, n, *sp.onCpu.ffn);
-        kernels::copyBetween(*sp.cpu, *sp.onCpu.ffn, be, *a.ffn, bytes);
+    if (L.expertsOnHost) {  // a device layer: its experts on the CPU (hot ones on the device), the rest here
+        placedHostExperts(sp, L, sp.model->hot(l), n, E, m_h.nExpertUsed, be, a);
     } else {
         be.experts(*L.experts, *a.cur, n, *a.ffn);
     }

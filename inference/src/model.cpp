@@ -120,7 +120,9 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         impl->info.device = impl->placement->deviceId();
         impl->info.gpuLayers = static_cast<int>(impl->placement->deviceLayers());
         impl->info.expertsOnGpu = impl->placement->expertsOnDevice();
+        impl->info.hotExpertsPerLayer = static_cast<int>(impl->placement->plannedHotExperts());
     }
+    impl->info.expertCount = static_cast<int>(impl->arch->hparams().nExpert);
     if (!impl->info.deviceNote.empty()) {
         detail::log(LogLevel::Info, "GPU not used: ", impl->info.deviceNote);
     }
@@ -213,6 +215,14 @@ Result<std::vector<std::vector<float>>> Model::embedTokens(std::span<const std::
         first = last;
     }
     return out;
+}
+
+Model::HotExpertStats Model::hotExperts() const {
+    return m_impl->placement ? m_impl->placement->hotExpertStats() : HotExpertStats{};
+}
+
+uint64_t Model::refreshHotExperts() const {
+    return m_impl->placement ? m_impl->placement->refreshHotExperts() : 0;
 }
 
 uint64_t Model::kvBytesPerToken(KvType type) const {

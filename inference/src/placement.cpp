@@ -245,6 +245,7 @@ void Placement::backToCpu() {
             m_placement.layers[l] = *placeLayer(*m_cpu, m_desc, static_cast<int64_t>(l), kOnCpu);
     if (m_placement.output.device != kOnCpu) m_placement.output = *placeOutput(*m_cpu, m_desc, kOnCpu);
     m_placement.devices.clear();
+    m_placement.hotExperts.clear();
     m_opencl.clear();
     m_plan = {};
 }
@@ -333,13 +334,64 @@ assistant::Result<bool> Placement::planDevices(const std::vector<std::string>& i
         const std::vector<int64_t> want = splitLayers(n, ids.size(), split);
         int64_t fits = 0;
         for (size_t i = 0; i < ids.size(); ++i) fits += std::min(want[i], layersThatFit(*devs[i], note, experts));
+        // --moe-experts cpu with a budget: the budget is for the dense part of every layer
+        // (and a hot-expert cache); one that cannot hold it is an error, not fewer layers.
+        if (fits < n && decoderHasExperts(d) && params.moeExperts == assistant::MoeExperts::Cpu && m_gpuMemory > 0)
+            if (auto ok = checkDenseFits(want, 0); !ok) return std::unexpected(ok.error());
         n = fits;
     }
     if (n == 0) return false;
     m_plan.count = splitLayers(n, ids.size(), split);
     m_plan.first = d.h->nLayer - n;
     m_plan.experts = experts;
+    if (decoderHasExperts(d) && !experts && m_gpuMemory > 0) planHotExperts();
     return true;
+}
+
+// OutOfMemory naming what the first device short of its share of `want` layers from
+// `first` (without their routed experts) needs.
+assistant::Status Placement::checkDenseFits(const std::vector<int64_t>& want, int64_t first) const {
+    const std::vector<std::shared_ptr<Backend>>& devs = m_placement.devices;
+    for (size_t i = 0; i < devs.size(); first += want[i], ++i) {
+        const size_t need = deviceNeed(*devs[i], first, want[i], false);
+        const double budget = deviceBudget(*devs[i], m_gpuMemory);
+        if (static_cast<double>(need) <= budget) continue;
+        return std::unexpected(assistant::Error{
+            assistant::ErrorCode::OutOfMemory,
+            cat("--gpu-mem: ", devs[i]->name(), " has ", gib(budget), " for the model, too little for the dense part of its ",
+                want[i], " layers (attention, norms, the output head, a KV cache of ", deviceOverhead(*devs[i], m_desc).kvTokens,
+                " tokens and the activations; the routed experts stay in host memory), which needs ", gib(need),
+                " (", need, " bytes)")});
+    }
+    return {};
+}
+
+// The hot-expert caches: what each device's budget holds after its dense layers, in
+// experts per MoE layer (all of a layer's experts at most), leaving room for one expert
+// staged by a refresh (the experts op's scratch, a few MB, is not counted: nor is it
+// when the experts all go to the device).
+void Placement::planHotExperts() {
+    const DecoderDesc& d = m_desc;
+    const Hparams& h = *d.h;
+    m_plan.hotSlots.assign(m_plan.count.size(), 0);
+    int64_t first = m_plan.first;
+    for (size_t i = 0; i < m_plan.count.size(); first += m_plan.count[i], ++i) {
+        const Backend& dev = *m_placement.devices[i];
+        int64_t moeLayers = 0;
+        size_t perExpert = 0;
+        for (int64_t l = first; l < first + m_plan.count[i]; ++l)
+            if (const MoeWeights* m = d.moe[l]) {
+                ++moeLayers;
+                perExpert = std::max(perExpert, matrixBytes(dev, m->gate[0]) + matrixBytes(dev, m->up[0]) +
+                                                    matrixBytes(dev, m->down[0]));
+            }
+        if (moeLayers == 0 || perExpert == 0) continue;
+        const double left = deviceBudget(dev, m_gpuMemory) -
+                            static_cast<double>(deviceNeed(dev, first, m_plan.count[i], false) + perExpert);
+        if (left <= 0) continue;
+        const double slots = std::floor(left / (static_cast<double>(perExpert) * static_cast<double>(moeLayers)));
+        m_plan.hotSlots[i] = std::min<int64_t>(static_cast<int64_t>(slots), h.nExpert);
+    }
 }
 
 // Uploads the planned layers and the output head (false with `note` on failure).
@@ -356,6 +408,8 @@ bool Placement::uploadPlan(const std::vector<std::string>& ids, std::string& not
                 return false;
             }
             m_placement.layers[l] = std::move(*L);
+            if (!m_plan.hotSlots.empty() && m_plan.hotSlots[i] > 0 && d.moe[l] && !uploadHotExperts(i, l, note))
+                return false;
         }
         where += cat(where.empty() ? "" : ", ", m_plan.count[i], " on ", dev.name(), " (", ids[i], ")");
     }
@@ -366,8 +420,13 @@ bool Placement::uploadPlan(const std::vector<std::string>& ids, std::string& not
         return false;
     }
     m_placement.output = std::move(*out);
-    const char* experts = !decoderHasExperts(d) ? "" : m_plan.experts ? "; the routed experts run there too"
-                                                              : "; the routed experts stay in host memory and run on the CPU";
+    const int64_t hot = plannedHotExperts();
+    const std::string experts =
+        !decoderHasExperts(d) ? ""
+        : m_plan.experts      ? "; the routed experts run there too"
+        : hot > 0 ? cat("; the routed experts stay in host memory and run on the CPU, the ", hot, " of ", d.h->nExpert,
+                        " per layer most picked (hot-expert cache) on the GPU")
+                  : "; the routed experts stay in host memory and run on the CPU";
     log(LogLevel::Info, "GPU: ", d.h->nLayer - m_plan.first, " of ", d.h->nLayer, " layers (", where,
         ") and the output head", experts);
     return true;
@@ -435,6 +494,16 @@ std::vector<assistant::PlacementPart> Placement::parts() const {
         const Backend& dev = *m_placement.devices[i];
         layers(l, l + m_plan.count[i], dev, dev.id(), m_plan.experts);
         const DeviceOverhead o = deviceOverhead(dev, d);
+        if (const int64_t slots = m_plan.hotSlots.empty() ? 0 : m_plan.hotSlots[i]; slots > 0) {
+            size_t bytes = 0;
+            for (int64_t k = l; k < l + m_plan.count[i]; ++k)
+                if (const MoeWeights* m = d.moe[k])
+                    bytes += static_cast<size_t>(slots) * (matrixBytes(dev, m->gate[0]) + matrixBytes(dev, m->up[0]) +
+                                                           matrixBytes(dev, m->down[0]));
+            parts.push_back({cat("hot-expert cache of ", range(l, l + m_plan.count[i]), " (", slots, " of ",
+                                 d.h->nExpert, " experts per layer)"),
+                             dev.id(), bytes});
+        }
         parts.push_back({cat("KV cache of ", range(l, l + m_plan.count[i]), " (", o.kvTokens, " tokens, F16)"), dev.id(),
                          o.kvPerLayer * static_cast<size_t>(m_plan.count[i])});
         const size_t head = matrixBytes(dev, d.embd->output);  // counted in o.fixed by every device

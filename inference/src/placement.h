@@ -9,7 +9,9 @@
 //   Placement::createSession: a Session's CPU backend, activations and KV cache rows.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,15 @@ public:
     int64_t plannedDeviceLayers() const;
     bool hasExperts() const;
     bool expertsOnDevice() const { return m_plan.experts && !m_plan.count.empty(); }
+    // Experts per layer the plan's hot-expert caches hold (the fewest over the devices;
+    // 0: none), and the uploaded caches' totals (placement_hot.cpp).
+    int64_t plannedHotExperts() const;
+    int64_t expertCount() const { return m_desc.h->nExpert; }
+    assistant::Model::HotExpertStats hotExpertStats() const;
+    // Swaps each cache's least-picked experts for the most-picked ones outside it (the
+    // new experts converted without the device's lock, each copy made holding it: never
+    // inside a token). Returns the experts swapped.
+    uint64_t refreshHotExperts() const;
     // The plan's parts per backend with their bytes there (assistant-cli info).
     std::vector<assistant::PlacementPart> parts() const;
     // Per layer: whether its KV cache lives in host memory (the layer runs on the CPU).
@@ -71,6 +82,9 @@ private:
     void backToCpu();
     int64_t layersThatFit(const kernels::Backend& device, std::string& note, bool experts) const;
     size_t deviceNeed(const kernels::Backend& device, int64_t first, int64_t count, bool experts) const;
+    assistant::Status checkDenseFits(const std::vector<int64_t>& want, int64_t first) const;
+    void planHotExperts();
+    bool uploadHotExperts(size_t device, int64_t layer, std::string& note);
 
     // Which layers the devices hold: `count` per device from layer `first` on, with
     // their routed experts or not (empty count: none).
@@ -78,6 +92,7 @@ private:
         std::vector<int64_t> count;
         int64_t first = 0;
         bool experts = false;
+        std::vector<int64_t> hotSlots;  // per device: experts per layer in its hot-expert cache
     };
     DecoderDesc m_desc;
     Plan m_plan;
@@ -85,6 +100,8 @@ private:
     ModelPlacement m_placement;
     std::unique_ptr<kernels::Backend> m_cpu;  // uploads the CPU layers' views
     std::vector<std::shared_ptr<kernels::opencl::Backend>> m_opencl;  // the devices' own interface (profiling)
+    mutable std::mutex m_refresh;  // one refreshHotExperts at a time
+    mutable std::atomic<uint64_t> m_refreshes{0};
 };
 
 // Every layer on the CPU, for code that runs an architecture without a Model and

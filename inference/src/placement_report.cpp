@@ -24,6 +24,8 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.device = r.gpuLayers > 0 ? p.deviceId() : "cpu";
     r.moe = p.hasExperts();
     r.expertsOnGpu = r.gpuLayers > 0 && p.expertsOnDevice();
+    r.hotExpertsPerLayer = r.gpuLayers > 0 ? static_cast<int>(p.plannedHotExperts()) : 0;
+    r.expertCount = r.moe ? static_cast<int>(p.expertCount()) : 0;
     return r;
 }
 

@@ -305,6 +305,9 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
                                           const TokenSink& sink, ReasoningSplitter* splitter) {
     const Clock::time_point t0 = Clock::now();
     if (auto ok = checkRun(prompt, gp); !ok) return std::unexpected(ok.error());
+    // A new request: the hot-expert cache takes in what the last ones picked (before this
+    // session joins the batcher's passes, which would otherwise wait for it).
+    model->refreshHotExperts();
     const BatcherMembership generating(batcher);  // passes wait for this session's next token
     // Whatever happens below, the rows the cache holds afterwards may be shared.
     struct Publish {
@@ -322,6 +325,12 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     }
     GenerateResult result;
     GenerateStats& st = result.stats;
+    const Model::HotExpertStats hot0 = model->hotExperts();
+    auto countHotExperts = [&] {
+        const Model::HotExpertStats now = model->hotExperts();
+        st.hotExpertPicks = now.picks - hot0.picks;
+        st.hotExpertHits = now.hits - hot0.hits;
+    };
     Result<std::vector<float>> logits = prefill(prompt, gp, st);
     if (!logits) {
         if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
@@ -374,6 +383,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         const double genSeconds = secondsSince(firstToken);
         st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
         st.contextUsed = static_cast<int>(seen);
+        countHotExperts();
         if (!out.push(id)) {
             result.stopReason = StopReason::Cancelled;
             break;
@@ -423,6 +433,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
     }
     out.finish();
     st.contextUsed = static_cast<int>(tokens.size());
+    countHotExperts();
     return result;
 }
 
@@ -504,6 +515,7 @@ Result<GenerateResult> Session::generate(std::span<const Message> messages, cons
 }
 
 void Session::reset() {
+    m_impl->model->refreshHotExperts();  // a new conversation: between requests
     if (m_impl->batcher) m_impl->batcher->withdraw(m_impl.get(), 0);
     m_impl->tokens.clear();
     m_impl->evicted.clear();

@@ -38,8 +38,11 @@ struct HostWeight final : DeviceWeight {
     size_t bytes() const override { return 0; }
 };
 
+// The file's experts (uploadExperts), or a hot-expert cache's slots (uploadExpertSlots:
+// views in `slots`, which set.gate/up/down point into).
 struct HostExperts final : DeviceWeight {
     ExpertSet set;
+    std::vector<Matrix> slots[3];  // gate, up, down of each slot
     size_t bytes() const override { return 0; }
 };
 
@@ -58,6 +61,8 @@ public:
     BackendResult<BufferPtr> upload(std::span<const float> values) override;
     BackendResult<WeightPtr> upload(std::span<const Matrix* const> parts) override;
     BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) override;
+    BackendResult<WeightPtr> uploadExpertSlots(const ExpertSet& set, std::span<const int32_t> experts) override;
+    BackendResult<bool> replaceExpertSlot(DeviceWeight& slots, int64_t slot, const DeviceWeight& staged) override;
     void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) override;
     void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) override;
     void copy(const DeviceBuffer& src, size_t srcOffset, DeviceBuffer& dst, size_t dstOffset, size_t bytes) override;
@@ -78,6 +83,10 @@ public:
     void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override;
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override;
     void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override;
+    void routeExperts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
+                      std::span<ExpertChoice> out) override;
+    void expertsChosen(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
+                       std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) override;
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override;
 
     std::mutex& lock() override;
@@ -87,7 +96,10 @@ private:
     static uint8_t* host(const DeviceBuffer& b) { return static_cast<const HostBuffer&>(b).data(); }
     static float* floats(const DeviceBuffer& b) { return reinterpret_cast<float*>(host(b)); }
     // experts() for one token: the chosen experts' products in two parallel loops.
-    void expertsOneToken(const ExpertSet& set, const std::vector<ExpertChoice>& choice, const float* in, float* out);
+    void expertsOneToken(const ExpertSet& set, std::span<const ExpertChoice> choice, const float* in, float* out);
+    // The feed-forward of `set`'s experts as `choice` [n][K] picks them (expert < 0: none).
+    void expertsRouted(const ExpertSet& set, std::span<const ExpertChoice> choice, int64_t K, const float* in,
+                       int64_t n, float* out);
 
     ThreadPool* m_pool;
     std::mutex m_mutex;

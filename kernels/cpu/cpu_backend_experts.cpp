@@ -1,16 +1,47 @@
 // The CPU backend's mixture-of-experts feed-forward (Backend::experts): route every
 // token, then run each expert once on the tokens routed to it (prefill) or the chosen
 // experts of one token in two parallel loops (decode). The sum over a token's experts
-// runs in slot order (descending router weight) on both paths.
+// runs in slot order (descending router weight) on both paths. routeExperts and
+// expertsChosen are the two halves apart (a hot-expert cache splits a token's experts
+// between the CPU and a device); uploadExpertSlots keeps views of chosen experts.
 #include <algorithm>
 
 #include "cpu_backend.h"
 
 namespace kernels::cpu {
 
-void CpuBackend::expertsOneToken(const ExpertSet& set, const std::vector<ExpertChoice>& choice, const float* in,
+BackendResult<WeightPtr> CpuBackend::uploadExpertSlots(const ExpertSet& set, std::span<const int32_t> experts) {
+    auto w = std::make_unique<HostExperts>();
+    for (int32_t e : experts) {
+        if (e < 0 || static_cast<size_t>(e) >= set.gate.size()) return std::unexpected("experts: no expert " + std::to_string(e));
+        w->slots[0].push_back(set.gate[e]);
+        w->slots[1].push_back(set.up[e]);
+        w->slots[2].push_back(set.down[e]);
+    }
+    w->set = set;
+    w->set.gate = w->slots[0];
+    w->set.up = w->slots[1];
+    w->set.down = w->slots[2];
+    w->rows = w->cols = set.router->cols;
+    return w;
+}
+
+BackendResult<bool> CpuBackend::replaceExpertSlot(DeviceWeight& slots, int64_t slot, const DeviceWeight& staged) {
+    auto& w = static_cast<HostExperts&>(slots);
+    const auto& from = static_cast<const HostExperts&>(staged);
+    if (slot < 0 || static_cast<size_t>(slot) >= w.slots[0].size() || from.slots[0].empty())
+        return std::unexpected("experts: slot " + std::to_string(slot) + " out of range, or nothing staged");
+    for (int i = 0; i < 3; ++i) w.slots[i][slot] = from.slots[i][0];
+    return true;
+}
+
+void CpuBackend::expertsOneToken(const ExpertSet& set, std::span<const ExpertChoice> choice, const float* in,
                                  float* out) {
-    const int64_t K = set.used, E = set.router->cols, Fe = set.gate[0].rows;
+    const int64_t K = static_cast<int64_t>(choice.size()), E = set.router->cols, Fe = set.gate[0].rows;
+    if (K == 0) {
+        std::fill_n(out, E, 0.0f);
+        return;
+    }
     m_ffnA.resize(std::max<size_t>(m_ffnA.size(), K * Fe));
     m_ffnB.resize(std::max<size_t>(m_ffnB.size(), K * Fe));
     m_slots.resize(std::max<size_t>(m_slots.size(), K * E));
@@ -35,19 +66,15 @@ void CpuBackend::expertsOneToken(const ExpertSet& set, const std::vector<ExpertC
     for (int64_t k = 1; k < K; ++k) addInPlace(out, m_slots.data() + k * E, E);
 }
 
-void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n, DeviceBuffer& outb) {
-    const ExpertSet& set = static_cast<const HostExperts&>(weight).set;
-    const float* in = floats(xb);
-    float* out = floats(outb);
-    const int64_t E = set.router->cols, X = set.router->rows, K = set.used, Fe = set.gate[0].rows;
-
-    // Route every token: softmax over the X router logits, top K (renormalized).
-    std::vector<float> routerLogits(static_cast<size_t>(n * X));  // [n][X]
-    kernels::matmul(*m_pool, *set.router, in, n, routerLogits.data());
-    std::vector<ExpertChoice> choice(static_cast<size_t>(n * K));  // [n][K]
-    for (int64_t t = 0; t < n; ++t) routeTopK(&routerLogits[t * X], X, K, set.normalize, &choice[t * K]);
-
-    if (n == 1) return expertsOneToken(set, choice, in, out);
+void CpuBackend::expertsRouted(const ExpertSet& set, std::span<const ExpertChoice> choice, int64_t K,
+                               const float* in, int64_t n, float* out) {
+    const int64_t E = set.router->cols, X = static_cast<int64_t>(set.gate.size()), Fe = set.gate[0].rows;
+    if (n == 1) {
+        std::vector<ExpertChoice> chosen;  // the token's experts here, in slot order
+        for (int64_t k = 0; k < K; ++k)
+            if (choice[k].expert >= 0) chosen.push_back(choice[k]);
+        return expertsOneToken(set, chosen, in, out);
+    }
 
     // Each expert once on the tokens routed to it (gathered into a batch); each
     // (token, slot) output kept apart so the sum below runs in slot order.
@@ -77,10 +104,39 @@ void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int
             for (int64_t i = 0; i < E; ++i) dst[i] = expertOut[j * E + i] * weight;
         }
     }
-    for (int64_t t = 0; t < n; ++t) {  // out[t] = slot 0 + slot 1 + ...
-        std::copy_n(slotOut + t * K * E, E, out + t * E);
-        for (int64_t k = 1; k < K; ++k) addInPlace(out + t * E, slotOut + (t * K + k) * E, E);
+    for (int64_t t = 0; t < n; ++t) {  // out[t] = slot 0 + slot 1 + ... (skipping empty slots)
+        float* o = out + t * E;
+        bool first = true;
+        for (int64_t k = 0; k < K; ++k) {
+            if (choice[t * K + k].expert < 0) continue;
+            if (first) std::copy_n(slotOut + (t * K + k) * E, E, o);
+            else addInPlace(o, slotOut + (t * K + k) * E, E);
+            first = false;
+        }
+        if (first) std::fill_n(o, E, 0.0f);
     }
+}
+
+void CpuBackend::routeExperts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n,
+                              std::span<ExpertChoice> out) {
+    const ExpertSet& set = static_cast<const HostExperts&>(weight).set;
+    const int64_t X = set.router->rows, K = set.used;
+    // Every token: softmax over the X router logits, top K (renormalized).
+    std::vector<float> routerLogits(static_cast<size_t>(n * X));  // [n][X]
+    kernels::matmul(*m_pool, *set.router, floats(xb), n, routerLogits.data());
+    for (int64_t t = 0; t < n; ++t) routeTopK(&routerLogits[t * X], X, K, set.normalize, &out[t * K]);
+}
+
+void CpuBackend::expertsChosen(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n,
+                               std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& outb) {
+    expertsRouted(static_cast<const HostExperts&>(weight).set, choice, perToken, floats(xb), n, floats(outb));
+}
+
+void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n, DeviceBuffer& outb) {
+    const ExpertSet& set = static_cast<const HostExperts&>(weight).set;
+    std::vector<ExpertChoice> choice(static_cast<size_t>(n * set.used));  // [n][K]
+    routeExperts(weight, xb, n, choice);
+    expertsRouted(set, choice, set.used, floats(xb), n, floats(outb));
 }
 
 }  // namespace kernels::cpu

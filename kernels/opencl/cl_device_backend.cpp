@@ -108,6 +108,43 @@ public:
         out->cols = set.router->cols;
         return out;
     }
+    // The chosen experts of each projection stacked into one device matrix, slot by slot.
+    BackendResult<WeightPtr> uploadExpertSlots(const ExpertSet& set, std::span<const int32_t> experts) override {
+        auto out = std::make_unique<ClExperts>();
+        for (auto [ms, dst] : {std::pair{set.gate, &out->w.gate}, {set.up, &out->w.up}, {set.down, &out->w.down}}) {
+            std::vector<const Matrix*> parts;
+            for (int32_t e : experts) {
+                if (e < 0 || static_cast<size_t>(e) >= ms.size())
+                    return std::unexpected("experts: no expert " + std::to_string(e));
+                parts.push_back(&ms[e]);
+            }
+            auto w = m_be->upload(parts);
+            if (!w) return std::unexpected("experts: " + w.error());
+            *dst = std::move(*w);
+        }
+        out->w.used = set.used;
+        out->w.normalize = set.normalize;
+        out->rows = out->cols = out->w.gate.cols;
+        return out;
+    }
+    // Each of staged's buffers (values, scales, offsets: whole rows, so an expert's part
+    // of each is a fixed number of bytes) copied into the slot's place.
+    BackendResult<bool> replaceExpertSlot(DeviceWeight& slots, int64_t slot, const DeviceWeight& staged) override {
+        ExpertWeights& to = static_cast<ClExperts&>(slots).w;
+        const ExpertWeights& from = static_cast<const ClExperts&>(staged).w;
+        const int64_t count = to.gate.rows / std::max<int64_t>(from.gate.rows, 1);
+        if (from.gate.rows == 0 || slot < 0 || slot >= count) return std::unexpected("experts: no slot " + std::to_string(slot));
+        for (auto [src, dst] : {std::pair{&from.gate, &to.gate}, {&from.up, &to.up}, {&from.down, &to.down}}) {
+            if (src->format != dst->format || src->cols != dst->cols || dst->rows != src->rows * count)
+                return std::unexpected("experts: the staged expert does not match the slots");
+            for (auto [a, b] : {std::pair{&src->a, &dst->a}, {&src->s, &dst->s}, {&src->m, &dst->m}}) {
+                if (b->bytes() != a->bytes() * static_cast<size_t>(count))
+                    return std::unexpected("experts: the staged expert's buffers do not match the slots");
+                m_be->copy(*a, 0, *b, a->bytes() * static_cast<size_t>(slot), a->bytes());
+            }
+        }
+        return true;
+    }
     void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) override {
         m_be->write(cl(dst), offset, src, bytes);
     }
@@ -161,6 +198,23 @@ public:
     void experts(const DeviceWeight& w, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override {
         m_be->experts(static_cast<const ClExperts&>(w).w, cl(x), tokens, cl(out), m_experts);
     }
+    void routeExperts(const DeviceWeight&, const DeviceBuffer&, int64_t, std::span<ExpertChoice>) override {
+        if (m_unsupported.empty()) m_unsupported = "routeExperts: the OpenCL backend routes inside experts()";
+    }
+    // Ids and weights to the device, then the products; flushed so that the device works
+    // while the host computes the rest of the token's experts.
+    void expertsChosen(const DeviceWeight& w, const DeviceBuffer& x, int64_t tokens, std::span<const ExpertChoice> choice,
+                       int64_t perToken, DeviceBuffer& out) override {
+        m_ids.resize(choice.size());
+        m_weights.resize(choice.size());
+        for (size_t i = 0; i < choice.size(); ++i) {
+            m_ids[i] = choice[i].expert;
+            m_weights[i] = choice[i].weight;
+        }
+        m_be->expertsChosen(static_cast<const ClExperts&>(w).w, cl(x), tokens, m_ids, m_weights, perToken, cl(out),
+                            m_experts);
+        m_be->flush();
+    }
     void shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
                  int64_t rows) override {
         // evictions are rare: the angles go up each time (write, not uploadFloats: the
@@ -207,6 +261,8 @@ private:
 
     Buffer m_glu;         // act(gate) * up of a batch before its down projection
     ExpertScratch m_experts;
+    std::vector<int32_t> m_ids;   // expertsChosen's choice apart (ids, weights)
+    std::vector<float> m_weights;
     std::string m_unsupported;  // an op this device cannot run was called
 };
 

@@ -89,6 +89,32 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
         return;
     const size_t rg[1] = {n * kRouteWg}, rl[1] = {kRouteWg};
     b.launch("moe_route", route, 1, rg, rl, static_cast<double>(n * X * 4));
+    expertProducts(w, x, tokens, K, out, s);
+}
+
+void Backend::expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tokens, std::span<const int32_t> ids,
+                            std::span<const float> weights, int64_t K, const Buffer& out, ExpertScratch& s) {
+    Impl& b = *m_impl;
+    const int64_t Fe = w.down.cols;
+    const size_t slots = static_cast<size_t>(tokens * K);
+    if (ids.size() < slots || weights.size() < slots) {
+        b.fail("experts: fewer ids or weights than tokens x K", CL_INVALID_VALUE);
+        return;
+    }
+    if (!grow(*this, s.ids, slots * 4) || !grow(*this, s.weights, slots * 4) || !grow(*this, s.gu, slots * 2 * Fe * 4)) {
+        b.fail("experts: scratch allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        return;
+    }
+    write(s.ids, 0, ids.data(), slots * 4);
+    write(s.weights, 0, weights.data(), slots * 4);
+    expertProducts(w, x, tokens, K, out, s);
+}
+
+void Backend::expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
+                             ExpertScratch& s) {
+    Impl& b = *m_impl;
+    const int64_t E = w.gate.cols, Fe = w.down.cols, X = w.gate.rows / Fe;
+    const size_t n = static_cast<size_t>(tokens), slots = n * static_cast<size_t>(K);
 
     // 2. gate and up of every (token, slot) into gu [tokens*K][2*Fe]
     int quantized = -1;

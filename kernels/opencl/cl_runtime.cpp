@@ -392,6 +392,11 @@ void Backend::copy(const Buffer& src, size_t srcOffset, const Buffer& dst, size_
     if (err != CL_SUCCESS) m_impl->fail("clEnqueueCopyBuffer", err);
 }
 
+void Backend::flush() {
+    const cl_int err = clFlush(m_impl->queue);
+    if (err != CL_SUCCESS) m_impl->fail("clFlush", err);
+}
+
 void Backend::finish() {
     const cl_int err = clFinish(m_impl->queue);
     if (err != CL_SUCCESS) m_impl->fail("clFinish", err);

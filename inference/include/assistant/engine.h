@@ -171,6 +171,10 @@ struct ModelInfo {
     std::string device = "cpu";    // DeviceInfo::id running the offloaded layers ("a,b" for several), "cpu" if none
     int gpuLayers = 0;             // layers on the device(s) (the last ones, with the output head)
     bool expertsOnGpu = false;     // a mixture-of-experts model's GPU layers run their routed experts there
+    // With routed experts in host memory and a --gpu-mem budget: experts of each GPU layer
+    // held in its hot-expert cache (Model::hotExperts), of expertCount (0: no cache).
+    int hotExpertsPerLayer = 0;
+    int expertCount = 0;           // routed experts per layer (0: a dense model)
     std::string deviceNote;        // why no GPU runs the model when one was asked for ("auto" included)
 };
 
@@ -255,6 +259,24 @@ public:
 
     // Bytes of KV cache one token occupies with this model at the given type.
     uint64_t kvBytesPerToken(KvType type) const;
+
+    // The hot-expert cache (ModelParams::gpuMemory with the routed experts in host
+    // memory): each GPU layer keeps info().hotExpertsPerLayer experts on the GPU, first
+    // spread evenly over the ids, then the most picked. Picks are counted per expert;
+    // refreshHotExperts (called by every Session at the start of generate() and at
+    // reset(), never inside a token) swaps the most-picked experts not cached for the
+    // least-picked cached ones where the lead is clear (an eighth more picks, at least 2),
+    // then halves the counts (recent requests weigh most).
+    struct HotExpertStats {
+        uint64_t picks = 0;    // expert selections in the cached layers (tokens x experts per token)
+        uint64_t hits = 0;     // of those, computed on the GPU
+        uint64_t swaps = 0;    // experts replaced by refreshes
+        uint64_t refreshes = 0;
+        double hitRate() const { return picks ? static_cast<double>(hits) / static_cast<double>(picks) : 0.0; }
+    };
+    HotExpertStats hotExperts() const;  // totals since load (zeros without a cache)
+    // Thread-safe; returns the experts swapped (0 without a cache).
+    uint64_t refreshHotExperts() const;
 
     struct Impl;  // opaque: the engine's own (src/model_impl.h)
 
@@ -437,6 +459,11 @@ struct GenerateStats {
     double generatedTokensPerSecond = 0;
     int draftedTokens = 0;        // speculative decoding: tokens guessed and verified
     int acceptedDraftTokens = 0;  // of those, kept (acceptance rate = accepted / drafted)
+    // The hot-expert cache during this request (Model::hotExperts; counted over the
+    // model, so sessions running at once share them): selected experts and those
+    // computed on the GPU. hotExpertPicks 0: no cache.
+    uint64_t hotExpertPicks = 0;
+    uint64_t hotExpertHits = 0;
     int contextUsed = 0;          // tokens in the KV cache now
     int contextSize = 0;
     std::string device;           // DeviceInfo::id that ran the model

@@ -53,6 +53,8 @@ struct PlacementReport {
     int layerCount = 0;
     bool moe = false;            // the model has routed experts
     bool expertsOnGpu = false;
+    int hotExpertsPerLayer = 0;  // ModelInfo::hotExpertsPerLayer: experts per layer the budget caches on the GPU
+    int expertCount = 0;         // routed experts per layer
     std::string note;            // ModelInfo::deviceNote
     std::vector<PlacementPart> parts;
 };

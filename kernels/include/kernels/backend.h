@@ -109,6 +109,12 @@ public:
     // can compute in one launch (the CPU keeps each part as it is).
     virtual BackendResult<WeightPtr> upload(std::span<const Matrix* const> parts) = 0;
     virtual BackendResult<WeightPtr> uploadExperts(const ExpertSet& experts) = 0;
+    // A hot-expert cache: slot i holds expert experts[i] of `set` (gate, up and down; no
+    // router), computed by expertsChosen with slot numbers as ids. replaceExpertSlot
+    // copies slot 0 of `staged` (uploadExpertSlots of one expert, made without holding
+    // lock()) into slot `slot`, in order with the ops: call it holding lock().
+    virtual BackendResult<WeightPtr> uploadExpertSlots(const ExpertSet& set, std::span<const int32_t> experts) = 0;
+    virtual BackendResult<bool> replaceExpertSlot(DeviceWeight& slots, int64_t slot, const DeviceWeight& staged) = 0;
     virtual void write(DeviceBuffer& dst, size_t offset, const void* src, size_t bytes) = 0;
     virtual void read(const DeviceBuffer& src, size_t offset, void* dst, size_t bytes) = 0;
     // dst[dstOffset ..] = src[srcOffset ..], `bytes` long, both on this backend, in
@@ -150,6 +156,16 @@ public:
     virtual void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) = 0;
     // out [tokens][E] = the experts' feed-forward of x [tokens][E] (uploadExperts).
     virtual void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) = 0;
+    // The router's choice for x [tokens][E]: out [tokens][used], descending weight (the
+    // host only: a device routes inside experts()).
+    virtual void routeExperts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
+                              std::span<ExpertChoice> out) = 0;
+    // out [tokens][E] = sum over k < perToken (in order) of choice[t*perToken + k]'s weight
+    // times its expert's feed-forward of x[t]; entries with expert < 0 are skipped (a
+    // token with none gets zeros). Ids index `experts` (uploadExperts: expert ids,
+    // uploadExpertSlots: slots).
+    virtual void expertsChosen(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
+                               std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) = 0;
 
     // The RoPE angle table the backend's ropeStoreKv reads (uploaded once per table).
     virtual BackendResult<BufferPtr> ropeTable(const RopeParams& rope) = 0;

@@ -161,6 +161,13 @@ public:
     // out [tokens][E] = the experts' feed-forward of x [tokens][E] (kernels::ExpertSet's
     // definition): routing on the device, then each token's chosen experts.
     void experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, const Buffer& out, ExpertScratch& scratch);
+    // The same with the experts chosen by the caller (a hot-expert cache's share of each
+    // token's experts; w needs no router): ids / weights [tokens][K] are written to the
+    // device, id -1 is no expert (a token with none gets zeros).
+    void expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tokens, std::span<const int32_t> ids,
+                       std::span<const float> weights, int64_t K, const Buffer& out, ExpertScratch& scratch);
+    // Hands the enqueued ops to the device now (the host works meanwhile).
+    void flush();
     // out[t] = row ids[t] of w as floats (embedding lookup); ids: int32 [tokens].
     void getRows(const Weight& w, const Buffer& ids, int64_t tokens, const Buffer& out);
 
@@ -176,6 +183,9 @@ public:
 private:
     explicit Backend(std::unique_ptr<Impl> impl);
     bool quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu, ExpertScratch& s);
+    // experts() after routing: the products of the K experts in s.ids / s.weights.
+    void expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
+                        ExpertScratch& s);
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -89,7 +89,9 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
         const int lid = get_local_id(0), lane = lid % MV_LANES;                                         \
         const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                     \
         const int k = get_group_id(1), t = get_group_id(2), nb = cols / 32;                             \
-        const size_t wrow = (size_t)ids[t * K + k] * rows + row;                                        \
+        const int id = ids[t * K + k];                                                                  \
+        if (id < 0) return; /* no expert in this slot (the whole group returns) */                      \
+        const size_t wrow = (size_t)id * rows + row;                                                    \
         global const uchar* tq = xq + (size_t)t * cols * xbytes;                                        \
         global const uchar* td = xd + (size_t)t * (cols / xg) * (xg == 32 ? 2 : 4);                     \
         global const uchar* ts = xs ? xs + (size_t)t * nb * 2 : xs;                                     \
@@ -116,6 +118,7 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
         float total = 0.0f;                                                                             \
         for (int k = 0; k < K; ++k) {                                                                   \
             const int slot = t * K + k;                                                                 \
+            if (ids[slot] < 0) continue; /* no expert: the same for the whole group */                  \
             const size_t wrow = (size_t)ids[slot] * rows + row;                                         \
             global const uchar* tq = xq + (size_t)slot * cols * xbytes;                                 \
             global const uchar* td = xd + (size_t)slot * (cols / xg) * (xg == 32 ? 2 : 4);              \
@@ -130,8 +133,7 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
                 if (lane < s) red[lid] += red[lid + s];                                                 \
             }                                                                                           \
             barrier(CLK_LOCAL_MEM_FENCE);                                                               \
-            const float r = red[lid - lane] * weights[slot];                                            \
-            total = k == 0 ? r : total + r;                                                             \
+            total += red[lid - lane] * weights[slot];                                                   \
         }                                                                                               \
         if (lane == 0 && row < rows) out[(size_t)t * rows + row] = total;                               \
     }

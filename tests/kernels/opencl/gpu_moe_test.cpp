@@ -3,7 +3,9 @@
 // (--moe-experts gpu), kept on the CPU (cpu: hybrid), and chosen by memory (auto) give
 // the CPU backend's greedy continuation (as in gpu_offload_test: logits within a
 // tolerance, ids equal or parting at a near-tie of the CPU's logits); planPlacement
-// (assistant-cli info) reports what Model::load does.
+// (assistant-cli info) reports what Model::load does. The hot-expert cache (a budget
+// holding some experts) gives the same, also after a refresh swapped experts; budgets
+// too small for it or for the dense part.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -153,6 +155,158 @@ TEST(GpuMoePlan, TheBudgetDecidesWhereTheExpertsGo) {
     EXPECT_EQ(none->gpuLayers, 0);
     EXPECT_EQ(none->device, "cpu");
     EXPECT_NE(none->note.find("too little memory"), std::string::npos) << none->note;
+}
+
+// ---- The hot-expert cache (--moe-experts cpu with a --gpu-mem budget) ----------------
+
+ModelParams hybridWithBudget(const std::string& dev, uint64_t gpuMemory) {
+    ModelParams p;
+    p.device = dev;
+    p.moeExperts = MoeExperts::Cpu;
+    p.gpuMemory = gpuMemory;
+    return p;
+}
+
+// The dense part's bytes on the device (all layers) and the experts' (all of them there).
+DeviceBytes fullPlan(const std::string& path, const std::string& dev) {
+    ModelParams p;
+    p.device = dev;
+    p.moeExperts = MoeExperts::Gpu;
+    auto full = planPlacement(path, p);
+    EXPECT_TRUE(full.has_value()) << (full ? "" : full.error().message);
+    return full ? onDevice(*full, dev) : DeviceBytes{};
+}
+
+// Two requests in one session (the second continues the first's tokens), the second's
+// greedy run with its logits: the cache is refreshed between them.
+GreedyRun twoRequests(const std::shared_ptr<const Model>& model, std::vector<int32_t>& first) {
+    GreedyRun r;
+    SessionParams sp;
+    sp.contextLength = 128;
+    sp.kvType = KvType::F32;
+    sp.threads = 1;
+    auto s = Session::create(model, sp);
+    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+    if (!s) return r;
+    GenerateParams gp;
+    gp.sampling.temperature = 0.0f;
+    gp.maxTokens = 12;
+    gp.ignoreEos = true;
+    auto one = (*s)->generate(std::span<const int32_t>(gpu_test::kPrompt), gp, nullptr);
+    EXPECT_TRUE(one.has_value()) << (one ? "" : one.error().message);
+    if (!one) return r;
+    first = one->tokens;
+    std::vector<int32_t> prompt = gpu_test::kPrompt;
+    prompt.insert(prompt.end(), first.begin(), first.end());
+    prompt.push_back(77);  // the user's next turn
+    gp.onLogits = [&](std::span<const float> l) { r.stepLogits.emplace_back(l.begin(), l.end()); };
+    auto two = (*s)->generate(std::span<const int32_t>(prompt), gp, nullptr);
+    EXPECT_TRUE(two.has_value()) << (two ? "" : two.error().message);
+    if (!two) return r;
+    r.tokens = two->tokens;
+    // The request's own picks: its new prompt tokens and 12 generated (11 evaluated),
+    // 2 experts each (the conformance models route top-2) in each layer; a model without
+    // a cache counts none.
+    const ModelInfo& info = model->info();
+    const uint64_t evaluated = prompt.size() - static_cast<size_t>(two->stats.reusedPromptTokens) + 11;
+    const uint64_t want = info.hotExpertsPerLayer > 0 ? evaluated * 2 * static_cast<uint64_t>(info.layerCount) : 0;
+    EXPECT_EQ(two->stats.hotExpertPicks, want) << "reused " << two->stats.reusedPromptTokens;
+    EXPECT_LE(two->stats.hotExpertHits, two->stats.hotExpertPicks);
+    return r;
+}
+
+class GpuHotExperts : public ::testing::TestWithParam<const char*> {};
+
+// A budget for the dense part and about half the experts: some experts of each layer
+// cached, the rest on the CPU; greedy ids and logits as the CPU's, also after a refresh
+// swapped experts between two requests of one conversation.
+TEST_P(GpuHotExperts, SomeExpertsCachedMatchCpu) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath(std::string("conformance/models/") + GetParam());
+    REQUIRE_SHARED(path);
+    auto cpu = load(path, "cpu", 0, MoeExperts::Auto);
+    ASSERT_TRUE(cpu);
+    const float tol = cpu->info().fileType == "F32" ? 2e-3f : 0.15f;
+    const DeviceBytes full = fullPlan(path, dev);
+    ASSERT_GT(full.experts, 0u);
+    const ModelParams p = hybridWithBudget(dev, full.all - full.experts / 2);
+
+    auto plan = planPlacement(path, p);
+    ASSERT_TRUE(plan.has_value()) << plan.error().message;
+    EXPECT_EQ(plan->gpuLayers, plan->layerCount);
+    EXPECT_FALSE(plan->expertsOnGpu);
+    EXPECT_GT(plan->hotExpertsPerLayer, 0);
+    EXPECT_LT(plan->hotExpertsPerLayer, plan->expertCount);
+    EXPECT_LE(onDevice(*plan, dev).all, p.gpuMemory);
+    auto m = Model::load(path, p);
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    const std::shared_ptr<const Model> hot = *m;
+    EXPECT_EQ(hot->info().hotExpertsPerLayer, plan->hotExpertsPerLayer);
+
+    expectSameContinuation(greedy(cpu, KvType::F32), greedy(hot, KvType::F32), tol, "hot experts, prefill");
+    expectSameContinuation(greedy(cpu, KvType::F32, 1), greedy(hot, KvType::F32, 1), tol, "hot experts, by token");
+    const Model::HotExpertStats s = hot->hotExperts();
+    EXPECT_GT(s.hits, 0u);
+    EXPECT_LT(s.hits, s.picks);
+
+    // A model loaded anew (its cache as first spread): the refresh between the two
+    // requests is the first to see picks.
+    auto again = Model::load(path, p);
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    const std::shared_ptr<const Model> fresh = *again;
+    std::vector<int32_t> cpuFirst, hotFirst;
+    const GreedyRun want = twoRequests(cpu, cpuFirst);
+    const GreedyRun got = twoRequests(fresh, hotFirst);
+    EXPECT_EQ(hotFirst, cpuFirst);
+    EXPECT_GT(fresh->hotExperts().swaps, 0u) << "the refresh between the requests swapped no expert";
+    EXPECT_EQ(fresh->hotExperts().refreshes, 2u);  // at each generate()
+    expectSameContinuation(want, got, tol, "hot experts, the request after a refresh");
+}
+
+INSTANTIATE_TEST_SUITE_P(Conformance, GpuHotExperts, ::testing::Values("qwen3moe-a.gguf", "qwen3moe-a.Q8_0.gguf"),
+                         [](const auto& info) {
+                             std::string n = info.param;
+                             for (char& c : n)
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                             return n;
+                         });
+
+// A budget for the dense part only: no cache, every expert on the CPU, the CPU's ids. A
+// budget below the dense part: OutOfMemory saying how much the dense part needs.
+TEST(GpuHotExpertsBudget, TooSmallBudgets) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.gguf");
+    REQUIRE_SHARED(path);
+    const DeviceBytes full = fullPlan(path, dev);
+    const uint64_t dense = full.all - full.experts;
+
+    auto denseOnly = Model::load(path, hybridWithBudget(dev, dense));
+    ASSERT_TRUE(denseOnly.has_value()) << denseOnly.error().message;
+    EXPECT_EQ((*denseOnly)->info().gpuLayers, (*denseOnly)->info().layerCount);
+    EXPECT_EQ((*denseOnly)->info().hotExpertsPerLayer, 0);
+    auto cpu = load(path, "cpu", 0, MoeExperts::Auto);
+    ASSERT_TRUE(cpu);
+    expectSameContinuation(greedy(cpu, KvType::F32), greedy(*denseOnly, KvType::F32), 2e-3f, "dense part only");
+    EXPECT_EQ((*denseOnly)->hotExperts().picks, 0u);
+
+    for (uint64_t budget : {dense - dense / 4, uint64_t{1024}}) {
+        auto refused = Model::load(path, hybridWithBudget(dev, budget));
+        ASSERT_FALSE(refused.has_value()) << budget;
+        EXPECT_EQ(refused.error().code, ErrorCode::OutOfMemory);
+        EXPECT_NE(refused.error().message.find("dense part"), std::string::npos) << refused.error().message;
+        EXPECT_NE(refused.error().message.find("which needs"), std::string::npos) << refused.error().message;
+        auto plan = planPlacement(path, hybridWithBudget(dev, budget));
+        ASSERT_FALSE(plan.has_value());
+        EXPECT_EQ(plan.error().message, refused.error().message);
+    }
 }
 
 // A dense model: the option changes nothing and the plan lists no experts.

@@ -1,0 +1,101 @@
+// The placement's hot-expert caches (arch/hot_experts.h): their upload, their totals,
+// and the refresh between requests.
+#include <algorithm>
+#include <cstdio>
+
+#include "common/log.h"
+#include "src/placement.h"
+
+namespace arch {
+
+using assistant::LogLevel;
+using assistant::detail::cat;
+using assistant::detail::log;
+
+namespace {
+
+kernels::ExpertSet expertSet(const DecoderDesc& d, int64_t l) {
+    const MoeWeights& m = *d.moe[l];
+    return kernels::ExpertSet{&m.router, m.gate, m.up, m.down, d.h->nExpertUsed, true};
+}
+
+}  // namespace
+
+// Layer l's cache on device `device`, first holding experts spread evenly over the ids.
+bool Placement::uploadHotExperts(size_t device, int64_t l, std::string& note) {
+    kernels::Backend& dev = *m_placement.devices[device];
+    const int64_t X = m_desc.h->nExpert;
+    const std::vector<int32_t> ids = spreadExperts(X, m_plan.hotSlots[device]);
+    auto slots = dev.uploadExpertSlots(expertSet(m_desc, l), ids);
+    if (!slots) {
+        note = cat("uploading layer ", l, "'s hot experts to ", dev.name(), " failed (", slots.error(), "): running on the CPU");
+        return false;
+    }
+    m_placement.hotExperts.resize(m_placement.layers.size());
+    m_placement.hotExperts[l] = std::make_unique<HotExperts>(X, ids, std::move(*slots));
+    return true;
+}
+
+int64_t Placement::plannedHotExperts() const {
+    int64_t fewest = 0;
+    for (size_t i = 0; i < m_plan.hotSlots.size(); ++i)
+        if (m_plan.count[i] > 0) fewest = fewest == 0 ? m_plan.hotSlots[i] : std::min(fewest, m_plan.hotSlots[i]);
+    return fewest;
+}
+
+assistant::Model::HotExpertStats Placement::hotExpertStats() const {
+    assistant::Model::HotExpertStats s;
+    for (const auto& hot : m_placement.hotExperts)
+        if (hot) {
+            s.picks += hot->picks.load();
+            s.hits += hot->hits.load();
+            s.swaps += hot->swaps.load();
+        }
+    s.refreshes = m_refreshes.load();
+    return s;
+}
+
+uint64_t Placement::refreshHotExperts() const {
+    if (m_placement.hotExperts.empty()) return 0;
+    std::lock_guard<std::mutex> one(m_refresh);
+    uint64_t swapped = 0;
+    std::string error;
+    for (size_t l = 0; l < m_placement.hotExperts.size() && error.empty(); ++l) {
+        HotExperts* hot = m_placement.hotExperts[l].get();
+        if (!hot) continue;
+        kernels::Backend& dev = *m_placement.devices[m_placement.layers[l].device];
+        std::vector<std::pair<int64_t, int32_t>> swaps;
+        {
+            std::lock_guard<std::mutex> g(dev.lock());
+            swaps = hot->plan();
+            hot->decay();
+        }
+        const kernels::ExpertSet set = expertSet(m_desc, static_cast<int64_t>(l));
+        for (auto [slot, expert] : swaps) {
+            const int32_t staged[] = {expert};
+            auto one = dev.uploadExpertSlots(set, staged);  // converted and uploaded outside the lock
+            if (!one) {
+                error = one.error();
+                break;
+            }
+            std::lock_guard<std::mutex> g(dev.lock());
+            if (hot->resident(expert)) continue;
+            if (auto ok = dev.replaceExpertSlot(hot->slots(), slot, **one); !ok) {
+                error = ok.error();
+                break;
+            }
+            hot->swap(slot, expert);
+            ++swapped;
+        }
+    }
+    ++m_refreshes;
+    if (!error.empty()) log(LogLevel::Warning, "hot experts: a refresh stopped: ", error);
+    const assistant::Model::HotExpertStats s = hotExpertStats();
+    char rate[16];
+    std::snprintf(rate, sizeof rate, "%.1f%%", 100.0 * s.hitRate());
+    log(LogLevel::Info, "hot experts: refresh ", s.refreshes, " swapped ", swapped, " experts; hit rate so far ", rate,
+        " of ", s.picks, " picks");
+    return swapped;
+}
+
+}  // namespace arch
