@@ -2,6 +2,7 @@
 // common prefix with what is cached; generation streams complete UTF-8 pieces.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "kernels/thread_pool.h"
 #include "src/grammar_constraint.h"
@@ -57,6 +58,19 @@ struct Session::Impl {
     // splitter: null for plain text; else routes <think> text to the Reasoning channel.
     Result<GenerateResult> run(std::span<const int32_t> prompt, const GenerateParams& params, const TokenSink& sink,
                                ReasoningSplitter* splitter = nullptr);
+    // run()'s phases after the prompt: the token loop from the prompt's logits `rows`
+    // (sampling, the grammar, stop checks, speculative drafts, the next evaluation).
+    Status decode(std::vector<float> rows, const GenerateParams& params, GrammarConstraint* constraint,
+                  AnswerStream& out, GenerateResult& result, Clock::time_point t0, const Model::HotExpertStats& hot0);
+    // The next token from a row of logits, within the grammar when there is one; -1 when
+    // the grammar allows no token at all.
+    int32_t sampleNext(Sampler& sampler, std::span<const float> current, std::span<const int32_t> history,
+                       GrammarConstraint* constraint, std::vector<float>& masked) const;
+    // Why generation stops after the token just streamed, if it does.
+    std::optional<StopReason> stopAfter(const GenerateParams& params, const AnswerStream& out, const GenerateStats& st,
+                                        const GrammarConstraint* constraint) const;
+    // This request's hot-expert picks and hits so far (stats of the model since `before`).
+    void countHotExperts(const Model::HotExpertStats& before, GenerateStats& st) const;
     Status checkRun(std::span<const int32_t> prompt, const GenerateParams& params) const;
     // Prefix reuse and the prompt's evaluation: the logits after its last token.
     Result<std::vector<float>> prefill(std::span<const int32_t> prompt, const GenerateParams& params, GenerateStats& st);
@@ -324,27 +338,58 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         constraint = std::move(*created);
     }
     GenerateResult result;
-    GenerateStats& st = result.stats;
     const Model::HotExpertStats hot0 = model->hotExperts();
-    auto countHotExperts = [&] {
-        const Model::HotExpertStats now = model->hotExperts();
-        st.hotExpertPicks = now.picks - hot0.picks;
-        st.hotExpertHits = now.hits - hot0.hits;
-    };
-    Result<std::vector<float>> logits = prefill(prompt, gp, st);
+    Result<std::vector<float>> logits = prefill(prompt, gp, result.stats);
     if (!logits) {
         if (logits.error().code != ErrorCode::Cancelled) return std::unexpected(logits.error());
         result.stopReason = StopReason::Cancelled;
         return result;
     }
-
-    Sampler sampler(gp.sampling);
     AnswerStream out(tok(), gp.stop, sink, splitter, result);
+    auto decoded = decode(std::move(*logits), gp, constraint.get(), out, result, t0, hot0);
+    if (!decoded) return std::unexpected(decoded.error());
+    out.finish();
+    result.stats.contextUsed = static_cast<int>(tokens.size());
+    countHotExperts(hot0, result.stats);
+    return result;
+}
+
+void Session::Impl::countHotExperts(const Model::HotExpertStats& before, GenerateStats& st) const {
+    const Model::HotExpertStats now = model->hotExperts();
+    st.hotExpertPicks = now.picks - before.picks;
+    st.hotExpertHits = now.hits - before.hits;
+}
+
+int32_t Session::Impl::sampleNext(Sampler& sampler, std::span<const float> current, std::span<const int32_t> history,
+                                  GrammarConstraint* constraint, std::vector<float>& masked) const {
+    const int32_t id = sampler.sample(current, history);
+    if (!constraint || constraint->allows(id)) return id;  // see grammar_constraint.h for why this is exact
+    masked.assign(current.begin(), current.end());
+    if (constraint->mask(masked) == 0) {  // nothing may follow (no end token allowed either)
+        if (!constraint->complete())
+            detail::log(LogLevel::Warning, "grammar: no token of the vocabulary continues the text; stopping");
+        return -1;
+    }
+    return sampler.sample(masked, history);
+}
+
+std::optional<StopReason> Session::Impl::stopAfter(const GenerateParams& gp, const AnswerStream& out,
+                                                   const GenerateStats& st, const GrammarConstraint* constraint) const {
+    if (out.stopped()) return StopReason::StopString;
+    if (gp.maxTokens > 0 && st.generatedTokens >= gp.maxTokens) return StopReason::MaxTokens;
+    if (constraint && !constraint->canContinue()) return StopReason::EndOfText;  // complete, nothing may follow
+    return std::nullopt;
+}
+
+Status Session::Impl::decode(std::vector<float> rows, const GenerateParams& gp, GrammarConstraint* constraint,
+                             AnswerStream& out, GenerateResult& result, Clock::time_point t0,
+                             const Model::HotExpertStats& hot0) {
+    GenerateStats& st = result.stats;
+    Sampler sampler(gp.sampling);
     Clock::time_point firstToken{};
     // rows: logits of the last evaluated batch, one [vocab] row per token when a draft
     // rode along, else the last token's only. Row r follows tokens[0, base + r].
     const size_t vocab = static_cast<size_t>(arch().hparams().nVocab);
-    std::vector<float> rows = std::move(*logits);
     size_t base = tokens.size() - 1, row = 0;
     std::vector<int32_t> draft;  // guessed tokens evaluated after rows[0]'s token
     std::vector<float> masked;   // the current row with the grammar's mask applied
@@ -357,17 +402,10 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         const std::span<const float> current(rows.data() + row * vocab, vocab);
         const size_t seen = base + row + 1;
         if (gp.onLogits) gp.onLogits(current);
-        const std::span<const int32_t> history = std::span<const int32_t>(tokens).first(seen);
-        int32_t id = sampler.sample(current, history);
-        if (constraint && !constraint->allows(id)) {  // see grammar_constraint.h for why this is exact
-            masked.assign(current.begin(), current.end());
-            if (constraint->mask(masked) == 0) {  // nothing may follow (no end token allowed either)
-                if (!constraint->complete())
-                    detail::log(LogLevel::Warning, "grammar: no token of the vocabulary continues the text; stopping");
-                result.stopReason = StopReason::EndOfText;
-                break;
-            }
-            id = sampler.sample(masked, history);
+        const int32_t id = sampleNext(sampler, current, std::span<const int32_t>(tokens).first(seen), constraint, masked);
+        if (id < 0) {
+            result.stopReason = StopReason::EndOfText;
+            break;
         }
         if (result.tokens.empty()) {
             firstToken = Clock::now();
@@ -383,21 +421,13 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         const double genSeconds = secondsSince(firstToken);
         st.generatedTokensPerSecond = genSeconds > 0 ? (st.generatedTokens - 1) / genSeconds : 0;
         st.contextUsed = static_cast<int>(seen);
-        countHotExperts();
+        countHotExperts(hot0, st);
         if (!out.push(id)) {
             result.stopReason = StopReason::Cancelled;
             break;
         }
-        if (out.stopped()) {
-            result.stopReason = StopReason::StopString;
-            break;
-        }
-        if (gp.maxTokens > 0 && st.generatedTokens >= gp.maxTokens) {
-            result.stopReason = StopReason::MaxTokens;
-            break;
-        }
-        if (constraint && !constraint->canContinue()) {  // complete, and nothing may follow
-            result.stopReason = StopReason::EndOfText;
+        if (const auto stop = stopAfter(gp, out, st, constraint)) {
+            result.stopReason = *stop;
             break;
         }
         if (row < draft.size() && id == draft[row]) {  // the guess was right: its row is computed
@@ -411,7 +441,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
             break;
         }
         std::vector<int32_t> batch{id};
-        draft = nextDraft(id, gp, st.generatedTokens, constraint.get());
+        draft = nextDraft(id, gp, st.generatedTokens, constraint);
         batch.insert(batch.end(), draft.begin(), draft.end());
         st.draftedTokens += static_cast<int>(draft.size());
         auto next = evaluate(batch, !draft.empty(), gp.cancel);
@@ -431,10 +461,7 @@ Result<GenerateResult> Session::Impl::run(std::span<const int32_t> prompt, const
         lastLogits.assign(rows.begin() + static_cast<std::ptrdiff_t>(row * vocab),
                           rows.begin() + static_cast<std::ptrdiff_t>((row + 1) * vocab));
     }
-    out.finish();
-    st.contextUsed = static_cast<int>(tokens.size());
-    countHotExperts();
-    return result;
+    return {};
 }
 
 std::vector<int32_t> Session::Impl::nextDraft(int32_t sampled, const GenerateParams& gp, int generated,

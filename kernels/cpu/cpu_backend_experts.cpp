@@ -1,10 +1,12 @@
 // The CPU backend's mixture-of-experts feed-forward (Backend::experts): route every
-// token, then run each expert once on the tokens routed to it (prefill) or the chosen
-// experts of one token in two parallel loops (decode). The sum over a token's experts
+// token, then run each expert once on the tokens routed to it (prefill: all experts'
+// gate/up in one parallel loop, all downs in another) or the chosen experts of one
+// token in two parallel loops (decode). The sum over a token's experts
 // runs in slot order (descending router weight) on both paths. routeExperts and
 // expertsChosen are the two halves apart (a hot-expert cache splits a token's experts
 // between the CPU and a device); uploadExpertSlots keeps views of chosen experts.
 #include <algorithm>
+#include <vector>
 
 #include "cpu_backend.h"
 
@@ -76,45 +78,62 @@ void CpuBackend::expertsRouted(const ExpertSet& set, std::span<const ExpertChoic
         return expertsOneToken(set, chosen, in, out);
     }
 
-    // Each expert once on the tokens routed to it (gathered into a batch); each
+    // Each expert once on the tokens routed to it: the (token, slot) rows grouped by
+    // expert (routing order within an expert), every expert's gate and up in one
+    // parallel loop (their input quantized once), then every down in another; each
     // (token, slot) output kept apart so the sum below runs in slot order.
-    m_slots.resize(static_cast<size_t>(n * K * E + 2 * n * E));
-    float* slotOut = m_slots.data();          // [n][K][E]
-    float* gathered = slotOut + n * K * E;    // [m][E] inputs of one expert's tokens
-    float* expertOut = gathered + n * E;      // [m][E]
-    m_ffnA.resize(std::max<size_t>(m_ffnA.size(), n * Fe));
-    m_ffnB.resize(std::max<size_t>(m_ffnB.size(), n * Fe));
-    std::vector<int64_t> slots;  // t * K + slot of the tokens routed to expert e
-    for (int64_t e = 0; e < X; ++e) {
-        slots.clear();
+    std::vector<int64_t> first(static_cast<size_t>(X + 1), 0), rowSlot;
+    for (int64_t i = 0; i < n * K; ++i)
+        if (choice[i].expert >= 0) ++first[choice[i].expert + 1];
+    for (int64_t e = 0; e < X; ++e) first[e + 1] += first[e];
+    rowSlot.resize(static_cast<size_t>(first[X]));
+    {
+        std::vector<int64_t> next(first.begin(), first.end() - 1);
         for (int64_t i = 0; i < n * K; ++i)
-            if (choice[i].expert == e) slots.push_back(i);
-        if (slots.empty()) continue;
-        const int64_t m = static_cast<int64_t>(slots.size());
-        for (int64_t j = 0; j < m; ++j) std::copy_n(in + (slots[j] / K) * E, E, gathered + j * E);
-        kernels::matmul(*m_pool, set.gate[e], gathered, m, m_ffnA.data());  // [m][Fe]
-        kernels::matmul(*m_pool, set.up[e], gathered, m, m_ffnB.data());    // [m][Fe]
-        forPieces(*m_pool, 1, m * Fe, [&](int64_t, int64_t b, int64_t e) {
-            kernels::swiglu(m_ffnA.data() + b, m_ffnB.data() + b, e - b, m_ffnA.data() + b);
-        });
-        kernels::matmul(*m_pool, set.down[e], m_ffnA.data(), m, expertOut);  // [m][E]
-        for (int64_t j = 0; j < m; ++j) {
-            const float weight = choice[slots[j]].weight;
-            float* dst = slotOut + slots[j] * E;
-            for (int64_t i = 0; i < E; ++i) dst[i] = expertOut[j * E + i] * weight;
-        }
+            if (choice[i].expert >= 0) rowSlot[next[choice[i].expert]++] = i;
     }
-    for (int64_t t = 0; t < n; ++t) {  // out[t] = slot 0 + slot 1 + ... (skipping empty slots)
+    const int64_t rows = first[X];
+    m_slots.resize(static_cast<size_t>(n * K * E + rows * E));
+    float* slotOut = m_slots.data();          // [n][K][E]
+    float* gathered = slotOut + n * K * E;    // [rows][E] by expert; then the downs' outputs
+    m_ffnA.resize(std::max<size_t>(m_ffnA.size(), rows * Fe));
+    m_ffnB.resize(std::max<size_t>(m_ffnB.size(), rows * Fe));
+    forEach(*m_pool, rows, E, [&](int64_t r) { std::copy_n(in + (rowSlot[r] / K) * E, E, gathered + r * E); });
+    std::vector<MatmulItem> items;
+    for (int64_t e = 0; e < X; ++e) {
+        const int64_t m = first[e + 1] - first[e];
+        if (m == 0) continue;
+        const float* x = gathered + first[e] * E;
+        items.push_back({&set.gate[e], x, m, m_ffnA.data() + first[e] * Fe});  // [m][Fe]
+        items.push_back({&set.up[e], x, m, m_ffnB.data() + first[e] * Fe});    // [m][Fe]
+    }
+    matmulMany(*m_pool, items);
+    forPieces(*m_pool, 1, rows * Fe, [&](int64_t, int64_t b, int64_t e) {
+        kernels::swiglu(m_ffnA.data() + b, m_ffnB.data() + b, e - b, m_ffnA.data() + b);
+    });
+    items.clear();
+    float* expertOut = gathered;  // the inputs are read: the downs write over them
+    for (int64_t e = 0; e < X; ++e) {
+        const int64_t m = first[e + 1] - first[e];
+        if (m > 0) items.push_back({&set.down[e], m_ffnA.data() + first[e] * Fe, m, expertOut + first[e] * E});
+    }
+    matmulMany(*m_pool, items);
+    forEach(*m_pool, rows, E, [&](int64_t r) {
+        const float weight = choice[rowSlot[r]].weight;
+        float* dst = slotOut + rowSlot[r] * E;
+        for (int64_t i = 0; i < E; ++i) dst[i] = expertOut[r * E + i] * weight;
+    });
+    forEach(*m_pool, n, K * E, [&](int64_t t) {  // out[t] = slot 0 + slot 1 + ... (skipping empty slots)
         float* o = out + t * E;
-        bool first = true;
+        bool none = true;
         for (int64_t k = 0; k < K; ++k) {
             if (choice[t * K + k].expert < 0) continue;
-            if (first) std::copy_n(slotOut + (t * K + k) * E, E, o);
+            if (none) std::copy_n(slotOut + (t * K + k) * E, E, o);
             else addInPlace(o, slotOut + (t * K + k) * E, E);
-            first = false;
+            none = false;
         }
-        if (first) std::fill_n(o, E, 0.0f);
-    }
+        if (none) std::fill_n(o, E, 0.0f);
+    });
 }
 
 void CpuBackend::routeExperts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n,
