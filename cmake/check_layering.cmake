@@ -12,7 +12,7 @@ if(NOT ROOT)
   message(FATAL_ERROR "check_layering: pass -DROOT=<source dir>")
 endif()
 
-set(internal common json grammar gguf tokenizer tools chat_template kv_cache arch quantize src)
+set(internal common json grammar gguf tokenizer tools chat_template kv_cache arch quantize engine)
 
 # folder -> the include roots it may use (besides its own headers without a folder).
 set(allow_inference/common    assistant common)
@@ -25,14 +25,14 @@ set(allow_inference/chat_template chat_template json common assistant)
 set(allow_inference/kv_cache  kv_cache kernels)
 set(allow_inference/arch      arch gguf kv_cache common kernels assistant)
 set(allow_inference/quantize  quantize gguf common kernels assistant)
-set(allow_inference/src       src arch kv_cache chat_template tokenizer gguf grammar json tools quantize common kernels assistant)
+set(allow_inference/engine    engine arch kv_cache chat_template tokenizer gguf grammar json tools quantize common kernels assistant)
 set(allow_inference/include   assistant json)
 set(allow_app                 assistant json)
 set(allow_ui                  assistant json)
 set(allow_rag                 assistant json common)  # common/: utf8.h, UTF-8 shared with the engine
 
 set(checked inference/common inference/json inference/grammar inference/gguf inference/tokenizer inference/tools
-            inference/chat_template inference/kv_cache inference/arch inference/quantize inference/src inference/include app ui rag)
+            inference/chat_template inference/kv_cache inference/arch inference/quantize inference/engine inference/include app ui rag)
 
 set(violations 0)
 foreach(folder IN LISTS checked)

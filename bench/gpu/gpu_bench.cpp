@@ -15,7 +15,7 @@
 
 #include "assistant/engine.h"
 #include "kernels/opencl_backend.h"
-#include "src/engine_access.h"
+#include "engine/engine_access.h"
 
 namespace {
 

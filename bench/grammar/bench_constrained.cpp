@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "assistant/engine.h"
-#include "src/engine_access.h"
-#include "src/grammar_constraint.h"
+#include "engine/engine_access.h"
+#include "engine/grammar_constraint.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // A pre-norm decoder's layers placed on backends (kernels/backend.h), and a session's
-// state on them. The placement plan (src/placement.h) decides where each layer and the
+// state on them. The placement plan (engine/placement.h) decides where each layer and the
 // output head live and uploads them; the decoder (prenorm_decoder.cpp) runs each layer
 // on its backend through the one op interface.
 //

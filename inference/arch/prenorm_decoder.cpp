@@ -1,6 +1,6 @@
 // PreNormDecoder: binds the layer stack of prenorm_decoder.h as a DecoderVariant
 // describes it and runs each layer through kernels/backend.h on the backend the
-// placement (src/placement.h) gave it: the CPU, or a device.
+// placement (engine/placement.h) gave it: the CPU, or a device.
 #include "arch/prenorm_decoder.h"
 
 #include <algorithm>

@@ -12,7 +12,7 @@
 
 #include "assistant/engine.h"
 #include "kernels/ref.h"
-#include "src/engine_access.h"
+#include "engine/engine_access.h"
 
 namespace {
 

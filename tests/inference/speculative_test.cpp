@@ -8,7 +8,7 @@
 #include <string>
 
 #include "assistant/engine.h"
-#include "src/prompt_lookup.h"
+#include "engine/prompt_lookup.h"
 
 namespace {
 

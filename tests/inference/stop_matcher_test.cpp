@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "src/stop_matcher.h"
+#include "engine/stop_matcher.h"
 
 namespace {
 

@@ -278,10 +278,10 @@ public:
     // Thread-safe; returns the experts swapped (0 without a cache).
     uint64_t refreshHotExperts() const;
 
-    struct Impl;  // opaque: the engine's own (src/model_impl.h)
+    struct Impl;  // opaque: the engine's own (engine/model_impl.h)
 
 private:
-    friend struct ModelAccess;  // src/engine_access.h: the engine, its tests and benchmarks
+    friend struct ModelAccess;  // engine/engine_access.h: the engine, its tests and benchmarks
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };
@@ -337,10 +337,10 @@ public:
     Stats stats() const;
     const std::shared_ptr<const Model>& model() const;
 
-    struct Impl;  // opaque: the engine's own (src/batcher.h)
+    struct Impl;  // opaque: the engine's own (engine/batcher.h)
 
 private:
-    friend struct BatcherAccess;  // src/engine_access.h
+    friend struct BatcherAccess;  // engine/engine_access.h
     explicit Batcher(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };

@@ -2,7 +2,7 @@
 // GGUF inspection without loading the weights, quantization, chat-template rendering
 // from template text, and tokenization from a GGUF's vocabulary alone (vocab-only
 // files work). The second public header next to engine.h; the engine's internals stay
-// behind both. Implemented in inference/src/model_tools.cpp. Qt-free.
+// behind both. Implemented in inference/engine/model_tools.cpp. Qt-free.
 //
 //   auto file = GgufInfo::open("model.gguf");
 //   if (file) for (const GgufTensor& t : file->tensors()) printf("%s %s\n", t.name.c_str(), t.typeName.c_str());

@@ -15,7 +15,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf_writer.h"
 #include "kernels/thread_pool.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace {
 

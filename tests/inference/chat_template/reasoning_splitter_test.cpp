@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "src/reasoning_splitter.h"
+#include "engine/reasoning_splitter.h"
 
 namespace {
 

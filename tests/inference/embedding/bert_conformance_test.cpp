@@ -12,7 +12,7 @@
 #include "json/json.h"
 #include "kernels/thread_pool.h"
 #include "shared_data.h"
-#include "src/engine_access.h"
+#include "engine/engine_access.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "assistant/engine.h"
 #include "json/json.h"
 #include "kernels/thread_pool.h"
-#include "src/engine_access.h"
+#include "engine/engine_access.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include "json/json.h"
 #include "kernels/thread_pool.h"
 #include "shared_data.h"
-#include "src/model_impl.h"
+#include "engine/model_impl.h"
 #include "tokenizer/nfkc.h"
 
 namespace {

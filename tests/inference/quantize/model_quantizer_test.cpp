@@ -25,7 +25,7 @@
 #include "kernels/ref.h"
 #include "quantize/model_quantizer.h"
 #include "shared_data.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace fs = std::filesystem;
 using kernels::GgmlType;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "src/sampling.h"
+#include "engine/sampling.h"
 
 namespace {
 

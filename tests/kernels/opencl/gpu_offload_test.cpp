@@ -23,7 +23,7 @@
 #include "kernels/device_list.h"
 #include "greedy_run.h"
 #include "shared_data.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace {
 

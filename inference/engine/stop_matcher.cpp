@@ -1,4 +1,4 @@
-#include "src/stop_matcher.h"
+#include "engine/stop_matcher.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // GrammarConstraint: the grammar matcher over the model's token pieces.
-#include "src/grammar_constraint.h"
+#include "engine/grammar_constraint.h"
 
 #include <limits>
 

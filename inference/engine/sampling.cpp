@@ -3,7 +3,7 @@
 //   -> greedy argmax                                  (temperature <= 0)
 //   -> top-k -> softmax(logit / T) -> top-p -> min-p -> draw   (otherwise)
 // Everything is O(vocab) except sorting the top-k and the tokens at the top-p cut.
-#include "src/sampling.h"
+#include "engine/sampling.h"
 
 #include <algorithm>
 #include <array>

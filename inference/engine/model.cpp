@@ -8,7 +8,7 @@
 #include "kernels/thread_pool.h"
 #include "common/log.h"
 #include "quantize/model_quantizer.h"
-#include "src/model_impl.h"
+#include "engine/model_impl.h"
 
 namespace assistant {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "common/log.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace arch {
 

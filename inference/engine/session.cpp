@@ -5,15 +5,15 @@
 #include <optional>
 
 #include "kernels/thread_pool.h"
-#include "src/grammar_constraint.h"
+#include "engine/grammar_constraint.h"
 #include "common/log.h"
-#include "src/answer_stream.h"
-#include "src/batcher.h"
-#include "src/draft_model.h"
-#include "src/engine_access.h"
-#include "src/prompt_lookup.h"
-#include "src/reasoning_splitter.h"
-#include "src/sampling.h"
+#include "engine/answer_stream.h"
+#include "engine/batcher.h"
+#include "engine/draft_model.h"
+#include "engine/engine_access.h"
+#include "engine/prompt_lookup.h"
+#include "engine/reasoning_splitter.h"
+#include "engine/sampling.h"
 
 namespace assistant {
 

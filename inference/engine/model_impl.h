@@ -10,7 +10,7 @@
 #include "assistant/engine.h"
 #include "gguf/gguf_file.h"
 #include "grammar/token_trie.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 #include "tokenizer/tokenizer.h"
 
 namespace assistant {

@@ -9,7 +9,7 @@
 
 #include "arch/placed_layers.h"
 #include "kernels/ggml_type.h"
-#include "src/batcher.h"
+#include "engine/batcher.h"
 
 namespace assistant {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/prompt_lookup.h"
+#include "engine/prompt_lookup.h"
 
 #include <algorithm>
 

@@ -3,7 +3,7 @@
 
 #include "kernels/opencl_backend.h"
 #include "common/log.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace arch {
 

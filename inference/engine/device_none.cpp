@@ -1,6 +1,6 @@
 // Builds without OpenCL: every layer stays on the CPU, and the placement says why.
 #include "kernels/opencl_backend.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace arch {
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "assistant/engine.h"
-#include "src/model_impl.h"
+#include "engine/model_impl.h"
 
 namespace assistant {
 

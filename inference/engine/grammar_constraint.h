@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "grammar/grammar_matcher.h"
-#include "src/model_impl.h"
+#include "engine/model_impl.h"
 
 namespace assistant {
 

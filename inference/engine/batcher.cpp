@@ -1,12 +1,12 @@
 // Continuous batching: one forward pass over the pending tokens of several sessions
 // (batcher.h says how passes are formed and who runs them).
-#include "src/batcher.h"
+#include "engine/batcher.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
-#include "src/engine_access.h"
+#include "engine/engine_access.h"
 
 namespace assistant {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "assistant/engine.h"
-#include "src/reasoning_splitter.h"
-#include "src/stop_matcher.h"
+#include "engine/reasoning_splitter.h"
+#include "engine/stop_matcher.h"
 #include "tokenizer/tokenizer.h"
 
 namespace assistant {

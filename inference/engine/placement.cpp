@@ -1,6 +1,6 @@
 // The placement plan (see placement.h): every layer on the CPU, then the last ones
 // that the device computes and holds moved there.
-#include "src/placement.h"
+#include "engine/placement.h"
 
 #include <algorithm>
 #include <cmath>

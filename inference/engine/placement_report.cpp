@@ -1,10 +1,10 @@
 // planPlacement (assistant/model_tools.h): the placement Model::load would make for a
-// file and ModelParams, planned by the same code (src/placement.cpp) without uploading.
+// file and ModelParams, planned by the same code (engine/placement.cpp) without uploading.
 #include "assistant/model_tools.h"
 
 #include "arch/arch.h"
 #include "gguf/gguf_file.h"
-#include "src/placement.h"
+#include "engine/placement.h"
 
 namespace assistant {
 

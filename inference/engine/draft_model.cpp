@@ -1,10 +1,10 @@
-#include "src/draft_model.h"
+#include "engine/draft_model.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "common/log.h"
-#include "src/engine_access.h"
+#include "engine/engine_access.h"
 
 namespace assistant {
 

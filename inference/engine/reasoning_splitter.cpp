@@ -1,4 +1,4 @@
-#include "src/reasoning_splitter.h"
+#include "engine/reasoning_splitter.h"
 
 namespace assistant {
 
