@@ -62,11 +62,11 @@ size_t Batcher::Impl::adoptPrefix(const void* owner, arch::SessionPlacement& cac
         if (c > n) n = c, best = &p;
     }
     if (!best) return from;
-    const int64_t width = cache.attention[0].headsKv * cache.attention[0].headDim;
     for (size_t l = 0; l < cache.k.size(); ++l) {
         const int device = cache.model->layers[l].device;
         kernels::Backend& be = cache.backend(device);
-        const size_t row = kernels::rowBytes(cache.attention[l].kvType, width);
+        const kernels::AttentionOp& op = cache.attention[l];
+        const size_t row = kernels::rowBytes(op.kvType, op.headsKv * op.headDim);
         std::unique_lock<std::mutex> held;
         if (device != arch::kOnCpu) held = std::unique_lock<std::mutex>(be.lock());
         be.copy(*best->cache->k[l], from * row, *cache.k[l], from * row, (n - from) * row);

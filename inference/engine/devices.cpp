@@ -1,5 +1,4 @@
 // assistant::listDevices: the CPU first, then what the compiled GPU backends see.
-#include <fstream>
 #include <string>
 
 #include "assistant/engine.h"
@@ -9,18 +8,6 @@
 namespace assistant {
 namespace {
 
-// MemTotal / MemAvailable from /proc/meminfo, in bytes (0 when unreadable).
-std::pair<uint64_t, uint64_t> systemMemory() {
-    std::ifstream in("/proc/meminfo");
-    std::string key, unit;
-    uint64_t value = 0, total = 0, available = 0;
-    while (in >> key >> value >> unit) {
-        if (key == "MemTotal:") total = value * 1024;
-        if (key == "MemAvailable:") available = value * 1024;
-    }
-    return {total, available};
-}
-
 DeviceInfo cpuDevice() {
     const kernels::CpuFeatures& f = kernels::cpuFeatures();
     DeviceInfo d;
@@ -28,7 +15,9 @@ DeviceInfo cpuDevice() {
     d.name = f.brand.empty() ? "CPU" : f.brand;
     d.backend = "cpu";
     d.type = "cpu";
-    std::tie(d.memoryBytes, d.freeBytes) = systemMemory();
+    const kernels::HostMemory mem = kernels::hostMemory();
+    d.memoryBytes = mem.total;
+    d.freeBytes = mem.available;
     d.details = std::to_string(f.physicalCores) + " cores, " + std::to_string(f.logicalCores) +
                 " threads; " + kernels::cpuFeatureString(f);
     return d;

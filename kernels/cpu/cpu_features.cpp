@@ -106,6 +106,18 @@ CpuFeatures detect() {
 
 }  // namespace
 
+HostMemory hostMemory() {
+    std::ifstream in("/proc/meminfo");
+    std::string key, unit;
+    uint64_t value = 0;
+    HostMemory m;
+    while (in >> key >> value >> unit) {
+        if (key == "MemTotal:") m.total = value * 1024;
+        if (key == "MemAvailable:") m.available = value * 1024;
+    }
+    return m;
+}
+
 const CpuFeatures& cpuFeatures() {
     static const CpuFeatures features = detect();
     return features;

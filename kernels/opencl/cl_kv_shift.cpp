@@ -14,7 +14,7 @@ void Backend::shiftKv(const Buffer& kCache, const Buffer& vCache, int64_t headsK
         return;
     }
     const int64_t rowW = headsKv * D;
-    const int code = kvType == GgmlType::F32 ? 0 : kvType == GgmlType::F16 ? 1 : kvType == GgmlType::Q8_0 ? 2 : 3;
+    const int code = kvTypeCode(kvType);
     // the moved keys, rotated, as floats; every row is read before any is written
     auto keys = alloc(static_cast<size_t>(rows * rowW) * sizeof(float));
     if (!keys) {

@@ -7,9 +7,6 @@ namespace {
 constexpr size_t kNormWg = 256;  // cl/ops.cl NORM_WG
 constexpr size_t kHeadWg = 64;   // cl/ops.cl HEAD_WG
 
-int kvTypeCode(GgmlType t) {
-    return t == GgmlType::F32 ? 0 : t == GgmlType::F16 ? 1 : t == GgmlType::Q8_0 ? 2 : 3;
-}
 }  // namespace
 
 void Backend::rmsNorm(const Buffer& x, int64_t xoff, const Buffer& weight, int64_t rows, int64_t cols, float eps,

@@ -12,6 +12,11 @@
 
 namespace kernels::opencl {
 
+// A KV cache type as the kernels' kvType argument: 0 F32, 1 F16, 2 Q8_0, 3 Q4_0.
+inline int kvTypeCode(GgmlType t) {
+    return t == GgmlType::F32 ? 0 : t == GgmlType::F16 ? 1 : t == GgmlType::Q8_0 ? 2 : 3;
+}
+
 struct Backend::Impl {
     std::string id, name;
     cl_platform_id platform = nullptr;

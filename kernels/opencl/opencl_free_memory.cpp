@@ -7,11 +7,12 @@
 // 0, which callers print as "unknown".
 #include "opencl_free_memory.h"
 
+#include "kernels/cpu_features.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 namespace kernels {
@@ -30,15 +31,6 @@ bool hasExtension(cl_device_id device, const char* name) {
     if (clGetDeviceInfo(device, CL_DEVICE_EXTENSIONS, size, ext.data(), nullptr) != CL_SUCCESS) return false;
     ext = " " + ext + " ";
     return ext.find(std::string(" ") + name + " ") != std::string::npos;
-}
-
-uint64_t hostAvailableBytes() {
-    std::ifstream in("/proc/meminfo");
-    std::string key, unit;
-    uint64_t value = 0;
-    while (in >> key >> value >> unit)
-        if (key == "MemAvailable:") return value * 1024;
-    return 0;
 }
 
 uint64_t amdFreeBytes(cl_device_id device) {
@@ -85,7 +77,7 @@ uint64_t nvidiaFreeBytes(cl_device_id device) {
 
 uint64_t openclFreeBytes(cl_device_id device, cl_device_type type, uint64_t globalBytes) {
     if (type & CL_DEVICE_TYPE_CPU) {
-        const uint64_t available = hostAvailableBytes();
+        const uint64_t available = hostMemory().available;
         return globalBytes ? std::min(available, globalBytes) : available;
     }
     if (hasExtension(device, "cl_amd_device_attribute_query")) return amdFreeBytes(device);

@@ -2,6 +2,7 @@
 // the OS-enabled register state). The kernels layer picks its per-ISA code from this.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace kernels {
@@ -18,6 +19,11 @@ struct CpuFeatures {
 
 // Detected once, cached. Thread-safe.
 const CpuFeatures& cpuFeatures();
+// The host's memory now: MemTotal and MemAvailable of /proc/meminfo in bytes (0 when unreadable).
+struct HostMemory {
+    uint64_t total = 0, available = 0;
+};
+HostMemory hostMemory();
 // "avx2 fma f16c avx512f avx512bw avx512vl avx512vnni" (space-separated, detected ones).
 std::string cpuFeatureString(const CpuFeatures& f);
 

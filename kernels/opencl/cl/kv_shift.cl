@@ -16,8 +16,7 @@ inline float kv_value(global const uchar* cache, int kvType, size_t e) {
         return vload_half(0, (global const half*)b) * (float)((global const char*)(b + 2))[j];
     }
     global const uchar* b = cache + block * 18;
-    const uchar byte = b[2 + (j % 16)];
-    return vload_half(0, (global const half*)b) * (float)((j < 16 ? (byte & 15) : (byte >> 4)) - 8);
+    return vload_half(0, (global const half*)b) * q4_0_block_value(b, j);
 }
 
 kernel void kv_shift_keys(global const uchar* kcache, int kvType, int D, int headsKv, int from, int delta, int dims,
