@@ -123,6 +123,22 @@ void Backend::matmul(const Weight& w, const Buffer& x, int64_t ldx, int64_t toke
         if (out.get() != kept.x) b.quantized = kept;
         return;
     }
+    // Q4_0 / Q8_0 weights on Intel's matrix engines: rows in dimension 0 (a work-group of 4
+    // subgroups takes 8 * subgroup-size rows and 32 tokens).
+    if (b.xmx && act == Act::Q8_0 && (w.format == WeightFormat::Q4_0 || w.format == WeightFormat::Q8_0)) {
+        const char* name = w.format == WeightFormat::Q4_0 ? "matmul_q4_0_xmx" : "matmul_q8_0_xmx";
+        cl_kernel kx = b.kernel(name);
+        if (!kx || !b.setArgs(kx, w.a, w.s, w.m, w.group, *xq, b.actD, out, static_cast<int>(ldo),
+                              static_cast<int>(ooff), static_cast<int>(w.rows), static_cast<int>(w.cols),
+                              static_cast<int>(tokens), accumulate ? 1 : 0))
+            return;
+        const size_t items = 4 * b.xmxSubgroup, rowsPerGroup = 8 * b.xmxSubgroup;
+        const size_t global[2] = {(static_cast<size_t>(w.rows) + rowsPerGroup - 1) / rowsPerGroup * items,
+                                  (n + 31) / 32};
+        const size_t local[2] = {items, 1};
+        b.launch(name, kx, 2, global, local, bytes);
+        return;
+    }
     // Q4_0 / Q8_0 weights on the tensor cores: tokens in dimension 0, so that neighbouring
     // work-groups share a weight tile.
     if (b.mma && act == Act::Q8_0 && (w.format == WeightFormat::Q4_0 || w.format == WeightFormat::Q8_0)) {

@@ -2,6 +2,7 @@
 // (built once per device, cached on disk), buffers, transfers, launches, profiling.
 #include "cl_runtime.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include "kv_shift_cl.h"
 #include "matmul_cl.h"
 #include "matmul_mma_cl.h"
+#include "matmul_xmx_cl.h"
 #include "matvec_cl.h"
 #include "ops_cl.h"
 #include "quantize_cl.h"
@@ -45,6 +47,7 @@ std::string platformString(cl_platform_id p, cl_platform_info what) {
 std::string programSource() {
     std::string src;
     for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_matmul_mma,
+                                      kClSource_matmul_xmx,
                                       kClSource_ops, kClSource_quantize, kClSource_attention,
                                       kClSource_attention_prefill, kClSource_experts, kClSource_kv_shift})
         for (int i = 0; pieces[i]; ++i) src += pieces[i];
@@ -63,6 +66,28 @@ std::filesystem::path cacheDir() {
     return {};
 }
 
+// Intel's matrix engines (cl/matmul_xmx.cl): " -DASSISTANT_INTEL_XMX=S" with S the
+// device's minimum subgroup size (8 or 16) where it has cl_intel_subgroup_matrix_multiply_
+// accumulate; $ASSISTANT_OPENCL_XMX=0 leaves them out, =emulate8|emulate16 builds them with
+// the instruction emulated on any device (tests the kernels on PoCL).
+std::string xmxOption(cl_device_id device) {
+    const std::string env = std::getenv("ASSISTANT_OPENCL_XMX") ? std::getenv("ASSISTANT_OPENCL_XMX") : "";
+    if (env == "0") return {};
+    if (env == "emulate8" || env == "emulate16")
+        return " -DASSISTANT_INTEL_XMX=" + env.substr(7) + " -DASSISTANT_XMX_EMULATE";
+    if (infoString(device, CL_DEVICE_EXTENSIONS).find("cl_intel_subgroup_matrix_multiply_accumulate") ==
+        std::string::npos)
+        return {};
+    constexpr cl_device_info kSubGroupSizesIntel = 0x4108;  // CL_DEVICE_SUB_GROUP_SIZES_INTEL
+    size_t bytes = 0;
+    if (clGetDeviceInfo(device, kSubGroupSizesIntel, 0, nullptr, &bytes) != CL_SUCCESS || bytes < sizeof(size_t))
+        return {};
+    std::vector<size_t> sizes(bytes / sizeof(size_t));
+    clGetDeviceInfo(device, kSubGroupSizesIntel, bytes, sizes.data(), nullptr);
+    const size_t least = *std::min_element(sizes.begin(), sizes.end());
+    return least == 8 || least == 16 ? " -DASSISTANT_INTEL_XMX=" + std::to_string(least) : std::string();
+}
+
 // Correctly rounded division where the device has it: activation scales (127 / amax)
 // then round exactly as the CPU backend's.
 std::string buildOptions(cl_device_id device, const std::string& platformName) {
@@ -79,6 +104,7 @@ std::string buildOptions(cl_device_id device, const std::string& platformName) {
         if (o.find("ASSISTANT_NV_MMA") == std::string::npos) o += " -DASSISTANT_NV_MMA";
         o += " -DASSISTANT_MMA_EMULATE";
     }
+    o += xmxOption(device);
     return o;
 }
 
@@ -127,9 +153,10 @@ Expected<cl_program> buildProgram(Backend::Impl& b, bool& fromCache) {
     cl_program p = clCreateProgramWithSource(b.context, 1, &text, &length, &err);
     if (!p || err != CL_SUCCESS) return std::unexpected("clCreateProgramWithSource failed (" + std::to_string(err) + ")");
     err = clBuildProgram(p, 1, &b.device, kBuildOptions, nullptr, nullptr);
-    // Inline PTX refused (an older GPU or driver): without the mma kernels, then without
-    // any PTX (the cache key keeps the full options; Impl::mma says what was built).
-    for (const char* drop : {" -DASSISTANT_NV_MMA", " -DASSISTANT_NV_DP4A"}) {
+    // XMX kernels refused: without them. Inline PTX refused (an older GPU or driver): without
+    // the mma kernels, then without any PTX (the cache key keeps the full options; Impl::mma
+    // and Impl::xmx say what was built).
+    for (const char* drop : {" -DASSISTANT_INTEL_XMX", " -DASSISTANT_NV_MMA", " -DASSISTANT_NV_DP4A"}) {
         if (err == CL_SUCCESS || options.find(drop) == std::string::npos) continue;
         const std::string fewer = options.substr(0, options.find(drop));
         err = clBuildProgram(p, 1, &b.device, fewer.c_str(), nullptr, nullptr);
@@ -332,7 +359,17 @@ Expected<std::unique_ptr<Backend>> Backend::create(const std::string& deviceId, 
         if (e.ends_with("128")) impl->mmaTileRows = 128;
         else if (e.ends_with("64")) impl->mmaTileRows = 64;
     }
-    return std::unique_ptr<Backend>(new Backend(std::move(impl)));
+    // Intel's matrix engines when the program has them, once their results match the
+    // portable kernels' on this device (cl_xmx_check.cpp).
+    if (cl_kernel k = clCreateKernel(impl->program, "matmul_q8_0_xmx", &probe); k && probe == CL_SUCCESS) {
+        impl->kernels.emplace("matmul_q8_0_xmx", k);
+        impl->xmx = true;
+        const std::string o = xmxOption(impl->device);
+        impl->xmxSubgroup = o.find("XMX=16") != std::string::npos ? 16 : 8;
+    }
+    auto backend = std::unique_ptr<Backend>(new Backend(std::move(impl)));
+    if (backend->m_impl->xmx) backend->checkXmx();
+    return backend;
 }
 
 const std::string& Backend::deviceId() const { return m_impl->id; }
@@ -341,7 +378,12 @@ bool Backend::isGpu() const { return m_impl->gpu; }
 uint64_t Backend::memoryBytes() const { return m_impl->memory; }
 uint64_t Backend::maxAllocBytes() const { return m_impl->maxAlloc; }
 bool Backend::programFromCache() const { return m_impl->fromCache; }
-bool Backend::matrixUnits() const { return m_impl->mma; }
+bool Backend::matrixUnits() const { return m_impl->mma || m_impl->xmx; }
+std::string Backend::matrixUnitsNote() const {
+    if (m_impl->mma) return "mma.sync (NVIDIA tensor cores)";
+    if (m_impl->xmx) return "XMX (Intel matrix engines)";
+    return m_impl->xmxNote;
+}
 std::mutex& Backend::lock() { return m_impl->mutex; }
 
 std::string Backend::takeError() {

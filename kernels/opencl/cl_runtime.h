@@ -30,6 +30,9 @@ struct Backend::Impl {
     bool fromCache = false;
     bool mma = false;  // prefill products on the tensor cores (cl/matmul_mma.cl)
     size_t mmaTileRows = 0;  // their rows per work-group: 0 = by the matrix, else 64 or 128
+    bool xmx = false;        // prefill products on Intel's matrix engines (cl/matmul_xmx.cl)
+    size_t xmxSubgroup = 8;  // their subgroup size (the operands' N): 8 or 16
+    std::string xmxNote;     // why they are off after the self-check (empty: never tried)
     uint64_t memory = 0, maxAlloc = 0;
     uint32_t computeUnits = 1;
     std::mutex mutex;

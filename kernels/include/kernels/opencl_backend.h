@@ -102,8 +102,11 @@ public:
     uint64_t memoryBytes() const;
     uint64_t maxAllocBytes() const;
     bool programFromCache() const;  // the last create() found the compiled program on disk
-    // Prefill products of Q4_0 / Q8_0 weights run on matrix units (NVIDIA: mma.sync).
+    // Prefill products of Q4_0 / Q8_0 weights run on matrix units (NVIDIA: mma.sync; Intel:
+    // XMX through cl_intel_subgroup_matrix_multiply_accumulate).
     bool matrixUnits() const;
+    // Which matrix units, or why the device's were left unused (empty: none).
+    std::string matrixUnitsNote() const;
 
     // Weight types upload() converts: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
     // Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0.
@@ -182,6 +185,9 @@ public:
 
 private:
     explicit Backend(std::unique_ptr<Impl> impl);
+    // Compares the XMX products with the portable kernels' on this device once; off when
+    // they differ or cannot run (cl_xmx_check.cpp).
+    void checkXmx();
     bool quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu, ExpertScratch& s);
     // experts() after routing: the products of the K experts in s.ids / s.weights.
     void expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,

@@ -39,6 +39,12 @@
 #define FMT_Q2 10
 #define FMT_Q3 11
 
+// Four unsigned nibble values per byte (0..15) to signed bytes q - 8 without carries:
+// (q | 0x80) - 8 stays within the byte, then the top bit flipped back.
+inline uint4 nib_s8(uint4 v) {
+    return ((v | (uint4)(0x80808080u)) - (uint4)(0x08080808u)) ^ (uint4)(0x80808080u);
+}
+
 // The non-linear 4-bit code book of IQ4_NL / IQ4_XS, looked up with shuffle().
 #define IQ4_VALUES ((char16)(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113))
 

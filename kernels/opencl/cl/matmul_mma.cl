@@ -71,12 +71,6 @@ inline void mma_s8_emulated(uint a0, uint a1, uint a2, uint a3, uint b0, uint b1
 // to the mantissa of 1.5 * 2^23, then 1.5 * 2^23 subtracted.
 inline float i2f(int c) { return as_float(c + 0x4B400000) - 12582912.0f; }
 
-// Four unsigned nibble values per byte (0..15) to signed bytes q - 8 without carries:
-// (q | 0x80) - 8 stays within the byte, then the top bit flipped back.
-inline uint4 nib_s8(uint4 v) {
-    return ((v | (uint4)(0x80808080u)) - (uint4)(0x08080808u)) ^ (uint4)(0x80808080u);
-}
-
 // Weight stage: blocks kb0 .. kb0+MQ_KB-1 of rows r0 .. r0+tm-1 into wq (int8) and wsc
 // (scale per block, [block][row]; 0 outside the matrix, so those products vanish).
 inline void mq_stage_q4_0(global const uchar* wa, global const uchar* ws, int r0, int rows, int nb, int kb0,

@@ -263,6 +263,18 @@ TEST(OpenclMma, ActiveOnNvidia) {
     EXPECT_TRUE(be->matrixUnits()) << be->deviceName() << ": the driver refused the mma.sync kernels";
 }
 
+// With ASSISTANT_OPENCL_XMX=emulate8|emulate16 the program carries the XMX kernels with the
+// instruction emulated: they must pass the backend's own check against the portable
+// kernels and then be the matrix units (PrefillTilesMatchCpu and MatchesReference run
+// through them in the same ctest entries).
+TEST(OpenclXmx, EmulatedKernelsPassTheSelfCheck) {
+    REQUIRE_BACKEND();
+    const char* e = std::getenv("ASSISTANT_OPENCL_XMX");
+    if (!e || !std::string(e).starts_with("emulate")) GTEST_SKIP() << "ASSISTANT_OPENCL_XMX=emulate8|16 not set";
+    EXPECT_TRUE(be->matrixUnits()) << be->matrixUnitsNote();
+    EXPECT_NE(be->matrixUnitsNote().find("XMX"), std::string::npos) << be->matrixUnitsNote();
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, OpenclMatmul,
                          ::testing::Values(GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0,
                                            GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
