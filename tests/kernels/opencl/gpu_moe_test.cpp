@@ -9,9 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "assistant/engine.h"
 #include "assistant/model_tools.h"
+#include "kernels/device_list.h"
 #include "greedy_run.h"
 #include "shared_data.h"
 
@@ -94,6 +96,43 @@ INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoe, ::testing::Values("qwen3moe-a.gguf
                                  if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                              return n;
                          });
+
+// Several GPUs with the experts in host memory (the issue's "layers split across devices,
+// experts still on the CPU"): PoCL asked for two devices (ctest gpu_moe_two_devices) gives
+// the CPU's continuation with the layers shared evenly and 1:3, and with the experts of each
+// device's layers on that device.
+TEST(GpuMoeSplit, TwoDevicesWithTheExpertsOnTheCpu) {
+    const auto devices = kernels::openclDevices();
+    if (devices.size() < 2) {
+        if (const char* pocl = std::getenv("POCL_DEVICES"); pocl && std::string(pocl).find(' ') != std::string::npos)
+            FAIL() << "POCL_DEVICES asks for two devices but " << devices.size() << " are listed";
+        GTEST_SKIP() << "fewer than two OpenCL devices";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.Q8_0.gguf");
+    REQUIRE_SHARED(path);
+    const std::string both = devices[0].id + "," + devices[1].id;
+    auto cpu = load(path, "cpu", 0, MoeExperts::Auto);
+    ASSERT_TRUE(cpu);
+    const GreedyRun want = greedy(cpu, KvType::F32);
+    const struct {
+        MoeExperts moe;
+        std::vector<float> split;
+    } cases[] = {{MoeExperts::Cpu, {}}, {MoeExperts::Cpu, {1, 3}}, {MoeExperts::Gpu, {}}};
+    for (const auto& c : cases) {
+        ModelParams p;
+        p.device = both;
+        p.gpuLayers = -1;
+        p.gpuSplit = c.split;
+        p.moeExperts = c.moe;
+        auto m = Model::load(path, p);
+        ASSERT_TRUE(m.has_value()) << m.error().message;
+        const std::string what = std::string("experts ") + name(c.moe) + ", split " + std::to_string(c.split.size());
+        EXPECT_EQ((*m)->info().device, both) << (*m)->info().deviceNote;
+        EXPECT_EQ((*m)->info().gpuLayers, (*m)->info().layerCount) << what;
+        EXPECT_EQ((*m)->info().expertsOnGpu, c.moe == MoeExperts::Gpu) << what;
+        expectSameContinuation(want, greedy(*m, KvType::F32), 0.15f, what);
+    }
+}
 
 // Bytes a plan puts on `where`, and of those its routed experts'.
 struct DeviceBytes {
