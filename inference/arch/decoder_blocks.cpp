@@ -25,15 +25,15 @@ assistant::Result<AttentionWeights> bindAttention(const gguf::File& f, const Hpa
     if (layout.fusedQkv) {
         // [q; k; v] rows of one tensor: three views, no copy.
         const std::string name = layerTensor(l, "attn_qkv.weight");
-        BIND(w.wq, bindMatrixRows(f, name, E, q + 2 * kv, 0, q));
-        BIND(w.wk, bindMatrixRows(f, name, E, q + 2 * kv, q, kv));
-        BIND(w.wv, bindMatrixRows(f, name, E, q + 2 * kv, q + kv, kv));
+        BIND(w.wq, bindMatrixRows(f, name, E, q + 2 * kv, 0, q, false));
+        BIND(w.wk, bindMatrixRows(f, name, E, q + 2 * kv, q, kv, false));
+        BIND(w.wv, bindMatrixRows(f, name, E, q + 2 * kv, q + kv, kv, false));
     } else {
-        BIND(w.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, q));
-        BIND(w.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, kv));
-        BIND(w.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, kv));
+        BIND(w.wq, bindMatrix(f, layerTensor(l, "attn_q.weight"), E, q, false));
+        BIND(w.wk, bindMatrix(f, layerTensor(l, "attn_k.weight"), E, kv, false));
+        BIND(w.wv, bindMatrix(f, layerTensor(l, "attn_v.weight"), E, kv, false));
     }
-    BIND(w.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), q, E));
+    BIND(w.wo, bindMatrix(f, layerTensor(l, "attn_output.weight"), q, E, false));
     if (layout.biases) {
         BIND(w.bq, bindVector(f, layerTensor(l, "attn_q.bias"), q));
         BIND(w.bk, bindVector(f, layerTensor(l, "attn_k.bias"), kv));
@@ -53,13 +53,13 @@ assistant::Result<FfnWeights> bindFfn(const gguf::File& f, const Hparams& h, int
     BIND(w.norm, bindVector(f, layerTensor(l, "ffn_norm.weight"), E));
     if (fusedGateUp) {
         const std::string name = layerTensor(l, "ffn_up.weight");
-        BIND(w.gate, bindMatrixRows(f, name, E, 2 * F, 0, F));
-        BIND(w.up, bindMatrixRows(f, name, E, 2 * F, F, F));
+        BIND(w.gate, bindMatrixRows(f, name, E, 2 * F, 0, F, false));
+        BIND(w.up, bindMatrixRows(f, name, E, 2 * F, F, F, false));
     } else {
-        BIND(w.gate, bindMatrix(f, layerTensor(l, "ffn_gate.weight"), E, F));
-        BIND(w.up, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, F));
+        BIND(w.gate, bindMatrix(f, layerTensor(l, "ffn_gate.weight"), E, F, false));
+        BIND(w.up, bindMatrix(f, layerTensor(l, "ffn_up.weight"), E, F, false));
     }
-    BIND(w.down, bindMatrix(f, layerTensor(l, "ffn_down.weight"), F, E));
+    BIND(w.down, bindMatrix(f, layerTensor(l, "ffn_down.weight"), F, E, false));
     return w;
 }
 
@@ -70,7 +70,7 @@ assistant::Result<MoeWeights> bindMoe(const gguf::File& f, const Hparams& h, int
                                          "expert_used_count or expert_feed_forward_length"));
     MoeWeights w;
     BIND(w.norm, bindVector(f, layerTensor(l, "ffn_norm.weight"), E));
-    BIND(w.router, bindMatrix(f, layerTensor(l, "ffn_gate_inp.weight"), E, X));
+    BIND(w.router, bindMatrix(f, layerTensor(l, "ffn_gate_inp.weight"), E, X, false));
     BIND(w.gate, bindExperts(f, layerTensor(l, "ffn_gate_exps.weight"), E, Fe, X));
     BIND(w.up, bindExperts(f, layerTensor(l, "ffn_up_exps.weight"), E, Fe, X));
     BIND(w.down, bindExperts(f, layerTensor(l, "ffn_down_exps.weight"), Fe, E, X));
@@ -79,10 +79,10 @@ assistant::Result<MoeWeights> bindMoe(const gguf::File& f, const Hparams& h, int
 
 assistant::Result<EmbeddingWeights> bindEmbeddings(const gguf::File& f, const Hparams& h) {
     EmbeddingWeights w;
-    BIND(w.tokenEmbd, bindMatrix(f, "token_embd.weight", h.nEmbd, h.nVocab));
+    BIND(w.tokenEmbd, bindMatrix(f, "token_embd.weight", h.nEmbd, h.nVocab, false));
     BIND(w.outputNorm, bindVector(f, "output_norm.weight", h.nEmbd));
     std::optional<Matrix> output;
-    BIND(output, bindOptionalMatrix(f, "output.weight", h.nEmbd, h.nVocab));
+    BIND(output, bindOptionalMatrix(f, "output.weight", h.nEmbd, h.nVocab, false));
     w.output = output.value_or(w.tokenEmbd);  // tied embeddings
     return w;
 }

@@ -55,6 +55,7 @@ public:
     Gemma(Hparams h, GemmaVariant v) : m_h(std::move(h)), m_variant(v) {}
 
     assistant::Status bind(const gguf::File& f) {
+        m_file = &f;
         BIND(m_embd, bindEmbeddings(f, m_h));
         m_layers.resize(static_cast<size_t>(m_h.nLayer));
         for (int64_t l = 0; l < m_h.nLayer; ++l) {
@@ -85,6 +86,7 @@ public:
             d.postFfwNorm.push_back(&L.postFfwNorm);
         }
         d.attentionParams = [this](int64_t, int64_t l) { return attentionParams(l); };
+        d.file = m_file;
         return true;
     }
 
@@ -134,6 +136,7 @@ private:
     GemmaVariant m_variant;
     EmbeddingWeights m_embd;
     std::vector<GemmaLayer> m_layers;
+    const gguf::File* m_file = nullptr;  // bound from (outlives the architecture)
 };
 
 assistant::Result<std::unique_ptr<Architecture>> makeGemma(const gguf::File& f, Hparams h, GemmaVariant v) {

@@ -20,6 +20,10 @@
 #include "arch/hot_experts.h"
 #include "kernels/backend.h"
 
+namespace gguf {
+class File;
+}
+
 namespace arch {
 
 // What the placement needs of a decoder (pointers into the architecture).
@@ -33,6 +37,10 @@ struct DecoderDesc {
     std::vector<const std::vector<float>*> postAttnNorm, postFfwNorm;
     // Layer l's RoPE and attention settings for a session of that context length.
     std::function<AttentionParams(int64_t contextLength, int64_t layer)> attentionParams;
+    // The file the matrices were bound from (views into its mapping, no CPU layout yet:
+    // the placement makes it for what the CPU computes and releases the pages a device
+    // copied), or null (then the matrices are used as they are).
+    const gguf::File* file = nullptr;
 };
 
 // Where a layer or the output head lives: an index into ModelPlacement::devices, or

@@ -42,9 +42,11 @@ private:
     std::vector<Layer> m_layers;
     std::vector<float> m_ropeFactors;      // [rope dims / 2] angle divisors (LongRope: short), or empty
     std::vector<float> m_ropeFactorsLong;  // [rope dims / 2] LongRope's long factors, or empty
+    const gguf::File* m_file = nullptr;    // bound from (outlives the architecture)
 };
 
 assistant::Status PreNormDecoder::bind(const gguf::File& f) {
+    m_file = &f;
     BIND(m_embd, bindEmbeddings(f, m_h));
     m_layers.resize(static_cast<size_t>(m_h.nLayer));
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
@@ -94,6 +96,7 @@ bool PreNormDecoder::describeDecoder(DecoderDesc& d) const {
         d.moe.push_back(isMoe() ? &L.moe : nullptr);
     }
     d.attentionParams = [this](int64_t contextLength, int64_t) { return attentionParams(contextLength); };
+    d.file = m_file;
     return true;
 }
 

@@ -47,27 +47,28 @@ std::string layerTensor(int64_t layer, const char* suffix) {
 }
 
 assistant::Result<kernels::Matrix> bindMatrix(const gguf::File& f, const std::string& name, int64_t cols,
-                                              int64_t rows) {
+                                              int64_t rows, bool forCpu) {
     const gguf::TensorInfo* t = f.tensor(name);
     if (!t) return std::unexpected(makeError(ErrorCode::InvalidFormat, "missing tensor '", name, "'"));
     auto m = toMatrix(*t, cols, rows);
-    if (m && kernels::repackForCpu(*m)) f.release(*t);  // CPU layout made at load; drop the mapped original
+    if (m && forCpu && kernels::repackForCpu(*m)) f.release(*t);  // CPU layout made at load; drop the mapped original
     return m;
 }
 
 assistant::Result<std::optional<kernels::Matrix>> bindOptionalMatrix(const gguf::File& f, const std::string& name,
-                                                                     int64_t cols, int64_t rows) {
+                                                                     int64_t cols, int64_t rows, bool forCpu) {
     const gguf::TensorInfo* t = f.tensor(name);
     if (!t) return std::optional<kernels::Matrix>{};
     auto m = toMatrix(*t, cols, rows);
     if (!m) return std::unexpected(m.error());
-    if (kernels::repackForCpu(*m)) f.release(*t);
+    if (forCpu && kernels::repackForCpu(*m)) f.release(*t);
     return std::optional<kernels::Matrix>{*m};
 }
 
 assistant::Result<kernels::Matrix> bindMatrixRows(const gguf::File& f, const std::string& name, int64_t cols,
-                                                  int64_t totalRows, int64_t firstRow, int64_t rows) {
-    auto whole = bindMatrix(f, name, cols, totalRows);
+                                                  int64_t totalRows, int64_t firstRow, int64_t rows,
+                                                  bool forCpu) {
+    auto whole = bindMatrix(f, name, cols, totalRows, forCpu);
     if (!whole) return std::unexpected(whole.error());
     if (firstRow < 0 || rows <= 0 || firstRow + rows > totalRows)
         return std::unexpected(makeError(ErrorCode::InvalidFormat, "tensor '", name, "': rows [", firstRow, ", ",
@@ -92,15 +93,43 @@ assistant::Result<std::vector<kernels::Matrix>> bindExperts(const gguf::File& f,
     const size_t expertBytes = kernels::rowBytes(t->type, cols) * static_cast<size_t>(rows);
     for (int64_t e = 0; e < nExpert; ++e)
         experts.push_back(kernels::Matrix{t->type, t->data + static_cast<size_t>(e) * expertBytes, rows, cols});
-    // The CPU kernels read experts fastest interleaved, like every other weight; that
-    // copy lives in RAM, so it is made only when all the file's experts fit in half of
-    // it. Larger models keep their experts mapped from the file (paged as routed).
-    if (repackExperts(f)) {
-        bool own = true;
-        for (kernels::Matrix& m : experts) own = kernels::repackForCpu(m) && own;
-        if (own) f.release(*t);
-    }
     return experts;
+}
+
+size_t sourceBytes(const kernels::Matrix& m) { return kernels::rowBytes(m.type, m.cols) * static_cast<size_t>(m.rows); }
+
+bool prepareForCpu(const gguf::File& f, kernels::Matrix& m) {
+    if (m.interleaved || m.owned) return true;
+    const kernels::Matrix mapped = m;  // repackForCpu may replace data (TQ1_0 -> TQ2_0)
+    if (!kernels::repackForCpu(m)) return false;
+    releaseMapped(f, mapped);
+    return true;
+}
+
+void prepareExpertsForCpu(const gguf::File& f, std::vector<kernels::Matrix>& experts) {
+    // The CPU kernels read experts fastest interleaved, like every other weight; that
+    // copy lives in RAM, so it is made only when all the file's experts fit in half of it.
+    if (experts.empty() || !repackExperts(f)) return;
+    const kernels::Matrix mapped = experts[0];  // repackForCpu may replace data (TQ1_0 -> TQ2_0)
+    bool all = true;
+    for (kernels::Matrix& m : experts)
+        all = (m.interleaved || m.owned || kernels::repackForCpu(m)) && all;
+    // The tensor's experts lie back to back: released as one range (no page left at
+    // each boundary), or one by one where some stayed views.
+    if (all) return f.releaseRange(mapped.data, sourceBytes(mapped) * experts.size());
+    for (const kernels::Matrix& m : experts)
+        if (m.interleaved && !m.owned) releaseMapped(f, m);
+}
+
+void releaseMapped(const gguf::File& f, const kernels::Matrix& m) {
+    if (m.data && m.rows > 0) f.releaseRange(m.data, sourceBytes(m));
+}
+
+size_t cpuCopyBytes(std::span<const kernels::Matrix* const> matrices) {
+    size_t bytes = 0;
+    for (const kernels::Matrix* m : matrices)
+        if (m && (m->interleaved || m->owned)) bytes += sourceBytes(*m);
+    return bytes;
 }
 
 assistant::Result<std::optional<std::vector<float>>> bindOptionalVector(const gguf::File& f, const std::string& name,

@@ -123,6 +123,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         impl->info.hotExpertsPerLayer = static_cast<int>(impl->placement->plannedHotExperts());
     }
     impl->info.expertCount = static_cast<int>(impl->arch->hparams().nExpert);
+    if (impl->placement) impl->info.cpuCopyBytes = impl->placement->cpuCopyBytes();
     if (!impl->info.deviceNote.empty()) {
         detail::log(LogLevel::Info, "GPU not used: ", impl->info.deviceNote);
     }

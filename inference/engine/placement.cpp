@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <numeric>
 
+#include "arch/weights.h"
+#include "gguf/gguf_file.h"
 #include "kernels/opencl_backend.h"
 #include "common/log.h"
 
@@ -66,6 +68,41 @@ std::string deviceCannotRun(const Backend& be, const DecoderDesc& d, int64_t l) 
     }
     if (d.h->headDim > 256 || d.h->headDim % 2 != 0) return cat("head size ", d.h->headDim, " (at most 256, even)");
     return {};
+}
+
+// The decoders bind their matrices as views of the file, for any backend; the placement,
+// which alone knows where each is computed, gives those the CPU computes the CPU
+// kernels' layout (before any session runs: the one place they change) and releases the
+// mapped pages of those a device copied (they refault if a refresh reads them again).
+Matrix& hostMatrix(const Matrix& m) { return const_cast<Matrix&>(m); }
+
+void prepareDenseForCpu(const DecoderDesc& d, int64_t l) {
+    if (!d.file) return;
+    for (const Matrix* m : deviceMatrices(d, l)) prepareForCpu(*d.file, hostMatrix(*m));
+}
+
+void prepareExpertsOnCpu(const DecoderDesc& d, int64_t l) {
+    const MoeWeights* m = d.moe[l];
+    if (!d.file || !m) return;
+    prepareForCpu(*d.file, hostMatrix(m->router));
+    for (const auto* set : {&m->gate, &m->up, &m->down})
+        prepareExpertsForCpu(*d.file, const_cast<std::vector<Matrix>&>(*set));
+}
+
+void releaseDense(const DecoderDesc& d, int64_t l) {
+    if (!d.file) return;
+    for (const Matrix* m : deviceMatrices(d, l)) releaseMapped(*d.file, *m);
+}
+
+// A layer's experts (back to back in each tensor: one range per tensor) and router.
+void releaseExperts(const DecoderDesc& d, int64_t l) {
+    const MoeWeights* m = d.moe[l];
+    if (!d.file || !m) return;
+    releaseMapped(*d.file, m->router);
+    for (const auto* set : {&m->gate, &m->up, &m->down})
+        if (!set->empty())
+            d.file->releaseRange((*set)[0].data, kernels::rowBytes((*set)[0].type, (*set)[0].cols) *
+                                                     static_cast<size_t>((*set)[0].rows) * set->size());
 }
 
 bool decoderHasExperts(const DecoderDesc& d) {
@@ -195,21 +232,20 @@ assistant::Result<std::unique_ptr<Placement>> Placement::create(const Architectu
         if (wantDevice) note = cat(arch.hparams().arch, " runs on the CPU (its layers do not run through the backend interface yet)");
         return nullptr;
     }
-    // Every layer on the CPU first: views of the host weights, nothing copied.
     p->m_cpu = kernels::makeCpuBackend(nullptr);
-    const DecoderDesc& d = p->m_desc;
-    for (int64_t l = 0; l < d.h->nLayer; ++l) {
-        auto L = placeLayer(*p->m_cpu, d, l, kOnCpu);
-        if (!L) {  // views cannot fail; keep the message if they ever do
-            note = L.error().message;
+    p->m_upload = upload;
+    p->m_placement.layers.resize(static_cast<size_t>(p->m_desc.h->nLayer));
+    // Every layer the devices do not take goes to the CPU once the plan is made: only
+    // those get the CPU kernels' copies of their weights.
+    auto onCpu = [&]() -> assistant::Result<std::unique_ptr<Placement>> {
+        p->backToCpu();
+        if (!p->m_placement.output.w) {  // views and repacking cannot fail; keep the message if they ever do
+            note = "placing the layers on the CPU failed";
             return nullptr;
         }
-        p->m_placement.layers.push_back(std::move(*L));
-    }
-    auto out = placeOutput(*p->m_cpu, d, kOnCpu);
-    if (!out) return nullptr;
-    p->m_placement.output = std::move(*out);
-    if (!wantDevice) return p;
+        return std::move(p);
+    };
+    if (!wantDevice) return onCpu();
 
     std::vector<std::string> ids;
     for (size_t at = 0; at <= device.size();) {  // "opencl:0.0,opencl:0.1"
@@ -218,36 +254,60 @@ assistant::Result<std::unique_ptr<Placement>> Placement::create(const Architectu
         at = comma + 1;
     }
     if (ids.size() == 1 && (ids[0] == "auto" || ids[0].empty())) ids[0] = autoDevice(note);
-    if (ids[0].empty()) return p;
+    if (ids[0].empty()) return onCpu();
     for (const std::string& id : ids)
         if (id.rfind("opencl:", 0) != 0) {
             note = cat("device '", id, "' cannot run layers (Level Zero devices are listed only; ",
                        "compute runs through OpenCL): running on the CPU");
-            return p;
+            return onCpu();
         }
     if (!params.gpuSplit.empty() && params.gpuSplit.size() != ids.size()) {
         note = cat("--gpu-split has ", params.gpuSplit.size(), " shares for ", ids.size(), " devices: running on the CPU");
-        return p;
+        return onCpu();
     }
     auto planned = p->planDevices(ids, params, note);
     if (!planned) return std::unexpected(planned.error());
-    if (!*planned) {
-        p->backToCpu();
+    if (!*planned) return onCpu();
+    if (!upload) {  // the plan only: every layer on the CPU as views, the plan kept for parts()
+        p->placeRestOnCpu();
         return p;
     }
-    if (upload && !p->uploadPlan(ids, note)) p->backToCpu();
+    if (!p->uploadPlan(ids, note)) return onCpu();
+    p->placeRestOnCpu();
     return p;
 }
 
+// The layers (and the output head) not placed yet, on the CPU: views of the host
+// weights, given the CPU kernels' layout unless the placement is a plan only.
+void Placement::placeRestOnCpu() {
+    for (size_t l = 0; l < m_placement.layers.size(); ++l) {
+        PlacedLayer& L = m_placement.layers[l];
+        if (!L.qkv) {  // not placed yet
+            const int64_t layer = static_cast<int64_t>(l);
+            if (m_upload) {
+                prepareDenseForCpu(m_desc, layer);
+                prepareExpertsOnCpu(m_desc, layer);
+            }
+            auto placed = placeLayer(*m_cpu, m_desc, layer, kOnCpu);
+            if (!placed) return;
+            L = std::move(*placed);
+        }
+    }
+    if (!m_placement.output.w) {
+        if (m_upload && m_desc.file) prepareForCpu(*m_desc.file, hostMatrix(m_desc.embd->output));
+        if (auto out = placeOutput(*m_cpu, m_desc, kOnCpu)) m_placement.output = std::move(*out);
+    }
+}
+
 void Placement::backToCpu() {
-    for (size_t l = 0; l < m_placement.layers.size(); ++l)
-        if (m_placement.layers[l].device != kOnCpu)
-            m_placement.layers[l] = *placeLayer(*m_cpu, m_desc, static_cast<int64_t>(l), kOnCpu);
-    if (m_placement.output.device != kOnCpu) m_placement.output = *placeOutput(*m_cpu, m_desc, kOnCpu);
+    for (PlacedLayer& L : m_placement.layers)
+        if (L.device != kOnCpu) L = PlacedLayer{};
+    if (m_placement.output.device != kOnCpu) m_placement.output = PlacedOutput{};
     m_placement.devices.clear();
     m_placement.hotExperts.clear();
     m_opencl.clear();
     m_plan = {};
+    placeRestOnCpu();
 }
 
 // Layers per device: n in proportion to the shares, rounded so they add up to n.
@@ -407,9 +467,16 @@ bool Placement::uploadPlan(const std::vector<std::string>& ids, std::string& not
                 note = cat("uploading layer ", l, " to ", dev.name(), " failed (", L.error().message, "): running on the CPU");
                 return false;
             }
+            const bool expertsOnHost = L->expertsOnHost;
             m_placement.layers[l] = std::move(*L);
             if (!m_plan.hotSlots.empty() && m_plan.hotSlots[i] > 0 && d.moe[l] && !uploadHotExperts(i, l, note))
                 return false;
+            // The device has its copies: their pages leave the process's resident memory.
+            // Experts computed on the CPU get its layout (after the hot-expert cache read
+            // its experts from the mapping: one pass over the file).
+            releaseDense(d, l);
+            if (expertsOnHost) prepareExpertsOnCpu(d, l);
+            else releaseExperts(d, l);
         }
         where += cat(where.empty() ? "" : ", ", m_plan.count[i], " on ", dev.name(), " (", ids[i], ")");
     }
@@ -420,6 +487,7 @@ bool Placement::uploadPlan(const std::vector<std::string>& ids, std::string& not
         return false;
     }
     m_placement.output = std::move(*out);
+    if (d.file) releaseMapped(*d.file, d.embd->output);  // tied: the token lookup refaults its rows
     const int64_t hot = plannedHotExperts();
     const std::string experts =
         !decoderHasExperts(d) ? ""
@@ -464,6 +532,22 @@ int64_t Placement::plannedDeviceLayers() const {
 }
 
 bool Placement::hasExperts() const { return decoderHasExperts(m_desc); }
+
+size_t Placement::cpuCopyBytes() const {
+    const DecoderDesc& d = m_desc;
+    std::vector<const Matrix*> all = {&d.embd->tokenEmbd};
+    if (d.embd->output.data != d.embd->tokenEmbd.data) all.push_back(&d.embd->output);
+    for (int64_t l = 0; l < d.h->nLayer; ++l) {
+        const std::vector<const Matrix*> dense = deviceMatrices(d, l);
+        all.insert(all.end(), dense.begin(), dense.end());
+        if (const MoeWeights* m = d.moe[l]) {
+            all.push_back(&m->router);
+            for (const auto* set : {&m->gate, &m->up, &m->down})
+                for (const Matrix& e : *set) all.push_back(&e);
+        }
+    }
+    return arch::cpuCopyBytes(all);
+}
 
 std::vector<assistant::PlacementPart> Placement::parts() const {
     const DecoderDesc& d = m_desc;

@@ -61,6 +61,9 @@ public:
     // new experts converted without the device's lock, each copy made holding it: never
     // inside a token). Returns the experts swapped.
     uint64_t refreshHotExperts() const;
+    // Bytes of the CPU kernels' own copies of the model's weights (interleaved rows; the
+    // rest are views of the file's mapping): none for what a device computes.
+    size_t cpuCopyBytes() const;
     // The plan's parts per backend with their bytes there (assistant-cli info).
     std::vector<assistant::PlacementPart> parts() const;
     // Per layer: whether its KV cache lives in host memory (the layer runs on the CPU).
@@ -80,6 +83,7 @@ private:
                                         std::string& note);
     bool uploadPlan(const std::vector<std::string>& ids, std::string& note);
     void backToCpu();
+    void placeRestOnCpu();
     int64_t layersThatFit(const kernels::Backend& device, std::string& note, bool experts) const;
     size_t deviceNeed(const kernels::Backend& device, int64_t first, int64_t count, bool experts) const;
     assistant::Status checkDenseFits(const std::vector<int64_t>& want, int64_t first) const;
@@ -97,6 +101,7 @@ private:
     DecoderDesc m_desc;
     Plan m_plan;
     uint64_t m_gpuMemory = 0;  // ModelParams::gpuMemory
+    bool m_upload = true;      // false: a plan only (no CPU layout made, nothing uploaded)
     ModelPlacement m_placement;
     std::unique_ptr<kernels::Backend> m_cpu;  // uploads the CPU layers' views
     std::vector<std::shared_ptr<kernels::opencl::Backend>> m_opencl;  // the devices' own interface (profiling)

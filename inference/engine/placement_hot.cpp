@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "arch/weights.h"
 #include "common/log.h"
+#include "gguf/gguf_file.h"
 #include "engine/placement.h"
 
 namespace arch {
@@ -17,6 +19,13 @@ namespace {
 kernels::ExpertSet expertSet(const DecoderDesc& d, int64_t l) {
     const MoeWeights& m = *d.moe[l];
     return kernels::ExpertSet{&m.router, m.gate, m.up, m.down, d.h->nExpertUsed, true};
+}
+
+// Expert e's pages in the mapping (its gate, up and down), after a device copied them.
+void releaseExpert(const DecoderDesc& d, int64_t l, int32_t e) {
+    if (!d.file) return;
+    const MoeWeights& m = *d.moe[l];
+    for (const auto* set : {&m.gate, &m.up, &m.down}) releaseMapped(*d.file, (*set)[static_cast<size_t>(e)]);
 }
 
 }  // namespace
@@ -33,6 +42,7 @@ bool Placement::uploadHotExperts(size_t device, int64_t l, std::string& note) {
     }
     m_placement.hotExperts.resize(m_placement.layers.size());
     m_placement.hotExperts[l] = std::make_unique<HotExperts>(X, ids, std::move(*slots));
+    for (int32_t e : ids) releaseExpert(m_desc, l, e);
     return true;
 }
 
@@ -73,7 +83,10 @@ uint64_t Placement::refreshHotExperts() const {
         const kernels::ExpertSet set = expertSet(m_desc, static_cast<int64_t>(l));
         for (auto [slot, expert] : swaps) {
             const int32_t staged[] = {expert};
-            auto one = dev.uploadExpertSlots(set, staged);  // converted and uploaded outside the lock
+            // Converted and uploaded outside the lock, from the file's bytes (the mapping:
+            // the CPU's interleaved copy is not the device's source), whose pages go again.
+            auto one = dev.uploadExpertSlots(set, staged);
+            releaseExpert(m_desc, static_cast<int64_t>(l), expert);
             if (!one) {
                 error = one.error();
                 break;

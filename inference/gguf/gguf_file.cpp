@@ -151,15 +151,17 @@ const TensorInfo* File::tensor(std::string_view name) const {
     return it == m_tensorIndex.end() ? nullptr : &m_tensors[it->second];
 }
 
-void File::release(const TensorInfo& tensor) const {
-    if (!m_mapping || !tensor.data || tensor.bytes == 0) return;
+void File::release(const TensorInfo& tensor) const { releaseRange(tensor.data, tensor.bytes); }
+
+void File::releaseRange(const void* data, size_t bytes) const {
+    if (!m_mapping || !data || bytes == 0) return;
     const auto base = reinterpret_cast<uintptr_t>(m_mapping);
-    const auto begin = reinterpret_cast<uintptr_t>(tensor.data);
-    if (begin < base || begin - base > m_bytes.size() || tensor.bytes > m_bytes.size() - (begin - base)) return;
-    // Only whole pages inside the tensor: a page shared with a neighbour stays resident.
+    const auto begin = reinterpret_cast<uintptr_t>(data);
+    if (begin < base || begin - base > m_bytes.size() || bytes > m_bytes.size() - (begin - base)) return;
+    // Only whole pages inside the range: a page shared with a neighbour stays resident.
     const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
     const uintptr_t first = (begin + page - 1) / page * page;
-    const uintptr_t last = (begin + tensor.bytes) / page * page;
+    const uintptr_t last = (begin + bytes) / page * page;
     if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 

@@ -88,6 +88,10 @@ public:
 
     // Advises the kernel that a tensor's pages will not be needed (after repacking).
     void release(const TensorInfo& tensor) const;
+    // The same for `bytes` from `data` (any part of a tensor): whole pages inside the
+    // range, only where it lies in the mapping (a file read into memory keeps it). The
+    // pages refault from the file if read again.
+    void releaseRange(const void* data, size_t bytes) const;
 
 private:
     File() = default;

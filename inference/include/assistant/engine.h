@@ -175,6 +175,9 @@ struct ModelInfo {
     // held in its hot-expert cache (Model::hotExperts), of expertCount (0: no cache).
     int hotExpertsPerLayer = 0;
     int expertCount = 0;           // routed experts per layer (0: a dense model)
+    // Bytes of the CPU kernels' own copies of weights (rows interleaved at load), held in
+    // RAM besides the file's mapping: none for the weights a device computes.
+    uint64_t cpuCopyBytes = 0;
     std::string deviceNote;        // why no GPU runs the model when one was asked for ("auto" included)
 };
 

@@ -196,6 +196,41 @@ TEST(GpuMoePlan, TheBudgetDecidesWhereTheExpertsGo) {
     EXPECT_NE(none->note.find("too little memory"), std::string::npos) << none->note;
 }
 
+// Weights a device computes get no CPU copy (the interleaved rows the CPU kernels read):
+// all on the device, none; experts on the CPU, theirs only; the CPU's layers, theirs.
+TEST(GpuMoeMemory, OnlyWhatTheCpuComputesGetsACpuCopy) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.Q8_0.gguf");
+    REQUIRE_SHARED(path);
+    auto cpu = load(path, "cpu", 0, MoeExperts::Auto);
+    ASSERT_TRUE(cpu);
+    const uint64_t all = cpu->info().cpuCopyBytes;
+    if (all == 0) GTEST_SKIP() << "this CPU's kernels read Q8_0 in the file's layout (no copies to count)";
+    auto gpu = load(path, dev, -1, MoeExperts::Gpu);
+    ASSERT_TRUE(gpu);
+    ASSERT_TRUE(gpu->info().expertsOnGpu);
+    EXPECT_EQ(gpu->info().cpuCopyBytes, 0u);
+    auto hybrid = load(path, dev, -1, MoeExperts::Cpu);
+    ASSERT_TRUE(hybrid);
+    ASSERT_EQ(hybrid->info().gpuLayers, hybrid->info().layerCount);
+    const uint64_t experts = hybrid->info().cpuCopyBytes;
+    EXPECT_GT(experts, 0u);
+    EXPECT_LT(experts, all);
+    auto lastLayer = load(path, dev, 1, MoeExperts::Gpu);  // the other layers on the CPU
+    ASSERT_TRUE(lastLayer);
+    ASSERT_EQ(lastLayer->info().gpuLayers, 1);
+    EXPECT_GT(lastLayer->info().cpuCopyBytes, 0u);
+    EXPECT_LT(lastLayer->info().cpuCopyBytes, all);
+    // The models give the CPU's continuation (a Q8_0 model: the GPU's products differ
+    // slightly from the CPU's, within the tolerance the tests above use).
+    const GreedyRun want = greedy(cpu, KvType::F32);
+    expectSameContinuation(want, greedy(lastLayer, KvType::F32), 0.15f, "one layer on the device");
+}
+
 // ---- The hot-expert cache (--moe-experts cpu with a --gpu-mem budget) ----------------
 
 ModelParams hybridWithBudget(const std::string& dev, uint64_t gpuMemory) {
