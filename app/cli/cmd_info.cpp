@@ -152,7 +152,28 @@ void printMemoryEstimate(const assistant::GgufInfo& f, const Shape& s, uint64_t 
 
 // Where Model::load would put each part for these ModelParams (the placement's own
 // plan: nothing uploaded), bytes on each backend.
-int printPlacement(const std::string& path, const assistant::ModelParams& params) {
+// The decode tokens/s the plan's traffic gives with this machine's memory figures.
+void printDecodeEstimate(const assistant::PlacementReport& plan, int threads, bool probe) {
+    const std::string device = plan.device.substr(0, plan.device.find(','));
+    const assistant::MemoryBandwidth bw = assistant::memoryBandwidth(device, threads, probe);
+    const assistant::DecodeEstimate e = assistant::estimateDecode(plan, bw);
+    std::printf("\nexpected decode: %.1f tokens/s (an estimate: one sequence at a short context, memory-bound)\n",
+                e.tokensPerSecond);
+    std::printf("  per token: CPU reads %s at %.1f GB/s (%.2f ms)", humanBytes(plan.decodeCpuBytes).c_str(),
+                bw.cpuBytesPerSecond / 1e9, 1e3 * e.cpuSeconds);
+    if (device != "cpu")
+        std::printf(", %s reads %s at %.1f GB/s (%.2f ms), %d crossings x %.0f us + %d GPU ops x %.1f us (%.2f ms)",
+                    device.c_str(), humanBytes(plan.decodeDeviceBytes).c_str(), bw.deviceBytesPerSecond / 1e9,
+                    1e3 * e.deviceSeconds, plan.decodeCrossings, 1e6 * bw.crossingSeconds, plan.decodeDeviceOps,
+                    1e6 * bw.deviceOpSeconds, 1e3 * e.overheadSeconds);
+    std::printf("\n  assumes: all the dense weights and %s each token; the sides take turns (no overlap)%s\n",
+                plan.moe ? "the used experts of each MoE layer read once" : "nothing else read",
+                plan.hitRate > 0 ? "; the hot-expert cache hits in proportion to the experts it holds" : "");
+    if (plan.hitRate > 0) std::printf("  hot-expert hit rate assumed: %.1f%%\n", 100.0 * plan.hitRate);
+    std::printf("  bandwidths: %s\n", bw.source.c_str());
+}
+
+int printPlacement(const std::string& path, const assistant::ModelParams& params, int threads, bool probe) {
     auto plan = assistant::planPlacement(path, params);
     if (!plan) {
         std::fprintf(stderr, "info: %s [%s]\n", plan.error().message.c_str(),
@@ -178,6 +199,7 @@ int printPlacement(const std::string& path, const assistant::ModelParams& params
     for (const auto& [where, bytes] : perBackend)
         std::printf("  %-52s %-14s %14llu %12s\n", "total", where.c_str(), static_cast<unsigned long long>(bytes),
                     humanBytes(bytes).c_str());
+    printDecodeEstimate(*plan, threads, probe);
     return 0;
 }
 
@@ -190,6 +212,8 @@ int runInfo(std::vector<std::string> argv) {
     assistant::ModelParams params;
     bool placement = false;
     if (!readDeviceParams(args, params, "info", &placement)) return 2;
+    const bool probe = !args.flag("--no-probe");
+    const int threads = static_cast<int>(args.integer("--threads", "-t").value_or(0));
     const std::vector<std::string> files = args.positional();
     if (!args.error().empty() || files.size() != 1) {
         std::fprintf(stderr, "info: %s\nusage: assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0]\n",
@@ -213,7 +237,7 @@ int runInfo(std::vector<std::string> argv) {
     const uint64_t weightBytes = printTensorTable(f);
     const uint64_t ctx = ctxArg ? static_cast<uint64_t>(*ctxArg) : shape.ctxTrained.value_or(0);
     printMemoryEstimate(f, shape, ctx, *kvType, weightBytes);
-    return placement ? printPlacement(files[0], params) : 0;
+    return placement ? printPlacement(files[0], params, threads, probe) : 0;
 }
 
 }  // namespace cli

@@ -15,8 +15,11 @@ constexpr cli::Command kCommands[] = {
     {"devices", "list CPU and GPU devices", "assistant-cli devices", cli::runDevices},
     {"info", "show a GGUF file: metadata, tensors, memory estimate", "assistant-cli info FILE [--ctx N] [--kv-type f16|f32|q8_0|q4_0]\n"
      "  [--device auto|cpu|opencl:P.D[,...]] [--gpu-layers N] [--gpu-split 3,1] [--moe-experts auto|cpu|gpu]\n"
-     "  [--gpu-mem BYTES]\n"
-     "  With --device: where Model::load would place each part (bytes on each device), nothing uploaded.", cli::runInfo},
+     "  [--gpu-mem BYTES] [-t THREADS] [--no-probe]\n"
+     "  With --device: where Model::load would place each part (bytes on each device), nothing uploaded,\n"
+     "  and the decode tokens/s to expect: an estimate from the bytes a token reads on each side and this\n"
+     "  machine's memory bandwidths (probed once, ~1 s, and cached in ~/.config/assistant/bandwidth.tsv;\n"
+     "  --no-probe: the cache or the defaults CPU 20 GB/s, GPU 300 GB/s, 10 us per GPU op, 30 us per crossing).", cli::runInfo},
     {"generate", "continue a prompt, streaming to stdout (stats on stderr)",
      "assistant-cli generate [-m FILE] (-p TEXT | --token-ids 1,2,3) [-n N] [--temp T] [--top-k K] [--top-p P]\n"
      "  [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]... [-t THREADS] [-c CTX] [-b BATCH]\n"

@@ -533,22 +533,6 @@ int64_t Placement::plannedDeviceLayers() const {
 
 bool Placement::hasExperts() const { return decoderHasExperts(m_desc); }
 
-size_t Placement::cpuCopyBytes() const {
-    const DecoderDesc& d = m_desc;
-    std::vector<const Matrix*> all = {&d.embd->tokenEmbd};
-    if (d.embd->output.data != d.embd->tokenEmbd.data) all.push_back(&d.embd->output);
-    for (int64_t l = 0; l < d.h->nLayer; ++l) {
-        const std::vector<const Matrix*> dense = deviceMatrices(d, l);
-        all.insert(all.end(), dense.begin(), dense.end());
-        if (const MoeWeights* m = d.moe[l]) {
-            all.push_back(&m->router);
-            for (const auto* set : {&m->gate, &m->up, &m->down})
-                for (const Matrix& e : *set) all.push_back(&e);
-        }
-    }
-    return arch::cpuCopyBytes(all);
-}
-
 std::vector<assistant::PlacementPart> Placement::parts() const {
     const DecoderDesc& d = m_desc;
     const int64_t L = d.h->nLayer;

@@ -64,6 +64,17 @@ public:
     // Bytes of the CPU kernels' own copies of the model's weights (interleaved rows; the
     // rest are views of the file's mapping): none for what a device computes.
     size_t cpuCopyBytes() const;
+    // What one decoded token reads from memory on each side under the plan, at the
+    // start of a context (placement_estimate.cpp): every weight of the dense part, the
+    // used experts of each MoE layer (a hot-expert cache assumed to hit in proportion to
+    // the share of the experts it holds), and the host<->device crossings and device ops.
+    struct DecodeTraffic {
+        uint64_t cpuBytes = 0, deviceBytes = 0;
+        int64_t crossings = 0;  // copies of the hidden state between host and device
+        int64_t deviceOps = 0;  // kernel launches on the devices
+        double hitRate = 0;     // the hot-expert cache's assumed share of the picks
+    };
+    DecodeTraffic decodeTraffic() const;
     // The plan's parts per backend with their bytes there (assistant-cli info).
     std::vector<assistant::PlacementPart> parts() const;
     // Per layer: whether its KV cache lives in host memory (the layer runs on the CPU).

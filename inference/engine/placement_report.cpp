@@ -26,6 +26,12 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.expertsOnGpu = r.gpuLayers > 0 && p.expertsOnDevice();
     r.hotExpertsPerLayer = r.gpuLayers > 0 ? static_cast<int>(p.plannedHotExperts()) : 0;
     r.expertCount = r.moe ? static_cast<int>(p.expertCount()) : 0;
+    const arch::Placement::DecodeTraffic t = p.decodeTraffic();
+    r.decodeCpuBytes = t.cpuBytes;
+    r.decodeDeviceBytes = t.deviceBytes;
+    r.decodeCrossings = static_cast<int>(t.crossings);
+    r.decodeDeviceOps = static_cast<int>(t.deviceOps);
+    r.hitRate = t.hitRate;
     return r;
 }
 

@@ -57,10 +57,41 @@ struct PlacementReport {
     int expertCount = 0;         // routed experts per layer
     std::string note;            // ModelInfo::deviceNote
     std::vector<PlacementPart> parts;
+    // What one decoded token reads at the start of a context on each side: the dense
+    // part's weights, each MoE layer's used experts (a hot-expert cache hitting in
+    // proportion to its share of the experts: hitRate), the output head; and the
+    // host<->device crossings and device kernel launches it makes.
+    uint64_t decodeCpuBytes = 0, decodeDeviceBytes = 0;
+    int decodeCrossings = 0, decodeDeviceOps = 0;
+    double hitRate = 0;
 };
 
 // Fails as Model::load would (unreadable file, --moe-experts gpu that does not fit).
 Result<PlacementReport> planPlacement(const std::string& path, const ModelParams& params);
+
+// Memory figures of this machine for the decode estimate (decode_estimate.cpp).
+struct MemoryBandwidth {
+    double cpuBytesPerSecond = 0;     // a timed read of a 256 MiB buffer across `threads` threads
+    double deviceBytesPerSecond = 0;  // a timed device-side copy of 256 MiB (bytes read + written); 0: no device
+    double deviceOpSeconds = 0;       // one small device copy enqueued (a kernel launch's cost)
+    double crossingSeconds = 0;       // a 16 KiB host->device write or device->host read, waited for
+    std::string source;               // "measured", "cached in PATH", "defaults (no probe)"
+};
+// The figures for the CPU with `threads` threads (0: all) and `device` ("cpu", or an
+// OpenCL id: its figures too). Cached per machine in $XDG_CONFIG_HOME/assistant/
+// bandwidth.tsv (~/.config/...): measured (about a second) only when not cached and
+// probe is true; otherwise the defaults: CPU 20 GB/s, device 300 GB/s, 10 us per device
+// op, 30 us per crossing.
+MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe);
+
+struct DecodeEstimate {
+    double tokensPerSecond = 0;
+    double cpuSeconds = 0, deviceSeconds = 0, overheadSeconds = 0;  // per token
+};
+// tokens/s = 1 / (cpu bytes / cpu bandwidth + device bytes / device bandwidth +
+// crossings x crossing time + device ops x op time): memory-bound decode of one
+// sequence at a short context, the sides one after the other (no overlap).
+DecodeEstimate estimateDecode(const PlacementReport& plan, const MemoryBandwidth& bw);
 
 // A GGUF file's header, metadata and tensor list (the file stays mapped while the
 // object lives; tensor data is never read).

@@ -1,0 +1,89 @@
+// What the placement's weights cost in memory and in decode traffic: the CPU kernels'
+// own copies (Placement::cpuCopyBytes) and the bytes one decoded token reads on each
+// side (Placement::decodeTraffic, the input of assistant::estimateDecode).
+#include "arch/weights.h"
+#include "engine/placement.h"
+
+namespace arch {
+
+using kernels::Matrix;
+
+namespace {
+
+// Launches per decoded token of one layer on a device (prenorm_decoder.cpp's runLayer
+// through cl_device_backend.cpp): norm, Q|K|V, head norms, RoPE + store, attention, Wo,
+// norm, gate|up, down; a MoE layer's experts (router, routing, two activation
+// quantizations, gate, up, down, weighted sum) in place of the last two; with the
+// experts on the host, the device's half of a hot-expert cache (four) and an add.
+constexpr int64_t kDenseLayerOps = 9, kExpertOps = 8, kHotOps = 5;
+
+uint64_t bytesOf(const Matrix& m) { return kernels::rowBytes(m.type, m.cols) * static_cast<uint64_t>(m.rows); }
+
+std::vector<const Matrix*> denseMatrices(const DecoderDesc& d, int64_t l) {
+    const AttentionWeights& a = *d.attn[l];
+    std::vector<const Matrix*> m = {&a.wq, &a.wk, &a.wv, &a.wo};
+    if (const FfnWeights* f = d.ffn[l]) m.insert(m.end(), {&f->gate, &f->up, &f->down});
+    return m;
+}
+
+}  // namespace
+
+size_t Placement::cpuCopyBytes() const {
+    const DecoderDesc& d = m_desc;
+    std::vector<const Matrix*> all = {&d.embd->tokenEmbd};
+    if (d.embd->output.data != d.embd->tokenEmbd.data) all.push_back(&d.embd->output);
+    for (int64_t l = 0; l < d.h->nLayer; ++l) {
+        const std::vector<const Matrix*> dense = denseMatrices(d, l);
+        all.insert(all.end(), dense.begin(), dense.end());
+        if (const MoeWeights* m = d.moe[l]) {
+            all.push_back(&m->router);
+            for (const auto* set : {&m->gate, &m->up, &m->down})
+                for (const Matrix& e : *set) all.push_back(&e);
+        }
+    }
+    return arch::cpuCopyBytes(all);
+}
+
+Placement::DecodeTraffic Placement::decodeTraffic() const {
+    const DecoderDesc& d = m_desc;
+    const Hparams& h = *d.h;
+    DecodeTraffic t;
+    const int64_t first = m_plan.count.empty() ? h.nLayer : m_plan.first;
+    const int64_t hot = plannedHotExperts();
+    t.hitRate = hot > 0 && h.nExpert > 0 ? static_cast<double>(hot) / static_cast<double>(h.nExpert) : 0.0;
+    const uint64_t embedRow = bytesOf(d.embd->tokenEmbd) / static_cast<uint64_t>(std::max<int64_t>(h.nVocab, 1));
+    t.cpuBytes += embedRow;  // the token's embedding row, looked up on the host
+    for (int64_t l = 0; l < h.nLayer; ++l) {
+        const bool onDevice = l >= first;
+        uint64_t dense = 0;
+        for (const Matrix* m : denseMatrices(d, l)) dense += bytesOf(*m);
+        (onDevice ? t.deviceBytes : t.cpuBytes) += dense;
+        if (onDevice) t.deviceOps += kDenseLayerOps;
+        if (const MoeWeights* m = d.moe[l]) {
+            // The used experts' gate, up and down (expert 0's size: one tensor per projection).
+            const uint64_t used = static_cast<uint64_t>(h.nExpertUsed) *
+                                  (bytesOf(m->gate[0]) + bytesOf(m->up[0]) + bytesOf(m->down[0]));
+            if (onDevice && m_plan.experts) {
+                t.deviceBytes += bytesOf(m->router) + used;
+                t.deviceOps += kExpertOps - 2;
+            } else if (onDevice) {  // hybrid: the router and the missed experts on the host
+                t.cpuBytes += bytesOf(m->router) + static_cast<uint64_t>(static_cast<double>(used) * (1.0 - t.hitRate));
+                t.deviceBytes += static_cast<uint64_t>(static_cast<double>(used) * t.hitRate);
+                t.crossings += 2;  // the normed hidden state to the host, its experts' sum back
+                t.deviceOps += hot > 0 ? kHotOps - 2 : -2;
+            } else {
+                t.cpuBytes += bytesOf(m->router) + used;
+            }
+        }
+    }
+    if (first > 0 && first < h.nLayer) t.crossings += 1;  // the hidden state into the first device layer
+    const bool headOnDevice = !m_plan.count.empty();
+    (headOnDevice ? t.deviceBytes : t.cpuBytes) += bytesOf(d.embd->output);
+    if (headOnDevice) {
+        t.deviceOps += 2;   // final norm, output head
+        t.crossings += 2;   // the embedding up, the logits back
+    }
+    return t;
+}
+
+}  // namespace arch

@@ -1,0 +1,116 @@
+// The decode estimate of assistant-cli info and the app's model list (label gpu: the
+// placements need an OpenCL device, PoCL in CI): the bytes one token reads move between
+// the sides as the placement moves the weights, never appear or vanish; the crossings
+// and the hot-expert cache's assumed hit rate follow the plan; the formula; the figures'
+// cache and defaults.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "assistant/model_tools.h"
+#include "greedy_run.h"
+#include "shared_data.h"
+
+namespace {
+
+using namespace assistant;
+using gpu_test::testDevice;
+
+PlacementReport plan(const std::string& path, const std::string& device, MoeExperts moe, uint64_t gpuMemory = 0) {
+    ModelParams p;
+    p.device = device;
+    p.moeExperts = moe;
+    p.gpuMemory = gpuMemory;
+    auto r = planPlacement(path, p);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    return r ? *r : PlacementReport{};
+}
+
+uint64_t total(const PlacementReport& r) { return r.decodeCpuBytes + r.decodeDeviceBytes; }
+
+TEST(DecodeEstimate, TrafficFollowsThePlacement) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.Q8_0.gguf");
+    REQUIRE_SHARED(path);
+    const PlacementReport cpu = plan(path, "cpu", MoeExperts::Auto);
+    EXPECT_GT(cpu.decodeCpuBytes, 0u);
+    EXPECT_EQ(cpu.decodeDeviceBytes, 0u);
+    EXPECT_EQ(cpu.decodeCrossings, 0);
+    EXPECT_EQ(cpu.decodeDeviceOps, 0);
+
+    const PlacementReport gpu = plan(path, dev, MoeExperts::Gpu);
+    ASSERT_TRUE(gpu.expertsOnGpu);
+    EXPECT_EQ(total(gpu), total(cpu));
+    EXPECT_LT(gpu.decodeCpuBytes, gpu.decodeDeviceBytes / 100);  // the embedding row only
+    EXPECT_EQ(gpu.decodeCrossings, 2);                            // the embedding up, the logits back
+    EXPECT_GT(gpu.decodeDeviceOps, 0);
+
+    const PlacementReport hybrid = plan(path, dev, MoeExperts::Cpu);
+    ASSERT_EQ(hybrid.gpuLayers, hybrid.layerCount);
+    EXPECT_EQ(total(hybrid), total(cpu));
+    EXPECT_EQ(hybrid.decodeCrossings, 2 * hybrid.layerCount + 2);  // two per MoE layer
+    EXPECT_GT(hybrid.decodeCpuBytes, gpu.decodeCpuBytes);           // the used experts and routers
+    EXPECT_DOUBLE_EQ(hybrid.hitRate, 0.0);
+
+    // A budget holding the dense part and some experts: the cache's share of the experts
+    // is the hit rate assumed, and that share of their bytes moves to the device.
+    uint64_t all = 0, experts = 0;
+    for (const PlacementPart& p : gpu.parts)
+        if (p.where == dev) {
+            all += p.bytes;
+            if (p.what.rfind("routed experts", 0) == 0) experts += p.bytes;
+        }
+    const PlacementReport hot = plan(path, dev, MoeExperts::Cpu, all - experts / 2);
+    ASSERT_GT(hot.hotExpertsPerLayer, 0);
+    EXPECT_DOUBLE_EQ(hot.hitRate, static_cast<double>(hot.hotExpertsPerLayer) / hot.expertCount);
+    EXPECT_NEAR(static_cast<double>(total(hot)), static_cast<double>(total(cpu)), 2.0 * hot.layerCount);  // rounding
+    EXPECT_LT(hot.decodeCpuBytes, hybrid.decodeCpuBytes);
+    EXPECT_GT(hot.decodeDeviceOps, hybrid.decodeDeviceOps);
+
+    // The whole model's bytes at 1 GB/s on the CPU: one token per (bytes / 1e9) seconds.
+    MemoryBandwidth bw{1e9, 1e10, 1e-5, 2e-5, "test"};
+    const DecodeEstimate onCpu = estimateDecode(cpu, bw);
+    EXPECT_DOUBLE_EQ(onCpu.tokensPerSecond, 1e9 / static_cast<double>(cpu.decodeCpuBytes));
+    const DecodeEstimate split = estimateDecode(hybrid, bw);
+    const double seconds = static_cast<double>(hybrid.decodeCpuBytes) / 1e9 +
+                           static_cast<double>(hybrid.decodeDeviceBytes) / 1e10 + hybrid.decodeCrossings * 2e-5 +
+                           hybrid.decodeDeviceOps * 1e-5;
+    EXPECT_NEAR(split.tokensPerSecond, 1.0 / seconds, 1e-9 / seconds);
+}
+
+TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "decode_estimate_test";
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(::setenv("XDG_CONFIG_HOME", dir.c_str(), 1), 0);
+    MemoryBandwidth d = memoryBandwidth("opencl:9.9", 3, /*probe=*/false);
+    EXPECT_EQ(d.source, "defaults (no probe)");
+    EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 20e9);
+    EXPECT_DOUBLE_EQ(d.deviceBytesPerSecond, 300e9);
+    std::filesystem::create_directories(dir / "assistant");
+    {
+        std::ofstream out(dir / "assistant" / "bandwidth.tsv");
+        out << "cpu:3\t12e9\nopencl:9.9\t2e12\t4e-6\t25e-6\n";
+    }
+    d = memoryBandwidth("opencl:9.9", 3, /*probe=*/true);  // cached: nothing measured
+    EXPECT_EQ(d.source.rfind("cached in ", 0), 0u) << d.source;
+    EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 12e9);
+    EXPECT_DOUBLE_EQ(d.deviceBytesPerSecond, 2e12);
+    EXPECT_DOUBLE_EQ(d.deviceOpSeconds, 4e-6);
+    EXPECT_DOUBLE_EQ(d.crossingSeconds, 25e-6);
+    // Another thread count is another entry; without probing, the defaults fill in.
+    d = memoryBandwidth("cpu", 5, /*probe=*/false);
+    EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 20e9);
+    // Probing the CPU measures and caches a positive figure.
+    d = memoryBandwidth("cpu", 1, /*probe=*/true);
+    EXPECT_GT(d.cpuBytesPerSecond, 1e8);
+    EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuBytesPerSecond, d.cpuBytesPerSecond);
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
