@@ -54,6 +54,34 @@ private slots:
         QCOMPARE(lib.devices().first().toMap().value("id").toString(), QString("cpu"));
     }
 
+    // Each ready model shows where it would be placed for the chosen device and the
+    // decode speed to expect, worked out on the inspector's thread (empty meanwhile);
+    // a change of device asks again.
+    void showsThePlacementAndExpectedSpeedForTheDevice() {
+        QTemporaryDir config;  // the bandwidth figures' cache goes here, not in the user's home
+        QVERIFY(config.isValid());
+        qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+        ModelLibrary lib;
+        lib.setDevice(QStringLiteral("cpu"));
+        QCOMPARE(lib.device(), QString("cpu"));
+        QCOMPARE(lib.add(QUrl::fromLocalFile(kDemoModel)), 1);
+        QVERIFY(QTest::qWaitFor([&] { return !roleOf(lib, 0, ModelLibrary::PlacementRole).toString().isEmpty(); }, kWaitMs));
+        QCOMPARE(roleOf(lib, 0, ModelLibrary::PlacementRole).toString(), QString("all 5 layers on the CPU"));
+        const QString speed = roleOf(lib, 0, ModelLibrary::SpeedRole).toString();
+        QVERIFY2(speed.startsWith("about ") && speed.contains("tokens/s") && speed.contains("estimate"), qPrintable(speed));
+        QVERIFY(QFile::exists(config.path() + "/assistant/bandwidth.tsv"));  // probed once, cached
+
+        // Another device: the estimate is asked for again (empty until it comes back).
+        QSignalSpy changed(&lib, &QAbstractItemModel::dataChanged);
+        lib.setDevice(QStringLiteral("opencl:0.0"));
+        QVERIFY(changed.count() >= 1);
+        QVERIFY(QTest::qWaitFor([&] { return !roleOf(lib, 0, ModelLibrary::PlacementRole).toString().isEmpty(); }, kWaitMs));
+        const QString placed = roleOf(lib, 0, ModelLibrary::PlacementRole).toString();
+        // With an OpenCL device (PoCL in CI) the layers go there; without one, the CPU.
+        QVERIFY2(placed.contains("layers on opencl:0.0") || placed.contains("on the CPU"), qPrintable(placed));
+        qunsetenv("XDG_CONFIG_HOME");
+    }
+
     void titleIsTheNameElseTheFileName_data() {
         QTest::addColumn<QString>("generalName");
         QTest::addColumn<QString>("architecture");

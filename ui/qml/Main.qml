@@ -39,7 +39,11 @@ ApplicationWindow {
     AppStorage { id: storage }
     SettingsController { id: settings; objectName: "settings"; storage: storage }
     ModelController { id: models }
-    ModelLibrary { id: library; storage: storage }
+    ModelLibrary {
+        id: library
+        storage: storage
+        device: settings.params.device !== undefined ? String(settings.params.device) : "auto"
+    }
     DocumentsController {
         id: documents
         objectName: "documents"

@@ -93,6 +93,8 @@ Dialog {
                         required property string error
                         required property string fit
                         required property bool fits
+                        required property string placement
+                        required property string speed
                         width: ListView.view.width
                         height: cardColumn.implicitHeight + 16
                         radius: 8
@@ -132,6 +134,16 @@ Dialog {
                                 color: card.status === "unsupported" || !card.fits ? Theme.danger : Theme.success
                                 font.pixelSize: Theme.smallFontSize
                                 wrapMode: Text.Wrap
+                            }
+                            Label {
+                                Layout.fillWidth: true
+                                visible: card.status === "ready"
+                                text: card.placement.length === 0 ? qsTr("Estimating placement and speed…")
+                                      : [card.placement, card.speed].filter(s => s.length > 0).join(" · ")
+                                color: Theme.textMuted
+                                font.pixelSize: Theme.smallFontSize
+                                wrapMode: Text.Wrap
+                                Accessible.name: qsTr("Placement and expected speed")
                             }
                             Label { text: card.path; color: Theme.textMuted; font.pixelSize: Theme.smallFontSize - 1; elide: Text.ElideMiddle; Layout.fillWidth: true }
                         }

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "assistant/engine.h"
+#include "assistant/model_tools.h"
 #include "model_library.h"
 
 namespace {
@@ -60,4 +61,34 @@ void ModelInspector::listDevices() {
         });
     }
     emit devicesListed(out, ramAvailableBytes());
+}
+
+void ModelInspector::estimate(const QString& path, const QString& device, quint64 gpuMemory) {
+    PlacementEstimate e;
+    e.device = device;
+    e.gpuMemory = gpuMemory;
+    try {
+        assistant::ModelParams params;
+        params.device = device.isEmpty() ? std::string("auto") : device.toStdString();
+        params.gpuMemory = gpuMemory;
+        auto plan = assistant::planPlacement(path.toStdString(), params);
+        if (!plan) {
+            e.error = QString::fromStdString(plan.error().message);
+            emit estimated(path, e);
+            return;
+        }
+        const assistant::PlacementReport& r = *plan;
+        if (r.gpuLayers == 0) e.placement = tr("all %1 layers on the CPU").arg(r.layerCount);
+        else e.placement = tr("%1 of %2 layers on %3").arg(r.gpuLayers).arg(r.layerCount).arg(QString::fromStdString(r.device));
+        if (r.moe && r.gpuLayers > 0) {
+            e.placement += r.expertsOnGpu ? tr(", experts on the GPU") : tr(", experts in RAM on the CPU");
+            if (r.hotExpertsPerLayer > 0)
+                e.placement += tr(" (%1 of %2 per layer cached on the GPU)").arg(r.hotExpertsPerLayer).arg(r.expertCount);
+        }
+        const std::string dev = r.device.substr(0, r.device.find(','));
+        e.tokensPerSecond = assistant::estimateDecode(r, assistant::memoryBandwidth(dev, 0, true)).tokensPerSecond;
+    } catch (const std::exception& ex) {
+        e.error = tr("internal engine error: %1").arg(QString::fromUtf8(ex.what()));
+    }
+    emit estimated(path, e);
 }

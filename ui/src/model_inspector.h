@@ -21,6 +21,17 @@ struct ModelFacts {
 };
 Q_DECLARE_METATYPE(ModelFacts)
 
+// Where a model would be placed for a device and GPU memory budget, and the decode
+// speed to expect there (assistant::planPlacement + estimateDecode: an estimate).
+struct PlacementEstimate {
+    QString device;           // as asked ("" : auto)
+    quint64 gpuMemory = 0;    // as asked (0: no budget)
+    QString placement;        // "16 of 16 layers on opencl:0.0, routed experts in RAM on the CPU"
+    double tokensPerSecond = 0;
+    QString error;            // why there is no plan (e.g. a budget too small)
+};
+Q_DECLARE_METATYPE(PlacementEstimate)
+
 class ModelInspector : public QObject {
     Q_OBJECT
 public slots:
@@ -28,8 +39,12 @@ public slots:
     void inspect(const QString& path);
     // The engine's devices plus the RAM available now (/proc/meminfo).
     void listDevices();
+    // The placement plan (nothing uploaded) and the decode estimate; the memory figures
+    // are probed once (about a second) and cached in the user's config dir.
+    void estimate(const QString& path, const QString& device, quint64 gpuMemory);
 signals:
     void inspected(const QString& path, const ModelFacts& facts);
     void inspectFailed(const QString& path, const QString& message);
     void devicesListed(const QVariantList& devices, quint64 ramAvailableBytes);
+    void estimated(const QString& path, const PlacementEstimate& estimate);
 };

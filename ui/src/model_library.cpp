@@ -20,6 +20,7 @@ constexpr quint64 kComputeOverhead = 64ull << 20;  // activations and scratch, b
 
 ModelLibrary::ModelLibrary(QObject* parent) : QAbstractListModel(parent) {
     qRegisterMetaType<ModelFacts>();
+    qRegisterMetaType<PlacementEstimate>();
     m_thread.setObjectName(QStringLiteral("model-inspector"));
     m_inspector = new ModelInspector;
     m_inspector->moveToThread(&m_thread);
@@ -28,6 +29,8 @@ ModelLibrary::ModelLibrary(QObject* parent) : QAbstractListModel(parent) {
     connect(m_inspector, &ModelInspector::inspected, this, &ModelLibrary::onInspected, Qt::QueuedConnection);
     connect(m_inspector, &ModelInspector::inspectFailed, this, &ModelLibrary::onInspectFailed, Qt::QueuedConnection);
     connect(m_inspector, &ModelInspector::devicesListed, this, &ModelLibrary::onDevicesListed, Qt::QueuedConnection);
+    connect(this, &ModelLibrary::estimateRequested, m_inspector, &ModelInspector::estimate, Qt::QueuedConnection);
+    connect(m_inspector, &ModelInspector::estimated, this, &ModelLibrary::onEstimated, Qt::QueuedConnection);
     m_thread.start();
     refreshDevices();
 }
@@ -128,6 +131,43 @@ void ModelLibrary::onInspected(const QString& path, const ModelFacts& facts) {
         m_rows[row].error = tr("This is an embedding model (%1): it cannot chat.").arg(facts.architecture);
     }
     emit dataChanged(index(row), index(row));
+    if (m_rows[row].status == QLatin1String("ready")) emit estimateRequested(path, m_device, m_gpuMemory);
+}
+
+void ModelLibrary::setDevice(const QString& device) {
+    const QString d = device.isEmpty() ? QStringLiteral("auto") : device;
+    if (d == m_device) return;
+    m_device = d;
+    emit deviceChanged();
+    requestEstimates();
+}
+
+void ModelLibrary::setGpuMemory(double bytes) {
+    const quint64 b = bytes > 0 ? static_cast<quint64>(bytes) : 0;
+    if (b == m_gpuMemory) return;
+    m_gpuMemory = b;
+    emit deviceChanged();
+    requestEstimates();
+}
+
+// Every ready model's estimate again, on the inspector's thread (the list shows
+// "estimating" meanwhile: the GUI thread never waits for a plan or the probe).
+void ModelLibrary::requestEstimates() {
+    for (int row = 0; row < count(); ++row) {
+        Row& r = m_rows[row];
+        if (r.status != QLatin1String("ready")) continue;
+        r.estimated = false;
+        emit dataChanged(index(row), index(row), {PlacementRole, SpeedRole});
+        emit estimateRequested(r.path, m_device, m_gpuMemory);
+    }
+}
+
+void ModelLibrary::onEstimated(const QString& path, const PlacementEstimate& estimate) {
+    const int row = rowOf(path);
+    if (row < 0 || estimate.device != m_device || estimate.gpuMemory != m_gpuMemory) return;  // stale
+    m_rows[row].estimate = estimate;
+    m_rows[row].estimated = true;
+    emit dataChanged(index(row), index(row), {PlacementRole, SpeedRole});
 }
 
 void ModelLibrary::onInspectFailed(const QString& path, const QString& message) {
@@ -233,6 +273,13 @@ QVariant ModelLibrary::data(const QModelIndex& index, int role) const {
     case ErrorRole: return r.error;
     case FitRole: return fitText(r, &fits);
     case FitsRole: return (fitText(r, &fits), fits);
+    case PlacementRole:
+        if (!r.estimated) return QString();
+        return r.estimate.error.isEmpty() ? r.estimate.placement : r.estimate.error;
+    case SpeedRole:
+        if (!r.estimated || !r.estimate.error.isEmpty() || r.estimate.tokensPerSecond <= 0) return QString();
+        return tr("about %1 tokens/s when generating (estimate)").arg(r.estimate.tokensPerSecond, 0, 'f',
+                                                                       r.estimate.tokensPerSecond < 10 ? 1 : 0);
     default: return {};
     }
 }
@@ -241,5 +288,6 @@ QHash<int, QByteArray> ModelLibrary::roleNames() const {
     return {{PathRole, "path"},         {NameRole, "name"},          {ArchitectureRole, "architecture"},
             {ParametersRole, "parameters"}, {QuantizationRole, "quantization"}, {FileSizeRole, "fileSize"},
             {ContextLengthRole, "contextLength"}, {StatusRole, "status"}, {ErrorRole, "error"},
-            {FitRole, "fit"},           {FitsRole, "fits"}};
+            {FitRole, "fit"},           {FitsRole, "fits"},          {PlacementRole, "placement"},
+            {SpeedRole, "speed"}};
 }

@@ -27,6 +27,10 @@ class ModelLibrary : public QAbstractListModel {
     // [{id, name, backend, type, memory, free, details}] (memory strings human-readable).
     Q_PROPERTY(QVariantList devices READ devices NOTIFY devicesChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
+    // The device ("auto", "cpu", "opencl:P.D") and GPU memory budget (bytes, 0: none) the
+    // placement and speed estimate of each model assume (the app's device setting).
+    Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY deviceChanged)
+    Q_PROPERTY(double gpuMemory READ gpuMemory WRITE setGpuMemory NOTIFY deviceChanged)
 
 public:
     enum Roles {
@@ -41,6 +45,8 @@ public:
         ErrorRole,       // why a file is unsupported
         FitRole,         // one sentence: needed vs available
         FitsRole,        // bool: fits in RAM or on a GPU
+        PlacementRole,   // where the layers (and a MoE model's experts) go for `device`, "" while estimating
+        SpeedRole,       // "about 96 tokens/s" (decode estimate), "" while estimating
     };
 
     explicit ModelLibrary(QObject* parent = nullptr);
@@ -53,6 +59,10 @@ public:
     void setContextLength(int tokens);
     QVariantList devices() const { return m_devices; }
     QString lastError() const { return m_lastError; }
+    QString device() const { return m_device; }
+    void setDevice(const QString& device);
+    double gpuMemory() const { return static_cast<double>(m_gpuMemory); }
+    void setGpuMemory(double bytes);
 
     // A .gguf file, or a folder whose .gguf files (not recursive) are added. Returns
     // how many were added; a file that is not a GGUF sets lastError.
@@ -72,7 +82,9 @@ signals:
     void contextLengthChanged();
     void devicesChanged();
     void lastErrorChanged();
+    void deviceChanged();
     void inspectRequested(const QString& path);
+    void estimateRequested(const QString& path, const QString& device, quint64 gpuMemory);
     void devicesRequested();
 
 private:
@@ -81,12 +93,16 @@ private:
         QString status = QStringLiteral("inspecting");
         QString error;
         ModelFacts facts;
+        PlacementEstimate estimate;  // for estimate.device / gpuMemory; stale when they differ
+        bool estimated = false;
     };
 
     bool addFile(const QString& path);
     void onInspected(const QString& path, const ModelFacts& facts);
     void onInspectFailed(const QString& path, const QString& message);
     void onDevicesListed(const QVariantList& devices, quint64 ramAvailable);
+    void onEstimated(const QString& path, const PlacementEstimate& estimate);
+    void requestEstimates();
     QString fitText(const Row& row, bool* fits) const;
     int rowOf(const QString& path) const;
     void savePaths();
@@ -104,6 +120,8 @@ private:
     quint64 m_gpuFree = 0;  // the largest GPU's free (or total) memory
     QString m_gpuName;
     QString m_lastError;
+    QString m_device = QStringLiteral("auto");
+    quint64 m_gpuMemory = 0;
     QThread m_thread;
     ModelInspector* m_inspector = nullptr;  // lives on m_thread
 };
