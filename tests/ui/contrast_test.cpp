@@ -140,6 +140,7 @@ private slots:
         QDir().mkpath(kShots);
         m_suffix = qEnvironmentVariable("QT_SCALE_FACTOR") == QLatin1String("2") ? QStringLiteral("-2x") : QString();
         ModelController::setDefaultModelPath(kDemoModel);
+        qputenv("XDG_CONFIG_HOME", m_data.path().toUtf8());  // the bandwidth probe's cache
         AppStorage::setDefaultPath(m_data.filePath(QStringLiteral("assistant.sqlite")));
         DocumentsController::setDefaultDatabasePath(m_data.filePath(QStringLiteral("documents.db")));
 #ifdef HAVE_GUI_API
@@ -176,6 +177,9 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(library, "add", Q_ARG(QUrl, QUrl::fromLocalFile(kDemoModel))));
         const int statusRole = library->roleNames().key("status");
         QTRY_COMPARE_WITH_TIMEOUT(library->data(library->index(0, 0), statusRole).toString(), QString("ready"), kWaitMs);
+        // Its placement and expected speed (worked out off the GUI thread) on the card too.
+        const int placementRole = library->roleNames().key("placement");
+        QTRY_VERIFY_WITH_TIMEOUT(!library->data(library->index(0, 0), placementRole).toString().isEmpty(), kWaitMs);
     }
 
     void dialogs_data() {
