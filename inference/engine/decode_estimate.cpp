@@ -164,7 +164,7 @@ MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool pro
         return bw;
     }
     if (!probe) {
-        if (cpuCached || devCached) bw.source = "partly cached in " + path.string() + ", the rest defaults (no probe)";
+        if (cpuCached || (devCached && device != "cpu")) bw.source = "partly cached in " + path.string() + ", the rest defaults (no probe)";
         return bw;
     }
     if (!cpuCached) {
