@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "assistant/engine.h"
+#include "assistant/model_tools.h"
 #include "greedy_run.h"
 #include "json/json.h"
 #include "shared_data.h"
@@ -125,6 +126,13 @@ TEST_F(GpuEncoder, BertAllLayersAndSplitMatchCpuAndReference) {
         ASSERT_TRUE(model);
         EXPECT_EQ(model->info().gpuLayers, gpuLayers < 0 ? 2 : 1) << model->info().deviceNote;
         EXPECT_EQ(model->info().deviceNote, "");
+        ModelParams mp;  // assistant-cli info's plan says the same
+        mp.device = dev;
+        mp.gpuLayers = gpuLayers;
+        auto plan = planPlacement(m_bert, mp);
+        ASSERT_TRUE(plan);
+        EXPECT_EQ(plan->gpuLayers, model->info().gpuLayers);
+        EXPECT_EQ(plan->device, dev);
         expectSameEmbeddings(*cpu, *model, tol);
         auto got = model->embedTokens(seqs);  // llama.cpp's vectors, all three in one batch
         ASSERT_TRUE(got);
@@ -172,6 +180,12 @@ TEST_F(GpuEncoder, NomicBertSaysWhyItStaysOnTheCpu) {
     ASSERT_TRUE(m);
     EXPECT_EQ(m->info().gpuLayers, 0);
     EXPECT_NE(m->info().deviceNote.find("nomic-bert"), std::string::npos) << m->info().deviceNote;
+    ModelParams mp;
+    mp.device = dev;
+    auto plan = planPlacement(path, mp);
+    ASSERT_TRUE(plan);
+    EXPECT_EQ(plan->gpuLayers, 0);
+    EXPECT_EQ(plan->note, m->info().deviceNote);
 }
 
 }  // namespace

@@ -171,7 +171,6 @@ TEST(GpuOffloadSplit, LayersAreSharedInProportion) {
     EXPECT_EQ(arch::splitLayers(3, 2, {0, 1}), (std::vector<int64_t>{0, 3}));
 }
 
-// Encoders do not run through the backend interface yet: on the CPU, saying why.
 TEST(GpuOffloadSplit, CpuRequestedHasNoNote) {
     const std::string path = testdata::sharedPath("conformance/models/llama-a.gguf");
     REQUIRE_SHARED(path);
