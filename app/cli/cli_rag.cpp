@@ -26,6 +26,7 @@ EmbedderArgs readEmbedderArgs(Args& args, const std::optional<std::string>& apiK
     e.remoteUrl = args.value("--remote-embeddings");
     e.model = args.value("--embedding-model");
     e.apiKey = args.value("--embeddings-api-key");
+    e.device = args.value("--embedder-device");
     if (!e.apiKey) e.apiKey = apiKey;
     return e;
 }
@@ -50,7 +51,7 @@ std::optional<rag::Embedder> ragEmbedder(const EmbedderArgs& choice, const char*
         if (!quietIfMissing) std::fprintf(stderr, "%s: no embedder given (--embedder FILE) and the default one was not found\n", command);
         return std::nullopt;
     }
-    auto embedder = rag::Embedder::load(file);
+    auto embedder = rag::Embedder::load(file, choice.device.value_or("cpu"));
     if (!embedder) {
         std::fprintf(stderr, "%s: %s%s\n", command, embedder.error().c_str(),
                      choice.path ? "" : " (continuing with BM25 only)");

@@ -21,6 +21,7 @@ struct EmbedderArgs {
     std::optional<std::string> remoteUrl;  // base URL with /v1: its /embeddings makes the vectors
     std::optional<std::string> apiKey;
     std::optional<std::string> model;      // the server's model id (empty: its default)
+    std::optional<std::string> device;     // --embedder-device: the local embedder's device (default cpu)
     bool given() const { return path || remoteUrl; }
 };
 // apiKey: the command's --api-key, used unless --embeddings-api-key is given.

@@ -16,7 +16,8 @@ int runIndex(std::vector<std::string> argv) {
     Args args(std::move(argv));
     const auto db = ragDatabasePath(args);
     const auto apiKey = args.value("--api-key");
-    const EmbedderArgs embedderArgs = readEmbedderArgs(args, apiKey);
+    EmbedderArgs embedderArgs = readEmbedderArgs(args, apiKey);
+    if (!embedderArgs.device) embedderArgs.device = args.value("--device");  // index loads no other model
     const bool replaceEmbeddings = args.flag("--replace-embeddings");
     const auto password = args.value("--password");
     const auto collection = args.value("--collection");

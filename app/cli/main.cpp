@@ -79,7 +79,7 @@ constexpr cli::Command kCommands[] = {
 #ifdef ASSISTANT_WITH_RAG
     {"index", "add files and folders to the document index (PDF, text, Markdown, DOCX, ODT)",
      "assistant-cli index PATH... [--db FILE] [--embedder FILE] [--json] [--password PW] [--no-ocr]\n"
-     "  [--no-embed] [--collection NAME] [--replace-embeddings]\n"
+     "  [--no-embed] [--collection NAME] [--replace-embeddings] [--device ID (cpu: the embedder's; auto, opencl:P.D)]\n"
      "  [--remote-embeddings URL/v1 [--api-key KEY] [--embedding-model M]]\n"
      "  One line per file: status, path, detail (--json: one array of {path, status, pages, chunks,\n"
      "  detail}). Unchanged files are skipped, changed ones re-indexed, deleted ones removed.\n"
@@ -98,6 +98,7 @@ constexpr cli::Command kCommands[] = {
      cli::runSearch},
     {"ask", "answer a question from the indexed documents, with cited sources",
      "assistant-cli ask \"question\" -m MODEL [--db FILE] [--collection NAME] [-k K (8)] [--embedder FILE]\n"
+     "  [--embedder-device ID (cpu)]\n"
      "  [--chunks-only] [-n N] [-c CTX] [...sampling, --grammar-file and --json-schema options of generate]\n"
      "  [--remote URL/v1 [--api-key KEY] [-m SERVER_MODEL_ID]]  (retrieval here, the answer from that server)\n"
      "  [--remote-embeddings URL/v1 [--embeddings-api-key KEY (else --api-key)] [--embedding-model M]]\n"

@@ -20,6 +20,10 @@ namespace kernels {
 class ThreadPool;
 }
 
+namespace kernels {
+class Backend;
+}
+
 namespace arch {
 
 struct Hparams {
@@ -122,6 +126,16 @@ public:
     // hidden state of every token, sequences in order.
     virtual void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,
                         std::vector<float>& pooled, std::vector<float>* tokenStates) const = 0;
+    // Layers [first, nLayer) and what follows them (pooling, a projection) uploaded to
+    // `device` (placed_encoder.h); encode() then runs them there and the earlier layers on
+    // the CPU backend. false with `note` when the device cannot hold or compute them:
+    // everything stays on the CPU.
+    virtual bool placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first, std::string& note) {
+        (void)device, (void)first;
+        note = hparams().arch + " runs on the CPU (its layers do not run through the backend interface yet)";
+        return false;
+    }
+    virtual int64_t deviceLayers() const { return 0; }
 };
 
 // Reads the hyperparameters shared by the decoder architectures.

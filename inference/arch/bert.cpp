@@ -14,9 +14,11 @@
 //   pooled = mean | first (CLS) | last token of x      (bert.pooling_type 1 | 2 | 3)
 // nomic-bert: q, k, v = rows of Wqkv·x, q and k rotated (NeoX pairs, position in the
 // sequence); the FFN is Wdown · (silu(Wgate·x) * Wup·x); absent biases are skipped.
+#include <algorithm>
 #include <cmath>
 
 #include "arch/arch.h"
+#include "arch/placed_encoder.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
 #include "kernels/thread_pool.h"
@@ -46,6 +48,12 @@ struct BertLayer {
     std::vector<float> outNormW, outNormB;    // [E] layer_output_norm
 };
 
+// A bert layer on its backend (placed_encoder.h): Q|K|V stacked, their biases together.
+struct PlacedBertLayer {
+    kernels::WeightPtr qkv, wo, up, down;
+    kernels::BufferPtr bQkv, bo, attnNormW, attnNormB, bUp, bDown, outNormW, outNormB;
+};
+
 class Bert final : public Encoder {
 public:
     Bert(Hparams h, bool nomic) : m_h(std::move(h)), m_nomic(nomic) {}
@@ -55,9 +63,19 @@ public:
     int64_t outputSize() const override { return m_h.nEmbd; }
     void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
                 std::vector<float>* tokenStates) const override;
+    bool placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first, std::string& note) override;
+    int64_t deviceLayers() const override { return m_place.device ? m_h.nLayer - m_place.first : 0; }
 
 private:
+    // x [n][E]: the embeddings' rows of every sequence, normalized.
+    void embed(std::span<const std::vector<int32_t>> seqs, std::span<const int64_t> start, float* x) const;
+    // encode() through the placed layers; false with `error` when the device failed.
+    bool encodePlaced(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,
+                      std::vector<float>& pooled, std::vector<float>* tokenStates, std::string& error) const;
+
     Hparams m_h;
+    EncoderPlacement m_place;
+    std::vector<PlacedBertLayer> m_placed;
     bool m_nomic = false;                  // nomic-bert: fused QKV, RoPE, SwiGLU
     float m_eps = 1e-12f;
     kernels::Pooling m_pooling = kernels::Pooling::Mean;
@@ -156,16 +174,9 @@ assistant::Status Bert::bind(const gguf::File& f) {
     return {};
 }
 
-void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
-                  std::vector<float>* tokenStates) const {
-    const int64_t E = m_h.nEmbd, F = m_h.nFf, D = m_h.headDim;
-    std::vector<int64_t> start{0};
-    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
-    const int64_t n = start.back();  // tokens of the whole batch
-
-    // bert: q, k, v separate [n][E]; nomic-bert: q holds the fused [n][3E] rows.
-    std::vector<float> x(n * E), cur(n * E), q(n * (m_nomic ? 3 : 1) * E), k(m_nomic ? 0 : n * E),
-        v(m_nomic ? 0 : n * E), attn(n * E), ffn(n * F), gate(m_nomic ? n * F : 0), row(E);
+void Bert::embed(std::span<const std::vector<int32_t>> seqs, std::span<const int64_t> start, float* x) const {
+    const int64_t E = m_h.nEmbd;
+    std::vector<float> row(E);
     for (size_t s = 0; s < seqs.size(); ++s) {
         for (size_t p = 0; p < seqs[s].size(); ++p) {
             float* xt = &x[(start[s] + static_cast<int64_t>(p)) * E];
@@ -178,6 +189,128 @@ void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t
             kernels::layerNorm(xt, m_embNormW.data(), m_embNormB.data(), E, m_eps, xt);
         }
     }
+}
+
+bool Bert::placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first, std::string& note) {
+    if (m_nomic) {
+        note = "nomic-bert runs on the CPU (its rotary attention is not on the device yet)";
+        return false;
+    }
+    for (kernels::GgmlType t : {m_layers[0].wq.type, m_layers[0].wUp.type, m_layers[0].wDown.type})
+        if (!device->supports(kernels::Op::MatMul, t) || !device->supports(kernels::Op::Encoder)) {
+            note = "bert: " + device->name() + " does not compute " + std::string(kernels::typeName(t)) +
+                   " products: running on the CPU";
+            return false;
+        }
+    m_place.device = std::move(device);
+    m_place.first = std::clamp<int64_t>(first, 0, m_h.nLayer);
+    m_place.host = kernels::makeCpuBackend(nullptr);
+    m_placed.clear();
+    for (int64_t l = 0; l < m_h.nLayer; ++l) {
+        const BertLayer& L = m_layers[static_cast<size_t>(l)];
+        kernels::Backend& be = m_place.uploader(l);
+        PlacedBertLayer P;
+        std::vector<float> bQkv = L.bq;
+        bQkv.insert(bQkv.end(), L.bk.begin(), L.bk.end());
+        bQkv.insert(bQkv.end(), L.bv.begin(), L.bv.end());
+        P.qkv = m_place.mat(be, {&L.wq, &L.wk, &L.wv});
+        P.wo = m_place.mat(be, {&L.wo});
+        P.up = m_place.mat(be, {&L.wUp});
+        P.down = m_place.mat(be, {&L.wDown});
+        P.bQkv = m_place.vec(be, bQkv);
+        P.bo = m_place.vec(be, L.bo);
+        P.attnNormW = m_place.vec(be, L.attnNormW);
+        P.attnNormB = m_place.vec(be, L.attnNormB);
+        P.bUp = m_place.vec(be, L.bUp);
+        P.bDown = m_place.vec(be, L.bDown);
+        P.outNormW = m_place.vec(be, L.outNormW);
+        P.outNormB = m_place.vec(be, L.outNormB);
+        m_placed.push_back(std::move(P));
+    }
+    if (!m_place.error.empty()) {
+        note = "uploading bert's layers to " + m_place.device->name() + " failed (" + m_place.error +
+               "): running on the CPU";
+        m_placed.clear();
+        m_place = {};
+        return false;
+    }
+    return true;
+}
+
+bool Bert::encodePlaced(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,
+                        std::vector<float>& pooled, std::vector<float>* tokenStates, std::string& error) const {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf, D = m_h.headDim, L = m_h.nLayer;
+    std::vector<int64_t> start{0};
+    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
+    const int64_t n = start.back(), nSeq = static_cast<int64_t>(seqs.size());
+    std::vector<float> x(n * E);
+    embed(seqs, start, x.data());
+    enum { X, Cur, Qkv, Attn, Ffn, Pooled };
+    const size_t sizes[] = {size_t(n * E), size_t(n * E), size_t(n * 3 * E), size_t(n * E), size_t(n * F),
+                            size_t(nSeq * E)};
+    EncoderPass pass(m_place, pool, sizes);
+    if (!pass.ok()) {
+        error = pass.error();
+        return false;
+    }
+    bool dev = m_place.first == 0;
+    pass.backend(dev).write(pass.buf(dev, X), 0, x.data(), x.size() * sizeof(float));
+    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    for (int64_t l = 0; l < L; ++l) {
+        if (m_place.onDevice(l) && !dev) {
+            pass.toDevice(X, static_cast<size_t>(n * E));
+            dev = true;
+        }
+        const PlacedBertLayer& P = m_placed[static_cast<size_t>(l)];
+        kernels::Backend& be = pass.backend(dev);
+        auto& bx = pass.buf(dev, X);
+        auto& cur = pass.buf(dev, Cur);
+        auto& qkv = pass.buf(dev, Qkv);
+        auto& attn = pass.buf(dev, Attn);
+        auto& ffn = pass.buf(dev, Ffn);
+        be.matmul(*P.qkv, bx, E, n, qkv, 3 * E, 0, false);
+        be.addBias(qkv, 3 * E, n, 3 * E, *P.bQkv);
+        be.encoderAttention(qkv, 3 * E, E, 2 * E, start, m_h.nHead, D, scale, attn, E);
+        be.matmul(*P.wo, attn, E, n, cur, E, 0, false);
+        be.addBias(cur, E, n, E, *P.bo);
+        be.add(bx, cur, n * E);
+        be.layerNorm(bx, *P.attnNormW, *P.attnNormB, n, E, m_eps, bx);
+        be.matmul(*P.up, bx, E, n, ffn, F, 0, false);
+        be.addBias(ffn, F, n, F, *P.bUp);
+        be.activate(kernels::Activation::Gelu, ffn, n * F);
+        be.matmul(*P.down, ffn, F, n, cur, E, 0, false);
+        be.addBias(cur, E, n, E, *P.bDown);
+        be.add(bx, cur, n * E);
+        be.layerNorm(bx, *P.outNormW, *P.outNormB, n, E, m_eps, bx);
+    }
+    kernels::Backend& be = pass.backend(dev);
+    be.pool(pass.buf(dev, X), E, start, m_pooling, pass.buf(dev, Pooled));
+    pooled.resize(static_cast<size_t>(nSeq * E));
+    be.read(pass.buf(dev, Pooled), 0, pooled.data(), pooled.size() * sizeof(float));
+    if (tokenStates) {
+        tokenStates->resize(static_cast<size_t>(n * E));
+        be.read(pass.buf(dev, X), 0, tokenStates->data(), tokenStates->size() * sizeof(float));
+    }
+    error = pass.finish();
+    return error.empty();
+}
+
+void Bert::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
+                  std::vector<float>* tokenStates) const {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf, D = m_h.headDim;
+    std::vector<int64_t> start{0};
+    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
+    const int64_t n = start.back();  // tokens of the whole batch
+
+    // bert: q, k, v separate [n][E]; nomic-bert: q holds the fused [n][3E] rows.
+    std::vector<float> x(n * E), cur(n * E), q(n * (m_nomic ? 3 : 1) * E), k(m_nomic ? 0 : n * E),
+        v(m_nomic ? 0 : n * E), attn(n * E), ffn(n * F), gate(m_nomic ? n * F : 0);
+    if (m_place.device) {
+        std::string error;
+        if (encodePlaced(pool, seqs, pooled, tokenStates, error)) return;
+        assistant::detail::log(assistant::LogLevel::Warning, "bert: ", error, "; this batch runs on the CPU");
+    }
+    embed(seqs, start, x.data());
 
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
     for (const BertLayer& L : m_layers) {

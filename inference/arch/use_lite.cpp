@@ -8,10 +8,12 @@
 //     x = (w != E ? Wres · x + bres : x) + a              layer 0 widens the residual
 //     x = x + Wdown · relu(Wup · LN(x) + bup) + bdown
 //   pooled = tanh(Wout · mean_t(x) + bout)               L2-normalized by Model::embed
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
 #include "arch/arch.h"
+#include "arch/placed_encoder.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
 #include "kernels/thread_pool.h"
@@ -42,6 +44,12 @@ struct UseLiteLayer {
     std::vector<float> bDown;              // [E]
 };
 
+// A use-lite layer on its backend (placed_encoder.h).
+struct PlacedUseLiteLayer {
+    kernels::WeightPtr qkv, wo, wRes, up, down;
+    kernels::BufferPtr attnNormW, attnNormB, bQkv, bo, bRes, ffnNormW, ffnNormB, bUp, bDown;
+};
+
 class UseLite final : public Encoder {
 public:
     explicit UseLite(Hparams h) : m_h(std::move(h)) {}
@@ -51,9 +59,20 @@ public:
     int64_t outputSize() const override { return m_h.nEmbd; }
     void encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
                 std::vector<float>* tokenStates) const override;
+    bool placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first, std::string& note) override;
+    int64_t deviceLayers() const override { return m_place.device ? m_h.nLayer - m_place.first : 0; }
 
 private:
+    // x [n][dIn]: scaled token embeddings plus the sinusoidal positions.
+    void embed(std::span<const std::vector<int32_t>> seqs, std::span<const int64_t> start, float* x) const;
+    bool encodePlaced(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,
+                      std::vector<float>& pooled, std::vector<float>* tokenStates, std::string& error) const;
+
     Hparams m_h;
+    EncoderPlacement m_place;
+    std::vector<PlacedUseLiteLayer> m_placed;
+    kernels::WeightPtr m_outPlaced;    // the projection on the last layer's backend
+    kernels::BufferPtr m_outBPlaced;
     int64_t m_dIn = 0;                 // token embedding width (256)
     float m_embScale = 1.0f;
     float m_eps = 1e-6f;
@@ -108,15 +127,8 @@ assistant::Status UseLite::bind(const gguf::File& f) {
     return {};
 }
 
-void UseLite::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
-                     std::vector<float>* tokenStates) const {
-    const int64_t E = m_h.nEmbd, F = m_h.nFf, half = m_dIn / 2;
-    std::vector<int64_t> start{0};
-    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
-    const int64_t n = start.back();  // tokens of the whole batch
-
-    // x holds [n][W] while W < E (before layer 0's residual projection), then [n][E].
-    std::vector<float> x(n * E), cur(n * E), qkv(n * 3 * E), attn(n * E), res(n * E), ffn(n * F);
+void UseLite::embed(std::span<const std::vector<int32_t>> seqs, std::span<const int64_t> start, float* x) const {
+    const int64_t half = m_dIn / 2;
     for (size_t s = 0; s < seqs.size(); ++s) {
         for (size_t p = 0; p < seqs[s].size(); ++p) {
             float* xt = &x[(start[s] + static_cast<int64_t>(p)) * m_dIn];
@@ -129,6 +141,141 @@ void UseLite::encode(kernels::ThreadPool& pool, std::span<const std::vector<int3
             }
         }
     }
+}
+
+bool UseLite::placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first, std::string& note) {
+    for (const UseLiteLayer& L : m_layers)
+        for (kernels::GgmlType t : {L.wQkv.type, L.wo.type, L.wUp.type, L.wDown.type, m_out.type})
+            if (!device->supports(kernels::Op::MatMul, t) || !device->supports(kernels::Op::Encoder)) {
+                note = "use-lite: " + device->name() + " does not compute " + std::string(kernels::typeName(t)) +
+                       " products: running on the CPU";
+                return false;
+            }
+    m_place.device = std::move(device);
+    m_place.first = std::clamp<int64_t>(first, 0, m_h.nLayer);
+    m_place.host = kernels::makeCpuBackend(nullptr);
+    m_placed.clear();
+    for (int64_t l = 0; l < m_h.nLayer; ++l) {
+        const UseLiteLayer& L = m_layers[static_cast<size_t>(l)];
+        kernels::Backend& be = m_place.uploader(l);
+        PlacedUseLiteLayer P;
+        P.qkv = m_place.mat(be, {&L.wQkv});
+        P.wo = m_place.mat(be, {&L.wo});
+        if (L.wRes) P.wRes = m_place.mat(be, {&*L.wRes});
+        P.up = m_place.mat(be, {&L.wUp});
+        P.down = m_place.mat(be, {&L.wDown});
+        P.attnNormW = m_place.vec(be, L.attnNormW);
+        P.attnNormB = m_place.vec(be, L.attnNormB);
+        P.bQkv = m_place.vec(be, L.bQkv);
+        P.bo = m_place.vec(be, L.bo);
+        if (L.wRes) P.bRes = m_place.vec(be, L.bRes);
+        P.ffnNormW = m_place.vec(be, L.ffnNormW);
+        P.ffnNormB = m_place.vec(be, L.ffnNormB);
+        P.bUp = m_place.vec(be, L.bUp);
+        P.bDown = m_place.vec(be, L.bDown);
+        m_placed.push_back(std::move(P));
+    }
+    kernels::Backend& last = m_place.uploader(m_h.nLayer - 1);
+    m_outPlaced = m_place.mat(last, {&m_out});
+    m_outBPlaced = m_place.vec(last, m_outB);
+    if (!m_place.error.empty()) {
+        note = "uploading use-lite's layers to " + m_place.device->name() + " failed (" + m_place.error +
+               "): running on the CPU";
+        m_placed.clear();
+        m_outPlaced.reset();
+        m_outBPlaced.reset();
+        m_place = {};
+        return false;
+    }
+    return true;
+}
+
+bool UseLite::encodePlaced(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,
+                           std::vector<float>& pooled, std::vector<float>* tokenStates, std::string& error) const {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf;
+    std::vector<int64_t> start{0};
+    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
+    const int64_t n = start.back(), nSeq = static_cast<int64_t>(seqs.size());
+    std::vector<float> x(n * m_dIn);
+    embed(seqs, start, x.data());
+    enum { X, Cur, Qkv, Attn, Res, Ffn, Mean, Out };
+    const size_t sizes[] = {size_t(n * E), size_t(n * E), size_t(n * 3 * E), size_t(n * E), size_t(n * E),
+                            size_t(n * F),  size_t(nSeq * E), size_t(nSeq * E)};
+    EncoderPass pass(m_place, pool, sizes);
+    if (!pass.ok()) {
+        error = pass.error();
+        return false;
+    }
+    bool dev = m_place.first == 0;
+    pass.backend(dev).write(pass.buf(dev, X), 0, x.data(), x.size() * sizeof(float));
+    int64_t width = m_dIn;  // of the residual stream in X
+    for (int64_t l = 0; l < m_h.nLayer; ++l) {
+        if (m_place.onDevice(l) && !dev) {
+            pass.toDevice(X, static_cast<size_t>(n * width));
+            dev = true;
+        }
+        const UseLiteLayer& L = m_layers[static_cast<size_t>(l)];
+        const PlacedUseLiteLayer& P = m_placed[static_cast<size_t>(l)];
+        const int64_t W = L.width;
+        kernels::Backend& be = pass.backend(dev);
+        auto& cur = pass.buf(dev, Cur);
+        auto& qkv = pass.buf(dev, Qkv);
+        auto& attn = pass.buf(dev, Attn);
+        auto& ffn = pass.buf(dev, Ffn);
+        be.layerNorm(pass.buf(dev, X), *P.attnNormW, *P.attnNormB, n, W, m_eps, cur);
+        be.matmul(*P.qkv, cur, W, n, qkv, 3 * W, 0, false);
+        be.addBias(qkv, 3 * W, n, 3 * W, *P.bQkv);
+        be.encoderAttention(qkv, 3 * W, W, 2 * W, start, m_h.nHead, L.headDim,
+                            1.0f / std::sqrt(static_cast<float>(L.headDim)), attn, W);
+        be.matmul(*P.wo, attn, W, n, cur, E, 0, false);
+        be.addBias(cur, E, n, E, *P.bo);
+        if (P.wRes) {
+            be.matmul(*P.wRes, pass.buf(dev, X), W, n, pass.buf(dev, Res), E, 0, false);
+            be.addBias(pass.buf(dev, Res), E, n, E, *P.bRes);
+            pass.swap(dev, X, Res);
+        }
+        width = E;
+        auto& bx = pass.buf(dev, X);
+        be.add(bx, cur, n * E);
+        be.layerNorm(bx, *P.ffnNormW, *P.ffnNormB, n, E, m_eps, cur);
+        be.matmul(*P.up, cur, E, n, ffn, F, 0, false);
+        be.addBias(ffn, F, n, F, *P.bUp);
+        be.activate(kernels::Activation::Relu, ffn, n * F);
+        be.matmul(*P.down, ffn, F, n, cur, E, 0, false);
+        be.addBias(cur, E, n, E, *P.bDown);
+        be.add(bx, cur, n * E);
+    }
+    // mean over each sentence's tokens, then tanh(Wout · mean + bout) on the same backend
+    kernels::Backend& be = pass.backend(dev);
+    be.pool(pass.buf(dev, X), E, start, kernels::Pooling::Mean, pass.buf(dev, Mean));
+    be.matmul(*m_outPlaced, pass.buf(dev, Mean), E, nSeq, pass.buf(dev, Out), E, 0, false);
+    be.addBias(pass.buf(dev, Out), E, nSeq, E, *m_outBPlaced);
+    be.activate(kernels::Activation::Tanh, pass.buf(dev, Out), nSeq * E);
+    pooled.resize(static_cast<size_t>(nSeq * E));
+    be.read(pass.buf(dev, Out), 0, pooled.data(), pooled.size() * sizeof(float));
+    if (tokenStates) {
+        tokenStates->resize(static_cast<size_t>(n * E));
+        be.read(pass.buf(dev, X), 0, tokenStates->data(), tokenStates->size() * sizeof(float));
+    }
+    error = pass.finish();
+    return error.empty();
+}
+
+void UseLite::encode(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs, std::vector<float>& pooled,
+                     std::vector<float>* tokenStates) const {
+    const int64_t E = m_h.nEmbd, F = m_h.nFf;
+    std::vector<int64_t> start{0};
+    for (const std::vector<int32_t>& s : seqs) start.push_back(start.back() + static_cast<int64_t>(s.size()));
+    const int64_t n = start.back();  // tokens of the whole batch
+
+    // x holds [n][W] while W < E (before layer 0's residual projection), then [n][E].
+    std::vector<float> x(n * E), cur(n * E), qkv(n * 3 * E), attn(n * E), res(n * E), ffn(n * F);
+    if (m_place.device) {
+        std::string error;
+        if (encodePlaced(pool, seqs, pooled, tokenStates, error)) return;
+        assistant::detail::log(assistant::LogLevel::Warning, "use-lite: ", error, "; this batch runs on the CPU");
+    }
+    embed(seqs, start, x.data());
 
     for (const UseLiteLayer& L : m_layers) {
         const int64_t W = L.width;

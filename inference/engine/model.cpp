@@ -116,6 +116,13 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
     auto placement = arch::Placement::create(*impl->arch, params, impl->info.deviceNote);
     if (!placement) return std::unexpected(placement.error());
     impl->placement = std::move(*placement);
+    if (auto* encoder = dynamic_cast<arch::Encoder*>(impl->arch.get())) {
+        if (const int64_t n = arch::placeEncoder(*encoder, params, impl->info.deviceNote); n > 0) {
+            impl->info.device = params.device.substr(0, params.device.find(','));
+            if (impl->info.device == "auto" || impl->info.device.empty()) impl->info.device = "opencl";
+            impl->info.gpuLayers = static_cast<int>(n);
+        }
+    }
     if (impl->placement && impl->placement->deviceLayers() > 0) {
         impl->info.device = impl->placement->deviceId();
         impl->info.gpuLayers = static_cast<int>(impl->placement->deviceLayers());

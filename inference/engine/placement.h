@@ -144,6 +144,9 @@ std::shared_ptr<kernels::Backend> openDevice(const std::string& id, std::shared_
                                              std::string& note);
 // "opencl:P.D" of the device "auto" means, "" (with `note`) when there is none.
 std::string autoDevice(std::string& note);
+// An encoder's last gpuLayers layers (-1: all) on params.device (its first id; "auto"),
+// the rest on the CPU (placed_encoder.h). Returns the device layers (0 with `note` when none).
+int64_t placeEncoder(Encoder& encoder, const assistant::ModelParams& params, std::string& note);
 // Per-kernel device time since the last call (profiling), none without a device.
 std::vector<kernels::opencl::KernelStat> deviceStats(kernels::opencl::Backend* opencl);
 

@@ -17,7 +17,14 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.layerCount = static_cast<int>((*arch)->hparams().nLayer);
     auto placement = arch::Placement::create(**arch, params, r.note, /*upload=*/false);
     if (!placement) return std::unexpected(placement.error());
-    if (!*placement) return r;  // an encoder: on the CPU, with the note
+    if (!*placement) {  // an encoder: placed as Model::load places it (uploads: encoders are small)
+        if (auto* encoder = dynamic_cast<arch::Encoder*>(arch->get()))
+            if (const int64_t n = arch::placeEncoder(*encoder, params, r.note); n > 0) {
+                r.gpuLayers = static_cast<int>(n);
+                r.device = params.device.substr(0, params.device.find(','));
+            }
+        return r;
+    }
     const arch::Placement& p = **placement;
     r.parts = p.parts();
     r.gpuLayers = static_cast<int>(p.plannedDeviceLayers());

@@ -87,6 +87,14 @@ public:
                       std::span<ExpertChoice> out) override;
     void expertsChosen(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
                        std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) override;
+    void layerNorm(const DeviceBuffer& x, const DeviceBuffer& weight, const DeviceBuffer& bias, int64_t rows,
+                   int64_t cols, float eps, DeviceBuffer& out) override;
+    void activate(Activation act, DeviceBuffer& x, int64_t n) override;
+    void encoderAttention(const DeviceBuffer& qkv, int64_t ldq, int64_t kOff, int64_t vOff,
+                          std::span<const int64_t> seqStart, int64_t heads, int64_t headDim, float scale,
+                          DeviceBuffer& out, int64_t ldo) override;
+    void pool(const DeviceBuffer& x, int64_t n, std::span<const int64_t> seqStart, Pooling pooling,
+              DeviceBuffer& out) override;
     BackendResult<BufferPtr> ropeTable(const RopeParams& rope) override;
 
     std::mutex& lock() override;

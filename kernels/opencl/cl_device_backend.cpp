@@ -232,6 +232,34 @@ public:
         return wrap(m_be->uploadFloats(ropeFrequencies(rope)));
     }
 
+    // ---- encoder ops (cl_encoder.cpp); the sequences' row offsets go up first ----
+    void layerNorm(const DeviceBuffer& x, const DeviceBuffer& weight, const DeviceBuffer& bias, int64_t rows,
+                   int64_t cols, float eps, DeviceBuffer& out) override {
+        m_be->layerNorm(cl(x), cl(weight), cl(bias), rows, cols, eps, cl(out));
+    }
+    void activate(Activation act, DeviceBuffer& x, int64_t n) override {
+        m_be->activate(act == Activation::Gelu ? 0 : act == Activation::Relu ? 1 : 2, cl(x), n);
+    }
+    void encoderAttention(const DeviceBuffer& qkv, int64_t ldq, int64_t kOff, int64_t vOff,
+                          std::span<const int64_t> seqStart, int64_t heads, int64_t headDim, float scale,
+                          DeviceBuffer& out, int64_t ldo) override {
+        int64_t longest = 0;
+        for (size_t s = 1; s < seqStart.size(); ++s) longest = std::max(longest, seqStart[s] - seqStart[s - 1]);
+        if (longest > 2048) {
+            if (m_unsupported.empty()) m_unsupported = "encoderAttention: sequences of at most 2048 tokens";
+            return;
+        }
+        if (!putStarts(seqStart)) return;
+        m_be->encoderAttention(cl(qkv), ldq, kOff, vOff, m_starts, static_cast<int64_t>(seqStart.size()) - 1,
+                               seqStart.back(), heads, headDim, scale, cl(out), ldo);
+    }
+    void pool(const DeviceBuffer& x, int64_t n, std::span<const int64_t> seqStart, Pooling pooling,
+              DeviceBuffer& out) override {
+        if (!putStarts(seqStart)) return;
+        m_be->pool(cl(x), n, m_starts, static_cast<int64_t>(seqStart.size()) - 1,
+                   pooling == Pooling::Mean ? 0 : pooling == Pooling::Cls ? 1 : 2, cl(out));
+    }
+
     std::mutex& lock() override { return m_be->lock(); }
     std::string takeError() override {
         std::string e = m_be->takeError();
@@ -253,12 +281,23 @@ private:
         return true;
     }
 
+    bool putStarts(std::span<const int64_t> seqStart) {
+        std::vector<int32_t> starts(seqStart.begin(), seqStart.end());
+        if (!grow(m_starts, starts.size() * sizeof(int32_t))) {
+            if (m_unsupported.empty()) m_unsupported = "encoder: no device memory for the sequence offsets";
+            return false;
+        }
+        m_be->write(m_starts, 0, starts.data(), starts.size() * sizeof(int32_t));
+        return true;
+    }
+
     std::shared_ptr<opencl::Backend> m_be;
     void gluInto(Glu kind, const Buffer& gu, int64_t ld, int64_t tokens, int64_t f, const Buffer& out) {
         if (kind == Glu::GeGlu) m_be->geglu(gu, ld, tokens, f, out);
         else m_be->swiglu(gu, ld, tokens, f, out);
     }
 
+    Buffer m_starts;      // the encoder ops' sequence offsets (int32)
     Buffer m_glu;         // act(gate) * up of a batch before its down projection
     ExpertScratch m_experts;
     std::vector<int32_t> m_ids;   // expertsChosen's choice apart (ids, weights)

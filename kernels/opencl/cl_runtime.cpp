@@ -14,6 +14,7 @@
 #include "attention_cl.h"
 #include "attention_prefill_cl.h"
 #include "common_cl.h"
+#include "encoder_cl.h"
 #include "experts_cl.h"
 #include "kv_shift_cl.h"
 #include "matmul_cl.h"
@@ -49,7 +50,8 @@ std::string programSource() {
     for (const char* const* pieces : {kClSource_common, kClSource_matvec, kClSource_matmul, kClSource_matmul_mma,
                                       kClSource_matmul_xmx,
                                       kClSource_ops, kClSource_quantize, kClSource_attention,
-                                      kClSource_attention_prefill, kClSource_experts, kClSource_kv_shift})
+                                      kClSource_attention_prefill, kClSource_experts, kClSource_kv_shift,
+                                      kClSource_encoder})
         for (int i = 0; pieces[i]; ++i) src += pieces[i];
     return src;
 }

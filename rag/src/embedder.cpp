@@ -46,11 +46,11 @@ std::expected<std::string, std::string> modelFileHash(const std::string& path) {
     return h.hex();
 }
 
-std::expected<Embedder, std::string> Embedder::load(const std::string& path) {
+std::expected<Embedder, std::string> Embedder::load(const std::string& path, const std::string& device) {
     auto hash = modelFileHash(path);
     if (!hash) return std::unexpected(hash.error());
     assistant::ModelParams params;
-    params.device = "cpu";
+    params.device = device.empty() ? "cpu" : device;
     auto model = assistant::Model::load(path, params);
     if (!model) return std::unexpected("load " + path + ": " + model.error().message);
     if (!(*model)->info().isEmbeddingModel)

@@ -44,7 +44,12 @@ enum class Op {
     Add,
     Experts,      // a mixture-of-experts feed-forward (type: the experts')
     ShiftKv,      // cache rows moved to earlier positions, keys re-rotated (type: the cache's)
+    Encoder,      // the encoders' ops: layerNorm, activate, encoderAttention, pool
 };
+
+// An activation in place (encoders): GELU as ops.h's geluTableInPlace (tanh form through
+// fp16), ReLU, tanh.
+enum class Activation { Gelu, Relu, Tanh };
 
 class DeviceBuffer {
 public:
@@ -166,6 +171,23 @@ public:
     // uploadExpertSlots: slots).
     virtual void expertsChosen(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
                                std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) = 0;
+
+    // ---- encoder ops (bert, use-lite): rows packed as in ops.h's encoderAttention ----
+    // out[r] = layernorm(x[r]) * weight + bias for r < rows of `cols` (x, out dense; may
+    // be the same buffer).
+    virtual void layerNorm(const DeviceBuffer& x, const DeviceBuffer& weight, const DeviceBuffer& bias, int64_t rows,
+                           int64_t cols, float eps, DeviceBuffer& out) = 0;
+    // x[i] = act(x[i]) for i < n.
+    virtual void activate(Activation act, DeviceBuffer& x, int64_t n) = 0;
+    // Bidirectional attention inside each sequence of a packed batch (seqStart: [nSeq + 1]
+    // row offsets): q at qkv[t*ldq], k at qkv[t*ldq + kOff], v at qkv[t*ldq + vOff], heads
+    // of headDim; out[t*ldo + h*headDim ..]. No mask but the sequence's own rows.
+    virtual void encoderAttention(const DeviceBuffer& qkv, int64_t ldq, int64_t kOff, int64_t vOff,
+                                  std::span<const int64_t> seqStart, int64_t heads, int64_t headDim, float scale,
+                                  DeviceBuffer& out, int64_t ldo) = 0;
+    // out[s] = mean / first / last of sequence s's rows of x [rows][n] (ops.h's poolSequences).
+    virtual void pool(const DeviceBuffer& x, int64_t n, std::span<const int64_t> seqStart, Pooling pooling,
+                      DeviceBuffer& out) = 0;
 
     // The RoPE angle table the backend's ropeStoreKv reads (uploaded once per table).
     virtual BackendResult<BufferPtr> ropeTable(const RopeParams& rope) = 0;

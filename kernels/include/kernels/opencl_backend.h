@@ -173,6 +173,14 @@ public:
     void flush();
     // out[t] = row ids[t] of w as floats (embedding lookup); ids: int32 [tokens].
     void getRows(const Weight& w, const Buffer& ids, int64_t tokens, const Buffer& out);
+    // Encoder ops (cl_encoder.cpp, cl/encoder.cl): seqStart holds nSeq + 1 ints.
+    void layerNorm(const Buffer& x, const Buffer& weight, const Buffer& bias, int64_t rows, int64_t cols, float eps,
+                   const Buffer& out);
+    void activate(int act, const Buffer& x, int64_t n);  // 0 GELU (fp16 table form), 1 ReLU, 2 tanh
+    void encoderAttention(const Buffer& qkv, int64_t ldq, int64_t kOff, int64_t vOff, const Buffer& seqStart,
+                          int64_t nSeq, int64_t tokens, int64_t heads, int64_t headDim, float scale, const Buffer& out,
+                          int64_t ldo);
+    void pool(const Buffer& x, int64_t n, const Buffer& seqStart, int64_t nSeq, int pooling, const Buffer& out);
 
     // Holds the queue for a sequence of launches.
     std::mutex& lock();

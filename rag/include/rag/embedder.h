@@ -30,7 +30,8 @@ inline constexpr std::string_view kRemoteEmbedderPrefix = "remote:";
 class Embedder {
 public:
     // Loads an embedding model (Model::info().isEmbeddingModel must be true).
-    static std::expected<Embedder, std::string> load(const std::string& path);
+    // device: ModelParams::device for the encoder's layers ("cpu", "auto", "opencl:P.D").
+    static std::expected<Embedder, std::string> load(const std::string& path, const std::string& device = "cpu");
     // Wraps an already loaded model; `fileHash` identifies its weights in the store.
     Embedder(std::shared_ptr<const assistant::Model> model, std::string fileHash);
     // Wraps another source: `name` and `identity` (stored as fileHash; for a remote server

@@ -171,18 +171,6 @@ TEST(GpuOffloadSplit, LayersAreSharedInProportion) {
     EXPECT_EQ(arch::splitLayers(3, 2, {0, 1}), (std::vector<int64_t>{0, 3}));
 }
 
-// Encoders do not run through the backend interface yet: on the CPU, saying why.
-TEST(GpuOffloadSplit, EncodersSayWhyTheyStayOnTheCpu) {
-    REQUIRE_DEVICE(dev);
-    const std::string path = testdata::sharedPath("conformance/models/bert-a.gguf");
-    REQUIRE_SHARED(path);
-    auto m = load(path, dev, -1);
-    ASSERT_TRUE(m);
-    EXPECT_EQ(m->info().device, "cpu");
-    EXPECT_EQ(m->info().gpuLayers, 0);
-    EXPECT_NE(m->info().deviceNote.find("bert"), std::string::npos) << m->info().deviceNote;
-}
-
 TEST(GpuOffloadSplit, CpuRequestedHasNoNote) {
     const std::string path = testdata::sharedPath("conformance/models/llama-a.gguf");
     REQUIRE_SHARED(path);
