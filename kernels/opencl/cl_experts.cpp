@@ -17,6 +17,7 @@ namespace {
 
 constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
 constexpr size_t kRouteWg = 64;               // cl/experts.cl ROUTE_WG
+constexpr size_t kRouterWg = 256;             // cl/experts.cl ROUTER_WG
 
 // Per format, in WeightFormat order.
 const char* const kMoeMatvec[] = {"moe_matvec_f32",  "moe_matvec_f16", "moe_matvec_q4_0", "moe_matvec_q4_1",
@@ -111,7 +112,14 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
     const int xInAct = tokens == 1 && x.get() && b.quantized.x == x.get() && b.quantized.cols == E
                            ? (b.quantized.sums ? 2 : 1) : 0;
     // 1. router logits [tokens][X], then ids and weights [tokens][K]
-    matmul(w.router, x, E, tokens, s.logits, X, 0, false);
+    if (w.router.format == WeightFormat::F32 && E % 4 == 0 && tokens <= 8) {  // decode: moe_router_f32
+        cl_kernel rk = b.kernel("moe_router_f32");
+        if (!rk || !b.setArgs(rk, w.router.a, x, static_cast<int>(E), static_cast<int>(X), s.logits)) return;
+        const size_t gg[2] = {static_cast<size_t>(X) * kRouterWg, n}, gl[2] = {kRouterWg, 1};
+        b.launch("moe_router_f32", rk, 2, gg, gl, static_cast<double>(X * E * 4 + static_cast<int64_t>(n) * E * 4));
+    } else {
+        matmul(w.router, x, E, tokens, s.logits, X, 0, false);
+    }
     cl_kernel route = b.kernel("moe_route");
     if (!route || !b.setArgs(route, s.logits, static_cast<int>(X), static_cast<int>(K), w.normalize ? 1 : 0, s.ids,
                              s.weights))

@@ -10,15 +10,15 @@
 // Routing, one work-group of ROUTE_WG items per token: softmax of the X router logits
 // (X <= ROUTE_MAX), the K most probable (K <= ROUTE_WG) in descending order (ties: lower
 // id first), weights divided by their sum (floored as kernels::routeTopK does) when
-// normalize. ids / weights: [tokens][K]. Maximum, sum and each pick are tree reductions
-// in local memory (one item per token made each layer wait on ~1,000 serial exp's).
+// normalize. ids / weights: [tokens][K]. Maximum and sum are tree reductions in local
+// memory (one item per token made each layer wait on ~1,000 serial exp's); the picks are
+// ranks (a pick per round of reductions cost K x 7 barriers, 12.5 us a layer on the H200).
 #define ROUTE_WG 64
 #define ROUTE_MAX 512
 kernel void moe_route(global const float* logits, int X, int K, int normalize, global int* ids,
                       global float* weights) {
     local float p[ROUTE_MAX];
     local float rv[ROUTE_WG];
-    local int ri[ROUTE_WG];
     local float chosen[ROUTE_WG];
     local int chosenId[ROUTE_WG];
     const int t = get_group_id(0), lid = get_local_id(0);
@@ -46,37 +46,55 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
     }
     const float inv = 1.0f / rv[0];
     for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
-    float kept = 0.0f;
-    for (int k = 0; k < K; ++k) {
-        barrier(CLK_LOCAL_MEM_FENCE);  // p complete (and the last pick marked); rv free
-        float bp = -1.0f;               // picked experts hold -1: below any probability
-        int bi = X;
-        for (int e = lid; e < X; e += ROUTE_WG)
-            if (p[e] > bp) {
-                bp = p[e];
-                bi = e;
-            }
-        rv[lid] = bp;
-        ri[lid] = bi;
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
-            if (lid < s && (rv[lid + s] > rv[lid] || (rv[lid + s] == rv[lid] && ri[lid + s] < ri[lid]))) {
-                rv[lid] = rv[lid + s];
-                ri[lid] = ri[lid + s];
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
+    barrier(CLK_LOCAL_MEM_FENCE);  // p complete
+    // Expert e's place among the K picks is its rank: how many beat it (a higher
+    // probability, or the same and a lower id). One pass, no barrier per pick.
+    for (int e = lid; e < X; e += ROUTE_WG) {
+        const float pe = p[e];
+        int rank = 0;
+        for (int j = 0; j < X && rank < K; ++j) {
+            const float pj = p[j];
+            rank += pj > pe || (pj == pe && j < e);
         }
-        kept += rv[0];
-        if (lid == 0) {
-            chosen[k] = rv[0];
-            chosenId[k] = ri[0];
-            p[ri[0]] = -1.0f;
+        if (rank < K) {
+            chosen[rank] = pe;
+            chosenId[rank] = e;
         }
     }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float kept = 0.0f;  // in pick order (descending), as the CPU sums them
+    for (int k = 0; k < K; ++k) kept += chosen[k];
     barrier(CLK_LOCAL_MEM_FENCE);
     if (lid < K) {
         ids[t * K + lid] = chosenId[lid];
         weights[t * K + lid] = normalize ? chosen[lid] / fmax(kept, 6.103515625e-5f) : chosen[lid];
+    }
+}
+
+// Router logits of one-token rows with F32 router weights: logits[t*rows + r] = w[r] . x[t],
+// a work-group of ROUTER_WG items per (row, token), float4 loads, two in flight (the
+// generic matvec gave a 128-row router 32 work-groups: 15 us a layer on the H200).
+#define ROUTER_WG 256
+kernel void moe_router_f32(global const float* w, global const float* x, int cols, int rows, global float* logits) {
+    local float red[ROUTER_WG];
+    local float part[ROUTER_WG / 32];
+    const int r = get_group_id(0), t = get_group_id(1), lid = get_local_id(0), n4 = cols / 4;
+    global const float4* wr = (global const float4*)(w + (size_t)r * cols);
+    global const float4* xr = (global const float4*)(x + (size_t)t * cols);
+    float a0 = 0.0f, a1 = 0.0f;
+    int i = lid;
+    for (; i + ROUTER_WG < n4; i += 2 * ROUTER_WG) {
+        a0 += dot(wr[i], xr[i]);
+        a1 += dot(wr[i + ROUTER_WG], xr[i + ROUTER_WG]);
+    }
+    if (i < n4) a0 += dot(wr[i], xr[i]);
+    const float s = lanes32_sum(a0 + a1, red, lid);
+    if ((lid & 31) == 0) part[lid / 32] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid == 0) {
+        float total = 0.0f;
+        for (int k = 0; k < ROUTER_WG / 32; ++k) total += part[k];
+        logits[(size_t)t * rows + r] = total;
     }
 }
 
