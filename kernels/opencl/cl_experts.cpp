@@ -2,6 +2,10 @@
 // routing, the chosen experts' gate and up, SwiGLU, down and the weighted sum, all
 // enqueued without reading anything back (the expert ids stay on the device).
 //
+// Where the formats allow (Q8_0 / Q8_1 activations), gate, up, SwiGLU and its quantization
+// are one launch and the downs with their weighted sum another (fusedProducts); a one-token
+// F32 router has its own product kernel (moe_router_f32).
+//
 // Every token runs its K experts as matrix-vector products (decode's shape). Prefill
 // does the same per token: correct, but each token re-reads its experts' rows; a
 // grouped product (tokens sorted by expert, one GEMM each) is the step left.

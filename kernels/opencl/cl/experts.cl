@@ -10,15 +10,15 @@
 // Routing, one work-group of ROUTE_WG items per token: softmax of the X router logits
 // (X <= ROUTE_MAX), the K most probable (K <= ROUTE_WG) in descending order (ties: lower
 // id first), weights divided by their sum (floored as kernels::routeTopK does) when
-// normalize. ids / weights: [tokens][K]. Maximum and sum are tree reductions in local
-// memory (one item per token made each layer wait on ~1,000 serial exp's); the picks are
-// ranks (a pick per round of reductions cost K x 7 barriers, 12.5 us a layer on the H200).
+// normalize. ids / weights: [tokens][K]. Maximum, sum and each pick are tree reductions
+// in local memory (one item per token made each layer wait on ~1,000 serial exp's).
 #define ROUTE_WG 64
 #define ROUTE_MAX 512
 kernel void moe_route(global const float* logits, int X, int K, int normalize, global int* ids,
                       global float* weights) {
     local float p[ROUTE_MAX];
     local float rv[ROUTE_WG];
+    local int ri[ROUTE_WG];
     local float chosen[ROUTE_WG];
     local int chosenId[ROUTE_WG];
     const int t = get_group_id(0), lid = get_local_id(0);
@@ -46,24 +46,33 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
     }
     const float inv = 1.0f / rv[0];
     for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
-    barrier(CLK_LOCAL_MEM_FENCE);  // p complete
-    // Expert e's place among the K picks is its rank: how many beat it (a higher
-    // probability, or the same and a lower id). One pass, no barrier per pick.
-    for (int e = lid; e < X; e += ROUTE_WG) {
-        const float pe = p[e];
-        int rank = 0;
-        for (int j = 0; j < X && rank < K; ++j) {
-            const float pj = p[j];
-            rank += pj > pe || (pj == pe && j < e);
+    float kept = 0.0f;
+    for (int k = 0; k < K; ++k) {
+        barrier(CLK_LOCAL_MEM_FENCE);  // p complete (and the last pick marked); rv free
+        float bp = -1.0f;               // picked experts hold -1: below any probability
+        int bi = X;
+        for (int e = lid; e < X; e += ROUTE_WG)
+            if (p[e] > bp) {
+                bp = p[e];
+                bi = e;
+            }
+        rv[lid] = bp;
+        ri[lid] = bi;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
+            if (lid < s && (rv[lid + s] > rv[lid] || (rv[lid + s] == rv[lid] && ri[lid + s] < ri[lid]))) {
+                rv[lid] = rv[lid + s];
+                ri[lid] = ri[lid + s];
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
         }
-        if (rank < K) {
-            chosen[rank] = pe;
-            chosenId[rank] = e;
+        kept += rv[0];
+        if (lid == 0) {
+            chosen[k] = rv[0];
+            chosenId[k] = ri[0];
+            p[ri[0]] = -1.0f;
         }
     }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    float kept = 0.0f;  // in pick order (descending), as the CPU sums them
-    for (int k = 0; k < K; ++k) kept += chosen[k];
     barrier(CLK_LOCAL_MEM_FENCE);
     if (lid < K) {
         ids[t * K + lid] = chosenId[lid];
