@@ -2,11 +2,17 @@
 // routing, the chosen experts' gate and up, SwiGLU, down and the weighted sum, all
 // enqueued without reading anything back (the expert ids stay on the device).
 //
+// Where the formats allow (Q8_0 / Q8_1 activations), gate, up, SwiGLU and its quantization
+// are one launch and the downs with their weighted sum another (fusedProducts); a one-token
+// F32 router has its own product kernel (moe_router_f32).
+//
 // Every token runs its K experts as matrix-vector products (decode's shape). Prefill
 // does the same per token: correct, but each token re-reads its experts' rows; a
 // grouped product (tokens sorted by expert, one GEMM each) is the step left.
 #include <algorithm>
+#include <cstdlib>
 #include <iterator>
+#include <string_view>
 
 #include "cl_runtime.h"
 
@@ -15,6 +21,7 @@ namespace {
 
 constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
 constexpr size_t kRouteWg = 64;               // cl/experts.cl ROUTE_WG
+constexpr size_t kRouterWg = 256;             // cl/experts.cl ROUTER_WG
 
 // Per format, in WeightFormat order.
 const char* const kMoeMatvec[] = {"moe_matvec_f32",  "moe_matvec_f16", "moe_matvec_q4_0", "moe_matvec_q4_1",
@@ -25,6 +32,28 @@ const char* const kMoeDown[] = {"moe_down_f32",  "moe_down_f16", "moe_down_q4_0"
                                 "moe_down_iq4f", "moe_down_q5",  "moe_down_q2",   "moe_down_q3"};
 static_assert(std::size(kMoeMatvec) == static_cast<size_t>(WeightFormat::Q3) + 1 &&
               std::size(kMoeDown) == std::size(kMoeMatvec));
+
+// The fused decode path (cl/experts.cl moe_gateup / moe_down2), per format; null: none.
+const char* fusedName(WeightFormat f, bool gateUp) {
+    switch (f) {
+    case WeightFormat::Q4_0: return gateUp ? "moe_gateup_q4_0" : "moe_down2_q4_0";
+    case WeightFormat::Q4_1: return gateUp ? "moe_gateup_q4_1" : "moe_down2_q4_1";
+    case WeightFormat::Q8_0: return gateUp ? "moe_gateup_q8_0" : "moe_down2_q8_0";
+    case WeightFormat::IQ4F: return gateUp ? "moe_gateup_iq4f" : "moe_down2_iq4f";
+    case WeightFormat::Q5: return gateUp ? "moe_gateup_q5" : "moe_down2_q5";
+    default: return nullptr;
+    }
+}
+constexpr size_t kGuRows = 32, kGuLanes = 8;  // cl/experts.cl GU_ROWS, GU_LANES
+
+// ASSISTANT_MOE_FUSED=0 takes the separate launches (for measuring one against the other).
+bool fusedAllowed() {
+    static const bool on = [] {
+        const char* e = std::getenv("ASSISTANT_MOE_FUSED");
+        return !e || std::string_view(e) != "0";
+    }();
+    return on;
+}
 
 int valueBytes(Act a) { return a == Act::F32 || a == Act::BF16 ? 4 : a == Act::F16 ? 2 : 1; }
 int groupOf(Act a) { return a == Act::Q8_K ? 256 : 32; }
@@ -81,15 +110,27 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
         b.fail("experts: scratch allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
         return;
     }
+    // One token whose norm left its Q8_0 quantization (1: without, 2: with the Q8_1 sums)
+    // in the backend's activation buffers (rms_norm_q8): the fused path reads it there.
+    // The router's product keeps it (a quantized router's matvec requantizes the same row).
+    const int xInAct = tokens == 1 && x.get() && b.quantized.x == x.get() && b.quantized.cols == E
+                           ? (b.quantized.sums ? 2 : 1) : 0;
     // 1. router logits [tokens][X], then ids and weights [tokens][K]
-    matmul(w.router, x, E, tokens, s.logits, X, 0, false);
+    if (w.router.format == WeightFormat::F32 && E % 4 == 0 && tokens <= 8) {  // decode: moe_router_f32
+        cl_kernel rk = b.kernel("moe_router_f32");
+        if (!rk || !b.setArgs(rk, w.router.a, x, static_cast<int>(E), static_cast<int>(X), s.logits)) return;
+        const size_t gg[2] = {static_cast<size_t>(X) * kRouterWg, n}, gl[2] = {kRouterWg, 1};
+        b.launch("moe_router_f32", rk, 2, gg, gl, static_cast<double>(X * E * 4 + static_cast<int64_t>(n) * E * 4));
+    } else {
+        matmul(w.router, x, E, tokens, s.logits, X, 0, false);
+    }
     cl_kernel route = b.kernel("moe_route");
     if (!route || !b.setArgs(route, s.logits, static_cast<int>(X), static_cast<int>(K), w.normalize ? 1 : 0, s.ids,
                              s.weights))
         return;
     const size_t rg[1] = {n * kRouteWg}, rl[1] = {kRouteWg};
     b.launch("moe_route", route, 1, rg, rl, static_cast<double>(n * X * 4));
-    expertProducts(w, x, tokens, K, out, s);
+    expertProducts(w, x, tokens, K, out, s, xInAct);
 }
 
 void Backend::expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tokens, std::span<const int32_t> ids,
@@ -111,10 +152,12 @@ void Backend::expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tok
 }
 
 void Backend::expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                             ExpertScratch& s) {
+                             ExpertScratch& s, int xInAct) {
     Impl& b = *m_impl;
     const int64_t E = w.gate.cols, Fe = w.down.cols, X = w.gate.rows / Fe;
     const size_t n = static_cast<size_t>(tokens), slots = n * static_cast<size_t>(K);
+
+    if (fusedProducts(w, x, tokens, K, out, s, xInAct)) return;
 
     // 2. gate and up of every (token, slot) into gu [tokens*K][2*Fe]
     int quantized = -1;
@@ -150,6 +193,53 @@ void Backend::expertProducts(const ExpertWeights& w, const Buffer& x, int64_t to
     const size_t global[2] = {(static_cast<size_t>(E) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes, n};
     const size_t local[2] = {kMvRows * kMvLanes, 1};
     b.launch(name, k, 2, global, local, static_cast<double>(w.down.bytes()) * K / X * static_cast<double>(n));
+}
+
+// Gate, up, SwiGLU and its quantization in one launch, then the downs and their weighted
+// sum in another (cl/experts.cl): when gate and up share a format with a fused kernel and
+// both sides take Q8_0 / Q8_1 activations (true: taken; a failure is recorded as any
+// launch's). False (nothing enqueued) otherwise.
+bool Backend::fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
+                            ExpertScratch& s, int xInAct) {
+    Impl& b = *m_impl;
+    const int64_t E = w.gate.cols, Fe = w.down.cols, X = w.gate.rows / Fe;
+    const Act ag = actOf(w.gate), ad = actOf(w.down);
+    const char* guName = fusedName(w.gate.format, true);
+    const char* dnName = fusedName(w.down.format, false);
+    const auto q8 = [](Act a) { return a == Act::Q8_0 || a == Act::Q8_1; };
+    if (!fusedAllowed() || !guName || !dnName || w.up.format != w.gate.format || actOf(w.up) != ag || !q8(ag) ||
+        !q8(ad) || Fe % static_cast<int64_t>(kGuRows) != 0)
+        return false;
+    const size_t n = static_cast<size_t>(tokens), slots = n * static_cast<size_t>(K), fe = static_cast<size_t>(Fe);
+    const bool reuse = xInAct == 2 || (xInAct == 1 && ag == Act::Q8_0);
+    if (!reuse && !quantizeRows(static_cast<int>(ag), x, E, E, tokens, false, s))
+        return true;  // failed: the error is recorded
+    const Buffer& xq = reuse ? b.actQ : s.q;
+    const Buffer& xd = reuse ? b.actD : s.d;
+    const Buffer& xs = reuse ? b.actS : s.s;
+    if (!grow(*this, s.hq, slots * fe) || !grow(*this, s.hd, slots * (fe / 32) * 2) ||
+        !grow(*this, s.hs, slots * (fe / 32) * 2)) {
+        b.fail("experts: activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        return true;  // failed: the error is recorded
+    }
+    static const Buffer kNone;
+    const Buffer& hs = ad == Act::Q8_1 ? s.hs : kNone;
+    cl_kernel gu = b.kernel(guName);
+    if (!gu || !b.setArgs(gu, w.gate.a, w.gate.s, w.gate.m, w.gate.group, w.up.a, w.up.s, w.up.m, w.up.group, xq,
+                          xd, xs, 32, 1, s.ids, static_cast<int>(K), s.hq, s.hd, hs, static_cast<int>(Fe),
+                          static_cast<int>(E)))
+        return true;  // failed: the error is recorded
+    const size_t gg[3] = {fe / kGuRows * kGuRows * kGuLanes, static_cast<size_t>(K), n};
+    const size_t gl[3] = {kGuRows * kGuLanes, 1, 1};
+    b.launch(guName, gu, 3, gg, gl, static_cast<double>(w.gate.bytes() + w.up.bytes()) * K / X * static_cast<double>(n));
+    cl_kernel dn = b.kernel(dnName);
+    if (!dn || !b.setArgs(dn, w.down.a, w.down.s, w.down.m, w.down.group, s.hq, s.hd, hs, 32, 1, s.ids, s.weights,
+                          static_cast<int>(K), out, static_cast<int>(E), static_cast<int>(Fe), 0))
+        return true;  // failed: the error is recorded
+    const size_t dg[2] = {(static_cast<size_t>(E) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes, n};
+    const size_t dl[2] = {kMvRows * kMvLanes, 1};
+    b.launch(dnName, dn, 2, dg, dl, static_cast<double>(w.down.bytes()) * K / X * static_cast<double>(n));
+    return true;
 }
 
 }  // namespace kernels::opencl

@@ -73,6 +73,7 @@ struct ExpertWeights {
 struct ExpertScratch {
     Buffer logits, ids, weights, gu;  // router logits, chosen ids / weights, gate | up per slot
     Buffer q, d, s;                   // activations in the weights' type (quantize.cl's layout)
+    Buffer hq, hd, hs;                // the fused path's SwiGLU output as the down's Q8_0 / Q8_1
 };
 
 // Per-kernel totals from profiling events (Backend created with profiling on).
@@ -197,9 +198,13 @@ private:
     // they differ or cannot run (cl_xmx_check.cpp).
     void checkXmx();
     bool quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu, ExpertScratch& s);
+    // Decode's fused gate|up+SwiGLU and down+sum launches, where the formats allow (else false).
+    // xInAct: x's Q8_0 quantization is in the activation buffers (1; 2: with the Q8_1 sums).
+    bool fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
+                       ExpertScratch& s, int xInAct);
     // experts() after routing: the products of the K experts in s.ids / s.weights.
     void expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                        ExpertScratch& s);
+                        ExpertScratch& s, int xInAct = 0);
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -80,6 +80,33 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
     }
 }
 
+// Router logits of one-token rows with F32 router weights: logits[t*rows + r] = w[r] . x[t],
+// a work-group of ROUTER_WG items per (row, token), float4 loads, two in flight (the
+// generic matvec gave a 128-row router 32 work-groups: 15 us a layer on the H200).
+#define ROUTER_WG 256
+kernel void moe_router_f32(global const float* w, global const float* x, int cols, int rows, global float* logits) {
+    local float red[ROUTER_WG];
+    local float part[ROUTER_WG / 32];
+    const int r = get_group_id(0), t = get_group_id(1), lid = get_local_id(0), n4 = cols / 4;
+    global const float4* wr = (global const float4*)(w + (size_t)r * cols);
+    global const float4* xr = (global const float4*)(x + (size_t)t * cols);
+    float a0 = 0.0f, a1 = 0.0f;
+    int i = lid;
+    for (; i + ROUTER_WG < n4; i += 2 * ROUTER_WG) {
+        a0 += dot(wr[i], xr[i]);
+        a1 += dot(wr[i + ROUTER_WG], xr[i + ROUTER_WG]);
+    }
+    if (i < n4) a0 += dot(wr[i], xr[i]);
+    const float s = lanes32_sum(a0 + a1, red, lid);
+    if ((lid & 31) == 0) part[lid / 32] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid == 0) {
+        float total = 0.0f;
+        for (int k = 0; k < ROUTER_WG / 32; ++k) total += part[k];
+        logits[(size_t)t * rows + r] = total;
+    }
+}
+
 // out[(t*K + k)*ldo + ooff + r] = expert ids[t*K+k]'s row r · x[t]; work-group: MV_ROWS rows x
 // MV_LANES lanes; group (row block, slot k, token t).
 #define DEFINE_MOE_MATVEC(NAME, DOT)                                                                    \
@@ -163,3 +190,130 @@ DEFINE_MOE_DOWN(moe_down_iq4f, dot32_iq4f)
 DEFINE_MOE_DOWN(moe_down_q5, dot32_q5)
 DEFINE_MOE_DOWN(moe_down_q2, dot32_q2)
 DEFINE_MOE_DOWN(moe_down_q3, dot32_q3)
+
+// Decode's fused path (cl_experts.cpp, Q8_0 / Q8_1 activations on both sides):
+//
+// moe_gateup: one launch for gate and up of every (token, slot): a work-group holds
+// GU_ROWS rows x GU_LANES lanes, each lane reading a block of gate and of up per step (the
+// activation block once for both, two steps' loads in flight). The group's 32 rows are one
+// 32-value block of the SwiGLU output silu(gate) * up, quantized there as quantize_q8_0
+// does (d = amax / 127, q = rint(h * 127 / amax), s = d * sum(q) when hs): the down's
+// activation, [slot][rows] in hq, [slot][rows/32] in hd / hs, with no float round trip and
+// no quantize launch. rows (the expert's width Fe) is a multiple of 32. Group (row block,
+// slot k, token t).
+#define GU_ROWS 32
+#define GU_LANES 8
+#ifdef ASSISTANT_NV_DP4A
+inline float lanes8_sum(float v, local float* red, int lid) {
+    for (int m = GU_LANES / 2; m > 0; m >>= 1) v += shfl_xor(v, m);
+    return v;
+}
+#else
+inline float lanes8_sum(float v, local float* red, int lid) {
+    red[lid] = v;
+    for (int s = GU_LANES / 2; s > 0; s >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if ((lid % GU_LANES) < s) red[lid] += red[lid + s];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float r = red[lid - lid % GU_LANES];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+#endif
+
+#define GU_DOT(DOT, A, S, M, G, b) DOT(A, S, M, G, tq, td, ts, xg, wrow * nb + (b), (b))
+#define DEFINE_MOE_GATEUP(NAME, DOT)                                                                 \
+    kernel void NAME(WARGS, global const uchar* ua, global const uchar* us, global const uchar* um, int ug, \
+                     XARGS, int xbytes, global const int* ids, int K, global char* hq, global half* hd,       \
+                     global half* hs, int rows, int cols) {                                           \
+        local float red[GU_ROWS * GU_LANES];                                                          \
+        local float h[GU_ROWS];                                                                       \
+        const int lid = get_local_id(0), lane = lid % GU_LANES, r = lid / GU_LANES;                  \
+        const int row0 = get_group_id(0) * GU_ROWS, row = row0 + r;                                   \
+        const int k = get_group_id(1), t = get_group_id(2), nb = cols / 32, slot = t * K + k;         \
+        const int id = ids[slot];                                                                     \
+        /* id < 0: no expert in this slot (down skips it); the group still meets its barriers */     \
+        /* (PoCL mis-runs the code after them when the whole group returned before) */               \
+        const size_t wrow = (size_t)max(id, 0) * rows + row;                                          \
+        global const uchar* tq = xq + (size_t)t * cols * xbytes;                                      \
+        global const uchar* td = xd + (size_t)t * (cols / xg) * (xg == 32 ? 2 : 4);                   \
+        global const uchar* ts = xs ? xs + (size_t)t * nb * 2 : xs;                                   \
+        float g0 = 0.0f, g1 = 0.0f, u0 = 0.0f, u1 = 0.0f;                                             \
+        int b = id < 0 ? nb : lane;                                                                   \
+        for (; b + GU_LANES < nb; b += 2 * GU_LANES) {                                                \
+            g0 += GU_DOT(DOT, wa, ws, wm, wg, b);                                                     \
+            u0 += GU_DOT(DOT, ua, us, um, ug, b);                                                     \
+            g1 += GU_DOT(DOT, wa, ws, wm, wg, b + GU_LANES);                                          \
+            u1 += GU_DOT(DOT, ua, us, um, ug, b + GU_LANES);                                          \
+        }                                                                                             \
+        if (b < nb) {                                                                                 \
+            g0 += GU_DOT(DOT, wa, ws, wm, wg, b);                                                     \
+            u0 += GU_DOT(DOT, ua, us, um, ug, b);                                                     \
+        }                                                                                             \
+        const float g = lanes8_sum(g0 + g1, red, lid), u = lanes8_sum(u0 + u1, red, lid);             \
+        if (lane == 0) h[r] = g / (1.0f + exp(-g)) * u;                                               \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
+        if (lid < GU_ROWS && id >= 0) {                                                               \
+            float amax = 0.0f;                                                                        \
+            for (int i = 0; i < GU_ROWS; ++i) amax = fmax(amax, fabs(h[i]));                          \
+            const float dd = amax / 127.0f;                                                           \
+            const float inv = amax != 0.0f ? 127.0f / amax : 0.0f;                                    \
+            hq[(size_t)slot * rows + row0 + lid] = (char)convert_int(rint(h[lid] * inv));             \
+            if (lid == 0) {                                                                           \
+                const size_t bi = (size_t)slot * (rows / 32) + row0 / 32;                             \
+                vstore_half_rte(dd, bi, hd);                                                          \
+                if (hs) {                                                                             \
+                    int sum = 0;                                                                      \
+                    for (int i = 0; i < GU_ROWS; ++i) sum += convert_int(rint(h[i] * inv));           \
+                    vstore_half_rte(dd * (float)sum, bi, hs);                                         \
+                }                                                                                     \
+            }                                                                                         \
+        }                                                                                             \
+    }
+
+// moe_down2: out[t*rows + r] (+= when accum) sum over slots of weights[slot] * (the slot's
+// down row r . h[slot]): the 32 lanes of a row share the K x (cols/32) blocks of all
+// slots (an expert's row is short: 24 blocks for Fe 768), each term scaled by its slot's
+// weight, two in flight, one warp sum at the end. Group (row block of MV_ROWS, token t).
+#define DOWN_TERM(DOT, j, acc)                                                                        \
+    {                                                                                                 \
+        const int kk = (j) / nb, bb = (j) - kk * nb, slot = t * K + kk, id = ids[slot];               \
+        if (id >= 0) {                                                                                \
+            global const uchar* tq = xq + (size_t)slot * cols * xbytes;                               \
+            global const uchar* td = xd + (size_t)slot * (cols / xg) * (xg == 32 ? 2 : 4);            \
+            global const uchar* ts = xs ? xs + (size_t)slot * nb * 2 : xs;                            \
+            acc += weights[slot] * DOT(wa, ws, wm, wg, tq, td, ts, xg, ((size_t)id * rows + row) * nb + bb, bb); \
+        }                                                                                             \
+    }
+#define DEFINE_MOE_DOWN2(NAME, DOT)                                                                   \
+    kernel void NAME(WARGS, XARGS, int xbytes, global const int* ids, global const float* weights, int K,  \
+                     global float* out, int rows, int cols, int accum) {                              \
+        local float red[MV_ROWS * MV_LANES];                                                          \
+        const int lid = get_local_id(0), lane = lid % MV_LANES;                                       \
+        const int row = get_group_id(0) * MV_ROWS + lid / MV_LANES;                                   \
+        const int t = get_group_id(1), nb = cols / 32, n = K * nb;                                    \
+        float a0 = 0.0f, a1 = 0.0f;                                                                   \
+        if (row < rows) {                                                                             \
+            int j = lane;                                                                             \
+            for (; j + MV_LANES < n; j += 2 * MV_LANES) {                                             \
+                DOWN_TERM(DOT, j, a0)                                                                 \
+                DOWN_TERM(DOT, j + MV_LANES, a1)                                                      \
+            }                                                                                         \
+            if (j < n) DOWN_TERM(DOT, j, a0)                                                          \
+        }                                                                                             \
+        const float r = lanes32_sum(a0 + a1, red, lid);                                               \
+        if (lane == 0 && row < rows) out[(size_t)t * rows + row] = accum ? out[(size_t)t * rows + row] + r : r; \
+    }
+
+DEFINE_MOE_GATEUP(moe_gateup_q4_0, dot32_q4_0)
+DEFINE_MOE_GATEUP(moe_gateup_q4_1, dot32_q4_1)
+DEFINE_MOE_GATEUP(moe_gateup_q8_0, dot32_q8_0)
+DEFINE_MOE_GATEUP(moe_gateup_iq4f, dot32_iq4f)
+DEFINE_MOE_GATEUP(moe_gateup_q5, dot32_q5)
+
+DEFINE_MOE_DOWN2(moe_down2_q4_0, dot32_q4_0)
+DEFINE_MOE_DOWN2(moe_down2_q4_1, dot32_q4_1)
+DEFINE_MOE_DOWN2(moe_down2_q8_0, dot32_q8_0)
+DEFINE_MOE_DOWN2(moe_down2_iq4f, dot32_iq4f)
+DEFINE_MOE_DOWN2(moe_down2_q5, dot32_q5)
