@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs a command and samples its /proc/PID/smaps_rollup every 20 ms: prints the peak
-resident set and, at that sample, its anonymous and file-backed parts (MiB), then the
+resident set (after the command's own output) and, at that sample, its anonymous and file-backed parts (MiB), then the
 kernel's own high-water mark (VmHWM, read just before the process exits).
 
     peak_rss.py [--label TEXT] -- COMMAND [ARGS...]
@@ -37,7 +37,7 @@ def main():
         args = args[1:]
     if not args:
         sys.exit(__doc__)
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(args)  # its output passes through
     peak, hwm = None, 0
     while proc.poll() is None:
         r = rollup(proc.pid)
