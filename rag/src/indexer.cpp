@@ -310,7 +310,7 @@ IndexSummary Indexer::run(const std::vector<std::string>& inputPaths) {
         else run.fail("the embedder is not available: " + e.error());
     } else if (!m_options.embedder && !m_options.embedderPath.empty() && run.ok() && !m_cancel.load()) {
         // A file that does not load leaves the index BM25-only; the text is indexed already.
-        if (auto e = Embedder::load(m_options.embedderPath)) loaded.emplace(std::move(*e));
+        if (auto e = Embedder::load(m_options.embedderPath, m_options.embedderDevice)) loaded.emplace(std::move(*e));
     }
     const Embedder* embedder = m_options.embedder ? m_options.embedder : loaded ? &*loaded : nullptr;
     if (run.ok() && embedder && !m_cancel.load()) run.embedChunks(*embedder);

@@ -51,6 +51,8 @@ ApplicationWindow {
         ocrLanguage: settings.ocrLanguage
         embedderPath: settings.documentEmbedder  // a file, or the remote server's embeddings when chosen
         embedderApiKey: settings.remoteApiKey
+        // a local embedder runs where the chat model does (GPU when the setting allows one)
+        embedderDevice: settings.params.device !== undefined ? String(settings.params.device) : "auto"
         savedPasswords: settings.documentPasswords
         onPasswordNeeded: (path, retry) => documentsDialog.askPassword(path, retry)
         onRememberPasswordRequested: (path, password) => settings.rememberDocumentPassword(path, password)

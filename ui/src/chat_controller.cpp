@@ -183,6 +183,7 @@ void ChatController::startAnswer() {
         options.documentsDb = m_documents->databasePath();
         options.embedderPath = m_documents->embedderPath();
         options.embedderApiKey = m_documents->embedderApiKey();
+        options.embedderDevice = m_documents->embedderDevice();
     }
     emit generateRequested(conversation, options);
 }

@@ -52,6 +52,7 @@ struct GenerationOptions {
     QString documentsDb = {};
     QString embedderPath = {};      // or "remote:URL#MODEL": the server's /v1/embeddings
     QString embedderApiKey = {};    // for a remote embedder
+    QString embedderDevice = QStringLiteral("cpu");  // for a local one: cpu, auto, opencl:P.D
 };
 
 // How a model is loaded and its session created (ModelParams + SessionParams).

@@ -9,8 +9,9 @@ RemoteEmbedderConnector& slot() {
 
 void installRemoteEmbedderConnector(RemoteEmbedderConnector connector) { slot() = std::move(connector); }
 
-std::expected<rag::Embedder, std::string> loadDocumentEmbedder(const QString& pathOrRemote, const QString& apiKey) {
-    if (!isRemoteModelPath(pathOrRemote)) return rag::Embedder::load(pathOrRemote.toStdString());
+std::expected<rag::Embedder, std::string> loadDocumentEmbedder(const QString& pathOrRemote, const QString& apiKey,
+                                                               const QString& device) {
+    if (!isRemoteModelPath(pathOrRemote)) return rag::Embedder::load(pathOrRemote.toStdString(), device.toStdString());
     QString url, model;
     if (!parseRemoteModelPath(pathOrRemote, url, model))
         return std::unexpected("'" + pathOrRemote.toStdString() + "' is not a remote server's address");

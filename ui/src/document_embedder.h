@@ -19,5 +19,7 @@ using RemoteEmbedderConnector = std::function<std::expected<rag::Embedder, std::
 // Set once by main() before the UI starts (or by a test).
 void installRemoteEmbedderConnector(RemoteEmbedderConnector connector);
 
-// Loads the file, or connects to the server with apiKey (a request: call it off the GUI thread).
-std::expected<rag::Embedder, std::string> loadDocumentEmbedder(const QString& pathOrRemote, const QString& apiKey);
+// Loads the file on `device` (cpu, auto: the first OpenCL GPU, or opencl:P.D), or connects to
+// the server with apiKey (a request: call it off the GUI thread).
+std::expected<rag::Embedder, std::string> loadDocumentEmbedder(const QString& pathOrRemote, const QString& apiKey,
+                                                               const QString& device = QStringLiteral("cpu"));

@@ -42,6 +42,8 @@ class DocumentsController : public QObject {
     // A remote embedder ("remote:URL#MODEL", settings' documentEmbedder): its API key, and
     // the server's host for the plain words that the documents' text goes there.
     Q_PROPERTY(QString embedderApiKey MEMBER m_embedderApiKey NOTIFY embedderChanged)
+    // The device a local embedder runs on (the chat model's device setting: cpu, auto, opencl:P.D).
+    Q_PROPERTY(QString embedderDevice MEMBER m_embedderDevice NOTIFY embedderChanged)
     Q_PROPERTY(QString remoteEmbedderHost READ remoteEmbedderHost NOTIFY embedderChanged)  // "" when local
     Q_PROPERTY(QString defaultEmbedderPath READ defaultEmbedderPath CONSTANT)
     Q_PROPERTY(bool indexing READ indexing NOTIFY indexingChanged)
@@ -70,6 +72,7 @@ public:
     QString databasePath() const { return m_dbPath; }
     QString embedderPath() const { return m_embedderPath; }
     QString embedderApiKey() const { return m_embedderApiKey; }
+    QString embedderDevice() const { return m_embedderDevice; }
     QString remoteEmbedderHost() const;
     QString defaultEmbedderPath() const;
     // "" = the default. A new embedder gets vectors for every indexed document: an
@@ -119,6 +122,7 @@ private:
     QString m_dbPath;
     QString m_embedderPath;
     QString m_embedderApiKey;
+    QString m_embedderDevice = QStringLiteral("cpu");
     QThread m_thread;
     DocumentWorker* m_worker = nullptr;
     std::unique_ptr<rag::Indexer, IndexerDeleter> m_indexer;

@@ -70,6 +70,7 @@ void DocumentsController::startRun() {
         options.connectEmbedder = [path = m_embedderPath, key = m_embedderApiKey] { return loadDocumentEmbedder(path, key); };
     } else {
         options.embedderPath = m_embedderPath.toStdString();  // loaded on the indexer's thread
+        options.embedderDevice = m_embedderDevice.toStdString();
     }
     // The settings choose the index's embedder: vectors of the one chosen before are replaced.
     options.replaceEmbeddings = true;

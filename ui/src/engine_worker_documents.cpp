@@ -56,7 +56,7 @@ QVariantList sourcesForQml(const std::vector<rag::Source>& sources) {
 struct EngineWorker::Documents {
     std::optional<rag::Answerer> answerer;
     QString db;
-    QString embedderPath, embedderApiKey;
+    QString embedderPath, embedderApiKey, embedderDevice;
     QString embedderProblem;  // why there is no embedder; empty when there is one
 };
 
@@ -70,12 +70,13 @@ std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistan
     if (!m_documents) m_documents = std::make_unique<Documents>();
     Documents& d = *m_documents;
     if (!d.answerer || d.db != options.documentsDb || d.embedderPath != options.embedderPath ||
-        d.embedderApiKey != options.embedderApiKey) {
+        d.embedderApiKey != options.embedderApiKey || d.embedderDevice != options.embedderDevice) {
         d.answerer.reset();
         d.embedderProblem = tr("no embedder");
         std::optional<rag::Embedder> embedder;
         if (!options.embedderPath.isEmpty()) {
-            auto loaded = loadDocumentEmbedder(options.embedderPath, options.embedderApiKey);  // a request when remote
+            // a request when remote
+            auto loaded = loadDocumentEmbedder(options.embedderPath, options.embedderApiKey, options.embedderDevice);
             if (loaded) embedder = std::move(*loaded);
             else d.embedderProblem = tr("the embedder could not be loaded (%1)").arg(qs(loaded.error()));
         }
@@ -89,6 +90,7 @@ std::vector<assistant::Message> EngineWorker::withDocuments(std::vector<assistan
         d.db = options.documentsDb;
         d.embedderPath = options.embedderPath;
         d.embedderApiKey = options.embedderApiKey;
+        d.embedderDevice = options.embedderDevice;
     }
     rag::AnswerOptions answer;
     // A remote model's tokenizer is not here: its context is what the settings say

@@ -55,6 +55,7 @@ struct IndexOptions {
     ChunkerOptions chunker;
     const Embedder* embedder = nullptr;           // null: embedderPath's, else BM25 only
     std::string embedderPath;                     // loaded on the indexing thread when embedder is null
+    std::string embedderDevice = "cpu";           // its device (ModelParams::device: cpu, auto, opencl:P.D)
     // Instead of embedderPath: makes the embedder on the indexing thread (a remote server's,
     // which takes a request). An error fails the run after the text is indexed.
     std::function<std::expected<Embedder, std::string>()> connectEmbedder;
