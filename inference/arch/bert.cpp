@@ -196,15 +196,8 @@ bool Bert::placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first
         note = "nomic-bert runs on the CPU (its rotary attention is not on the device yet)";
         return false;
     }
-    for (kernels::GgmlType t : {m_layers[0].wq.type, m_layers[0].wUp.type, m_layers[0].wDown.type})
-        if (!device->supports(kernels::Op::MatMul, t) || !device->supports(kernels::Op::Encoder)) {
-            note = "bert: " + device->name() + " does not compute " + std::string(kernels::typeName(t)) +
-                   " products: running on the CPU";
-            return false;
-        }
-    m_place.device = std::move(device);
-    m_place.first = std::clamp<int64_t>(first, 0, m_h.nLayer);
-    m_place.host = kernels::makeCpuBackend(nullptr);
+    const kernels::GgmlType types[] = {m_layers[0].wq.type, m_layers[0].wUp.type, m_layers[0].wDown.type};
+    if (!m_place.begin(std::move(device), first, m_h.nLayer, types, "bert", note)) return false;
     m_placed.clear();
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         const BertLayer& L = m_layers[static_cast<size_t>(l)];
@@ -227,14 +220,9 @@ bool Bert::placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first
         P.outNormB = m_place.vec(be, L.outNormB);
         m_placed.push_back(std::move(P));
     }
-    if (!m_place.error.empty()) {
-        note = "uploading bert's layers to " + m_place.device->name() + " failed (" + m_place.error +
-               "): running on the CPU";
-        m_placed.clear();
-        m_place = {};
-        return false;
-    }
-    return true;
+    if (m_place.uploaded("bert", note)) return true;
+    m_placed.clear();
+    return false;
 }
 
 bool Bert::encodePlaced(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,

@@ -1,9 +1,34 @@
 // Uploads of an encoder's placed layers and the buffers of one pass (placed_encoder.h).
 #include "arch/placed_encoder.h"
 
+#include <algorithm>
+
 #include "kernels/thread_pool.h"
 
 namespace arch {
+
+bool EncoderPlacement::begin(std::shared_ptr<kernels::Backend> dev, int64_t firstLayer, int64_t nLayer,
+                             std::span<const kernels::GgmlType> types, const char* model, std::string& note) {
+    for (kernels::GgmlType t : types)
+        if (!dev->supports(kernels::Op::MatMul, t) || !dev->supports(kernels::Op::Encoder)) {
+            note = std::string(model) + ": " + dev->name() + " does not compute " + std::string(kernels::typeName(t)) +
+                   " products: running on the CPU";
+            return false;
+        }
+    device = std::move(dev);
+    first = std::clamp<int64_t>(firstLayer, 0, nLayer);
+    host = kernels::makeCpuBackend(nullptr);
+    error.clear();
+    return true;
+}
+
+bool EncoderPlacement::uploaded(const char* model, std::string& note) {
+    if (error.empty()) return true;
+    note = "uploading " + std::string(model) + "'s layers to " + device->name() + " failed (" + error +
+           "): running on the CPU";
+    *this = {};
+    return false;
+}
 
 kernels::BufferPtr EncoderPlacement::vec(kernels::Backend& be, const std::vector<float>& v) {
     auto b = be.upload(std::span<const float>(v));

@@ -23,6 +23,14 @@ struct EncoderPlacement {
     std::unique_ptr<kernels::Backend> host;    // uploads the CPU layers' views (no pool)
     std::string error;                         // the first upload error
 
+    // Takes `dev` for layers first.. of nLayer when it computes every type in `types` and the
+    // encoder ops; else false with the reason in `note` ("<model>: ... running on the CPU").
+    bool begin(std::shared_ptr<kernels::Backend> dev, int64_t firstLayer, int64_t nLayer,
+               std::span<const kernels::GgmlType> types, const char* model, std::string& note);
+    // After the uploads: true when all succeeded, else false with the reason in `note` and the
+    // placement cleared (every layer back on the CPU).
+    bool uploaded(const char* model, std::string& note);
+
     bool onDevice(int64_t layer) const { return device && layer >= first; }
     kernels::Backend& uploader(int64_t layer) { return onDevice(layer) ? *device : *host; }
     // Uploads; null (and `error` set) on failure.

@@ -144,16 +144,9 @@ void UseLite::embed(std::span<const std::vector<int32_t>> seqs, std::span<const 
 }
 
 bool UseLite::placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t first, std::string& note) {
-    for (const UseLiteLayer& L : m_layers)
-        for (kernels::GgmlType t : {L.wQkv.type, L.wo.type, L.wUp.type, L.wDown.type, m_out.type})
-            if (!device->supports(kernels::Op::MatMul, t) || !device->supports(kernels::Op::Encoder)) {
-                note = "use-lite: " + device->name() + " does not compute " + std::string(kernels::typeName(t)) +
-                       " products: running on the CPU";
-                return false;
-            }
-    m_place.device = std::move(device);
-    m_place.first = std::clamp<int64_t>(first, 0, m_h.nLayer);
-    m_place.host = kernels::makeCpuBackend(nullptr);
+    std::vector<kernels::GgmlType> types{m_out.type};
+    for (const UseLiteLayer& L : m_layers) types.insert(types.end(), {L.wQkv.type, L.wo.type, L.wUp.type, L.wDown.type});
+    if (!m_place.begin(std::move(device), first, m_h.nLayer, types, "use-lite", note)) return false;
     m_placed.clear();
     for (int64_t l = 0; l < m_h.nLayer; ++l) {
         const UseLiteLayer& L = m_layers[static_cast<size_t>(l)];
@@ -178,16 +171,11 @@ bool UseLite::placeOnDevice(std::shared_ptr<kernels::Backend> device, int64_t fi
     kernels::Backend& last = m_place.uploader(m_h.nLayer - 1);
     m_outPlaced = m_place.mat(last, {&m_out});
     m_outBPlaced = m_place.vec(last, m_outB);
-    if (!m_place.error.empty()) {
-        note = "uploading use-lite's layers to " + m_place.device->name() + " failed (" + m_place.error +
-               "): running on the CPU";
-        m_placed.clear();
-        m_outPlaced.reset();
-        m_outBPlaced.reset();
-        m_place = {};
-        return false;
-    }
-    return true;
+    if (m_place.uploaded("use-lite", note)) return true;
+    m_placed.clear();
+    m_outPlaced.reset();
+    m_outBPlaced.reset();
+    return false;
 }
 
 bool UseLite::encodePlaced(kernels::ThreadPool& pool, std::span<const std::vector<int32_t>> seqs,

@@ -16,36 +16,13 @@
 #include "kernels/ref.h"
 #include "../random_weights.h"
 #include "kernels/thread_pool.h"
+#include "device_under_test.h"
 #include "shared_data.h"
 
 namespace {
 
 using namespace kernels_test;
 
-// The OpenCL device under test behind kernels/backend.h; null with the reason in `why`.
-std::unique_ptr<kernels::Backend> deviceBackend(std::string& why) {
-    std::string id;
-    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
-    else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
-    if (id.empty()) {
-        why = "no OpenCL device (install pocl-opencl-icd)";
-        return nullptr;
-    }
-    auto cl = kernels::opencl::Backend::create(id);
-    if (!cl) {
-        why = cl.error();
-        return nullptr;
-    }
-    return kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
-}
-
-#define REQUIRE_DEVICE(dev)                                \
-    std::string why;                                       \
-    auto dev = deviceBackend(why);                         \
-    if (!dev) {                                            \
-        if (testdata::inCi() || why.rfind("no OpenCL", 0) != 0) FAIL() << why; \
-        GTEST_SKIP() << why;                               \
-    }
 
 TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
     REQUIRE_DEVICE(dev);

@@ -14,33 +14,11 @@
 #include "kernels/device_list.h"
 #include "kernels/opencl_backend.h"
 #include "kernels/thread_pool.h"
+#include "device_under_test.h"
 #include "shared_data.h"
 
 namespace {
 
-std::unique_ptr<kernels::Backend> deviceBackend(std::string& why) {
-    std::string id;
-    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
-    else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
-    if (id.empty()) {
-        why = "no OpenCL device (install pocl-opencl-icd)";
-        return nullptr;
-    }
-    auto cl = kernels::opencl::Backend::create(id);
-    if (!cl) {
-        why = cl.error();
-        return nullptr;
-    }
-    return kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
-}
-
-#define REQUIRE_DEVICE(dev)                                                    \
-    std::string why;                                                           \
-    auto dev = deviceBackend(why);                                             \
-    if (!dev) {                                                                \
-        if (testdata::inCi() || why.rfind("no OpenCL", 0) != 0) FAIL() << why; \
-        GTEST_SKIP() << why;                                                   \
-    }
 
 std::vector<float> randomValues(size_t n, float scale, uint32_t seed) {
     std::mt19937 rng(seed);
