@@ -151,6 +151,34 @@ TEST(CpuMatmul, ManyProductsInOneLoopEqualOneByOne) {
     }
 }
 
+// A prefill must compute each token's product exactly as the decode step computes it
+// alone (else a token's int8 activation codes downstream could flip and a greedy run
+// leave the batched one): on interleaved rows every token tile size (4, 3, 2, 1 tokens)
+// sums a token's blocks in the same order with the same float operations.
+TEST(CpuMatmul, InterleavedTokensInABatchGiveTheirOneTokenBits) {
+    IsaGuard guard;
+    kernels::ThreadPool pool(2);
+    uint32_t seed = 300;
+    for (CpuIsa isa : runnableIsas()) {
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0}) {
+            const int64_t rows = 48, cols = 1024, tokens = 11;  // tiles 4 + 4 + 3
+            auto w = randomWeights(type, rows, cols, ++seed);
+            const auto x = randomVector(static_cast<size_t>(tokens * cols), ++seed);
+            kernels::Matrix m{type, w.data(), rows, cols};
+            kernels::repackForCpu(m);
+            if (!m.interleaved) continue;
+            std::vector<float> batch(tokens * rows, NAN), one(rows, NAN);
+            kernels::matmul(pool, m, x.data(), tokens, batch.data());
+            for (int64_t t = 0; t < tokens; ++t) {
+                kernels::matmul(pool, m, &x[t * cols], 1, one.data());
+                EXPECT_EQ(0, std::memcmp(one.data(), &batch[t * rows], rows * sizeof(float)))
+                    << kernels::typeName(type) << " isa " << kernels::cpuIsaName(isa) << " token " << t;
+            }
+        }
+    }
+}
+
 }  // namespace
 
 namespace {
