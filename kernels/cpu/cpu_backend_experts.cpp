@@ -80,56 +80,58 @@ void CpuBackend::expertsRouted(const ExpertSet& set, std::span<const ExpertChoic
 
     // Each expert once on the tokens routed to it: the (token, slot) rows grouped by
     // expert (routing order within an expert), every expert's gate and up in one
-    // parallel loop (their input quantized once), then every down in another; each
-    // (token, slot) output kept apart so the sum below runs in slot order.
-    std::vector<int64_t> first(static_cast<size_t>(X + 1), 0), rowSlot;
+    // parallel loop reading its tokens' rows of the input (quantized once for all
+    // experts), then every down in another; each (token, slot) output kept apart so the
+    // sum below runs in slot order, with decode's scale-then-add steps.
+    std::vector<int64_t> first(static_cast<size_t>(X + 1), 0), rowSlot, rowOf(static_cast<size_t>(n * K), -1);
     for (int64_t i = 0; i < n * K; ++i)
         if (choice[i].expert >= 0) ++first[choice[i].expert + 1];
     for (int64_t e = 0; e < X; ++e) first[e + 1] += first[e];
-    rowSlot.resize(static_cast<size_t>(first[X]));
+    const int64_t rows = first[X];
+    rowSlot.resize(static_cast<size_t>(rows));
+    std::vector<int32_t> tokenOf(static_cast<size_t>(rows));
     {
         std::vector<int64_t> next(first.begin(), first.end() - 1);
         for (int64_t i = 0; i < n * K; ++i)
-            if (choice[i].expert >= 0) rowSlot[next[choice[i].expert]++] = i;
+            if (choice[i].expert >= 0) {
+                const int64_t r = next[choice[i].expert]++;
+                rowSlot[r] = i;
+                rowOf[i] = r;
+                tokenOf[r] = static_cast<int32_t>(i / K);
+            }
     }
-    const int64_t rows = first[X];
-    m_slots.resize(static_cast<size_t>(n * K * E + rows * E));
-    float* slotOut = m_slots.data();          // [n][K][E]
-    float* gathered = slotOut + n * K * E;    // [rows][E] by expert; then the downs' outputs
+    m_slots.resize(std::max<size_t>(m_slots.size(), rows * E));
+    float* expertOut = m_slots.data();  // [rows][E] by expert
     m_ffnA.resize(std::max<size_t>(m_ffnA.size(), rows * Fe));
     m_ffnB.resize(std::max<size_t>(m_ffnB.size(), rows * Fe));
-    forEach(*m_pool, rows, E, [&](int64_t r) { std::copy_n(in + (rowSlot[r] / K) * E, E, gathered + r * E); });
     std::vector<MatmulItem> items;
     for (int64_t e = 0; e < X; ++e) {
         const int64_t m = first[e + 1] - first[e];
         if (m == 0) continue;
-        const float* x = gathered + first[e] * E;
-        items.push_back({&set.gate[e], x, m, m_ffnA.data() + first[e] * Fe});  // [m][Fe]
-        items.push_back({&set.up[e], x, m, m_ffnB.data() + first[e] * Fe});    // [m][Fe]
+        const int32_t* tokens = tokenOf.data() + first[e];
+        items.push_back({&set.gate[e], in, m, m_ffnA.data() + first[e] * Fe, tokens});  // [m][Fe]
+        items.push_back({&set.up[e], in, m, m_ffnB.data() + first[e] * Fe, tokens});    // [m][Fe]
     }
     matmulMany(*m_pool, items);
     forPieces(*m_pool, 1, rows * Fe, [&](int64_t, int64_t b, int64_t e) {
         kernels::swiglu(m_ffnA.data() + b, m_ffnB.data() + b, e - b, m_ffnA.data() + b);
     });
     items.clear();
-    float* expertOut = gathered;  // the inputs are read: the downs write over them
     for (int64_t e = 0; e < X; ++e) {
         const int64_t m = first[e + 1] - first[e];
         if (m > 0) items.push_back({&set.down[e], m_ffnA.data() + first[e] * Fe, m, expertOut + first[e] * E});
     }
     matmulMany(*m_pool, items);
-    forEach(*m_pool, rows, E, [&](int64_t r) {
-        const float weight = choice[rowSlot[r]].weight;
-        float* dst = slotOut + rowSlot[r] * E;
-        for (int64_t i = 0; i < E; ++i) dst[i] = expertOut[r * E + i] * weight;
-    });
-    forEach(*m_pool, n, K * E, [&](int64_t t) {  // out[t] = slot 0 + slot 1 + ... (skipping empty slots)
+    forEach(*m_pool, n, K * E, [&](int64_t t) {  // out[t] = w0 slot 0 + w1 slot 1 + ... (skipping empty slots)
         float* o = out + t * E;
         bool none = true;
         for (int64_t k = 0; k < K; ++k) {
-            if (choice[t * K + k].expert < 0) continue;
-            if (none) std::copy_n(slotOut + (t * K + k) * E, E, o);
-            else addInPlace(o, slotOut + (t * K + k) * E, E);
+            const int64_t r = rowOf[t * K + k];
+            if (r < 0) continue;
+            float* slot = expertOut + r * E;  // this (token, slot)'s row alone: scaled in place
+            scale(slot, E, choice[t * K + k].weight);
+            if (none) std::copy_n(slot, E, o);
+            else addInPlace(o, slot, E);
             none = false;
         }
         if (none) std::fill_n(o, E, 0.0f);

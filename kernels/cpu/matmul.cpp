@@ -143,6 +143,46 @@ bool prepareActivations(ThreadPool& pool, GgmlType type, const float* x, int64_t
     return true;
 }
 
+// out = the rows rows[0..n) of prepared activations `base` (k elements a token, of
+// dot type actType), copied into s: what prepareActivations gives for those rows'
+// floats, since every token is converted on its own.
+void gatherActivations(const cpu::Activations& base, GgmlType actType, int64_t k, const int32_t* rows, int64_t n,
+                       ActScratch& s, cpu::Activations& out) {
+    out = base;
+    if (actType == GgmlType::F32 || actType == GgmlType::F16 || actType == GgmlType::BF16) {
+        s.floats.resize(static_cast<size_t>(n * k));
+        for (int64_t t = 0; t < n; ++t)
+            std::memcpy(&s.floats[t * k], base.data + rows[t] * base.stride, static_cast<size_t>(k) * sizeof(float));
+        out.data = reinterpret_cast<const uint8_t*>(s.floats.data());
+        return;
+    }
+    s.blocks.resize(base.stride * static_cast<size_t>(n));
+    for (int64_t t = 0; t < n; ++t) std::memcpy(&s.blocks[t * base.stride], base.data + rows[t] * base.stride, base.stride);
+    out.data = s.blocks.data();
+    if (actType != GgmlType::Q8_0) return;
+    const int64_t nb = base.blocksPerToken, np = base.pairsPerToken;
+    s.d.resize(static_cast<size_t>(n * nb));
+    s.sums.resize(static_cast<size_t>(n * nb));
+    for (int64_t t = 0; t < n; ++t) {
+        std::memcpy(&s.d[t * nb], base.d + rows[t] * nb, static_cast<size_t>(nb) * sizeof(float));
+        std::memcpy(&s.sums[t * nb], base.sums + rows[t] * nb, static_cast<size_t>(nb) * sizeof(int32_t));
+    }
+    out.d = s.d.data();
+    out.sums = s.sums.data();
+    if (np == 0) return;
+    s.pairQs.resize(static_cast<size_t>(n * np * 64));
+    s.pairD.resize(static_cast<size_t>(n * np * 16));
+    s.pairInit.resize(static_cast<size_t>(n * np * 16));
+    for (int64_t t = 0; t < n; ++t) {
+        std::memcpy(&s.pairQs[t * np * 64], base.pairQs + rows[t] * np * 64, static_cast<size_t>(np) * 64);
+        std::memcpy(&s.pairD[t * np * 16], base.pairD + rows[t] * np * 16, static_cast<size_t>(np) * 16 * sizeof(float));
+        std::memcpy(&s.pairInit[t * np * 16], base.pairInit + rows[t] * np * 16, static_cast<size_t>(np) * 16 * sizeof(int32_t));
+    }
+    out.pairQs = s.pairQs.data();
+    out.pairD = s.pairD.data();
+    out.pairInit = s.pairInit.data();
+}
+
 // The scalar path: the reference dot product per (row, token).
 void matmulScalar(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, float* out) {
     const GgmlType actType = ref::vecDotType(w.type);
@@ -246,33 +286,67 @@ void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
         GgmlType type;
         int64_t tokens, cols;
         bool interleaved;
+        const int32_t* rows;  // a gathered item's rows (its own Input), or null
         cpu::Activations act;
     };
     thread_local std::vector<ActScratch> scratch;
-    if (scratch.size() < items.size()) scratch.resize(items.size());
+    if (scratch.size() < 2 * items.size()) scratch.resize(2 * items.size());
     std::vector<Planned> plan;
     std::vector<Input> inputs;
+    std::vector<float> gatheredFloats;  // for an item without a kernel
     const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
+    // An input several gathering items read: quantized once, all the rows any of them reads.
+    auto baseRows = [&](const float* x) {
+        int64_t n = 0;
+        for (const MatmulItem& o : items)
+            if (o.x == x && o.rows)
+                for (int64_t t = 0; t < o.tokens; ++t) n = std::max<int64_t>(n, o.rows[t] + 1);
+        return n;
+    };
+    auto find = [&](const float* x, GgmlType actType, int64_t tokens, int64_t cols, bool interleaved,
+                    const int32_t* rows) -> const Input* {
+        for (const Input& i : inputs)
+            if (i.x == x && i.type == actType && i.tokens == tokens && i.cols == cols && i.interleaved == interleaved &&
+                i.rows == rows)
+                return &i;
+        return nullptr;
+    };
+    // The converted input of an item with a kernel (made on first use); null when the
+    // kernels do not read its type.
+    auto prepared = [&](const float* x, GgmlType wType, GgmlType actType, int64_t tokens, int64_t cols, bool interleaved,
+                        const int32_t* rows) -> const Input* {
+        if (const Input* in = find(x, actType, tokens, cols, interleaved, rows)) return in;
+        const int64_t n = rows ? baseRows(x) : tokens;
+        const Input* base = find(x, actType, n, cols, interleaved, nullptr);
+        if (!base) {
+            Input fresh{x, actType, n, cols, interleaved, nullptr, {}};
+            if (!prepareActivations(pool, wType, x, n, cols, *isa, interleaved, scratch[inputs.size()], fresh.act))
+                return nullptr;
+            inputs.push_back(fresh);
+            base = &inputs.back();
+        }
+        if (!rows) return base;
+        Input gathered{x, actType, tokens, cols, interleaved, rows, {}};
+        gatherActivations(base->act, actType, cols, rows, tokens, scratch[inputs.size()], gathered.act);
+        inputs.push_back(gathered);
+        return &inputs.back();
+    };
     int64_t tasks = 0;
     for (const MatmulItem& it : items) {
         const Matrix& w = *it.w;
         if (it.tokens <= 0 || w.rows <= 0) continue;
         const auto [tile, interleaved, unit] = kernelFor(isa, w, it.tokens);
         const GgmlType actType = ref::vecDotType(w.type);
-        auto in = std::find_if(inputs.begin(), inputs.end(), [&](const Input& i) {
-            return i.x == it.x && i.type == actType && i.tokens == it.tokens && i.cols == w.cols &&
-                   i.interleaved == interleaved;
-        });
-        if (tile && in == inputs.end()) {
-            Input fresh{it.x, actType, it.tokens, w.cols, interleaved, {}};
-            if (prepareActivations(pool, w.type, it.x, it.tokens, w.cols, *isa, interleaved, scratch[inputs.size()],
-                                   fresh.act)) {
-                inputs.push_back(fresh);
-                in = inputs.end() - 1;
+        const Input* in = tile ? prepared(it.x, w.type, actType, it.tokens, w.cols, interleaved, it.rows) : nullptr;
+        if (!in) {
+            const float* x = it.x;
+            if (it.rows) {
+                gatheredFloats.resize(static_cast<size_t>(it.tokens * w.cols));
+                for (int64_t t = 0; t < it.tokens; ++t)
+                    std::copy_n(it.x + it.rows[t] * w.cols, w.cols, &gatheredFloats[t * w.cols]);
+                x = gatheredFloats.data();
             }
-        }
-        if (!tile || in == inputs.end()) {
-            matmul(pool, w, it.x, it.tokens, it.out);
+            matmul(pool, w, x, it.tokens, it.out);
             continue;
         }
         Planned p{jobFor(w, interleaved, it.out), tile, it.tokens, 0, tasks};

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "backend_scenario.h"
@@ -121,6 +122,46 @@ TEST(CpuBackend, ExpertsMatchAHandRoutedMixture) {
             for (int64_t i = 0; i < E; ++i) EXPECT_NEAR(got[t * E + i], want[i], 1e-3f * (1 + std::fabs(want[i])))
                 << "n " << n << " token " << t << " value " << i;
         }
+    }
+}
+
+// A batch of tokens through the experts (prefill: grouped by expert, inputs quantized
+// once and gathered) gives each token, bit for bit, what it gets alone (decode: its
+// chosen experts one by one): else a greedy run would depend on how a prompt is split.
+TEST(CpuBackend, ExpertsOnABatchGiveEachTokenItsOneTokenBits) {
+    constexpr int64_t E = 256, Fe = 64, X = 8, K = 3, n = 13;
+    kernels::ThreadPool pool(2);
+    Quantized router = quantizedMatrix(kernels::GgmlType::F32, X, E, 140);
+    std::vector<Quantized> q;
+    std::vector<kernels::Matrix> gate, up, down;
+    for (int64_t e = 0; e < X; ++e) {
+        q.push_back(quantizedMatrix(kernels::GgmlType::Q4_0, Fe, E, 150 + e));
+        q.push_back(quantizedMatrix(kernels::GgmlType::Q4_0, Fe, E, 160 + e));
+        q.push_back(quantizedMatrix(kernels::GgmlType::Q8_0, E, Fe, 170 + e));
+    }
+    for (int64_t e = 0; e < X; ++e) {
+        for (int i = 0; i < 3; ++i) kernels::repackForCpu(q[3 * e + i].m);  // the loader's layout
+        gate.push_back(q[3 * e].m);
+        up.push_back(q[3 * e + 1].m);
+        down.push_back(q[3 * e + 2].m);
+    }
+    auto be = kernels::makeCpuBackend(&pool);
+    auto w = be->uploadExperts(kernels::ExpertSet{&router.m, gate, up, down, K, true});
+    ASSERT_TRUE(w.has_value());
+    const std::vector<float> x = randomVector(n * E, 180);
+    auto run = [&](const float* in, int64_t tokens) {
+        auto xb = be->upload(std::span<const float>(in, static_cast<size_t>(tokens * E)));
+        auto ob = be->alloc(tokens * E * 4);
+        EXPECT_TRUE(xb && ob);
+        be->experts(**w, **xb, tokens, **ob);
+        std::vector<float> got(tokens * E);
+        be->read(**ob, 0, got.data(), got.size() * 4);
+        return got;
+    };
+    const std::vector<float> batch = run(x.data(), n);
+    for (int64_t t = 0; t < n; ++t) {
+        const std::vector<float> one = run(&x[t * E], 1);
+        EXPECT_EQ(0, std::memcmp(one.data(), &batch[t * E], E * sizeof(float))) << "token " << t;
     }
 }
 

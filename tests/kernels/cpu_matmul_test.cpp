@@ -151,6 +151,50 @@ TEST(CpuMatmul, ManyProductsInOneLoopEqualOneByOne) {
     }
 }
 
+// matmulMany with gathered rows (prefill's MoE: each expert's tokens out of the layer's
+// input, quantized once): each item bit for bit what matmul() gives on its rows copied
+// out as floats, for types with and without kernels, interleaved or not, an input read
+// whole by one item and gathered by others in the same loop.
+TEST(CpuMatmul, GatheredRowsEqualTheirRowsCopiedOut) {
+    IsaGuard guard;
+    kernels::ThreadPool pool(3);
+    uint32_t seed = 500;
+    const int64_t cols = 512, baseRows = 10;
+    const std::vector<std::vector<int32_t>> rowSets = {{3, 7, 0, 3}, {9}, {1, 2, 4, 5, 6, 8, 0}};
+    for (CpuIsa isa : runnableIsas()) {
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_1, GgmlType::F16, GgmlType::F32})
+            for (bool repack : {false, true}) {
+                const int64_t rows = 40;
+                auto bytes = randomWeights(type, rows, cols, ++seed);
+                kernels::Matrix m{type, bytes.data(), rows, cols};
+                if (repack) kernels::repackForCpu(m);
+                const auto x = randomVector(static_cast<size_t>(baseRows * cols), ++seed);
+                std::vector<std::vector<float>> alone, together;
+                std::vector<kernels::MatmulItem> items;
+                for (const auto& set : rowSets) {
+                    const auto n = static_cast<int64_t>(set.size());
+                    std::vector<float> copied(static_cast<size_t>(n * cols));
+                    for (int64_t t = 0; t < n; ++t) std::copy_n(&x[set[t] * cols], cols, &copied[t * cols]);
+                    alone.emplace_back(static_cast<size_t>(n * rows));
+                    kernels::matmul(pool, m, copied.data(), n, alone.back().data());
+                    together.emplace_back(static_cast<size_t>(n * rows), NAN);
+                }
+                alone.emplace_back(static_cast<size_t>(baseRows * rows));
+                kernels::matmul(pool, m, x.data(), baseRows, alone.back().data());
+                together.emplace_back(static_cast<size_t>(baseRows * rows), NAN);
+                for (size_t i = 0; i < rowSets.size(); ++i)
+                    items.push_back({&m, x.data(), static_cast<int64_t>(rowSets[i].size()), together[i].data(), rowSets[i].data()});
+                items.push_back({&m, x.data(), baseRows, together.back().data()});  // the whole input too
+                kernels::matmulMany(pool, items);
+                for (size_t i = 0; i < alone.size(); ++i)
+                    EXPECT_EQ(0, std::memcmp(alone[i].data(), together[i].data(), alone[i].size() * sizeof(float)))
+                        << "item " << i << " " << kernels::typeName(type) << (repack ? " repacked" : "") << " isa "
+                        << kernels::cpuIsaName(isa);
+            }
+    }
+}
+
 // A prefill must compute each token's product exactly as the decode step computes it
 // alone (else a token's int8 activation codes downstream could flip and a greedy run
 // leave the batched one): on interleaved rows every token tile size (4, 3, 2, 1 tokens)

@@ -55,12 +55,16 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t tokens, f
 
 // Several independent products in one parallel loop, each input quantized once
 // (decode's MoE experts: 8 gate/up pairs, then 8 downs, instead of 24 small loops).
-// Results equal matmul()'s for each item.
+// An item with `rows` reads its tokens from x's rows rows[0..tokens) (prefill's MoE:
+// each expert's tokens out of the layer's input): x is quantized once for all the
+// items that share it and each item gathers its quantized rows. Results equal
+// matmul()'s for each item (on the gathered rows as floats).
 struct MatmulItem {
     const Matrix* w;
-    const float* x;   // [tokens][w.cols]
+    const float* x;   // [tokens][w.cols], or with `rows` the rows it names
     int64_t tokens;
     float* out;       // [tokens][w.rows]
+    const int32_t* rows = nullptr;  // [tokens] row numbers in x, or null
 };
 void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items);
 
