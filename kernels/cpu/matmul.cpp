@@ -296,11 +296,15 @@ void matmulMany(ThreadPool& pool, std::span<const MatmulItem> items) {
     std::vector<float> gatheredFloats;  // for an item without a kernel
     const cpu::IsaKernels* isa = cpu::isaKernels(activeCpuIsa());
     // An input several gathering items read: quantized once, all the rows any of them reads.
+    std::vector<std::pair<const float*, int64_t>> rowCounts;  // per gathered input, counted once
     auto baseRows = [&](const float* x) {
+        for (const auto& [y, n] : rowCounts)
+            if (y == x) return n;
         int64_t n = 0;
         for (const MatmulItem& o : items)
             if (o.x == x && o.rows)
                 for (int64_t t = 0; t < o.tokens; ++t) n = std::max<int64_t>(n, o.rows[t] + 1);
+        rowCounts.emplace_back(x, n);
         return n;
     };
     auto find = [&](const float* x, GgmlType actType, int64_t tokens, int64_t cols, bool interleaved,
