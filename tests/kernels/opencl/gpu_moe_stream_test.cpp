@@ -184,7 +184,8 @@ TEST_P(GpuMoeStream, SmallBatchesKeepTheCpuExperts) {
 
 // The plan counts the two slots within the budget: a budget holding the dense part and
 // the slots streams (and assistant-cli info's plan says so, with the bytes); one a byte
-// short of the slots does not, says why, and still runs (the CPU's experts).
+// short of the slots does not, says why, and still runs (the CPU's experts). With a
+// hot-expert cache besides, the prefill streams and decode uses the cache.
 TEST_P(GpuMoeStream, TheSlotsMustFitTheBudget) {
     const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "4");
     auto open = planPlacement(m_path, hybrid(m_dev));
@@ -216,6 +217,25 @@ TEST_P(GpuMoeStream, TheSlotsMustFitTheBudget) {
     EXPECT_EQ(m->info().expertStreamBytes, 0u);
     expectSameContinuation(m_want, greedy(m, KvType::F32), m_tol, "no room for the slots");
     EXPECT_EQ(m->hotExperts().streamedLayers, 0u);
+
+    // Room for the slots and about a third of each layer's experts besides: the prefill
+    // streams, decode splits each token's experts between the cache and the CPU.
+    const ModelParams both = hybrid(m_dev, dense + 2 * stream);
+    auto bothPlan = planPlacement(m_path, both);
+    ASSERT_TRUE(bothPlan.has_value()) << bothPlan.error().message;
+    uint64_t onDevice = 0;
+    for (const PlacementPart& part : bothPlan->parts)
+        if (part.where == m_dev) onDevice += part.bytes;
+    EXPECT_LE(onDevice, both.gpuMemory);  // the cache took what the slots left
+    auto withCache = load(m_path, both);
+    ASSERT_TRUE(withCache);
+    EXPECT_EQ(withCache->info().expertStreamBytes, stream);
+    EXPECT_GT(withCache->info().hotExpertsPerLayer, 0);
+    expectSameContinuation(m_want, greedy(withCache, KvType::F32), m_tol, "streamed prefill, cached decode");
+    const Model::HotExpertStats s = withCache->hotExperts();
+    EXPECT_EQ(s.streamedLayers, 2u * kLayers);
+    EXPECT_GT(s.hits, 0u);
+    EXPECT_LT(s.hits, s.picks);
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoeStream, ::testing::Values("qwen3moe-a.gguf", "qwen3moe-a.Q8_0.gguf"),
