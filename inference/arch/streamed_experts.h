@@ -22,10 +22,14 @@ struct SessionPlacement;
 // before). A device error (staging failed) lands in sp.error.
 bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::Backend& be, Activations& a);
 
-// The default of ModelPlacement::streamMinTokens: a prefill batch of 32 tokens or more
+// The default of ModelPlacement::streamMinTokens: a prefill batch of 128 tokens or more
 // streams. ASSISTANT_MOE_STREAM=0 turns streaming off, =N sets the batch size from which
-// it streams.
-constexpr int64_t kMoeStreamMinTokens = 32;
+// it streams. Why 128: a pass streams every layer's experts whatever the batch (Qwen3-30B-
+// A3B Q4_0: 48 x 340 MB, 0.3 s at the H200's 55 GB/s from pinned memory, more where the
+// host's staging is slower), while the CPU experts cost about 2.6 ms a token there (hybrid
+// pp512 383 t/s): below ~120 tokens the CPU is faster. bench/gpu/run_device_moe_stream.sh
+// sweeps pp64..512 both ways to set it from measurements.
+constexpr int64_t kMoeStreamMinTokens = 128;
 int64_t moeStreamMinTokens();
 
 }  // namespace arch
