@@ -583,10 +583,13 @@ std::vector<assistant::PlacementPart> Placement::parts() const {
                                  d.h->nExpert, " experts per layer)"),
                              dev.id(), bytes});
         }
-        if (const size_t stream = m_plan.streamBytes.empty() ? 0 : m_plan.streamBytes[i]; stream > 0)
+        if (const size_t stream = m_plan.streamBytes.empty() ? 0 : m_plan.streamBytes[i]; stream > 0) {
             parts.push_back({cat("prefill expert stream (2 layers' routed experts, batches of ", m_streamMinTokens,
                                  "+ tokens)"),
                              dev.id(), stream});
+            // Its staging: as many bytes of pinned host memory (resident while the model is loaded).
+            parts.push_back({cat("prefill expert stream staging for ", dev.id(), " (pinned)"), "cpu", stream});
+        }
         parts.push_back({cat("KV cache of ", range(l, l + m_plan.count[i]), " (", o.kvTokens, " tokens, F16)"), dev.id(),
                          o.kvPerLayer * static_cast<size_t>(m_plan.count[i])});
         const size_t head = matrixBytes(dev, d.embd->output);  // counted in o.fixed by every device
