@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <optional>
 
+#include <unistd.h>
+
 #include "assistant/engine.h"
 #include "assistant/model_tools.h"
 #include "gguf/gguf_file.h"
@@ -121,7 +123,11 @@ protected:
         }
         const std::string src = testdata::sharedPath(std::string("conformance/models/") + GetParam());
         REQUIRE_SHARED(src);
-        const std::string name = std::string("stream-") + GetParam();
+        // One file per test and process: ctest runs the tests of one model side by side.
+        std::string name = std::string("stream-") + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           "-" + std::to_string(::getpid()) + "-" + GetParam();
+        for (char& c : name)
+            if (c == '/') c = '_';
         m_path = deepCopy(src, (std::filesystem::path(::testing::TempDir()) / name).string());
         ASSERT_FALSE(m_path.empty());
         auto cpu = load(m_path, [] {
