@@ -307,6 +307,19 @@ void convertTask(const Task& t, const Matrix& m, const PartShape& sh, uint8_t* c
     uint8_t* s = base[1] ? base[1] + static_cast<size_t>(row) * sh.row.s : nullptr;
     uint8_t* o = base[2] ? base[2] + static_cast<size_t>(row) * sh.row.m : nullptr;
     const size_t stride = m.rowStride();
+    // Q4_0 / Q8_0: the device keeps each block's quants and fp16 scale apart, which is
+    // what the groups give back directly (no GGUF rows in between).
+    const size_t q = m.type == GgmlType::Q4_0 ? 16 : 32;
+    if (m.interleaved && t.row0 % 8 == 0 && t.rows % 8 == 0 && s && !o &&
+        (m.type == GgmlType::Q4_0 || m.type == GgmlType::Q8_0) && sh.row.a == static_cast<size_t>(sh.cols / 32) * q &&
+        sh.row.s == static_cast<size_t>(sh.cols / 32) * 2) {
+        int64_t r = 0;
+        for (; r < t.rows; r += 8)
+            if (!deinterleaveGroupSplit(m, (t.row0 + r) / 8, a + static_cast<size_t>(r) * sh.row.a, sh.row.a,
+                                        s + static_cast<size_t>(r) * sh.row.s, sh.row.s))
+                break;
+        if (r == t.rows) return;
+    }
     if (m.interleaved && t.row0 % 8 == 0 && t.rows % 8 == 0) {
         scratch.resize(8 * stride);
         int64_t r = 0;

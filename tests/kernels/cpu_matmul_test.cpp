@@ -205,6 +205,17 @@ TEST(CpuRepack, DeinterleavedGroupsAreTheFileBytes) {
             if (inverse)
                 EXPECT_EQ(std::memcmp(back.data(), w.data() + g * 8 * m.rowStride(), back.size()), 0)
                     << kernels::typeName(type) << " group " << g;
+            // Q4_0 / Q8_0 with quants and scales apart (a device's layout): the blocks' bytes.
+            const size_t q = type == GgmlType::Q8_0 ? 32 : 16, nb = cols / 32;
+            std::vector<uint8_t> quants(8 * nb * q), scales(8 * nb * 2);
+            const bool split = type == GgmlType::Q4_0 || type == GgmlType::Q8_0;
+            ASSERT_EQ(kernels::deinterleaveGroupSplit(m, g, quants.data(), nb * q, scales.data(), nb * 2), split);
+            for (size_t i = 0; split && i < 8; ++i)
+                for (size_t b = 0; b < nb; ++b) {
+                    const uint8_t* blk = w.data() + (g * 8 + i) * m.rowStride() + b * (q + 2);
+                    EXPECT_EQ(std::memcmp(&scales[(i * nb + b) * 2], blk, 2), 0) << kernels::typeName(type);
+                    EXPECT_EQ(std::memcmp(&quants[(i * nb + b) * q], blk + 2, q), 0) << kernels::typeName(type);
+                }
         }
     }
 }

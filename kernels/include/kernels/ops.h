@@ -52,6 +52,12 @@ bool repackForCpu(Matrix& w);
 // their mapped pages were released (experts streamed to a device). Q4_0, Q8_0 and
 // IQ4_NL (one layout) only; false (nothing written) for the others or without a copy.
 bool deinterleaveGroup(const Matrix& w, int64_t group, uint8_t* dst);
+// The same group of a Q4_0 or Q8_0 matrix with each block's quant bytes and its fp16
+// scale apart: row i's quants at quants + i * quantStride (16 or 32 bytes a block, block
+// after block), its scales at scales + i * scaleStride (2 bytes a block). False for the
+// other types or without the copy.
+bool deinterleaveGroupSplit(const Matrix& w, int64_t group, uint8_t* quants, size_t quantStride, uint8_t* scales,
+                            size_t scaleStride);
 
 // out[t][r] = sum_k W[r][k] * x[t][k] for t < tokens. x: [tokens][w.cols], out:
 // [tokens][w.rows]. Activations are converted once to the type the weight's dot
