@@ -188,6 +188,13 @@ int printPlacement(const std::string& path, const assistant::ModelParams& params
         std::printf(", hot-expert cache: %d of %d experts per layer on the GPU", plan->hotExpertsPerLayer,
                     plan->expertCount);
     std::printf("\n");
+    if (plan->moe && plan->gpuLayers > 0 && !plan->expertsOnGpu) {
+        if (plan->expertStreamBytes > 0)
+            std::printf("  prefill streams experts: yes, %s (batches of %d tokens or more)\n",
+                        humanBytes(plan->expertStreamBytes).c_str(), plan->streamMinTokens);
+        else
+            std::printf("  prefill streams experts: no (%s)\n", plan->streamNote.c_str());
+    }
     if (!plan->note.empty()) std::printf("  note: %s\n", plan->note.c_str());
     std::map<std::string, uint64_t> perBackend;
     std::printf("  %-52s %-14s %14s %12s\n", "part", "on", "bytes", "size");

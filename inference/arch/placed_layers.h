@@ -10,6 +10,7 @@
 //                     activations on each backend, each layer's KV cache rows
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -61,6 +62,8 @@ struct PlacedLayer {
     kernels::WeightPtr experts;        // instead of gate/up/down (mixture of experts)
     bool expertsOnHost = false;        // a device layer whose experts stay in host memory and
                                        // run on the session's CPU backend (router included)
+    kernels::ExpertSet hostSet;        // those experts (views of the host matrices): what a
+                                       // prefill batch streams to the device
 };
 
 struct PlacedOutput {
@@ -79,6 +82,15 @@ struct ModelPlacement {
     // --gpu-mem budget), null where none. Its state changes under the device's lock.
     std::vector<std::unique_ptr<HotExperts>> hotExperts;
     HotExperts* hot(int64_t l) const { return hotExperts.empty() ? nullptr : hotExperts[l].get(); }
+    // [devices] or empty: each device's two slots for the routed experts of its layers whose
+    // experts stay in host memory, streamed in for a batch of at least streamMinTokens
+    // tokens (streamed_experts.h), null where none. Used under the device's lock.
+    std::vector<kernels::StreamPtr> streams;
+    int64_t streamMinTokens = 0;
+    mutable std::atomic<uint64_t> streamedLayers{0};  // layers' experts streamed so far (all passes)
+    kernels::ExpertStream* stream(int device) const {
+        return device >= 0 && static_cast<size_t>(device) < streams.size() ? streams[device].get() : nullptr;
+    }
     int64_t deviceLayers() const;
 };
 
@@ -102,6 +114,8 @@ struct SessionPlacement {
     std::vector<const kernels::DeviceBuffer*> rope;    // [nLayer] RoPE angles on the layer's backend
     std::vector<kernels::BufferPtr> ropeTables;        // the distinct tables `rope` points to
     std::string error;                        // the first device error of the current forward
+    kernels::ThreadPool* pool = nullptr;      // cpu's threads (they stage streamed experts)
+    int64_t stagedThrough = -1;               // the current forward's last layer staged in a stream
 
     kernels::Backend& backend(int device) { return device == kOnCpu ? *cpu : *model->devices[device]; }
     Activations& acts(int device) { return device == kOnCpu ? onCpu : onDevices[device]; }

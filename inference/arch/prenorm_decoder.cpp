@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "arch/placed_layers.h"
+#include "arch/streamed_experts.h"
 #include "arch/weights.h"
 #include "gguf/gguf_file.h"
 
@@ -111,8 +112,9 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, std::span<const SeqSpan> seq
     // x += Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
     be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, m_h.rmsEps, *a.cur);
     if (!L.experts) return placedFeedForward(L, kernels::Glu::SwiGlu, n, E, be, a, *a.x, /*accumulate=*/true);
-    if (L.expertsOnHost) {  // a device layer: its experts on the CPU (hot ones on the device), the rest here
-        placedHostExperts(sp, L, sp.model->hot(l), n, E, m_h.nExpertUsed, be, a);
+    if (L.expertsOnHost) {  // a device layer: its experts streamed in (prefill) or on the CPU (hot ones here)
+        if (!placedStreamedExperts(sp, l, n, be, a))
+            placedHostExperts(sp, L, sp.model->hot(l), n, E, m_h.nExpertUsed, be, a);
     } else {
         be.experts(*L.experts, *a.cur, n, *a.ffn);
     }

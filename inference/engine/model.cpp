@@ -128,6 +128,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         impl->info.gpuLayers = static_cast<int>(impl->placement->deviceLayers());
         impl->info.expertsOnGpu = impl->placement->expertsOnDevice();
         impl->info.hotExpertsPerLayer = static_cast<int>(impl->placement->plannedHotExperts());
+        impl->info.expertStreamBytes = impl->placement->plannedStreamBytes();
     }
     impl->info.expertCount = static_cast<int>(impl->arch->hparams().nExpert);
     if (impl->placement) impl->info.cpuCopyBytes = impl->placement->cpuCopyBytes();

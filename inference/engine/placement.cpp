@@ -197,6 +197,7 @@ assistant::Result<PlacedLayer> placeLayer(Backend& be, const DecoderDesc& d, int
         // memory for the CPU: hybrid placement, the rest of the layer on the device.
         L.expertsOnHost = !expertsHere || !be.supports(Op::Experts, m->gate[0].type) ||
                           !be.supports(Op::Experts, m->down[0].type);
+        if (L.expertsOnHost && !be.isHost()) L.hostSet = set;
         std::unique_ptr<Backend> host = L.expertsOnHost ? kernels::makeCpuBackend(nullptr) : nullptr;
         auto e = (host ? *host : be).uploadExperts(set);
         if (!e) return std::unexpected(deviceError("placing the experts", e.error()));
@@ -303,6 +304,8 @@ void Placement::backToCpu() {
     for (PlacedLayer& L : m_placement.layers)
         if (L.device != kOnCpu) L = PlacedLayer{};
     if (m_placement.output.device != kOnCpu) m_placement.output = PlacedOutput{};
+    m_placement.streams.clear();
+    m_placement.streamMinTokens = m_streamMinTokens = 0;
     m_placement.devices.clear();
     m_placement.hotExperts.clear();
     m_opencl.clear();
@@ -404,6 +407,7 @@ assistant::Result<bool> Placement::planDevices(const std::vector<std::string>& i
     m_plan.count = splitLayers(n, ids.size(), split);
     m_plan.first = d.h->nLayer - n;
     m_plan.experts = experts;
+    if (decoderHasExperts(d) && !experts) planStreams();
     if (decoderHasExperts(d) && !experts && m_gpuMemory > 0) planHotExperts();
     return true;
 }
@@ -446,12 +450,18 @@ void Placement::planHotExperts() {
                                                     matrixBytes(dev, m->down[0]));
             }
         if (moeLayers == 0 || perExpert == 0) continue;
-        const double left = deviceBudget(dev, m_gpuMemory) -
-                            static_cast<double>(deviceNeed(dev, first, m_plan.count[i], false) + perExpert);
+        const size_t stream = m_plan.streamBytes.empty() ? 0 : m_plan.streamBytes[i];
+        const double left = denseRoom(i) - static_cast<double>(perExpert + stream);
         if (left <= 0) continue;
         const double slots = std::floor(left / (static_cast<double>(perExpert) * static_cast<double>(moeLayers)));
         m_plan.hotSlots[i] = std::min<int64_t>(static_cast<int64_t>(slots), h.nExpert);
     }
+}
+
+double Placement::denseRoom(size_t device) const {
+    const int64_t first = m_plan.first + std::accumulate(m_plan.count.begin(), m_plan.count.begin() + device, int64_t{0});
+    const Backend& dev = *m_placement.devices[device];
+    return deviceBudget(dev, m_gpuMemory) - static_cast<double>(deviceNeed(dev, first, m_plan.count[device], false));
 }
 
 // Uploads the planned layers and the output head (false with `note` on failure).
@@ -488,6 +498,7 @@ bool Placement::uploadPlan(const std::vector<std::string>& ids, std::string& not
     }
     m_placement.output = std::move(*out);
     if (d.file) releaseMapped(*d.file, d.embd->output);  // tied: the token lookup refaults its rows
+    uploadStreams();
     const int64_t hot = plannedHotExperts();
     const std::string experts =
         !decoderHasExperts(d) ? ""
@@ -572,6 +583,13 @@ std::vector<assistant::PlacementPart> Placement::parts() const {
                                  d.h->nExpert, " experts per layer)"),
                              dev.id(), bytes});
         }
+        if (const size_t stream = m_plan.streamBytes.empty() ? 0 : m_plan.streamBytes[i]; stream > 0) {
+            parts.push_back({cat("prefill expert stream (2 layers' routed experts, batches of ", m_streamMinTokens,
+                                 "+ tokens)"),
+                             dev.id(), stream});
+            // Its staging: as many bytes of pinned host memory (resident while the model is loaded).
+            parts.push_back({cat("prefill expert stream staging for ", dev.id(), " (pinned)"), "cpu", stream});
+        }
         parts.push_back({cat("KV cache of ", range(l, l + m_plan.count[i]), " (", o.kvTokens, " tokens, F16)"), dev.id(),
                          o.kvPerLayer * static_cast<size_t>(m_plan.count[i])});
         const size_t head = matrixBytes(dev, d.embd->output);  // counted in o.fixed by every device
@@ -604,6 +622,7 @@ std::unique_ptr<SessionPlacement> Placement::createWorkspace(kernels::ThreadPool
     auto sp = std::make_unique<SessionPlacement>();
     sp->model = &m_placement;
     sp->cpu = kernels::makeCpuBackend(&pool);
+    sp->pool = &pool;
     return sp;
 }
 
@@ -613,6 +632,7 @@ assistant::Result<std::unique_ptr<SessionPlacement>> Placement::createSession(ke
     auto sp = std::make_unique<SessionPlacement>();
     sp->model = &m_placement;
     sp->cpu = kernels::makeCpuBackend(&pool);
+    sp->pool = &pool;
     // The cache type of a layer on `dev`: the session's where the device computes it.
     auto kvTypeOn = [&](int dev) {
         return dev == kOnCpu || m_placement.devices[dev]->supports(Op::Attention, kv.type) ? kv.type : GgmlType::F16;

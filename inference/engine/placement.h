@@ -56,6 +56,12 @@ public:
     // 0: none), and the uploaded caches' totals (placement_hot.cpp).
     int64_t plannedHotExperts() const;
     int64_t expertCount() const { return m_desc.h->nExpert; }
+    // Prefill's expert streams (placement_stream.cpp, arch/streamed_experts.h): the device
+    // bytes the plan gives them (all devices; 0: none), from what batch size on they
+    // stream, and why they do not where a device has none.
+    size_t plannedStreamBytes() const;
+    int64_t streamMinTokens() const { return m_streamMinTokens; }
+    const std::string& streamNote() const { return m_plan.streamNote; }
     assistant::Model::HotExpertStats hotExpertStats() const;
     // Swaps each cache's least-picked experts for the most-picked ones outside it (the
     // new experts converted without the device's lock, each copy made holding it: never
@@ -99,6 +105,9 @@ private:
     size_t deviceNeed(const kernels::Backend& device, int64_t first, int64_t count, bool experts) const;
     assistant::Status checkDenseFits(const std::vector<int64_t>& want, int64_t first) const;
     void planHotExperts();
+    void planStreams();
+    void uploadStreams();
+    double denseRoom(size_t device) const;  // the budget left after the dense part
     bool uploadHotExperts(size_t device, int64_t layer, std::string& note);
 
     // Which layers the devices hold: `count` per device from layer `first` on, with
@@ -108,10 +117,13 @@ private:
         int64_t first = 0;
         bool experts = false;
         std::vector<int64_t> hotSlots;  // per device: experts per layer in its hot-expert cache
+        std::vector<size_t> streamBytes;  // per device: its expert stream's bytes (0: none)
+        std::string streamNote;           // why a device streams no experts
     };
     DecoderDesc m_desc;
     Plan m_plan;
     uint64_t m_gpuMemory = 0;  // ModelParams::gpuMemory
+    int64_t m_streamMinTokens = 0;  // arch::moeStreamMinTokens() when the plan streams
     bool m_upload = true;      // false: a plan only (no CPU layout made, nothing uploaded)
     ModelPlacement m_placement;
     std::unique_ptr<kernels::Backend> m_cpu;  // uploads the CPU layers' views

@@ -62,6 +62,7 @@ assistant::Model::HotExpertStats Placement::hotExpertStats() const {
             s.swaps += hot->swaps.load();
         }
     s.refreshes = m_refreshes.load();
+    s.streamedLayers = m_placement.streamedLayers.load();
     return s;
 }
 

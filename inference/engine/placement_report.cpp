@@ -33,6 +33,11 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.expertsOnGpu = r.gpuLayers > 0 && p.expertsOnDevice();
     r.hotExpertsPerLayer = r.gpuLayers > 0 ? static_cast<int>(p.plannedHotExperts()) : 0;
     r.expertCount = r.moe ? static_cast<int>(p.expertCount()) : 0;
+    if (r.moe && r.gpuLayers > 0 && !r.expertsOnGpu) {
+        r.expertStreamBytes = p.plannedStreamBytes();
+        r.streamMinTokens = static_cast<int>(p.streamMinTokens());
+        r.streamNote = p.streamNote();
+    }
     const arch::Placement::DecodeTraffic t = p.decodeTraffic();
     r.decodeCpuBytes = t.cpuBytes;
     r.decodeDeviceBytes = t.deviceBytes;

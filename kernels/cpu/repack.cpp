@@ -233,6 +233,39 @@ Matrix sliceRows(const Matrix& w, int64_t first, int64_t count) {
     return m;
 }
 
+bool deinterleaveGroup(const Matrix& w, int64_t group, uint8_t* dst) {
+    if (!w.interleaved || (w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0 && w.type != GgmlType::IQ4_NL))
+        return false;
+    // interleaveLegacy inverted: per block, the 8 scales, then word c of row i at chunk c lane i.
+    const X8Format f = x8Format(w.type);
+    const int64_t nb = w.cols / f.elements;
+    const size_t stride = w.rowStride(), words = (f.srcBytes - 2) / 4;
+    const auto* g = static_cast<const uint8_t*>(w.interleaved) + static_cast<size_t>(group) * w.interleavedGroupBytes;
+    for (int64_t b = 0; b < nb; ++b, g += f.bytes)
+        for (int i = 0; i < 8; ++i) {
+            uint8_t* blk = dst + static_cast<size_t>(i) * stride + static_cast<size_t>(b) * f.srcBytes;
+            std::memcpy(blk, g + 2 * i, 2);
+            for (size_t c = 0; c < words; ++c) std::memcpy(blk + 2 + 4 * c, g + 16 + 32 * c + 4 * i, 4);
+        }
+    return true;
+}
+
+bool deinterleaveGroupSplit(const Matrix& w, int64_t group, uint8_t* quants, size_t quantStride, uint8_t* scales,
+                            size_t scaleStride) {
+    if (!w.interleaved || (w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0)) return false;
+    const X8Format f = x8Format(w.type);
+    const int64_t nb = w.cols / f.elements;
+    const size_t q = f.srcBytes - 2, words = q / 4;
+    const auto* g = static_cast<const uint8_t*>(w.interleaved) + static_cast<size_t>(group) * w.interleavedGroupBytes;
+    for (int64_t b = 0; b < nb; ++b, g += f.bytes)
+        for (int i = 0; i < 8; ++i) {
+            std::memcpy(scales + i * scaleStride + static_cast<size_t>(b) * 2, g + 2 * i, 2);
+            uint8_t* qs = quants + i * quantStride + static_cast<size_t>(b) * q;
+            for (size_t c = 0; c < words; ++c) std::memcpy(qs + 4 * c, g + 16 + 32 * c + 4 * i, 4);
+        }
+    return true;
+}
+
 bool repackForCpu(Matrix& w) {
     if (!w.data || w.rows <= 0) return false;
     if (wantsInterleave(w)) return interleave(w);

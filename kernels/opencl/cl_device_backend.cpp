@@ -30,6 +30,13 @@ struct ClExperts final : DeviceWeight {
     size_t bytes() const override { return w.bytes(); }
 };
 
+struct ClStream final : kernels::ExpertStream {
+    std::unique_ptr<opencl::ExpertStream> s;
+    int slots() const override { return s->slots(); }
+    size_t deviceBytes() const override { return s->deviceBytes(); }
+    size_t hostBytes() const override { return s->hostBytes(); }
+};
+
 const Buffer& cl(const DeviceBuffer& b) { return static_cast<const ClBuffer&>(b).b; }
 const std::vector<Weight>& cl(const DeviceWeight& w) { return static_cast<const ClWeight&>(w).parts; }
 
@@ -214,6 +221,28 @@ public:
         m_be->expertsChosen(static_cast<const ClExperts&>(w).w, cl(x), tokens, m_ids, m_weights, perToken, cl(out),
                             m_experts);
         m_be->flush();
+    }
+    BackendResult<size_t> expertStreamBytes(std::span<const ExpertSet* const> layers, int slots) const override {
+        auto r = opencl::Backend::expertStreamBytes(layers, slots);
+        if (!r) return std::unexpected(r.error());
+        return *r;
+    }
+    BackendResult<StreamPtr> makeExpertStream(std::span<const ExpertSet* const> layers, int slots) override {
+        auto r = m_be->createExpertStream(layers, slots);
+        if (!r) return std::unexpected(r.error());
+        auto out = std::make_unique<ClStream>();
+        out->s = std::move(*r);
+        return out;
+    }
+    BackendResult<bool> stageExperts(kernels::ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
+                                     ThreadPool* pool) override {
+        auto r = m_be->stageExperts(*static_cast<ClStream&>(stream).s, slot, layer, set, pool);
+        if (!r) return std::unexpected(r.error());
+        return true;
+    }
+    void streamedExperts(kernels::ExpertStream& stream, int slot, const DeviceBuffer& x, int64_t tokens,
+                         DeviceBuffer& out) override {
+        m_be->streamedExperts(*static_cast<ClStream&>(stream).s, slot, cl(x), tokens, cl(out), m_experts);
     }
     void shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
                  int64_t rows) override {

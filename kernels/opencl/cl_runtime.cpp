@@ -208,6 +208,7 @@ Buffer& Buffer::operator=(Buffer&& o) noexcept {
 }
 
 Backend::Impl::~Impl() {
+    releaseHolds();
     for (Pending& p : pending) clReleaseEvent(p.event);
     attnO = Buffer();
     attnMs = Buffer();
@@ -417,12 +418,14 @@ Expected<Buffer> Backend::uploadFloats(std::span<const float> values) {
 
 void Backend::write(const Buffer& dst, size_t offset, const void* src, size_t bytes) {
     m_impl->quantized = {};
+    m_impl->releaseHolds();
     if (bytes == 0) return;
     const cl_int err = clEnqueueWriteBuffer(m_impl->queue, dst.get(), CL_TRUE, offset, bytes, src, 0, nullptr, nullptr);
     if (err != CL_SUCCESS) m_impl->fail("clEnqueueWriteBuffer", err);
 }
 
 void Backend::read(const Buffer& src, size_t offset, void* dst, size_t bytes) {
+    m_impl->releaseHolds();
     if (bytes == 0) return;
     const cl_int err = clEnqueueReadBuffer(m_impl->queue, src.get(), CL_TRUE, offset, bytes, dst, 0, nullptr, nullptr);
     if (err != CL_SUCCESS) m_impl->fail("clEnqueueReadBuffer", err);
@@ -442,6 +445,7 @@ void Backend::flush() {
 }
 
 void Backend::finish() {
+    m_impl->releaseHolds();
     const cl_int err = clFinish(m_impl->queue);
     if (err != CL_SUCCESS) m_impl->fail("clFinish", err);
 }

@@ -64,6 +64,10 @@ struct Backend::Impl {
         double bytes;
     };
     std::vector<Pending> pending;  // profiling events not yet read
+    // User events holding streamed experts' copies or ops back (ASSISTANT_MOE_STREAM_HOLD,
+    // cl_expert_stream.cpp): completed before any blocking transfer or finish.
+    std::vector<cl_event> holds;
+    void releaseHolds();
     std::map<std::string, KernelStat> stats;
 
     ~Impl();
@@ -94,6 +98,18 @@ struct Backend::Impl {
 // matmul (cl_matmul.cpp) and the experts (cl_experts.cpp) alike.
 enum class Act { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
 Act actOf(const Weight& w);
+
+// Weight conversion (cl_weights.cpp): the device format of a GGUF type, the bytes one row
+// of it takes in each of a weight's buffers (values, scales, offsets), and `rows` rows
+// (rowStride apart at src) converted into those buffers at a, s and m (each advanced by
+// the row's bytes there per row; s or m unused where the format has none).
+WeightFormat formatOf(GgmlType type);
+struct RowLayout {
+    size_t a = 0, s = 0, m = 0;
+};
+RowLayout rowLayout(GgmlType type, int64_t cols);
+void convertRowsInto(GgmlType type, const uint8_t* src, size_t rowStride, int64_t rows, int64_t cols, uint8_t* a,
+                     uint8_t* s, uint8_t* m);
 
 // b holds at least `bytes` (re-allocated, contents lost, when smaller); false when the
 // device has no memory for it.

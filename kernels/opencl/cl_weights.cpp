@@ -17,17 +17,41 @@ namespace {
 
 using ref::halfToFloat;
 
-struct Host {
-    std::vector<uint8_t> a;
-    std::vector<uint8_t> s;
-    std::vector<uint8_t> m;
+// Where converted rows go: values, scales and offsets, each appended to a vector
+// (Host: upload) or written at a cursor into fixed places (Placed: pinned staging of
+// streamed experts). The converters below take either.
+template <class V>
+struct Sink {
+    V a, s, m;
 };
+using Host = Sink<std::vector<uint8_t>>;
+
+struct Cursor {
+    uint8_t* p = nullptr;
+    uint8_t* end() const { return p; }
+    void push_back(uint8_t v) { *p++ = v; }
+    void insert(uint8_t*, const uint8_t* first, const uint8_t* last) {
+        std::memcpy(p, first, static_cast<size_t>(last - first));
+        p += last - first;
+    }
+    void insert(uint8_t*, size_t n, uint8_t v) {
+        std::memset(p, v, n);
+        p += n;
+    }
+};
+using Placed = Sink<Cursor>;
 
 template <class T>
 void put(std::vector<uint8_t>& v, T value) {
     const size_t at = v.size();
     v.resize(at + sizeof(T));
     std::memcpy(v.data() + at, &value, sizeof(T));
+}
+
+template <class T>
+void put(Cursor& c, T value) {
+    std::memcpy(c.p, &value, sizeof(T));
+    c.p += sizeof(T);
 }
 
 // Q4_K / Q5_K: 6-bit scale and min of sub-block j from the 12 packed bytes.
@@ -42,15 +66,16 @@ void scaleMinK4(int j, const uint8_t* q, int& sc, int& mn) {
 }
 
 // 32 values 0..3 as Q2 codes: byte j = values j, j+8, j+16, j+24 at bits 0, 2, 4, 6.
-void putCrumbs(std::vector<uint8_t>& v, const int8_t* q) {
+template <class V>
+void putCrumbs(V& v, const int8_t* q) {
     for (int j = 0; j < 8; ++j)
         v.push_back(static_cast<uint8_t>(q[j] | (q[j + 8] << 2) | (q[j + 16] << 4) | (q[j + 24] << 6)));
 }
 
 // Q5_0 / Q5_1 -> Q5: per block the 16 nibble bytes (already in our Q4 order) and the
 // 4 bytes of fifth bits, d (and Q5_1's m) kept as fp16.
-template <class Block>
-void convertQ5(const uint8_t* src, int64_t nb, Host& h) {
+template <class Block, class H>
+void convertQ5(const uint8_t* src, int64_t nb, H& h) {
     const auto* b = reinterpret_cast<const Block*>(src);
     for (int64_t i = 0; i < nb; ++i) {
         h.a.insert(h.a.end(), b[i].qs, b[i].qs + 16);
@@ -61,7 +86,8 @@ void convertQ5(const uint8_t* src, int64_t nb, Host& h) {
 }
 
 // IQ4_NL -> IQ4F: the nibbles as they are, the fp16 d as a float.
-void convertIq4Nl(const uint8_t* src, int64_t nb, Host& h) {
+template <class H>
+void convertIq4Nl(const uint8_t* src, int64_t nb, H& h) {
     const auto* b = reinterpret_cast<const ref::BlockIQ4NL*>(src);
     for (int64_t i = 0; i < nb; ++i) {
         h.a.insert(h.a.end(), b[i].qs, b[i].qs + 16);
@@ -71,7 +97,8 @@ void convertIq4Nl(const uint8_t* src, int64_t nb, Host& h) {
 
 // IQ4_XS -> IQ4F: the nibbles of each sub-block of 32 (same order as IQ4_NL's) and
 // the scale d * (6-bit sub-block scale - 32).
-void convertIq4Xs(const uint8_t* src, int64_t nsb, Host& h) {
+template <class H>
+void convertIq4Xs(const uint8_t* src, int64_t nsb, H& h) {
     const auto* b = reinterpret_cast<const ref::BlockIQ4XS*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         const float d = halfToFloat(b[i].d);
@@ -84,7 +111,8 @@ void convertIq4Xs(const uint8_t* src, int64_t nsb, Host& h) {
 }
 
 // Q2_K -> Q2: the codes repacked, d and dmin as floats, the scale | min bytes as they are.
-void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
+template <class H>
+void convertQ2K(const uint8_t* src, int64_t nsb, H& h) {
     const auto* b = reinterpret_cast<const ref::BlockQ2_K*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         int8_t q[256];
@@ -98,7 +126,8 @@ void convertQ2K(const uint8_t* src, int64_t nsb, Host& h) {
 }
 
 // Ternary codes q + 1 (0..2) -> Q2 with d = dmin = the block's d and scale = min = 1.
-void putTernary(const int8_t* q, uint16_t d, Host& h) {
+template <class H>
+void putTernary(const int8_t* q, uint16_t d, H& h) {
     for (int blk = 0; blk < 8; ++blk) putCrumbs(h.a, q + 32 * blk);
     put(h.s, halfToFloat(d));
     put(h.s, halfToFloat(d));
@@ -108,7 +137,8 @@ void putTernary(const int8_t* q, uint16_t d, Host& h) {
 // Q3_K -> Q3: per 32 values the 2 low bits as Q2's crumbs and a word of the third bits
 // (bit j: the hmask bit of value j, set for q >= 0), the fp16 d as a float, and the
 // 6-bit scales minus 32 as int8.
-void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
+template <class H>
+void convertQ3K(const uint8_t* src, int64_t nsb, H& h) {
     const auto* b = reinterpret_cast<const ref::BlockQ3_K*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         int8_t low[256];
@@ -137,7 +167,8 @@ void convertQ3K(const uint8_t* src, int64_t nsb, Host& h) {
 // TQ1_0 -> Q2: byte m of qs holds 5 trits (elements 32n + m for bytes 0..31,
 // 160 + 16n + m - 32 for 32..47), qh byte j 4 trits (240 + 4n + j); trit n of byte x is
 // ((uint8)(x * 3^n) * 3) >> 8, 0..2.
-void convertTq1(const uint8_t* src, int64_t nsb, Host& h) {
+template <class H>
+void convertTq1(const uint8_t* src, int64_t nsb, H& h) {
     constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
     const auto* b = reinterpret_cast<const ref::BlockTQ1_0*>(src);
     auto trit = [&](uint8_t x, int n) { return static_cast<int8_t>((static_cast<uint8_t>(x * kPow3[n]) * 3) >> 8); };
@@ -152,7 +183,8 @@ void convertTq1(const uint8_t* src, int64_t nsb, Host& h) {
 }
 
 // TQ2_0 -> Q2: 2 bits per value (q + 1) laid out as Q2_K's.
-void convertTq2(const uint8_t* src, int64_t nsb, Host& h) {
+template <class H>
+void convertTq2(const uint8_t* src, int64_t nsb, H& h) {
     const auto* b = reinterpret_cast<const ref::BlockTQ2_0*>(src);
     for (int64_t i = 0; i < nsb; ++i) {
         int8_t q[256];
@@ -162,7 +194,8 @@ void convertTq2(const uint8_t* src, int64_t nsb, Host& h) {
     }
 }
 
-void convertRow(GgmlType type, const uint8_t* src, int64_t cols, Host& h) {
+template <class H>
+void convertRow(GgmlType type, const uint8_t* src, int64_t cols, H& h) {
     const int64_t nb = cols / 32;
     switch (type) {
     case GgmlType::F32:
@@ -266,6 +299,8 @@ void convertRow(GgmlType type, const uint8_t* src, int64_t cols, Host& h) {
     }
 }
 
+}  // namespace
+
 WeightFormat formatOf(GgmlType type) {
     switch (type) {
     case GgmlType::F16: return WeightFormat::F16;
@@ -288,7 +323,18 @@ WeightFormat formatOf(GgmlType type) {
     }
 }
 
-}  // namespace
+RowLayout rowLayout(GgmlType type, int64_t cols) {
+    const std::vector<uint8_t> zeros(rowBytes(type, cols), 0);
+    Host h;
+    convertRow(type, zeros.data(), cols, h);
+    return RowLayout{h.a.size(), h.s.size(), h.m.size()};
+}
+
+void convertRowsInto(GgmlType type, const uint8_t* src, size_t rowStride, int64_t rows, int64_t cols, uint8_t* a,
+                     uint8_t* s, uint8_t* m) {
+    Placed out{{a}, {s}, {m}};
+    for (int64_t r = 0; r < rows; ++r) convertRow(type, src + static_cast<size_t>(r) * rowStride, cols, out);
+}
 
 bool Backend::supports(GgmlType type) {
     switch (type) {

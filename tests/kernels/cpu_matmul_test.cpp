@@ -260,6 +260,38 @@ TEST(CpuRepack, Tq1ToTq2KeepsEveryValueAndTheProduct) {
     EXPECT_EQ(q.data, static_cast<const void*>(w.data()));
 }
 
+// The interleaved copy read back into the GGUF layout (experts streamed to a device after
+// their mapped pages were released): every byte of every group, for the types that have
+// the inverse; false for the others and for a matrix without the copy.
+TEST(CpuRepack, DeinterleavedGroupsAreTheFileBytes) {
+    const int64_t rows = 24, cols = 256;
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K}) {
+        const auto w = randomWeights(type, rows, cols, 7);
+        kernels::Matrix m{type, w.data(), rows, cols};
+        std::vector<uint8_t> back(8 * m.rowStride());
+        EXPECT_FALSE(kernels::deinterleaveGroup(m, 0, back.data())) << kernels::typeName(type);
+        if (!kernels::repackForCpu(m) || !m.interleaved) continue;  // this CPU keeps the file's layout
+        const bool inverse = type != GgmlType::Q4_K;
+        for (int64_t g = 0; g < rows / 8; ++g) {
+            ASSERT_EQ(kernels::deinterleaveGroup(m, g, back.data()), inverse) << kernels::typeName(type);
+            if (inverse)
+                EXPECT_EQ(std::memcmp(back.data(), w.data() + g * 8 * m.rowStride(), back.size()), 0)
+                    << kernels::typeName(type) << " group " << g;
+            // Q4_0 / Q8_0 with quants and scales apart (a device's layout): the blocks' bytes.
+            const size_t q = type == GgmlType::Q8_0 ? 32 : 16, nb = cols / 32;
+            std::vector<uint8_t> quants(8 * nb * q), scales(8 * nb * 2);
+            const bool split = type == GgmlType::Q4_0 || type == GgmlType::Q8_0;
+            ASSERT_EQ(kernels::deinterleaveGroupSplit(m, g, quants.data(), nb * q, scales.data(), nb * 2), split);
+            for (size_t i = 0; split && i < 8; ++i)
+                for (size_t b = 0; b < nb; ++b) {
+                    const uint8_t* blk = w.data() + (g * 8 + i) * m.rowStride() + b * (q + 2);
+                    EXPECT_EQ(std::memcmp(&scales[(i * nb + b) * 2], blk, 2), 0) << kernels::typeName(type);
+                    EXPECT_EQ(std::memcmp(&quants[(i * nb + b) * q], blk + 2, q), 0) << kernels::typeName(type);
+                }
+        }
+    }
+}
+
 // Q4_0 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / IQ4_XS / TQ2_0 / TQ1_0 rows interleaved
 // by 8 on the ISA paths that have kernels for it: the GGUF layout stays readable, row
 // slices of whole groups keep the interleaved copy, and every ISA (with or without

@@ -175,6 +175,10 @@ struct ModelInfo {
     // held in its hot-expert cache (Model::hotExperts), of expertCount (0: no cache).
     int hotExpertsPerLayer = 0;
     int expertCount = 0;           // routed experts per layer (0: a dense model)
+    // With routed experts in host memory: device bytes of the slots a prefill batch of at
+    // least 128 tokens streams each layer's experts through (the device computes them
+    // instead of the CPU; $ASSISTANT_MOE_STREAM: 0 off, N the batch size); 0: none.
+    uint64_t expertStreamBytes = 0;
     // Bytes of the CPU kernels' own copies of weights (rows interleaved at load), held in
     // RAM besides the file's mapping: none for the weights a device computes.
     uint64_t cpuCopyBytes = 0;
@@ -275,6 +279,9 @@ public:
         uint64_t hits = 0;     // of those, computed on the GPU
         uint64_t swaps = 0;    // experts replaced by refreshes
         uint64_t refreshes = 0;
+        // Layers whose experts a prefill batch streamed to the GPU instead (any budget;
+        // ModelInfo::expertStreamBytes): their picks are not counted above.
+        uint64_t streamedLayers = 0;
         double hitRate() const { return picks ? static_cast<double>(hits) / static_cast<double>(picks) : 0.0; }
     };
     HotExpertStats hotExperts() const;  // totals since load (zeros without a cache)

@@ -55,6 +55,11 @@ struct PlacementReport {
     bool expertsOnGpu = false;
     int hotExpertsPerLayer = 0;  // ModelInfo::hotExpertsPerLayer: experts per layer the budget caches on the GPU
     int expertCount = 0;         // routed experts per layer
+    // Experts in host memory: ModelInfo::expertStreamBytes (0: prefill computes them on
+    // the CPU, for the reason in streamNote), from batches of streamMinTokens tokens.
+    uint64_t expertStreamBytes = 0;
+    int streamMinTokens = 0;
+    std::string streamNote;
     std::string note;            // ModelInfo::deviceNote
     std::vector<PlacementPart> parts;
     // What one decoded token reads at the start of a context on each side: the dense

@@ -65,8 +65,19 @@ public:
     virtual size_t bytes() const = 0;  // on the device (0: the host's mapping, not a copy)
 };
 
+// A device's room for some layers' routed experts streamed from host memory (prefill
+// of layers whose experts stay there): Backend::makeExpertStream.
+class ExpertStream {
+public:
+    virtual ~ExpertStream() = default;
+    virtual int slots() const = 0;
+    virtual size_t deviceBytes() const = 0;  // all slots
+    virtual size_t hostBytes() const = 0;    // pinned staging, all slots
+};
+
 using BufferPtr = std::unique_ptr<DeviceBuffer>;
 using WeightPtr = std::unique_ptr<DeviceWeight>;
+using StreamPtr = std::unique_ptr<ExpertStream>;
 template <class T>
 using BackendResult = std::expected<T, std::string>;
 
@@ -171,6 +182,30 @@ public:
     // uploadExpertSlots: slots).
     virtual void expertsChosen(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
                                std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) = 0;
+
+    // ---- routed experts streamed from host memory (a prefill batch of a layer whose
+    // experts stay there: the device computes them instead of the CPU) ----
+    // Room for `slots` layers' experts (router included), each slot sized for the largest
+    // of `layers`: the device bytes it takes, and the stream. An error says why this
+    // backend cannot stream these layers (the CPU backend never does: nothing to copy).
+    virtual BackendResult<size_t> expertStreamBytes(std::span<const ExpertSet* const> layers, int slots) const {
+        return std::unexpected(name() + " does not stream experts");
+    }
+    virtual BackendResult<StreamPtr> makeExpertStream(std::span<const ExpertSet* const> layers, int slots) {
+        return std::unexpected(name() + " does not stream experts");
+    }
+    // Layer `layer`'s experts `set` into slot `slot`, holding lock(): host threads (`pool`'s,
+    // or the caller alone) convert them into pinned staging memory, then their copy to the
+    // device runs while the ops enqueued before it do. The copy overwrites the slot only
+    // after the ops that read it before (streamedExperts) are done.
+    virtual BackendResult<bool> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
+                                             ThreadPool* pool) {
+        return std::unexpected(name() + " does not stream experts");
+    }
+    // out [tokens][E] = experts() of x with the layer staged in slot `slot`, once its copy is
+    // done (the ops before it do not wait for the copy).
+    virtual void streamedExperts(ExpertStream& stream, int slot, const DeviceBuffer& x, int64_t tokens,
+                                 DeviceBuffer& out) {}
 
     // ---- encoder ops (bert, use-lite): rows packed as in ops.h's encoderAttention ----
     // out[r] = layernorm(x[r]) * weight + bias for r < rows of `cols` (x, out dense; may

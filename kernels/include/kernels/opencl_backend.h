@@ -22,6 +22,8 @@ struct _cl_mem;
 
 namespace kernels {
 class Backend;
+class ThreadPool;
+struct ExpertSet;
 }
 
 namespace kernels::opencl {
@@ -74,6 +76,24 @@ struct ExpertScratch {
     Buffer logits, ids, weights, gu;  // router logits, chosen ids / weights, gate | up per slot
     Buffer q, d, s;                   // activations in the weights' type (quantize.cl's layout)
     Buffer hq, hd, hs;                // the fused path's SwiGLU output as the down's Q8_0 / Q8_1
+};
+
+// Host-resident experts streamed to the device for a prefill batch (cl_expert_stream.cpp):
+// `slots` device expert sets (a layer's router and experts each) in turn, each filled from
+// its own pinned staging buffer (CL_MEM_ALLOC_HOST_PTR, mapped once) by non-blocking
+// writes on a queue of its own, so that copies overlap the ops. Events order the two
+// queues: a slot's copy waits for the ops that read the slot before, the experts op on a
+// slot waits for that slot's copy only, and the host rewrites a staging buffer only after
+// its last copy left it. ASSISTANT_MOE_STREAM_PROFILE=1 prints per layer the staging and
+// copy times (GB/s) and how long the ops waited for the copy (stderr).
+class ExpertStream {
+public:
+    ~ExpertStream();
+    int slots() const;
+    size_t deviceBytes() const;  // all slots
+    size_t hostBytes() const;    // the pinned staging, all slots
+    struct Impl;
+    std::unique_ptr<Impl> m;
 };
 
 // Per-kernel totals from profiling events (Backend created with profiling on).
@@ -170,6 +190,20 @@ public:
     // device, id -1 is no expert (a token with none gets zeros).
     void expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tokens, std::span<const int32_t> ids,
                        std::span<const float> weights, int64_t K, const Buffer& out, ExpertScratch& scratch);
+    // ---- streamed experts (ExpertStream) ----
+    // Device bytes of the slots a stream for `layers` needs (each sized for the largest
+    // layer), or an error naming what cannot be streamed.
+    static Expected<size_t> expertStreamBytes(std::span<const ExpertSet* const> layers, int slots);
+    Expected<std::unique_ptr<ExpertStream>> createExpertStream(std::span<const ExpertSet* const> layers, int slots);
+    // Layer `set` (number `layer`, for the profile) into slot `slot`: the host converts it into the slot's staging buffer
+    // (on `pool`'s threads, or the caller's alone), then its copy is enqueued. Call holding
+    // lock(). Reads each expert from its interleaved CPU copy where deinterleaveGroup can,
+    // else from Matrix::data (the mapping).
+    Expected<bool> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set, ThreadPool* pool);
+    // experts() with slot `slot`'s layer, after that slot's copy (then flushed).
+    void streamedExperts(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens, const Buffer& out,
+                         ExpertScratch& scratch);
+
     // Hands the enqueued ops to the device now (the host works meanwhile).
     void flush();
     // out[t] = row ids[t] of w as floats (embedding lookup); ids: int32 [tokens].

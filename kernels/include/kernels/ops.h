@@ -47,6 +47,17 @@ Matrix sliceRows(const Matrix& w, int64_t first, int64_t count);
 // memory of w's own; the loader may then release the original (mapped) pages, which
 // are read back from the file if another path needs them. False: w is unchanged.
 bool repackForCpu(Matrix& w);
+// Rows [8 * group, 8 * group + 8) of w's interleaved copy back in the GGUF layout, at
+// dst (8 rows of w.rowStride() bytes): for a reader that wants the file's bytes after
+// their mapped pages were released (experts streamed to a device). Q4_0, Q8_0 and
+// IQ4_NL (one layout) only; false (nothing written) for the others or without a copy.
+bool deinterleaveGroup(const Matrix& w, int64_t group, uint8_t* dst);
+// The same group of a Q4_0 or Q8_0 matrix with each block's quant bytes and its fp16
+// scale apart: row i's quants at quants + i * quantStride (16 or 32 bytes a block, block
+// after block), its scales at scales + i * scaleStride (2 bytes a block). False for the
+// other types or without the copy.
+bool deinterleaveGroupSplit(const Matrix& w, int64_t group, uint8_t* quants, size_t quantStride, uint8_t* scales,
+                            size_t scaleStride);
 
 // out[t][r] = sum_k W[r][k] * x[t][k] for t < tokens. x: [tokens][w.cols], out:
 // [tokens][w.rows]. Activations are converted once to the type the weight's dot

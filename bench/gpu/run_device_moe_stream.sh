@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Prefill with the routed experts streamed to the GPU (hybrid placement, issue 14): one call
+# on the device machine. The stream test on NVIDIA's driver (both sides of the double
+# buffer held back), then the Qwen3-30B-A3B-shaped Q4_0 file with its experts in host
+# memory (--moe-experts cpu), pp512 / tg64, with streaming off (ASSISTANT_MOE_STREAM=0) and
+# at the default threshold, without and with a 12G budget (hot-expert cache);
+# a prompt-size sweep with streaming off and on (where it starts to pay);
+# then one pp512 run with ASSISTANT_MOE_STREAM_PROFILE=1 (per layer: staging GB/s on the
+# host, copy GB/s, how long the ops waited for the copy) summarized, and `assistant-cli
+# info`'s plan ("prefill streams experts: ...").
+#
+# A device call runs 10 minutes at most: PARTS picks some of tests, bench, sweep, profile, info
+# (the build and the model file stay on a warm machine between calls).
+#
+#   bench/gpu/run_device_moe_stream.sh CARRY OUT [THREADS (16)] [REPS (2)] [PARTS (all)]
+set -uo pipefail
+carry=$(realpath "${1:-.devcarry}")
+out=${2:-/tmp/moe-stream-out}
+threads=${3:-16}
+reps=${4:-2}
+parts=${5:-tests,bench,sweep,profile,info}
+want() { [[ ",$parts," == *",$1,"* ]]; }
+source "$(dirname "$0")/device_env.sh"
+gen qwen3moe-30b-a3b q4_0 &
+t0=$(date +%s)
+configure_dev build-dev
+cmake --build build-dev -j"$(nproc)" --target assistant-bench assistant-cli gpu_moe_stream_test gpu_moe_test \
+  > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s"
+dev=${DEV:-opencl:0.0}
+export ASSISTANT_TEST_OPENCL_DEVICE=$dev
+grep -m1 "model name" /proc/cpuinfo; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+want tests && for t in gpu_moe_stream_test gpu_moe_test; do
+  timeout 150 build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
+  grep -E "^\[  FAILED  \]" "$out/$t.log" | head -5
+done
+wait
+m=/tmp/models/qwen3moe-30b-a3b-q4_0.gguf
+[ -s $m ] || { tail -5 "$out"/gen-qwen3moe-30b-a3b*.log; exit 1; }
+echo "model ready: $(( $(date +%s) - t0 )) s"
+b="build-dev/bin/assistant-bench -m $m -p 512 -n 64 -t $threads -r $reps --device $dev --gpu-layers 99 --moe-experts cpu"
+i=0
+want bench && for budget in "" "--gpu-mem 12G"; do
+  for stream in 0 default; do
+    i=$((i + 1))
+    echo "== ASSISTANT_MOE_STREAM=$stream $budget"
+    if [ $stream = default ]; then env -u ASSISTANT_MOE_STREAM timeout 150 $b $budget > "$out/bench-$i.txt" 2>&1
+    else ASSISTANT_MOE_STREAM=$stream timeout 150 $b $budget > "$out/bench-$i.txt" 2>&1; fi
+    echo "rc=$?"; grep -E "qwen3moe|error|hit|stream" "$out/bench-$i.txt" | head -6
+  done
+done
+# Where streaming starts to pay (the default threshold, arch/streamed_experts.h): every
+# prompt size with it off and with every batch streamed.
+want sweep && for stream in 0 1; do
+  echo "== sweep ASSISTANT_MOE_STREAM=$stream"
+  ASSISTANT_MOE_STREAM=$stream timeout 200 build-dev/bin/assistant-bench -m $m -p 32,64,128,256,512 -n 0 -t $threads \
+    -r $reps --device $dev --gpu-layers 99 --moe-experts cpu > "$out/sweep-$stream.txt" 2>&1
+  echo "rc=$?"; grep -E "qwen3moe|error" "$out/sweep-$stream.txt" | head -6
+done
+want profile && echo "== profile (pp512, one run)" &&
+ASSISTANT_MOE_STREAM_PROFILE=1 timeout 150 build-dev/bin/assistant-bench -m $m -p 512 -n 0 -t $threads -r 1 \
+  --device $dev --gpu-layers 99 --moe-experts cpu > "$out/profile.txt" 2>&1
+want profile && grep -E "qwen3moe|error" "$out/profile.txt" | head -4 && grep "^moe-stream:" "$out/profile.txt" | head -4
+want profile && grep "^moe-stream:" "$out/profile.txt" | awk '
+  { for (i = 1; i <= NF; ++i) { if ($i == "staged") st += $(i + 2); if ($i == "copied") cp += $(i + 2);
+      if ($i == "waited") wt += $(i + 1); if ($i == "MB") mb += $(i - 1) } n++ }
+  END { if (n) printf "%d layer copies: %.0f MB, staging %.1f ms (%.1f GB/s), copies %.1f ms (%.1f GB/s), ops waited %.1f ms\n",
+          n, mb, st, mb / st, cp, mb / cp, wt }'
+want info && for p in "--moe-experts cpu" "--moe-experts cpu --gpu-mem 12G"; do
+  echo "== info $p"
+  timeout 60 build-dev/bin/assistant-cli info $m --device $dev -t $threads $p 2>&1 | grep -E "placement for|streams|stream|note" | head -6
+done
+echo "total: $(( $(date +%s) - t0 )) s"

@@ -1,0 +1,55 @@
+// Streamed experts of a prefill batch (streamed_experts.h).
+#include "arch/streamed_experts.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "arch/placed_layers.h"
+
+namespace arch {
+
+int64_t moeStreamMinTokens() {
+    const char* e = std::getenv("ASSISTANT_MOE_STREAM");
+    if (!e || !*e) return kMoeStreamMinTokens;
+    char* end = nullptr;
+    const long long v = std::strtoll(e, &end, 10);
+    if (end == e || *end != '\0' || v < 0) return kMoeStreamMinTokens;
+    return static_cast<int64_t>(v);  // 0: off
+}
+
+namespace {
+
+// Whether layer l streams its experts on device `dev` (its experts in host memory).
+bool streams(const ModelPlacement& mp, int64_t l, int dev) {
+    if (l < 0 || static_cast<size_t>(l) >= mp.layers.size()) return false;
+    const PlacedLayer& L = mp.layers[l];
+    return L.device == dev && L.expertsOnHost && L.hostSet.router && mp.stream(dev);
+}
+
+bool stage(SessionPlacement& sp, int64_t l, kernels::Backend& be) {
+    const PlacedLayer& L = sp.model->layers[l];
+    auto ok = be.stageExperts(*sp.model->stream(L.device), static_cast<int>(l % 2), l, L.hostSet, sp.pool);
+    if (!ok && sp.error.empty()) sp.error = be.name() + ": layer " + std::to_string(l) + ": " + ok.error();
+    sp.stagedThrough = l;
+    return ok.has_value();
+}
+
+}  // namespace
+
+bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::Backend& be, Activations& a) {
+    const ModelPlacement& mp = *sp.model;
+    const int dev = mp.layers[l].device;
+    if (mp.streamMinTokens <= 0 || n < mp.streamMinTokens || !streams(mp, l, dev)) return false;
+    // The pass's first streamed layer on this device: nothing was staged ahead of it (its
+    // attention, enqueued before, runs meanwhile).
+    if (sp.stagedThrough < l && !stage(sp, l, be)) return true;
+    be.streamedExperts(*mp.stream(dev), static_cast<int>(l % 2), *a.cur, n, *a.ffn);
+    ++mp.streamedLayers;
+    // Two layers ahead: l + 1 into the other slot (the first time), l + 2 into this one
+    // (its copy waits for the experts op just enqueued).
+    for (int64_t k = sp.stagedThrough + 1; k <= l + 2; ++k)
+        if (!streams(mp, k, dev) || !stage(sp, k, be)) break;
+    return true;
+}
+
+}  // namespace arch

@@ -1,0 +1,494 @@
+// Host-resident experts streamed to the device for a prefill batch (opencl_backend.h:
+// ExpertStream). Per slot: one device expert set sized for the largest layer, and one
+// pinned staging buffer of the same bytes, mapped once for the life of the stream.
+//
+//   host      stage(l): wait copied[s] (staging free) -> convert layer l into staging[s]
+//   copy q.   write staging[s] -> slot s    (waits read[s]: the ops that read slot s last)
+//   compute   barrier(copied[s]) -> experts(slot s) -> marker read[s]
+//
+// with s = the slot the caller gives (l % 2 for double buffering). The copies run on a
+// queue of their own so that they overlap the compute queue's ops; the two events are
+// the only order between the queues.
+//
+// ASSISTANT_MOE_STREAM_HOLD=copies|ops (tests of that order, slow): each copy (copies) or
+// each experts op (ops) is held back by a user event until the host has given the other
+// side 50 ms to run ahead of it; a missing wait then reads the wrong layer's experts
+// deterministically instead of once in a while. Blocking transfers release every hold.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string_view>
+#include <thread>
+
+#include "cl_runtime.h"
+#include "kernels/backend.h"
+#include "kernels/thread_pool.h"
+
+namespace kernels::opencl {
+namespace {
+
+constexpr int kParts = 4;               // router, gate, up, down
+constexpr int64_t kRowsPerTask = 64;    // rows converted per task (whole groups of 8)
+constexpr auto kHoldFor = std::chrono::milliseconds(50);
+
+enum class Hold { None, Copies, Ops };
+
+Hold holdMode() {
+    const char* e = std::getenv("ASSISTANT_MOE_STREAM_HOLD");
+    const std::string_view v = e ? e : "";
+    return v == "copies" ? Hold::Copies : v == "ops" ? Hold::Ops : Hold::None;
+}
+
+bool profileOn() {
+    const char* e = std::getenv("ASSISTANT_MOE_STREAM_PROFILE");
+    return e && std::string_view(e) == "1";
+}
+
+double hostSeconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Part p of a set: the router alone, or one projection's experts.
+std::span<const Matrix> partOf(const ExpertSet& set, int p) {
+    if (p == 0) return set.router ? std::span<const Matrix>(set.router, 1) : std::span<const Matrix>();
+    return p == 1 ? set.gate : p == 2 ? set.up : set.down;
+}
+
+// A part's matrices stacked: their common type and width, all rows, one row's bytes in
+// each device buffer.
+struct PartShape {
+    GgmlType type = GgmlType::F32;
+    int64_t rows = 0, cols = 0, rowsEach = 0;
+    RowLayout row;
+    size_t bytes(int arr) const { return static_cast<size_t>(rows) * (arr == 0 ? row.a : arr == 1 ? row.s : row.m); }
+};
+
+Expected<PartShape> partShape(const ExpertSet& set, int p) {
+    static const char* const kName[kParts] = {"router", "gate", "up", "down"};
+    const std::span<const Matrix> ms = partOf(set, p);
+    if (ms.empty()) return std::unexpected(std::string("streamed experts: no ") + kName[p]);
+    PartShape s;
+    s.type = ms[0].type;
+    s.cols = ms[0].cols;
+    s.rowsEach = ms[0].rows;
+    for (const Matrix& m : ms)
+        if (m.type != s.type || m.cols != s.cols || m.rows != s.rowsEach || !m.data)
+            return std::unexpected(std::string("streamed experts: the ") + kName[p] + " matrices differ");
+    if (!Backend::supports(s.type))
+        return std::unexpected(std::string("streamed experts: no kernels for ") + std::string(typeName(s.type)) + " (" + kName[p] + ")");
+    if (s.cols % 32 != 0) return std::unexpected(std::string("streamed experts: rows not a multiple of 32 values"));
+    s.rows = s.rowsEach * static_cast<int64_t>(ms.size());
+    s.row = rowLayout(s.type, s.cols);
+    return s;
+}
+
+// The bytes of each part's buffers that fit every layer: [part][values, scales, offsets].
+struct Capacity {
+    size_t bytes[kParts][3] = {};
+    size_t total() const {
+        size_t t = 0;
+        for (const auto& p : bytes) t += p[0] + p[1] + p[2];
+        return t;
+    }
+};
+
+Expected<Capacity> capacityFor(std::span<const ExpertSet* const> layers) {
+    Capacity c;
+    if (layers.empty()) return std::unexpected(std::string("streamed experts: no layer"));
+    for (const ExpertSet* set : layers) {
+        const int64_t X = static_cast<int64_t>(set->gate.size());
+        if (X == 0 || X > 512 || set->used <= 0 || set->used > 64 || set->used > X)  // cl/experts.cl: ROUTE_MAX, ROUTE_WG
+            return std::unexpected(std::string("streamed experts: at most 512 experts and 64 per token"));
+        for (int p = 0; p < kParts; ++p) {
+            auto s = partShape(*set, p);
+            if (!s) return std::unexpected(s.error());
+            for (int arr = 0; arr < 3; ++arr) c.bytes[p][arr] = std::max(c.bytes[p][arr], s->bytes(arr));
+        }
+    }
+    return c;
+}
+
+// One use of a slot, for the profile (callbacks write the host times of completion).
+struct UseTimes {
+    int64_t layer = 0;
+    size_t bytes = 0;
+    double stageSeconds = 0;
+    std::atomic<double> copiedAt{0}, readyAt{0};  // 0: not yet
+};
+
+void CL_CALLBACK noteTime(cl_event, cl_int, void* at) { static_cast<std::atomic<double>*>(at)->store(hostSeconds()); }
+
+}  // namespace
+
+struct ExpertStream::Impl {
+    struct Slot {
+        ExpertWeights w;              // device buffers, the capacity's bytes
+        Buffer staging;               // pinned (CL_MEM_ALLOC_HOST_PTR)
+        uint8_t* host = nullptr;      // staging mapped
+        cl_event copied = nullptr;    // the last copy into w
+        cl_event read = nullptr;      // the ops that read w last
+        cl_event firstWrite = nullptr;  // profile: the last copy's first write
+        cl_event hold = nullptr;      // a user event holding the last copy or experts op
+        UseTimes* use = nullptr;      // profile
+    };
+    cl_command_queue computeQueue = nullptr;  // the backend's (retained)
+    cl_command_queue copyQueue = nullptr;
+    Capacity capacity;
+    std::vector<Slot> slots;
+    bool profile = false;
+    Hold hold = Hold::None;
+    std::deque<UseTimes> uses;  // profile: stable addresses for the callbacks
+
+    size_t offset(int p, int arr) const {
+        size_t at = 0;
+        for (int q = 0; q < kParts; ++q)
+            for (int a = 0; a < 3; ++a) {
+                if (q == p && a == arr) return at;
+                at += capacity.bytes[q][a];
+            }
+        return at;
+    }
+    void report(Slot& s);
+    ~Impl();
+};
+
+namespace {
+
+void release(cl_event& e) {
+    if (e) clReleaseEvent(e);
+    e = nullptr;
+}
+
+// Waits up to kHoldFor for `e` to complete (the side that must wait, if it does not).
+void giveTime(cl_event e) {
+    const auto until = std::chrono::steady_clock::now() + kHoldFor;
+    while (std::chrono::steady_clock::now() < until) {
+        cl_int status = CL_QUEUED;
+        clGetEventInfo(e, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr);
+        if (status <= CL_COMPLETE) return;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+}
+
+void releaseHold(cl_event& hold) {
+    if (!hold) return;
+    clSetUserEventStatus(hold, CL_COMPLETE);
+    release(hold);
+}
+
+// A new user event in `hold` (and in the backend's list: a blocking transfer releases it,
+// or the host would wait for itself), added to `wait`.
+void holdWith(Backend::Impl& b, cl_event& hold, std::vector<cl_event>& wait) {
+    cl_int err = CL_SUCCESS;
+    hold = clCreateUserEvent(b.context, &err);
+    if (!hold) return;
+    clRetainEvent(hold);
+    b.holds.push_back(hold);
+    wait.push_back(hold);
+}
+
+}  // namespace
+
+void ExpertStream::Impl::report(Slot& s) {
+    UseTimes* u = s.use;
+    s.use = nullptr;
+    if (!u || !s.firstWrite || !s.copied) return;
+    cl_ulong start = 0, end = 0;
+    clGetEventProfilingInfo(s.firstWrite, CL_PROFILING_COMMAND_START, sizeof start, &start, nullptr);
+    clGetEventProfilingInfo(s.copied, CL_PROFILING_COMMAND_END, sizeof end, &end, nullptr);
+    const double copy = end > start ? static_cast<double>(end - start) * 1e-9 : 0;
+    // The copy's completion callback runs shortly after clWaitForEvents returns.
+    for (int i = 0; i < 100 && u->copiedAt.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    const double ready = u->readyAt.load(), copied = u->copiedAt.load();
+    // The ops reached the experts before the copy ended: they waited the difference.
+    const double waited = ready > 0 && copied > ready ? copied - ready : 0;
+    const double gb = static_cast<double>(u->bytes) * 1e-9;
+    std::fprintf(stderr,
+                 "moe-stream: layer %lld: %.1f MB staged in %.2f ms (%.1f GB/s host), copied in %.2f ms (%.1f GB/s), "
+                 "ops waited %.2f ms\n",
+                 static_cast<long long>(u->layer), gb * 1e3, u->stageSeconds * 1e3,
+                 u->stageSeconds > 0 ? gb / u->stageSeconds : 0, copy * 1e3, copy > 0 ? gb / copy : 0, waited * 1e3);
+    release(s.firstWrite);
+}
+
+ExpertStream::Impl::~Impl() {
+    for (Slot& s : slots) releaseHold(s.hold);
+    if (copyQueue) clFinish(copyQueue);
+    if (computeQueue) clFinish(computeQueue);
+    for (Slot& s : slots) {
+        if (profile) report(s);
+        release(s.copied);
+        release(s.read);
+        release(s.firstWrite);
+        if (s.host && copyQueue) clEnqueueUnmapMemObject(copyQueue, s.staging.get(), s.host, 0, nullptr, nullptr);
+    }
+    if (copyQueue) {
+        clFinish(copyQueue);
+        clReleaseCommandQueue(copyQueue);
+    }
+    if (computeQueue) clReleaseCommandQueue(computeQueue);
+}
+
+ExpertStream::~ExpertStream() = default;
+int ExpertStream::slots() const { return static_cast<int>(m->slots.size()); }
+size_t ExpertStream::deviceBytes() const { return m->capacity.total() * m->slots.size(); }
+size_t ExpertStream::hostBytes() const { return m->capacity.total() * m->slots.size(); }
+
+Expected<size_t> Backend::expertStreamBytes(std::span<const ExpertSet* const> layers, int slots) {
+    auto c = capacityFor(layers);
+    if (!c) return std::unexpected(c.error());
+    return c->total() * static_cast<size_t>(std::max(slots, 0));
+}
+
+Expected<std::unique_ptr<ExpertStream>> Backend::createExpertStream(std::span<const ExpertSet* const> layers,
+                                                                    int slots) {
+    Impl& b = *m_impl;
+    auto c = capacityFor(layers);
+    if (!c) return std::unexpected(c.error());
+    if (slots < 1) return std::unexpected(std::string("streamed experts: no slot"));
+    auto stream = std::make_unique<ExpertStream>();
+    stream->m = std::make_unique<ExpertStream::Impl>();
+    ExpertStream::Impl& st = *stream->m;
+    st.capacity = *c;
+    st.profile = profileOn();
+    st.hold = holdMode();
+    st.computeQueue = b.queue;
+    clRetainCommandQueue(st.computeQueue);  // the stream may outlive the backend's Impl
+    cl_int err = CL_SUCCESS;
+    const cl_queue_properties props[] = {
+        CL_QUEUE_PROPERTIES, st.profile ? static_cast<cl_queue_properties>(CL_QUEUE_PROFILING_ENABLE) : 0, 0};
+    st.copyQueue = clCreateCommandQueueWithProperties(b.context, b.device, props, &err);
+    if (!st.copyQueue) return std::unexpected("streamed experts: clCreateCommandQueue failed (" + std::to_string(err) + ")");
+    st.slots.resize(static_cast<size_t>(slots));
+    const size_t total = st.capacity.total();
+    for (ExpertStream::Impl::Slot& s : st.slots) {
+        Weight* parts[kParts] = {&s.w.router, &s.w.gate, &s.w.up, &s.w.down};
+        for (int p = 0; p < kParts; ++p) {
+            Buffer* arrays[3] = {&parts[p]->a, &parts[p]->s, &parts[p]->m};
+            for (int arr = 0; arr < 3; ++arr) {
+                if (st.capacity.bytes[p][arr] == 0) continue;
+                auto buf = alloc(st.capacity.bytes[p][arr]);
+                if (!buf) return std::unexpected("streamed experts: " + buf.error());
+                *arrays[arr] = std::move(*buf);
+            }
+        }
+        cl_mem pinned = clCreateBuffer(b.context, CL_MEM_ALLOC_HOST_PTR | CL_MEM_READ_WRITE, total, nullptr, &err);
+        if (!pinned || err != CL_SUCCESS)
+            return std::unexpected("streamed experts: pinned staging of " + std::to_string(total) + " bytes failed (" +
+                                   std::to_string(err) + ")");
+        s.staging = Buffer(pinned, total);
+        void* host = clEnqueueMapBuffer(st.copyQueue, pinned, CL_TRUE, CL_MAP_WRITE, 0, total, 0, nullptr, nullptr, &err);
+        if (!host || err != CL_SUCCESS)
+            return std::unexpected("streamed experts: mapping the staging failed (" + std::to_string(err) + ")");
+        s.host = static_cast<uint8_t*>(host);
+    }
+    return stream;
+}
+
+namespace {
+
+// One task of the conversion: rows [row0, row0 + rows) of matrix `index` of part `part`.
+struct Task {
+    int part;
+    size_t index;
+    int64_t row0, rows;
+};
+
+// Converts a task's rows into the staging: from the CPU's interleaved copy a group of
+// 8 rows at a time where it can be read back (the mapped pages are released then), else
+// from the matrix's data.
+void convertTask(const Task& t, const Matrix& m, const PartShape& sh, uint8_t* const (&base)[3],
+                 std::vector<uint8_t>& scratch) {
+    const int64_t row = static_cast<int64_t>(t.index) * sh.rowsEach + t.row0;  // in the stacked part
+    uint8_t* a = base[0] + static_cast<size_t>(row) * sh.row.a;
+    uint8_t* s = base[1] ? base[1] + static_cast<size_t>(row) * sh.row.s : nullptr;
+    uint8_t* o = base[2] ? base[2] + static_cast<size_t>(row) * sh.row.m : nullptr;
+    const size_t stride = m.rowStride();
+    // Q4_0 / Q8_0: the device keeps each block's quants and fp16 scale apart, which is
+    // what the groups give back directly (no GGUF rows in between).
+    const size_t q = m.type == GgmlType::Q4_0 ? 16 : 32;
+    if (m.interleaved && t.row0 % 8 == 0 && t.rows % 8 == 0 && s && !o &&
+        (m.type == GgmlType::Q4_0 || m.type == GgmlType::Q8_0) && sh.row.a == static_cast<size_t>(sh.cols / 32) * q &&
+        sh.row.s == static_cast<size_t>(sh.cols / 32) * 2) {
+        int64_t r = 0;
+        for (; r < t.rows; r += 8)
+            if (!deinterleaveGroupSplit(m, (t.row0 + r) / 8, a + static_cast<size_t>(r) * sh.row.a, sh.row.a,
+                                        s + static_cast<size_t>(r) * sh.row.s, sh.row.s))
+                break;
+        if (r == t.rows) return;
+    }
+    if (m.interleaved && t.row0 % 8 == 0 && t.rows % 8 == 0) {
+        scratch.resize(8 * stride);
+        int64_t r = 0;
+        for (; r < t.rows; r += 8) {
+            if (!deinterleaveGroup(m, (t.row0 + r) / 8, scratch.data())) break;
+            convertRowsInto(sh.type, scratch.data(), stride, 8, sh.cols, a + static_cast<size_t>(r) * sh.row.a,
+                            s ? s + static_cast<size_t>(r) * sh.row.s : nullptr,
+                            o ? o + static_cast<size_t>(r) * sh.row.m : nullptr);
+        }
+        if (r == t.rows) return;
+    }
+    convertRowsInto(sh.type, static_cast<const uint8_t*>(m.data) + static_cast<size_t>(t.row0) * stride, stride, t.rows,
+                    sh.cols, a, s, o);
+}
+
+}  // namespace
+
+Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
+                                     ThreadPool* pool) {
+    ExpertStream::Impl& st = *stream.m;
+    if (slot < 0 || slot >= stream.slots()) return std::unexpected("streamed experts: no slot " + std::to_string(slot));
+    ExpertStream::Impl::Slot& sl = st.slots[static_cast<size_t>(slot)];
+    // The staging is free once its last copy finished (held copies: after the ops had
+    // their chance to run ahead of it).
+    if (st.hold == Hold::Copies && sl.hold) {
+        if (sl.read) giveTime(sl.read);
+        releaseHold(sl.hold);
+    }
+    if (sl.copied) {
+        if (const cl_int err = clWaitForEvents(1, &sl.copied); err != CL_SUCCESS)
+            return std::unexpected("streamed experts: waiting for a copy failed (" + std::to_string(err) + ")");
+        if (st.profile) st.report(sl);
+        release(sl.copied);
+    }
+    PartShape shape[kParts];
+    for (int p = 0; p < kParts; ++p) {
+        auto s = partShape(set, p);
+        if (!s) return std::unexpected(s.error());
+        for (int arr = 0; arr < 3; ++arr)
+            if (s->bytes(arr) > st.capacity.bytes[p][arr])
+                return std::unexpected(std::string("streamed experts: a layer larger than the stream's slots"));
+        shape[p] = *s;
+    }
+
+    // Host threads convert the layer into the pinned staging.
+    const double t0 = hostSeconds();
+    std::vector<Task> tasks;
+    for (int p = 0; p < kParts; ++p) {
+        const std::span<const Matrix> ms = partOf(set, p);
+        for (size_t i = 0; i < ms.size(); ++i)
+            for (int64_t r = 0; r < ms[i].rows; r += kRowsPerTask)
+                tasks.push_back({p, i, r, std::min(kRowsPerTask, ms[i].rows - r)});
+    }
+    uint8_t* base[kParts][3];
+    for (int p = 0; p < kParts; ++p)
+        for (int arr = 0; arr < 3; ++arr)
+            base[p][arr] = st.capacity.bytes[p][arr] ? sl.host + st.offset(p, arr) : nullptr;
+    const int threads = pool ? pool->size() : 1;
+    std::vector<std::vector<uint8_t>> scratch(static_cast<size_t>(threads));
+    auto run = [&](int64_t i, int thread) {
+        const Task& t = tasks[static_cast<size_t>(i)];
+        convertTask(t, partOf(set, t.part)[t.index], shape[t.part], base[t.part], scratch[static_cast<size_t>(thread)]);
+    };
+    if (pool) pool->parallelFor(static_cast<int64_t>(tasks.size()), run);
+    else
+        for (size_t i = 0; i < tasks.size(); ++i) run(static_cast<int64_t>(i), 0);
+    const double staged = hostSeconds() - t0;
+
+    // What the slot holds from now on (the experts op reads these when it is enqueued).
+    Weight* dst[kParts] = {&sl.w.router, &sl.w.gate, &sl.w.up, &sl.w.down};
+    size_t bytes = 0;
+    for (int p = 0; p < kParts; ++p) {
+        dst[p]->format = formatOf(shape[p].type);
+        dst[p]->sourceType = shape[p].type;
+        dst[p]->rows = shape[p].rows;
+        dst[p]->cols = shape[p].cols;
+        dst[p]->group = shape[p].type == GgmlType::Q6_K ? 16 : 32;
+        for (int arr = 0; arr < 3; ++arr) bytes += shape[p].bytes(arr);
+    }
+    sl.w.used = set.used;
+    sl.w.normalize = set.normalize;
+
+    // The copies: the first waits for the ops that read the slot last (and a hold).
+    std::vector<cl_event> wait;
+    if (sl.read) wait.push_back(sl.read);
+    if (st.hold == Hold::Copies) holdWith(*m_impl, sl.hold, wait);
+    std::vector<cl_event> writes;
+    for (int p = 0; p < kParts; ++p) {
+        Buffer* arrays[3] = {&dst[p]->a, &dst[p]->s, &dst[p]->m};
+        for (int arr = 0; arr < 3; ++arr) {
+            const size_t n = shape[p].bytes(arr);
+            if (n == 0) continue;
+            const bool first = writes.empty();
+            cl_event ev = nullptr;
+            const cl_int err = clEnqueueWriteBuffer(st.copyQueue, arrays[arr]->get(), CL_FALSE, 0, n,
+                                                    sl.host + st.offset(p, arr),
+                                                    first ? static_cast<cl_uint>(wait.size()) : 0,
+                                                    first && !wait.empty() ? wait.data() : nullptr, &ev);
+            if (err != CL_SUCCESS) {
+                for (cl_event e : writes) clReleaseEvent(e);
+                return std::unexpected("streamed experts: clEnqueueWriteBuffer failed (" + std::to_string(err) + ")");
+            }
+            writes.push_back(ev);
+        }
+    }
+    // The queue is in order: the last write's event is the whole copy's.
+    sl.copied = writes.back();
+    if (st.profile) clRetainEvent(sl.firstWrite = writes.front());
+    for (cl_event e : writes)
+        if (e != sl.copied) clReleaseEvent(e);
+    release(sl.read);
+    clFlush(st.copyQueue);
+    if (st.profile && sl.copied) {
+        st.uses.emplace_back();
+        UseTimes& u = st.uses.back();
+        u.layer = layer;
+        u.bytes = bytes;
+        u.stageSeconds = staged;
+        sl.use = &u;
+        clSetEventCallback(sl.copied, CL_COMPLETE, noteTime, &u.copiedAt);
+    }
+    // Held ops: the copy just enqueued had its chance to overtake the ops reading the
+    // slot before; now they may run.
+    if (st.hold == Hold::Ops && sl.hold) {
+        giveTime(sl.copied);
+        releaseHold(sl.hold);
+    }
+    return true;
+}
+
+void Backend::streamedExperts(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens, const Buffer& out,
+                              ExpertScratch& scratch) {
+    Impl& b = *m_impl;
+    ExpertStream::Impl& st = *stream.m;
+    if (slot < 0 || slot >= stream.slots() || !st.slots[static_cast<size_t>(slot)].copied) {
+        b.fail("streamed experts: a slot that was never staged", CL_INVALID_VALUE);
+        return;
+    }
+    ExpertStream::Impl::Slot& sl = st.slots[static_cast<size_t>(slot)];
+    if (st.profile && sl.use) {
+        cl_event ready = nullptr;
+        if (clEnqueueMarkerWithWaitList(b.queue, 0, nullptr, &ready) == CL_SUCCESS && ready) {
+            clSetEventCallback(ready, CL_COMPLETE, noteTime, &sl.use->readyAt);
+            clReleaseEvent(ready);
+        }
+    }
+    std::vector<cl_event> wait = {sl.copied};
+    if (st.hold == Hold::Ops) {
+        releaseHold(sl.hold);  // a hold left from an unfinished pass
+        holdWith(b, sl.hold, wait);
+    }
+    if (const cl_int err = clEnqueueBarrierWithWaitList(b.queue, static_cast<cl_uint>(wait.size()), wait.data(), nullptr);
+        err != CL_SUCCESS) {
+        b.fail("streamed experts: clEnqueueBarrierWithWaitList", err);
+        return;
+    }
+    experts(sl.w, x, tokens, out, scratch);
+    release(sl.read);
+    if (const cl_int err = clEnqueueMarkerWithWaitList(b.queue, 0, nullptr, &sl.read); err != CL_SUCCESS)
+        b.fail("streamed experts: clEnqueueMarkerWithWaitList", err);
+    flush();
+}
+
+void Backend::Impl::releaseHolds() {
+    for (cl_event e : holds) {
+        clSetUserEventStatus(e, CL_COMPLETE);  // fails harmlessly where the stream released it
+        clReleaseEvent(e);
+    }
+    holds.clear();
+}
+
+}  // namespace kernels::opencl

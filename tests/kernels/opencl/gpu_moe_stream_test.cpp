@@ -1,0 +1,255 @@
+// Prefill with the routed experts streamed to the device (label gpu: PoCL in CI;
+// inference/arch/streamed_experts.h): hybrid placement (--moe-experts cpu), a batch of at
+// least ASSISTANT_MOE_STREAM tokens copies each layer's experts into one of two device
+// slots and computes them there. A deeper copy of the qwen3moe conformance models (6
+// layers, each layer's experts in another order, so that a slot still holding the layer
+// before last gives other logits) must give the CPU backend's greedy ids and logits
+// (gpu_test::expectSameContinuation) with streamed prefill, with batches below the
+// threshold, and with each side of the double buffer held back
+// (ASSISTANT_MOE_STREAM_HOLD=copies|ops: a missing event wait then reads the wrong
+// layer's experts every time). A budget without room for the two slots streams nothing.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include <unistd.h>
+
+#include "assistant/engine.h"
+#include "assistant/model_tools.h"
+#include "gguf/gguf_file.h"
+#include "gguf/gguf_writer.h"
+#include "greedy_run.h"
+#include "shared_data.h"
+
+namespace {
+
+using namespace assistant;
+using gpu_test::expectSameContinuation;
+using gpu_test::greedy;
+using gpu_test::GreedyRun;
+using gpu_test::testDevice;
+
+constexpr int kLayers = 6;
+
+// `from` with kLayers layers: layer k is layer k % 2 of the file with the experts of each
+// expert tensor rotated by k (expert e holds the file's expert (e + k) % X).
+std::string deepCopy(const std::string& from, const std::string& to) {
+    auto f = gguf::File::open(from);
+    EXPECT_TRUE(f.has_value()) << (f ? "" : f.error().message);
+    if (!f) return {};
+    const gguf::File& in = **f;
+    gguf::Writer w;
+    for (const auto& [key, value] : in.metadata()) w.copyValue(key, value);
+    w.setU32("qwen3moe.block_count", kLayers);
+    struct Source {
+        const gguf::TensorInfo* t;
+        int rotate;  // experts rotated by (0: copied as is)
+    };
+    std::vector<Source> sources;
+    for (const gguf::TensorInfo& t : in.tensors()) {
+        const std::string name(t.name);
+        if (name.rfind("blk.", 0) == 0) continue;
+        w.addTensor(name, t.type, t.shape);
+        sources.push_back({&t, 0});
+    }
+    for (int k = 0; k < kLayers; ++k) {
+        const std::string prefix = "blk." + std::to_string(k % 2) + ".";
+        for (const gguf::TensorInfo& t : in.tensors()) {
+            const std::string name(t.name);
+            if (name.rfind(prefix, 0) != 0) continue;
+            w.addTensor("blk." + std::to_string(k) + "." + name.substr(prefix.size()), t.type, t.shape);
+            sources.push_back({&t, name.find("_exps.") != std::string::npos ? k : 0});
+        }
+    }
+    auto ok = w.write(to, [&](size_t i, std::span<uint8_t> out) -> Result<void> {
+        const Source& s = sources[i];
+        if (s.rotate == 0 || s.t->shape.size() != 3) {
+            std::memcpy(out.data(), s.t->data, out.size());
+            return {};
+        }
+        const int64_t X = s.t->shape[2];
+        const size_t each = out.size() / static_cast<size_t>(X);
+        for (int64_t e = 0; e < X; ++e)
+            std::memcpy(out.data() + static_cast<size_t>(e) * each, s.t->data + static_cast<size_t>((e + s.rotate) % X) * each,
+                        each);
+        return {};
+    });
+    EXPECT_TRUE(ok.has_value()) << (ok ? "" : ok.error().message);
+    return ok ? to : std::string();
+}
+
+// An environment variable set for one scope.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : m_name(name) {
+        if (const char* old = std::getenv(name)) m_old = old;
+        if (value) setenv(name, value, 1);
+        else unsetenv(name);
+    }
+    ~ScopedEnv() {
+        if (m_old) setenv(m_name, m_old->c_str(), 1);
+        else unsetenv(m_name);
+    }
+
+private:
+    const char* m_name;
+    std::optional<std::string> m_old;
+};
+
+std::shared_ptr<const Model> load(const std::string& path, const ModelParams& p) {
+    auto m = Model::load(path, p);
+    EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
+    return m ? *m : nullptr;
+}
+
+ModelParams hybrid(const std::string& dev, uint64_t gpuMemory = 0) {
+    ModelParams p;
+    p.device = dev;
+    p.moeExperts = MoeExperts::Cpu;
+    p.gpuMemory = gpuMemory;
+    return p;
+}
+
+class GpuMoeStream : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        m_dev = testDevice();
+        if (m_dev.empty()) {
+            if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+            GTEST_SKIP() << "no OpenCL device";
+        }
+        const std::string src = testdata::sharedPath(std::string("conformance/models/") + GetParam());
+        REQUIRE_SHARED(src);
+        // One file per test and process: ctest runs the tests of one model side by side.
+        std::string name = std::string("stream-") + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           "-" + std::to_string(::getpid()) + "-" + GetParam();
+        for (char& c : name)
+            if (c == '/') c = '_';
+        m_path = deepCopy(src, (std::filesystem::path(::testing::TempDir()) / name).string());
+        ASSERT_FALSE(m_path.empty());
+        auto cpu = load(m_path, [] {
+            ModelParams p;
+            p.device = "cpu";
+            p.gpuLayers = 0;
+            return p;
+        }());
+        ASSERT_TRUE(cpu);
+        ASSERT_EQ(cpu->info().layerCount, kLayers);
+        m_tol = cpu->info().fileType == "F32" ? 2e-3f : 0.15f;
+        m_want = greedy(cpu, KvType::F32);
+        m_wantByToken = greedy(cpu, KvType::F32, 1);
+    }
+    void TearDown() override {
+        if (!m_path.empty()) std::filesystem::remove(m_path);
+    }
+
+    std::string m_dev, m_path;
+    float m_tol = 0;
+    GreedyRun m_want, m_wantByToken;
+};
+
+// The 12-token prompt streams (threshold 4) through all 6 layers: each slot is refilled
+// twice within the pass; decode's single tokens keep the CPU experts.
+TEST_P(GpuMoeStream, StreamedPrefillMatchesCpu) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "4");
+    for (const char* hold : {"", "copies", "ops"}) {
+        const ScopedEnv held("ASSISTANT_MOE_STREAM_HOLD", *hold ? hold : nullptr);
+        auto m = load(m_path, hybrid(m_dev));
+        ASSERT_TRUE(m);
+        const std::string what = std::string("streamed prefill, hold '") + hold + "'";
+        ASSERT_EQ(m->info().gpuLayers, kLayers);
+        ASSERT_FALSE(m->info().expertsOnGpu);
+        ASSERT_GT(m->info().expertStreamBytes, 0u) << what;
+        expectSameContinuation(m_want, greedy(m, KvType::F32), m_tol, what);
+        // evaluate() and generate() each prefill the prompt once, in one batch.
+        EXPECT_EQ(m->hotExperts().streamedLayers, 2u * kLayers) << what;
+    }
+}
+
+// Batches below the threshold (token by token, and 8 + 4 tokens under a threshold of 10)
+// stream nothing and give the CPU's continuation.
+TEST_P(GpuMoeStream, SmallBatchesKeepTheCpuExperts) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "10");
+    auto m = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(m);
+    ASSERT_GT(m->info().expertStreamBytes, 0u);
+    expectSameContinuation(m_wantByToken, greedy(m, KvType::F32, 1), m_tol, "token by token");
+    expectSameContinuation(m_want, greedy(m, KvType::F32, 8), m_tol, "batches of 8");
+    EXPECT_EQ(m->hotExperts().streamedLayers, 0u);
+    // ASSISTANT_MOE_STREAM=0: no stream at all.
+    const ScopedEnv off("ASSISTANT_MOE_STREAM", "0");
+    auto none = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->info().expertStreamBytes, 0u);
+    expectSameContinuation(m_want, greedy(none, KvType::F32), m_tol, "streaming off");
+    EXPECT_EQ(none->hotExperts().streamedLayers, 0u);
+}
+
+// The plan counts the two slots within the budget: a budget holding the dense part and
+// the slots streams (and assistant-cli info's plan says so, with the bytes); one a byte
+// short of the slots does not, says why, and still runs (the CPU's experts). With a
+// hot-expert cache besides, the prefill streams and decode uses the cache.
+TEST_P(GpuMoeStream, TheSlotsMustFitTheBudget) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "4");
+    auto open = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(open.has_value()) << open.error().message;
+    ASSERT_GT(open->expertStreamBytes, 0u);
+    EXPECT_EQ(open->streamMinTokens, 4);
+    uint64_t dense = 0, stream = 0;
+    for (const PlacementPart& part : open->parts) {
+        if (part.where != m_dev) continue;
+        if (part.what.rfind("prefill expert stream", 0) == 0) stream += part.bytes;
+        else dense += part.bytes;
+    }
+    EXPECT_EQ(stream, open->expertStreamBytes);
+
+    auto fits = planPlacement(m_path, hybrid(m_dev, dense + stream));
+    ASSERT_TRUE(fits.has_value()) << fits.error().message;
+    EXPECT_EQ(fits->expertStreamBytes, stream);
+    EXPECT_EQ(fits->hotExpertsPerLayer, 0);
+
+    const ModelParams tight = hybrid(m_dev, dense + stream - 1);
+    auto plan = planPlacement(m_path, tight);
+    ASSERT_TRUE(plan.has_value()) << plan.error().message;
+    EXPECT_EQ(plan->gpuLayers, kLayers);
+    EXPECT_EQ(plan->expertStreamBytes, 0u);
+    EXPECT_NE(plan->streamNote.find("too little for two layers' experts"), std::string::npos) << plan->streamNote;
+    for (const PlacementPart& part : plan->parts) EXPECT_EQ(part.what.find("stream"), std::string::npos) << part.what;
+    auto m = load(m_path, tight);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->info().expertStreamBytes, 0u);
+    expectSameContinuation(m_want, greedy(m, KvType::F32), m_tol, "no room for the slots");
+    EXPECT_EQ(m->hotExperts().streamedLayers, 0u);
+
+    // Room for the slots and about a third of each layer's experts besides: the prefill
+    // streams, decode splits each token's experts between the cache and the CPU.
+    const ModelParams both = hybrid(m_dev, dense + 2 * stream);
+    auto bothPlan = planPlacement(m_path, both);
+    ASSERT_TRUE(bothPlan.has_value()) << bothPlan.error().message;
+    uint64_t onDevice = 0;
+    for (const PlacementPart& part : bothPlan->parts)
+        if (part.where == m_dev) onDevice += part.bytes;
+    EXPECT_LE(onDevice, both.gpuMemory);  // the cache took what the slots left
+    auto withCache = load(m_path, both);
+    ASSERT_TRUE(withCache);
+    EXPECT_EQ(withCache->info().expertStreamBytes, stream);
+    EXPECT_GT(withCache->info().hotExpertsPerLayer, 0);
+    expectSameContinuation(m_want, greedy(withCache, KvType::F32), m_tol, "streamed prefill, cached decode");
+    const Model::HotExpertStats s = withCache->hotExperts();
+    EXPECT_EQ(s.streamedLayers, 2u * kLayers);
+    EXPECT_GT(s.hits, 0u);
+    EXPECT_LT(s.hits, s.picks);
+}
+
+INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoeStream, ::testing::Values("qwen3moe-a.gguf", "qwen3moe-a.Q8_0.gguf"),
+                         [](const auto& info) {
+                             std::string n = info.param;
+                             for (char& c : n)
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                             return n;
+                         });
+
+}  // namespace
