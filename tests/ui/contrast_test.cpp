@@ -169,6 +169,12 @@ private slots:
         QVERIFY(api);
         QTRY_VERIFY2(api->property("running").toBool(), qPrintable(api->property("statusText").toString()));
 #endif
+        // A refused GPU memory size: its message shows on the loading page (and is measured).
+        bool taken = true;
+        QVERIFY(QMetaObject::invokeMethod(m_settings, "setParam", Q_RETURN_ARG(bool, taken),
+                                          Q_ARG(QString, QStringLiteral("gpuMemory")), Q_ARG(QVariant, QStringLiteral("12 XB"))));
+        QVERIFY(!taken);
+        QVERIFY(!m_settings->property("paramError").toString().isEmpty());
         // A model card in the Models dialog.
         QObject* models = m_window->findChild<QObject*>(QStringLiteral("modelsDialog"));
         QVERIFY(models);

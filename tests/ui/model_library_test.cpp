@@ -9,11 +9,14 @@
 #include <QTest>
 
 #include "app_storage.h"
+#include "assistant/engine.h"
+#include "assistant/model_tools.h"
 #include "chat_types.h"
 #include "model_library.h"
 
 namespace {
 const QString kDemoModel = QStringLiteral(DEMO_MODEL_PATH);
+const QString kMoeModel = QStringLiteral(MOE_MODEL_PATH);
 constexpr int kWaitMs = 20000;
 
 QVariant roleOf(const ModelLibrary& lib, int row, int role) {
@@ -79,6 +82,51 @@ private slots:
         const QString placed = roleOf(lib, 0, ModelLibrary::PlacementRole).toString();
         // With an OpenCL device (PoCL in CI) the layers go there; without one, the CPU.
         QVERIFY2(placed.contains("layers on opencl:0.0") || placed.contains("on the CPU"), qPrintable(placed));
+        qunsetenv("XDG_CONFIG_HOME");
+    }
+
+    // The GPU memory setting reaches the estimate: a MoE model with a budget for its
+    // dense part and some experts keeps the rest in RAM with a hot-expert cache; auto
+    // (90% of what the device has free: here all of it fits) puts the experts on the GPU.
+    void theGpuMemorySettingShapesTheMoePlacement() {
+        const bool haveGpu = [] {
+            for (const assistant::DeviceInfo& d : assistant::listDevices())
+                if (d.id == "opencl:0.0") return true;
+            return false;
+        }();
+        if (!haveGpu) QSKIP("no OpenCL device (PoCL in CI)");
+        if (!QFile::exists(kMoeModel)) QSKIP("missing test data: " MOE_MODEL_PATH);
+        QTemporaryDir config;
+        QVERIFY(config.isValid());
+        qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+        // The budget: everything on the device less half of the experts.
+        assistant::ModelParams all;
+        all.device = "opencl:0.0";
+        all.moeExperts = assistant::MoeExperts::Gpu;
+        auto full = assistant::planPlacement(kMoeModel.toStdString(), all);
+        QVERIFY2(full.has_value(), full ? "" : full.error().message.c_str());
+        quint64 onDevice = 0, experts = 0;
+        for (const assistant::PlacementPart& p : full->parts)
+            if (p.where != "cpu") {
+                onDevice += p.bytes;
+                if (p.what.find("experts") != std::string::npos) experts += p.bytes;
+            }
+        QVERIFY(experts > 0);
+
+        ModelLibrary lib;
+        lib.setDevice(QStringLiteral("opencl:0.0"));
+        lib.setGpuMemory(static_cast<double>(onDevice - experts / 2));
+        QCOMPARE(lib.add(QUrl::fromLocalFile(kMoeModel)), 1);
+        auto placement = [&] { return roleOf(lib, 0, ModelLibrary::PlacementRole).toString(); };
+        QVERIFY(QTest::qWaitFor([&] { return !placement().isEmpty(); }, kWaitMs));
+        QVERIFY2(placement().contains("experts in RAM on the CPU") && placement().contains("cached on the GPU") &&
+                     placement().contains("of GPU memory set"),
+                 qPrintable(placement()));
+        lib.setGpuMemory(0);  // auto
+        QVERIFY(placement().isEmpty());  // asked again
+        QVERIFY(QTest::qWaitFor([&] { return !placement().isEmpty(); }, kWaitMs));
+        QVERIFY2(placement().contains("experts on the GPU") && placement().contains("90% of what is free"),
+                 qPrintable(placement()));
         qunsetenv("XDG_CONFIG_HOME");
     }
 

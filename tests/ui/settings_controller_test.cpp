@@ -101,6 +101,53 @@ private slots:
         QCOMPARE(s.params(), SettingsController::defaultParams());
     }
 
+    // The GPU memory for the model: a size as typed ("12 GB", "auto"), saved with the
+    // model's preset, given to the engine load; a bad value says why and keeps the old.
+    void gpuMemoryIsParsedKeptAndPassedOn() {
+        AppStorage storage;
+        {
+            SettingsController s;
+            s.setStorage(&storage);
+            s.setModelKey("moe.gguf");
+            QCOMPARE(s.gpuMemoryText(), QString("auto"));
+            QCOMPARE(s.loadOptions().gpuMemory, quint64(0));
+            QVERIFY(s.setParam("gpuMemory", "12 GB"));
+            QCOMPARE(s.loadOptions().gpuMemory, quint64(12) << 30);
+            QCOMPARE(s.gpuMemoryText(), QString("12 GB"));
+            QVERIFY(s.paramError().isEmpty());
+            QSignalSpy error(&s, &SettingsController::paramErrorChanged);
+            QSignalSpy params(&s, &SettingsController::paramsChanged);
+            for (const char* bad : {"12 XB", "-4 GB", "lots", "12 GB please", "0.5 KB", "nan"}) {
+                QVERIFY2(!s.setParam("gpuMemory", bad), bad);
+                QCOMPARE(s.loadOptions().gpuMemory, quint64(12) << 30);  // the old value kept
+                QVERIFY2(s.paramError().startsWith("GPU memory: "), qPrintable(s.paramError()));
+                QVERIFY2(s.paramError().contains("Kept 12 GB"), qPrintable(s.paramError()));
+            }
+            QVERIFY(!s.setParam("gpuMemory", -1.0));  // bytes, from a stored preset
+            QVERIFY(s.paramError().contains("negative"));
+            QCOMPARE(error.count(), 7);   // each refusal's own message
+            QCOMPARE(params.count(), 7);  // each refusal re-shows the kept value in bound fields
+            QVERIFY(s.setParam("gpuMemory", "1.5g"));
+            QVERIFY(s.paramError().isEmpty());  // cleared by a value that took
+            QCOMPARE(s.loadOptions().gpuMemory, quint64(1536) << 20);
+            QCOMPARE(s.gpuMemoryText(), QString("1.5 GB"));
+            QVERIFY(s.setParam("gpuMemory", "512 MiB"));
+            QCOMPARE(s.gpuMemoryText(), QString("512 MB"));
+            QVERIFY(s.setParam("gpuMemory", "11000 MB"));
+            s.setModelKey("other.gguf");  // per model: another model has its own (auto)
+            QCOMPARE(s.loadOptions().gpuMemory, quint64(0));
+        }
+        SettingsController again;  // persisted with the preset
+        again.setStorage(&storage);
+        again.setModelKey("moe.gguf");
+        QCOMPARE(again.loadOptions().gpuMemory, quint64(11000) << 20);
+        QCOMPARE(again.gpuMemoryText(), QString("11000 MB"));
+        QVERIFY(again.setParam("gpuMemory", " auto "));
+        QCOMPARE(again.loadOptions().gpuMemory, quint64(0));
+        QVERIFY(again.setParam("gpuMemory", 0));
+        QCOMPARE(again.gpuMemoryText(), QString("auto"));
+    }
+
     void conversationParametersComeBack() {
         AppStorage storage;
         SettingsController s;

@@ -43,6 +43,7 @@ ApplicationWindow {
         id: library
         storage: storage
         device: settings.params.device !== undefined ? String(settings.params.device) : "auto"
+        gpuMemory: settings.params.gpuMemory !== undefined ? Number(settings.params.gpuMemory) : 0
     }
     DocumentsController {
         id: documents

@@ -1,5 +1,5 @@
 // Settings (Ctrl+,): pages listed on the left. Look; system prompt and personas;
-// the current model's sampling preset; how models load (device, GPU layers,
+// the current model's sampling preset; how models load (device, GPU layers, GPU memory,
 // threads, context: applied when the model is next loaded); documents (OCR, the
 // search model); the local API for the office extension. Every change is saved at once.
 import QtQuick
@@ -254,6 +254,33 @@ Dialog {
                     }
                     Item { width: 1; height: 1 }
                     Hint { text: qsTr("Layers placed on the GPU; 0 keeps the model on the CPU.") }
+                    Label { text: qsTr("GPU memory"); color: Theme.text }
+                    TextField {
+                        id: gpuMemoryField
+                        objectName: "gpuMemoryField"
+                        Accessible.name: qsTr("GPU memory for the model")
+                        Layout.fillWidth: true
+                        placeholderText: qsTr("auto")
+                        text: root.settings ? root.settings.gpuMemoryText : "auto"
+                        onEditingFinished: {
+                            root.settings.setParam("gpuMemory", text)
+                            text = Qt.binding(() => root.settings ? root.settings.gpuMemoryText : "auto")
+                        }
+                    }
+                    Item { width: 1; height: 1; visible: gpuMemoryError.visible }  // a grid cell only with the error
+                    Label {
+                        id: gpuMemoryError
+                        objectName: "gpuMemoryError"
+                        Layout.fillWidth: true
+                        visible: !!root.settings && root.settings.paramError !== ""
+                        text: root.settings ? root.settings.paramError : ""
+                        color: Theme.danger
+                        wrapMode: Text.Wrap
+                    }
+                    Item { width: 1; height: 1 }
+                    Hint {
+                        text: qsTr("How much of the GPU's memory the model may fill: its layers, the conversation's cache and, for a mixture-of-experts model whose experts stay in RAM, the experts it uses most. A size like 12 GB or 512 MB; auto: 90% of what the GPU has free when the model loads.")
+                    }
                     Label { text: qsTr("Threads"); color: Theme.text }
                     NumberBox {
                         objectName: "threadsBox"

@@ -61,6 +61,7 @@ struct LoadOptions {
     int threads = 0;        // 0 = physical cores
     QString device = QStringLiteral("auto");
     int gpuLayers = -1;     // -1 = as many as fit
+    quint64 gpuMemory = 0;  // bytes of GPU memory the model may fill; 0 = auto (gpu_memory.h)
     QString remoteApiKey = {};  // for a "remote:" model path (remote_backend.h)
     bool operator==(const LoadOptions&) const = default;
 };

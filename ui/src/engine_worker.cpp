@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "assistant/engine.h"
+#include "gpu_memory.h"
 #include "piece_coalescer.h"
 
 namespace {
@@ -66,6 +67,9 @@ void EngineWorker::loadModelUnguarded(const QString& path, const LoadOptions& op
     assistant::ModelParams params;
     params.device = options.device.isEmpty() ? std::string("auto") : options.device.toStdString();
     params.gpuLayers = options.gpuLayers;
+    // The GPU memory setting; auto: 90% of what the chosen GPU has free now (the old model
+    // is gone already), as the model list's estimate assumed.
+    params.gpuMemory = gpuMemoryBudget(options.gpuMemory, options.gpuMemory ? 0 : assistant::deviceFreeMemory(params.device));
     params.threads = options.threads;
     params.progress = [this, &lastPercent](float progress) {
         const int percent = static_cast<int>(std::lround(progress * 100.0f));

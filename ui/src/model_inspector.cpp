@@ -7,6 +7,7 @@
 
 #include "assistant/engine.h"
 #include "assistant/model_tools.h"
+#include "gpu_memory.h"
 #include "model_library.h"
 
 namespace {
@@ -70,7 +71,7 @@ void ModelInspector::estimate(const QString& path, const QString& device, quint6
     try {
         assistant::ModelParams params;
         params.device = device.isEmpty() ? std::string("auto") : device.toStdString();
-        params.gpuMemory = gpuMemory;
+        params.gpuMemory = gpuMemoryBudget(gpuMemory, gpuMemory ? 0 : assistant::deviceFreeMemory(params.device));
         auto plan = assistant::planPlacement(path.toStdString(), params);
         if (!plan) {
             e.error = QString::fromStdString(plan.error().message);
@@ -85,6 +86,9 @@ void ModelInspector::estimate(const QString& path, const QString& device, quint6
             if (r.hotExpertsPerLayer > 0)
                 e.placement += tr(" (%1 of %2 per layer cached on the GPU)").arg(r.hotExpertsPerLayer).arg(r.expertCount);
         }
+        if (r.gpuLayers > 0 && params.gpuMemory > 0)
+            e.placement += (gpuMemory ? tr(", in the %1 of GPU memory set") : tr(", in %1 of GPU memory (90% of what is free)"))
+                               .arg(ModelLibrary::humanBytes(params.gpuMemory));
         const std::string dev = r.device.substr(0, r.device.find(','));
         e.tokensPerSecond = assistant::estimateDecode(r, assistant::memoryBandwidth(dev, 0, true)).tokensPerSecond;
     } catch (const std::exception& ex) {

@@ -25,7 +25,7 @@ Q_DECLARE_METATYPE(ModelFacts)
 // speed to expect there (assistant::planPlacement + estimateDecode: an estimate).
 struct PlacementEstimate {
     QString device;           // as asked ("" : auto)
-    quint64 gpuMemory = 0;    // as asked (0: no budget)
+    quint64 gpuMemory = 0;    // as asked (0: auto, gpu_memory.h)
     QString placement;        // "16 of 16 layers on opencl:0.0, routed experts in RAM on the CPU"
     double tokensPerSecond = 0;
     QString error;            // why there is no plan (e.g. a budget too small)
@@ -39,8 +39,9 @@ public slots:
     void inspect(const QString& path);
     // The engine's devices plus the RAM available now (/proc/meminfo).
     void listDevices();
-    // The placement plan (nothing uploaded) and the decode estimate; the memory figures
-    // are probed once (about a second) and cached in the user's config dir.
+    // The placement plan (nothing uploaded) and the decode estimate for the GPU memory
+    // setting (0: auto, resolved as the engine worker does: gpu_memory.h); the memory
+    // figures are probed once (about a second) and cached in the user's config dir.
     void estimate(const QString& path, const QString& device, quint64 gpuMemory);
 signals:
     void inspected(const QString& path, const ModelFacts& facts);

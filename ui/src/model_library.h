@@ -27,8 +27,9 @@ class ModelLibrary : public QAbstractListModel {
     // [{id, name, backend, type, memory, free, details}] (memory strings human-readable).
     Q_PROPERTY(QVariantList devices READ devices NOTIFY devicesChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
-    // The device ("auto", "cpu", "opencl:P.D") and GPU memory budget (bytes, 0: none) the
-    // placement and speed estimate of each model assume (the app's device setting).
+    // The device ("auto", "cpu", "opencl:P.D") and GPU memory setting (bytes, 0: auto, 90%
+    // of what the device has free: gpu_memory.h) the placement and speed estimate of each
+    // model assume (the app's device and GPU memory settings).
     Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY deviceChanged)
     Q_PROPERTY(double gpuMemory READ gpuMemory WRITE setGpuMemory NOTIFY deviceChanged)
 

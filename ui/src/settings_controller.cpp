@@ -14,6 +14,7 @@
 
 #include <algorithm>
 
+#include "gpu_memory.h"
 #include "remote_backend.h"
 
 namespace {
@@ -71,7 +72,8 @@ QVariantMap SettingsController::defaultParams() {
             {QStringLiteral("repeatPenalty"), g.repeatPenalty}, {QStringLiteral("maxTokens"), g.maxTokens},
             {QStringLiteral("draftTokens"), g.draftTokens},
             {QStringLiteral("contextLength"), l.contextLength}, {QStringLiteral("threads"), l.threads},
-            {QStringLiteral("device"), l.device},           {QStringLiteral("gpuLayers"), l.gpuLayers}};
+            {QStringLiteral("device"), l.device},           {QStringLiteral("gpuLayers"), l.gpuLayers},
+            {QStringLiteral("gpuMemory"), static_cast<double>(l.gpuMemory)}};
 }
 
 void SettingsController::setStorage(AppStorage* storage) {
@@ -302,10 +304,35 @@ void SettingsController::loadPreset() {
     emit paramsChanged();
 }
 
+QString SettingsController::gpuMemoryText() const {
+    return formatGpuMemory(m_params.value(QStringLiteral("gpuMemory")).toULongLong());
+}
+
+void SettingsController::setParamError(const QString& error) {
+    if (error == m_paramError) return;
+    m_paramError = error;
+    emit paramErrorChanged();
+}
+
+bool SettingsController::refuseParam(const QString& error) {
+    setParamError(error);
+    emit paramsChanged();  // bound fields show the kept value again
+    return false;
+}
+
 bool SettingsController::setParam(const QString& key, const QVariant& value) {
     QVariant v;
     if (key == QLatin1String("device")) {
         v = value.toString().trimmed().isEmpty() ? QStringLiteral("auto") : value.toString().trimmed();
+    } else if (key == QLatin1String("gpuMemory")) {
+        // Text from the settings field, or bytes (a stored preset, a conversation's params).
+        const QString text = value.typeId() == QMetaType::QString ? value.toString()
+                                                                  : QString::number(value.toDouble(), 'f', 0);
+        quint64 bytes = 0;
+        QString error;
+        if (!parseGpuMemory(text, bytes, error))
+            return refuseParam(tr("GPU memory: %1 Kept %2.").arg(error, gpuMemoryText()));
+        v = static_cast<double>(bytes);
     } else {
         const Range* range = std::find_if(std::begin(kRanges), std::end(kRanges),
                                           [&](const Range& r) { return key == QLatin1String(r.key); });
@@ -316,6 +343,7 @@ bool SettingsController::setParam(const QString& key, const QVariant& value) {
         d = std::clamp(d, range->min, range->max);
         v = range->integer ? QVariant(qRound(d)) : QVariant(d);
     }
+    setParamError({});
     if (m_params.value(key) == v) return true;
     m_params.insert(key, v);
     if (!m_modelKey.isEmpty())
@@ -353,6 +381,7 @@ LoadOptions SettingsController::loadOptions() const {
     l.threads = m_params.value(QStringLiteral("threads")).toInt();
     l.device = m_params.value(QStringLiteral("device")).toString();
     l.gpuLayers = m_params.value(QStringLiteral("gpuLayers")).toInt();
+    l.gpuMemory = m_params.value(QStringLiteral("gpuMemory")).toULongLong();
     l.remoteApiKey = m_remoteApiKey;
     return l;
 }

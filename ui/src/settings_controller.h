@@ -6,7 +6,8 @@
 // (Qt 6.4 has no colour-scheme hint: the application palette change is watched).
 //
 // Parameters are one QVariantMap for QML, keys: temperature, topK, topP, minP,
-// repeatPenalty, maxTokens, contextLength, threads, device, gpuLayers. The preset
+// repeatPenalty, maxTokens, contextLength, threads, device, gpuLayers, gpuMemory
+// (bytes, 0 = auto: gpu_memory.h; set from text like "12 GB"). The preset
 // shown is the one of `modelKey` (the model's file name); models without one use
 // the defaults of GenerationOptions / LoadOptions.
 #pragma once
@@ -33,6 +34,10 @@ class SettingsController : public QObject {
     Q_PROPERTY(QVariantList personas READ personas NOTIFY personasChanged)  // [{name, prompt}]
     Q_PROPERTY(QString modelKey READ modelKey WRITE setModelKey NOTIFY paramsChanged)
     Q_PROPERTY(QVariantMap params READ params NOTIFY paramsChanged)
+    // params.gpuMemory as the settings field shows it: "auto", "12 GB", "512 MB".
+    Q_PROPERTY(QString gpuMemoryText READ gpuMemoryText NOTIFY paramsChanged)
+    // Why the last setParam refused its value (the old value kept), "" after one that took.
+    Q_PROPERTY(QString paramError READ paramError NOTIFY paramErrorChanged)
     // Local API (app/server through LocalApiController): off by default.
     Q_PROPERTY(bool apiEnabled READ apiEnabled WRITE setApiEnabled NOTIFY apiChanged)
     Q_PROPERTY(int apiPort READ apiPort WRITE setApiPort NOTIFY apiChanged)  // 1024..65535, 8765
@@ -79,6 +84,8 @@ public:
     QString modelKey() const { return m_modelKey; }
     void setModelKey(const QString& key);
     QVariantMap params() const { return m_params; }
+    QString gpuMemoryText() const;
+    QString paramError() const { return m_paramError; }
     bool apiEnabled() const { return m_apiEnabled; }
     void setApiEnabled(bool enabled);
     int apiPort() const { return m_apiPort; }
@@ -117,7 +124,9 @@ public:
     Q_INVOKABLE void removePersona(const QString& name);
     Q_INVOKABLE void applyPersona(const QString& name);
     // Sets one parameter of the current model's preset; values are clamped to
-    // their valid range. False for an unknown key.
+    // their valid range. False for an unknown key or a value that is not a number;
+    // gpuMemory takes a size as text ("12 GB", "auto") or bytes, and refuses what
+    // parseGpuMemory refuses (false, paramError says why, the old value stays).
     Q_INVOKABLE bool setParam(const QString& key, const QVariant& value);
     Q_INVOKABLE void resetParams();
 
@@ -136,6 +145,7 @@ signals:
     void systemPromptChanged();
     void personasChanged();
     void paramsChanged();
+    void paramErrorChanged();
     void apiChanged();
     void ocrChanged();
     void embedderChanged();
@@ -152,6 +162,8 @@ private:
     bool change(QString& setting, const QString& value, const QString& key);
     void savePersonas();
     void loadPreset();
+    void setParamError(const QString& error);
+    bool refuseParam(const QString& error);  // sets paramError, re-shows the kept value
 
     QPointer<AppStorage> m_storage;
     QString m_theme = QStringLiteral("system");
@@ -160,6 +172,7 @@ private:
     QVariantList m_personas;
     QString m_modelKey;
     QVariantMap m_params = defaultParams();
+    QString m_paramError;
     bool m_apiEnabled = false;
     int m_apiPort = 8765;
     QString m_apiToken;

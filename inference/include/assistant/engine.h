@@ -84,6 +84,10 @@ struct DeviceInfo {
 // Every device the compiled backends can see. A missing driver is an empty
 // contribution, never an error. The CPU is always the first entry.
 std::vector<DeviceInfo> listDevices();
+// The memory free now on the device(s) ModelParams::device names, as listDevices
+// reports it: for "auto" the GPU Model::load would pick, for several ids the least of
+// theirs. 0 for "cpu", when there is no such GPU, or when its driver does not say.
+uint64_t deviceFreeMemory(const std::string& device);
 
 // "0.1.0" plus build information ("0.1.0 (Release, avx2 avx512 ...)").
 std::string_view versionString();
