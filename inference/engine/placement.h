@@ -65,7 +65,8 @@ public:
     assistant::Model::HotExpertStats hotExpertStats() const;
     // Swaps each cache's least-picked experts for the most-picked ones outside it (the
     // new experts converted without the device's lock, each copy made holding it: never
-    // inside a token). Returns the experts swapped.
+    // inside a token), and waits for the copies: its wall time and bytes are counted
+    // (hotExpertStats) and the next token does not pay for them. Returns the experts swapped.
     uint64_t refreshHotExperts() const;
     // Bytes of the CPU kernels' own copies of the model's weights (interleaved rows; the
     // rest are views of the file's mapping): none for what a device computes.
@@ -130,6 +131,7 @@ private:
     std::vector<std::shared_ptr<kernels::opencl::Backend>> m_opencl;  // the devices' own interface (profiling)
     mutable std::mutex m_refresh;  // one refreshHotExperts at a time
     mutable std::atomic<uint64_t> m_refreshes{0};
+    mutable std::atomic<uint64_t> m_refreshNanos{0}, m_refreshBytes{0};  // hotExpertStats' refreshSeconds, refreshBytes
 };
 
 // Every layer on the CPU, for code that runs an architecture without a Model and

@@ -1,6 +1,7 @@
 // The placement's hot-expert caches (arch/hot_experts.h): their upload, their totals,
 // and the refresh between requests.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "arch/weights.h"
@@ -26,6 +27,16 @@ void releaseExpert(const DecoderDesc& d, int64_t l, int32_t e) {
     if (!d.file) return;
     const MoeWeights& m = *d.moe[l];
     for (const auto* set : {&m.gate, &m.up, &m.down}) releaseMapped(*d.file, (*set)[static_cast<size_t>(e)]);
+}
+
+// Waits for what `dev` has queued (its queue runs in order: a 4-byte read waits for the
+// slot copies before it), so a refresh's copies end inside the refresh.
+void waitForCopies(kernels::Backend& dev) {
+    auto probe = dev.alloc(16);
+    if (!probe) return;
+    uint32_t word = 0;
+    std::lock_guard<std::mutex> g(dev.lock());
+    dev.read(**probe, 0, &word, sizeof word);
 }
 
 }  // namespace
@@ -63,13 +74,17 @@ assistant::Model::HotExpertStats Placement::hotExpertStats() const {
         }
     s.refreshes = m_refreshes.load();
     s.streamedLayers = m_placement.streamedLayers.load();
+    s.refreshSeconds = static_cast<double>(m_refreshNanos.load()) * 1e-9;
+    s.refreshBytes = m_refreshBytes.load();
     return s;
 }
 
 uint64_t Placement::refreshHotExperts() const {
     if (m_placement.hotExperts.empty()) return 0;
     std::lock_guard<std::mutex> one(m_refresh);
-    uint64_t swapped = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    uint64_t swapped = 0, bytes = 0;
+    std::vector<kernels::Backend*> copied;  // devices with slot copies queued
     std::string error;
     for (size_t l = 0; l < m_placement.hotExperts.size() && error.empty(); ++l) {
         HotExperts* hot = m_placement.hotExperts[l].get();
@@ -100,15 +115,25 @@ uint64_t Placement::refreshHotExperts() const {
             }
             hot->swap(slot, expert);
             ++swapped;
+            bytes += (*one)->bytes();
+            if (std::find(copied.begin(), copied.end(), &dev) == copied.end()) copied.push_back(&dev);
         }
     }
+    for (kernels::Backend* dev : copied) waitForCopies(*dev);
+    m_refreshNanos += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    m_refreshBytes += bytes;
     ++m_refreshes;
     if (!error.empty()) log(LogLevel::Warning, "hot experts: a refresh stopped: ", error);
     const assistant::Model::HotExpertStats s = hotExpertStats();
     char rate[16];
     std::snprintf(rate, sizeof rate, "%.1f%%", 100.0 * s.hitRate());
-    log(LogLevel::Info, "hot experts: refresh ", s.refreshes, " swapped ", swapped, " experts; hit rate so far ", rate,
-        " of ", s.picks, " picks");
+    char took[48];
+    std::snprintf(took, sizeof took, " in %.1f ms (%.1f MiB uploaded)",
+                  1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                  static_cast<double>(bytes) / (1 << 20));
+    log(LogLevel::Info, "hot experts: refresh ", s.refreshes, " swapped ", swapped, " experts", took,
+        "; hit rate so far ", rate, " of ", s.picks, " picks");
     return swapped;
 }
 

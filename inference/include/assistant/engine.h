@@ -286,6 +286,10 @@ public:
         // Layers whose experts a prefill batch streamed to the GPU instead (any budget;
         // ModelInfo::expertStreamBytes): their picks are not counted above.
         uint64_t streamedLayers = 0;
+        // The refreshes' wall time (the swaps' conversion, upload and slot copies, waited
+        // for: none of it spills into the next token) and the bytes their swaps uploaded.
+        double refreshSeconds = 0;
+        uint64_t refreshBytes = 0;
         double hitRate() const { return picks ? static_cast<double>(hits) / static_cast<double>(picks) : 0.0; }
     };
     HotExpertStats hotExperts() const;  // totals since load (zeros without a cache)

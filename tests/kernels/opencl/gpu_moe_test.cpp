@@ -349,6 +349,57 @@ INSTANTIATE_TEST_SUITE_P(Conformance, GpuHotExperts, ::testing::Values("qwen3moe
                              return n;
                          });
 
+// A refresh is timed and counts the bytes its swaps upload; evaluating tokens (what
+// assistant-bench times) never refreshes: only a request's start or reset() does.
+TEST(GpuHotExpertsRefresh, CountedAndNeverInsideEvaluation) {
+    const std::string dev = testDevice();
+    if (dev.empty()) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const std::string path = testdata::sharedPath("conformance/models/qwen3moe-a.Q8_0.gguf");
+    REQUIRE_SHARED(path);
+    const DeviceBytes full = fullPlan(path, dev);
+    ASSERT_GT(full.experts, 0u);
+    auto m = Model::load(path, hybridWithBudget(dev, full.all - full.experts / 2));
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    const std::shared_ptr<const Model> model = *m;
+    const ModelInfo& info = model->info();
+    ASSERT_GT(info.hotExpertsPerLayer, 0);
+    SessionParams sp;
+    sp.contextLength = 128;
+    sp.threads = 1;
+    auto s = Session::create(model, sp);
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    // The bench's timed part: a prompt as one batch, then tokens one at a time.
+    ASSERT_TRUE((*s)->evaluate(gpu_test::kPrompt, false).has_value());
+    for (int32_t t : {5, 77, 301, 42, 9, 18, 403, 27})
+        ASSERT_TRUE((*s)->evaluate(std::span<const int32_t>(&t, 1), false).has_value());
+    const Model::HotExpertStats picked = model->hotExperts();
+    EXPECT_EQ(picked.picks, (gpu_test::kPrompt.size() + 8) * 2 * static_cast<uint64_t>(info.layerCount));
+    EXPECT_EQ(picked.refreshes, 0u);
+    EXPECT_EQ(picked.swaps, 0u);
+    EXPECT_EQ(picked.refreshSeconds, 0.0);
+    EXPECT_EQ(picked.refreshBytes, 0u);
+
+    const uint64_t swapped = model->refreshHotExperts();  // between requests
+    const Model::HotExpertStats after = model->hotExperts();
+    ASSERT_GT(swapped, 0u) << "the picks so far moved no expert";
+    EXPECT_EQ(after.refreshes, 1u);
+    EXPECT_EQ(after.swaps, swapped);
+    EXPECT_GT(after.refreshSeconds, 0.0);
+    // Each swap uploads one expert's gate, up and down: the experts' device bytes (with
+    // their routers, a few KB) over experts x layers.
+    ASSERT_EQ(after.refreshBytes % swapped, 0u) << after.refreshBytes << " bytes for " << swapped << " swaps";
+    const double perExpert = static_cast<double>(full.experts) / (info.expertCount * info.layerCount);
+    EXPECT_GT(static_cast<double>(after.refreshBytes / swapped), 0.8 * perExpert);
+    EXPECT_LE(static_cast<double>(after.refreshBytes / swapped), perExpert);
+
+    (*s)->reset();  // a new conversation refreshes too (nothing new picked: no swap)
+    EXPECT_EQ(model->hotExperts().refreshes, 2u);
+    EXPECT_EQ(model->hotExperts().swaps, swapped);
+}
+
 // A budget for the dense part only: no cache, every expert on the CPU, the CPU's ids. A
 // budget below the dense part: OutOfMemory saying how much the dense part needs.
 TEST(GpuHotExpertsBudget, TooSmallBudgets) {
