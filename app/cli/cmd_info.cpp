@@ -159,8 +159,9 @@ void printDecodeEstimate(const assistant::PlacementReport& plan, int threads, bo
     const assistant::DecodeEstimate e = assistant::estimateDecode(plan, bw);
     std::printf("\nexpected decode: %.1f tokens/s (an estimate: one sequence at a short context, memory-bound)\n",
                 e.tokensPerSecond);
-    std::printf("  per token: CPU reads %s at %.1f GB/s (%.2f ms)", humanBytes(plan.decodeCpuBytes).c_str(),
-                bw.cpuBytesPerSecond / 1e9, 1e3 * e.cpuSeconds);
+    std::printf("  per token: CPU reads %s at %.1f GB/s (%.2f ms) and runs %d ops x %.1f us (%.2f ms)",
+                humanBytes(plan.decodeCpuBytes).c_str(), bw.cpuBytesPerSecond / 1e9, 1e3 * e.cpuSeconds,
+                plan.decodeCpuOps, 1e6 * bw.cpuOpSeconds, 1e3 * e.cpuOpSeconds);
     if (device != "cpu")
         std::printf(", %s reads %s at %.1f GB/s (%.2f ms), %d crossings x %.0f us + %d GPU ops x %.1f us (%.2f ms)",
                     device.c_str(), humanBytes(plan.decodeDeviceBytes).c_str(), bw.deviceBytesPerSecond / 1e9,

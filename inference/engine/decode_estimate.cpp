@@ -15,7 +15,9 @@
 
 #include "assistant/model_tools.h"
 #include "engine/placement.h"
+#include "kernels/backend.h"
 #include "kernels/opencl_backend.h"
+#include "kernels/thread_pool.h"
 
 namespace assistant {
 
@@ -24,7 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kProbeBytes = size_t{256} << 20;
-constexpr double kDefaultCpu = 20e9, kDefaultDevice = 300e9, kDefaultOp = 10e-6, kDefaultCrossing = 30e-6;
+constexpr double kDefaultCpu = 20e9, kDefaultCpuOp = 5e-6, kDefaultDevice = 300e9, kDefaultOp = 10e-6,
+                 kDefaultCrossing = 30e-6;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -69,6 +72,32 @@ double probeCpu(int threads) {
     return total == words ? best : 0.0;  // (the sums keep the reads from being optimized out)
 }
 
+// One CPU op's fixed cost (MemoryBandwidth::cpuOpSeconds): a matmul that takes almost no
+// time of its own (512 x 256 Q4_0, 72 KiB, one token: the smallest the CPU kernels still
+// spread over the threads) on a CPU backend of `threads` threads.
+double probeCpuOp(int threads) {
+    constexpr int64_t kRows = 512, kCols = 256;
+    std::vector<uint8_t> bytes(kernels::rowBytes(kernels::GgmlType::Q4_0, kCols) * kRows, 0);  // zero scales: valid
+    kernels::Matrix w{kernels::GgmlType::Q4_0, bytes.data(), kRows, kCols};
+    kernels::repackForCpu(w);  // the layout the model's weights have
+    kernels::ThreadPool pool(threads);
+    std::unique_ptr<kernels::Backend> cpu = kernels::makeCpuBackend(&pool);
+    const kernels::Matrix* parts[] = {&w};
+    auto weight = cpu->upload(parts);
+    auto x = cpu->upload(std::vector<float>(kCols, 0.5f));
+    auto out = cpu->alloc(kRows * 4);
+    if (!weight || !x || !out) return 0.0;
+    constexpr int kOps = 500;
+    double best = 0;
+    for (int rep = 0; rep < 4; ++rep) {  // the first: warm-up
+        const Clock::time_point t0 = Clock::now();
+        for (int i = 0; i < kOps; ++i) cpu->matmul(**weight, **x, kCols, 1, **out, kRows, 0, false);
+        const double s = seconds(t0, Clock::now()) / kOps;
+        if (rep > 0 && s > 0) best = best == 0 ? s : std::min(best, s);
+    }
+    return best;
+}
+
 // A device's copy bandwidth, launch cost and crossing time; false when it cannot be opened.
 bool probeDevice(const std::string& id, MemoryBandwidth& bw) {
     std::shared_ptr<kernels::opencl::Backend> opencl;
@@ -107,9 +136,10 @@ bool probeDevice(const std::string& id, MemoryBandwidth& bw) {
     return best > 0;
 }
 
-// "cpu:T" / "<id>|<device name>" -> the figures, from the cache file.
+// "cpu:T" (bandwidth) / "cpuop:T" (an op's cost: its own row, so files written before
+// it existed still read) / "<id>" -> the figures, from the cache file.
 std::string cacheKey(const std::string& device, int threads) {
-    return device == "cpu" ? "cpu:" + std::to_string(threads) : device;
+    return device == "cpu" || device == "cpuop" ? device + ":" + std::to_string(threads) : device;
 }
 
 bool readCache(const std::filesystem::path& path, const std::string& key, std::vector<double>& values) {
@@ -148,12 +178,16 @@ void writeCache(const std::filesystem::path& path, const std::string& key, const
 MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe) {
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     MemoryBandwidth bw{kDefaultCpu, device == "cpu" ? 0.0 : kDefaultDevice, device == "cpu" ? 0.0 : kDefaultOp,
-                       device == "cpu" ? 0.0 : kDefaultCrossing, "defaults (no probe)"};
+                       device == "cpu" ? 0.0 : kDefaultCrossing, kDefaultCpuOp, "defaults (no probe)"};
     const std::filesystem::path path = cachePath();
-    std::vector<double> cpu, dev;
-    const bool cpuCached = !path.empty() && readCache(path, cacheKey("cpu", threads), cpu) && cpu.size() == 1;
+    std::vector<double> cpu, op, dev;
+    const bool cpuCached = !path.empty() && readCache(path, cacheKey("cpu", threads), cpu) && cpu.size() == 1 &&
+                           readCache(path, cacheKey("cpuop", threads), op) && op.size() == 1;
     const bool devCached = device == "cpu" || (!path.empty() && readCache(path, cacheKey(device, threads), dev) && dev.size() == 3);
-    if (cpuCached) bw.cpuBytesPerSecond = cpu[0];
+    if (cpuCached) {
+        bw.cpuBytesPerSecond = cpu[0];
+        bw.cpuOpSeconds = op[0];
+    }
     if (devCached && device != "cpu") {
         bw.deviceBytesPerSecond = dev[0];
         bw.deviceOpSeconds = dev[1];
@@ -171,6 +205,10 @@ MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool pro
         if (const double measured = probeCpu(threads); measured > 0) {
             bw.cpuBytesPerSecond = measured;
             if (!path.empty()) writeCache(path, cacheKey("cpu", threads), {measured});
+        }
+        if (const double measured = probeCpuOp(threads); measured > 0) {
+            bw.cpuOpSeconds = measured;
+            if (!path.empty()) writeCache(path, cacheKey("cpuop", threads), {measured});
         }
     }
     if (!devCached) {
@@ -193,7 +231,8 @@ DecodeEstimate estimateDecode(const PlacementReport& plan, const MemoryBandwidth
     if (plan.decodeDeviceBytes > 0 && bw.deviceBytesPerSecond > 0)
         e.deviceSeconds = static_cast<double>(plan.decodeDeviceBytes) / bw.deviceBytesPerSecond;
     e.overheadSeconds = plan.decodeCrossings * bw.crossingSeconds + plan.decodeDeviceOps * bw.deviceOpSeconds;
-    const double total = e.cpuSeconds + e.deviceSeconds + e.overheadSeconds;
+    e.cpuOpSeconds = plan.decodeCpuOps * bw.cpuOpSeconds;
+    const double total = e.cpuSeconds + e.deviceSeconds + e.overheadSeconds + e.cpuOpSeconds;
     e.tokensPerSecond = total > 0 ? 1.0 / total : 0.0;
     return e;
 }

@@ -79,6 +79,7 @@ public:
         uint64_t cpuBytes = 0, deviceBytes = 0;
         int64_t crossings = 0;  // copies of the hidden state between host and device
         int64_t deviceOps = 0;  // kernel launches on the devices
+        int64_t cpuOps = 0;     // ops the CPU runs (each with a fixed cost: MemoryBandwidth::cpuOpSeconds)
         double hitRate = 0;     // the hot-expert cache's assumed share of the picks
     };
     DecodeTraffic decodeTraffic() const;

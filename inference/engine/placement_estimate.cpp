@@ -16,6 +16,14 @@ namespace {
 // quantizations, gate, up, down, weighted sum) in place of the last two; with the
 // experts on the host, the device's half of a hot-expert cache (four) and an add.
 constexpr int64_t kDenseLayerOps = 9, kExpertOps = 8, kHotOps = 5;
+// Ops per decoded token of one layer on the CPU, each paying MemoryBandwidth::cpuOpSeconds
+// (the thread pool's dispatch and wait, the activation's quantization): norm, Q|K|V,
+// RoPE + store, attention, Wo, norm, gate|up, down (the head norms add two); a MoE
+// layer's experts (cpu_backend_experts.cpp: routing, gate|up, down and the weighted sum,
+// the add) in place of the last two; a device layer's experts on the host (routing, the
+// missed experts' gate|up and down). The head: norm, output matmul; and the embedding.
+constexpr int64_t kCpuDenseLayerOps = 8, kCpuHeadNormOps = 2, kCpuExpertOps = 4, kCpuHostExpertOps = 3,
+                  kCpuHeadOps = 3;
 
 uint64_t bytesOf(const Matrix& m) { return kernels::rowBytes(m.type, m.cols) * static_cast<uint64_t>(m.rows); }
 
@@ -59,6 +67,7 @@ Placement::DecodeTraffic Placement::decodeTraffic() const {
         for (const Matrix* m : denseMatrices(d, l)) dense += bytesOf(*m);
         (onDevice ? t.deviceBytes : t.cpuBytes) += dense;
         if (onDevice) t.deviceOps += kDenseLayerOps;
+        else t.cpuOps += kCpuDenseLayerOps + (d.attn[l]->qNorm.empty() ? 0 : kCpuHeadNormOps);
         if (const MoeWeights* m = d.moe[l]) {
             // The used experts' gate, up and down (expert 0's size: one tensor per projection).
             const uint64_t used = static_cast<uint64_t>(h.nExpertUsed) *
@@ -71,14 +80,17 @@ Placement::DecodeTraffic Placement::decodeTraffic() const {
                 t.deviceBytes += static_cast<uint64_t>(static_cast<double>(used) * t.hitRate);
                 t.crossings += 2;  // the normed hidden state to the host, its experts' sum back
                 t.deviceOps += hot > 0 ? kHotOps - 2 : -2;
+                t.cpuOps += kCpuHostExpertOps;
             } else {
                 t.cpuBytes += bytesOf(m->router) + used;
+                t.cpuOps += kCpuExpertOps - 2;  // in place of gate|up and down
             }
         }
     }
     if (first > 0 && first < h.nLayer) t.crossings += 1;  // the hidden state into the first device layer
     const bool headOnDevice = !m_plan.count.empty();
     (headOnDevice ? t.deviceBytes : t.cpuBytes) += bytesOf(d.embd->output);
+    t.cpuOps += headOnDevice ? 1 : kCpuHeadOps;  // the embedding row (and the head on the CPU)
     if (headOnDevice) {
         t.deviceOps += 2;   // final norm, output head
         t.crossings += 2;   // the embedding up, the logits back

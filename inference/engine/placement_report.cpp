@@ -43,6 +43,7 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.decodeDeviceBytes = t.deviceBytes;
     r.decodeCrossings = static_cast<int>(t.crossings);
     r.decodeDeviceOps = static_cast<int>(t.deviceOps);
+    r.decodeCpuOps = static_cast<int>(t.cpuOps);
     r.hitRate = t.hitRate;
     return r;
 }

@@ -68,6 +68,7 @@ struct PlacementReport {
     // host<->device crossings and device kernel launches it makes.
     uint64_t decodeCpuBytes = 0, decodeDeviceBytes = 0;
     int decodeCrossings = 0, decodeDeviceOps = 0;
+    int decodeCpuOps = 0;  // ops the CPU runs per token (each a parallel loop: a fixed cost)
     double hitRate = 0;
 };
 
@@ -80,22 +81,29 @@ struct MemoryBandwidth {
     double deviceBytesPerSecond = 0;  // a timed device-side copy of 256 MiB (bytes read + written); 0: no device
     double deviceOpSeconds = 0;       // one small device copy enqueued (a kernel launch's cost)
     double crossingSeconds = 0;       // a 16 KiB host->device write or device->host read, waited for
+    // One CPU op's fixed cost on `threads` threads: a tiny matmul (512 x 256 Q4_0, one token)
+    // on the CPU backend's thread pool, best of 3 x 500: the dispatch, the activation's
+    // quantization and the wait for the threads that every op of a decode step pays.
+    double cpuOpSeconds = 0;
     std::string source;               // "measured", "cached in PATH", "defaults (no probe)"
 };
 // The figures for the CPU with `threads` threads (0: all) and `device` ("cpu", or an
 // OpenCL id: its figures too). Cached per machine in $XDG_CONFIG_HOME/assistant/
 // bandwidth.tsv (~/.config/...): measured (about a second) only when not cached and
-// probe is true; otherwise the defaults: CPU 20 GB/s, device 300 GB/s, 10 us per device
-// op, 30 us per crossing.
+// probe is true; otherwise the defaults: CPU 20 GB/s, 5 us per CPU op, device 300 GB/s,
+// 10 us per device op, 30 us per crossing.
 MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe);
 
 struct DecodeEstimate {
     double tokensPerSecond = 0;
-    double cpuSeconds = 0, deviceSeconds = 0, overheadSeconds = 0;  // per token
+    // Per token: the CPU's and the device's reads, the crossings and device launches
+    // (overhead), the CPU ops' fixed cost.
+    double cpuSeconds = 0, deviceSeconds = 0, overheadSeconds = 0, cpuOpSeconds = 0;
 };
 // tokens/s = 1 / (cpu bytes / cpu bandwidth + device bytes / device bandwidth +
-// crossings x crossing time + device ops x op time): memory-bound decode of one
-// sequence at a short context, the sides one after the other (no overlap).
+// crossings x crossing time + device ops x op time + cpu ops x cpu op time):
+// memory-bound decode of one sequence at a short context plus each op's fixed cost
+// (what dominates a small model), the sides one after the other (no overlap).
 DecodeEstimate estimateDecode(const PlacementReport& plan, const MemoryBandwidth& bw);
 
 // A GGUF file's header, metadata and tensor list (the file stays mapped while the

@@ -1,8 +1,9 @@
 // The decode estimate of assistant-cli info and the app's model list (label gpu: the
 // placements need an OpenCL device, PoCL in CI): the bytes one token reads move between
 // the sides as the placement moves the weights, never appear or vanish; the crossings
-// and the hot-expert cache's assumed hit rate follow the plan; the formula; the figures'
-// cache and defaults.
+// and the hot-expert cache's assumed hit rate follow the plan, as do the CPU's ops (each
+// with a fixed cost: what makes a small model slower than its bytes say); the formula;
+// the figures' cache and defaults.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -73,15 +74,32 @@ TEST(DecodeEstimate, TrafficFollowsThePlacement) {
     EXPECT_LT(hot.decodeCpuBytes, hybrid.decodeCpuBytes);
     EXPECT_GT(hot.decodeDeviceOps, hybrid.decodeDeviceOps);
 
-    // The whole model's bytes at 1 GB/s on the CPU: one token per (bytes / 1e9) seconds.
-    MemoryBandwidth bw{1e9, 1e10, 1e-5, 2e-5, "test"};
+    // The CPU's ops: every layer's (a MoE layer's experts included: qwen3 head norms, 12
+    // each) and the head's on the CPU; the embedding lookup only with all on the device;
+    // a device layer's experts on the host add their routing and matmuls.
+    EXPECT_EQ(cpu.decodeCpuOps, 12 * cpu.layerCount + 3);
+    EXPECT_EQ(gpu.decodeCpuOps, 1);
+    EXPECT_EQ(hybrid.decodeCpuOps, 3 * hybrid.layerCount + 1);
+
+    // The whole model's bytes at 1 GB/s on the CPU: one token per (bytes / 1e9) seconds,
+    // plus 3 us for each CPU op.
+    MemoryBandwidth bw{1e9, 1e10, 1e-5, 2e-5, 3e-6, "test"};
     const DecodeEstimate onCpu = estimateDecode(cpu, bw);
-    EXPECT_DOUBLE_EQ(onCpu.tokensPerSecond, 1e9 / static_cast<double>(cpu.decodeCpuBytes));
+    EXPECT_DOUBLE_EQ(onCpu.cpuOpSeconds, 3e-6 * cpu.decodeCpuOps);
+    EXPECT_DOUBLE_EQ(onCpu.tokensPerSecond, 1.0 / (static_cast<double>(cpu.decodeCpuBytes) / 1e9 + 3e-6 * cpu.decodeCpuOps));
     const DecodeEstimate split = estimateDecode(hybrid, bw);
     const double seconds = static_cast<double>(hybrid.decodeCpuBytes) / 1e9 +
                            static_cast<double>(hybrid.decodeDeviceBytes) / 1e10 + hybrid.decodeCrossings * 2e-5 +
-                           hybrid.decodeDeviceOps * 1e-5;
+                           hybrid.decodeDeviceOps * 1e-5 + hybrid.decodeCpuOps * 3e-6;
     EXPECT_NEAR(split.tokensPerSecond, 1.0 / seconds, 1e-9 / seconds);
+}
+
+// A dense model all on the CPU: its layers' ops (llama: no head norms) and the head's.
+TEST(DecodeEstimate, CpuOpsOfADenseModel) {
+    const std::string path = testdata::sharedPath("conformance/models/llama-a.Q8_0.gguf");
+    REQUIRE_SHARED(path);
+    const PlacementReport cpu = plan(path, "cpu", MoeExperts::Auto);
+    EXPECT_EQ(cpu.decodeCpuOps, 8 * cpu.layerCount + 3);
 }
 
 TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
@@ -95,21 +113,35 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     std::filesystem::create_directories(dir / "assistant");
     {
         std::ofstream out(dir / "assistant" / "bandwidth.tsv");
-        out << "cpu:3\t12e9\nopencl:9.9\t2e12\t4e-6\t25e-6\n";
+        out << "cpu:3\t12e9\ncpuop:3\t7e-6\nopencl:9.9\t2e12\t4e-6\t25e-6\n";
     }
     d = memoryBandwidth("opencl:9.9", 3, /*probe=*/true);  // cached: nothing measured
     EXPECT_EQ(d.source.rfind("cached in ", 0), 0u) << d.source;
     EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 12e9);
+    EXPECT_DOUBLE_EQ(d.cpuOpSeconds, 7e-6);
     EXPECT_DOUBLE_EQ(d.deviceBytesPerSecond, 2e12);
     EXPECT_DOUBLE_EQ(d.deviceOpSeconds, 4e-6);
     EXPECT_DOUBLE_EQ(d.crossingSeconds, 25e-6);
     // Another thread count is another entry; without probing, the defaults fill in.
     d = memoryBandwidth("cpu", 5, /*probe=*/false);
     EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 20e9);
-    // Probing the CPU measures and caches a positive figure.
+    EXPECT_DOUBLE_EQ(d.cpuOpSeconds, 5e-6);
+    // Probing the CPU measures and caches positive figures: an op takes microseconds.
     d = memoryBandwidth("cpu", 1, /*probe=*/true);
     EXPECT_GT(d.cpuBytesPerSecond, 1e8);
+    EXPECT_GT(d.cpuOpSeconds, 1e-8);
+    EXPECT_LT(d.cpuOpSeconds, 1e-3);
     EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuBytesPerSecond, d.cpuBytesPerSecond);
+    EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuOpSeconds, d.cpuOpSeconds);
+    // A file from before the op figure (a "cpu:T" row only) probes again for it.
+    {
+        std::ofstream out(dir / "assistant" / "bandwidth.tsv");
+        out << "cpu:2\t12e9\n";
+    }
+    EXPECT_EQ(memoryBandwidth("cpu", 2, /*probe=*/false).source, "defaults (no probe)");
+    d = memoryBandwidth("cpu", 2, /*probe=*/true);
+    EXPECT_GT(d.cpuOpSeconds, 1e-8);
+    EXPECT_EQ(memoryBandwidth("cpu", 2, false).source.rfind("cached in ", 0), 0u);
     std::filesystem::remove_all(dir);
 }
 
