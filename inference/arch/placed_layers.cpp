@@ -13,10 +13,11 @@ int64_t ModelPlacement::deviceLayers() const {
 
 namespace {
 
-bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, std::string& error) {
+// F: the widest dense feed-forward's (0 when every layer's is a mixture of experts: their
+// scratch is the backend's own, and gu is not needed).
+bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, int64_t F, std::string& error) {
     if (n <= a.batch) return true;
     const int64_t E = h.nEmbd, qW = h.nHead * h.headDim, kvW = h.nHeadKv * h.headDim;
-    const int64_t F = std::max(h.nFf, h.nFfExpert);
     auto get = [&](int64_t floats, kernels::BufferPtr& dst) {
         auto r = be.alloc(static_cast<size_t>(floats) * 4);
         if (!r) {
@@ -27,8 +28,9 @@ bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, std
         return true;
     };
     // logits: only a device needs them (the CPU writes into the session's own).
+    // ffn: [n][E] (a layer's experts' sum, gemma2's feed-forward before its norm, the head's rows).
     const bool ok = get(n * E, a.x) && get(n * E, a.cur) && get(n * (qW + 2 * kvW), a.qkv) && get(n * qW, a.attn) &&
-                    get(n * 2 * F, a.gu) && get(n * std::max(F, E), a.ffn) &&
+                    (F == 0 || get(n * 2 * F, a.gu)) && get(n * E, a.ffn) &&
                     (be.isHost() || (get(n * h.nVocab, a.logits) && get(n * E, a.hostShare)));
     if (ok) a.batch = n;
     return ok;
@@ -37,10 +39,13 @@ bool grow(kernels::Backend& be, Activations& a, const Hparams& h, int64_t n, std
 }  // namespace
 
 bool SessionPlacement::reserve(const Hparams& h, int64_t n) {
-    if (!grow(*cpu, onCpu, h, n, error)) return false;
+    int64_t F = 0;  // gate|up stacks 2F rows
+    for (const PlacedLayer& L : model->layers)
+        if (L.gateUp) F = std::max(F, L.gateUp->rows / 2);
+    if (!grow(*cpu, onCpu, h, n, F, error)) return false;
     onDevices.resize(model->devices.size());
     for (size_t d = 0; d < model->devices.size(); ++d)
-        if (!grow(*model->devices[d], onDevices[d], h, n, error)) return false;
+        if (!grow(*model->devices[d], onDevices[d], h, n, F, error)) return false;
     return true;
 }
 
