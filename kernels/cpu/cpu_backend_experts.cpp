@@ -83,19 +83,17 @@ void CpuBackend::expertsRouted(const ExpertSet& set, std::span<const ExpertChoic
     // parallel loop reading its tokens' rows of the input (quantized once for all
     // experts), then every down in another; each (token, slot) output kept apart so the
     // sum below runs in slot order, with decode's scale-then-add steps.
-    std::vector<int64_t> first(static_cast<size_t>(X + 1), 0), rowSlot, rowOf(static_cast<size_t>(n * K), -1);
+    std::vector<int64_t> first(static_cast<size_t>(X + 1), 0), rowOf(static_cast<size_t>(n * K), -1);
     for (int64_t i = 0; i < n * K; ++i)
         if (choice[i].expert >= 0) ++first[choice[i].expert + 1];
     for (int64_t e = 0; e < X; ++e) first[e + 1] += first[e];
     const int64_t rows = first[X];
-    rowSlot.resize(static_cast<size_t>(rows));
     std::vector<int32_t> tokenOf(static_cast<size_t>(rows));
     {
         std::vector<int64_t> next(first.begin(), first.end() - 1);
         for (int64_t i = 0; i < n * K; ++i)
             if (choice[i].expert >= 0) {
                 const int64_t r = next[choice[i].expert]++;
-                rowSlot[r] = i;
                 rowOf[i] = r;
                 tokenOf[r] = static_cast<int32_t>(i / K);
             }

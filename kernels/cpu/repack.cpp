@@ -233,36 +233,40 @@ Matrix sliceRows(const Matrix& w, int64_t first, int64_t count) {
     return m;
 }
 
-bool deinterleaveGroup(const Matrix& w, int64_t group, uint8_t* dst) {
-    if (!w.interleaved || (w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0 && w.type != GgmlType::IQ4_NL))
-        return false;
-    // interleaveLegacy inverted: per block, the 8 scales, then word c of row i at chunk c lane i.
+namespace {
+
+// Group `group` of w's interleaved copy back into rows: row i's block b scale (2 bytes) at
+// scales + i * scaleStride + b * scalePitch and its quants at quants + i * quantStride +
+// b * quantPitch (interleaveLegacy inverted: per block the 8 scales, then word c of row i
+// at chunk c lane i).
+void deinterleaveInto(const Matrix& w, int64_t group, uint8_t* quants, size_t quantStride, size_t quantPitch,
+                      uint8_t* scales, size_t scaleStride, size_t scalePitch) {
     const X8Format f = x8Format(w.type);
     const int64_t nb = w.cols / f.elements;
-    const size_t stride = w.rowStride(), words = (f.srcBytes - 2) / 4;
+    const size_t words = (f.srcBytes - 2) / 4;
     const auto* g = static_cast<const uint8_t*>(w.interleaved) + static_cast<size_t>(group) * w.interleavedGroupBytes;
     for (int64_t b = 0; b < nb; ++b, g += f.bytes)
         for (int i = 0; i < 8; ++i) {
-            uint8_t* blk = dst + static_cast<size_t>(i) * stride + static_cast<size_t>(b) * f.srcBytes;
-            std::memcpy(blk, g + 2 * i, 2);
-            for (size_t c = 0; c < words; ++c) std::memcpy(blk + 2 + 4 * c, g + 16 + 32 * c + 4 * i, 4);
+            std::memcpy(scales + i * scaleStride + static_cast<size_t>(b) * scalePitch, g + 2 * i, 2);
+            uint8_t* qs = quants + i * quantStride + static_cast<size_t>(b) * quantPitch;
+            for (size_t c = 0; c < words; ++c) std::memcpy(qs + 4 * c, g + 16 + 32 * c + 4 * i, 4);
         }
+}
+
+}  // namespace
+
+bool deinterleaveGroup(const Matrix& w, int64_t group, uint8_t* dst) {
+    if (!w.interleaved || (w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0 && w.type != GgmlType::IQ4_NL))
+        return false;
+    const size_t stride = w.rowStride(), block = x8Format(w.type).srcBytes;  // GGUF blocks: scale, then quants
+    deinterleaveInto(w, group, dst + 2, stride, block, dst, stride, block);
     return true;
 }
 
 bool deinterleaveGroupSplit(const Matrix& w, int64_t group, uint8_t* quants, size_t quantStride, uint8_t* scales,
                             size_t scaleStride) {
     if (!w.interleaved || (w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0)) return false;
-    const X8Format f = x8Format(w.type);
-    const int64_t nb = w.cols / f.elements;
-    const size_t q = f.srcBytes - 2, words = q / 4;
-    const auto* g = static_cast<const uint8_t*>(w.interleaved) + static_cast<size_t>(group) * w.interleavedGroupBytes;
-    for (int64_t b = 0; b < nb; ++b, g += f.bytes)
-        for (int i = 0; i < 8; ++i) {
-            std::memcpy(scales + i * scaleStride + static_cast<size_t>(b) * 2, g + 2 * i, 2);
-            uint8_t* qs = quants + i * quantStride + static_cast<size_t>(b) * q;
-            for (size_t c = 0; c < words; ++c) std::memcpy(qs + 4 * c, g + 16 + 32 * c + 4 * i, 4);
-        }
+    deinterleaveInto(w, group, quants, quantStride, x8Format(w.type).srcBytes - 2, scales, scaleStride, 2);
     return true;
 }
 
