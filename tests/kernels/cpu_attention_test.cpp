@@ -123,13 +123,7 @@ TEST(CpuAttention, FusedKernelMatchesNaiveOnEveryIsa) {
 // order) must not depend on the thread count and must equal, bit for bit, the last row
 // of a prefill that ends at the same token: the conformance tests hold decode logits
 // to the prefill's, and int8 activations turn a last-bit difference into a flipped code.
-// Sanitizer builds compile the two kernels with other optimizations (multiply-adds
-// fused differently), so there decode and prefill may part in the last bits.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-constexpr float kDecodeVsPrefill = 1e-6f;
-#else
 constexpr float kDecodeVsPrefill = 0.0f;
-#endif
 
 TEST(CpuAttention, SplitDecodeMatchesPrefillBitForBit) {
     const kernels::CpuIsa saved = kernels::activeCpuIsa();

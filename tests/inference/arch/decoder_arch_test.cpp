@@ -332,3 +332,44 @@ TEST(DecoderArch, InvalidExpertCountsAreRejected) {
 }
 
 }  // namespace
+
+// A decode step gives the bits of the same tokens evaluated in one batch, past the first
+// 64-key tile of the attention and with the default F16 cache: speculative decoding and
+// seeded sampling depend on it. (A sanitizer build once fused the softmax sum's
+// multiply-add in one attention kernel and not the other: 3e-6 apart from position 65.)
+TEST(DecoderArch, DecodeStepsGiveTheBatchBitsPastTheFirstKeyTile) {
+    auto f = gguf::File::open(std::string(ASSISTANT_SOURCE_DIR) + "/resources/models/stories260K.gguf");
+    ASSERT_TRUE(f) << f.error().message;
+    auto a = arch::makeArchitecture(**f);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    const arch::Hparams& h = (*a)->hparams();
+    std::vector<int32_t> toks;
+    for (int i = 0; i < 150; ++i) toks.push_back(1 + (i * 37) % 500);
+    for (int threads : {1, 2}) {
+        // logits of positions 30.. evaluated `step` tokens at a time after a 30-token prompt
+        auto logitsBy = [&](int step) {
+            kernels::ThreadPool pool(threads);
+            kv::Cache kv;
+            kv.allocate(h.nLayer, 256, h.nHeadKv * h.headDim, GgmlType::F16);
+            arch::Scratch scratch;
+            const arch::CpuPlacement cpu = arch::placeOnCpu(**a, pool, kv);
+            arch::ForwardContext ctx{pool, kv, scratch, cpu.session.get()};
+            std::vector<float> out;
+            (*a)->decoder()->forward(ctx, std::span(toks).first(30), 0, true);
+            for (int p = 30; p < 150; p += step) {
+                (*a)->decoder()->forward(ctx, std::span(toks).subspan(p, step), p, true);
+                out.insert(out.end(), scratch.logits.begin(), scratch.logits.end());
+            }
+            return out;
+        };
+        const auto steps = logitsBy(1);
+        for (int step : {5, 8}) {
+            const auto batches = logitsBy(step);
+            ASSERT_EQ(batches.size(), steps.size());
+            const size_t V = steps.size() / 120;
+            for (size_t i = 0; i < steps.size(); ++i)
+                ASSERT_EQ(steps[i], batches[i]) << threads << " threads, batches of " << step << ": position "
+                                                << 30 + i / V << " logit " << i % V;
+        }
+    }
+}
