@@ -100,6 +100,11 @@ struct IsaKernels {
     void (*quantizeQ8_0)(const float* x, int64_t n, uint8_t* blocks, float* d, int32_t* sums) = nullptr;
     // n floats (n % 256 == 0) -> Q8_K blocks bit-identical to the reference's.
     void (*quantizeQ8_K)(const float* x, int64_t n, uint8_t* blocks) = nullptr;
+    // ops.h swiglu, out[i] = g / (1 + e^-g) * up[i] (g = gate[i]; out may be gate), with
+    // a vector e^x (relative error ~2e-7, not libm's): an element's result does not
+    // depend on its position (a tail goes through the same vector code), so a decode
+    // step's pieces give the prefill's bits. Null: the scalar std::exp loop.
+    void (*swiglu)(const float* gate, const float* up, int64_t n, float* out) = nullptr;
 };
 
 // One table per ISA translation unit; defined only where the compiler builds it.

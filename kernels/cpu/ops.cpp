@@ -6,6 +6,7 @@
 
 #include "kernels/ops.h"
 #include "kernels/ref.h"
+#include "matmul_isa.h"
 
 namespace kernels {
 
@@ -25,6 +26,7 @@ void rmsNorm(const float* x, const float* weight, int64_t n, float eps, float* o
 }
 
 void swiglu(const float* gate, const float* up, int64_t n, float* out) {
+    if (const cpu::IsaKernels* k = cpu::isaKernels(activeCpuIsa()); k && k->swiglu) return k->swiglu(gate, up, n, out);
     for (int64_t i = 0; i < n; ++i) {
         const float g = gate[i];
         out[i] = g / (1.0f + std::exp(-g)) * up[i];

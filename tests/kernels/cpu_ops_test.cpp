@@ -7,6 +7,7 @@
 #include <thread>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -132,6 +133,37 @@ TEST(CpuOps, RmsNorm) {
     for (float v : x) ss += double(v) * v;
     const double scale = 1.0 / std::sqrt(ss / 100 + 1e-5);
     for (int i = 0; i < 100; ++i) EXPECT_NEAR(out[i], x[i] * scale * w[i], 1e-5);
+}
+
+// SwiGLU on every ISA: within 1e-6 (relative) of the double formula, including the
+// saturated ends, and an element's bits do not depend on where a call's range starts
+// or ends (a decode step's pieces must give the prefill's bits).
+TEST(CpuOps, SwigluOnEveryIsaIsAccurateAndPositionFree) {
+    const kernels::CpuIsa saved = kernels::activeCpuIsa();
+    std::vector<float> g = randomVector(61, 5), u = randomVector(61, 6);
+    for (float& x : g) x *= 6.0f;
+    g[3] = -100.0f, g[4] = 100.0f, g[5] = 0.0f, g[6] = -20.0f;
+    for (int i = 0; i < kernels::kCpuIsaCount; ++i) {
+        const auto isa = static_cast<kernels::CpuIsa>(i);
+        if (!kernels::cpuIsaSupported(isa)) continue;
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        std::vector<float> whole(g.size());
+        kernels::swiglu(g.data(), u.data(), static_cast<int64_t>(g.size()), whole.data());
+        for (size_t k = 0; k < g.size(); ++k) {
+            const double e = g[k] / (1.0 + std::exp(-static_cast<double>(g[k]))) * u[k];
+            EXPECT_NEAR(whole[k], e, 1e-6 * std::fabs(e) + 1e-30) << kernels::cpuIsaName(isa) << " at " << k;
+        }
+        for (int64_t piece : {1, 3, 5, 13}) {  // pieces of other lengths, in place as the backends call it
+            std::vector<float> out(g);
+            for (int64_t b = 0; b < static_cast<int64_t>(g.size()); b += piece) {
+                const int64_t e = std::min<int64_t>(static_cast<int64_t>(g.size()), b + piece);
+                kernels::swiglu(out.data() + b, u.data() + b, e - b, out.data() + b);
+            }
+            EXPECT_EQ(0, std::memcmp(out.data(), whole.data(), whole.size() * sizeof(float)))
+                << kernels::cpuIsaName(isa) << " in pieces of " << piece;
+        }
+    }
+    kernels::setCpuIsa(saved);
 }
 
 TEST(CpuOps, RopeRotatesPairsByTheRightAngle) {
