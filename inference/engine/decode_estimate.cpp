@@ -26,6 +26,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kProbeBytes = size_t{256} << 20;
+// Reads of it the CPU probe times (~15 ms each on 2 cores): the best of 3 varied from 12 to
+// 18 GB/s on a shared 2-core VM; more reads find the quiet figure more often.
+constexpr int kCpuReads = 10;
 constexpr double kDefaultCpu = 20e9, kDefaultCpuOp = 5e-6, kDefaultDevice = 300e9, kDefaultOp = 10e-6,
                  kDefaultCrossing = 30e-6;
 
@@ -39,13 +42,13 @@ std::filesystem::path cachePath() {
     return {};
 }
 
-// The best of three timed reads of a 256 MiB buffer, split among `threads` threads.
+// The best of kCpuReads timed reads of a 256 MiB buffer, split among `threads` threads.
 double probeCpu(int threads) {
     const size_t words = kProbeBytes / 8;
     std::vector<uint64_t> buf(words, 1);  // written once: the pages exist before timing
     double best = 0;
     std::vector<uint64_t> sums(static_cast<size_t>(threads));
-    for (int rep = 0; rep < 3; ++rep) {
+    for (int rep = 0; rep < kCpuReads; ++rep) {
         const Clock::time_point t0 = Clock::now();
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; ++t)
