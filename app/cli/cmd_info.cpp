@@ -162,6 +162,9 @@ void printDecodeEstimate(const assistant::PlacementReport& plan, int threads, bo
     std::printf("  per token: CPU reads %s at %.1f GB/s (%.2f ms) and runs %d ops x %.1f us (%.2f ms)",
                 humanBytes(plan.decodeCpuBytes).c_str(), bw.cpuBytesPerSecond / 1e9, 1e3 * e.cpuSeconds,
                 plan.decodeCpuOps, 1e6 * bw.cpuOpSeconds, 1e3 * e.cpuOpSeconds);
+    if (e.cpuCacheSeconds > 0)
+        std::printf(" (what fits the %s of last-level cache: %.2f ms)",
+                    humanBytes(static_cast<uint64_t>(bw.cacheBytes)).c_str(), 1e3 * e.cpuCacheSeconds);
     if (device != "cpu")
         std::printf(", %s reads %s at %.1f GB/s (%.2f ms), %d crossings x %.0f us + %d GPU ops x %.1f us (%.2f ms)",
                     device.c_str(), humanBytes(plan.decodeDeviceBytes).c_str(), bw.deviceBytesPerSecond / 1e9,
@@ -171,6 +174,11 @@ void printDecodeEstimate(const assistant::PlacementReport& plan, int threads, bo
                 plan.moe ? "the used experts of each MoE layer read once" : "nothing else read",
                 plan.hitRate > 0 ? "; the hot-expert cache hits in proportion to the experts it holds" : "");
     if (plan.hitRate > 0) std::printf("  hot-expert hit rate assumed: %.1f%%\n", 100.0 * plan.hitRate);
+    if (!bw.cacheTypeBytesPerSecond.empty()) {
+        std::printf("  the CPU kernels' reads from the caches:");
+        for (const auto& [type, rate] : bw.cacheTypeBytesPerSecond) std::printf(" %s %.1f GB/s", type.c_str(), rate / 1e9);
+        std::printf("\n");
+    }
     std::printf("  bandwidths: %s\n", bw.source.c_str());
 }
 

@@ -111,9 +111,7 @@ void prepareExpertsForCpu(const gguf::File& f, std::vector<kernels::Matrix>& exp
     // copy lives in RAM, so it is made only when all the file's experts fit in half of it.
     if (experts.empty() || !repackExperts(f)) return;
     const kernels::Matrix mapped = experts[0];  // repackForCpu may replace data (TQ1_0 -> TQ2_0)
-    bool all = true;
-    for (kernels::Matrix& m : experts)
-        all = (m.interleaved || m.owned || kernels::repackForCpu(m)) && all;
+    const bool all = kernels::repackForCpu(std::span<kernels::Matrix>(experts));
     // The tensor's experts lie back to back: released as one range (no page left at
     // each boundary), or one by one where some stayed views.
     if (all) return f.releaseRange(mapped.data, sourceBytes(mapped) * experts.size());

@@ -26,6 +26,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kProbeBytes = size_t{256} << 20;
+// Reads of it the CPU probe times (~15 ms each on 2 cores): the best of 3 varied from 12 to
+// 18 GB/s on a shared 2-core VM; more reads find the quiet figure more often.
+constexpr int kCpuReads = 10;
 constexpr double kDefaultCpu = 20e9, kDefaultCpuOp = 5e-6, kDefaultDevice = 300e9, kDefaultOp = 10e-6,
                  kDefaultCrossing = 30e-6;
 
@@ -39,13 +42,13 @@ std::filesystem::path cachePath() {
     return {};
 }
 
-// The best of three timed reads of a 256 MiB buffer, split among `threads` threads.
+// The best of kCpuReads timed reads of a 256 MiB buffer, split among `threads` threads.
 double probeCpu(int threads) {
     const size_t words = kProbeBytes / 8;
     std::vector<uint64_t> buf(words, 1);  // written once: the pages exist before timing
     double best = 0;
     std::vector<uint64_t> sums(static_cast<size_t>(threads));
-    for (int rep = 0; rep < 3; ++rep) {
+    for (int rep = 0; rep < kCpuReads; ++rep) {
         const Clock::time_point t0 = Clock::now();
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; ++t)
@@ -72,30 +75,115 @@ double probeCpu(int threads) {
     return total == words ? best : 0.0;  // (the sums keep the reads from being optimized out)
 }
 
-// One CPU op's fixed cost (MemoryBandwidth::cpuOpSeconds): a matmul that takes almost no
-// time of its own (512 x 256 Q4_0, 72 KiB, one token: the smallest the CPU kernels still
-// spread over the threads) on a CPU backend of `threads` threads.
-double probeCpuOp(int threads) {
-    constexpr int64_t kRows = 512, kCols = 256;
-    std::vector<uint8_t> bytes(kernels::rowBytes(kernels::GgmlType::Q4_0, kCols) * kRows, 0);  // zero scales: valid
-    kernels::Matrix w{kernels::GgmlType::Q4_0, bytes.data(), kRows, kCols};
-    kernels::repackForCpu(w);  // the layout the model's weights have
+// A cache level's size in bytes from sysfs ("32768K"), 0 when unreadable.
+uint64_t sysfsCacheBytes(const std::filesystem::path& index) {
+    std::ifstream in(index / "size");
+    uint64_t n = 0;
+    char unit = 0;
+    if (!(in >> n)) return 0;
+    in >> unit;
+    return unit == 'K' ? n << 10 : unit == 'M' ? n << 20 : unit == 'G' ? n << 30 : n;
+}
+
+// The bytes the last-level caches of cpus 0..threads-1 hold together: each distinct
+// instance of the highest data/unified level once (shared_cpu_list names an instance).
+uint64_t lastLevelCacheBytes(int threads) {
+    int top = 0;
+    uint64_t total = 0;
+    std::vector<std::string> seen;
+    for (int cpu = 0; cpu < threads; ++cpu) {
+        const std::filesystem::path dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cache";
+        std::error_code ec;
+        for (int i = 0; std::filesystem::exists(dir / ("index" + std::to_string(i)), ec); ++i) {
+            const std::filesystem::path index = dir / ("index" + std::to_string(i));
+            int level = 0;
+            std::string type, shared;
+            std::ifstream(index / "level") >> level;
+            std::ifstream(index / "type") >> type;
+            std::ifstream(index / "shared_cpu_list") >> shared;
+            if (type == "Instruction" || level < top) continue;
+            if (level > top) {  // a higher level than any seen: start over
+                top = level;
+                total = 0;
+                seen.clear();
+            }
+            if (std::find(seen.begin(), seen.end(), shared) != seen.end()) continue;
+            seen.push_back(shared);
+            total += sysfsCacheBytes(index);
+        }
+    }
+    return total;
+}
+
+// The best time of a one-token matmul of a rows x cols matrix of `type` (zeros: valid;
+// repacked as the model's weights are) on a CPU backend of `threads` threads: 3 reps of
+// `ops` after a warm-up rep, the weights warm in the caches.
+double timeMatmul(int threads, kernels::GgmlType type, int64_t rows, int64_t cols, int ops) {
+    std::vector<uint8_t> bytes(kernels::rowBytes(type, cols) * rows, 0);
+    kernels::Matrix w{type, bytes.data(), rows, cols};
+    kernels::repackForCpu(w);
     kernels::ThreadPool pool(threads);
     std::unique_ptr<kernels::Backend> cpu = kernels::makeCpuBackend(&pool);
     const kernels::Matrix* parts[] = {&w};
     auto weight = cpu->upload(parts);
-    auto x = cpu->upload(std::vector<float>(kCols, 0.5f));
-    auto out = cpu->alloc(kRows * 4);
+    auto x = cpu->upload(std::vector<float>(static_cast<size_t>(cols), 0.5f));
+    auto out = cpu->alloc(static_cast<size_t>(rows) * 4);
     if (!weight || !x || !out) return 0.0;
-    constexpr int kOps = 500;
     double best = 0;
-    for (int rep = 0; rep < 4; ++rep) {  // the first: warm-up
+    for (int rep = 0; rep < 4; ++rep) {
         const Clock::time_point t0 = Clock::now();
-        for (int i = 0; i < kOps; ++i) cpu->matmul(**weight, **x, kCols, 1, **out, kRows, 0, false);
-        const double s = seconds(t0, Clock::now()) / kOps;
+        for (int i = 0; i < ops; ++i) cpu->matmul(**weight, **x, cols, 1, **out, rows, 0, false);
+        const double s = seconds(t0, Clock::now()) / ops;
         if (rep > 0 && s > 0) best = best == 0 ? s : std::min(best, s);
     }
     return best;
+}
+
+// The types whose cache rates the probe measures, in the order of the "cache:T" row.
+constexpr kernels::GgmlType kCacheTypes[] = {kernels::GgmlType::F32,  kernels::GgmlType::F16,
+                                              kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0,
+                                              kernels::GgmlType::Q4_K, kernels::GgmlType::Q6_K};
+constexpr size_t kQ4_0Slot = 3;
+// The least share of the tiny matmul's time an op is counted (probeCpuKernels says why).
+constexpr double kOpShare = 0.25;
+
+struct CpuKernelFigures {
+    double opSeconds = 0, cacheBytes = 0;
+    std::vector<double> rates;  // per kCacheTypes; empty: no cache figures
+};
+
+// MemoryBandwidth's cpuOpSeconds, cacheBytes and cache rates, from matmuls whose weights
+// stay in the caches: a tiny Q4_0 one (512 x 256, 72 KiB: the smallest the CPU kernels
+// still spread over the threads) and, per type, one of up to a quarter of the last-level
+// caches (at most 8192 x 1024). A big one's time less the tiny one's, over their bytes'
+// difference, is the type's rate from the caches (the kernels' rate, not a plain read's:
+// what a token of a small model sees); the tiny one's time less its own bytes at Q4_0's
+// rate is a matmul's fixed cost (so the bytes term and the ops term do not both count
+// the same reads). That is near an empty parallel loop's (0.07 us with 2 threads on Zen 3),
+// but a token's other ops (norms, RoPE, attention over a short context, routing) cost
+// more than their bytes: the conformance-size models on 2 Zen 3 cores fit 0.5-1 us an
+// op, about a quarter of the tiny matmul, the least an op is counted. Without sysfs cache
+// sizes: the tiny matmul's time is the op's cost, no cache figures.
+CpuKernelFigures probeCpuKernels(int threads) {
+    constexpr int64_t kSmallRows = 512, kSmallCols = 256, kBigCols = 1024;
+    CpuKernelFigures f;
+    const double small = timeMatmul(threads, kernels::GgmlType::Q4_0, kSmallRows, kSmallCols, 500);
+    f.opSeconds = small;
+    const double cache = static_cast<double>(lastLevelCacheBytes(threads));
+    if (small <= 0 || cache < double{4 << 20}) return f;
+    const double smallBytes = static_cast<double>(kernels::rowBytes(kernels::GgmlType::Q4_0, kSmallCols) * kSmallRows);
+    std::vector<double> rates;
+    for (kernels::GgmlType type : kCacheTypes) {
+        const double rowBytes = static_cast<double>(kernels::rowBytes(type, kBigCols));
+        const int64_t rows = std::min<int64_t>(8192, static_cast<int64_t>(cache / 4 / rowBytes)) / 64 * 64;
+        const double big = timeMatmul(threads, type, rows, kBigCols, 50);
+        if (big <= small) return f;
+        rates.push_back((rowBytes * static_cast<double>(rows) - smallBytes) / (big - small));
+    }
+    f.cacheBytes = cache;
+    f.rates = rates;
+    f.opSeconds = std::clamp(small - smallBytes / rates[kQ4_0Slot], kOpShare * small, small);
+    return f;
 }
 
 // A device's copy bandwidth, launch cost and crossing time; false when it cannot be opened.
@@ -136,10 +224,11 @@ bool probeDevice(const std::string& id, MemoryBandwidth& bw) {
     return best > 0;
 }
 
-// "cpu:T" (bandwidth) / "cpuop:T" (an op's cost: its own row, so files written before
-// it existed still read) / "<id>" -> the figures, from the cache file.
+// "cpu:T" (bandwidth) / "cpuop:T" (an op's cost) / "cache:T" (the caches' size and read
+// rate; each its own row, so files written before it existed still read) / "<id>" -> the
+// figures, from the cache file.
 std::string cacheKey(const std::string& device, int threads) {
-    return device == "cpu" || device == "cpuop" ? device + ":" + std::to_string(threads) : device;
+    return device == "cpu" || device == "cpuop" || device == "cache" ? device + ":" + std::to_string(threads) : device;
 }
 
 bool readCache(const std::filesystem::path& path, const std::string& key, std::vector<double>& values) {
@@ -173,20 +262,35 @@ void writeCache(const std::filesystem::path& path, const std::string& key, const
     for (const std::string& l : keep) out << l << '\n';
 }
 
+// A "cache:T" row ({bytes, then a rate per kCacheTypes}, or {0}) into bw.
+void setCacheFigures(MemoryBandwidth& bw, const std::vector<double>& row) {
+    bw.cacheBytes = 0;
+    bw.cacheBytesPerSecond = 0;
+    bw.cacheTypeBytesPerSecond.clear();
+    if (row.size() != 1 + std::size(kCacheTypes) || row[0] <= 0) return;
+    bw.cacheBytes = row[0];
+    bw.cacheBytesPerSecond = row[1 + kQ4_0Slot];
+    for (size_t i = 0; i < std::size(kCacheTypes); ++i)
+        bw.cacheTypeBytesPerSecond.emplace_back(kernels::typeName(kCacheTypes[i]), row[1 + i]);
+}
+
 }  // namespace
 
 MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe) {
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     MemoryBandwidth bw{kDefaultCpu, device == "cpu" ? 0.0 : kDefaultDevice, device == "cpu" ? 0.0 : kDefaultOp,
-                       device == "cpu" ? 0.0 : kDefaultCrossing, kDefaultCpuOp, "defaults (no probe)"};
+                       device == "cpu" ? 0.0 : kDefaultCrossing, kDefaultCpuOp, 0.0, 0.0, {}, "defaults (no probe)"};
     const std::filesystem::path path = cachePath();
-    std::vector<double> cpu, op, dev;
+    std::vector<double> cpu, op, cache, dev;
     const bool cpuCached = !path.empty() && readCache(path, cacheKey("cpu", threads), cpu) && cpu.size() == 1 &&
-                           readCache(path, cacheKey("cpuop", threads), op) && op.size() == 1;
+                           readCache(path, cacheKey("cpuop", threads), op) && op.size() == 1 &&
+                           readCache(path, cacheKey("cache", threads), cache) &&
+                           (cache.size() == 1 || cache.size() == 1 + std::size(kCacheTypes));
     const bool devCached = device == "cpu" || (!path.empty() && readCache(path, cacheKey(device, threads), dev) && dev.size() == 3);
     if (cpuCached) {
         bw.cpuBytesPerSecond = cpu[0];
         bw.cpuOpSeconds = op[0];
+        setCacheFigures(bw, cache);
     }
     if (devCached && device != "cpu") {
         bw.deviceBytesPerSecond = dev[0];
@@ -206,9 +310,15 @@ MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool pro
             bw.cpuBytesPerSecond = measured;
             if (!path.empty()) writeCache(path, cacheKey("cpu", threads), {measured});
         }
-        if (const double measured = probeCpuOp(threads); measured > 0) {
-            bw.cpuOpSeconds = measured;
-            if (!path.empty()) writeCache(path, cacheKey("cpuop", threads), {measured});
+        if (const CpuKernelFigures f = probeCpuKernels(threads); f.opSeconds > 0) {
+            bw.cpuOpSeconds = f.opSeconds;
+            std::vector<double> row = {f.cacheBytes};  // {0}: no cache figures on this machine
+            row.insert(row.end(), f.rates.begin(), f.rates.end());
+            setCacheFigures(bw, row);
+            if (!path.empty()) {
+                writeCache(path, cacheKey("cpuop", threads), {f.opSeconds});
+                writeCache(path, cacheKey("cache", threads), row);
+            }
         }
     }
     if (!devCached) {
@@ -227,7 +337,25 @@ MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool pro
 
 DecodeEstimate estimateDecode(const PlacementReport& plan, const MemoryBandwidth& bw) {
     DecodeEstimate e;
-    if (bw.cpuBytesPerSecond > 0) e.cpuSeconds = static_cast<double>(plan.decodeCpuBytes) / bw.cpuBytesPerSecond;
+    const double bytes = static_cast<double>(plan.decodeCpuBytes);
+    const bool cached = bw.cacheBytes > 0 && bw.cacheBytesPerSecond > 0 && bytes > 0;
+    if (!cached && bw.cpuBytesPerSecond > 0) e.cpuSeconds = bytes / bw.cpuBytesPerSecond;
+    if (cached) {
+        // Each type's bytes: the share that fits the caches at the type's rate there, the
+        // rest at the slower of memory and that rate.
+        const double fits = std::min(1.0, bw.cacheBytes / bytes);
+        std::vector<std::pair<std::string, uint64_t>> byType = plan.decodeCpuBytesByType;
+        if (byType.empty()) byType.emplace_back("", plan.decodeCpuBytes);
+        for (const auto& [type, n] : byType) {
+            double rate = bw.cacheBytesPerSecond;
+            for (const auto& [t, r] : bw.cacheTypeBytesPerSecond)
+                if (t == type && r > 0) rate = r;
+            const double fromMemory = bw.cpuBytesPerSecond > 0 ? std::min(rate, bw.cpuBytesPerSecond) : rate;
+            e.cpuCacheSeconds += fits * static_cast<double>(n) / rate;
+            e.cpuSeconds += (1.0 - fits) * static_cast<double>(n) / fromMemory;
+        }
+        e.cpuSeconds += e.cpuCacheSeconds;
+    }
     if (plan.decodeDeviceBytes > 0 && bw.deviceBytesPerSecond > 0)
         e.deviceSeconds = static_cast<double>(plan.decodeDeviceBytes) / bw.deviceBytesPerSecond;
     e.overheadSeconds = plan.decodeCrossings * bw.crossingSeconds + plan.decodeDeviceOps * bw.deviceOpSeconds;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -81,6 +82,7 @@ public:
         int64_t deviceOps = 0;  // kernel launches on the devices
         int64_t cpuOps = 0;     // ops the CPU runs (each with a fixed cost: MemoryBandwidth::cpuOpSeconds)
         double hitRate = 0;     // the hot-expert cache's assumed share of the picks
+        std::map<kernels::GgmlType, uint64_t> cpuBytesByType;  // cpuBytes by weight type
     };
     DecodeTraffic decodeTraffic() const;
     // The plan's parts per backend with their bytes there (assistant-cli info).

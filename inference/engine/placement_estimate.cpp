@@ -59,13 +59,18 @@ Placement::DecodeTraffic Placement::decodeTraffic() const {
     const int64_t first = m_plan.count.empty() ? h.nLayer : m_plan.first;
     const int64_t hot = plannedHotExperts();
     t.hitRate = hot > 0 && h.nExpert > 0 ? static_cast<double>(hot) / static_cast<double>(h.nExpert) : 0.0;
+    auto onCpu = [&t](kernels::GgmlType type, uint64_t bytes) {
+        t.cpuBytes += bytes;
+        t.cpuBytesByType[type] += bytes;
+    };
     const uint64_t embedRow = bytesOf(d.embd->tokenEmbd) / static_cast<uint64_t>(std::max<int64_t>(h.nVocab, 1));
-    t.cpuBytes += embedRow;  // the token's embedding row, looked up on the host
+    onCpu(d.embd->tokenEmbd.type, embedRow);  // the token's embedding row, looked up on the host
     for (int64_t l = 0; l < h.nLayer; ++l) {
         const bool onDevice = l >= first;
-        uint64_t dense = 0;
-        for (const Matrix* m : denseMatrices(d, l)) dense += bytesOf(*m);
-        (onDevice ? t.deviceBytes : t.cpuBytes) += dense;
+        for (const Matrix* m : denseMatrices(d, l)) {
+            if (onDevice) t.deviceBytes += bytesOf(*m);
+            else onCpu(m->type, bytesOf(*m));
+        }
         if (onDevice) t.deviceOps += kDenseLayerOps;
         else t.cpuOps += kCpuDenseLayerOps + (d.attn[l]->qNorm.empty() ? 0 : kCpuHeadNormOps);
         if (const MoeWeights* m = d.moe[l]) {
@@ -76,20 +81,23 @@ Placement::DecodeTraffic Placement::decodeTraffic() const {
                 t.deviceBytes += bytesOf(m->router) + used;
                 t.deviceOps += kExpertOps - 2;
             } else if (onDevice) {  // hybrid: the router and the missed experts on the host
-                t.cpuBytes += bytesOf(m->router) + static_cast<uint64_t>(static_cast<double>(used) * (1.0 - t.hitRate));
+                onCpu(m->router.type, bytesOf(m->router));
+                onCpu(m->gate[0].type, static_cast<uint64_t>(static_cast<double>(used) * (1.0 - t.hitRate)));
                 t.deviceBytes += static_cast<uint64_t>(static_cast<double>(used) * t.hitRate);
                 t.crossings += 2;  // the normed hidden state to the host, its experts' sum back
                 t.deviceOps += hot > 0 ? kHotOps - 2 : -2;
                 t.cpuOps += kCpuHostExpertOps;
             } else {
-                t.cpuBytes += bytesOf(m->router) + used;
+                onCpu(m->router.type, bytesOf(m->router));
+                onCpu(m->gate[0].type, used);
                 t.cpuOps += kCpuExpertOps - 2;  // in place of gate|up and down
             }
         }
     }
     if (first > 0 && first < h.nLayer) t.crossings += 1;  // the hidden state into the first device layer
     const bool headOnDevice = !m_plan.count.empty();
-    (headOnDevice ? t.deviceBytes : t.cpuBytes) += bytesOf(d.embd->output);
+    if (headOnDevice) t.deviceBytes += bytesOf(d.embd->output);
+    else onCpu(d.embd->output.type, bytesOf(d.embd->output));
     t.cpuOps += headOnDevice ? 1 : kCpuHeadOps;  // the embedding row (and the head on the CPU)
     if (headOnDevice) {
         t.deviceOps += 2;   // final norm, output head

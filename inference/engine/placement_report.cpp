@@ -40,6 +40,7 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     }
     const arch::Placement::DecodeTraffic t = p.decodeTraffic();
     r.decodeCpuBytes = t.cpuBytes;
+    for (const auto& [type, bytes] : t.cpuBytesByType) r.decodeCpuBytesByType.emplace_back(kernels::typeName(type), bytes);
     r.decodeDeviceBytes = t.deviceBytes;
     r.decodeCrossings = static_cast<int>(t.crossings);
     r.decodeDeviceOps = static_cast<int>(t.deviceOps);

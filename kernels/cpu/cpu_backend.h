@@ -113,7 +113,7 @@ private:
     std::mutex m_mutex;
     // Scratch of the ops, reused between calls.
     std::vector<float> m_in, m_out;                 // dense inputs / outputs of matmul and attention
-    std::vector<float> m_ffnA, m_ffnB, m_slots;     // experts(): gate, up, per-slot outputs
+    std::vector<float> m_ffnA, m_ffnB, m_slots;     // experts(): gate, up (a batch's downs too), one token's slots
 };
 
 }  // namespace kernels::cpu

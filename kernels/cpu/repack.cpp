@@ -9,6 +9,7 @@
 // values as 2-bit codes that `(byte >> 2l) & 3` turns into vpdpbusd operands. The
 // conversion is exact (same d, same trits); the weights grow from 54 to 66 bytes per
 // 256 values, and decode becomes as cheap as TQ2_0's.
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <map>
@@ -187,27 +188,39 @@ std::shared_ptr<const void> sharedCopy(const Matrix& w, bool interleaved, Make&&
     return copy;
 }
 
-bool interleave(Matrix& w) {
+// Bytes of one group of 8 interleaved rows of w.
+size_t interleavedGroupBytes(const Matrix& w) {
+    const X8Format f = x8Format(w.type);
+    return static_cast<size_t>(w.cols / f.elements) * f.bytes;
+}
+
+// w's rows interleaved in groups of 8 at out (rows / 8 groups of interleavedGroupBytes).
+void interleaveInto(const Matrix& w, uint8_t* out) {
     const X8Format f = x8Format(w.type);
     const int64_t nb = w.cols / f.elements, groups = w.rows / 8;
-    const size_t groupBytes = static_cast<size_t>(nb) * f.bytes;
+    const size_t groupBytes = interleavedGroupBytes(w);
+    const auto* src = static_cast<const uint8_t*>(w.data);
+    const size_t stride = w.rowStride();
+    for (int64_t g = 0; g < groups; ++g)
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* blk = src + g * 8 * stride + b * f.srcBytes;
+            uint8_t* dst = out + g * groupBytes + b * f.bytes;
+            if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, offsetof(ref::BlockQ4_K, qs), dst);
+            else if (w.type == GgmlType::Q5_K) interleaveQ5K(blk, stride, dst);
+            else if (w.type == GgmlType::IQ4_XS) interleaveIq4Xs(blk, stride, dst);
+            else if (w.type == GgmlType::Q6_K) interleaveQ6K(blk, stride, dst);
+            else if (w.type == GgmlType::TQ2_0 || w.type == GgmlType::TQ1_0)
+                interleaveTq2(blk, stride, w.type == GgmlType::TQ1_0, dst);
+            else interleaveLegacy(blk, stride, f.srcBytes, dst);
+        }
+}
+
+bool interleave(Matrix& w) {
+    const size_t groupBytes = interleavedGroupBytes(w);
     std::shared_ptr<const void> packed = sharedCopy(w, true, [&]() -> std::shared_ptr<const void> {
-        std::shared_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[groupBytes * static_cast<size_t>(groups)]);
+        std::shared_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[groupBytes * static_cast<size_t>(w.rows / 8)]);
         if (!buf) return nullptr;  // the GGUF layout's kernels still work
-        const auto* src = static_cast<const uint8_t*>(w.data);
-        const size_t stride = w.rowStride();
-        for (int64_t g = 0; g < groups; ++g)
-            for (int64_t b = 0; b < nb; ++b) {
-                const uint8_t* blk = src + g * 8 * stride + b * f.srcBytes;
-                uint8_t* dst = buf.get() + g * groupBytes + b * f.bytes;
-                if (w.type == GgmlType::Q4_K) interleaveQ4K(blk, stride, offsetof(ref::BlockQ4_K, qs), dst);
-                else if (w.type == GgmlType::Q5_K) interleaveQ5K(blk, stride, dst);
-                else if (w.type == GgmlType::IQ4_XS) interleaveIq4Xs(blk, stride, dst);
-                else if (w.type == GgmlType::Q6_K) interleaveQ6K(blk, stride, dst);
-                else if (w.type == GgmlType::TQ2_0 || w.type == GgmlType::TQ1_0)
-                    interleaveTq2(blk, stride, w.type == GgmlType::TQ1_0, dst);
-                else interleaveLegacy(blk, stride, f.srcBytes, dst);
-            }
+        interleaveInto(w, buf.get());
         return std::shared_ptr<const void>(buf, buf.get());
     });
     if (!packed) return false;
@@ -268,6 +281,32 @@ bool deinterleaveGroupSplit(const Matrix& w, int64_t group, uint8_t* quants, siz
     if (!w.interleaved || (w.type != GgmlType::Q4_0 && w.type != GgmlType::Q8_0)) return false;
     deinterleaveInto(w, group, quants, quantStride, x8Format(w.type).srcBytes - 2, scales, scaleStride, 2);
     return true;
+}
+
+bool repackForCpu(std::span<Matrix> ws) {
+    const bool alike = !ws.empty() && std::all_of(ws.begin(), ws.end(), [&](const Matrix& w) {
+        return w.data && w.rows > 0 && !w.interleaved && !w.owned && w.type == ws[0].type && w.rows == ws[0].rows &&
+               w.cols == ws[0].cols && wantsInterleave(w);
+    });
+    if (alike) {
+        // One block for all: a block of its own each would be an mmap of its own, with a
+        // page of malloc's header and tail beyond its bytes (a 30B-A3B's 18,432 experts: 72 MiB).
+        const size_t groupBytes = interleavedGroupBytes(ws[0]), bytes = groupBytes * static_cast<size_t>(ws[0].rows / 8);
+        std::shared_ptr<uint8_t[]> block(new (std::nothrow) uint8_t[bytes * ws.size()]);
+        if (block) {
+            for (size_t i = 0; i < ws.size(); ++i) {
+                uint8_t* copy = block.get() + i * bytes;
+                interleaveInto(ws[i], copy);
+                ws[i].interleaved = copy;
+                ws[i].interleavedGroupBytes = groupBytes;
+                ws[i].interleavedOwned = std::shared_ptr<const void>(block, copy);
+            }
+            return true;
+        }
+    }
+    bool all = true;
+    for (Matrix& w : ws) all = (w.interleaved || w.owned || repackForCpu(w)) && all;
+    return all;
 }
 
 bool repackForCpu(Matrix& w) {

@@ -70,6 +70,40 @@ void checkType(GgmlType type, std::initializer_list<int64_t> colsList) {
     }
 }
 
+// A tensor's experts repacked together: their interleaved copies lie back to back in one
+// allocation (no malloc'd block each, whose mmap would carry a page of slack: 72 MiB over
+// a 30B-A3B's 18,432 experts), each the copy repacking it alone makes; matrices unlike
+// the first (another shape) are repacked one by one.
+TEST(CpuMatmul, ExpertsRepackedTogetherShareOneBlock) {
+    IsaGuard guard;
+    for (CpuIsa isa : runnableIsas()) {
+        ASSERT_TRUE(kernels::setCpuIsa(isa));
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0}) {
+            constexpr int64_t kRows = 16, kCols = 64;
+            std::vector<std::vector<uint8_t>> bytes;
+            std::vector<kernels::Matrix> experts;
+            for (uint32_t e = 0; e < 4; ++e) bytes.push_back(randomWeights(type, kRows, kCols, 900 + e));
+            for (auto& b : bytes) experts.push_back({type, b.data(), kRows, kCols});
+            kernels::Matrix alone{type, bytes[2].data(), kRows, kCols};
+            if (!kernels::repackForCpu(alone)) continue;  // this ISA reads the GGUF layout
+            ASSERT_TRUE(kernels::repackForCpu(std::span<kernels::Matrix>(experts))) << kernels::cpuIsaName(isa);
+            const size_t copyBytes = alone.interleavedGroupBytes * kRows / 8;
+            for (size_t e = 0; e < experts.size(); ++e) {
+                ASSERT_NE(experts[e].interleaved, nullptr);
+                EXPECT_EQ(static_cast<const uint8_t*>(experts[e].interleaved),
+                          static_cast<const uint8_t*>(experts[0].interleaved) + e * copyBytes)
+                    << kernels::typeName(type) << " expert " << e;
+            }
+            EXPECT_EQ(0, std::memcmp(experts[2].interleaved, alone.interleaved, copyBytes));
+            // Unlike shapes: each its own copy, as repackForCpu(Matrix&) makes.
+            auto other = randomWeights(type, 2 * kRows, kCols, 950);
+            std::vector<kernels::Matrix> mixed = {{type, bytes[0].data(), kRows, kCols}, {type, other.data(), 2 * kRows, kCols}};
+            ASSERT_TRUE(kernels::repackForCpu(std::span<kernels::Matrix>(mixed)));
+            EXPECT_NE(mixed[1].interleaved, nullptr);
+        }
+    }
+}
+
 TEST(CpuMatmul, IsaSelectionRespectsSupport) {
     IsaGuard guard;
     EXPECT_TRUE(kernels::cpuIsaSupported(CpuIsa::Scalar));

@@ -67,6 +67,9 @@ struct PlacementReport {
     // proportion to its share of the experts: hitRate), the output head; and the
     // host<->device crossings and device kernel launches it makes.
     uint64_t decodeCpuBytes = 0, decodeDeviceBytes = 0;
+    // decodeCpuBytes by weight type ({"Q4_0", bytes}, ...): the kernels of each type read
+    // weights in the caches at their own rates (MemoryBandwidth::cacheTypeBytesPerSecond).
+    std::vector<std::pair<std::string, uint64_t>> decodeCpuBytesByType;
     int decodeCrossings = 0, decodeDeviceOps = 0;
     int decodeCpuOps = 0;  // ops the CPU runs per token (each a parallel loop: a fixed cost)
     double hitRate = 0;
@@ -85,25 +88,36 @@ struct MemoryBandwidth {
     // on the CPU backend's thread pool, best of 3 x 500: the dispatch, the activation's
     // quantization and the wait for the threads that every op of a decode step pays.
     double cpuOpSeconds = 0;
+    // The last-level caches of the first `threads` CPUs together (sysfs; 0: unknown), and
+    // the rate at which the CPU kernels' one-token matmul reads Q4_0 weights held there
+    // (cacheBytesPerSecond; a type not in cacheTypeBytesPerSecond is read at it) and each
+    // of F32, F16, Q8_0, Q4_0, Q4_K, Q6_K: weights a token reads that fit the caches stay
+    // there from token to token (a small model's all, a big one's few), and a kernel
+    // slower than memory is that slow from memory too.
+    double cacheBytes = 0, cacheBytesPerSecond = 0;
+    std::vector<std::pair<std::string, double>> cacheTypeBytesPerSecond;
     std::string source;               // "measured", "cached in PATH", "defaults (no probe)"
 };
 // The figures for the CPU with `threads` threads (0: all) and `device` ("cpu", or an
 // OpenCL id: its figures too). Cached per machine in $XDG_CONFIG_HOME/assistant/
 // bandwidth.tsv (~/.config/...): measured (about a second) only when not cached and
-// probe is true; otherwise the defaults: CPU 20 GB/s, 5 us per CPU op, device 300 GB/s,
-// 10 us per device op, 30 us per crossing.
+// probe is true; otherwise the defaults: CPU 20 GB/s, 5 us per CPU op, no cache figures,
+// device 300 GB/s, 10 us per device op, 30 us per crossing.
 MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe);
 
 struct DecodeEstimate {
     double tokensPerSecond = 0;
     // Per token: the CPU's and the device's reads, the crossings and device launches
-    // (overhead), the CPU ops' fixed cost.
-    double cpuSeconds = 0, deviceSeconds = 0, overheadSeconds = 0, cpuOpSeconds = 0;
+    // (overhead), the CPU ops' fixed cost; cpuCacheSeconds: the part of cpuSeconds read
+    // from the caches.
+    double cpuSeconds = 0, deviceSeconds = 0, overheadSeconds = 0, cpuOpSeconds = 0, cpuCacheSeconds = 0;
 };
 // tokens/s = 1 / (cpu bytes / cpu bandwidth + device bytes / device bandwidth +
 // crossings x crossing time + device ops x op time + cpu ops x cpu op time):
 // memory-bound decode of one sequence at a short context plus each op's fixed cost
-// (what dominates a small model), the sides one after the other (no overlap).
+// (what dominates a small model), the sides one after the other (no overlap). Of the
+// CPU's bytes, the share that fits cacheBytes reads at each type's cache rate, the rest
+// at the slower of memory and that rate (without cache figures: all at memory's).
 DecodeEstimate estimateDecode(const PlacementReport& plan, const MemoryBandwidth& bw);
 
 // A GGUF file's header, metadata and tensor list (the file stays mapped while the

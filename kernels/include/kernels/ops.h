@@ -47,6 +47,11 @@ Matrix sliceRows(const Matrix& w, int64_t first, int64_t count);
 // memory of w's own; the loader may then release the original (mapped) pages, which
 // are read back from the file if another path needs them. False: w is unchanged.
 bool repackForCpu(Matrix& w);
+// The same for matrices of one type and shape (a tensor's experts): their interleaved
+// copies share one allocation (one malloc'd block each would carry a page of slack).
+// Others, or without memory for the block: one by one. True when every one is the CPU's
+// own (already, or now).
+bool repackForCpu(std::span<Matrix> ws);
 // Rows [8 * group, 8 * group + 8) of w's interleaved copy back in the GGUF layout, at
 // dst (8 rows of w.rowStride() bytes): for a reader that wants the file's bytes after
 // their mapped pages were released (experts streamed to a device). Q4_0, Q8_0 and

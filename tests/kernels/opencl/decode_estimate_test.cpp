@@ -2,8 +2,9 @@
 // placements need an OpenCL device, PoCL in CI): the bytes one token reads move between
 // the sides as the placement moves the weights, never appear or vanish; the crossings
 // and the hot-expert cache's assumed hit rate follow the plan, as do the CPU's ops (each
-// with a fixed cost: what makes a small model slower than its bytes say); the formula;
-// the figures' cache and defaults.
+// with a fixed cost: what makes a small model slower than its bytes say); the formula,
+// with the bytes that fit the caches read at the kernels' rates there; the figures'
+// cache and defaults.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -83,7 +84,7 @@ TEST(DecodeEstimate, TrafficFollowsThePlacement) {
 
     // The whole model's bytes at 1 GB/s on the CPU: one token per (bytes / 1e9) seconds,
     // plus 3 us for each CPU op.
-    MemoryBandwidth bw{1e9, 1e10, 1e-5, 2e-5, 3e-6, "test"};
+    MemoryBandwidth bw{1e9, 1e10, 1e-5, 2e-5, 3e-6, 0, 0, {}, "test"};
     const DecodeEstimate onCpu = estimateDecode(cpu, bw);
     EXPECT_DOUBLE_EQ(onCpu.cpuOpSeconds, 3e-6 * cpu.decodeCpuOps);
     EXPECT_DOUBLE_EQ(onCpu.tokensPerSecond, 1.0 / (static_cast<double>(cpu.decodeCpuBytes) / 1e9 + 3e-6 * cpu.decodeCpuOps));
@@ -102,6 +103,56 @@ TEST(DecodeEstimate, CpuOpsOfADenseModel) {
     EXPECT_EQ(cpu.decodeCpuOps, 8 * cpu.layerCount + 3);
 }
 
+// A small model's weights stay in the caches from token to token: its bytes read at the
+// kernels' rates there, each type at its own (a type not probed at Q4_0's); a model
+// bigger than the caches reads only their share so, the rest from memory, or at the
+// kernel's rate where that is slower than memory. Without cache figures: all at memory's.
+TEST(DecodeEstimate, BytesThatFitTheCachesReadAtTheKernelsRates) {
+    PlacementReport small;
+    small.decodeCpuBytes = 3'000'000;
+    small.decodeCpuBytesByType = {{"F32", 1'000'000}, {"Q4_0", 1'500'000}, {"IQ4_NL", 500'000}};
+    small.decodeCpuOps = 20;
+    MemoryBandwidth bw{10e9, 0, 0, 0, 1e-6, 30e6, 20e9, {{"F32", 40e9}, {"Q4_0", 20e9}, {"Q4_K", 5e9}}, "test"};
+    DecodeEstimate e = estimateDecode(small, bw);
+    const double cached = 1e6 / 40e9 + 1.5e6 / 20e9 + 0.5e6 / 20e9;
+    EXPECT_DOUBLE_EQ(e.cpuCacheSeconds, cached);
+    EXPECT_DOUBLE_EQ(e.cpuSeconds, cached);
+    EXPECT_DOUBLE_EQ(e.tokensPerSecond, 1.0 / (cached + 20e-6));
+
+    PlacementReport big;  // ten times the caches: a tenth of each type's bytes from them
+    big.decodeCpuBytes = 300'000'000;
+    big.decodeCpuBytesByType = {{"Q4_0", 200'000'000}, {"Q4_K", 100'000'000}};
+    e = estimateDecode(big, bw);
+    EXPECT_DOUBLE_EQ(e.cpuCacheSeconds, 0.1 * (200e6 / 20e9 + 100e6 / 5e9));
+    EXPECT_NEAR(e.cpuSeconds, e.cpuCacheSeconds + 0.9 * (200e6 / 10e9 + 100e6 / 5e9), 1e-12);
+
+    PlacementReport untyped;  // no breakdown: all at Q4_0's rate
+    untyped.decodeCpuBytes = 3'000'000;
+    EXPECT_DOUBLE_EQ(estimateDecode(untyped, bw).cpuSeconds, 3e6 / 20e9);
+
+    bw.cacheBytes = 0;
+    EXPECT_DOUBLE_EQ(estimateDecode(small, bw).cpuSeconds, 3e6 / 10e9);
+    EXPECT_DOUBLE_EQ(estimateDecode(small, bw).cpuCacheSeconds, 0.0);
+}
+
+// The bytes by type add up to the CPU's bytes: a Q4_K_M file's Q4_K, Q6_K and F32 norms
+// none of which are read twice.
+TEST(DecodeEstimate, CpuBytesByTypeAddUp) {
+    const std::string path = testdata::sharedPath("conformance/models/llama-a.Q4_K_M.gguf");
+    REQUIRE_SHARED(path);
+    const PlacementReport cpu = plan(path, "cpu", MoeExperts::Auto);
+    uint64_t sum = 0;
+    bool q4k = false, q6k = false;
+    for (const auto& [type, bytes] : cpu.decodeCpuBytesByType) {
+        sum += bytes;
+        q4k |= type == "Q4_K";
+        q6k |= type == "Q6_K";
+    }
+    EXPECT_EQ(sum, cpu.decodeCpuBytes);
+    EXPECT_TRUE(q4k);
+    EXPECT_TRUE(q6k);
+}
+
 TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     const std::filesystem::path dir = std::filesystem::temp_directory_path() / "decode_estimate_test";
     std::filesystem::remove_all(dir);
@@ -113,7 +164,8 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     std::filesystem::create_directories(dir / "assistant");
     {
         std::ofstream out(dir / "assistant" / "bandwidth.tsv");
-        out << "cpu:3\t12e9\ncpuop:3\t7e-6\nopencl:9.9\t2e12\t4e-6\t25e-6\n";
+        out << "cpu:3\t12e9\ncpuop:3\t7e-6\ncache:3\t32e6\t1\t2\t3\t4\t5\t6\nopencl:9.9\t2e12\t4e-6\t25e-6\n";
+        out << "cpu:4\t12e9\ncpuop:4\t7e-6\ncache:4\t0\n";  // a machine without cache figures
     }
     d = memoryBandwidth("opencl:9.9", 3, /*probe=*/true);  // cached: nothing measured
     EXPECT_EQ(d.source.rfind("cached in ", 0), 0u) << d.source;
@@ -122,23 +174,41 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     EXPECT_DOUBLE_EQ(d.deviceBytesPerSecond, 2e12);
     EXPECT_DOUBLE_EQ(d.deviceOpSeconds, 4e-6);
     EXPECT_DOUBLE_EQ(d.crossingSeconds, 25e-6);
+    EXPECT_DOUBLE_EQ(d.cacheBytes, 32e6);
+    EXPECT_DOUBLE_EQ(d.cacheBytesPerSecond, 4);  // Q4_0's
+    ASSERT_EQ(d.cacheTypeBytesPerSecond.size(), 6u);
+    EXPECT_EQ(d.cacheTypeBytesPerSecond[0], (std::pair<std::string, double>{"F32", 1}));
+    EXPECT_EQ(d.cacheTypeBytesPerSecond[5], (std::pair<std::string, double>{"Q6_K", 6}));
+    d = memoryBandwidth("cpu", 4, /*probe=*/false);
+    EXPECT_EQ(d.source.rfind("cached in ", 0), 0u) << d.source;
+    EXPECT_DOUBLE_EQ(d.cacheBytes, 0);
+    EXPECT_TRUE(d.cacheTypeBytesPerSecond.empty());
     // Another thread count is another entry; without probing, the defaults fill in.
     d = memoryBandwidth("cpu", 5, /*probe=*/false);
     EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 20e9);
     EXPECT_DOUBLE_EQ(d.cpuOpSeconds, 5e-6);
-    // Probing the CPU measures and caches positive figures: an op takes microseconds.
+    // Probing the CPU measures and caches positive figures: an op takes microseconds; with
+    // sysfs cache sizes, every probed type reads from the caches at some rate.
     d = memoryBandwidth("cpu", 1, /*probe=*/true);
     EXPECT_GT(d.cpuBytesPerSecond, 1e8);
     EXPECT_GT(d.cpuOpSeconds, 1e-8);
     EXPECT_LT(d.cpuOpSeconds, 1e-3);
+    if (std::filesystem::exists("/sys/devices/system/cpu/cpu0/cache/index0/size")) {
+        EXPECT_GT(d.cacheBytes, 1e5);
+        ASSERT_EQ(d.cacheTypeBytesPerSecond.size(), 6u);
+        for (const auto& [type, rate] : d.cacheTypeBytesPerSecond) EXPECT_GT(rate, 1e8) << type;
+    }
+    EXPECT_EQ(memoryBandwidth("cpu", 1, false).cacheTypeBytesPerSecond, d.cacheTypeBytesPerSecond);
     EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuBytesPerSecond, d.cpuBytesPerSecond);
     EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuOpSeconds, d.cpuOpSeconds);
-    // A file from before the op figure (a "cpu:T" row only) probes again for it.
+    // A file from before the op figure (a "cpu:T" row only), or from before the cache
+    // figures (no "cache:T" row), probes again for them.
     {
         std::ofstream out(dir / "assistant" / "bandwidth.tsv");
-        out << "cpu:2\t12e9\n";
+        out << "cpu:2\t12e9\ncpu:5\t12e9\ncpuop:5\t7e-6\n";
     }
     EXPECT_EQ(memoryBandwidth("cpu", 2, /*probe=*/false).source, "defaults (no probe)");
+    EXPECT_EQ(memoryBandwidth("cpu", 5, /*probe=*/false).source, "defaults (no probe)");
     d = memoryBandwidth("cpu", 2, /*probe=*/true);
     EXPECT_GT(d.cpuOpSeconds, 1e-8);
     EXPECT_EQ(memoryBandwidth("cpu", 2, false).source.rfind("cached in ", 0), 0u);
