@@ -3,10 +3,14 @@
 # on the device machine. The stream test on NVIDIA's driver (both sides of the double
 # buffer held back), then the Qwen3-30B-A3B-shaped Q4_0 file with its experts in host
 # memory (--moe-experts cpu), pp512 / tg64, with streaming off (ASSISTANT_MOE_STREAM=0) and
-# at the default threshold, without and with a 12G budget (hot-expert cache);
+# at the default threshold, without and with a 12G budget (hot-expert cache), each run's
+# peak RSS (bench/tools/peak_rss.py) beside the file's size: streaming adds its pinned
+# staging ring (128 MiB at most) to RSS, not two layers' experts (issue 14's target:
+# peak RSS <= file + KV cache + 300 MB);
 # a prompt-size sweep with streaming off and on (where it starts to pay);
 # then one pp512 run with ASSISTANT_MOE_STREAM_PROFILE=1 (per layer: staging GB/s on the
-# host, copy GB/s, how long the ops waited for the copy) summarized, and `assistant-cli
+# host in chunks, the host's waits for a free staging chunk, copy GB/s, how long the ops
+# waited for the copy) summarized, and `assistant-cli
 # info`'s plan ("prefill streams experts: ...").
 #
 # A device call runs 10 minutes at most: PARTS picks some of tests, bench, sweep, profile, info
@@ -37,16 +41,17 @@ done
 wait
 m=/tmp/models/qwen3moe-30b-a3b-q4_0.gguf
 [ -s $m ] || { tail -5 "$out"/gen-qwen3moe-30b-a3b*.log; exit 1; }
-echo "model ready: $(( $(date +%s) - t0 )) s"
+echo "model ready: $(( $(date +%s) - t0 )) s, $(( $(stat -c %s $m) >> 20 )) MiB"
 b="build-dev/bin/assistant-bench -m $m -p 512 -n 64 -t $threads -r $reps --device $dev --gpu-layers 99 --moe-experts cpu"
 i=0
 want bench && for budget in "" "--gpu-mem 12G"; do
   for stream in 0 default; do
     i=$((i + 1))
     echo "== ASSISTANT_MOE_STREAM=$stream $budget"
-    if [ $stream = default ]; then env -u ASSISTANT_MOE_STREAM timeout 150 $b $budget > "$out/bench-$i.txt" 2>&1
-    else ASSISTANT_MOE_STREAM=$stream timeout 150 $b $budget > "$out/bench-$i.txt" 2>&1; fi
-    echo "rc=$?"; grep -E "qwen3moe|error|hit|stream" "$out/bench-$i.txt" | head -6
+    rss="python3 bench/tools/peak_rss.py --label stream=$stream${budget:+,$budget} --"
+    if [ $stream = default ]; then env -u ASSISTANT_MOE_STREAM timeout 150 $rss $b $budget > "$out/bench-$i.txt" 2>&1
+    else ASSISTANT_MOE_STREAM=$stream timeout 150 $rss $b $budget > "$out/bench-$i.txt" 2>&1; fi
+    echo "rc=$?"; grep -E "qwen3moe|error|hit|stream|peak Rss" "$out/bench-$i.txt" | head -7
   done
 done
 # Where streaming starts to pay (the default threshold, arch/streamed_experts.h): every
@@ -63,9 +68,10 @@ ASSISTANT_MOE_STREAM_PROFILE=1 timeout 150 build-dev/bin/assistant-bench -m $m -
 want profile && grep -E "qwen3moe|error" "$out/profile.txt" | head -4 && grep "^moe-stream:" "$out/profile.txt" | head -4
 want profile && grep "^moe-stream:" "$out/profile.txt" | awk '
   { for (i = 1; i <= NF; ++i) { if ($i == "staged") st += $(i + 2); if ($i == "copied") cp += $(i + 2);
-      if ($i == "waited") wt += $(i + 1); if ($i == "MB") mb += $(i - 1) } n++ }
-  END { if (n) printf "%d layer copies: %.0f MB, staging %.1f ms (%.1f GB/s), copies %.1f ms (%.1f GB/s), ops waited %.1f ms\n",
-          n, mb, st, mb / st, cp, mb / cp, wt }'
+      if ($i == "ops" && $(i + 1) == "waited") wt += $(i + 2);
+      if ($i == "host" && $(i + 1) == "waited") cw += $(i + 2); if ($i == "MB" && $(i + 1) == "staged") mb += $(i - 1) } n++ }
+  END { if (n) printf "%d layer copies: %.0f MB, staging %.1f ms (%.1f GB/s), host waited %.1f ms for chunks, copies %.1f ms (%.1f GB/s), ops waited %.1f ms\n",
+          n, mb, st, mb / st, cw, cp, mb / cp, wt }'
 want info && for p in "--moe-experts cpu" "--moe-experts cpu --gpu-mem 12G"; do
   echo "== info $p"
   timeout 60 build-dev/bin/assistant-cli info $m --device $dev -t $threads $p 2>&1 | grep -E "placement for|streams|stream|note" | head -6

@@ -45,9 +45,11 @@ bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::
     if (sp.stagedThrough < l && !stage(sp, l, be)) return true;
     be.streamedExperts(*mp.stream(dev), static_cast<int>(l % 2), *a.cur, n, *a.ffn);
     ++mp.streamedLayers;
-    // Two layers ahead: l + 1 into the other slot (the first time), l + 2 into this one
-    // (its copy waits for the experts op just enqueued).
-    for (int64_t k = sp.stagedThrough + 1; k <= l + 2; ++k)
+    // One layer ahead: l + 1 into the other slot, whose last reader (layer l - 1's experts
+    // op) is done or nearly so, while the device computes layer l: the staging ring
+    // (kernels/backend.h) lets the host run only its few chunks ahead of a slot's reader,
+    // so staging l + 2 into this slot now would hold the host until this op is done.
+    for (int64_t k = sp.stagedThrough + 1; k <= l + 1; ++k)
         if (!streams(mp, k, dev) || !stage(sp, k, be)) break;
     return true;
 }

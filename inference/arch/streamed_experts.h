@@ -2,9 +2,11 @@
 // issue 14): for a batch of at least ModelPlacement::streamMinTokens tokens the layer's
 // experts are copied to the device instead of computed by the CPU, through the device's
 // stream of two slots (kernels/backend.h: ExpertStream). Layer l uses slot l % 2: while
-// the device computes layer l, layer l + 1 waits in the other slot and the host stages
-// layer l + 2 into l's slot, its copy waiting for layer l's experts op (two layers staged
-// ahead: the copies overlap the layers' ops). Smaller batches (decode) keep the CPU
+// the device computes layer l, the host stages layer l + 1 into the other slot through the
+// stream's small pinned chunk ring, each chunk's copy overlapping the host's next chunk
+// and the device's ops (one layer staged ahead: the slot's last reader, layer l - 1's
+// experts op, is done, so the host never waits for the device's ops; two ahead it would
+// wait for layer l's op once the ring is full). Smaller batches (decode) keep the CPU
 // experts and the hot-expert cache (hot_experts.h), whose counts see no streamed batch.
 #pragma once
 

@@ -129,6 +129,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path, const 
         impl->info.expertsOnGpu = impl->placement->expertsOnDevice();
         impl->info.hotExpertsPerLayer = static_cast<int>(impl->placement->plannedHotExperts());
         impl->info.expertStreamBytes = impl->placement->plannedStreamBytes();
+        impl->info.expertStreamHostBytes = impl->placement->plannedStreamHostBytes();
     }
     impl->info.expertCount = static_cast<int>(impl->arch->hparams().nExpert);
     if (impl->placement) impl->info.cpuCopyBytes = impl->placement->cpuCopyBytes();

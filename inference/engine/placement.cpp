@@ -587,8 +587,9 @@ std::vector<assistant::PlacementPart> Placement::parts() const {
             parts.push_back({cat("prefill expert stream (2 layers' routed experts, batches of ", m_streamMinTokens,
                                  "+ tokens)"),
                              dev.id(), stream});
-            // Its staging: as many bytes of pinned host memory (resident while the model is loaded).
-            parts.push_back({cat("prefill expert stream staging for ", dev.id(), " (pinned)"), "cpu", stream});
+            // Its staging: a ring of pinned host chunks (resident while the model is loaded).
+            parts.push_back({cat("prefill expert stream staging for ", dev.id(), " (pinned ring)"), "cpu",
+                             i < m_plan.streamHostBytes.size() ? m_plan.streamHostBytes[i] : 0});
         }
         parts.push_back({cat("KV cache of ", range(l, l + m_plan.count[i]), " (", o.kvTokens, " tokens, F16)"), dev.id(),
                          o.kvPerLayer * static_cast<size_t>(m_plan.count[i])});

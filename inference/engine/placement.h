@@ -58,9 +58,10 @@ public:
     int64_t plannedHotExperts() const;
     int64_t expertCount() const { return m_desc.h->nExpert; }
     // Prefill's expert streams (placement_stream.cpp, arch/streamed_experts.h): the device
-    // bytes the plan gives them (all devices; 0: none), from what batch size on they
+    // bytes the plan gives them (all devices; 0: none), the host memory they pin, from what batch size on they
     // stream, and why they do not where a device has none.
     size_t plannedStreamBytes() const;
+    size_t plannedStreamHostBytes() const;  // their pinned host staging (all devices)
     int64_t streamMinTokens() const { return m_streamMinTokens; }
     const std::string& streamNote() const { return m_plan.streamNote; }
     assistant::Model::HotExpertStats hotExpertStats() const;
@@ -122,6 +123,7 @@ private:
         bool experts = false;
         std::vector<int64_t> hotSlots;  // per device: experts per layer in its hot-expert cache
         std::vector<size_t> streamBytes;  // per device: its expert stream's bytes (0: none)
+        std::vector<size_t> streamHostBytes;  // per device: its stream's pinned host staging
         std::string streamNote;           // why a device streams no experts
     };
     DecoderDesc m_desc;

@@ -35,6 +35,7 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.expertCount = r.moe ? static_cast<int>(p.expertCount()) : 0;
     if (r.moe && r.gpuLayers > 0 && !r.expertsOnGpu) {
         r.expertStreamBytes = p.plannedStreamBytes();
+        r.expertStreamHostBytes = p.plannedStreamHostBytes();
         r.streamMinTokens = static_cast<int>(p.streamMinTokens());
         r.streamNote = p.streamNote();
     }

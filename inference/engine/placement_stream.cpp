@@ -1,5 +1,6 @@
 // The placement's expert streams (arch/streamed_experts.h): per device whose layers keep
-// their routed experts in host memory, two slots of one layer's experts each, planned
+// their routed experts in host memory, two slots of one layer's experts each (and a
+// bounded ring of pinned host staging chunks, kernels/backend.h), planned
 // within the budget after the dense part (before a hot-expert cache takes the rest) and
 // made after the layers are uploaded.
 #include <cstdio>
@@ -42,6 +43,7 @@ std::vector<const kernels::ExpertSet*> pointers(const std::vector<kernels::Exper
 
 void Placement::planStreams() {
     m_plan.streamBytes.assign(m_plan.count.size(), 0);
+    m_plan.streamHostBytes.assign(m_plan.count.size(), 0);
     m_plan.streamNote.clear();
     m_streamMinTokens = moeStreamMinTokens();
     if (m_streamMinTokens == 0) {
@@ -54,8 +56,9 @@ void Placement::planStreams() {
         const std::vector<kernels::ExpertSet> sets = expertSets(m_desc, first, m_plan.count[i]);
         if (sets.empty()) continue;
         auto bytes = dev.expertStreamBytes(pointers(sets), kSlots);
-        if (!bytes) {
-            m_plan.streamNote = bytes.error();
+        auto host = bytes ? dev.expertStreamHostBytes(pointers(sets)) : bytes;
+        if (!host) {
+            m_plan.streamNote = host.error();
             continue;
         }
         const double room = denseRoom(i);
@@ -65,6 +68,7 @@ void Placement::planStreams() {
             continue;
         }
         m_plan.streamBytes[i] = *bytes;
+        m_plan.streamHostBytes[i] = *host;
     }
 }
 
@@ -87,11 +91,14 @@ void Placement::uploadStreams() {
         if (!stream) {
             m_plan.streamNote = cat(dev.name(), ": ", stream.error());
             m_plan.streamBytes[i] = 0;
+            m_plan.streamHostBytes[i] = 0;
             log(LogLevel::Warning, "prefill streams no experts to ", dev.name(), ": ", stream.error());
             continue;
         }
         log(LogLevel::Info, "prefill streams the routed experts to ", dev.name(), " for batches of ",
-            m_streamMinTokens, " tokens or more (two slots, ", mib((*stream)->deviceBytes()), ")");
+            m_streamMinTokens, " tokens or more (two slots, ", mib((*stream)->deviceBytes()), "; pinned host staging ",
+            mib((*stream)->hostBytes()), ")");
+        m_plan.streamHostBytes[i] = (*stream)->hostBytes();
         m_placement.streams[i] = std::move(*stream);
     }
 }
@@ -99,6 +106,12 @@ void Placement::uploadStreams() {
 size_t Placement::plannedStreamBytes() const {
     size_t bytes = 0;
     for (size_t b : m_plan.streamBytes) bytes += b;
+    return bytes;
+}
+
+size_t Placement::plannedStreamHostBytes() const {
+    size_t bytes = 0;
+    for (size_t b : m_plan.streamHostBytes) bytes += b;
     return bytes;
 }
 

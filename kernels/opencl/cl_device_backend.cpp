@@ -227,6 +227,11 @@ public:
         if (!r) return std::unexpected(r.error());
         return *r;
     }
+    BackendResult<size_t> expertStreamHostBytes(std::span<const ExpertSet* const> layers) const override {
+        auto r = opencl::Backend::expertStreamHostBytes(layers);
+        if (!r) return std::unexpected(r.error());
+        return *r;
+    }
     BackendResult<StreamPtr> makeExpertStream(std::span<const ExpertSet* const> layers, int slots) override {
         auto r = m_be->createExpertStream(layers, slots);
         if (!r) return std::unexpected(r.error());

@@ -183,6 +183,10 @@ struct ModelInfo {
     // least 128 tokens streams each layer's experts through (the device computes them
     // instead of the CPU; $ASSISTANT_MOE_STREAM: 0 off, N the batch size); 0: none.
     uint64_t expertStreamBytes = 0;
+    // Their pinned host staging: a ring of 4 chunks of 32 MiB at most (128 MiB), whatever
+    // the layers' size ($ASSISTANT_MOE_STREAM_CHUNK sets the chunk), resident in RAM
+    // besides the file's mapping while the model is loaded; 0 when nothing streams.
+    uint64_t expertStreamHostBytes = 0;
     // Bytes of the CPU kernels' own copies of weights (rows interleaved at load), held in
     // RAM besides the file's mapping: none for the weights a device computes.
     uint64_t cpuCopyBytes = 0;

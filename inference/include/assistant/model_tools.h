@@ -58,6 +58,7 @@ struct PlacementReport {
     // Experts in host memory: ModelInfo::expertStreamBytes (0: prefill computes them on
     // the CPU, for the reason in streamNote), from batches of streamMinTokens tokens.
     uint64_t expertStreamBytes = 0;
+    uint64_t expertStreamHostBytes = 0;  // ModelInfo::expertStreamHostBytes
     int streamMinTokens = 0;
     std::string streamNote;
     std::string note;            // ModelInfo::deviceNote

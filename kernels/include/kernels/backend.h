@@ -72,7 +72,7 @@ public:
     virtual ~ExpertStream() = default;
     virtual int slots() const = 0;
     virtual size_t deviceBytes() const = 0;  // all slots
-    virtual size_t hostBytes() const = 0;    // pinned staging, all slots
+    virtual size_t hostBytes() const = 0;    // pinned host staging (a ring of chunks, all slots)
 };
 
 using BufferPtr = std::unique_ptr<DeviceBuffer>;
@@ -191,12 +191,17 @@ public:
     virtual BackendResult<size_t> expertStreamBytes(std::span<const ExpertSet* const> layers, int slots) const {
         return std::unexpected(name() + " does not stream experts");
     }
+    // The pinned host memory its staging takes (bounded: a ring of small chunks, not a
+    // layer's bytes; ExpertStream::hostBytes).
+    virtual BackendResult<size_t> expertStreamHostBytes(std::span<const ExpertSet* const> layers) const {
+        return std::unexpected(name() + " does not stream experts");
+    }
     virtual BackendResult<StreamPtr> makeExpertStream(std::span<const ExpertSet* const> layers, int slots) {
         return std::unexpected(name() + " does not stream experts");
     }
     // Layer `layer`'s experts `set` into slot `slot`, holding lock(): host threads (`pool`'s,
-    // or the caller alone) convert them into pinned staging memory, then their copy to the
-    // device runs while the ops enqueued before it do. The copy overwrites the slot only
+    // or the caller alone) convert them chunk by chunk into pinned staging memory, each
+    // chunk's copy to the device running while the ops enqueued before it do. The copy overwrites the slot only
     // after the ops that read it before (streamedExperts) are done.
     virtual BackendResult<bool> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
                                              ThreadPool* pool) {

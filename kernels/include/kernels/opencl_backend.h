@@ -79,19 +79,22 @@ struct ExpertScratch {
 };
 
 // Host-resident experts streamed to the device for a prefill batch (cl_expert_stream.cpp):
-// `slots` device expert sets (a layer's router and experts each) in turn, each filled from
-// its own pinned staging buffer (CL_MEM_ALLOC_HOST_PTR, mapped once) by non-blocking
-// writes on a queue of its own, so that copies overlap the ops. Events order the two
-// queues: a slot's copy waits for the ops that read the slot before, the experts op on a
-// slot waits for that slot's copy only, and the host rewrites a staging buffer only after
-// its last copy left it. ASSISTANT_MOE_STREAM_PROFILE=1 prints per layer the staging and
-// copy times (GB/s) and how long the ops waited for the copy (stderr).
+// `slots` device expert sets (a layer's router and experts each) in turn, filled through a
+// ring of 4 small pinned staging chunks (CL_MEM_ALLOC_HOST_PTR, mapped once; 32 MiB each
+// by default, ASSISTANT_MOE_STREAM_CHUNK) by non-blocking writes on a queue of their own,
+// so that copies overlap the ops and the pinned host memory stays bounded whatever a
+// layer's size. Events order the two queues: a slot's copies wait for the ops that read
+// the slot before, the experts op on a slot waits for that slot's copies only, and the
+// host rewrites a chunk only after its last copy left it. ASSISTANT_MOE_STREAM_PROFILE=1
+// prints per layer the staging and copy times (GB/s), the host's waits for free chunks and
+// how long the ops waited for the copy (stderr).
 class ExpertStream {
 public:
     ~ExpertStream();
     int slots() const;
     size_t deviceBytes() const;  // all slots
-    size_t hostBytes() const;    // the pinned staging, all slots
+    size_t hostBytes() const;    // the pinned staging ring
+    size_t chunkBytes() const;   // one chunk of it
     struct Impl;
     std::unique_ptr<Impl> m;
 };
@@ -194,9 +197,12 @@ public:
     // Device bytes of the slots a stream for `layers` needs (each sized for the largest
     // layer), or an error naming what cannot be streamed.
     static Expected<size_t> expertStreamBytes(std::span<const ExpertSet* const> layers, int slots);
+    // Pinned host bytes of its staging ring (ExpertStream::hostBytes), whatever the slots.
+    static Expected<size_t> expertStreamHostBytes(std::span<const ExpertSet* const> layers);
     Expected<std::unique_ptr<ExpertStream>> createExpertStream(std::span<const ExpertSet* const> layers, int slots);
-    // Layer `set` (number `layer`, for the profile) into slot `slot`: the host converts it into the slot's staging buffer
-    // (on `pool`'s threads, or the caller's alone), then its copy is enqueued. Call holding
+    // Layer `set` (number `layer`, for the profile) into slot `slot`: the host converts it
+    // chunk by chunk into the staging ring (on `pool`'s threads, or the caller's alone),
+    // each chunk's copy enqueued once it is converted. Call holding
     // lock(). Reads each expert from its interleaved CPU copy where deinterleaveGroup can,
     // else from Matrix::data (the mapping).
     Expected<bool> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set, ThreadPool* pool);

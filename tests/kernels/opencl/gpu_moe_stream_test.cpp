@@ -8,12 +8,15 @@
 // threshold, and with each side of the double buffer held back
 // (ASSISTANT_MOE_STREAM_HOLD=copies|ops: a missing event wait then reads the wrong
 // layer's experts every time). A budget without room for the two slots streams nothing.
+// The pinned staging is a bounded ring of chunks (ASSISTANT_MOE_STREAM_CHUNK: chunks of 8
+// rows make a layer reuse each chunk many times; HOLD=chunks holds each chunk's copy).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 #include <unistd.h>
 
@@ -242,6 +245,69 @@ TEST_P(GpuMoeStream, TheSlotsMustFitTheBudget) {
     EXPECT_EQ(s.streamedLayers, 2u * kLayers);
     EXPECT_GT(s.hits, 0u);
     EXPECT_LT(s.hits, s.picks);
+}
+
+// The pinned host staging is a ring of 4 chunks, not a layer's bytes: the plan's staging
+// part, ModelInfo and the stream agree on its size, it stays within the ring's bound
+// (128 MiB, and about one layer's experts at most: half the two slots), and a tiny chunk (ASSISTANT_MOE_STREAM_CHUNK)
+// makes it 4 chunks of 8 rows, far below one layer's experts. A chunk size that is not one
+// streams nothing and says why.
+TEST_P(GpuMoeStream, TheStagingIsABoundedRing) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "4");
+    const auto staging = [](const PlacementReport& r) {
+        uint64_t bytes = 0;
+        for (const PlacementPart& part : r.parts)
+            if (part.what.rfind("prefill expert stream staging", 0) == 0) {
+                EXPECT_EQ(part.where, "cpu");
+                bytes += part.bytes;
+            }
+        return bytes;
+    };
+    auto open = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(open.has_value()) << open.error().message;
+    ASSERT_GT(open->expertStreamBytes, 0u);
+    EXPECT_GT(open->expertStreamHostBytes, 0u);
+    EXPECT_EQ(staging(*open), open->expertStreamHostBytes);
+    EXPECT_LE(open->expertStreamHostBytes, 128u << 20);
+    EXPECT_LE(open->expertStreamHostBytes, open->expertStreamBytes / 2 + 4);  // chunks of a quarter layer at most
+
+    const ScopedEnv tiny("ASSISTANT_MOE_STREAM_CHUNK", "1K");
+    auto small = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(small.has_value()) << small.error().message;
+    EXPECT_EQ(small->expertStreamBytes, open->expertStreamBytes);  // the slots stay whole layers
+    EXPECT_EQ(staging(*small), small->expertStreamHostBytes);
+    EXPECT_EQ(small->expertStreamHostBytes % 4, 0u);
+    EXPECT_LT(small->expertStreamHostBytes * 4, small->expertStreamBytes / 2) << "4 chunks, far below one layer";
+    auto m = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->info().expertStreamHostBytes, small->expertStreamHostBytes);
+
+    const ScopedEnv bad("ASSISTANT_MOE_STREAM_CHUNK", "lots");
+    auto none = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_EQ(none->expertStreamBytes, 0u);
+    EXPECT_EQ(none->expertStreamHostBytes, 0u);
+    EXPECT_NE(none->streamNote.find("ASSISTANT_MOE_STREAM_CHUNK=lots"), std::string::npos) << none->streamNote;
+}
+
+// A layer many times the ring (chunks of 8 rows: each layer reuses every chunk dozens of
+// times) streams as the CPU computes, also with both sides of the double buffer held, and
+// with each chunk's copy held until the host comes back to reuse that chunk
+// (ASSISTANT_MOE_STREAM_HOLD=chunks, chunks of 16 KiB to keep the holds few: a missing wait
+// for the chunk's copy overwrites it before the copy reads it).
+TEST_P(GpuMoeStream, ALayerLargerThanTheRingStreams) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "4");
+    for (const char* hold : {"", "copies", "ops", "chunks"}) {
+        const ScopedEnv tiny("ASSISTANT_MOE_STREAM_CHUNK", std::string_view(hold) == "chunks" ? "16K" : "1K");
+        const ScopedEnv held("ASSISTANT_MOE_STREAM_HOLD", *hold ? hold : nullptr);
+        auto m = load(m_path, hybrid(m_dev));
+        ASSERT_TRUE(m);
+        const std::string what = std::string("tiny chunks, hold '") + hold + "'";
+        ASSERT_GT(m->info().expertStreamHostBytes, 0u) << what;
+        ASSERT_LT(m->info().expertStreamHostBytes * 8, m->info().expertStreamBytes) << what;
+        expectSameContinuation(m_want, greedy(m, KvType::F32), m_tol, what);
+        EXPECT_EQ(m->hotExperts().streamedLayers, 2u * kLayers) << what;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoeStream, ::testing::Values("qwen3moe-a.gguf", "qwen3moe-a.Q8_0.gguf"),
