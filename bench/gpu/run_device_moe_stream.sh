@@ -37,6 +37,7 @@ grep -m1 "model name" /proc/cpuinfo; nvidia-smi --query-gpu=name,driver_version 
 want tests && for t in gpu_moe_stream_test gpu_moe_test; do
   timeout 150 build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
   grep -E "^\[  FAILED  \]" "$out/$t.log" | head -5
+  grep -m3 -A12 "Failure$" "$out/$t.log" | cut -c1-300 | head -45
 done
 wait
 m=/tmp/models/qwen3moe-30b-a3b-q4_0.gguf
@@ -48,7 +49,7 @@ want bench && for budget in "" "--gpu-mem 12G"; do
   for stream in 0 default; do
     i=$((i + 1))
     echo "== ASSISTANT_MOE_STREAM=$stream $budget"
-    rss="python3 bench/tools/peak_rss.py --label stream=$stream${budget:+,$budget} --"
+    rss="python3 bench/tools/peak_rss.py --label stream=$stream${budget:+,gpu-mem=12G} --"
     if [ $stream = default ]; then env -u ASSISTANT_MOE_STREAM timeout 150 $rss $b $budget > "$out/bench-$i.txt" 2>&1
     else ASSISTANT_MOE_STREAM=$stream timeout 150 $rss $b $budget > "$out/bench-$i.txt" 2>&1; fi
     echo "rc=$?"; grep -E "qwen3moe|error|hit|stream|peak Rss" "$out/bench-$i.txt" | head -7
