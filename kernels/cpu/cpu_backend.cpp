@@ -30,8 +30,12 @@ void forEach(ThreadPool& pool, int64_t n, int64_t floatsEach, const std::functio
 
 void forPieces(ThreadPool& pool, int64_t tokens, int64_t width,
                const std::function<void(int64_t t, int64_t begin, int64_t end)>& fn) {
-    const int64_t pieces = tokens >= pool.size() ? 1 : std::max<int64_t>(1, width / kPieceFloats);
-    const int64_t step = (width + pieces - 1) / pieces;
+    if (tokens <= 0 || width <= 0) return;
+    const int64_t want = tokens >= pool.size() ? 1 : std::max<int64_t>(1, width / kPieceFloats);
+    // Whole 8-float vectors a piece, and no piece past the row's end: 1,346 pieces of
+    // 1,378,560 values made steps of 1,025, so the last piece began past the end.
+    const int64_t step = ((width + want - 1) / want + 7) / 8 * 8;
+    const int64_t pieces = (width + step - 1) / step;
     forEach(pool, tokens * pieces, step, [&](int64_t i) {
         const int64_t t = i / pieces, begin = (i % pieces) * step;
         fn(t, begin, std::min(width, begin + step));

@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <numeric>
 
 #include "backend_scenario.h"
 #include "kernels/ref.h"
 #include "kernels/thread_pool.h"
+
+#include "../../kernels/cpu/cpu_backend.h"
 
 namespace {
 
@@ -162,6 +165,39 @@ TEST(CpuBackend, ExpertsOnABatchGiveEachTokenItsOneTokenBits) {
     for (int64_t t = 0; t < n; ++t) {
         const std::vector<float> one = run(&x[t * E], 1);
         EXPECT_EQ(0, std::memcmp(one.data(), &batch[t * E], E * sizeof(float))) << "token " << t;
+    }
+}
+
+// forPieces cuts each row into non-empty pieces of whole 8-float vectors that cover it
+// once. On 16 threads, one row of 1,378,560 values (1,795 expert rows of 768: an experts
+// batch beside a hot-expert cache) was cut into steps of 1,025, and the last piece began
+// past the row's end: the vector SwiGLU took its negative length for a huge memcpy.
+TEST(CpuBackend, ForPiecesCoversEachRowOnceWithNoEmptyPiece) {
+    for (int threads : {2, 16}) {
+        kernels::ThreadPool pool(threads);
+        for (int64_t tokens : {int64_t{1}, int64_t{3}, int64_t{16}, int64_t{20}}) {
+            for (int64_t width : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{1000}, int64_t{5632}, int64_t{79872},
+                                  int64_t{1378560}, int64_t{1378561}}) {
+                std::mutex mutex;
+                std::vector<std::vector<std::pair<int64_t, int64_t>>> seen(static_cast<size_t>(tokens));
+                kernels::cpu::forPieces(pool, tokens, width, [&](int64_t t, int64_t b, int64_t e) {
+                    std::lock_guard lock(mutex);
+                    seen[static_cast<size_t>(t)].emplace_back(b, e);
+                });
+                for (int64_t t = 0; t < tokens; ++t) {
+                    auto& pieces = seen[static_cast<size_t>(t)];
+                    std::sort(pieces.begin(), pieces.end());
+                    int64_t at = 0;
+                    for (const auto& [b, e] : pieces) {
+                        ASSERT_EQ(b, at) << threads << " threads, width " << width << ", token " << t;
+                        ASSERT_LT(b, e) << threads << " threads, width " << width << ", token " << t;
+                        EXPECT_EQ(b % 8, 0) << width;
+                        at = e;
+                    }
+                    EXPECT_EQ(at, width) << threads << " threads, width " << width << ", token " << t;
+                }
+            }
+        }
     }
 }
 
