@@ -17,6 +17,12 @@ HotExperts::HotExperts(int64_t experts, const std::vector<int32_t>& resident, ke
     for (size_t s = 0; s < resident.size(); ++s) m_slotOf[resident[s]] = static_cast<int32_t>(s);
 }
 
+double HotExperts::missRate() const {
+    const uint64_t p = picks.load(), h = hits.load();
+    if (p == 0) return 1.0 - static_cast<double>(slotCount()) / static_cast<double>(m_slotOf.size());
+    return 1.0 - static_cast<double>(std::min(h, p)) / static_cast<double>(p);
+}
+
 std::vector<int32_t> spreadExperts(int64_t experts, int64_t slots) {
     std::vector<int32_t> ids;
     for (int64_t i = 0; i < slots; ++i) ids.push_back(static_cast<int32_t>(i * experts / slots));

@@ -44,6 +44,10 @@ public:
     void swap(int64_t slot, int32_t expert);
     void decay();  // halves the counts: the next refresh weighs recent picks most
 
+    // The share of picks the cache misses: so far, or before any pick the uncached share
+    // of the experts (routing spread evenly).
+    double missRate() const;
+
     std::atomic<uint64_t> picks{0}, hits{0}, swaps{0};
 
 private:

@@ -7,7 +7,9 @@
 // and the device's ops (one layer staged ahead: the slot's last reader, layer l - 1's
 // experts op, is done, so the host never waits for the device's ops; two ahead it would
 // wait for layer l's op once the ring is full). Smaller batches (decode) keep the CPU
-// experts and the hot-expert cache (hot_experts.h), whose counts see no streamed batch.
+// experts and the hot-expert cache (hot_experts.h), whose counts see no streamed batch;
+// with a cache, a layer streams only when the picks it misses are as many as a cacheless
+// batch of the threshold gives the CPU.
 #pragma once
 
 #include <cstdint>
@@ -24,14 +26,17 @@ struct SessionPlacement;
 // before). A device error (staging failed) lands in sp.error.
 bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::Backend& be, Activations& a);
 
-// The default of ModelPlacement::streamMinTokens: a prefill batch of 128 tokens or more
+// The default of ModelPlacement::streamMinTokens: a prefill batch of 192 tokens or more
 // streams. ASSISTANT_MOE_STREAM=0 turns streaming off, =N sets the batch size from which
-// it streams. Why 128: a pass streams every layer's experts whatever the batch (Qwen3-30B-
-// A3B Q4_0: 48 x 340 MB, 0.3 s at the H200's 55 GB/s from pinned memory, more where the
-// host's staging is slower), while the CPU experts cost about 2.6 ms a token there (hybrid
-// pp512 383 t/s): below ~120 tokens the CPU is faster. bench/gpu/run_device_moe_stream.sh
-// sweeps pp64..512 both ways to set it from measurements.
-constexpr int64_t kMoeStreamMinTokens = 128;
+// it streams. A pass streams every layer's experts whatever the batch, so its time is
+// about fixed, while the CPU's grows with the batch. Measured on the H200 host (16
+// threads, Qwen3-30B-A3B Q4_0, bench/gpu/run_device_moe_stream.sh's sweep): a streamed
+// pass took 0.45 s on one machine (36 GB/s) and 0.70 s on another (23 GB/s); the CPU
+// experts took 0.40 s at 128 tokens and 0.71 s at 256 (about 85 ms + 2.4 ms a token).
+// Streaming pays from ~150 tokens on the first and ~250 on the second: 192 loses at
+// most ~25% on the slower link and gains ~18% on the faster one. With a hot-expert cache
+// the CPU's share is only the cache's misses (streams() in streamed_experts.cpp).
+constexpr int64_t kMoeStreamMinTokens = 192;
 int64_t moeStreamMinTokens();
 
 }  // namespace arch

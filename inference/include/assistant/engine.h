@@ -180,7 +180,7 @@ struct ModelInfo {
     int hotExpertsPerLayer = 0;
     int expertCount = 0;           // routed experts per layer (0: a dense model)
     // With routed experts in host memory: device bytes of the slots a prefill batch of at
-    // least 128 tokens streams each layer's experts through (the device computes them
+    // least 192 tokens streams each layer's experts through (the device computes them
     // instead of the CPU; $ASSISTANT_MOE_STREAM: 0 off, N the batch size); 0: none.
     uint64_t expertStreamBytes = 0;
     // Their pinned host staging: a ring of 4 chunks of 32 MiB at most (128 MiB), whatever

@@ -274,6 +274,55 @@ TEST_P(GpuMoeStream, TheSlotsMustFitTheBudget) {
     EXPECT_LT(s.hits, s.picks);
 }
 
+// With a hot-expert cache the CPU's share of a batch is the picks the cache misses: a
+// layer streams only when those are as many as a cacheless batch of the threshold gives
+// (the share expected before any pick: the uncached experts'). A cache of about a third
+// of the experts and a threshold of 10: the 12-token prompt's first pass leaves the CPU
+// ~8 tokens' picks, so it keeps the cache and the CPU (a model without the cache streams it).
+// At a threshold of 4 the same cache streams the prompt.
+TEST_P(GpuMoeStream, ACacheStreamsOnlyWhatItMisses) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "10");
+    auto open = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(open.has_value()) << open.error().message;
+    uint64_t dense = 0;
+    for (const PlacementPart& part : open->parts)
+        if (part.where == m_dev && part.what.rfind("prefill expert stream", 0) != 0) dense += part.bytes;
+    const ModelParams both = hybrid(m_dev, dense + 2 * open->expertStreamBytes);
+    auto cached = load(m_path, both);
+    ASSERT_TRUE(cached);
+    const ModelInfo& info = cached->info();
+    ASSERT_GT(info.hotExpertsPerLayer, 0);
+    ASSERT_GT(info.expertStreamBytes, 0u);
+    const double miss = 1.0 - static_cast<double>(info.hotExpertsPerLayer) / info.expertCount;
+    ASSERT_LT(12 * miss, 10.0) << info.hotExpertsPerLayer << " of " << info.expertCount;
+    {  // the first pass: no pick counted yet, the expected share decides
+        SessionParams sp;
+        sp.contextLength = 128;
+        sp.threads = 1;
+        auto session = Session::create(cached, sp);
+        ASSERT_TRUE(session.has_value()) << session.error().message;
+        ASSERT_TRUE((*session)->evaluate(m_prompt, false).has_value());
+    }
+    const Model::HotExpertStats s = cached->hotExperts();
+    EXPECT_EQ(s.streamedLayers, 0u);
+    EXPECT_GT(s.picks, 0u);
+    EXPECT_GT(s.hits, 0u);
+    // Later passes go by each layer's picks so far (a layer that misses more may stream).
+    expectSameContinuation(m_want, run(cached), m_tol, "cache, threshold 10");
+
+    auto uncached = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(uncached);
+    expectSameContinuation(m_want, run(uncached), m_tol, "no cache, threshold 10");
+    EXPECT_EQ(uncached->hotExperts().streamedLayers, 2u * kLayers);
+
+    const ScopedEnv low("ASSISTANT_MOE_STREAM", "4");
+    auto streamed = load(m_path, both);
+    ASSERT_TRUE(streamed);
+    ASSERT_GE(12 * miss, 4.0);
+    expectSameContinuation(m_want, run(streamed), m_tol, "cache, threshold 4");
+    EXPECT_EQ(streamed->hotExperts().streamedLayers, 2u * kLayers);
+}
+
 // The pinned host staging is a ring of 4 chunks, not a layer's bytes: the plan's staging
 // part, ModelInfo and the stream agree on its size, it stays within the ring's bound
 // (128 MiB, and about one layer's experts at most: half the two slots), and a tiny chunk (ASSISTANT_MOE_STREAM_CHUNK)
