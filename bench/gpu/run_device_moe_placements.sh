@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every placement of the Qwen3-30B-A3B-shaped Q4_0 file on the device machine in one call
+# (issue 14), each run its own process with its peak RSS (bench/tools/peak_rss.py): the
+# stream and CPU tests on NVIDIA's OpenCL; experts on the CPU with the prefill stream at its
+# default threshold and off; with a 12G hot-expert cache (stream default and off); all on
+# the GPU; CPU only; then a prompt sweep around the stream's threshold, off and always on.
+#
+#   bench/gpu/run_device_moe_placements.sh CARRY OUT [THREADS (16)] [REPS (2)]
+set -uo pipefail
+carry=$(realpath "${1:-.devcarry}")
+out=${2:-/tmp/moe-placements-out}
+threads=${3:-16}
+reps=${4:-2}
+source "$(dirname "$0")/device_env.sh"
+gen qwen3moe-30b-a3b q4_0 &
+t0=$(date +%s)
+configure_dev build-dev
+cmake --build build-dev -j"$(nproc)" --target assistant-bench gpu_moe_stream_test gpu_moe_test kernels_cpu_test \
+  > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s"
+dev=${DEV:-opencl:0.0}
+export ASSISTANT_TEST_OPENCL_DEVICE=$dev
+grep -m1 "model name" /proc/cpuinfo; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+for t in kernels_cpu_test gpu_moe_stream_test gpu_moe_test; do
+  timeout 150 build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
+  grep -m3 -A8 "Failure$" "$out/$t.log" | cut -c1-300 | head -30
+done
+wait
+m=/tmp/models/qwen3moe-30b-a3b-q4_0.gguf
+[ -s $m ] || { tail -5 "$out"/gen-qwen3moe-30b-a3b*.log; exit 1; }
+echo "model ready: $(( $(date +%s) - t0 )) s, $(( $(stat -c %s $m) >> 20 )) MiB"
+bench() {  # LABEL STREAM(default|N) ARGS...
+  local label=$1 stream=$2; shift 2
+  echo "== $label (ASSISTANT_MOE_STREAM=$stream)"
+  local run="python3 bench/tools/peak_rss.py --label $label -- build-dev/bin/assistant-bench -m $m -t $threads $*"
+  if [ "$stream" = default ]; then env -u ASSISTANT_MOE_STREAM timeout 150 $run > "$out/$label.txt" 2>&1
+  else ASSISTANT_MOE_STREAM=$stream timeout 150 $run > "$out/$label.txt" 2>&1; fi
+  echo "rc=$?"; grep -E "^\| qwen3moe|error|hit rate [0-9.]+% \(|peak Rss|streams" "$out/$label.txt" | grep -v "run [0-9]:" | head -8
+}
+hy="--device $dev --gpu-layers 99 --moe-experts cpu"
+bench hybrid-stream default -p 512 -n 64 -r $reps $hy
+bench hybrid-nostream 0 -p 512 -n 64 -r $reps $hy
+bench cache12G-default default -p 512 -n 64 -r $reps $hy --gpu-mem 12G
+bench cache12G-nostream 0 -p 512 -n 64 -r $reps $hy --gpu-mem 12G
+bench all-gpu default -p 512 -n 128 -r 3 --device $dev --gpu-layers 99 --moe-experts gpu
+bench cpu-only default -p 512 -n 64 -r $reps --device cpu
+for stream in 0 1; do
+  bench sweep-$stream $stream -p 128,160,192,256,384 -n 0 -r $reps $hy
+done
+echo "total: $(( $(date +%s) - t0 )) s"
