@@ -200,6 +200,10 @@ bool runTest(const Options& opt, const std::shared_ptr<const assistant::Model>& 
     out.hot.refreshes = hot1.refreshes - hot0.refreshes;
     out.hot.refreshSeconds = hot1.refreshSeconds - hot0.refreshSeconds;
     out.hot.refreshBytes = hot1.refreshBytes - hot0.refreshBytes;
+    out.hot.streamedLayers = hot1.streamedLayers - hot0.streamedLayers;
+    out.hot.streamThresholdTokens = hot1.streamThresholdTokens;  // now, not a difference
+    out.hot.streamSecondsPerLayer = hot1.streamSecondsPerLayer;
+    out.hot.cpuSecondsPerTokenPerLayer = hot1.cpuSecondsPerTokenPerLayer;
     return true;
 }
 
@@ -232,6 +236,11 @@ void printMarkdownRow(const Result& r) {
                      r.test.c_str(), 100.0 * r.hot.hitRate(), static_cast<unsigned long long>(r.hot.hits),
                      static_cast<unsigned long long>(r.hot.picks), static_cast<unsigned long long>(r.hot.swaps),
                      static_cast<unsigned long long>(r.hot.refreshes), 1e3 * r.hot.refreshSeconds);
+    if (r.hot.streamThresholdTokens > 0)
+        std::fprintf(stderr, "assistant-bench: %s: experts stream from batches of %lld tokens (measured a layer: stream "
+                             "%.2f ms, CPU %.3f ms a token; 0: not yet); %llu layers streamed\n",
+                     r.test.c_str(), static_cast<long long>(r.hot.streamThresholdTokens), 1e3 * r.hot.streamSecondsPerLayer,
+                     1e3 * r.hot.cpuSecondsPerTokenPerLayer, static_cast<unsigned long long>(r.hot.streamedLayers));
     std::fflush(stdout);
 }
 

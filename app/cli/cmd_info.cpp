@@ -199,8 +199,9 @@ int printPlacement(const std::string& path, const assistant::ModelParams& params
     std::printf("\n");
     if (plan->moe && plan->gpuLayers > 0 && !plan->expertsOnGpu) {
         if (plan->expertStreamBytes > 0)
-            std::printf("  prefill streams experts: yes, %s (batches of %d tokens or more; pinned host staging %s)\n",
+            std::printf("  prefill streams experts: yes, %s (batches of %d tokens or more%s; pinned host staging %s)\n",
                         humanBytes(plan->expertStreamBytes).c_str(), plan->streamMinTokens,
+                        plan->streamThresholdAdapts ? ", then from the break-even the passes measure" : "",
                         humanBytes(plan->expertStreamHostBytes).c_str());
         else
             std::printf("  prefill streams experts: no (%s)\n", plan->streamNote.c_str());

@@ -3,6 +3,7 @@
 #include "arch/hot_experts.h"
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 
 #include "arch/placed_layers.h"
@@ -94,8 +95,18 @@ void placedHostExperts(SessionPlacement& sp, const PlacedLayer& L, HotExperts* h
     kernels::Backend& cpu = *sp.cpu;
     const size_t bytes = static_cast<size_t>(n * E) * 4;
     kernels::copyBetween(be, *a.cur, cpu, *sp.onCpu.cur, bytes);
+    // The CPU experts' wall time per token of picks, for the stream's threshold (a layer
+    // with a stream, batches large enough: StreamCosts).
+    const bool timed = sp.model->stream(L.device) && n >= StreamCosts::kMinCpuTokens;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto took = [&](double tokens) {
+        if (timed)
+            sp.model->streamCosts.addCpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                                         tokens);
+    };
     if (!hot) {
         cpu.experts(*L.experts, *sp.onCpu.cur, n, *sp.onCpu.ffn);
+        took(static_cast<double>(n));
         kernels::copyBetween(cpu, *sp.onCpu.ffn, be, *a.ffn, bytes);
         return;
     }
@@ -107,7 +118,9 @@ void placedHostExperts(SessionPlacement& sp, const PlacedLayer& L, HotExperts* h
     if (Kd > 0) be.expertsChosen(hot->slots(), *a.cur, n, onDevice, Kd, *a.ffn);
     if (std::none_of(onHost.begin(), onHost.end(), [](const ExpertChoice& c) { return c.expert >= 0; }))
         return;  // every token's experts all cached
+    const auto hostPicks = std::count_if(onHost.begin(), onHost.end(), [](const ExpertChoice& c) { return c.expert >= 0; });
     cpu.expertsChosen(*L.experts, *sp.onCpu.cur, n, onHost, K, *sp.onCpu.ffn);
+    took(static_cast<double>(hostPicks) / static_cast<double>(K));
     if (Kd == 0) return kernels::copyBetween(cpu, *sp.onCpu.ffn, be, *a.ffn, bytes);
     kernels::copyBetween(cpu, *sp.onCpu.ffn, be, *a.hostShare, bytes);
     be.add(*a.ffn, *a.hostShare, n * E);

@@ -65,6 +65,7 @@ void forwardPlaced(ForwardContext& ctx, const Hparams& h, const EmbeddingWeights
     const int64_t n = static_cast<int64_t>(tokens.size()), E = h.nEmbd, V = h.nVocab;
     sp.error.clear();
     sp.stagedThrough = -1;
+    sp.streamThreshold = streamThreshold(*sp.model);  // one threshold a pass: no layer flips mid-way
     if (!sp.reserve(h, n)) return;
     ctx.scratch.x.resize(static_cast<size_t>(n * E));
     embedTokens(embd.tokenEmbd, tokens, E, embedScale, ctx.scratch.x.data());

@@ -19,6 +19,7 @@
 #include "arch/arch.h"
 #include "arch/decoder_blocks.h"
 #include "arch/hot_experts.h"
+#include "arch/streamed_experts.h"
 #include "kernels/backend.h"
 
 namespace gguf {
@@ -87,6 +88,8 @@ struct ModelPlacement {
     // tokens (streamed_experts.h), null where none. Used under the device's lock.
     std::vector<kernels::StreamPtr> streams;
     int64_t streamMinTokens = 0;
+    bool streamAdaptive = false;      // the default threshold: measured costs move it (StreamCosts)
+    mutable StreamCosts streamCosts;  // both ways' costs a layer, measured as passes run
     mutable std::atomic<uint64_t> streamedLayers{0};  // layers' experts streamed so far (all passes)
     kernels::ExpertStream* stream(int device) const {
         return device >= 0 && static_cast<size_t>(device) < streams.size() ? streams[device].get() : nullptr;
@@ -116,6 +119,7 @@ struct SessionPlacement {
     std::string error;                        // the first device error of the current forward
     kernels::ThreadPool* pool = nullptr;      // cpu's threads (they stage streamed experts)
     int64_t stagedThrough = -1;               // the current forward's last layer staged in a stream
+    int64_t streamThreshold = 0;              // the current forward's (streamThreshold() at its start)
 
     kernels::Backend& backend(int device) { return device == kOnCpu ? *cpu : *model->devices[device]; }
     Activations& acts(int device) { return device == kOnCpu ? onCpu : onDevices[device]; }

@@ -1,6 +1,9 @@
 // Streamed experts of a prefill batch (streamed_experts.h).
 #include "arch/streamed_experts.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -18,24 +21,75 @@ int64_t moeStreamMinTokens() {
     return static_cast<int64_t>(v);  // 0: off
 }
 
+bool moeStreamThresholdIsDefault() {
+    const char* e = std::getenv("ASSISTANT_MOE_STREAM");
+    return !e || !*e;
+}
+
+namespace {
+
+constexpr double kRecent = 0.25;  // a new sample's weight in the moving averages
+
+double blend(double average, double sample) { return average > 0 ? average + kRecent * (sample - average) : sample; }
+
+}  // namespace
+
+void StreamCosts::addStream(double seconds) {
+    if (!(seconds > 0)) return;
+    std::lock_guard lock(m_mutex);
+    m_stream = blend(m_stream, seconds);
+}
+
+void StreamCosts::addCpu(double seconds, double tokens) {
+    if (!(seconds > 0) || tokens < static_cast<double>(kMinCpuTokens)) return;
+    std::lock_guard lock(m_mutex);
+    m_cpuPerToken = blend(m_cpuPerToken, seconds / tokens);
+}
+
+int64_t StreamCosts::breakEvenTokens() const {
+    std::lock_guard lock(m_mutex);
+    if (m_stream <= 0 || m_cpuPerToken <= 0) return 0;
+    const double tokens = std::ceil(m_stream / m_cpuPerToken);
+    return std::max<int64_t>(kMinBreakEven, tokens > 1e9 ? int64_t{1000000000} : static_cast<int64_t>(tokens));
+}
+
+double StreamCosts::streamSeconds() const {
+    std::lock_guard lock(m_mutex);
+    return m_stream;
+}
+
+double StreamCosts::cpuSecondsPerToken() const {
+    std::lock_guard lock(m_mutex);
+    return m_cpuPerToken;
+}
+
+int64_t streamThreshold(const ModelPlacement& mp) {
+    if (mp.streamMinTokens <= 0 || !mp.streamAdaptive) return mp.streamMinTokens;
+    const int64_t measured = mp.streamCosts.breakEvenTokens();
+    return measured > 0 ? measured : mp.streamMinTokens;
+}
+
 namespace {
 
 // Whether layer l streams its experts for a batch of n tokens on device `dev` (its
-// experts in host memory). With a hot-expert cache the CPU computes only the picks the
+// experts in host memory), at the pass's threshold. With a hot-expert cache the CPU computes only the picks the
 // cache misses: the layer streams when those are as many as a batch of streamMinTokens
 // tokens gives the CPU without a cache (a cache that takes 99% of the picks computes a
 // 512-token prefill faster than a stream of every expert: H200, 12G budget).
-bool streams(const ModelPlacement& mp, int64_t l, int dev, int64_t n) {
+bool streams(const ModelPlacement& mp, int64_t threshold, int64_t l, int dev, int64_t n) {
     if (l < 0 || static_cast<size_t>(l) >= mp.layers.size()) return false;
     const PlacedLayer& L = mp.layers[l];
     if (L.device != dev || !L.expertsOnHost || !L.hostSet.router || !mp.stream(dev)) return false;
     const HotExperts* hot = mp.hot(l);
-    return !hot || static_cast<double>(n) * hot->missRate() >= static_cast<double>(mp.streamMinTokens);
+    const double cpuTokens = hot ? static_cast<double>(n) * hot->missRate() : static_cast<double>(n);
+    return threshold > 0 && cpuTokens >= static_cast<double>(threshold);
 }
 
 bool stage(SessionPlacement& sp, int64_t l, kernels::Backend& be) {
     const PlacedLayer& L = sp.model->layers[l];
+    const auto t0 = std::chrono::steady_clock::now();
     auto ok = be.stageExperts(*sp.model->stream(L.device), static_cast<int>(l % 2), l, L.hostSet, sp.pool);
+    if (ok) sp.model->streamCosts.addStream(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!ok && sp.error.empty()) sp.error = be.name() + ": layer " + std::to_string(l) + ": " + ok.error();
     sp.stagedThrough = l;
     return ok.has_value();
@@ -46,7 +100,7 @@ bool stage(SessionPlacement& sp, int64_t l, kernels::Backend& be) {
 bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::Backend& be, Activations& a) {
     const ModelPlacement& mp = *sp.model;
     const int dev = mp.layers[l].device;
-    if (mp.streamMinTokens <= 0 || n < mp.streamMinTokens || !streams(mp, l, dev, n)) return false;
+    if (mp.streamMinTokens <= 0 || !streams(mp, sp.streamThreshold, l, dev, n)) return false;
     // The pass's first streamed layer on this device: nothing was staged ahead of it (its
     // attention, enqueued before, runs meanwhile).
     if (sp.stagedThrough < l && !stage(sp, l, be)) return true;
@@ -57,7 +111,7 @@ bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::
     // (kernels/backend.h) lets the host run only its few chunks ahead of a slot's reader,
     // so staging l + 2 into this slot now would hold the host until this op is done.
     for (int64_t k = sp.stagedThrough + 1; k <= l + 1; ++k)
-        if (!streams(mp, k, dev, n) || !stage(sp, k, be)) break;
+        if (!streams(mp, sp.streamThreshold, k, dev, n) || !stage(sp, k, be)) break;
     return true;
 }
 

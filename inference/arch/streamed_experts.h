@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 
 #include "kernels/backend.h"
 
@@ -34,9 +35,41 @@ bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::
 // pass took 0.45 s on one machine (36 GB/s) and 0.70 s on another (23 GB/s); the CPU
 // experts took 0.40 s at 128 tokens and 0.71 s at 256 (about 85 ms + 2.4 ms a token).
 // Streaming pays from ~150 tokens on the first and ~250 on the second: 192 loses at
-// most ~25% on the slower link and gains ~18% on the faster one. With a hot-expert cache
-// the CPU's share is only the cache's misses (streams() in streamed_experts.cpp).
+// most ~25% on the slower link and gains ~18% on the faster one. Left to the default, the
+// threshold then moves to what the passes measure (StreamCosts below). With a hot-expert
+// cache the CPU's share is only the cache's misses (streams() in streamed_experts.cpp).
 constexpr int64_t kMoeStreamMinTokens = 192;
 int64_t moeStreamMinTokens();
+// Whether ASSISTANT_MOE_STREAM leaves the threshold to the default (then StreamCosts move it).
+bool moeStreamThresholdIsDefault();
+
+// What a layer's experts cost both ways on this machine, measured as the passes run: the
+// host's wall time to stage one layer (the ring holds the host to the copies' pace, so it
+// is the stream's time a layer) and the CPU experts' wall time per token of picks (from
+// batches of at least kMinCpuTokens: smaller ones are dominated by reading the experts).
+// Once both are known, the default threshold becomes the batch whose CPU time equals a
+// layer's stream (streamThreshold): a slow link (a PCIe x8 card) streams later, a fast one
+// sooner. Thread-safe (sessions share a model).
+class StreamCosts {
+public:
+    static constexpr int64_t kMinCpuTokens = 32;
+    static constexpr int64_t kMinBreakEven = 16;  // never stream batches below this
+    void addStream(double seconds);
+    void addCpu(double seconds, double tokens);  // ignored below kMinCpuTokens tokens
+    // The batch size (tokens whose picks the CPU would compute) from which a stream is
+    // faster, at least kMinBreakEven; 0 while either side is unmeasured.
+    int64_t breakEvenTokens() const;
+    double streamSeconds() const;       // per layer, 0: unmeasured
+    double cpuSecondsPerToken() const;  // per layer, 0: unmeasured
+
+private:
+    mutable std::mutex m_mutex;
+    double m_stream = 0, m_cpuPerToken = 0;  // moving averages (the last samples weigh most)
+};
+
+struct ModelPlacement;
+// The batch size a layer streams from: ModelPlacement::streamMinTokens, or with the
+// default threshold and both costs measured, their break-even.
+int64_t streamThreshold(const ModelPlacement& mp);
 
 }  // namespace arch

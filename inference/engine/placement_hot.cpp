@@ -76,6 +76,11 @@ assistant::Model::HotExpertStats Placement::hotExpertStats() const {
     s.streamedLayers = m_placement.streamedLayers.load();
     s.refreshSeconds = static_cast<double>(m_refreshNanos.load()) * 1e-9;
     s.refreshBytes = m_refreshBytes.load();
+    const bool streams = std::any_of(m_placement.streams.begin(), m_placement.streams.end(),
+                                     [](const kernels::StreamPtr& p) { return p != nullptr; });
+    s.streamThresholdTokens = streams ? arch::streamThreshold(m_placement) : 0;
+    s.streamSecondsPerLayer = m_placement.streamCosts.streamSeconds();
+    s.cpuSecondsPerTokenPerLayer = m_placement.streamCosts.cpuSecondsPerToken();
     return s;
 }
 

@@ -3,6 +3,7 @@
 #include "assistant/model_tools.h"
 
 #include "arch/arch.h"
+#include "arch/streamed_experts.h"
 #include "gguf/gguf_file.h"
 #include "engine/placement.h"
 
@@ -37,6 +38,7 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
         r.expertStreamBytes = p.plannedStreamBytes();
         r.expertStreamHostBytes = p.plannedStreamHostBytes();
         r.streamMinTokens = static_cast<int>(p.streamMinTokens());
+        r.streamThresholdAdapts = r.expertStreamBytes > 0 && arch::moeStreamThresholdIsDefault();
         r.streamNote = p.streamNote();
     }
     const arch::Placement::DecodeTraffic t = p.decodeTraffic();

@@ -78,6 +78,7 @@ void Placement::uploadStreams() {
     m_placement.streams.clear();
     m_placement.streams.resize(m_placement.devices.size());
     m_placement.streamMinTokens = m_streamMinTokens;
+    m_placement.streamAdaptive = moeStreamThresholdIsDefault();
     int64_t first = m_plan.first;
     for (size_t i = 0; i < m_plan.count.size() && i < m_plan.streamBytes.size(); first += m_plan.count[i], ++i) {
         if (m_plan.streamBytes[i] == 0) continue;
@@ -96,7 +97,8 @@ void Placement::uploadStreams() {
             continue;
         }
         log(LogLevel::Info, "prefill streams the routed experts to ", dev.name(), " for batches of ",
-            m_streamMinTokens, " tokens or more (two slots, ", mib((*stream)->deviceBytes()), "; pinned host staging ",
+            m_streamMinTokens, " tokens or more", m_placement.streamAdaptive ? " until measured costs move it" : "",
+            " (two slots, ", mib((*stream)->deviceBytes()), "; pinned host staging ",
             mib((*stream)->hostBytes()), ")");
         m_plan.streamHostBytes[i] = (*stream)->hostBytes();
         m_placement.streams[i] = std::move(*stream);

@@ -294,6 +294,12 @@ public:
         // for: none of it spills into the next token) and the bytes their swaps uploaded.
         double refreshSeconds = 0;
         uint64_t refreshBytes = 0;
+        // The prefill stream's threshold now (tokens whose picks the CPU would compute; 0:
+        // no stream) and what moved it: a layer's stream time and the CPU experts' time a
+        // token, measured as the passes ran (0: not yet). ASSISTANT_MOE_STREAM=N fixes it.
+        int64_t streamThresholdTokens = 0;
+        double streamSecondsPerLayer = 0;
+        double cpuSecondsPerTokenPerLayer = 0;
         double hitRate() const { return picks ? static_cast<double>(hits) / static_cast<double>(picks) : 0.0; }
     };
     HotExpertStats hotExperts() const;  // totals since load (zeros without a cache)

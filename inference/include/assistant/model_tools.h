@@ -60,6 +60,7 @@ struct PlacementReport {
     uint64_t expertStreamBytes = 0;
     uint64_t expertStreamHostBytes = 0;  // ModelInfo::expertStreamHostBytes
     int streamMinTokens = 0;
+    bool streamThresholdAdapts = false;  // the default: the passes' measured break-even replaces it
     std::string streamNote;
     std::string note;            // ModelInfo::deviceNote
     std::vector<PlacementPart> parts;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <cstring>
@@ -321,6 +322,56 @@ TEST_P(GpuMoeStream, ACacheStreamsOnlyWhatItMisses) {
     ASSERT_GE(12 * miss, 4.0);
     expectSameContinuation(m_want, run(streamed), m_tol, "cache, threshold 4");
     EXPECT_EQ(streamed->hotExperts().streamedLayers, 2u * kLayers);
+}
+
+// The default threshold (ASSISTANT_MOE_STREAM unset) moves to the break-even of what the
+// passes measure: a 48-token prefill on the CPU experts times them, a 200-token one streams
+// (at the default 192) and times the stream; then the threshold is their break-even
+// (StreamCosts, stream_costs_test). A threshold set by hand stays as set.
+TEST_P(GpuMoeStream, MeasuredCostsMoveOnlyTheDefaultThreshold) {
+    const ScopedEnv unset("ASSISTANT_MOE_STREAM", nullptr);
+    const auto prompt = [](int n) {
+        std::vector<int32_t> p = {1};
+        for (int i = 1; i < n; ++i) p.push_back(2 + (i * 37) % 480);
+        return p;
+    };
+    const auto evaluate = [&](const std::shared_ptr<const Model>& m, int n) {
+        SessionParams sp;
+        sp.contextLength = 256;
+        sp.threads = 2;
+        auto session = Session::create(m, sp);
+        ASSERT_TRUE(session.has_value()) << session.error().message;
+        ASSERT_TRUE((*session)->evaluate(prompt(n), false).has_value());
+    };
+    auto m = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(m);
+    Model::HotExpertStats s = m->hotExperts();
+    EXPECT_EQ(s.streamThresholdTokens, 192);
+    EXPECT_EQ(s.cpuSecondsPerTokenPerLayer, 0.0);
+    EXPECT_EQ(s.streamSecondsPerLayer, 0.0);
+    evaluate(m, 48);
+    s = m->hotExperts();
+    EXPECT_EQ(s.streamedLayers, 0u);
+    EXPECT_GT(s.cpuSecondsPerTokenPerLayer, 0.0);
+    EXPECT_EQ(s.streamSecondsPerLayer, 0.0);
+    EXPECT_EQ(s.streamThresholdTokens, 192);  // one side measured: the default still
+    evaluate(m, 200);  // one threshold a pass: every layer streams, though the first's time moves it
+    s = m->hotExperts();
+    EXPECT_EQ(s.streamedLayers, static_cast<uint64_t>(kLayers));
+    ASSERT_GT(s.streamSecondsPerLayer, 0.0);
+    const double breakEven = std::ceil(s.streamSecondsPerLayer / s.cpuSecondsPerTokenPerLayer);
+    EXPECT_NEAR(static_cast<double>(s.streamThresholdTokens), std::max(16.0, breakEven), 1.0);
+
+    const ScopedEnv fixed("ASSISTANT_MOE_STREAM", "4");
+    auto f = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(f);
+    evaluate(f, 12);
+    evaluate(f, 48);
+    s = f->hotExperts();
+    EXPECT_EQ(s.streamedLayers, 2u * kLayers);
+    EXPECT_GT(s.streamSecondsPerLayer, 0.0);
+    EXPECT_EQ(s.cpuSecondsPerTokenPerLayer, 0.0);
+    EXPECT_EQ(s.streamThresholdTokens, 4);
 }
 
 // The pinned host staging is a ring of 4 chunks, not a layer's bytes: the plan's staging
