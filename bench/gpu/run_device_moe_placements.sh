@@ -3,7 +3,8 @@
 # (issue 14), each run its own process with its peak RSS (bench/tools/peak_rss.py): the
 # stream and CPU tests on NVIDIA's OpenCL; experts on the CPU with the prefill stream at its
 # default threshold and off; with a 12G hot-expert cache (stream default and off); all on
-# the GPU; CPU only; then a prompt sweep around the stream's threshold, off and always on.
+# the GPU; CPU only; then a prompt sweep around the stream's threshold: off, always on, and
+# the default (which moves to the measured break-even: assistant-bench prints it).
 #
 #   bench/gpu/run_device_moe_placements.sh CARRY OUT [THREADS (16)] [REPS (2)]
 set -uo pipefail
@@ -35,7 +36,7 @@ bench() {  # LABEL STREAM(default|N) ARGS...
   local run="python3 bench/tools/peak_rss.py --label $label -- build-dev/bin/assistant-bench -m $m -t $threads $*"
   if [ "$stream" = default ]; then env -u ASSISTANT_MOE_STREAM timeout 150 $run > "$out/$label.txt" 2>&1
   else ASSISTANT_MOE_STREAM=$stream timeout 150 $run > "$out/$label.txt" 2>&1; fi
-  echo "rc=$?"; grep -E "^\| qwen3moe|error|hit rate [0-9.]+% \(|peak Rss|streams" "$out/$label.txt" | grep -v "run [0-9]:" | head -8
+  echo "rc=$?"; grep -E "^\| qwen3moe|error|hit rate [0-9.]+% \(|peak Rss|stream from" "$out/$label.txt" | grep -v "run [0-9]:" | head -14
 }
 hy="--device $dev --gpu-layers 99 --moe-experts cpu"
 bench hybrid-stream default -p 512 -n 64 -r $reps $hy
@@ -44,7 +45,9 @@ bench cache12G-default default -p 512 -n 64 -r $reps $hy --gpu-mem 12G
 bench cache12G-nostream 0 -p 512 -n 64 -r $reps $hy --gpu-mem 12G
 bench all-gpu default -p 512 -n 128 -r 3 --device $dev --gpu-layers 99 --moe-experts gpu
 bench cpu-only default -p 512 -n 64 -r $reps --device cpu
-for stream in 0 1; do
+# Off, always, and the default (192 until both sides are measured, then their break-even:
+# the 128 and 160 runs time the CPU, the stream's own runs time the stream).
+for stream in 0 1 default; do
   bench sweep-$stream $stream -p 128,160,192,256,384 -n 0 -r $reps $hy
 done
 echo "total: $(( $(date +%s) - t0 )) s"
