@@ -116,9 +116,9 @@ void placedHostExperts(SessionPlacement& sp, const PlacedLayer& L, HotExperts* h
     hot->split(choice, n, K, onDevice, Kd, onHost);
     // The device starts on its share (expertsChosen flushes) while the CPU computes the rest.
     if (Kd > 0) be.expertsChosen(hot->slots(), *a.cur, n, onDevice, Kd, *a.ffn);
-    if (std::none_of(onHost.begin(), onHost.end(), [](const ExpertChoice& c) { return c.expert >= 0; }))
-        return;  // every token's experts all cached
-    const auto hostPicks = std::count_if(onHost.begin(), onHost.end(), [](const ExpertChoice& c) { return c.expert >= 0; });
+    const auto hostPicks =
+        std::count_if(onHost.begin(), onHost.end(), [](const ExpertChoice& c) { return c.expert >= 0; });
+    if (hostPicks == 0) return;  // every token's experts all cached
     cpu.expertsChosen(*L.experts, *sp.onCpu.cur, n, onHost, K, *sp.onCpu.ffn);
     took(static_cast<double>(hostPicks) / static_cast<double>(K));
     if (Kd == 0) return kernels::copyBetween(cpu, *sp.onCpu.ffn, be, *a.ffn, bytes);

@@ -72,10 +72,10 @@ int64_t streamThreshold(const ModelPlacement& mp) {
 namespace {
 
 // Whether layer l streams its experts for a batch of n tokens on device `dev` (its
-// experts in host memory), at the pass's threshold. With a hot-expert cache the CPU computes only the picks the
-// cache misses: the layer streams when those are as many as a batch of streamMinTokens
-// tokens gives the CPU without a cache (a cache that takes 99% of the picks computes a
-// 512-token prefill faster than a stream of every expert: H200, 12G budget).
+// experts in host memory) at the pass's threshold. With a hot-expert cache the CPU
+// computes only the picks the cache misses: the layer streams when those are as many as a
+// batch of the threshold gives the CPU without a cache (a cache that takes 99% of the
+// picks computes a 512-token prefill faster than a stream of every expert: H200, 12G).
 bool streams(const ModelPlacement& mp, int64_t threshold, int64_t l, int dev, int64_t n) {
     if (l < 0 || static_cast<size_t>(l) >= mp.layers.size()) return false;
     const PlacedLayer& L = mp.layers[l];
@@ -89,7 +89,8 @@ bool stage(SessionPlacement& sp, int64_t l, kernels::Backend& be) {
     const PlacedLayer& L = sp.model->layers[l];
     const auto t0 = std::chrono::steady_clock::now();
     auto ok = be.stageExperts(*sp.model->stream(L.device), static_cast<int>(l % 2), l, L.hostSet, sp.pool);
-    if (ok) sp.model->streamCosts.addStream(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+    if (ok) sp.model->streamCosts.addStream(took.count());
     if (!ok && sp.error.empty()) sp.error = be.name() + ": layer " + std::to_string(l) + ": " + ok.error();
     sp.stagedThrough = l;
     return ok.has_value();
