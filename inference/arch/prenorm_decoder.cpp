@@ -112,12 +112,10 @@ void PreNormDecoder::runLayer(SessionPlacement& sp, std::span<const SeqSpan> seq
     // x += Wdown · swiglu(Wgate · norm(x), Wup · norm(x)), or the experts
     be.rmsNorm(*a.x, 0, *L.ffnNorm, n, E, m_h.rmsEps, *a.cur);
     if (!L.experts) return placedFeedForward(L, kernels::Glu::SwiGlu, n, E, be, a, *a.x, /*accumulate=*/true);
-    if (L.expertsOnHost) {  // a device layer: its experts streamed in (prefill) or on the CPU (hot ones here)
-        if (!placedStreamedExperts(sp, l, n, be, a))
-            placedHostExperts(sp, L, sp.model->hot(l), n, E, m_h.nExpertUsed, be, a);
-    } else {
-        be.experts(*L.experts, *a.cur, n, *a.ffn);
-    }
+    if (!L.expertsOnHost) return be.experts(*L.experts, *a.cur, n, *a.x, /*accumulate=*/true);
+    // A device layer whose experts are streamed in (prefill) or on the CPU (hot ones here).
+    if (!placedStreamedExperts(sp, l, n, be, a))
+        placedHostExperts(sp, L, sp.model->hot(l), n, E, m_h.nExpertUsed, be, a);
     be.add(*a.x, *a.ffn, n * E);
 }
 

@@ -82,7 +82,8 @@ public:
                  int64_t rows) override;
     void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) override;
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override;
-    void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override;
+    void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out,
+                 bool accumulate = false) override;
     void routeExperts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
                       std::span<ExpertChoice> out) override;
     void expertsChosen(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,
@@ -114,6 +115,7 @@ private:
     // Scratch of the ops, reused between calls.
     std::vector<float> m_in, m_out;                 // dense inputs / outputs of matmul and attention
     std::vector<float> m_ffnA, m_ffnB, m_slots;     // experts(): gate, up (a batch's downs too), one token's slots
+    std::vector<float> m_expertsSum;                // experts(accumulate): the sum before it is added
 };
 
 }  // namespace kernels::cpu

@@ -152,11 +152,18 @@ void CpuBackend::expertsChosen(const DeviceWeight& weight, const DeviceBuffer& x
     expertsRouted(static_cast<const HostExperts&>(weight).set, choice, perToken, floats(xb), n, floats(outb));
 }
 
-void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n, DeviceBuffer& outb) {
+void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int64_t n, DeviceBuffer& outb,
+                         bool accumulate) {
     const ExpertSet& set = static_cast<const HostExperts&>(weight).set;
     std::vector<ExpertChoice> choice(static_cast<size_t>(n * set.used));  // [n][K]
     routeExperts(weight, xb, n, choice);
-    expertsRouted(set, choice, set.used, floats(xb), n, floats(outb));
+    if (!accumulate) return expertsRouted(set, choice, set.used, floats(xb), n, floats(outb));
+    const int64_t E = set.router->cols;
+    m_expertsSum.resize(std::max<size_t>(m_expertsSum.size(), static_cast<size_t>(n * E)));
+    expertsRouted(set, choice, set.used, floats(xb), n, m_expertsSum.data());
+    float* out = floats(outb);
+    forPieces(*m_pool, 1, n * E,
+              [&](int64_t, int64_t b, int64_t e) { addInPlace(out + b, m_expertsSum.data() + b, e - b); });
 }
 
 }  // namespace kernels::cpu

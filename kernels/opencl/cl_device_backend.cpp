@@ -202,8 +202,9 @@ public:
         gluInto(kind, cl(gu), 2 * f, tokens, f, cl(out));
     }
     void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) override { m_be->add(cl(y), cl(x), n); }
-    void experts(const DeviceWeight& w, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) override {
-        m_be->experts(static_cast<const ClExperts&>(w).w, cl(x), tokens, cl(out), m_experts);
+    void experts(const DeviceWeight& w, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out,
+                 bool accumulate) override {
+        m_be->experts(static_cast<const ClExperts&>(w).w, cl(x), tokens, cl(out), m_experts, accumulate);
     }
     void routeExperts(const DeviceWeight&, const DeviceBuffer&, int64_t, std::span<ExpertChoice>) override {
         if (m_unsupported.empty()) m_unsupported = "routeExperts: the OpenCL backend routes inside experts()";

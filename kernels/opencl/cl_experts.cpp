@@ -101,7 +101,7 @@ bool Backend::quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int
 }
 
 void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, const Buffer& out,
-                      ExpertScratch& s) {
+                      ExpertScratch& s, bool accumulate) {
     Impl& b = *m_impl;
     const int64_t E = w.router.cols, X = w.router.rows, K = w.used, Fe = w.gate.rows / X;
     const size_t n = static_cast<size_t>(tokens), slots = n * static_cast<size_t>(K);
@@ -130,7 +130,7 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
         return;
     const size_t rg[1] = {n * kRouteWg}, rl[1] = {kRouteWg};
     b.launch("moe_route", route, 1, rg, rl, static_cast<double>(n * X * 4));
-    expertProducts(w, x, tokens, K, out, s, xInAct);
+    expertProducts(w, x, tokens, K, out, s, xInAct, accumulate);
 }
 
 void Backend::expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tokens, std::span<const int32_t> ids,
@@ -152,12 +152,21 @@ void Backend::expertsChosen(const ExpertWeights& w, const Buffer& x, int64_t tok
 }
 
 void Backend::expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                             ExpertScratch& s, int xInAct) {
+                             ExpertScratch& s, int xInAct, bool accumulate) {
     Impl& b = *m_impl;
     const int64_t E = w.gate.cols, Fe = w.down.cols, X = w.gate.rows / Fe;
     const size_t n = static_cast<size_t>(tokens), slots = n * static_cast<size_t>(K);
 
-    if (fusedProducts(w, x, tokens, K, out, s, xInAct)) return;
+    if (fusedProducts(w, x, tokens, K, out, s, xInAct, accumulate)) return;
+    if (accumulate) {  // these downs write their sum: into s.sum, then added
+        if (!grow(*this, s.sum, n * static_cast<size_t>(E) * 4)) {
+            b.fail("experts: scratch allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+            return;
+        }
+        expertProducts(w, x, tokens, K, s.sum, s, xInAct, false);
+        add(out, s.sum, tokens * E);
+        return;
+    }
 
     // 2. gate and up of every (token, slot) into gu [tokens*K][2*Fe]
     int quantized = -1;
@@ -200,7 +209,7 @@ void Backend::expertProducts(const ExpertWeights& w, const Buffer& x, int64_t to
 // both sides take Q8_0 / Q8_1 activations (true: taken; a failure is recorded as any
 // launch's). False (nothing enqueued) otherwise.
 bool Backend::fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                            ExpertScratch& s, int xInAct) {
+                            ExpertScratch& s, int xInAct, bool accumulate) {
     Impl& b = *m_impl;
     const int64_t E = w.gate.cols, Fe = w.down.cols, X = w.gate.rows / Fe;
     const Act ag = actOf(w.gate), ad = actOf(w.down);
@@ -234,7 +243,7 @@ bool Backend::fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tok
     b.launch(guName, gu, 3, gg, gl, static_cast<double>(w.gate.bytes() + w.up.bytes()) * K / X * static_cast<double>(n));
     cl_kernel dn = b.kernel(dnName);
     if (!dn || !b.setArgs(dn, w.down.a, w.down.s, w.down.m, w.down.group, s.hq, s.hd, hs, 32, 1, s.ids, s.weights,
-                          static_cast<int>(K), out, static_cast<int>(E), static_cast<int>(Fe), 0))
+                          static_cast<int>(K), out, static_cast<int>(E), static_cast<int>(Fe), accumulate ? 1 : 0))
         return true;  // failed: the error is recorded
     const size_t dg[2] = {(static_cast<size_t>(E) + kMvRows - 1) / kMvRows * kMvRows * kMvLanes, n};
     const size_t dl[2] = {kMvRows * kMvLanes, 1};

@@ -170,8 +170,11 @@ public:
     virtual void glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f, DeviceBuffer& out) = 0;
     // y[i] += x[i], i < n.
     virtual void add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) = 0;
-    // out [tokens][E] = the experts' feed-forward of x [tokens][E] (uploadExperts).
-    virtual void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out) = 0;
+    // out [tokens][E] = the experts' feed-forward of x [tokens][E] (uploadExperts); with
+    // accumulate, out += it (the same bits as add() of it after: a layer's residual sum
+    // without a launch and a buffer of its own).
+    virtual void experts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens, DeviceBuffer& out,
+                         bool accumulate = false) = 0;
     // The router's choice for x [tokens][E]: out [tokens][used], descending weight (the
     // host only: a device routes inside experts()).
     virtual void routeExperts(const DeviceWeight& experts, const DeviceBuffer& x, int64_t tokens,

@@ -76,6 +76,7 @@ struct ExpertScratch {
     Buffer logits, ids, weights, gu;  // router logits, chosen ids / weights, gate | up per slot
     Buffer q, d, s;                   // activations in the weights' type (quantize.cl's layout)
     Buffer hq, hd, hs;                // the fused path's SwiGLU output as the down's Q8_0 / Q8_1
+    Buffer sum;                       // experts(accumulate) without the fused down: the sum to add
 };
 
 // Host-resident experts streamed to the device for a prefill batch (cl_expert_stream.cpp):
@@ -187,7 +188,9 @@ public:
                    const Buffer& vCache, GgmlType kvType, const AttentionShape& shape, const Buffer& out);
     // out [tokens][E] = the experts' feed-forward of x [tokens][E] (kernels::ExpertSet's
     // definition): routing on the device, then each token's chosen experts.
-    void experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, const Buffer& out, ExpertScratch& scratch);
+    // With accumulate, out += it (the fused down adds in place; else a sum buffer and add()).
+    void experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, const Buffer& out, ExpertScratch& scratch,
+                 bool accumulate = false);
     // The same with the experts chosen by the caller (a hot-expert cache's share of each
     // token's experts; w needs no router): ids / weights [tokens][K] are written to the
     // device, id -1 is no expert (a token with none gets zeros).
@@ -241,10 +244,11 @@ private:
     // Decode's fused gate|up+SwiGLU and down+sum launches, where the formats allow (else false).
     // xInAct: x's Q8_0 quantization is in the activation buffers (1; 2: with the Q8_1 sums).
     bool fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                       ExpertScratch& s, int xInAct);
-    // experts() after routing: the products of the K experts in s.ids / s.weights.
+                       ExpertScratch& s, int xInAct, bool accumulate);
+    // experts() after routing: the products of the K experts in s.ids / s.weights (added
+    // to out with accumulate).
     void expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                        ExpertScratch& s, int xInAct = 0);
+                        ExpertScratch& s, int xInAct = 0, bool accumulate = false);
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <tuple>
 
 #include "../backend_scenario.h"
 #include "kernels/device_list.h"
@@ -48,14 +49,15 @@ std::unique_ptr<kernels::Backend> openDevice() {
     return kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
 }
 
-// out [n][E] of the expert set on `be`.
+// out [n][E] of the expert set on `be`; added to `onto` (accumulate) when one is given.
 std::vector<float> runExperts(kernels::Backend& be, const kernels::DeviceWeight& w, const std::vector<float>& x,
-                              int64_t n) {
+                              int64_t n, const std::vector<float>* onto = nullptr) {
     auto in = be.upload(std::span<const float>(x.data(), static_cast<size_t>(n * kE)));
-    auto out = be.alloc(static_cast<size_t>(n * kE) * 4);
+    auto out = onto ? be.upload(std::span<const float>(onto->data(), static_cast<size_t>(n * kE)))
+                    : be.alloc(static_cast<size_t>(n * kE) * 4);
     EXPECT_TRUE(in && out);
     if (!in || !out) return {};
-    be.experts(w, **in, n, **out);
+    be.experts(w, **in, n, **out, onto != nullptr);
     std::vector<float> got(static_cast<size_t>(n * kE));
     be.read(**out, 0, got.data(), got.size() * 4);
     EXPECT_EQ(be.takeError(), "");
@@ -107,6 +109,15 @@ TEST_P(DeviceExperts, MatchTheCpuBackend) {
         // Activations quantized the same way, sums in another order (measured on PoCL:
         // 2e-7 to 5e-7 of the largest output for Q4_0).
         EXPECT_LT(maxAbsDiff(got, want) / scale, 1e-3f) << "tokens " << n;
+        // Accumulated (a layer's residual sum): the same bits as adding the output after.
+        const std::vector<float> residual = randomVector(static_cast<size_t>(n * kE), 77 + static_cast<uint32_t>(n));
+        for (auto [be, w, plain, side] : {std::tuple{cpu.get(), onCpu->get(), &want, "cpu"},
+                                          std::tuple{dev.get(), onDev->get(), &got, "device"}}) {
+            const std::vector<float> sum = runExperts(*be, *w, x, n, &residual);
+            ASSERT_EQ(sum.size(), residual.size());
+            for (size_t i = 0; i < sum.size(); ++i)
+                ASSERT_EQ(sum[i], residual[i] + (*plain)[i]) << side << ", tokens " << n << ", at " << i;
+        }
     }
 }
 
