@@ -150,10 +150,8 @@ void placedAttention(SessionPlacement& sp, std::span<const SeqSpan> seqs, const 
     const int64_t D = h.headDim, qW = h.nHead * D, kvW = h.nHeadKv * D, ldq = qW + 2 * kvW;
     be.matmul(*L.qkv, *a.cur, h.nEmbd, n, *a.qkv, ldq, 0, false);
     if (L.qkvBias) be.addBias(*a.qkv, ldq, n, ldq, *L.qkvBias);
-    if (L.qNorm) {  // RMS over each head's D values, before RoPE
-        be.rmsNormHeads(*a.qkv, ldq, 0, n, h.nHead, D, *L.qNorm, h.rmsEps);
-        be.rmsNormHeads(*a.qkv, ldq, qW, n, h.nHeadKv, D, *L.kNorm, h.rmsEps);
-    }
+    if (L.qNorm)  // RMS over each head's D values, before RoPE
+        be.rmsNormQkHeads(*a.qkv, ldq, n, h.nHead, h.nHeadKv, D, *L.qNorm, *L.kNorm, h.rmsEps);
     for (const SeqSpan& s : seqs) {
         SessionPlacement& c = *s.cache;
         const kernels::AttentionOp& op = c.attention[l];

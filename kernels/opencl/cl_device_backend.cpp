@@ -186,6 +186,10 @@ public:
                       const DeviceBuffer& weight, float eps) override {
         m_be->rmsNormHeads(cl(x), ld, off, tokens, heads, width, cl(weight), eps);
     }
+    void rmsNormQkHeads(DeviceBuffer& qkv, int64_t ld, int64_t tokens, int64_t qHeads, int64_t kHeads, int64_t width,
+                        const DeviceBuffer& qWeight, const DeviceBuffer& kWeight, float eps) override {
+        m_be->rmsNormQkHeads(cl(qkv), ld, tokens, qHeads, kHeads, width, cl(qWeight), cl(kWeight), eps);
+    }
     void addBias(DeviceBuffer& x, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) override {
         m_be->addBias(cl(x), ld, tokens, width, cl(bias));
     }

@@ -65,6 +65,18 @@ void Backend::rmsNormHeads(const Buffer& x, int64_t ld, int64_t off, int64_t tok
     b.launch("head_rms_norm", k, 2, global, local, 8.0 * static_cast<double>(tokens * heads * width));
 }
 
+void Backend::rmsNormQkHeads(const Buffer& x, int64_t ld, int64_t tokens, int64_t qHeads, int64_t kHeads,
+                             int64_t width, const Buffer& qWeight, const Buffer& kWeight, float eps) {
+    Impl& b = *m_impl;
+    cl_kernel k = b.kernel("head_rms_norm_qk");
+    if (!k || !b.setArgs(k, x, static_cast<int>(ld), static_cast<int>(width), qWeight, kWeight,
+                         static_cast<int>(qHeads), eps))
+        return;
+    const size_t global[2] = {static_cast<size_t>(qHeads + kHeads) * kHeadWg, static_cast<size_t>(tokens)};
+    const size_t local[2] = {kHeadWg, 1};
+    b.launch("head_rms_norm_qk", k, 2, global, local, 8.0 * static_cast<double>(tokens * (qHeads + kHeads) * width));
+}
+
 void Backend::addBias(const Buffer& x, int64_t ld, int64_t tokens, int64_t width, const Buffer& bias) {
     Impl& b = *m_impl;
     cl_kernel k = b.kernel("add_bias");

@@ -150,6 +150,14 @@ public:
     // normalized and multiplied by weight[width] (per-head Q/K norms).
     virtual void rmsNormHeads(DeviceBuffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads,
                               int64_t width, const DeviceBuffer& weight, float eps) = 0;
+    // The q and k head norms of a qkv row in one op: qHeads slices from offset 0 times
+    // qWeight, then the kHeads slices right after them times kWeight (the same bits as
+    // rmsNormHeads on each: the default; a device does it in one launch).
+    virtual void rmsNormQkHeads(DeviceBuffer& qkv, int64_t ld, int64_t tokens, int64_t qHeads, int64_t kHeads,
+                                int64_t width, const DeviceBuffer& qWeight, const DeviceBuffer& kWeight, float eps) {
+        rmsNormHeads(qkv, ld, 0, tokens, qHeads, width, qWeight, eps);
+        rmsNormHeads(qkv, ld, qHeads * width, tokens, kHeads, width, kWeight, eps);
+    }
     // x[t*ld + i] += bias[i] for t < tokens, i < width.
     virtual void addBias(DeviceBuffer& x, int64_t ld, int64_t tokens, int64_t width, const DeviceBuffer& bias) = 0;
     // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in

@@ -169,6 +169,9 @@ public:
     // and multiplied by weight[width].
     void rmsNormHeads(const Buffer& x, int64_t ld, int64_t off, int64_t tokens, int64_t heads, int64_t width,
                       const Buffer& weight, float eps);
+    // Both of a qkv row's head norms in one launch (kernels::Backend::rmsNormQkHeads).
+    void rmsNormQkHeads(const Buffer& x, int64_t ld, int64_t tokens, int64_t qHeads, int64_t kHeads, int64_t width,
+                        const Buffer& qWeight, const Buffer& kWeight, float eps);
     // x[t*ld + i] += bias[i], i < width.
     void addBias(const Buffer& x, int64_t ld, int64_t tokens, int64_t width, const Buffer& bias);
     // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in

@@ -114,6 +114,26 @@ kernel void head_rms_norm(global float* x, int ld, int off, int width, global co
     for (int i = lid; i < width; i += HEAD_WG) v[i] = v[i] * scale * w[i];
 }
 
+// head_rms_norm over the q heads (w: wq) and the k heads after them (wk) of each row:
+// heads [0, nq) and [nq, get_num_groups(0)), slices of width from x[t*ld].
+kernel void head_rms_norm_qk(global float* x, int ld, int width, global const float* wq, global const float* wk,
+                             int nq, float eps) {
+    local float red[HEAD_WG];
+    const int lid = get_local_id(0), h = get_group_id(0), t = get_group_id(1);
+    global float* v = x + (size_t)t * ld + (size_t)h * width;
+    global const float* w = h < nq ? wq : wk;
+    float s = 0.0f;
+    for (int i = lid; i < width; i += HEAD_WG) s += v[i] * v[i];
+    red[lid] = s;
+    for (int step = HEAD_WG / 2; step > 0; step >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < step) red[lid] += red[lid + step];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float scale = 1.0f / sqrt(red[0] / (float)width + eps);
+    for (int i = lid; i < width; i += HEAD_WG) v[i] = v[i] * scale * w[i];
+}
+
 // x[t*ld + i] += bias[i] for i < width.
 kernel void add_bias(global float* x, int ld, int width, global const float* bias) {
     const int i = get_global_id(0), t = get_global_id(1);

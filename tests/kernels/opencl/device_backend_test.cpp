@@ -42,6 +42,41 @@ TEST(DeviceBackend, LayerOpsMatchTheCpuBackend) {
     EXPECT_LT(maxAbsDiff(got.x, want.x), 2e-2f);
 }
 
+// The q and k head norms of a qkv row in one launch: the bits of rmsNormHeads on each
+// (qwen3's per-head norms: one launch a layer fewer), on the device and on the CPU
+// backend (its default runs the two).
+TEST(DeviceBackend, QkHeadNormsInOneLaunchAreTheTwoNorms) {
+    REQUIRE_DEVICE(dev);
+    kernels::ThreadPool pool(1);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    const int64_t n = 3, H = 6, Hkv = 2, D = 80, ldq = (H + 2 * Hkv) * D;
+    const std::vector<float> qkv = randomVector(static_cast<size_t>(n * ldq), 5);
+    const std::vector<float> wq = randomVector(D, 6), wk = randomVector(D, 7);
+    for (kernels::Backend* be : {dev.get(), cpu.get()}) {
+        auto a = be->upload(std::span<const float>(qkv));
+        auto b = be->upload(std::span<const float>(qkv));
+        auto q = be->upload(std::span<const float>(wq));
+        auto k = be->upload(std::span<const float>(wk));
+        ASSERT_TRUE(a && b && q && k);
+        be->rmsNormQkHeads(**a, ldq, n, H, Hkv, D, **q, **k, 1e-6f);
+        be->rmsNormHeads(**b, ldq, 0, n, H, D, **q, 1e-6f);
+        be->rmsNormHeads(**b, ldq, H * D, n, Hkv, D, **k, 1e-6f);
+        std::vector<float> one(qkv.size()), two(qkv.size());
+        be->read(**a, 0, one.data(), one.size() * 4);
+        be->read(**b, 0, two.data(), two.size() * 4);
+        EXPECT_EQ(be->takeError(), "");
+        for (size_t i = 0; i < one.size(); ++i) ASSERT_EQ(one[i], two[i]) << be->name() << " at " << i;
+        int64_t changed = 0;  // q and k normalized, v left alone
+        for (int64_t t = 0; t < n; ++t)
+            for (int64_t i = 0; i < ldq; ++i) {
+                const size_t at = static_cast<size_t>(t * ldq + i);
+                if (i >= (H + Hkv) * D) ASSERT_EQ(one[at], qkv[at]) << be->name() << ": v at " << i;
+                else changed += one[at] != qkv[at];
+            }
+        EXPECT_GT(changed, n * (H + Hkv) * D * 9 / 10) << be->name();
+    }
+}
+
 // The sinks policy's eviction on the device: rows moved to earlier positions with their
 // keys re-rotated are what the CPU backend's shift gives (within the cache type's
 // rounding: a re-quantized block may land one step apart), values byte for byte, for
