@@ -137,6 +137,12 @@ Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t lay
         for (int arr = 0; arr < 3; ++arr)
             if (s->bytes(arr) > st.capacity.bytes[p][arr])
                 return std::unexpected(std::string("streamed experts: a layer larger than the stream's slots"));
+        // A piece is at least 8 rows: wider rows than the stream's layers (the same bytes
+        // in fewer rows fit the slots) would overrun a staging chunk.
+        if (8 * s->rowBytes() > st.chunkBytes)
+            return std::unexpected("streamed experts: rows wider than the stream's (8 rows of " +
+                                   std::to_string(s->rowBytes()) + " bytes, chunks of " + std::to_string(st.chunkBytes) +
+                                   "): a layer it was not made for");
         shape[p] = *s;
     }
 
