@@ -26,7 +26,7 @@
 // chunk (a missing wait then overwrites the chunk before its copy reads it). A missing
 // wait thus reads the wrong rows deterministically instead of once in a while. The host
 // releases copies / ops holds early where it would otherwise wait for a chunk behind them;
-// blocking transfers release every hold.
+// blocking transfers release every hold. Another value: the stream is not made (an error).
 #include <string>
 #include <vector>
 
@@ -74,13 +74,15 @@ Expected<std::unique_ptr<ExpertStream>> Backend::createExpertStream(std::span<co
     auto chunk = chunkBytesFor(*c);
     if (!chunk) return std::unexpected(chunk.error());
     if (slots < 1) return std::unexpected(std::string("streamed experts: no slot"));
+    auto hold = holdMode();
+    if (!hold) return std::unexpected("streamed experts: " + hold.error());
     auto stream = std::make_unique<ExpertStream>();
     stream->m = std::make_unique<ExpertStream::Impl>();
     ExpertStream::Impl& st = *stream->m;
     st.capacity = *c;
     st.chunkBytes = *chunk;
     st.profile = profileOn();
-    st.hold = st.profile ? Hold::None : holdMode();  // the profile waits for copies a hold may stall
+    st.hold = st.profile ? Hold::None : *hold;  // the profile waits for copies a hold may stall
     st.computeQueue = b.queue;
     clRetainCommandQueue(st.computeQueue);  // the stream may outlive the backend's Impl
     cl_int err = CL_SUCCESS;

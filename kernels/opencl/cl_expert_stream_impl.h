@@ -35,7 +35,7 @@ constexpr size_t kChunkBytes = size_t{32} << 20;
 
 // ---- settings from the environment (cl_expert_stream_sizes.cpp) ----
 enum class Hold { None, Copies, Ops, Chunks };
-Hold holdMode();        // ASSISTANT_MOE_STREAM_HOLD (None when unset or unknown)
+Expected<Hold> holdMode();  // ASSISTANT_MOE_STREAM_HOLD (None when unset; an error when unknown)
 bool profileOn();       // ASSISTANT_MOE_STREAM_PROFILE=1
 double hostSeconds();   // steady clock
 

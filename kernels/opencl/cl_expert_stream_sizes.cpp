@@ -34,10 +34,15 @@ Expected<size_t> chunkBytesAsked() {
 
 }  // namespace
 
-Hold holdMode() {
+Expected<Hold> holdMode() {
     const char* e = std::getenv("ASSISTANT_MOE_STREAM_HOLD");
     const std::string_view v = e ? e : "";
-    return v == "copies" ? Hold::Copies : v == "ops" ? Hold::Ops : v == "chunks" ? Hold::Chunks : Hold::None;
+    if (v.empty()) return Hold::None;
+    if (v == "copies") return Hold::Copies;
+    if (v == "ops") return Hold::Ops;
+    if (v == "chunks") return Hold::Chunks;
+    // A test that misspells its hold would otherwise test nothing.
+    return std::unexpected("ASSISTANT_MOE_STREAM_HOLD=" + std::string(v) + ": expected copies, ops or chunks");
 }
 
 bool profileOn() {

@@ -4,6 +4,7 @@
 // backend's experts op, and a layer whose rows are wider than any the stream was made for
 // (same bytes per part: it fits the slots) is refused with a clear error instead of
 // overrunning a pinned staging chunk; the stream still stages its own layers after that.
+// An unknown ASSISTANT_MOE_STREAM_HOLD is an error, not silently no hold.
 // Label gpu (PoCL in CI).
 #include <gtest/gtest.h>
 
@@ -138,6 +139,28 @@ TEST(DeviceExpertStream, RowsWiderThanTheStreamsAreRefused) {
     ok = dev->stageExperts(**stream, 0, 3, sb, &pool);
     ASSERT_TRUE(ok.has_value()) << ok.error();
     expectMatchesCpu(*dev, **stream, 0, sb, "layer b in slot 0 after the refusal");
+}
+
+// A hold mode that is none of copies, ops or chunks (a test's typo would test nothing):
+// no stream, and the error names the variable; an empty value holds nothing.
+TEST(DeviceExpertStream, AnUnknownHoldIsAnError) {
+    auto dev = openDevice();
+    if (!dev) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const Layer a(kE, kFe, 100);
+    const kernels::ExpertSet sa = a.set();
+    const kernels::ExpertSet* layers[] = {&sa};
+    {
+        const ScopedEnv typo("ASSISTANT_MOE_STREAM_HOLD", "copys");
+        auto stream = dev->makeExpertStream(layers, 2);
+        ASSERT_FALSE(stream.has_value());
+        EXPECT_NE(stream.error().find("ASSISTANT_MOE_STREAM_HOLD=copys"), std::string::npos) << stream.error();
+    }
+    const ScopedEnv none("ASSISTANT_MOE_STREAM_HOLD", "");
+    auto stream = dev->makeExpertStream(layers, 2);
+    ASSERT_TRUE(stream.has_value()) << stream.error();
 }
 
 }  // namespace
