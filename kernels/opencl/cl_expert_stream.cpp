@@ -119,6 +119,58 @@ Expected<std::unique_ptr<ExpertStream>> Backend::createExpertStream(std::span<co
     return stream;
 }
 
+namespace {
+
+// The ring's next chunk, once its last copy left it (the host's wait added to `waited`),
+// for staging slot `slot`: holds that copy may be behind are let go first.
+Expected<ExpertStream::Impl::Chunk*> nextFreeChunk(ExpertStream::Impl& st, size_t slot, double& waited) {
+    ExpertStream::Impl::Chunk& ch = st.ring[st.next];
+    st.next = (st.next + 1) % st.ring.size();
+    if (!ch.copied) return &ch;
+    if (ch.hold) releaseLater(st, ch.hold);
+    else unblock(st, slot);
+    const double w0 = hostSeconds();
+    if (const cl_int err = clWaitForEvents(1, &ch.copied); err != CL_SUCCESS)
+        return std::unexpected("streamed experts: waiting for a copy failed (" + std::to_string(err) + ")");
+    waited += hostSeconds() - w0;
+    release(ch.copied);
+    return &ch;
+}
+
+// Piece `pc`'s copies (n[arr] bytes from base[arr] of chunk `ch`) into its rows of `dst`,
+// slot `sl`'s part: the layer's first copy waits for the ops that read the slot last; a
+// held chunk's first and a held layer's last for their holds. ch.copied becomes the
+// chunk's last write (the queue is in order: its whole copy's), sl.firstWrite the layer's
+// first.
+Expected<bool> enqueueCopies(Backend::Impl& b, ExpertStream::Impl& st, ExpertStream::Impl::Slot& sl,
+                             ExpertStream::Impl::Chunk& ch, const Piece& pc, const PartShape& sh, Weight& dst,
+                             const size_t (&n)[3], uint8_t* const (&base)[3], bool first, bool last) {
+    std::vector<cl_event> wait;
+    if (first && sl.read) wait.push_back(sl.read);
+    if (st.hold == Hold::Chunks) holdWith(b, ch.hold, wait);
+    Buffer* arrays[3] = {&dst.a, &dst.s, &dst.m};
+    const size_t rowBytes[3] = {sh.row.a, sh.row.s, sh.row.m};
+    const int lastArr = n[2] ? 2 : n[1] ? 1 : 0;
+    for (int arr = 0; arr <= lastArr; ++arr) {
+        if (n[arr] == 0) continue;
+        if (st.hold == Hold::Copies && last && arr == lastArr) holdWith(b, sl.hold, wait);
+        cl_event ev = nullptr;
+        const cl_int err = clEnqueueWriteBuffer(st.copyQueue, arrays[arr]->get(), CL_FALSE,
+                                                static_cast<size_t>(pc.row0) * rowBytes[arr], n[arr], base[arr],
+                                                static_cast<cl_uint>(wait.size()), wait.empty() ? nullptr : wait.data(),
+                                                &ev);
+        wait.clear();
+        if (err != CL_SUCCESS)
+            return std::unexpected("streamed experts: clEnqueueWriteBuffer failed (" + std::to_string(err) + ")");
+        if (!sl.firstWrite) clRetainEvent(sl.firstWrite = ev);
+        release(ch.copied);
+        ch.copied = ev;
+    }
+    return true;
+}
+
+}  // namespace
+
 Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
                                      ThreadPool* pool) {
     ExpertStream::Impl& st = *stream.m;
@@ -168,18 +220,9 @@ Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t lay
     for (size_t k = 0; k < pieces.size(); ++k) {
         const Piece& pc = pieces[k];
         const PartShape& sh = shape[pc.part];
-        // The ring's next chunk, once its last copy left it.
-        ExpertStream::Impl::Chunk& ch = st.ring[st.next];
-        st.next = (st.next + 1) % st.ring.size();
-        if (ch.copied) {
-            if (ch.hold) releaseLater(st, ch.hold);
-            else unblock(st, static_cast<size_t>(slot));
-            const double w0 = hostSeconds();
-            if (const cl_int err = clWaitForEvents(1, &ch.copied); err != CL_SUCCESS)
-                return std::unexpected("streamed experts: waiting for a copy failed (" + std::to_string(err) + ")");
-            waited += hostSeconds() - w0;
-            release(ch.copied);
-        }
+        auto chunk = nextFreeChunk(st, static_cast<size_t>(slot), waited);
+        if (!chunk) return std::unexpected(chunk.error());
+        ExpertStream::Impl::Chunk& ch = **chunk;
 
         // Host threads convert the piece into the chunk: values, scales, offsets.
         const double t0 = hostSeconds();
@@ -189,31 +232,9 @@ Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t lay
         convertPiece(pc, sh, set, base, pool, scratch);
         staged += hostSeconds() - t0;
 
-        // Its copies into the slot's rows: the layer's first waits for the ops that read
-        // the slot last; a held chunk's first and a held layer's last for their holds.
-        std::vector<cl_event> wait;
-        if (k == 0 && sl.read) wait.push_back(sl.read);
-        if (st.hold == Hold::Chunks) holdWith(*m_impl, ch.hold, wait);
-        Buffer* arrays[3] = {&dst[pc.part]->a, &dst[pc.part]->s, &dst[pc.part]->m};
-        const size_t rowBytes[3] = {sh.row.a, sh.row.s, sh.row.m};
-        const int lastArr = n[2] ? 2 : n[1] ? 1 : 0;
-        for (int arr = 0; arr <= lastArr; ++arr) {
-            if (n[arr] == 0) continue;
-            if (st.hold == Hold::Copies && k + 1 == pieces.size() && arr == lastArr) holdWith(*m_impl, sl.hold, wait);
-            cl_event ev = nullptr;
-            const cl_int err = clEnqueueWriteBuffer(st.copyQueue, arrays[arr]->get(), CL_FALSE,
-                                                    static_cast<size_t>(pc.row0) * rowBytes[arr], n[arr], base[arr],
-                                                    static_cast<cl_uint>(wait.size()), wait.empty() ? nullptr : wait.data(),
-                                                    &ev);
-            wait.clear();
-            if (err != CL_SUCCESS)
-                return std::unexpected("streamed experts: clEnqueueWriteBuffer failed (" + std::to_string(err) + ")");
-            if (!sl.firstWrite) clRetainEvent(sl.firstWrite = ev);
-            // The queue is in order: the chunk's last write is its whole copy's, the
-            // layer's last write the whole layer's.
-            release(ch.copied);
-            ch.copied = ev;
-        }
+        auto copied = enqueueCopies(*m_impl, st, sl, ch, pc, sh, *dst[pc.part], n, base, k == 0, k + 1 == pieces.size());
+        if (!copied) return std::unexpected(copied.error());
+        // The copy queue is in order: the layer's last write is the whole layer's.
         clRetainEvent(ch.copied);
         release(sl.copied);
         sl.copied = ch.copied;
