@@ -65,7 +65,7 @@ struct Backend::Impl {
     };
     std::vector<Pending> pending;  // profiling events not yet read
     // User events holding streamed experts' copies or ops back (ASSISTANT_MOE_STREAM_HOLD,
-    // cl_expert_stream.cpp): completed before any blocking transfer or finish.
+    // cl_expert_stream_holds.cpp): completed before any blocking transfer or finish.
     std::vector<cl_event> holds;
     void releaseHolds();
     std::map<std::string, KernelStat> stats;

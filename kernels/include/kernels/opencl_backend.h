@@ -79,7 +79,7 @@ struct ExpertScratch {
     Buffer sum;                       // experts(accumulate) without the fused down: the sum to add
 };
 
-// Host-resident experts streamed to the device for a prefill batch (cl_expert_stream.cpp):
+// Host-resident experts streamed to the device for a prefill batch (cl_expert_stream*.cpp):
 // `slots` device expert sets (a layer's router and experts each) in turn, filled through a
 // ring of 4 small pinned staging chunks (CL_MEM_ALLOC_HOST_PTR, mapped once; 32 MiB each
 // by default, ASSISTANT_MOE_STREAM_CHUNK) by non-blocking writes on a queue of their own,

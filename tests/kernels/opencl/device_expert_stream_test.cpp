@@ -1,0 +1,166 @@
+// Streamed experts through the device backend (Backend::makeExpertStream, stageExperts,
+// streamedExperts; kernels/opencl/cl_expert_stream*.cpp) on small F32 layers: a layer
+// staged through a ring of tiny chunks (ASSISTANT_MOE_STREAM_CHUNK) gives the CPU
+// backend's experts op, and a layer whose rows are wider than any the stream was made for
+// (same bytes per part: it fits the slots) is refused with a clear error instead of
+// overrunning a pinned staging chunk; the stream still stages its own layers after that.
+// An unknown ASSISTANT_MOE_STREAM_HOLD is an error, not silently no hold.
+// Label gpu (PoCL in CI).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "../backend_scenario.h"
+#include "kernels/device_list.h"
+#include "kernels/opencl_backend.h"
+#include "kernels/thread_pool.h"
+#include "shared_data.h"
+
+namespace {
+
+using namespace kernels_test;
+using kernels::GgmlType;
+
+constexpr int64_t kE = 256, kFe = 256, kX = 8, kUsed = 2, kTokens = 5;
+
+std::unique_ptr<kernels::Backend> openDevice() {
+    std::string id;
+    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
+    else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
+    if (id.empty()) return nullptr;
+    auto cl = kernels::opencl::Backend::create(id);
+    if (!cl) return nullptr;
+    return kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
+}
+
+// An environment variable set for one scope.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : m_name(name) {
+        if (const char* old = std::getenv(name)) m_old = old;
+        setenv(name, value, 1);
+    }
+    ~ScopedEnv() {
+        if (m_old) setenv(m_name, m_old->c_str(), 1);
+        else unsetenv(m_name);
+    }
+
+private:
+    const char* m_name;
+    std::optional<std::string> m_old;
+};
+
+// kX experts of F32 matrices: gate / up [kFe][kE], down [downRows][downCols].
+struct Layer {
+    Quantized router;
+    std::vector<Quantized> gate, up, down;
+    std::vector<kernels::Matrix> g, u, d;
+    Layer(int64_t downRows, int64_t downCols, uint32_t seed) : router(quantizedMatrix(GgmlType::F32, kX, kE, seed)) {
+        for (int64_t e = 0; e < kX; ++e) {
+            const uint32_t s = seed + 10 * static_cast<uint32_t>(e + 1);
+            gate.push_back(quantizedMatrix(GgmlType::F32, kFe, kE, s + 1));
+            up.push_back(quantizedMatrix(GgmlType::F32, kFe, kE, s + 2));
+            down.push_back(quantizedMatrix(GgmlType::F32, downRows, downCols, s + 3));
+        }
+        for (int64_t e = 0; e < kX; ++e) {
+            g.push_back(gate[e].m);
+            u.push_back(up[e].m);
+            d.push_back(down[e].m);
+        }
+    }
+    kernels::ExpertSet set() const { return {&router.m, g, u, d, kUsed, true}; }
+};
+
+std::vector<float> readAll(kernels::Backend& be, const kernels::DeviceBuffer& b, size_t floats) {
+    std::vector<float> v(floats);
+    be.read(b, 0, v.data(), floats * 4);
+    return v;
+}
+
+// streamedExperts on `slot` against the CPU backend's experts op on `set`.
+void expectMatchesCpu(kernels::Backend& dev, kernels::ExpertStream& stream, int slot, const kernels::ExpertSet& set,
+                      const std::string& what) {
+    kernels::ThreadPool pool(2);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    auto all = cpu->uploadExperts(set);
+    ASSERT_TRUE(all.has_value()) << all.error();
+    std::vector<float> x = randomVector(static_cast<size_t>(kTokens * kE), 77);
+    for (float& v : x) v *= 4.0f;  // router logits apart
+    const size_t floats = static_cast<size_t>(kTokens * kE);
+    auto xc = cpu->upload(std::span<const float>(x)), xd = dev.upload(std::span<const float>(x));
+    auto wantB = cpu->alloc(floats * 4), gotB = dev.alloc(floats * 4);
+    ASSERT_TRUE(xc && xd && wantB && gotB);
+    cpu->experts(**all, **xc, kTokens, **wantB);
+    dev.streamedExperts(stream, slot, **xd, kTokens, **gotB);
+    const std::vector<float> want = readAll(*cpu, **wantB, floats), got = readAll(dev, **gotB, floats);
+    ASSERT_EQ(dev.takeError(), "") << what;
+    // Relative to the largest output: the device may compute in half precision.
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < floats; ++i) {
+        worst = std::max(worst, std::fabs(static_cast<double>(got[i] - want[i])));
+        scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+    }
+    ASSERT_GT(scale, 0.0) << what;
+    EXPECT_LT(worst / scale, 5e-3) << what << ": worst " << worst << " of " << scale;
+}
+
+TEST(DeviceExpertStream, RowsWiderThanTheStreamsAreRefused) {
+    auto dev = openDevice();
+    if (!dev) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    // Chunks of 8 of the widest rows (8 KiB): each layer reuses every chunk dozens of times.
+    const ScopedEnv tiny("ASSISTANT_MOE_STREAM_CHUNK", "1K");
+    const Layer a(kE, kFe, 100), b(kE, kFe, 500);
+    const Layer wide(kE / 2, 2 * kFe, 900);  // down: half the rows, twice as wide (same bytes)
+    const kernels::ExpertSet sa = a.set(), sb = b.set(), sw = wide.set();
+    const kernels::ExpertSet* layers[] = {&sa, &sb};
+    auto stream = dev->makeExpertStream(layers, 2);
+    ASSERT_TRUE(stream.has_value()) << stream.error();
+    ASSERT_EQ((*stream)->hostBytes(), 4u * 8 * kE * 4) << "4 chunks of 8 rows of 256 floats";
+    kernels::ThreadPool pool(2);
+
+    auto ok = dev->stageExperts(**stream, 0, 0, sa, &pool);
+    ASSERT_TRUE(ok.has_value()) << ok.error();
+    ok = dev->stageExperts(**stream, 1, 1, sb, nullptr);
+    ASSERT_TRUE(ok.has_value()) << ok.error();
+    expectMatchesCpu(*dev, **stream, 0, sa, "layer a in slot 0");
+    expectMatchesCpu(*dev, **stream, 1, sb, "layer b in slot 1");
+
+    auto refused = dev->stageExperts(**stream, 0, 2, sw, &pool);
+    ASSERT_FALSE(refused.has_value()) << "8 rows of 2 KiB staged through chunks of 8 KiB";
+    EXPECT_NE(refused.error().find("rows wider"), std::string::npos) << refused.error();
+    // The refused slot is not used as if it held a layer; the stream goes on.
+    ok = dev->stageExperts(**stream, 0, 3, sb, &pool);
+    ASSERT_TRUE(ok.has_value()) << ok.error();
+    expectMatchesCpu(*dev, **stream, 0, sb, "layer b in slot 0 after the refusal");
+}
+
+// A hold mode that is none of copies, ops or chunks (a test's typo would test nothing):
+// no stream, and the error names the variable; an empty value holds nothing.
+TEST(DeviceExpertStream, AnUnknownHoldIsAnError) {
+    auto dev = openDevice();
+    if (!dev) {
+        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
+        GTEST_SKIP() << "no OpenCL device";
+    }
+    const Layer a(kE, kFe, 100);
+    const kernels::ExpertSet sa = a.set();
+    const kernels::ExpertSet* layers[] = {&sa};
+    {
+        const ScopedEnv typo("ASSISTANT_MOE_STREAM_HOLD", "copys");
+        auto stream = dev->makeExpertStream(layers, 2);
+        ASSERT_FALSE(stream.has_value());
+        EXPECT_NE(stream.error().find("ASSISTANT_MOE_STREAM_HOLD=copys"), std::string::npos) << stream.error();
+    }
+    const ScopedEnv none("ASSISTANT_MOE_STREAM_HOLD", "");
+    auto stream = dev->makeExpertStream(layers, 2);
+    ASSERT_TRUE(stream.has_value()) << stream.error();
+}
+
+}  // namespace
