@@ -165,6 +165,11 @@ void printDecodeEstimate(const assistant::PlacementReport& plan, int threads, bo
     if (e.cpuCacheSeconds > 0)
         std::printf(" (what fits the %s of last-level cache: %.2f ms)",
                     humanBytes(static_cast<uint64_t>(bw.cacheBytes)).c_str(), 1e3 * e.cpuCacheSeconds);
+    if (e.cpuValueSeconds > 0)
+        std::printf(", soft-caps %llu values x %.1f ns and GELU-gates %llu x %.1f ns (%.2f ms)",
+                    static_cast<unsigned long long>(plan.decodeCpuSoftCaps), 1e9 * bw.cpuSoftCapSeconds,
+                    static_cast<unsigned long long>(plan.decodeCpuGelus), 1e9 * bw.cpuGeluSeconds,
+                    1e3 * e.cpuValueSeconds);
     if (device != "cpu")
         std::printf(", %s reads %s at %.1f GB/s (%.2f ms), %d crossings x %.0f us + %d GPU ops x %.1f us (%.2f ms)",
                     device.c_str(), humanBytes(plan.decodeDeviceBytes).c_str(), bw.deviceBytesPerSecond / 1e9,

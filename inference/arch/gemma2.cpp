@@ -85,6 +85,7 @@ public:
             d.postAttnNorm.push_back(&L.postAttnNorm);
             d.postFfwNorm.push_back(&L.postFfwNorm);
         }
+        d.glu = kernels::Glu::GeGlu;
         d.attentionParams = [this](int64_t, int64_t l) { return attentionParams(l); };
         d.file = m_file;
         return true;

@@ -37,6 +37,7 @@ struct DecoderDesc {
     std::vector<const MoeWeights*> moe;         // [nLayer]; null where the layer is dense
     // Norms after the attention and feed-forward blocks (Gemma): [nLayer] or empty.
     std::vector<const std::vector<float>*> postAttnNorm, postFfwNorm;
+    kernels::Glu glu = kernels::Glu::SwiGlu;  // the dense feed-forward's gate (Gemma: GeGlu)
     // Layer l's RoPE and attention settings for a session of that context length.
     std::function<AttentionParams(int64_t contextLength, int64_t layer)> attentionParams;
     // The file the matrices were bound from (views into its mapping, no CPU layout yet:

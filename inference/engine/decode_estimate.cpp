@@ -3,6 +3,7 @@
 // tokens/s a placement's traffic (PlacementReport::decode*) gives with them.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "assistant/model_tools.h"
 #include "engine/placement.h"
 #include "kernels/backend.h"
+#include "kernels/ops.h"
 #include "kernels/opencl_backend.h"
 #include "kernels/thread_pool.h"
 
@@ -30,7 +32,7 @@ constexpr size_t kProbeBytes = size_t{256} << 20;
 // 18 GB/s on a shared 2-core VM; more reads find the quiet figure more often.
 constexpr int kCpuReads = 10;
 constexpr double kDefaultCpu = 20e9, kDefaultCpuOp = 5e-6, kDefaultDevice = 300e9, kDefaultOp = 10e-6,
-                 kDefaultCrossing = 30e-6;
+                 kDefaultCrossing = 30e-6, kDefaultSoftCap = 20e-9, kDefaultGelu = 10e-9;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -186,6 +188,30 @@ CpuKernelFigures probeCpuKernels(int threads) {
     return f;
 }
 
+// One value's time through kernels::softCap and kernels::geglu on this thread, best of 20
+// passes over 4096 values (16 KiB: in the caches, as a token's scores and rows are) spread
+// over (-3, 3) as capped scores and gates are (tanh costs half again as much there as
+// near 0). {0, 0} when the clock saw nothing.
+std::pair<double, double> probeActivations() {
+    constexpr int64_t kValues = 4096;
+    std::vector<float> src(kValues), x(kValues), up(kValues, 1.0f), out(kValues);
+    for (int64_t i = 0; i < kValues; ++i) src[static_cast<size_t>(i)] = static_cast<float>(i % 97) / 16.0f - 3.0f;
+    double cap = 0, gelu = 0;
+    for (int rep = 0; rep < 20; ++rep) {
+        x = src;  // every pass caps the same values
+        Clock::time_point t0 = Clock::now();
+        kernels::softCap(x.data(), kValues, 1.0f);
+        const double c = seconds(t0, Clock::now());
+        t0 = Clock::now();
+        kernels::geglu(src.data(), up.data(), kValues, out.data());
+        const double g = seconds(t0, Clock::now());
+        if (c > 0) cap = cap == 0 ? c : std::min(cap, c);
+        if (g > 0) gelu = gelu == 0 ? g : std::min(gelu, g);
+    }
+    if (cap <= 0 || gelu <= 0 || !std::isfinite(out[0] + x[0])) return {0.0, 0.0};
+    return {cap / kValues, gelu / kValues};
+}
+
 // A device's copy bandwidth, launch cost and crossing time; false when it cannot be opened.
 bool probeDevice(const std::string& id, MemoryBandwidth& bw) {
     std::shared_ptr<kernels::opencl::Backend> opencl;
@@ -225,10 +251,12 @@ bool probeDevice(const std::string& id, MemoryBandwidth& bw) {
 }
 
 // "cpu:T" (bandwidth) / "cpuop:T" (an op's cost) / "cache:T" (the caches' size and read
-// rate; each its own row, so files written before it existed still read) / "<id>" -> the
-// figures, from the cache file.
+// rate) / "act:T" (a soft-capped and a GELU-gated value's cost; each its own row, so
+// files written before it existed still read) / "<id>" -> the figures, from the cache file.
 std::string cacheKey(const std::string& device, int threads) {
-    return device == "cpu" || device == "cpuop" || device == "cache" ? device + ":" + std::to_string(threads) : device;
+    return device == "cpu" || device == "cpuop" || device == "cache" || device == "act"
+               ? device + ":" + std::to_string(threads)
+               : device;
 }
 
 bool readCache(const std::filesystem::path& path, const std::string& key, std::vector<double>& values) {
@@ -279,18 +307,22 @@ void setCacheFigures(MemoryBandwidth& bw, const std::vector<double>& row) {
 MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe) {
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     MemoryBandwidth bw{kDefaultCpu, device == "cpu" ? 0.0 : kDefaultDevice, device == "cpu" ? 0.0 : kDefaultOp,
-                       device == "cpu" ? 0.0 : kDefaultCrossing, kDefaultCpuOp, 0.0, 0.0, {}, "defaults (no probe)"};
+                       device == "cpu" ? 0.0 : kDefaultCrossing, kDefaultCpuOp, 0.0, 0.0, {}, "defaults (no probe)",
+                       kDefaultSoftCap, kDefaultGelu};
     const std::filesystem::path path = cachePath();
-    std::vector<double> cpu, op, cache, dev;
+    std::vector<double> cpu, op, cache, act, dev;
     const bool cpuCached = !path.empty() && readCache(path, cacheKey("cpu", threads), cpu) && cpu.size() == 1 &&
                            readCache(path, cacheKey("cpuop", threads), op) && op.size() == 1 &&
                            readCache(path, cacheKey("cache", threads), cache) &&
-                           (cache.size() == 1 || cache.size() == 1 + std::size(kCacheTypes));
+                           (cache.size() == 1 || cache.size() == 1 + std::size(kCacheTypes)) &&
+                           readCache(path, cacheKey("act", threads), act) && act.size() == 2;
     const bool devCached = device == "cpu" || (!path.empty() && readCache(path, cacheKey(device, threads), dev) && dev.size() == 3);
     if (cpuCached) {
         bw.cpuBytesPerSecond = cpu[0];
         bw.cpuOpSeconds = op[0];
         setCacheFigures(bw, cache);
+        bw.cpuSoftCapSeconds = act[0];
+        bw.cpuGeluSeconds = act[1];
     }
     if (devCached && device != "cpu") {
         bw.deviceBytesPerSecond = dev[0];
@@ -319,6 +351,11 @@ MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool pro
                 writeCache(path, cacheKey("cpuop", threads), {f.opSeconds});
                 writeCache(path, cacheKey("cache", threads), row);
             }
+        }
+        if (const auto [cap, gelu] = probeActivations(); cap > 0) {
+            bw.cpuSoftCapSeconds = cap;
+            bw.cpuGeluSeconds = gelu;
+            if (!path.empty()) writeCache(path, cacheKey("act", threads), {cap, gelu});
         }
     }
     if (!devCached) {
@@ -360,7 +397,9 @@ DecodeEstimate estimateDecode(const PlacementReport& plan, const MemoryBandwidth
         e.deviceSeconds = static_cast<double>(plan.decodeDeviceBytes) / bw.deviceBytesPerSecond;
     e.overheadSeconds = plan.decodeCrossings * bw.crossingSeconds + plan.decodeDeviceOps * bw.deviceOpSeconds;
     e.cpuOpSeconds = plan.decodeCpuOps * bw.cpuOpSeconds;
-    const double total = e.cpuSeconds + e.deviceSeconds + e.overheadSeconds + e.cpuOpSeconds;
+    e.cpuValueSeconds = static_cast<double>(plan.decodeCpuSoftCaps) * bw.cpuSoftCapSeconds +
+                        static_cast<double>(plan.decodeCpuGelus) * bw.cpuGeluSeconds;
+    const double total = e.cpuSeconds + e.deviceSeconds + e.overheadSeconds + e.cpuOpSeconds + e.cpuValueSeconds;
     e.tokensPerSecond = total > 0 ? 1.0 / total : 0.0;
     return e;
 }

@@ -82,6 +82,9 @@ public:
         int64_t crossings = 0;  // copies of the hidden state between host and device
         int64_t deviceOps = 0;  // kernel launches on the devices
         int64_t cpuOps = 0;     // ops the CPU runs (each with a fixed cost: MemoryBandwidth::cpuOpSeconds)
+        // Values the CPU soft-caps (the CPU layers' attention scores at kDecodeContext
+        // positions, the logits) and GELU-gates (the CPU layers' GeGLU), per token.
+        int64_t cpuSoftCaps = 0, cpuGelus = 0;
         double hitRate = 0;     // the hot-expert cache's assumed share of the picks
         std::map<kernels::GgmlType, uint64_t> cpuBytesByType;  // cpuBytes by weight type
     };

@@ -48,6 +48,8 @@ Result<PlacementReport> planPlacement(const std::string& path, const ModelParams
     r.decodeCrossings = static_cast<int>(t.crossings);
     r.decodeDeviceOps = static_cast<int>(t.deviceOps);
     r.decodeCpuOps = static_cast<int>(t.cpuOps);
+    r.decodeCpuSoftCaps = static_cast<uint64_t>(t.cpuSoftCaps);
+    r.decodeCpuGelus = static_cast<uint64_t>(t.cpuGelus);
     r.hitRate = t.hitRate;
     return r;
 }

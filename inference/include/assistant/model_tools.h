@@ -74,6 +74,11 @@ struct PlacementReport {
     std::vector<std::pair<std::string, uint64_t>> decodeCpuBytesByType;
     int decodeCrossings = 0, decodeDeviceOps = 0;
     int decodeCpuOps = 0;  // ops the CPU runs per token (each a parallel loop: a fixed cost)
+    // Values the CPU passes through a scalar activation per token, each at its own cost
+    // beyond the bytes and ops (MemoryBandwidth::cpuSoftCapSeconds, cpuGeluSeconds): the
+    // soft-capped attention scores of the CPU layers at a short context and the soft-capped
+    // logits (Gemma-2's tanh), the GELU-gated feed-forward values (Gemma's GeGLU).
+    uint64_t decodeCpuSoftCaps = 0, decodeCpuGelus = 0;
     double hitRate = 0;
 };
 
@@ -99,23 +104,29 @@ struct MemoryBandwidth {
     double cacheBytes = 0, cacheBytesPerSecond = 0;
     std::vector<std::pair<std::string, double>> cacheTypeBytesPerSecond;
     std::string source;               // "measured", "cached in PATH", "defaults (no probe)"
+    // One value through kernels::softCap (a tanh) and through kernels::geglu (GELU's fp16
+    // table) on one thread: best of 20 passes over 4096 values in the caches.
+    double cpuSoftCapSeconds = 0, cpuGeluSeconds = 0;
 };
 // The figures for the CPU with `threads` threads (0: all) and `device` ("cpu", or an
 // OpenCL id: its figures too). Cached per machine in $XDG_CONFIG_HOME/assistant/
 // bandwidth.tsv (~/.config/...): measured (about a second) only when not cached and
 // probe is true; otherwise the defaults: CPU 20 GB/s, 5 us per CPU op, no cache figures,
-// device 300 GB/s, 10 us per device op, 30 us per crossing.
+// 20 ns per soft-capped and 10 ns per GELU-gated value, device 300 GB/s, 10 us per
+// device op, 30 us per crossing.
 MemoryBandwidth memoryBandwidth(const std::string& device, int threads, bool probe);
 
 struct DecodeEstimate {
     double tokensPerSecond = 0;
     // Per token: the CPU's and the device's reads, the crossings and device launches
     // (overhead), the CPU ops' fixed cost; cpuCacheSeconds: the part of cpuSeconds read
-    // from the caches.
+    // from the caches; cpuValueSeconds: the soft-capped and GELU-gated values' cost.
     double cpuSeconds = 0, deviceSeconds = 0, overheadSeconds = 0, cpuOpSeconds = 0, cpuCacheSeconds = 0;
+    double cpuValueSeconds = 0;
 };
 // tokens/s = 1 / (cpu bytes / cpu bandwidth + device bytes / device bandwidth +
-// crossings x crossing time + device ops x op time + cpu ops x cpu op time):
+// crossings x crossing time + device ops x op time + cpu ops x cpu op time + soft-capped
+// and GELU-gated values x their times):
 // memory-bound decode of one sequence at a short context plus each op's fixed cost
 // (what dominates a small model), the sides one after the other (no overlap). Of the
 // CPU's bytes, the share that fits cacheBytes reads at each type's cache rate, the rest

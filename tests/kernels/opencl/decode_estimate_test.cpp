@@ -3,13 +3,17 @@
 // the sides as the placement moves the weights, never appear or vanish; the crossings
 // and the hot-expert cache's assumed hit rate follow the plan, as do the CPU's ops (each
 // with a fixed cost: what makes a small model slower than its bytes say); the formula,
-// with the bytes that fit the caches read at the kernels' rates there; the figures'
-// cache and defaults.
+// with the bytes that fit the caches read at the kernels' rates there; each architecture's
+// extra ops and soft-capped / GELU-gated values; the experts' bytes at their own types;
+// the figures' cache and defaults.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "assistant/model_tools.h"
 #include "greedy_run.h"
@@ -71,7 +75,7 @@ TEST(DecodeEstimate, TrafficFollowsThePlacement) {
     const PlacementReport hot = plan(path, dev, MoeExperts::Cpu, all - experts / 2);
     ASSERT_GT(hot.hotExpertsPerLayer, 0);
     EXPECT_DOUBLE_EQ(hot.hitRate, static_cast<double>(hot.hotExpertsPerLayer) / hot.expertCount);
-    EXPECT_NEAR(static_cast<double>(total(hot)), static_cast<double>(total(cpu)), 2.0 * hot.layerCount);  // rounding
+    EXPECT_NEAR(static_cast<double>(total(hot)), static_cast<double>(total(cpu)), 6.0 * hot.layerCount);  // rounding: 3 tensors x 2 sides
     EXPECT_LT(hot.decodeCpuBytes, hybrid.decodeCpuBytes);
     EXPECT_GT(hot.decodeDeviceOps, hybrid.decodeDeviceOps);
 
@@ -101,6 +105,76 @@ TEST(DecodeEstimate, CpuOpsOfADenseModel) {
     REQUIRE_SHARED(path);
     const PlacementReport cpu = plan(path, "cpu", MoeExperts::Auto);
     EXPECT_EQ(cpu.decodeCpuOps, 8 * cpu.layerCount + 3);
+}
+
+// Each architecture's ops beyond the common eight a layer (the head's three): qwen2's
+// Q|K|V biases (one), qwen3's head norms (two), Gemma-2's norms after the blocks and their
+// adds (four); llama3's rope_freqs cost nothing per token (the session's RoPE tables
+// hold them). Gemma-2 soft-caps its attention scores (8 heads x 32 keys on the windowed
+// layer 0, x 64 (the short context counted) on layer 1) and its 512 logits, and
+// GELU-gates its 256 feed-forward values a layer; the others neither.
+TEST(DecodeEstimate, EachArchitecturesExtraOpsAndValues) {
+    struct Case {
+        const char* file;
+        int opsPerLayer;
+        uint64_t softCaps, gelus;
+    };
+    const Case cases[] = {{"llama3rope-a.gguf", 8, 0, 0},
+                          {"qwen2-a.gguf", 9, 0, 0},
+                          {"qwen3-a.gguf", 10, 0, 0},
+                          {"phi3-a.gguf", 8, 0, 0},
+                          {"gemma2-a.gguf", 12, 8 * 32 + 8 * 64 + 512, 2 * 256}};
+    for (const Case& c : cases) {
+        const std::string path = testdata::sharedPath(std::string("conformance/models/") + c.file);
+        REQUIRE_SHARED(path);
+        const PlacementReport cpu = plan(path, "cpu", MoeExperts::Auto);
+        EXPECT_EQ(cpu.decodeCpuOps, c.opsPerLayer * cpu.layerCount + 3) << c.file;
+        EXPECT_EQ(cpu.decodeCpuSoftCaps, c.softCaps) << c.file;
+        EXPECT_EQ(cpu.decodeCpuGelus, c.gelus) << c.file;
+    }
+    // Each value at its own time, on top of the bytes and the ops.
+    PlacementReport gemma;
+    gemma.decodeCpuBytes = 1'000'000;
+    gemma.decodeCpuOps = 27;
+    gemma.decodeCpuSoftCaps = 1280;
+    gemma.decodeCpuGelus = 512;
+    MemoryBandwidth bw{1e10, 0, 0, 0, 1e-6, 0, 0, {}, "test", 10e-9, 5e-9};
+    const DecodeEstimate e = estimateDecode(gemma, bw);
+    EXPECT_DOUBLE_EQ(e.cpuValueSeconds, 1280 * 10e-9 + 512 * 5e-9);
+    EXPECT_DOUBLE_EQ(e.tokensPerSecond, 1.0 / (1e6 / 1e10 + 27e-6 + e.cpuValueSeconds));
+}
+
+// A MoE file whose expert tensors have different types (a Q4_K_M quantization: the
+// gates and ups Q4_K, the downs, 64 values a row, a legacy type): each used expert's
+// bytes count at its own tensor's type. Expected per type from the file's tensor list:
+// every matrix read whole (the tied embedding as the head, plus its one row looked up),
+// each expert tensor's 2 used experts of 8.
+TEST(DecodeEstimate, ExpertBytesAtTheirOwnTypes) {
+    const std::string f32 = testdata::sharedPath("conformance/models/qwen3moe-a.gguf");
+    REQUIRE_SHARED(f32);
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("decode_estimate_moe_" + std::to_string(::getpid()) + ".gguf")).string();
+    QuantizeParams q;
+    q.input = f32;
+    q.output = path;
+    q.type = "Q4_K_M";
+    ASSERT_TRUE(quantizeModel(q).has_value());
+    auto info = GgufInfo::open(path);
+    ASSERT_TRUE(info.has_value());
+    std::map<std::string, uint64_t> want;
+    std::string gateType, downType;
+    for (const GgufTensor& t : info->tensors()) {
+        if (t.shape.size() == 3) want[t.typeName] += t.bytes / 8 * 2;  // [E or Fe][rows][8 experts]
+        else if (t.shape.size() == 2) want[t.typeName] += t.bytes;
+        if (t.name == "token_embd.weight") want[t.typeName] += t.bytes / 512;  // the token's row
+        if (t.name == "blk.0.ffn_gate_exps.weight") gateType = t.typeName;
+        if (t.name == "blk.0.ffn_down_exps.weight") downType = t.typeName;
+    }
+    ASSERT_NE(gateType, downType);  // the case this test is about
+    const PlacementReport cpu = plan(path, "cpu", MoeExperts::Auto);
+    std::map<std::string, uint64_t> got(cpu.decodeCpuBytesByType.begin(), cpu.decodeCpuBytesByType.end());
+    EXPECT_EQ(got, want);
+    std::filesystem::remove(path);
 }
 
 // A small model's weights stay in the caches from token to token: its bytes read at the
@@ -165,7 +239,8 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     {
         std::ofstream out(dir / "assistant" / "bandwidth.tsv");
         out << "cpu:3\t12e9\ncpuop:3\t7e-6\ncache:3\t32e6\t1\t2\t3\t4\t5\t6\nopencl:9.9\t2e12\t4e-6\t25e-6\n";
-        out << "cpu:4\t12e9\ncpuop:4\t7e-6\ncache:4\t0\n";  // a machine without cache figures
+        out << "act:3\t3e-8\t2e-8\n";
+        out << "cpu:4\t12e9\ncpuop:4\t7e-6\ncache:4\t0\nact:4\t3e-8\t2e-8\n";  // a machine without cache figures
     }
     d = memoryBandwidth("opencl:9.9", 3, /*probe=*/true);  // cached: nothing measured
     EXPECT_EQ(d.source.rfind("cached in ", 0), 0u) << d.source;
@@ -174,6 +249,8 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     EXPECT_DOUBLE_EQ(d.deviceBytesPerSecond, 2e12);
     EXPECT_DOUBLE_EQ(d.deviceOpSeconds, 4e-6);
     EXPECT_DOUBLE_EQ(d.crossingSeconds, 25e-6);
+    EXPECT_DOUBLE_EQ(d.cpuSoftCapSeconds, 3e-8);
+    EXPECT_DOUBLE_EQ(d.cpuGeluSeconds, 2e-8);
     EXPECT_DOUBLE_EQ(d.cacheBytes, 32e6);
     EXPECT_DOUBLE_EQ(d.cacheBytesPerSecond, 4);  // Q4_0's
     ASSERT_EQ(d.cacheTypeBytesPerSecond.size(), 6u);
@@ -187,12 +264,18 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     d = memoryBandwidth("cpu", 5, /*probe=*/false);
     EXPECT_DOUBLE_EQ(d.cpuBytesPerSecond, 20e9);
     EXPECT_DOUBLE_EQ(d.cpuOpSeconds, 5e-6);
+    EXPECT_DOUBLE_EQ(d.cpuSoftCapSeconds, 20e-9);
+    EXPECT_DOUBLE_EQ(d.cpuGeluSeconds, 10e-9);
     // Probing the CPU measures and caches positive figures: an op takes microseconds; with
     // sysfs cache sizes, every probed type reads from the caches at some rate.
     d = memoryBandwidth("cpu", 1, /*probe=*/true);
     EXPECT_GT(d.cpuBytesPerSecond, 1e8);
     EXPECT_GT(d.cpuOpSeconds, 1e-8);
     EXPECT_LT(d.cpuOpSeconds, 1e-3);
+    EXPECT_GT(d.cpuSoftCapSeconds, 1e-11);  // a tanh: nanoseconds
+    EXPECT_LT(d.cpuSoftCapSeconds, 1e-6);
+    EXPECT_GT(d.cpuGeluSeconds, 1e-11);
+    EXPECT_LT(d.cpuGeluSeconds, 1e-6);
     if (std::filesystem::exists("/sys/devices/system/cpu/cpu0/cache/index0/size")) {
         EXPECT_GT(d.cacheBytes, 1e5);
         ASSERT_EQ(d.cacheTypeBytesPerSecond.size(), 6u);
@@ -201,14 +284,18 @@ TEST(DecodeEstimate, FiguresComeFromTheCacheOrTheDefaults) {
     EXPECT_EQ(memoryBandwidth("cpu", 1, false).cacheTypeBytesPerSecond, d.cacheTypeBytesPerSecond);
     EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuBytesPerSecond, d.cpuBytesPerSecond);
     EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuOpSeconds, d.cpuOpSeconds);
-    // A file from before the op figure (a "cpu:T" row only), or from before the cache
-    // figures (no "cache:T" row), probes again for them.
+    EXPECT_EQ(memoryBandwidth("cpu", 1, false).cpuSoftCapSeconds, d.cpuSoftCapSeconds);
+    // A file from before the op figure (a "cpu:T" row only), from before the cache
+    // figures (no "cache:T" row), or from before the values' (no "act:T" row) probes
+    // again for them.
     {
         std::ofstream out(dir / "assistant" / "bandwidth.tsv");
         out << "cpu:2\t12e9\ncpu:5\t12e9\ncpuop:5\t7e-6\n";
+        out << "cpu:6\t12e9\ncpuop:6\t7e-6\ncache:6\t0\n";
     }
     EXPECT_EQ(memoryBandwidth("cpu", 2, /*probe=*/false).source, "defaults (no probe)");
     EXPECT_EQ(memoryBandwidth("cpu", 5, /*probe=*/false).source, "defaults (no probe)");
+    EXPECT_EQ(memoryBandwidth("cpu", 6, /*probe=*/false).source, "defaults (no probe)");
     d = memoryBandwidth("cpu", 2, /*probe=*/true);
     EXPECT_GT(d.cpuOpSeconds, 1e-8);
     EXPECT_EQ(memoryBandwidth("cpu", 2, false).source.rfind("cached in ", 0), 0u);
