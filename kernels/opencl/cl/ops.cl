@@ -98,10 +98,10 @@ kernel void geglu(global const float* gu, global float* out, int ld, int f) {
 // Per-head RMSNorm in place: slice h of row t is x[t*ld + off + h*width ..], times
 // w[width]. One work-group of HEAD_WG per (head, token).
 #define HEAD_WG 64
-kernel void head_rms_norm(global float* x, int ld, int off, int width, global const float* w, float eps) {
-    local float red[HEAD_WG];
-    const int lid = get_local_id(0), h = get_group_id(0), t = get_group_id(1);
-    global float* v = x + (size_t)t * ld + off + (size_t)h * width;
+
+// One work-group's head: v[0 .. width) normalized and times w, in place.
+void norm_head(global float* v, int width, global const float* w, float eps, local float* red) {
+    const int lid = get_local_id(0);
     float s = 0.0f;
     for (int i = lid; i < width; i += HEAD_WG) s += v[i] * v[i];
     red[lid] = s;
@@ -114,24 +114,19 @@ kernel void head_rms_norm(global float* x, int ld, int off, int width, global co
     for (int i = lid; i < width; i += HEAD_WG) v[i] = v[i] * scale * w[i];
 }
 
+kernel void head_rms_norm(global float* x, int ld, int off, int width, global const float* w, float eps) {
+    local float red[HEAD_WG];
+    const int h = get_group_id(0), t = get_group_id(1);
+    norm_head(x + (size_t)t * ld + off + (size_t)h * width, width, w, eps, red);
+}
+
 // head_rms_norm over the q heads (w: wq) and the k heads after them (wk) of each row:
 // heads [0, nq) and [nq, get_num_groups(0)), slices of width from x[t*ld].
 kernel void head_rms_norm_qk(global float* x, int ld, int width, global const float* wq, global const float* wk,
                              int nq, float eps) {
     local float red[HEAD_WG];
-    const int lid = get_local_id(0), h = get_group_id(0), t = get_group_id(1);
-    global float* v = x + (size_t)t * ld + (size_t)h * width;
-    global const float* w = h < nq ? wq : wk;
-    float s = 0.0f;
-    for (int i = lid; i < width; i += HEAD_WG) s += v[i] * v[i];
-    red[lid] = s;
-    for (int step = HEAD_WG / 2; step > 0; step >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < step) red[lid] += red[lid + step];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    const float scale = 1.0f / sqrt(red[0] / (float)width + eps);
-    for (int i = lid; i < width; i += HEAD_WG) v[i] = v[i] * scale * w[i];
+    const int h = get_group_id(0), t = get_group_id(1);
+    norm_head(x + (size_t)t * ld + (size_t)h * width, width, h < nq ? wq : wk, eps, red);
 }
 
 // x[t*ld + i] += bias[i] for i < width.

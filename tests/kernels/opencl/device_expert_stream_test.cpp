@@ -11,13 +11,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <optional>
 #include <string>
 
 #include "../backend_scenario.h"
 #include "kernels/device_list.h"
 #include "kernels/opencl_backend.h"
 #include "kernels/thread_pool.h"
+#include "device_under_test.h"
+#include "scoped_env.h"
 #include "shared_data.h"
 
 namespace {
@@ -27,32 +28,6 @@ using kernels::GgmlType;
 
 constexpr int64_t kE = 256, kFe = 256, kX = 8, kUsed = 2, kTokens = 5;
 
-std::unique_ptr<kernels::Backend> openDevice() {
-    std::string id;
-    if (const char* e = std::getenv("ASSISTANT_TEST_OPENCL_DEVICE"); e && *e) id = e;
-    else if (auto devices = kernels::openclDevices(); !devices.empty()) id = devices.front().id;
-    if (id.empty()) return nullptr;
-    auto cl = kernels::opencl::Backend::create(id);
-    if (!cl) return nullptr;
-    return kernels::opencl::makeDeviceBackend(std::shared_ptr<kernels::opencl::Backend>(std::move(*cl)));
-}
-
-// An environment variable set for one scope.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : m_name(name) {
-        if (const char* old = std::getenv(name)) m_old = old;
-        setenv(name, value, 1);
-    }
-    ~ScopedEnv() {
-        if (m_old) setenv(m_name, m_old->c_str(), 1);
-        else unsetenv(m_name);
-    }
-
-private:
-    const char* m_name;
-    std::optional<std::string> m_old;
-};
 
 // kX experts of F32 matrices: gate / up [kFe][kE], down [downRows][downCols].
 struct Layer {
@@ -109,11 +84,7 @@ void expectMatchesCpu(kernels::Backend& dev, kernels::ExpertStream& stream, int 
 }
 
 TEST(DeviceExpertStream, RowsWiderThanTheStreamsAreRefused) {
-    auto dev = openDevice();
-    if (!dev) {
-        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
-        GTEST_SKIP() << "no OpenCL device";
-    }
+    REQUIRE_DEVICE(dev);
     // Chunks of 8 of the widest rows (8 KiB): each layer reuses every chunk dozens of times.
     const ScopedEnv tiny("ASSISTANT_MOE_STREAM_CHUNK", "1K");
     const Layer a(kE, kFe, 100), b(kE, kFe, 500);
@@ -144,11 +115,7 @@ TEST(DeviceExpertStream, RowsWiderThanTheStreamsAreRefused) {
 // A hold mode that is none of copies, ops or chunks (a test's typo would test nothing):
 // no stream, and the error names the variable; an empty value holds nothing.
 TEST(DeviceExpertStream, AnUnknownHoldIsAnError) {
-    auto dev = openDevice();
-    if (!dev) {
-        if (testdata::inCi()) FAIL() << "no OpenCL device (install pocl-opencl-icd)";
-        GTEST_SKIP() << "no OpenCL device";
-    }
+    REQUIRE_DEVICE(dev);
     const Layer a(kE, kFe, 100);
     const kernels::ExpertSet sa = a.set();
     const kernels::ExpertSet* layers[] = {&sa};

@@ -18,7 +18,6 @@
 #include <functional>
 #include <cstring>
 #include <filesystem>
-#include <optional>
 #include <string_view>
 
 #include <unistd.h>
@@ -28,6 +27,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "greedy_run.h"
+#include "scoped_env.h"
 #include "shared_data.h"
 
 namespace {
@@ -87,23 +87,7 @@ std::string deepCopy(const std::string& from, const std::string& to) {
     return ok ? to : std::string();
 }
 
-// An environment variable set for one scope.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : m_name(name) {
-        if (const char* old = std::getenv(name)) m_old = old;
-        if (value) setenv(name, value, 1);
-        else unsetenv(name);
-    }
-    ~ScopedEnv() {
-        if (m_old) setenv(m_name, m_old->c_str(), 1);
-        else unsetenv(m_name);
-    }
-
-private:
-    const char* m_name;
-    std::optional<std::string> m_old;
-};
+using kernels_test::ScopedEnv;
 
 std::shared_ptr<const Model> load(const std::string& path, const ModelParams& p) {
     auto m = Model::load(path, p);
