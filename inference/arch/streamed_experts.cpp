@@ -101,7 +101,7 @@ bool stage(SessionPlacement& sp, int64_t l, kernels::Backend& be) {
 bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::Backend& be, Activations& a) {
     const ModelPlacement& mp = *sp.model;
     const int dev = mp.layers[l].device;
-    if (mp.streamMinTokens <= 0 || !streams(mp, sp.streamThreshold, l, dev, n)) return false;
+    if (!streams(mp, sp.streamThreshold, l, dev, n)) return false;  // (a threshold of 0: off)
     // The pass's first streamed layer on this device: nothing was staged ahead of it (its
     // attention, enqueued before, runs meanwhile).
     if (sp.stagedThrough < l && !stage(sp, l, be)) return true;

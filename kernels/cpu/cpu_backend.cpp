@@ -226,10 +226,12 @@ void CpuBackend::glu(Glu kind, const DeviceBuffer& gu, int64_t tokens, int64_t f
     gluRows(*m_pool, kind, floats(gu), 2 * f, tokens, f, floats(out));
 }
 
+void addFloats(ThreadPool& pool, float* dst, const float* src, int64_t n) {
+    forPieces(pool, 1, n, [&](int64_t, int64_t begin, int64_t end) { addInPlace(dst + begin, src + begin, end - begin); });
+}
+
 void CpuBackend::add(DeviceBuffer& y, const DeviceBuffer& x, int64_t n) {
-    float* dst = floats(y);
-    const float* src = floats(x);
-    forPieces(*m_pool, 1, n, [&](int64_t, int64_t begin, int64_t end) { addInPlace(dst + begin, src + begin, end - begin); });
+    addFloats(*m_pool, floats(y), floats(x), n);
 }
 
 BackendResult<BufferPtr> CpuBackend::ropeTable(const RopeParams&) { return std::make_unique<HostBuffer>(0); }

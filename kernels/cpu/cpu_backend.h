@@ -18,6 +18,8 @@ void forEach(ThreadPool& pool, int64_t n, int64_t floatsEach, const std::functio
 // when there are fewer rows than threads (one token's SwiGLU over 5,632 values, say).
 void forPieces(ThreadPool& pool, int64_t tokens, int64_t width,
                const std::function<void(int64_t t, int64_t begin, int64_t end)>& fn);
+// dst[i] += src[i], i < n, in pieces on the pool.
+void addFloats(ThreadPool& pool, float* dst, const float* src, int64_t n);
 
 class HostBuffer final : public DeviceBuffer {
 public:

@@ -161,9 +161,7 @@ void CpuBackend::experts(const DeviceWeight& weight, const DeviceBuffer& xb, int
     const int64_t E = set.router->cols;
     m_expertsSum.resize(std::max<size_t>(m_expertsSum.size(), static_cast<size_t>(n * E)));
     expertsRouted(set, choice, set.used, floats(xb), n, m_expertsSum.data());
-    float* out = floats(outb);
-    forPieces(*m_pool, 1, n * E,
-              [&](int64_t, int64_t b, int64_t e) { addInPlace(out + b, m_expertsSum.data() + b, e - b); });
+    addFloats(*m_pool, floats(outb), m_expertsSum.data(), n * E);
 }
 
 }  // namespace kernels::cpu
