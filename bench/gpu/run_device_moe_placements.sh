@@ -5,16 +5,27 @@
 # default threshold and off; with a 12G hot-expert cache (stream default and off); all on
 # the GPU; CPU only; then a prompt sweep around the stream's threshold: off, always on, and
 # the default (which moves to the measured break-even: assistant-bench prints it).
+# With the peer's sources carried in .llamasrc (bench/gpu/build_device_llamacpp.sh), part
+# build also builds llama.cpp with CUDA, and part bench runs its placements right after
+# ours (same file, same threads), so the ratios come from one machine and one hour.
+# A call runs 10 minutes at most: PARTS picks some of build, tests, bench, sweep (the build
+# folders and the model file stay on a warm machine between calls).
 #
-#   bench/gpu/run_device_moe_placements.sh CARRY OUT [THREADS (16)] [REPS (2)]
+#   bench/gpu/run_device_moe_placements.sh CARRY OUT [THREADS (16)] [REPS (2)] [PARTS (all)]
 set -uo pipefail
 carry=$(realpath "${1:-.devcarry}")
 out=${2:-/tmp/moe-placements-out}
 threads=${3:-16}
 reps=${4:-2}
+parts=${5:-build,tests,bench,sweep}
+want() { [[ ",$parts," == *",$1,"* ]]; }
 source "$(dirname "$0")/device_env.sh"
 gen qwen3moe-30b-a3b q4_0 &
 t0=$(date +%s)
+peer=build-llama/bin/llama-bench
+if want build && [ -d .llamasrc ]; then
+  bench/gpu/build_device_llamacpp.sh .llamasrc build-llama "$out/llama-build.log" 560 > "$out/llama-build.txt" 2>&1 &
+fi
 configure_dev build-dev
 cmake --build build-dev -j"$(nproc)" --target assistant-bench gpu_moe_stream_test gpu_moe_test kernels_cpu_test \
   > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
@@ -22,11 +33,12 @@ echo "build: $(( $(date +%s) - t0 )) s"
 dev=${DEV:-opencl:0.0}
 export ASSISTANT_TEST_OPENCL_DEVICE=$dev
 grep -m1 "model name" /proc/cpuinfo; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-for t in kernels_cpu_test gpu_moe_stream_test gpu_moe_test; do
+want tests && for t in kernels_cpu_test gpu_moe_stream_test gpu_moe_test; do
   timeout 150 build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
   grep -m3 -A8 "Failure$" "$out/$t.log" | cut -c1-300 | head -30
 done
 wait
+[ -e "$out/llama-build.txt" ] && cat "$out/llama-build.txt"
 m=/tmp/models/qwen3moe-30b-a3b-q4_0.gguf
 [ -s $m ] || { tail -5 "$out"/gen-qwen3moe-30b-a3b*.log; exit 1; }
 echo "model ready: $(( $(date +%s) - t0 )) s, $(( $(stat -c %s $m) >> 20 )) MiB"
@@ -38,16 +50,28 @@ bench() {  # LABEL STREAM(default|N) ARGS...
   else ASSISTANT_MOE_STREAM=$stream timeout 150 $run > "$out/$label.txt" 2>&1; fi
   echo "rc=$?"; grep -E "^\| qwen3moe|error|hit rate [0-9.]+% \(|peak Rss|stream from" "$out/$label.txt" | grep -v "run [0-9]:" | head -14
 }
+peer() {  # LABEL ARGS... : llama.cpp's llama-bench on the same file
+  local label=$1; shift
+  [ -x $peer ] || return 0
+  echo "== $label"
+  timeout 200 python3 bench/tools/peak_rss.py --label $label -- $peer -m $m -t $threads "$@" > "$out/$label.txt" 2>&1
+  echo "rc=$?"; grep -E "^\| qwen3moe|error|peak Rss" "$out/$label.txt" | head -6
+}
 hy="--device $dev --gpu-layers 99 --moe-experts cpu"
-bench hybrid-stream default -p 512 -n 64 -r $reps $hy
-bench hybrid-nostream 0 -p 512 -n 64 -r $reps $hy
-bench cache12G-default default -p 512 -n 64 -r $reps $hy --gpu-mem 12G
-bench cache12G-nostream 0 -p 512 -n 64 -r $reps $hy --gpu-mem 12G
-bench all-gpu default -p 512 -n 128 -r 3 --device $dev --gpu-layers 99 --moe-experts gpu
-bench cpu-only default -p 512 -n 64 -r $reps --device cpu
+if want bench; then
+  bench hybrid-stream default -p 512 -n 64 -r $reps $hy
+  peer llama-hybrid -p 512 -n 64 -r $reps -ngl 99 -ncmoe 48
+  bench hybrid-nostream 0 -p 512 -n 64 -r $reps $hy
+  bench cache12G-default default -p 512 -n 64 -r $reps $hy --gpu-mem 12G
+  bench cache12G-nostream 0 -p 512 -n 64 -r $reps $hy --gpu-mem 12G
+  bench all-gpu default -p 512 -n 128 -r 3 --device $dev --gpu-layers 99 --moe-experts gpu
+  peer llama-all-gpu -p 512 -n 128 -r 3 -ngl 99
+  bench cpu-only default -p 512 -n 64 -r $reps --device cpu
+  peer llama-cpu-only -p 512 -n 64 -r $reps -ngl 0 -nopo 1
+fi
 # Off, always, and the default (192 until both sides are measured, then their break-even:
 # the 128 and 160 runs time the CPU, the stream's own runs time the stream).
-for stream in 0 1 default; do
+want sweep && for stream in 0 1 default; do
   bench sweep-$stream $stream -p 128,160,192,256,384 -n 0 -r $reps $hy
 done
 echo "total: $(( $(date +%s) - t0 )) s"
