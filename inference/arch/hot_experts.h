@@ -28,6 +28,7 @@ public:
     kernels::DeviceWeight& slots() { return *m_slots; }
     int32_t expertIn(int64_t slot) const { return m_expertIn[slot]; }
     bool resident(int32_t expert) const { return m_slotOf[expert] >= 0; }
+    uint64_t count(int32_t expert) const { return m_count[expert]; }  // its picks (halved at refreshes)
 
     // Counts the picks of choice [n][K] and splits them: onDevice [n][Kd] (Kd: the most
     // any token has cached; slot ids, -1 where a token has fewer) and onHost [n][K]

@@ -92,6 +92,9 @@ struct ModelPlacement {
     bool streamAdaptive = false;      // the default threshold: measured costs move it (StreamCosts)
     mutable StreamCosts streamCosts;  // both ways' costs a layer, measured as passes run
     mutable std::atomic<uint64_t> streamedLayers{0};  // layers' experts streamed so far (all passes)
+    // Experts and bytes the streams staged so far (a whole layer counts all its experts; one
+    // with a cache only the uncached experts its batch picked).
+    mutable std::atomic<uint64_t> stagedExperts{0}, stagedBytes{0};
     kernels::ExpertStream* stream(int device) const {
         return device >= 0 && static_cast<size_t>(device) < streams.size() ? streams[device].get() : nullptr;
     }

@@ -7,9 +7,23 @@
 // and the device's ops (one layer staged ahead: the slot's last reader, layer l - 1's
 // experts op, is done, so the host never waits for the device's ops; two ahead it would
 // wait for layer l's op once the ring is full). Smaller batches (decode) keep the CPU
-// experts and the hot-expert cache (hot_experts.h), whose counts see no streamed batch;
-// with a cache, a layer streams only when the picks it misses are as many as a cacheless
-// batch of the threshold gives the CPU.
+// experts and the hot-expert cache (hot_experts.h). With a cache, a layer streams only
+// when the picks it misses are as many as a cacheless batch of the threshold gives the CPU.
+//
+// A layer with a cache streams only what the cache lacks: the host routes the batch (its
+// counts see the picks, as for the CPU path), the device computes the cached picks from
+// the cache's slots, and the host stages into slot l % 2 only the uncached experts that the
+// batch picks (their gate, up and down rows at their usual places: the slot is read by
+// expert id with the host's ids and weights, no id map and no router), which the device
+// then computes; both parts are summed. On the H200 with --gpu-mem 12G about 3/4 of a
+// layer's experts are cached, so a layer copies at most a quarter of its bytes. The cost:
+// such a layer cannot be staged one layer ahead, since which experts it needs is known only
+// once layer l's input is routed, which needs layer l - 1's output on the host (a blocking
+// read that also waits for layer l's attention). What overlaps: the staging of layer l's
+// misses with the device's cached picks of layer l (enqueued first), and each chunk's copy
+// with the host's next chunk. What no longer overlaps: the host's staging with layer l - 1's
+// experts and layer l's attention. Staging fewer bytes outweighs that when the cache holds
+// most experts; layers without a cache still stage one ahead.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +59,9 @@ bool moeStreamThresholdIsDefault();
 
 // What a layer's experts cost both ways on this machine, measured as the passes run: the
 // host's wall time to stage one layer (the ring holds the host to the copies' pace, so it
-// is the stream's time a layer) and the CPU experts' wall time per token of picks (from
+// is the stream's time a layer; a staging of part of the layer's experts counts per whole
+// layer, its time divided by its share of the experts, so that the break-even compares a
+// whole layer with the CPU's time a token as without a cache) and the CPU experts' wall time per token of picks (from
 // batches of at least kMinCpuTokens: smaller ones are dominated by reading the experts).
 // Once both are known, the default threshold becomes the batch whose CPU time equals a
 // layer's stream (streamThreshold): a slow link (a PCIe x8 card) streams later, a fast one
@@ -54,7 +70,11 @@ class StreamCosts {
 public:
     static constexpr int64_t kMinCpuTokens = 32;
     static constexpr int64_t kMinBreakEven = 16;  // never stream batches below this
-    void addStream(double seconds);
+    // Stagings of fewer experts are ignored: a few experts' time is mostly the staging's
+    // fixed costs, which the division by the share would inflate.
+    static constexpr double kMinShare = 1.0 / 16;
+    // A staging of `share` (0 < share <= 1) of a layer's experts that took `seconds`.
+    void addStream(double seconds, double share = 1.0);
     void addCpu(double seconds, double tokens);  // ignored below kMinCpuTokens tokens
     // The batch size (tokens whose picks the CPU would compute) from which a stream is
     // faster, at least kMinBreakEven; 0 while either side is unmeasured.

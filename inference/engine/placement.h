@@ -48,6 +48,7 @@ public:
 
     std::string deviceId() const;  // "cpu" without a device; the ids joined by ',' with several
     int64_t deviceLayers() const { return m_placement.deviceLayers(); }
+    const ModelPlacement& placed() const { return m_placement; }  // its tests read the caches
     // The plan (also without uploading): layers for the devices, whether a MoE model's
     // routed experts go with them.
     int64_t plannedDeviceLayers() const;

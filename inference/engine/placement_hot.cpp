@@ -74,6 +74,8 @@ assistant::Model::HotExpertStats Placement::hotExpertStats() const {
         }
     s.refreshes = m_refreshes.load();
     s.streamedLayers = m_placement.streamedLayers.load();
+    s.stagedExperts = m_placement.stagedExperts.load();
+    s.stagedBytes = m_placement.stagedBytes.load();
     s.refreshSeconds = static_cast<double>(m_refreshNanos.load()) * 1e-9;
     s.refreshBytes = m_refreshBytes.load();
     const bool streams = std::any_of(m_placement.streams.begin(), m_placement.streams.end(),

@@ -244,15 +244,26 @@ public:
         out->s = std::move(*r);
         return out;
     }
-    BackendResult<bool> stageExperts(kernels::ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
-                                     ThreadPool* pool) override {
-        auto r = m_be->stageExperts(*static_cast<ClStream&>(stream).s, slot, layer, set, pool);
+    BackendResult<size_t> stageExperts(kernels::ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
+                                       ThreadPool* pool, std::span<const int32_t> experts) override {
+        auto r = m_be->stageExperts(*static_cast<ClStream&>(stream).s, slot, layer, set, pool, experts);
         if (!r) return std::unexpected(r.error());
-        return true;
+        return *r;
     }
     void streamedExperts(kernels::ExpertStream& stream, int slot, const DeviceBuffer& x, int64_t tokens,
                          DeviceBuffer& out) override {
         m_be->streamedExperts(*static_cast<ClStream&>(stream).s, slot, cl(x), tokens, cl(out), m_experts);
+    }
+    void streamedExpertsChosen(kernels::ExpertStream& stream, int slot, const DeviceBuffer& x, int64_t tokens,
+                               std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) override {
+        m_ids.resize(choice.size());
+        m_weights.resize(choice.size());
+        for (size_t i = 0; i < choice.size(); ++i) {
+            m_ids[i] = choice[i].expert;
+            m_weights[i] = choice[i].weight;
+        }
+        m_be->streamedExpertsChosen(*static_cast<ClStream&>(stream).s, slot, cl(x), tokens, m_ids, m_weights, perToken,
+                                    cl(out), m_experts);
     }
     void shiftKv(const AttentionOp& op, DeviceBuffer& kCache, DeviceBuffer& vCache, int64_t from, int64_t to,
                  int64_t rows) override {

@@ -27,6 +27,7 @@
 // wait thus reads the wrong rows deterministically instead of once in a while. The host
 // releases copies / ops holds early where it would otherwise wait for a chunk behind them;
 // blocking transfers release every hold. Another value: the stream is not made (an error).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,9 @@ ExpertStream::Impl::~Impl() {
     for (Slot& s : slots) releaseHold(s.hold);
     if (releaser.joinable()) releaser.join();
     for (Chunk& c : ring) releaseHold(c.hold);
+    // The compute queue is not waited for: the slots' buffers live on until the ops that
+    // read them are done (clReleaseMemObject), and the profile's callbacks own their times.
     if (copyQueue) clFinish(copyQueue);
-    if (computeQueue) clFinish(computeQueue);
     for (Slot& s : slots) {
         if (profile) report(s);
         release(s.copied);
@@ -171,11 +173,33 @@ Expected<bool> enqueueCopies(Backend::Impl& b, ExpertStream::Impl& st, ExpertStr
 
 }  // namespace
 
-Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
-                                     ThreadPool* pool) {
+namespace {
+
+// `experts` sorted and without repeats, each below `count`; an error names one that is not.
+Expected<std::vector<int32_t>> expertList(std::span<const int32_t> experts, size_t count) {
+    std::vector<int32_t> list(experts.begin(), experts.end());
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    if (!list.empty() && (list.front() < 0 || static_cast<size_t>(list.back()) >= count))
+        return std::unexpected("streamed experts: no expert " +
+                               std::to_string(list.front() < 0 ? list.front() : list.back()) + " of " +
+                               std::to_string(count));
+    return list;
+}
+
+}  // namespace
+
+Expected<size_t> Backend::stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
+                                       ThreadPool* pool, std::span<const int32_t> experts) {
     ExpertStream::Impl& st = *stream.m;
     if (slot < 0 || slot >= stream.slots()) return std::unexpected("streamed experts: no slot " + std::to_string(slot));
     ExpertStream::Impl::Slot& sl = st.slots[static_cast<size_t>(slot)];
+    // From here until the last copy is enqueued the slot holds no layer: a staging that
+    // fails half-way leaves it so (its ops then fail instead of reading stale rows).
+    sl.whole = false;
+    sl.holds.assign(set.gate.size(), 0);
+    auto list = expertList(experts, set.gate.size());
+    if (!list) return std::unexpected(list.error());
     // Held copies: the ops reading the slot had their chance to run ahead of its last copy.
     if (st.hold == Hold::Copies && sl.hold) {
         if (sl.read) giveTime(sl.read);
@@ -202,21 +226,22 @@ Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t lay
 
     // What the slot holds from now on (the experts op reads these when it is enqueued).
     Weight* dst[kParts] = {&sl.w.router, &sl.w.gate, &sl.w.up, &sl.w.down};
-    size_t bytes = 0;
     for (int p = 0; p < kParts; ++p) {
         dst[p]->format = formatOf(shape[p].type);
         dst[p]->sourceType = shape[p].type;
         dst[p]->rows = shape[p].rows;
         dst[p]->cols = shape[p].cols;
         dst[p]->group = shape[p].type == GgmlType::Q6_K ? 16 : 32;
-        for (int arr = 0; arr < 3; ++arr) bytes += shape[p].bytes(arr);
     }
     sl.w.used = set.used;
     sl.w.normalize = set.normalize;
 
-    const std::vector<Piece> pieces = piecesOf(shape, st.chunkBytes);
+    const bool whole = experts.empty();
+    const std::vector<Piece> pieces = piecesOf(shape, st.chunkBytes, *list);
+    const int64_t failAt = failPieceAt();
     std::vector<std::vector<uint8_t>> scratch;  // one per thread
     double staged = 0, waited = 0;
+    size_t bytes = 0;
     for (size_t k = 0; k < pieces.size(); ++k) {
         const Piece& pc = pieces[k];
         const PartShape& sh = shape[pc.part];
@@ -231,7 +256,11 @@ Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t lay
         uint8_t* const base[3] = {ch.host, n[1] ? ch.host + n[0] : nullptr, n[2] ? ch.host + n[0] + n[1] : nullptr};
         convertPiece(pc, sh, set, base, pool, scratch);
         staged += hostSeconds() - t0;
+        bytes += n[0] + n[1] + n[2];
 
+        if (static_cast<int64_t>(k) == failAt)
+            return std::unexpected("streamed experts: clEnqueueWriteBuffer failed (ASSISTANT_MOE_STREAM_FAIL_AT=" +
+                                   std::to_string(failAt) + ")");
         auto copied = enqueueCopies(*m_impl, st, sl, ch, pc, sh, *dst[pc.part], n, base, k == 0, k + 1 == pieces.size());
         if (!copied) return std::unexpected(copied.error());
         // The copy queue is in order: the layer's last write is the whole layer's.
@@ -240,40 +269,54 @@ Expected<bool> Backend::stageExperts(ExpertStream& stream, int slot, int64_t lay
         sl.copied = ch.copied;
         clFlush(st.copyQueue);
     }
+    // Nothing to copy (an empty list): the slot holds no expert, and its ops wait for nothing.
+    if (pieces.empty()) clEnqueueMarkerWithWaitList(st.copyQueue, 0, nullptr, &sl.copied);
     release(sl.read);
+    sl.whole = whole;
+    if (whole) std::fill(sl.holds.begin(), sl.holds.end(), uint8_t{1});
+    for (const int32_t e : *list) sl.holds[static_cast<size_t>(e)] = 1;
     if (st.profile && sl.copied) {
-        st.uses.emplace_back();
-        UseTimes& u = st.uses.back();
-        u.layer = layer;
-        u.bytes = bytes;
-        u.chunks = static_cast<int>(pieces.size());
-        u.stageSeconds = staged;
-        u.chunkWaitSeconds = waited;
-        sl.use = &u;
-        clSetEventCallback(sl.copied, CL_COMPLETE, noteTime, &u.copiedAt);
+        sl.use = std::make_shared<UseTimes>();
+        sl.use->layer = layer;
+        sl.use->bytes = bytes;
+        sl.use->chunks = static_cast<int>(pieces.size());
+        sl.use->stageSeconds = staged;
+        sl.use->chunkWaitSeconds = waited;
+        noteCompletion(sl.copied, sl.use, &UseTimes::copiedAt);
     }
     // Held ops: the copy just enqueued had its chance to overtake the ops reading the
     // slot before; now they may run.
     if (st.hold == Hold::Ops && sl.hold) {
-        giveTime(sl.firstWrite);
+        if (sl.firstWrite) giveTime(sl.firstWrite);
         releaseHold(sl.hold);
     }
-    return true;
+    return bytes;
 }
 
-void Backend::streamedExperts(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens, const Buffer& out,
-                              ExpertScratch& scratch) {
-    Impl& b = *m_impl;
-    ExpertStream::Impl& st = *stream.m;
-    if (slot < 0 || slot >= stream.slots() || !st.slots[static_cast<size_t>(slot)].copied) {
-        b.fail("streamed experts: a slot that was never staged", CL_INVALID_VALUE);
-        return;
+namespace {
+
+// The order before an op on slot `slot`: its copy done (and the profile's ready mark, a
+// hold), or an error (false) when the slot does not hold what the op reads: the whole
+// layer (`whole`), or experts `ids` (-1: none).
+bool waitForSlot(Backend::Impl& b, ExpertStream::Impl& st, int slot, bool whole, std::span<const int32_t> ids) {
+    if (slot < 0 || static_cast<size_t>(slot) >= st.slots.size()) {
+        b.fail("streamed experts: no such slot", CL_INVALID_VALUE);
+        return false;
     }
     ExpertStream::Impl::Slot& sl = st.slots[static_cast<size_t>(slot)];
+    const bool staged = sl.copied && (whole ? sl.whole : std::all_of(ids.begin(), ids.end(), [&](int32_t e) {
+        return e < 0 || (static_cast<size_t>(e) < sl.holds.size() && sl.holds[static_cast<size_t>(e)]);
+    }));
+    if (!staged) {
+        b.fail(whole ? "streamed experts: a slot that holds no layer (never staged, or its staging failed)"
+                           : "streamed experts: an expert that is not staged in the slot",
+               CL_INVALID_VALUE);
+        return false;
+    }
     if (st.profile && sl.use) {
         cl_event ready = nullptr;
         if (clEnqueueMarkerWithWaitList(b.queue, 0, nullptr, &ready) == CL_SUCCESS && ready) {
-            clSetEventCallback(ready, CL_COMPLETE, noteTime, &sl.use->readyAt);
+            noteCompletion(ready, sl.use, &UseTimes::readyAt);
             clReleaseEvent(ready);
         }
     }
@@ -285,12 +328,41 @@ void Backend::streamedExperts(ExpertStream& stream, int slot, const Buffer& x, i
     if (const cl_int err = clEnqueueBarrierWithWaitList(b.queue, static_cast<cl_uint>(wait.size()), wait.data(), nullptr);
         err != CL_SUCCESS) {
         b.fail("streamed experts: clEnqueueBarrierWithWaitList", err);
-        return;
+        return false;
     }
-    experts(sl.w, x, tokens, out, scratch);
+    return true;
+}
+
+// The slot's last reader: the ops just enqueued (its next copy waits for them).
+void markRead(Backend::Impl& b, ExpertStream::Impl::Slot& sl) {
     release(sl.read);
     if (const cl_int err = clEnqueueMarkerWithWaitList(b.queue, 0, nullptr, &sl.read); err != CL_SUCCESS)
         b.fail("streamed experts: clEnqueueMarkerWithWaitList", err);
+}
+
+}  // namespace
+
+void Backend::streamedExperts(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens, const Buffer& out,
+                              ExpertScratch& scratch) {
+    if (!waitForSlot(*m_impl, *stream.m, slot, true, {})) return;
+    ExpertStream::Impl::Slot& sl = stream.m->slots[static_cast<size_t>(slot)];
+    experts(sl.w, x, tokens, out, scratch);
+    markRead(*m_impl, sl);
+    flush();
+}
+
+void Backend::streamedExpertsChosen(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens,
+                                    std::span<const int32_t> ids, std::span<const float> weights, int64_t K,
+                                    const Buffer& out, ExpertScratch& scratch) {
+    const size_t picks = static_cast<size_t>(tokens * K);
+    if (ids.size() < picks) {
+        m_impl->fail("streamed experts: fewer ids than tokens x K", CL_INVALID_VALUE);
+        return;
+    }
+    if (!waitForSlot(*m_impl, *stream.m, slot, false, ids.first(picks))) return;
+    ExpertStream::Impl::Slot& sl = stream.m->slots[static_cast<size_t>(slot)];
+    expertsChosen(sl.w, x, tokens, ids, weights, K, out, scratch);
+    markRead(*m_impl, sl);
     flush();
 }
 

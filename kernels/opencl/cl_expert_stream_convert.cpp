@@ -69,13 +69,23 @@ void tasksOf(const Piece& pc, const PartShape& sh, std::vector<Task>& tasks) {
 
 }  // namespace
 
-std::vector<Piece> piecesOf(const PartShape (&shape)[kParts], size_t chunkBytes) {
+std::vector<Piece> piecesOf(const PartShape (&shape)[kParts], size_t chunkBytes, std::span<const int32_t> experts) {
     std::vector<Piece> pieces;
-    for (int p = 0; p < kParts; ++p) {
-        const PartShape& sh = shape[p];
-        const int64_t each = std::max<int64_t>(8, static_cast<int64_t>(chunkBytes / sh.rowBytes()) / 8 * 8);
-        for (int64_t r = 0; r < sh.rows; r += each) pieces.push_back({p, r, std::min(each, sh.rows - r)});
+    const auto cut = [&](int p, int64_t from, int64_t to) {
+        const int64_t each = std::max<int64_t>(8, static_cast<int64_t>(chunkBytes / shape[p].rowBytes()) / 8 * 8);
+        for (int64_t r = from; r < to; r += each) pieces.push_back({p, r, std::min(each, to - r)});
+    };
+    if (experts.empty()) {
+        for (int p = 0; p < kParts; ++p) cut(p, 0, shape[p].rows);
+        return pieces;
     }
+    for (int p = 1; p < kParts; ++p)  // the router stays out: the host routed the batch
+        for (size_t i = 0; i < experts.size();) {
+            size_t j = i + 1;  // a run of consecutive experts is one range of rows
+            while (j < experts.size() && experts[j] == experts[j - 1] + 1) ++j;
+            cut(p, experts[i] * shape[p].rowsEach, (experts[j - 1] + 1) * shape[p].rowsEach);
+            i = j;
+        }
     return pieces;
 }
 

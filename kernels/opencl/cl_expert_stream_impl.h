@@ -8,7 +8,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
+#include <memory>
 #include <span>
 #include <thread>
 #include <vector>
@@ -37,6 +37,10 @@ constexpr size_t kChunkBytes = size_t{32} << 20;
 enum class Hold { None, Copies, Ops, Chunks };
 Expected<Hold> holdMode();  // ASSISTANT_MOE_STREAM_HOLD (None when unset; an error when unknown)
 bool profileOn();       // ASSISTANT_MOE_STREAM_PROFILE=1
+// ASSISTANT_MOE_STREAM_FAIL_AT=K (tests of the failure path): each staging's piece K fails
+// as a refused clEnqueueWriteBuffer would, after the pieces before it were enqueued; -1
+// (the default): none.
+int64_t failPieceAt();
 double hostSeconds();   // steady clock
 
 // ---- layer shapes (cl_expert_stream_sizes.cpp) ----
@@ -77,8 +81,11 @@ struct Piece {
     int64_t row0, rows;
 };
 // The layer cut into chunks: per part, groups of 8 rows as many as fit a chunk (a part's
-// last piece may be smaller). Every part's 8 rows must fit a chunk.
-std::vector<Piece> piecesOf(const PartShape (&shape)[kParts], size_t chunkBytes);
+// last piece may be smaller). Every part's 8 rows must fit a chunk. `experts` (sorted,
+// distinct) not empty: only those experts' rows of gate, up and down (no router), each
+// run of consecutive experts cut the same way.
+std::vector<Piece> piecesOf(const PartShape (&shape)[kParts], size_t chunkBytes,
+                            std::span<const int32_t> experts = {});
 // Converts piece `pc` of `set` into the arrays from `base` (values, scales, offsets; null
 // where the type has none) on `pool`'s threads (or the caller's alone); `scratch` holds
 // one buffer per thread and grows as needed.
@@ -95,8 +102,10 @@ struct UseTimes {
     double chunkWaitSeconds = 0;  // waiting for a free chunk
     std::atomic<double> copiedAt{0}, readyAt{0};  // 0: not yet
 };
-// An event callback storing the host time into the std::atomic<double> `at`.
-void CL_CALLBACK noteTime(cl_event, cl_int, void* at);
+// Stores the host time at which `e` completes into (*use).*at. The callback owns a
+// reference to `use`: it may run after the stream is gone (a runtime calls completion
+// callbacks on its own thread, also after clFinish returned).
+void noteCompletion(cl_event e, const std::shared_ptr<UseTimes>& use, std::atomic<double> UseTimes::*at);
 
 void release(cl_event& e);  // clReleaseEvent where set; nulls it
 
@@ -111,7 +120,12 @@ struct ExpertStream::Impl {
         cl_event read = nullptr;      // the ops that read w last
         cl_event firstWrite = nullptr;  // the last use's first write
         cl_event hold = nullptr;      // a user event holding the last copy or experts op
-        expert_stream::UseTimes* use = nullptr;  // profile
+        // What the last staging left, once it succeeded (none while one runs or after it
+        // failed: then the slot's ops fail instead of reading half a layer): the whole
+        // layer (router too), and per expert whether its rows are this layer's.
+        bool whole = false;
+        std::vector<uint8_t> holds;   // [experts of the last staging]
+        std::shared_ptr<expert_stream::UseTimes> use;  // profile (shared with its callbacks)
     };
     struct Chunk {
         Buffer pinned;                // CL_MEM_ALLOC_HOST_PTR
@@ -129,7 +143,6 @@ struct ExpertStream::Impl {
     bool profile = false;
     expert_stream::Hold hold = expert_stream::Hold::None;
     std::thread releaser;        // Hold::Chunks: releases a chunk's copy a while later
-    std::deque<expert_stream::UseTimes> uses;  // profile: stable addresses for the callbacks
 
     // Prints slot s's last use's line (stderr) once its copy is done; forgets the use.
     void report(Slot& s);

@@ -9,15 +9,32 @@
 
 namespace kernels::opencl::expert_stream {
 
-void CL_CALLBACK noteTime(cl_event, cl_int, void* at) { static_cast<std::atomic<double>*>(at)->store(hostSeconds()); }
+namespace {
+
+// A callback's own reference to the times it writes.
+struct Note {
+    std::shared_ptr<UseTimes> use;
+    std::atomic<double> UseTimes::*at;
+};
+
+void CL_CALLBACK noteTime(cl_event, cl_int, void* p) {
+    const std::unique_ptr<Note> note(static_cast<Note*>(p));
+    ((*note->use).*(note->at)).store(hostSeconds());
+}
+
+}  // namespace
+
+void noteCompletion(cl_event e, const std::shared_ptr<UseTimes>& use, std::atomic<double> UseTimes::*at) {
+    auto note = std::make_unique<Note>(Note{use, at});
+    if (clSetEventCallback(e, CL_COMPLETE, noteTime, note.get()) == CL_SUCCESS) note.release();
+}
 
 }  // namespace kernels::opencl::expert_stream
 
 namespace kernels::opencl {
 
 void ExpertStream::Impl::report(Slot& s) {
-    expert_stream::UseTimes* u = s.use;
-    s.use = nullptr;
+    const std::shared_ptr<expert_stream::UseTimes> u = std::move(s.use);
     if (!u || !s.firstWrite || !s.copied) return;
     clWaitForEvents(1, &s.copied);
     cl_ulong start = 0, end = 0;

@@ -50,6 +50,14 @@ bool profileOn() {
     return e && std::string_view(e) == "1";
 }
 
+int64_t failPieceAt() {
+    const char* e = std::getenv("ASSISTANT_MOE_STREAM_FAIL_AT");
+    if (!e || !*e) return -1;
+    char* end = nullptr;
+    const long long v = std::strtoll(e, &end, 10);
+    return end != e && *end == '\0' && v >= 0 ? static_cast<int64_t>(v) : -1;
+}
+
 double hostSeconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }

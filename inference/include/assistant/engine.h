@@ -290,6 +290,10 @@ public:
         // Layers whose experts a prefill batch streamed to the GPU instead (any budget;
         // ModelInfo::expertStreamBytes): their picks are not counted above.
         uint64_t streamedLayers = 0;
+        // What those streams copied: experts (a whole layer counts all its experts; a layer
+        // with a cache only the uncached experts its batch picked) and their bytes.
+        uint64_t stagedExperts = 0;
+        uint64_t stagedBytes = 0;
         // The refreshes' wall time (the swaps' conversion, upload and slot copies, waited
         // for: none of it spills into the next token) and the bytes their swaps uploaded.
         double refreshSeconds = 0;

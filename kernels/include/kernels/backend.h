@@ -213,15 +213,22 @@ public:
     // Layer `layer`'s experts `set` into slot `slot`, holding lock(): host threads (`pool`'s,
     // or the caller alone) convert them chunk by chunk into pinned staging memory, each
     // chunk's copy to the device running while the ops enqueued before it do. The copy overwrites the slot only
-    // after the ops that read it before (streamedExperts) are done.
-    virtual BackendResult<bool> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
-                                             ThreadPool* pool) {
+    // after the ops that read it before (streamedExperts) are done. `experts` empty: the
+    // whole layer, router included; else only those experts' gate, up and down rows, each
+    // at its usual place in the slot (no router: for streamedExpertsChosen alone). Returns
+    // the bytes staged. After an error the slot holds nothing (its ops fail, not read it).
+    virtual BackendResult<size_t> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
+                                               ThreadPool* pool, std::span<const int32_t> experts) {
         return std::unexpected(name() + " does not stream experts");
     }
-    // out [tokens][E] = experts() of x with the layer staged in slot `slot`, once its copy is
-    // done (the ops before it do not wait for the copy).
+    // out [tokens][E] = experts() of x with the layer staged whole in slot `slot`, once its
+    // copy is done (the ops before it do not wait for the copy).
     virtual void streamedExperts(ExpertStream& stream, int slot, const DeviceBuffer& x, int64_t tokens,
                                  DeviceBuffer& out) {}
+    // out [tokens][E] = expertsChosen() of x with the experts staged in slot `slot` (expert
+    // ids; each must be staged there, else an error), once their copy is done.
+    virtual void streamedExpertsChosen(ExpertStream& stream, int slot, const DeviceBuffer& x, int64_t tokens,
+                                       std::span<const ExpertChoice> choice, int64_t perToken, DeviceBuffer& out) {}
 
     // ---- encoder ops (bert, use-lite): rows packed as in ops.h's encoderAttention ----
     // out[r] = layernorm(x[r]) * weight + bias for r < rows of `cols` (x, out dense; may

@@ -210,11 +210,20 @@ public:
     // chunk by chunk into the staging ring (on `pool`'s threads, or the caller's alone),
     // each chunk's copy enqueued once it is converted. Call holding
     // lock(). Reads each expert from its interleaved CPU copy where deinterleaveGroup can,
-    // else from Matrix::data (the mapping).
-    Expected<bool> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set, ThreadPool* pool);
-    // experts() with slot `slot`'s layer, after that slot's copy (then flushed).
+    // else from Matrix::data (the mapping). `experts` empty: the whole layer; else only
+    // those experts' gate / up / down rows, at their usual places (the rest of the slot
+    // keeps what it had, unread). Returns the bytes staged. On an error the slot holds
+    // nothing: its ops fail until a staging succeeds.
+    Expected<size_t> stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set, ThreadPool* pool,
+                                  std::span<const int32_t> experts = {});
+    // experts() with slot `slot`'s layer (staged whole), after that slot's copy (then flushed).
     void streamedExperts(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens, const Buffer& out,
                          ExpertScratch& scratch);
+    // expertsChosen() with the experts staged in slot `slot` (ids: expert ids, each staged
+    // there or -1), after that slot's copy (then flushed).
+    void streamedExpertsChosen(ExpertStream& stream, int slot, const Buffer& x, int64_t tokens,
+                               std::span<const int32_t> ids, std::span<const float> weights, int64_t K, const Buffer& out,
+                               ExpertScratch& scratch);
 
     // Hands the enqueued ops to the device now (the host works meanwhile).
     void flush();
