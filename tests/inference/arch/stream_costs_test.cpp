@@ -38,6 +38,25 @@ TEST(StreamCosts, BreakEvenOnceBothSidesAreMeasured) {
     EXPECT_EQ(fast.breakEvenTokens(), StreamCosts::kMinBreakEven);
 }
 
+// A layer with a hot-expert cache stages only the experts its batch misses: its time counts
+// per whole layer (divided by the share of the experts staged), so the break-even against
+// the CPU's time a token is the same as from whole layers. Shares too small to tell the
+// copy from the staging's fixed costs, or not shares, are ignored.
+TEST(StreamCosts, APartialStagingCountsPerWholeLayer) {
+    StreamCosts c;
+    c.addStream(0.0025, 0.25);  // a quarter of the experts in 2.5 ms: 10 ms a layer
+    EXPECT_DOUBLE_EQ(c.streamSeconds(), 0.010);
+    c.addCpu(0.004, 64);
+    EXPECT_EQ(c.breakEvenTokens(), 160);  // as BreakEvenOnceBothSidesAreMeasured's whole layers
+    c.addStream(0.001, StreamCosts::kMinShare / 2);  // one expert of 32: its fixed costs dominate
+    c.addStream(0.001, 0.0);
+    c.addStream(0.001, 1.5);
+    EXPECT_DOUBLE_EQ(c.streamSeconds(), 0.010);
+    c.addStream(0.005, 0.5);  // 10 ms a layer again
+    c.addStream(0.020);       // a whole layer
+    EXPECT_DOUBLE_EQ(c.streamSeconds(), 0.0125);
+}
+
 TEST(StreamCosts, OnlyTheDefaultThresholdMoves) {
     arch::ModelPlacement mp;
     mp.streamMinTokens = 192;

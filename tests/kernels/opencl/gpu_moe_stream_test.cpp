@@ -10,6 +10,8 @@
 // layer's experts every time). A budget without room for the two slots streams nothing.
 // The pinned staging is a bounded ring of chunks (ASSISTANT_MOE_STREAM_CHUNK: chunks of 8
 // rows make a layer reuse each chunk many times; HOLD=chunks holds each chunk's copy).
+// With a hot-expert cache a streamed layer stages only the uncached experts its batch picks
+// (none when the cache holds every pick).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,7 +25,10 @@
 #include <unistd.h>
 
 #include "assistant/engine.h"
+#include "arch/hot_experts.h"
+#include "arch/placed_layers.h"
 #include "assistant/model_tools.h"
+#include "engine/engine_access.h"
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "greedy_run.h"
@@ -419,6 +424,111 @@ TEST_P(GpuMoeStream, ALayerLargerThanTheRingStreams) {
         expectSameContinuation(m_want, run(m), m_tol, what);
         EXPECT_EQ(m->hotExperts().streamedLayers, 2u * kLayers) << what;
     }
+}
+
+// The device bytes of the dense part of `path`'s hybrid plan (the stream's parts apart).
+uint64_t denseBytes(const PlacementReport& plan, const std::string& dev) {
+    uint64_t dense = 0;
+    for (const PlacementPart& part : plan.parts)
+        if (part.where == dev && part.what.rfind("prefill expert stream", 0) != 0) dense += part.bytes;
+    return dense;
+}
+
+const arch::ModelPlacement& placed(const Model& m) { return modelImpl(m).placement->placed(); }
+
+// Per layer, the distinct experts the passes so far picked that the cache does not hold
+// (the cache's own counts: nothing refreshed in between).
+uint64_t missedExperts(const Model& m) {
+    uint64_t missed = 0;
+    const arch::ModelPlacement& mp = placed(m);
+    for (size_t l = 0; l < mp.layers.size(); ++l) {
+        const arch::HotExperts* hot = mp.hot(static_cast<int64_t>(l));
+        if (!hot) continue;
+        for (int32_t e = 0; e < static_cast<int32_t>(mp.layers[l].hostSet.gate.size()); ++e)
+            if (hot->count(e) > 0 && !hot->resident(e)) ++missed;
+    }
+    return missed;
+}
+
+void evaluateOnce(const std::shared_ptr<const Model>& m, const std::vector<int32_t>& prompt) {
+    SessionParams sp;
+    sp.contextLength = 128;
+    sp.threads = 1;
+    auto session = Session::create(m, sp);
+    ASSERT_TRUE(session.has_value()) << session.error().message;
+    ASSERT_TRUE((*session)->evaluate(prompt, false).has_value());
+}
+
+// A cache of about a third of each layer's experts and the stream forced on
+// (ASSISTANT_MOE_STREAM=1): each layer of the prompt's pass stages exactly the distinct
+// uncached experts the batch picked (the cache's counts) and only their bytes (the same
+// for each, a fraction of a whole layer's: a model without the cache stages every
+// expert), and the continuation is the CPU's.
+TEST_P(GpuMoeStream, ACacheStagesOnlyTheExpertsItLacks) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "1");
+    auto open = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(open.has_value()) << open.error().message;
+    const ModelParams both = hybrid(m_dev, denseBytes(*open, m_dev) + 2 * open->expertStreamBytes);
+
+    auto whole = load(m_path, hybrid(m_dev));
+    ASSERT_TRUE(whole);
+    const int64_t X = whole->info().expertCount;
+    evaluateOnce(whole, m_prompt);
+    const Model::HotExpertStats w = whole->hotExperts();
+    ASSERT_EQ(w.streamedLayers, static_cast<uint64_t>(kLayers));
+    EXPECT_EQ(w.stagedExperts, static_cast<uint64_t>(kLayers * X));
+    const uint64_t layerBytes = w.stagedBytes / kLayers;  // the router and every expert
+
+    auto cached = load(m_path, both);
+    ASSERT_TRUE(cached);
+    ASSERT_GT(cached->info().hotExpertsPerLayer, 0);
+    evaluateOnce(cached, m_prompt);
+    const Model::HotExpertStats s = cached->hotExperts();
+    EXPECT_EQ(s.streamedLayers, static_cast<uint64_t>(kLayers));
+    EXPECT_GT(s.hits, 0u);
+    const uint64_t missed = missedExperts(*cached);
+    ASSERT_GT(missed, 0u) << "the prompt picks no uncached expert: nothing to check";
+    EXPECT_EQ(s.stagedExperts, missed);
+    EXPECT_LT(s.stagedExperts, static_cast<uint64_t>(kLayers * (X - cached->info().hotExpertsPerLayer)) + 1);
+    ASSERT_GT(s.stagedExperts, 0u);
+    EXPECT_EQ(s.stagedBytes % s.stagedExperts, 0u) << "every expert's rows are the same bytes";
+    const uint64_t each = s.stagedBytes / s.stagedExperts;
+    EXPECT_LE(each * static_cast<uint64_t>(X), layerBytes);
+    EXPECT_LT(layerBytes - each * static_cast<uint64_t>(X), each) << "a whole layer: every expert and a router";
+
+    auto again = load(m_path, both);
+    ASSERT_TRUE(again);
+    expectSameContinuation(m_want, run(again), m_tol, "cache, stream forced on");
+    EXPECT_EQ(again->hotExperts().streamedLayers, 2u * kLayers);
+    EXPECT_LT(again->hotExperts().stagedExperts, static_cast<uint64_t>(2 * kLayers * X));
+}
+
+// A prompt of one token repeated: every token of a layer picks the same experts, which a
+// refresh then caches. The same prompt again streams its layers (the cache's miss rate so
+// far is above the threshold) but stages nothing: every pick is cached.
+TEST_P(GpuMoeStream, ALayerWhosePicksAreAllCachedStagesNothing) {
+    const ScopedEnv threshold("ASSISTANT_MOE_STREAM", "1");
+    auto open = planPlacement(m_path, hybrid(m_dev));
+    ASSERT_TRUE(open.has_value()) << open.error().message;
+    auto m = load(m_path, hybrid(m_dev, denseBytes(*open, m_dev) + 2 * open->expertStreamBytes));
+    ASSERT_TRUE(m);
+    ASSERT_GE(m->info().hotExpertsPerLayer, placed(*m).layers[0].hostSet.used);
+    const std::vector<int32_t> same(12, m_prompt[1]);
+    evaluateOnce(m, same);
+    m->refreshHotExperts();
+    const Model::HotExpertStats before = m->hotExperts();
+    ASSERT_EQ(before.streamedLayers, static_cast<uint64_t>(kLayers));
+    int64_t streaming = 0;  // the layers whose miss rate so far makes the 12 tokens stream
+    const arch::ModelPlacement& mp = placed(*m);
+    for (int64_t l = 0; l < kLayers; ++l) streaming += 12 * mp.hot(l)->missRate() >= 1.0 ? 1 : 0;
+    ASSERT_GT(streaming, 0) << "every pick was cached already: nothing streams";
+
+    evaluateOnce(m, same);
+    const Model::HotExpertStats after = m->hotExperts();
+    ASSERT_EQ(after.hits - before.hits, after.picks - before.picks) << "not every pick cached";
+    EXPECT_EQ(after.streamedLayers - before.streamedLayers, static_cast<uint64_t>(streaming));
+    EXPECT_EQ(after.stagedExperts, before.stagedExperts);
+    EXPECT_EQ(after.stagedBytes, before.stagedBytes);
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, GpuMoeStream, ::testing::Values("qwen3moe-a.gguf", "qwen3moe-a.Q8_0.gguf"),
