@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "arch/hot_experts.h"
 #include "arch/placed_layers.h"
@@ -142,13 +144,13 @@ bool placedStreamedExperts(SessionPlacement& sp, int64_t l, int64_t n, kernels::
     if (!streams(mp, sp.streamThreshold, l, dev, n)) return false;  // (a threshold of 0: off)
     if (HotExperts* hot = mp.hot(l)) {
         cachedStreamedExperts(sp, l, n, *hot, be, a);
-        ++mp.streamedLayers;
-        return true;
+        sp.stagedThrough = std::max(sp.stagedThrough, l);  // (an all-cached batch stages nothing)
+    } else {
+        // The pass's first streamed layer on this device: nothing was staged ahead of it
+        // (its attention, enqueued before, runs meanwhile).
+        if (sp.stagedThrough < l && !stage(sp, l, be)) return true;
+        be.streamedExperts(*mp.stream(dev), static_cast<int>(l % 2), *a.cur, n, *a.ffn);
     }
-    // The pass's first streamed layer on this device: nothing was staged ahead of it (its
-    // attention, enqueued before, runs meanwhile).
-    if (sp.stagedThrough < l && !stage(sp, l, be)) return true;
-    be.streamedExperts(*mp.stream(dev), static_cast<int>(l % 2), *a.cur, n, *a.ffn);
     ++mp.streamedLayers;
     // One layer ahead: l + 1 into the other slot, whose last reader (layer l - 1's experts
     // op) is done or nearly so, while the device computes layer l: the staging ring

@@ -15,6 +15,12 @@
 // copy queue is in order). The copies run on a queue of their own so that they overlap
 // the compute queue's ops; the events are the only order between the queues.
 //
+// A staging of some experts (a layer whose hot-expert cache holds the others) copies only
+// their gate, up and down rows, to the same rows of the slot as a whole layer's: the op on
+// them takes expert ids as they are (no id map), and the slot records which experts are
+// this layer's so that an op asking for another one fails instead of reading a stale row.
+// A compacted layout would copy the same bytes and only add the map.
+//
 // The ring's chunk size and ASSISTANT_MOE_STREAM_CHUNK: cl_expert_stream_sizes.cpp; the
 // conversion of a chunk: cl_expert_stream_convert.cpp; the holds below:
 // cl_expert_stream_holds.cpp; the profile line: cl_expert_stream_profile.cpp.
@@ -27,6 +33,8 @@
 // wait thus reads the wrong rows deterministically instead of once in a while. The host
 // releases copies / ops holds early where it would otherwise wait for a chunk behind them;
 // blocking transfers release every hold. Another value: the stream is not made (an error).
+// ASSISTANT_MOE_STREAM_FAIL_AT=K (tests): each staging's piece K fails as a refused write
+// would, after the pieces before it were enqueued; the slot then holds nothing.
 #include <algorithm>
 #include <string>
 #include <vector>

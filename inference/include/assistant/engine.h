@@ -288,7 +288,8 @@ public:
         uint64_t swaps = 0;    // experts replaced by refreshes
         uint64_t refreshes = 0;
         // Layers whose experts a prefill batch streamed to the GPU instead (any budget;
-        // ModelInfo::expertStreamBytes): their picks are not counted above.
+        // ModelInfo::expertStreamBytes): their picks are counted above only where the layer
+        // has a cache (the CPU routes the batch, the cached picks run from the cache).
         uint64_t streamedLayers = 0;
         // What those streams copied: experts (a whole layer counts all its experts; a layer
         // with a cache only the uncached experts its batch picked) and their bytes.

@@ -88,7 +88,9 @@ struct ExpertScratch {
 // the slot before, the experts op on a slot waits for that slot's copies only, and the
 // host rewrites a chunk only after its last copy left it. ASSISTANT_MOE_STREAM_PROFILE=1
 // prints per layer the staging and copy times (GB/s), the host's waits for free chunks and
-// how long the ops waited for the copy (stderr).
+// how long the ops waited for the copy (stderr); its completion callbacks own what they
+// write (they may run after the stream is gone). A slot holds a whole layer or some of its
+// experts (a hot-expert cache's misses), or nothing after a staging that failed.
 class ExpertStream {
 public:
     ~ExpertStream();
