@@ -8,9 +8,10 @@
 # staging ring (128 MiB at most) to RSS, not two layers' experts (issue 14's target:
 # peak RSS <= file + KV cache + 300 MB);
 # a prompt-size sweep with streaming off and on (where it starts to pay);
-# then one pp512 run with ASSISTANT_MOE_STREAM_PROFILE=1 (per layer: staging GB/s on the
+# then pp512 runs with ASSISTANT_MOE_STREAM_PROFILE=1 (per layer: staging GB/s on the
 # host in chunks, the host's waits for a free staging chunk, copy GB/s, how long the ops
-# waited for the copy) summarized, and `assistant-cli
+# waited for the copy) summarized, without a cache and with the 12G one (whose layers stage
+# only the uncached experts their batch picks: fewer MB a layer), and `assistant-cli
 # info`'s plan ("prefill streams experts: ...").
 #
 # A device call runs 10 minutes at most: PARTS picks some of tests, bench, sweep, profile, info
@@ -28,14 +29,15 @@ source "$(dirname "$0")/device_env.sh"
 gen qwen3moe-30b-a3b q4_0 &
 t0=$(date +%s)
 configure_dev build-dev
-cmake --build build-dev -j"$(nproc)" --target assistant-bench assistant-cli gpu_moe_stream_test gpu_moe_test \
+cmake --build build-dev -j"$(nproc)" --target assistant-bench assistant-cli gpu_moe_stream_test gpu_moe_test kernels_opencl_test \
   > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
 dev=${DEV:-opencl:0.0}
 export ASSISTANT_TEST_OPENCL_DEVICE=$dev
 grep -m1 "model name" /proc/cpuinfo; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-want tests && for t in gpu_moe_stream_test gpu_moe_test; do
-  timeout 150 build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
+want tests && for t in gpu_moe_stream_test gpu_moe_test kernels_opencl_test; do
+  filter=; [ $t = kernels_opencl_test ] && filter=--gtest_filter='DeviceExpertStream*'
+  timeout 150 build-dev/bin/$t $filter > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
   grep -E "^\[  FAILED  \]" "$out/$t.log" | head -5
   grep -m3 -A12 "Failure$" "$out/$t.log" | cut -c1-300 | head -45
 done
@@ -63,16 +65,18 @@ want sweep && for stream in 0 1; do
     -r $reps --device $dev --gpu-layers 99 --moe-experts cpu > "$out/sweep-$stream.txt" 2>&1
   echo "rc=$?"; grep -E "qwen3moe|error" "$out/sweep-$stream.txt" | head -6
 done
-want profile && echo "== profile (pp512, one run)" &&
-ASSISTANT_MOE_STREAM_PROFILE=1 timeout 150 build-dev/bin/assistant-bench -m $m -p 512 -n 0 -t $threads -r 1 \
-  --device $dev --gpu-layers 99 --moe-experts cpu > "$out/profile.txt" 2>&1
-want profile && grep -E "qwen3moe|error" "$out/profile.txt" | head -4 && grep "^moe-stream:" "$out/profile.txt" | head -4
-want profile && grep "^moe-stream:" "$out/profile.txt" | awk '
-  { for (i = 1; i <= NF; ++i) { if ($i == "staged") st += $(i + 2); if ($i == "copied") cp += $(i + 2);
-      if ($i == "ops" && $(i + 1) == "waited") wt += $(i + 2);
-      if ($i == "host" && $(i + 1) == "waited") cw += $(i + 2); if ($i == "MB" && $(i + 1) == "staged") mb += $(i - 1) } n++ }
-  END { if (n) printf "%d layer copies: %.0f MB, staging %.1f ms (%.1f GB/s), host waited %.1f ms for chunks, copies %.1f ms (%.1f GB/s), ops waited %.1f ms\n",
-          n, mb, st, mb / st, cw, cp, mb / cp, wt }'
+want profile && for budget in "" "--gpu-mem 12G"; do
+  echo "== profile (pp512, one run) $budget"
+  ASSISTANT_MOE_STREAM_PROFILE=1 timeout 150 build-dev/bin/assistant-bench -m $m -p 512 -n 0 -t $threads -r 1 \
+    --device $dev --gpu-layers 99 --moe-experts cpu $budget > "$out/profile${budget:+-cache}.txt" 2>&1
+  grep -E "qwen3moe|error" "$out/profile${budget:+-cache}.txt" | head -4 && grep "^moe-stream:" "$out/profile${budget:+-cache}.txt" | head -4
+  grep "^moe-stream:" "$out/profile${budget:+-cache}.txt" | awk '
+    { for (i = 1; i <= NF; ++i) { if ($i == "staged") st += $(i + 2); if ($i == "copied") cp += $(i + 2);
+        if ($i == "ops" && $(i + 1) == "waited") wt += $(i + 2);
+        if ($i == "host" && $(i + 1) == "waited") cw += $(i + 2); if ($i == "MB" && $(i + 1) == "staged") mb += $(i - 1) } n++ }
+    END { if (n) printf "%d layer copies: %.0f MB, staging %.1f ms (%.1f GB/s), host waited %.1f ms for chunks, copies %.1f ms (%.1f GB/s), ops waited %.1f ms\n",
+            n, mb, st, mb / st, cw, cp, mb / cp, wt }'
+done
 want info && for p in "--moe-experts cpu" "--moe-experts cpu --gpu-mem 12G"; do
   echo "== info $p"
   timeout 60 build-dev/bin/assistant-cli info $m --device $dev -t $threads $p 2>&1 | grep -E "placement for|streams|stream|note" | head -6
