@@ -195,6 +195,38 @@ Expected<std::vector<int32_t>> expertList(std::span<const int32_t> experts, size
     return list;
 }
 
+// The shapes of `set`'s parts into `shape`, and slot `sl`'s weights described by them (the
+// experts op reads these when it is enqueued); an error where the layer does not fit the
+// stream's slots or chunks.
+Expected<bool> describeSlot(const ExpertStream::Impl& st, ExpertStream::Impl::Slot& sl, const ExpertSet& set,
+                            PartShape (&shape)[kParts]) {
+    Weight* dst[kParts] = {&sl.w.router, &sl.w.gate, &sl.w.up, &sl.w.down};
+    for (int p = 0; p < kParts; ++p) {
+        auto s = partShape(set, p);
+        if (!s) return std::unexpected(s.error());
+        for (int arr = 0; arr < 3; ++arr)
+            if (s->bytes(arr) > st.capacity.bytes[p][arr])
+                return std::unexpected(std::string("streamed experts: a layer larger than the stream's slots"));
+        // A piece is at least 8 rows: wider rows than the stream's layers (the same bytes
+        // in fewer rows fit the slots) would overrun a staging chunk.
+        if (8 * s->rowBytes() > st.chunkBytes)
+            return std::unexpected("streamed experts: rows wider than the stream's (8 rows of " +
+                                   std::to_string(s->rowBytes()) + " bytes, chunks of " + std::to_string(st.chunkBytes) +
+                                   "): a layer it was not made for");
+        shape[p] = *s;
+    }
+    for (int p = 0; p < kParts; ++p) {
+        dst[p]->format = formatOf(shape[p].type);
+        dst[p]->sourceType = shape[p].type;
+        dst[p]->rows = shape[p].rows;
+        dst[p]->cols = shape[p].cols;
+        dst[p]->group = shape[p].type == GgmlType::Q6_K ? 16 : 32;
+    }
+    sl.w.used = set.used;
+    sl.w.normalize = set.normalize;
+    return true;
+}
+
 }  // namespace
 
 Expected<size_t> Backend::stageExperts(ExpertStream& stream, int slot, int64_t layer, const ExpertSet& set,
@@ -217,32 +249,8 @@ Expected<size_t> Backend::stageExperts(ExpertStream& stream, int slot, int64_t l
     release(sl.copied);
     release(sl.firstWrite);
     PartShape shape[kParts];
-    for (int p = 0; p < kParts; ++p) {
-        auto s = partShape(set, p);
-        if (!s) return std::unexpected(s.error());
-        for (int arr = 0; arr < 3; ++arr)
-            if (s->bytes(arr) > st.capacity.bytes[p][arr])
-                return std::unexpected(std::string("streamed experts: a layer larger than the stream's slots"));
-        // A piece is at least 8 rows: wider rows than the stream's layers (the same bytes
-        // in fewer rows fit the slots) would overrun a staging chunk.
-        if (8 * s->rowBytes() > st.chunkBytes)
-            return std::unexpected("streamed experts: rows wider than the stream's (8 rows of " +
-                                   std::to_string(s->rowBytes()) + " bytes, chunks of " + std::to_string(st.chunkBytes) +
-                                   "): a layer it was not made for");
-        shape[p] = *s;
-    }
-
-    // What the slot holds from now on (the experts op reads these when it is enqueued).
+    if (auto ok = describeSlot(st, sl, set, shape); !ok) return std::unexpected(ok.error());
     Weight* dst[kParts] = {&sl.w.router, &sl.w.gate, &sl.w.up, &sl.w.down};
-    for (int p = 0; p < kParts; ++p) {
-        dst[p]->format = formatOf(shape[p].type);
-        dst[p]->sourceType = shape[p].type;
-        dst[p]->rows = shape[p].rows;
-        dst[p]->cols = shape[p].cols;
-        dst[p]->group = shape[p].type == GgmlType::Q6_K ? 16 : 32;
-    }
-    sl.w.used = set.used;
-    sl.w.normalize = set.normalize;
 
     const bool whole = experts.empty();
     const std::vector<Piece> pieces = piecesOf(shape, st.chunkBytes, *list);
