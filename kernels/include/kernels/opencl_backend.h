@@ -246,8 +246,9 @@ private:
     bool quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu, ExpertScratch& s);
     // Decode's fused gate|up+SwiGLU and down+sum launches, where the formats allow (else false).
     // xInAct: x's Q8_0 quantization is in the activation buffers (1; 2: with the Q8_1 sums).
+    // route: the gate/up launch routes from s.logits and writes s.ids / s.weights.
     bool fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                       ExpertScratch& s, int xInAct, bool accumulate);
+                       ExpertScratch& s, int xInAct, bool accumulate, bool route = false);
     // experts() after routing: the products of the K experts in s.ids / s.weights (added
     // to out with accumulate).
     void expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
