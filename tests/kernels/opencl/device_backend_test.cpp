@@ -4,8 +4,10 @@
 // accumulation and the fused SwiGLU input. Label gpu (PoCL in CI).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -74,6 +76,72 @@ TEST(DeviceBackend, QkHeadNormsInOneLaunchAreTheTwoNorms) {
                 else changed += one[at] != qkv[at];
             }
         EXPECT_GT(changed, n * (H + Hkv) * D * 9 / 10) << be->name();
+    }
+}
+
+// Qwen3's head norms inside the RoPE and cache-store launch (normRopeStoreKv: one
+// launch a layer fewer on the device) are rmsNormQkHeads then ropeStoreKv, bit for bit:
+// the rotated q, k and v in qkv and the cache rows, per cache type, interleaved and NeoX
+// RoPE, a partial rotation, a head width above the work-group's 64 pairs. On the CPU
+// backend (its default runs the two) as on the device.
+TEST(DeviceBackend, QkHeadNormsInTheRopeLaunchAreNormThenRope) {
+    REQUIRE_DEVICE(dev);
+    kernels::ThreadPool pool(1);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    const int64_t n = 3, pos0 = 5, rows = pos0 + n;
+    for (const auto& [type, D, dims, neox] :
+         {std::tuple{kernels::GgmlType::F32, int64_t{128}, 128, true}, std::tuple{kernels::GgmlType::F16, int64_t{64}, 32, false},
+          std::tuple{kernels::GgmlType::Q8_0, int64_t{256}, 256, true}, std::tuple{kernels::GgmlType::Q4_0, int64_t{80}, 80, false}}) {
+        kernels::AttentionOp op;
+        op.heads = 6;
+        op.headsKv = 2;
+        op.headDim = D;
+        op.rope.dims = dims;
+        op.rope.freqBase = 10000.0f;
+        op.rope.neox = neox;
+        op.kvType = type;
+        op.qkScale = 0.5f;
+        const int64_t ldq = (op.heads + 2 * op.headsKv) * D, kvW = op.headsKv * D;
+        const size_t cacheBytes = kernels::rowBytes(type, kvW) * static_cast<size_t>(rows);
+        const std::vector<float> qkv = randomVector(static_cast<size_t>(n * ldq), 5);
+        const std::vector<float> wq = randomVector(D, 6), wk = randomVector(D, 7);
+        const std::string what = std::string(kernels::typeName(type)) + " D " + std::to_string(D);
+        for (kernels::Backend* be : {dev.get(), cpu.get()}) {
+            auto rope = be->ropeTable(op.rope);
+            auto q = be->upload(std::span<const float>(wq));
+            auto k = be->upload(std::span<const float>(wk));
+            ASSERT_TRUE(rope && q && k);
+            std::vector<float> outQkv[2];
+            std::vector<uint8_t> outK[2], outV[2];
+            for (int fused = 0; fused < 2; ++fused) {
+                auto a = be->upload(std::span<const float>(qkv));
+                auto kc = be->alloc(cacheBytes), vc = be->alloc(cacheBytes);
+                ASSERT_TRUE(a && kc && vc);
+                if (fused) {
+                    be->normRopeStoreKv(**a, ldq, n, pos0, op, **rope, **kc, **vc, **q, **k, 1e-6f);
+                } else {
+                    be->rmsNormQkHeads(**a, ldq, n, op.heads, op.headsKv, D, **q, **k, 1e-6f);
+                    be->ropeStoreKv(**a, ldq, n, pos0, op, **rope, **kc, **vc);
+                }
+                outQkv[fused].resize(qkv.size());
+                outK[fused].resize(cacheBytes);
+                outV[fused].resize(cacheBytes);
+                be->read(**a, 0, outQkv[fused].data(), qkv.size() * 4);
+                be->read(**kc, 0, outK[fused].data(), cacheBytes);
+                be->read(**vc, 0, outV[fused].data(), cacheBytes);
+                ASSERT_EQ(be->takeError(), "") << be->name() << ", " << what;
+            }
+            const size_t from = kernels::rowBytes(type, kvW) * static_cast<size_t>(pos0);  // rows written
+            for (size_t i = 0; i < qkv.size(); ++i)
+                ASSERT_EQ(outQkv[1][i], outQkv[0][i]) << be->name() << ", " << what << ": qkv at " << i;
+            EXPECT_TRUE(std::equal(outK[1].begin() + from, outK[1].end(), outK[0].begin() + from))
+                << be->name() << ", " << what << ": k cache";
+            EXPECT_TRUE(std::equal(outV[1].begin() + from, outV[1].end(), outV[0].begin() + from))
+                << be->name() << ", " << what << ": v cache";
+            int64_t changed = 0;  // the norm and rotation did run
+            for (size_t i = 0; i < qkv.size(); ++i) changed += outQkv[1][i] != qkv[i];
+            EXPECT_GT(changed, n * (op.heads + op.headsKv) * D * 9 / 10) << be->name() << ", " << what;
+        }
     }
 }
 
