@@ -58,6 +58,16 @@ bool fusedAllowed() {
     return on;
 }
 
+// ASSISTANT_MOE_ROUTE_FUSED=0 keeps decode's routing a launch of its own (moe_route) while
+// the products stay fused: the launch saved against the routing each gate/up group redoes.
+bool routeFusedAllowed() {
+    static const bool on = [] {
+        const char* e = std::getenv("ASSISTANT_MOE_ROUTE_FUSED");
+        return !e || std::string_view(e) != "0";
+    }();
+    return on;
+}
+
 int valueBytes(Act a) { return a == Act::F32 || a == Act::BF16 ? 4 : a == Act::F16 ? 2 : 1; }
 int groupOf(Act a) { return a == Act::Q8_K ? 256 : 32; }
 
@@ -128,7 +138,7 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
         matmul(w.router, x, E, tokens, s.logits, X, 0, false);
     }
     // Decode: the fused gate/up launch routes the token itself (where it applies).
-    if (tokens == 1 && X <= kRouteMax && K <= static_cast<int64_t>(kRouteWg) &&
+    if (routeFusedAllowed() && tokens == 1 && X <= kRouteMax && K <= static_cast<int64_t>(kRouteWg) &&
         fusedProducts(w, x, tokens, K, out, s, xInAct, accumulate, true))
         return;
     cl_kernel route = b.kernel("moe_route");

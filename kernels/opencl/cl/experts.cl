@@ -9,15 +9,17 @@
 
 // Routing of one token: softmax of its X router logits l (X <= ROUTE_MAX), the K most
 // probable (K <= ROUTE_WG) in descending order (ties: lower id first), weights divided by
-// their sum (floored as kernels::routeTopK does) when normalize, into chosen / chosenId
-// [K] (local). The work-group's first ROUTE_WG items work; any others (moe_gateup's
-// groups are larger) only meet the barriers, so every caller gets the same bits. Maximum,
-// sum and each pick are tree reductions in local memory (one item per token made each
-// layer wait on ~1,000 serial exp's). p [ROUTE_MAX], rv / ri [ROUTE_WG]: scratch.
+// their sum (in pick order; floored as kernels::routeTopK does) when normalize, into
+// chosen / chosenId [K] (local). Maximum and sum are tree reductions over the work-group's
+// first ROUTE_WG items (the others only meet the barriers), so every caller gets the same
+// bits whatever its group size (one item per token made each layer wait on ~1,000 serial
+// exp's). The picks are ranks: each probability counts those ahead of it (larger, or
+// equal at a lower id), no barrier per pick (moe_gateup's every group routes: K rounds
+// of reductions each doubled its time on PoCL). p [ROUTE_MAX], rv [ROUTE_WG]: scratch.
 #define ROUTE_WG 64
 #define ROUTE_MAX 512
 inline void route_topk(global const float* l, int X, int K, int normalize, int lid, local float* p, local float* rv,
-                       local int* ri, local float* chosen, local int* chosenId) {
+                       local float* chosen, local int* chosenId) {
     const bool on = lid < ROUTE_WG;
     float m = -INFINITY;
     if (on)
@@ -45,37 +47,20 @@ inline void route_topk(global const float* l, int X, int K, int normalize, int l
     const float inv = 1.0f / rv[0];
     if (on)
         for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
-    float kept = 0.0f;
-    for (int k = 0; k < K; ++k) {
-        barrier(CLK_LOCAL_MEM_FENCE);  // p complete (and the last pick marked); rv free
-        float bp = -1.0f;               // picked experts hold -1: below any probability
-        int bi = X;
-        if (on)
-            for (int e = lid; e < X; e += ROUTE_WG)
-                if (p[e] > bp) {
-                    bp = p[e];
-                    bi = e;
-                }
-        if (on) {
-            rv[lid] = bp;
-            ri[lid] = bi;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
-            if (lid < s && (rv[lid + s] > rv[lid] || (rv[lid + s] == rv[lid] && ri[lid + s] < ri[lid]))) {
-                rv[lid] = rv[lid + s];
-                ri[lid] = ri[lid + s];
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
-        }
-        kept += rv[0];
-        if (lid == 0) {
-            chosen[k] = rv[0];
-            chosenId[k] = ri[0];
-            p[ri[0]] = -1.0f;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = lid; e < X; e += get_local_size(0)) {
+        const float pe = p[e];
+        int rank = 0;
+        for (int j = 0; j < X && rank < K; ++j) rank += p[j] > pe || (p[j] == pe && j < e);
+        if (rank < K) {
+            chosen[rank] = pe;
+            chosenId[rank] = e;
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
+    float kept = 0.0f;
+    for (int k = 0; k < K; ++k) kept += chosen[k];
+    barrier(CLK_LOCAL_MEM_FENCE);  // all have read chosen
     if (lid < K && normalize) chosen[lid] = chosen[lid] / fmax(kept, 6.103515625e-5f);
     barrier(CLK_LOCAL_MEM_FENCE);
 }
@@ -85,11 +70,10 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
                       global float* weights) {
     local float p[ROUTE_MAX];
     local float rv[ROUTE_WG];
-    local int ri[ROUTE_WG];
     local float chosen[ROUTE_WG];
     local int chosenId[ROUTE_WG];
     const int t = get_group_id(0), lid = get_local_id(0);
-    route_topk(logits + (size_t)t * X, X, K, normalize, lid, p, rv, ri, chosen, chosenId);
+    route_topk(logits + (size_t)t * X, X, K, normalize, lid, p, rv, chosen, chosenId);
     if (lid < K) {
         ids[t * K + lid] = chosenId[lid];
         weights[t * K + lid] = chosen[lid];
@@ -251,12 +235,12 @@ inline float lanes8_sum(float v, local float* red, int lid) {
         local float red[GU_ROWS * GU_LANES];                                                          \
         local float h[GU_ROWS];                                                                       \
         local float p[ROUTE_MAX], rv[ROUTE_WG], chosen[ROUTE_WG];                                     \
-        local int ri[ROUTE_WG], chosenId[ROUTE_WG];                                                   \
+        local int chosenId[ROUTE_WG];                                                                 \
         const int lid = get_local_id(0), lane = lid % GU_LANES, r = lid / GU_LANES;                  \
         const int row0 = get_group_id(0) * GU_ROWS, row = row0 + r;                                   \
         const int k = get_group_id(1), t = get_group_id(2), nb = cols / 32, slot = t * K + k;         \
         if (logits) { /* the same for the whole launch: the barriers inside are met by all */         \
-            route_topk(logits + (size_t)t * X, X, K, normalize, lid, p, rv, ri, chosen, chosenId);    \
+            route_topk(logits + (size_t)t * X, X, K, normalize, lid, p, rv, chosen, chosenId);        \
             if (get_group_id(0) == 0 && k == 0 && lid < K) {                                          \
                 ids[t * K + lid] = chosenId[lid];                                                     \
                 weights[t * K + lid] = chosen[lid];                                                   \
