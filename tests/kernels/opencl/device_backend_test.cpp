@@ -145,6 +145,58 @@ TEST(DeviceBackend, QkHeadNormsInTheRopeLaunchAreNormThenRope) {
     }
 }
 
+// A decode step's attention: over one key range the split writes the row and its Q8_0
+// quantization itself (no merge launch; PoCL's few compute units take this path), over
+// several the merge does; either way the row and the Q8_0 output projection that reads
+// the quantization are the CPU backend's, per cache type.
+TEST(DeviceBackend, DecodeAttentionInOneOrTwoLaunchesMatchesTheCpuBackend) {
+    REQUIRE_DEVICE(dev);
+    kernels::ThreadPool pool(1);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    const int64_t H = 2, Hkv = 1, D = 64, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW, E = 96;
+    const Quantized wo = quantizedMatrix(kernels::GgmlType::Q8_0, E, qW, 14);
+    const std::vector<float> qkv = randomVector(static_cast<size_t>(ldq), 3);
+    for (kernels::GgmlType type :
+         {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0})
+        for (int64_t kvLen : {int64_t{40}, int64_t{300}}) {  // one range; several where the device has the units
+            kernels::AttentionOp op;
+            op.heads = H;
+            op.headsKv = Hkv;
+            op.headDim = D;
+            op.shape = {H, Hkv, D, 0.125f};
+            op.kvType = type;
+            const size_t rowBytes = kernels::rowBytes(type, kvW);
+            const std::vector<float> raw = randomVector(static_cast<size_t>(kvLen * kvW), 9);
+            std::vector<uint8_t> cache(static_cast<size_t>(kvLen) * rowBytes);
+            for (int64_t r = 0; r < kvLen; ++r) kernels::storeRow(type, &raw[r * kvW], kvW, &cache[r * rowBytes]);
+            std::vector<float> attn[2], y[2];
+            int side = 0;
+            for (kernels::Backend* be : {dev.get(), cpu.get()}) {
+                auto q = be->upload(std::span<const float>(qkv));
+                auto kc = be->alloc(cache.size()), vc = be->alloc(cache.size());
+                auto out = be->alloc(qW * 4), proj = be->alloc(E * 4);
+                const kernels::Matrix* woPart[] = {&wo.m};
+                auto w = be->upload(std::span<const kernels::Matrix* const>(woPart));
+                ASSERT_TRUE(q && kc && vc && out && proj && w);
+                be->write(**kc, 0, cache.data(), cache.size());
+                be->write(**vc, 0, cache.data(), cache.size());
+                be->attention(**q, ldq, 1, kvLen - 1, op, **kc, **vc, **out);
+                be->matmul(**w, **out, qW, 1, **proj, E, 0, false);
+                attn[side].resize(qW);
+                y[side].resize(E);
+                be->read(**out, 0, attn[side].data(), qW * 4);
+                be->read(**proj, 0, y[side].data(), E * 4);
+                ASSERT_EQ(be->takeError(), "") << be->name();
+                ++side;
+            }
+            const std::string what = std::string(kernels::typeName(type)) + ", " + std::to_string(kvLen) + " keys";
+            EXPECT_LT(maxAbsDiff(attn[0], attn[1]), 2e-3f) << what;
+            float scale = 0;
+            for (float v : y[1]) scale = std::max(scale, std::fabs(v));
+            EXPECT_LT(maxAbsDiff(y[0], y[1]), 2e-3f * scale) << what;
+        }
+}
+
 // The sinks policy's eviction on the device: rows moved to earlier positions with their
 // keys re-rotated are what the CPU backend's shift gives (within the cache type's
 // rounding: a re-quantized block may land one step apart), values byte for byte, for
