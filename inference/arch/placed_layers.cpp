@@ -150,19 +150,26 @@ void placedAttention(SessionPlacement& sp, std::span<const SeqSpan> seqs, const 
     const int64_t D = h.headDim, qW = h.nHead * D, kvW = h.nHeadKv * D, ldq = qW + 2 * kvW;
     be.matmul(*L.qkv, *a.cur, h.nEmbd, n, *a.qkv, ldq, 0, false);
     if (L.qkvBias) be.addBias(*a.qkv, ldq, n, ldq, *L.qkvBias);
-    if (L.qNorm)  // RMS over each head's D values, before RoPE
-        be.rmsNormQkHeads(*a.qkv, ldq, n, h.nHead, h.nHeadKv, D, *L.qNorm, *L.kNorm, h.rmsEps);
     for (const SeqSpan& s : seqs) {
         SessionPlacement& c = *s.cache;
         const kernels::AttentionOp& op = c.attention[l];
+        // RoPE and the cache store of the span's rows in qkv, after the RMS norm over each
+        // q and k head's D values where the layer has them (one op: one launch on a device)
+        const auto ropeStore = [&](kernels::DeviceBuffer& qkv) {
+            if (L.qNorm)
+                be.normRopeStoreKv(qkv, ldq, s.n, s.pos0, op, *c.rope[l], *c.k[l], *c.v[l], *L.qNorm, *L.kNorm,
+                                   h.rmsEps);
+            else
+                be.ropeStoreKv(qkv, ldq, s.n, s.pos0, op, *c.rope[l], *c.k[l], *c.v[l]);
+        };
         if (s.row0 == 0) {  // the pass's first rows: in place
-            be.ropeStoreKv(*a.qkv, ldq, s.n, s.pos0, op, *c.rope[l], *c.k[l], *c.v[l]);
+            ropeStore(*a.qkv);
             be.attention(*a.qkv, ldq, s.n, s.pos0, op, *c.k[l], *c.v[l], *a.attn);
             continue;
         }
         if (!reserveSeqRows(sp, h, be, a)) return;
         be.copy(*a.qkv, static_cast<size_t>(s.row0 * ldq) * 4, *a.seqQkv, 0, static_cast<size_t>(s.n * ldq) * 4);
-        be.ropeStoreKv(*a.seqQkv, ldq, s.n, s.pos0, op, *c.rope[l], *c.k[l], *c.v[l]);
+        ropeStore(*a.seqQkv);
         be.attention(*a.seqQkv, ldq, s.n, s.pos0, op, *c.k[l], *c.v[l], *a.seqAttn);
         be.copy(*a.seqAttn, 0, *a.attn, static_cast<size_t>(s.row0 * qW) * 4, static_cast<size_t>(s.n * qW) * 4);
     }

@@ -1,7 +1,11 @@
 // Attention over the device KV cache: attn_split (one work-group per key range, head
 // and query) then attn_merge. The number of ranges is chosen so that a decode step
-// (one query) still fills the device: heads x ranges work-groups.
+// (one query) still fills the device: heads x ranges work-groups. A decode step over one
+// range (a short context, or a device with few compute units) is one launch: the split
+// writes the row and its quantization itself.
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 #include "cl_runtime.h"
 
@@ -11,6 +15,17 @@ constexpr size_t kAtWg = 64;     // cl/attention.cl AT_WG
 constexpr int64_t kMaxD = 256;   // AT_MAXD
 constexpr size_t kApBq = 32;     // cl/attention_prefill.cl AP_BQ (128 items)
 constexpr int64_t kApMaxD = 128; // AP_MAXD
+
+// ASSISTANT_ATTN_WHOLE=0 keeps the merge launch after a single-range split (for timing
+// one against the other, and so that PoCL, whose few compute units take one range, still
+// tests the merge).
+bool wholeAllowed() {
+    static const bool on = [] {
+        const char* e = std::getenv("ASSISTANT_ATTN_WHOLE");
+        return !e || std::string_view(e) != "0";
+    }();
+    return on;
+}
 }  // namespace
 
 void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const Buffer& kCache,
@@ -61,16 +76,30 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
                                                   : "attn_split";
     cl_kernel k = b.kernel(name);
     if (!k) return;
+    const int64_t width = s.heads * s.headDim;
+    // decode: the row quantized for the output projection too (in the split when whole)
+    const bool toQ8 = tokens == 1 && width % 32 == 0;
+    const bool whole = toQ8 && nSplit == 1 && wholeAllowed() && s.headDim % 32 == 0;
+    if (toQ8 && !b.growActivations(static_cast<size_t>(width), static_cast<size_t>(width / 32))) {
+        b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        return;
+    }
+    static const Buffer kNone;
+    const Buffer& wOut = whole ? out : kNone;
+    const Buffer& wq = whole ? b.actQ : kNone;
+    const Buffer& wd = whole ? b.actD : kNone;
+    const Buffer& ws = whole ? b.actS : kNone;
     const bool quantized = kvType == GgmlType::Q8_0 || kvType == GgmlType::Q4_0;
     const bool set = quantized ? b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, b.attnO, b.attnMs,
                                     static_cast<int>(s.heads), static_cast<int>(s.headsKv), static_cast<int>(s.headDim),
                                     static_cast<int>(pos0), s.scale, static_cast<int>(s.window), s.softCap,
-                                    static_cast<int>(nSplit), static_cast<int>(splitLen))
+                                    static_cast<int>(nSplit), static_cast<int>(splitLen), whole ? 1 : 0, wOut, wq,
+                                    wd, ws)
                         : b.setArgs(k, qkv, static_cast<int>(ldq), kCache, vCache, kvType == GgmlType::F32 ? 0 : 1,
                                     b.attnO, b.attnMs, static_cast<int>(s.heads), static_cast<int>(s.headsKv),
                                     static_cast<int>(s.headDim), static_cast<int>(pos0), s.scale,
                                     static_cast<int>(s.window), s.softCap, static_cast<int>(nSplit),
-                                    static_cast<int>(splitLen));
+                                    static_cast<int>(splitLen), whole ? 1 : 0, wOut, wq, wd, ws);
     if (!set) return;
     const size_t global[3] = {static_cast<size_t>(nSplit) * kAtWg, static_cast<size_t>(s.heads),
                               static_cast<size_t>(tokens)};
@@ -78,14 +107,12 @@ void Backend::attention(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t 
     const double elemBytes = static_cast<double>(kernels::rowBytes(kvType, 32)) / 32.0;
     const double kvBytes = 2.0 * elemBytes * static_cast<double>(kvLen * s.headsKv * s.headDim);
     b.launch(name, k, 3, global, local, kvBytes + 8.0 * static_cast<double>(tokens * s.heads * s.headDim));
-
-    const int64_t width = s.heads * s.headDim;
-    if (tokens == 1 && width % 32 == 0) {  // decode: the row quantized for the output projection too
+    if (whole) {
+        b.quantized = {out.get(), width, true};
+        return;
+    }
+    if (toQ8) {
         cl_kernel m = b.kernel("attn_merge_q8");
-        if (!b.growActivations(static_cast<size_t>(width), static_cast<size_t>(width / 32))) {
-            b.fail("activation buffer allocation", CL_MEM_OBJECT_ALLOCATION_FAILURE);
-            return;
-        }
         if (!m || !b.setArgs(m, b.attnO, b.attnMs, out, static_cast<int>(s.heads), static_cast<int>(s.headDim),
                              static_cast<int>(nSplit), b.actQ, b.actD, b.actS))
             return;

@@ -198,6 +198,12 @@ public:
         m_be->ropeStoreKv(cl(qkv), ldq, tokens, op.heads, op.headsKv, op.headDim, pos0, op.rope, cl(ropeFreq),
                           cl(kCache), cl(vCache), op.kvType, op.qkScale);
     }
+    void normRopeStoreKv(DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                         const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache,
+                         const DeviceBuffer& qWeight, const DeviceBuffer& kWeight, float eps) override {
+        m_be->ropeStoreKv(cl(qkv), ldq, tokens, op.heads, op.headsKv, op.headDim, pos0, op.rope, cl(ropeFreq),
+                          cl(kCache), cl(vCache), op.kvType, op.qkScale, &cl(qWeight), &cl(kWeight), eps);
+    }
     void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                    const DeviceBuffer& kCache, const DeviceBuffer& vCache, DeviceBuffer& out) override {
         m_be->attention(cl(qkv), ldq, tokens, pos0, cl(kCache), cl(vCache), op.kvType, op.shape, cl(out));

@@ -4,7 +4,9 @@
 //
 // Where the formats allow (Q8_0 / Q8_1 activations), gate, up, SwiGLU and its quantization
 // are one launch and the downs with their weighted sum another (fusedProducts); a one-token
-// F32 router has its own product kernel (moe_router_f32).
+// F32 router has its own product kernel (moe_router_f32). In decode, the fused gate/up
+// launch also routes (each work-group from the logits), so a layer's experts take three
+// launches: router, gate/up, down.
 //
 // Every token runs its K experts as matrix-vector products (decode's shape). Prefill
 // does the same per token: correct, but each token re-reads its experts' rows; a
@@ -21,6 +23,7 @@ namespace {
 
 constexpr size_t kMvLanes = 32, kMvRows = 4;  // cl/matvec.cl
 constexpr size_t kRouteWg = 64;               // cl/experts.cl ROUTE_WG
+constexpr int64_t kRouteMax = 512;            // cl/experts.cl ROUTE_MAX
 constexpr size_t kRouterWg = 256;             // cl/experts.cl ROUTER_WG
 
 // Per format, in WeightFormat order.
@@ -50,6 +53,16 @@ constexpr size_t kGuRows = 32, kGuLanes = 8;  // cl/experts.cl GU_ROWS, GU_LANES
 bool fusedAllowed() {
     static const bool on = [] {
         const char* e = std::getenv("ASSISTANT_MOE_FUSED");
+        return !e || std::string_view(e) != "0";
+    }();
+    return on;
+}
+
+// ASSISTANT_MOE_ROUTE_FUSED=0 keeps decode's routing a launch of its own (moe_route) while
+// the products stay fused: the launch saved against the routing each gate/up group redoes.
+bool routeFusedAllowed() {
+    static const bool on = [] {
+        const char* e = std::getenv("ASSISTANT_MOE_ROUTE_FUSED");
         return !e || std::string_view(e) != "0";
     }();
     return on;
@@ -124,6 +137,10 @@ void Backend::experts(const ExpertWeights& w, const Buffer& x, int64_t tokens, c
     } else {
         matmul(w.router, x, E, tokens, s.logits, X, 0, false);
     }
+    // Decode: the fused gate/up launch routes the token itself (where it applies).
+    if (routeFusedAllowed() && tokens == 1 && X <= kRouteMax && K <= static_cast<int64_t>(kRouteWg) &&
+        fusedProducts(w, x, tokens, K, out, s, xInAct, accumulate, true))
+        return;
     cl_kernel route = b.kernel("moe_route");
     if (!route || !b.setArgs(route, s.logits, static_cast<int>(X), static_cast<int>(K), w.normalize ? 1 : 0, s.ids,
                              s.weights))
@@ -207,9 +224,10 @@ void Backend::expertProducts(const ExpertWeights& w, const Buffer& x, int64_t to
 // Gate, up, SwiGLU and its quantization in one launch, then the downs and their weighted
 // sum in another (cl/experts.cl): when gate and up share a format with a fused kernel and
 // both sides take Q8_0 / Q8_1 activations (true: taken; a failure is recorded as any
-// launch's). False (nothing enqueued) otherwise.
+// launch's). False (nothing enqueued) otherwise. With route, ids / weights are not given:
+// the gate/up launch routes each token from s.logits (moe_route's bits) and writes them.
 bool Backend::fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                            ExpertScratch& s, int xInAct, bool accumulate) {
+                            ExpertScratch& s, int xInAct, bool accumulate, bool route) {
     Impl& b = *m_impl;
     const int64_t E = w.gate.cols, Fe = w.down.cols, X = w.gate.rows / Fe;
     const Act ag = actOf(w.gate), ad = actOf(w.down);
@@ -236,11 +254,14 @@ bool Backend::fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tok
     cl_kernel gu = b.kernel(guName);
     if (!gu || !b.setArgs(gu, w.gate.a, w.gate.s, w.gate.m, w.gate.group, w.up.a, w.up.s, w.up.m, w.up.group, xq,
                           xd, xs, 32, 1, s.ids, static_cast<int>(K), s.hq, s.hd, hs, static_cast<int>(Fe),
-                          static_cast<int>(E)))
+                          static_cast<int>(E), route ? s.logits : kNone, static_cast<int>(X), w.normalize ? 1 : 0,
+                          s.weights))
         return true;  // failed: the error is recorded
     const size_t gg[3] = {fe / kGuRows * kGuRows * kGuLanes, static_cast<size_t>(K), n};
     const size_t gl[3] = {kGuRows * kGuLanes, 1, 1};
-    b.launch(guName, gu, 3, gg, gl, static_cast<double>(w.gate.bytes() + w.up.bytes()) * K / X * static_cast<double>(n));
+    b.launch(guName, gu, 3, gg, gl,
+             static_cast<double>(w.gate.bytes() + w.up.bytes()) * K / X * static_cast<double>(n) +
+                 (route ? static_cast<double>(n * X * 4) : 0.0));
     cl_kernel dn = b.kernel(dnName);
     if (!dn || !b.setArgs(dn, w.down.a, w.down.s, w.down.m, w.down.group, s.hq, s.hd, hs, 32, 1, s.ids, s.weights,
                           static_cast<int>(K), out, static_cast<int>(E), static_cast<int>(Fe), accumulate ? 1 : 0))

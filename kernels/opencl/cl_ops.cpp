@@ -97,7 +97,8 @@ void Backend::add(const Buffer& y, const Buffer& x, int64_t n) {
 
 void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
                           int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
-                          const Buffer& vCache, GgmlType kvType, float qkScale) {
+                          const Buffer& vCache, GgmlType kvType, float qkScale, const Buffer* qNorm,
+                          const Buffer* kNorm, float eps) {
     Impl& b = *m_impl;
     const bool quantized = kvType == GgmlType::Q8_0 || kvType == GgmlType::Q4_0;
     if (kvType != GgmlType::F32 && kvType != GgmlType::F16 && !quantized) {
@@ -108,15 +109,26 @@ void Backend::ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_
         b.fail("ropeStoreKv: quantized cache rows must be a multiple of 32 values", CL_INVALID_VALUE);
         return;
     }
-    cl_kernel k = b.kernel("rope_kv");
-    if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), static_cast<int>(heads), static_cast<int>(headsKv),
-                         static_cast<int>(D), static_cast<int>(pos0), rope.dims, rope.neox ? 1 : 0, rope.freqScale,
-                         freq, kCache, vCache, kvTypeCode(kvType), qkScale))
-        return;
-    const size_t global[3] = {static_cast<size_t>(D / 2), static_cast<size_t>(heads + 2 * headsKv),
-                              static_cast<size_t>(tokens)};
     const double elems = static_cast<double>(tokens * (heads + 2 * headsKv) * D);
-    b.launch("rope_kv", k, 3, global, nullptr, elems * 10.0);
+    if (qNorm && kNorm) {  // the head norms first, in the same launch (rope_kv_norm)
+        cl_kernel k = b.kernel("rope_kv_norm");
+        if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), static_cast<int>(heads), static_cast<int>(headsKv),
+                             static_cast<int>(D), static_cast<int>(pos0), rope.dims, rope.neox ? 1 : 0,
+                             rope.freqScale, freq, kCache, vCache, kvTypeCode(kvType), qkScale, *qNorm, *kNorm, eps))
+            return;
+        const size_t global[2] = {static_cast<size_t>(heads + 2 * headsKv) * kHeadWg, static_cast<size_t>(tokens)};
+        const size_t local[2] = {kHeadWg, 1};
+        b.launch("rope_kv_norm", k, 2, global, local, elems * 14.0);
+    } else {
+        cl_kernel k = b.kernel("rope_kv");
+        if (!k || !b.setArgs(k, qkv, static_cast<int>(ldq), static_cast<int>(heads), static_cast<int>(headsKv),
+                             static_cast<int>(D), static_cast<int>(pos0), rope.dims, rope.neox ? 1 : 0,
+                             rope.freqScale, freq, kCache, vCache, kvTypeCode(kvType), qkScale))
+            return;
+        const size_t global[3] = {static_cast<size_t>(D / 2), static_cast<size_t>(heads + 2 * headsKv),
+                                  static_cast<size_t>(tokens)};
+        b.launch("rope_kv", k, 3, global, nullptr, elems * 10.0);
+    }
     if (!quantized) return;
     const char* store = kvType == GgmlType::Q8_0 ? "kv_store_q8_0" : "kv_store_q4_0";
     cl_kernel q = b.kernel(store);

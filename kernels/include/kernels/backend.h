@@ -165,6 +165,14 @@ public:
     // what ropeTable() returned for these RoPE parameters.
     virtual void ropeStoreKv(DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
                              const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache) = 0;
+    // rmsNormQkHeads(qkv, ldq, tokens, op.heads, op.headsKv, op.headDim, qWeight, kWeight,
+    // eps) then ropeStoreKv (the default; a device does both in one launch, the same bits).
+    virtual void normRopeStoreKv(DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,
+                                 const DeviceBuffer& ropeFreq, DeviceBuffer& kCache, DeviceBuffer& vCache,
+                                 const DeviceBuffer& qWeight, const DeviceBuffer& kWeight, float eps) {
+        rmsNormQkHeads(qkv, ldq, tokens, op.heads, op.headsKv, op.headDim, qWeight, kWeight, eps);
+        ropeStoreKv(qkv, ldq, tokens, pos0, op, ropeFreq, kCache, vCache);
+    }
     // Causal attention of the q part of qkv at positions pos0.. over cache rows
     // 0 .. pos0+tokens-1; out is [tokens][heads*D].
     virtual void attention(const DeviceBuffer& qkv, int64_t ldq, int64_t tokens, int64_t pos0, const AttentionOp& op,

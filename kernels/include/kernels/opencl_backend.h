@@ -179,10 +179,12 @@ public:
     // qkv [tokens][ldq] holds q (heads*D), k and v (headsKv*D each): RoPE on q and k in
     // place (then multiplied by qkScale), then k and v to cache rows pos0.. (rows of
     // headsKv*D values of kvType: F32, F16, or Q8_0 when headsKv*D % 32 == 0). freq[i] = base^(-2i/dims) / freqFactor_i
-    // (ropeFrequencies()).
+    // (ropeFrequencies()). With qNorm and kNorm, the q and k heads are RMS-normalized first
+    // (rmsNormQkHeads' bits), in the same launch.
     void ropeStoreKv(const Buffer& qkv, int64_t ldq, int64_t tokens, int64_t heads, int64_t headsKv, int64_t D,
                      int64_t pos0, const RopeParams& rope, const Buffer& freq, const Buffer& kCache,
-                     const Buffer& vCache, GgmlType kvType, float qkScale = 1.0f);
+                     const Buffer& vCache, GgmlType kvType, float qkScale = 1.0f, const Buffer* qNorm = nullptr,
+                     const Buffer* kNorm = nullptr, float eps = 0.0f);
     // Cache rows [from, from+rows) move to [to, to+rows) (to < from: the sinks policy's
     // eviction), keys re-rotated by RoPE for their new positions, in the caches' type.
     void shiftKv(const Buffer& kCache, const Buffer& vCache, int64_t headsKv, int64_t D, const RopeParams& rope,
@@ -257,8 +259,9 @@ private:
     bool quantizeRows(int act, const Buffer& x, int64_t ldx, int64_t k, int64_t n, bool swiglu, ExpertScratch& s);
     // Decode's fused gate|up+SwiGLU and down+sum launches, where the formats allow (else false).
     // xInAct: x's Q8_0 quantization is in the activation buffers (1; 2: with the Q8_1 sums).
+    // route: the gate/up launch routes from s.logits and writes s.ids / s.weights.
     bool fusedProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,
-                       ExpertScratch& s, int xInAct, bool accumulate);
+                       ExpertScratch& s, int xInAct, bool accumulate, bool route = false);
     // experts() after routing: the products of the K experts in s.ids / s.weights (added
     // to out with accumulate).
     void expertProducts(const ExpertWeights& w, const Buffer& x, int64_t tokens, int64_t K, const Buffer& out,

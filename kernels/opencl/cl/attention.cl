@@ -24,9 +24,30 @@ inline float wg_reduce(local float* red, float v, int lid, int isMax) {
     return r;
 }
 
+// Decode with one key range (whole: nSplit 1, D % 32 == 0): the range's o / l is the
+// merged row already, so the split writes it to out [heads*D] and its Q8_0 quantization
+// (Q8_1 sums) to oq / od / os with attn_merge_q8's very operations (a weight of exp(0)),
+// and no merge is launched. Every item of the group calls it (its reductions).
+inline void split_whole(const float* o, float m, float l, int h, int D, int lid, local float* red, global float* out,
+                        global char* oq, global half* od, global half* os) {
+    for (int i = 0; i * AT_WG < D; ++i) {
+        const int d = i * AT_WG + lid;
+        float num = 0.0f, den = 0.0f;
+        if (m != -INFINITY) {
+            const float w = exp(m - m);
+            num += o[i] * w;
+            den += l * w;
+        }
+        const float v = den > 0.0f ? num / den : 0.0f;
+        if (d < D) out[h * D + d] = v;
+        quantize_lanes32(d < D ? v : 0.0f, red, lid, h * D + d, d < D, oq, od, os);
+    }
+}
+
 kernel void attn_split(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
                        int kvType, global float* partO, global float* partMs, int heads, int headsKv, int D,
-                       int pos0, float scale, int window, float softCap, int nSplit, int splitLen) {
+                       int pos0, float scale, int window, float softCap, int nSplit, int splitLen, int whole, global float* out, global char* oq, global half* od,
+                       global half* os) {
     local float qs[AT_MAXD];
     local float p[AT_WG];
     local float red[AT_WG];
@@ -80,6 +101,10 @@ kernel void attn_split(global const float* qkv, int ldq, global const uchar* kca
         m = newM;
         barrier(CLK_LOCAL_MEM_FENCE);
     }
+    if (whole) {  // the same for the whole launch
+        split_whole(o, m, l, h, D, lid, red, out, oq, od, os);
+        return;
+    }
     const size_t slot = ((size_t)t * heads + h) * nSplit + split;
     for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];
     if (lid == 0) {
@@ -102,7 +127,8 @@ inline float kv_load_q8_0(global const uchar* c, size_t i) {
 // computed once per work-item instead of per key.
 kernel void attn_split_q8_0(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
                             global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0,
-                            float scale, int window, float softCap, int nSplit, int splitLen) {
+                            float scale, int window, float softCap, int nSplit, int splitLen, int whole, global float* out, global char* oq, global half* od,
+                       global half* os) {
     local float qs[AT_MAXD];
     local float p[AT_WG];
     local float red[AT_WG];
@@ -165,6 +191,10 @@ kernel void attn_split_q8_0(global const float* qkv, int ldq, global const uchar
         m = newM;
         barrier(CLK_LOCAL_MEM_FENCE);
     }
+    if (whole) {  // the same for the whole launch
+        split_whole(o, m, l, h, D, lid, red, out, oq, od, os);
+        return;
+    }
     const size_t slot = ((size_t)t * heads + h) * nSplit + split;
     for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];
     if (lid == 0) {
@@ -197,7 +227,8 @@ inline float q4_0_block_value(global const uchar* blk, int i) {
 
 kernel void attn_split_q4_0(global const float* qkv, int ldq, global const uchar* kcache, global const uchar* vcache,
                             global float* partO, global float* partMs, int heads, int headsKv, int D, int pos0,
-                            float scale, int window, float softCap, int nSplit, int splitLen) {
+                            float scale, int window, float softCap, int nSplit, int splitLen, int whole, global float* out, global char* oq, global half* od,
+                       global half* os) {
     local float qs[AT_MAXD];
     local float p[AT_WG];
     local float red[AT_WG];
@@ -256,6 +287,10 @@ kernel void attn_split_q4_0(global const float* qkv, int ldq, global const uchar
         }
         m = newM;
         barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (whole) {  // the same for the whole launch
+        split_whole(o, m, l, h, D, lid, red, out, oq, od, os);
+        return;
     }
     const size_t slot = ((size_t)t * heads + h) * nSplit + split;
     for (int i = 0; i * AT_WG + lid < D; ++i) partO[slot * D + i * AT_WG + lid] = o[i];

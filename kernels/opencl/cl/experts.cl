@@ -7,25 +7,24 @@
 // offsetting the row. Activations of token (or slot) i start at xq + i*cols*xbytes,
 // xd + i*(cols/xg)*xdbytes and xs + i*(cols/32)*2 (quantize.cl's dense layout).
 
-// Routing, one work-group of ROUTE_WG items per token: softmax of the X router logits
-// (X <= ROUTE_MAX), the K most probable (K <= ROUTE_WG) in descending order (ties: lower
-// id first), weights divided by their sum (floored as kernels::routeTopK does) when
-// normalize. ids / weights: [tokens][K]. Maximum, sum and each pick are tree reductions
-// in local memory (one item per token made each layer wait on ~1,000 serial exp's).
+// Routing of one token: softmax of its X router logits l (X <= ROUTE_MAX), the K most
+// probable (K <= ROUTE_WG) in descending order (ties: lower id first), weights divided by
+// their sum (in pick order; floored as kernels::routeTopK does) when normalize, into
+// chosen / chosenId [K] (local). Maximum and sum are tree reductions over the work-group's
+// first ROUTE_WG items (the others only meet the barriers), so every caller gets the same
+// bits whatever its group size (one item per token made each layer wait on ~1,000 serial
+// exp's). The picks are ranks: each probability counts those ahead of it (larger, or
+// equal at a lower id), no barrier per pick (moe_gateup's every group routes: K rounds
+// of reductions each doubled its time on PoCL). p [ROUTE_MAX], rv [ROUTE_WG]: scratch.
 #define ROUTE_WG 64
 #define ROUTE_MAX 512
-kernel void moe_route(global const float* logits, int X, int K, int normalize, global int* ids,
-                      global float* weights) {
-    local float p[ROUTE_MAX];
-    local float rv[ROUTE_WG];
-    local int ri[ROUTE_WG];
-    local float chosen[ROUTE_WG];
-    local int chosenId[ROUTE_WG];
-    const int t = get_group_id(0), lid = get_local_id(0);
-    global const float* l = logits + (size_t)t * X;
+inline void route_topk(global const float* l, int X, int K, int normalize, int lid, local float* p, local float* rv,
+                       local float* chosen, local int* chosenId) {
+    const bool on = lid < ROUTE_WG;
     float m = -INFINITY;
-    for (int e = lid; e < X; e += ROUTE_WG) m = fmax(m, l[e]);
-    rv[lid] = m;
+    if (on)
+        for (int e = lid; e < X; e += ROUTE_WG) m = fmax(m, l[e]);
+    if (on) rv[lid] = m;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
         if (lid < s) rv[lid] = fmax(rv[lid], rv[lid + s]);
@@ -34,49 +33,50 @@ kernel void moe_route(global const float* logits, int X, int K, int normalize, g
     const float mx = rv[0];
     barrier(CLK_LOCAL_MEM_FENCE);
     float sum = 0.0f;
-    for (int e = lid; e < X; e += ROUTE_WG) {
-        p[e] = exp(l[e] - mx);
-        sum += p[e];
-    }
-    rv[lid] = sum;
+    if (on)
+        for (int e = lid; e < X; e += ROUTE_WG) {
+            p[e] = exp(l[e] - mx);
+            sum += p[e];
+        }
+    if (on) rv[lid] = sum;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
         if (lid < s) rv[lid] += rv[lid + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     const float inv = 1.0f / rv[0];
-    for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
-    float kept = 0.0f;
-    for (int k = 0; k < K; ++k) {
-        barrier(CLK_LOCAL_MEM_FENCE);  // p complete (and the last pick marked); rv free
-        float bp = -1.0f;               // picked experts hold -1: below any probability
-        int bi = X;
-        for (int e = lid; e < X; e += ROUTE_WG)
-            if (p[e] > bp) {
-                bp = p[e];
-                bi = e;
-            }
-        rv[lid] = bp;
-        ri[lid] = bi;
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int s = ROUTE_WG / 2; s > 0; s >>= 1) {
-            if (lid < s && (rv[lid + s] > rv[lid] || (rv[lid + s] == rv[lid] && ri[lid + s] < ri[lid]))) {
-                rv[lid] = rv[lid + s];
-                ri[lid] = ri[lid + s];
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
-        }
-        kept += rv[0];
-        if (lid == 0) {
-            chosen[k] = rv[0];
-            chosenId[k] = ri[0];
-            p[ri[0]] = -1.0f;
+    if (on)
+        for (int e = lid; e < X; e += ROUTE_WG) p[e] *= inv;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = lid; e < X; e += get_local_size(0)) {
+        const float pe = p[e];
+        int rank = 0;
+        for (int j = 0; j < X && rank < K; ++j) rank += p[j] > pe || (p[j] == pe && j < e);
+        if (rank < K) {
+            chosen[rank] = pe;
+            chosenId[rank] = e;
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
+    float kept = 0.0f;
+    for (int k = 0; k < K; ++k) kept += chosen[k];
+    barrier(CLK_LOCAL_MEM_FENCE);  // all have read chosen
+    if (lid < K && normalize) chosen[lid] = chosen[lid] / fmax(kept, 6.103515625e-5f);
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
+// Routing, one work-group of ROUTE_WG items per token: ids / weights [tokens][K].
+kernel void moe_route(global const float* logits, int X, int K, int normalize, global int* ids,
+                      global float* weights) {
+    local float p[ROUTE_MAX];
+    local float rv[ROUTE_WG];
+    local float chosen[ROUTE_WG];
+    local int chosenId[ROUTE_WG];
+    const int t = get_group_id(0), lid = get_local_id(0);
+    route_topk(logits + (size_t)t * X, X, K, normalize, lid, p, rv, chosen, chosenId);
     if (lid < K) {
         ids[t * K + lid] = chosenId[lid];
-        weights[t * K + lid] = normalize ? chosen[lid] / fmax(kept, 6.103515625e-5f) : chosen[lid];
+        weights[t * K + lid] = chosen[lid];
     }
 }
 
@@ -201,6 +201,10 @@ DEFINE_MOE_DOWN(moe_down_q3, dot32_q3)
 // activation, [slot][rows] in hq, [slot][rows/32] in hd / hs, with no float round trip and
 // no quantize launch. rows (the expert's width Fe) is a multiple of 32. Group (row block,
 // slot k, token t).
+// With logits (decode: the token's X router logits), every group first routes the token
+// itself (route_topk: moe_route's bits) and takes slot k's id from that; group (0, 0, t)
+// writes ids / weights for the down, which runs after on the in-order queue (one launch
+// less a layer; the routing is cheap next to a group's rows). Without, ids are read.
 #define GU_ROWS 32
 #define GU_LANES 8
 #ifdef ASSISTANT_NV_DP4A
@@ -225,14 +229,24 @@ inline float lanes8_sum(float v, local float* red, int lid) {
 #define GU_DOT(DOT, A, S, M, G, b) DOT(A, S, M, G, tq, td, ts, xg, wrow * nb + (b), (b))
 #define DEFINE_MOE_GATEUP(NAME, DOT)                                                                 \
     kernel void NAME(WARGS, global const uchar* ua, global const uchar* us, global const uchar* um, int ug, \
-                     XARGS, int xbytes, global const int* ids, int K, global char* hq, global half* hd,       \
-                     global half* hs, int rows, int cols) {                                           \
+                     XARGS, int xbytes, global int* ids, int K, global char* hq, global half* hd,             \
+                     global half* hs, int rows, int cols, global const float* logits, int X, int normalize,   \
+                     global float* weights) {                                                         \
         local float red[GU_ROWS * GU_LANES];                                                          \
         local float h[GU_ROWS];                                                                       \
+        local float p[ROUTE_MAX], rv[ROUTE_WG], chosen[ROUTE_WG];                                     \
+        local int chosenId[ROUTE_WG];                                                                 \
         const int lid = get_local_id(0), lane = lid % GU_LANES, r = lid / GU_LANES;                  \
         const int row0 = get_group_id(0) * GU_ROWS, row = row0 + r;                                   \
         const int k = get_group_id(1), t = get_group_id(2), nb = cols / 32, slot = t * K + k;         \
-        const int id = ids[slot];                                                                     \
+        if (logits) { /* the same for the whole launch: the barriers inside are met by all */         \
+            route_topk(logits + (size_t)t * X, X, K, normalize, lid, p, rv, chosen, chosenId);        \
+            if (get_group_id(0) == 0 && k == 0 && lid < K) {                                          \
+                ids[t * K + lid] = chosenId[lid];                                                     \
+                weights[t * K + lid] = chosen[lid];                                                   \
+            }                                                                                         \
+        }                                                                                             \
+        const int id = logits ? chosenId[k] : ids[slot];                                              \
         /* id < 0: no expert in this slot (down skips it); the group still meets its barriers */     \
         /* (PoCL mis-runs the code after them when the whole group returned before) */               \
         const size_t wrow = (size_t)max(id, 0) * rows + row;                                          \

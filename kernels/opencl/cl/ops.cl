@@ -196,14 +196,10 @@ kernel void kv_store_q4_0(global const float* qkv, int ldq, int kOff, int rowW, 
 // values go to the cache rows pos0... qkv is [n][ldq] with q (heads x D), k and v
 // (headsKv x D each) at columns 0, heads*D and (heads+headsKv)*D. freq[i] is the
 // angle per position of pair i (base^(-2i/dims) / freqFactor_i, from the host).
-// Items: (pair i < D/2, slot < heads + 2*headsKv, token t); slots: q heads, k heads, v heads.
-kernel void rope_kv(global float* qkv, int ldq, int heads, int headsKv, int D, int pos0, int dims, int neox,
-                    float freqScale, global const float* freq, global uchar* kcache, global uchar* vcache,
-                    int kvType, float qkScale) {
-    const int i = get_global_id(0), slot = get_global_id(1), t = get_global_id(2);
-    if (i >= D / 2) return;
-    const int pos = pos0 + t;
-    global float* row = qkv + (size_t)t * ldq;
+// One item's share: pair i < D/2 of slot (q heads, k heads, v heads) of row (token t).
+inline void rope_pair(global float* row, int heads, int headsKv, int D, int pos, int dims, int neox, float freqScale,
+                      global const float* freq, global uchar* kcache, global uchar* vcache, int kvType,
+                      float qkScale, int i, int slot) {
     const int pairs = dims / 2;
     if (slot >= heads + headsKv) {  // value: copy two elements
         const int h = slot - heads - headsKv;
@@ -236,4 +232,33 @@ kernel void rope_kv(global float* qkv, int ldq, int heads, int headsKv, int D, i
         kv_store(kcache, kvType, dst + a, v[a]);
         kv_store(kcache, kvType, dst + b, v[b]);
     }
+}
+
+// Items: (pair i < D/2, slot < heads + 2*headsKv, token t).
+kernel void rope_kv(global float* qkv, int ldq, int heads, int headsKv, int D, int pos0, int dims, int neox,
+                    float freqScale, global const float* freq, global uchar* kcache, global uchar* vcache,
+                    int kvType, float qkScale) {
+    const int i = get_global_id(0), slot = get_global_id(1), t = get_global_id(2);
+    if (i >= D / 2) return;
+    rope_pair(qkv + (size_t)t * ldq, heads, headsKv, D, pos0 + t, dims, neox, freqScale, freq, kcache, vcache, kvType,
+              qkScale, i, slot);
+}
+
+// Qwen3's head norms and rope_kv in one launch: a work-group of HEAD_WG items per (slot,
+// token) first normalizes a q head (times wq) or k head (times wk) as head_rms_norm_qk
+// does (norm_head: the same bits), then rotates and stores it as rope_kv does; v slots
+// are only stored.
+kernel void rope_kv_norm(global float* qkv, int ldq, int heads, int headsKv, int D, int pos0, int dims, int neox,
+                         float freqScale, global const float* freq, global uchar* kcache, global uchar* vcache,
+                         int kvType, float qkScale, global const float* wq, global const float* wk, float eps) {
+    local float red[HEAD_WG];
+    const int slot = get_group_id(0), t = get_group_id(1), lid = get_local_id(0);
+    global float* row = qkv + (size_t)t * ldq;
+    if (slot < heads + headsKv) {  // the same for the whole group
+        norm_head(row + (size_t)slot * D, D, slot < heads ? wq : wk, eps, red);
+        barrier(CLK_GLOBAL_MEM_FENCE);  // the pairs read values other items normalized
+    }
+    for (int i = lid; i < D / 2; i += HEAD_WG)
+        rope_pair(row, heads, headsKv, D, pos0 + t, dims, neox, freqScale, freq, kcache, vcache, kvType, qkScale, i,
+                  slot);
 }

@@ -4,8 +4,10 @@
 // accumulation and the fused SwiGLU input. Label gpu (PoCL in CI).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -75,6 +77,124 @@ TEST(DeviceBackend, QkHeadNormsInOneLaunchAreTheTwoNorms) {
             }
         EXPECT_GT(changed, n * (H + Hkv) * D * 9 / 10) << be->name();
     }
+}
+
+// Qwen3's head norms inside the RoPE and cache-store launch (normRopeStoreKv: one
+// launch a layer fewer on the device) are rmsNormQkHeads then ropeStoreKv, bit for bit:
+// the rotated q, k and v in qkv and the cache rows, per cache type, interleaved and NeoX
+// RoPE, a partial rotation, a head width above the work-group's 64 pairs. On the CPU
+// backend (its default runs the two) as on the device.
+TEST(DeviceBackend, QkHeadNormsInTheRopeLaunchAreNormThenRope) {
+    REQUIRE_DEVICE(dev);
+    kernels::ThreadPool pool(1);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    const int64_t n = 3, pos0 = 5, rows = pos0 + n;
+    for (const auto& [type, D, dims, neox] :
+         {std::tuple{kernels::GgmlType::F32, int64_t{128}, 128, true}, std::tuple{kernels::GgmlType::F16, int64_t{64}, 32, false},
+          std::tuple{kernels::GgmlType::Q8_0, int64_t{256}, 256, true}, std::tuple{kernels::GgmlType::Q4_0, int64_t{80}, 80, false}}) {
+        kernels::AttentionOp op;
+        op.heads = 6;
+        op.headsKv = 2;
+        op.headDim = D;
+        op.rope.dims = dims;
+        op.rope.freqBase = 10000.0f;
+        op.rope.neox = neox;
+        op.kvType = type;
+        op.qkScale = 0.5f;
+        const int64_t ldq = (op.heads + 2 * op.headsKv) * D, kvW = op.headsKv * D;
+        const size_t cacheBytes = kernels::rowBytes(type, kvW) * static_cast<size_t>(rows);
+        const std::vector<float> qkv = randomVector(static_cast<size_t>(n * ldq), 5);
+        const std::vector<float> wq = randomVector(D, 6), wk = randomVector(D, 7);
+        const std::string what = std::string(kernels::typeName(type)) + " D " + std::to_string(D);
+        for (kernels::Backend* be : {dev.get(), cpu.get()}) {
+            auto rope = be->ropeTable(op.rope);
+            auto q = be->upload(std::span<const float>(wq));
+            auto k = be->upload(std::span<const float>(wk));
+            ASSERT_TRUE(rope && q && k);
+            std::vector<float> outQkv[2];
+            std::vector<uint8_t> outK[2], outV[2];
+            for (int fused = 0; fused < 2; ++fused) {
+                auto a = be->upload(std::span<const float>(qkv));
+                auto kc = be->alloc(cacheBytes), vc = be->alloc(cacheBytes);
+                ASSERT_TRUE(a && kc && vc);
+                if (fused) {
+                    be->normRopeStoreKv(**a, ldq, n, pos0, op, **rope, **kc, **vc, **q, **k, 1e-6f);
+                } else {
+                    be->rmsNormQkHeads(**a, ldq, n, op.heads, op.headsKv, D, **q, **k, 1e-6f);
+                    be->ropeStoreKv(**a, ldq, n, pos0, op, **rope, **kc, **vc);
+                }
+                outQkv[fused].resize(qkv.size());
+                outK[fused].resize(cacheBytes);
+                outV[fused].resize(cacheBytes);
+                be->read(**a, 0, outQkv[fused].data(), qkv.size() * 4);
+                be->read(**kc, 0, outK[fused].data(), cacheBytes);
+                be->read(**vc, 0, outV[fused].data(), cacheBytes);
+                ASSERT_EQ(be->takeError(), "") << be->name() << ", " << what;
+            }
+            const size_t from = kernels::rowBytes(type, kvW) * static_cast<size_t>(pos0);  // rows written
+            for (size_t i = 0; i < qkv.size(); ++i)
+                ASSERT_EQ(outQkv[1][i], outQkv[0][i]) << be->name() << ", " << what << ": qkv at " << i;
+            EXPECT_TRUE(std::equal(outK[1].begin() + from, outK[1].end(), outK[0].begin() + from))
+                << be->name() << ", " << what << ": k cache";
+            EXPECT_TRUE(std::equal(outV[1].begin() + from, outV[1].end(), outV[0].begin() + from))
+                << be->name() << ", " << what << ": v cache";
+            int64_t changed = 0;  // the norm and rotation did run
+            for (size_t i = 0; i < qkv.size(); ++i) changed += outQkv[1][i] != qkv[i];
+            EXPECT_GT(changed, n * (op.heads + op.headsKv) * D * 9 / 10) << be->name() << ", " << what;
+        }
+    }
+}
+
+// A decode step's attention: over one key range the split writes the row and its Q8_0
+// quantization itself (no merge launch; PoCL's few compute units take this path), over
+// several the merge does; either way the row and the Q8_0 output projection that reads
+// the quantization are the CPU backend's, per cache type.
+TEST(DeviceBackend, DecodeAttentionInOneOrTwoLaunchesMatchesTheCpuBackend) {
+    REQUIRE_DEVICE(dev);
+    kernels::ThreadPool pool(1);
+    auto cpu = kernels::makeCpuBackend(&pool);
+    const int64_t H = 2, Hkv = 1, D = 64, qW = H * D, kvW = Hkv * D, ldq = qW + 2 * kvW, E = 96;
+    const Quantized wo = quantizedMatrix(kernels::GgmlType::Q8_0, E, qW, 14);
+    const std::vector<float> qkv = randomVector(static_cast<size_t>(ldq), 3);
+    for (kernels::GgmlType type :
+         {kernels::GgmlType::F32, kernels::GgmlType::F16, kernels::GgmlType::Q8_0, kernels::GgmlType::Q4_0})
+        for (int64_t kvLen : {int64_t{40}, int64_t{300}}) {  // one range; several where the device has the units
+            kernels::AttentionOp op;
+            op.heads = H;
+            op.headsKv = Hkv;
+            op.headDim = D;
+            op.shape = {H, Hkv, D, 0.125f};
+            op.kvType = type;
+            const size_t rowBytes = kernels::rowBytes(type, kvW);
+            const std::vector<float> raw = randomVector(static_cast<size_t>(kvLen * kvW), 9);
+            std::vector<uint8_t> cache(static_cast<size_t>(kvLen) * rowBytes);
+            for (int64_t r = 0; r < kvLen; ++r) kernels::storeRow(type, &raw[r * kvW], kvW, &cache[r * rowBytes]);
+            std::vector<float> attn[2], y[2];
+            int side = 0;
+            for (kernels::Backend* be : {dev.get(), cpu.get()}) {
+                auto q = be->upload(std::span<const float>(qkv));
+                auto kc = be->alloc(cache.size()), vc = be->alloc(cache.size());
+                auto out = be->alloc(qW * 4), proj = be->alloc(E * 4);
+                const kernels::Matrix* woPart[] = {&wo.m};
+                auto w = be->upload(std::span<const kernels::Matrix* const>(woPart));
+                ASSERT_TRUE(q && kc && vc && out && proj && w);
+                be->write(**kc, 0, cache.data(), cache.size());
+                be->write(**vc, 0, cache.data(), cache.size());
+                be->attention(**q, ldq, 1, kvLen - 1, op, **kc, **vc, **out);
+                be->matmul(**w, **out, qW, 1, **proj, E, 0, false);
+                attn[side].resize(qW);
+                y[side].resize(E);
+                be->read(**out, 0, attn[side].data(), qW * 4);
+                be->read(**proj, 0, y[side].data(), E * 4);
+                ASSERT_EQ(be->takeError(), "") << be->name();
+                ++side;
+            }
+            const std::string what = std::string(kernels::typeName(type)) + ", " + std::to_string(kvLen) + " keys";
+            EXPECT_LT(maxAbsDiff(attn[0], attn[1]), 2e-3f) << what;
+            float scale = 0;
+            for (float v : y[1]) scale = std::max(scale, std::fabs(v));
+            EXPECT_LT(maxAbsDiff(y[0], y[1]), 2e-3f * scale) << what;
+        }
 }
 
 // The sinks policy's eviction on the device: rows moved to earlier positions with their
