@@ -29,14 +29,15 @@ if want build && [ -d .llamasrc ] && [[ "$gpu" != *H200* ]]; then
   bench/gpu/build_device_llamacpp.sh .llamasrc build-llama "$out/llama-build.log" 560 > "$out/llama-build.txt" 2>&1 &
 fi
 configure_dev build-dev
-cmake --build build-dev -j"$(nproc)" --target assistant-bench gpu_moe_stream_test gpu_moe_test kernels_cpu_test \
+cmake --build build-dev -j"$(nproc)" --target assistant-bench gpu_moe_stream_test gpu_moe_test kernels_opencl_test gpu_decode_launches_test \
   > "$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
 dev=${DEV:-opencl:0.0}
 export ASSISTANT_TEST_OPENCL_DEVICE=$dev
 grep -m1 "model name" /proc/cpuinfo; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-want tests && for t in kernels_cpu_test gpu_moe_stream_test gpu_moe_test; do
-  timeout 150 build-dev/bin/$t > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
+want tests && for t in kernels_opencl_test gpu_decode_launches_test gpu_moe_stream_test gpu_moe_test; do
+  f=; [ $t = kernels_opencl_test ] && f='--gtest_filter=*DeviceExpertStream*:*DeviceExpertRouting*:*DeviceExperts*:DeviceBackend.*'
+  timeout 150 build-dev/bin/$t $f > "$out/$t.log" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/$t.log" | tr '\n' ' ')"
   grep -m3 -A8 "Failure$" "$out/$t.log" | cut -c1-300 | head -30
 done
 wait
@@ -63,6 +64,7 @@ hy="--device $dev --gpu-layers 99 --moe-experts cpu"
 if want bench; then
   bench all-gpu default -p 512 -n 128 -r 3 --device $dev --gpu-layers 99 --moe-experts gpu
   peer llama-all-gpu -p 512 -n 128 -r 3 -ngl 99
+  ASSISTANT_MOE_ROUTE_FUSED=0 bench all-gpu-route0 default -p 512 -n 128 -r 3 --device $dev --gpu-layers 99 --moe-experts gpu
   bench hybrid-stream default -p 512 -n 64 -r $reps $hy
   peer llama-hybrid -p 512 -n 64 -r $reps -ngl 99 -ncmoe 48
   bench cache12G-nostream 0 -p 512 -n 64 -r $reps $hy --gpu-mem 12G
