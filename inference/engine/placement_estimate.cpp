@@ -13,11 +13,13 @@ using kernels::Matrix;
 namespace {
 
 // Launches per decoded token of one layer on a device (prenorm_decoder.cpp's runLayer
-// through cl_device_backend.cpp): norm, Q|K|V, head norms, RoPE + store, attention, Wo,
-// norm, gate|up, down; a MoE layer's experts (router, routing, two activation
-// quantizations, gate, up, down, weighted sum) in place of the last two; with the
-// experts on the host, the device's half of a hot-expert cache (four) and an add.
-constexpr int64_t kDenseLayerOps = 9, kExpertOps = 8, kHotOps = 5;
+// through cl_device_backend.cpp): norm, Q|K|V, RoPE + store (Qwen3's head norms inside
+// it), attention (its split and merge: one launch while the keys fit one split, two past
+// the short context counted here), Wo, norm, gate|up, down; a MoE layer's experts (router,
+// gate|up with the routing and the SwiGLU, the downs adding into the residual) in place
+// of the last two; with the experts on the host, the device's half of a hot-expert cache
+// (four) and an add. (OpenCL counts, gpu_decode_launches_test: 9 a layer at a short context.)
+constexpr int64_t kDenseLayerOps = 9, kExpertOps = 3, kHotOps = 5;
 // Ops per decoded token of one layer on the CPU, each paying MemoryBandwidth::cpuOpSeconds
 // (the thread pool's dispatch and wait, the activation's quantization): norm, Q|K|V,
 // RoPE + store, attention, Wo, norm, gate|up, down (the head norms add two, the Q|K|V
@@ -96,7 +98,7 @@ Placement::DecodeTraffic Placement::decodeTraffic() const {
             else onCpu(m->type, bytesOf(*m));
         }
         if (onDevice) {
-            t.deviceOps += kDenseLayerOps + extraLayerOps(d, l, /*headNorms=*/false);  // 9 counts them
+            t.deviceOps += kDenseLayerOps + extraLayerOps(d, l, /*headNorms=*/false);  // inside RoPE
         } else {
             t.cpuOps += kCpuDenseLayerOps + extraLayerOps(d, l, /*headNorms=*/true);
             t.cpuSoftCaps += softCappedScores(d, l);
