@@ -4,9 +4,8 @@
 // range (a short context, or a device with few compute units) is one launch: the split
 // writes the row and its quantization itself.
 #include <algorithm>
-#include <cstdlib>
-#include <string_view>
 
+#include "cl_env.h"
 #include "cl_runtime.h"
 
 namespace kernels::opencl {
@@ -20,10 +19,7 @@ constexpr int64_t kApMaxD = 128; // AP_MAXD
 // one against the other, and so that PoCL, whose few compute units take one range, still
 // tests the merge).
 bool wholeAllowed() {
-    static const bool on = [] {
-        const char* e = std::getenv("ASSISTANT_ATTN_WHOLE");
-        return !e || std::string_view(e) != "0";
-    }();
+    static const bool on = envSwitchOn("ASSISTANT_ATTN_WHOLE");
     return on;
 }
 }  // namespace

@@ -12,10 +12,9 @@
 // does the same per token: correct, but each token re-reads its experts' rows; a
 // grouped product (tokens sorted by expert, one GEMM each) is the step left.
 #include <algorithm>
-#include <cstdlib>
 #include <iterator>
-#include <string_view>
 
+#include "cl_env.h"
 #include "cl_runtime.h"
 
 namespace kernels::opencl {
@@ -51,20 +50,14 @@ constexpr size_t kGuRows = 32, kGuLanes = 8;  // cl/experts.cl GU_ROWS, GU_LANES
 
 // ASSISTANT_MOE_FUSED=0 takes the separate launches (for measuring one against the other).
 bool fusedAllowed() {
-    static const bool on = [] {
-        const char* e = std::getenv("ASSISTANT_MOE_FUSED");
-        return !e || std::string_view(e) != "0";
-    }();
+    static const bool on = envSwitchOn("ASSISTANT_MOE_FUSED");
     return on;
 }
 
 // ASSISTANT_MOE_ROUTE_FUSED=0 keeps decode's routing a launch of its own (moe_route) while
 // the products stay fused: the launch saved against the routing each gate/up group redoes.
 bool routeFusedAllowed() {
-    static const bool on = [] {
-        const char* e = std::getenv("ASSISTANT_MOE_ROUTE_FUSED");
-        return !e || std::string_view(e) != "0";
-    }();
+    static const bool on = envSwitchOn("ASSISTANT_MOE_ROUTE_FUSED");
     return on;
 }
 
